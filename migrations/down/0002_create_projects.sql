@@ -1,0 +1,2 @@
+DROP INDEX projects_owner_idx;
+DROP TABLE projects;

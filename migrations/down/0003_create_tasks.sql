@@ -1,0 +1,2 @@
+DROP INDEX tasks_board_idx;
+DROP TABLE tasks;

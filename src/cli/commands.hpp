@@ -1,0 +1,37 @@
+#pragma once
+// One function per command; each returns the exit code for success paths
+// (0, or 3 where the command reports problems) and throws runner::Error for
+// failures, which main maps to the exit codes of SPEC.md section 7.
+
+#include "cli/context.hpp"
+#include "cli/options.hpp"
+
+namespace runner::cli {
+
+// commands_apply.cpp: everything that changes the database.
+int cmd_up(const Context& ctx, const CommandOptions& o);
+int cmd_down(const Context& ctx, const CommandOptions& o);
+int cmd_redo(const Context& ctx, const CommandOptions& o);
+int cmd_upgrade(const Context& ctx, const CommandOptions& o);
+int cmd_downgrade(const Context& ctx, const CommandOptions& o);
+int cmd_baseline(const Context& ctx, const CommandOptions& o);
+int cmd_repair(const Context& ctx, const CommandOptions& o);
+
+// commands_info.cpp: commands that only read.
+int cmd_status(const Context& ctx, const CommandOptions& o);
+int cmd_current(const Context& ctx, const CommandOptions& o);
+int cmd_history(const Context& ctx, const CommandOptions& o);
+int cmd_check(const Context& ctx, const CommandOptions& o);
+int cmd_sql(const Context& ctx, const CommandOptions& o);
+int cmd_wait(const Context& ctx, const CommandOptions& o);
+
+// commands_edit.cpp: commands that write project files.
+int cmd_new(const Context& ctx, const CommandOptions& o);
+int cmd_revision(const Context& ctx, const CommandOptions& o);
+
+// Helpers shared by the command files.
+std::optional<std::size_t> parse_count(const std::optional<std::string>& text);
+std::optional<project::RevisionId> parse_id(const std::optional<std::string>& text,
+                                            const char* what);
+
+}  // namespace runner::cli

@@ -1,0 +1,266 @@
+#include <fmt/core.h>
+
+#include "cli/commands.hpp"
+#include "exec/executor.hpp"
+#include "exec/signals.hpp"
+#include "sql/splitter.hpp"
+#include "util/errors.hpp"
+#include "util/strings.hpp"
+#include "util/text_reader.hpp"
+#include "util/time.hpp"
+
+namespace runner::cli {
+namespace {
+
+using plan::Direction;
+using plan::Step;
+
+// Builds the steps once the history is known (under the lock).
+using Planner = std::function<std::vector<Step>(const plan::History&)>;
+
+nlohmann::json step_json(const Step& step, std::int64_t ms, std::int64_t statements) {
+  const auto& revision = *step.revision;
+  nlohmann::json item = {{"id", revision.id().text()},
+                         {"name", revision.name()},
+                         {"kind", project::to_string(revision.entry.kind)},
+                         {"direction", step.direction == Direction::up ? "up" : "down"}};
+  if (ms >= 0) {
+    item["ms"] = ms;
+    item["statements"] = statements;
+  }
+  return item;
+}
+
+// Lexes every file the steps will run, so that a syntax problem in the
+// third revision is refused before the first one touches the database.
+void prescan(const std::vector<Step>& steps, std::string_view dialect) {
+  for (const auto& step : steps) {
+    const auto& path = step.direction == Direction::up ? step.revision->up : step.revision->down;
+    if (step.revision->noop || path.empty()) {
+      continue;
+    }
+    sql::StatementReader reader(path, dialect);
+    while (reader.next()) {
+    }
+  }
+}
+
+int run_plan(const Context& ctx, const char* command, bool dry_run, const Planner& planner) {
+  const Reporter& reporter = ctx.reporter();
+  nlohmann::json ran = nlohmann::json::array();
+  if (dry_run) {
+    const auto connection = ctx.connect_existing();
+    const auto history = read_history(connection.get(), ctx.tables());
+    const auto steps = planner(history);
+    for (const auto& step : steps) {
+      reporter.progress(fmt::format("would {} {} {}",
+                                    step.direction == Direction::up ? "apply" : "revert",
+                                    step.revision->id().text(), step.revision->name()));
+      ran.push_back(step_json(step, -1, 0));
+    }
+    if (steps.empty()) {
+      reporter.progress("nothing to do");
+    }
+    if (reporter.json()) {
+      reporter.emit({{"command", command}, {"dry_run", true}, {"revisions", ran}});
+    }
+    return 0;
+  }
+  const auto connection = ctx.connect();
+  exec::signals::CriticalSection critical(connection.get());
+  const auto lock = exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout());
+  exec::ensure_tables(*connection, ctx.tables());
+  const auto history = exec::load_history(*connection, ctx.tables());
+  const auto steps = planner(history);
+  prescan(steps, ctx.dialect());
+  const std::int64_t start = util::monotonic_ms();
+  exec::Executor executor(*connection, ctx.tables(), [&](const exec::StepReport& report) {
+    const bool up = report.direction == Direction::up;
+    reporter.progress(fmt::format("{} {} {} ({}{}) in {} ms", up ? "applied" : "reverted",
+                                  report.revision->id().text(), report.revision->name(),
+                                  project::to_string(report.revision->entry.kind),
+                                  report.revision->noop ? ", not for this dialect" : "",
+                                  report.ms));
+    ran.push_back(step_json({report.revision, report.direction}, report.ms, report.statements));
+  });
+  executor.run(steps);
+  if (steps.empty()) {
+    reporter.progress("nothing to do: the database is up to date");
+  } else {
+    reporter.progress(fmt::format("{} {} revision(s) in {} ms", command,
+                                  steps.size(), util::monotonic_ms() - start));
+  }
+  if (reporter.json()) {
+    reporter.emit({{"command", command}, {"dry_run", false}, {"revisions", ran}});
+  }
+  return 0;
+}
+
+int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run) {
+  const auto project = ctx.load_project();
+  if (request.to && project.find(*request.to) == nullptr) {
+    throw InputError(fmt::format("--to {}: no such revision in {}", request.to->text(),
+                                 ctx.manifest_path().string()));
+  }
+  return run_plan(ctx, "up", dry_run, [&](const plan::History& history) {
+    return plan::plan_up(project, history, checksums_of_applied(project, history), request);
+  });
+}
+
+int run_down(const Context& ctx, const plan::DownRequest& request, bool dry_run) {
+  const auto project = ctx.load_project();
+  if (request.to && project.find(*request.to) == nullptr) {
+    throw InputError(fmt::format("--to {}: no such revision in {}", request.to->text(),
+                                 ctx.manifest_path().string()));
+  }
+  return run_plan(ctx, "down", dry_run, [&](const plan::History& history) {
+    return plan::plan_down(project, history, request);
+  });
+}
+
+}  // namespace
+
+std::optional<std::size_t> parse_count(const std::optional<std::string>& text) {
+  if (!text) {
+    return std::nullopt;
+  }
+  if (!util::all_digits(*text) || text->size() > 9) {
+    throw UsageError(fmt::format("'{}' is not a count of revisions", *text));
+  }
+  return static_cast<std::size_t>(std::stoul(*text));
+}
+
+std::optional<project::RevisionId> parse_id(const std::optional<std::string>& text,
+                                            const char* what) {
+  if (!text) {
+    return std::nullopt;
+  }
+  auto id = project::RevisionId::parse(*text);
+  if (!id) {
+    throw UsageError(fmt::format("{} '{}' is not a revision id (dotted digit groups like 0003 "
+                                 "or 3.1)",
+                                 what, *text));
+  }
+  return id;
+}
+
+int cmd_up(const Context& ctx, const CommandOptions& o) {
+  if (o.resume) {
+    throw UsageError(
+        "--resume continues a failed MySQL schema revision; no such revision is marked here");
+  }
+  return run_up(ctx, {parse_count(o.count), parse_id(o.to, "--to"), o.allow_out_of_order},
+                o.dry_run);
+}
+
+int cmd_down(const Context& ctx, const CommandOptions& o) {
+  if (o.all && (o.to || o.count)) {
+    throw UsageError("down: --all cannot be combined with N or --to");
+  }
+  return run_down(ctx, {parse_count(o.count), parse_id(o.to, "--to"), o.all}, o.dry_run);
+}
+
+int cmd_redo(const Context& ctx, const CommandOptions& /*o*/) {
+  const auto project = ctx.load_project();
+  return run_plan(ctx, "redo", false, [&](const plan::History& history) {
+    auto steps = plan::plan_down(project, history, {1, std::nullopt, false});
+    if (steps.empty()) {
+      throw InputError("redo: no revision is applied");
+    }
+    steps.push_back({steps.front().revision, Direction::up});
+    return steps;
+  });
+}
+
+int cmd_upgrade(const Context& ctx, const CommandOptions& o) {
+  const std::string target = o.target.value_or("head");
+  if (target == "head" || target == "heads") {
+    return run_up(ctx, {}, o.dry_run);
+  }
+  if (target.size() > 1 && target[0] == '+') {
+    return run_up(ctx, {parse_count(target.substr(1)), std::nullopt, false}, o.dry_run);
+  }
+  return run_up(ctx, {std::nullopt, parse_id(target, "upgrade target"), false}, o.dry_run);
+}
+
+int cmd_downgrade(const Context& ctx, const CommandOptions& o) {
+  const std::string target = o.target.value_or("-1");
+  if (target == "base") {
+    return run_down(ctx, {std::nullopt, std::nullopt, true}, o.dry_run);
+  }
+  if (target.size() > 1 && target[0] == '-') {
+    return run_down(ctx, {parse_count(target.substr(1)), std::nullopt, false}, o.dry_run);
+  }
+  return run_down(ctx, {std::nullopt, parse_id(target, "downgrade target"), false}, o.dry_run);
+}
+
+int cmd_baseline(const Context& ctx, const CommandOptions& o) {
+  const auto id = parse_id(o.target, "baseline");
+  const auto project = ctx.load_project();
+  if (project.find(*id) == nullptr) {
+    throw InputError(fmt::format("baseline {}: no such revision in {}", id->text(),
+                                 ctx.manifest_path().string()));
+  }
+  const auto connection = ctx.connect();
+  exec::signals::CriticalSection critical(connection.get());
+  const auto lock = exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout());
+  exec::ensure_tables(*connection, ctx.tables());
+  const auto history = exec::load_history(*connection, ctx.tables());
+  plan::refuse_failed_marks(history);
+  std::vector<const project::Revision*> chosen;
+  nlohmann::json recorded = nlohmann::json::array();
+  for (const auto& revision : project.revisions()) {
+    if (revision.id() > *id) {
+      break;
+    }
+    if (plan::find_record(history, revision.id()) == nullptr) {
+      chosen.push_back(&revision);
+      recorded.push_back({{"id", revision.id().text()}, {"name", revision.name()}});
+    }
+  }
+  exec::Executor(*connection, ctx.tables(), {}).baseline(chosen);
+  ctx.reporter().progress(fmt::format("baseline: recorded {} revision(s) up to {} as applied",
+                                      chosen.size(), id->text()));
+  if (ctx.reporter().json()) {
+    ctx.reporter().emit({{"command", "baseline"}, {"revisions", recorded}});
+  }
+  return 0;
+}
+
+int cmd_repair(const Context& ctx, const CommandOptions& o) {
+  const auto id = parse_id(o.target, "repair");
+  std::vector<project::Diagnostic> ignored;
+  const auto project = o.forget ? project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored)
+                                : ctx.load_project();
+  const auto connection = ctx.connect();
+  exec::signals::CriticalSection critical(connection.get());
+  const auto lock = exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout());
+  exec::ensure_tables(*connection, ctx.tables());
+  const auto history = exec::load_history(*connection, ctx.tables());
+  const plan::HistoryRecord* record = plan::find_record(history, *id);
+  if (record == nullptr) {
+    throw InputError(fmt::format("repair {}: the database has no record of that revision",
+                                 id->text()));
+  }
+  const project::Revision* revision = project.find(*id);
+  if (revision == nullptr && !o.forget) {
+    throw InputError(fmt::format("repair {}: no such revision in {} (use --forget to drop the "
+                                 "record)",
+                                 id->text(), ctx.manifest_path().string()));
+  }
+  std::string done;
+  if (!o.forget && record->state == "applied" &&
+      (revision->noop || util::file_checksum(revision->up) == record->checksum)) {
+    done = fmt::format("revision {} {} is applied and unchanged: nothing to repair", record->id,
+                       record->name);
+  } else {
+    done = exec::Executor(*connection, ctx.tables(), {}).repair(revision, *record, o.forget);
+  }
+  ctx.reporter().progress(done);
+  if (ctx.reporter().json()) {
+    ctx.reporter().emit({{"command", "repair"}, {"id", record->id}, {"result", done}});
+  }
+  return 0;
+}
+
+}  // namespace runner::cli

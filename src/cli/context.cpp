@@ -1,0 +1,146 @@
+#include "cli/context.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "drivers/registry.hpp"
+#include "exec/signals.hpp"
+#include "util/errors.hpp"
+#include "util/text_reader.hpp"
+
+namespace runner::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string>& secrets() {
+  static std::vector<std::string> list;
+  return list;
+}
+
+std::optional<std::string> read_env(const char* name) {
+  if (const char* value = std::getenv(name)) {
+    return std::string(value);
+  }
+  return std::nullopt;
+}
+
+// A path from runner.toml is relative to the file's folder.
+fs::path beside(const fs::path& config_path, const std::string& value) {
+  const fs::path path(value);
+  return path.is_absolute() || config_path.parent_path().empty() ? path
+                                                                  : config_path.parent_path() / path;
+}
+
+}  // namespace
+
+void remember_secret(const std::string& secret) {
+  if (!secret.empty()) {
+    secrets().push_back(secret);
+  }
+}
+
+std::string redact_secrets(std::string text) {
+  for (const auto& secret : secrets()) {
+    text = util::redact(std::move(text), secret);
+  }
+  return text;
+}
+
+Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_reporter(reporter) {
+  std::optional<project::Config> config;
+  if (options.config) {
+    std::error_code ec;
+    if (!fs::is_regular_file(*options.config, ec)) {
+      throw InputError(fmt::format("{}: configuration file not found", *options.config));
+    }
+    config = project::load_config(*options.config);
+  } else if (std::error_code ec; fs::is_regular_file("runner.toml", ec)) {
+    config = project::load_config("runner.toml");
+  }
+  if (config) {
+    m_settings = config->resolve(options.env.value_or(""));
+  } else if (options.env) {
+    throw InputError(fmt::format("--env {} needs a runner.toml with an [env.{}] table",
+                                 *options.env, *options.env));
+  }
+  if (options.manifest) {
+    m_manifest_path = *options.manifest;
+  } else if (m_settings.manifest) {
+    m_manifest_path = beside(config->path, *m_settings.manifest);
+  } else {
+    m_manifest_path = "manifest.yaml";
+  }
+  const auto chosen = project::choose_database_url(options.database, read_env, m_settings,
+                                                   m_manifest_path.parent_path());
+  m_url = util::parse_url(chosen.url);
+  remember_secret(m_url.password);
+  m_dialect = drivers::dialect_of(m_url);
+  m_tables = std::make_unique<exec::HistoryTables>(
+      m_dialect, options.table.value_or(m_settings.table.value_or("runner_history")));
+  m_lock_timeout = options.lock_timeout.value_or(m_settings.lock_timeout.value_or(60));
+  if (m_lock_timeout < 0) {
+    throw UsageError("--lock-timeout must not be negative");
+  }
+  m_wait = options.wait;
+  reporter.detail(fmt::format("database {} (from {}), manifest {}", m_url.redacted(),
+                              chosen.source, m_manifest_path.string()));
+}
+
+project::Project Context::load_project() const {
+  return project::Project::load(m_manifest_path, m_dialect);
+}
+
+std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bool create) const {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  auto pause = std::chrono::milliseconds(100);
+  for (;;) {
+    try {
+      return drivers::connect(m_url, {create, m_lock_timeout});
+    } catch (const UnreachableError& error) {
+      if (std::chrono::steady_clock::now() + pause >= deadline) {
+        throw;
+      }
+      m_reporter.detail(fmt::format("waiting for the database: {}", error.what()));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+std::unique_ptr<drivers::Connection> Context::connect() const {
+  return connect_waiting(m_wait.value_or(0), true);
+}
+
+std::unique_ptr<drivers::Connection> Context::connect_existing() const {
+  if (!drivers::database_exists(m_url)) {
+    return nullptr;
+  }
+  return connect_waiting(m_wait.value_or(0), false);
+}
+
+plan::History read_history(drivers::Connection* connection, const exec::HistoryTables& tables) {
+  return connection == nullptr ? plan::History{} : exec::load_history(*connection, tables);
+}
+
+plan::Checksums checksums_of_applied(const project::Project& project,
+                                     const plan::History& history) {
+  plan::Checksums checksums;
+  for (const auto& revision : project.revisions()) {
+    if (revision.noop || revision.up.empty()) {
+      continue;
+    }
+    if (const auto* record = plan::find_record(history, revision.id());
+        record != nullptr && record->state == "applied") {
+      checksums.emplace(revision.id().canonical(), util::file_checksum(revision.up));
+    }
+  }
+  return checksums;
+}
+
+}  // namespace runner::cli

@@ -1,0 +1,41 @@
+#pragma once
+// Everything the command line can say, filled by CLI11 in app.cpp.
+
+#include <optional>
+#include <string>
+
+namespace runner::cli {
+
+struct GlobalOptions {
+  std::optional<std::string> database;
+  std::optional<std::string> config;
+  std::optional<std::string> manifest;
+  std::optional<std::string> env;
+  std::optional<std::string> table;
+  std::optional<double> lock_timeout;
+  std::optional<double> wait;
+  bool json = false;
+  bool quiet = false;
+  bool verbose = false;
+  bool no_color = false;
+};
+
+// Arguments of the commands; each command reads the fields it owns.
+struct CommandOptions {
+  std::optional<std::string> count;   // up/down/sql [N]
+  std::optional<std::string> to;      // --to ID
+  std::optional<std::string> target;  // upgrade/downgrade target, baseline/repair ID
+  std::string direction;              // sql up|down
+  std::string name;                   // new NAME, revision -m MESSAGE
+  bool all = false;
+  bool dry_run = false;
+  bool allow_out_of_order = false;
+  bool resume = false;
+  bool exit_code = false;
+  bool data = false;
+  bool no_transaction = false;
+  bool forget = false;
+  bool strict = false;
+};
+
+}  // namespace runner::cli

@@ -1,0 +1,52 @@
+#include "cli/reporter.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/core.h>
+
+namespace runner::cli {
+
+Reporter::Reporter(bool json, bool quiet, bool verbose, bool color)
+    : m_json(json), m_quiet(quiet), m_verbose(verbose), m_color(color) {}
+
+void Reporter::progress(std::string_view line) const {
+  if (!m_quiet) {
+    fmt::print(stderr, "{}\n", line);
+  }
+}
+
+void Reporter::detail(std::string_view line) const {
+  if (m_verbose) {
+    fmt::print(stderr, "{}\n", line);
+  }
+}
+
+void Reporter::warning(std::string_view line) const {
+  fmt::print(stderr, "{}{}{}\n", m_color ? "\033[33m" : "", line, m_color ? "\033[0m" : "");
+}
+
+void Reporter::error(std::string_view message) const {
+  fmt::print(stderr, "{}runner: error:{} {}\n", m_color ? "\033[1;31m" : "",
+             m_color ? "\033[0m" : "", message);
+}
+
+void Reporter::out(std::string_view line) const { fmt::print(stdout, "{}\n", line); }
+
+void Reporter::emit(const nlohmann::json& result) const {
+  fmt::print(stdout, "{}\n", result.dump());
+}
+
+bool want_color(bool no_color_flag) {
+  if (no_color_flag) {
+    return false;
+  }
+  if (const char* value = std::getenv("NO_COLOR"); value != nullptr && value[0] != '\0') {
+    return false;
+  }
+  return isatty(STDERR_FILENO) != 0;
+}
+
+}  // namespace runner::cli

@@ -1,0 +1,42 @@
+#pragma once
+// Output: progress and errors to stderr (coloured on a terminal unless
+// --no-color or NO_COLOR), results to stdout as text or, with --json, as one
+// JSON object.
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace runner::cli {
+
+class Reporter {
+ public:
+  Reporter(bool json, bool quiet, bool verbose, bool color);
+
+  bool json() const { return m_json; }
+  bool verbose() const { return m_verbose; }
+  // One progress line on stderr, unless --quiet.
+  void progress(std::string_view line) const;
+  // A detail line on stderr, only with --verbose.
+  void detail(std::string_view line) const;
+  // A warning on stderr (always, even with --quiet).
+  void warning(std::string_view line) const;
+  // `runner: error: ...` on stderr.
+  void error(std::string_view message) const;
+  // A line of the text result on stdout (not used with --json).
+  void out(std::string_view line) const;
+  // The JSON result on stdout.
+  void emit(const nlohmann::json& result) const;
+
+ private:
+  bool m_json;
+  bool m_quiet;
+  bool m_verbose;
+  bool m_color;
+};
+
+// True when colour should be used on stderr.
+bool want_color(bool no_color_flag);
+
+}  // namespace runner::cli

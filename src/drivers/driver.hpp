@@ -1,0 +1,75 @@
+#pragma once
+// The dialect driver interface. Its core is small (execute, query, begin,
+// commit, rollback, lock, cancel); what differs between dialects is
+// described by Capabilities rather than by more virtuals. Drivers depend on
+// util/ only: they know nothing of manifests, plans or history tables.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/url.hpp"
+
+namespace runner::drivers {
+
+// One statement of a migration file, with where it came from so that a
+// driver error can point at it.
+struct StatementRef {
+  std::string_view text;
+  std::string_view file;  // for messages; may be empty
+  int line = 0;
+  int column = 0;
+};
+
+using Row = std::vector<std::optional<std::string>>;
+using Rows = std::vector<Row>;
+
+struct Capabilities {
+  bool transactional_ddl = true;  // DDL can be rolled back with the transaction
+  bool schema_qualified_table = false;
+};
+
+// A held database-wide lock; released by the destructor (never throws).
+class Lock {
+ public:
+  virtual ~Lock() = default;
+};
+
+struct LockRequest {
+  std::string name;         // identifies the lock: database and history table
+  double timeout_seconds;   // give up after this long (UnreachableError)
+  std::function<void()> check_interrupt;  // called while waiting; throws to abort the wait
+};
+
+// One open session. Every method throws DbError on a database failure.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual std::string_view dialect() const = 0;  // "sqlite", "postgres", "mysql"
+  virtual Capabilities capabilities() const = 0;
+  // Runs one statement of a migration, discarding any result rows.
+  virtual void execute(const StatementRef& statement) = 0;
+  // Runs runner-generated SQL and returns its rows as text (NULL: nullopt).
+  virtual Rows query(std::string_view sql) = 0;
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() noexcept = 0;
+  // Takes the database-wide lock, waiting up to the request's timeout.
+  // Throws UnreachableError on timeout, saying who holds it where the
+  // database can tell; whatever `check_interrupt` throws passes through.
+  virtual std::unique_ptr<Lock> lock(const LockRequest& request) = 0;
+  // Cancels the running statement; safe to call from another thread.
+  virtual void cancel() noexcept = 0;
+  // True when a table of that name exists.
+  virtual bool table_exists(std::string_view name) = 0;
+};
+
+struct ConnectOptions {
+  bool create = true;          // SQLite: create the file if missing
+  double busy_timeout_seconds = 60;
+};
+
+}  // namespace runner::drivers

@@ -1,0 +1,41 @@
+#include "drivers/registry.hpp"
+
+#include <fmt/core.h>
+
+#include "drivers/sqlite/sqlite_driver.hpp"
+#include "util/errors.hpp"
+
+namespace runner::drivers {
+
+std::string dialect_of(const util::Url& url) {
+  if (url.scheme == "sqlite" || url.scheme == "sqlite3") {
+    return "sqlite";
+  }
+  if (url.scheme == "postgres" || url.scheme == "postgresql") {
+    return "postgres";
+  }
+  if (url.scheme == "mysql" || url.scheme == "mariadb") {
+    return "mysql";
+  }
+  throw InputError(fmt::format("database URL '{}': unknown scheme '{}' (expected sqlite:, "
+                               "postgres://, postgresql://, mysql:// or mariadb://)",
+                               url.redacted(), url.scheme));
+}
+
+std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
+  const std::string dialect = dialect_of(url);
+  if (dialect == "sqlite") {
+    return sqlite::connect(url, options);
+  }
+  throw InputError(fmt::format("database URL '{}': the {} driver is not built into this runner yet",
+                               url.redacted(), dialect));
+}
+
+bool database_exists(const util::Url& url) {
+  if (dialect_of(url) == "sqlite") {
+    return sqlite::database_exists(url);
+  }
+  return true;
+}
+
+}  // namespace runner::drivers

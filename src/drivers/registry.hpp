@@ -1,0 +1,27 @@
+#pragma once
+// Picks the driver for a URL's scheme. registry.cpp is the only file that
+// names concrete drivers: adding a dialect is one folder and one line there.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "drivers/driver.hpp"
+#include "util/url.hpp"
+
+namespace runner::drivers {
+
+// "sqlite", "postgres" or "mysql" for a URL scheme (postgresql, mariadb,
+// sqlite3 are aliases); throws InputError for an unknown scheme.
+std::string dialect_of(const util::Url& url);
+
+// Opens a session. Throws UnreachableError when the database cannot be
+// reached and InputError when the URL names no usable database; neither
+// message shows the password.
+std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options);
+
+// True when the database the URL names exists without creating it (SQLite:
+// the file exists or is :memory:; servers: always true, the server decides).
+bool database_exists(const util::Url& url);
+
+}  // namespace runner::drivers

@@ -1,0 +1,187 @@
+#include "drivers/sqlite/sqlite_driver.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "util/errors.hpp"
+
+namespace runner::drivers::sqlite {
+namespace {
+
+bool is_memory(const std::string& path) { return path == ":memory:" || path.empty(); }
+
+// The lock is an flock() on the database file, taken through a descriptor of
+// its own. The kernel drops it when the holder exits or is killed, so a
+// database is never left locked by a runner that is gone; flock() and
+// SQLite's fcntl() byte-range locks do not interfere on Linux.
+class FileLock : public Lock {
+ public:
+  explicit FileLock(int fd) : m_fd(fd) {}
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock() override {
+    if (m_fd >= 0) {
+      flock(m_fd, LOCK_UN);
+      close(m_fd);
+    }
+  }
+
+ private:
+  int m_fd;
+};
+
+class SqliteConnection : public Connection {
+ public:
+  SqliteConnection(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
+  ~SqliteConnection() override { sqlite3_close_v2(m_db); }
+
+  std::string_view dialect() const override { return "sqlite"; }
+
+  Capabilities capabilities() const override { return Capabilities{true, false}; }
+
+  void execute(const StatementRef& statement) override { run(statement.text, nullptr); }
+
+  Rows query(std::string_view sql) override {
+    Rows rows;
+    run(sql, &rows);
+    return rows;
+  }
+
+  void begin() override { run("BEGIN IMMEDIATE", nullptr); }
+  void commit() override { run("COMMIT", nullptr); }
+  void rollback() noexcept override {
+    if (sqlite3_get_autocommit(m_db) == 0) {
+      sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+
+  std::unique_ptr<Lock> lock(const LockRequest& request) override {
+    if (is_memory(m_path)) {
+      return std::make_unique<FileLock>(-1);  // a private database needs no lock
+    }
+    const int fd = open(m_path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+      throw UnreachableError(fmt::format("cannot open {} to lock it: {}", m_path,
+                                         std::strerror(errno)));
+    }
+    auto held = std::make_unique<FileLock>(fd);  // closes fd on every way out
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration<double>(request.timeout_seconds);
+    auto pause = std::chrono::milliseconds(2);
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        throw UnreachableError(fmt::format("cannot lock {}: {}", m_path, std::strerror(errno)));
+      }
+      if (request.check_interrupt) {
+        request.check_interrupt();
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw UnreachableError(fmt::format(
+            "the lock on {} was not had within {} s: another runner is applying migrations "
+            "(SQLite cannot tell which process holds it)",
+            m_path, request.timeout_seconds));
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    }
+    return held;
+  }
+
+  void cancel() noexcept override { sqlite3_interrupt(m_db); }
+
+  bool table_exists(std::string_view name) override {
+    std::string sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '";
+    for (char c : name) {
+      sql += c;
+      if (c == '\'') {
+        sql += '\'';
+      }
+    }
+    sql += "'";
+    return !query(sql).empty();
+  }
+
+ private:
+  [[noreturn]] void fail(int rc, sqlite3_stmt* stmt) {
+    const int extended = sqlite3_extended_errcode(m_db);
+    std::string message = sqlite3_errmsg(m_db);
+    long position = sqlite3_error_offset(m_db);
+    if (stmt != nullptr) {
+      sqlite3_finalize(stmt);
+    }
+    throw DbError(message, fmt::format("{} ({})", sqlite3_errstr(rc), extended), {}, position);
+  }
+
+  // Prepares and steps every statement of `sql`, collecting rows when asked.
+  void run(std::string_view sql, Rows* rows) {
+    const char* tail = sql.data();
+    const char* end = sql.data() + sql.size();
+    while (tail < end) {
+      sqlite3_stmt* stmt = nullptr;
+      const char* next = nullptr;
+      int rc = sqlite3_prepare_v2(m_db, tail, static_cast<int>(end - tail), &stmt, &next);
+      if (rc != SQLITE_OK) {
+        fail(rc, stmt);
+      }
+      tail = next;
+      if (stmt == nullptr) {
+        continue;  // whitespace or a comment
+      }
+      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (rows != nullptr) {
+          Row row;
+          const int columns = sqlite3_column_count(stmt);
+          for (int i = 0; i < columns; ++i) {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+            row.push_back(text ? std::optional<std::string>(text) : std::nullopt);
+          }
+          rows->push_back(std::move(row));
+        }
+      }
+      if (rc != SQLITE_DONE) {
+        fail(rc, stmt);
+      }
+      sqlite3_finalize(stmt);
+    }
+  }
+
+  sqlite3* m_db;
+  std::string m_path;
+};
+
+}  // namespace
+
+bool database_exists(const util::Url& url) {
+  std::error_code ec;
+  return is_memory(url.path) || std::filesystem::exists(url.path, ec);
+}
+
+std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
+  const std::string& path = url.path;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (options.create) {
+    flags |= SQLITE_OPEN_CREATE;
+  }
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(is_memory(path) ? ":memory:" : path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    throw UnreachableError(fmt::format("cannot open SQLite database {}: {}", path, message));
+  }
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout_seconds * 1000));
+  sqlite3_extended_result_codes(db, 1);
+  return std::make_unique<SqliteConnection>(db, path);
+}
+
+}  // namespace runner::drivers::sqlite

@@ -1,0 +1,329 @@
+#include "exec/executor.hpp"
+
+#include <fmt/core.h>
+
+#include "exec/signals.hpp"
+#include "sql/splitter.hpp"
+#include "util/errors.hpp"
+#include "util/sha256.hpp"
+#include "util/text_reader.hpp"
+#include "util/time.hpp"
+
+namespace runner::exec {
+namespace {
+
+using plan::Direction;
+using project::Revision;
+
+const std::filesystem::path& file_for(const Revision& revision, Direction direction) {
+  return direction == Direction::up ? revision.up : revision.down;
+}
+
+// Line and column of byte `offset` inside a statement that starts at
+// (line, column); columns count characters, not UTF-8 continuation bytes.
+std::pair<int, int> position_in(const sql::Statement& statement, long offset) {
+  int line = statement.line;
+  int column = statement.column;
+  for (long i = 0; i < offset && i < static_cast<long>(statement.text.size()); ++i) {
+    const char c = statement.text[static_cast<std::size_t>(i)];
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+std::string first_line(std::string_view text) {
+  const auto end = text.find('\n');
+  std::string line(text.substr(0, end));
+  if (line.size() > 120) {
+    line = line.substr(0, 117) + "...";
+  }
+  return line;
+}
+
+// Runs the statements of one file, calling `after` after each.
+std::int64_t run_file(drivers::Connection& connection, const std::filesystem::path& path,
+                      util::Sha256* hash, const std::function<void(std::int64_t)>& after,
+                      std::optional<sql::Statement>& current) {
+  sql::StatementReader reader(path, connection.dialect(), hash);
+  std::int64_t done = 0;
+  while ((current = reader.next())) {
+    signals::check();
+    const std::string file = path.string();
+    connection.execute({current->text, file, current->line, current->column});
+    ++done;
+    if (after) {
+      after(done);
+    }
+  }
+  return done;
+}
+
+// Checks that a file lexes cleanly before a non-transactional run starts.
+std::string prescan(const std::filesystem::path& path, std::string_view dialect) {
+  util::Sha256 hash;
+  sql::StatementReader reader(path, dialect, &hash);
+  while (reader.next()) {
+  }
+  return hash.hex_digest();
+}
+
+// The one-paragraph message for a statement the database refused.
+DbError located(const DbError& error, const Revision& revision, Direction direction,
+                const sql::Statement& statement, const std::filesystem::path& path) {
+  const auto [line, column] =
+      error.position() >= 0 ? position_in(statement, error.position())
+                            : std::pair<int, int>{statement.line, statement.column};
+  std::string message = fmt::format(
+      "{}:{}:{}: revision {} {} failed ({}, statement {}): {}", path.string(), line, column,
+      revision.id().text(), revision.name(), direction == Direction::up ? "up" : "down",
+      statement.index, error.what());
+  if (!error.code().empty() || !error.sqlstate().empty()) {
+    message += " [";
+    message += error.code();
+    if (!error.sqlstate().empty()) {
+      message += (error.code().empty() ? "SQLSTATE " : ", SQLSTATE ") + error.sqlstate();
+    }
+    message += "]";
+  }
+  message += "\n    " + first_line(statement.text);
+  return DbError(message, error.code(), error.sqlstate(), error.position());
+}
+
+}  // namespace
+
+plan::HistoryRecord record_for(const Revision& revision, std::string checksum) {
+  plan::HistoryRecord record;
+  record.id = revision.id().text();
+  record.name = revision.name();
+  record.kind = std::string(project::to_string(revision.entry.kind));
+  record.checksum = std::move(checksum);
+  record.state = "applied";
+  record.applied_at = util::utc_now_iso();
+  return record;
+}
+
+Executor::Executor(drivers::Connection& connection, const HistoryTables& tables, Progress progress)
+    : m_connection(connection), m_tables(tables), m_progress(std::move(progress)) {}
+
+void Executor::write_log(const LogRecord& record) noexcept {
+  try {
+    m_connection.query(m_tables.log_sql(record));
+  } catch (const std::exception&) {
+    // The log is best effort after a failure; the failure itself is reported.
+  }
+}
+
+void Executor::run(const std::vector<plan::Step>& steps) {
+  for (const auto& step : steps) {
+    signals::check();
+    if (step.direction == Direction::up) {
+      apply(*step.revision);
+    } else {
+      revert(*step.revision);
+    }
+  }
+}
+
+void Executor::apply(const Revision& revision) {
+  if (revision.entry.transaction || revision.noop) {
+    run_in_transaction(revision, Direction::up);
+  } else {
+    run_marked(revision, Direction::up);
+  }
+}
+
+void Executor::revert(const Revision& revision) {
+  if (revision.entry.transaction || revision.noop) {
+    run_in_transaction(revision, Direction::down);
+  } else {
+    run_marked(revision, Direction::down);
+  }
+}
+
+void Executor::run_in_transaction(const Revision& revision, Direction direction) {
+  const std::int64_t start = util::monotonic_ms();
+  const bool up = direction == Direction::up;
+  util::Sha256 hash;
+  std::optional<sql::Statement> current;
+  plan::HistoryRecord record = record_for(revision, "");
+  std::int64_t done = 0;
+  m_connection.begin();
+  try {
+    if (!revision.noop) {
+      done = run_file(m_connection, file_for(revision, direction), up ? &hash : nullptr, {},
+                      current);
+    }
+    record.checksum = up && !revision.noop ? hash.hex_digest() : "";
+    record.execution_ms = util::monotonic_ms() - start;
+    record.statements_done = done;
+    m_connection.query(up ? m_tables.insert_sql(record) : m_tables.delete_sql(record.id));
+    m_connection.query(
+        m_tables.log_sql(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", "")));
+    m_connection.commit();
+  } catch (const DbError& error) {
+    m_connection.rollback();
+    const bool interrupted = signals::caught() != 0;
+    const std::string text =
+        current ? located(error, revision, direction, *current, file_for(revision, direction)).what()
+                : error.what();
+    write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
+                       interrupted ? "interrupted" : "failed", text));
+    signals::check();
+    DbError failure(text, error.code(), error.sqlstate(), error.position());
+    failure.add_context("nothing of it was applied: the transaction was rolled back");
+    throw failure;
+  } catch (const Error& error) {
+    m_connection.rollback();
+    write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
+                       signals::caught() != 0 ? "interrupted" : "failed", error.what()));
+    throw;
+  }
+  if (m_progress) {
+    m_progress({&revision, direction, record.execution_ms, done});
+  }
+}
+
+void Executor::run_marked(const Revision& revision, Direction direction) {
+  const std::int64_t start = util::monotonic_ms();
+  const bool up = direction == Direction::up;
+  const auto& path = file_for(revision, direction);
+  // Lex the whole file first: a syntax problem must not leave half a run.
+  const std::string checksum = prescan(path, m_connection.dialect());
+  plan::HistoryRecord record = record_for(revision, up ? checksum : "");
+  record.state = "running";
+  m_connection.query(up ? m_tables.insert_sql(record)
+                        : m_tables.mark_sql(record.id, "running", "", 0));
+  std::optional<sql::Statement> current;
+  std::int64_t done = 0;
+  try {
+    done = run_file(m_connection, path, nullptr,
+                    [&](std::int64_t n) {
+                      m_connection.query(m_tables.mark_sql(record.id, "running", "", n));
+                    },
+                    current);
+  } catch (const Error& error) {
+    const auto* db_error = dynamic_cast<const DbError*>(&error);
+    std::string text = db_error != nullptr && current
+                           ? std::string(located(*db_error, revision, direction, *current, path).what())
+                           : std::string(error.what());
+    if (signals::caught() != 0) {
+      text = fmt::format("interrupted after {} statement(s): {}", done, text);
+    }
+    m_connection.query(m_tables.mark_sql(record.id, "failed", text, done));
+    write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
+                       signals::caught() != 0 ? "interrupted" : "failed", text));
+    signals::check();
+    if (db_error != nullptr) {
+      DbError failure(text, db_error->code(), db_error->sqlstate(), db_error->position());
+      failure.add_context(fmt::format(
+          "the revision runs outside a transaction: {} statement(s) stay applied and it is marked "
+          "failed; fix the database, then 'runner repair {}'",
+          done, revision.id().text()));
+      throw failure;
+    }
+    throw;
+  }
+  record.state = "applied";
+  record.execution_ms = util::monotonic_ms() - start;
+  record.statements_done = done;
+  m_connection.query(up ? m_tables.finish_sql(record) : m_tables.delete_sql(record.id));
+  write_log(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
+  if (m_progress) {
+    m_progress({&revision, direction, record.execution_ms, done});
+  }
+}
+
+void Executor::baseline(const std::vector<const Revision*>& revisions) {
+  m_connection.begin();
+  try {
+    for (const Revision* revision : revisions) {
+      plan::HistoryRecord record =
+          record_for(*revision, revision->noop ? "" : util::file_checksum(revision->up));
+      m_connection.query(m_tables.insert_sql(record));
+      m_connection.query(m_tables.log_sql(make_log("baseline", record, 0, "ok", "")));
+    }
+    m_connection.commit();
+  } catch (...) {
+    m_connection.rollback();
+    throw;
+  }
+}
+
+std::string Executor::repair(const Revision* revision, const plan::HistoryRecord& record,
+                             bool forget) {
+  m_connection.begin();
+  try {
+    std::string done;
+    if (forget) {
+      m_connection.query(m_tables.delete_sql(record.id));
+      m_connection.query(m_tables.log_sql(make_log("forget", record, 0, "ok", "")));
+      done = fmt::format("forgot revision {} {}: it is pending again", record.id, record.name);
+    } else {
+      plan::HistoryRecord fixed = record;
+      fixed.state = "applied";
+      fixed.checksum = revision->noop ? "" : util::file_checksum(revision->up);
+      fixed.applied_at = record.state == "applied" ? record.applied_at : util::utc_now_iso();
+      m_connection.query(m_tables.finish_sql(fixed));
+      m_connection.query(m_tables.log_sql(make_log("repair", fixed, 0, "ok", "")));
+      done = record.state == "applied"
+                 ? fmt::format("re-recorded the checksum of revision {} {}", record.id, record.name)
+                 : fmt::format("marked revision {} {} applied", record.id, record.name);
+    }
+    m_connection.commit();
+    return done;
+  } catch (...) {
+    m_connection.rollback();
+    throw;
+  }
+}
+
+std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
+                                            const HistoryTables& tables, double timeout_seconds) {
+  return connection.lock({"runner:" + tables.table(), timeout_seconds, [] { signals::check(); }});
+}
+
+void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,
+                std::string_view dialect, std::FILE* out) {
+  for (const auto& step : steps) {
+    const Revision& revision = *step.revision;
+    const bool up = step.direction == Direction::up;
+    const bool transactional = revision.entry.transaction || revision.noop;
+    const auto& path = file_for(revision, step.direction);
+    plan::HistoryRecord record =
+        record_for(revision, up && !revision.noop ? util::file_checksum(revision.up) : "");
+    fmt::print(out, "-- {} {} {}{}\n", up ? "up" : "down", revision.id().text(), revision.name(),
+               revision.noop ? " (not for this dialect: recorded only)" : "");
+    if (transactional) {
+      fmt::print(out, "BEGIN;\n");
+    } else {
+      record.state = "running";
+      fmt::print(out, "{};\n", up ? tables.insert_sql(record)
+                                  : tables.mark_sql(record.id, "running", "", 0));
+    }
+    if (!revision.noop) {
+      fmt::print(out, "-- {}\n", path.string());
+      sql::StatementReader reader(path, dialect);
+      while (const auto statement = reader.next()) {
+        fmt::print(out, "{};\n", statement->text);
+      }
+    }
+    record.state = "applied";
+    if (transactional) {
+      fmt::print(out, "{};\n", up ? tables.insert_sql(record) : tables.delete_sql(record.id));
+    } else {
+      fmt::print(out, "{};\n", up ? tables.finish_sql(record) : tables.delete_sql(record.id));
+    }
+    fmt::print(out, "{};\n", tables.log_sql(make_log(up ? "apply" : "revert", record, 0, "ok", "")));
+    if (transactional) {
+      fmt::print(out, "COMMIT;\n");
+    }
+    fmt::print(out, "\n");
+  }
+}
+
+}  // namespace runner::exec

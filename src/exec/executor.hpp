@@ -1,0 +1,72 @@
+#pragma once
+// The executor: runs planned steps through a driver. Each revision runs in
+// its own transaction together with its history row and log row, so that
+// after a crash it is wholly applied and recorded or not at all. A revision
+// with `transaction: false` is marked running before it starts and applied
+// when it ends; a failure leaves it marked failed (SPEC.md section 4).
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "drivers/driver.hpp"
+#include "exec/history.hpp"
+#include "plan/plan.hpp"
+
+namespace runner::exec {
+
+struct StepReport {
+  const project::Revision* revision;
+  plan::Direction direction;
+  std::int64_t ms;
+  std::int64_t statements;
+};
+using Progress = std::function<void(const StepReport&)>;
+
+class Executor {
+ public:
+  Executor(drivers::Connection& connection, const HistoryTables& tables, Progress progress);
+
+  // Runs every step in order. On the first failure the failing revision is
+  // rolled back (or marked failed) and logged, and DbError is thrown naming
+  // the revision, file:line:col, the database's message and code.
+  // InterruptedError when a signal arrived; InputError when a file cannot be
+  // read or lexed (nothing of that revision applied).
+  void run(const std::vector<plan::Step>& steps);
+
+  // Records revisions as applied without running them (`baseline`).
+  void baseline(const std::vector<const project::Revision*>& revisions);
+
+  // `repair ID`: marks a failed revision applied, or re-records a changed
+  // checksum. `repair ID --forget`: drops the record. Returns what was done.
+  std::string repair(const project::Revision* revision, const plan::HistoryRecord& record,
+                     bool forget);
+
+ private:
+  void apply(const project::Revision& revision);
+  void revert(const project::Revision& revision);
+  void run_in_transaction(const project::Revision& revision, plan::Direction direction);
+  void run_marked(const project::Revision& revision, plan::Direction direction);
+  void write_log(const LogRecord& record) noexcept;
+
+  drivers::Connection& m_connection;
+  const HistoryTables& m_tables;
+  Progress m_progress;
+};
+
+// Takes the database-wide lock named after the history table, waiting up to
+// `timeout_seconds`; UnreachableError (exit 4) when not had in time.
+std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
+                                            const HistoryTables& tables, double timeout_seconds);
+
+// Writes to `out` the SQL that running `steps` would execute, bookkeeping
+// included, without touching the database.
+void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,
+                std::string_view dialect, std::FILE* out);
+
+// The history record a revision gets when applied now.
+plan::HistoryRecord record_for(const project::Revision& revision, std::string checksum);
+
+}  // namespace runner::exec

@@ -1,0 +1,82 @@
+#include "exec/signals.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "drivers/driver.hpp"
+#include "util/errors.hpp"
+
+namespace runner::exec::signals {
+namespace {
+
+// Process-wide state shared with the waiting thread, which never ends.
+std::atomic<int> g_caught{0};
+std::mutex g_mutex;
+drivers::Connection* g_target = nullptr;
+int g_depth = 0;
+
+sigset_t watched() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+void wait_for_signals() {
+  const sigset_t set = watched();
+  for (;;) {
+    int signal_number = 0;
+    if (sigwait(&set, &signal_number) != 0) {
+      continue;
+    }
+    std::lock_guard<std::mutex> guard(g_mutex);
+    if (g_depth == 0) {
+      // Nothing to roll back: leave the way the default action would.
+      _exit(128 + signal_number);
+    }
+    int expected = 0;
+    g_caught.compare_exchange_strong(expected, signal_number);
+    if (g_target != nullptr) {
+      g_target->cancel();
+    }
+  }
+}
+
+}  // namespace
+
+void install() {
+  sigset_t set = watched();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread(wait_for_signals).detach();
+}
+
+int caught() { return g_caught.load(); }
+
+void check() {
+  if (const int signal_number = caught(); signal_number != 0) {
+    throw InterruptedError(signal_number);
+  }
+}
+
+CriticalSection::CriticalSection(drivers::Connection* connection) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  ++g_depth;
+  if (connection != nullptr) {
+    g_target = connection;
+  }
+}
+
+CriticalSection::~CriticalSection() {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  if (--g_depth == 0) {
+    g_target = nullptr;
+  }
+}
+
+}  // namespace runner::exec::signals

@@ -1,0 +1,197 @@
+#include "plan/plan.hpp"
+
+#include <algorithm>
+
+#include <fmt/core.h>
+
+#include "util/errors.hpp"
+
+namespace runner::plan {
+namespace {
+
+using project::Project;
+using project::Revision;
+using project::RevisionId;
+
+std::optional<RevisionId> parse_recorded(const HistoryRecord& record) {
+  return RevisionId::parse(record.id);
+}
+
+std::string label(const Revision& revision) {
+  return fmt::format("{} {}", revision.id().text(), revision.name());
+}
+
+// Applied records sorted newest (highest id) first; records whose id does
+// not parse sort last.
+std::vector<const HistoryRecord*> applied_newest_first(const History& history) {
+  std::vector<const HistoryRecord*> applied;
+  for (const auto& record : history) {
+    if (record.state == "applied") {
+      applied.push_back(&record);
+    }
+  }
+  std::stable_sort(applied.begin(), applied.end(), [](const auto* a, const auto* b) {
+    const auto ia = parse_recorded(*a);
+    const auto ib = parse_recorded(*b);
+    if (ia && ib) {
+      return *ia > *ib;
+    }
+    return ia.has_value() && !ib.has_value();
+  });
+  return applied;
+}
+
+const Revision& require_revision(const Project& project, const RevisionId& id) {
+  const Revision* revision = project.find(id);
+  if (revision == nullptr) {
+    throw InputError(fmt::format("revision '{}' is not in {}", id.text(),
+                                 project.manifest().path.string()));
+  }
+  return *revision;
+}
+
+}  // namespace
+
+const HistoryRecord* find_record(const History& history, const RevisionId& id) {
+  for (const auto& record : history) {
+    if (const auto parsed = parse_recorded(record); parsed && *parsed == id) {
+      return &record;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<StatusLine> status(const Project& project, const History& history,
+                               const Checksums& checksums) {
+  std::vector<StatusLine> lines;
+  for (const Revision& revision : project.revisions()) {
+    StatusLine line{revision.id().text(), revision.name(),
+                    std::string(project::to_string(revision.entry.kind)), "pending", ""};
+    if (const HistoryRecord* record = find_record(history, revision.id())) {
+      line.applied_at = record->applied_at;
+      if (record->state != "applied") {
+        line.state = "failed";
+      } else {
+        const auto current = checksums.find(revision.id().canonical());
+        const bool changed = current != checksums.end() && current->second != record->checksum;
+        line.state = changed ? "changed" : "applied";
+      }
+    }
+    lines.push_back(std::move(line));
+  }
+  for (const HistoryRecord& record : history) {
+    const auto id = parse_recorded(record);
+    if (!id || project.find(*id) == nullptr) {
+      lines.push_back({record.id, record.name, record.kind,
+                       record.state == "applied" ? "unknown" : "failed", record.applied_at});
+    }
+  }
+  return lines;
+}
+
+void refuse_failed_marks(const History& history) {
+  for (const auto& record : history) {
+    if (record.state == "applied") {
+      continue;
+    }
+    const std::string what = record.state == "running"
+                                 ? "was left running by a runner that stopped half way"
+                                 : "failed half way";
+    throw FailedMarkError(fmt::format(
+        "revision {} {} {}: {}\n  fix the database by hand, then run 'runner repair {}' to mark it "
+        "applied, or 'runner repair {} --forget' to drop the mark",
+        record.id, record.name, what, record.error.empty() ? "no error was recorded" : record.error,
+        record.id, record.id));
+  }
+}
+
+void refuse_changed(const Project& project, const History& history, const Checksums& checksums) {
+  std::string problems;
+  for (const Revision& revision : project.revisions()) {
+    const HistoryRecord* record = find_record(history, revision.id());
+    const auto current = checksums.find(revision.id().canonical());
+    if (record == nullptr || record->state != "applied" || current == checksums.end() ||
+        current->second == record->checksum) {
+      continue;
+    }
+    problems += fmt::format(
+        "{}revision {}: {} has changed since it was applied (recorded sha256 {}, now {}); restore "
+        "the file, or run 'runner repair {}' to record the new version",
+        problems.empty() ? "" : "\n", label(revision), revision.up.string(),
+        record->checksum.substr(0, 12), current->second.substr(0, 12), revision.id().text());
+  }
+  if (!problems.empty()) {
+    throw ProblemError(problems);
+  }
+}
+
+std::vector<Step> plan_up(const Project& project, const History& history,
+                          const Checksums& checksums, const UpRequest& request) {
+  refuse_failed_marks(history);
+  refuse_changed(project, history, checksums);
+  if (request.to) {
+    require_revision(project, *request.to);
+  }
+  const auto applied = applied_newest_first(history);
+  std::optional<RevisionId> newest;
+  if (!applied.empty()) {
+    newest = parse_recorded(*applied.front());
+  }
+  std::vector<Step> steps;
+  std::string late;
+  for (const Revision& revision : project.revisions()) {
+    if (find_record(history, revision.id()) != nullptr) {
+      continue;
+    }
+    if (request.to && revision.id() > *request.to) {
+      break;
+    }
+    if (newest && revision.id() < *newest && !request.allow_out_of_order) {
+      late += fmt::format("{}{}", late.empty() ? "" : ", ", label(revision));
+    }
+    steps.push_back({&revision, Direction::up});
+  }
+  if (!late.empty()) {
+    throw ProblemError(fmt::format(
+        "pending revision(s) older than the newest applied one ({}): {}; they were probably "
+        "merged late from another branch. Renumber them, or run 'runner up --allow-out-of-order'",
+        newest->text(), late));
+  }
+  if (request.count && steps.size() > *request.count) {
+    steps.resize(*request.count);
+  }
+  return steps;
+}
+
+std::vector<Step> plan_down(const Project& project, const History& history,
+                            const DownRequest& request) {
+  refuse_failed_marks(history);
+  if (request.to) {
+    require_revision(project, *request.to);
+  }
+  std::vector<Step> steps;
+  for (const HistoryRecord* record : applied_newest_first(history)) {
+    const auto id = parse_recorded(*record);
+    if (request.to && id && *id <= *request.to) {
+      break;
+    }
+    if (!request.to && !request.all && steps.size() >= request.count.value_or(1)) {
+      break;
+    }
+    const Revision* revision = id ? project.find(*id) : nullptr;
+    if (revision == nullptr) {
+      throw InputError(fmt::format(
+          "revision {} {} is applied but not in {}: it cannot be reverted from here",
+          record->id, record->name, project.manifest().path.string()));
+    }
+    if (revision->entry.irreversible) {
+      throw InputError(fmt::format(
+          "revision {} is irreversible: 'down' cannot pass it (nothing was reverted)",
+          label(*revision)));
+    }
+    steps.push_back({revision, Direction::down});
+  }
+  return steps;
+}
+
+}  // namespace runner::plan

@@ -1,0 +1,87 @@
+#pragma once
+// The planner: manifest + history + request -> ordered steps. Pure: no I/O,
+// so every rule about order, checksums, failed marks and irreversibility is
+// decided here and unit-tested without a database.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "project/project.hpp"
+
+namespace runner::plan {
+
+// One row of the history table.
+struct HistoryRecord {
+  std::string id;  // as recorded
+  std::string name;
+  std::string kind;
+  std::string checksum;
+  std::string state;  // "applied", "running" or "failed"
+  std::string applied_at;
+  std::int64_t execution_ms = 0;
+  std::int64_t statements_done = 0;
+  std::string error;
+};
+using History = std::vector<HistoryRecord>;
+
+// Current checksums of the up files of applied revisions, by canonical id.
+using Checksums = std::map<std::string, std::string>;
+
+enum class Direction { up, down };
+
+struct Step {
+  const project::Revision* revision;
+  Direction direction;
+};
+
+struct UpRequest {
+  std::optional<std::size_t> count;       // apply at most this many
+  std::optional<project::RevisionId> to;  // apply up to and including this id
+  bool allow_out_of_order = false;
+};
+
+struct DownRequest {
+  std::optional<std::size_t> count;       // revert this many (default 1)
+  std::optional<project::RevisionId> to;  // revert everything newer than this id
+  bool all = false;
+};
+
+// One line of `status`.
+struct StatusLine {
+  std::string id;
+  std::string name;
+  std::string kind;
+  std::string state;  // applied, pending, failed, changed, unknown
+  std::string applied_at;
+};
+
+// Every manifest revision in order, then revisions known only to the database.
+std::vector<StatusLine> status(const project::Project& project, const History& history,
+                               const Checksums& checksums);
+
+// Throws FailedMarkError (exit 5) when a revision is marked running or failed.
+void refuse_failed_marks(const History& history);
+
+// Throws ProblemError (exit 3) for an applied revision whose file changed.
+void refuse_changed(const project::Project& project, const History& history,
+                    const Checksums& checksums);
+
+// The revisions `up` applies, in order. Throws FailedMarkError (exit 5),
+// ProblemError (exit 3: changed file, out-of-order pending revision) or
+// InputError (exit 2: --to names no revision).
+std::vector<Step> plan_up(const project::Project& project, const History& history,
+                          const Checksums& checksums, const UpRequest& request);
+
+// The revisions `down` reverts, newest first. Throws FailedMarkError (exit
+// 5) or InputError (exit 2: past an irreversible revision, a revision
+// missing from the manifest, --to naming no revision).
+std::vector<Step> plan_down(const project::Project& project, const History& history,
+                            const DownRequest& request);
+
+// The record of a revision, or null.
+const HistoryRecord* find_record(const History& history, const project::RevisionId& id);
+
+}  // namespace runner::plan

@@ -1,0 +1,58 @@
+#pragma once
+// A migrations project on disk: the manifest matched against the files of
+// migrations/up and migrations/down, resolved for one dialect (variant files
+// `<id>_<name>.<dialect>.sql` replace the plain file). File paths are built
+// only from the manifest's directory and checked names, so they never leave
+// the project directory.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "project/diagnostic.hpp"
+#include "project/manifest.hpp"
+
+namespace runner::project {
+
+struct Revision {
+  Entry entry;
+  std::filesystem::path up;    // empty when the revision does not run on this dialect
+  std::filesystem::path down;  // empty when irreversible or not run on this dialect
+  bool noop = false;           // listed for other dialects only: recorded, not run
+
+  const RevisionId& id() const { return entry.id; }
+  const std::string& name() const { return entry.name; }
+};
+
+class Project {
+ public:
+  // Loads the manifest and matches files for `dialect`; every problem found
+  // is appended to `diagnostics` (nothing thrown for problems of input).
+  static Project scan(const std::filesystem::path& manifest_path, std::string_view dialect,
+                      std::vector<Diagnostic>& diagnostics);
+  // As scan, but throws ProjectError when any error was found.
+  static Project load(const std::filesystem::path& manifest_path, std::string_view dialect);
+
+  const std::filesystem::path& root() const { return m_root; }
+  const Manifest& manifest() const { return m_manifest; }
+  const std::vector<Revision>& revisions() const { return m_revisions; }
+  // The revision with that id, or null.
+  const Revision* find(const RevisionId& id) const;
+
+ private:
+  std::filesystem::path m_root;
+  Manifest m_manifest;
+  std::vector<Revision> m_revisions;
+};
+
+// Splits a migration file name `<id>_<name>[.<dialect>].sql`; false when it
+// does not have that shape.
+struct FileName {
+  RevisionId id;
+  std::string name;
+  std::string dialect;  // empty for the plain file
+};
+bool parse_file_name(std::string_view file_name, FileName& out);
+
+}  // namespace runner::project

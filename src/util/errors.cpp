@@ -1,0 +1,25 @@
+#include "util/errors.hpp"
+
+#include <csignal>
+
+namespace runner {
+
+InterruptedError::InterruptedError(int signal_number)
+    : Error(signal_number == SIGTERM ? "interrupted by SIGTERM: rolled back"
+                                     : "interrupted by SIGINT: rolled back"),
+      m_signal(signal_number) {}
+
+ExitCode InterruptedError::exit_code() const {
+  return m_signal == SIGTERM ? ExitCode::sigterm : ExitCode::sigint;
+}
+
+std::string describe(const Error& error) {
+  std::string text = error.what();
+  for (const auto& line : error.context()) {
+    text += "\n  ";
+    text += line;
+  }
+  return text;
+}
+
+}  // namespace runner

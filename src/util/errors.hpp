@@ -1,0 +1,112 @@
+#pragma once
+// The failure hierarchy shared by every layer. Each class maps to one exit
+// code of SPEC.md section 7; cli/main.cpp is the only place that does so.
+// Problems in user input that can be listed are Diagnostics (project/), which
+// travel inside a ProjectError.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace runner {
+
+// Exit codes of SPEC.md section 7.
+enum class ExitCode : int {
+  ok = 0,
+  db_failed = 1,
+  bad_input = 2,
+  problems = 3,
+  unreachable = 4,
+  failed_mark = 5,
+  sigint = 130,
+  sigterm = 143,
+};
+
+// Base of every failure the runner reports; carries context lines gathered
+// on the way up ("while applying 0007 add_index").
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+  // Adds an outer context line; the innermost is added first.
+  void add_context(std::string line) { m_context.push_back(std::move(line)); }
+  const std::vector<std::string>& context() const { return m_context; }
+  virtual ExitCode exit_code() const = 0;
+
+ private:
+  std::vector<std::string> m_context;
+};
+
+// Wrong command line: unknown option, bad argument. Exit 2.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+  ExitCode exit_code() const override { return ExitCode::bad_input; }
+};
+
+// Bad project input found before the database was touched: manifest, files,
+// configuration, a down past an irreversible revision. Exit 2.
+class InputError : public Error {
+ public:
+  using Error::Error;
+  ExitCode exit_code() const override { return ExitCode::bad_input; }
+};
+
+// A check found problems: changed checksum, out-of-order revision,
+// `status --exit-code` with pending work. Exit 3.
+class ProblemError : public Error {
+ public:
+  using Error::Error;
+  ExitCode exit_code() const override { return ExitCode::problems; }
+};
+
+// The database could not be reached, or the lock not had in time. Exit 4.
+class UnreachableError : public Error {
+ public:
+  using Error::Error;
+  ExitCode exit_code() const override { return ExitCode::unreachable; }
+};
+
+// The database refused a statement. Keeps the dialect's code and SQLSTATE,
+// and, when the database says so, the byte offset of the error inside the
+// statement. Exit 1.
+class DbError : public Error {
+ public:
+  DbError(const std::string& message, std::string code = {}, std::string sqlstate = {},
+          long position = -1)
+      : Error(message), m_code(std::move(code)), m_sqlstate(std::move(sqlstate)),
+        m_position(position) {}
+  const std::string& code() const { return m_code; }
+  const std::string& sqlstate() const { return m_sqlstate; }
+  // Byte offset of the error inside the statement text, or -1.
+  long position() const { return m_position; }
+  ExitCode exit_code() const override { return ExitCode::db_failed; }
+
+ private:
+  std::string m_code;
+  std::string m_sqlstate;
+  long m_position;
+};
+
+// The database carries a failed mark from a non-transactional revision. Exit 5.
+class FailedMarkError : public Error {
+ public:
+  using Error::Error;
+  ExitCode exit_code() const override { return ExitCode::failed_mark; }
+};
+
+// SIGINT or SIGTERM arrived; the running work was rolled back. Exit 130/143.
+class InterruptedError : public Error {
+ public:
+  explicit InterruptedError(int signal_number);
+  int signal_number() const { return m_signal; }
+  ExitCode exit_code() const override;
+
+ private:
+  int m_signal;
+};
+
+// Formats an error as the one paragraph main prints: message, then its
+// context lines, outermost last.
+std::string describe(const Error& error);
+
+}  // namespace runner

@@ -1,0 +1,89 @@
+#include "util/text_reader.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/core.h>
+
+#include "util/errors.hpp"
+#include "util/sha256.hpp"
+
+namespace runner::util {
+
+TextReader::TextReader(const std::filesystem::path& path, std::size_t chunk_size)
+    : m_path(path), m_buffer(chunk_size, '\0') {
+  m_file = std::fopen(path.c_str(), "rb");
+  if (m_file == nullptr) {
+    throw InputError(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
+  }
+}
+
+TextReader::~TextReader() {
+  if (m_file != nullptr) {
+    std::fclose(m_file);
+  }
+}
+
+bool TextReader::read_chunk(std::string& out) {
+  const std::size_t start = out.size();
+  while (out.size() == start) {
+    std::size_t got = std::fread(m_buffer.data(), 1, m_buffer.size(), m_file);
+    if (got == 0) {
+      if (std::ferror(m_file)) {
+        throw InputError(fmt::format("{}: read error", m_path.string()));
+      }
+      if (m_pending_cr) {
+        out.push_back('\r');
+        m_pending_cr = false;
+      }
+      break;
+    }
+    std::string_view data(m_buffer.data(), got);
+    if (m_first) {
+      m_first = false;
+      if (data.substr(0, 3) == "\xEF\xBB\xBF") {
+        data.remove_prefix(3);
+      }
+    }
+    out.reserve(out.size() + data.size() + 1);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const char c = data[i];
+      if (m_pending_cr) {
+        m_pending_cr = false;
+        if (c != '\n') {
+          out.push_back('\r');
+        }
+      }
+      if (c == '\r') {
+        m_pending_cr = true;
+      } else {
+        out.push_back(c);
+      }
+    }
+  }
+  if (m_hasher != nullptr) {
+    m_hasher->update(std::string_view(out).substr(start));
+  }
+  return out.size() > start;
+}
+
+std::string file_checksum(const std::filesystem::path& path) {
+  TextReader reader(path);
+  Sha256 hash;
+  reader.set_hasher(&hash);
+  std::string chunk;
+  while (reader.read_chunk(chunk)) {
+    chunk.clear();
+  }
+  return hash.hex_digest();
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  TextReader reader(path);
+  std::string text;
+  while (reader.read_chunk(text)) {
+  }
+  return text;
+}
+
+}  // namespace runner::util

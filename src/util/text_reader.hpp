@@ -1,0 +1,44 @@
+#pragma once
+// Reads a text file in chunks, the way every SQL file is read: a UTF-8 BOM is
+// dropped and CRLF becomes LF, so that checksums and positions do not depend
+// on the editor that saved the file. Memory is one chunk, never the file.
+
+#include <cstddef>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace runner::util {
+
+class Sha256;
+
+class TextReader {
+ public:
+  // Opens the file; throws InputError naming it when it cannot be read.
+  explicit TextReader(const std::filesystem::path& path, std::size_t chunk_size = 64 * 1024);
+  ~TextReader();
+  TextReader(const TextReader&) = delete;
+  TextReader& operator=(const TextReader&) = delete;
+
+  // Appends the next normalised chunk to `out`; false at end of file.
+  bool read_chunk(std::string& out);
+  // Every byte handed out from now on is also fed to `hasher` (may be null).
+  void set_hasher(Sha256* hasher) { m_hasher = hasher; }
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  std::filesystem::path m_path;
+  std::FILE* m_file = nullptr;
+  std::string m_buffer;
+  bool m_first = true;
+  bool m_pending_cr = false;
+  Sha256* m_hasher = nullptr;
+};
+
+// SHA-256 of the normalised text of a file, as hex.
+std::string file_checksum(const std::filesystem::path& path);
+
+// The whole normalised text of a small file (manifest, templates, config).
+std::string read_text_file(const std::filesystem::path& path);
+
+}  // namespace runner::util

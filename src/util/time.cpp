@@ -1,0 +1,42 @@
+#include "util/time.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+
+namespace runner::util {
+
+std::string utc_now_iso() {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return buffer;
+}
+
+std::int64_t monotonic_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string actor() {
+  std::string user;
+  if (const passwd* entry = getpwuid(geteuid())) {
+    user = entry->pw_name;
+  } else if (const char* name = std::getenv("USER")) {
+    user = name;
+  } else {
+    user = "unknown";
+  }
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) {
+    host[0] = '\0';
+  }
+  return user + "@" + (host[0] != '\0' ? host : "unknown");
+}
+
+}  // namespace runner::util

@@ -2,8 +2,8 @@
 
 #include "cli/commands.hpp"
 #include "exec/executor.hpp"
+#include "exec/preflight.hpp"
 #include "exec/signals.hpp"
-#include "sql/splitter.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
@@ -31,20 +31,6 @@ nlohmann::json step_json(const Step& step, std::int64_t ms, std::int64_t stateme
   return item;
 }
 
-// Lexes every file the steps will run, so that a syntax problem in the
-// third revision is refused before the first one touches the database.
-void prescan(const std::vector<Step>& steps, std::string_view dialect) {
-  for (const auto& step : steps) {
-    const auto& path = step.direction == Direction::up ? step.revision->up : step.revision->down;
-    if (step.revision->noop || path.empty()) {
-      continue;
-    }
-    sql::StatementReader reader(path, dialect);
-    while (reader.next()) {
-    }
-  }
-}
-
 int run_plan(const Context& ctx, const char* command, bool dry_run, const Planner& planner) {
   const Reporter& reporter = ctx.reporter();
   nlohmann::json ran = nlohmann::json::array();
@@ -52,6 +38,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     const auto connection = ctx.connect_existing();
     const auto history = read_history(connection.get(), ctx.tables());
     const auto steps = planner(history);
+    exec::preflight(steps, ctx.dialect());
     for (const auto& step : steps) {
       reporter.progress(fmt::format("would {} {} {}",
                                     step.direction == Direction::up ? "apply" : "revert",
@@ -69,10 +56,13 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   const auto connection = ctx.connect();
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout());
-  exec::ensure_tables(*connection, ctx.tables());
+  // Plan and inspect every file before creating or writing anything.
   const auto history = exec::load_history(*connection, ctx.tables());
   const auto steps = planner(history);
-  prescan(steps, ctx.dialect());
+  exec::preflight(steps, ctx.dialect());
+  if (!steps.empty()) {
+    exec::ensure_tables(*connection, ctx.tables());
+  }
   const std::int64_t start = util::monotonic_ms();
   exec::Executor executor(*connection, ctx.tables(), [&](const exec::StepReport& report) {
     const bool up = report.direction == Direction::up;

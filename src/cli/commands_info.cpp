@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "drivers/registry.hpp"
 #include "exec/executor.hpp"
+#include "exec/preflight.hpp"
 #include "util/errors.hpp"
 
 namespace runner::cli {
@@ -131,6 +132,20 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
   }
   std::vector<std::string> warnings;
   std::vector<std::string> problems;
+  std::vector<project::Diagnostic> findings;
+  for (const auto& revision : project.revisions()) {
+    for (const auto direction : {plan::Direction::up, plan::Direction::down}) {
+      for (auto& d : exec::inspect(revision, direction, ctx.dialect(), true)) {
+        findings.push_back(std::move(d));
+      }
+    }
+  }
+  if (project::has_errors(findings)) {
+    throw project::ProjectError(std::move(findings));
+  }
+  for (const auto& d : findings) {
+    warnings.push_back(project::format(d));
+  }
   for (const auto& revision : project.revisions()) {
     if (revision.entry.kind == project::Kind::mixed) {
       warnings.push_back(fmt::format(
@@ -206,6 +221,7 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
     }
     fmt::print("\n");
   }
+  exec::preflight(steps, ctx.dialect());
   exec::render_sql(steps, ctx.tables(), ctx.dialect(), stdout);
   return 0;
 }

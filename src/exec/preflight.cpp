@@ -1,0 +1,163 @@
+#include "exec/preflight.hpp"
+
+#include <map>
+#include <set>
+
+#include <fmt/core.h>
+
+#include "sql/classifier.hpp"
+#include "sql/splitter.hpp"
+
+namespace runner::exec {
+namespace {
+
+using project::Diagnostic;
+using project::Severity;
+
+std::string first_line(std::string_view text) {
+  return std::string(text.substr(0, text.find('\n')));
+}
+
+Diagnostic at_statement(const std::filesystem::path& path, const sql::Statement& statement,
+                        Severity severity, std::string message) {
+  return Diagnostic{path.string(), statement.line, statement.column, severity, std::move(message),
+                    first_line(statement.text)};
+}
+
+// Groups the tables a revision touches by the foreign keys between them;
+// more than one group means unrelated changes.
+std::vector<std::set<std::string>> table_groups(const std::set<std::string>& tables,
+                                                const std::map<std::string, std::set<std::string>>& links) {
+  std::vector<std::set<std::string>> groups;
+  std::set<std::string> seen;
+  for (const auto& start : tables) {
+    if (seen.count(start) != 0) {
+      continue;
+    }
+    std::set<std::string> group;
+    std::vector<std::string> todo{start};
+    while (!todo.empty()) {
+      const std::string table = todo.back();
+      todo.pop_back();
+      if (!seen.insert(table).second) {
+        continue;
+      }
+      group.insert(table);
+      if (const auto it = links.find(table); it != links.end()) {
+        for (const auto& other : it->second) {
+          if (tables.count(other) != 0) {
+            todo.push_back(other);
+          }
+        }
+      }
+    }
+    groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
+}  // namespace
+
+std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Direction direction,
+                                std::string_view dialect, bool lint) {
+  std::vector<Diagnostic> found;
+  const bool up = direction == plan::Direction::up;
+  const auto& path = up ? revision.up : revision.down;
+  if (revision.noop || path.empty()) {
+    return found;
+  }
+  const project::Kind declared = revision.entry.kind;
+  const std::string label = fmt::format("revision {} {}", revision.id().text(), revision.name());
+  bool mismatch_reported = false;
+  bool unknown_reported = false;
+  int schema_statements = 0;
+  std::set<std::string> tables;
+  std::map<std::string, std::set<std::string>> links;
+  sql::StatementReader reader(path, dialect);
+  while (const auto statement = reader.next()) {
+    const sql::Classification c = sql::classify(statement->text, dialect);
+    const bool wrong = (declared == project::Kind::schema && c.kind == sql::StatementKind::data) ||
+                       (declared == project::Kind::data && c.kind == sql::StatementKind::schema);
+    if (wrong && !mismatch_reported) {
+      mismatch_reported = true;
+      found.push_back(at_statement(
+          path, *statement, Severity::error,
+          fmt::format("{} is declared kind: {}, but this statement {} ({}); move it to a {} "
+                      "revision, or run 'runner split {}'",
+                      label, project::to_string(declared),
+                      c.kind == sql::StatementKind::data ? "changes data" : "changes the schema",
+                      c.verb, c.kind == sql::StatementKind::data ? "data" : "schema",
+                      revision.id().text())));
+    }
+    if (!lint) {
+      continue;
+    }
+    if (c.kind == sql::StatementKind::unknown && !unknown_reported) {
+      unknown_reported = true;
+      found.push_back(at_statement(
+          path, *statement, Severity::warning,
+          fmt::format("{}: cannot tell whether this statement ({}) changes the schema or data; "
+                      "the declared kind: {} is trusted",
+                      label, c.verb.empty() ? "?" : c.verb, project::to_string(declared))));
+    }
+    if (c.outside_transaction && revision.entry.transaction) {
+      found.push_back(at_statement(
+          path, *statement, Severity::warning,
+          fmt::format("{}: {} cannot run inside a transaction; set 'transaction: false' on the "
+                      "revision",
+                      label, c.verb)));
+    }
+    if (c.kind == sql::StatementKind::schema) {
+      ++schema_statements;
+    }
+    for (const auto& object : c.objects) {
+      if (!object.table.empty()) {
+        tables.insert(object.table);
+        for (const auto& referenced : c.references) {
+          links[object.table].insert(referenced);
+          links[referenced].insert(object.table);
+        }
+      }
+    }
+  }
+  if (!lint || !up) {
+    return found;
+  }
+  const Diagnostic whole{path.string(), 0, 0, Severity::warning, "", {}};
+  if (declared == project::Kind::schema) {
+    const auto groups = table_groups(tables, links);
+    if (groups.size() > 1) {
+      std::string names;
+      for (const auto& group : groups) {
+        names += (names.empty() ? "" : ", ") + *group.begin();
+      }
+      Diagnostic d = whole;
+      d.message = fmt::format("{} changes several unrelated tables ({}); keep one task per "
+                              "revision",
+                              label, names);
+      found.push_back(std::move(d));
+    }
+  }
+  if (dialect == "mysql" && declared != project::Kind::data && schema_statements > 1) {
+    Diagnostic d = whole;
+    d.message = fmt::format("{} holds {} schema statements; MySQL commits each on its own, so a "
+                            "failure half way leaves the earlier ones applied",
+                            label, schema_statements);
+    found.push_back(std::move(d));
+  }
+  return found;
+}
+
+void preflight(const std::vector<plan::Step>& steps, std::string_view dialect) {
+  std::vector<Diagnostic> errors;
+  for (const auto& step : steps) {
+    for (auto& d : inspect(*step.revision, step.direction, dialect, false)) {
+      errors.push_back(std::move(d));
+    }
+  }
+  if (project::has_errors(errors)) {
+    throw project::ProjectError(std::move(errors));
+  }
+}
+
+}  // namespace runner::exec

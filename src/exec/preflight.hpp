@@ -1,0 +1,27 @@
+#pragma once
+// Reads every file a plan will run before anything runs: lexes it (so an
+// unterminated string in the third revision stops the run before the first
+// touches the database), classifies each statement, and refuses a revision
+// whose statements contradict its declared kind (SPEC.md section 3).
+
+#include <string_view>
+#include <vector>
+
+#include "plan/plan.hpp"
+#include "project/diagnostic.hpp"
+
+namespace runner::exec {
+
+// Errors (a data statement in a schema revision, or the reverse) and, with
+// `lint`, warnings (unclassifiable statements, statements that cannot run in
+// a transaction, unrelated tables in one revision, MySQL implicit commits)
+// for one file of a revision. Throws InputError when the file cannot be
+// read or lexed.
+std::vector<project::Diagnostic> inspect(const project::Revision& revision,
+                                         plan::Direction direction, std::string_view dialect,
+                                         bool lint);
+
+// Inspects the file of every step; throws ProjectError with every error.
+void preflight(const std::vector<plan::Step>& steps, std::string_view dialect);
+
+}  // namespace runner::exec

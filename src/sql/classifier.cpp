@@ -1,0 +1,258 @@
+#include "sql/classifier.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "util/strings.hpp"
+
+namespace runner::sql {
+namespace {
+
+struct Token {
+  std::string text;   // words upper-cased; quoted identifiers without quotes
+  bool word = false;  // an unquoted word
+  bool name = false;  // a word or a quoted identifier
+};
+
+// Splits a statement into words, quoted identifiers and punctuation,
+// skipping comments and string literals.
+std::vector<Token> tokenize(std::string_view s, std::string_view dialect) {
+  std::vector<Token> tokens;
+  std::size_t i = 0;
+  const auto is_word = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+  };
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      i = s.find('\n', i);
+    } else if (c == '#' && dialect == "mysql") {
+      i = s.find('\n', i);
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      const std::size_t end = s.find("*/", i + 2);
+      i = end == std::string_view::npos ? end : end + 2;
+    } else if (c == '\'') {
+      std::size_t j = i + 1;
+      while (j < s.size() && !(s[j] == '\'' && (j + 1 >= s.size() || s[j + 1] != '\''))) {
+        j += (s[j] == '\'' || (s[j] == '\\' && dialect == "mysql")) ? 2 : 1;
+      }
+      tokens.push_back({"'", false, false});
+      i = j + 1;
+    } else if (c == '"' || c == '`' || (c == '[' && dialect == "sqlite")) {
+      const char close = c == '[' ? ']' : c;
+      const std::size_t end = s.find(close, i + 1);
+      tokens.push_back({std::string(s.substr(i + 1, end - i - 1)), false, true});
+      i = end == std::string_view::npos ? end : end + 1;
+    } else if (is_word(c)) {
+      std::size_t j = i;
+      while (j < s.size() && is_word(s[j])) {
+        ++j;
+      }
+      std::string word(s.substr(i, j - i));
+      std::transform(word.begin(), word.end(), word.begin(),
+                     [](char ch) { return ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch; });
+      tokens.push_back({std::move(word), true, true});
+      i = j;
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      ++i;
+    } else {
+      tokens.push_back({std::string(1, c), false, false});
+      ++i;
+    }
+  }
+  return tokens;
+}
+
+constexpr std::array k_data_verbs{"INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE",
+                                  "COPY",   "TRUNCATE", "UPSERT", "LOAD"};
+constexpr std::array k_schema_verbs{"CREATE", "ALTER", "DROP", "RENAME", "COMMENT", "GRANT",
+                                    "REVOKE"};
+constexpr std::array k_neutral_verbs{
+    "SET",     "SELECT",  "PRAGMA", "SHOW",   "EXPLAIN", "ANALYZE", "ANALYSE", "VACUUM",
+    "VALUES",  "USE",     "LOCK",   "UNLOCK", "BEGIN",   "COMMIT",  "START",   "ROLLBACK",
+    "SAVEPOINT", "RELEASE", "NOTIFY", "LISTEN", "UNLISTEN", "DISCARD", "RESET", "REINDEX",
+    "CLUSTER", "REFRESH", "CHECKPOINT", "DECLARE", "FETCH", "CLOSE", "PREPARE", "DEALLOCATE",
+    "OPTIMIZE", "FLUSH", "CHECKSUM", "HANDLER"};
+// Object types a CREATE/ALTER/DROP can name.
+constexpr std::array k_object_types{
+    "TABLE",     "INDEX",      "VIEW",       "TRIGGER",   "FUNCTION",    "PROCEDURE",
+    "SEQUENCE",  "SCHEMA",     "TYPE",       "EXTENSION", "DATABASE",    "DOMAIN",
+    "ROLE",      "USER",       "POLICY",     "RULE",      "AGGREGATE",   "OPERATOR",
+    "EVENT",     "COLLATION",  "TABLESPACE", "SERVER",    "PUBLICATION", "SUBSCRIPTION",
+    "MATERIALIZED", "CONSTRAINT", "COLUMN", "CAST", "STATISTICS", "SYSTEM"};
+
+template <std::size_t N>
+bool one_of(const std::string& word, const std::array<const char*, N>& list) {
+  return std::any_of(list.begin(), list.end(), [&](const char* item) { return word == item; });
+}
+
+// Reads a possibly schema-qualified name at tokens[i]; advances i.
+std::string read_name(const std::vector<Token>& t, std::size_t& i) {
+  std::string name;
+  while (i < t.size() && t[i].name) {
+    name += t[i].word ? util::to_lower(t[i].text) : t[i].text;
+    ++i;
+    if (i + 1 < t.size() && t[i].text == "." && t[i + 1].name) {
+      name += ".";
+      ++i;
+    } else {
+      break;
+    }
+  }
+  return name;
+}
+
+bool at(const std::vector<Token>& t, std::size_t i, const char* word) {
+  return i < t.size() && t[i].word && t[i].text == word;
+}
+
+void skip_if_exists(const std::vector<Token>& t, std::size_t& i) {
+  if (at(t, i, "IF") && at(t, i + 1, "NOT") && at(t, i + 2, "EXISTS")) {
+    i += 3;
+  } else if (at(t, i, "IF") && at(t, i + 1, "EXISTS")) {
+    i += 2;
+  }
+}
+
+void classify_schema(const std::vector<Token>& t, Classification& c, std::string_view dialect) {
+  const std::string& verb = t[0].text;
+  std::size_t i = 1;
+  if (verb == "GRANT" || verb == "REVOKE") {
+    return;
+  }
+  if (verb == "RENAME") {  // MySQL: RENAME TABLE a TO b
+    ++i;
+    const std::string from = read_name(t, i);
+    c.objects.push_back({"rename", "table", from, from});
+    return;
+  }
+  if (verb == "COMMENT") {  // COMMENT ON <type> name
+    i += 2;
+    const std::string type = i < t.size() ? util::to_lower(t[i].text) : "";
+    ++i;
+    const std::string name = read_name(t, i);
+    c.objects.push_back({"comment", type, name, type == "table" ? name : ""});
+    return;
+  }
+  // Skip modifiers up to the object type: OR REPLACE, TEMP, UNIQUE, DEFINER=..., ...
+  while (i < t.size() && !(t[i].word && one_of(t[i].text, k_object_types))) {
+    ++i;
+  }
+  if (i >= t.size()) {
+    return;
+  }
+  std::string type = util::to_lower(t[i].text);
+  ++i;
+  if (type == "materialized" && at(t, i, "VIEW")) {
+    type = "materialized view";
+    ++i;
+  }
+  if (verb == "ALTER" && type == "system") {
+    c.outside_transaction = true;
+    return;
+  }
+  if (at(t, i, "CONCURRENTLY")) {
+    c.outside_transaction = dialect == "postgres";
+    ++i;
+  }
+  skip_if_exists(t, i);
+  if (at(t, i, "ONLY")) {
+    ++i;
+  }
+  const std::string action = verb == "CREATE" ? "create" : verb == "ALTER" ? "alter" : "drop";
+  if (type == "database" && verb != "ALTER" && dialect == "postgres") {
+    c.outside_transaction = true;
+  }
+  // CREATE INDEX may be unnamed on PostgreSQL: CREATE INDEX ON t (...).
+  std::string name = at(t, i, "ON") ? "" : read_name(t, i);
+  std::string table = type == "table" || type == "view" ? name : "";
+  for (std::size_t j = i; j < t.size(); ++j) {
+    if ((type == "index" || type == "trigger" || type == "policy" || type == "rule") &&
+        at(t, j, "ON") && table.empty()) {
+      std::size_t k = j + 1;
+      if (at(t, k, "ONLY")) {
+        ++k;
+      }
+      table = read_name(t, k);
+    }
+    if (at(t, j, "REFERENCES")) {
+      std::size_t k = j + 1;
+      c.references.push_back(read_name(t, k));
+    }
+  }
+  if (verb == "ALTER" && type == "table") {
+    for (std::size_t j = i; j + 2 < t.size(); ++j) {
+      if (at(t, j, "RENAME") && at(t, j + 1, "TO")) {
+        std::size_t k = j + 2;
+        c.objects.push_back({"rename", "table", name, read_name(t, k)});
+      }
+    }
+  }
+  c.objects.push_back({action, type, name, table});
+  // DROP TABLE a, b names several tables.
+  while (verb == "DROP" && i + 1 < t.size() && t[i].text == "," && t[i + 1].name) {
+    ++i;
+    const std::string more = read_name(t, i);
+    c.objects.push_back({action, type, more, type == "table" ? more : ""});
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(StatementKind kind) {
+  switch (kind) {
+    case StatementKind::schema:
+      return "schema";
+    case StatementKind::data:
+      return "data";
+    case StatementKind::neutral:
+      return "neutral";
+    case StatementKind::unknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+Classification classify(std::string_view statement, std::string_view dialect) {
+  Classification c;
+  const std::vector<Token> t = tokenize(statement, dialect);
+  if (t.empty() || !t[0].word) {
+    c.kind = StatementKind::unknown;
+    return c;
+  }
+  const std::string& verb = t[0].text;
+  c.verb = verb;
+  if (t.size() > 1 && t[1].word && (verb == "CREATE" || verb == "ALTER" || verb == "DROP")) {
+    c.verb += " " + t[1].text;
+  }
+  if (verb == "WITH") {
+    // A data-modifying CTE or a main INSERT/UPDATE/DELETE makes it data.
+    const bool writes = std::any_of(t.begin(), t.end(), [](const Token& token) {
+      return token.word && (token.text == "INSERT" || token.text == "UPDATE" ||
+                            token.text == "DELETE" || token.text == "MERGE");
+    });
+    c.kind = writes ? StatementKind::data : StatementKind::neutral;
+  } else if (one_of(verb, k_data_verbs)) {
+    c.kind = StatementKind::data;
+  } else if (one_of(verb, k_schema_verbs)) {
+    c.kind = StatementKind::schema;
+    classify_schema(t, c, dialect);
+    if (verb == "ALTER" && c.objects.empty() && c.outside_transaction) {
+      c.kind = StatementKind::neutral;  // ALTER SYSTEM changes settings, not the schema
+    }
+  } else if (verb == "DO" || verb == "CALL" || verb == "EXECUTE" || verb == "EXEC") {
+    c.kind = StatementKind::unknown;  // a procedural block: could do anything
+  } else if (one_of(verb, k_neutral_verbs)) {
+    c.kind = StatementKind::neutral;
+    c.outside_transaction = verb == "VACUUM" || (verb == "REINDEX" && dialect == "postgres" &&
+                                                 std::any_of(t.begin(), t.end(), [](const Token& x) {
+                                                   return x.word && x.text == "CONCURRENTLY";
+                                                 }));
+  } else {
+    c.kind = StatementKind::unknown;
+  }
+  return c;
+}
+
+}  // namespace runner::sql

@@ -26,6 +26,7 @@ const std::array k_commands{
     Command{"sql", "print the SQL that would run, bookkeeping included", cmd_sql},
     Command{"baseline", "record revisions up to ID as applied without running them", cmd_baseline},
     Command{"repair", "clear a failed mark, or re-record a changed checksum", cmd_repair},
+    Command{"split", "split a mixed, unapplied revision into schema ID and data ID.1", cmd_split},
     Command{"wait", "wait until the database accepts connections", cmd_wait},
     Command{"version", "print the runner's version", nullptr},
     Command{"upgrade", "Alembic's word for up: upgrade [head|ID|+N]", cmd_upgrade},
@@ -76,7 +77,7 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   if (name == "revision") {
     sub.add_option("-m,--message", o.name, "what the revision does")->required();
   }
-  if (name == "baseline" || name == "repair") {
+  if (name == "baseline" || name == "repair" || name == "split") {
     optional(sub.add_option("ID", target, "revision id")->required(), &o.target);
   }
   if (name == "repair") {

@@ -28,6 +28,7 @@ int cmd_wait(const Context& ctx, const CommandOptions& o);
 // commands_edit.cpp: commands that write project files.
 int cmd_new(const Context& ctx, const CommandOptions& o);
 int cmd_revision(const Context& ctx, const CommandOptions& o);
+int cmd_split(const Context& ctx, const CommandOptions& o);
 
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);

@@ -201,11 +201,12 @@ void Executor::run_marked(const Revision& revision, Direction direction) {
   std::optional<sql::Statement> current;
   std::int64_t done = 0;
   try {
-    done = run_file(m_connection, path, nullptr,
-                    [&](std::int64_t n) {
-                      m_connection.query(m_tables.mark_sql(record.id, "running", "", n));
-                    },
-                    current);
+    run_file(m_connection, path, nullptr,
+             [&](std::int64_t n) {
+               done = n;  // kept current for the failed mark if a later statement fails
+               m_connection.query(m_tables.mark_sql(record.id, "running", "", n));
+             },
+             current);
   } catch (const Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
     std::string text = db_error != nullptr && current

@@ -133,6 +133,9 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
                                         manifest_path.string(), diagnostics);
     project.m_manifest.path = manifest_path;
   }
+  if (has_errors(diagnostics)) {
+    return project;  // files matched against a broken manifest would only add noise
+  }
   const Manifest& manifest = project.m_manifest;
   const fs::path up_dir = project.m_root / "migrations" / "up";
   const fs::path down_dir = project.m_root / "migrations" / "down";

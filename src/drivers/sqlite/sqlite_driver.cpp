@@ -18,6 +18,20 @@
 namespace runner::drivers::sqlite {
 namespace {
 
+// SQLite's symbolic names for its primary result codes, as its docs use them.
+const char* primary_name(int rc) {
+  static constexpr const char* k_names[] = {
+      "SQLITE_OK",       "SQLITE_ERROR",    "SQLITE_INTERNAL", "SQLITE_PERM",     "SQLITE_ABORT",
+      "SQLITE_BUSY",     "SQLITE_LOCKED",   "SQLITE_NOMEM",    "SQLITE_READONLY", "SQLITE_INTERRUPT",
+      "SQLITE_IOERR",    "SQLITE_CORRUPT",  "SQLITE_NOTFOUND", "SQLITE_FULL",     "SQLITE_CANTOPEN",
+      "SQLITE_PROTOCOL", "SQLITE_EMPTY",    "SQLITE_SCHEMA",   "SQLITE_TOOBIG",   "SQLITE_CONSTRAINT",
+      "SQLITE_MISMATCH", "SQLITE_MISUSE",   "SQLITE_NOLFS",    "SQLITE_AUTH",     "SQLITE_FORMAT",
+      "SQLITE_RANGE",    "SQLITE_NOTADB",   "SQLITE_NOTICE",   "SQLITE_WARNING"};
+  const int primary = rc & 0xff;
+  return primary >= 0 && primary < static_cast<int>(std::size(k_names)) ? k_names[primary]
+                                                                       : "SQLITE_UNKNOWN";
+}
+
 bool is_memory(const std::string& path) { return path == ":memory:" || path.empty(); }
 
 // The lock is an flock() on the database file, taken through a descriptor of
@@ -119,7 +133,9 @@ class SqliteConnection : public Connection {
     if (stmt != nullptr) {
       sqlite3_finalize(stmt);
     }
-    throw DbError(message, fmt::format("{} ({})", sqlite3_errstr(rc), extended), {}, position);
+    throw DbError(message, fmt::format("{}, code {}: {}", primary_name(rc), extended,
+                                       sqlite3_errstr(rc)),
+                  {}, position);
   }
 
   // Prepares and steps every statement of `sql`, collecting rows when asked.

@@ -22,6 +22,7 @@ struct StatementRef {
   std::string_view file;  // for messages; may be empty
   int line = 0;
   int column = 0;
+  int index = 0;  // 1-based ordinal within its file
 };
 
 using Row = std::vector<std::optional<std::string>>;
@@ -50,8 +51,13 @@ class Connection {
   virtual ~Connection() = default;
   virtual std::string_view dialect() const = 0;  // "sqlite", "postgres", "mysql"
   virtual Capabilities capabilities() const = 0;
-  // Runs one statement of a migration, discarding any result rows.
+  // Runs one statement of a migration, discarding any result rows. Inside a
+  // transaction a driver may queue it to save round trips; a failure then
+  // surfaces from a later call (execute, sync, query, commit) as a DbError
+  // whose statement() names the statement that failed.
   virtual void execute(const StatementRef& statement) = 0;
+  // Waits until every queued statement has run; throws as execute does.
+  virtual void sync() {}
   // Runs runner-generated SQL and returns its rows as text (NULL: nullopt).
   virtual Rows query(std::string_view sql) = 0;
   virtual void begin() = 0;

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "drivers/postgres/postgres_driver.hpp"
 #include "drivers/sqlite/sqlite_driver.hpp"
 #include "util/errors.hpp"
 
@@ -26,6 +27,9 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
   const std::string dialect = dialect_of(url);
   if (dialect == "sqlite") {
     return sqlite::connect(url, options);
+  }
+  if (dialect == "postgres") {
+    return postgres::connect(url, options);
   }
   throw InputError(fmt::format("database URL '{}': the {} driver is not built into this runner yet",
                                url.redacted(), dialect));

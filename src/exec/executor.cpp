@@ -54,12 +54,13 @@ std::int64_t run_file(drivers::Connection& connection, const std::filesystem::pa
   while ((current = reader.next())) {
     signals::check();
     const std::string file = path.string();
-    connection.execute({current->text, file, current->line, current->column});
+    connection.execute({current->text, file, current->line, current->column, current->index});
     ++done;
     if (after) {
       after(done);
     }
   }
+  connection.sync();
   return done;
 }
 
@@ -74,7 +75,14 @@ std::string prescan(const std::filesystem::path& path, std::string_view dialect)
 
 // The one-paragraph message for a statement the database refused.
 DbError located(const DbError& error, const Revision& revision, Direction direction,
-                const sql::Statement& statement, const std::filesystem::path& path) {
+                const sql::Statement& last_sent, const std::filesystem::path& path) {
+  sql::Statement statement = last_sent;
+  if (const auto& reported = error.statement()) {
+    statement.text = reported->text;
+    statement.line = reported->line;
+    statement.column = reported->column;
+    statement.index = reported->index;
+  }
   const auto [line, column] =
       error.position() >= 0 ? position_in(statement, error.position())
                             : std::pair<int, int>{statement.line, statement.column};
@@ -92,6 +100,17 @@ DbError located(const DbError& error, const Revision& revision, Direction direct
   }
   message += "\n    " + first_line(statement.text);
   return DbError(message, error.code(), error.sqlstate(), error.position());
+}
+
+// The message for a database failure while running a file: located at
+// the failing statement when it is known.
+std::string failure_text(const DbError& error, const Revision& revision, Direction direction,
+                         const std::optional<sql::Statement>& current,
+                         const std::filesystem::path& path) {
+  if (!current && !error.statement()) {
+    return error.what();
+  }
+  return located(error, revision, direction, current.value_or(sql::Statement{}), path).what();
 }
 
 }  // namespace
@@ -169,8 +188,7 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
     m_connection.rollback();
     const bool interrupted = signals::caught() != 0;
     const std::string text =
-        current ? located(error, revision, direction, *current, file_for(revision, direction)).what()
-                : error.what();
+        failure_text(error, revision, direction, current, file_for(revision, direction));
     write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
                        interrupted ? "interrupted" : "failed", text));
     signals::check();
@@ -209,8 +227,8 @@ void Executor::run_marked(const Revision& revision, Direction direction) {
              current);
   } catch (const Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
-    std::string text = db_error != nullptr && current
-                           ? std::string(located(*db_error, revision, direction, *current, path).what())
+    std::string text = db_error != nullptr
+                           ? failure_text(*db_error, revision, direction, current, path)
                            : std::string(error.what());
     if (signals::caught() != 0) {
       text = fmt::format("interrupted after {} statement(s): {}", done, text);

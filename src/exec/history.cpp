@@ -82,7 +82,12 @@ std::vector<std::string> HistoryTables::create_sql() const {
   const std::string serial = m_dialect == "sqlite"   ? "INTEGER PRIMARY KEY AUTOINCREMENT"
                              : m_dialect == "mysql" ? "BIGINT AUTO_INCREMENT PRIMARY KEY"
                                                     : "BIGSERIAL PRIMARY KEY";
-  return {
+  std::vector<std::string> statements;
+  if (const auto dot = m_table.find('.'); dot != std::string::npos) {
+    statements.push_back(fmt::format("CREATE SCHEMA IF NOT EXISTS {}",
+                                     quoted_table(m_table.substr(0, dot))));
+  }
+  for (auto& create : {
       fmt::format("CREATE TABLE IF NOT EXISTS {} (\n"
                   "  id {} NOT NULL PRIMARY KEY,\n"
                   "  name {} NOT NULL,\n"
@@ -108,7 +113,10 @@ std::vector<std::string> HistoryTables::create_sql() const {
                   "  error TEXT\n"
                   ")",
                   quoted_table(log_table()), serial, text, text, text, text, text, text, text),
-  };
+       }) {
+    statements.push_back(std::move(create));
+  }
+  return statements;
 }
 
 std::string HistoryTables::select_sql() const {

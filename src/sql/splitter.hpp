@@ -16,7 +16,7 @@ namespace runner::sql {
 
 struct Statement {
   std::string text;     // from its first token to before the terminating ';'
-  std::size_t offset;   // byte offset of its first character in the normalised file
+  std::size_t offset = 0;  // byte offset of its first character in the normalised file
   int line = 1;         // 1-based, of its first character
   int column = 1;       // 1-based, in characters
   int index = 0;        // 1-based ordinal within the file

@@ -4,6 +4,7 @@
 // Problems in user input that can be listed are Diagnostics (project/), which
 // travel inside a ProjectError.
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -81,10 +82,22 @@ class DbError : public Error {
   long position() const { return m_position; }
   ExitCode exit_code() const override { return ExitCode::db_failed; }
 
+  // The statement that failed, when a driver reports a failure after later
+  // statements were already sent (pipelining); otherwise empty.
+  struct Statement {
+    std::string text;
+    int line = 0;
+    int column = 0;
+    int index = 0;
+  };
+  const std::optional<Statement>& statement() const { return m_statement; }
+  void set_statement(Statement statement) { m_statement = std::move(statement); }
+
  private:
   std::string m_code;
   std::string m_sqlstate;
   long m_position;
+  std::optional<Statement> m_statement;
 };
 
 // The database carries a failed mark from a non-transactional revision. Exit 5.

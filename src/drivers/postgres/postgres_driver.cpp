@@ -1,0 +1,361 @@
+#include "drivers/postgres/postgres_driver.hpp"
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <deque>
+#include <thread>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "util/errors.hpp"
+#include "util/strings.hpp"
+
+namespace runner::drivers::postgres {
+namespace {
+
+// Statements are queued in libpq's pipeline and synced in batches, so that
+// a revision of 400,000 INSERTs costs a few hundred round trips, not
+// 400,000. The bounds keep memory flat and the server's reply buffer small.
+constexpr std::size_t k_batch_statements = 1000;
+constexpr std::size_t k_batch_bytes = 1 << 20;
+
+struct PgResult {
+  explicit PgResult(PGresult* r) : result(r) {}
+  ~PgResult() { PQclear(result); }
+  PgResult(const PgResult&) = delete;
+  PgResult& operator=(const PgResult&) = delete;
+  PGresult* result;
+};
+
+std::string field(const PGresult* result, int code) {
+  const char* value = PQresultErrorField(result, code);
+  return value != nullptr ? value : "";
+}
+
+// Byte offset of the 1-based character position PostgreSQL reports.
+long byte_offset(std::string_view text, long characters) {
+  long seen = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      if (++seen == characters) {
+        return static_cast<long>(i);
+      }
+    }
+  }
+  return -1;
+}
+
+DbError error_from(const PGresult* result, std::string_view sql) {
+  std::string message = field(result, PG_DIAG_MESSAGE_PRIMARY);
+  if (message.empty()) {
+    message = std::string(util::trim(PQresultErrorMessage(result)));
+  }
+  if (const auto detail = field(result, PG_DIAG_MESSAGE_DETAIL); !detail.empty()) {
+    message += "\n  detail: " + detail;
+  }
+  if (const auto hint = field(result, PG_DIAG_MESSAGE_HINT); !hint.empty()) {
+    message += "\n  hint: " + hint;
+  }
+  const std::string position = field(result, PG_DIAG_STATEMENT_POSITION);
+  const long offset =
+      util::all_digits(position) ? byte_offset(sql, std::stol(position)) : -1;
+  return DbError(message, {}, field(result, PG_DIAG_SQLSTATE), offset);
+}
+
+std::string quote_literal(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    out += c;
+    if (c == '\'') {
+      out += '\'';
+    }
+  }
+  return out + "'";
+}
+
+std::string quote_qualified(std::string_view name) {
+  std::string out;
+  for (const auto& part : util::split(name, '.')) {
+    out += (out.empty() ? "\"" : ".\"") + part + "\"";
+  }
+  return out;
+}
+
+// Opens a libpq connection from the URL's parts; query parameters pass
+// through to libpq (sslmode, connect_timeout, ...), search_path becomes a
+// session option.
+PGconn* open(const util::Url& url, std::string_view application_suffix) {
+  std::vector<std::pair<std::string, std::string>> params;
+  const auto add = [&](const char* key, const std::string& value) {
+    if (!value.empty()) {
+      params.emplace_back(key, value);
+    }
+  };
+  add("host", url.host);
+  add("port", url.port);
+  add("user", url.user);
+  if (url.has_password) {
+    params.emplace_back("password", url.password);
+  }
+  add("dbname", url.path);
+  bool has_application = false;
+  for (const auto& [key, value] : url.query) {
+    if (key == "search_path") {
+      params.emplace_back("options", "-c search_path=" + value);
+    } else {
+      has_application = has_application || key == "application_name";
+      params.emplace_back(key, value);
+    }
+  }
+  if (!has_application) {
+    params.emplace_back("application_name", "runner" + std::string(application_suffix));
+  }
+  std::vector<const char*> keys;
+  std::vector<const char*> values;
+  for (const auto& [key, value] : params) {
+    keys.push_back(key.c_str());
+    values.push_back(value.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 0);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    std::string message(conn != nullptr ? util::trim(PQerrorMessage(conn)) : "out of memory");
+    PQfinish(conn);
+    throw UnreachableError(fmt::format("cannot connect to {}: {}", url.redacted(),
+                                       util::redact(message, url.password)));
+  }
+  // Notices such as "relation already exists, skipping" are not ours to print.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  return conn;
+}
+
+// The advisory lock lives on a session of its own, so that a revision that
+// runs outside a transaction (CREATE INDEX CONCURRENTLY) cannot wait on it.
+class AdvisoryLock : public Lock {
+ public:
+  explicit AdvisoryLock(PGconn* conn) : m_conn(conn) {}
+  ~AdvisoryLock() override { PQfinish(m_conn); }  // ending the session releases the lock
+  AdvisoryLock(const AdvisoryLock&) = delete;
+  AdvisoryLock& operator=(const AdvisoryLock&) = delete;
+
+ private:
+  PGconn* m_conn;
+};
+
+class PostgresConnection : public Connection {
+ public:
+  PostgresConnection(PGconn* conn, util::Url url)
+      : m_conn(conn), m_cancel(PQgetCancel(conn)), m_url(std::move(url)) {
+    PQenterPipelineMode(m_conn);
+  }
+  ~PostgresConnection() override {
+    PQfreeCancel(m_cancel);
+    PQfinish(m_conn);
+  }
+
+  std::string_view dialect() const override { return "postgres"; }
+  Capabilities capabilities() const override { return Capabilities{true, true}; }
+
+  void execute(const StatementRef& statement) override {
+    send(statement.text);
+    m_queued.push_back({std::string(statement.text), statement.line, statement.column,
+                        statement.index});
+    m_queued_bytes += statement.text.size();
+    // Outside a transaction every statement commits on its own and must
+    // not share the pipeline's implicit transaction with the next one.
+    if (!m_in_transaction || m_queued.size() >= k_batch_statements ||
+        m_queued_bytes >= k_batch_bytes) {
+      sync();
+    }
+  }
+
+  void sync() override { flush(nullptr); }
+
+  Rows query(std::string_view sql) override {
+    send(sql);
+    m_queued.push_back({std::string(sql), 0, 0, 0});
+    Rows rows;
+    flush(&rows);
+    return rows;
+  }
+
+  void begin() override {
+    send("BEGIN");
+    m_queued.push_back({"BEGIN", 0, 0, 0});
+    m_in_transaction = true;
+  }
+
+  void commit() override {
+    send("COMMIT");
+    m_queued.push_back({"COMMIT", 0, 0, 0});
+    m_in_transaction = false;
+    flush(nullptr);
+  }
+
+  void rollback() noexcept override {
+    m_in_transaction = false;
+    try {
+      flush(nullptr);
+    } catch (const std::exception&) {
+      // The failure was reported already; what matters now is the ROLLBACK.
+    }
+    try {
+      send("ROLLBACK");
+      m_queued.push_back({"ROLLBACK", 0, 0, 0});
+      flush(nullptr);
+    } catch (const std::exception&) {
+      // A broken connection rolls back by itself when it closes.
+    }
+  }
+
+  std::unique_ptr<Lock> lock(const LockRequest& request) override {
+    PGconn* conn = open(m_url, " (lock)");
+    auto held = std::make_unique<AdvisoryLock>(conn);
+    // Two int4 keys: a constant for runner, and the database + table name.
+    const std::string key1 = "hashtext('runner')";
+    const std::string key2 =
+        fmt::format("hashtext(current_database() || ':' || {})", quote_literal(request.name));
+    const std::string try_lock = fmt::format("SELECT pg_try_advisory_lock({}, {})", key1, key2);
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration<double>(request.timeout_seconds);
+    auto pause = std::chrono::milliseconds(5);
+    for (;;) {
+      if (simple_query(conn, try_lock) == "t") {
+        return held;
+      }
+      if (request.check_interrupt) {
+        request.check_interrupt();
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw UnreachableError(fmt::format(
+            "the lock was not had within {} s: another runner holds it ({})",
+            request.timeout_seconds, describe_holder(conn, key1, key2)));
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(200));
+    }
+  }
+
+  void cancel() noexcept override {
+    char buffer[256];
+    PQcancel(m_cancel, buffer, sizeof buffer);
+  }
+
+  bool table_exists(std::string_view name) override {
+    const Rows rows = query(fmt::format("SELECT to_regclass({}) IS NOT NULL",
+                                        quote_literal(quote_qualified(name))));
+    return !rows.empty() && rows[0][0] == std::optional<std::string>("t");
+  }
+
+ private:
+  void send(std::string_view sql) {
+    const std::string text(sql);
+    if (PQsendQueryParams(m_conn, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      throw broken();
+    }
+  }
+
+  UnreachableError broken() const {
+    return UnreachableError(fmt::format("lost the connection to {}: {}", m_url.redacted(),
+                                        util::trim(PQerrorMessage(m_conn))));
+  }
+
+  // Syncs the pipeline and reads a result per queued statement; the first
+  // failure is thrown once the pipeline is drained. Rows of the last
+  // statement go to `rows`.
+  void flush(Rows* rows) {
+    if (m_queued.empty()) {
+      return;
+    }
+    if (PQpipelineSync(m_conn) != 1) {
+      throw broken();
+    }
+    std::optional<DbError> failure;
+    for (auto& statement : m_queued) {
+      PgResult result(PQgetResult(m_conn));
+      if (result.result == nullptr) {
+        throw broken();
+      }
+      const ExecStatusType status = PQresultStatus(result.result);
+      if (status == PGRES_FATAL_ERROR && !failure) {
+        failure = error_from(result.result, statement.text);
+        if (statement.index > 0) {
+          failure->set_statement(std::move(statement));
+        }
+      } else if (status == PGRES_TUPLES_OK && rows != nullptr) {
+        rows->clear();
+        for (int r = 0; r < PQntuples(result.result); ++r) {
+          Row row;
+          for (int c = 0; c < PQnfields(result.result); ++c) {
+            row.push_back(PQgetisnull(result.result, r, c)
+                              ? std::nullopt
+                              : std::optional<std::string>(PQgetvalue(result.result, r, c)));
+          }
+          rows->push_back(std::move(row));
+        }
+      }
+      // Each query's results end with a null.
+      while (PGresult* extra = PQgetResult(m_conn)) {
+        PQclear(extra);
+      }
+    }
+    m_queued.clear();
+    m_queued_bytes = 0;
+    PgResult sync(PQgetResult(m_conn));
+    if (sync.result == nullptr || PQresultStatus(sync.result) != PGRES_PIPELINE_SYNC) {
+      throw broken();
+    }
+    if (failure) {
+      throw *failure;
+    }
+  }
+
+  static std::string simple_query(PGconn* conn, const std::string& sql) {
+    PgResult result(PQexec(conn, sql.c_str()));
+    if (PQresultStatus(result.result) != PGRES_TUPLES_OK) {
+      throw error_from(result.result, sql);
+    }
+    return PQntuples(result.result) > 0 ? PQgetvalue(result.result, 0, 0) : "";
+  }
+
+  // "pid 123, application runner (lock), user app from 10.0.0.5, holding it
+  // since ..." for the session holding the lock, from pg_locks and
+  // pg_stat_activity (a lock session goes idle right after taking it).
+  static std::string describe_holder(PGconn* conn, const std::string& key1,
+                                     const std::string& key2) {
+    const std::string sql = fmt::format(
+        "SELECT 'pid ' || a.pid || ', application ' || "
+        "coalesce(nullif(a.application_name, ''), '?') || ', user ' || "
+        "coalesce(a.usename::text, '?') || coalesce(' from ' || host(a.client_addr), '') || "
+        "', holding it since ' || "
+        "to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+        "AND l.classid = ({})::oid AND l.objid = ({})::oid LIMIT 1",
+        key1, key2);
+    try {
+      const std::string holder = simple_query(conn, sql);
+      return holder.empty() ? "its session is not visible to this user" : holder;
+    } catch (const std::exception&) {
+      return "its session could not be read";
+    }
+  }
+
+  PGconn* m_conn;
+  PGcancel* m_cancel;
+  util::Url m_url;
+  std::deque<DbError::Statement> m_queued;
+  std::size_t m_queued_bytes = 0;
+  bool m_in_transaction = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& /*options*/) {
+  return std::make_unique<PostgresConnection>(open(url, ""), url);
+}
+
+}  // namespace runner::drivers::postgres

@@ -31,7 +31,11 @@ nlohmann::json step_json(const Step& step, std::int64_t ms, std::int64_t stateme
   return item;
 }
 
-int run_plan(const Context& ctx, const char* command, bool dry_run, const Planner& planner) {
+// Work done under the lock before planning (up --resume).
+using Prelude = std::function<void(exec::Executor&, const plan::History&)>;
+
+int run_plan(const Context& ctx, const char* command, bool dry_run, const Planner& planner,
+             const Prelude& prelude = {}) {
   const Reporter& reporter = ctx.reporter();
   nlohmann::json ran = nlohmann::json::array();
   if (dry_run) {
@@ -56,13 +60,6 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   const auto connection = ctx.connect();
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout());
-  // Plan and inspect every file before creating or writing anything.
-  const auto history = exec::load_history(*connection, ctx.tables());
-  const auto steps = planner(history);
-  exec::preflight(steps, ctx.dialect());
-  if (!steps.empty()) {
-    exec::ensure_tables(*connection, ctx.tables());
-  }
   const std::int64_t start = util::monotonic_ms();
   exec::Executor executor(*connection, ctx.tables(), [&](const exec::StepReport& report) {
     const bool up = report.direction == Direction::up;
@@ -73,12 +70,22 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
                                   report.ms));
     ran.push_back(step_json({report.revision, report.direction}, report.ms, report.statements));
   });
+  if (prelude) {
+    prelude(executor, exec::load_history(*connection, ctx.tables()));
+  }
+  // Plan and inspect every file before creating or writing anything.
+  const auto history = exec::load_history(*connection, ctx.tables());
+  const auto steps = planner(history);
+  exec::preflight(steps, ctx.dialect());
+  if (!steps.empty()) {
+    exec::ensure_tables(*connection, ctx.tables());
+  }
   executor.run(steps);
-  if (steps.empty()) {
+  if (ran.empty()) {
     reporter.progress("nothing to do: the database is up to date");
   } else {
-    reporter.progress(fmt::format("{} {} revision(s) in {} ms", command,
-                                  steps.size(), util::monotonic_ms() - start));
+    reporter.progress(fmt::format("{} {} revision(s) in {} ms", command, ran.size(),
+                                  util::monotonic_ms() - start));
   }
   if (reporter.json()) {
     reporter.emit({{"command", command}, {"dry_run", false}, {"revisions", ran}});
@@ -86,15 +93,46 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   return 0;
 }
 
-int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run) {
+// Continues the revision marked failed after the statements that already
+// ran; the normal `up` follows under the same lock.
+void resume_failed(const project::Project& project, const std::string& dialect,
+                   exec::Executor& executor, const plan::History& history) {
+  const plan::HistoryRecord* failed = nullptr;
+  for (const auto& record : history) {
+    if (record.state != "applied") {
+      failed = &record;
+    }
+  }
+  if (failed == nullptr) {
+    throw InputError("up --resume: no revision is marked failed; there is nothing to resume");
+  }
+  const auto id = project::RevisionId::parse(failed->id);
+  const project::Revision* revision = id ? project.find(*id) : nullptr;
+  if (revision == nullptr) {
+    throw InputError(fmt::format("up --resume: revision {} is not in the manifest", failed->id));
+  }
+  exec::preflight({{revision, Direction::up}}, dialect);
+  executor.resume(*revision, *failed);
+}
+
+int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, bool resume = false) {
   const auto project = ctx.load_project();
   if (request.to && project.find(*request.to) == nullptr) {
     throw InputError(fmt::format("--to {}: no such revision in {}", request.to->text(),
                                  ctx.manifest_path().string()));
   }
-  return run_plan(ctx, "up", dry_run, [&](const plan::History& history) {
-    return plan::plan_up(project, history, checksums_of_applied(project, history), request);
-  });
+  Prelude prelude;
+  if (resume) {
+    prelude = [&](exec::Executor& executor, const plan::History& history) {
+      resume_failed(project, ctx.dialect(), executor, history);
+    };
+  }
+  return run_plan(
+      ctx, "up", dry_run,
+      [&](const plan::History& history) {
+        return plan::plan_up(project, history, checksums_of_applied(project, history), request);
+      },
+      prelude);
 }
 
 int run_down(const Context& ctx, const plan::DownRequest& request, bool dry_run) {
@@ -135,12 +173,11 @@ std::optional<project::RevisionId> parse_id(const std::optional<std::string>& te
 }
 
 int cmd_up(const Context& ctx, const CommandOptions& o) {
-  if (o.resume) {
-    throw UsageError(
-        "--resume continues a failed MySQL schema revision; no such revision is marked here");
+  if (o.resume && o.dry_run) {
+    throw UsageError("up: --resume cannot be combined with --dry-run");
   }
   return run_up(ctx, {parse_count(o.count), parse_id(o.to, "--to"), o.allow_out_of_order},
-                o.dry_run);
+                o.dry_run, o.resume);
 }
 
 int cmd_down(const Context& ctx, const CommandOptions& o) {

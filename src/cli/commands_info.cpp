@@ -222,7 +222,7 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
     fmt::print("\n");
   }
   exec::preflight(steps, ctx.dialect());
-  exec::render_sql(steps, ctx.tables(), ctx.dialect(), stdout);
+  exec::render_sql(steps, ctx.tables(), ctx.dialect(), ctx.dialect() != "mysql", stdout);
   return 0;
 }
 

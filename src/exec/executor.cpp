@@ -148,20 +148,39 @@ void Executor::run(const std::vector<plan::Step>& steps) {
   }
 }
 
+bool Executor::atomic(const Revision& revision) const {
+  if (revision.noop) {
+    return true;
+  }
+  // MySQL commits each DDL statement implicitly: there only a data revision
+  // can be one transaction; anything with schema statements runs marked.
+  return revision.entry.transaction && (m_connection.capabilities().transactional_ddl ||
+                                        revision.entry.kind == project::Kind::data);
+}
+
 void Executor::apply(const Revision& revision) {
-  if (revision.entry.transaction || revision.noop) {
+  if (atomic(revision)) {
     run_in_transaction(revision, Direction::up);
   } else {
-    run_marked(revision, Direction::up);
+    run_marked(revision, Direction::up, nullptr);
   }
 }
 
 void Executor::revert(const Revision& revision) {
-  if (revision.entry.transaction || revision.noop) {
+  if (atomic(revision)) {
     run_in_transaction(revision, Direction::down);
   } else {
-    run_marked(revision, Direction::down);
+    run_marked(revision, Direction::down, nullptr);
   }
+}
+
+void Executor::resume(const Revision& revision, const plan::HistoryRecord& record) {
+  if (record.state != "failed" && record.state != "running") {
+    throw InputError(fmt::format("revision {} {} failed while reverting; only a failed up can be "
+                                 "resumed (repair it instead)",
+                                 record.id, record.name));
+  }
+  run_marked(revision, Direction::up, &record);
 }
 
 void Executor::run_in_transaction(const Revision& revision, Direction direction) {
@@ -206,25 +225,55 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
   }
 }
 
-void Executor::run_marked(const Revision& revision, Direction direction) {
+void Executor::run_marked(const Revision& revision, Direction direction,
+                          const plan::HistoryRecord* resume_from) {
   const std::int64_t start = util::monotonic_ms();
   const bool up = direction == Direction::up;
   const auto& path = file_for(revision, direction);
   // Lex the whole file first: a syntax problem must not leave half a run.
   const std::string checksum = prescan(path, m_connection.dialect());
   plan::HistoryRecord record = record_for(revision, up ? checksum : "");
-  record.state = "running";
-  m_connection.query(up ? m_tables.insert_sql(record)
-                        : m_tables.mark_sql(record.id, "running", "", 0));
+  const std::string running = up ? "running" : "reverting";
+  const std::int64_t skip = resume_from != nullptr ? resume_from->statements_done : 0;
+  if (resume_from != nullptr) {
+    record.applied_at = resume_from->applied_at;
+  } else if (up) {
+    record.state = running;
+    m_connection.query(m_tables.insert_sql(record));
+  } else {
+    m_connection.query(m_tables.mark_sql(record.id, running, "", 0, ""));
+  }
   std::optional<sql::Statement> current;
-  std::int64_t done = 0;
+  std::int64_t done = skip;
+  std::string prefix;  // chained hash of the statements run so far, for --resume
   try {
-    run_file(m_connection, path, nullptr,
-             [&](std::int64_t n) {
-               done = n;  // kept current for the failed mark if a later statement fails
-               m_connection.query(m_tables.mark_sql(record.id, "running", "", n));
-             },
-             current);
+    sql::StatementReader reader(path, m_connection.dialect());
+    while ((current = reader.next())) {
+      signals::check();
+      const bool ran_before = current->index <= skip;
+      if (!ran_before) {
+        m_connection.execute({current->text, path.string(), current->line, current->column,
+                              current->index});
+      }
+      prefix = util::sha256_hex(prefix + "\n" + current->text);
+      if (ran_before) {
+        if (current->index == skip && prefix != resume_from->prefix_checksum) {
+          throw ProblemError(fmt::format(
+              "revision {} {}: the {} statement(s) that already ran have changed in {} since; "
+              "cannot resume (restore them, or repair the database by hand and 'runner repair "
+              "{}')",
+              record.id, record.name, skip, path.string(), record.id));
+        }
+        continue;
+      }
+      done = current->index;
+      m_connection.query(m_tables.mark_sql(record.id, running, "", done, prefix));
+    }
+    if (done < skip) {
+      throw ProblemError(fmt::format("revision {} {}: {} now has fewer statements than the {} "
+                                     "that already ran; cannot resume",
+                                     record.id, record.name, path.string(), skip));
+    }
   } catch (const Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
     std::string text = db_error != nullptr
@@ -233,15 +282,21 @@ void Executor::run_marked(const Revision& revision, Direction direction) {
     if (signals::caught() != 0) {
       text = fmt::format("interrupted after {} statement(s): {}", done, text);
     }
-    m_connection.query(m_tables.mark_sql(record.id, "failed", text, done));
-    write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
-                       signals::caught() != 0 ? "interrupted" : "failed", text));
+    if (db_error != nullptr || signals::caught() != 0) {
+      // `prefix` covers exactly the `done` statements: it is extended only
+      // after a statement ran.
+      m_connection.query(
+          m_tables.mark_sql(record.id, up ? "failed" : "revert-failed", text, done, prefix));
+      write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
+                         signals::caught() != 0 ? "interrupted" : "failed", text));
+    }
     signals::check();
     if (db_error != nullptr) {
       DbError failure(text, db_error->code(), db_error->sqlstate(), db_error->position());
       failure.add_context(fmt::format(
-          "the revision runs outside a transaction: {} statement(s) stay applied and it is marked "
-          "failed; fix the database, then 'runner repair {}'",
+          "the revision does not run as one transaction here: {} statement(s) stay applied and it "
+          "is marked failed; fix the file and 'runner up --resume', or fix the database and "
+          "'runner repair {}'",
           done, revision.id().text()));
       throw failure;
     }
@@ -307,11 +362,13 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
 }
 
 void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,
-                std::string_view dialect, std::FILE* out) {
+                std::string_view dialect, bool transactional_ddl, std::FILE* out) {
   for (const auto& step : steps) {
     const Revision& revision = *step.revision;
     const bool up = step.direction == Direction::up;
-    const bool transactional = revision.entry.transaction || revision.noop;
+    const bool transactional =
+        revision.noop || (revision.entry.transaction &&
+                          (transactional_ddl || revision.entry.kind == project::Kind::data));
     const auto& path = file_for(revision, step.direction);
     plan::HistoryRecord record =
         record_for(revision, up && !revision.noop ? util::file_checksum(revision.up) : "");
@@ -322,7 +379,7 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
     } else {
       record.state = "running";
       fmt::print(out, "{};\n", up ? tables.insert_sql(record)
-                                  : tables.mark_sql(record.id, "running", "", 0));
+                                  : tables.mark_sql(record.id, "reverting", "", 0, ""));
     }
     if (!revision.noop) {
       fmt::print(out, "-- {}\n", path.string());

@@ -39,6 +39,11 @@ class Executor {
   // Records revisions as applied without running them (`baseline`).
   void baseline(const std::vector<const project::Revision*>& revisions);
 
+  // `up --resume`: continues a failed marked revision after the statements
+  // that already ran, once their text is shown unchanged (chained hash).
+  // ProblemError (exit 3) when they changed.
+  void resume(const project::Revision& revision, const plan::HistoryRecord& record);
+
   // `repair ID`: marks a failed revision applied, or re-records a changed
   // checksum. `repair ID --forget`: drops the record. Returns what was done.
   std::string repair(const project::Revision* revision, const plan::HistoryRecord& record,
@@ -48,7 +53,9 @@ class Executor {
   void apply(const project::Revision& revision);
   void revert(const project::Revision& revision);
   void run_in_transaction(const project::Revision& revision, plan::Direction direction);
-  void run_marked(const project::Revision& revision, plan::Direction direction);
+  bool atomic(const project::Revision& revision) const;
+  void run_marked(const project::Revision& revision, plan::Direction direction,
+                  const plan::HistoryRecord* resume_from);
   void write_log(const LogRecord& record) noexcept;
 
   drivers::Connection& m_connection;
@@ -64,7 +71,7 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
 // Writes to `out` the SQL that running `steps` would execute, bookkeeping
 // included, without touching the database.
 void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,
-                std::string_view dialect, std::FILE* out);
+                std::string_view dialect, bool transactional_ddl, std::FILE* out);
 
 // The history record a revision gets when applied now.
 plan::HistoryRecord record_for(const project::Revision& revision, std::string checksum);

@@ -97,9 +97,10 @@ std::vector<std::string> HistoryTables::create_sql() const {
                   "  applied_at {} NOT NULL,\n"
                   "  execution_ms BIGINT NOT NULL DEFAULT 0,\n"
                   "  statements_done BIGINT NOT NULL DEFAULT 0,\n"
+                  "  prefix_checksum {},\n"
                   "  error TEXT\n"
                   ")",
-                  quoted_table(m_table), text, text, text, text, text, text),
+                  quoted_table(m_table), text, text, text, text, text, text, text),
       fmt::format("CREATE TABLE IF NOT EXISTS {} (\n"
                   "  seq {},\n"
                   "  at {} NOT NULL,\n"
@@ -121,8 +122,8 @@ std::vector<std::string> HistoryTables::create_sql() const {
 
 std::string HistoryTables::select_sql() const {
   return fmt::format(
-      "SELECT id, name, kind, checksum, state, applied_at, execution_ms, statements_done, error "
-      "FROM {}",
+      "SELECT id, name, kind, checksum, state, applied_at, execution_ms, statements_done, "
+      "prefix_checksum, error FROM {}",
       quoted_table(m_table));
 }
 
@@ -136,9 +137,10 @@ std::string HistoryTables::select_log_sql() const {
 std::string HistoryTables::insert_sql(const plan::HistoryRecord& r) const {
   return fmt::format(
       "INSERT INTO {} (id, name, kind, checksum, state, applied_at, execution_ms, "
-      "statements_done, error) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})",
+      "statements_done, prefix_checksum, error) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
       quoted_table(m_table), literal(r.id), literal(r.name), literal(r.kind), literal(r.checksum),
       literal(r.state), literal(r.applied_at), r.execution_ms, r.statements_done,
+      r.prefix_checksum.empty() ? "NULL" : literal(r.prefix_checksum),
       r.error.empty() ? "NULL" : literal(r.error));
 }
 
@@ -147,10 +149,13 @@ std::string HistoryTables::delete_sql(std::string_view id) const {
 }
 
 std::string HistoryTables::mark_sql(std::string_view id, std::string_view state,
-                                    std::string_view error, std::int64_t statements_done) const {
-  return fmt::format("UPDATE {} SET state = {}, error = {}, statements_done = {} WHERE id = {}",
-                     quoted_table(m_table), literal(state),
-                     error.empty() ? "NULL" : literal(error), statements_done, literal(id));
+                                    std::string_view error, std::int64_t statements_done,
+                                    std::string_view prefix_checksum) const {
+  return fmt::format(
+      "UPDATE {} SET state = {}, error = {}, statements_done = {}, prefix_checksum = {} WHERE "
+      "id = {}",
+      quoted_table(m_table), literal(state), error.empty() ? "NULL" : literal(error),
+      statements_done, prefix_checksum.empty() ? "NULL" : literal(prefix_checksum), literal(id));
 }
 
 std::string HistoryTables::finish_sql(const plan::HistoryRecord& r) const {
@@ -185,7 +190,8 @@ plan::History load_history(drivers::Connection& connection, const HistoryTables&
     r.applied_at = text_or_empty(row.at(5));
     r.execution_ms = number_or_zero(row.at(6));
     r.statements_done = number_or_zero(row.at(7));
-    r.error = text_or_empty(row.at(8));
+    r.prefix_checksum = text_or_empty(row.at(8));
+    r.error = text_or_empty(row.at(9));
     history.push_back(std::move(r));
   }
   return history;

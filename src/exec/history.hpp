@@ -43,9 +43,10 @@ class HistoryTables {
 
   std::string insert_sql(const plan::HistoryRecord& record) const;
   std::string delete_sql(std::string_view id) const;
-  // Sets state (and error, statements_done) of a recorded revision.
+  // Sets state, error and progress (statements run, their chained hash) of
+  // a recorded revision.
   std::string mark_sql(std::string_view id, std::string_view state, std::string_view error,
-                       std::int64_t statements_done) const;
+                       std::int64_t statements_done, std::string_view prefix_checksum) const;
   // Records a successful end: state applied, checksum, time.
   std::string finish_sql(const plan::HistoryRecord& record) const;
   std::string log_sql(const LogRecord& record) const;

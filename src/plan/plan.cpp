@@ -94,14 +94,16 @@ void refuse_failed_marks(const History& history) {
     if (record.state == "applied") {
       continue;
     }
-    const std::string what = record.state == "running"
-                                 ? "was left running by a runner that stopped half way"
-                                 : "failed half way";
+    const bool left = record.state == "running" || record.state == "reverting";
+    const std::string what = fmt::format(
+        "{} half way{}", left ? "was left running by a runner that stopped" : "failed",
+        record.state == "reverting" || record.state == "revert-failed" ? " while reverting" : "");
     throw FailedMarkError(fmt::format(
-        "revision {} {} {}: {}\n  fix the database by hand, then run 'runner repair {}' to mark it "
-        "applied, or 'runner repair {} --forget' to drop the mark",
-        record.id, record.name, what, record.error.empty() ? "no error was recorded" : record.error,
-        record.id, record.id));
+        "revision {} {} {} ({} statement(s) ran): {}\n  fix the database by hand, then run "
+        "'runner repair {}' to mark it applied, 'runner repair {} --forget' to drop the mark, or "
+        "fix the file and run 'runner up --resume'",
+        record.id, record.name, what, record.statements_done,
+        record.error.empty() ? "no error was recorded" : record.error, record.id, record.id));
   }
 }
 

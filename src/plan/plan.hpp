@@ -19,10 +19,11 @@ struct HistoryRecord {
   std::string name;
   std::string kind;
   std::string checksum;
-  std::string state;  // "applied", "running" or "failed"
+  std::string state;  // applied; running/failed (up) or reverting/revert-failed (down) when marked
   std::string applied_at;
   std::int64_t execution_ms = 0;
   std::int64_t statements_done = 0;
+  std::string prefix_checksum;  // chained SHA-256 of the statements run so far (marked runs)
   std::string error;
 };
 using History = std::vector<HistoryRecord>;

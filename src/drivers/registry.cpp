@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "drivers/mysql/mysql_driver.hpp"
 #include "drivers/postgres/postgres_driver.hpp"
 #include "drivers/sqlite/sqlite_driver.hpp"
 #include "util/errors.hpp"
@@ -30,6 +31,9 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
   }
   if (dialect == "postgres") {
     return postgres::connect(url, options);
+  }
+  if (dialect == "mysql") {
+    return mysql::connect(url, options);
   }
   throw InputError(fmt::format("database URL '{}': the {} driver is not built into this runner yet",
                                url.redacted(), dialect));

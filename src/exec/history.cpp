@@ -10,7 +10,8 @@ namespace runner::exec {
 namespace {
 
 bool plain_identifier(std::string_view name) {
-  if (name.empty() || name.size() > 63 || (name[0] >= '0' && name[0] <= '9')) {
+  // 59 leaves room for the log table's "_log" within PostgreSQL's 63 bytes.
+  if (name.empty() || name.size() > 59 || (name[0] >= '0' && name[0] <= '9')) {
     return false;
   }
   for (char c : name) {
@@ -41,7 +42,7 @@ HistoryTables::HistoryTables(std::string_view dialect, std::string table)
   }
   if (!valid) {
     throw InputError(fmt::format(
-        "history table name '{}' must be letters, digits and '_'{}", m_table,
+        "history table name '{}' must be letters, digits and '_', at most 59 of them{}", m_table,
         m_dialect == "postgres" ? ", optionally schema-qualified (schema.table)" : ""));
   }
 }

@@ -79,9 +79,22 @@ std::optional<Entry> parse_entry(const YAML::Node& node, Checker& check) {
   bool has_id = false;
   bool has_name = false;
   bool has_kind = false;
+  std::vector<std::string> seen;
   for (const auto& pair : node) {
-    const std::string key = pair.first.as<std::string>();
+    if (!pair.first.IsScalar()) {
+      check.error(pair.first.Mark(), "a key must be a plain word such as 'name'");
+      ok = false;
+      continue;
+    }
+    const std::string key = pair.first.Scalar();
     const YAML::Node& value = pair.second;
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      // YAML forbids it and yaml-cpp would quietly keep both.
+      check.error(pair.first.Mark(), fmt::format("'{}' is given twice in this revision", key));
+      ok = false;
+      continue;
+    }
+    seen.push_back(key);
     if (std::find(std::begin(k_entry_keys), std::end(k_entry_keys), key) ==
         std::end(k_entry_keys)) {
       check.error(pair.first.Mark(),
@@ -167,10 +180,12 @@ std::optional<Entry> parse_entry(const YAML::Node& node, Checker& check) {
       }
     }
   }
-  const char* missing = !has_id ? "id" : !has_name ? "name" : !has_kind ? "kind" : nullptr;
-  if (missing != nullptr) {
-    check.error(node.Mark(), fmt::format("revision is missing the required key '{}'", missing));
-    ok = false;
+  for (const auto& [present, key] :
+       {std::pair{has_id, "id"}, std::pair{has_name, "name"}, std::pair{has_kind, "kind"}}) {
+    if (!present) {
+      check.error(node.Mark(), fmt::format("revision is missing the required key '{}'", key));
+      ok = false;
+    }
   }
   return ok ? std::optional<Entry>(std::move(entry)) : std::nullopt;
 }
@@ -213,7 +228,11 @@ Manifest parse_manifest(std::string_view text, const std::string& display_path,
   bool has_version = false;
   YAML::Node revisions;
   for (const auto& pair : root) {
-    const std::string key = pair.first.as<std::string>();
+    if (!pair.first.IsScalar()) {
+      check.error(pair.first.Mark(), "a key must be a plain word such as 'revisions'");
+      continue;
+    }
+    const std::string key = pair.first.Scalar();
     if (key == "version") {
       has_version = true;
       if (!pair.second.IsScalar() || pair.second.Scalar() != "1") {

@@ -17,6 +17,78 @@ bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9') ||
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
+bool is_any(std::string_view word, std::initializer_list<std::string_view> list) {
+  for (const auto item : list) {
+    if (word == item) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Follows the words of one statement to tell when a ';' lies inside a
+// compound body and does not end it: SQLite trigger bodies, MySQL routine,
+// trigger and event bodies (BEGIN ... END, CASE ... END CASE; END IF and
+// END LOOP close what was not counted), PostgreSQL BEGIN ATOMIC ... END.
+// Only statements that start with CREATE are looked at, so the common
+// INSERT costs one comparison.
+class BodyTracker {
+ public:
+  explicit BodyTracker(std::string_view dialect) : m_dialect(dialect) {}
+
+  void word(std::string_view word) {
+    if (m_words < 0) {
+      return;
+    }
+    const std::string lower = util::to_lower(word);
+    if (m_words++ == 0) {
+      m_words = lower == "create" ? 1 : -1;
+      return;
+    }
+    if (!m_compound) {
+      if (m_dialect == "postgres") {
+        m_compound = lower == "atomic" && m_previous == "begin";
+        m_depth = m_compound ? 1 : 0;
+      } else if (m_dialect == "sqlite") {
+        m_compound = lower == "trigger";
+      } else if (m_dialect == "mysql") {
+        m_compound = is_any(lower, {"procedure", "function", "trigger", "event"});
+      }
+      m_previous = lower;
+      return;
+    }
+    if (m_pending_end) {
+      m_pending_end = false;
+      if (is_any(lower, {"if", "loop", "while", "repeat"})) {
+        m_previous = lower;
+        return;  // END IF and the like close blocks that were never counted
+      }
+      --m_depth;  // END, or END CASE, closes the innermost BEGIN or CASE
+      if (lower == "case") {
+        m_previous = lower;
+        return;
+      }
+    }
+    if (lower == "begin" || lower == "case") {
+      ++m_depth;
+    } else if (lower == "end") {
+      m_pending_end = true;
+    }
+    m_previous = lower;
+  }
+
+  // True while a ';' here would fall inside a body.
+  bool inside() const { return m_compound && m_depth - (m_pending_end ? 1 : 0) > 0; }
+
+ private:
+  std::string_view m_dialect;
+  int m_words = 0;  // -1: not a CREATE statement
+  bool m_compound = false;
+  int m_depth = 0;
+  bool m_pending_end = false;
+  std::string m_previous;
+};
+
 }  // namespace
 
 StatementReader::StatementReader(const std::filesystem::path& path, std::string_view dialect,
@@ -53,6 +125,15 @@ void StatementReader::unterminated(const char* what, int line, int column) {
   throw InputError(fmt::format("{}:{}:{}: error: unterminated {} (it starts here and the file "
                                "ends before it is closed)",
                                path().string(), line, column, what));
+}
+
+// "--" opens a comment; MySQL wants whitespace after it ("1--1" is 1 - -1).
+bool StatementReader::line_comment_at(std::size_t at) {
+  if (!(m_buf[at] == '-' && ensure(at + 1) && m_buf[at + 1] == '-')) {
+    return false;
+  }
+  return m_dialect != "mysql" || !ensure(at + 2) || is_space(m_buf[at + 2]) ||
+         static_cast<unsigned char>(m_buf[at + 2]) < 0x20;
 }
 
 void StatementReader::skip_line_comment() {
@@ -165,16 +246,57 @@ bool StatementReader::skip_space_and_comments() {
     const char c = m_buf[m_pos];
     if (is_space(c) || c == ';') {
       advance();
-    } else if (c == '-' && ensure(m_pos + 1) && m_buf[m_pos + 1] == '-') {
+    } else if (line_comment_at(m_pos)) {
       skip_line_comment();
     } else if (c == '#' && m_dialect == "mysql") {
       skip_line_comment();
-    } else if (c == '/' && ensure(m_pos + 1) && m_buf[m_pos + 1] == '*') {
+    } else if (c == '/' && ensure(m_pos + 1) && m_buf[m_pos + 1] == '*' &&
+               !(m_dialect == "mysql" && ensure(m_pos + 2) && m_buf[m_pos + 2] == '!')) {
+      // MySQL runs /*! ... */ as SQL; every other comment is skipped.
       skip_block_comment();
+    } else if (m_dialect == "mysql" && m_column == 1 && read_delimiter_command()) {
+      // consumed: DELIMITER is a client command, not a statement
+    } else if (m_dialect == "postgres" && c == '\\') {
+      std::string command;
+      for (std::size_t i = m_pos; ensure(i) && !is_space(m_buf[i]); ++i) {
+        command.push_back(m_buf[i]);
+      }
+      throw InputError(fmt::format("{}:{}:{}: error: '{}' is a psql meta-command, not SQL; runner "
+                                   "runs plain SQL only (inline what it does)",
+                                   path().string(), m_line, m_column, command));
     } else {
       return true;
     }
   }
+}
+
+// The mysql client's `DELIMITER //` at the start of a line: from there on
+// statements end at `//` instead of ';'.
+bool StatementReader::read_delimiter_command() {
+  static constexpr std::string_view k_keyword = "delimiter";
+  if (!ensure(m_pos + k_keyword.size()) ||
+      util::to_lower(std::string_view(m_buf).substr(m_pos, k_keyword.size())) != k_keyword ||
+      (m_buf[m_pos + k_keyword.size()] != ' ' && m_buf[m_pos + k_keyword.size()] != '\t')) {
+    return false;
+  }
+  const int line = m_line;
+  const int column = m_column;
+  std::string rest;
+  for (std::size_t i = 0; i < k_keyword.size(); ++i) {
+    advance();
+  }
+  while (ensure(m_pos) && m_buf[m_pos] != '\n') {
+    rest.push_back(m_buf[m_pos]);
+    advance();
+  }
+  const std::string_view delimiter = util::trim(rest);
+  if (delimiter.empty() || delimiter.find_first_of(" \t") != std::string_view::npos) {
+    throw InputError(fmt::format("{}:{}:{}: error: DELIMITER needs one delimiter, such as "
+                                 "'DELIMITER //'",
+                                 path().string(), line, column));
+  }
+  m_delimiter = std::string(delimiter);
+  return true;
 }
 
 std::optional<Statement> StatementReader::next() {
@@ -196,18 +318,24 @@ std::optional<Statement> StatementReader::next() {
   const std::size_t start = m_pos;
   std::size_t end = std::string::npos;
 
-  // SQLite trigger bodies hold ';' between BEGIN and END; track nesting of
-  // BEGIN/CASE ... END inside CREATE [TEMP] TRIGGER statements.
   const bool sqlite = m_dialect == "sqlite";
   const bool postgres = m_dialect == "postgres";
   const bool mysql = m_dialect == "mysql";
-  int word_count = 0;
-  bool trigger = false;
-  int depth = 0;
+  const bool custom_delimiter = m_delimiter != ";";
+  BodyTracker body(m_dialect);
   std::string word;
   while (ensure(m_pos)) {
     const char c = m_buf[m_pos];
-    if (c == ';' && !(trigger && depth > 0)) {
+    if (custom_delimiter) {
+      if (c == m_delimiter[0] && ensure(m_pos + m_delimiter.size() - 1) &&
+          m_buf.compare(m_pos, m_delimiter.size(), m_delimiter) == 0) {
+        end = m_pos;
+        for (std::size_t i = 0; i < m_delimiter.size(); ++i) {
+          advance();
+        }
+        break;
+      }
+    } else if (c == ';' && !body.inside()) {
       end = m_pos;
       advance();
       break;
@@ -220,7 +348,7 @@ std::optional<Statement> StatementReader::next() {
       skip_quoted('`', false, true);
     } else if (c == '[' && sqlite) {
       skip_quoted(']', false, false);
-    } else if (c == '-' && ensure(m_pos + 1) && m_buf[m_pos + 1] == '-') {
+    } else if (line_comment_at(m_pos)) {
       skip_line_comment();
     } else if (c == '#' && mysql) {
       skip_line_comment();
@@ -234,19 +362,8 @@ std::optional<Statement> StatementReader::next() {
       skip_quoted('\'', true, true);
     } else if (is_word_start(c)) {
       read_word(word);
-      // Only the first words of a statement and trigger bodies need a look.
-      if (sqlite && (word_count < 3 || trigger)) {
-        const std::string lower = util::to_lower(word);
-        ++word_count;
-        if (word_count == 1 && lower != "create") {
-          word_count = 3;  // not a CREATE statement: no trigger possible
-        } else if (!trigger && lower == "trigger") {
-          trigger = true;
-        } else if (trigger && (lower == "begin" || lower == "case")) {
-          ++depth;
-        } else if (trigger && lower == "end" && depth > 0) {
-          --depth;
-        }
+      if (!custom_delimiter) {
+        body.word(word);
       }
     } else {
       advance();

@@ -2,7 +2,8 @@
 // Streams a SQL file one statement at a time, with the position of each, so
 // that memory is bounded by the largest statement and an error can point at
 // its line and column. Dialect-aware lexing: strings, quoted identifiers,
-// comments, PostgreSQL dollar quotes and SQLite trigger bodies.
+// comments, PostgreSQL dollar quotes and BEGIN ATOMIC bodies, SQLite trigger
+// bodies, MySQL routine bodies and the mysql client's DELIMITER command.
 
 #include <cstddef>
 #include <filesystem>
@@ -43,7 +44,9 @@ class StatementReader {
   void skip_quoted(char close, bool backslash, bool doubled);
   void skip_block_comment();
   void skip_line_comment();
+  bool line_comment_at(std::size_t at);
   bool try_dollar_quote();
+  bool read_delimiter_command();
   void read_word(std::string& word);
   [[noreturn]] void unterminated(const char* what, int line, int column);
 
@@ -56,6 +59,7 @@ class StatementReader {
   int m_column = 1;
   bool m_eof = false;
   int m_index = 0;
+  std::string m_delimiter = ";";  // MySQL: changed by the DELIMITER command
 };
 
 }  // namespace runner::sql

@@ -1,5 +1,6 @@
 #include "util/text_reader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -11,7 +12,7 @@
 namespace runner::util {
 
 TextReader::TextReader(const std::filesystem::path& path, std::size_t chunk_size)
-    : m_path(path), m_buffer(chunk_size, '\0') {
+    : m_path(path), m_buffer(std::max<std::size_t>(chunk_size, 4), '\0') {
   m_file = std::fopen(path.c_str(), "rb");
   if (m_file == nullptr) {
     throw InputError(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
@@ -40,6 +41,15 @@ bool TextReader::read_chunk(std::string& out) {
     }
     std::string_view data(m_buffer.data(), got);
     if (m_first) {
+      // The BOM may arrive over several reads when chunks are tiny.
+      while (got < 3 && !std::feof(m_file)) {
+        const std::size_t more = std::fread(m_buffer.data() + got, 1, 3 - got, m_file);
+        if (more == 0) {
+          break;
+        }
+        got += more;
+      }
+      data = std::string_view(m_buffer.data(), got);
       m_first = false;
       if (data.substr(0, 3) == "\xEF\xBB\xBF") {
         data.remove_prefix(3);

@@ -35,22 +35,21 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
-// Redacts the password of a server URL textually, for messages about a URL
-// that could not be parsed.
+// Redacts a password textually, for URLs that may not even parse: whatever
+// stands between the last ':' before the first '@' (after any "//") and
+// that '@'.
 std::string redact_raw(std::string_view text) {
-  const std::size_t scheme_end = text.find("://");
-  if (scheme_end == std::string_view::npos) {
+  const std::size_t slashes = text.find("//");
+  const std::size_t from = slashes == std::string_view::npos ? 0 : slashes + 2;
+  const std::size_t at = text.find('@', from);
+  if (at == std::string_view::npos) {
     return std::string(text);
   }
-  const std::size_t authority = scheme_end + 3;
-  const std::size_t at = text.rfind('@', text.find_first_of("/?", authority));
-  if (at == std::string_view::npos || at < authority) {
-    return std::string(text);
+  const std::size_t colon = text.rfind(':', at);
+  if (colon == std::string_view::npos || colon < from) {
+    return std::string(text);  // "scheme://user@host": no password
   }
-  const std::size_t colon = text.find(':', authority);
-  if (colon == std::string_view::npos || colon > at) {
-    return std::string(text);
-  }
+  // Without "//", "a:b@host" may be scheme:user or user:password; hide it.
   return std::string(text.substr(0, colon + 1)) + "***" + std::string(text.substr(at));
 }
 
@@ -60,7 +59,8 @@ std::string Url::redacted() const {
   if (!has_password) {
     return original;
   }
-  return redact_raw(original);
+  // The password may stand in the userinfo or as ?password=...
+  return redact(redact_raw(original), password);
 }
 
 std::string Url::param(std::string_view key, std::string fallback) const {
@@ -147,6 +147,10 @@ Url parse_url(std::string_view text) {
       const std::size_t eq = pair.find('=');
       url.query.emplace_back(percent_decode(pair.substr(0, eq)),
                              eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1)));
+      if (url.query.back().first == "password" && !url.query.back().second.empty()) {
+        url.password = url.query.back().second;
+        url.has_password = true;
+      }
     }
   }
   return url;

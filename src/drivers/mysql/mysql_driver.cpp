@@ -1,0 +1,443 @@
+#include "drivers/mysql/mysql_driver.hpp"
+
+#include <cppconn/driver.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+#include <fmt/core.h>
+
+#include "util/errors.hpp"
+#include "util/sha256.hpp"
+#include "util/strings.hpp"
+
+namespace runner::drivers::mysql {
+namespace {
+
+// Client error numbers (errmsg.h) for a session that is gone: the server
+// went away or the connection dropped in the middle of a statement.
+constexpr int k_server_gone = 2006;
+constexpr int k_server_lost = 2013;
+constexpr int k_server_lost_extended = 2055;
+
+// MySQL 5.7+ refuses GET_LOCK names longer than 64 characters.
+constexpr std::size_t k_max_lock_name = 64;
+// How long one GET_LOCK call may block: between calls the wait checks for
+// SIGINT/SIGTERM and its deadline.
+constexpr double k_lock_poll_seconds = 0.5;
+// A cancel must not hang the signal thread on an unreachable server.
+constexpr int k_cancel_connect_timeout = 5;
+
+enum class SslMode { unset, disabled, preferred, required, verify };
+
+// What the URL asks for, checked once before anything touches the network.
+struct Settings {
+  std::string host_name;  // as Connector/C++ wants it: tcp://host or tcp://[v6]
+  int port = 3306;
+  std::string database;
+  std::string charset = "utf8mb4";
+  SslMode ssl = SslMode::unset;
+  std::string ssl_ca;
+  int connect_timeout = 0;  // seconds; 0: the client library's default
+};
+
+SslMode parse_ssl_mode(const util::Url& url, const std::string& value) {
+  const std::string mode = util::to_lower(value);
+  if (mode == "disabled") {
+    return SslMode::disabled;
+  }
+  if (mode == "preferred") {
+    return SslMode::preferred;
+  }
+  if (mode == "required") {
+    return SslMode::required;
+  }
+  if (mode == "verify_ca" || mode == "verify_identity") {
+    return SslMode::verify;
+  }
+  throw InputError(fmt::format(
+      "database URL '{}': ssl-mode '{}' is not one of DISABLED, PREFERRED, REQUIRED, "
+      "VERIFY_CA, VERIFY_IDENTITY",
+      url.redacted(), value));
+}
+
+int parse_number(const util::Url& url, std::string_view what, const std::string& value,
+                 int max) {
+  if (!util::all_digits(value) || value.size() > 9 || std::stoi(value) > max) {
+    throw InputError(fmt::format("database URL '{}': {} must be a number up to {}, not '{}'",
+                                 url.redacted(), what, max, value));
+  }
+  return std::stoi(value);
+}
+
+Settings parse_settings(const util::Url& url) {
+  Settings settings;
+  const std::string host = url.host.empty() ? "127.0.0.1" : url.host;
+  // A bare "localhost" could mean the default unix socket, and a bare IPv6
+  // address is split at its first colon: tcp:// and brackets say what we mean.
+  settings.host_name =
+      host.find(':') != std::string::npos ? "tcp://[" + host + "]" : "tcp://" + host;
+  if (!url.port.empty()) {
+    settings.port = parse_number(url, "the port", url.port, 65535);
+  }
+  settings.database = url.path;
+  if (settings.database.empty()) {
+    throw InputError(fmt::format(
+        "database URL '{}' names no database: expected {}://user:password@host:port/DATABASE",
+        url.redacted(), url.scheme));
+  }
+  for (const auto& [key, value] : url.query) {
+    if (key == "charset") {
+      settings.charset = value;
+    } else if (key == "ssl-mode" || key == "ssl_mode") {
+      settings.ssl = parse_ssl_mode(url, value);
+    } else if (key == "ssl-ca" || key == "ssl_ca") {
+      settings.ssl_ca = value;
+    } else if (key == "connect_timeout" || key == "connect-timeout") {
+      settings.connect_timeout = parse_number(url, key, value, 86400);
+    } else {
+      throw InputError(fmt::format(
+          "database URL '{}': unknown parameter '{}' (known: charset, ssl-mode, ssl-ca, "
+          "connect_timeout)",
+          url.redacted(), key));
+    }
+  }
+  return settings;
+}
+
+bool lost_connection(const ::sql::SQLException& e) {
+  const int code = e.getErrorCode();
+  return code == k_server_gone || code == k_server_lost || code == k_server_lost_extended;
+}
+
+// MySQL locates a syntax error as "... near 'rest of the text' at line N",
+// N counting lines of the statement as sent. The result is the byte offset
+// of that text on line N (MySQL quotes at most 80 characters of it, which
+// still match as a prefix), or of the statement's end when the quote is
+// empty (the statement ended too early); -1 when the message says nothing.
+long error_offset(std::string_view message, std::string_view sql) {
+  constexpr std::string_view k_at_line = "' at line ";
+  constexpr std::string_view k_near = "near '";
+  const std::size_t at = message.rfind(k_at_line);
+  if (at == std::string_view::npos) {
+    return -1;
+  }
+  const std::string_view number = util::trim(message.substr(at + k_at_line.size()));
+  if (!util::all_digits(number) || number.size() > 9) {
+    return -1;
+  }
+  std::size_t start = 0;
+  for (long line = std::stol(std::string(number)); line > 1; --line) {
+    start = sql.find('\n', start);
+    if (start == std::string_view::npos) {
+      return -1;
+    }
+    ++start;
+  }
+  const std::size_t near = message.find(k_near);
+  if (near == std::string_view::npos || near + k_near.size() > at) {
+    return static_cast<long>(start);
+  }
+  const std::string_view quoted = message.substr(near + k_near.size(), at - near - k_near.size());
+  if (quoted.empty()) {
+    const std::string_view trimmed = util::trim(sql);
+    return static_cast<long>(trimmed.data() - sql.data() + trimmed.size());
+  }
+  const std::size_t found = sql.find(quoted, start);
+  return static_cast<long>(found != std::string_view::npos ? found : start);
+}
+
+DbError db_error(const ::sql::SQLException& e, std::string_view sql) {
+  // Errors raised by Connector/C++ itself carry no server error number.
+  const int code = e.getErrorCode();
+  return DbError(e.what(), code != 0 ? fmt::format("MySQL error {}", code) : std::string(),
+                 e.getSQLState(), error_offset(e.what(), sql));
+}
+
+std::string first_value(::sql::ResultSet& result) {
+  return result.next() && !result.isNull(1) ? std::string(result.getString(1)) : std::string();
+}
+
+// Opens a session. Every failure to do so, including a bad password or an
+// unknown database, is "cannot connect": exit 4, password redacted.
+std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Url& url,
+                                        int connect_timeout = 0) {
+  ::sql::ConnectOptionsMap options;
+  options["hostName"] = settings.host_name;
+  options["port"] = settings.port;
+  options["userName"] = url.user;
+  if (url.has_password) {
+    options["password"] = url.password;
+  }
+  options["schema"] = settings.database;
+  options["OPT_CHARSET_NAME"] = settings.charset;
+  if (connect_timeout == 0) {
+    connect_timeout = settings.connect_timeout;
+  } else if (settings.connect_timeout > 0) {
+    connect_timeout = std::min(connect_timeout, settings.connect_timeout);
+  }
+  if (connect_timeout > 0) {
+    options["OPT_CONNECT_TIMEOUT"] = connect_timeout;
+  }
+  // Debian's Connector/C++ sits on MariaDB Connector/C, which ignores
+  // OPT_SSL_MODE. What it honours: sslEnforce uses TLS when the server
+  // offers it (PREFERRED; REQUIRED is checked after connecting), sslVerify
+  // checks the certificate against sslCA (or the system's CAs) and the
+  // host name, which serves VERIFY_CA and VERIFY_IDENTITY alike.
+  if (settings.ssl == SslMode::preferred || settings.ssl == SslMode::required ||
+      settings.ssl == SslMode::verify || !settings.ssl_ca.empty()) {
+    options["sslEnforce"] = true;
+  }
+  if (settings.ssl == SslMode::verify) {
+    options["sslVerify"] = true;
+  }
+  if (!settings.ssl_ca.empty()) {
+    options["sslCA"] = settings.ssl_ca;
+  }
+  const auto unreachable = [&](std::string_view message) {
+    return UnreachableError(fmt::format("cannot connect to {}: {}", url.redacted(),
+                                        util::redact(std::string(message), url.password)));
+  };
+  std::unique_ptr<::sql::Connection> conn;
+  try {
+    conn.reset(get_driver_instance()->connect(options));
+    if (settings.ssl == SslMode::required) {
+      std::unique_ptr<::sql::Statement> stmt(conn->createStatement());
+      std::unique_ptr<::sql::ResultSet> result(stmt->executeQuery(
+          "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS "
+          "WHERE VARIABLE_NAME = 'Ssl_cipher'"));
+      if (first_value(*result).empty()) {
+        throw unreachable("ssl-mode=REQUIRED, but the server does not offer TLS");
+      }
+    }
+  } catch (const ::sql::SQLException& e) {
+    throw unreachable(e.what());
+  }
+  return conn;
+}
+
+// The GET_LOCK name: the database and the request's name, so that runners
+// on different databases of one server do not wait for each other.
+std::string lock_name(const std::string& database, const std::string& name) {
+  std::string full = name + "@" + database;
+  if (full.size() <= k_max_lock_name) {
+    return full;
+  }
+  // A readable prefix, cut at a character boundary, and a hash of the whole.
+  std::size_t keep = k_max_lock_name - 24;
+  while (keep > 0 && (static_cast<unsigned char>(full[keep]) & 0xC0) == 0x80) {
+    --keep;
+  }
+  return full.substr(0, keep) + "#" + util::sha256_hex(full).substr(0, 23);
+}
+
+// A GET_LOCK held by a session of its own, so that the session running the
+// statements stays independent of it. RELEASE_LOCK in the destructor;
+// closing the session releases it too, as does the server when a killed
+// runner's connection drops.
+class NamedLock : public Lock {
+ public:
+  NamedLock(std::unique_ptr<::sql::Connection> conn, std::string name)
+      : m_conn(std::move(conn)), m_name(std::move(name)) {}
+  NamedLock(const NamedLock&) = delete;
+  NamedLock& operator=(const NamedLock&) = delete;
+  ~NamedLock() override {
+    try {
+      first_value(*call("SELECT RELEASE_LOCK(?)", nullptr));
+    } catch (...) {
+      // The session closes below, which releases the lock as well.
+    }
+  }
+
+  // True once the lock is had; waits up to `seconds` for it.
+  bool try_get(double seconds) {
+    return first_value(*call("SELECT GET_LOCK(?, ?)", &seconds)) == "1";
+  }
+
+  // "connection 12, user app from 10.0.0.5:51234, holding it since ..."
+  // from IS_USED_LOCK and the process list (the holder's session is idle
+  // right after GET_LOCK, so its time in that state is how long it has
+  // held the lock).
+  std::string describe_holder() {
+    try {
+      const std::string id = first_value(*call("SELECT IS_USED_LOCK(?)", nullptr));
+      if (id.empty()) {
+        return "it was released just now";
+      }
+      std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
+      std::unique_ptr<::sql::ResultSet> result(stmt->executeQuery(
+          "SELECT CONCAT('user ', USER, ' from ', HOST, ', holding it since ', "
+          "DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL TIME SECOND, '%Y-%m-%dT%H:%i:%sZ')) "
+          "FROM information_schema.PROCESSLIST WHERE ID = " +
+          id));
+      const std::string detail = first_value(*result);
+      return fmt::format("connection {}, {}", id,
+                         detail.empty() ? "not visible to this user" : detail);
+    } catch (const std::exception&) {
+      return "its session could not be read";
+    }
+  }
+
+ private:
+  std::unique_ptr<::sql::ResultSet> call(const char* sql, const double* seconds) {
+    std::unique_ptr<::sql::PreparedStatement> stmt(m_conn->prepareStatement(sql));
+    stmt->setString(1, m_name);
+    if (seconds != nullptr) {
+      stmt->setDouble(2, *seconds);
+    }
+    return std::unique_ptr<::sql::ResultSet>(stmt->executeQuery());
+  }
+
+  std::unique_ptr<::sql::Connection> m_conn;
+  std::string m_name;
+};
+
+class MysqlConnection : public Connection {
+ public:
+  MysqlConnection(std::unique_ptr<::sql::Connection> conn, Settings settings, util::Url url)
+      : m_conn(std::move(conn)), m_settings(std::move(settings)), m_url(std::move(url)) {
+    m_id = query("SELECT CONNECTION_ID()").at(0).at(0).value_or("");
+  }
+
+  std::string_view dialect() const override { return "mysql"; }
+  // DDL commits the open transaction implicitly and cannot be rolled back;
+  // a table name is one identifier (the database is the URL's).
+  Capabilities capabilities() const override { return Capabilities{false, false}; }
+
+  // One statement per call: the session has no CLIENT_MULTI_STATEMENTS, so
+  // a stray second statement is a syntax error rather than run unseen.
+  void execute(const StatementRef& statement) override { run(statement.text, nullptr); }
+
+  Rows query(std::string_view sql) override {
+    Rows rows;
+    run(sql, &rows);
+    return rows;
+  }
+
+  void begin() override { run("START TRANSACTION", nullptr); }
+  void commit() override { run("COMMIT", nullptr); }
+  void rollback() noexcept override {
+    try {
+      run("ROLLBACK", nullptr);
+    } catch (...) {
+      // A broken session rolls back by itself when it closes.
+    }
+  }
+
+  std::unique_ptr<Lock> lock(const LockRequest& request) override {
+    auto held = std::make_unique<NamedLock>(open(m_settings, m_url),
+                                            lock_name(m_settings.database, request.name));
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration<double>(request.timeout_seconds);
+    for (;;) {
+      const double left =
+          std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+      try {
+        if (held->try_get(std::clamp(left, 0.0, k_lock_poll_seconds))) {
+          return held;
+        }
+      } catch (const ::sql::SQLException& e) {
+        fail(e, "GET_LOCK");
+      }
+      if (request.check_interrupt) {
+        request.check_interrupt();
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw UnreachableError(
+            fmt::format("the lock was not had within {} s: another runner holds it ({})",
+                        request.timeout_seconds, held->describe_holder()));
+      }
+    }
+  }
+
+  // MySQL has no out-of-band cancel: KILL QUERY from a second session stops
+  // the working session's statement (error 1317) and keeps the session.
+  void cancel() noexcept override {
+    try {
+      auto conn = open(m_settings, m_url, k_cancel_connect_timeout);
+      std::unique_ptr<::sql::Statement> stmt(conn->createStatement());
+      stmt->execute("KILL QUERY " + m_id);
+    } catch (...) {
+      // Nothing to do from a signal thread; the statement runs to its end.
+    }
+  }
+
+  bool table_exists(std::string_view name) override {
+    try {
+      std::unique_ptr<::sql::PreparedStatement> stmt(m_conn->prepareStatement(
+          "SELECT COUNT(*) FROM information_schema.TABLES "
+          "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"));
+      stmt->setString(1, std::string(name));
+      std::unique_ptr<::sql::ResultSet> result(stmt->executeQuery());
+      return first_value(*result) != "0";
+    } catch (const ::sql::SQLException& e) {
+      fail(e, "");
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const ::sql::SQLException& e, std::string_view sql) const {
+    if (lost_connection(e)) {
+      throw UnreachableError(fmt::format("lost the connection to {}: {}", m_url.redacted(),
+                                         util::redact(e.what(), m_url.password)));
+    }
+    throw db_error(e, sql);
+  }
+
+  // Runs one statement and reads every result it returns: a CALL returns one
+  // per SELECT inside the procedure, then a status, and the session takes no
+  // new statement until all are read ("Commands out of sync"). Rows of the
+  // last result set go to `rows`.
+  void run(std::string_view sql, Rows* rows) {
+    try {
+      std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
+      bool has_result = stmt->execute(::sql::SQLString(sql.data(), sql.size()));
+      do {
+        if (has_result) {
+          std::unique_ptr<::sql::ResultSet> result(stmt->getResultSet());
+          if (rows != nullptr) {
+            read_rows(*result, *rows);
+          }
+        }
+        has_result = stmt->getMoreResults();
+      } while (has_result);
+    } catch (const ::sql::SQLException& e) {
+      fail(e, sql);
+    }
+  }
+
+  static void read_rows(::sql::ResultSet& result, Rows& rows) {
+    rows.clear();
+    const unsigned columns = result.getMetaData()->getColumnCount();
+    while (result.next()) {
+      Row row;
+      row.reserve(columns);
+      for (unsigned c = 1; c <= columns; ++c) {
+        row.push_back(result.isNull(c) ? std::nullopt
+                                       : std::optional<std::string>(result.getString(c)));
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+
+  std::unique_ptr<::sql::Connection> m_conn;
+  Settings m_settings;
+  util::Url m_url;
+  std::string m_id;  // CONNECTION_ID() of this session, for KILL QUERY
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& /*options*/) {
+  Settings settings = parse_settings(url);
+  auto conn = open(settings, url);
+  return std::make_unique<MysqlConnection>(std::move(conn), std::move(settings), url);
+}
+
+}  // namespace runner::drivers::mysql

@@ -97,18 +97,22 @@ project::Project Context::load_project() const {
 
 std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bool create) const {
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(seconds));
   auto pause = std::chrono::milliseconds(100);
   for (;;) {
     try {
       return drivers::connect(m_url, {create, m_lock_timeout});
     } catch (const UnreachableError& error) {
-      if (std::chrono::steady_clock::now() + pause >= deadline) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
         throw;
       }
       m_reporter.detail(fmt::format("waiting for the database: {}", error.what()));
+      // The last try falls on the deadline itself.
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          pause, std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline - now)));
     }
-    std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));
   }
 }

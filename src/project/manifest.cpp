@@ -227,12 +227,18 @@ Manifest parse_manifest(std::string_view text, const std::string& display_path,
   }
   bool has_version = false;
   YAML::Node revisions;
+  std::vector<std::string> keys;
   for (const auto& pair : root) {
     if (!pair.first.IsScalar()) {
       check.error(pair.first.Mark(), "a key must be a plain word such as 'revisions'");
       continue;
     }
     const std::string key = pair.first.Scalar();
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+      check.error(pair.first.Mark(), fmt::format("'{}' is given twice", key));
+      continue;
+    }
+    keys.push_back(key);
     if (key == "version") {
       has_version = true;
       if (!pair.second.IsScalar() || pair.second.Scalar() != "1") {

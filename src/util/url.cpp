@@ -35,32 +35,39 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
-// Redacts a password textually, for URLs that may not even parse: whatever
-// stands between the last ':' before the first '@' (after any "//") and
-// that '@'.
+// Hides the password of a URL that may not even parse, by position: the
+// userinfo ends at the last '@' before the path, and the password starts
+// after the first ':' of the userinfo (after the scheme's when there is no
+// "//").
 std::string redact_raw(std::string_view text) {
   const std::size_t slashes = text.find("//");
-  const std::size_t from = slashes == std::string_view::npos ? 0 : slashes + 2;
-  const std::size_t at = text.find('@', from);
-  if (at == std::string_view::npos) {
+  std::size_t from = slashes == std::string_view::npos ? 0 : slashes + 2;
+  const std::size_t path = text.find('/', from);
+  const std::size_t at = text.rfind('@', path == std::string_view::npos ? path : path - 1);
+  if (at == std::string_view::npos || at < from) {
     return std::string(text);
   }
-  const std::size_t colon = text.rfind(':', at);
-  if (colon == std::string_view::npos || colon < from) {
-    return std::string(text);  // "scheme://user@host": no password
+  std::size_t colon = text.find(':', from);
+  if (slashes == std::string_view::npos && colon < at) {
+    // "scheme:user:pass@host": skip the scheme's colon when another follows.
+    const std::size_t second = text.find(':', colon + 1);
+    colon = second < at ? second : colon;
   }
-  // Without "//", "a:b@host" may be scheme:user or user:password; hide it.
+  if (colon == std::string_view::npos || colon > at) {
+    return std::string(text);
+  }
   return std::string(text.substr(0, colon + 1)) + "***" + std::string(text.substr(at));
 }
 
 }  // namespace
 
 std::string Url::redacted() const {
-  if (!has_password) {
-    return original;
+  // Replace by position, last range first so earlier offsets stay valid.
+  std::string text = original;
+  for (auto it = secret_ranges.rbegin(); it != secret_ranges.rend(); ++it) {
+    text.replace(it->first, it->second, "***");
   }
-  // The password may stand in the userinfo or as ?password=...
-  return redact(redact_raw(original), password);
+  return text;
 }
 
 std::string Url::param(std::string_view key, std::string fallback) const {
@@ -114,6 +121,8 @@ Url parse_url(std::string_view text) {
     if (const std::size_t c = userinfo.find(':'); c != std::string_view::npos) {
       url.password = percent_decode(userinfo.substr(c + 1));
       url.has_password = true;
+      url.secret_ranges.emplace_back(
+          static_cast<std::size_t>(userinfo.data() + c + 1 - text.data()), userinfo.size() - c - 1);
       userinfo = userinfo.substr(0, c);
     }
     url.user = percent_decode(userinfo);
@@ -139,18 +148,22 @@ Url parse_url(std::string_view text) {
     throw InputError(fmt::format("database URL '{}' has a port that is not a number: '{}'",
                                  url.redacted(), url.port));
   }
-  if (!query.empty()) {
-    for (const auto& pair : split(query, '&')) {
-      if (pair.empty()) {
-        continue;
-      }
-      const std::size_t eq = pair.find('=');
-      url.query.emplace_back(percent_decode(pair.substr(0, eq)),
-                             eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1)));
-      if (url.query.back().first == "password" && !url.query.back().second.empty()) {
-        url.password = url.query.back().second;
-        url.has_password = true;
-      }
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    const std::size_t eq = pair.find('=');
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    url.query.emplace_back(percent_decode(pair.substr(0, eq)), percent_decode(value));
+    if (url.query.back().first == "password" && !value.empty()) {
+      url.password = url.query.back().second;
+      url.has_password = true;
+      url.secret_ranges.emplace_back(static_cast<std::size_t>(value.data() - text.data()),
+                                     value.size());
     }
   }
   return url;

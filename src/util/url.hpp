@@ -25,6 +25,9 @@ struct Url {
   std::string param(std::string_view key, std::string fallback = {}) const;
 
   std::string original;
+  // Where the password stands in `original` (offset, length): userinfo
+  // and ?password=, in order.
+  std::vector<std::pair<std::size_t, std::size_t>> secret_ranges;
 };
 
 // Parses `sqlite:PATH`, `sqlite::memory:` and `scheme://user:pass@host:port/db?k=v`.

@@ -2,11 +2,15 @@
 
 Every test that takes `db` runs once per dialect in DIALECTS. A dialect whose
 server is not available makes its tests fail, never skip."""
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import sqlite3
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +34,8 @@ class Result:
 
 class SqliteDb:
     dialect = "sqlite"
+    # the database's own code for "table already exists", as the runner should quote it
+    duplicate_table_code = "SQLITE_ERROR"
 
     def __init__(self, directory):
         self.path = directory / "test.db"
@@ -46,6 +52,37 @@ class SqliteDb:
             return set()
         rows = self.query("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
         return {r[0] for r in rows}
+
+    def other_dialect(self):
+        """A dialect name that is not this one (for `dialects: [...]` tests)."""
+        return "postgres"
+
+    def scratch_url(self):
+        """A second, empty database of this dialect for `verify --scratch`."""
+        return f"sqlite:{self.path.parent / 'scratch.db'}"
+
+    def unreachable_url(self):
+        """A URL of this dialect whose database cannot be reached."""
+        return "sqlite:/nonexistent-runner-e2e-dir/sub/test.db"
+
+    def slow_statement(self, table):
+        """One statement, valid in a data or mixed revision, that inserts into `table`
+        and runs for several seconds (tests interrupt it)."""
+        return (f"INSERT INTO {table} (id) WITH RECURSIVE c(x) AS "
+                f"(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 60000000) "
+                f"SELECT x + 1000000000 FROM c WHERE x % 10000000 = 0;")
+
+    @contextlib.contextmanager
+    def hold_lock(self):
+        """Holds the database-wide migration lock the way another runner would."""
+        self.path.touch(exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
 
 @pytest.fixture(params=DIALECTS)
@@ -89,6 +126,19 @@ class Project:
     def up_file(self, rid, name):
         return self.root / "migrations" / "up" / f"{rid}_{name}.sql"
 
+    def down_file(self, rid, name):
+        return self.root / "migrations" / "down" / f"{rid}_{name}.sql"
+
+    def write(self, relative, text):
+        """Writes a file under the project root (dedented), creating directories."""
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    def manifest_text(self):
+        return (self.root / "manifest.yaml").read_text()
+
     def run(self, *args, env=None, timeout=120, database=True):
         full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
         full_env["NO_COLOR"] = "1"
@@ -105,6 +155,7 @@ class Project:
     def popen(self, *args, database=True):
         command = [RUNNER] + (["-d", self.db.url] if database else []) + list(args)
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+        env["NO_COLOR"] = "1"
         return subprocess.Popen(command, cwd=self.root, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
@@ -118,3 +169,60 @@ def project(tmp_path, db):
 
 def applied_ids(db):
     return [r[0] for r in db.query("SELECT id FROM runner_history WHERE state = 'applied' ORDER BY id")]
+
+
+def three(project):
+    """0001 creates users, 0002 seeds it (data), 0003 creates teams."""
+    project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);",
+                "DROP TABLE users;")
+    project.add("0002", "add_seed", "INSERT INTO users (email) VALUES ('a@example.com');",
+                "DELETE FROM users;", kind="data")
+    project.add("0003", "create_teams", "CREATE TABLE teams (id INTEGER PRIMARY KEY);",
+                "DROP TABLE teams;")
+    return project
+
+
+def history_ids(db, table="runner_history"):
+    """Every id in the history table, whatever its state."""
+    if table not in db.tables():
+        return []
+    return sorted(r[0] for r in db.query(f"SELECT id FROM {table}"))
+
+
+def history_state(db, rid, table="runner_history"):
+    rows = db.query(f"SELECT state FROM {table} WHERE id = '{rid}'")
+    return rows[0][0] if rows else None
+
+
+def log_rows(db, table="runner_history_log"):
+    """The log as (action, revision, outcome), oldest first."""
+    if table not in db.tables():
+        return []
+    return [tuple(r) for r in db.query(f"SELECT action, revision, outcome FROM {table} ORDER BY seq")]
+
+
+def snapshot(db):
+    """Every table and its rows: compare two snapshots to prove nothing changed."""
+    return {t: sorted(map(repr, db.query(f"SELECT * FROM {t}"))) for t in sorted(db.tables())}
+
+
+def status_states(project, *args):
+    result = project.run("--json", "status", *args)
+    assert result.code in (0, 3), result
+    return {r["id"]: r["state"] for r in result.json()["revisions"]}
+
+
+def file_checksum(data: bytes):
+    """SPEC: SHA-256 of the file as applied, CRLF read as LF, a BOM ignored."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

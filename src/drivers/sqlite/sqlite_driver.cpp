@@ -197,6 +197,14 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
   }
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout_seconds * 1000));
   sqlite3_extended_result_codes(db, 1);
+  // SQLite reads the file lazily; read its header now so that a file that
+  // is not a database is reported as such, naming it, before any planning.
+  const int check = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  if (check == SQLITE_NOTADB || check == SQLITE_CORRUPT || check == SQLITE_CANTOPEN) {
+    const std::string message = sqlite3_errmsg(db);
+    sqlite3_close_v2(db);
+    throw UnreachableError(fmt::format("cannot open SQLite database {}: {}", path, message));
+  }
   return std::make_unique<SqliteConnection>(db, path);
 }
 

@@ -1,0 +1,222 @@
+"""Where the database URL and settings come from, and that secrets never show."""
+import json
+
+from conftest import applied_ids, three
+
+
+def decoy(project, name):
+    """A SQLite URL the runner must NOT use; the test checks its file never appears."""
+    path = project.root.parent / f"{name}.db"
+    return path, f"sqlite:{path}"
+
+
+def assert_used(db, project, *decoys):
+    assert applied_ids(db) == ["0001", "0002", "0003"]
+    for path in decoys:
+        assert not path.exists(), f"{path} was used"
+    assert not (project.root / "runner.db").exists()
+
+
+def test_runner_database_url_beats_database_url_and_runner_toml(project, db):
+    three(project)
+    dbu_path, dbu = decoy(project, "database_url")
+    toml_path, toml = decoy(project, "toml")
+    project.write("runner.toml", f'database = "{toml}"\n')
+    result = project.run("up", database=False, env={"RUNNER_DATABASE_URL": db.url, "DATABASE_URL": dbu})
+    assert result.code == 0, result
+    assert_used(db, project, dbu_path, toml_path)
+
+
+def test_database_url_beats_runner_toml(project, db):
+    three(project)
+    toml_path, toml = decoy(project, "toml")
+    project.write("runner.toml", f'database = "{toml}"\n')
+    result = project.run("up", database=False, env={"DATABASE_URL": db.url})
+    assert result.code == 0, result
+    assert_used(db, project, toml_path)
+
+
+def test_runner_toml_beats_the_default(project, db):
+    three(project)
+    project.write("runner.toml", f'database = "{db.url}"\n')
+    result = project.run("up", database=False)
+    assert result.code == 0, result
+    assert_used(db, project)
+
+
+def test_dash_d_beats_everything(project, db):
+    three(project)
+    r_path, r_url = decoy(project, "runner_database_url")
+    d_path, d_url = decoy(project, "database_url")
+    t_path, t_url = decoy(project, "toml")
+    project.write("runner.toml", f'database = "{t_url}"\n[env.staging]\ndatabase = "{t_url}"\n')
+    result = project.run("-e", "staging", "up", env={"RUNNER_DATABASE_URL": r_url, "DATABASE_URL": d_url})
+    assert result.code == 0, result
+    assert_used(db, project, r_path, d_path, t_path)
+
+
+def test_long_database_option_works_too(project, db):
+    three(project)
+    result = project.run("--database", db.url, "up", database=False)
+    assert result.code == 0, result
+    assert_used(db, project)
+
+
+def test_env_table_is_chosen_with_dash_e(project, db):
+    three(project)
+    top_path, top = decoy(project, "top")
+    project.write("runner.toml", f'database = "{top}"\n\n[env.staging]\ndatabase = "{db.url}"\n')
+    result = project.run("-e", "staging", "up", database=False)
+    assert result.code == 0, result
+    assert_used(db, project, top_path)
+
+
+def test_env_table_without_database_falls_back_to_the_top_level(project, db):
+    three(project)
+    project.write("runner.toml", f'database = "{db.url}"\n\n[env.staging]\ntable = "staging_history"\n')
+    result = project.run("-e", "staging", "up", database=False)
+    assert result.code == 0, result
+    assert {"staging_history", "staging_history_log"} <= db.tables()
+    assert "runner_history" not in db.tables()
+
+
+def test_an_unknown_env_is_bad_input(project, db):
+    three(project)
+    project.write("runner.toml", f'database = "{db.url}"\n')
+    result = project.run("-e", "production", "up", database=False)
+    assert result.code == 2, result
+    assert "production" in result.err
+    assert db.tables() == set()
+
+
+def test_variables_in_runner_toml_are_expanded(project, db):
+    three(project)
+    project.write("runner.toml", 'database = "${E2E_DB_URL}"\n')
+    result = project.run("up", database=False, env={"E2E_DB_URL": db.url})
+    assert result.code == 0, result
+    assert_used(db, project)
+
+
+def test_a_config_file_given_with_dash_c(project, db):
+    three(project)
+    project.write("conf/other.toml", f'database = "{db.url}"\ntable = "other_history"\n')
+    result = project.run("-c", "conf/other.toml", "up", database=False)
+    assert result.code == 0, result
+    assert {"other_history", "other_history_log"} <= db.tables()
+
+
+def test_a_missing_config_file_given_with_dash_c_is_bad_input(project, db):
+    three(project)
+    result = project.run("-c", "nope.toml", "up")
+    assert result.code == 2, result
+    assert "nope.toml" in result.err
+    assert db.tables() == set()
+
+
+def test_a_malformed_runner_toml_is_bad_input(project, db):
+    three(project)
+    project.write("runner.toml", 'database = "unterminated\n')
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "runner.toml" in result.err
+    assert db.tables() == set()
+
+
+def test_table_option_renames_both_tables(project, db):
+    three(project)
+    result = project.run("--table", "custom", "up")
+    assert result.code == 0, result
+    tables = db.tables()
+    assert {"custom", "custom_log"} <= tables
+    assert "runner_history" not in tables and "runner_history_log" not in tables
+    assert sorted(r[0] for r in db.query("SELECT id FROM custom")) == ["0001", "0002", "0003"]
+    assert db.query("SELECT COUNT(*) FROM custom_log") == [(3,)]
+    assert project.run("--table", "custom", "current").out.strip() == "0003"
+    assert project.run("current").out.strip() == "none"
+
+
+def test_runner_toml_table_and_manifest_keys(project, db):
+    three(project)
+    (project.root / "manifest.yaml").rename(project.root / "revisions.yaml")
+    project.write("runner.toml", f'database = "{db.url}"\nmanifest = "revisions.yaml"\ntable = "t_hist"\n')
+    result = project.run("up", database=False)
+    assert result.code == 0, result
+    assert {"t_hist", "t_hist_log", "users", "teams"} <= db.tables()
+
+
+def test_manifest_option_points_at_another_project(project, db):
+    three(project)
+    elsewhere = project.root / "db"
+    elsewhere.mkdir()
+    for entry in ("manifest.yaml", "migrations"):
+        (project.root / entry).rename(elsewhere / entry)
+    result = project.run("-m", "db/manifest.yaml", "up")
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002", "0003"]
+
+
+# --- secrets ---------------------------------------------------------------
+
+SECRET = "s3cretpw"
+
+
+def assert_hidden(result):
+    assert result.code != 0, result
+    assert SECRET not in result.out and SECRET not in result.err, result
+
+
+def test_a_postgres_password_never_appears_in_output(project, db):
+    three(project)
+    url = f"postgres://u:{SECRET}@127.0.0.1:1/db"
+    text = project.run("-d", url, "status", database=False)
+    assert_hidden(text)
+    assert "***" in text.err, text
+    as_json = project.run("--json", "-d", url, "status", database=False)
+    assert_hidden(as_json)
+    assert "***" in json.loads(as_json.out)["error"]["message"], as_json
+    up = project.run("-v", "-d", url, "up", database=False)
+    assert_hidden(up)
+
+
+def test_a_mysql_password_never_appears_in_output(project, db):
+    three(project)
+    url = f"mysql://root:{SECRET}@127.0.0.1:1/app"
+    for args in (("status",), ("--json", "up"), ("-v", "wait", "--wait", "0")):
+        result = project.run("-d", url, *args, database=False)
+        assert_hidden(result)
+        assert "***" in result.out + result.err, result
+
+
+def test_a_password_from_the_environment_never_appears_in_output(project, db):
+    three(project)
+    url = f"postgresql://app:{SECRET}@127.0.0.1:1/app?sslmode=disable"
+    result = project.run("--json", "status", database=False, env={"DATABASE_URL": url})
+    assert_hidden(result)
+    assert "***" in result.out, result
+
+
+def test_a_password_from_runner_toml_never_appears_in_output(project, db):
+    three(project)
+    project.write("runner.toml", 'database = "postgres://app:${E2E_PW}@127.0.0.1:1/app"\n')
+    result = project.run("-v", "up", database=False, env={"E2E_PW": SECRET})
+    assert_hidden(result)
+    assert "***" in result.err, result
+
+
+def test_a_password_in_the_query_string_never_appears_in_output(project, db):
+    three(project)
+    url = f"postgres://u@127.0.0.1:1/db?sslmode=disable&password={SECRET}"
+    for args in (("-v", "status"), ("--json", "up")):
+        result = project.run("-d", url, *args, database=False)
+        assert_hidden(result)
+        assert "***" in result.out + result.err, result
+
+
+def test_a_percent_encoded_password_never_appears_in_output(project, db):
+    three(project)
+    url = "postgres://u:s3cret%2Fpw%40x@127.0.0.1:1/db"
+    result = project.run("-v", "-d", url, "up", database=False)
+    assert result.code != 0, result
+    for form in ("s3cret%2Fpw%40x", "s3cret/pw@x", "s3cret"):
+        assert form not in result.out + result.err, result
+    assert "***" in result.err, result

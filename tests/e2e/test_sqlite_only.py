@@ -1,0 +1,127 @@
+"""SQLite-only scenarios: the default database beside the manifest, the example
+project at the top of the repository, and SQLite URL forms."""
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from conftest import RUNNER, Project, SqliteDb, three
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def sqlite_rows(path, sql):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_the_example_project_applies_seven_revisions_to_runner_db_beside_the_manifest(tmp_path):
+    example = tmp_path / "example"
+    example.mkdir()
+    shutil.copy(REPO / "manifest.yaml", example / "manifest.yaml")
+    shutil.copytree(REPO / "migrations", example / "migrations")
+    project = Project(example, SqliteDb(tmp_path))
+    first = project.run("up", database=False)
+    assert first.code == 0, first
+    assert "up 7 revision(s)" in first.err
+    database = example / "runner.db"
+    assert database.exists()
+    ids = [r[0] for r in sqlite_rows(database, "SELECT id FROM runner_history WHERE state = 'applied' ORDER BY id")]
+    assert ids == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+    views = sqlite_rows(database, "SELECT name FROM sqlite_master WHERE type = 'view'")
+    assert ("open_tasks",) in views
+    second = project.run("up", database=False)
+    assert second.code == 0, second
+    assert "nothing to do" in second.err
+    check = project.run("check", database=False)
+    assert check.code == 0, check
+    down = project.run("down", "--all", database=False)
+    assert down.code == 0, down
+    assert sqlite_rows(database, "SELECT COUNT(*) FROM runner_history") == [(0,)]
+
+
+def test_the_default_database_is_runner_db_beside_a_manifest_given_with_dash_m(tmp_path):
+    project = Project(tmp_path / "elsewhere", SqliteDb(tmp_path))
+    three(project)
+    caller = tmp_path / "caller"
+    caller.mkdir()
+    proc = subprocess.run([RUNNER, "-m", str(project.root / "manifest.yaml"), "up"], cwd=caller,
+                          capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert (project.root / "runner.db").exists()
+    assert not (caller / "runner.db").exists()
+    assert len(sqlite_rows(project.root / "runner.db", "SELECT id FROM runner_history")) == 3
+
+
+def test_a_relative_sqlite_path_is_relative_to_the_working_directory(project, db):
+    three(project)
+    result = project.run("-d", "sqlite:data/app.db", "up", database=False)
+    # the directory does not exist: unreachable, and nothing created
+    assert result.code == 4, result
+    (project.root / "data").mkdir()
+    result = project.run("-d", "sqlite:data/app.db", "up", database=False)
+    assert result.code == 0, result
+    assert len(sqlite_rows(project.root / "data" / "app.db", "SELECT id FROM runner_history")) == 3
+
+
+def test_an_in_memory_database_applies_and_forgets(project, db):
+    three(project)
+    result = project.run("-d", "sqlite::memory:", "up", database=False)
+    assert result.code == 0, result
+    assert "up 3 revision(s)" in result.err
+    assert not (project.root / "runner.db").exists()
+    assert not (project.root / ":memory:").exists()
+
+
+def test_status_does_not_create_the_sqlite_file(project, db):
+    three(project)
+    assert project.run("status").code == 0
+    assert project.run("current").code == 0
+    assert project.run("history").code == 0
+    assert not db.path.exists()
+
+
+def test_a_file_that_is_not_a_sqlite_database_is_reported(project, db):
+    three(project)
+    db.path.write_bytes(b"this is not a database, just some text that is long enough" * 20)
+    result = project.run("up")
+    # no revision failed: the database cannot be used at all (SPEC: 4, unreachable)
+    assert result.code == 4, result
+    assert "runner: error:" in result.err
+    assert "test.db" in result.err, result
+    assert db.path.read_bytes().startswith(b"this is not a database")
+
+
+def test_sigkill_mid_revision_rolls_back_its_create_table_too(project, db):
+    from test_concurrency import start_and_reach_the_slow_revision
+    project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);", "DROP TABLE users;")
+    project.add("0002", "create_other", "CREATE TABLE other (id INTEGER PRIMARY KEY);", "DROP TABLE other;")
+    project.add("0003", "slow_new_table",
+                "CREATE TABLE crash_new (id INTEGER PRIMARY KEY);\n"
+                "INSERT INTO crash_new (id) VALUES (1);\n" + db.slow_statement("crash_new") + "\n",
+                "DROP TABLE crash_new;\n", kind="mixed")
+    proc = start_and_reach_the_slow_revision(project, db)
+    proc.kill()
+    proc.wait(timeout=10)
+    assert "crash_new" not in db.tables()
+    assert sorted(r[0] for r in db.query("SELECT id FROM runner_history")) == ["0001", "0002"]
+    assert db.query("PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_trigger_body_with_semicolons_is_one_statement(project, db):
+    project.add("0001", "create_audit",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER DEFAULT 0);\n"
+                "CREATE TABLE audit (id INTEGER PRIMARY KEY, msg TEXT);\n"
+                "CREATE TRIGGER t_ins AFTER INSERT ON t\n"
+                "BEGIN\n"
+                "  INSERT INTO audit (msg) VALUES ('inserted; ok');\n"
+                "  UPDATE t SET n = n + 1 WHERE id = NEW.id;\n"
+                "END;\n",
+                "DROP TRIGGER t_ins;\nDROP TABLE audit;\nDROP TABLE t;\n")
+    project.add("0002", "seed", "INSERT INTO t (id) VALUES (1);\n", "DELETE FROM t;\n", kind="data")
+    result = project.run("--json", "up")
+    assert result.code == 0, result
+    assert [r["statements"] for r in result.json()["revisions"]] == [3, 1]
+    assert db.query("SELECT msg FROM audit") == [("inserted; ok",)]
+    assert db.query("SELECT n FROM t") == [(1,)]

@@ -1,0 +1,327 @@
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plan/plan.hpp"
+#include "support/temp_dir.hpp"
+#include "util/errors.hpp"
+
+using runner::FailedMarkError;
+using runner::InputError;
+using runner::ProblemError;
+using runner::plan::Checksums;
+using runner::plan::Direction;
+using runner::plan::DownRequest;
+using runner::plan::History;
+using runner::plan::HistoryRecord;
+using runner::plan::plan_down;
+using runner::plan::plan_up;
+using runner::plan::Step;
+using runner::plan::UpRequest;
+using runner::project::Project;
+using runner::project::RevisionId;
+using runner::testing::TempDir;
+
+namespace {
+
+// Revisions 0001 a, 0002 b, 0003 c (0002 irreversible when asked), each
+// with its files, scanned for sqlite.
+struct Fixture {
+  TempDir dir;
+  Project project;
+  std::string manifest;
+
+  explicit Fixture(bool irreversible_b = false) {
+    std::string text = "version: 1\nrevisions:\n";
+    for (const auto& [id, name] : {std::pair{"0001", "a"}, {"0002", "b"}, {"0003", "c"}}) {
+      const std::string stem = std::string(id) + "_" + name + ".sql";
+      text += std::string("  - id: \"") + id + "\"\n    name: " + name + "\n    kind: schema\n";
+      dir.write("migrations/up/" + stem, "SELECT 1;\n");
+      if (irreversible_b && std::string(name) == "b") {
+        text += "    irreversible: true\n";
+      } else {
+        dir.write("migrations/down/" + stem, "SELECT 1;\n");
+      }
+    }
+    manifest = dir.write("manifest.yaml", text).string();
+    std::vector<runner::project::Diagnostic> diagnostics;
+    project = Project::scan(manifest, "sqlite", diagnostics);
+    REQUIRE(diagnostics.empty());
+  }
+};
+
+HistoryRecord record(const std::string& id, const std::string& name,
+                     const std::string& state = "applied", const std::string& checksum = "c0ffee") {
+  HistoryRecord r;
+  r.id = id;
+  r.name = name;
+  r.kind = "schema";
+  r.checksum = checksum;
+  r.state = state;
+  r.applied_at = "2026-11-24T10:00:00Z";
+  return r;
+}
+
+RevisionId id(const std::string& text) { return *RevisionId::parse(text); }
+
+// "0001 up", "0003 down", ... for each step.
+std::vector<std::string> describe(const std::vector<Step>& steps) {
+  std::vector<std::string> out;
+  for (const auto& step : steps) {
+    out.push_back(step.revision->id().text() + (step.direction == Direction::up ? " up" : " down"));
+  }
+  return out;
+}
+
+using Lines = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("plan: up applies every pending revision in id order", "[plan]") {
+  Fixture f;
+  CHECK(describe(plan_up(f.project, {}, {}, {})) == Lines{"0001 up", "0002 up", "0003 up"});
+  CHECK(describe(plan_up(f.project, {record("0001", "a")}, {}, {})) == Lines{"0002 up", "0003 up"});
+}
+
+TEST_CASE("plan: up with nothing pending plans nothing", "[plan]") {
+  Fixture f;
+  const History all{record("0001", "a"), record("0002", "b"), record("0003", "c")};
+  CHECK(plan_up(f.project, all, {}, {}).empty());
+}
+
+TEST_CASE("plan: up N applies at most N revisions", "[plan]") {
+  Fixture f;
+  UpRequest request;
+  request.count = 2;
+  CHECK(describe(plan_up(f.project, {}, {}, request)) == Lines{"0001 up", "0002 up"});
+  request.count = 10;
+  CHECK(plan_up(f.project, {}, {}, request).size() == 3);
+  request.count = 0;
+  CHECK(plan_up(f.project, {}, {}, request).empty());
+}
+
+TEST_CASE("plan: up --to stops after that revision", "[plan]") {
+  Fixture f;
+  UpRequest request;
+  request.to = id("0002");
+  CHECK(describe(plan_up(f.project, {}, {}, request)) == Lines{"0001 up", "0002 up"});
+  request.to = id("2");  // leading zeros do not count
+  CHECK(describe(plan_up(f.project, {record("0001", "a")}, {}, request)) == Lines{"0002 up"});
+  request.to = id("0001");
+  CHECK(plan_up(f.project, {record("0001", "a")}, {}, request).empty());
+}
+
+TEST_CASE("plan: up --to a revision not in the manifest is an input error", "[plan]") {
+  Fixture f;
+  UpRequest request;
+  request.to = id("0009");
+  CHECK_THROWS_MATCHES(plan_up(f.project, {}, {}, request), InputError,
+                       Catch::Message("revision '0009' is not in " + f.manifest));
+}
+
+TEST_CASE("plan: a pending revision older than the newest applied one is refused", "[plan]") {
+  Fixture f;
+  const History history{record("0001", "a"), record("0003", "c")};
+  CHECK_THROWS_MATCHES(
+      plan_up(f.project, history, {}, {}), ProblemError,
+      Catch::Message("pending revision(s) older than the newest applied one (0003): 0002 b; they "
+                     "were probably merged late from another branch. Renumber them, or run "
+                     "'runner up --allow-out-of-order'"));
+}
+
+TEST_CASE("plan: --allow-out-of-order applies a late revision", "[plan]") {
+  Fixture f;
+  UpRequest request;
+  request.allow_out_of_order = true;
+  const History history{record("0001", "a"), record("0003", "c")};
+  CHECK(describe(plan_up(f.project, history, {}, request)) == Lines{"0002 up"});
+}
+
+TEST_CASE("plan: ids recorded with other leading zeros match the manifest", "[plan]") {
+  Fixture f;
+  const History history{record("1", "a"), record("00002", "b")};
+  CHECK(describe(plan_up(f.project, history, {}, {})) == Lines{"0003 up"});
+  CHECK(runner::plan::find_record(history, id("0002")) == &history[1]);
+  CHECK(runner::plan::find_record(history, id("3")) == nullptr);
+}
+
+TEST_CASE("plan: up refuses an applied revision whose file changed", "[plan]") {
+  Fixture f;
+  const History history{record("0001", "a", "applied", std::string(64, 'a'))};
+  const Checksums checksums{{"1", std::string(64, 'b')}};
+  const std::string up = (f.dir.path() / "migrations/up/0001_a.sql").string();
+  CHECK_THROWS_MATCHES(
+      plan_up(f.project, history, checksums, {}), ProblemError,
+      Catch::Message("revision 0001 a: " + up +
+                     " has changed since it was applied (recorded sha256 aaaaaaaaaaaa, now "
+                     "bbbbbbbbbbbb); restore the file, or run 'runner repair 0001' to record the "
+                     "new version"));
+  const Checksums same{{"1", std::string(64, 'a')}};
+  CHECK(describe(plan_up(f.project, history, same, {})) == Lines{"0002 up", "0003 up"});
+}
+
+TEST_CASE("plan: a failed mark refuses up and down, naming the revision", "[plan]") {
+  Fixture f;
+  HistoryRecord failed = record("0002", "b", "failed");
+  failed.error = "near \"CREAT\": syntax error";
+  failed.statements_done = 2;
+  const History history{record("0001", "a"), failed};
+  const std::string message =
+      "revision 0002 b failed half way (2 statement(s) ran): near \"CREAT\": syntax error\n"
+      "  fix the database by hand, then run 'runner repair 0002' to mark it applied, 'runner "
+      "repair 0002 --forget' to drop the mark, or fix the file and run 'runner up --resume'";
+  CHECK_THROWS_MATCHES(plan_up(f.project, history, {}, {}), FailedMarkError,
+                       Catch::Message(message));
+  CHECK_THROWS_MATCHES(plan_down(f.project, history, {}), FailedMarkError, Catch::Message(message));
+  try {
+    runner::plan::refuse_failed_marks(history);
+    FAIL("no FailedMarkError");
+  } catch (const FailedMarkError& e) {
+    CHECK(e.exit_code() == runner::ExitCode::failed_mark);
+  }
+}
+
+TEST_CASE("plan: a running mark left by a dead runner is refused too", "[plan]") {
+  const History history{record("0001", "a"), record("0002", "b", "running")};
+  CHECK_THROWS_MATCHES(
+      runner::plan::refuse_failed_marks(history), FailedMarkError,
+      Catch::Message("revision 0002 b was left running by a runner that stopped half way (0 "
+                     "statement(s) ran): no error was recorded\n  fix the database by hand, then "
+                     "run 'runner repair 0002' to mark it applied, 'runner repair 0002 --forget' "
+                     "to drop the mark, or fix the file and run 'runner up --resume'"));
+  CHECK_NOTHROW(runner::plan::refuse_failed_marks({record("0001", "a")}));
+}
+
+TEST_CASE("plan: a mark left by a failed or interrupted revert is refused", "[plan]") {
+  CHECK_THROWS_WITH(runner::plan::refuse_failed_marks({record("0002", "b", "revert-failed")}),
+                    Catch::StartsWith("revision 0002 b failed half way while reverting (0 "
+                                      "statement(s) ran): "));
+  CHECK_THROWS_WITH(runner::plan::refuse_failed_marks({record("0002", "b", "reverting")}),
+                    Catch::StartsWith("revision 0002 b was left running by a runner that "
+                                      "stopped half way while reverting (0 statement(s) ran): "));
+}
+
+TEST_CASE("plan: down reverts the newest applied revision by default", "[plan]") {
+  Fixture f;
+  // History order is not id order: the newest is the highest id.
+  const History history{record("0002", "b"), record("0003", "c"), record("0001", "a")};
+  CHECK(describe(plan_down(f.project, history, {})) == Lines{"0003 down"});
+}
+
+TEST_CASE("plan: down N reverts N revisions, newest first", "[plan]") {
+  Fixture f;
+  const History history{record("0001", "a"), record("0002", "b"), record("0003", "c")};
+  DownRequest request;
+  request.count = 2;
+  CHECK(describe(plan_down(f.project, history, request)) == Lines{"0003 down", "0002 down"});
+  request.count = 10;
+  CHECK(describe(plan_down(f.project, history, request)) ==
+        Lines{"0003 down", "0002 down", "0001 down"});
+}
+
+TEST_CASE("plan: down --to keeps that revision and reverts the newer ones", "[plan]") {
+  Fixture f;
+  const History history{record("0001", "a"), record("0002", "b"), record("0003", "c")};
+  DownRequest request;
+  request.to = id("0001");
+  CHECK(describe(plan_down(f.project, history, request)) == Lines{"0003 down", "0002 down"});
+  request.to = id("0003");
+  CHECK(plan_down(f.project, history, request).empty());
+  request.to = id("0007");
+  CHECK_THROWS_MATCHES(plan_down(f.project, history, request), InputError,
+                       Catch::Message("revision '0007' is not in " + f.manifest));
+}
+
+TEST_CASE("plan: down --all reverts every applied revision", "[plan]") {
+  Fixture f;
+  DownRequest request;
+  request.all = true;
+  CHECK(describe(plan_down(f.project, {record("0001", "a"), record("0002", "b")}, request)) ==
+        Lines{"0002 down", "0001 down"});
+  CHECK(plan_down(f.project, {}, request).empty());
+  CHECK(plan_down(f.project, {}, {}).empty());
+}
+
+TEST_CASE("plan: down past an irreversible revision is refused", "[plan]") {
+  Fixture f(/*irreversible_b=*/true);
+  const History history{record("0001", "a"), record("0002", "b"), record("0003", "c")};
+  const std::string message =
+      "revision 0002 b is irreversible: 'down' cannot pass it (nothing was reverted)";
+  DownRequest two;
+  two.count = 2;
+  CHECK_THROWS_MATCHES(plan_down(f.project, history, two), InputError, Catch::Message(message));
+  DownRequest all;
+  all.all = true;
+  CHECK_THROWS_MATCHES(plan_down(f.project, history, all), InputError, Catch::Message(message));
+  DownRequest to;
+  to.to = id("0001");
+  CHECK_THROWS_MATCHES(plan_down(f.project, history, to), InputError, Catch::Message(message));
+  // Stopping before it is fine.
+  CHECK(describe(plan_down(f.project, history, {})) == Lines{"0003 down"});
+  to.to = id("0002");
+  CHECK(describe(plan_down(f.project, history, to)) == Lines{"0003 down"});
+}
+
+TEST_CASE("plan: down of an applied revision missing from the manifest is refused", "[plan]") {
+  Fixture f;
+  const History history{record("0001", "a"), record("0009", "ghost")};
+  CHECK_THROWS_MATCHES(plan_down(f.project, history, {}), InputError,
+                       Catch::Message("revision 0009 ghost is applied but not in " + f.manifest +
+                                      ": it cannot be reverted from here"));
+}
+
+TEST_CASE("plan: status gives every revision its state", "[plan]") {
+  Fixture f;
+  HistoryRecord changed = record("0002", "b", "applied", "old");
+  HistoryRecord failed = record("0003", "c", "failed");
+  const History history{record("0001", "a"), changed, failed};
+  const Checksums checksums{{"1", "c0ffee"}, {"2", "new"}};
+  const auto lines = runner::plan::status(f.project, history, checksums);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].id == "0001");
+  CHECK(lines[0].name == "a");
+  CHECK(lines[0].kind == "schema");
+  CHECK(lines[0].state == "applied");
+  CHECK(lines[0].applied_at == "2026-11-24T10:00:00Z");
+  CHECK(lines[1].state == "changed");
+  CHECK(lines[2].state == "failed");
+}
+
+TEST_CASE("plan: status shows pending revisions without a date", "[plan]") {
+  Fixture f;
+  const auto lines = runner::plan::status(f.project, {record("0001", "a", "running")}, {});
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].state == "failed");
+  CHECK(lines[1].state == "pending");
+  CHECK(lines[1].applied_at.empty());
+  CHECK(lines[2].state == "pending");
+}
+
+TEST_CASE("plan: status lists revisions known only to the database as unknown", "[plan]") {
+  Fixture f;
+  const History history{record("0001", "a"), record("0009", "ghost"), record("x", "odd")};
+  const auto lines = runner::plan::status(f.project, history, {});
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[3].id == "0009");
+  CHECK(lines[3].name == "ghost");
+  CHECK(lines[3].state == "unknown");
+  CHECK(lines[3].applied_at == "2026-11-24T10:00:00Z");
+  CHECK(lines[4].id == "x");
+  CHECK(lines[4].state == "unknown");
+}
+
+TEST_CASE("plan: up plans a revision that is a no-op on this dialect", "[plan]") {
+  TempDir dir;
+  const auto manifest = dir.write("manifest.yaml",
+                                  "version: 1\nrevisions:\n"
+                                  "  - id: \"1\"\n    name: pg\n    kind: schema\n"
+                                  "    dialects: [postgres]\n");
+  std::vector<runner::project::Diagnostic> diagnostics;
+  const Project project = Project::scan(manifest, "sqlite", diagnostics);
+  REQUIRE(diagnostics.empty());
+  const auto steps = plan_up(project, {}, {}, {});
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].revision->noop);
+}

@@ -1,0 +1,216 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "project/config.hpp"
+#include "support/temp_dir.hpp"
+#include "util/errors.hpp"
+
+using runner::InputError;
+using runner::project::choose_database_url;
+using runner::project::Config;
+using runner::project::parse_config;
+using runner::project::Settings;
+
+namespace {
+
+// The message of the InputError that parsing `text` throws.
+std::string config_error(const std::string& text) {
+  try {
+    parse_config(text, "runner.toml");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const std::string k_keys =
+    "(expected database, manifest, table, lock_timeout, templates, dump_schema";
+
+// A getenv over a fixed map, for choose_database_url.
+auto fake_env(std::map<std::string, std::string> values) {
+  return [values](const char* name) -> std::optional<std::string> {
+    const auto it = values.find(name);
+    if (it == values.end()) {
+      return std::nullopt;
+    }
+    return it->second;
+  };
+}
+
+}  // namespace
+
+TEST_CASE("config: every key is read from the top level", "[config]") {
+  const Config config = parse_config(
+      "database = \"sqlite:app.db\"\n"
+      "manifest = \"db/manifest.yaml\"\n"
+      "table = \"schema_history\"\n"
+      "lock_timeout = 30\n"
+      "templates = \"db/templates\"\n"
+      "dump_schema = true\n",
+      "runner.toml");
+  CHECK(config.path == "runner.toml");
+  CHECK(config.top.database == "sqlite:app.db");
+  CHECK(config.top.manifest == "db/manifest.yaml");
+  CHECK(config.top.table == "schema_history");
+  CHECK(config.top.lock_timeout == 30.0);
+  CHECK(config.top.templates == "db/templates");
+  CHECK(config.top.dump_schema == true);
+  CHECK(config.envs.empty());
+}
+
+TEST_CASE("config: unset keys stay unset", "[config]") {
+  const Config config = parse_config("# nothing here\n", "runner.toml");
+  CHECK_FALSE(config.top.database.has_value());
+  CHECK_FALSE(config.top.table.has_value());
+  CHECK_FALSE(config.top.lock_timeout.has_value());
+}
+
+TEST_CASE("config: an [env.NAME] table overrides the top level when chosen", "[config]") {
+  const Config config = parse_config(
+      "database = \"sqlite:dev.db\"\n"
+      "table = \"history\"\n"
+      "lock_timeout = 60\n"
+      "\n"
+      "[env.prod]\n"
+      "database = \"postgres://app@db/prod\"\n"
+      "lock_timeout = 5.5\n"
+      "\n"
+      "[env.ci]\n"
+      "table = \"ci_history\"\n",
+      "runner.toml");
+  REQUIRE(config.envs.size() == 2);
+
+  const Settings top = config.resolve("");
+  CHECK(top.database == "sqlite:dev.db");
+  CHECK(top.lock_timeout == 60.0);
+
+  const Settings prod = config.resolve("prod");
+  CHECK(prod.database == "postgres://app@db/prod");
+  CHECK(prod.table == "history");
+  CHECK(prod.lock_timeout == 5.5);
+
+  const Settings ci = config.resolve("ci");
+  CHECK(ci.database == "sqlite:dev.db");
+  CHECK(ci.table == "ci_history");
+}
+
+TEST_CASE("config: choosing an environment that is not defined is an error", "[config]") {
+  const Config config = parse_config("[env.prod]\n[env.ci]\n", "runner.toml");
+  CHECK_THROWS_MATCHES(config.resolve("staging"), InputError,
+                       Catch::Message("runner.toml: no [env.staging] table (defined: ci, prod)"));
+  const Config empty = parse_config("", "runner.toml");
+  CHECK_THROWS_MATCHES(empty.resolve("prod"), InputError,
+                       Catch::Message("runner.toml: no [env.prod] table (defined: none)"));
+}
+
+TEST_CASE("config: an unknown key is an error at its line and column", "[config]") {
+  CHECK(config_error("database = \"sqlite:x.db\"\ncolour = \"blue\"\n") ==
+        "runner.toml:2:1: error: unknown key 'colour' " + k_keys + ", [env.NAME])");
+  CHECK(config_error("[env.prod]\n  databse = \"x\"\n") ==
+        "runner.toml:2:3: error: unknown key 'databse' " + k_keys + ")");
+}
+
+TEST_CASE("config: a value of the wrong type is an error at the value", "[config]") {
+  CHECK(config_error("table = 5\n") == "runner.toml:1:9: error: 'table' must be a string");
+  CHECK(config_error("database = [\"a\"]\n") ==
+        "runner.toml:1:12: error: 'database' must be a string");
+  CHECK(config_error("\nlock_timeout = \"30\"\n") ==
+        "runner.toml:2:16: error: 'lock_timeout' must be a number of seconds");
+  CHECK(config_error("lock_timeout = -1\n") ==
+        "runner.toml:1:16: error: 'lock_timeout' must not be negative");
+  CHECK(config_error("dump_schema = \"yes\"\n") ==
+        "runner.toml:1:15: error: 'dump_schema' must be true or false");
+  CHECK(config_error("[env.prod]\ntable = false\n") ==
+        "runner.toml:2:9: error: 'table' must be a string");
+  CHECK(config_error("env = 3\n") == "runner.toml:1:7: error: 'env' must hold [env.NAME] tables");
+  CHECK(config_error("[env]\nprod = 1\n") == "runner.toml:2:8: error: 'env.prod' must be a table");
+}
+
+TEST_CASE("config: a TOML syntax error names the file and line", "[config]") {
+  const std::string message = config_error("database = \"sqlite:x.db\"\ntable = \n");
+  CHECK_THAT(message, Catch::StartsWith("runner.toml:2:"));
+  CHECK_THAT(message, Catch::Contains(": error: "));
+}
+
+TEST_CASE("config: ${VAR} in a value is read from the environment", "[config]") {
+  ::setenv("RUNNER_UNIT_DB_PASSWORD", "s3cret", 1);
+  ::unsetenv("RUNNER_UNIT_UNSET");
+  const Config config = parse_config(
+      "database = \"postgres://app:${RUNNER_UNIT_DB_PASSWORD}@db/shop\"\n"
+      "table = \"h${RUNNER_UNIT_UNSET}x\"\n"
+      "[env.prod]\n"
+      "manifest = \"${RUNNER_UNIT_DB_PASSWORD}.yaml\"\n",
+      "runner.toml");
+  ::unsetenv("RUNNER_UNIT_DB_PASSWORD");
+  CHECK(config.top.database == "postgres://app:s3cret@db/shop");
+  CHECK(config.top.table == "hx");
+  CHECK(config.resolve("prod").manifest == "s3cret.yaml");
+}
+
+TEST_CASE("config: load_config reads a file and names it", "[config]") {
+  runner::testing::TempDir dir;
+  const auto path = dir.write("runner.toml", "table = \"t\"\r\nlock_timeout = 2\r\n");
+  const Config config = runner::project::load_config(path);
+  CHECK(config.path == path);
+  CHECK(config.top.table == "t");
+  CHECK_THROWS_AS(runner::project::load_config(dir.path() / "missing.toml"), InputError);
+}
+
+TEST_CASE("config: --database wins over every other source", "[config]") {
+  Settings settings;
+  settings.database = "sqlite:from-toml.db";
+  const auto chosen = choose_database_url(std::string("sqlite:flag.db"),
+                                          fake_env({{"RUNNER_DATABASE_URL", "sqlite:runner-env.db"},
+                                                    {"DATABASE_URL", "sqlite:env.db"}}),
+                                          settings, "proj");
+  CHECK(chosen.url == "sqlite:flag.db");
+  CHECK(chosen.source == "--database");
+}
+
+TEST_CASE("config: RUNNER_DATABASE_URL wins over DATABASE_URL and runner.toml", "[config]") {
+  Settings settings;
+  settings.database = "sqlite:from-toml.db";
+  const auto chosen = choose_database_url(std::nullopt,
+                                          fake_env({{"RUNNER_DATABASE_URL", "sqlite:runner-env.db"},
+                                                    {"DATABASE_URL", "sqlite:env.db"}}),
+                                          settings, "proj");
+  CHECK(chosen.url == "sqlite:runner-env.db");
+  CHECK(chosen.source == "RUNNER_DATABASE_URL");
+}
+
+TEST_CASE("config: DATABASE_URL wins over runner.toml", "[config]") {
+  Settings settings;
+  settings.database = "sqlite:from-toml.db";
+  const auto chosen = choose_database_url(
+      std::nullopt, fake_env({{"DATABASE_URL", "sqlite:env.db"}}), settings, "proj");
+  CHECK(chosen.url == "sqlite:env.db");
+  CHECK(chosen.source == "DATABASE_URL");
+}
+
+TEST_CASE("config: runner.toml is used when no flag or variable is set", "[config]") {
+  Settings settings;
+  settings.database = "sqlite:from-toml.db";
+  const auto chosen = choose_database_url(std::nullopt, fake_env({}), settings, "proj");
+  CHECK(chosen.url == "sqlite:from-toml.db");
+  CHECK(chosen.source == "runner.toml");
+}
+
+TEST_CASE("config: the default is runner.db beside the manifest", "[config]") {
+  const auto chosen = choose_database_url(std::nullopt, fake_env({}), Settings{}, "proj/db");
+  CHECK(chosen.url == "sqlite:proj/db/runner.db");
+  CHECK(chosen.source == "default");
+  const auto here = choose_database_url(std::nullopt, fake_env({}), Settings{}, "");
+  CHECK(here.url == "sqlite:runner.db");
+}
+
+TEST_CASE("config: an empty environment variable counts as unset", "[config]") {
+  const auto chosen = choose_database_url(
+      std::nullopt, fake_env({{"RUNNER_DATABASE_URL", ""}, {"DATABASE_URL", "sqlite:env.db"}}),
+      Settings{}, "proj");
+  CHECK(chosen.url == "sqlite:env.db");
+  CHECK(chosen.source == "DATABASE_URL");
+}

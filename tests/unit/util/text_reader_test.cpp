@@ -1,0 +1,146 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "support/temp_dir.hpp"
+#include "util/errors.hpp"
+#include "util/sha256.hpp"
+#include "util/text_reader.hpp"
+
+using runner::testing::TempDir;
+using runner::util::file_checksum;
+using runner::util::read_text_file;
+using runner::util::sha256_hex;
+using runner::util::TextReader;
+
+namespace {
+
+// Every chunk of `path` read with `chunk_size`, joined.
+std::string read_all(const std::filesystem::path& path, std::size_t chunk_size) {
+  TextReader reader(path, chunk_size);
+  std::string text;
+  std::string chunk;
+  while (reader.read_chunk(chunk)) {
+    text += chunk;
+    chunk.clear();
+  }
+  return text;
+}
+
+const std::string k_lf = "CREATE TABLE t (x INT);\nINSERT INTO t VALUES (1);\n";
+const std::string k_crlf = "CREATE TABLE t (x INT);\r\nINSERT INTO t VALUES (1);\r\n";
+const std::string k_bom = "\xEF\xBB\xBF";
+
+}  // namespace
+
+TEST_CASE("sha256: digests match the published test vectors", "[sha256]") {
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("sha256: feeding in pieces gives the digest of the whole", "[sha256]") {
+  runner::util::Sha256 hash;
+  hash.update("a");
+  hash.update("");
+  hash.update("bc");
+  CHECK(hash.hex_digest() == sha256_hex("abc"));
+}
+
+TEST_CASE("checksum: LF, CRLF and BOM+CRLF versions of a file are the same", "[checksum]") {
+  TempDir dir;
+  const auto lf = file_checksum(dir.write("lf.sql", k_lf));
+  CHECK(lf == sha256_hex(k_lf));
+  CHECK(file_checksum(dir.write("crlf.sql", k_crlf)) == lf);
+  CHECK(file_checksum(dir.write("bom_crlf.sql", k_bom + k_crlf)) == lf);
+  CHECK(file_checksum(dir.write("bom_lf.sql", k_bom + k_lf)) == lf);
+}
+
+TEST_CASE("checksum: different text gives a different checksum", "[checksum]") {
+  TempDir dir;
+  CHECK(file_checksum(dir.write("a.sql", k_lf)) !=
+        file_checksum(dir.write("b.sql", "CREATE TABLE t (x INT);\nINSERT INTO t VALUES (2);\n")));
+  CHECK(file_checksum(dir.write("c.sql", k_lf)) != file_checksum(dir.write("d.sql", k_lf + "\n")));
+}
+
+TEST_CASE("checksum: an empty file has the digest of no bytes", "[checksum]") {
+  TempDir dir;
+  CHECK(file_checksum(dir.write("empty.sql", "")) == sha256_hex(""));
+  CHECK(file_checksum(dir.write("bom.sql", k_bom)) == sha256_hex(""));
+}
+
+TEST_CASE("text reader: CRLF split across a chunk boundary still becomes LF", "[text_reader]") {
+  TempDir dir;
+  const auto path = dir.write("crlf.sql", k_crlf);
+  for (std::size_t chunk_size = 1; chunk_size <= 8; ++chunk_size) {
+    INFO("chunk_size " << chunk_size);
+    CHECK(read_all(path, chunk_size) == k_lf);
+  }
+  // "\r" the last byte of a 4-byte chunk, "\n" the first of the next.
+  CHECK(read_all(dir.write("edge.sql", "abc\r\ndefg\r\nh"), 4) == "abc\ndefg\nh");
+}
+
+TEST_CASE("text reader: a BOM is dropped whatever the chunk size", "[text_reader]") {
+  TempDir dir;
+  const auto path = dir.write("bom.sql", k_bom + k_crlf);
+  for (std::size_t chunk_size = 1; chunk_size <= 4; ++chunk_size) {
+    INFO("chunk_size " << chunk_size);
+    CHECK(read_all(path, chunk_size) == k_lf);
+  }
+}
+
+TEST_CASE("text reader: a BOM is dropped only at the start of the file", "[text_reader]") {
+  TempDir dir;
+  const auto path = dir.write("mid.sql", "a" + k_bom + "b");
+  CHECK(read_all(path, 64) == "a" + k_bom + "b");
+}
+
+TEST_CASE("text reader: a lone CR is kept", "[text_reader]") {
+  TempDir dir;
+  const auto path = dir.write("cr.sql", "a\rb\r\r\nc\r");
+  for (std::size_t chunk_size : {1u, 2u, 3u, 64u}) {
+    INFO("chunk_size " << chunk_size);
+    CHECK(read_all(path, chunk_size) == "a\rb\r\nc\r");
+  }
+}
+
+TEST_CASE("text reader: the hasher sees exactly the normalised text", "[text_reader]") {
+  TempDir dir;
+  const auto path = dir.write("crlf.sql", k_crlf + "\r");
+  for (std::size_t chunk_size : {1u, 2u, 3u, 5u, 64u}) {
+    INFO("chunk_size " << chunk_size);
+    TextReader reader(path, chunk_size);
+    runner::util::Sha256 hash;
+    reader.set_hasher(&hash);
+    std::string chunk;
+    while (reader.read_chunk(chunk)) {
+      chunk.clear();
+    }
+    CHECK(hash.hex_digest() == sha256_hex(k_lf + "\r"));
+  }
+}
+
+TEST_CASE("text reader: read_chunk appends to what the caller holds", "[text_reader]") {
+  TempDir dir;
+  const auto path = dir.write("x.sql", "abcdef");
+  TextReader reader(path, 4);
+  std::string text = "keep:";
+  CHECK(reader.read_chunk(text));
+  CHECK(text == "keep:abcd");
+  CHECK(reader.read_chunk(text));
+  CHECK(text == "keep:abcdef");
+  CHECK_FALSE(reader.read_chunk(text));
+  CHECK(text == "keep:abcdef");
+}
+
+TEST_CASE("text reader: read_text_file normalises the whole file", "[text_reader]") {
+  TempDir dir;
+  CHECK(read_text_file(dir.write("m.yaml", k_bom + k_crlf)) == k_lf);
+}
+
+TEST_CASE("text reader: a missing file is an InputError naming it", "[text_reader]") {
+  TempDir dir;
+  const auto path = dir.path() / "missing.sql";
+  CHECK_THROWS_MATCHES(TextReader(path), runner::InputError,
+                       Catch::Message(path.string() + ": cannot read: No such file or directory"));
+  CHECK_THROWS_AS(file_checksum(path), runner::InputError);
+}

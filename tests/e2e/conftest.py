@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 RUNNER = os.environ.get("RUNNER_BIN") or str(Path(__file__).resolve().parents[2] / "build" / "runner")
-DIALECTS = ["sqlite"]
+DIALECTS = ["sqlite", "postgres"]
 
 
 class Result:
@@ -85,11 +85,101 @@ class SqliteDb:
             os.close(fd)
 
 
+def server_url(variable):
+    """The admin URL of a test server started by scripts/test; a missing
+    server fails the test (it never skips)."""
+    url = os.environ.get(variable)
+    if not url:
+        raise AssertionError(f"{variable} is not set: run the suite through scripts/test, "
+                             "which starts the database servers")
+    return url
+
+
+def with_database(url, name):
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+class PostgresDb:
+    dialect = "postgres"
+    duplicate_table_code = "42P07"
+
+    def __init__(self):
+        import psycopg2  # Debian's python3-psycopg2, installed by scripts/test
+        self._psycopg2 = psycopg2
+        self.admin_url = server_url("RUNNER_TEST_POSTGRES_URL")
+        self.name = "t_" + os.urandom(6).hex()
+        self.databases = [self.name]
+        self._admin(f'CREATE DATABASE "{self.name}"')
+        self.url = with_database(self.admin_url, self.name)
+
+    def _admin(self, sql):
+        conn = self._psycopg2.connect(self.admin_url)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+        finally:
+            conn.close()
+
+    def query(self, sql):
+        conn = self._psycopg2.connect(self.url)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return [tuple(row) for row in cur.fetchall()] if cur.description else []
+        finally:
+            conn.close()
+
+    def tables(self):
+        rows = self.query("SELECT table_name FROM information_schema.tables "
+                          "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+        return {r[0] for r in rows}
+
+    def other_dialect(self):
+        return "sqlite"
+
+    def scratch_url(self):
+        name = self.name + "_scratch"
+        self._admin(f'CREATE DATABASE "{name}"')
+        self.databases.append(name)
+        return with_database(self.admin_url, name)
+
+    def unreachable_url(self):
+        return "postgres://runner:runner-test-pw@127.0.0.1:1/nowhere?connect_timeout=2"
+
+    def slow_statement(self, table):
+        return (f"INSERT INTO {table} (id) SELECT 1000000000 + g "
+                f"FROM pg_sleep(30), generate_series(1, 3) g;")
+
+    @contextlib.contextmanager
+    def hold_lock(self):
+        conn = self._psycopg2.connect(self.url)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_lock(hashtext('runner'), "
+                            "hashtext(current_database() || ':' || 'runner:runner_history'))")
+            yield
+        finally:
+            conn.close()
+
+    def drop(self):
+        for name in self.databases:
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=DIALECTS)
 def db(request, tmp_path):
     if request.param == "sqlite":
-        return SqliteDb(tmp_path)
-    raise AssertionError(f"no server for dialect {request.param}")
+        yield SqliteDb(tmp_path)
+    elif request.param == "postgres":
+        database = PostgresDb()
+        yield database
+        database.drop()
+    else:
+        raise AssertionError(f"no server for dialect {request.param}")
 
 
 class Project:
@@ -175,7 +265,7 @@ def three(project):
     """0001 creates users, 0002 seeds it (data), 0003 creates teams."""
     project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);",
                 "DROP TABLE users;")
-    project.add("0002", "add_seed", "INSERT INTO users (email) VALUES ('a@example.com');",
+    project.add("0002", "add_seed", "INSERT INTO users (id, email) VALUES (1, 'a@example.com');",
                 "DELETE FROM users;", kind="data")
     project.add("0003", "create_teams", "CREATE TABLE teams (id INTEGER PRIMARY KEY);",
                 "DROP TABLE teams;")

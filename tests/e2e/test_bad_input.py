@@ -187,8 +187,8 @@ def test_an_unknown_url_scheme_is_bad_input(project, db):
 def test_an_unterminated_string_names_file_line_and_column_and_nothing_runs(project, db):
     project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);",
                 "DROP TABLE users;")
-    project.add("0002", "seed", "INSERT INTO users (email) VALUES ('a@example.com');\n"
-                                "INSERT INTO users (email) VALUES ('b@example.com);\n",
+    project.add("0002", "seed", "INSERT INTO users (id, email) VALUES (1, 'a@example.com');\n"
+                                "INSERT INTO users (id, email) VALUES (2, 'b@example.com);\n",
                 "DELETE FROM users;", kind="data")
     result = project.run("up")
     assert_untouched_fresh(result, db)
@@ -217,7 +217,7 @@ def test_a_data_statement_in_a_schema_revision_is_refused_before_anything_runs(p
 def test_a_schema_statement_in_a_data_revision_is_refused_before_anything_runs(project, db):
     project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);",
                 "DROP TABLE users;")
-    project.add("0002", "seed", "INSERT INTO users (email) VALUES ('a@example.com');\n"
+    project.add("0002", "seed", "INSERT INTO users (id, email) VALUES (1, 'a@example.com');\n"
                                 "\n"
                                 "ALTER TABLE users ADD COLUMN age INTEGER;\n",
                 "DELETE FROM users;", kind="data")

@@ -435,7 +435,7 @@ def test_utf8_text_and_a_bom_pass_through_unchanged(project, db):
                 "DROP TABLE notes;")
     project.add("0002", "seed_notes", "x", "DELETE FROM notes;", kind="data")
     project.up_file("0002", "seed_notes").write_bytes(
-        "\ufeffINSERT INTO notes (body) VALUES ('café – naïve 日本');\r\n".encode("utf-8"))
+        "\ufeffINSERT INTO notes (id, body) VALUES (1, 'café – naïve 日本');\r\n".encode("utf-8"))
     result = project.run("up")
     assert result.code == 0, result
     assert db.query("SELECT body FROM notes") == [("café – naïve 日本",)]

@@ -81,7 +81,7 @@ def test_sql_up_prints_statements_and_bookkeeping_and_changes_nothing(project, d
     result = project.run("sql", "up")
     assert result.code == 0, result
     out = result.out
-    assert "INSERT INTO users (email) VALUES ('a@example.com')" in out
+    assert "INSERT INTO users (id, email) VALUES (1, 'a@example.com')" in out
     assert "CREATE TABLE teams (id INTEGER PRIMARY KEY)" in out
     assert "CREATE TABLE users" not in out  # already applied
     assert "runner_history" in out and "'0002'" in out and "'0003'" in out

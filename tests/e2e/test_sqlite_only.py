@@ -5,9 +5,17 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import RUNNER, Project, SqliteDb, three
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db(tmp_path):
+    """These scenarios are about SQLite alone: no dialect parameter here."""
+    return SqliteDb(tmp_path)
 
 
 def sqlite_rows(path, sql):

@@ -149,6 +149,11 @@ class PostgresConnection : public Connection {
  public:
   PostgresConnection(PGconn* conn, util::Url url)
       : m_conn(conn), m_cancel(PQgetCancel(conn)), m_url(std::move(url)) {
+    // If this runner is killed mid-statement, the server would run the
+    // orphaned statement to its end, holding its locks; from PostgreSQL 14
+    // on it can notice the closed socket while the statement runs. Older
+    // servers refuse the setting, which is harmless.
+    PQclear(PQexec(m_conn, "SET client_connection_check_interval = 1000"));
     PQenterPipelineMode(m_conn);
   }
   ~PostgresConnection() override {

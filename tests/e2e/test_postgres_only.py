@@ -1,0 +1,142 @@
+"""PostgreSQL-only scenarios (issue 4): CREATE INDEX CONCURRENTLY outside a
+transaction, schema-qualified history tables, search_path, error positions,
+authentication failures and the lock holder's identity."""
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import PostgresDb, applied_ids
+
+
+@pytest.fixture
+def db():
+    database = PostgresDb()
+    yield database
+    database.drop()
+
+
+def users(project):
+    project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);",
+                "DROP TABLE users;")
+    return project
+
+
+def test_create_index_concurrently_runs_in_a_non_transactional_revision(project, db):
+    users(project)
+    project.add("0002", "users_email_idx",
+                "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
+                "DROP INDEX CONCURRENTLY users_email_idx;", transaction=False)
+    result = project.run("up")
+    assert result.code == 0, result
+    assert db.query("SELECT indexname FROM pg_indexes WHERE tablename = 'users' "
+                    "AND indexname = 'users_email_idx'") == [("users_email_idx",)]
+    assert project.run("down").code == 0
+    assert db.query("SELECT indexname FROM pg_indexes WHERE indexname = 'users_email_idx'") == []
+
+
+def test_check_warns_about_concurrently_inside_a_transaction(project, db):
+    users(project)
+    project.add("0002", "users_email_idx",
+                "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
+                "DROP INDEX users_email_idx;")
+    result = project.run("check")
+    assert result.code == 0, result
+    assert "cannot run inside a transaction; set 'transaction: false'" in result.err
+
+
+def test_a_schema_qualified_history_table_is_created_with_its_schema(project, db):
+    users(project)
+    result = project.run("--table", "audit.migrations", "up")
+    assert result.code == 0, result
+    assert db.query("SELECT id, state FROM audit.migrations") == [("0001", "applied")]
+    assert db.query("SELECT action FROM audit.migrations_log") == [("apply",)]
+    assert project.run("--table", "audit.migrations", "current").out.strip() == "0001"
+
+
+def test_search_path_from_the_url_is_honoured(project, db):
+    db.query("CREATE SCHEMA app")
+    users(project)
+    result = project.run("-d", db.url + "?search_path=app", "up", database=False)
+    assert result.code == 0, result
+    assert db.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'app' "
+                    "AND table_name IN ('users', 'runner_history')") == [(2,)]
+
+
+def test_a_syntax_error_points_at_its_line_and_column(project, db):
+    users(project)
+    project.add("0002", "seed", "INSERT INTO users (id, email) VALUES (1, 'a');\n\n"
+                "UPDATE users\n   SET emial = 'b';\n", "DELETE FROM users;", kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "migrations/up/0002_seed.sql:4:8:" in result.err
+    assert "column \"emial\" of relation \"users\" does not exist" in result.err
+    assert "SQLSTATE 42703" in result.err
+    assert db.query("SELECT count(*) FROM users") == [(0,)]
+
+
+def test_an_error_from_a_batched_statement_names_that_statement(project, db):
+    users(project)
+    rows = "".join(f"INSERT INTO users (id, email) VALUES ({n}, 'u{n}');\n" for n in range(1, 2500))
+    project.add("0002", "seed", rows + "INSERT INTO users (id, email) VALUES (7, 'dup');\n" + rows.replace("VALUES (", "VALUES (1"),
+                "DELETE FROM users;", kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "migrations/up/0002_seed.sql:2500:1:" in result.err
+    assert "statement 2500" in result.err
+    assert "SQLSTATE 23505" in result.err
+    assert db.query("SELECT count(*) FROM users") == [(0,)]
+
+
+def test_a_wrong_password_exits_4_without_printing_it(project, db):
+    users(project)
+    url = db.url.replace("runner-test-pw", "Wr0ngSecret")
+    for args in (["up"], ["--json", "up"], ["status"]):
+        result = project.run("-d", url, *args, database=False)
+        assert result.code == 4, result
+        assert "Wr0ngSecret" not in result.out + result.err
+        assert "***" in result.err
+        assert "password authentication failed" in result.err
+
+
+def test_pgpassword_is_used_when_the_url_has_no_password(project, db):
+    users(project)
+    url = db.url.replace(":runner-test-pw@", "@")
+    assert project.run("-d", url, "up", database=False, env={"PGPASSWORD": "nope"}).code == 4
+    result = project.run("-d", url, "up", database=False, env={"PGPASSWORD": "runner-test-pw"})
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001"]
+
+
+def test_the_lock_timeout_names_the_holder(project, db):
+    users(project)
+    holder = subprocess.Popen(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", db.url + "?application_name=holder-app", "-c",
+         "SELECT pg_advisory_lock(hashtext('runner'), hashtext(current_database() || ':' || "
+         "'runner:runner_history')); SELECT pg_sleep(20);"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not db.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"):
+            assert time.monotonic() < deadline, "psql never took the lock"
+            time.sleep(0.05)
+        pid = db.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'holder-app'")[0][0]
+        result = project.run("--lock-timeout", "1", "up")
+        assert result.code == 4, result
+        assert f"pid {pid}" in result.err
+        assert "application holder-app" in result.err
+        assert re.search(r"since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result.err), result.err
+        assert "runner_history" not in db.tables()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_the_session_is_named_runner_by_default(project, db):
+    users(project)
+    project.add("0002", "who", "INSERT INTO users (id, email) SELECT 1, application_name "
+                "FROM pg_stat_activity WHERE pid = pg_backend_pid();", "DELETE FROM users;",
+                kind="data")
+    assert project.run("up").code == 0
+    assert db.query("SELECT email FROM users") == [("runner",)]

@@ -3,6 +3,7 @@
 # by scripts/test after lib.sh.
 
 POSTGRES_PACKAGES=(postgresql libpq-dev python3-psycopg2)
+MARIADB_PACKAGES=(mariadb-server mariadb-client python3-pymysql)
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -57,6 +58,82 @@ stop_postgres() {
   PG_DIR=
 }
 
+# MariaDB from its own datadir, ignoring the machine's my.cnf
+# (--no-defaults) and never touching Debian's own server. The test user
+# `runner` is created by an init file on first start, with every privilege
+# (the tests create a database each); root keeps socket-only access.
+start_mariadb() {
+  local port pid i
+  if [ ! -x /usr/sbin/mariadbd ] || ! command -v mariadb-install-db >/dev/null 2>&1; then
+    echo "scripts: no MariaDB server (mariadbd, mariadb-install-db)" >&2
+    return 1
+  fi
+  MARIA_DIR=$(mktemp -d /tmp/runner-mariadb.XXXXXX)
+  port=$(free_port)
+  local user_opt=()
+  if [ "$(id -u)" -eq 0 ]; then
+    user_opt=(--user=mysql)  # mariadbd refuses to run as root
+  fi
+  cat >"$MARIA_DIR/init.sql" <<'SQL'
+CREATE USER IF NOT EXISTS 'runner'@'127.0.0.1' IDENTIFIED BY 'runner-test-pw';
+CREATE USER IF NOT EXISTS 'runner'@'localhost' IDENTIFIED BY 'runner-test-pw';
+GRANT ALL PRIVILEGES ON *.* TO 'runner'@'127.0.0.1' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO 'runner'@'localhost' WITH GRANT OPTION;
+SQL
+  [ "$(id -u)" -eq 0 ] && chown -R mysql "$MARIA_DIR"
+  mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$MARIA_DIR/data" \
+    --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve \
+    >"$MARIA_DIR/install.log" 2>&1 || { cat "$MARIA_DIR/install.log" >&2; return 1; }
+  # Durability is not under test here: no flush per commit, no doublewrite.
+  /usr/sbin/mariadbd --no-defaults "${user_opt[@]}" --datadir="$MARIA_DIR/data" \
+    --bind-address=127.0.0.1 --port="$port" --socket="$MARIA_DIR/mysqld.sock" \
+    --pid-file="$MARIA_DIR/mysqld.pid" --log-error="$MARIA_DIR/server.log" \
+    --init-file="$MARIA_DIR/init.sql" --skip-name-resolve --max-connections=300 \
+    --innodb-flush-log-at-trx-commit=0 --skip-innodb-doublewrite \
+    </dev/null >>"$MARIA_DIR/server.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$MARIA_DIR/launcher.pid"
+  for ((i = 0; i < 600; i++)); do
+    if MYSQL_PWD=runner-test-pw mariadb --no-defaults -h 127.0.0.1 -P "$port" -u runner \
+      -e 'SELECT 1' mysql >/dev/null 2>&1; then
+      export RUNNER_TEST_MYSQL_URL="mysql://runner:runner-test-pw@127.0.0.1:$port/mysql"
+      echo "scripts: MariaDB on 127.0.0.1:$port ($MARIA_DIR)" >&2
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      break
+    fi
+    sleep 0.1
+  done
+  echo "scripts: MariaDB did not start on 127.0.0.1:$port" >&2
+  cat "$MARIA_DIR/server.log" >&2
+  return 1
+}
+
+# Works after a start that failed half way: kills whatever is running
+# (SIGTERM is a clean shutdown for mariadbd) and removes the dir.
+stop_mariadb() {
+  local pid i
+  if [ -n "${MARIA_DIR:-}" ] && [ -d "$MARIA_DIR" ]; then
+    pid=$(cat "$MARIA_DIR/launcher.pid" 2>/dev/null)
+    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+      # Gone, or a zombie whose parent (a shell that has exited) never reaps it.
+      for ((i = 0; i < 300; i++)); do
+        case $(ps -o stat= -p "$pid" 2>/dev/null) in "" | Z*) break ;; esac
+        sleep 0.1
+      done
+      kill -9 "$pid" 2>/dev/null
+      for ((i = 0; i < 50; i++)); do
+        case $(ps -o stat= -p "$pid" 2>/dev/null) in "" | Z*) break ;; esac
+        sleep 0.1
+      done
+    fi
+    rm -rf "$MARIA_DIR"
+  fi
+  MARIA_DIR=
+}
+
 stop_servers() {
   stop_postgres
+  stop_mariadb
 }

@@ -27,6 +27,8 @@ const std::array k_commands{
     Command{"baseline", "record revisions up to ID as applied without running them", cmd_baseline},
     Command{"repair", "clear a failed mark, or re-record a changed checksum", cmd_repair},
     Command{"split", "split a mixed, unapplied revision into schema ID and data ID.1", cmd_split},
+    Command{"schema", "schema dump: write schema/<dialect>.sql from the live database", cmd_schema},
+    Command{"verify", "up, down, up for each revision on a scratch database", cmd_verify},
     Command{"wait", "wait until the database accepts connections", cmd_wait},
     Command{"version", "print the runner's version", nullptr},
     Command{"upgrade", "Alembic's word for up: upgrade [head|ID|+N]", cmd_upgrade},
@@ -41,6 +43,12 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   auto optional = [&](CLI::Option* option, std::optional<std::string>* slot) {
     optionals.emplace_back(option, slot);
   };
+  if (name == "schema") {
+    sub.add_option("action", o.direction, "dump")->required()->check(CLI::IsMember({"dump"}));
+  }
+  if (name == "verify") {
+    optional(sub.add_option("--scratch", to, "scratch database URL (never the target)"), &o.to);
+  }
   if (name == "up" || name == "down" || name == "sql") {
     if (name == "sql") {
       sub.add_option("direction", o.direction, "up or down")->required()->check(

@@ -30,6 +30,15 @@ int cmd_new(const Context& ctx, const CommandOptions& o);
 int cmd_revision(const Context& ctx, const CommandOptions& o);
 int cmd_split(const Context& ctx, const CommandOptions& o);
 
+// commands_schema.cpp: snapshots, drift and verify.
+int cmd_schema(const Context& ctx, const CommandOptions& o);
+int cmd_verify(const Context& ctx, const CommandOptions& o);
+// Writes schema/<dialect>.sql from the live database.
+void write_snapshot(const Context& ctx, drivers::Connection& connection);
+// Differences between schema/<dialect>.sql and the live database, one line
+// each; none (and a note) when there is no snapshot.
+std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection);
+
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);
 std::optional<project::RevisionId> parse_id(const std::optional<std::string>& text,

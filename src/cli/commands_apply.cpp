@@ -81,6 +81,9 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     exec::ensure_tables(*connection, ctx.tables());
   }
   executor.run(steps);
+  if (ctx.dump_schema() && !ran.empty()) {
+    write_snapshot(ctx, *connection);
+  }
   if (ran.empty()) {
     reporter.progress("nothing to do: the database is up to date");
   } else {

@@ -182,6 +182,15 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
             line.id, line.name, *newest));
       }
     }
+    // Drift is judged only on a fully migrated database: before that the
+    // snapshot (the schema after the last revision) is expected to differ.
+    const bool migrated = std::all_of(lines.begin(), lines.end(),
+                                      [](const auto& line) { return line.state == "applied"; });
+    if (migrated && problems.empty()) {
+      for (auto& line : schema_drift(ctx, *connection)) {
+        problems.push_back(std::move(line));
+      }
+    }
   } else {
     reporter.detail("no database yet: checked the manifest and files only");
   }

@@ -34,6 +34,8 @@ class Context {
   // --wait SECONDS, when given.
   const std::optional<double>& wait() const { return m_wait; }
   const std::optional<std::string>& templates() const { return m_settings.templates; }
+  // runner.toml's dump_schema: write schema/<dialect>.sql after up and down.
+  bool dump_schema() const { return m_settings.dump_schema.value_or(false); }
 
   // The project for this dialect; throws ProjectError with every problem.
   project::Project load_project() const;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "schema/schema.hpp"
 #include "util/url.hpp"
 
 namespace runner::drivers {
@@ -71,6 +72,16 @@ class Connection {
   virtual void cancel() noexcept = 0;
   // True when a table of that name exists.
   virtual bool table_exists(std::string_view name) = 0;
+
+  // Dialect extras, with defaults for dialects that lack them yet.
+
+  // Reads the live schema from the catalogs, leaving out `skip_tables` (the
+  // runner's own). Throws InputError where the driver cannot introspect.
+  virtual schema::Schema read_schema(const std::vector<std::string>& skip_tables);
+  // Creates an empty scratch database beside this one (`verify`) and
+  // returns its URL; drop_scratch removes it. InputError where unsupported.
+  virtual util::Url create_scratch();
+  virtual void drop_scratch(const util::Url& scratch) noexcept;
 };
 
 struct ConnectOptions {

@@ -9,6 +9,17 @@
 
 namespace runner::drivers {
 
+schema::Schema Connection::read_schema(const std::vector<std::string>& /*skip_tables*/) {
+  throw InputError(fmt::format("reading the schema is not available for {} yet", dialect()));
+}
+
+util::Url Connection::create_scratch() {
+  throw InputError(fmt::format("scratch databases are not available for {} yet; pass --scratch URL",
+                               dialect()));
+}
+
+void Connection::drop_scratch(const util::Url& /*scratch*/) noexcept {}
+
 std::string dialect_of(const util::Url& url) {
   if (url.scheme == "sqlite" || url.scheme == "sqlite3") {
     return "sqlite";

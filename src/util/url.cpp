@@ -169,6 +169,20 @@ Url parse_url(std::string_view text) {
   return url;
 }
 
+Url with_database(const Url& url, std::string_view name) {
+  const std::string& text = url.original;
+  const std::size_t authority = text.find("//") + 2;
+  const std::size_t query = text.find('?', authority);
+  const std::size_t at = text.rfind('@', query);
+  const std::size_t slash = text.find('/', at == std::string::npos || at < authority ? authority : at);
+  const std::size_t path_start = slash == std::string::npos || slash > query ? query : slash;
+  std::string rebuilt = text.substr(0, path_start) + "/" + std::string(name);
+  if (query != std::string::npos) {
+    rebuilt += text.substr(query);
+  }
+  return parse_url(rebuilt);
+}
+
 std::string redact(std::string text, std::string_view secret) {
   if (secret.empty()) {
     return text;

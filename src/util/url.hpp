@@ -34,6 +34,10 @@ struct Url {
 // Throws InputError (naming the redacted URL) when it is not a URL.
 Url parse_url(std::string_view text);
 
+// The same server URL naming database `name` instead (user, password,
+// host, port and query kept).
+Url with_database(const Url& url, std::string_view name);
+
 // `text` with every occurrence of `secret` replaced by `***` (no-op if empty).
 std::string redact(std::string text, std::string_view secret);
 

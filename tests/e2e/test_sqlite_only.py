@@ -133,3 +133,19 @@ def test_a_trigger_body_with_semicolons_is_one_statement(project, db):
     assert [r["statements"] for r in result.json()["revisions"]] == [3, 1]
     assert db.query("SELECT msg FROM audit") == [("inserted; ok",)]
     assert db.query("SELECT n FROM t") == [(1,)]
+
+
+def test_verify_passes_on_the_example_project_and_its_snapshot_is_current(tmp_path):
+    """The example at the top of the repository: every down restores the schema,
+    and schema/sqlite.sql is what `schema dump` writes after the last revision."""
+    root = tmp_path / "example"
+    root.mkdir()
+    shutil.copy(REPO / "manifest.yaml", root / "manifest.yaml")
+    shutil.copytree(REPO / "migrations", root / "migrations")
+    run = lambda *args: subprocess.run([RUNNER, *args], cwd=root, capture_output=True, text=True)
+    result = run("verify")
+    assert result.returncode == 0, result.stderr
+    assert "every down of 7 revision(s) restores the schema" in result.stderr
+    assert run("up").returncode == 0
+    assert run("schema", "dump").returncode == 0
+    assert (root / "schema" / "sqlite.sql").read_text() == (REPO / "schema" / "sqlite.sql").read_text()

@@ -61,14 +61,13 @@ SslMode parse_ssl_mode(const util::Url& url, const std::string& value) {
   if (mode == "verify_ca" || mode == "verify_identity") {
     return SslMode::verify;
   }
-  throw InputError(fmt::format(
-      "database URL '{}': ssl-mode '{}' is not one of DISABLED, PREFERRED, REQUIRED, "
-      "VERIFY_CA, VERIFY_IDENTITY",
-      url.redacted(), value));
+  throw InputError(
+      fmt::format("database URL '{}': ssl-mode '{}' is not one of DISABLED, PREFERRED, REQUIRED, "
+                  "VERIFY_CA, VERIFY_IDENTITY",
+                  url.redacted(), value));
 }
 
-int parse_number(const util::Url& url, std::string_view what, const std::string& value,
-                 int max) {
+int parse_number(const util::Url& url, std::string_view what, const std::string& value, int max) {
   if (!util::all_digits(value) || value.size() > 9 || std::stoi(value) > max) {
     throw InputError(fmt::format("database URL '{}': {} must be a number up to {}, not '{}'",
                                  url.redacted(), what, max, value));
@@ -209,10 +208,10 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
     conn.reset(get_driver_instance()->connect(options));
     if (settings.ssl == SslMode::required) {
       std::unique_ptr<::sql::Statement> stmt(conn->createStatement());
-      std::unique_ptr<::sql::ResultSet> result(stmt->executeQuery(
-          "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS "
-          "WHERE VARIABLE_NAME = 'Ssl_cipher'"));
-      if (first_value(*result).empty()) {
+      // SHOW, not information_schema.SESSION_STATUS, which MySQL 8 lacks.
+      std::unique_ptr<::sql::ResultSet> result(
+          stmt->executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'"));
+      if (!result->next() || std::string(result->getString(2)).empty()) {
         throw unreachable("ssl-mode=REQUIRED, but the server does not offer TLS");
       }
     }
@@ -333,8 +332,8 @@ class MysqlConnection : public Connection {
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
     auto held = std::make_unique<NamedLock>(open(m_settings, m_url),
                                             lock_name(m_settings.database, request.name));
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::duration<double>(request.timeout_seconds);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(request.timeout_seconds);
     for (;;) {
       const double left =
           std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
@@ -370,9 +369,9 @@ class MysqlConnection : public Connection {
 
   bool table_exists(std::string_view name) override {
     try {
-      std::unique_ptr<::sql::PreparedStatement> stmt(m_conn->prepareStatement(
-          "SELECT COUNT(*) FROM information_schema.TABLES "
-          "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"));
+      std::unique_ptr<::sql::PreparedStatement> stmt(
+          m_conn->prepareStatement("SELECT COUNT(*) FROM information_schema.TABLES "
+                                   "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"));
       stmt->setString(1, std::string(name));
       std::unique_ptr<::sql::ResultSet> result(stmt->executeQuery());
       return first_value(*result) != "0";

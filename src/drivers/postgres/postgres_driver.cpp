@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "drivers/postgres/postgres_schema.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 
@@ -247,6 +248,26 @@ class PostgresConnection : public Connection {
   void cancel() noexcept override {
     char buffer[256];
     PQcancel(m_cancel, buffer, sizeof buffer);
+  }
+
+  schema::Schema read_schema(const std::vector<std::string>& skip_tables) override {
+    return postgres::read_schema(*this, skip_tables);
+  }
+
+  util::Url create_scratch() override {
+    const auto scratch = util::with_database(
+        m_url, fmt::format("runner_verify_{:x}",
+                           std::chrono::steady_clock::now().time_since_epoch().count()));
+    query(fmt::format("CREATE DATABASE \"{}\"", scratch.path));
+    return scratch;
+  }
+
+  void drop_scratch(const util::Url& scratch) noexcept override {
+    try {
+      query(fmt::format("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", scratch.path));
+    } catch (const std::exception&) {
+      // Best effort: the name says what it is if it is ever left behind.
+    }
   }
 
   bool table_exists(std::string_view name) override {

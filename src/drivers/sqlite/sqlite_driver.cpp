@@ -13,6 +13,7 @@
 
 #include <fmt/core.h>
 
+#include "drivers/sqlite/sqlite_schema.hpp"
 #include "util/errors.hpp"
 
 namespace runner::drivers::sqlite {
@@ -112,6 +113,26 @@ class SqliteConnection : public Connection {
   }
 
   void cancel() noexcept override { sqlite3_interrupt(m_db); }
+
+  schema::Schema read_schema(const std::vector<std::string>& skip_tables) override {
+    return sqlite::read_schema(*this, skip_tables);
+  }
+
+  util::Url create_scratch() override {
+    std::string path = (std::filesystem::temp_directory_path() / "runner-verify-XXXXXX").string();
+    const int fd = mkstemp(path.data());
+    if (fd < 0) {
+      throw UnreachableError(fmt::format("cannot create a scratch database: {}", std::strerror(errno)));
+    }
+    close(fd);
+    return util::parse_url("sqlite:" + path);
+  }
+
+  void drop_scratch(const util::Url& scratch) noexcept override {
+    std::error_code ec;
+    std::filesystem::remove(scratch.path, ec);
+    std::filesystem::remove(scratch.path + "-journal", ec);
+  }
 
   bool table_exists(std::string_view name) override {
     std::string sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '";

@@ -135,11 +135,12 @@ plan::History read_history(drivers::Connection* connection, const exec::HistoryT
 plan::Checksums checksums_of_applied(const project::Project& project,
                                      const plan::History& history) {
   plan::Checksums checksums;
+  const plan::RecordIndex index(history);
   for (const auto& revision : project.revisions()) {
     if (revision.noop || revision.up.empty()) {
       continue;
     }
-    if (const auto* record = plan::find_record(history, revision.id());
+    if (const auto* record = index.find(revision.id());
         record != nullptr && record->state == "applied") {
       checksums.emplace(revision.id().canonical(), util::file_checksum(revision.up));
     }

@@ -52,6 +52,19 @@ const Revision& require_revision(const Project& project, const RevisionId& id) {
 
 }  // namespace
 
+RecordIndex::RecordIndex(const History& history) {
+  for (const auto& record : history) {
+    if (const auto id = parse_recorded(record)) {
+      m_by_id.emplace(id->canonical(), &record);
+    }
+  }
+}
+
+const HistoryRecord* RecordIndex::find(const RevisionId& id) const {
+  const auto it = m_by_id.find(id.canonical());
+  return it == m_by_id.end() ? nullptr : it->second;
+}
+
 const HistoryRecord* find_record(const History& history, const RevisionId& id) {
   for (const auto& record : history) {
     if (const auto parsed = parse_recorded(record); parsed && *parsed == id) {
@@ -64,10 +77,11 @@ const HistoryRecord* find_record(const History& history, const RevisionId& id) {
 std::vector<StatusLine> status(const Project& project, const History& history,
                                const Checksums& checksums) {
   std::vector<StatusLine> lines;
+  const RecordIndex index(history);
   for (const Revision& revision : project.revisions()) {
     StatusLine line{revision.id().text(), revision.name(),
                     std::string(project::to_string(revision.entry.kind)), "pending", ""};
-    if (const HistoryRecord* record = find_record(history, revision.id())) {
+    if (const HistoryRecord* record = index.find(revision.id())) {
       line.applied_at = record->applied_at;
       if (record->state != "applied") {
         line.state = "failed";
@@ -109,8 +123,9 @@ void refuse_failed_marks(const History& history) {
 
 void refuse_changed(const Project& project, const History& history, const Checksums& checksums) {
   std::string problems;
+  const RecordIndex index(history);
   for (const Revision& revision : project.revisions()) {
-    const HistoryRecord* record = find_record(history, revision.id());
+    const HistoryRecord* record = index.find(revision.id());
     const auto current = checksums.find(revision.id().canonical());
     if (record == nullptr || record->state != "applied" || current == checksums.end() ||
         current->second == record->checksum) {
@@ -141,8 +156,9 @@ std::vector<Step> plan_up(const Project& project, const History& history,
   }
   std::vector<Step> steps;
   std::string late;
+  const RecordIndex index(history);
   for (const Revision& revision : project.revisions()) {
-    if (find_record(history, revision.id()) != nullptr) {
+    if (index.find(revision.id()) != nullptr) {
       continue;
     }
     if (request.to && revision.id() > *request.to) {

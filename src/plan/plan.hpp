@@ -82,7 +82,19 @@ std::vector<Step> plan_up(const project::Project& project, const History& histor
 std::vector<Step> plan_down(const project::Project& project, const History& history,
                             const DownRequest& request);
 
-// The record of a revision, or null.
+// The history by canonical id, built once so that looking up every
+// revision of a long history costs O(n), not O(n^2) id parses.
+class RecordIndex {
+ public:
+  explicit RecordIndex(const History& history);
+  // The record of a revision, or null.
+  const HistoryRecord* find(const project::RevisionId& id) const;
+
+ private:
+  std::map<std::string, const HistoryRecord*> m_by_id;
+};
+
+// The record of a revision, or null (one lookup; use RecordIndex for many).
 const HistoryRecord* find_record(const History& history, const project::RevisionId& id);
 
 }  // namespace runner::plan

@@ -77,6 +77,9 @@ class BodyTracker {
     m_previous = lower;
   }
 
+  // False once the statement is known not to start with CREATE.
+  bool wants_words() const { return m_words >= 0; }
+
   // True while a ';' here would fall inside a body.
   bool inside() const { return m_compound && m_depth - (m_pending_end ? 1 : 0) > 0; }
 
@@ -121,6 +124,37 @@ void StatementReader::advance() {
   }
 }
 
+void StatementReader::advance_to(std::size_t end) {
+  int line = m_line;
+  int column = m_column;
+  const char* data = m_buf.data();
+  for (std::size_t i = m_pos; i < end; ++i) {
+    const unsigned char c = static_cast<unsigned char>(data[i]);
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  m_line = line;
+  m_column = column;
+  m_pos = end;
+}
+
+// The first index from m_pos holding a byte for which `stop` is true, or
+// the end of what is buffered.
+template <typename Stop>
+std::size_t StatementReader::scan(Stop stop) const {
+  const char* data = m_buf.data();
+  const std::size_t size = m_buf.size();
+  std::size_t i = m_pos;
+  while (i < size && !stop(data[i])) {
+    ++i;
+  }
+  return i;
+}
+
 void StatementReader::unterminated(const char* what, int line, int column) {
   throw InputError(fmt::format("{}:{}:{}: error: unterminated {} (it starts here and the file "
                                "ends before it is closed)",
@@ -138,7 +172,7 @@ bool StatementReader::line_comment_at(std::size_t at) {
 
 void StatementReader::skip_line_comment() {
   while (ensure(m_pos) && m_buf[m_pos] != '\n') {
-    advance();
+    advance_to(scan([](char c) { return c == '\n'; }));
   }
 }
 
@@ -174,6 +208,11 @@ void StatementReader::skip_quoted(char close, bool backslash, bool doubled) {
   const char* what = close == '\'' ? "string" : "quoted identifier";
   advance();  // opening quote
   for (;;) {
+    if (!ensure(m_pos)) {
+      unterminated(what, line, column);
+    }
+    // Jump over the body to the next byte that matters.
+    advance_to(scan([&](char b) { return b == close || (backslash && b == '\\'); }));
     if (!ensure(m_pos)) {
       unterminated(what, line, column);
     }
@@ -361,12 +400,21 @@ std::optional<Statement> StatementReader::next() {
       advance();
       skip_quoted('\'', true, true);
     } else if (is_word_start(c)) {
-      read_word(word);
-      if (!custom_delimiter) {
+      if (!custom_delimiter && body.wants_words()) {
+        read_word(word);
         body.word(word);
+      } else {
+        advance_to(scan([](char b) { return !is_word_char(b); }));
       }
     } else {
+      // Punctuation, digits and spaces: move on to the next byte that can
+      // start a string, comment, word or the end of the statement.
       advance();
+      advance_to(scan([&](char b) {
+        return !(b == ' ' || b == ',' || b == '(' || b == ')' || (b >= '0' && b <= '9') ||
+                 b == '\n' || b == '\t' || b == '.' || b == '=') ||
+               (custom_delimiter && b == m_delimiter[0]);
+      }));
     }
   }
   std::string_view text(m_buf.data() + start, (end == std::string::npos ? m_pos : end) - start);

@@ -40,6 +40,9 @@ class StatementReader {
  private:
   bool ensure(std::size_t index);  // true when m_buf holds index
   void advance();                  // moves m_pos by one byte, tracking line/col
+  void advance_to(std::size_t end);  // moves m_pos to `end`, tracking line/col
+  template <typename Stop>
+  std::size_t scan(Stop stop) const;
   bool skip_space_and_comments();  // false at end of input
   void skip_quoted(char close, bool backslash, bool doubled);
   void skip_block_comment();

@@ -24,19 +24,23 @@ std::int64_t monotonic_ms() {
 }
 
 std::string actor() {
-  std::string user;
-  if (const passwd* entry = getpwuid(geteuid())) {
-    user = entry->pw_name;
-  } else if (const char* name = std::getenv("USER")) {
-    user = name;
-  } else {
-    user = "unknown";
-  }
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) {
-    host[0] = '\0';
-  }
-  return user + "@" + (host[0] != '\0' ? host : "unknown");
+  // Looked up once: the audit log writes it for every revision.
+  static const std::string value = [] {
+    std::string user;
+    if (const passwd* entry = getpwuid(geteuid())) {
+      user = entry->pw_name;
+    } else if (const char* name = std::getenv("USER")) {
+      user = name;
+    } else {
+      user = "unknown";
+    }
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) {
+      host[0] = '\0';
+    }
+    return user + "@" + (host[0] != '\0' ? host : "unknown");
+  }();
+  return value;
 }
 
 }  // namespace runner::util

@@ -37,6 +37,10 @@ std::map<std::string, FoundFiles> list_files(const fs::path& dir, const Manifest
     }
   }
   std::sort(paths.begin(), paths.end());
+  std::map<std::string, const Entry*> entries;  // canonical id -> entry
+  for (const Entry& entry : manifest.revisions) {
+    entries.emplace(entry.id.canonical(), &entry);
+  }
   for (const auto& path : paths) {
     FileName parsed;
     if (!parse_file_name(path.filename().string(), parsed)) {
@@ -45,9 +49,9 @@ std::map<std::string, FoundFiles> list_files(const fs::path& dir, const Manifest
                 "(dialect: sqlite, postgres, mysql)"));
       continue;
     }
-    const auto entry = std::find_if(manifest.revisions.begin(), manifest.revisions.end(),
-                                    [&](const Entry& e) { return e.id == parsed.id; });
-    if (entry == manifest.revisions.end()) {
+    const auto match = entries.find(parsed.id.canonical());
+    const Entry* entry = match == entries.end() ? nullptr : match->second;
+    if (entry == nullptr) {
       diagnostics.push_back(file_error(
           path, fmt::format("no entry for revision '{}' in {}", parsed.id.text(),
                             manifest.path.string())));

@@ -12,7 +12,9 @@
 namespace runner::util {
 
 TextReader::TextReader(const std::filesystem::path& path, std::size_t chunk_size)
-    : m_path(path), m_buffer(std::max<std::size_t>(chunk_size, 4), '\0') {
+    : m_path(path),
+      m_buffer(new char[std::max<std::size_t>(chunk_size, 4)]),
+      m_buffer_size(std::max<std::size_t>(chunk_size, 4)) {
   m_file = std::fopen(path.c_str(), "rb");
   if (m_file == nullptr) {
     throw InputError(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
@@ -28,7 +30,7 @@ TextReader::~TextReader() {
 bool TextReader::read_chunk(std::string& out) {
   const std::size_t start = out.size();
   while (out.size() == start) {
-    std::size_t got = std::fread(m_buffer.data(), 1, m_buffer.size(), m_file);
+    std::size_t got = std::fread(m_buffer.get(), 1, m_buffer_size, m_file);
     if (got == 0) {
       if (std::ferror(m_file)) {
         throw InputError(fmt::format("{}: read error", m_path.string()));
@@ -39,17 +41,17 @@ bool TextReader::read_chunk(std::string& out) {
       }
       break;
     }
-    std::string_view data(m_buffer.data(), got);
+    std::string_view data(m_buffer.get(), got);
     if (m_first) {
       // The BOM may arrive over several reads when chunks are tiny.
       while (got < 3 && !std::feof(m_file)) {
-        const std::size_t more = std::fread(m_buffer.data() + got, 1, 3 - got, m_file);
+        const std::size_t more = std::fread(m_buffer.get() + got, 1, 3 - got, m_file);
         if (more == 0) {
           break;
         }
         got += more;
       }
-      data = std::string_view(m_buffer.data(), got);
+      data = std::string_view(m_buffer.get(), got);
       m_first = false;
       if (data.substr(0, 3) == "\xEF\xBB\xBF") {
         data.remove_prefix(3);

@@ -196,6 +196,9 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
       done = run_file(m_connection, file_for(revision, direction), up ? &hash : nullptr, {},
                       current);
     }
+    // A cancelled statement need not fail (MySQL's SLEEP() just returns):
+    // never commit once a signal has arrived.
+    signals::check();
     record.checksum = up && !revision.noop ? hash.hex_digest() : "";
     record.execution_ms = util::monotonic_ms() - start;
     record.statements_done = done;

@@ -339,6 +339,16 @@ bool StatementReader::read_delimiter_command() {
 }
 
 std::optional<Statement> StatementReader::next() {
+  for (;;) {
+    auto statement = read_one();
+    if (!statement || !statement->text.empty()) {
+      return statement;
+    }
+    --m_index;  // a delimiter with nothing before it (DELIMITER //, then //) ends no statement
+  }
+}
+
+std::optional<Statement> StatementReader::read_one() {
   // Drop consumed text once it is most of the buffer: amortised O(n) and
   // memory bounded by the largest statement plus one chunk.
   if (m_pos > 0 && m_pos * 2 >= m_buf.size()) {

@@ -38,6 +38,7 @@ class StatementReader {
   const std::filesystem::path& path() const { return m_reader.path(); }
 
  private:
+  std::optional<Statement> read_one();  // the next statement, maybe empty
   bool ensure(std::size_t index);  // true when m_buf holds index
   void advance();                  // moves m_pos by one byte, tracking line/col
   void advance_to(std::size_t end);  // moves m_pos to `end`, tracking line/col

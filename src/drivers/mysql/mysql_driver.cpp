@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include <fmt/core.h>
 
@@ -20,12 +22,6 @@
 namespace runner::drivers::mysql {
 namespace {
 
-// Client error numbers (errmsg.h) for a session that is gone: the server
-// went away or the connection dropped in the middle of a statement.
-constexpr int k_server_gone = 2006;
-constexpr int k_server_lost = 2013;
-constexpr int k_server_lost_extended = 2055;
-
 // MySQL 5.7+ refuses GET_LOCK names longer than 64 characters.
 constexpr std::size_t k_max_lock_name = 64;
 // How long one GET_LOCK call may block: between calls the wait checks for
@@ -34,7 +30,7 @@ constexpr double k_lock_poll_seconds = 0.5;
 // A cancel must not hang the signal thread on an unreachable server.
 constexpr int k_cancel_connect_timeout = 5;
 
-enum class SslMode { unset, disabled, preferred, required, verify };
+enum class SslMode { disabled, preferred, required, verify };
 
 // What the URL asks for, checked once before anything touches the network.
 struct Settings {
@@ -42,24 +38,22 @@ struct Settings {
   int port = 3306;
   std::string database;
   std::string charset = "utf8mb4";
-  SslMode ssl = SslMode::unset;
+  SslMode ssl = SslMode::disabled;  // MariaDB Connector/C's default: no TLS
   std::string ssl_ca;
   int connect_timeout = 0;  // seconds; 0: the client library's default
 };
 
 SslMode parse_ssl_mode(const util::Url& url, const std::string& value) {
-  const std::string mode = util::to_lower(value);
-  if (mode == "disabled") {
-    return SslMode::disabled;
-  }
-  if (mode == "preferred") {
-    return SslMode::preferred;
-  }
-  if (mode == "required") {
-    return SslMode::required;
-  }
-  if (mode == "verify_ca" || mode == "verify_identity") {
-    return SslMode::verify;
+  static constexpr std::pair<std::string_view, SslMode> k_modes[] = {
+      {"disabled", SslMode::disabled},
+      {"preferred", SslMode::preferred},
+      {"required", SslMode::required},
+      {"verify_ca", SslMode::verify},
+      {"verify_identity", SslMode::verify}};
+  for (const auto& [name, mode] : k_modes) {
+    if (util::to_lower(value) == name) {
+      return mode;
+    }
   }
   throw InputError(
       fmt::format("database URL '{}': ssl-mode '{}' is not one of DISABLED, PREFERRED, REQUIRED, "
@@ -110,9 +104,11 @@ Settings parse_settings(const util::Url& url) {
   return settings;
 }
 
+// Client errors (errmsg.h) for a session that is gone: server gone away,
+// lost during a statement, lost (extended message).
 bool lost_connection(const ::sql::SQLException& e) {
   const int code = e.getErrorCode();
-  return code == k_server_gone || code == k_server_lost || code == k_server_lost_extended;
+  return code == 2006 || code == 2013 || code == 2055;
 }
 
 // MySQL locates a syntax error as "... near 'rest of the text' at line N",
@@ -189,15 +185,12 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
   // offers it (PREFERRED; REQUIRED is checked after connecting), sslVerify
   // checks the certificate against sslCA (or the system's CAs) and the
   // host name, which serves VERIFY_CA and VERIFY_IDENTITY alike.
-  if (settings.ssl == SslMode::preferred || settings.ssl == SslMode::required ||
-      settings.ssl == SslMode::verify || !settings.ssl_ca.empty()) {
+  if (settings.ssl != SslMode::disabled) {
     options["sslEnforce"] = true;
-  }
-  if (settings.ssl == SslMode::verify) {
-    options["sslVerify"] = true;
-  }
-  if (!settings.ssl_ca.empty()) {
-    options["sslCA"] = settings.ssl_ca;
+    options["sslVerify"] = settings.ssl == SslMode::verify;
+    if (!settings.ssl_ca.empty()) {
+      options["sslCA"] = settings.ssl_ca;
+    }
   }
   const auto unreachable = [&](std::string_view message) {
     return UnreachableError(fmt::format("cannot connect to {}: {}", url.redacted(),
@@ -248,16 +241,14 @@ class NamedLock : public Lock {
   NamedLock& operator=(const NamedLock&) = delete;
   ~NamedLock() override {
     try {
-      first_value(*call("SELECT RELEASE_LOCK(?)", nullptr));
+      call("SELECT RELEASE_LOCK(?)", nullptr);
     } catch (...) {
       // The session closes below, which releases the lock as well.
     }
   }
 
   // True once the lock is had; waits up to `seconds` for it.
-  bool try_get(double seconds) {
-    return first_value(*call("SELECT GET_LOCK(?, ?)", &seconds)) == "1";
-  }
+  bool try_get(double seconds) { return call("SELECT GET_LOCK(?, ?)", &seconds) == "1"; }
 
   // "connection 12, user app from 10.0.0.5:51234, holding it since ..."
   // from IS_USED_LOCK and the process list (the holder's session is idle
@@ -265,7 +256,7 @@ class NamedLock : public Lock {
   // held the lock).
   std::string describe_holder() {
     try {
-      const std::string id = first_value(*call("SELECT IS_USED_LOCK(?)", nullptr));
+      const std::string id = call("SELECT IS_USED_LOCK(?)", nullptr);
       if (id.empty()) {
         return "it was released just now";
       }
@@ -284,13 +275,16 @@ class NamedLock : public Lock {
   }
 
  private:
-  std::unique_ptr<::sql::ResultSet> call(const char* sql, const double* seconds) {
+  // The first value of `sql` with the lock name (and `seconds`) bound; the
+  // name is a parameter, so no quoting rules of the server's SQL mode apply.
+  std::string call(const char* sql, const double* seconds) {
     std::unique_ptr<::sql::PreparedStatement> stmt(m_conn->prepareStatement(sql));
     stmt->setString(1, m_name);
     if (seconds != nullptr) {
       stmt->setDouble(2, *seconds);
     }
-    return std::unique_ptr<::sql::ResultSet>(stmt->executeQuery());
+    std::unique_ptr<::sql::ResultSet> result(stmt->executeQuery());
+    return first_value(*result);
   }
 
   std::unique_ptr<::sql::Connection> m_conn;

@@ -4,6 +4,7 @@
 
 POSTGRES_PACKAGES=(postgresql libpq-dev python3-psycopg2)
 MARIADB_PACKAGES=(mariadb-server mariadb-client python3-pymysql)
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -89,6 +90,7 @@ SQL
     --bind-address=127.0.0.1 --port="$port" --socket="$MARIA_DIR/mysqld.sock" \
     --pid-file="$MARIA_DIR/mysqld.pid" --log-error="$MARIA_DIR/server.log" \
     --init-file="$MARIA_DIR/init.sql" --skip-name-resolve --max-connections=300 \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-flush-log-at-trx-commit=0 --skip-innodb-doublewrite \
     </dev/null >>"$MARIA_DIR/server.log" 2>&1 &
   pid=$!

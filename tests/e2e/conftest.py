@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 RUNNER = os.environ.get("RUNNER_BIN") or str(Path(__file__).resolve().parents[2] / "build" / "runner")
-DIALECTS = ["sqlite", "postgres"]
+DIALECTS = ["sqlite", "postgres", "mysql"]
 
 
 class Result:
@@ -170,12 +170,88 @@ class PostgresDb:
             self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class MysqlDb:
+    dialect = "mysql"
+    duplicate_table_code = "MySQL error 1050"
+
+    def __init__(self):
+        import pymysql  # Debian's python3-pymysql, installed by scripts/test
+        self._pymysql = pymysql
+        self.admin_url = server_url("RUNNER_TEST_MYSQL_URL")
+        rest = self.admin_url.split("://", 1)[1]
+        userinfo, hostpart = rest.rsplit("@", 1)
+        self._user, self._password = userinfo.split(":", 1)
+        hostport = hostpart.split("/", 1)[0]
+        self._host, port = hostport.rsplit(":", 1)
+        self._port = int(port)
+        self.name = "t_" + os.urandom(6).hex()
+        self.databases = [self.name]
+        self._admin(f"CREATE DATABASE `{self.name}`")
+        self.url = with_database(self.admin_url, self.name)
+
+    def _connect(self, database):
+        return self._pymysql.connect(host=self._host, port=self._port, user=self._user,
+                                     password=self._password, database=database, autocommit=True)
+
+    def _admin(self, sql):
+        conn = self._connect("mysql")
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+        finally:
+            conn.close()
+
+    def query(self, sql):
+        conn = self._connect(self.name)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return [tuple(row) for row in cur.fetchall()] if cur.description else []
+        finally:
+            conn.close()
+
+    def tables(self):
+        rows = self.query("SELECT table_name FROM information_schema.tables "
+                          "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'")
+        return {r[0] for r in rows}
+
+    def other_dialect(self):
+        return "postgres"
+
+    def scratch_url(self):
+        name = self.name + "_scratch"
+        self._admin(f"CREATE DATABASE `{name}`")
+        self.databases.append(name)
+        return with_database(self.admin_url, name)
+
+    def unreachable_url(self):
+        return "mysql://runner:runner-test-pw@127.0.0.1:1/nowhere?connect_timeout=2"
+
+    def slow_statement(self, table):
+        return (f"INSERT INTO {table} (id) SELECT 1000000000 + seq FROM seq_1_to_3 "
+                f"WHERE SLEEP(3) = 0;")
+
+    @contextlib.contextmanager
+    def hold_lock(self):
+        conn = self._connect(self.name)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT GET_LOCK('runner:runner_history@{self.name}', 10)")
+            yield
+        finally:
+            conn.close()
+
+    def drop(self):
+        for name in self.databases:
+            self._admin(f"DROP DATABASE IF EXISTS `{name}`")
+
+
 @pytest.fixture(params=DIALECTS)
 def db(request, tmp_path):
     if request.param == "sqlite":
         yield SqliteDb(tmp_path)
-    elif request.param == "postgres":
-        database = PostgresDb()
+    elif request.param in ("postgres", "mysql"):
+        database = PostgresDb() if request.param == "postgres" else MysqlDb()
         yield database
         database.drop()
     else:

@@ -137,9 +137,12 @@ def test_sigkill_mid_revision_leaves_nothing_of_it_and_the_next_up_succeeds(proj
     # the lock died with its holder; a fast 0003 now completes the run
     project.write("migrations/up/0003_slow_fill.sql", "INSERT INTO crash_t (id) VALUES (1);\n")
     started = time.monotonic()
-    result = project.run("--lock-timeout", "2", "up", timeout=30)
+    result = project.run("--lock-timeout", "2", "up", timeout=60)
     assert result.code == 0, result
-    assert time.monotonic() - started < 5
+    # MariaDB notices the dead client only when the orphaned statement ends
+    # (it has nothing like PostgreSQL's client_connection_check_interval);
+    # until then its row locks make the next runner wait, then it rolls back.
+    assert time.monotonic() - started < (5 if db.dialect != "mysql" else 20)
     assert applied_ids(db) == ["0001", "0002", "0003", "0004"]
     assert db.query("SELECT id FROM crash_t") == [(1,)]
 

@@ -85,7 +85,12 @@ def test_sql_up_prints_statements_and_bookkeeping_and_changes_nothing(project, d
     assert "CREATE TABLE teams (id INTEGER PRIMARY KEY)" in out
     assert "CREATE TABLE users" not in out  # already applied
     assert "runner_history" in out and "'0002'" in out and "'0003'" in out
-    assert out.count("BEGIN") >= 2 and out.count("COMMIT") >= 2
+    if db.dialect == "mysql":
+        # the data revision is one transaction; the schema one is marked running, then applied
+        assert out.count("BEGIN") == 1 and out.count("COMMIT") == 1
+        assert "'running'" in out and "state = 'applied'" in out
+    else:
+        assert out.count("BEGIN") >= 2 and out.count("COMMIT") >= 2
     assert out.index("'a@example.com'") < out.index("CREATE TABLE teams")
     assert snapshot(db) == before
 

@@ -14,6 +14,12 @@ FAILING = (
 FAILING_COLUMN = len("CREATE TABLE gamma (id INTEGER PRIMARY KEY); ") + 1
 
 
+def atomic_ddl(db):
+    """MySQL commits each DDL statement implicitly: there a schema revision runs
+    marked (running, then applied or failed) instead of in one transaction."""
+    return db.dialect != "mysql"
+
+
 def failing_project(project):
     project.add("0001", "create_alpha", CREATE_A, "DROP TABLE alpha;")
     project.add("0002", "create_beta", FAILING, "DROP TABLE gamma;\nDROP TABLE beta;")
@@ -49,7 +55,10 @@ def test_the_error_location_ignores_a_bom_and_counts_crlf_lines(project, db):
     assert where, result
     assert int(where.group(1)) == 3, result
     assert 1 <= int(where.group(2)) <= len("CREATE TABLE alpha"), result
-    assert "beta" not in db.tables()
+    if atomic_ddl(db):
+        assert "beta" not in db.tables()
+    else:
+        assert history_state(db, "0002") == "failed"
 
 
 def test_nothing_of_the_failed_revision_stays_and_earlier_ones_do(project, db):
@@ -58,9 +67,18 @@ def test_nothing_of_the_failed_revision_stays_and_earlier_ones_do(project, db):
     assert result.code == 1, result
     tables = db.tables()
     assert "alpha" in tables
-    assert "beta" not in tables and "gamma" not in tables and "delta" not in tables
+    assert "delta" not in tables
     assert applied_ids(db) == ["0001"]
-    assert history_ids(db) == ["0001"]
+    if atomic_ddl(db):
+        assert "beta" not in tables and "gamma" not in tables
+        assert history_ids(db) == ["0001"]
+    else:
+        # the two statements before the failing one stay, and the mark says so
+        assert "beta" in tables and "gamma" in tables
+        assert history_ids(db) == ["0001", "0002"]
+        assert history_state(db, "0002") == "failed"
+        assert db.query("SELECT statements_done FROM runner_history WHERE id = '0002'") == [(2,)]
+        assert project.run("up").code == 5
 
 
 def test_a_failed_revision_is_logged_with_outcome_failed_and_its_error(project, db):
@@ -78,12 +96,20 @@ def test_a_failed_revision_is_logged_with_outcome_failed_and_its_error(project, 
 def test_a_failed_transactional_revision_can_be_fixed_and_applied(project, db):
     failing_project(project)
     project.run("up")
-    assert status_states(project)["0002"] == "pending"
-    project.write("migrations/up/0002_create_beta.sql",
-                  "CREATE TABLE beta (id INTEGER PRIMARY KEY);\nCREATE TABLE gamma (id INTEGER PRIMARY KEY);\n")
-    result = project.run("up")
+    fixed = ("-- creates beta, then trips over alpha, which exists already\n"
+             "CREATE TABLE beta (id INTEGER PRIMARY KEY);\n"
+             "CREATE TABLE gamma (id INTEGER PRIMARY KEY); CREATE TABLE epsilon (id INTEGER PRIMARY KEY);\n")
+    project.write("migrations/up/0002_create_beta.sql", fixed)
+    if atomic_ddl(db):
+        assert status_states(project)["0002"] == "pending"
+        result = project.run("up")
+    else:
+        # the first two statements ran and are unchanged: resume after them
+        assert status_states(project)["0002"] == "failed"
+        result = project.run("up", "--resume")
     assert result.code == 0, result
     assert applied_ids(db) == ["0001", "0002", "0003"]
+    assert {"beta", "gamma", "epsilon", "delta"} <= db.tables()
 
 
 def test_json_failure_carries_exit_code_1(project, db):
@@ -105,6 +131,12 @@ def test_a_failing_down_exits_1_and_keeps_the_revision_applied(project, db):
     result = project.run("down")
     assert result.code == 1, result
     assert "migrations/down/0002_create_beta.sql:2:1" in result.err, result
+    if not atomic_ddl(db):
+        # DROP TABLE beta committed on its own; the revision is marked
+        assert "beta" not in db.tables()
+        assert history_state(db, "0002") == "revert-failed"
+        assert project.run("down").code == 5
+        return
     assert "beta" in db.tables()
     assert applied_ids(db) == ["0001", "0002"]
     assert {k: v for k, v in snapshot(db).items() if k != "runner_history_log"} == \

@@ -111,8 +111,12 @@ def test_drift_names_an_added_column(project, db):
     assert "table users: column nick in database, not in snapshot" in err
 
 
+def drop_index(db, name, table):
+    return f"DROP INDEX {name} ON {table}" if db.dialect == "mysql" else f"DROP INDEX {name}"
+
+
 def test_drift_names_a_dropped_index(project, db):
-    err = drifted(project, db, ["DROP INDEX users_email"], index=True)
+    err = drifted(project, db, [drop_index(db, "users_email", "users")], index=True)
     assert "index users_email: missing in database" in err
 
 
@@ -124,8 +128,8 @@ def test_drift_names_a_changed_default(project, db):
 
 
 def test_drift_names_an_index_that_lost_its_uniqueness(project, db):
-    err = drifted(project, db, ["DROP INDEX users_email", "CREATE INDEX users_email ON users (email)"],
-                  index=True)
+    err = drifted(project, db, [drop_index(db, "users_email", "users"),
+                                "CREATE INDEX users_email ON users (email)"], index=True)
     assert "index users_email: unique in snapshot, not in database" in err
 
 

@@ -1,4 +1,5 @@
 #include "drivers/mysql/mysql_driver.hpp"
+#include "drivers/mysql/mysql_schema.hpp"
 
 #include <cppconn/driver.h>
 #include <cppconn/exception.h>
@@ -358,6 +359,26 @@ class MysqlConnection : public Connection {
       stmt->execute("KILL QUERY " + m_id);
     } catch (...) {
       // Nothing to do from a signal thread; the statement runs to its end.
+    }
+  }
+
+  schema::Schema read_schema(const std::vector<std::string>& skip_tables) override {
+    return mysql::read_schema(*this, skip_tables);
+  }
+
+  util::Url create_scratch() override {
+    const auto scratch = util::with_database(
+        m_url, fmt::format("runner_verify_{:x}",
+                           std::chrono::steady_clock::now().time_since_epoch().count()));
+    query(fmt::format("CREATE DATABASE `{}` CHARACTER SET utf8mb4", scratch.path));
+    return scratch;
+  }
+
+  void drop_scratch(const util::Url& scratch) noexcept override {
+    try {
+      query(fmt::format("DROP DATABASE IF EXISTS `{}`", scratch.path));
+    } catch (const std::exception&) {
+      // Best effort: the name says what it is if it is ever left behind.
     }
   }
 

@@ -1,0 +1,121 @@
+"""MySQL/MariaDB-only scenarios (issue 5): procedures with DELIMITER, a
+schema revision that fails half way (marked, then resumed), two databases
+on one server at once, a wrong password, and the lock holder."""
+import re
+
+import pytest
+
+from conftest import MysqlDb, Project, applied_ids, history_state
+
+
+@pytest.fixture
+def db():
+    database = MysqlDb()
+    yield database
+    database.drop()
+
+
+def test_a_procedure_defined_with_delimiter_runs_as_in_the_mysql_client(project, db):
+    project.add("0001", "create_counts", "CREATE TABLE counts (id INTEGER PRIMARY KEY, n INTEGER);",
+                "DROP TABLE counts;")
+    project.add("0002", "bump_procedure",
+                "DELIMITER //\n"
+                "CREATE PROCEDURE bump(IN k INT)\nBEGIN\n"
+                "  INSERT INTO counts (id, n) VALUES (k, 1) ON DUPLICATE KEY UPDATE n = n + 1;\n"
+                "  IF k > 100 THEN\n    SET @big = 1;\n  END IF;\nEND//\n"
+                "DELIMITER ;\n",
+                "DROP PROCEDURE bump;")
+    project.add("0003", "seed", "CALL bump(1);\nCALL bump(1);\n", "DELETE FROM counts;", kind="data")
+    result = project.run("--json", "up")
+    assert result.code == 0, result
+    assert [r["statements"] for r in result.json()["revisions"]] == [1, 1, 2]
+    assert db.query("SELECT n FROM counts WHERE id = 1") == [(2,)]
+
+
+def test_a_schema_revision_failing_half_way_is_marked_then_resumed(project, db):
+    project.add("0001", "create_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;")
+    project.add("0002", "three_tables",
+                "CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY);\n"
+                "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE d (id INTEGER PRIMARY KEY);\n",
+                "DROP TABLE d;\nDROP TABLE c;\nDROP TABLE b;\n")
+    first = project.run("up")
+    assert first.code == 1, first
+    assert "migrations/up/0002_three_tables.sql:3:1" in first.err
+    assert "MySQL error 1050" in first.err
+    assert {"b", "c"} <= db.tables() and "d" not in db.tables()
+    assert history_state(db, "0002") == "failed"
+    blocked = project.run("up")
+    assert blocked.code == 5, blocked
+    assert "0002" in blocked.err and "2 statement(s) ran" in blocked.err
+    assert project.run("down").code == 5
+    project.write("migrations/up/0002_three_tables.sql",
+                  "CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY);\n"
+                  "CREATE TABLE e (id INTEGER PRIMARY KEY);\nCREATE TABLE d (id INTEGER PRIMARY KEY);\n")
+    resumed = project.run("up", "--resume")
+    assert resumed.code == 0, resumed
+    assert {"b", "c", "d", "e"} <= db.tables()
+    assert applied_ids(db) == ["0001", "0002"]
+
+
+def test_resume_refuses_when_a_statement_that_already_ran_changed(project, db):
+    project.add("0001", "two", "CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE TABLE b (id INTEGER PRIMARY KEY);\n",
+                "DROP TABLE b;")
+    assert project.run("up").code == 1
+    project.write("migrations/up/0001_two.sql",
+                  "CREATE TABLE bb (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY);\n")
+    result = project.run("up", "--resume")
+    assert result.code == 3, result
+    assert "have changed" in result.err
+    assert history_state(db, "0001") == "failed"
+
+
+def test_a_data_revision_is_rolled_back_whole(project, db):
+    project.add("0001", "create_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;")
+    project.add("0002", "fill", "INSERT INTO a (id) VALUES (1);\nINSERT INTO a (id) VALUES (2);\n"
+                "INSERT INTO a (id) VALUES (1);\n", "DELETE FROM a;", kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert db.query("SELECT COUNT(*) FROM a") == [(0,)]
+    assert history_state(db, "0002") is None
+
+
+def test_a_lock_on_one_database_does_not_block_another_on_the_same_server(tmp_path, db):
+    other = MysqlDb()
+    try:
+        projects = []
+        for name, database in (("one", db), ("two", other)):
+            root = tmp_path / name
+            root.mkdir()
+            project = Project(root, database)
+            project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+            projects.append(project)
+        with db.hold_lock():
+            blocked = projects[0].run("--lock-timeout", "1", "up")
+            free = projects[1].run("--lock-timeout", "1", "up")
+        assert blocked.code == 4, blocked
+        assert free.code == 0, free
+        assert applied_ids(other) == ["0001"] and "t" not in db.tables()
+    finally:
+        other.drop()
+
+
+def test_a_wrong_password_exits_4_without_printing_it(project, db):
+    project.add("0001", "create_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;")
+    url = db.url.replace("runner-test-pw", "Wr0ngSecret")
+    for args in (["up"], ["--json", "status"]):
+        result = project.run("-d", url, *args, database=False)
+        assert result.code == 4, result
+        assert "Wr0ngSecret" not in result.out + result.err
+        assert "***" in result.err
+        assert "Access denied" in result.err
+
+
+def test_the_lock_timeout_names_the_holder_connection(project, db):
+    project.add("0001", "create_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;")
+    with db.hold_lock():
+        holder = db.query("SELECT IS_USED_LOCK('runner:runner_history@%s')" % db.name)
+        result = project.run("--lock-timeout", "1", "up")
+    assert result.code == 4, result
+    assert re.search(r"connection \d+", result.err), result
+    assert "a" not in db.tables()
+    assert holder[0][0] is not None

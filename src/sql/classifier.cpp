@@ -16,14 +16,15 @@ struct Token {
 
 // Splits a statement into words, quoted identifiers and punctuation,
 // skipping comments and string literals.
-std::vector<Token> tokenize(std::string_view s, std::string_view dialect) {
+std::vector<Token> tokenize(std::string_view s, std::string_view dialect,
+                            std::size_t limit = std::string_view::npos) {
   std::vector<Token> tokens;
   std::size_t i = 0;
   const auto is_word = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
   };
-  while (i < s.size()) {
+  while (i < s.size() && tokens.size() < limit) {
     const char c = s[i];
     if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
       i = s.find('\n', i);
@@ -216,7 +217,15 @@ std::string_view to_string(StatementKind kind) {
 
 Classification classify(std::string_view statement, std::string_view dialect) {
   Classification c;
-  const std::vector<Token> t = tokenize(statement, dialect);
+  // Most statements are decided by their first word (INSERT, UPDATE, ...):
+  // read the rest only for the verbs that need it.
+  // (Two tokens: the verb shown in messages is at most two words.)
+  std::vector<Token> t = tokenize(statement, dialect, 2);
+  if (!t.empty() && t[0].word &&
+      (one_of(t[0].text, k_schema_verbs) || t[0].text == "WITH" || t[0].text == "VACUUM" ||
+       t[0].text == "REINDEX")) {
+    t = tokenize(statement, dialect);
+  }
   if (t.empty() || !t[0].word) {
     c.kind = StatementKind::unknown;
     return c;

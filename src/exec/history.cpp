@@ -64,17 +64,7 @@ std::string HistoryTables::quoted_table(const std::string& name) const {
 }
 
 std::string HistoryTables::literal(std::string_view value) const {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') {
-      out += "''";
-    } else if (c == '\\' && m_dialect == "mysql") {
-      out += "\\\\";  // MySQL treats backslash as an escape inside strings
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
+  return util::sql_string(value, m_dialect == "mysql");
 }
 
 std::vector<std::string> HistoryTables::create_sql() const {

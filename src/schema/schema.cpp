@@ -103,6 +103,19 @@ std::map<std::string, Parsed> parse(const std::string& text) {
 
 }  // namespace
 
+std::string foreign_key(const std::vector<std::string>& columns, const std::string& table,
+                        const std::vector<std::string>& referenced, const std::string& on_update,
+                        const std::string& on_delete) {
+  std::string clause = fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", util::join(columns),
+                                   table, util::join(referenced));
+  for (const auto& [rule, label] : {std::pair{on_update, "ON UPDATE"}, std::pair{on_delete, "ON DELETE"}}) {
+    if (rule != "NO ACTION" && rule != "RESTRICT" && !rule.empty()) {
+      clause += fmt::format(" {} {}", label, rule);
+    }
+  }
+  return clause;
+}
+
 std::string normalise_space(std::string_view text) {
   std::string out;
   bool space = false;

@@ -35,6 +35,12 @@ struct Schema {
   std::vector<Object> objects;
 };
 
+// "FOREIGN KEY (a) REFERENCES t (id) ON DELETE CASCADE", leaving out the
+// actions that are the default (NO ACTION, RESTRICT).
+std::string foreign_key(const std::vector<std::string>& columns, const std::string& table,
+                        const std::vector<std::string>& referenced, const std::string& on_update,
+                        const std::string& on_delete);
+
 // Deterministic DDL: objects sorted by kind and name, one column or
 // constraint per line, whitespace normalised. Two dumps of the same schema
 // are identical bytes.

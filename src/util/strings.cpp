@@ -63,6 +63,28 @@ std::string_view line_of(std::string_view text, int line) {
   return text.substr(start, end == std::string_view::npos ? end : end - start);
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += item;
+  }
+  return out;
+}
+
+std::string sql_string(std::string_view value, bool backslash_escapes) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || (c == '\\' && backslash_escapes)) {
+      out += c;
+    }
+    out += c;
+  }
+  return out + "'";
+}
+
 std::string expand_env(std::string_view text) {
   std::string out;
   std::size_t i = 0;

@@ -17,6 +17,11 @@ std::string to_lower(std::string_view text);
 bool all_digits(std::string_view text);
 // The 1-based line `line` of `text`, without its newline; empty if absent.
 std::string_view line_of(std::string_view text, int line);
+// The items joined with ", ".
+std::string join(const std::vector<std::string>& items);
+// A SQL string literal: quotes doubled, and backslashes too where the
+// dialect reads them as escapes (MySQL).
+std::string sql_string(std::string_view value, bool backslash_escapes = false);
 // Replaces every `${NAME}` with the environment variable NAME (empty when unset).
 std::string expand_env(std::string_view text);
 

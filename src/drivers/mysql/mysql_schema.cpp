@@ -5,30 +5,14 @@
 
 #include <fmt/core.h>
 
+#include "util/strings.hpp"
+
 namespace runner::drivers::mysql {
 namespace {
 
 std::string text(const std::optional<std::string>& value) { return value.value_or(""); }
 
-// A string literal; MySQL also treats backslash as an escape.
-std::string literal(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') {
-      out += c;
-    }
-    out += c;
-  }
-  return out + "'";
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : ", ") + item;
-  }
-  return out;
-}
+std::string literal(std::string_view value) { return util::sql_string(value, true); }
 
 schema::Table read_table(Connection& c, const std::string& name, schema::Schema& result) {
   schema::Table table;
@@ -66,12 +50,12 @@ schema::Table read_table(Connection& c, const std::string& name, schema::Schema&
   }
   for (const auto& [index_name, index] : indexes) {
     if (index_name == "PRIMARY") {
-      table.constraints.push_back("PRIMARY KEY (" + join(index.second) + ")");
+      table.constraints.push_back("PRIMARY KEY (" + util::join(index.second) + ")");
     } else {
       result.objects.push_back(
           {"index", index_name,
            fmt::format("CREATE {}INDEX {} ON {} ({})", index.first ? "UNIQUE " : "", index_name,
-                       name, join(index.second))});
+                       name, util::join(index.second))});
     }
   }
   std::map<std::string, std::vector<std::vector<std::string>>> keys;
@@ -94,14 +78,8 @@ schema::Table read_table(Connection& c, const std::string& name, schema::Schema&
       from.push_back(part[0]);
       to.push_back(part[2]);
     }
-    std::string constraint = fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", join(from),
-                                         parts.front()[1], join(to));
-    for (const auto& [rule, label] : {std::pair{parts.front()[3], "ON UPDATE"},
-                                      std::pair{parts.front()[4], "ON DELETE"}}) {
-      if (rule != "RESTRICT" && rule != "NO ACTION") {
-        constraint += fmt::format(" {} {}", label, rule);
-      }
-    }
+    const std::string constraint =
+        schema::foreign_key(from, parts.front()[1], to, parts.front()[3], parts.front()[4]);
     table.constraints.push_back(constraint);
   }
   for (const auto& row : c.query(fmt::format(

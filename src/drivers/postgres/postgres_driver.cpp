@@ -65,17 +65,6 @@ DbError error_from(const PGresult* result, std::string_view sql) {
   return DbError(message, {}, field(result, PG_DIAG_SQLSTATE), offset);
 }
 
-std::string quote_literal(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) {
-    out += c;
-    if (c == '\'') {
-      out += '\'';
-    }
-  }
-  return out + "'";
-}
-
 std::string quote_qualified(std::string_view name) {
   std::string out;
   for (const auto& part : util::split(name, '.')) {
@@ -223,7 +212,7 @@ class PostgresConnection : public Connection {
     // Two int4 keys: a constant for runner, and the database + table name.
     const std::string key1 = "hashtext('runner')";
     const std::string key2 =
-        fmt::format("hashtext(current_database() || ':' || {})", quote_literal(request.name));
+        fmt::format("hashtext(current_database() || ':' || {})", util::sql_string(request.name));
     const std::string try_lock = fmt::format("SELECT pg_try_advisory_lock({}, {})", key1, key2);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration<double>(request.timeout_seconds);
@@ -272,7 +261,7 @@ class PostgresConnection : public Connection {
 
   bool table_exists(std::string_view name) override {
     const Rows rows = query(fmt::format("SELECT to_regclass({}) IS NOT NULL",
-                                        quote_literal(quote_qualified(name))));
+                                        util::sql_string(quote_qualified(name))));
     return !rows.empty() && rows[0][0] == std::optional<std::string>("t");
   }
 

@@ -15,6 +15,7 @@
 
 #include "drivers/sqlite/sqlite_schema.hpp"
 #include "util/errors.hpp"
+#include "util/strings.hpp"
 
 namespace runner::drivers::sqlite {
 namespace {
@@ -135,15 +136,9 @@ class SqliteConnection : public Connection {
   }
 
   bool table_exists(std::string_view name) override {
-    std::string sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '";
-    for (char c : name) {
-      sql += c;
-      if (c == '\'') {
-        sql += '\'';
-      }
-    }
-    sql += "'";
-    return !query(sql).empty();
+    return !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = " +
+                  util::sql_string(name))
+                .empty();
   }
 
  private:

@@ -12,32 +12,13 @@ namespace {
 
 std::string text(const std::optional<std::string>& value) { return value.value_or(""); }
 
-std::string literal(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) {
-    out += c;
-    if (c == '\'') {
-      out += '\'';
-    }
-  }
-  return out + "'";
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : ", ") + item;
-  }
-  return out;
-}
-
 // Columns, primary key, unique constraints and foreign keys of one table.
 schema::Table read_table(Connection& c, const std::string& name) {
   schema::Table table;
   table.name = name;
   std::vector<std::pair<int, std::string>> primary;
   // table_xinfo: cid, name, type, notnull, dflt_value, pk, hidden (2, 3: generated)
-  for (const auto& row : c.query(fmt::format("PRAGMA table_xinfo({})", literal(name)))) {
+  for (const auto& row : c.query(fmt::format("PRAGMA table_xinfo({})", util::sql_string(name)))) {
     schema::Column column;
     column.name = text(row[1]);
     column.type = text(row[2]);
@@ -58,22 +39,22 @@ schema::Table read_table(Connection& c, const std::string& name) {
     for (const auto& [order, column] : primary) {
       names.push_back(column);
     }
-    table.constraints.push_back("PRIMARY KEY (" + join(names) + ")");
+    table.constraints.push_back("PRIMARY KEY (" + util::join(names) + ")");
   }
   // index_list: seq, name, unique, origin (c, u, pk), partial
-  for (const auto& row : c.query(fmt::format("PRAGMA index_list({})", literal(name)))) {
+  for (const auto& row : c.query(fmt::format("PRAGMA index_list({})", util::sql_string(name)))) {
     if (text(row[3]) != "u") {
       continue;
     }
     std::vector<std::string> columns;
-    for (const auto& info : c.query(fmt::format("PRAGMA index_info({})", literal(text(row[1]))))) {
+    for (const auto& info : c.query(fmt::format("PRAGMA index_info({})", util::sql_string(text(row[1]))))) {
       columns.push_back(text(info[2]));
     }
-    table.constraints.push_back("UNIQUE (" + join(columns) + ")");
+    table.constraints.push_back("UNIQUE (" + util::join(columns) + ")");
   }
   // foreign_key_list: id, seq, table, from, to, on_update, on_delete, match
   std::map<std::string, std::vector<std::vector<std::string>>> keys;
-  for (const auto& row : c.query(fmt::format("PRAGMA foreign_key_list({})", literal(name)))) {
+  for (const auto& row : c.query(fmt::format("PRAGMA foreign_key_list({})", util::sql_string(name)))) {
     keys[text(row[0])].push_back({text(row[2]), text(row[3]), text(row[4]), text(row[5]),
                                   text(row[6])});
   }
@@ -84,14 +65,8 @@ schema::Table read_table(Connection& c, const std::string& name) {
       from.push_back(part[1]);
       to.push_back(part[2]);
     }
-    std::string constraint = fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", join(from),
-                                         parts.front()[0], join(to));
-    if (parts.front()[3] != "NO ACTION") {
-      constraint += " ON UPDATE " + parts.front()[3];
-    }
-    if (parts.front()[4] != "NO ACTION") {
-      constraint += " ON DELETE " + parts.front()[4];
-    }
+    const std::string constraint =
+        schema::foreign_key(from, parts.front()[0], to, parts.front()[3], parts.front()[4]);
     table.constraints.push_back(constraint);
   }
   return table;

@@ -1,5 +1,8 @@
 #include "sql/splitter.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include <fmt/core.h>
 
 #include "util/errors.hpp"
@@ -125,20 +128,16 @@ void StatementReader::advance() {
 }
 
 void StatementReader::advance_to(std::size_t end) {
-  int line = m_line;
-  int column = m_column;
-  const char* data = m_buf.data();
-  for (std::size_t i = m_pos; i < end; ++i) {
-    const unsigned char c = static_cast<unsigned char>(data[i]);
-    if (c == '\n') {
-      ++line;
-      column = 1;
-    } else if ((c & 0xC0) != 0x80) {
-      ++column;
-    }
+  const char* from = m_buf.data() + m_pos;
+  const char* const stop = m_buf.data() + end;
+  for (const void* newline; (newline = std::memchr(from, '\n', static_cast<std::size_t>(stop - from)));) {
+    ++m_line;
+    m_column = 1;
+    from = static_cast<const char*>(newline) + 1;
   }
-  m_line = line;
-  m_column = column;
+  // Columns count characters: UTF-8 continuation bytes start none.
+  m_column += static_cast<int>(std::count_if(
+      from, stop, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
   m_pos = end;
 }
 

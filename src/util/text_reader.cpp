@@ -58,19 +58,22 @@ bool TextReader::read_chunk(std::string& out) {
       }
     }
     out.reserve(out.size() + data.size() + 1);
-    for (std::size_t i = 0; i < data.size(); ++i) {
-      const char c = data[i];
+    // Copy runs between CRs in bulk; a CR is held back until the next byte
+    // shows whether it begins a CRLF (it may be the last byte of the chunk).
+    while (!data.empty()) {
       if (m_pending_cr) {
         m_pending_cr = false;
-        if (c != '\n') {
+        if (data.front() != '\n') {
           out.push_back('\r');
         }
       }
-      if (c == '\r') {
-        m_pending_cr = true;
-      } else {
-        out.push_back(c);
+      const std::size_t cr = data.find('\r');
+      out.append(data.substr(0, cr));
+      if (cr == std::string_view::npos) {
+        break;
       }
+      m_pending_cr = true;
+      data.remove_prefix(cr + 1);
     }
   }
   if (m_hasher != nullptr) {

@@ -175,7 +175,7 @@ Parsed parse_command_line(int argc, char** argv) {
     const bool asked = app.got_subcommand("help");
     // App::help() would describe the `help` subcommand once it was parsed.
     fmt::print(asked ? stdout : stderr, "{}",
-               app.get_formatter()->make_help(&app, "", CLI::AppFormatMode::Normal));
+               app.get_formatter()->make_help(&app, "runner", CLI::AppFormatMode::Normal));
     parsed.exit = asked ? 0 : 2;
     return parsed;
   }

@@ -315,8 +315,10 @@ def test_version_prints_the_version(project, db):
 def test_help_and_command_help_print_usage(project, db):
     result = project.run("help")
     assert result.code == 0, result
+    assert "Usage: runner [OPTIONS] [SUBCOMMAND]" in result.out
+    assert "Usage: runner [OPTIONS]" in project.run("--help").out
     for command in ("up", "down", "redo", "status", "current", "history", "new", "check", "sql",
-                    "baseline", "repair", "wait", "version"):
+                    "baseline", "repair", "wait", "version", "split", "schema", "verify"):
         assert re.search(rf"^\s+{command}\s", result.out, re.M), command
     up_help = project.run("up", "--help")
     assert up_help.code == 0, up_help

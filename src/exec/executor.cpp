@@ -251,10 +251,19 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   std::string prefix;  // chained hash of the statements run so far, for --resume
   try {
     sql::StatementReader reader(path, m_connection.dialect());
+    // The progress of statement k is written just before statement k+1
+    // runs: the record reads the same wherever it can be read, and the
+    // last statement's progress is left to the final "applied" (one round
+    // trip less per revision, which MySQL schema revisions feel).
+    bool progress_pending = false;
     while ((current = reader.next())) {
       signals::check();
       const bool ran_before = current->index <= skip;
       if (!ran_before) {
+        if (progress_pending) {
+          m_connection.query(m_tables.mark_sql(record.id, running, "", done, prefix));
+          progress_pending = false;
+        }
         m_connection.execute({current->text, path.string(), current->line, current->column,
                               current->index});
       }
@@ -270,7 +279,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
         continue;
       }
       done = current->index;
-      m_connection.query(m_tables.mark_sql(record.id, running, "", done, prefix));
+      progress_pending = true;
     }
     if (done < skip) {
       throw ProblemError(fmt::format("revision {} {}: {} now has fewer statements than the {} "

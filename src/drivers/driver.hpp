@@ -84,6 +84,10 @@ class Connection {
   virtual void drop_scratch(const util::Url& scratch) noexcept;
 };
 
+// A fresh name for a scratch database (`verify`), unlikely to collide and
+// plain enough to need no quoting: runner_verify_<hex>.
+std::string scratch_database_name();
+
 struct ConnectOptions {
   bool create = true;          // SQLite: create the file if missing
   double busy_timeout_seconds = 60;

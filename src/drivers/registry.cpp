@@ -1,5 +1,7 @@
 #include "drivers/registry.hpp"
 
+#include <chrono>
+
 #include <fmt/core.h>
 
 #include "drivers/mysql/mysql_driver.hpp"
@@ -19,6 +21,11 @@ util::Url Connection::create_scratch() {
 }
 
 void Connection::drop_scratch(const util::Url& /*scratch*/) noexcept {}
+
+std::string scratch_database_name() {
+  return fmt::format("runner_verify_{:x}",
+                     std::chrono::steady_clock::now().time_since_epoch().count());
+}
 
 std::string dialect_of(const util::Url& url) {
   if (url.scheme == "sqlite" || url.scheme == "sqlite3") {

@@ -100,37 +100,64 @@ def with_database(url, name):
     return f"{base}/{name}"
 
 
-class PostgresDb:
-    dialect = "postgres"
-    duplicate_table_code = "42P07"
+class ServerDb:
+    """A fresh database per test on a server started by scripts/test; the
+    dialect classes below say how to connect, quote and read their catalogs."""
+    admin_database = None  # set by subclasses
+    drop_suffix = ""
 
-    def __init__(self):
-        import psycopg2  # Debian's python3-psycopg2, installed by scripts/test
-        self._psycopg2 = psycopg2
-        self.admin_url = server_url("RUNNER_TEST_POSTGRES_URL")
+    def __init__(self, variable):
+        self.admin_url = server_url(variable)
         self.name = "t_" + os.urandom(6).hex()
         self.databases = [self.name]
-        self._admin(f'CREATE DATABASE "{self.name}"')
+        self._admin(f"CREATE DATABASE {self._quote(self.name)}")
         self.url = with_database(self.admin_url, self.name)
 
-    def _admin(self, sql):
-        conn = self._psycopg2.connect(self.admin_url)
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql)
-        finally:
-            conn.close()
-
-    def query(self, sql):
-        conn = self._psycopg2.connect(self.url)
-        conn.autocommit = True
+    def _run(self, database, sql):
+        conn = self._connect(database)
         try:
             with conn.cursor() as cur:
                 cur.execute(sql)
                 return [tuple(row) for row in cur.fetchall()] if cur.description else []
         finally:
             conn.close()
+
+    def _admin(self, sql):
+        self._run(self.admin_database, sql)
+
+    def query(self, sql):
+        return self._run(self.name, sql)
+
+    def scratch_url(self):
+        name = self.name + "_scratch"
+        self._admin(f"CREATE DATABASE {self._quote(name)}")
+        self.databases.append(name)
+        return with_database(self.admin_url, name)
+
+    def drop(self):
+        for name in self.databases:
+            self._admin(f"DROP DATABASE IF EXISTS {self._quote(name)}{self.drop_suffix}")
+
+
+class PostgresDb(ServerDb):
+    dialect = "postgres"
+    duplicate_table_code = "42P07"
+    admin_database = "postgres"
+    drop_suffix = " WITH (FORCE)"
+
+    def __init__(self):
+        import psycopg2  # Debian's python3-psycopg2, installed by scripts/test
+        self._psycopg2 = psycopg2
+        super().__init__("RUNNER_TEST_POSTGRES_URL")
+
+    def _connect(self, database):
+        conn = self._psycopg2.connect(with_database(self.admin_url, database))
+        conn.autocommit = True
+        return conn
+
+    @staticmethod
+    def _quote(name):
+        return f'"{name}"'
 
     def tables(self):
         rows = self.query("SELECT table_name FROM information_schema.tables "
@@ -139,12 +166,6 @@ class PostgresDb:
 
     def other_dialect(self):
         return "sqlite"
-
-    def scratch_url(self):
-        name = self.name + "_scratch"
-        self._admin(f'CREATE DATABASE "{name}"')
-        self.databases.append(name)
-        return with_database(self.admin_url, name)
 
     def unreachable_url(self):
         return "postgres://runner:runner-test-pw@127.0.0.1:1/nowhere?connect_timeout=2"
@@ -155,8 +176,7 @@ class PostgresDb:
 
     @contextlib.contextmanager
     def hold_lock(self):
-        conn = self._psycopg2.connect(self.url)
-        conn.autocommit = True
+        conn = self._connect(self.name)
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT pg_advisory_lock(hashtext('runner'), "
@@ -165,50 +185,29 @@ class PostgresDb:
         finally:
             conn.close()
 
-    def drop(self):
-        for name in self.databases:
-            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-
-class MysqlDb:
+class MysqlDb(ServerDb):
     dialect = "mysql"
     duplicate_table_code = "MySQL error 1050"
+    admin_database = "mysql"
 
     def __init__(self):
         import pymysql  # Debian's python3-pymysql, installed by scripts/test
         self._pymysql = pymysql
-        self.admin_url = server_url("RUNNER_TEST_MYSQL_URL")
-        rest = self.admin_url.split("://", 1)[1]
+        rest = server_url("RUNNER_TEST_MYSQL_URL").split("://", 1)[1]
         userinfo, hostpart = rest.rsplit("@", 1)
         self._user, self._password = userinfo.split(":", 1)
-        hostport = hostpart.split("/", 1)[0]
-        self._host, port = hostport.rsplit(":", 1)
+        self._host, port = hostpart.split("/", 1)[0].rsplit(":", 1)
         self._port = int(port)
-        self.name = "t_" + os.urandom(6).hex()
-        self.databases = [self.name]
-        self._admin(f"CREATE DATABASE `{self.name}`")
-        self.url = with_database(self.admin_url, self.name)
+        super().__init__("RUNNER_TEST_MYSQL_URL")
 
     def _connect(self, database):
         return self._pymysql.connect(host=self._host, port=self._port, user=self._user,
                                      password=self._password, database=database, autocommit=True)
 
-    def _admin(self, sql):
-        conn = self._connect("mysql")
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql)
-        finally:
-            conn.close()
-
-    def query(self, sql):
-        conn = self._connect(self.name)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql)
-                return [tuple(row) for row in cur.fetchall()] if cur.description else []
-        finally:
-            conn.close()
+    @staticmethod
+    def _quote(name):
+        return f"`{name}`"
 
     def tables(self):
         rows = self.query("SELECT table_name FROM information_schema.tables "
@@ -217,12 +216,6 @@ class MysqlDb:
 
     def other_dialect(self):
         return "postgres"
-
-    def scratch_url(self):
-        name = self.name + "_scratch"
-        self._admin(f"CREATE DATABASE `{name}`")
-        self.databases.append(name)
-        return with_database(self.admin_url, name)
 
     def unreachable_url(self):
         return "mysql://runner:runner-test-pw@127.0.0.1:1/nowhere?connect_timeout=2"
@@ -240,10 +233,6 @@ class MysqlDb:
             yield
         finally:
             conn.close()
-
-    def drop(self):
-        for name in self.databases:
-            self._admin(f"DROP DATABASE IF EXISTS `{name}`")
 
 
 @pytest.fixture(params=DIALECTS)

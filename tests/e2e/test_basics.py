@@ -1,15 +1,5 @@
 """up, down, status and the history table on every dialect."""
-from conftest import applied_ids
-
-
-def three(project):
-    project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);",
-                "DROP TABLE users;")
-    project.add("0002", "add_seed", "INSERT INTO users (id, email) VALUES (1, 'a@example.com');",
-                "DELETE FROM users;", kind="data")
-    project.add("0003", "create_teams", "CREATE TABLE teams (id INTEGER PRIMARY KEY);",
-                "DROP TABLE teams;")
-    return project
+from conftest import applied_ids, three
 
 
 def test_up_applies_every_pending_revision_and_records_it(project, db):

@@ -1,16 +1,7 @@
 """Schema snapshots, drift and verify (issue 6), on every dialect."""
 import re
 
-from conftest import applied_ids, snapshot, three
-
-
-def mixed_revision(project):
-    project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);",
-                "DROP TABLE users;")
-    project.add("0002", "teams_and_seed",
-                "CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT);\n"
-                "INSERT INTO teams (id, name) VALUES (1, 'core');\n",
-                "DROP TABLE teams;\n", kind="mixed")
+from conftest import applied_ids, three
 
 
 def test_schema_dump_writes_the_live_schema_for_the_dialect(project, db):

@@ -367,9 +367,7 @@ class MysqlConnection : public Connection {
   }
 
   util::Url create_scratch() override {
-    const auto scratch = util::with_database(
-        m_url, fmt::format("runner_verify_{:x}",
-                           std::chrono::steady_clock::now().time_since_epoch().count()));
+    const auto scratch = util::with_database(m_url, scratch_database_name());
     query(fmt::format("CREATE DATABASE `{}` CHARACTER SET utf8mb4", scratch.path));
     return scratch;
   }

@@ -24,6 +24,10 @@ struct StatementRef {
   int line = 0;
   int column = 0;
   int index = 0;  // 1-based ordinal within its file
+  // PostgreSQL `COPY ... FROM stdin`: appends the next rows to its argument,
+  // false once there are none; may throw (a signal) to abort the COPY.
+  std::function<bool(std::string&)> copy_rows;
+  int data_line = 0;  // the file line of the first row, for errors
 };
 
 using Row = std::vector<std::optional<std::string>>;
@@ -64,6 +68,11 @@ class Connection {
   virtual void begin() = 0;
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;
+  // Whether the session is inside a transaction now, as the database says
+  // (SQLite autocommit flag, libpq transaction status, MySQL
+  // @@in_transaction); nullopt when it cannot tell. The executor checks it
+  // before recording a revision and before claiming a rollback.
+  virtual std::optional<bool> in_transaction() noexcept { return std::nullopt; }
   // Takes the database-wide lock, waiting up to the request's timeout.
   // Throws UnreachableError on timeout, saying who holds it where the
   // database can tell; whatever `check_interrupt` throws passes through.

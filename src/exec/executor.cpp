@@ -45,16 +45,31 @@ std::string first_line(std::string_view text) {
   return line;
 }
 
+// The driver's view of a statement; COPY ... FROM stdin also gets its rows,
+// read from the file as the driver sends them, with a signal check per chunk.
+drivers::StatementRef statement_ref(const sql::Statement& statement, const std::string& file,
+                                    sql::StatementReader& reader) {
+  drivers::StatementRef ref{statement.text, file, statement.line, statement.column,
+                            statement.index, {}, statement.data_line};
+  if (statement.copy == sql::Copy::from_stdin) {
+    ref.copy_rows = [&reader](std::string& out) {
+      signals::check();
+      return reader.read_copy_data(out);
+    };
+  }
+  return ref;
+}
+
 // Runs the statements of one file, calling `after` after each.
 std::int64_t run_file(drivers::Connection& connection, const std::filesystem::path& path,
                       util::Sha256* hash, const std::function<void(std::int64_t)>& after,
                       std::optional<sql::Statement>& current) {
   sql::StatementReader reader(path, connection.dialect(), hash);
+  const std::string file = path.string();
   std::int64_t done = 0;
   while ((current = reader.next())) {
     signals::check();
-    const std::string file = path.string();
-    connection.execute({current->text, file, current->line, current->column, current->index});
+    connection.execute(statement_ref(*current, file, reader));
     ++done;
     if (after) {
       after(done);
@@ -68,9 +83,26 @@ std::int64_t run_file(drivers::Connection& connection, const std::filesystem::pa
 std::string prescan(const std::filesystem::path& path, std::string_view dialect) {
   util::Sha256 hash;
   sql::StatementReader reader(path, dialect, &hash);
+  reader.set_text_limit(sql::k_lex_text_limit);
   while (reader.next()) {
   }
   return hash.hex_digest();
+}
+
+const char* direction_word(Direction direction) {
+  return direction == Direction::up ? "up" : "down";
+}
+
+// " [code, SQLSTATE x]" for a database error, or "".
+std::string codes(const DbError& error) {
+  if (error.code().empty() && error.sqlstate().empty()) {
+    return "";
+  }
+  std::string text = " [" + error.code();
+  if (!error.sqlstate().empty()) {
+    text += (error.code().empty() ? "SQLSTATE " : ", SQLSTATE ") + error.sqlstate();
+  }
+  return text + "]";
 }
 
 // The one-paragraph message for a statement the database refused.
@@ -87,17 +119,9 @@ DbError located(const DbError& error, const Revision& revision, Direction direct
       error.position() >= 0 ? position_in(statement, error.position())
                             : std::pair<int, int>{statement.line, statement.column};
   std::string message = fmt::format(
-      "{}:{}:{}: revision {} {} failed ({}, statement {}): {}", path.string(), line, column,
-      revision.id().text(), revision.name(), direction == Direction::up ? "up" : "down",
-      statement.index, error.what());
-  if (!error.code().empty() || !error.sqlstate().empty()) {
-    message += " [";
-    message += error.code();
-    if (!error.sqlstate().empty()) {
-      message += (error.code().empty() ? "SQLSTATE " : ", SQLSTATE ") + error.sqlstate();
-    }
-    message += "]";
-  }
+      "{}:{}:{}: revision {} {} failed ({}, statement {}): {}{}", path.string(), line, column,
+      revision.id().text(), revision.name(), direction_word(direction), statement.index,
+      error.what(), codes(error));
   message += "\n    " + first_line(statement.text);
   return DbError(message, error.code(), error.sqlstate(), error.position());
 }
@@ -139,7 +163,13 @@ void Executor::write_log(const LogRecord& record) noexcept {
 
 void Executor::run(const std::vector<plan::Step>& steps) {
   for (const auto& step : steps) {
-    signals::check();
+    try {
+      signals::check();
+    } catch (InterruptedError& stop) {
+      stop.add_context(fmt::format("stopped before revision {} {}: nothing of it ran",
+                                   step.revision->id().text(), step.revision->name()));
+      throw;
+    }
     if (step.direction == Direction::up) {
       apply(*step.revision);
     } else {
@@ -183,6 +213,31 @@ void Executor::resume(const Revision& revision, const plan::HistoryRecord& recor
   run_marked(revision, Direction::up, &record);
 }
 
+namespace {
+
+// Where in a transactional revision a failure happened.
+enum class Phase { begin, statements, bookkeeping, commit };
+
+const char* phase_text(Phase phase) {
+  switch (phase) {
+    case Phase::begin:
+      return "at BEGIN";
+    case Phase::statements:
+      return "while running its statements";
+    case Phase::bookkeeping:
+      return "while recording it in the history table";
+    case Phase::commit:
+      return "at COMMIT";
+  }
+  return "";
+}
+
+// What a failed transactional revision left in the database, as far as the
+// runner knows.
+enum class Outcome { not_started, rolled_back, partial, unknown };
+
+}  // namespace
+
 void Executor::run_in_transaction(const Revision& revision, Direction direction) {
   const std::int64_t start = util::monotonic_ms();
   const bool up = direction == Direction::up;
@@ -190,42 +245,136 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
   std::optional<sql::Statement> current;
   plan::HistoryRecord record = record_for(revision, "");
   std::int64_t done = 0;
-  m_connection.begin();
+  Phase phase = Phase::begin;
   try {
+    m_connection.begin();
+    phase = Phase::statements;
     if (!revision.noop) {
-      done = run_file(m_connection, file_for(revision, direction), up ? &hash : nullptr, {},
-                      current);
+      done = run_file(m_connection, file_for(revision, direction), up ? &hash : nullptr,
+                      [&done](std::int64_t n) { done = n; }, current);
     }
     // A cancelled statement need not fail (MySQL's SLEEP() just returns):
     // never commit once a signal has arrived.
     signals::check();
+    phase = Phase::bookkeeping;
+    current.reset();
+    // The preflight refuses statements that end a transaction; this is the
+    // defence behind it: never record a revision outside its transaction.
+    if (m_connection.in_transaction() == false) {
+      DbError ended("the revision's transaction had already ended when the runner came to "
+                    "record it: a statement in it committed or rolled back");
+      ended.set_ended_transaction();
+      throw ended;
+    }
     record.checksum = up && !revision.noop ? hash.hex_digest() : "";
     record.execution_ms = util::monotonic_ms() - start;
     record.statements_done = done;
     m_connection.query(up ? m_tables.insert_sql(record) : m_tables.delete_sql(record.id));
     m_connection.query(
         m_tables.log_sql(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", "")));
+    phase = Phase::commit;
     m_connection.commit();
-  } catch (const DbError& error) {
-    m_connection.rollback();
-    const bool interrupted = signals::caught() != 0;
-    const std::string text =
-        failure_text(error, revision, direction, current, file_for(revision, direction));
-    write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
-                       interrupted ? "interrupted" : "failed", text));
-    signals::check();
-    DbError failure(text, error.code(), error.sqlstate(), error.position());
-    failure.add_context("nothing of it was applied: the transaction was rolled back");
-    throw failure;
-  } catch (const Error& error) {
-    m_connection.rollback();
-    write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
-                       signals::caught() != 0 ? "interrupted" : "failed", error.what()));
-    throw;
+  } catch (Error& error) {
+    fail_transaction(revision, direction, static_cast<int>(phase), error, current, record, start,
+                     done);
   }
   if (m_progress) {
     m_progress({&revision, direction, record.execution_ms, done});
   }
+}
+
+void Executor::fail_transaction(const Revision& revision, Direction direction, int phase_number,
+                                Error& error, const std::optional<sql::Statement>& current,
+                                plan::HistoryRecord& record, std::int64_t start,
+                                std::int64_t done) {
+  const Phase phase = static_cast<Phase>(phase_number);
+  const bool up = direction == Direction::up;
+  const auto* db_error = dynamic_cast<const DbError*>(&error);
+  const bool lost = dynamic_cast<const UnreachableError*>(&error) != nullptr;
+  // Ask the database about the transaction before rolling back: the answer
+  // decides what the message may claim.
+  const std::optional<bool> open =
+      phase == Phase::begin ? std::optional<bool>() : m_connection.in_transaction();
+  m_connection.rollback();
+  Outcome outcome = Outcome::rolled_back;
+  if (phase == Phase::begin) {
+    outcome = Outcome::not_started;
+  } else if (db_error != nullptr && db_error->ended_transaction()) {
+    outcome = Outcome::partial;
+  } else if (phase == Phase::commit) {
+    // A COMMIT that fails ends the transaction without applying it (SQLite
+    // keeps it open, and it was rolled back just now); one whose answer was
+    // lost may have committed.
+    outcome = lost ? Outcome::unknown : Outcome::rolled_back;
+  } else if (lost) {
+    outcome = Outcome::rolled_back;  // the server aborts a session's unfinished transaction
+  } else if (open == false) {
+    // SQLite rolls back by itself on some errors, InnoDB on a deadlock;
+    // anywhere else the transaction ended before the failure.
+    const bool automatic = m_connection.dialect() == "sqlite" ||
+                           (db_error != nullptr && db_error->code() == "MySQL error 1213");
+    outcome = automatic ? Outcome::rolled_back : Outcome::partial;
+  }
+  const auto& path = file_for(revision, direction);
+  std::string text;
+  if (db_error != nullptr && phase == Phase::statements &&
+      (current || db_error->statement())) {
+    text = failure_text(*db_error, revision, direction, current, path);
+  } else if (db_error != nullptr) {
+    text = fmt::format("revision {} {} ({}) failed {}: {}{}", revision.id().text(),
+                       revision.name(), direction_word(direction), phase_text(phase),
+                       db_error->what(), codes(*db_error));
+  } else {
+    text = error.what();
+  }
+  const bool interrupted = signals::caught() != 0;
+  if (outcome == Outcome::partial) {
+    // What ran before the transaction ended stays: say so, and leave a
+    // failed mark so that nothing runs on until a person has looked.
+    record.error = text;
+    record.state = up ? "failed" : "revert-failed";
+    record.statements_done = done;
+    try {
+      m_connection.query(up ? m_tables.insert_sql(record)
+                            : m_tables.mark_sql(record.id, record.state, text, 0, ""));
+    } catch (const std::exception&) {
+      // The mark is best effort now; the message below says what is known.
+    }
+    write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start, "failed",
+                       text));
+    FailedMarkError failure(text);
+    failure.add_context(fmt::format(
+        "revision {}'s transaction ended before it was recorded, so it is not all or nothing: "
+        "statements that ran before the end stay applied. It is marked failed: check the "
+        "database, then 'runner repair {}' (keep it as applied) or 'runner repair {} --forget'",
+        revision.id().text(), revision.id().text(), revision.id().text()));
+    throw failure;
+  }
+  write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
+                     interrupted ? "interrupted" : "failed", text));
+  const std::string told =
+      outcome == Outcome::not_started
+          ? fmt::format("nothing of revision {} ran", revision.id().text())
+      : outcome == Outcome::unknown
+          ? fmt::format("the connection was lost during COMMIT: whether revision {} was applied "
+                        "is unknown; 'runner status' tells",
+                        revision.id().text())
+          : std::string("nothing of it was applied: the transaction was rolled back");
+  if (interrupted) {
+    InterruptedError stop(signals::caught());
+    stop.add_context(fmt::format("while running revision {} {} ({}); {}", revision.id().text(),
+                                 revision.name(), direction_word(direction), told));
+    throw stop;
+  }
+  if (db_error != nullptr) {
+    DbError failure(text, db_error->code(), db_error->sqlstate(), db_error->position());
+    failure.add_context(told);
+    throw failure;
+  }
+  error.add_context(fmt::format("while running revision {} {} ({}) {}; {}", revision.id().text(),
+                                revision.name(), direction_word(direction), phase_text(phase),
+                                told));
+  throw;
 }
 
 void Executor::run_marked(const Revision& revision, Direction direction,
@@ -248,9 +397,11 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   }
   std::optional<sql::Statement> current;
   std::int64_t done = skip;
+  std::int64_t seen = 0;
   std::string prefix;  // chained hash of the statements run so far, for --resume
   try {
     sql::StatementReader reader(path, m_connection.dialect());
+    const std::string file = path.string();
     // The progress of statement k is written just before statement k+1
     // runs: the record reads the same wherever it can be read, and the
     // last statement's progress is left to the final "applied" (one round
@@ -258,14 +409,14 @@ void Executor::run_marked(const Revision& revision, Direction direction,
     bool progress_pending = false;
     while ((current = reader.next())) {
       signals::check();
+      seen = current->index;
       const bool ran_before = current->index <= skip;
       if (!ran_before) {
         if (progress_pending) {
           m_connection.query(m_tables.mark_sql(record.id, running, "", done, prefix));
           progress_pending = false;
         }
-        m_connection.execute({current->text, path.string(), current->line, current->column,
-                              current->index});
+        m_connection.execute(statement_ref(*current, file, reader));
       }
       prefix = util::sha256_hex(prefix + "\n" + current->text);
       if (ran_before) {
@@ -281,35 +432,59 @@ void Executor::run_marked(const Revision& revision, Direction direction,
       done = current->index;
       progress_pending = true;
     }
-    if (done < skip) {
-      throw ProblemError(fmt::format("revision {} {}: {} now has fewer statements than the {} "
-                                     "that already ran; cannot resume",
-                                     record.id, record.name, path.string(), skip));
+    if (seen < skip) {
+      // Nothing may be marked applied on the word of a file that no longer
+      // holds the statements that ran.
+      throw ProblemError(fmt::format(
+          "revision {} {}: {} now has {} statement(s), fewer than the {} that already ran; "
+          "cannot resume (restore the file, or repair the database by hand and 'runner repair "
+          "{}')",
+          record.id, record.name, path.string(), seen, skip, record.id));
     }
-  } catch (const Error& error) {
+  } catch (Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
+    const bool interrupted = signals::caught() != 0;
     std::string text = db_error != nullptr
                            ? failure_text(*db_error, revision, direction, current, path)
                            : std::string(error.what());
-    if (signals::caught() != 0) {
+    if (interrupted) {
       text = fmt::format("interrupted after {} statement(s): {}", done, text);
     }
-    if (db_error != nullptr || signals::caught() != 0) {
+    const bool marks = db_error != nullptr || interrupted ||
+                       dynamic_cast<const UnreachableError*>(&error) != nullptr;
+    if (marks) {
       // `prefix` covers exactly the `done` statements: it is extended only
       // after a statement ran.
-      m_connection.query(
-          m_tables.mark_sql(record.id, up ? "failed" : "revert-failed", text, done, prefix));
+      try {
+        m_connection.query(
+            m_tables.mark_sql(record.id, up ? "failed" : "revert-failed", text, done, prefix));
+      } catch (const std::exception&) {
+        // The record still says running, which refuses later runs as well.
+      }
       write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
-                         signals::caught() != 0 ? "interrupted" : "failed", text));
+                         interrupted ? "interrupted" : "failed", text));
     }
-    signals::check();
-    if (db_error != nullptr) {
-      DbError failure(text, db_error->code(), db_error->sqlstate(), db_error->position());
-      failure.add_context(fmt::format(
-          "the revision does not run as one transaction here: {} statement(s) stay applied and it "
-          "is marked failed; fix the file and 'runner up --resume', or fix the database and "
-          "'runner repair {}'",
-          done, revision.id().text()));
+    const std::string advice =
+        up ? fmt::format("fix the file and 'runner up --resume', or fix the database and "
+                         "'runner repair {}'",
+                         revision.id().text())
+           : fmt::format("finish or undo the rest of the down by hand, then 'runner repair {}' "
+                         "(it stays applied) or 'runner repair {} --forget' (it becomes pending)",
+                         revision.id().text(), revision.id().text());
+    const std::string told = fmt::format(
+        "revision {} does not run as one transaction here: the {} statement(s) before the "
+        "failure stay applied{}, and it is marked failed; {}",
+        revision.id().text(), done - skip,
+        skip > 0 ? fmt::format(" (after the {} that ran before)", skip) : "", advice);
+    if (interrupted) {
+      InterruptedError stop(signals::caught());
+      stop.add_context(fmt::format("while running revision {} {} ({}); {}", revision.id().text(),
+                                   revision.name(), direction_word(direction), told));
+      throw stop;
+    }
+    if (marks) {
+      FailedMarkError failure(text);
+      failure.add_context(told);
       throw failure;
     }
     throw;
@@ -370,7 +545,14 @@ std::string Executor::repair(const Revision* revision, const plan::HistoryRecord
 
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const HistoryTables& tables, double timeout_seconds) {
-  return connection.lock({"runner:" + tables.table(), timeout_seconds, [] { signals::check(); }});
+  return connection.lock({"runner:" + tables.table(), timeout_seconds, [] {
+    try {
+      signals::check();
+    } catch (InterruptedError& stop) {
+      stop.add_context("while waiting for the lock: nothing ran");
+      throw;
+    }
+  }});
 }
 
 void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,
@@ -398,6 +580,15 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
       sql::StatementReader reader(path, dialect);
       while (const auto statement = reader.next()) {
         fmt::print(out, "{};\n", statement->text);
+        if (statement->copy == sql::Copy::from_stdin) {
+          // As psql takes it: the rows, then the end marker.
+          std::string rows;
+          while (reader.read_copy_data(rows)) {
+            fmt::print(out, "{}", rows);
+            rows.clear();
+          }
+          fmt::print(out, "\\.\n");
+        }
       }
     }
     record.state = "applied";

@@ -14,6 +14,8 @@
 #include "drivers/driver.hpp"
 #include "exec/history.hpp"
 #include "plan/plan.hpp"
+#include "sql/splitter.hpp"
+#include "util/errors.hpp"
 
 namespace runner::exec {
 
@@ -53,6 +55,13 @@ class Executor {
   void apply(const project::Revision& revision);
   void revert(const project::Revision& revision);
   void run_in_transaction(const project::Revision& revision, plan::Direction direction);
+  // Rolls back a failed transactional revision, logs it and throws the
+  // error that says truthfully what stayed applied.
+  [[noreturn]] void fail_transaction(const project::Revision& revision,
+                                     plan::Direction direction, int phase, Error& error,
+                                     const std::optional<sql::Statement>& current,
+                                     plan::HistoryRecord& record, std::int64_t start,
+                                     std::int64_t done);
   bool atomic(const project::Revision& revision) const;
   void run_marked(const project::Revision& revision, plan::Direction direction,
                   const plan::HistoryRecord* resume_from);

@@ -56,6 +56,50 @@ std::vector<std::set<std::string>> table_groups(const std::set<std::string>& tab
   return groups;
 }
 
+// What a statement may not do in this revision, as messages: transaction
+// control in a transactional revision, statements that cannot run in a
+// transaction, MySQL statements that commit implicitly or hide what they do
+// inside a data revision's transaction, and COPY to the client.
+std::vector<std::string> transaction_refusals(const sql::Statement& statement,
+                                              const sql::Classification& c,
+                                              const project::Revision& revision,
+                                              std::string_view dialect, bool one_transaction) {
+  std::vector<std::string> out;
+  const std::string verb = c.verb.empty() ? "this statement" : c.verb;
+  constexpr std::string_view k_hint =
+      "or set 'transaction: false' on the revision, where it runs statement by statement "
+      "and is marked running/failed";
+  if (statement.copy == sql::Copy::to_stdout) {
+    out.push_back("COPY ... TO STDOUT sends rows to the client, and a migration has nowhere to "
+                  "put them; remove it, or write COPY ... TO 'file' on the server");
+  }
+  if (!revision.entry.transaction) {
+    return out;
+  }
+  if (c.transaction_control) {
+    out.push_back(fmt::format(
+        "{} controls the transaction, which is the runner's in a transactional revision: the "
+        "revision and its history row commit together or not at all. Remove it, {}",
+        verb, k_hint));
+  }
+  if (c.outside_transaction) {
+    out.push_back(fmt::format("{} cannot run inside a transaction; {}", verb, k_hint));
+  }
+  if (dialect == "mysql" && one_transaction && c.implicit_commit && !c.transaction_control) {
+    out.push_back(fmt::format(
+        "{} commits the open transaction implicitly on MySQL, so this data revision could not "
+        "be rolled back as a whole; remove it (DELETE FROM instead of TRUNCATE), {}",
+        verb, k_hint));
+  }
+  if (dialect == "mysql" && one_transaction && c.opaque) {
+    out.push_back(fmt::format(
+        "{} runs statements the runner cannot see, which may commit implicitly (DDL), so this "
+        "data revision could not be rolled back as a whole; {}",
+        verb, k_hint));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Direction direction,
@@ -73,9 +117,18 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   int schema_statements = 0;
   std::set<std::string> tables;
   std::map<std::string, std::set<std::string>> links;
+  // MySQL runs a transactional revision as one InnoDB transaction only
+  // when it is a data revision; schema revisions run marked there.
+  const bool one_transaction =
+      revision.entry.transaction && (dialect != "mysql" || declared == project::Kind::data);
   sql::StatementReader reader(path, dialect);
+  reader.set_text_limit(sql::k_lex_text_limit);
   while (const auto statement = reader.next()) {
     const sql::Classification c = sql::classify(statement->text, dialect);
+    for (auto& refusal : transaction_refusals(*statement, c, revision, dialect, one_transaction)) {
+      found.push_back(at_statement(path, *statement, Severity::error,
+                                   fmt::format("{}: {}", label, refusal)));
+    }
     const bool wrong = (declared == project::Kind::schema && c.kind == sql::StatementKind::data) ||
                        (declared == project::Kind::data && c.kind == sql::StatementKind::schema);
     if (wrong && !mismatch_reported) {
@@ -100,13 +153,7 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
                       "the declared kind: {} is trusted",
                       label, c.verb.empty() ? "?" : c.verb, project::to_string(declared))));
     }
-    if (c.outside_transaction && revision.entry.transaction) {
-      found.push_back(at_statement(
-          path, *statement, Severity::warning,
-          fmt::format("{}: {} cannot run inside a transaction; set 'transaction: false' on the "
-                      "revision",
-                      label, c.verb)));
-    }
+
     if (c.kind == sql::StatementKind::schema) {
       ++schema_statements;
     }

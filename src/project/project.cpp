@@ -72,6 +72,10 @@ std::map<std::string, FoundFiles> list_files(const fs::path& dir, const Manifest
       continue;
     }
     slot = path;
+    if (std::error_code kind_ec; !fs::is_regular_file(path, kind_ec)) {
+      // A FIFO would block the first read forever, a directory cannot be read.
+      diagnostics.push_back(file_error(path, "not a regular file; a migration must be a plain file"));
+    }
   }
   return found;
 }

@@ -27,7 +27,8 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect,
   while (i < s.size() && tokens.size() < limit) {
     const char c = s[i];
     if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      i = s.find('\n', i);
+      // PostgreSQL also ends a line comment at CR (the splitter agrees).
+      i = dialect == "postgres" ? s.find_first_of("\n\r", i) : s.find('\n', i);
     } else if (c == '#' && dialect == "mysql") {
       i = s.find('\n', i);
     } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
@@ -199,6 +200,64 @@ void classify_schema(const std::vector<Token>& t, Classification& c, std::string
   }
 }
 
+// The word at tokens[i], or "" when it is not an unquoted word.
+std::string word_at(const std::vector<Token>& t, std::size_t i) {
+  return i < t.size() && t[i].word ? t[i].text : std::string();
+}
+
+// Transaction control, implicit commits and opaque statements (SPEC.md
+// section 4): what a transactional revision may not hold.
+void mark_transaction_effects(const std::vector<Token>& t, Classification& c,
+                              std::string_view dialect) {
+  const std::string& verb = t[0].text;
+  const bool mysql = dialect == "mysql";
+  const std::string second = word_at(t, 1);
+  if (verb == "BEGIN") {
+    // MariaDB's anonymous block BEGIN NOT ATOMIC ... END runs what it holds.
+    if (mysql && second == "NOT" && word_at(t, 2) == "ATOMIC") {
+      c.opaque = true;
+    } else {
+      c.transaction_control = true;
+    }
+  } else if (verb == "START") {
+    c.transaction_control = second == "TRANSACTION";
+    c.implicit_commit = mysql;  // START SLAVE / REPLICA / GROUP_REPLICATION as well
+  } else if (verb == "COMMIT" || verb == "END" || verb == "ABORT" || verb == "XA") {
+    c.transaction_control = true;
+  } else if (verb == "ROLLBACK") {
+    // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] x stays inside the transaction.
+    std::size_t i = 1;
+    if (second == "WORK" || second == "TRANSACTION") {
+      ++i;
+    }
+    c.transaction_control = word_at(t, i) != "TO";
+  } else if (verb == "PREPARE") {
+    c.transaction_control = second == "TRANSACTION";  // PostgreSQL two-phase commit
+    c.opaque = mysql;                                  // PREPARE stmt FROM '...'
+  } else if (verb == "SET") {
+    c.transaction_control = std::any_of(t.begin() + 1, t.end(), [](const Token& token) {
+      return token.word && token.text == "AUTOCOMMIT";
+    });
+    c.implicit_commit = mysql && second == "PASSWORD";
+  } else if (mysql && (verb == "CALL" || verb == "EXECUTE")) {
+    c.opaque = true;
+  }
+  if (mysql) {
+    static constexpr std::array k_committing{"LOCK",  "UNLOCK", "TRUNCATE", "ANALYZE",
+                                             "OPTIMIZE", "REPAIR", "CHECK",  "FLUSH",
+                                             "CACHE", "RESET",  "INSTALL",  "UNINSTALL",
+                                             "CHANGE", "STOP",   "PURGE"};
+    if (one_of(verb, k_committing) || (verb == "LOAD" && second == "INDEX")) {
+      c.implicit_commit = true;
+    }
+    // DDL commits too, but for a temporary table.
+    if (one_of(verb, k_schema_verbs) &&
+        !((verb == "CREATE" || verb == "DROP") && second == "TEMPORARY")) {
+      c.implicit_commit = true;
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(StatementKind kind) {
@@ -260,6 +319,12 @@ Classification classify(std::string_view statement, std::string_view dialect) {
                                                  }));
   } else {
     c.kind = StatementKind::unknown;
+  }
+  if (c.kind != StatementKind::data || dialect == "mysql") {
+    if (t.size() == 2 && (c.verb == "SET" || c.verb == "ROLLBACK" || c.verb == "BEGIN")) {
+      t = tokenize(statement, dialect);  // SET ... autocommit needs every word
+    }
+    mark_transaction_effects(t, c, dialect);
   }
   return c;
 }

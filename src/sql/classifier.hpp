@@ -28,6 +28,16 @@ struct Classification {
   std::vector<ObjectChange> objects;  // what a schema statement changes
   std::vector<std::string> references;  // tables named by REFERENCES (foreign keys)
   bool outside_transaction = false;   // cannot run inside a transaction block
+  // Begins, ends or reconfigures the session's transaction (BEGIN, COMMIT,
+  // END, ROLLBACK but ROLLBACK TO, START TRANSACTION, SET autocommit, XA,
+  // PREPARE TRANSACTION): the runner's to do in a transactional revision.
+  bool transaction_control = false;
+  // MySQL: commits the open transaction implicitly (TRUNCATE, LOCK TABLES,
+  // ANALYZE TABLE, FLUSH, ... and all DDL).
+  bool implicit_commit = false;
+  // MySQL: runs statements the runner cannot see (CALL, PREPARE/EXECUTE,
+  // BEGIN NOT ATOMIC), any of which may commit implicitly.
+  bool opaque = false;
 };
 
 // Classifies `statement` (one statement, without its ';') for `dialect`.

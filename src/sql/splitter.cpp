@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -95,6 +96,69 @@ class BodyTracker {
   std::string m_previous;
 };
 
+// True when `text` starts with `word` (lower case), case-insensitively, as a whole word.
+bool starts_with_word(std::string_view text, std::string_view word) {
+  if (text.size() < word.size() || (text.size() > word.size() && is_word_char(text[word.size()]))) {
+    return false;
+  }
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if ((text[i] | 0x20) != word[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether a PostgreSQL statement is COPY ... FROM stdin or COPY ... TO
+// stdout: the keywords at parenthesis depth 0, outside strings, quoted
+// identifiers and comments.
+Copy copy_kind(std::string_view text) {
+  std::vector<std::string> words;  // "" stands for a quoted identifier or literal
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (c == '\'' || c == '"') {
+      const std::size_t close = text.find(c, i + 1);
+      i = close == std::string_view::npos ? text.size() : close + 1;
+      if (depth == 0) {
+        words.emplace_back();
+      }
+    } else if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
+      const std::size_t end = text.find_first_of("\n\r", i);
+      i = end == std::string_view::npos ? text.size() : end;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      const std::size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 2;
+    } else if (c == '(' || c == ')') {
+      depth += c == '(' ? 1 : -1;
+      ++i;
+    } else if (is_word_start(c)) {
+      std::size_t end = i;
+      while (end < text.size() && is_word_char(text[end])) {
+        ++end;
+      }
+      if (depth == 0) {
+        words.push_back(util::to_lower(text.substr(i, end - i)));
+      }
+      i = end;
+    } else {
+      ++i;
+    }
+    if (words.size() == 1 && words[0] != "copy") {
+      return Copy::none;
+    }
+  }
+  for (std::size_t i = 1; i + 1 < words.size(); ++i) {
+    if (words[i] == "from" && words[i + 1] == "stdin") {
+      return Copy::from_stdin;
+    }
+    if (words[i] == "to" && words[i + 1] == "stdout") {
+      return Copy::to_stdout;
+    }
+  }
+  return Copy::none;
+}
+
 }  // namespace
 
 StatementReader::StatementReader(const std::filesystem::path& path, std::string_view dialect,
@@ -169,9 +233,15 @@ bool StatementReader::line_comment_at(std::size_t at) {
          static_cast<unsigned char>(m_buf[at + 2]) < 0x20;
 }
 
+// PostgreSQL's lexer ends a line comment at CR as well as LF; SQLite's and
+// MySQL's only at LF. A file with old Mac line endings must not turn into
+// one comment here while the server reads statements in it.
 void StatementReader::skip_line_comment() {
-  while (ensure(m_pos) && m_buf[m_pos] != '\n') {
-    advance_to(scan([](char c) { return c == '\n'; }));
+  const bool cr_ends = m_dialect == "postgres";
+  const auto ends = [cr_ends](char c) { return c == '\n' || (cr_ends && c == '\r'); };
+  while (ensure(m_pos) && !ends(m_buf[m_pos])) {
+    bound_memory();
+    advance_to(scan(ends));
   }
 }
 
@@ -184,6 +254,7 @@ void StatementReader::skip_block_comment() {
   const bool nests = m_dialect == "postgres";
   int depth = 1;
   while (depth > 0) {
+    bound_memory();
     if (!ensure(m_pos + 1)) {
       unterminated("comment", line, column);
     }
@@ -207,6 +278,7 @@ void StatementReader::skip_quoted(char close, bool backslash, bool doubled) {
   const char* what = close == '\'' ? "string" : "quoted identifier";
   advance();  // opening quote
   for (;;) {
+    bound_memory();
     if (!ensure(m_pos)) {
       unterminated(what, line, column);
     }
@@ -255,6 +327,7 @@ bool StatementReader::try_dollar_quote() {
     advance();
   }
   for (;;) {
+    bound_memory();
     if (!ensure(m_pos + tag.size() - 1)) {
       unterminated("dollar-quoted string", line, column);
     }
@@ -278,6 +351,7 @@ void StatementReader::read_word(std::string& word) {
 
 bool StatementReader::skip_space_and_comments() {
   for (;;) {
+    m_start = m_pos;  // nothing before a statement needs keeping
     if (!ensure(m_pos)) {
       return false;
     }
@@ -292,7 +366,8 @@ bool StatementReader::skip_space_and_comments() {
                !(m_dialect == "mysql" && ensure(m_pos + 2) && m_buf[m_pos + 2] == '!')) {
       // MySQL runs /*! ... */ as SQL; every other comment is skipped.
       skip_block_comment();
-    } else if (m_dialect == "mysql" && m_column == 1 && read_delimiter_command()) {
+    } else if (m_dialect == "mysql" && (c == 'd' || c == 'D') && at_line_start() &&
+               read_delimiter_command()) {
       // consumed: DELIMITER is a client command, not a statement
     } else if (m_dialect == "postgres" && c == '\\') {
       std::string command;
@@ -338,6 +413,12 @@ bool StatementReader::read_delimiter_command() {
 }
 
 std::optional<Statement> StatementReader::next() {
+  if (m_in_copy) {
+    std::string rows;  // the caller did not want them: skip, one chunk at a time
+    while (read_copy_data(rows)) {
+      rows.clear();
+    }
+  }
   for (;;) {
     auto statement = read_one();
     if (!statement || !statement->text.empty()) {
@@ -363,7 +444,8 @@ std::optional<Statement> StatementReader::read_one() {
   statement.line = m_line;
   statement.column = m_column;
   statement.index = ++m_index;
-  const std::size_t start = m_pos;
+  m_start = m_pos;
+  m_truncated = false;
   std::size_t end = std::string::npos;
 
   const bool sqlite = m_dialect == "sqlite";
@@ -373,6 +455,7 @@ std::optional<Statement> StatementReader::read_one() {
   BodyTracker body(m_dialect);
   std::string word;
   while (ensure(m_pos)) {
+    bound_memory();
     const char c = m_buf[m_pos];
     if (custom_delimiter) {
       if (c == m_delimiter[0] && ensure(m_pos + m_delimiter.size() - 1) &&
@@ -405,7 +488,7 @@ std::optional<Statement> StatementReader::read_one() {
     } else if (c == '$' && postgres && try_dollar_quote()) {
       // consumed
     } else if ((c == 'E' || c == 'e') && postgres && ensure(m_pos + 1) && m_buf[m_pos + 1] == '\'' &&
-               (m_pos == start || !is_word_char(m_buf[m_pos - 1]))) {
+               (m_pos == m_start || !is_word_char(m_buf[m_pos - 1]))) {
       advance();
       skip_quoted('\'', true, true);
     } else if (is_word_start(c)) {
@@ -413,7 +496,11 @@ std::optional<Statement> StatementReader::read_one() {
         read_word(word);
         body.word(word);
       } else {
-        advance_to(scan([](char b) { return !is_word_char(b); }));
+        // The mysql client finds its delimiter wherever it stands, also
+        // glued to a word: END$$ ends the statement at $$.
+        advance_to(scan([&](char b) {
+          return !is_word_char(b) || (custom_delimiter && b == m_delimiter[0]);
+        }));
       }
     } else {
       // Punctuation, digits and spaces: move on to the next byte that can
@@ -426,9 +513,118 @@ std::optional<Statement> StatementReader::read_one() {
       }));
     }
   }
-  std::string_view text(m_buf.data() + start, (end == std::string::npos ? m_pos : end) - start);
+  std::string_view text(m_buf.data() + m_start,
+                        (end == std::string::npos ? m_pos : end) - m_start);
   statement.text = std::string(util::trim(text));
+  statement.truncated = m_truncated;
+  if (postgres && end != std::string::npos && starts_with_word(statement.text, "copy")) {
+    statement.copy = copy_kind(statement.text);
+    if (statement.copy == Copy::from_stdin) {
+      start_copy(statement);
+    }
+  }
   return statement;
+}
+
+// Rows start on the line after `COPY ... FROM stdin;`, as psql and pg_dump
+// have them.
+void StatementReader::start_copy(Statement& statement) {
+  while (ensure(m_pos) && (m_buf[m_pos] == ' ' || m_buf[m_pos] == '\t')) {
+    advance();
+  }
+  if (ensure(m_pos) && m_buf[m_pos] != '\n') {
+    throw InputError(fmt::format("{}:{}:{}: error: text after COPY ... FROM stdin; on the same "
+                                 "line: its rows start on the next line and end with a line "
+                                 "'\\.'",
+                                 path().string(), m_line, m_column));
+  }
+  if (ensure(m_pos)) {
+    advance();
+  }
+  m_in_copy = true;
+  m_copy_line = statement.line;
+  m_copy_column = statement.column;
+  statement.data_line = m_line;
+}
+
+bool StatementReader::read_copy_data(std::string& out) {
+  static constexpr std::size_t k_rows_chunk = 64 * 1024;
+  if (!m_in_copy) {
+    return false;
+  }
+  if (m_pos > 0 && m_pos * 2 >= m_buf.size()) {
+    m_buf.erase(0, m_pos);
+    m_buf_offset += m_pos;
+    m_pos = 0;
+  }
+  const std::size_t before = out.size();
+  while (out.size() - before < k_rows_chunk) {
+    if (!ensure(m_pos)) {
+      throw InputError(fmt::format("{}:{}:{}: error: the rows of this COPY ... FROM stdin are "
+                                   "not ended by a line '\\.' before the end of the file",
+                                   path().string(), m_copy_line, m_copy_column));
+    }
+    std::size_t searched = m_pos;
+    std::size_t newline = m_buf.find('\n', searched);
+    while (newline == std::string::npos) {
+      searched = m_buf.size();
+      if (!ensure(searched)) {
+        break;
+      }
+      newline = m_buf.find('\n', searched);
+    }
+    const std::size_t line_end = newline == std::string::npos ? m_buf.size() : newline;
+    const std::size_t next = newline == std::string::npos ? m_buf.size() : newline + 1;
+    if (std::string_view(m_buf).substr(m_pos, line_end - m_pos) == "\\.") {
+      advance_to(next);
+      m_in_copy = false;
+      break;
+    }
+    if (newline == std::string::npos) {
+      // The last line of the file, not the end marker.
+      advance_to(next);
+      continue;
+    }
+    out.append(m_buf, m_pos, next - m_pos);
+    advance_to(next);
+  }
+  return out.size() > before;
+}
+
+// In lex-only mode, a statement longer than twice the limit loses its
+// middle: the start is kept for classification, and one byte before m_pos
+// for the look-behind of E'' strings. Offsets past the cut stay right
+// because the cut is added to m_buf_offset. A PostgreSQL COPY statement is
+// kept whole up to 16 MiB, since its FROM stdin may come late and decides
+// how the file goes on; no real one comes near.
+void StatementReader::bound_memory() {
+  if (m_text_limit == std::string::npos || m_pos - m_start <= 2 * m_text_limit) {
+    return;
+  }
+  static constexpr std::size_t k_copy_cap = 16 << 20;
+  if (m_dialect == "postgres" && m_pos - m_start <= k_copy_cap &&
+      starts_with_word(std::string_view(m_buf).substr(m_start, 5), "copy")) {
+    return;
+  }
+  const std::size_t keep = m_start + m_text_limit;
+  const std::size_t cut = m_pos - 1 - keep;
+  m_buf.erase(keep, cut);
+  m_buf_offset += cut;
+  m_pos -= cut;
+  m_truncated = true;
+}
+
+bool StatementReader::at_line_start() const {
+  for (std::size_t i = m_pos; i > 0; --i) {
+    const char c = m_buf[i - 1];
+    if (c == '\n') {
+      return true;
+    }
+    if (c != ' ' && c != '\t') {
+      return false;
+    }
+  }
+  return static_cast<std::size_t>(m_column - 1) == m_pos;
 }
 
 }  // namespace runner::sql

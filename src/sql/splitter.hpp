@@ -3,7 +3,9 @@
 // that memory is bounded by the largest statement and an error can point at
 // its line and column. Dialect-aware lexing: strings, quoted identifiers,
 // comments, PostgreSQL dollar quotes and BEGIN ATOMIC bodies, SQLite trigger
-// bodies, MySQL routine bodies and the mysql client's DELIMITER command.
+// bodies, MySQL routine bodies and the mysql client's DELIMITER command, and
+// PostgreSQL's `COPY ... FROM stdin;` followed by inline rows ended by a line
+// `\.` (pg_dump's form), whose rows are streamed, never held whole.
 
 #include <cstddef>
 #include <filesystem>
@@ -15,12 +17,22 @@
 
 namespace runner::sql {
 
+// How much of a statement's text a lex-only pass keeps (set_text_limit):
+// enough to classify any real statement.
+inline constexpr std::size_t k_lex_text_limit = 1 << 20;
+
+// What a COPY statement does with the client (PostgreSQL only).
+enum class Copy { none, from_stdin, to_stdout };
+
 struct Statement {
   std::string text;     // from its first token to before the terminating ';'
   std::size_t offset = 0;  // byte offset of its first character in the normalised file
   int line = 1;         // 1-based, of its first character
   int column = 1;       // 1-based, in characters
   int index = 0;        // 1-based ordinal within the file
+  Copy copy = Copy::none;  // from_stdin: rows follow, read them with read_copy_data()
+  int data_line = 0;    // from_stdin: the line of the first row
+  bool truncated = false;  // text holds only the statement's start (set_text_limit)
 };
 
 class StatementReader {
@@ -33,12 +45,27 @@ class StatementReader {
   // The next statement, or nullopt at the end. Empty statements and a
   // comment-only tail are skipped. Throws InputError with file:line:col for
   // an unterminated string, identifier or comment.
+  // A statement's rows not read by the caller are skipped.
   std::optional<Statement> next();
+
+  // After a statement with Copy::from_stdin: appends the next rows (whole
+  // lines, about one chunk) to `out`; false once the `\.` line is reached.
+  // Throws InputError when the file ends before it.
+  bool read_copy_data(std::string& out);
+
+  // For passes that only lex and classify (preflight): keep at most `bytes`
+  // of each statement's text, so that memory stays bounded even by an
+  // unterminated string at the top of a huge file. Longer statements come
+  // back with `truncated` set.
+  void set_text_limit(std::size_t bytes) { m_text_limit = bytes; }
 
   const std::filesystem::path& path() const { return m_reader.path(); }
 
  private:
   std::optional<Statement> read_one();  // the next statement, maybe empty
+  void bound_memory();             // set_text_limit: drops what is not kept
+  bool at_line_start() const;      // only blanks before m_pos on its line
+  void start_copy(Statement& statement);
   bool ensure(std::size_t index);  // true when m_buf holds index
   void advance();                  // moves m_pos by one byte, tracking line/col
   void advance_to(std::size_t end);  // moves m_pos to `end`, tracking line/col
@@ -64,6 +91,12 @@ class StatementReader {
   bool m_eof = false;
   int m_index = 0;
   std::string m_delimiter = ";";  // MySQL: changed by the DELIMITER command
+  std::size_t m_start = 0;        // index in m_buf of the statement being read
+  std::size_t m_text_limit = std::string::npos;
+  bool m_truncated = false;
+  bool m_in_copy = false;         // rows of a COPY FROM stdin come next
+  int m_copy_line = 0;
+  int m_copy_column = 0;
 };
 
 }  // namespace runner::sql

@@ -5,8 +5,7 @@
 namespace runner {
 
 InterruptedError::InterruptedError(int signal_number)
-    : Error(signal_number == SIGTERM ? "interrupted by SIGTERM: rolled back"
-                                     : "interrupted by SIGINT: rolled back"),
+    : Error(signal_number == SIGTERM ? "interrupted by SIGTERM" : "interrupted by SIGINT"),
       m_signal(signal_number) {}
 
 ExitCode InterruptedError::exit_code() const {

@@ -93,11 +93,18 @@ class DbError : public Error {
   const std::optional<Statement>& statement() const { return m_statement; }
   void set_statement(Statement statement) { m_statement = std::move(statement); }
 
+  // True when the statement succeeded but ended the transaction the runner
+  // had opened (a COMMIT or ROLLBACK the preflight did not see): what ran
+  // before it stays committed.
+  bool ended_transaction() const { return m_ended_transaction; }
+  void set_ended_transaction() { m_ended_transaction = true; }
+
  private:
   std::string m_code;
   std::string m_sqlstate;
   long m_position;
   std::optional<Statement> m_statement;
+  bool m_ended_transaction = false;
 };
 
 // The database carries a failed mark from a non-transactional revision. Exit 5.

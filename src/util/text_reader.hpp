@@ -2,6 +2,9 @@
 // Reads a text file in chunks, the way every SQL file is read: a UTF-8 BOM is
 // dropped and CRLF becomes LF, so that checksums and positions do not depend
 // on the editor that saved the file. Memory is one chunk, never the file.
+// NUL and the other C0 control characters but TAB, LF and CR are refused with
+// their line and column: a NUL cuts a statement short in libpq and spins
+// SQLite's tokenizer, and none belongs in a text file.
 
 #include <cstddef>
 #include <cstdio>
@@ -15,25 +18,32 @@ class Sha256;
 
 class TextReader {
  public:
-  // Opens the file; throws InputError naming it when it cannot be read.
+  // Opens the file; throws InputError naming it when it cannot be read or is
+  // not a regular file (a FIFO would block, a directory cannot be read).
   explicit TextReader(const std::filesystem::path& path, std::size_t chunk_size = 64 * 1024);
   ~TextReader();
   TextReader(const TextReader&) = delete;
   TextReader& operator=(const TextReader&) = delete;
 
   // Appends the next normalised chunk to `out`; false at end of file.
+  // Throws InputError with file:line:col at a control character.
   bool read_chunk(std::string& out);
   // Every byte handed out from now on is also fed to `hasher` (may be null).
   void set_hasher(Sha256* hasher) { m_hasher = hasher; }
   const std::filesystem::path& path() const { return m_path; }
 
  private:
+  // Throws the InputError for the control character at normalised `offset`.
+  [[noreturn]] void refuse_control(std::size_t offset, unsigned char byte) const;
+
   std::filesystem::path m_path;
   std::FILE* m_file = nullptr;
   std::unique_ptr<char[]> m_buffer;  // not zero-filled: a checksum of 1,000 files reads 1,000
   std::size_t m_buffer_size;
   bool m_first = true;
   bool m_pending_cr = false;
+  std::size_t m_handed_out = 0;  // normalised bytes returned so far
+  bool m_check_controls = true;
   Sha256* m_hasher = nullptr;
 };
 

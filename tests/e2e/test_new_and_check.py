@@ -208,7 +208,7 @@ def test_check_reports_an_out_of_order_pending_revision(project, db):
 def test_check_reports_a_failed_mark(project, db):
     project.add("0001", "outside_tx", "CREATE TABLE nt (id INTEGER PRIMARY KEY);\nCREATE TABLE nt (id INTEGER);\n",
                 "DROP TABLE nt;", transaction=False)
-    assert project.run("up").code == 1
+    assert project.run("up").code == 5
     result = project.run("--json", "check")
     assert result.code == 3, result
     assert any("0001" in p for p in result.json()["problems"]), result

@@ -36,14 +36,17 @@ def test_create_index_concurrently_runs_in_a_non_transactional_revision(project,
     assert db.query("SELECT indexname FROM pg_indexes WHERE indexname = 'users_email_idx'") == []
 
 
-def test_check_warns_about_concurrently_inside_a_transaction(project, db):
+def test_concurrently_inside_a_transaction_is_refused_by_check_and_up(project, db):
     users(project)
     project.add("0002", "users_email_idx",
                 "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
                 "DROP INDEX users_email_idx;")
     result = project.run("check")
-    assert result.code == 0, result
-    assert "cannot run inside a transaction; set 'transaction: false'" in result.err
+    assert result.code == 2, result
+    assert "CREATE INDEX cannot run inside a transaction; or set 'transaction: false'" in result.err
+    up = project.run("up")
+    assert up.code == 2, up
+    assert db.tables() == set()
 
 
 def test_a_schema_qualified_history_table_is_created_with_its_schema(project, db):

@@ -1,7 +1,10 @@
-// libFuzzer target for the statement splitter: it must never crash, hang or
-// throw anything but InputError, and every statement it yields must be the
-// very bytes of the (normalised) input at its offset, in order, without
-// overlap: splitting loses or invents no byte of any statement.
+// libFuzzer target for the reader and the statement splitter: they must
+// never crash, hang or throw anything but InputError, and every statement
+// they yield must be the very bytes of the (normalised) input at its offset,
+// in order, without overlap: splitting loses or invents no byte of any
+// statement. COPY rows come back as the input's own lines; a control byte
+// is refused exactly when the input holds one; a lex-only pass with a small
+// text limit (preflight's) finds the same statements at the same places.
 
 #include <unistd.h>
 
@@ -10,6 +13,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sql/splitter.hpp"
 #include "util/errors.hpp"
@@ -36,6 +40,69 @@ const std::string& scratch_path() {
   return path;
 }
 
+[[noreturn]] void fail(const char* what, std::size_t where) {
+  std::fprintf(stderr, "%s (at %zu)\n", what, where);
+  std::abort();
+}
+
+bool has_control(std::string_view text) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') {
+      return true;
+    }
+  }
+  return false;
+}
+
+struct Seen {
+  std::size_t offset;
+  int line;
+  int column;
+  std::string text;
+  bool truncated;
+};
+
+// Reads every statement; with `read_rows`, also the rows of each COPY.
+std::vector<Seen> read_all(const char* dialect, std::size_t chunk, std::size_t limit,
+                           bool read_rows, const std::string& text) {
+  runner::sql::StatementReader reader(scratch_path(), dialect, nullptr, chunk);
+  if (limit != 0) {
+    reader.set_text_limit(limit);
+  }
+  std::vector<Seen> seen;
+  std::size_t end_of_previous = 0;
+  int index = 0;
+  while (const auto statement = reader.next()) {
+    const bool exact = limit == 0 || !statement->truncated;
+    if (statement->text.empty() || statement->offset < end_of_previous ||
+        statement->index != ++index ||
+        (exact && text.compare(statement->offset, statement->text.size(), statement->text) != 0) ||
+        (!exact && text.compare(statement->offset, limit, statement->text, 0, limit) != 0)) {
+      fail("a statement does not match the input", statement->offset);
+    }
+    end_of_previous = statement->offset + (exact ? statement->text.size() : limit);
+    seen.push_back({statement->offset, statement->line, statement->column,
+                    exact ? statement->text : statement->text.substr(0, limit),
+                    statement->truncated});
+    if (statement->copy == runner::sql::Copy::from_stdin && read_rows) {
+      std::string rows;
+      while (reader.read_copy_data(rows)) {
+        if (rows.empty() || rows.back() != '\n') {
+          fail("COPY rows are not whole lines", end_of_previous);
+        }
+        const std::size_t at = text.find(rows, end_of_previous);
+        if (at == std::string::npos) {
+          fail("COPY rows are not the input's", end_of_previous);
+        }
+        end_of_previous = at + rows.size();
+        rows.clear();
+      }
+    }
+  }
+  return seen;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -52,22 +119,44 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::fclose(file);
   }
   const std::string text = normalise(input);
+  const bool read_rows = (data[0] & 0x80) != 0;
+  std::vector<Seen> full;
+  std::string error;
   try {
-    runner::sql::StatementReader reader(scratch_path(), dialect, nullptr, chunk);
-    std::size_t end_of_previous = 0;
-    int index = 0;
-    while (const auto statement = reader.next()) {
-      if (statement->text.empty() || statement->offset < end_of_previous ||
-          text.compare(statement->offset, statement->text.size(), statement->text) != 0 ||
-          statement->index != ++index) {
-        std::fprintf(stderr, "statement %d at %zu does not match the input\n", statement->index,
-                     statement->offset);
-        std::abort();
-      }
-      end_of_previous = statement->offset + statement->text.size();
-    }
-  } catch (const runner::InputError&) {
+    full = read_all(dialect, chunk, 0, read_rows, text);
+  } catch (const runner::InputError& e) {
     // Unterminated strings and comments, psql meta-commands: expected.
+    error = e.what();
+  }
+  const bool refused_control = error.find("control character") != std::string::npos;
+  if (refused_control != has_control(text)) {
+    fail(refused_control ? "a control byte refused that is not there" : "a control byte let through",
+         0);
+  }
+  // Preflight's lex-only pass: the same statements at the same places, the
+  // same verdict on the file.
+  const std::size_t limit = 1 + data[0] % 8;
+  std::vector<Seen> lexed;
+  std::string lex_error;
+  try {
+    lexed = read_all(dialect, chunk, limit, !read_rows, text);
+  } catch (const runner::InputError& e) {
+    lex_error = e.what();
+  }
+  if (error.empty() != lex_error.empty()) {
+    fail("the lex-only pass and the full read disagree on the file", 0);
+  }
+  if (error.empty()) {
+    if (lexed.size() != full.size()) {
+      fail("the lex-only pass found another number of statements", lexed.size());
+    }
+    for (std::size_t i = 0; i < full.size(); ++i) {
+      if (lexed[i].offset != full[i].offset || lexed[i].line != full[i].line ||
+          lexed[i].column != full[i].column ||
+          full[i].text.compare(0, lexed[i].text.size(), lexed[i].text) != 0) {
+        fail("the lex-only pass disagrees on a statement", full[i].offset);
+      }
+    }
   }
   return 0;
 }

@@ -306,7 +306,12 @@ class MysqlConnection : public Connection {
 
   // One statement per call: the session has no CLIENT_MULTI_STATEMENTS, so
   // a stray second statement is a syntax error rather than run unseen.
-  void execute(const StatementRef& statement) override { run(statement.text, nullptr); }
+  void execute(const StatementRef& statement) override {
+    if (statement.copy_rows) {
+      throw DbError("COPY ... FROM stdin is PostgreSQL's; MySQL has no COPY");
+    }
+    run(statement.text, nullptr);
+  }
 
   Rows query(std::string_view sql) override {
     Rows rows;
@@ -316,6 +321,18 @@ class MysqlConnection : public Connection {
 
   void begin() override { run("START TRANSACTION", nullptr); }
   void commit() override { run("COMMIT", nullptr); }
+  // MariaDB's @@in_transaction; MySQL servers without it cannot tell.
+  std::optional<bool> in_transaction() noexcept override {
+    try {
+      const Rows rows = query("SELECT @@in_transaction");
+      if (!rows.empty() && !rows[0].empty() && rows[0][0]) {
+        return *rows[0][0] != "0";
+      }
+    } catch (...) {
+      // unknown variable, or a lost session
+    }
+    return std::nullopt;
+  }
   void rollback() noexcept override {
     try {
       run("ROLLBACK", nullptr);

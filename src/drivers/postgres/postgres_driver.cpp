@@ -155,6 +155,10 @@ class PostgresConnection : public Connection {
   Capabilities capabilities() const override { return Capabilities{true, true}; }
 
   void execute(const StatementRef& statement) override {
+    if (statement.copy_rows) {
+      copy_in(statement);
+      return;
+    }
     send(statement.text);
     m_queued.push_back({std::string(statement.text), statement.line, statement.column,
                         statement.index});
@@ -188,6 +192,21 @@ class PostgresConnection : public Connection {
     m_queued.push_back({"COMMIT", 0, 0, 0});
     m_in_transaction = false;
     flush(nullptr);
+  }
+
+  std::optional<bool> in_transaction() noexcept override {
+    if (!m_queued.empty()) {
+      return std::nullopt;  // the status is only known once the pipeline is synced
+    }
+    switch (PQtransactionStatus(m_conn)) {
+      case PQTRANS_INTRANS:
+      case PQTRANS_INERROR:
+        return true;
+      case PQTRANS_IDLE:
+        return false;
+      default:
+        return std::nullopt;
+    }
   }
 
   void rollback() noexcept override {
@@ -287,12 +306,32 @@ class PostgresConnection : public Connection {
       throw broken();
     }
     std::optional<DbError> failure;
+    std::optional<DbError::Statement> ended;  // the statement that ended our transaction
     for (auto& statement : m_queued) {
       PgResult result(PQgetResult(m_conn));
       if (result.result == nullptr) {
         throw broken();
       }
+      // Every status is handled: an unexpected one (COPY in a pipeline)
+      // would otherwise leave the connection waiting for input forever.
       const ExecStatusType status = PQresultStatus(result.result);
+      switch (status) {
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+        case PGRES_EMPTY_QUERY:
+        case PGRES_PIPELINE_ABORTED:  // skipped after an earlier error
+        case PGRES_FATAL_ERROR:
+        case PGRES_NONFATAL_ERROR:
+          break;
+        default:
+          throw protocol_failure(status);
+      }
+      if (status == PGRES_COMMAND_OK && statement.index > 0 && !ended) {
+        const std::string_view tag = PQcmdStatus(result.result);
+        if (tag == "COMMIT" || tag == "ROLLBACK" || tag == "PREPARE TRANSACTION") {
+          ended = statement;
+        }
+      }
       if (status == PGRES_FATAL_ERROR && !failure) {
         failure = error_from(result.result, statement.text);
         if (statement.index > 0) {
@@ -322,8 +361,117 @@ class PostgresConnection : public Connection {
       throw broken();
     }
     if (failure) {
+      if (ended) {
+        failure->set_ended_transaction();
+      }
       throw *failure;
     }
+    if (m_in_transaction && PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
+      // A statement committed or rolled back the transaction the runner
+      // opened; what ran before it is committed or gone, and what follows
+      // ran on its own.
+      m_in_transaction = false;
+      DbError error("this statement ended the runner's transaction");
+      if (ended) {
+        error.set_statement(*ended);
+      }
+      error.set_ended_transaction();
+      throw error;
+    }
+  }
+
+  DbError protocol_failure(ExecStatusType status) const {
+    return DbError(fmt::format("unexpected reply from the server ({}); the session cannot go on",
+                               PQresStatus(status)));
+  }
+
+  // Drains what is left of the current query's results.
+  void drain() noexcept {
+    while (PGresult* extra = PQgetResult(m_conn)) {
+      if (PQresultStatus(extra) == PGRES_COPY_OUT) {
+        char* buffer = nullptr;
+        while (PQgetCopyData(m_conn, &buffer, 0) > 0) {
+          PQfreemem(buffer);
+        }
+      } else if (PQresultStatus(extra) == PGRES_COPY_IN) {
+        PQputCopyEnd(m_conn, "runner does not send rows here");
+      }
+      PQclear(extra);
+    }
+  }
+
+  // COPY ... FROM stdin with the rows that follow it in the file, streamed
+  // chunk by chunk with PQputCopyData. libpq refuses COPY in pipeline mode,
+  // so the pipeline is drained and left for the COPY's duration.
+  void copy_in(const StatementRef& statement) {
+    flush(nullptr);
+    if (PQexitPipelineMode(m_conn) != 1) {
+      throw broken();
+    }
+    struct Reenter {
+      PGconn* conn;
+      ~Reenter() { PQenterPipelineMode(conn); }
+    } reenter{m_conn};
+    const std::string text(statement.text);
+    const DbError::Statement where{text, statement.line, statement.column, statement.index};
+    if (PQsendQuery(m_conn, text.c_str()) != 1) {
+      throw broken();
+    }
+    PgResult first(PQgetResult(m_conn));
+    if (first.result == nullptr) {
+      throw broken();
+    }
+    const ExecStatusType status = PQresultStatus(first.result);
+    if (status != PGRES_COPY_IN) {
+      DbError error = status == PGRES_FATAL_ERROR
+                          ? error_from(first.result, text)
+                          : DbError(fmt::format("expected COPY FROM stdin to wait for rows, the "
+                                                "server answered {}",
+                                                PQresStatus(status)));
+      error.set_statement(where);
+      drain();
+      throw error;
+    }
+    std::string rows;
+    try {
+      while (statement.copy_rows(rows)) {
+        if (PQputCopyData(m_conn, rows.data(), static_cast<int>(rows.size())) != 1) {
+          throw broken();
+        }
+        rows.clear();
+      }
+    } catch (...) {
+      // A signal or a bad file: abort the COPY so the session stays usable.
+      PQputCopyEnd(m_conn, "aborted by runner");
+      drain();
+      throw;
+    }
+    if (PQputCopyEnd(m_conn, nullptr) != 1) {
+      throw broken();
+    }
+    PgResult end(PQgetResult(m_conn));
+    if (end.result == nullptr) {
+      throw broken();
+    }
+    if (PQresultStatus(end.result) != PGRES_COMMAND_OK) {
+      DbError error = error_from(end.result, text);
+      DbError::Statement row = where;
+      // "COPY users, line 3, column email: ..." names the row: point at it.
+      const std::string context = field(end.result, PG_DIAG_CONTEXT);
+      if (const auto at = context.find(", line "); at != std::string::npos) {
+        const std::string digits = context.substr(at + 7, context.find_first_not_of("0123456789", at + 7) - at - 7);
+        if (util::all_digits(digits) && !digits.empty() && digits.size() < 9) {
+          row.line = statement.data_line + std::stoi(digits) - 1;
+          row.column = 1;
+        }
+      }
+      DbError located(std::string(error.what()) + (context.empty() ? "" : "\n  context: " + context),
+                      error.code(), error.sqlstate(), -1);
+      located.set_statement(row);
+      drain();
+      throw located;
+    }
+    drain();
   }
 
   static std::string simple_query(PGconn* conn, const std::string& sql) {

@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -58,14 +59,30 @@ class FileLock : public Lock {
 
 class SqliteConnection : public Connection {
  public:
-  SqliteConnection(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
+  SqliteConnection(sqlite3* db, std::string path, double busy_timeout_seconds)
+      : m_db(db), m_path(std::move(path)), m_busy_timeout(busy_timeout_seconds) {
+    sqlite3_busy_handler(m_db, &SqliteConnection::on_busy, this);
+  }
   ~SqliteConnection() override { sqlite3_close_v2(m_db); }
 
   std::string_view dialect() const override { return "sqlite"; }
 
   Capabilities capabilities() const override { return Capabilities{true, false}; }
 
-  void execute(const StatementRef& statement) override { run(statement.text, nullptr); }
+  void execute(const StatementRef& statement) override {
+    if (statement.copy_rows) {
+      throw DbError("COPY ... FROM stdin is PostgreSQL's; SQLite has no COPY");
+    }
+    run(statement.text, nullptr);
+    if (m_in_transaction && sqlite3_get_autocommit(m_db) != 0) {
+      // The statement succeeded and left the runner's transaction: a COMMIT,
+      // END or ROLLBACK the preflight did not catch.
+      m_in_transaction = false;
+      DbError error("this statement ended the runner's transaction");
+      error.set_ended_transaction();
+      throw error;
+    }
+  }
 
   Rows query(std::string_view sql) override {
     Rows rows;
@@ -73,12 +90,22 @@ class SqliteConnection : public Connection {
     return rows;
   }
 
-  void begin() override { run("BEGIN IMMEDIATE", nullptr); }
-  void commit() override { run("COMMIT", nullptr); }
+  void begin() override {
+    run("BEGIN IMMEDIATE", nullptr);
+    m_in_transaction = true;
+  }
+  void commit() override {
+    run("COMMIT", nullptr);
+    m_in_transaction = false;
+  }
   void rollback() noexcept override {
+    m_in_transaction = false;
     if (sqlite3_get_autocommit(m_db) == 0) {
       sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
     }
+  }
+  std::optional<bool> in_transaction() noexcept override {
+    return sqlite3_get_autocommit(m_db) == 0;
   }
 
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
@@ -113,7 +140,12 @@ class SqliteConnection : public Connection {
     return held;
   }
 
-  void cancel() noexcept override { sqlite3_interrupt(m_db); }
+  // Also ends a busy wait: SQLite's own busy handler sleeps through
+  // sqlite3_interrupt(), so the runner installs one that looks (on_busy).
+  void cancel() noexcept override {
+    m_cancelled = true;
+    sqlite3_interrupt(m_db);
+  }
 
   schema::Schema read_schema(const std::vector<std::string>& skip_tables) override {
     return sqlite::read_schema(*this, skip_tables);
@@ -142,12 +174,35 @@ class SqliteConnection : public Connection {
   }
 
  private:
+  // Waits in steps of at most 50 ms for another connection's lock, up to
+  // the busy timeout, and stops at once when cancelled.
+  static int on_busy(void* self, int count) {
+    auto* connection = static_cast<SqliteConnection*>(self);
+    const auto now = std::chrono::steady_clock::now();
+    if (count == 0) {
+      connection->m_busy_since = now;
+    }
+    if (connection->m_cancelled ||
+        now - connection->m_busy_since >= std::chrono::duration<double>(connection->m_busy_timeout)) {
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + count * 5, 50)));
+    return 1;
+  }
+
   [[noreturn]] void fail(int rc, sqlite3_stmt* stmt) {
     const int extended = sqlite3_extended_errcode(m_db);
     std::string message = sqlite3_errmsg(m_db);
     long position = sqlite3_error_offset(m_db);
     if (stmt != nullptr) {
       sqlite3_finalize(stmt);
+    }
+    if ((rc & 0xff) == SQLITE_BUSY && !m_cancelled) {
+      // Another connection (not a runner: runners queue on the flock) holds
+      // the database; that may heal by waiting.
+      throw UnreachableError(fmt::format(
+          "SQLite database {} stayed locked by another connection for {} s ({}, code {}: {})",
+          m_path, m_busy_timeout, primary_name(rc), extended, message));
     }
     throw DbError(message, fmt::format("{}, code {}: {}", primary_name(rc), extended,
                                        sqlite3_errstr(rc)),
@@ -189,6 +244,10 @@ class SqliteConnection : public Connection {
 
   sqlite3* m_db;
   std::string m_path;
+  double m_busy_timeout;
+  std::chrono::steady_clock::time_point m_busy_since;
+  std::atomic<bool> m_cancelled{false};
+  bool m_in_transaction = false;
 };
 
 }  // namespace
@@ -219,7 +278,6 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
     sqlite3_close_v2(db);
     throw UnreachableError(fmt::format("cannot open SQLite database {}: {}", path, message));
   }
-  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout_seconds * 1000));
   sqlite3_extended_result_codes(db, 1);
   // SQLite reads the file lazily; read its header now so that a file that
   // is not a database is reported as such, naming it, before any planning.
@@ -229,7 +287,7 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
     sqlite3_close_v2(db);
     throw UnreachableError(fmt::format("cannot open SQLite database {}: {}", path, message));
   }
-  return std::make_unique<SqliteConnection>(db, path);
+  return std::make_unique<SqliteConnection>(db, path, options.busy_timeout_seconds);
 }
 
 }  // namespace runner::drivers::sqlite

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <utility>
+#include <vector>
+
 #include "sql/classifier.hpp"
 
 using runner::sql::classify;
@@ -68,4 +71,60 @@ TEST_CASE("classifier: statements that cannot run inside a transaction are flagg
   CHECK(classify("ALTER SYSTEM SET work_mem = '64MB'", "postgres").kind == StatementKind::neutral);
   CHECK(classify("DROP INDEX CONCURRENTLY i", "postgres").outside_transaction);
   CHECK_FALSE(classify("CREATE INDEX i ON t (x)", "postgres").outside_transaction);
+}
+
+TEST_CASE("classifier: transaction control, in every spelling the dialects take",
+          "[classifier][transaction]") {
+  const std::vector<std::pair<const char*, const char*>> controls = {
+      {"BEGIN", "sqlite"},           {"begin transaction", "sqlite"},
+      {"BEGIN IMMEDIATE", "sqlite"}, {"END TRANSACTION", "sqlite"},
+      {"COMMIT", "postgres"},        {"END", "postgres"},
+      {"ROLLBACK", "postgres"},      {"ABORT", "postgres"},
+      {"START TRANSACTION ISOLATION LEVEL SERIALIZABLE", "postgres"},
+      {"PREPARE TRANSACTION 'x'", "postgres"},
+      {"COMMIT WORK AND CHAIN", "mysql"},  {"BEGIN WORK", "mysql"},
+      {"SET autocommit = 1", "mysql"},     {"set @@session.autocommit=0", "mysql"},
+      {"SET SESSION AUTOCOMMIT = ON, sql_mode = ''", "mysql"}, {"XA START 'x'", "mysql"},
+      {"/* note */ COMMIT", "sqlite"},     {"ROLLBACK WORK", "mysql"}};
+  for (const auto& [text, dialect] : controls) {
+    INFO(text << " on " << dialect);
+    CHECK(classify(text, dialect).transaction_control);
+  }
+  const std::vector<std::pair<const char*, const char*>> not_controls = {
+      {"ROLLBACK TO SAVEPOINT a", "postgres"}, {"ROLLBACK TRANSACTION TO a", "sqlite"},
+      {"SAVEPOINT a", "sqlite"},               {"RELEASE a", "sqlite"},
+      {"SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "postgres"},
+      {"SET search_path = app", "postgres"},   {"PREPARE q AS SELECT 1", "postgres"},
+      {"INSERT INTO t (autocommit) VALUES (1)", "mysql"},
+      {"UPDATE t SET autocommit = 1", "mysql"},
+      {"SELECT 'COMMIT'", "sqlite"},           {"BEGIN NOT ATOMIC SELECT 1; END", "mysql"}};
+  for (const auto& [text, dialect] : not_controls) {
+    INFO(text << " on " << dialect);
+    CHECK_FALSE(classify(text, dialect).transaction_control);
+  }
+}
+
+TEST_CASE("classifier: MySQL statements that commit implicitly or hide what they do",
+          "[classifier][transaction]") {
+  for (const char* text :
+       {"TRUNCATE TABLE t", "LOCK TABLES t WRITE", "UNLOCK TABLES", "ANALYZE TABLE t",
+        "OPTIMIZE TABLE t", "REPAIR TABLE t", "FLUSH PRIVILEGES", "CHECK TABLE t",
+        "LOAD INDEX INTO CACHE t", "ALTER TABLE t ADD x INT", "SET PASSWORD = 'x'",
+        "CREATE INDEX i ON t (x)"}) {
+    INFO(text);
+    CHECK(classify(text, "mysql").implicit_commit);
+  }
+  for (const char* text : {"INSERT INTO t VALUES (1)", "CREATE TEMPORARY TABLE tmp (x INT)",
+                           "DELETE FROM t", "LOAD DATA INFILE 'x' INTO TABLE t", "SELECT 1"}) {
+    INFO(text);
+    CHECK_FALSE(classify(text, "mysql").implicit_commit);
+  }
+  for (const char* text : {"CALL add_column()", "PREPARE s FROM @sql", "EXECUTE s",
+                           "EXECUTE IMMEDIATE 'ALTER TABLE t ADD y INT'",
+                           "BEGIN NOT ATOMIC ALTER TABLE t ADD z INT; END"}) {
+    INFO(text);
+    CHECK(classify(text, "mysql").opaque);
+  }
+  CHECK_FALSE(classify("TRUNCATE t", "postgres").implicit_commit);
+  CHECK_FALSE(classify("CALL p()", "postgres").opaque);
 }

@@ -1,0 +1,133 @@
+"""Adversarial: bytes and files no migration should hold, and how the
+splitter meets them (issue 9 items 3, 9, 15). Each is refused with its
+file:line:col before anything touches the database, or split as the
+database's own client would split it.
+
+Add a case: write the file with project.write / write_bytes, run the
+runner, compare exit code, message and `snapshot(db)`."""
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import RUNNER, applied_ids, snapshot
+
+
+def seeded(project):
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    project.add("0002", "seed", "INSERT INTO t (id) VALUES (1);\nINSERT INTO t (id) VALUES (2);\n",
+                "DELETE FROM t;", kind="data")
+    assert project.run("up").code == 0
+    return project
+
+
+@pytest.mark.parametrize("byte,name", [(b"\x00", "NUL"), (b"\x1b", "ESC"), (b"\x08", "BS"), (b"\x7f\x00", "NUL")])
+def test_a_control_byte_is_refused_with_its_position_and_nothing_runs(project, db, byte, name):
+    seeded(project)
+    project.add("0003", "purge", "x", "SELECT 1;", kind="data")
+    # libpq would send only "DELETE FROM t" and delete every row
+    project.up_file("0003", "purge").write_bytes(b"-- keep row 1\nDELETE FROM t" + byte + b" WHERE id = 2;\n")
+    before = snapshot(db)
+    result = project.run("up")
+    assert result.code == 2, result
+    assert re.search(r"migrations/up/0003_purge\.sql:2:1[45]: error: control character U\+00.. \(" + name,
+                     result.err), result
+    assert snapshot(db) == before
+    assert db.query("SELECT COUNT(*) FROM t") == [(2,)]
+
+
+def test_check_refuses_a_control_byte_without_a_database(project, db):
+    project.add("0001", "create_t", "x", "DROP TABLE t;")
+    project.up_file("0001", "create_t").write_bytes(b"CREATE TABLE t (id INTEGER\x00);\n")
+    result = project.run("check", database=False)
+    assert result.code in (2, 3), result
+    assert "0001_create_t.sql:1:27: error: control character U+0000 (NUL)" in result.err + result.out
+
+
+def test_invalid_utf8_and_crlf_are_not_control_bytes(project, db):
+    project.add("0001", "create_t", "x", "DROP TABLE t;")
+    project.up_file("0001", "create_t").write_bytes(
+        b"-- caf\xe9 (latin-1 in a comment)\r\nCREATE TABLE t (id INTEGER PRIMARY KEY);\r\n")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert "t" in db.tables()
+
+
+def test_a_fifo_named_like_a_migration_is_refused_at_once(project, db):
+    seeded(project)
+    project.add("0003", "more", "CREATE TABLE more_t (id INTEGER PRIMARY KEY);", "DROP TABLE more_t;")
+    fifo = project.up_file("0003", "more")
+    fifo.unlink()
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    result = project.run("up", timeout=20)
+    assert result.code == 2, result
+    assert time.monotonic() - started < 10
+    assert "0003_more.sql: error: not a regular file" in result.err
+    assert "no up file" not in result.err
+    assert applied_ids(db) == ["0001", "0002"]
+
+
+def test_a_directory_named_like_a_migration_is_refused(project, db):
+    seeded(project)
+    project.add("0003", "more", "CREATE TABLE more_t (id INTEGER PRIMARY KEY);", "DROP TABLE more_t;")
+    path = project.up_file("0003", "more")
+    path.unlink()
+    path.mkdir()
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0003_more.sql: error: not a regular file" in result.err
+    assert "no up file" not in result.err
+
+
+def max_rss_kb(args, cwd):
+    """Runs the runner and returns (exit code, stderr, peak RSS in KiB)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    proc = subprocess.Popen([RUNNER] + args, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    err = proc.stderr.read().decode(errors="replace")
+    return os.waitstatus_to_exitcode(status), err, usage.ru_maxrss
+
+
+def test_an_unterminated_string_in_a_huge_file_is_refused_in_bounded_memory(project, db):
+    seeded(project)
+    project.add("0003", "huge", "x", "DELETE FROM t;", kind="data")
+    size = 192 << 20
+    with open(project.up_file("0003", "huge"), "wb") as out:
+        out.write(b"INSERT INTO t (id) VALUES (3);\nINSERT INTO t (id) VALUES ('")
+        chunk = b"x" * (1 << 20)
+        for _ in range(size >> 20):
+            out.write(chunk)
+    before = snapshot(db)
+    code, err, rss = max_rss_kb(["-d", db.url, "up"], project.root)
+    assert code == 2, err
+    assert "0003_huge.sql:2:28: error: unterminated string" in err, err
+    assert rss < 150 * 1024, f"peak RSS {rss} KiB for a {size >> 20} MiB file"
+    assert snapshot(db) == before
+
+
+# --- MySQL's DELIMITER, as tutorials write it ------------------------------------
+
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+@pytest.mark.parametrize("delimiter", ["$$", "//", ";;"])
+def test_mysql_a_delimiter_glued_to_end_splits_as_the_client_does(project, db, delimiter):
+    d = delimiter
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);", "DROP TABLE t;")
+    project.add("0002", "routines",
+                f"DELIMITER {d}\n"
+                f"CREATE PROCEDURE bump()\nBEGIN\n  UPDATE t SET n = n + 1;\nEND{d}\n"
+                f"CREATE TRIGGER t_ins BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.n = 10; END{d}\n"
+                "DELIMITER ;\n"
+                "CREATE TABLE after_routines (id INTEGER PRIMARY KEY);\n",
+                "DROP TABLE after_routines;\nDROP TRIGGER t_ins;\nDROP PROCEDURE bump;")
+    project.add("0003", "use_them", "INSERT INTO t (id) VALUES (1);", "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert "after_routines" in db.tables()
+    assert db.query("SELECT n FROM t") == [(10,)]
+    names = {r[0] for r in db.query("SELECT routine_name FROM information_schema.routines "
+                                    "WHERE routine_schema = DATABASE()")}
+    assert names == {"bump"}

@@ -1,0 +1,161 @@
+// The executor against a fake connection that records what it is asked to
+// run, so that each test can state the exact sequence (BEGIN, statements,
+// history rows, COMMIT or ROLLBACK) and what the runner claims afterwards.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exec/executor.hpp"
+#include "exec/history.hpp"
+#include "support/temp_dir.hpp"
+#include "util/errors.hpp"
+
+using runner::DbError;
+using runner::FailedMarkError;
+using runner::exec::Executor;
+using runner::exec::HistoryTables;
+using runner::testing::TempDir;
+
+namespace {
+
+// Records every call; `end_after` makes the session leave its transaction
+// once that many statements ran (what a COMMIT the preflight missed does),
+// `fail_at` makes that statement fail.
+class FakeConnection : public runner::drivers::Connection {
+ public:
+  std::vector<std::string> calls;
+  int end_after = -1;
+  int fail_at = -1;
+  bool open = false;
+  bool report_state = true;
+
+  std::string_view dialect() const override { return "sqlite"; }
+  runner::drivers::Capabilities capabilities() const override { return {}; }
+  void execute(const runner::drivers::StatementRef& statement) override {
+    calls.push_back(std::string(statement.text));
+    if (statement.index == fail_at) {
+      throw DbError("boom", "FAKE");
+    }
+    if (statement.index == end_after) {
+      open = false;
+    }
+  }
+  runner::drivers::Rows query(std::string_view sql) override {
+    calls.push_back(std::string(sql).substr(0, std::string(sql).find(" (")));
+    return {};
+  }
+  void begin() override {
+    calls.push_back("BEGIN");
+    open = true;
+  }
+  void commit() override {
+    calls.push_back("COMMIT");
+    open = false;
+  }
+  void rollback() noexcept override {
+    calls.push_back("ROLLBACK");
+    open = false;
+  }
+  std::optional<bool> in_transaction() noexcept override {
+    return report_state ? std::optional<bool>(open) : std::nullopt;
+  }
+  std::unique_ptr<runner::drivers::Lock> lock(const runner::drivers::LockRequest&) override {
+    return nullptr;
+  }
+  void cancel() noexcept override {}
+  bool table_exists(std::string_view) override { return true; }
+};
+
+struct Fixture {
+  TempDir dir;
+  runner::project::Revision revision;
+  HistoryTables tables{"sqlite", "runner_history"};
+  FakeConnection connection;
+
+  explicit Fixture(const std::string& up) {
+    revision.entry.id = *runner::project::RevisionId::parse("0002");
+    revision.entry.name = "fill";
+    revision.entry.kind = runner::project::Kind::data;
+    revision.up = dir.write("migrations/up/0002_fill.sql", up);
+    revision.down = dir.write("migrations/down/0002_fill.sql", "DELETE FROM t;\n");
+  }
+
+  void up() {
+    Executor executor(connection, tables, {});
+    executor.run({{&revision, runner::plan::Direction::up}});
+  }
+};
+
+const std::string k_three = "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n";
+
+}  // namespace
+
+TEST_CASE("executor: a transactional revision is BEGIN, statements, history rows, COMMIT",
+          "[executor]") {
+  Fixture f(k_three);
+  f.up();
+  CHECK(f.connection.calls ==
+        std::vector<std::string>{"BEGIN", "INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (2)",
+                                 "INSERT INTO t VALUES (3)", "INSERT INTO \"runner_history\"",
+                                 "INSERT INTO \"runner_history_log\"", "COMMIT"});
+}
+
+TEST_CASE("executor: a session that left its transaction is never recorded as applied",
+          "[executor][transaction]") {
+  Fixture f(k_three);
+  f.connection.end_after = 2;
+  try {
+    f.up();
+    FAIL("no error");
+  } catch (const FailedMarkError& e) {
+    const std::string text = runner::describe(e);
+    CHECK(text.find("transaction ended before it was recorded") != std::string::npos);
+    CHECK(text.find("stay applied") != std::string::npos);
+    CHECK(text.find("was rolled back") == std::string::npos);
+  }
+  // No history row inside a transaction that is gone; a failed mark after it.
+  const auto& calls = f.connection.calls;
+  CHECK(std::find(calls.begin(), calls.end(), "COMMIT") == calls.end());
+  REQUIRE(calls.size() >= 2);
+  CHECK(calls[calls.size() - 2] == "INSERT INTO \"runner_history\"");
+  CHECK(calls.back() == "INSERT INTO \"runner_history_log\"");
+}
+
+TEST_CASE("executor: a failing statement in an open transaction is rolled back, and says so",
+          "[executor][transaction]") {
+  Fixture f(k_three);
+  f.connection.fail_at = 3;
+  try {
+    f.up();
+    FAIL("no error");
+  } catch (const DbError& e) {
+    CHECK(runner::describe(e).find("nothing of it was applied: the transaction was rolled back") !=
+          std::string::npos);
+    CHECK(runner::describe(e).find("0002_fill.sql:3:1: revision 0002 fill failed (up, statement 3)") !=
+          std::string::npos);
+  }
+  CHECK(f.connection.calls.back() == "INSERT INTO \"runner_history_log\"");
+  CHECK(std::find(f.connection.calls.begin(), f.connection.calls.end(), "ROLLBACK") !=
+        f.connection.calls.end());
+}
+
+TEST_CASE("executor: a failure after the transaction already ended is not called a rollback",
+          "[executor][transaction]") {
+  Fixture f(k_three);
+  f.connection.end_after = 1;
+  f.connection.fail_at = 3;
+  // A server dialect: there the session does not end a transaction by itself.
+  class ServerFake : public FakeConnection {
+   public:
+    std::string_view dialect() const override { return "postgres"; }
+  };
+  ServerFake server;
+  server.end_after = 1;
+  server.fail_at = 3;
+  Executor executor(server, f.tables, {});
+  CHECK_THROWS_AS(executor.run({{&f.revision, runner::plan::Direction::up}}), FailedMarkError);
+}

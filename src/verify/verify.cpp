@@ -109,9 +109,9 @@ class Run {
   // A fresh scratch database with revisions 0..k applied, for checking k+1
   // apart from what a broken revision left. False when an up failed now.
   bool rebuild(std::size_t k) {
-    say(fmt::format("verify: recreating the scratch database and applying revisions up to {}",
-                    m_revisions[k].id().text()));
     m_scratch.recreate();
+    say(fmt::format("verify: on a fresh scratch database {}, applying revisions up to {}",
+                    m_scratch.url().redacted(), m_revisions[k].id().text()));
     exec::ensure_tables(m_scratch.connection(), m_tables);
     for (std::size_t j = 0; j <= k; ++j) {
       exec::signals::check();

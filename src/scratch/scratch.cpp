@@ -62,6 +62,17 @@ Database::Database(Target target, const std::optional<util::Url>& given,
                    const drivers::ConnectOptions& options)
     : m_target_url(std::move(target.url)), m_target(std::move(target.connection)),
       m_options(options) {
+  try {
+    open(given);
+  } catch (const DbError&) {
+    // A signal cancels the runner's own queries too: then the failure is
+    // the interruption.
+    exec::signals::check();
+    throw;
+  }
+}
+
+void Database::open(const std::optional<util::Url>& given) {
   const std::string dialect = drivers::dialect_of(m_target_url);
   if (m_target == nullptr) {
     // A SQLite target that does not exist yet: any session can make files.

@@ -59,6 +59,7 @@ class Database {
     ~Owner();
   };
 
+  void open(const std::optional<util::Url>& given);
   drivers::Connection& admin();
   void connect();
   void close() noexcept;

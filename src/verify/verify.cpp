@@ -155,21 +155,8 @@ class Run {
   Outcome m_outcome;
 };
 
-}  // namespace
-
-void preflight(const project::Project& project, std::string_view dialect) {
-  std::vector<plan::Step> steps;
-  for (const auto& revision : project.revisions()) {
-    steps.push_back({&revision, Direction::up});
-    if (!revision.entry.irreversible) {
-      steps.push_back({&revision, Direction::down});
-    }
-  }
-  exec::preflight(steps, dialect);
-}
-
-Outcome run(const project::Project& project, const exec::HistoryTables& tables,
-            scratch::Database& scratch, bool all, const Listener& listener) {
+Outcome run_all(const project::Project& project, const exec::HistoryTables& tables,
+                scratch::Database& scratch, bool all, const Listener& listener) {
   const auto& revisions = project.revisions();
   Run verifier(project, tables, scratch, listener);
   Outcome& outcome = verifier.outcome();
@@ -211,6 +198,31 @@ Outcome run(const project::Project& project, const exec::HistoryTables& tables,
     }
   }
   return outcome;
+}
+
+}  // namespace
+
+void preflight(const project::Project& project, std::string_view dialect) {
+  std::vector<plan::Step> steps;
+  for (const auto& revision : project.revisions()) {
+    steps.push_back({&revision, Direction::up});
+    if (!revision.entry.irreversible) {
+      steps.push_back({&revision, Direction::down});
+    }
+  }
+  exec::preflight(steps, dialect);
+}
+
+Outcome run(const project::Project& project, const exec::HistoryTables& tables,
+            scratch::Database& scratch, bool all, const Listener& listener) {
+  try {
+    return run_all(project, tables, scratch, all, listener);
+  } catch (const DbError&) {
+    // A signal cancels whatever runs, the runner's own catalog queries
+    // too: then the failure is the interruption.
+    exec::signals::check();
+    throw;
+  }
 }
 
 }  // namespace runner::verify

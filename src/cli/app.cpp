@@ -28,7 +28,7 @@ const std::array k_commands{
     Command{"repair", "clear a failed mark, or re-record a changed checksum", cmd_repair},
     Command{"split", "split a mixed, unapplied revision into schema ID and data ID.1", cmd_split},
     Command{"schema", "schema dump: write schema/<dialect>.sql from the live database", cmd_schema},
-    Command{"verify", "up, down, up for each revision on a scratch database [--all]", cmd_verify},
+    Command{"verify", "up, down, up for each revision on a scratch database", cmd_verify},
     Command{"wait", "wait until the database accepts connections", cmd_wait},
     Command{"version", "print the runner's version", nullptr},
     Command{"upgrade", "Alembic's word for up: upgrade [head|ID|+N]", cmd_upgrade},
@@ -50,8 +50,8 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
     optional(sub.add_option("--scratch", to, "an empty scratch database URL (never the target)"),
              &o.scratch);
     sub.add_flag("--all", o.all,
-                 "check every revision, each broken one on a fresh scratch database, not only "
-                 "up to the first broken one");
+                 "go on past a broken revision: report every one, each checked from a fresh "
+                 "scratch database");
   }
   if (name == "up" || name == "down" || name == "sql") {
     if (name == "sql") {

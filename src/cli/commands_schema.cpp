@@ -83,16 +83,13 @@ int cmd_verify(const Context& ctx, const CommandOptions& o) {
     remember_secret(given->password);
   }
   const Reporter& reporter = ctx.reporter();
-  scratch::Database scratch({ctx.url(), ctx.connect_existing()}, given,
-                            {true, ctx.lock_timeout()});
-  reporter.progress(fmt::format("verify: on the scratch database {} ({})",
-                                scratch.url().redacted(),
-                                scratch.created() ? "created for this run, dropped at the end"
-                                                  : "given with --scratch"));
-  const verify::Listener listener{[&](std::string_view line) { reporter.progress(line); },
-                                  [&](std::string_view line) {
-                                    reporter.error(redact_secrets(std::string(line)));
-                                  }};
+  scratch::Database scratch({ctx.url(), ctx.connect_existing()}, given, {true, ctx.lock_timeout()});
+  reporter.progress(fmt::format(
+      "verify: on the scratch database {} ({})", scratch.url().redacted(),
+      scratch.created() ? "created for this run, dropped at the end" : "given with --scratch"));
+  const verify::Listener listener{
+      [&](std::string_view line) { reporter.progress(line); },
+      [&](std::string_view line) { reporter.error(redact_secrets(std::string(line))); }};
   const verify::Outcome outcome = verify::run(project, ctx.tables(), scratch, o.all, listener);
   if (!outcome.stopped.empty()) {
     reporter.progress(outcome.stopped);
@@ -113,8 +110,8 @@ int cmd_verify(const Context& ctx, const CommandOptions& o) {
     }
     reporter.emit(result);
   } else if (ok) {
-    reporter.progress(fmt::format("verify: every down of {} revision(s) restores the schema",
-                                  outcome.checked));
+    reporter.progress(
+        fmt::format("verify: every down of {} revision(s) restores the schema", outcome.checked));
   } else {
     std::string ids;
     for (const auto& id : outcome.broken) {

@@ -28,7 +28,7 @@ struct CommandOptions {
   std::optional<std::string> scratch;  // verify --scratch URL
   std::string direction;              // sql up|down
   std::string name;                   // new NAME, revision -m MESSAGE
-  bool all = false;  // down --all, verify --all
+  bool all = false;                   // down --all, verify --all
   bool dry_run = false;
   bool allow_out_of_order = false;
   bool resume = false;

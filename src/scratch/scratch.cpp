@@ -60,7 +60,8 @@ Database::Owner::~Owner() {
 
 Database::Database(Target target, const std::optional<util::Url>& given,
                    const drivers::ConnectOptions& options)
-    : m_target_url(std::move(target.url)), m_target(std::move(target.connection)),
+    : m_target_url(std::move(target.url)),
+      m_target(std::move(target.connection)),
       m_options(options) {
   try {
     open(given);
@@ -120,9 +121,10 @@ void Database::close() noexcept {
 
 void Database::recreate() {
   if (!m_owner.created) {
-    throw InputError(fmt::format("the scratch database {} was given, not created by this runner: "
-                                 "it cannot be dropped and created anew",
-                                 m_owner.url.redacted()));
+    throw InputError(
+        fmt::format("the scratch database {} was given, not created by this runner: "
+                    "it cannot be dropped and created anew",
+                    m_owner.url.redacted()));
   }
   close();
   m_owner.admin->drop_scratch(m_owner.url);

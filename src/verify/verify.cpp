@@ -16,9 +16,7 @@ namespace {
 using plan::Direction;
 using project::Revision;
 
-std::string label(const Revision& revision) {
-  return revision.id().text() + " " + revision.name();
-}
+std::string label(const Revision& revision) { return revision.id().text() + " " + revision.name(); }
 
 // The schema as dump text, leaving out the runner's own tables.
 std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
@@ -72,7 +70,9 @@ class Run {
  public:
   Run(const project::Project& project, const exec::HistoryTables& tables,
       scratch::Database& scratch, const Listener& listener)
-      : m_revisions(project.revisions()), m_tables(tables), m_scratch(scratch),
+      : m_revisions(project.revisions()),
+        m_tables(tables),
+        m_scratch(scratch),
         m_listener(listener) {}
 
   // Checks revision `k` on the current state of the scratch database (every
@@ -167,9 +167,9 @@ Outcome run_all(const project::Project& project, const exec::HistoryTables& tabl
     const bool more = k + 1 < revisions.size();
     if (!verifier.check(k)) {
       if (more) {
-        outcome.stopped = fmt::format(
-            "the revisions after {} were not checked: they need what its up makes",
-            revision.id().text());
+        outcome.stopped =
+            fmt::format("the revisions after {} were not checked: they need what its up makes",
+                        revision.id().text());
       }
       break;
     }
@@ -192,8 +192,8 @@ Outcome run_all(const project::Project& project, const exec::HistoryTables& tabl
       break;
     }
     if (!verifier.rebuild(k)) {
-      outcome.stopped = fmt::format("the revisions after {} were not checked",
-                                    revisions[k].id().text());
+      outcome.stopped =
+          fmt::format("the revisions after {} were not checked", revisions[k].id().text());
       break;
     }
   }

@@ -391,8 +391,8 @@ class MysqlConnection : public Connection {
                "'hostname', 'port', 'datadir', 'lower_case_table_names')")) {
       server += fmt::format(" {}={}", row.at(0).value_or(""), row.at(1).value_or(""));
     }
-    const Rows rows = query("SELECT IF(@@lower_case_table_names = 0, DATABASE(), "
-                            "LOWER(DATABASE()))");
+    const Rows rows =
+        query("SELECT IF(@@lower_case_table_names = 0, DATABASE(), LOWER(DATABASE()))");
     return fmt::format("mysql server{} database {}", server, rows.at(0).at(0).value_or(""));
   }
 

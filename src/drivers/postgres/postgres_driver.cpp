@@ -290,8 +290,8 @@ class PostgresConnection : public Connection {
   std::string identity() override {
     std::string cluster = "unknown";
     try {
-      cluster = query("SELECT system_identifier::text FROM pg_control_system()")
-                    .at(0).at(0).value_or(cluster);
+      const Rows rows = query("SELECT system_identifier::text FROM pg_control_system()");
+      cluster = rows.at(0).at(0).value_or(cluster);
     } catch (const DbError&) {
       // A DBA may revoke pg_control_system() from PUBLIC; the start time
       // still tells servers apart.

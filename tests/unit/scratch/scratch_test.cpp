@@ -69,8 +69,7 @@ TEST_CASE("scratch: the target through a symlink is refused and left alone", "[s
   CHECK(open_file(target)->table_exists("users"));
 }
 
-TEST_CASE("scratch: a missing target is not left created by a scratch of its path",
-          "[scratch]") {
+TEST_CASE("scratch: a missing target is not left created by a scratch of its path", "[scratch]") {
   runner::testing::TempDir dir;
   const auto target = dir.path() / "t.db";
   fs::create_directory(dir.path() / "sub");

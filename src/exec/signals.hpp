@@ -25,6 +25,7 @@ void check();
 // ending the process. Sections nest: the innermost one with a connection
 // names the target, and ending it restores the outer one's, so that a
 // connection closed inside an outer section is never cancelled after.
+// Sections end in the reverse order of their start.
 class CriticalSection {
  public:
   explicit CriticalSection(drivers::Connection* connection);

@@ -47,7 +47,11 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
     sub.add_option("action", o.direction, "dump")->required()->check(CLI::IsMember({"dump"}));
   }
   if (name == "verify") {
-    optional(sub.add_option("--scratch", to, "scratch database URL (never the target)"), &o.to);
+    optional(sub.add_option("--scratch", to, "an empty scratch database URL (never the target)"),
+             &o.scratch);
+    sub.add_flag("--all", o.all,
+                 "go on past a broken revision: report every one, each checked from a fresh "
+                 "scratch database");
   }
   if (name == "up" || name == "down" || name == "sql") {
     if (name == "sql") {

@@ -1,4 +1,5 @@
 // schema dump, drift (used by check) and verify: SPEC.md section 5, issue 6.
+// The work of verify is in verify/ and scratch/; here it is options and output.
 
 #include <filesystem>
 #include <fstream>
@@ -6,12 +7,11 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
-#include "drivers/registry.hpp"
-#include "exec/executor.hpp"
-#include "exec/preflight.hpp"
 #include "schema/schema.hpp"
+#include "scratch/scratch.hpp"
 #include "util/errors.hpp"
 #include "util/text_reader.hpp"
+#include "verify/verify.hpp"
 
 namespace runner::cli {
 namespace {
@@ -22,38 +22,6 @@ std::string live_dump(drivers::Connection& connection, const exec::HistoryTables
   return schema::dump(connection.read_schema({tables.table(), tables.log_table()}),
                       std::string(connection.dialect()));
 }
-
-// Runs one step on the scratch database, with context on failure.
-void run_step(exec::Executor& executor, const project::Revision& revision,
-              plan::Direction direction) {
-  try {
-    executor.run({{&revision, direction}});
-  } catch (Error& error) {
-    error.add_context(fmt::format("while verifying revision {} {} on the scratch database",
-                                  revision.id().text(), revision.name()));
-    throw;
-  }
-}
-
-// Removes the scratch database on every way out.
-class Scratch {
- public:
-  Scratch(drivers::Connection& admin, util::Url url, bool owned)
-      : m_admin(admin), m_url(std::move(url)), m_owned(owned) {}
-  ~Scratch() {
-    if (m_owned) {
-      m_admin.drop_scratch(m_url);
-    }
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  const util::Url& url() const { return m_url; }
-
- private:
-  drivers::Connection& m_admin;
-  util::Url m_url;
-  bool m_owned;
-};
 
 }  // namespace
 
@@ -108,78 +76,51 @@ int cmd_schema(const Context& ctx, const CommandOptions& o) {
 
 int cmd_verify(const Context& ctx, const CommandOptions& o) {
   const auto project = ctx.load_project();
-  std::vector<plan::Step> all;
-  for (const auto& revision : project.revisions()) {
-    all.push_back({&revision, plan::Direction::up});
-    if (!revision.entry.irreversible) {
-      all.push_back({&revision, plan::Direction::down});
-    }
-  }
-  exec::preflight(all, ctx.dialect());
-  std::unique_ptr<drivers::Connection> admin;
+  verify::preflight(project, ctx.dialect());
   std::optional<util::Url> given;
-  if (o.to) {
-    given = util::parse_url(*o.to);
+  if (o.scratch) {
+    given = util::parse_url(*o.scratch);
     remember_secret(given->password);
-    if (drivers::dialect_of(*given) != ctx.dialect()) {
-      throw UsageError("verify: --scratch must be a database of the same dialect as --database");
-    }
-    if (given->host == ctx.url().host && given->port == ctx.url().port &&
-        given->path == ctx.url().path) {
-      throw UsageError(fmt::format("verify: --scratch names the target database {}; verify never "
-                                   "runs on the target",
-                                   ctx.url().redacted()));
-    }
   }
-  admin = ctx.connect_existing();
-  if (admin == nullptr) {  // a SQLite target that does not exist yet: any session can make files
-    admin = drivers::connect(util::parse_url("sqlite::memory:"), {});
-  }
-  Scratch scratch(*admin, given ? *given : admin->create_scratch(), !given.has_value());
-  const auto connection = drivers::connect(scratch.url(), {true, ctx.lock_timeout()});
-  exec::ensure_tables(*connection, ctx.tables());
-  exec::Executor executor(*connection, ctx.tables(), {});
   const Reporter& reporter = ctx.reporter();
-  std::vector<std::string> problems;
-  for (const auto& revision : project.revisions()) {
-    const std::string before = live_dump(*connection, ctx.tables());
-    run_step(executor, revision, plan::Direction::up);
-    const std::string after_up = live_dump(*connection, ctx.tables());
-    if (revision.entry.irreversible || revision.noop) {
-      reporter.progress(fmt::format("verify {} {}: up (irreversible: no down to check)",
-                                    revision.id().text(), revision.name()));
-      continue;
-    }
-    run_step(executor, revision, plan::Direction::down);
-    const std::string after_down = live_dump(*connection, ctx.tables());
-    for (const auto& line : schema::diff(before, after_down)) {
-      problems.push_back(fmt::format("revision {} {}: down does not restore the schema: {}",
-                                     revision.id().text(), revision.name(), line));
-    }
-    if (!problems.empty()) {
-      break;
-    }
-    run_step(executor, revision, plan::Direction::up);
-    for (const auto& line : schema::diff(after_up, live_dump(*connection, ctx.tables()))) {
-      problems.push_back(fmt::format("revision {} {}: up again gives another schema: {}",
-                                     revision.id().text(), revision.name(), line));
-    }
-    if (!problems.empty()) {
-      break;
-    }
-    reporter.progress(fmt::format("verify {} {}: up, down, up: ok", revision.id().text(),
-                                  revision.name()));
+  scratch::Database scratch({ctx.url(), ctx.connect_existing()}, given, {true, ctx.lock_timeout()});
+  reporter.progress(fmt::format(
+      "verify: on the scratch database {} ({})", scratch.url().redacted(),
+      scratch.created() ? "created for this run, dropped at the end" : "given with --scratch"));
+  const verify::Listener listener{
+      [&](std::string_view line) { reporter.progress(line); },
+      [&](std::string_view line) { reporter.error(redact_secrets(std::string(line))); }};
+  const verify::Outcome outcome = verify::run(project, ctx.tables(), scratch, o.all, listener);
+  if (!outcome.stopped.empty()) {
+    reporter.progress(outcome.stopped);
   }
-  for (const auto& line : problems) {
-    reporter.error(line);
+  const bool ok = outcome.problems.empty();
+  std::vector<std::string> problems;
+  for (const auto& problem : outcome.problems) {
+    problems.push_back(redact_secrets(problem));
   }
   if (reporter.json()) {
-    reporter.emit({{"ok", problems.empty()}, {"problems", problems}});
-  } else if (problems.empty()) {
-    reporter.progress(fmt::format("verify: every down of {} revision(s) restores the schema",
-                                  project.revisions().size()));
+    nlohmann::json result{{"ok", ok},
+                          {"problems", problems},
+                          {"broken", outcome.broken},
+                          {"checked", outcome.checked},
+                          {"scratch", scratch.url().redacted()}};
+    if (!outcome.stopped.empty()) {
+      result["stopped"] = outcome.stopped;
+    }
+    reporter.emit(result);
+  } else if (ok) {
+    reporter.progress(
+        fmt::format("verify: every down of {} revision(s) restores the schema", outcome.checked));
+  } else {
+    std::string ids;
+    for (const auto& id : outcome.broken) {
+      ids += (ids.empty() ? "" : ", ") + id;
+    }
+    reporter.progress(fmt::format("verify: {} broken revision(s) of {} checked: {}",
+                                  outcome.broken.size(), outcome.checked, ids));
   }
-  return problems.empty() ? 0 : static_cast<int>(ExitCode::problems);
+  return ok ? 0 : static_cast<int>(ExitCode::problems);
 }
 
 }  // namespace runner::cli

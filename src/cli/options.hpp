@@ -25,9 +25,10 @@ struct CommandOptions {
   std::optional<std::string> count;   // up/down/sql [N]
   std::optional<std::string> to;      // --to ID
   std::optional<std::string> target;  // upgrade/downgrade target, baseline/repair ID
+  std::optional<std::string> scratch;  // verify --scratch URL
   std::string direction;              // sql up|down
   std::string name;                   // new NAME, revision -m MESSAGE
-  bool all = false;
+  bool all = false;                   // down --all, verify --all
   bool dry_run = false;
   bool allow_out_of_order = false;
   bool resume = false;

@@ -91,6 +91,13 @@ class Connection {
   // returns its URL; drop_scratch removes it. InputError where unsupported.
   virtual util::Url create_scratch();
   virtual void drop_scratch(const util::Url& scratch) noexcept;
+  // A text naming the database this session works on, the same through
+  // every URL that reaches it (a symlink, a relative path, localhost or
+  // 127.0.0.1) and different for any other database, for as long as its
+  // server runs: two sessions are on one database when their identities
+  // are equal. Used to refuse a scratch database that is the target. Call
+  // it outside a transaction. InputError where the driver cannot tell.
+  virtual std::string identity();
 };
 
 // A fresh name for a scratch database (`verify`), unlikely to collide and

@@ -22,6 +22,13 @@ util::Url Connection::create_scratch() {
 
 void Connection::drop_scratch(const util::Url& /*scratch*/) noexcept {}
 
+// Without an identity two sessions cannot be told apart: refuse rather than
+// guess, since a wrong "different" would let verify run on the target.
+std::string Connection::identity() {
+  throw InputError(
+      fmt::format("the {} driver cannot tell which database it is connected to", dialect()));
+}
+
 std::string scratch_database_name() {
   return fmt::format("runner_verify_{:x}",
                      std::chrono::steady_clock::now().time_since_epoch().count());

@@ -67,6 +67,7 @@ void check() {
 CriticalSection::CriticalSection(drivers::Connection* connection) {
   std::lock_guard<std::mutex> guard(g_mutex);
   ++g_depth;
+  m_previous = g_target;
   if (connection != nullptr) {
     g_target = connection;
   }
@@ -74,9 +75,8 @@ CriticalSection::CriticalSection(drivers::Connection* connection) {
 
 CriticalSection::~CriticalSection() {
   std::lock_guard<std::mutex> guard(g_mutex);
-  if (--g_depth == 0) {
-    g_target = nullptr;
-  }
+  --g_depth;
+  g_target = m_previous;
 }
 
 }  // namespace runner::exec::signals

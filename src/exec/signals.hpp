@@ -21,13 +21,20 @@ int caught();
 // Throws InterruptedError when a signal was caught.
 void check();
 
-// While alive, a signal cancels `connection` instead of ending the process.
+// While alive, a signal cancels `connection` (when not null) instead of
+// ending the process. Sections nest: the innermost one with a connection
+// names the target, and ending it restores the outer one's, so that a
+// connection closed inside an outer section is never cancelled after.
+// Sections end in the reverse order of their start.
 class CriticalSection {
  public:
   explicit CriticalSection(drivers::Connection* connection);
   ~CriticalSection();
   CriticalSection(const CriticalSection&) = delete;
   CriticalSection& operator=(const CriticalSection&) = delete;
+
+ private:
+  drivers::Connection* m_previous;
 };
 
 }  // namespace runner::exec::signals

@@ -397,6 +397,22 @@ class MysqlConnection : public Connection {
     }
   }
 
+  // MySQL's server_uuid, or where it is missing (MariaDB) what tells
+  // servers apart: server_id, host name, port and data folder; and the
+  // database, folded to lower case where the server folds names. Not the
+  // address the URL gives: localhost and 127.0.0.1 reach one server.
+  std::string identity() override {
+    std::string server;
+    for (const auto& row :
+         query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('server_uuid', 'server_id', "
+               "'hostname', 'port', 'datadir', 'lower_case_table_names')")) {
+      server += fmt::format(" {}={}", row.at(0).value_or(""), row.at(1).value_or(""));
+    }
+    const Rows rows =
+        query("SELECT IF(@@lower_case_table_names = 0, DATABASE(), LOWER(DATABASE()))");
+    return fmt::format("mysql server{} database {}", server, rows.at(0).at(0).value_or(""));
+  }
+
   bool table_exists(std::string_view name) override {
     try {
       std::unique_ptr<::sql::PreparedStatement> stmt(

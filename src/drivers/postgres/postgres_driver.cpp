@@ -73,6 +73,32 @@ std::string quote_qualified(std::string_view name) {
   return out;
 }
 
+// libpq lets a connection keyword in the query string override the URL's
+// own parts, and `service` reads them from pg_service.conf: the runner
+// would then name one database and work on another. Refused, naming the
+// key; what each would override.
+void refuse_overriding_parameters(const util::Url& url) {
+  static constexpr std::pair<std::string_view, std::string_view> k_keys[] = {
+      {"dbname", "database"},
+      {"host", "server"},
+      {"hostaddr", "server"},
+      {"port", "port"},
+      {"user", "user"},
+      {"service", "server, database and user"},
+      {"servicefile", "server, database and user"}};
+  for (const auto& [key, value] : url.query) {
+    for (const auto& [name, what] : k_keys) {
+      if (key == name) {
+        throw InputError(fmt::format(
+            "database URL '{}': the parameter '{}' would override the {} the URL names; write "
+            "it in the URL itself, postgres://user@host:port/database (a socket folder as the "
+            "host, percent-encoded: postgres://user@%2Frun%2Fpostgresql/database)",
+            url.redacted(), key, what));
+      }
+    }
+  }
+}
+
 // Opens a libpq connection from the URL's parts; query parameters pass
 // through to libpq (sslmode, connect_timeout, ...), search_path becomes a
 // session option.
@@ -274,6 +300,28 @@ class PostgresConnection : public Connection {
     } catch (const std::exception&) {
       // Best effort: the name says what it is if it is ever left behind.
     }
+  }
+
+  // The cluster's system identifier (shared by its databases, and by a
+  // clone of it), its port and start time (which tell clones apart), and
+  // the database. Not the address: localhost, ::1, 127.0.0.1 and a socket
+  // reach one server by different addresses.
+  std::string identity() override {
+    std::string cluster = "unknown";
+    try {
+      const Rows rows = query("SELECT system_identifier::text FROM pg_control_system()");
+      cluster = rows.at(0).at(0).value_or(cluster);
+    } catch (const DbError&) {
+      // A DBA may revoke pg_control_system() from PUBLIC; the start time
+      // still tells servers apart.
+    }
+    const Rows rows = query(
+        "SELECT current_setting('port'), "
+        "(extract(epoch FROM pg_postmaster_start_time()) * 1000000)::bigint::text, "
+        "current_database()");
+    const auto text = [&](std::size_t i) { return rows.at(0).at(i).value_or(""); };
+    return fmt::format("postgres cluster {} port {} started {} database {}", cluster, text(0),
+                       text(1), text(2));
   }
 
   bool table_exists(std::string_view name) override {
@@ -516,6 +564,7 @@ class PostgresConnection : public Connection {
 }  // namespace
 
 std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& /*options*/) {
+  refuse_overriding_parameters(url);
   return std::make_unique<PostgresConnection>(open(url, ""), url);
 }
 

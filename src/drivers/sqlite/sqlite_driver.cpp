@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -165,6 +166,24 @@ class SqliteConnection : public Connection {
     std::error_code ec;
     std::filesystem::remove(scratch.path, ec);
     std::filesystem::remove(scratch.path + "-journal", ec);
+  }
+
+  // The file's device and inode, which every spelling of its path shares
+  // (relative, absolute, through a symlink or a hard link). A private
+  // database (:memory:, or SQLite's temporary one) is never another's.
+  std::string identity() override {
+    static std::atomic<unsigned long> private_databases{0};
+    const char* file = sqlite3_db_filename(m_db, "main");
+    if (file == nullptr || *file == '\0') {
+      return fmt::format("sqlite private database {}", ++private_databases);
+    }
+    struct stat st {};
+    if (stat(file, &st) != 0) {
+      throw InputError(fmt::format("cannot tell which file the SQLite database {} is: {}", file,
+                                   std::strerror(errno)));
+    }
+    return fmt::format("sqlite file device {} inode {}", static_cast<unsigned long long>(st.st_dev),
+                       static_cast<unsigned long long>(st.st_ino));
   }
 
   bool table_exists(std::string_view name) override {

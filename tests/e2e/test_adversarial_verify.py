@@ -1,0 +1,372 @@
+"""Adversarial cases for `verify` (issue 9 items 6 and 15, issue 10 item 20): the
+scratch database is never the target, whatever the spelling; a given scratch
+database must be empty; a signal drops the scratch database verify created; a
+failing down is a problem (exit 3); --all reports every broken revision.
+
+Each case compares a snapshot of the target's tables and rows before and after.
+Add a case by adding a spelling to a list below, or a test beside its kind."""
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import (RUNNER, MysqlDb, PostgresDb, Project, SqliteDb, snapshot, three,
+                      wait_for, with_database)
+
+
+@pytest.fixture(params=["postgres", "mysql"])
+def server_db(request):
+    database = PostgresDb() if request.param == "postgres" else MysqlDb()
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def server_project(tmp_path, server_db):
+    root = tmp_path / "project"
+    root.mkdir()
+    return Project(root, server_db)
+
+
+@pytest.fixture
+def sqlite_project(tmp_path):
+    root = tmp_path / "project"
+    root.mkdir()
+    return Project(root, SqliteDb(tmp_path))
+
+
+def applied_target(project):
+    """The target with three revisions applied and a row: what verify must not touch."""
+    three(project)
+    result = project.run("up")
+    assert result.code == 0, result
+    before = snapshot(project.db)
+    assert "users" in before and before["users"], before
+    return before
+
+
+def assert_refused_as_target(result):
+    assert result.code == 2, result
+    assert "is the target database" in result.err, result
+    assert "a scratch database is never the target" in result.err, result
+
+
+# --- the same SQLite file, spelled another way ---------------------------------------------
+
+def sqlite_spellings(project):
+    """Other names of the target file test.db, which lies beside the project folder."""
+    target = project.db.path
+    (project.root / "link.db").symlink_to(target)
+    os.link(target, project.root / "hard.db")
+    (project.root / "sub").mkdir()
+    return {
+        "relative": "sqlite:../test.db",
+        "dot relative": "sqlite:./../test.db",
+        "through a folder": "sqlite:sub/../../test.db",
+        "absolute": f"sqlite:{target}",
+        "doubled slash": f"sqlite:{target.parent}//{target.name}",
+        "sqlite3 scheme": f"sqlite3:{target}",
+        "symlink": "sqlite:link.db",
+        "hard link": "sqlite:hard.db",
+    }
+
+
+def test_the_sqlite_target_spelled_another_way_is_refused_and_untouched(sqlite_project):
+    before = applied_target(sqlite_project)
+    for how, spelling in sqlite_spellings(sqlite_project).items():
+        result = sqlite_project.run("verify", "--scratch", spelling)
+        assert_refused_as_target(result)
+        assert "sqlite file device" in result.err, (how, result)
+        assert snapshot(sqlite_project.db) == before, how
+
+
+def test_a_relative_target_and_an_absolute_scratch_are_one_file(sqlite_project):
+    before = applied_target(sqlite_project)
+    result = sqlite_project.run("-d", "sqlite:../test.db", "verify", "--scratch",
+                                f"sqlite:{sqlite_project.db.path}", database=False)
+    assert_refused_as_target(result)
+    assert snapshot(sqlite_project.db) == before
+
+
+def test_a_missing_target_is_not_created_by_a_scratch_of_the_same_path(sqlite_project):
+    three(sqlite_project)
+    result = sqlite_project.run("verify", "--scratch", "sqlite:./../test.db")
+    assert_refused_as_target(result)
+    assert not sqlite_project.db.path.exists()
+
+
+# --- the same server database, reached another way -----------------------------------------
+
+def test_the_server_target_through_localhost_is_refused_and_untouched(server_project, server_db):
+    before = applied_target(server_project)
+    assert "127.0.0.1" in server_db.url
+    result = server_project.run("verify", "--scratch", server_db.url.replace("127.0.0.1", "localhost"))
+    assert_refused_as_target(result)
+    assert snapshot(server_db) == before
+
+
+def test_the_server_target_with_a_harmless_parameter_is_refused(server_project, server_db):
+    before = applied_target(server_project)
+    extra = "sslmode=disable" if server_db.dialect == "postgres" else "charset=utf8mb4"
+    result = server_project.run("verify", "--scratch", f"{server_db.url}?{extra}")
+    assert_refused_as_target(result)
+    assert snapshot(server_db) == before
+
+
+POSTGRES_OVERRIDING_KEYS = ["dbname", "host", "hostaddr", "port", "user", "service", "servicefile"]
+
+
+@pytest.mark.parametrize("key", POSTGRES_OVERRIDING_KEYS)
+def test_postgres_query_keys_that_override_the_url_are_refused(tmp_path, key):
+    db = PostgresDb()
+    try:
+        project = Project(tmp_path / "project", db)
+        before = applied_target(project)
+        scratch = db.scratch_url()
+        value = {"dbname": db.name, "host": "localhost", "hostaddr": "127.0.0.1",
+                 "port": db.url.rsplit(":", 1)[1].split("/")[0], "user": "runner",
+                 "service": "x", "servicefile": "/dev/null"}[key]
+        result = project.run("verify", "--scratch", f"{scratch}?{key}={value}")
+        assert result.code == 2, result
+        assert f"the parameter '{key}' would override" in result.err, result
+        assert snapshot(db) == before
+        # The rule holds for every URL, the target's too.
+        result = project.run("-d", f"{db.url}?{key}={value}", "status", database=False)
+        assert result.code == 2, result
+        assert f"the parameter '{key}'" in result.err, result
+    finally:
+        db.drop()
+
+
+def test_the_dbname_override_of_the_original_report_no_longer_drops_the_target(tmp_path):
+    db = PostgresDb()
+    try:
+        project = Project(tmp_path / "project", db)
+        before = applied_target(project)
+        scratch = db.scratch_url()
+        result = project.run("verify", "--scratch", f"{scratch}?sslmode=disable&dbname={db.name}")
+        assert result.code == 2, result
+        assert snapshot(db) == before
+    finally:
+        db.drop()
+
+
+@pytest.mark.parametrize("key", ["database", "dbname", "host", "port", "user", "socket"])
+def test_mysql_query_keys_other_than_its_known_ones_are_refused(tmp_path, key):
+    db = MysqlDb()
+    try:
+        project = Project(tmp_path / "project", db)
+        before = applied_target(project)
+        result = project.run("verify", "--scratch", f"{db.scratch_url()}?{key}={db.name}")
+        assert result.code == 2, result
+        assert f"unknown parameter '{key}'" in result.err, result
+        assert snapshot(db) == before
+    finally:
+        db.drop()
+
+
+# --- a given scratch database must be empty -------------------------------------------------
+
+def run_in_scratch(db, url, sql):
+    if db.dialect == "sqlite":
+        with sqlite3.connect(url.split(":", 1)[1]) as conn:
+            conn.executescript(sql)
+    else:
+        for statement in filter(None, (s.strip() for s in sql.split(";"))):
+            db._run(url.rsplit("/", 1)[1], statement)
+
+
+def scratch_tables(db, url):
+    if db.dialect == "sqlite":
+        with sqlite3.connect(url.split(":", 1)[1]) as conn:
+            return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    schema = "table_schema = 'public'" if db.dialect == "postgres" else "table_schema = DATABASE()"
+    return {r[0] for r in db._run(url.rsplit("/", 1)[1],
+                                  f"SELECT table_name FROM information_schema.tables WHERE {schema} "
+                                  "AND table_type = 'BASE TABLE'")}
+
+
+@pytest.mark.parametrize("what", ["table", "view"])
+def test_a_scratch_database_that_is_not_empty_is_refused(project, db, what):
+    before = applied_target(project)
+    scratch = db.scratch_url()
+    if what == "table":
+        run_in_scratch(db, scratch, "CREATE TABLE users (id INTEGER PRIMARY KEY); "
+                                    "INSERT INTO users (id) VALUES (7)")
+    else:
+        run_in_scratch(db, scratch, "CREATE VIEW keep_me AS SELECT 1 AS one")
+    result = project.run("verify", "--scratch", scratch)
+    assert result.code == 2, result
+    assert "is not empty" in result.err, result
+    assert ("table users" if what == "table" else "view keep_me") in result.err, result
+    assert snapshot(db) == before
+    if what == "table":
+        assert scratch_tables(db, scratch) == {"users"}
+
+
+def test_a_scratch_database_a_previous_verify_used_is_refused(project, db):
+    three(project)
+    scratch = db.scratch_url()
+    if db.dialect == "sqlite":
+        sqlite3.connect(scratch.split(":", 1)[1]).close()  # exists: given, not created
+    assert project.run("verify", "--scratch", scratch).code == 0
+    result = project.run("verify", "--scratch", scratch)
+    assert result.code == 2, result
+    assert "runner_history" in result.err, result
+
+
+# --- SIGINT and SIGTERM drop the scratch database verify created ------------------------------
+
+def scratch_left(db, name):
+    if db.dialect == "postgres":
+        return db._run("postgres", f"SELECT datname FROM pg_database WHERE datname = '{name}'")
+    return db._run("mysql", f"SHOW DATABASES LIKE '{name}'")
+
+
+@pytest.mark.parametrize("signal_number,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_mid_verify_cancels_and_drops_the_scratch_database(project, db, tmp_path,
+                                                                    signal_number, code):
+    project.add("0001", "create_t", "CREATE TABLE t (id BIGINT PRIMARY KEY);", "DROP TABLE t;")
+    project.add("0002", "slow", db.slow_statement("t"), "DELETE FROM t WHERE id >= 1000000000;",
+                kind="data")
+    before = snapshot(db) if db.dialect != "sqlite" else None
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    env.update(NO_COLOR="1", TMPDIR=str(temp))
+    log = tmp_path / "stderr.txt"
+    with open(log, "w") as err:
+        proc = subprocess.Popen([RUNNER, "-d", db.url, "verify"], cwd=project.root, env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        assert wait_for(lambda: "verify 0001 create_t: up, down, up: ok" in log.read_text(),
+                        timeout=30), log.read_text()
+        time.sleep(1.0)  # well inside 0002's slow statement
+        assert proc.poll() is None, log.read_text()
+        sent = time.monotonic()
+        proc.send_signal(signal_number)
+        assert proc.wait(timeout=20) == code, log.read_text()
+        assert time.monotonic() - sent < 10, "the running statement was not cancelled"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    said = log.read_text()
+    found = re.search(r"on the scratch database (\S+) \(created for this run", said)
+    assert found, said
+    if db.dialect == "sqlite":
+        assert not os.path.exists(found.group(1).split(":", 1)[1]), said
+        assert list(temp.iterdir()) == [], said
+        assert not db.path.exists()  # the target was never created
+    else:
+        name = found.group(1).rsplit("/", 1)[1]
+        assert name.startswith("runner_verify_"), said
+        assert scratch_left(db, name) == [], said
+        assert snapshot(db) == before
+
+
+# --- failures on the scratch database are problems: exit 3 --------------------------------
+
+def test_a_down_that_fails_in_the_database_exits_3_naming_the_revision_and_the_error(project, db):
+    project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);",
+                "DROP TABLE users;")
+    project.add("0002", "create_teams", "CREATE TABLE teams (id INTEGER PRIMARY KEY);",
+                "DROP TABLE nope;")
+    result = project.run("verify")
+    assert result.code == 3, result
+    assert "revision 0002 create_teams: down fails on the scratch database: " \
+           "migrations/down/0002_create_teams.sql:1:1:" in result.err, result
+    assert "nope" in result.err, result
+    assert {"sqlite": "no such table", "postgres": "42P01",
+            "mysql": "MySQL error 1051"}[db.dialect] in result.err, result
+    assert db.tables() == set()
+
+
+def test_an_up_that_fails_in_the_database_exits_3_and_stops_there(project, db):
+    project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);",
+                "DROP TABLE users;")
+    project.add("0002", "bad_up", "CREATE TABLE users (id INTEGER PRIMARY KEY);", "DROP TABLE users;")
+    project.add("0003", "create_teams", "CREATE TABLE teams (id INTEGER PRIMARY KEY);",
+                "DROP TABLE teams;")
+    result = project.run("--json", "verify", "--all")
+    assert result.code == 3, result
+    out = result.json()
+    assert out["broken"] == ["0002"], out
+    assert out["problems"][0].startswith("revision 0002 bad_up: up fails on the scratch database: "), out
+    assert "the revisions after 0002 were not checked" in out["stopped"], out
+
+
+def five(project):
+    """0002 forgets to drop its index, 0004's down fails in the database; the rest are fine."""
+    project.add("0001", "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(80));",
+                "DROP TABLE users;")
+    project.add("0002", "users_email", "CREATE INDEX users_email ON users (email);",
+                "-- forgot the index\n")
+    project.add("0003", "create_teams", "CREATE TABLE teams (id INTEGER PRIMARY KEY);",
+                "DROP TABLE teams;")
+    project.add("0004", "create_tags", "CREATE TABLE tags (id INTEGER PRIMARY KEY);",
+                "DROP TABLE tagz;")
+    project.add("0005", "create_notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY);",
+                "DROP TABLE notes;")
+    return project
+
+
+def test_verify_all_reports_every_broken_down_each_on_a_fresh_scratch(project, db):
+    five(project)
+    result = project.run("verify", "--all")
+    assert result.code == 3, result
+    assert "revision 0002 users_email: down does not restore the schema: index users_email" in result.err
+    assert "revision 0004 create_tags: down fails on the scratch database:" in result.err
+    assert "tagz" in result.err
+    # Checked from a fresh state, the revisions after each broken one pass.
+    assert "verify 0003 create_teams: up, down, up: ok" in result.err, result
+    assert "verify 0005 create_notes: up, down, up: ok" in result.err, result
+    assert "verify: 2 broken revision(s) of 5 checked: 0002, 0004" in result.err, result
+    json_result = project.run("--json", "verify", "--all")
+    assert json_result.code == 3
+    assert json_result.json()["broken"] == ["0002", "0004"], json_result
+    assert db.tables() == set()
+
+
+def test_verify_without_all_stops_at_the_first_broken_revision_and_says_so(project, db):
+    five(project)
+    result = project.run("--json", "verify")
+    assert result.code == 3, result
+    out = result.json()
+    assert out["broken"] == ["0002"], out
+    assert "'runner verify --all' checks the revisions after it too" in out["stopped"], out
+    assert "0004" not in result.err
+
+
+def test_verify_all_on_a_given_scratch_stops_after_the_first_broken_revision(project, db):
+    five(project)
+    scratch = db.scratch_url()
+    if db.dialect == "sqlite":
+        sqlite3.connect(scratch.split(":", 1)[1]).close()  # exists: given, not created
+    result = project.run("--json", "verify", "--all", "--scratch", scratch)
+    assert result.code == 3, result
+    out = result.json()
+    assert out["broken"] == ["0002"], out
+    assert "one given with --scratch is not the runner's to drop" in out["stopped"], out
+    assert scratch_tables(db, scratch) >= {"users"}  # still there: never dropped
+
+
+def test_no_scratch_database_is_left_after_verify_all(project, db, tmp_path):
+    five(project)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    result = project.run("verify", "--all", env={"TMPDIR": str(temp)})
+    assert result.code == 3, result
+    urls = (re.findall(r"on the scratch database (\S+) \(created for this run", result.err)
+            + re.findall(r"on a fresh scratch database (\S+), applying", result.err))
+    assert len(urls) == 3, result  # the first, and one after each broken revision
+    assert len(set(urls)) == 3, result
+    if db.dialect == "sqlite":
+        assert list(temp.iterdir()) == [], result
+    else:
+        for url in urls:
+            assert scratch_left(db, url.rsplit("/", 1)[1]) == [], result

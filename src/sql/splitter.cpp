@@ -497,7 +497,9 @@ std::optional<Statement> StatementReader::read_one() {
         body.word(word);
       } else {
         // The mysql client finds its delimiter wherever it stands, also
-        // glued to a word: END$$ ends the statement at $$.
+        // glued to a word: END$$ ends the statement at $$. (The first byte
+        // is taken in any case: it was checked for the delimiter above.)
+        advance();
         advance_to(scan([&](char b) {
           return !is_word_char(b) || (custom_delimiter && b == m_delimiter[0]);
         }));

@@ -120,7 +120,6 @@ int cmd_verify(const Context& ctx, const CommandOptions& o) {
   std::optional<util::Url> given;
   if (o.to) {
     given = util::parse_url(*o.to);
-    remember_secret(given->password);
     if (drivers::dialect_of(*given) != ctx.dialect()) {
       throw UsageError("verify: --scratch must be a database of the same dialect as --database");
     }

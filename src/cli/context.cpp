@@ -17,11 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string>& secrets() {
-  static std::vector<std::string> list;
-  return list;
-}
-
 std::optional<std::string> read_env(const char* name) {
   if (const char* value = std::getenv(name)) {
     return std::string(value);
@@ -37,19 +32,6 @@ fs::path beside(const fs::path& config_path, const std::string& value) {
 }
 
 }  // namespace
-
-void remember_secret(const std::string& secret) {
-  if (!secret.empty()) {
-    secrets().push_back(secret);
-  }
-}
-
-std::string redact_secrets(std::string text) {
-  for (const auto& secret : secrets()) {
-    text = util::redact(std::move(text), secret);
-  }
-  return text;
-}
 
 Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_reporter(reporter) {
   std::optional<project::Config> config;
@@ -77,8 +59,13 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   }
   const auto chosen = project::choose_database_url(options.database, read_env, m_settings,
                                                    m_manifest_path.parent_path());
-  m_url = util::parse_url(chosen.url);
-  remember_secret(m_url.password);
+  try {
+    m_url = util::parse_url(chosen.url);
+  } catch (InputError& error) {
+    // The text is not echoed (it may be a misplaced password): say where it came from.
+    error.add_context(fmt::format("the database URL came from {}", chosen.source));
+    throw;
+  }
   m_dialect = drivers::dialect_of(m_url);
   m_tables = std::make_unique<exec::HistoryTables>(
       m_dialect, options.table.value_or(m_settings.table.value_or("runner_history")));

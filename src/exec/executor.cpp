@@ -3,9 +3,11 @@
 #include <fmt/core.h>
 
 #include "exec/signals.hpp"
+#include "sql/secrets.hpp"
 #include "sql/splitter.hpp"
 #include "util/errors.hpp"
 #include "util/sha256.hpp"
+#include "util/strings.hpp"
 #include "util/text_reader.hpp"
 #include "util/time.hpp"
 
@@ -40,7 +42,7 @@ std::string first_line(std::string_view text) {
   const auto end = text.find('\n');
   std::string line(text.substr(0, end));
   if (line.size() > 120) {
-    line = line.substr(0, 117) + "...";
+    line = std::string(util::utf8_prefix(line, 117)) + "...";  // not inside a character
   }
   return line;
 }
@@ -75,7 +77,8 @@ std::string prescan(const std::filesystem::path& path, std::string_view dialect)
 
 // The one-paragraph message for a statement the database refused.
 DbError located(const DbError& error, const Revision& revision, Direction direction,
-                const sql::Statement& last_sent, const std::filesystem::path& path) {
+                const sql::Statement& last_sent, const std::filesystem::path& path,
+                std::string_view dialect) {
   sql::Statement statement = last_sent;
   if (const auto& reported = error.statement()) {
     statement.text = reported->text;
@@ -89,7 +92,7 @@ DbError located(const DbError& error, const Revision& revision, Direction direct
   std::string message = fmt::format(
       "{}:{}:{}: revision {} {} failed ({}, statement {}): {}", path.string(), line, column,
       revision.id().text(), revision.name(), direction == Direction::up ? "up" : "down",
-      statement.index, error.what());
+      statement.index, sql::mask_secrets_in_message(error.what(), statement.text, dialect));
   if (!error.code().empty() || !error.sqlstate().empty()) {
     message += " [";
     message += error.code();
@@ -98,19 +101,23 @@ DbError located(const DbError& error, const Revision& revision, Direction direct
     }
     message += "]";
   }
-  message += "\n    " + first_line(statement.text);
+  message += "\n    " + first_line(sql::mask_secrets(statement.text, dialect));
   return DbError(message, error.code(), error.sqlstate(), error.position());
 }
 
 // The message for a database failure while running a file: located at
-// the failing statement when it is known.
+// the failing statement when it is known. It goes to the log and the
+// history row too: no password literal, and valid UTF-8 (PostgreSQL stores
+// nothing else; a database may quote bytes of the file that are not).
 std::string failure_text(const DbError& error, const Revision& revision, Direction direction,
                          const std::optional<sql::Statement>& current,
-                         const std::filesystem::path& path) {
+                         const std::filesystem::path& path, std::string_view dialect) {
   if (!current && !error.statement()) {
-    return error.what();
+    return util::valid_utf8(sql::mask_secrets(error.what(), dialect));
   }
-  return located(error, revision, direction, current.value_or(sql::Statement{}), path).what();
+  return util::valid_utf8(
+      located(error, revision, direction, current.value_or(sql::Statement{}), path, dialect)
+          .what());
 }
 
 }  // namespace
@@ -210,7 +217,8 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
     m_connection.rollback();
     const bool interrupted = signals::caught() != 0;
     const std::string text =
-        failure_text(error, revision, direction, current, file_for(revision, direction));
+        failure_text(error, revision, direction, current, file_for(revision, direction),
+                     m_connection.dialect());
     write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
                        interrupted ? "interrupted" : "failed", text));
     signals::check();
@@ -289,7 +297,8 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   } catch (const Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
     std::string text = db_error != nullptr
-                           ? failure_text(*db_error, revision, direction, current, path)
+                           ? failure_text(*db_error, revision, direction, current, path,
+                                          m_connection.dialect())
                            : std::string(error.what());
     if (signals::caught() != 0) {
       text = fmt::format("interrupted after {} statement(s): {}", done, text);

@@ -1,13 +1,18 @@
 #include "cli/app.hpp"
 
 #include <array>
+#include <cstdlib>
+#include <optional>
+#include <tuple>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "cli/reporter.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace runner::cli {
 namespace {
@@ -112,6 +117,38 @@ std::vector<std::string> normalise_args(int argc, char** argv) {
   return args;
 }
 
+// Seconds as plain decimal digits ("30", "0.5"): no sign, exponent, NaN or
+// infinity; nothing when the text is not that or exceeds the maximum.
+std::optional<double> parse_seconds(const std::string& text) {
+  std::size_t digits = 0;
+  std::size_t dots = 0;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c == '.') {
+      ++dots;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits == 0 || dots > 1) {
+    return std::nullopt;
+  }
+  const double value = std::strtod(text.c_str(), nullptr);
+  return util::valid_wait_seconds(value) ? std::optional<double>(value) : std::nullopt;
+}
+
+// A bad option value found after parsing: the error, as JSON too with --json. Exit 2.
+Parsed refuse(Parsed parsed, const std::string& message) {
+  const Reporter reporter(parsed.global.json, false, false, want_color(parsed.global.no_color));
+  reporter.error(message);
+  if (reporter.json()) {
+    reporter.emit({{"error", {{"message", message}, {"exit_code", 2}}}});
+  }
+  parsed.exit = 2;
+  return parsed;
+}
+
 }  // namespace
 
 Parsed parse_command_line(int argc, char** argv) {
@@ -121,18 +158,15 @@ Parsed parse_command_line(int argc, char** argv) {
                "MySQL/MariaDB, one transaction per revision.",
                "runner"};
   app.require_subcommand(0, 1);
-  std::string database, config, manifest, env, table;
-  double lock_timeout = 60;
-  double wait = 0;
+  std::string database, config, manifest, env, table, lock_timeout, wait;
   auto* o_database = app.add_option("-d,--database", database, "database URL");
   auto* o_config = app.add_option("-c,--config", config, "configuration file (default runner.toml)");
   auto* o_manifest = app.add_option("-m,--manifest", manifest, "manifest file (default manifest.yaml)");
   auto* o_env = app.add_option("-e,--env", env, "the [env.NAME] table of runner.toml to use");
   auto* o_table = app.add_option("--table", table, "history table (default runner_history)");
-  auto* o_lock = app.add_option("--lock-timeout", lock_timeout, "seconds to wait for the lock")
-                     ->check(CLI::NonNegativeNumber);
-  auto* o_wait = app.add_option("--wait", wait, "retry the first connection for this many seconds")
-                     ->check(CLI::NonNegativeNumber);
+  // Read as text and checked below: CLI11's range check prints a 309-digit bound.
+  auto* o_lock = app.add_option("--lock-timeout", lock_timeout, "seconds to wait for the lock");
+  auto* o_wait = app.add_option("--wait", wait, "retry the first connection for this many seconds");
   app.add_flag("--json", g.json, "print one JSON object describing the result");
   app.add_flag("-q,--quiet", g.quiet, "no progress lines");
   app.add_flag("-v,--verbose", g.verbose, "more detail on stderr");
@@ -189,11 +223,17 @@ Parsed parse_command_line(int argc, char** argv) {
   set(o_manifest, g.manifest, manifest);
   set(o_env, g.env, env);
   set(o_table, g.table, table);
-  if (o_lock->count() > 0) {
-    g.lock_timeout = lock_timeout;
-  }
-  if (o_wait->count() > 0) {
-    g.wait = wait;
+  for (const auto& [option, text, slot] :
+       {std::tuple{o_lock, &lock_timeout, &g.lock_timeout}, std::tuple{o_wait, &wait, &g.wait}}) {
+    if (option->count() == 0) {
+      continue;
+    }
+    *slot = parse_seconds(*text);
+    if (!*slot) {
+      return refuse(std::move(parsed),
+                    fmt::format("{} must be a number of seconds between 0 and {}",
+                                option->get_name(), util::k_max_wait_seconds));
+    }
   }
   for (const auto& [option, slot] : optionals) {
     if (option->count() > 0) {

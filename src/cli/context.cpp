@@ -11,6 +11,7 @@
 #include "exec/signals.hpp"
 #include "util/errors.hpp"
 #include "util/text_reader.hpp"
+#include "util/time.hpp"
 
 namespace runner::cli {
 namespace {
@@ -69,11 +70,18 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   m_dialect = drivers::dialect_of(m_url);
   m_tables = std::make_unique<exec::HistoryTables>(
       m_dialect, options.table.value_or(m_settings.table.value_or("runner_history")));
+  // app.cpp and project/config.cpp refuse values out of range where they
+  // can name them; this guards every other way in.
   m_lock_timeout = options.lock_timeout.value_or(m_settings.lock_timeout.value_or(60));
-  if (m_lock_timeout < 0) {
-    throw UsageError("--lock-timeout must not be negative");
+  if (!util::valid_wait_seconds(m_lock_timeout)) {
+    throw UsageError(fmt::format("the lock timeout must be a number of seconds between 0 and {}",
+                                 util::k_max_wait_seconds));
   }
   m_wait = options.wait;
+  if (m_wait && !util::valid_wait_seconds(*m_wait)) {
+    throw UsageError(fmt::format("--wait must be a number of seconds between 0 and {}",
+                                 util::k_max_wait_seconds));
+  }
   reporter.detail(fmt::format("database {} (from {}), manifest {}", m_url.redacted(),
                               chosen.source, m_manifest_path.string()));
 }

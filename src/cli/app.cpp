@@ -117,25 +117,18 @@ std::vector<std::string> normalise_args(int argc, char** argv) {
   return args;
 }
 
-// Seconds as plain decimal digits ("30", "0.5"): no sign, exponent, NaN or
-// infinity; nothing when the text is not that or exceeds the maximum.
+// Seconds as a decimal number ("30", "0.5", "1e3"); nothing for NaN,
+// infinity, hexadecimal, trailing text, or a value out of range.
 std::optional<double> parse_seconds(const std::string& text) {
-  std::size_t digits = 0;
-  std::size_t dots = 0;
-  for (const char c : text) {
-    if (c >= '0' && c <= '9') {
-      ++digits;
-    } else if (c == '.') {
-      ++dots;
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (digits == 0 || dots > 1) {
+  if (text.empty() || text.find_first_not_of("0123456789.eE+-") != std::string::npos) {
     return std::nullopt;
   }
-  const double value = std::strtod(text.c_str(), nullptr);
-  return util::valid_wait_seconds(value) ? std::optional<double>(value) : std::nullopt;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !util::valid_wait_seconds(value)) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 // A bad option value found after parsing: the error, as JSON too with --json. Exit 2.

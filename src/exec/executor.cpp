@@ -216,9 +216,8 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
   } catch (const DbError& error) {
     m_connection.rollback();
     const bool interrupted = signals::caught() != 0;
-    const std::string text =
-        failure_text(error, revision, direction, current, file_for(revision, direction),
-                     m_connection.dialect());
+    const std::string text = failure_text(error, revision, direction, current,
+                                          file_for(revision, direction), m_connection.dialect());
     write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
                        interrupted ? "interrupted" : "failed", text));
     signals::check();

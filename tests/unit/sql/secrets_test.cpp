@@ -57,8 +57,7 @@ TEST_CASE("secrets: MySQL account passwords are masked", "[secrets]") {
   CHECK(mask_secrets("CREATE USER app IDENTIFIED BY 'a\\'b' ACCOUNT LOCK", "mysql") ==
         "CREATE USER app IDENTIFIED BY '***' ACCOUNT LOCK");
   CHECK(mask_secrets("CREATE USER app IDENTIFIED BY _utf8mb4'pw', b IDENTIFIED BY 0x7077",
-                     "mysql") ==
-        "CREATE USER app IDENTIFIED BY '***', b IDENTIFIED BY '***'");
+                     "mysql") == "CREATE USER app IDENTIFIED BY '***', b IDENTIFIED BY '***'");
   CHECK(mask_secrets("CHANGE MASTER TO MASTER_USER='r', MASTER_PASSWORD='pw'", "mysql") ==
         "CHANGE MASTER TO MASTER_USER='r', MASTER_PASSWORD='***'");
   CHECK(mask_secrets("CREATE USER app IDENTIFIED BY RANDOM PASSWORD", "mysql") ==
@@ -77,8 +76,8 @@ TEST_CASE("secrets: keywords are case-insensitive and may be split by comments",
 TEST_CASE("secrets: passwords inside bodies and comments are masked", "[secrets]") {
   CHECK(mask_secrets("DO $$ BEGIN CREATE ROLE app LOGIN PASSWORD 'pw'; END $$", "postgres") ==
         "DO $$ BEGIN CREATE ROLE app LOGIN PASSWORD '***'; END $$");
-  CHECK(mask_secrets("DO $$ BEGIN EXECUTE 'ALTER ROLE app PASSWORD ''pw'''; END $$",
-                     "postgres") == "DO $$ BEGIN EXECUTE 'ALTER ROLE app PASSWORD '***''; END $$");
+  CHECK(mask_secrets("DO $$ BEGIN EXECUTE 'ALTER ROLE app PASSWORD ''pw'''; END $$", "postgres") ==
+        "DO $$ BEGIN EXECUTE 'ALTER ROLE app PASSWORD '***''; END $$");
   CHECK(mask_secrets("SELECT 1 -- was: ALTER ROLE app PASSWORD 'old'", "postgres") ==
         "SELECT 1 -- was: ALTER ROLE app PASSWORD '***'");
   CHECK(mask_secrets("SELECT dblink_connect('host=h user=u password=pw dbname=d')", "postgres") ==
@@ -113,8 +112,8 @@ TEST_CASE("secrets: an UPDATE of a password column masks the new value", "[secre
 }
 
 TEST_CASE("secrets: masking is idempotent and leaves the rest as written", "[secrets]") {
-  const std::string once = mask_secrets("ALTER ROLE a PASSWORD 'p'; ALTER ROLE b PASSWORD 'q'",
-                                        "postgres");
+  const std::string once =
+      mask_secrets("ALTER ROLE a PASSWORD 'p'; ALTER ROLE b PASSWORD 'q'", "postgres");
   CHECK(once == "ALTER ROLE a PASSWORD '***'; ALTER ROLE b PASSWORD '***'");
   CHECK(mask_secrets(once, "postgres") == once);
 }
@@ -127,12 +126,11 @@ TEST_CASE("secrets: secret_literals says where each literal stands", "[secrets]"
 
 TEST_CASE("secrets: a PostgreSQL message quoting the literal alone is masked", "[secrets]") {
   CHECK(mask_secrets_in_message("syntax error at or near \"'hunter2'\"",
-                                "CREATE ROLE PASSWORD 'hunter2'", "postgres") ==
-        "syntax error at or near \"'***'\"");
+                                "CREATE ROLE PASSWORD 'hunter2'",
+                                "postgres") == "syntax error at or near \"'***'\"");
 }
 
-TEST_CASE("secrets: MySQL's near '...' copy of the statement is masked by position",
-          "[secrets]") {
+TEST_CASE("secrets: MySQL's near '...' copy of the statement is masked by position", "[secrets]") {
   const std::string statement = "CREATE USER app IDENTIFIED BY 'hunter2' PASWORD EXPIRE";
   CHECK(mask_secrets_in_message(
             "You have an error in your SQL syntax; check the manual for the right syntax to use "
@@ -148,8 +146,7 @@ TEST_CASE("secrets: MySQL's near '...' copy of the statement is masked by positi
         "... near 'BY '***'' at line 1");
 }
 
-TEST_CASE("secrets: a message about a statement without a password is unchanged",
-          "[secrets]") {
+TEST_CASE("secrets: a message about a statement without a password is unchanged", "[secrets]") {
   const std::string message = "near 'password 'x'' at line 1";
   CHECK(mask_secrets_in_message(message, "SELECT name FROM users", "mysql") == message);
 }

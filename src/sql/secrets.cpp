@@ -172,14 +172,18 @@ class Scanner {
       return j;  // a character set introducer: _utf8mb4 'pw'
     }
     want = next(want, lower, identified);
-    // A connection string's unquoted value: 'host=h password=pw'.
-    if (want == Want::password && j + 1 < end && m_text[j] == '=' && !is_space(m_text[j + 1]) &&
-        m_text[j + 1] != '\'' && m_text[j + 1] != '"') {
+    // A connection string's unquoted value, inside a literal only:
+    // dblink_connect('host=h password=pw'). Elsewhere "password=" is SQL
+    // (or a redacted URL's ?password=*** in a message, left as it is).
+    if (want == Want::password && unit == 2 && j + 1 < end && m_text[j] == '=' &&
+        !is_space(m_text[j + 1]) && m_text[j + 1] != '\'' && m_text[j + 1] != '"') {
       std::size_t k = j + 1;
       while (k < end && !is_space(m_text[k]) && m_text[k] != '\'' && m_text[k] != '"') {
         ++k;
       }
-      m_ranges.emplace_back(j + 1, k - j - 1);
+      if (m_text.substr(j + 1, k - j - 1) != "***") {
+        m_ranges.emplace_back(j + 1, k - j - 1);
+      }
       want = Want::nothing;
       return k;
     }

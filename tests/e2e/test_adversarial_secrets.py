@@ -108,6 +108,9 @@ def test_a_password_from_the_environment_or_runner_toml_is_parsed_and_never_prin
     ("postgres://app:a@127.0.0.1:1/data?application_name=a",
      "postgres://app:***@127.0.0.1:1/data?application_name=a"),
     ("postgres://app:1@127.0.0.1:1/db1", "postgres://app:***@127.0.0.1:1/db1"),
+    # The query's password, by position too; the rest of the query as written.
+    ("postgres://app@127.0.0.1:1/a?password=a&application_name=a",
+     "postgres://app@127.0.0.1:1/a?password=***&application_name=a"),
 ])
 def test_only_the_password_is_hidden_the_rest_of_the_message_is_intact(proj, url, shown):
     result = proj.run("-d", url, "up", database=False)

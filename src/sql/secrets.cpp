@@ -30,12 +30,17 @@ enum class Want {
 
 class Scanner {
  public:
+  static constexpr int k_max_depth = 4;
+
   Scanner(std::string_view text, bool backslashes, Ranges& ranges)
       : m_text(text), m_backslashes(backslashes), m_ranges(ranges) {}
 
   // Scans [begin, end), where a quote is written `unit` times (2 inside a
-  // literal's body: 'EXECUTE ''...''').
-  void scan(std::size_t begin, std::size_t end, std::size_t unit) {
+  // literal's body: 'EXECUTE ''...'''). Bodies (comments, literals,
+  // $$...$$) are searched k_max_depth deep: a crafted "--/*--/*..." must
+  // not exhaust the stack.
+  void scan(std::size_t begin, std::size_t end, std::size_t unit, int depth = 0) {
+    const bool deeper = depth < k_max_depth;
     Want want = Want::nothing;
     bool identified = false;  // IDENTIFIED was seen in this statement
     std::size_t i = begin;
@@ -46,12 +51,16 @@ class Scanner {
         ++i;
       } else if (starts(i, end, "--")) {
         const std::size_t eol = std::min(m_text.find('\n', i), end);
-        scan(i + 2, eol, unit);  // comments keep what is expected
+        if (deeper) {
+          scan(i + 2, eol, unit, depth + 1);  // comments keep what is expected
+        }
         i = eol;
       } else if (starts(i, end, "/*")) {
         const std::size_t close = m_text.find("*/", i + 2);
         const std::size_t body_end = std::min(close, end);
-        scan(i + 2, body_end, unit);
+        if (deeper) {
+          scan(i + 2, body_end, unit, depth + 1);
+        }
         i = close == std::string_view::npos || close >= end ? end : close + 2;
       } else if (c == ';') {
         want = Want::nothing;
@@ -61,9 +70,9 @@ class Scanner {
         const std::size_t stop = literal_end(i, end, c, unit, expects_literal);
         if (expects_literal) {
           m_ranges.emplace_back(i, stop - i);
-        } else if (unit == 1 && want != Want::plugin && want != Want::for_user) {
+        } else if (unit == 1 && deeper && want != Want::plugin && want != Want::for_user) {
           // A body may hold SQL run later: EXECUTE 'ALTER ROLE ... PASSWORD ''pw'''.
-          scan(i + 1, stop, 2);
+          scan(i + 1, stop, 2, depth + 1);
         }
         want = want == Want::for_user ? Want::for_user : Want::nothing;
         i = stop;
@@ -74,8 +83,8 @@ class Scanner {
             close == std::string_view::npos || close >= end ? end : close + tag;
         if (expects_literal) {
           m_ranges.emplace_back(i, stop - i);
-        } else {
-          scan(i + tag, body_end, unit);  // DO $$ ... $$, CREATE FUNCTION ... AS $$ ... $$
+        } else if (deeper) {
+          scan(i + tag, body_end, unit, depth + 1);  // DO $$ ... $$, AS $$ ... $$
         }
         want = Want::nothing;
         i = stop;

@@ -97,6 +97,16 @@ TEST_CASE("secrets: password= outside a literal is not a connection string", "[s
         "SELECT dblink_connect('password=***')");
 }
 
+TEST_CASE("secrets: deeply nested comments do not exhaust the stack", "[secrets]") {
+  std::string text = "SELECT 1 ";
+  for (int i = 0; i < 200000; ++i) {
+    text += "--/*";
+  }
+  text += "\nALTER ROLE a PASSWORD 'pw'";
+  const std::string masked = mask_secrets(text, "postgres");
+  CHECK(masked.substr(masked.size() - 27) == "ALTER ROLE a PASSWORD '***'");
+}
+
 TEST_CASE("secrets: a literal cut short is masked to the end", "[secrets]") {
   CHECK(mask_secrets("ALTER ROLE app PASSWORD 'long-secret-cut-he...", "postgres") ==
         "ALTER ROLE app PASSWORD '***'");

@@ -1,5 +1,6 @@
 #include "cli/app.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <optional>
@@ -190,6 +191,11 @@ Parsed parse_command_line(int argc, char** argv) {
       return parsed;
     }
     fmt::print(stderr, "runner: error: {}\nrun 'runner help' for usage\n", e.what());
+    if (std::find(argv + 1, argv + argc, std::string_view("--json")) != argv + argc) {
+      // --json promises one JSON object on stdout, also for a usage error.
+      const Reporter reporter(true, false, false, false);
+      reporter.emit({{"error", {{"message", e.what()}, {"exit_code", 2}}}});
+    }
     parsed.exit = 2;
     return parsed;
   }

@@ -477,6 +477,16 @@ def test_out_of_range_seconds_are_refused_in_one_readable_line(proj, option, val
         "message": f"{option} must be a number of seconds between 0 and 604800", "exit_code": 2}}
 
 
+@pytest.mark.parametrize("args", [["--no-such-option", "up"], ["up", "--to"], ["frobnicate"],
+                                  ["up", "extra", "args", "here"]])
+def test_a_usage_error_under_json_is_one_json_object(proj, args):
+    result = proj.run("--json", *args)
+    assert result.code == 2, result
+    error = result.json()["error"]
+    assert error["exit_code"] == 2 and error["message"], result
+    assert result.err.startswith("runner: error: "), result
+
+
 @pytest.mark.parametrize("value", ["0", "0.5", "30", "1e3", "604800"])
 def test_seconds_in_range_are_accepted(proj, value):
     result = proj.run("--lock-timeout", value, "--wait", value, "up")

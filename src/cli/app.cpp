@@ -1,13 +1,19 @@
 #include "cli/app.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <optional>
+#include <tuple>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "cli/reporter.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace runner::cli {
 namespace {
@@ -116,6 +122,31 @@ std::vector<std::string> normalise_args(int argc, char** argv) {
   return args;
 }
 
+// Seconds as a decimal number ("30", "0.5", "1e3"); nothing for NaN,
+// infinity, hexadecimal, trailing text, or a value out of range.
+std::optional<double> parse_seconds(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789.eE+-") != std::string::npos) {
+    return std::nullopt;
+  }
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !util::valid_wait_seconds(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// A bad option value found after parsing: the error, as JSON too with --json. Exit 2.
+Parsed refuse(Parsed parsed, const std::string& message) {
+  const Reporter reporter(parsed.global.json, false, false, want_color(parsed.global.no_color));
+  reporter.error(message);
+  if (reporter.json()) {
+    reporter.emit({{"error", {{"message", message}, {"exit_code", 2}}}});
+  }
+  parsed.exit = 2;
+  return parsed;
+}
+
 }  // namespace
 
 Parsed parse_command_line(int argc, char** argv) {
@@ -125,18 +156,15 @@ Parsed parse_command_line(int argc, char** argv) {
                "MySQL/MariaDB, one transaction per revision.",
                "runner"};
   app.require_subcommand(0, 1);
-  std::string database, config, manifest, env, table;
-  double lock_timeout = 60;
-  double wait = 0;
+  std::string database, config, manifest, env, table, lock_timeout, wait;
   auto* o_database = app.add_option("-d,--database", database, "database URL");
   auto* o_config = app.add_option("-c,--config", config, "configuration file (default runner.toml)");
   auto* o_manifest = app.add_option("-m,--manifest", manifest, "manifest file (default manifest.yaml)");
   auto* o_env = app.add_option("-e,--env", env, "the [env.NAME] table of runner.toml to use");
   auto* o_table = app.add_option("--table", table, "history table (default runner_history)");
-  auto* o_lock = app.add_option("--lock-timeout", lock_timeout, "seconds to wait for the lock")
-                     ->check(CLI::NonNegativeNumber);
-  auto* o_wait = app.add_option("--wait", wait, "retry the first connection for this many seconds")
-                     ->check(CLI::NonNegativeNumber);
+  // Read as text and checked below: CLI11's range check prints a 309-digit bound.
+  auto* o_lock = app.add_option("--lock-timeout", lock_timeout, "seconds to wait for the lock");
+  auto* o_wait = app.add_option("--wait", wait, "retry the first connection for this many seconds");
   app.add_flag("--json", g.json, "print one JSON object describing the result");
   app.add_flag("-q,--quiet", g.quiet, "no progress lines");
   app.add_flag("-v,--verbose", g.verbose, "more detail on stderr");
@@ -167,6 +195,11 @@ Parsed parse_command_line(int argc, char** argv) {
       return parsed;
     }
     fmt::print(stderr, "runner: error: {}\nrun 'runner help' for usage\n", e.what());
+    if (std::find(argv + 1, argv + argc, std::string_view("--json")) != argv + argc) {
+      // --json promises one JSON object on stdout, also for a usage error.
+      const Reporter reporter(true, false, false, false);
+      reporter.emit({{"error", {{"message", e.what()}, {"exit_code", 2}}}});
+    }
     parsed.exit = 2;
     return parsed;
   }
@@ -193,11 +226,17 @@ Parsed parse_command_line(int argc, char** argv) {
   set(o_manifest, g.manifest, manifest);
   set(o_env, g.env, env);
   set(o_table, g.table, table);
-  if (o_lock->count() > 0) {
-    g.lock_timeout = lock_timeout;
-  }
-  if (o_wait->count() > 0) {
-    g.wait = wait;
+  for (const auto& [option, text, slot] :
+       {std::tuple{o_lock, &lock_timeout, &g.lock_timeout}, std::tuple{o_wait, &wait, &g.wait}}) {
+    if (option->count() == 0) {
+      continue;
+    }
+    *slot = parse_seconds(*text);
+    if (!*slot) {
+      return refuse(std::move(parsed),
+                    fmt::format("{} must be a number of seconds between 0 and {}",
+                                option->get_name(), util::k_max_wait_seconds));
+    }
   }
   for (const auto& [option, slot] : optionals) {
     if (option->count() > 0) {

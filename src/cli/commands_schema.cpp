@@ -80,7 +80,6 @@ int cmd_verify(const Context& ctx, const CommandOptions& o) {
   std::optional<util::Url> given;
   if (o.scratch) {
     given = util::parse_url(*o.scratch);
-    remember_secret(given->password);
   }
   const Reporter& reporter = ctx.reporter();
   scratch::Database scratch({ctx.url(), ctx.connect_existing()}, given, {true, ctx.lock_timeout()});
@@ -89,7 +88,7 @@ int cmd_verify(const Context& ctx, const CommandOptions& o) {
       scratch.created() ? "created for this run, dropped at the end" : "given with --scratch"));
   const verify::Listener listener{
       [&](std::string_view line) { reporter.progress(line); },
-      [&](std::string_view line) { reporter.error(redact_secrets(std::string(line))); }};
+      [&](std::string_view line) { reporter.error(line); }};
   const verify::Outcome outcome = verify::run(project, ctx.tables(), scratch, o.all, listener);
   if (!outcome.stopped.empty()) {
     reporter.progress(outcome.stopped);
@@ -97,7 +96,7 @@ int cmd_verify(const Context& ctx, const CommandOptions& o) {
   const bool ok = outcome.problems.empty();
   std::vector<std::string> problems;
   for (const auto& problem : outcome.problems) {
-    problems.push_back(redact_secrets(problem));
+    problems.push_back(problem);
   }
   if (reporter.json()) {
     nlohmann::json result{{"ok", ok},

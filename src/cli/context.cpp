@@ -11,16 +11,12 @@
 #include "exec/signals.hpp"
 #include "util/errors.hpp"
 #include "util/text_reader.hpp"
+#include "util/time.hpp"
 
 namespace runner::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string>& secrets() {
-  static std::vector<std::string> list;
-  return list;
-}
 
 std::optional<std::string> read_env(const char* name) {
   if (const char* value = std::getenv(name)) {
@@ -37,19 +33,6 @@ fs::path beside(const fs::path& config_path, const std::string& value) {
 }
 
 }  // namespace
-
-void remember_secret(const std::string& secret) {
-  if (!secret.empty()) {
-    secrets().push_back(secret);
-  }
-}
-
-std::string redact_secrets(std::string text) {
-  for (const auto& secret : secrets()) {
-    text = util::redact(std::move(text), secret);
-  }
-  return text;
-}
 
 Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_reporter(reporter) {
   std::optional<project::Config> config;
@@ -77,16 +60,28 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   }
   const auto chosen = project::choose_database_url(options.database, read_env, m_settings,
                                                    m_manifest_path.parent_path());
-  m_url = util::parse_url(chosen.url);
-  remember_secret(m_url.password);
+  try {
+    m_url = util::parse_url(chosen.url);
+  } catch (InputError& error) {
+    // The text is not echoed (it may be a misplaced password): say where it came from.
+    error.add_context(fmt::format("the database URL came from {}", chosen.source));
+    throw;
+  }
   m_dialect = drivers::dialect_of(m_url);
   m_tables = std::make_unique<exec::HistoryTables>(
       m_dialect, options.table.value_or(m_settings.table.value_or("runner_history")));
+  // app.cpp and project/config.cpp refuse values out of range where they
+  // can name them; this guards every other way in.
   m_lock_timeout = options.lock_timeout.value_or(m_settings.lock_timeout.value_or(60));
-  if (m_lock_timeout < 0) {
-    throw UsageError("--lock-timeout must not be negative");
+  if (!util::valid_wait_seconds(m_lock_timeout)) {
+    throw UsageError(fmt::format("the lock timeout must be a number of seconds between 0 and {}",
+                                 util::k_max_wait_seconds));
   }
   m_wait = options.wait;
+  if (m_wait && !util::valid_wait_seconds(*m_wait)) {
+    throw UsageError(fmt::format("--wait must be a number of seconds between 0 and {}",
+                                 util::k_max_wait_seconds));
+  }
   reporter.detail(fmt::format("database {} (from {}), manifest {}", m_url.redacted(),
                               chosen.source, m_manifest_path.string()));
 }

@@ -67,9 +67,4 @@ plan::History read_history(drivers::Connection* connection, const exec::HistoryT
 plan::Checksums checksums_of_applied(const project::Project& project,
                                      const plan::History& history);
 
-// Remembers a secret (a password) that must never be printed; main redacts
-// every message with all of them.
-void remember_secret(const std::string& secret);
-std::string redact_secrets(std::string text);
-
 }  // namespace runner::cli

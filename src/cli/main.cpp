@@ -1,6 +1,8 @@
 // The one place that turns failures into messages and exit codes.
 
 #include <cstdio>
+#include <exception>
+#include <string>
 
 #include <fmt/core.h>
 
@@ -9,16 +11,61 @@
 #include "cli/reporter.hpp"
 #include "exec/signals.hpp"
 #include "project/diagnostic.hpp"
+#include "sql/secrets.hpp"
 #include "util/errors.hpp"
 
 namespace {
 
-int report_failure(const runner::cli::Reporter& reporter, const std::string& message,
-                   int exit_code) {
-  const std::string text = runner::cli::redact_secrets(message);
-  reporter.error(text);
+// The message main prints for `error`: diagnostics as they are (they carry
+// `path:line:col: error:`), other errors with their context lines. Source
+// lines quoted in it keep no password literal (ALTER ROLE ... PASSWORD '...').
+std::string message_of(const std::exception& error) {
+  std::string text;
+  if (dynamic_cast<const runner::project::ProjectError*>(&error) != nullptr) {
+    text = error.what();
+  } else if (const auto* runner_error = dynamic_cast<const runner::Error*>(&error)) {
+    text = runner::describe(*runner_error);
+  } else {
+    text = error.what();
+  }
+  return runner::sql::mask_secrets(text, "");
+}
+
+// Reports a failure on stderr and, with --json, as JSON on stdout. Never
+// throws, whatever the text holds or whether the streams are gone: it is
+// the last thing main does. What cannot be formatted is replaced by a
+// fixed text.
+int report_failure(const runner::cli::Reporter& reporter, const std::exception* error,
+                   int exit_code) noexcept {
+  std::string text;
+  bool have_text = false;
+  try {
+    if (error != nullptr) {
+      text = message_of(*error);
+      have_text = true;
+    }
+  } catch (...) {
+    have_text = false;
+  }
+  const char* const k_unknown = "the error could not be formatted";
+  try {
+    if (!have_text) {
+      reporter.error(k_unknown);
+    } else if (dynamic_cast<const runner::project::ProjectError*>(error) != nullptr) {
+      std::fprintf(stderr, "%s\n", text.c_str());
+    } else {
+      reporter.error(text);
+    }
+  } catch (...) {
+    // stderr is gone: nothing more can be said there.
+  }
   if (reporter.json()) {
-    reporter.emit({{"error", {{"message", text}, {"exit_code", exit_code}}}});
+    try {
+      reporter.emit(
+          {{"error", {{"message", have_text ? text : k_unknown}, {"exit_code", exit_code}}}});
+    } catch (...) {
+      std::printf("{\"error\": {\"message\": \"%s\", \"exit_code\": %d}}\n", k_unknown, exit_code);
+    }
   }
   return exit_code;
 }
@@ -45,17 +92,11 @@ int main(int argc, char** argv) {
     }
     const runner::cli::Context context(g, reporter);
     return parsed.command->run(context, parsed.options);
-  } catch (const runner::project::ProjectError& e) {
-    // Diagnostics already carry `path:line:col: error:`; print them as they are.
-    const std::string text = runner::cli::redact_secrets(e.what());
-    std::fprintf(stderr, "%s\n", text.c_str());
-    if (reporter.json()) {
-      reporter.emit({{"error", {{"message", text}, {"exit_code", 2}}}});
-    }
-    return static_cast<int>(e.exit_code());
   } catch (const runner::Error& e) {
-    return report_failure(reporter, runner::describe(e), static_cast<int>(e.exit_code()));
+    return report_failure(reporter, &e, static_cast<int>(e.exit_code()));
   } catch (const std::exception& e) {
-    return report_failure(reporter, e.what(), 1);
+    return report_failure(reporter, &e, 1);
+  } catch (...) {
+    return report_failure(reporter, nullptr, 1);
   }
 }

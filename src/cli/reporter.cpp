@@ -36,7 +36,9 @@ void Reporter::error(std::string_view message) const {
 void Reporter::out(std::string_view line) const { fmt::print(stdout, "{}\n", line); }
 
 void Reporter::emit(const nlohmann::json& result) const {
-  fmt::print(stdout, "{}\n", result.dump());
+  // Text from files and databases need not be UTF-8 (an excerpt, a stored
+  // log row): replace what is not, rather than throw.
+  fmt::print(stdout, "{}\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 bool want_color(bool no_color_flag) {

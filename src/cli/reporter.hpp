@@ -26,7 +26,8 @@ class Reporter {
   void error(std::string_view message) const;
   // A line of the text result on stdout (not used with --json).
   void out(std::string_view line) const;
-  // The JSON result on stdout.
+  // The JSON result on stdout, always valid JSON: bytes that are not UTF-8
+  // become U+FFFD. Throws only what writing or allocating throws.
   void emit(const nlohmann::json& result) const;
 
  private:

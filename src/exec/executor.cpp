@@ -3,9 +3,11 @@
 #include <fmt/core.h>
 
 #include "exec/signals.hpp"
+#include "sql/secrets.hpp"
 #include "sql/splitter.hpp"
 #include "util/errors.hpp"
 #include "util/sha256.hpp"
+#include "util/strings.hpp"
 #include "util/text_reader.hpp"
 #include "util/time.hpp"
 
@@ -40,7 +42,7 @@ std::string first_line(std::string_view text) {
   const auto end = text.find('\n');
   std::string line(text.substr(0, end));
   if (line.size() > 120) {
-    line = line.substr(0, 117) + "...";
+    line = std::string(util::utf8_prefix(line, 117)) + "...";  // not inside a character
   }
   return line;
 }
@@ -107,7 +109,8 @@ std::string codes(const DbError& error) {
 
 // The one-paragraph message for a statement the database refused.
 DbError located(const DbError& error, const Revision& revision, Direction direction,
-                const sql::Statement& last_sent, const std::filesystem::path& path) {
+                const sql::Statement& last_sent, const std::filesystem::path& path,
+                std::string_view dialect) {
   sql::Statement statement = last_sent;
   if (const auto& reported = error.statement()) {
     statement.text = reported->text;
@@ -121,20 +124,24 @@ DbError located(const DbError& error, const Revision& revision, Direction direct
   std::string message = fmt::format(
       "{}:{}:{}: revision {} {} failed ({}, statement {}): {}{}", path.string(), line, column,
       revision.id().text(), revision.name(), direction_word(direction), statement.index,
-      error.what(), codes(error));
-  message += "\n    " + first_line(statement.text);
+      sql::mask_secrets_in_message(error.what(), statement.text, dialect), codes(error));
+  message += "\n    " + first_line(sql::mask_secrets(statement.text, dialect));
   return DbError(message, error.code(), error.sqlstate(), error.position());
 }
 
 // The message for a database failure while running a file: located at
-// the failing statement when it is known.
+// the failing statement when it is known. It goes to the log and the
+// history row too: no password literal, and valid UTF-8 (PostgreSQL stores
+// nothing else; a database may quote bytes of the file that are not).
 std::string failure_text(const DbError& error, const Revision& revision, Direction direction,
                          const std::optional<sql::Statement>& current,
-                         const std::filesystem::path& path) {
+                         const std::filesystem::path& path, std::string_view dialect) {
   if (!current && !error.statement()) {
-    return error.what();
+    return util::valid_utf8(sql::mask_secrets(error.what(), dialect));
   }
-  return located(error, revision, direction, current.value_or(sql::Statement{}), path).what();
+  return util::valid_utf8(
+      located(error, revision, direction, current.value_or(sql::Statement{}), path, dialect)
+          .what());
 }
 
 }  // namespace
@@ -319,7 +326,7 @@ void Executor::fail_transaction(const Revision& revision, Direction direction, i
   std::string text;
   if (db_error != nullptr && phase == Phase::statements &&
       (current || db_error->statement())) {
-    text = failure_text(*db_error, revision, direction, current, path);
+    text = failure_text(*db_error, revision, direction, current, path, m_connection.dialect());
   } else if (db_error != nullptr) {
     text = fmt::format("revision {} {} ({}) failed {}: {}{}", revision.id().text(),
                        revision.name(), direction_word(direction), phase_text(phase),
@@ -445,7 +452,8 @@ void Executor::run_marked(const Revision& revision, Direction direction,
     const auto* db_error = dynamic_cast<const DbError*>(&error);
     const bool interrupted = signals::caught() != 0;
     std::string text = db_error != nullptr
-                           ? failure_text(*db_error, revision, direction, current, path)
+                           ? failure_text(*db_error, revision, direction, current, path,
+                                          m_connection.dialect())
                            : std::string(error.what());
     if (interrupted) {
       text = fmt::format("interrupted after {} statement(s): {}", done, text);

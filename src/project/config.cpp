@@ -7,6 +7,7 @@
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
+#include "util/time.hpp"
 
 namespace runner::project {
 namespace {
@@ -45,8 +46,10 @@ Settings parse_settings(const std::string& path, const toml::table& table, bool 
       } else {
         fail(path, node.source(), "'lock_timeout' must be a number of seconds");
       }
-      if (*settings.lock_timeout < 0) {
-        fail(path, node.source(), "'lock_timeout' must not be negative");
+      if (!util::valid_wait_seconds(*settings.lock_timeout)) {  // TOML allows nan and inf
+        fail(path, node.source(),
+             fmt::format("'lock_timeout' must be a number of seconds between 0 and {}",
+                         util::k_max_wait_seconds));
       }
     } else if (key == "dump_schema") {
       const auto* b = node.as_boolean();

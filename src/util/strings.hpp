@@ -22,6 +22,13 @@ std::string join(const std::vector<std::string>& items);
 // A SQL string literal: quotes doubled, and backslashes too where the
 // dialect reads them as escapes (MySQL).
 std::string sql_string(std::string_view value, bool backslash_escapes = false);
+// The longest prefix of `text` of at most `max_bytes` bytes that does not
+// end inside a UTF-8 character (an excerpt cut there stays valid UTF-8).
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+// `text` with each byte that is not part of a well-formed UTF-8 sequence
+// (stray continuation, truncated, overlong, surrogate, above U+10FFFF)
+// replaced by U+FFFD.
+std::string valid_utf8(std::string_view text);
 // Replaces every `${NAME}` with the environment variable NAME (empty when unset).
 std::string expand_env(std::string_view text);
 

@@ -43,4 +43,9 @@ std::string actor() {
   return value;
 }
 
+bool valid_wait_seconds(double seconds) {
+  // Written so that NaN fails both comparisons.
+  return seconds >= 0 && seconds <= k_max_wait_seconds;
+}
+
 }  // namespace runner::util

@@ -13,4 +13,9 @@ std::int64_t monotonic_ms();
 // "user@host" of the running process, for the audit log.
 std::string actor();
 
+// The longest wait --lock-timeout, --wait and lock_timeout accept: 7 days.
+constexpr int k_max_wait_seconds = 604800;
+// True when `seconds` is a number from 0 to k_max_wait_seconds (not NaN or inf).
+bool valid_wait_seconds(double seconds);
+
 }  // namespace runner::util

@@ -1,5 +1,7 @@
 #include "util/url.hpp"
 
+#include <optional>
+
 #include <fmt/core.h>
 
 #include "util/errors.hpp"
@@ -35,28 +37,153 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
-// Hides the password of a URL that may not even parse, by position: the
-// userinfo ends at the last '@' before the path, and the password starts
-// after the first ':' of the userinfo (after the scheme's when there is no
-// "//").
-std::string redact_raw(std::string_view text) {
-  const std::size_t slashes = text.find("//");
-  std::size_t from = slashes == std::string_view::npos ? 0 : slashes + 2;
-  const std::size_t path = text.find('/', from);
-  const std::size_t at = text.rfind('@', path == std::string_view::npos ? path : path - 1);
-  if (at == std::string_view::npos || at < from) {
-    return std::string(text);
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    }
   }
-  std::size_t colon = text.find(':', from);
-  if (slashes == std::string_view::npos && colon < at) {
-    // "scheme:user:pass@host": skip the scheme's colon when another follows.
-    const std::size_t second = text.find(':', colon + 1);
-    colon = second < at ? second : colon;
+  return out;
+}
+
+// RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+bool is_scheme(std::string_view text) {
+  if (text.empty() || is_digit(text.front()) || !is_alnum(text.front())) {
+    return false;
   }
-  if (colon == std::string_view::npos || colon > at) {
-    return std::string(text);
+  for (const char c : text) {
+    if (!is_alnum(c) && c != '+' && c != '-' && c != '.') {
+      return false;
+    }
   }
-  return std::string(text.substr(0, colon + 1)) + "***" + std::string(text.substr(at));
+  return true;
+}
+
+// A registered name as libpq and Connector/C++ take it: DNS names, IPv4
+// addresses, percent-encoded socket paths, and UTF-8 (bytes >= 0x80).
+bool is_host_char(char c) {
+  return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '%' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Inside [...]: hex digits, ':' and '.', and a zone after '%'.
+bool is_ipv6_char(char c) { return is_alnum(c) || c == ':' || c == '.' || c == '%'; }
+
+enum class HostProblem { none, unclosed_bracket, bad_host, bad_port };
+
+// What follows the userinfo: a host and port.
+struct HostPort {
+  std::string_view host;  // as written, without brackets
+  std::string_view port;
+  bool bracketed = false;
+  std::size_t end = 0;  // where the '/', '?' or end that follows them stands
+};
+
+// Reads host[:port] at the start of `text`; it must be followed by '/',
+// '?' or the end.
+HostProblem read_host_port(std::string_view text, HostPort& out) {
+  out = HostPort{};
+  std::size_t i = 0;
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos) {
+      return HostProblem::unclosed_bracket;
+    }
+    if (close == 1) {
+      return HostProblem::bad_host;
+    }
+    for (std::size_t k = 1; k < close; ++k) {
+      if (!is_ipv6_char(text[k])) {
+        return HostProblem::bad_host;
+      }
+    }
+    out.host = text.substr(1, close - 1);
+    out.bracketed = true;
+    i = close + 1;
+  } else {
+    while (i < text.size() && is_host_char(text[i])) {
+      ++i;
+    }
+    out.host = text.substr(0, i);
+  }
+  if (i < text.size() && text[i] == ':') {
+    std::size_t j = i + 1;
+    while (j < text.size() && is_digit(text[j])) {
+      ++j;
+    }
+    out.port = text.substr(i + 1, j - i - 1);
+    const bool ends = j == text.size() || text[j] == '/' || text[j] == '?';
+    if (!ends || out.port.empty() || out.port.size() > 5 ||
+        std::stoi(std::string(out.port)) > 65535 || std::stoi(std::string(out.port)) == 0) {
+      return HostProblem::bad_port;
+    }
+    i = j;
+  }
+  if (i < text.size() && text[i] != '/' && text[i] != '?') {
+    return HostProblem::bad_host;
+  }
+  out.end = i;
+  return HostProblem::none;
+}
+
+// The user is what stands before the first ':' of the userinfo; a '/', '?'
+// or '#' there means this '@' belongs to the path or query instead.
+bool plausible_user(std::string_view userinfo) {
+  const std::string_view user = userinfo.substr(0, userinfo.find(':'));
+  return user.find_first_of("/?#") == std::string_view::npos;
+}
+
+[[noreturn]] void refuse(HostProblem problem) {
+  switch (problem) {
+    case HostProblem::unclosed_bracket:
+      throw InputError("the database URL's host has a '[' that no ']' closes");
+    case HostProblem::bad_port:
+      throw InputError("the database URL's port is not a number from 1 to 65535");
+    case HostProblem::bad_host:
+    case HostProblem::none:
+      break;
+  }
+  throw InputError(
+      "the database URL's host is not a host name, an IPv4 address or an [IPv6] address");
+}
+
+std::size_t offset_in(std::string_view whole, std::string_view part) {
+  return static_cast<std::size_t>(part.data() - whole.data());
+}
+
+// Splits a server URL's text after "scheme://" into userinfo (null when
+// there is none) and the rest, by the rule in url.hpp.
+std::pair<std::optional<std::string_view>, std::string_view> split_userinfo(std::string_view rest) {
+  HostPort host_port;
+  HostProblem first_problem = HostProblem::none;
+  for (std::size_t at = rest.rfind('@'); at != std::string_view::npos;
+       at = at == 0 ? std::string_view::npos : rest.rfind('@', at - 1)) {
+    if (!plausible_user(rest.substr(0, at))) {
+      continue;
+    }
+    const HostProblem problem = read_host_port(rest.substr(at + 1), host_port);
+    if (problem == HostProblem::none) {
+      return {rest.substr(0, at), rest.substr(at + 1)};
+    }
+    if (first_problem == HostProblem::none) {
+      first_problem = problem;
+    }
+  }
+  // An '@' after a plausible user: the host after it is what is wrong.
+  // Reading the text as having no userinfo instead could show a password.
+  if (first_problem != HostProblem::none) {
+    refuse(first_problem);
+  }
+  return {std::nullopt, rest};
 }
 
 }  // namespace
@@ -83,10 +210,10 @@ Url parse_url(std::string_view text) {
   Url url;
   url.original = std::string(text);
   const std::size_t colon = text.find(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    throw InputError(fmt::format(
-        "database URL '{}' has no scheme; expected sqlite:PATH, postgres://... or mysql://...",
-        redact_raw(text)));
+  if (colon == std::string_view::npos || !is_scheme(text.substr(0, colon))) {
+    throw InputError(
+        "the database URL has no scheme: expected sqlite:PATH, "
+        "postgres://user:password@host:port/database or mysql://user:password@host:port/database");
   }
   url.scheme = to_lower(text.substr(0, colon));
   std::string_view rest = text.substr(colon + 1);
@@ -95,59 +222,49 @@ Url parse_url(std::string_view text) {
       rest.remove_prefix(2);
     }
     if (rest.empty()) {
-      throw InputError(fmt::format("database URL '{}' names no file", text));
+      throw InputError("the sqlite: database URL names no file");
     }
     url.path = std::string(rest);
     return url;
   }
   if (rest.substr(0, 2) != "//") {
-    throw InputError(fmt::format("database URL '{}' must look like {}://user:pass@host:port/db",
-                                 redact_raw(text), url.scheme));
+    // Name the scheme only when it is one of ours: the text before a ':'
+    // may as well be a user name or a password.
+    const bool known = url.scheme == "postgres" || url.scheme == "postgresql" ||
+                       url.scheme == "mysql" || url.scheme == "mariadb";
+    throw InputError(fmt::format(
+        "the database URL has no '//' after its scheme: expected {}://user:password@host:port/"
+        "database",
+        known ? url.scheme : "postgres"));
   }
   rest.remove_prefix(2);
-  std::string_view query;
-  if (const std::size_t q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
+  const auto [userinfo, after] = split_userinfo(rest);
+  HostPort host_port;
+  if (const HostProblem problem = read_host_port(after, host_port); problem != HostProblem::none) {
+    refuse(problem);
   }
-  std::string_view authority = rest;
-  if (const std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
-    authority = rest.substr(0, slash);
-    url.path = percent_decode(rest.substr(slash + 1));
-  }
-  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    if (const std::size_t c = userinfo.find(':'); c != std::string_view::npos) {
-      url.password = percent_decode(userinfo.substr(c + 1));
+  if (userinfo) {
+    std::string_view user = *userinfo;
+    if (const std::size_t c = user.find(':'); c != std::string_view::npos) {
+      const std::string_view password = user.substr(c + 1);
+      url.password = percent_decode(password);
       url.has_password = true;
-      url.secret_ranges.emplace_back(
-          static_cast<std::size_t>(userinfo.data() + c + 1 - text.data()), userinfo.size() - c - 1);
-      userinfo = userinfo.substr(0, c);
+      url.secret_ranges.emplace_back(offset_in(text, password), password.size());
+      user = user.substr(0, c);
     }
-    url.user = percent_decode(userinfo);
+    url.user = percent_decode(user);
   }
-  if (!authority.empty() && authority.front() == '[') {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      throw InputError(fmt::format("database URL '{}' has an unclosed [ in its host",
-                                   url.redacted()));
-    }
-    url.host = std::string(authority.substr(1, close - 1));
-    authority.remove_prefix(close + 1);
-    if (!authority.empty() && authority.front() == ':') {
-      url.port = std::string(authority.substr(1));
-    }
-  } else if (const std::size_t c = authority.rfind(':'); c != std::string_view::npos) {
-    url.host = percent_decode(authority.substr(0, c));
-    url.port = std::string(authority.substr(c + 1));
-  } else {
-    url.host = percent_decode(authority);
+  url.host = host_port.bracketed ? std::string(host_port.host) : percent_decode(host_port.host);
+  url.port = std::string(host_port.port);
+  std::string_view tail = after.substr(host_port.end);  // "", "/db...", or "?..."
+  const std::size_t q = tail.find('?');
+  const std::string_view path = tail.substr(0, q);
+  url.path_begin = offset_in(text, tail);
+  url.path_end = url.path_begin + path.size();
+  if (!path.empty()) {
+    url.path = percent_decode(path.substr(1));
   }
-  if (!url.port.empty() && !all_digits(url.port)) {
-    throw InputError(fmt::format("database URL '{}' has a port that is not a number: '{}'",
-                                 url.redacted(), url.port));
-  }
+  std::string_view query = q == std::string_view::npos ? std::string_view() : tail.substr(q + 1);
   while (!query.empty()) {
     const std::size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -162,8 +279,7 @@ Url parse_url(std::string_view text) {
     if (url.query.back().first == "password" && !value.empty()) {
       url.password = url.query.back().second;
       url.has_password = true;
-      url.secret_ranges.emplace_back(static_cast<std::size_t>(value.data() - text.data()),
-                                     value.size());
+      url.secret_ranges.emplace_back(offset_in(text, value), value.size());
     }
   }
   return url;
@@ -171,27 +287,8 @@ Url parse_url(std::string_view text) {
 
 Url with_database(const Url& url, std::string_view name) {
   const std::string& text = url.original;
-  const std::size_t authority = text.find("//") + 2;
-  const std::size_t query = text.find('?', authority);
-  const std::size_t at = text.rfind('@', query);
-  const std::size_t slash = text.find('/', at == std::string::npos || at < authority ? authority : at);
-  const std::size_t path_start = slash == std::string::npos || slash > query ? query : slash;
-  std::string rebuilt = text.substr(0, path_start) + "/" + std::string(name);
-  if (query != std::string::npos) {
-    rebuilt += text.substr(query);
-  }
-  return parse_url(rebuilt);
-}
-
-std::string redact(std::string text, std::string_view secret) {
-  if (secret.empty()) {
-    return text;
-  }
-  for (std::size_t at = text.find(secret); at != std::string::npos;
-       at = text.find(secret, at + 3)) {
-    text.replace(at, secret.size(), "***");
-  }
-  return text;
+  return parse_url(text.substr(0, url.path_begin) + "/" + percent_encode(name) +
+                   text.substr(url.path_end));
 }
 
 }  // namespace runner::util

@@ -1,7 +1,25 @@
 #pragma once
 // Database URLs (SPEC.md section 6) and their redaction. Generic: the scheme
 // is kept as written and interpreted by drivers/registry.cpp.
+//
+// A password may hold '/', '?', '#' and '@' unencoded (base64 passwords and
+// ${VAR} values often do), so the userinfo cannot end at the first '@', nor
+// the authority at the first '/'. The rule: the userinfo ends at the LAST
+// '@' that is
+//   - followed by a valid host (letters, digits, "-._~%", bytes >= 0x80, or
+//     [an IPv6 address]; it may be empty), an optional ":port" of digits
+//     (1-65535), and then '/', '?' or the end of the text, and
+//   - preceded by a user name holding no ':', '/', '?' or '#' (the user is
+//     what comes before the first ':'; everything after it is the password).
+// Without such an '@' the URL has no userinfo. Consequently an '@' in the
+// database name or in a query value must be written %40 (else it is read as
+// the end of a password); a password needs no encoding. Percent-encoding
+// (%2F, %40, ...) still works everywhere and is decoded.
+//
+// A URL that does not parse is reported without any part of its text: it
+// may be a password pasted in the wrong place.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,7 +37,8 @@ struct Url {
   std::string path;  // sqlite: the file path or ":memory:"; servers: the database name
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
 
-  // The URL as the user wrote it, with `***` in place of the password.
+  // The URL as the user wrote it, with `***` in place of the password (by
+  // position: nothing else is altered).
   std::string redacted() const;
   // Value of a query parameter, or `fallback`.
   std::string param(std::string_view key, std::string fallback = {}) const;
@@ -28,17 +47,18 @@ struct Url {
   // Where the password stands in `original` (offset, length): userinfo
   // and ?password=, in order.
   std::vector<std::pair<std::size_t, std::size_t>> secret_ranges;
+  // Where the path ("/db", possibly empty) stands in `original` of a server URL.
+  std::size_t path_begin = 0;
+  std::size_t path_end = 0;
 };
 
-// Parses `sqlite:PATH`, `sqlite::memory:` and `scheme://user:pass@host:port/db?k=v`.
-// Throws InputError (naming the redacted URL) when it is not a URL.
+// Parses `sqlite:PATH`, `sqlite::memory:` and `scheme://user:pass@host:port/db?k=v`
+// (see the rule above). Throws InputError saying what is wrong, without
+// echoing the text, when it is not such a URL.
 Url parse_url(std::string_view text);
 
 // The same server URL naming database `name` instead (user, password,
 // host, port and query kept).
 Url with_database(const Url& url, std::string_view name);
-
-// `text` with every occurrence of `secret` replaced by `***` (no-op if empty).
-std::string redact(std::string text, std::string_view secret);
 
 }  // namespace runner::util

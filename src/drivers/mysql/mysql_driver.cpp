@@ -194,8 +194,7 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
     }
   }
   const auto unreachable = [&](std::string_view message) {
-    return UnreachableError(fmt::format("cannot connect to {}: {}", url.redacted(),
-                                        util::redact(std::string(message), url.password)));
+    return UnreachableError(fmt::format("cannot connect to {}: {}", url.redacted(), message));
   };
   std::unique_ptr<::sql::Connection> conn;
   try {
@@ -429,8 +428,8 @@ class MysqlConnection : public Connection {
  private:
   [[noreturn]] void fail(const ::sql::SQLException& e, std::string_view sql) const {
     if (lost_connection(e)) {
-      throw UnreachableError(fmt::format("lost the connection to {}: {}", m_url.redacted(),
-                                         util::redact(e.what(), m_url.password)));
+      throw UnreachableError(
+          fmt::format("lost the connection to {}: {}", m_url.redacted(), e.what()));
     }
     throw db_error(e, sql);
   }

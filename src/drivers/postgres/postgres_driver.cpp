@@ -140,8 +140,7 @@ PGconn* open(const util::Url& url, std::string_view application_suffix) {
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string message(conn != nullptr ? util::trim(PQerrorMessage(conn)) : "out of memory");
     PQfinish(conn);
-    throw UnreachableError(fmt::format("cannot connect to {}: {}", url.redacted(),
-                                       util::redact(message, url.password)));
+    throw UnreachableError(fmt::format("cannot connect to {}: {}", url.redacted(), message));
   }
   // Notices such as "relation already exists, skipping" are not ours to print.
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);

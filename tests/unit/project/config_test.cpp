@@ -120,14 +120,29 @@ TEST_CASE("config: a value of the wrong type is an error at the value", "[config
         "runner.toml:1:12: error: 'database' must be a string");
   CHECK(config_error("\nlock_timeout = \"30\"\n") ==
         "runner.toml:2:16: error: 'lock_timeout' must be a number of seconds");
-  CHECK(config_error("lock_timeout = -1\n") ==
-        "runner.toml:1:16: error: 'lock_timeout' must not be negative");
   CHECK(config_error("dump_schema = \"yes\"\n") ==
         "runner.toml:1:15: error: 'dump_schema' must be true or false");
   CHECK(config_error("[env.prod]\ntable = false\n") ==
         "runner.toml:2:9: error: 'table' must be a string");
   CHECK(config_error("env = 3\n") == "runner.toml:1:7: error: 'env' must hold [env.NAME] tables");
   CHECK(config_error("[env]\nprod = 1\n") == "runner.toml:2:8: error: 'env.prod' must be a table");
+}
+
+TEST_CASE("config: lock_timeout out of 0..7 days, NaN or inf is an error at the value",
+          "[config]") {
+  const std::string range = "'lock_timeout' must be a number of seconds between 0 and 604800";
+  CHECK(config_error("lock_timeout = -1\n") == "runner.toml:1:16: error: " + range);
+  CHECK(config_error("lock_timeout = -0.5\n") == "runner.toml:1:16: error: " + range);
+  CHECK(config_error("lock_timeout = nan\n") == "runner.toml:1:16: error: " + range);
+  CHECK(config_error("lock_timeout = inf\n") == "runner.toml:1:16: error: " + range);
+  CHECK(config_error("lock_timeout = -inf\n") == "runner.toml:1:16: error: " + range);
+  CHECK(config_error("lock_timeout = 604801\n") == "runner.toml:1:16: error: " + range);
+  CHECK(config_error("lock_timeout = 1e308\n") == "runner.toml:1:16: error: " + range);
+  CHECK(config_error("[env.prod]\nlock_timeout = nan\n") == "runner.toml:2:16: error: " + range);
+  CHECK(runner::project::parse_config("lock_timeout = 604800\n", "runner.toml").top.lock_timeout ==
+        604800.0);
+  CHECK(runner::project::parse_config("lock_timeout = 0\n", "runner.toml").top.lock_timeout ==
+        0.0);
 }
 
 TEST_CASE("config: a TOML syntax error names the file and line", "[config]") {

@@ -48,3 +48,52 @@ TEST_CASE("strings: expand_env replaces ${NAME} and leaves other text alone", "[
   CHECK(expand_env("$RUNNER_UNIT_X ${unclosed") == "$RUNNER_UNIT_X ${unclosed");
   ::unsetenv("RUNNER_UNIT_X");
 }
+
+TEST_CASE("strings: utf8_prefix cuts on a character boundary", "[strings][utf8]") {
+  CHECK(utf8_prefix("abcdef", 3) == "abc");
+  CHECK(utf8_prefix("abc", 3) == "abc");
+  CHECK(utf8_prefix("abc", 10) == "abc");
+  CHECK(utf8_prefix("", 0).empty());
+  // "é" is two bytes, "€" three, "😀" four: a cut inside one drops all of it.
+  CHECK(utf8_prefix("a\xC3\xA9", 2) == "a");
+  CHECK(utf8_prefix("a\xC3\xA9", 3) == "a\xC3\xA9");
+  CHECK(utf8_prefix("a\xE2\x82\xAC", 2) == "a");
+  CHECK(utf8_prefix("a\xE2\x82\xAC", 3) == "a");
+  CHECK(utf8_prefix("a\xF0\x9F\x98\x80z", 2) == "a");
+  CHECK(utf8_prefix("a\xF0\x9F\x98\x80z", 4) == "a");
+  CHECK(utf8_prefix("a\xF0\x9F\x98\x80z", 5) == "a\xF0\x9F\x98\x80");
+  // Not UTF-8 (continuation bytes only): cut where asked.
+  CHECK(utf8_prefix("\x80\x80\x80\x80\x80\x80", 5) == "\x80\x80\x80\x80\x80");
+}
+
+TEST_CASE("strings: utf8_prefix keeps every cut of a long multibyte line valid",
+          "[strings][utf8]") {
+  std::string line = "INSERT INTO t VALUES ('";
+  for (int i = 0; i < 100; ++i) {
+    line += i % 3 == 0 ? "\xC3\xA9" : i % 3 == 1 ? "\xE2\x82\xAC" : "\xF0\x9F\x98\x80";
+  }
+  for (std::size_t cut = 0; cut <= line.size(); ++cut) {
+    INFO(cut);
+    const std::string_view prefix = utf8_prefix(line, cut);
+    CHECK(prefix.size() <= cut);
+    CHECK(prefix.size() + 3 >= cut);
+    CHECK(valid_utf8(prefix) == prefix);
+  }
+}
+
+TEST_CASE("strings: valid_utf8 replaces each byte that is not UTF-8 by U+FFFD",
+          "[strings][utf8]") {
+  const std::string replacement = "\xEF\xBF\xBD";
+  CHECK(valid_utf8("plain ASCII") == "plain ASCII");
+  CHECK(valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") ==
+        "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  CHECK(valid_utf8("a\xFF" "b") == "a" + replacement + "b");
+  CHECK(valid_utf8("a\xC3") == "a" + replacement);                       // truncated
+  CHECK(valid_utf8("\x80" "a") == replacement + "a");                    // stray continuation
+  CHECK(valid_utf8("\xC0\xAF") == replacement + replacement);            // overlong
+  CHECK(valid_utf8("\xE0\x80\xAF") == replacement + replacement + replacement);
+  CHECK(valid_utf8("\xED\xA0\x80") == replacement + replacement + replacement);  // surrogate
+  CHECK(valid_utf8("\xF4\x90\x80\x80") ==
+        replacement + replacement + replacement + replacement);  // above U+10FFFF
+  CHECK(valid_utf8(std::string("a\0b", 3)) == std::string("a\0b", 3));
+}

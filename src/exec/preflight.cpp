@@ -1,11 +1,13 @@
 #include "exec/preflight.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/core.h>
 
 #include "sql/classifier.hpp"
+#include "sql/rebuild.hpp"
 #include "sql/splitter.hpp"
 
 namespace runner::exec {
@@ -73,21 +75,34 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   int schema_statements = 0;
   std::set<std::string> tables;
   std::map<std::string, std::set<std::string>> links;
+  // Rows a table rebuild copies belong to the schema change (SPEC.md section
+  // 3); an INSERT ... SELECT is known to be such a copy only once the file
+  // has dropped what it reads, so until the end its mismatch waits.
+  sql::RebuildAnalysis rebuild(dialect);
+  std::vector<std::pair<std::size_t, Diagnostic>> waiting;
+  std::optional<std::size_t> mismatch_slot;
   sql::StatementReader reader(path, dialect);
   while (const auto statement = reader.next()) {
     const sql::Classification c = sql::classify(statement->text, dialect);
+    const std::size_t index = rebuild.add(statement->text, c);
     const bool wrong = (declared == project::Kind::schema && c.kind == sql::StatementKind::data) ||
                        (declared == project::Kind::data && c.kind == sql::StatementKind::schema);
     if (wrong && !mismatch_reported) {
-      mismatch_reported = true;
-      found.push_back(at_statement(
+      Diagnostic d = at_statement(
           path, *statement, Severity::error,
           fmt::format("{} is declared kind: {}, but this statement {} ({}); move it to a {} "
                       "revision, or run 'runner split {}'",
                       label, project::to_string(declared),
                       c.kind == sql::StatementKind::data ? "changes data" : "changes the schema",
                       c.verb, c.kind == sql::StatementKind::data ? "data" : "schema",
-                      revision.id().text())));
+                      revision.id().text()));
+      if (rebuild.may_be_copy(index)) {
+        waiting.emplace_back(index, std::move(d));
+      } else {
+        mismatch_reported = true;
+        mismatch_slot = found.size();
+        found.push_back(std::move(d));
+      }
     }
     if (!lint) {
       continue;
@@ -118,6 +133,18 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
           links[referenced].insert(object.table);
         }
       }
+    }
+  }
+  // The first waiting statement that is no rebuild copy comes before any
+  // other mismatch: it is the one reported.
+  for (auto& [index, d] : waiting) {
+    if (!rebuild.is_copy(index)) {
+      if (mismatch_slot) {
+        found[*mismatch_slot] = std::move(d);
+      } else {
+        found.push_back(std::move(d));
+      }
+      break;
     }
   }
   if (!lint || !up) {

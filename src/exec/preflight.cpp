@@ -151,6 +151,10 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
     return found;
   }
   const Diagnostic whole{path.string(), 0, 0, Severity::warning, "", {}};
+  for (const auto& [to, from] : rebuild.copies()) {  // a rebuild's tables are one task
+    links[to].insert(from);
+    links[from].insert(to);
+  }
   if (declared == project::Kind::schema) {
     const auto groups = table_groups(tables, links);
     if (groups.size() > 1) {

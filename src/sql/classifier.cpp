@@ -127,6 +127,7 @@ void classify_schema(const std::vector<Token>& t, Classification& c, std::string
         to = read_name(t, i);
       }
       c.objects.push_back({"rename", "table", from, to});
+      c.references.push_back(from);  // ties the old name to the new
       if (!(i + 1 < t.size() && t[i].text == "," && t[i + 1].name)) {
         return;
       }
@@ -186,6 +187,14 @@ void classify_schema(const std::vector<Token>& t, Classification& c, std::string
       std::size_t k = j + 1;
       c.references.push_back(read_name(t, k));
     }
+    // CREATE TABLE b AS SELECT ... FROM a, CREATE TABLE b LIKE a (MySQL):
+    // b is made from a, as a table rebuild does.
+    if (verb == "CREATE" && type == "table" && (at(t, j, "FROM") || (at(t, j, "LIKE") && j == i))) {
+      std::size_t k = j + 1;
+      if (const std::string from = read_name(t, k); !from.empty()) {
+        c.references.push_back(from);
+      }
+    }
   }
   if (verb == "ALTER" && type == "table") {
     for (std::size_t j = i; j + 2 < t.size(); ++j) {
@@ -193,6 +202,7 @@ void classify_schema(const std::vector<Token>& t, Classification& c, std::string
       if (at(t, j, "RENAME") && (at(t, j + 1, "TO") || at(t, j + 1, "AS"))) {
         std::size_t k = j + 2;
         c.objects.push_back({"rename", "table", name, read_name(t, k)});
+        c.references.push_back(c.objects.back().table);  // ties the old name to the new
       }
     }
   }

@@ -26,7 +26,9 @@ struct Classification {
   StatementKind kind = StatementKind::unknown;
   std::string verb;                   // leading words, upper case: "CREATE TABLE", "INSERT"
   std::vector<ObjectChange> objects;  // what a schema statement changes
-  std::vector<std::string> references;  // tables named by REFERENCES (foreign keys)
+  std::vector<std::string> references;  // tables its objects are tied to: REFERENCES (foreign
+                                        // keys), the old name of a rename, the source of
+                                        // CREATE TABLE ... AS SELECT / LIKE
   bool outside_transaction = false;   // cannot run inside a transaction block
 };
 

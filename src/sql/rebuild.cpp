@@ -207,11 +207,11 @@ std::size_t RebuildAnalysis::add(std::string_view statement, const Classificatio
       tokens = tokenize(statement, m_dialect);
     }
     if (inserts_a_query(tokens, after_target)) {
-      std::vector<std::string> keys;
-      for (const auto& name : tables_read(tokens, after_target)) {
-        keys.push_back(key(name));
+      Candidate candidate{target, tables_read(tokens, after_target), {}};
+      for (const auto& name : candidate.sources) {
+        candidate.keys.push_back(key(name));
       }
-      m_candidates.emplace(index, std::move(keys));
+      m_candidates.emplace(index, std::move(candidate));
     }
   }
   if (m_track_uses) {
@@ -232,13 +232,26 @@ bool RebuildAnalysis::may_be_copy(std::size_t index) const {
 
 bool RebuildAnalysis::is_copy(std::size_t index) const {
   const auto it = m_candidates.find(index);
-  if (it == m_candidates.end() || it->second.empty()) {
+  if (it == m_candidates.end() || it->second.keys.empty()) {
     return false;
   }
-  return std::all_of(it->second.begin(), it->second.end(), [&](const std::string& source) {
+  const auto& keys = it->second.keys;
+  return std::all_of(keys.begin(), keys.end(), [&](const std::string& source) {
     const Event* next = event_near(source, index, true);
     return next != nullptr && !next->created;
   });
+}
+
+std::vector<std::pair<std::string, std::string>> RebuildAnalysis::copies() const {
+  std::vector<std::pair<std::string, std::string>> found;
+  for (const auto& [index, candidate] : m_candidates) {
+    if (is_copy(index)) {
+      for (const auto& source : candidate.sources) {
+        found.emplace_back(candidate.target, source);
+      }
+    }
+  }
+  return found;
 }
 
 std::vector<TransientUse> RebuildAnalysis::transient_uses() const {

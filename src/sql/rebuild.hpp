@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <map>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,10 @@ class RebuildAnalysis {
   // renames away) after it.
   bool is_copy(std::size_t index) const;
 
+  // Once every statement is added: each copy's target and source tables, as
+  // read_name() spells them.
+  std::vector<std::pair<std::string, std::string>> copies() const;
+
   // Once every statement is added, with track_uses: the data statements,
   // copies aside, that read or write a table the file creates before them
   // and drops after them, in file order.
@@ -54,6 +59,11 @@ class RebuildAnalysis {
   struct Event {
     std::size_t index = 0;
     bool created = false;  // else dropped (or renamed away)
+  };
+  struct Candidate {
+    std::string target;
+    std::vector<std::string> sources;  // as spelled
+    std::vector<std::string> keys;     // table_key() of each source
   };
   struct Use {
     std::size_t index = 0;
@@ -70,7 +80,7 @@ class RebuildAnalysis {
   bool m_track_uses = false;
   std::size_t m_count = 0;
   std::map<std::string, std::vector<Event>> m_events;             // table key -> events, in order
-  std::map<std::size_t, std::vector<std::string>> m_candidates;   // index -> keys of tables read
+  std::map<std::size_t, Candidate> m_candidates;  // possible copies by index
   std::vector<Use> m_uses;
 };
 

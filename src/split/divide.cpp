@@ -28,6 +28,7 @@ struct Item {
   std::size_t begin = 0;  // its stretch: the comments before it, itself, the
   std::size_t end = 0;    // terminator and the rest of that line
   std::string delimiter_before;  // MySQL DELIMITER in effect where the stretch begins
+  bool sets_delimiter = false;   // a DELIMITER command before the statement, in its stretch
 };
 
 bool is_space(char c) {
@@ -51,9 +52,10 @@ bool sets_session(const sql::Classification& c, std::string_view text) {
 }
 
 // The MySQL client's DELIMITER commands in text[from, to), each at the
-// start of a line; returns the delimiter in effect after them.
+// start of a line; returns the delimiter in effect after them, and sets
+// `seen` when there is one.
 std::string follow_delimiters(std::string_view text, std::size_t from, std::size_t to,
-                              std::string delimiter) {
+                              std::string delimiter, bool& seen) {
   static constexpr std::string_view k_keyword = "delimiter";
   for (std::size_t at = from; at < to;) {
     const std::size_t eol = std::min(text.find('\n', at), text.size());
@@ -63,6 +65,7 @@ std::string follow_delimiters(std::string_view text, std::size_t from, std::size
         util::to_lower(line.substr(0, k_keyword.size())) == k_keyword &&
         (line[k_keyword.size()] == ' ' || line[k_keyword.size()] == '\t')) {
       delimiter = std::string(util::trim(line.substr(k_keyword.size())));
+      seen = true;
     }
     at = eol + 1;
   }
@@ -120,7 +123,7 @@ std::vector<Item> read_items(const fs::path& path, std::string_view dialect,
     item.begin = at;
     item.delimiter_before = delimiter;
     if (mysql) {
-      delimiter = follow_delimiters(text, at, statement->offset, delimiter);
+      delimiter = follow_delimiters(text, at, statement->offset, delimiter, item.sets_delimiter);
     }
     item.end = stretch_end(text, statement->offset + statement->text.size(), delimiter, mysql);
     at = item.end;
@@ -202,8 +205,10 @@ std::vector<Part> divide(const fs::path& path, std::string_view dialect) {
     if (k > 0) {
       // Each part runs on its own: it needs the delimiter and the session
       // settings the statements before it had.
-      const std::string& delimiter = items[first].delimiter_before;
-      if (delimiter != ";") {
+      // A new file starts with ';' unless it says otherwise.
+      std::string delimiter = ";";
+      if (items[first].delimiter_before != ";" && !items[first].sets_delimiter) {
+        delimiter = items[first].delimiter_before;
         part.text += fmt::format("DELIMITER {}\n", delimiter);
       }
       std::string replay;

@@ -493,7 +493,8 @@ std::string edit_manifest(std::string_view text, const std::string& display_path
   } else {
     // A block list: whole lines after the entry's last line, written alike.
     insert_at = item.end;
-    if (insert_at == text.size() && (text.empty() || text.back() != '\n')) {
+    const bool no_last_newline = insert_at == text.size() && (text.empty() || text.back() != '\n');
+    if (no_last_newline) {
       insertion += eol;
     }
     for (const auto& entry : added) {
@@ -507,6 +508,9 @@ std::string edit_manifest(std::string_view text, const std::string& display_path
         }
         insertion += lines;
       }
+    }
+    if (no_last_newline) {
+      insertion.resize(insertion.size() - eol.size());  // the file still ends as it did
     }
   }
   std::string edited(text);

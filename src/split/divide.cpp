@@ -25,8 +25,8 @@ struct Item {
   std::string verb;
   int line = 0;
   int column = 0;
-  std::size_t begin = 0;  // its stretch: the comments before it, itself, the
-  std::size_t end = 0;    // terminator and the rest of that line
+  std::size_t begin = 0;         // its stretch: the comments before it, itself, the
+  std::size_t end = 0;           // terminator and the rest of that line
   std::string delimiter_before;  // MySQL DELIMITER in effect where the stretch begins
   bool sets_delimiter = false;   // a DELIMITER command before the statement, in its stretch
 };
@@ -46,9 +46,9 @@ bool sets_session(const sql::Classification& c, std::string_view text) {
 
 [[noreturn]] void refuse(const fs::path& path, std::string_view text, int line, int column,
                          std::string message) {
-  throw project::ProjectError({project::Diagnostic{path.string(), line, column,
-                                                   project::Severity::error, std::move(message),
-                                                   std::string(util::line_of(text, line))}});
+  throw project::ProjectError(
+      {project::Diagnostic{path.string(), line, column, project::Severity::error,
+                           std::move(message), std::string(util::line_of(text, line))}});
 }
 
 // The MySQL client's DELIMITER commands in text[from, to), each at the
@@ -88,7 +88,8 @@ std::size_t stretch_end(std::string_view text, std::size_t end_of_statement,
   while (rest < text.size() && (text[rest] == ' ' || text[rest] == '\t' || text[rest] == '\r')) {
     ++rest;
   }
-  const bool comment = text.compare(rest, 2, "--") == 0 || (mysql && text.compare(rest, 1, "#") == 0);
+  const bool comment =
+      text.compare(rest, 2, "--") == 0 || (mysql && text.compare(rest, 1, "#") == 0);
   if (rest < text.size() && text[rest] != '\n' && !comment) {
     return at;  // another statement on the same line
   }
@@ -109,9 +110,10 @@ std::vector<Item> read_items(const fs::path& path, std::string_view dialect,
     const auto c = sql::classify(statement->text, dialect);
     rebuild.add(statement->text, c);
     if (text.compare(statement->offset, statement->text.size(), statement->text) != 0) {
-      throw InputError(fmt::format("{}:{}: error: split cannot find this statement's own text in "
-                                   "the file; split the revision by hand",
-                                   path.string(), statement->line));
+      throw InputError(
+          fmt::format("{}:{}: error: split cannot find this statement's own text in "
+                      "the file; split the revision by hand",
+                      path.string(), statement->line));
     }
     Item item;
     item.kind = c.kind;
@@ -218,9 +220,10 @@ std::vector<Part> divide(const fs::path& path, std::string_view dialect) {
         }
       }
       if (!replay.empty()) {
-        part.text += "-- repeated by runner split: the session settings of the statements "
-                     "before this part\n" +
-                     replay;
+        part.text +=
+            "-- repeated by runner split: the session settings of the statements "
+            "before this part\n" +
+            replay;
       }
     }
     part.text.append(text, begin, end - begin);
@@ -242,8 +245,8 @@ std::vector<int> assign_downs(const std::vector<PartKind>& up, const std::vector
     if (p == up.size()) {
       std::string reverted;
       for (std::size_t k = up.size(); k-- > 0;) {
-        reverted += fmt::format("{}{} ({})", reverted.empty() ? "" : ", ", up_ids[k],
-                                to_string(up[k]));
+        reverted +=
+            fmt::format("{}{} ({})", reverted.empty() ? "" : ", ", up_ids[k], to_string(up[k]));
       }
       std::string runs;
       for (const auto& part : down) {
@@ -251,7 +254,10 @@ std::vector<int> assign_downs(const std::vector<PartKind>& up, const std::vector
                             part.line);
       }
       throw project::ProjectError({project::Diagnostic{
-          down_path.string(), down[g].line, 0, project::Severity::error,
+          down_path.string(),
+          down[g].line,
+          0,
+          project::Severity::error,
           fmt::format("split cannot divide the down file: the parts are reverted in the order "
                       "{}, and the down file's runs of statements are {}; each run must undo a "
                       "part of its kind in that order, and the {} run at line {} has none left. "

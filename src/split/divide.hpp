@@ -20,8 +20,8 @@ std::string_view to_string(PartKind kind);
 // A run of statements of one kind.
 struct Part {
   PartKind kind = PartKind::schema;
-  std::string text;     // ready to write: original text, comments included
-  int line = 0;         // of its first statement that is schema or data
+  std::string text;            // ready to write: original text, comments included
+  int line = 0;                // of its first statement that is schema or data
   std::size_t statements = 0;  // how many, neutral ones included
 };
 

@@ -26,12 +26,12 @@ struct Edit {
 
 // One item of the revisions list, as found in the text.
 struct Item {
-  bool flow = false;        // written {id: ..., name: ...}
-  bool in_flow_list = false;  // an item of revisions: [...]
-  Span map;                 // flow: from '{' to after '}'
-  std::size_t begin = 0;    // block: start of the line holding the dash
-  std::size_t end = 0;      // block: after the item's last line that is not a comment
-  std::vector<Span> skip;   // block: comment and blank lines inside the item
+  bool flow = false;                   // written {id: ..., name: ...}
+  bool in_flow_list = false;           // an item of revisions: [...]
+  Span map;                            // flow: from '{' to after '}'
+  std::size_t begin = 0;               // block: start of the line holding the dash
+  std::size_t end = 0;                 // block: after the item's last line that is not a comment
+  std::vector<Span> skip;              // block: comment and blank lines inside the item
   std::optional<Span> id, name, kind;  // the values' spans, quotes included
 };
 
@@ -41,9 +41,10 @@ class Scanner {
 
   [[noreturn]] void refuse(std::size_t at, std::string_view why) const {
     const auto line = 1 + std::count(m_text.begin(), m_text.begin() + static_cast<long>(at), '\n');
-    throw InputError(fmt::format("{}:{}: error: split cannot edit this manifest entry safely ({}); "
-                                 "nothing was changed. Split the revision by hand",
-                                 m_path, line, why));
+    throw InputError(
+        fmt::format("{}:{}: error: split cannot edit this manifest entry safely ({}); "
+                    "nothing was changed. Split the revision by hand",
+                    m_path, line, why));
   }
 
   std::size_t line_begin(std::size_t at) const {
@@ -69,9 +70,7 @@ class Scanner {
     }
     return at;
   }
-  bool at_line_end(std::size_t at) const {
-    return at >= line_end(at) || m_text[at] == '#';
-  }
+  bool at_line_end(std::size_t at) const { return at >= line_end(at) || m_text[at] == '#'; }
 
   // After a quoted scalar starting at `at`.
   std::size_t skip_quoted(std::size_t at) const {
@@ -136,7 +135,8 @@ class Scanner {
       return i + 1;
     }
     std::size_t i = at;
-    while (i < m_text.size() && std::string_view(",[]{}:\n\r").find(m_text[i]) == std::string_view::npos &&
+    while (i < m_text.size() &&
+           std::string_view(",[]{}:\n\r").find(m_text[i]) == std::string_view::npos &&
            !(m_text[i] == '#' && i > at && (m_text[i - 1] == ' ' || m_text[i - 1] == '\t'))) {
       ++i;
     }
@@ -169,8 +169,10 @@ class Scanner {
 
   // Notes the span of an id, name or kind value.
   void note_value(Item& item, const std::string& key, Span value, bool block) const {
-    std::optional<Span>* slot = key == "id" ? &item.id : key == "name" ? &item.name
-                                : key == "kind" ? &item.kind : nullptr;
+    std::optional<Span>* slot = key == "id"     ? &item.id
+                                : key == "name" ? &item.name
+                                : key == "kind" ? &item.kind
+                                                : nullptr;
     if (slot == nullptr) {
       return;
     }
@@ -290,8 +292,9 @@ class Scanner {
         continue;
       }
       const std::size_t column = first - line;
-      const bool dash = m_text[first] == '-' &&
-                        (first + 1 >= line_end(line) || m_text[first + 1] == ' ' || m_text[first + 1] == '\t');
+      const bool dash =
+          m_text[first] == '-' &&
+          (first + 1 >= line_end(line) || m_text[first + 1] == ' ' || m_text[first + 1] == '\t');
       if (!dash_column) {
         if (!dash) {
           refuse(first, "'revisions:' is not followed by a list");
@@ -378,8 +381,8 @@ std::string copy_with(std::string_view text, Span range, std::vector<Edit> edits
         at = s->end;
         continue;
       }
-      const auto next = std::find_if(skip.begin(), skip.end(),
-                                     [&](const Span& x) { return x.begin > at; });
+      const auto next =
+          std::find_if(skip.begin(), skip.end(), [&](const Span& x) { return x.begin > at; });
       const std::size_t stop = std::min(end, next == skip.end() ? end : next->begin);
       out.append(text.substr(at, stop - at));
       at = stop;
@@ -445,18 +448,18 @@ void verify(std::string_view original, std::string_view edited, const std::strin
     }
   }
   if (!same) {
-    throw InputError(fmt::format("{}:{}: error: split cannot edit this manifest entry safely (the "
-                                 "edited manifest would not read back as intended); nothing was "
-                                 "changed. Split the revision by hand",
-                                 path, line));
+    throw InputError(
+        fmt::format("{}:{}: error: split cannot edit this manifest entry safely (the "
+                    "edited manifest would not read back as intended); nothing was "
+                    "changed. Split the revision by hand",
+                    path, line));
   }
 }
 
 }  // namespace
 
-std::string edit_manifest(std::string_view text, const std::string& display_path,
-                          std::size_t index, std::string_view kind,
-                          const std::vector<NewEntry>& added) {
+std::string edit_manifest(std::string_view text, const std::string& display_path, std::size_t index,
+                          std::string_view kind, const std::vector<NewEntry>& added) {
   const Scanner scan(text, display_path);
   const std::vector<Item> items = scan.items();
   if (index >= items.size()) {
@@ -486,8 +489,8 @@ std::string edit_manifest(std::string_view text, const std::string& display_path
     const std::size_t begin = scan.line_begin(item.map.begin);
     const bool own_line = scan.skip_blanks(begin) == item.map.begin;
     for (const auto& entry : added) {
-      insertion += own_line ? "," + eol + std::string(text.substr(begin, item.map.begin - begin))
-                            : ", ";
+      insertion +=
+          own_line ? "," + eol + std::string(text.substr(begin, item.map.begin - begin)) : ", ";
       insertion += copy(entry);
     }
   } else {
@@ -499,8 +502,8 @@ std::string edit_manifest(std::string_view text, const std::string& display_path
     }
     for (const auto& entry : added) {
       if (item.flow) {
-        insertion += std::string(text.substr(item.begin, item.map.begin - item.begin)) +
-                     copy(entry) + eol;
+        insertion +=
+            std::string(text.substr(item.begin, item.map.begin - item.begin)) + copy(entry) + eol;
       } else {
         std::string lines = copy(entry);
         if (lines.empty() || lines.back() != '\n') {

@@ -25,8 +25,7 @@ struct NewEntry {
 // dialects), with its own id, name and kind. Throws InputError naming
 // `display_path` and the line when the entry is written in a form this does
 // not edit, or when the result would not read back as exactly that change.
-std::string edit_manifest(std::string_view text, const std::string& display_path,
-                          std::size_t index, std::string_view kind,
-                          const std::vector<NewEntry>& added);
+std::string edit_manifest(std::string_view text, const std::string& display_path, std::size_t index,
+                          std::string_view kind, const std::vector<NewEntry>& added);
 
 }  // namespace runner::split

@@ -110,7 +110,8 @@ Plan plan(const project::Project& project, const project::Revision& revision,
   const auto ups = files_of(up_dir, entry);
   const auto downs = entry.irreversible ? std::vector<SqlFile>{} : files_of(down_dir, entry);
   if (ups.empty()) {
-    throw InputError(fmt::format("split {}: the revision has no up file in {}", id, up_dir.string()));
+    throw InputError(
+        fmt::format("split {}: the revision has no up file in {}", id, up_dir.string()));
   }
 
   // Every up file (each dialect variant) must divide alike: the parts are
@@ -165,9 +166,11 @@ Plan plan(const project::Project& project, const project::Revision& revision,
   if (n > 1) {
     for (std::size_t u = 0; u < ups.size(); ++u) {
       for (std::size_t k = 0; k < n; ++k) {
-        const fs::path path = k == 0 ? ups[u].path : file_name(up_dir, ids[k], names[k], ups[u].variant);
+        const fs::path path =
+            k == 0 ? ups[u].path : file_name(up_dir, ids[k], names[k], ups[u].variant);
         (k == 0 ? rewritten : created)
-            .push_back(FileWrite{path, (k == 0 ? "" : header(k, "up")) + up_parts[u][k].text, k > 0});
+            .push_back(
+                FileWrite{path, (k == 0 ? "" : header(k, "up")) + up_parts[u][k].text, k > 0});
         out.revisions[k].files.push_back(path);
       }
     }
@@ -182,13 +185,15 @@ Plan plan(const project::Project& project, const project::Revision& revision,
             k == 0 ? file.path : file_name(down_dir, ids[k], names[k], file.variant);
         std::string text;
         if (assigned[k] >= 0) {
-          text = (k == 0 ? "" : header(k, "down")) + parts[static_cast<std::size_t>(assigned[k])].text;
+          text =
+              (k == 0 ? "" : header(k, "down")) + parts[static_cast<std::size_t>(assigned[k])].text;
         } else if (k == 0 && parts.empty()) {
           continue;  // the file stays as it is
         } else {
-          text = fmt::format("-- {} {}: down of revision {}, part {} of {} ({}), made by runner "
-                             "split: none of the down file's statements undo this part\n",
-                             ids[k], names[k], id, k + 1, n, to_string(kinds[k]));
+          text = fmt::format(
+              "-- {} {}: down of revision {}, part {} of {} ({}), made by runner "
+              "split: none of the down file's statements undo this part\n",
+              ids[k], names[k], id, k + 1, n, to_string(kinds[k]));
           if (kinds[k] == PartKind::schema && !parts.empty() && !noted[k]) {
             noted[k] = true;
             out.notes.push_back(fmt::format(
@@ -232,8 +237,8 @@ void write(const Plan& plan) {
   std::error_code ec;
   for (const auto& file : plan.writes) {
     if (file.create && fs::exists(file.path, ec)) {
-      throw InputError(fmt::format("split: {} already exists; nothing was changed",
-                                   file.path.string()));
+      throw InputError(
+          fmt::format("split: {} already exists; nothing was changed", file.path.string()));
     }
   }
   // Temporaries first: a failure here leaves every file as it was.
@@ -252,8 +257,8 @@ void write(const Plan& plan) {
     out.close();
     if (!out) {
       discard();
-      throw InputError(fmt::format("split: cannot write {}; nothing was changed",
-                                   temporary.string()));
+      throw InputError(
+          fmt::format("split: cannot write {}; nothing was changed", temporary.string()));
     }
   }
   for (std::size_t i = 0; i < plan.writes.size(); ++i) {

@@ -51,8 +51,8 @@ std::vector<std::string> tables_read(const std::vector<Token>& t, std::size_t fr
       if (at(t, k, "AS")) {
         ++k;
       }
-      if (k < t.size() && t[k].name && !(t[k].word && (t[k].text == "WHERE" ||
-                                                       t[k].text == "JOIN" || t[k].text == "ON"))) {
+      if (k < t.size() && t[k].name &&
+          !(t[k].word && (t[k].text == "WHERE" || t[k].text == "JOIN" || t[k].text == "ON"))) {
         ++k;
       }
       if (!(list && k + 1 < t.size() && t[k].text == "," && !t[k].name)) {
@@ -193,7 +193,8 @@ std::size_t RebuildAnalysis::add(std::string_view statement, const Classificatio
   // Most data statements are INSERT ... VALUES into tables the revision did
   // not create: a few leading tokens tell, and the rest is read only for a
   // possible copy (or when the caller wants every table touched).
-  std::vector<Token> tokens = tokenize(statement, m_dialect, m_track_uses ? std::string_view::npos : 12);
+  std::vector<Token> tokens =
+      tokenize(statement, m_dialect, m_track_uses ? std::string_view::npos : 8);
   if (tokens.empty()) {
     return index;
   }

@@ -10,9 +10,9 @@
 
 #include <cstddef>
 #include <map>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sql/classifier.hpp"
@@ -79,8 +79,8 @@ class RebuildAnalysis {
   std::string m_dialect;
   bool m_track_uses = false;
   std::size_t m_count = 0;
-  std::map<std::string, std::vector<Event>> m_events;             // table key -> events, in order
-  std::map<std::size_t, Candidate> m_candidates;  // possible copies by index
+  std::map<std::string, std::vector<Event>> m_events;  // table key -> events, in order
+  std::map<std::size_t, Candidate> m_candidates;       // possible copies by index
   std::vector<Use> m_uses;
 };
 

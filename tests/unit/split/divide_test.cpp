@@ -58,14 +58,15 @@ TEST_CASE("split: add a column, backfill, set NOT NULL becomes three parts in or
 
 TEST_CASE("split: a table rebuild stays whole in the schema part", "[split]") {
   runner::testing::TempDir dir;
-  const auto path = dir.write("up.sql",
-                              "INSERT INTO audit (what) VALUES ('rebuild');\n"
-                              "PRAGMA foreign_keys = OFF;\n"
-                              "CREATE TABLE \"Users_new\" (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n"
-                              "INSERT INTO users_new SELECT id, email FROM [USERS];\n"
-                              "DROP TABLE users;\n"
-                              "ALTER TABLE users_new RENAME TO Users;\n"
-                              "UPDATE users SET email = lower(email);\n");
+  const auto path =
+      dir.write("up.sql",
+                "INSERT INTO audit (what) VALUES ('rebuild');\n"
+                "PRAGMA foreign_keys = OFF;\n"
+                "CREATE TABLE \"Users_new\" (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n"
+                "INSERT INTO users_new SELECT id, email FROM [USERS];\n"
+                "DROP TABLE users;\n"
+                "ALTER TABLE users_new RENAME TO Users;\n"
+                "UPDATE users SET email = lower(email);\n");
   const auto parts = divide(path, "sqlite");
   REQUIRE(kinds(parts) == std::vector<PartKind>{D, S, D});
   CHECK(parts[1].statements == 5);  // the PRAGMA goes with the rebuild after it
@@ -80,7 +81,8 @@ TEST_CASE("split: a table rebuild stays whole in the schema part", "[split]") {
 TEST_CASE("split: the first part and the others' own text are the file", "[split]") {
   runner::testing::TempDir dir;
   const std::string text =
-      "/* header */\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1); INSERT INTO t VALUES (2);\n"
+      "/* header */\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1); INSERT INTO t VALUES "
+      "(2);\n"
       "CREATE INDEX t_id ON t (id)\n";
   const auto parts = divide(dir.write("up.sql", text), "mysql");
   REQUIRE(kinds(parts) == std::vector<PartKind>{S, D, S});
@@ -120,9 +122,9 @@ TEST_CASE("split: refuses a data statement on a table the file creates and drops
 TEST_CASE("split: refuses a statement it cannot judge", "[split]") {
   runner::testing::TempDir dir;
   const auto path = dir.write("up.sql", "CREATE TABLE t (id int);\nDO $$ BEGIN NULL; END $$;\n");
-  CHECK(message_of([&] { divide(path, "postgres"); })
-            .find(":2:1: error: split cannot tell whether this statement (DO)") !=
-        std::string::npos);
+  CHECK(message_of([&] {
+          divide(path, "postgres");
+        }).find(":2:1: error: split cannot tell whether this statement (DO)") != std::string::npos);
 }
 
 TEST_CASE("split: down parts go to the up parts in reverse order", "[split]") {
@@ -153,7 +155,7 @@ TEST_CASE("split: a down file whose order cannot hold is refused", "[split]") {
         "1), data (line 4); each run must undo a part of its kind in that order, and the schema "
         "run at line 1 has none left. Reorder the down file so that it undoes the last change "
         "first, or split the revision by hand");
-  CHECK_THROWS_AS(assign_downs({S, D}, {part(D, 1), part(S, 2), part(D, 3)}, "down.sql",
-                               {"7", "7.1"}),
-                  runner::project::ProjectError);
+  CHECK_THROWS_AS(
+      assign_downs({S, D}, {part(D, 1), part(S, 2), part(D, 3)}, "down.sql", {"7", "7.1"}),
+      runner::project::ProjectError);
 }

@@ -22,8 +22,7 @@ std::string refusal(std::string_view text, std::size_t index) {
 
 }  // namespace
 
-TEST_CASE("manifest edit: a block entry is copied with its keys, comments and quoting",
-          "[split]") {
+TEST_CASE("manifest edit: a block entry is copied with its keys, comments and quoting", "[split]") {
   const std::string text =
       "# the project's revisions\n"
       "version: 1\n"
@@ -144,7 +143,7 @@ TEST_CASE("manifest edit: forms it does not edit are refused, naming the line", 
   CHECK(refusal("{version: 1, revisions: [{id: \"0002\", name: seed, kind: mixed}]}\n", 0)
             .find("no 'revisions:' key at the start of a line") != std::string::npos);
   // An anchor on the id: a copy would read back wrong, or not at all.
-  CHECK(refusal("version: 1\nrevisions:\n  - id: &first \"0002\"\n    name: seed\n    kind: mixed\n",
-                0)
+  CHECK(refusal(
+            "version: 1\nrevisions:\n  - id: &first \"0002\"\n    name: seed\n    kind: mixed\n", 0)
             .find("manifest.yaml:3: error: split cannot edit this manifest entry safely") == 0);
 }

@@ -13,8 +13,10 @@ struct Fixture {
   runner::testing::TempDir dir;
 
   Fixture(const std::string& manifest_tail, const std::string& up, const std::string& down) {
-    dir.write("manifest.yaml", "version: 1\nrevisions:\n  - id: \"0001\"\n    name: users\n"
-                               "    kind: schema\n" + manifest_tail);
+    dir.write("manifest.yaml",
+              "version: 1\nrevisions:\n  - id: \"0001\"\n    name: users\n"
+              "    kind: schema\n" +
+                  manifest_tail);
     dir.write("migrations/up/0001_users.sql", "CREATE TABLE users (id int, name text);\n");
     dir.write("migrations/down/0001_users.sql", "DROP TABLE users;\n");
     dir.write("migrations/up/0002_email.sql", up);
@@ -100,8 +102,9 @@ TEST_CASE("split plan: every dialect variant is divided, each for its own dialec
 }
 
 TEST_CASE("split plan: the new ids must be free", "[split]") {
-  const Fixture fixture(std::string(k_entry) + "  - id: \"0002.2\"\n    name: taken\n    kind: schema\n",
-                        k_up, k_down);
+  const Fixture fixture(
+      std::string(k_entry) + "  - id: \"0002.2\"\n    name: taken\n    kind: schema\n", k_up,
+      k_down);
   fixture.dir.write("migrations/up/0002.2_taken.sql", "CREATE TABLE taken (id int);\n");
   fixture.dir.write("migrations/down/0002.2_taken.sql", "DROP TABLE taken;\n");
   CHECK_THROWS_WITH(fixture.plan(),

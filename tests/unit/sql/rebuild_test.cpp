@@ -4,8 +4,8 @@
 #include "sql/rebuild.hpp"
 
 using runner::sql::classify;
-using runner::sql::RebuildAnalysis;
 using runner::sql::rebuild_copies;
+using runner::sql::RebuildAnalysis;
 using runner::sql::table_key;
 
 namespace {
@@ -117,12 +117,13 @@ TEST_CASE("rebuild: a genuine backfill stays data", "[rebuild]") {
                         "UPDATE t2 SET a = 2"},
                        "sqlite") == Copies{false, false, false, false});
   // Between tables the revision neither creates nor drops.
-  CHECK(rebuild_copies({"INSERT INTO archive SELECT * FROM orders WHERE old",
-                        "DELETE FROM orders WHERE old"},
-                       "postgres") == Copies{false, false});
+  CHECK(rebuild_copies(
+            {"INSERT INTO archive SELECT * FROM orders WHERE old", "DELETE FROM orders WHERE old"},
+            "postgres") == Copies{false, false});
   // Into a new table, from a table that stays.
-  CHECK(rebuild_copies({"CREATE TABLE archive (id int)", "INSERT INTO archive SELECT id FROM orders"},
-                       "postgres") == Copies{false, false});
+  CHECK(
+      rebuild_copies({"CREATE TABLE archive (id int)", "INSERT INTO archive SELECT id FROM orders"},
+                     "postgres") == Copies{false, false});
   // From a dropped table into one that was there before.
   CHECK(rebuild_copies({"INSERT INTO users SELECT * FROM legacy_users", "DROP TABLE legacy_users"},
                        "mysql") == Copies{false, false});
@@ -133,17 +134,16 @@ TEST_CASE("rebuild: a genuine backfill stays data", "[rebuild]") {
                         "DROP TABLE t", "ALTER TABLE t_new RENAME TO t"},
                        "sqlite") == Copies{false, false, false, false});
   // The old table dropped before the copy cannot be its source.
-  CHECK(rebuild_copies({"CREATE TABLE t_new (id int)", "DROP TABLE t",
-                        "INSERT INTO t_new SELECT id FROM t"},
-                       "sqlite") == Copies{false, false, false});
+  CHECK(rebuild_copies(
+            {"CREATE TABLE t_new (id int)", "DROP TABLE t", "INSERT INTO t_new SELECT id FROM t"},
+            "sqlite") == Copies{false, false, false});
   // FROM inside a function's parentheses names no table.
   CHECK(rebuild_copies({"CREATE TABLE t_new (y int)",
                         "INSERT INTO t_new SELECT EXTRACT(YEAR FROM d) FROM t", "DROP TABLE t"},
                        "postgres") == Copies{false, true, false});
 }
 
-TEST_CASE("rebuild: a copy is known only once the file has dropped its source",
-          "[rebuild]") {
+TEST_CASE("rebuild: a copy is known only once the file has dropped its source", "[rebuild]") {
   RebuildAnalysis analysis("sqlite");
   const auto add = [&](const char* text) { return analysis.add(text, classify(text, "sqlite")); };
   add("CREATE TABLE t_new (id int)");
@@ -157,29 +157,28 @@ TEST_CASE("rebuild: a copy is known only once the file has dropped its source",
 }
 
 TEST_CASE("rebuild: data statements on a table that lives only within the file", "[rebuild]") {
-  const auto uses = transient({"CREATE TABLE t_backup AS SELECT * FROM t",
-                               "UPDATE t_backup SET email = lower(email)", "DROP TABLE t",
-                               "CREATE TABLE t (id int, email text)",
-                               "INSERT INTO t SELECT id, email FROM t_backup",
-                               "DROP TABLE t_backup"},
-                              "sqlite");
+  const auto uses = transient(
+      {"CREATE TABLE t_backup AS SELECT * FROM t", "UPDATE t_backup SET email = lower(email)",
+       "DROP TABLE t", "CREATE TABLE t (id int, email text)",
+       "INSERT INTO t SELECT id, email FROM t_backup", "DROP TABLE t_backup"},
+      "sqlite");
   REQUIRE(uses.size() == 1);
   CHECK(uses[0].index == 1);
   CHECK(uses[0].table == "t_backup");
   // Reading one counts too.
-  const auto reads = transient({"CREATE TABLE tmp AS SELECT id FROM t WHERE old",
-                                "DELETE FROM orders WHERE user_id IN (SELECT id FROM Tmp)",
-                                "DROP TABLE tmp"},
-                               "mysql");
+  const auto reads =
+      transient({"CREATE TABLE tmp AS SELECT id FROM t WHERE old",
+                 "DELETE FROM orders WHERE user_id IN (SELECT id FROM Tmp)", "DROP TABLE tmp"},
+                "mysql");
   REQUIRE(reads.size() == 1);
   CHECK(reads[0].table == "tmp");
   // Add a column, backfill it, rebuild to make it NOT NULL: the backfill
   // runs on a table that was there before the file.
-  CHECK(transient({"ALTER TABLE t ADD COLUMN c int", "UPDATE t SET c = 0",
-                   "CREATE TABLE t_new (id int, c int NOT NULL)",
-                   "INSERT INTO t_new SELECT id, c FROM t", "DROP TABLE t",
-                   "ALTER TABLE t_new RENAME TO t", "UPDATE t SET c = 1"},
-                  "sqlite")
+  CHECK(transient(
+            {"ALTER TABLE t ADD COLUMN c int", "UPDATE t SET c = 0",
+             "CREATE TABLE t_new (id int, c int NOT NULL)", "INSERT INTO t_new SELECT id, c FROM t",
+             "DROP TABLE t", "ALTER TABLE t_new RENAME TO t", "UPDATE t SET c = 1"},
+            "sqlite")
             .empty());
 }
 

@@ -286,7 +286,9 @@ class Scanner {
       const std::size_t first = skip_blanks(line);
       const bool blank = first >= line_end(line) || m_text[first] == '#';
       if (blank) {
-        if (!found.empty() && !found.back().flow) {
+        // A comment line inside an entry is not copied with it; a blank
+        // line may belong to a block scalar (description: |) and is.
+        if (!found.empty() && !found.back().flow && first < line_end(line)) {
           found.back().skip.push_back(Span{line, next_line(line)});
         }
         continue;

@@ -147,3 +147,12 @@ TEST_CASE("manifest edit: forms it does not edit are refused, naming the line", 
             "version: 1\nrevisions:\n  - id: &first \"0002\"\n    name: seed\n    kind: mixed\n", 0)
             .find("manifest.yaml:3: error: split cannot edit this manifest entry safely") == 0);
 }
+
+TEST_CASE("manifest edit: a block scalar description is copied whole", "[split]") {
+  const std::string entry = "    description: |\n      first\n\n      second\n";
+  CHECK(
+      edit_manifest("version: 1\nrevisions:\n  - id: \"1\"\n    name: a\n    kind: mixed\n" + entry,
+                    "manifest.yaml", 0, "schema", {{"1.1", "a_data", "data"}}) ==
+      "version: 1\nrevisions:\n  - id: \"1\"\n    name: a\n    kind: schema\n" + entry +
+          "  - id: \"1.1\"\n    name: a_data\n    kind: data\n" + entry);
+}

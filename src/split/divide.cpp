@@ -162,6 +162,7 @@ std::string_view to_string(PartKind kind) { return kind == PartKind::schema ? "s
 std::vector<Part> divide(const fs::path& path, std::string_view dialect) {
   const std::string text = util::read_text_file(path);
   const std::vector<Item> items = read_items(path, dialect, text);
+  const bool mysql = dialect == "mysql";
   // Each schema or data statement opens a part when its kind differs from
   // the part before. A neutral statement joins the part of the statement
   // after it: it prepares what follows (SET, PRAGMA foreign_keys = OFF before
@@ -216,7 +217,12 @@ std::vector<Part> divide(const fs::path& path, std::string_view dialect) {
       std::string replay;
       for (std::size_t i = 0; i < first; ++i) {
         if (items[i].session) {
-          replay += items[i].text + delimiter + "\n";
+          // A comment on the statement's last line would swallow the terminator.
+          const std::string_view text_of = items[i].text;
+          const std::string_view last_line = text_of.substr(text_of.rfind('\n') + 1);
+          const bool comment = last_line.find("--") != std::string_view::npos ||
+                               (mysql && last_line.find('#') != std::string_view::npos);
+          replay += items[i].text + (comment ? "\n" : "") + delimiter + "\n";
         }
       }
       if (!replay.empty()) {

@@ -159,3 +159,17 @@ TEST_CASE("split: a down file whose order cannot hold is refused", "[split]") {
       assign_downs({S, D}, {part(D, 1), part(S, 2), part(D, 3)}, "down.sql", {"7", "7.1"}),
       runner::project::ProjectError);
 }
+
+TEST_CASE("split: a repeated setting keeps its terminator out of its comment", "[split]") {
+  runner::testing::TempDir dir;
+  const auto path = dir.write("up.sql",
+                              "SET search_path = app -- the app's schema\n;\n"
+                              "CREATE TABLE t (id int);\n"
+                              "INSERT INTO t VALUES (1);\n");
+  const auto parts = divide(path, "postgres");
+  REQUIRE(parts.size() == 2);
+  CHECK(parts[1].text ==
+        "-- repeated by runner split: the session settings of the statements before this part\n"
+        "SET search_path = app -- the app's schema\n;\n"
+        "INSERT INTO t VALUES (1);\n");
+}

@@ -243,6 +243,11 @@ std::vector<int> assign_downs(const std::vector<PartKind>& up, const std::vector
   std::size_t next = 0;  // the first up part still free
   // The down file's last part runs last: it goes to the first up part of
   // its kind, which is reverted last; each earlier one to a later part.
+  // Placing each as late as it can go is the safe side: a down that ran too
+  // early would undo what a part still recorded as applied did (its rows
+  // with it), while one that runs late only leaves a reverted part's change
+  // in place until the parts before it are reverted too. Reverting them all
+  // runs the down file's statements in their order, as before the split.
   for (std::size_t g = down.size(); g-- > 0;) {
     std::size_t p = next;
     while (p < up.size() && up[p] != down[g].kind) {

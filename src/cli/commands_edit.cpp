@@ -3,8 +3,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
-#include "sql/classifier.hpp"
-#include "sql/splitter.hpp"
+#include "split/split.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
@@ -150,50 +149,6 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
   return 0;
 }
 
-struct SplitFiles {
-  std::string schema;
-  std::string data;
-};
-
-// Divides a file's statements: schema ones to the first part, data ones to
-// the second, neutral ones (SET, PRAGMA, ...) to both.
-SplitFiles divide(const fs::path& path, std::string_view dialect, const std::string& id) {
-  SplitFiles out{fmt::format("-- split from revision {}: its schema statements\n", id),
-                 fmt::format("-- split from revision {}: its data statements\n", id)};
-  sql::StatementReader reader(path, dialect);
-  while (const auto statement = reader.next()) {
-    const auto c = sql::classify(statement->text, dialect);
-    const std::string text = statement->text + ";\n";
-    switch (c.kind) {
-      case sql::StatementKind::schema:
-        out.schema += text;
-        break;
-      case sql::StatementKind::data:
-        out.data += text;
-        break;
-      case sql::StatementKind::neutral:
-        out.schema += text;
-        out.data += text;
-        break;
-      case sql::StatementKind::unknown:
-        throw InputError(fmt::format(
-            "{}:{}:{}: error: cannot tell whether this statement ({}) is schema or data; split "
-            "the revision by hand",
-            path.string(), statement->line, statement->column, c.verb));
-    }
-  }
-  return out;
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    throw InputError(fmt::format("{}: cannot write", path.string()));
-  }
-}
-
 }  // namespace
 
 int cmd_split(const Context& ctx, const CommandOptions& o) {
@@ -209,89 +164,50 @@ int cmd_split(const Context& ctx, const CommandOptions& o) {
                                  ctx.dialect()));
   }
   const auto connection = ctx.connect_existing();
-  if (plan::find_record(read_history(connection.get(), ctx.tables()), *id) != nullptr) {
+  const plan::History history = read_history(connection.get(), ctx.tables());
+  if (plan::find_record(history, *id) != nullptr) {
     throw InputError(fmt::format("split {}: the revision is already applied to {}; only a "
                                  "revision not yet applied can be split",
                                  id->text(), ctx.url().redacted()));
   }
-  const auto new_id = project::RevisionId::parse(id->text() + ".1");
-  const auto& revisions = project.revisions();
-  for (const auto& other : revisions) {
-    if (other.id() > *id && !(other.id() > *new_id)) {
-      throw InputError(fmt::format("split {}: revision {} already takes the place of {}",
-                                   id->text(), other.id().text(), new_id->text()));
+  const split::Plan result = split::plan(project, *revision, ctx.dialect());
+  for (const auto& part : result.revisions) {
+    if (plan::find_record(history, *project::RevisionId::parse(part.id)) != nullptr) {
+      throw InputError(fmt::format("split {}: its part {} would take an id that the history of {} "
+                                   "holds already; nothing was changed",
+                                   id->text(), part.id, ctx.url().redacted()));
     }
   }
-  const std::string data_name = revision->name() + "_data";
-  const SplitFiles up = divide(revision->up, ctx.dialect(), id->text());
-  const auto down = revision->down.empty()
-                        ? std::optional<SplitFiles>()
-                        : std::optional<SplitFiles>(divide(revision->down, ctx.dialect(), id->text()));
-  const fs::path root = ctx.project_root();
-  const fs::path data_up = root / "migrations" / "up" / fmt::format("{}_{}.sql", new_id->text(), data_name);
-  const fs::path data_down = root / "migrations" / "down" / fmt::format("{}_{}.sql", new_id->text(), data_name);
-  // Edit the manifest as text: the entry's kind becomes schema, and the new
-  // entry follows it; every other byte stays as it was.
-  std::string text = util::read_text_file(ctx.manifest_path());
-  std::vector<std::string> lines = util::split(text, '\n');
-  const std::size_t first = static_cast<std::size_t>(revision->entry.line - 1);
-  std::size_t end = first + 1;
-  // The entry's line is `<dash>- id: ...`; its keys sit after the dash.
-  const std::size_t dash = lines[first].find_first_not_of(' ');
-  const std::size_t key = lines[first].find_first_not_of(' ', dash + 1);
-  while (end < lines.size() && !util::trim(lines[end]).empty() &&
-         lines[end].find_first_not_of(' ') > dash) {
-    ++end;
-  }
-  bool kind_set = false;
-  for (std::size_t i = first; i < end; ++i) {
-    const std::size_t at = lines[i].find("kind:");
-    if (at != std::string::npos) {
-      const std::size_t comment = lines[i].find(" #", at);
-      lines[i] = lines[i].substr(0, at) + "kind: schema" +
-                 (comment == std::string::npos ? "" : lines[i].substr(comment));
-      kind_set = true;
-    }
-  }
-  if (!kind_set) {
-    throw InputError(fmt::format("{}:{}: cannot find the entry's kind to rewrite",
-                                 ctx.manifest_path().string(), revision->entry.line));
-  }
-  const std::string pad(key, ' ');
-  std::vector<std::string> entry{
-      fmt::format("{}-{}id: \"{}\"", std::string(dash, ' '), std::string(key - dash - 1, ' '),
-                  new_id->text()),
-      fmt::format("{}name: {}", pad, data_name), fmt::format("{}kind: data", pad)};
-  if (revision->entry.irreversible) {
-    entry.push_back(fmt::format("{}irreversible: true", pad));
-  }
-  if (!revision->entry.transaction) {
-    entry.push_back(fmt::format("{}transaction: false", pad));
-  }
-  lines.insert(lines.begin() + static_cast<long>(end), entry.begin(), entry.end());
-  std::string rewritten;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    rewritten += lines[i];
-    if (i + 1 < lines.size()) {
-      rewritten += '\n';
-    }
-  }
-  write_new_file(data_up, up.data);
-  if (down) {
-    write_new_file(data_down, down->data);
-    write_file(revision->down, down->schema);
-  }
-  write_file(revision->up, up.schema);
-  write_file(ctx.manifest_path(), rewritten);
+  split::write(result);
+  const auto& first = result.revisions.front();
   if (ctx.reporter().json()) {
-    ctx.reporter().emit({{"schema", id->text()}, {"data", new_id->text()}, {"up", data_up.string()}});
-  } else {
-    ctx.reporter().out(revision->up.string());
-    ctx.reporter().out(data_up.string());
-    if (down) {
-      ctx.reporter().out(revision->down.string());
-      ctx.reporter().out(data_down.string());
+    nlohmann::json parts = nlohmann::json::array();
+    for (const auto& part : result.revisions) {
+      std::vector<std::string> files;
+      for (const auto& file : part.files) {
+        files.push_back(file.string());
+      }
+      parts.push_back({{"id", part.id},
+                       {"name", part.name},
+                       {"kind", std::string(split::to_string(part.kind))},
+                       {"files", files}});
     }
+    ctx.reporter().emit({{"revision", id->text()}, {"parts", parts}, {"notes", result.notes}});
+  } else if (result.revisions.size() == 1) {
+    ctx.reporter().out(fmt::format("revision {} holds only {} statements: nothing to split{}",
+                                   id->text(), split::to_string(first.kind),
+                                   result.writes.empty() ? "" : fmt::format("; its kind is now {}",
+                                                                          split::to_string(first.kind))));
+  } else {
+    for (const auto& part : result.revisions) {
+      ctx.reporter().out(fmt::format("{} {} ({})", part.id, part.name, split::to_string(part.kind)));
+      for (const auto& file : part.files) {
+        ctx.reporter().out("  " + file.string());
+      }
+    }
+  }
+  for (const auto& note : result.notes) {
+    ctx.reporter().warning(fmt::format("split {}: {}", id->text(), note));
   }
   return 0;
 }

@@ -1,11 +1,13 @@
 #include "exec/preflight.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/core.h>
 
 #include "sql/classifier.hpp"
+#include "sql/rebuild.hpp"
 #include "sql/splitter.hpp"
 
 namespace runner::exec {
@@ -121,6 +123,12 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   // when it is a data revision; schema revisions run marked there.
   const bool one_transaction =
       revision.entry.transaction && (dialect != "mysql" || declared == project::Kind::data);
+  // Rows a table rebuild copies belong to the schema change (SPEC.md section
+  // 3); an INSERT ... SELECT is known to be such a copy only once the file
+  // has dropped what it reads, so until the end its mismatch waits.
+  sql::RebuildAnalysis rebuild(dialect);
+  std::vector<std::pair<std::size_t, Diagnostic>> waiting;
+  std::optional<std::size_t> mismatch_slot;
   sql::StatementReader reader(path, dialect);
   reader.set_text_limit(sql::k_lex_text_limit);
   while (const auto statement = reader.next()) {
@@ -129,18 +137,25 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
       found.push_back(at_statement(path, *statement, Severity::error,
                                    fmt::format("{}: {}", label, refusal)));
     }
+    const std::size_t index = rebuild.add(statement->text, c);
     const bool wrong = (declared == project::Kind::schema && c.kind == sql::StatementKind::data) ||
                        (declared == project::Kind::data && c.kind == sql::StatementKind::schema);
     if (wrong && !mismatch_reported) {
-      mismatch_reported = true;
-      found.push_back(at_statement(
+      Diagnostic d = at_statement(
           path, *statement, Severity::error,
           fmt::format("{} is declared kind: {}, but this statement {} ({}); move it to a {} "
                       "revision, or run 'runner split {}'",
                       label, project::to_string(declared),
                       c.kind == sql::StatementKind::data ? "changes data" : "changes the schema",
                       c.verb, c.kind == sql::StatementKind::data ? "data" : "schema",
-                      revision.id().text())));
+                      revision.id().text()));
+      if (rebuild.may_be_copy(index)) {
+        waiting.emplace_back(index, std::move(d));
+      } else {
+        mismatch_reported = true;
+        mismatch_slot = found.size();
+        found.push_back(std::move(d));
+      }
     }
     if (!lint) {
       continue;
@@ -153,7 +168,6 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
                       "the declared kind: {} is trusted",
                       label, c.verb.empty() ? "?" : c.verb, project::to_string(declared))));
     }
-
     if (c.kind == sql::StatementKind::schema) {
       ++schema_statements;
     }
@@ -167,10 +181,26 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
       }
     }
   }
+  // The first waiting statement that is no rebuild copy comes before any
+  // other mismatch: it is the one reported.
+  for (auto& [index, d] : waiting) {
+    if (!rebuild.is_copy(index)) {
+      if (mismatch_slot) {
+        found[*mismatch_slot] = std::move(d);
+      } else {
+        found.push_back(std::move(d));
+      }
+      break;
+    }
+  }
   if (!lint || !up) {
     return found;
   }
   const Diagnostic whole{path.string(), 0, 0, Severity::warning, "", {}};
+  for (const auto& [to, from] : rebuild.copies()) {  // a rebuild's tables are one task
+    links[to].insert(from);
+    links[from].insert(to);
+  }
   if (declared == project::Kind::schema) {
     const auto groups = table_groups(tables, links);
     if (groups.size() > 1) {

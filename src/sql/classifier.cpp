@@ -6,18 +6,8 @@
 #include "util/strings.hpp"
 
 namespace runner::sql {
-namespace {
 
-struct Token {
-  std::string text;   // words upper-cased; quoted identifiers without quotes
-  bool word = false;  // an unquoted word
-  bool name = false;  // a word or a quoted identifier
-};
-
-// Splits a statement into words, quoted identifiers and punctuation,
-// skipping comments and string literals.
-std::vector<Token> tokenize(std::string_view s, std::string_view dialect,
-                            std::size_t limit = std::string_view::npos) {
+std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::size_t limit) {
   std::vector<Token> tokens;
   std::size_t i = 0;
   const auto is_word = [](char c) {
@@ -66,6 +56,23 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect,
   return tokens;
 }
 
+std::string read_name(const std::vector<Token>& t, std::size_t& i) {
+  std::string name;
+  while (i < t.size() && t[i].name) {
+    name += t[i].word ? util::to_lower(t[i].text) : t[i].text;
+    ++i;
+    if (i + 1 < t.size() && t[i].text == "." && t[i + 1].name) {
+      name += ".";
+      ++i;
+    } else {
+      break;
+    }
+  }
+  return name;
+}
+
+namespace {
+
 constexpr std::array k_data_verbs{"INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE",
                                   "COPY",   "TRUNCATE", "UPSERT", "LOAD"};
 constexpr std::array k_schema_verbs{"CREATE", "ALTER", "DROP", "RENAME", "COMMENT", "GRANT",
@@ -89,21 +96,6 @@ bool one_of(const std::string& word, const std::array<const char*, N>& list) {
   return std::any_of(list.begin(), list.end(), [&](const char* item) { return word == item; });
 }
 
-// Reads a possibly schema-qualified name at tokens[i]; advances i.
-std::string read_name(const std::vector<Token>& t, std::size_t& i) {
-  std::string name;
-  while (i < t.size() && t[i].name) {
-    name += t[i].word ? util::to_lower(t[i].text) : t[i].text;
-    ++i;
-    if (i + 1 < t.size() && t[i].text == "." && t[i + 1].name) {
-      name += ".";
-      ++i;
-    } else {
-      break;
-    }
-  }
-  return name;
-}
 
 bool at(const std::vector<Token>& t, std::size_t i, const char* word) {
   return i < t.size() && t[i].word && t[i].text == word;
@@ -123,11 +115,25 @@ void classify_schema(const std::vector<Token>& t, Classification& c, std::string
   if (verb == "GRANT" || verb == "REVOKE") {
     return;
   }
-  if (verb == "RENAME") {  // MySQL: RENAME TABLE a TO b
+  if (verb == "RENAME") {  // MySQL: RENAME TABLE a TO b [, c TO d ...]
+    if (!at(t, i, "TABLE")) {
+      return;  // RENAME USER
+    }
     ++i;
-    const std::string from = read_name(t, i);
-    c.objects.push_back({"rename", "table", from, from});
-    return;
+    for (;;) {
+      const std::string from = read_name(t, i);
+      std::string to = from;
+      if (at(t, i, "TO")) {
+        ++i;
+        to = read_name(t, i);
+      }
+      c.objects.push_back({"rename", "table", from, to});
+      c.references.push_back(from);  // ties the old name to the new
+      if (!(i + 1 < t.size() && t[i].text == "," && t[i + 1].name)) {
+        return;
+      }
+      ++i;
+    }
   }
   if (verb == "COMMENT") {  // COMMENT ON <type> name
     i += 2;
@@ -182,12 +188,22 @@ void classify_schema(const std::vector<Token>& t, Classification& c, std::string
       std::size_t k = j + 1;
       c.references.push_back(read_name(t, k));
     }
+    // CREATE TABLE b AS SELECT ... FROM a, CREATE TABLE b LIKE a (MySQL):
+    // b is made from a, as a table rebuild does.
+    if (verb == "CREATE" && type == "table" && (at(t, j, "FROM") || (at(t, j, "LIKE") && j == i))) {
+      std::size_t k = j + 1;
+      if (const std::string from = read_name(t, k); !from.empty()) {
+        c.references.push_back(from);
+      }
+    }
   }
   if (verb == "ALTER" && type == "table") {
     for (std::size_t j = i; j + 2 < t.size(); ++j) {
-      if (at(t, j, "RENAME") && at(t, j + 1, "TO")) {
+      // RENAME TO (MySQL also RENAME AS); RENAME COLUMN/INDEX ... TO renames no table.
+      if (at(t, j, "RENAME") && (at(t, j + 1, "TO") || at(t, j + 1, "AS"))) {
         std::size_t k = j + 2;
         c.objects.push_back({"rename", "table", name, read_name(t, k)});
+        c.references.push_back(c.objects.back().table);  // ties the old name to the new
       }
     }
   }

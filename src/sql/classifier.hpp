@@ -26,7 +26,9 @@ struct Classification {
   StatementKind kind = StatementKind::unknown;
   std::string verb;                   // leading words, upper case: "CREATE TABLE", "INSERT"
   std::vector<ObjectChange> objects;  // what a schema statement changes
-  std::vector<std::string> references;  // tables named by REFERENCES (foreign keys)
+  std::vector<std::string> references;  // tables its objects are tied to: REFERENCES (foreign
+                                        // keys), the old name of a rename, the source of
+                                        // CREATE TABLE ... AS SELECT / LIKE
   bool outside_transaction = false;   // cannot run inside a transaction block
   // Begins, ends or reconfigures the session's transaction (BEGIN, COMMIT,
   // END, ROLLBACK but ROLLBACK TO, START TRANSACTION, SET autocommit, XA,
@@ -42,5 +44,23 @@ struct Classification {
 
 // Classifies `statement` (one statement, without its ';') for `dialect`.
 Classification classify(std::string_view statement, std::string_view dialect);
+
+// One token of a statement, as the classifier reads it.
+struct Token {
+  std::string text;   // words upper-cased; quoted identifiers without quotes
+  bool word = false;  // an unquoted word
+  bool name = false;  // a word or a quoted identifier
+};
+
+// Splits a statement into words, quoted identifiers and punctuation (string
+// literals become one "'" token; comments are skipped), stopping after
+// `limit` tokens. Shared with the rebuild analysis (sql/rebuild.hpp).
+std::vector<Token> tokenize(std::string_view statement, std::string_view dialect,
+                            std::size_t limit = std::string_view::npos);
+
+// Reads the possibly schema-qualified name at tokens[i] ("app.users";
+// unquoted parts lower-cased, quoted ones as written) and moves i past it;
+// empty when tokens[i] is not a name.
+std::string read_name(const std::vector<Token>& tokens, std::size_t& i);
 
 }  // namespace runner::sql

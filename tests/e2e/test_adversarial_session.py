@@ -223,3 +223,62 @@ def test_sqlite_runner_sql_prints_the_qualified_names_without_a_database(tmp_pat
     assert not db.path.exists()
     assert 'CREATE TABLE IF NOT EXISTS "main"."runner_history" (' in result.out
     assert 'INSERT INTO "main"."runner_history" (id, name, kind,' in result.out
+
+
+# --- values the bookkeeping writes ----------------------------------------------
+
+# A backslash, a quote, and placeholder- and format-like text. Read as gbk,
+# the bytes of 中\ (E4 B8 AD 5C) are two characters, the second ending in
+# the backslash's 0x5c: escaping that backslash by doubling it would let the
+# quote after it end the literal.
+HOSTILE = "中\\'x ? $1 %s {}"
+
+
+def failing_statement(dialect):
+    """A statement whose error message quotes HOSTILE (as a column name)."""
+    quote = '"' if dialect == "postgres" else "`"
+    return f"SELECT {quote}{HOSTILE}{quote} FROM t;\n"
+
+
+def recorded_errors(db, rid):
+    history = db.query(f"SELECT state, error FROM runner_history WHERE id = '{rid}'")
+    log = db.query(f"SELECT error FROM runner_history_log WHERE revision = '{rid}' "
+                   "AND outcome = 'failed'")
+    return history, [r[0] for r in log]
+
+
+def test_an_error_text_with_quotes_backslashes_and_multibyte_text_is_recorded_verbatim(
+        tmp_path, db):
+    project = make_project(tmp_path, db)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;")
+    project.add("0002", "fails", "INSERT INTO t (id) VALUES (1);\n" + failing_statement(db.dialect),
+                "SELECT 1;", kind="data", transaction=False)
+    result = project.run("up")
+    assert result.code == 1, result  # failed part way, marked failed
+    assert HOSTILE in result.err
+    history, log = recorded_errors(db, "0002")
+    assert history[0][0] == "failed"
+    assert HOSTILE in history[0][1]
+    assert len(log) == 1 and HOSTILE in log[0]
+
+
+def test_mysql_bookkeeping_is_safe_under_a_gbk_client_charset(tmp_path, maria):
+    project = make_project(tmp_path, maria)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;")
+    project.add("0002", "fails", "INSERT INTO t (id) VALUES (1);\n" + failing_statement("mysql"),
+                "SELECT 1;", kind="data", transaction=False)
+    result = project.run("-d", maria.url + "?charset=gbk", "up", database=False)
+    assert result.code == 1, result  # failed part way, marked failed
+    # The server read the statement as gbk: the column it reports is the
+    # bytes of HOSTILE read as gbk, the backslash swallowed by a character.
+    # MariaDB writes its error messages in UTF-8 whatever the client
+    # charset; the runner binds the bytes it got, which the server reads as
+    # gbk again. What matters: they were written, quote and all, as a value.
+    as_gbk = HOSTILE.encode("utf-8").decode("gbk")
+    assert "\\" not in as_gbk and as_gbk.startswith("涓璡'x")
+    recorded = as_gbk.encode("utf-8").decode("gbk")
+    history, log = recorded_errors(maria, "0002")
+    assert history[0][0] == "failed"
+    assert f"Unknown column '{recorded}' in " in history[0][1]
+    assert len(log) == 1 and f"Unknown column '{recorded}' in " in log[0]
+    assert maria.query("SELECT COUNT(*) FROM t") == [(1,)]

@@ -234,10 +234,14 @@ class AdvisoryLock : public Lock {
   UnreachableError lost(std::string_view why) const {
     std::string reason(util::trim(why));
     if (PQstatus(m_conn) != CONNECTION_OK || reason.empty()) {
-      const std::string message(util::trim(PQerrorMessage(m_conn)));
-      reason =
-          "its session ended" +
-          (message.empty() ? std::string() : " (" + message.substr(0, message.find('\n')) + ")");
+      // libpq's first line, without its severity: "FATAL:  terminating
+      // connection due to administrator command".
+      std::string message(util::trim(PQerrorMessage(m_conn)));
+      message = message.substr(0, message.find('\n'));
+      if (const auto colon = message.find(":  "); colon != std::string::npos && colon < 8) {
+        message = message.substr(colon + 3);
+      }
+      reason = "its session ended" + (message.empty() ? std::string() : " (" + message + ")");
     }
     return UnreachableError(fmt::format(
         "lost the migration lock: {}; another runner may be changing the database now", reason));

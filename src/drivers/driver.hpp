@@ -130,7 +130,7 @@ class Connection {
 std::string scratch_database_name();
 
 struct ConnectOptions {
-  bool create = true;  // SQLite: create the file if missing
+  bool create = true;          // SQLite: create the file if missing
   double busy_timeout_seconds = 60;
 };
 

@@ -61,15 +61,17 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout());
   const std::int64_t start = util::monotonic_ms();
-  exec::Executor executor(*connection, ctx.tables(), [&](const exec::StepReport& report) {
-    const bool up = report.direction == Direction::up;
-    reporter.progress(fmt::format("{} {} {} ({}{}) in {} ms", up ? "applied" : "reverted",
-                                  report.revision->id().text(), report.revision->name(),
-                                  project::to_string(report.revision->entry.kind),
-                                  report.revision->noop ? ", not for this dialect" : "",
-                                  report.ms));
-    ran.push_back(step_json({report.revision, report.direction}, report.ms, report.statements));
-  });
+  exec::Executor executor(
+      *connection, ctx.tables(),
+      [&](const exec::StepReport& report) {
+        const bool up = report.direction == Direction::up;
+        reporter.progress(fmt::format(
+            "{} {} {} ({}{}) in {} ms", up ? "applied" : "reverted", report.revision->id().text(),
+            report.revision->name(), project::to_string(report.revision->entry.kind),
+            report.revision->noop ? ", not for this dialect" : "", report.ms));
+        ran.push_back(step_json({report.revision, report.direction}, report.ms, report.statements));
+      },
+      lock.get());
   if (prelude) {
     prelude(executor, exec::load_history(*connection, ctx.tables()));
   }
@@ -248,7 +250,7 @@ int cmd_baseline(const Context& ctx, const CommandOptions& o) {
       recorded.push_back({{"id", revision.id().text()}, {"name", revision.name()}});
     }
   }
-  exec::Executor(*connection, ctx.tables(), {}).baseline(chosen);
+  exec::Executor(*connection, ctx.tables(), {}, lock.get()).baseline(chosen);
   ctx.reporter().progress(fmt::format("baseline: recorded {} revision(s) up to {} as applied",
                                       chosen.size(), id->text()));
   if (ctx.reporter().json()) {
@@ -284,7 +286,8 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
     done = fmt::format("revision {} {} is applied and unchanged: nothing to repair", record->id,
                        record->name);
   } else {
-    done = exec::Executor(*connection, ctx.tables(), {}).repair(revision, *record, o.forget);
+    done = exec::Executor(*connection, ctx.tables(), {}, lock.get())
+               .repair(revision, *record, o.forget);
   }
   ctx.reporter().progress(done);
   if (ctx.reporter().json()) {

@@ -224,14 +224,18 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
           ? plan::plan_up(project, history, checksums_of_applied(project, history),
                           {count, to, true})
           : plan::plan_down(project, history, {count, to, false});
-  if (connection == nullptr || !connection->table_exists(ctx.tables().table())) {
-    for (const auto& sql : ctx.tables().create_sql()) {
+  // Qualified as they run: in the schema this database resolves them to
+  // (without a database to ask, SQLite's "main"; others stay unqualified).
+  const exec::HistoryTables tables =
+      connection != nullptr ? ctx.tables().resolved(*connection) : ctx.tables();
+  if (connection == nullptr || !connection->table_exists(tables.table())) {
+    for (const auto& sql : tables.create_sql()) {
       fmt::print("{};\n", sql);
     }
     fmt::print("\n");
   }
   exec::preflight(steps, ctx.dialect());
-  exec::render_sql(steps, ctx.tables(), ctx.dialect(), ctx.dialect() != "mysql", stdout);
+  exec::render_sql(steps, tables, ctx.dialect(), ctx.dialect() != "mysql", stdout);
   return 0;
 }
 

@@ -4,11 +4,13 @@
 // described by Capabilities rather than by more virtuals. Drivers depend on
 // util/ only: they know nothing of manifests, plans or history tables.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "schema/schema.hpp"
@@ -33,6 +35,19 @@ struct StatementRef {
 using Row = std::vector<std::optional<std::string>>;
 using Rows = std::vector<Row>;
 
+// A value bound to a placeholder of runner-generated SQL: NULL, an integer
+// or text. Bound values never pass through the SQL text, so no quoting or
+// escaping rule of the session (charset, sql_mode) applies to them.
+using Param = std::variant<std::monostate, std::int64_t, std::string>;
+using Params = std::vector<Param>;
+
+// Runner-generated SQL with placeholders (`?` on SQLite and MySQL, `$1`,
+// `$2`, ... on PostgreSQL) and the values bound to them, in order.
+struct BoundSql {
+  std::string text;
+  Params params;
+};
+
 struct Capabilities {
   bool transactional_ddl = true;  // DDL can be rolled back with the transaction
   bool schema_qualified_table = false;
@@ -42,11 +57,18 @@ struct Capabilities {
 class Lock {
  public:
   virtual ~Lock() = default;
+  // Throws UnreachableError ("lost the migration lock: ...") when the lock
+  // is no longer held, for instance because its session was killed or timed
+  // out. The default does nothing: a lock held by the kernel (SQLite's
+  // flock) lasts as long as the process.
+  virtual void confirm() {}
 };
 
 struct LockRequest {
-  std::string name;         // identifies the lock: database and history table
-  double timeout_seconds;   // give up after this long (UnreachableError)
+  // Identifies the lock within the database: the history table as
+  // resolved (schema and name), not as spelled; drivers add the database.
+  std::string name;
+  double timeout_seconds;                 // give up after this long (UnreachableError)
   std::function<void()> check_interrupt;  // called while waiting; throws to abort the wait
 };
 
@@ -65,6 +87,12 @@ class Connection {
   virtual void sync() {}
   // Runs runner-generated SQL and returns its rows as text (NULL: nullopt).
   virtual Rows query(std::string_view sql) = 0;
+  // The same with `params` bound to the placeholders of `sql` (BoundSql).
+  // This is how the runner writes its bookkeeping; it runs as the user the
+  // session was opened as, whatever role a revision switched to, where the
+  // dialect can tell (PostgreSQL).
+  virtual Rows query(std::string_view sql, const Params& params) = 0;
+  Rows query(const BoundSql& sql) { return query(sql.text, sql.params); }
   virtual void begin() = 0;
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;
@@ -79,8 +107,21 @@ class Connection {
   virtual std::unique_ptr<Lock> lock(const LockRequest& request) = 0;
   // Cancels the running statement; safe to call from another thread.
   virtual void cancel() noexcept = 0;
-  // True when a table of that name exists.
+  // True when a table of that name exists. An unqualified name is looked
+  // up in default_schema(), not where the session's names resolve now;
+  // PostgreSQL also takes `schema.table`. SQLite compares names without
+  // regard to ASCII case, as SQLite itself does.
   virtual bool table_exists(std::string_view name) = 0;
+  // Where unqualified names resolved when the session opened: PostgreSQL's
+  // current_schema() (empty when the search_path names no schema that
+  // exists), MySQL's DATABASE(), SQLite's "main". Read once at connect
+  // time, so that a revision's `SET search_path` or `USE` does not move it.
+  virtual const std::string& default_schema() const = 0;
+  // Undoes session state a revision may have left behind, so that the next
+  // revision starts from the session as it was opened (what each dialect
+  // resets is said in its driver). Called between revisions, outside any
+  // transaction; throws DbError.
+  virtual void reset_session() {}
 
   // Dialect extras, with defaults for dialects that lack them yet.
 

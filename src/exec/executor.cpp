@@ -157,8 +157,36 @@ plan::HistoryRecord record_for(const Revision& revision, std::string checksum) {
   return record;
 }
 
-Executor::Executor(drivers::Connection& connection, const HistoryTables& tables, Progress progress)
-    : m_connection(connection), m_tables(tables), m_progress(std::move(progress)) {}
+Executor::Executor(drivers::Connection& connection, const HistoryTables& tables, Progress progress,
+                   drivers::Lock* lock)
+    : m_connection(connection),
+      m_tables(tables.resolved(connection)),
+      m_progress(std::move(progress)),
+      m_lock(lock) {}
+
+void Executor::confirm_lock(const std::string& consequence) {
+  if (m_lock == nullptr) {
+    return;
+  }
+  try {
+    m_lock->confirm();
+  } catch (UnreachableError& error) {
+    error.add_context(consequence);
+    throw;
+  }
+}
+
+// Before a revision: the lock must still be ours, and the session must be
+// as it was opened, whatever the previous revision set (search_path, role,
+// current database).
+void Executor::before_revision(const Revision& revision) {
+  confirm_lock(fmt::format("stopped before revision {} {}: it did not start", revision.id().text(),
+                           revision.name()));
+  if (m_session_used) {
+    m_connection.reset_session();
+  }
+  m_session_used = true;
+}
 
 void Executor::write_log(const LogRecord& record) noexcept {
   try {
@@ -177,6 +205,7 @@ void Executor::run(const std::vector<plan::Step>& steps) {
                                    step.revision->id().text(), step.revision->name()));
       throw;
     }
+    before_revision(*step.revision);
     if (step.direction == Direction::up) {
       apply(*step.revision);
     } else {
@@ -217,6 +246,7 @@ void Executor::resume(const Revision& revision, const plan::HistoryRecord& recor
                                  "resumed (repair it instead)",
                                  record.id, record.name));
   }
+  before_revision(revision);
   run_marked(revision, Direction::up, &record);
 }
 
@@ -276,6 +306,9 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
     record.checksum = up && !revision.noop ? hash.hex_digest() : "";
     record.execution_ms = util::monotonic_ms() - start;
     record.statements_done = done;
+    // fail_transaction says what the loss did to the revision.
+    confirm_lock(fmt::format("the lock was lost before revision {} {} was recorded", record.id,
+                             record.name));
     m_connection.query(up ? m_tables.insert_sql(record) : m_tables.delete_sql(record.id));
     m_connection.query(
         m_tables.log_sql(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", "")));
@@ -516,6 +549,7 @@ void Executor::baseline(const std::vector<const Revision*>& revisions) {
       m_connection.query(m_tables.insert_sql(record));
       m_connection.query(m_tables.log_sql(make_log("baseline", record, 0, "ok", "")));
     }
+    confirm_lock("the baseline was rolled back: nothing of it was recorded");
     m_connection.commit();
   } catch (...) {
     m_connection.rollback();
@@ -543,6 +577,7 @@ std::string Executor::repair(const Revision* revision, const plan::HistoryRecord
                  ? fmt::format("re-recorded the checksum of revision {} {}", record.id, record.name)
                  : fmt::format("marked revision {} {} applied", record.id, record.name);
     }
+    confirm_lock("the repair was rolled back: nothing of it was recorded");
     m_connection.commit();
     return done;
   } catch (...) {
@@ -553,7 +588,7 @@ std::string Executor::repair(const Revision* revision, const plan::HistoryRecord
 
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const HistoryTables& tables, double timeout_seconds) {
-  return connection.lock({"runner:" + tables.table(), timeout_seconds, [] {
+  return connection.lock({tables.resolved(connection).lock_name(), timeout_seconds, [] {
     try {
       signals::check();
     } catch (InterruptedError& stop) {
@@ -580,8 +615,9 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
       fmt::print(out, "BEGIN;\n");
     } else {
       record.state = "running";
-      fmt::print(out, "{};\n", up ? tables.insert_sql(record)
-                                  : tables.mark_sql(record.id, "reverting", "", 0, ""));
+      fmt::print(out, "{};\n",
+                 up ? tables.insert_sql(record).printable
+                    : tables.mark_sql(record.id, "reverting", "", 0, "").printable);
     }
     if (!revision.noop) {
       fmt::print(out, "-- {}\n", path.string());
@@ -601,11 +637,14 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
     }
     record.state = "applied";
     if (transactional) {
-      fmt::print(out, "{};\n", up ? tables.insert_sql(record) : tables.delete_sql(record.id));
+      fmt::print(out, "{};\n",
+                 up ? tables.insert_sql(record).printable : tables.delete_sql(record.id).printable);
     } else {
-      fmt::print(out, "{};\n", up ? tables.finish_sql(record) : tables.delete_sql(record.id));
+      fmt::print(out, "{};\n",
+                 up ? tables.finish_sql(record).printable : tables.delete_sql(record.id).printable);
     }
-    fmt::print(out, "{};\n", tables.log_sql(make_log(up ? "apply" : "revert", record, 0, "ok", "")));
+    fmt::print(out, "{};\n",
+               tables.log_sql(make_log(up ? "apply" : "revert", record, 0, "ok", "")).printable);
     if (transactional) {
       fmt::print(out, "COMMIT;\n");
     }

@@ -29,7 +29,11 @@ using Progress = std::function<void(const StepReport&)>;
 
 class Executor {
  public:
-  Executor(drivers::Connection& connection, const HistoryTables& tables, Progress progress);
+  // Works with `tables` resolved in `connection`'s schema. With `lock`, the
+  // database-wide lock held for the run: confirmed before each revision and
+  // before each commit; losing it stops the run (UnreachableError, exit 4).
+  Executor(drivers::Connection& connection, const HistoryTables& tables, Progress progress,
+           drivers::Lock* lock = nullptr);
 
   // Runs every step in order. On the first failure the failing revision is
   // rolled back (or marked failed) and logged, and DbError is thrown naming
@@ -66,14 +70,19 @@ class Executor {
   void run_marked(const project::Revision& revision, plan::Direction direction,
                   const plan::HistoryRecord* resume_from);
   void write_log(const LogRecord& record) noexcept;
+  void before_revision(const project::Revision& revision);
+  void confirm_lock(const std::string& consequence);
 
   drivers::Connection& m_connection;
-  const HistoryTables& m_tables;
+  const HistoryTables m_tables;
   Progress m_progress;
+  drivers::Lock* m_lock;
+  bool m_session_used = false;  // a revision ran since the session opened or was reset
 };
 
-// Takes the database-wide lock named after the history table, waiting up to
-// `timeout_seconds`; UnreachableError (exit 4) when not had in time.
+// Takes the database-wide lock named after the history table as resolved in
+// `connection`, waiting up to `timeout_seconds`; UnreachableError (exit 4)
+// when not had in time.
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const HistoryTables& tables, double timeout_seconds);
 

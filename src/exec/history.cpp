@@ -1,5 +1,8 @@
 #include "exec/history.hpp"
 
+#include <initializer_list>
+#include <variant>
+
 #include <fmt/core.h>
 
 #include "util/errors.hpp"
@@ -15,8 +18,8 @@ bool plain_identifier(std::string_view name) {
     return false;
   }
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) {
       return false;
     }
@@ -30,7 +33,60 @@ std::int64_t number_or_zero(const std::optional<std::string>& value) {
   return value && util::all_digits(*value) ? std::stoll(*value) : 0;
 }
 
+// NULL for an empty text: the history keeps "no error" as NULL.
+drivers::Param text_or_null(std::string_view value) {
+  return value.empty() ? drivers::Param{} : drivers::Param{std::string(value)};
+}
+
+drivers::Param text_param(std::string_view value) { return std::string(value); }
+
 }  // namespace
+
+// Builds a statement's text with placeholders and, beside it, its printable
+// form with the same values as literals.
+class HistoryTables::Builder {
+ public:
+  explicit Builder(const HistoryTables& tables) : m_tables(tables) {}
+
+  Builder& sql(std::string_view text) {
+    m_out.text += text;
+    m_out.printable += text;
+    return *this;
+  }
+
+  Builder& value(drivers::Param param) {
+    m_out.text += m_tables.m_dialect == "postgres" ? fmt::format("${}", m_out.params.size() + 1)
+                                                   : std::string("?");
+    if (const auto* s = std::get_if<std::string>(&param)) {
+      m_out.printable += m_tables.literal(*s);
+    } else if (const auto* n = std::get_if<std::int64_t>(&param)) {
+      m_out.printable += std::to_string(*n);
+    } else {
+      m_out.printable += "NULL";
+    }
+    m_out.params.push_back(std::move(param));
+    return *this;
+  }
+
+  // Values separated by ", ".
+  Builder& values(std::initializer_list<drivers::Param> params) {
+    bool first = true;
+    for (const auto& param : params) {
+      if (!first) {
+        sql(", ");
+      }
+      first = false;
+      value(param);
+    }
+    return *this;
+  }
+
+  HistorySql done() { return std::move(m_out); }
+
+ private:
+  const HistoryTables& m_tables;
+  HistorySql m_out;
+};
 
 HistoryTables::HistoryTables(std::string_view dialect, std::string table)
     : m_dialect(dialect), m_table(std::move(table)) {
@@ -45,22 +101,60 @@ HistoryTables::HistoryTables(std::string_view dialect, std::string table)
         "history table name '{}' must be letters, digits and '_', at most 59 of them{}", m_table,
         m_dialect == "postgres" ? ", optionally schema-qualified (schema.table)" : ""));
   }
+  m_name = parts.back();
+  if (parts.size() == 2) {
+    m_schema = parts.front();
+    m_schema_given = true;
+  } else if (m_dialect == "sqlite") {
+    // A revision's TEMP table of the same name would shadow an unqualified
+    // one; "main" is the database file itself, known without connecting.
+    m_schema = "main";
+  }
+}
+
+HistoryTables HistoryTables::resolved(const drivers::Connection& connection) const {
+  return resolved(connection.default_schema());
+}
+
+HistoryTables HistoryTables::resolved(std::string_view default_schema) const {
+  HistoryTables copy = *this;
+  if (copy.m_schema.empty()) {
+    if (default_schema.empty()) {
+      throw InputError(fmt::format(
+          "cannot tell which schema holds the history table {}: the session's search_path names "
+          "no schema that exists (current_schema() is NULL); name one with --table "
+          "SCHEMA.{}",
+          m_table, m_name));
+    }
+    copy.m_schema = std::string(default_schema);
+  }
+  return copy;
 }
 
 std::string HistoryTables::log_table() const { return m_table + "_log"; }
 
-std::string HistoryTables::quoted_table(const std::string& name) const {
-  const char q = m_dialect == "mysql" ? '`' : '"';
-  std::string out;
-  for (const auto& part : util::split(name, '.')) {
-    if (!out.empty()) {
-      out.push_back('.');
-    }
-    out.push_back(q);
-    out.append(part);
-    out.push_back(q);
+std::string HistoryTables::lock_name() const {
+  if (m_dialect == "mysql" || m_schema.empty()) {
+    return "runner:" + m_name;
   }
+  return "runner:" + m_schema + "." + m_name;
+}
+
+std::string HistoryTables::identifier(std::string_view name) const {
+  const char q = m_dialect == "mysql" ? '`' : '"';
+  std::string out(1, q);
+  for (char c : name) {
+    if (c == q) {
+      out.push_back(q);
+    }
+    out.push_back(c);
+  }
+  out.push_back(q);
   return out;
+}
+
+std::string HistoryTables::qualified(const std::string& name) const {
+  return m_schema.empty() ? identifier(name) : identifier(m_schema) + "." + identifier(name);
 }
 
 std::string HistoryTables::literal(std::string_view value) const {
@@ -70,108 +164,135 @@ std::string HistoryTables::literal(std::string_view value) const {
 std::vector<std::string> HistoryTables::create_sql() const {
   const bool mysql = m_dialect == "mysql";
   const std::string text = mysql ? "VARCHAR(255)" : "TEXT";
-  const std::string serial = m_dialect == "sqlite"   ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+  const std::string serial = m_dialect == "sqlite"  ? "INTEGER PRIMARY KEY AUTOINCREMENT"
                              : m_dialect == "mysql" ? "BIGINT AUTO_INCREMENT PRIMARY KEY"
                                                     : "BIGSERIAL PRIMARY KEY";
   std::vector<std::string> statements;
-  if (const auto dot = m_table.find('.'); dot != std::string::npos) {
-    statements.push_back(fmt::format("CREATE SCHEMA IF NOT EXISTS {}",
-                                     quoted_table(m_table.substr(0, dot))));
+  if (m_schema_given) {
+    statements.push_back(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", identifier(m_schema)));
   }
   for (auto& create : {
-      fmt::format("CREATE TABLE IF NOT EXISTS {} (\n"
-                  "  id {} NOT NULL PRIMARY KEY,\n"
-                  "  name {} NOT NULL,\n"
-                  "  kind {} NOT NULL,\n"
-                  "  checksum {} NOT NULL,\n"
-                  "  state {} NOT NULL,\n"
-                  "  applied_at {} NOT NULL,\n"
-                  "  execution_ms BIGINT NOT NULL DEFAULT 0,\n"
-                  "  statements_done BIGINT NOT NULL DEFAULT 0,\n"
-                  "  prefix_checksum {},\n"
-                  "  error TEXT\n"
-                  ")",
-                  quoted_table(m_table), text, text, text, text, text, text, text),
-      fmt::format("CREATE TABLE IF NOT EXISTS {} (\n"
-                  "  seq {},\n"
-                  "  at {} NOT NULL,\n"
-                  "  action {} NOT NULL,\n"
-                  "  revision {} NOT NULL,\n"
-                  "  name {} NOT NULL,\n"
-                  "  duration_ms BIGINT NOT NULL DEFAULT 0,\n"
-                  "  actor {} NOT NULL,\n"
-                  "  runner_version {} NOT NULL,\n"
-                  "  outcome {} NOT NULL,\n"
-                  "  error TEXT\n"
-                  ")",
-                  quoted_table(log_table()), serial, text, text, text, text, text, text, text),
+           fmt::format("CREATE TABLE IF NOT EXISTS {} (\n"
+                       "  id {} NOT NULL PRIMARY KEY,\n"
+                       "  name {} NOT NULL,\n"
+                       "  kind {} NOT NULL,\n"
+                       "  checksum {} NOT NULL,\n"
+                       "  state {} NOT NULL,\n"
+                       "  applied_at {} NOT NULL,\n"
+                       "  execution_ms BIGINT NOT NULL DEFAULT 0,\n"
+                       "  statements_done BIGINT NOT NULL DEFAULT 0,\n"
+                       "  prefix_checksum {},\n"
+                       "  error TEXT\n"
+                       ")",
+                       qualified(m_name), text, text, text, text, text, text, text),
+           fmt::format("CREATE TABLE IF NOT EXISTS {} (\n"
+                       "  seq {},\n"
+                       "  at {} NOT NULL,\n"
+                       "  action {} NOT NULL,\n"
+                       "  revision {} NOT NULL,\n"
+                       "  name {} NOT NULL,\n"
+                       "  duration_ms BIGINT NOT NULL DEFAULT 0,\n"
+                       "  actor {} NOT NULL,\n"
+                       "  runner_version {} NOT NULL,\n"
+                       "  outcome {} NOT NULL,\n"
+                       "  error TEXT\n"
+                       ")",
+                       qualified(m_name + "_log"), serial, text, text, text, text, text, text,
+                       text),
        }) {
     statements.push_back(std::move(create));
   }
   return statements;
 }
 
-std::string HistoryTables::select_sql() const {
-  return fmt::format(
-      "SELECT id, name, kind, checksum, state, applied_at, execution_ms, statements_done, "
-      "prefix_checksum, error FROM {}",
-      quoted_table(m_table));
+HistorySql HistoryTables::select_sql() const {
+  return Builder(*this)
+      .sql(
+          "SELECT id, name, kind, checksum, state, applied_at, execution_ms, statements_done, "
+          "prefix_checksum, error FROM " +
+          qualified(m_name))
+      .done();
 }
 
-std::string HistoryTables::select_log_sql() const {
-  return fmt::format(
-      "SELECT at, action, revision, name, duration_ms, actor, runner_version, outcome, error "
-      "FROM {} ORDER BY seq DESC",
-      quoted_table(log_table()));
+HistorySql HistoryTables::select_log_sql() const {
+  return Builder(*this)
+      .sql(
+          "SELECT at, action, revision, name, duration_ms, actor, runner_version, outcome, "
+          "error FROM " +
+          qualified(m_name + "_log") + " ORDER BY seq DESC")
+      .done();
 }
 
-std::string HistoryTables::insert_sql(const plan::HistoryRecord& r) const {
-  return fmt::format(
-      "INSERT INTO {} (id, name, kind, checksum, state, applied_at, execution_ms, "
-      "statements_done, prefix_checksum, error) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-      quoted_table(m_table), literal(r.id), literal(r.name), literal(r.kind), literal(r.checksum),
-      literal(r.state), literal(r.applied_at), r.execution_ms, r.statements_done,
-      r.prefix_checksum.empty() ? "NULL" : literal(r.prefix_checksum),
-      r.error.empty() ? "NULL" : literal(r.error));
+HistorySql HistoryTables::insert_sql(const plan::HistoryRecord& r) const {
+  return Builder(*this)
+      .sql("INSERT INTO " + qualified(m_name) +
+           " (id, name, kind, checksum, state, applied_at, execution_ms, statements_done, "
+           "prefix_checksum, error) VALUES (")
+      .values({text_param(r.id), text_param(r.name), text_param(r.kind), text_param(r.checksum),
+               text_param(r.state), text_param(r.applied_at), r.execution_ms, r.statements_done,
+               text_or_null(r.prefix_checksum), text_or_null(r.error)})
+      .sql(")")
+      .done();
 }
 
-std::string HistoryTables::delete_sql(std::string_view id) const {
-  return fmt::format("DELETE FROM {} WHERE id = {}", quoted_table(m_table), literal(id));
+HistorySql HistoryTables::delete_sql(std::string_view id) const {
+  return Builder(*this)
+      .sql("DELETE FROM " + qualified(m_name) + " WHERE id = ")
+      .value(text_param(id))
+      .done();
 }
 
-std::string HistoryTables::mark_sql(std::string_view id, std::string_view state,
-                                    std::string_view error, std::int64_t statements_done,
-                                    std::string_view prefix_checksum) const {
-  return fmt::format(
-      "UPDATE {} SET state = {}, error = {}, statements_done = {}, prefix_checksum = {} WHERE "
-      "id = {}",
-      quoted_table(m_table), literal(state), error.empty() ? "NULL" : literal(error),
-      statements_done, prefix_checksum.empty() ? "NULL" : literal(prefix_checksum), literal(id));
+HistorySql HistoryTables::mark_sql(std::string_view id, std::string_view state,
+                                   std::string_view error, std::int64_t statements_done,
+                                   std::string_view prefix_checksum) const {
+  return Builder(*this)
+      .sql("UPDATE " + qualified(m_name) + " SET state = ")
+      .value(text_param(state))
+      .sql(", error = ")
+      .value(text_or_null(error))
+      .sql(", statements_done = ")
+      .value(statements_done)
+      .sql(", prefix_checksum = ")
+      .value(text_or_null(prefix_checksum))
+      .sql(" WHERE id = ")
+      .value(text_param(id))
+      .done();
 }
 
-std::string HistoryTables::finish_sql(const plan::HistoryRecord& r) const {
-  return fmt::format(
-      "UPDATE {} SET state = 'applied', checksum = {}, applied_at = {}, execution_ms = {}, "
-      "statements_done = {}, error = NULL WHERE id = {}",
-      quoted_table(m_table), literal(r.checksum), literal(r.applied_at), r.execution_ms,
-      r.statements_done, literal(r.id));
+HistorySql HistoryTables::finish_sql(const plan::HistoryRecord& r) const {
+  return Builder(*this)
+      .sql("UPDATE " + qualified(m_name) + " SET state = 'applied', checksum = ")
+      .value(text_param(r.checksum))
+      .sql(", applied_at = ")
+      .value(text_param(r.applied_at))
+      .sql(", execution_ms = ")
+      .value(r.execution_ms)
+      .sql(", statements_done = ")
+      .value(r.statements_done)
+      .sql(", error = NULL WHERE id = ")
+      .value(text_param(r.id))
+      .done();
 }
 
-std::string HistoryTables::log_sql(const LogRecord& r) const {
-  return fmt::format(
-      "INSERT INTO {} (at, action, revision, name, duration_ms, actor, runner_version, outcome, "
-      "error) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})",
-      quoted_table(log_table()), literal(r.at), literal(r.action), literal(r.revision),
-      literal(r.name), r.duration_ms, literal(r.actor), literal(r.runner_version),
-      literal(r.outcome), r.error.empty() ? "NULL" : literal(r.error));
+HistorySql HistoryTables::log_sql(const LogRecord& r) const {
+  return Builder(*this)
+      .sql("INSERT INTO " + qualified(m_name + "_log") +
+           " (at, action, revision, name, duration_ms, actor, runner_version, outcome, error) "
+           "VALUES (")
+      .values({text_param(r.at), text_param(r.action), text_param(r.revision), text_param(r.name),
+               r.duration_ms, text_param(r.actor), text_param(r.runner_version),
+               text_param(r.outcome), text_or_null(r.error)})
+      .sql(")")
+      .done();
 }
 
 plan::History load_history(drivers::Connection& connection, const HistoryTables& tables) {
   plan::History history;
+  const HistoryTables resolved = tables.resolved(connection);
   if (!connection.table_exists(tables.table())) {
     return history;
   }
-  for (const auto& row : connection.query(tables.select_sql())) {
+  for (const auto& row : connection.query(resolved.select_sql())) {
     plan::HistoryRecord r;
     r.id = text_or_empty(row.at(0));
     r.name = text_or_empty(row.at(1));
@@ -190,10 +311,11 @@ plan::History load_history(drivers::Connection& connection, const HistoryTables&
 
 std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTables& tables) {
   std::vector<LogRecord> log;
+  const HistoryTables resolved = tables.resolved(connection);
   if (!connection.table_exists(tables.log_table())) {
     return log;
   }
-  for (const auto& row : connection.query(tables.select_log_sql())) {
+  for (const auto& row : connection.query(resolved.select_log_sql())) {
     LogRecord r;
     r.at = text_or_empty(row.at(0));
     r.action = text_or_empty(row.at(1));
@@ -210,19 +332,20 @@ std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTa
 }
 
 void ensure_tables(drivers::Connection& connection, const HistoryTables& tables) {
+  const HistoryTables resolved = tables.resolved(connection);
   if (connection.table_exists(tables.table()) && connection.table_exists(tables.log_table())) {
     return;
   }
-  for (const auto& sql : tables.create_sql()) {
+  for (const auto& sql : resolved.create_sql()) {
     connection.query(sql);
   }
 }
 
 LogRecord make_log(std::string_view action, const plan::HistoryRecord& record,
                    std::int64_t duration_ms, std::string_view outcome, std::string_view error) {
-  return LogRecord{util::utc_now_iso(), std::string(action), record.id,          record.name,
-                   duration_ms,         util::actor(),     RUNNER_VERSION,       std::string(outcome),
-                   std::string(error)};
+  return LogRecord{util::utc_now_iso(), std::string(action),  record.id,
+                   record.name,         duration_ms,          util::actor(),
+                   RUNNER_VERSION,      std::string(outcome), std::string(error)};
 }
 
 }  // namespace runner::exec

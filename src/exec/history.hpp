@@ -1,8 +1,14 @@
 #pragma once
 // The history table (one row per applied or marked revision) and its
-// append-only log, and the SQL that maintains them in each dialect. The SQL
-// is built as text with quoted literals so that `runner sql` can print
-// exactly what runs.
+// append-only log, and the SQL that maintains them in each dialect.
+//
+// Every name is qualified with the schema the tables were resolved in when
+// the session opened (Connection::default_schema()), so that a revision's
+// `SET search_path`, `USE` or temporary table cannot redirect the
+// bookkeeping. Values are bound as parameters, never spliced into the text:
+// a client charset such as gbk or sjis, where 0x5c can end a multibyte
+// character, cannot turn an error text into SQL. Each statement also has a
+// printable form with the values written as literals, for `runner sql`.
 
 #include <cstdint>
 #include <string>
@@ -27,37 +33,65 @@ struct LogRecord {
   std::string error;
 };
 
+// One bookkeeping statement: `text` with placeholders and `params` for the
+// driver to bind, and `printable`, the same with the values as literals.
+struct HistorySql : drivers::BoundSql {
+  std::string printable;
+};
+
 class HistoryTables {
  public:
-  // Throws InputError when `table` is not a plain (or, where the dialect
-  // allows, schema-qualified) identifier.
+  // `table` as configured: a plain identifier or, on PostgreSQL,
+  // `schema.table`. Throws InputError when it is neither.
   HistoryTables(std::string_view dialect, std::string table);
 
+  // A copy qualified with the schema `connection` resolved at connect time,
+  // unless a schema is known already (given in the name; SQLite's "main").
+  // InputError when there is none (PostgreSQL, with a search_path that
+  // names no existing schema).
+  HistoryTables resolved(const drivers::Connection& connection) const;
+  // The same with the default schema given.
+  HistoryTables resolved(std::string_view default_schema) const;
+
+  // The name as configured, and its log table's: for messages and lookups.
   const std::string& table() const { return m_table; }
   std::string log_table() const;
+  // The schema every statement names; empty while unresolved, and then the
+  // names are left unqualified.
+  const std::string& schema() const { return m_schema; }
+  // The name of the database-wide lock: "runner:" and the resolved table,
+  // so that two spellings of one table take one lock. MySQL's is the bare
+  // table: its tables live in the database, which the driver adds.
+  std::string lock_name() const;
 
-  // CREATE TABLE IF NOT EXISTS for both tables.
+  // CREATE TABLE IF NOT EXISTS for both tables (and the schema, when named).
   std::vector<std::string> create_sql() const;
-  std::string select_sql() const;
-  std::string select_log_sql() const;
+  HistorySql select_sql() const;
+  HistorySql select_log_sql() const;
 
-  std::string insert_sql(const plan::HistoryRecord& record) const;
-  std::string delete_sql(std::string_view id) const;
+  HistorySql insert_sql(const plan::HistoryRecord& record) const;
+  HistorySql delete_sql(std::string_view id) const;
   // Sets state, error and progress (statements run, their chained hash) of
   // a recorded revision.
-  std::string mark_sql(std::string_view id, std::string_view state, std::string_view error,
-                       std::int64_t statements_done, std::string_view prefix_checksum) const;
+  HistorySql mark_sql(std::string_view id, std::string_view state, std::string_view error,
+                      std::int64_t statements_done, std::string_view prefix_checksum) const;
   // Records a successful end: state applied, checksum, time.
-  std::string finish_sql(const plan::HistoryRecord& record) const;
-  std::string log_sql(const LogRecord& record) const;
+  HistorySql finish_sql(const plan::HistoryRecord& record) const;
+  HistorySql log_sql(const LogRecord& record) const;
 
-  // A string literal in this dialect.
+  // A string literal in this dialect (for printable forms).
   std::string literal(std::string_view value) const;
+  // A quoted identifier in this dialect; any character allowed.
+  std::string identifier(std::string_view name) const;
 
  private:
-  std::string quoted_table(const std::string& name) const;
+  class Builder;
+  std::string qualified(const std::string& name) const;
   std::string m_dialect;
-  std::string m_table;
+  std::string m_table;   // as configured
+  std::string m_name;    // the table's own name, without a schema
+  std::string m_schema;  // given or resolved; empty while unresolved
+  bool m_schema_given = false;
 };
 
 // Reads the history; empty when the table does not exist yet.

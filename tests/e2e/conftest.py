@@ -179,8 +179,9 @@ class PostgresDb(ServerDb):
         conn = self._connect(self.name)
         try:
             with conn.cursor() as cur:
+                # keyed on the history table as resolved: schema and name
                 cur.execute("SELECT pg_advisory_lock(hashtext('runner'), "
-                            "hashtext(current_database() || ':' || 'runner:runner_history'))")
+                            "hashtext(current_database() || ':' || 'runner:public.runner_history'))")
             yield
         finally:
             conn.close()

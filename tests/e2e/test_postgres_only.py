@@ -117,7 +117,7 @@ def test_the_lock_timeout_names_the_holder(project, db):
     holder = subprocess.Popen(
         ["psql", "-q", "-v", "ON_ERROR_STOP=1", db.url + "?application_name=holder-app", "-c",
          "SELECT pg_advisory_lock(hashtext('runner'), hashtext(current_database() || ':' || "
-         "'runner:runner_history')); SELECT pg_sleep(20);"],
+         "'runner:public.runner_history')); SELECT pg_sleep(20);"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10

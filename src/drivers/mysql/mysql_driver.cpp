@@ -1,6 +1,7 @@
 #include "drivers/mysql/mysql_driver.hpp"
 #include "drivers/mysql/mysql_schema.hpp"
 
+#include <cppconn/datatype.h>
 #include <cppconn/driver.h>
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
@@ -12,7 +13,9 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
+#include <variant>
 
 #include <fmt/core.h>
 
@@ -23,6 +26,10 @@
 namespace runner::drivers::mysql {
 namespace {
 
+// The largest wait_timeout MySQL and MariaDB take on Linux (a year): a
+// session of the runner's must not be ended for sitting idle while another
+// runner holds the lock, or while it holds the lock itself.
+constexpr const char* k_keep_session = "SET SESSION wait_timeout = 31536000";
 // MySQL 5.7+ refuses GET_LOCK names longer than 64 characters.
 constexpr std::size_t k_max_lock_name = 64;
 // How long one GET_LOCK call may block: between calls the wait checks for
@@ -233,10 +240,23 @@ std::string lock_name(const std::string& database, const std::string& name) {
 // statements stays independent of it. RELEASE_LOCK in the destructor;
 // closing the session releases it too, as does the server when a killed
 // runner's connection drops.
+//
+// The session sits idle for the whole run: it raises its own wait_timeout
+// to the maximum, so that a low server default cannot end it (the client
+// library turns on TCP keepalives on its sockets). If it dies all the same
+// (KILL, a restart, a proxy), confirm() says so before anything more is
+// committed.
 class NamedLock : public Lock {
  public:
   NamedLock(std::unique_ptr<::sql::Connection> conn, std::string name)
-      : m_conn(std::move(conn)), m_name(std::move(name)) {}
+      : m_conn(std::move(conn)), m_name(std::move(name)) {
+    try {
+      std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
+      stmt->execute(k_keep_session);
+    } catch (const ::sql::SQLException&) {
+      // A server that refuses it keeps its own timeout; confirm() still tells.
+    }
+  }
   NamedLock(const NamedLock&) = delete;
   NamedLock& operator=(const NamedLock&) = delete;
   ~NamedLock() override {
@@ -249,6 +269,20 @@ class NamedLock : public Lock {
 
   // True once the lock is had; waits up to `seconds` for it.
   bool try_get(double seconds) { return call("SELECT GET_LOCK(?, ?)", &seconds) == "1"; }
+
+  // The lock is this session's as long as IS_USED_LOCK names it; a session
+  // that was killed, or that the client library reconnected, has lost it.
+  void confirm() override {
+    std::string held;
+    try {
+      held = call("SELECT IS_USED_LOCK(?) = CONNECTION_ID()", nullptr);
+    } catch (const ::sql::SQLException& e) {
+      throw lost(fmt::format("its session ended ({})", util::trim(e.what())));
+    }
+    if (held != "1") {
+      throw lost("its session no longer holds it");
+    }
+  }
 
   // "connection 12, user app from 10.0.0.5:51234, holding it since ..."
   // from IS_USED_LOCK and the process list (the holder's session is idle
@@ -287,6 +321,11 @@ class NamedLock : public Lock {
     return first_value(*result);
   }
 
+  static UnreachableError lost(std::string_view why) {
+    return UnreachableError(fmt::format(
+        "lost the migration lock: {}; another runner may be changing the database now", why));
+  }
+
   std::unique_ptr<::sql::Connection> m_conn;
   std::string m_name;
 };
@@ -295,7 +334,16 @@ class MysqlConnection : public Connection {
  public:
   MysqlConnection(std::unique_ptr<::sql::Connection> conn, Settings settings, util::Url url)
       : m_conn(std::move(conn)), m_settings(std::move(settings)), m_url(std::move(url)) {
-    m_id = query("SELECT CONNECTION_ID()").at(0).at(0).value_or("");
+    // The database is the URL's; it is read back once, here, so that a
+    // revision's `USE other` cannot move the bookkeeping.
+    const Row row = query("SELECT CONNECTION_ID(), DATABASE()").at(0);
+    m_id = row.at(0).value_or("");
+    m_default_schema = row.at(1).value_or(m_settings.database);
+    try {
+      run(k_keep_session, nullptr);
+    } catch (const DbError&) {
+      // A server that refuses it keeps its own timeout.
+    }
   }
 
   std::string_view dialect() const override { return "mysql"; }
@@ -317,6 +365,50 @@ class MysqlConnection : public Connection {
     run(sql, &rows);
     return rows;
   }
+
+  // Bookkeeping runs as a server-side prepared statement, its values bound:
+  // never escaped into the text, where a client charset such as gbk, big5
+  // or sjis could read an escaping backslash as part of a character.
+  Rows query(std::string_view sql, const Params& params) override {
+    try {
+      ::sql::PreparedStatement& stmt = prepared(sql);
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const auto index = static_cast<unsigned int>(i + 1);
+        if (const auto* text = std::get_if<std::string>(&params[i])) {
+          stmt.setString(index, ::sql::SQLString(text->data(), text->size()));
+        } else if (const auto* number = std::get_if<std::int64_t>(&params[i])) {
+          stmt.setInt64(index, *number);
+        } else {
+          stmt.setNull(index, ::sql::DataType::VARCHAR);
+        }
+      }
+      Rows rows;
+      if (stmt.execute()) {
+        std::unique_ptr<::sql::ResultSet> result(stmt.getResultSet());
+        read_rows(*result, rows);
+      }
+      return rows;
+    } catch (const ::sql::SQLException& e) {
+      fail(e, sql);
+    }
+  }
+
+  // What a revision may leave behind that would change the next one: the
+  // current database (`USE other`). The bookkeeping itself is immune to it
+  // (qualified names, bound values). Other session variables (sql_mode,
+  // time_zone, SET ROLE ...) are left as the revision set them: resetting
+  // them all (COM_RESET_CONNECTION) would also reset the connection's
+  // character set, and a revision that sets them is expected to set them
+  // back.
+  void reset_session() override {
+    std::string use = "USE `";
+    for (char c : m_default_schema) {
+      use += c == '`' ? std::string("``") : std::string(1, c);
+    }
+    run(use + "`", nullptr);
+  }
+
+  const std::string& default_schema() const override { return m_default_schema; }
 
   void begin() override { run("START TRANSACTION", nullptr); }
   void commit() override { run("COMMIT", nullptr); }
@@ -342,7 +434,7 @@ class MysqlConnection : public Connection {
 
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
     auto held = std::make_unique<NamedLock>(open(m_settings, m_url),
-                                            lock_name(m_settings.database, request.name));
+                                            lock_name(m_default_schema, request.name));
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::duration<double>(request.timeout_seconds);
     for (;;) {
@@ -416,8 +508,9 @@ class MysqlConnection : public Connection {
     try {
       std::unique_ptr<::sql::PreparedStatement> stmt(
           m_conn->prepareStatement("SELECT COUNT(*) FROM information_schema.TABLES "
-                                   "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"));
-      stmt->setString(1, std::string(name));
+                                   "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?"));
+      stmt->setString(1, m_default_schema);
+      stmt->setString(2, std::string(name));
       std::unique_ptr<::sql::ResultSet> result(stmt->executeQuery());
       return first_value(*result) != "0";
     } catch (const ::sql::SQLException& e) {
@@ -470,10 +563,32 @@ class MysqlConnection : public Connection {
     }
   }
 
+  // The prepared statement for `sql`, kept for the session: a marked
+  // revision writes its progress with one statement text many times, and
+  // preparing it once saves a round trip each time.
+  ::sql::PreparedStatement& prepared(std::string_view sql) {
+    std::string key(sql);
+    auto found = m_prepared.find(key);
+    if (found == m_prepared.end()) {
+      if (m_prepared.size() >= k_max_prepared) {
+        m_prepared.clear();
+      }
+      std::unique_ptr<::sql::PreparedStatement> stmt(
+          m_conn->prepareStatement(::sql::SQLString(key.data(), key.size())));
+      found = m_prepared.emplace(std::move(key), std::move(stmt)).first;
+    }
+    found->second->clearParameters();
+    return *found->second;
+  }
+
+  static constexpr std::size_t k_max_prepared = 32;
+
   std::unique_ptr<::sql::Connection> m_conn;
   Settings m_settings;
   util::Url m_url;
   std::string m_id;  // CONNECTION_ID() of this session, for KILL QUERY
+  std::string m_default_schema;  // DATABASE() at connect time
+  std::unordered_map<std::string, std::unique_ptr<::sql::PreparedStatement>> m_prepared;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include <fmt/core.h>
@@ -65,6 +66,15 @@ DbError error_from(const PGresult* result, std::string_view sql) {
   return DbError(message, {}, field(result, PG_DIAG_SQLSTATE), offset);
 }
 
+// "name", with any double quote in it doubled.
+std::string quote_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c == '"' ? "\"\"" : std::string(1, c);
+  }
+  return out + "\"";
+}
+
 std::string quote_qualified(std::string_view name) {
   std::string out;
   for (const auto& part : util::split(name, '.')) {
@@ -117,16 +127,30 @@ PGconn* open(const util::Url& url, std::string_view application_suffix) {
   }
   add("dbname", url.path);
   bool has_application = false;
+  bool has_keepalives = false;
   for (const auto& [key, value] : url.query) {
     if (key == "search_path") {
       params.emplace_back("options", "-c search_path=" + value);
     } else {
       has_application = has_application || key == "application_name";
+      has_keepalives = has_keepalives || key.rfind("keepalives", 0) == 0;
       params.emplace_back(key, value);
     }
   }
   if (!has_application) {
     params.emplace_back("application_name", "runner" + std::string(application_suffix));
+  }
+  // A session that sits idle for the whole run (the lock's) must survive
+  // NAT and proxy idle timeouts, and a dead peer must be noticed: TCP
+  // keepalives every 10 s after 30 s of silence (libpq ignores them on a
+  // unix socket). The URL's own keepalives settings win.
+  if (!has_keepalives) {
+    for (const auto& [key, value] : {std::pair<const char*, const char*>{"keepalives", "1"},
+                                     {"keepalives_idle", "30"},
+                                     {"keepalives_interval", "10"},
+                                     {"keepalives_count", "6"}}) {
+      params.emplace_back(key, value);
+    }
   }
   std::vector<const char*> keys;
   std::vector<const char*> values;
@@ -147,17 +171,109 @@ PGconn* open(const util::Url& url, std::string_view application_suffix) {
   return conn;
 }
 
+// Runs `sql` on `conn` with `name` bound to $1 and returns the first value
+// ("" for none or NULL); DbError when the server refuses it.
+std::string query_with_name(PGconn* conn, const std::string& sql, const std::string& name) {
+  const char* values[] = {name.c_str()};
+  PgResult result(PQexecParams(conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
+  if (PQresultStatus(result.result) != PGRES_TUPLES_OK) {
+    throw error_from(result.result, sql);
+  }
+  return PQntuples(result.result) > 0 ? PQgetvalue(result.result, 0, 0) : "";
+}
+
+// The lock's two int4 keys: a constant for runner, and the database and the
+// lock's name (the resolved history table, $1).
+constexpr const char* k_lock_keys = "hashtext('runner'), hashtext(current_database() || ':' || $1)";
+
 // The advisory lock lives on a session of its own, so that a revision that
 // runs outside a transaction (CREATE INDEX CONCURRENTLY) cannot wait on it.
+// That session sits idle for the whole run, so it turns off the server's
+// idle timeouts for itself and keeps its TCP connection alive (open()); if
+// it dies all the same (pg_terminate_backend, a restart, a proxy), confirm()
+// says so before anything more is committed.
 class AdvisoryLock : public Lock {
  public:
-  explicit AdvisoryLock(PGconn* conn) : m_conn(conn) {}
+  AdvisoryLock(PGconn* conn, std::string name) : m_conn(conn), m_name(std::move(name)) {
+    // Each may be refused by an older server (idle_session_timeout is 14+);
+    // what the server does not have cannot end the session either.
+    for (const char* setting :
+         {"SET idle_session_timeout = 0", "SET idle_in_transaction_session_timeout = 0",
+          "SET statement_timeout = 0"}) {
+      PQclear(PQexec(m_conn, setting));
+    }
+  }
   ~AdvisoryLock() override { PQfinish(m_conn); }  // ending the session releases the lock
   AdvisoryLock(const AdvisoryLock&) = delete;
   AdvisoryLock& operator=(const AdvisoryLock&) = delete;
 
+  bool try_get() {
+    return query_with_name(m_conn, fmt::format("SELECT pg_try_advisory_lock({})", k_lock_keys),
+                           m_name) == "t";
+  }
+
+  // A session-level advisory lock stays until its session ends (nobody else
+  // can release it), so a session that answers and shows the lock in
+  // pg_locks for its own pid still holds it.
+  void confirm() override {
+    const std::string sql = fmt::format(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND pid = pg_backend_pid() AND objsubid = 2 AND (classid, objid) = "
+        "(SELECT k1::oid, k2::oid FROM (SELECT {}) AS k(k1, k2)))",
+        k_lock_keys);
+    std::string held;
+    try {
+      held = query_with_name(m_conn, sql, m_name);
+    } catch (const DbError& error) {
+      throw lost(error.what());
+    }
+    if (held != "t") {
+      throw lost("its session no longer holds it");
+    }
+  }
+
+  // "pid 123, application runner (lock), user app from 10.0.0.5, holding it
+  // since ..." for the session holding the lock, from pg_locks and
+  // pg_stat_activity (a lock session goes idle right after taking it).
+  std::string describe_holder() {
+    const std::string sql = fmt::format(
+        "SELECT 'pid ' || a.pid || ', application ' || "
+        "coalesce(nullif(a.application_name, ''), '?') || ', user ' || "
+        "coalesce(a.usename::text, '?') || coalesce(' from ' || host(a.client_addr), '') || "
+        "', holding it since ' || "
+        "to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid, "
+        "(SELECT {}) AS k(k1, k2) "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+        "AND l.classid = k.k1::oid AND l.objid = k.k2::oid LIMIT 1",
+        k_lock_keys);
+    try {
+      const std::string holder = query_with_name(m_conn, sql, m_name);
+      return holder.empty() ? "its session is not visible to this user" : holder;
+    } catch (const std::exception&) {
+      return "its session could not be read";
+    }
+  }
+
  private:
+  UnreachableError lost(std::string_view why) const {
+    std::string reason(util::trim(why));
+    if (PQstatus(m_conn) != CONNECTION_OK || reason.empty()) {
+      // libpq's first line, without its severity: "FATAL:  terminating
+      // connection due to administrator command".
+      std::string message(util::trim(PQerrorMessage(m_conn)));
+      message = message.substr(0, message.find('\n'));
+      if (const auto colon = message.find(":  "); colon != std::string::npos && colon < 8) {
+        message = message.substr(colon + 3);
+      }
+      reason = "its session ended" + (message.empty() ? std::string() : " (" + message + ")");
+    }
+    return UnreachableError(fmt::format(
+        "lost the migration lock: {}; another runner may be changing the database now", reason));
+  }
+
   PGconn* m_conn;
+  std::string m_name;
 };
 
 class PostgresConnection : public Connection {
@@ -166,9 +282,25 @@ class PostgresConnection : public Connection {
       : m_conn(conn), m_cancel(PQgetCancel(conn)), m_url(std::move(url)) {
     // If this runner is killed mid-statement, the server would run the
     // orphaned statement to its end, holding its locks; from PostgreSQL 14
-    // on it can notice the closed socket while the statement runs. Older
-    // servers refuse the setting, which is harmless.
-    PQclear(PQexec(m_conn, "SET client_connection_check_interval = 1000"));
+    // on it can notice the closed socket while the statement runs. And the
+    // session waits idle while another runner holds the lock: a role's
+    // idle_session_timeout must not end it. Older servers refuse these
+    // settings, which is harmless; those taken are set again after each
+    // reset_session().
+    for (const char* setting :
+         {"SET client_connection_check_interval = 1000", "SET idle_session_timeout = 0"}) {
+      PgResult result(PQexec(m_conn, setting));
+      if (PQresultStatus(result.result) == PGRES_COMMAND_OK) {
+        m_own_settings.emplace_back(setting);
+      }
+    }
+    // Where the history tables live unless named otherwise: resolved once,
+    // so that a revision's search_path cannot move them. NULL (a
+    // search_path naming no existing schema) reads as "".
+    PgResult schema(PQexec(m_conn, "SELECT current_schema()"));
+    if (PQresultStatus(schema.result) == PGRES_TUPLES_OK && PQntuples(schema.result) == 1) {
+      m_default_schema = PQgetvalue(schema.result, 0, 0);
+    }
     PQenterPipelineMode(m_conn);
   }
   ~PostgresConnection() override {
@@ -205,6 +337,63 @@ class PostgresConnection : public Connection {
     flush(&rows);
     return rows;
   }
+
+  // Bookkeeping runs as the user this session logged in as, whatever role
+  // a revision set (SET ROLE, SET SESSION AUTHORIZATION). SET LOCAL lasts
+  // to the end of the transaction: in the runner's own transaction only
+  // bookkeeping and COMMIT follow, so it is set in place; outside any
+  // transaction the statement gets one of its own, which leaves the
+  // revision's session as it was. Inside a transaction that a
+  // `transaction: false` revision opened itself, the statement runs as it
+  // is: resetting the role there would change what the revision's next
+  // statements do.
+  Rows query(std::string_view sql, const Params& params) override {
+    const bool own = m_in_transaction;
+    const bool alone = !own && m_queued.empty() && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
+    if (alone) {
+      queue("BEGIN");
+    }
+    if (own || alone) {
+      queue("SET LOCAL SESSION AUTHORIZATION DEFAULT");  // also ends SET ROLE
+      queue("SET LOCAL role TO DEFAULT");                // a role the login role is configured with
+    }
+    send_bound(sql, params);
+    m_queued.push_back({std::string(sql), 0, 0, 0});
+    if (alone) {
+      queue("COMMIT");
+    }
+    Rows rows;
+    try {
+      flush(&rows);
+    } catch (const DbError&) {
+      if (alone && PQtransactionStatus(m_conn) == PQTRANS_INERROR) {
+        queue("ROLLBACK");
+        flush(nullptr);
+      }
+      throw;
+    }
+    return rows;
+  }
+
+  // SET SESSION AUTHORIZATION DEFAULT also ends a SET ROLE; RESET ROLE
+  // then restores a role the login role is configured with (ALTER ROLE ...
+  // SET role), and RESET ALL every other setting to its value at session
+  // start, which keeps what the URL passed as startup options
+  // (?search_path=, application_name) and per-role and per-database
+  // settings. Then this driver's own settings again. Objects a revision
+  // made in the session (temporary tables, prepared statements) stay: the
+  // bookkeeping, fully qualified, does not depend on them.
+  void reset_session() override {
+    for (const char* sql : {"SET SESSION AUTHORIZATION DEFAULT", "RESET ROLE", "RESET ALL"}) {
+      queue(sql);
+    }
+    for (const auto& setting : m_own_settings) {
+      queue(setting);
+    }
+    flush(nullptr);
+  }
+
+  const std::string& default_schema() const override { return m_default_schema; }
 
   void begin() override {
     send("BEGIN");
@@ -251,27 +440,21 @@ class PostgresConnection : public Connection {
   }
 
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
-    PGconn* conn = open(m_url, " (lock)");
-    auto held = std::make_unique<AdvisoryLock>(conn);
-    // Two int4 keys: a constant for runner, and the database + table name.
-    const std::string key1 = "hashtext('runner')";
-    const std::string key2 =
-        fmt::format("hashtext(current_database() || ':' || {})", util::sql_string(request.name));
-    const std::string try_lock = fmt::format("SELECT pg_try_advisory_lock({}, {})", key1, key2);
+    auto held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)"), request.name);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration<double>(request.timeout_seconds);
     auto pause = std::chrono::milliseconds(5);
     for (;;) {
-      if (simple_query(conn, try_lock) == "t") {
+      if (held->try_get()) {
         return held;
       }
       if (request.check_interrupt) {
         request.check_interrupt();
       }
       if (std::chrono::steady_clock::now() >= deadline) {
-        throw UnreachableError(fmt::format(
-            "the lock was not had within {} s: another runner holds it ({})",
-            request.timeout_seconds, describe_holder(conn, key1, key2)));
+        throw UnreachableError(
+            fmt::format("the lock was not had within {} s: another runner holds it ({})",
+                        request.timeout_seconds, held->describe_holder()));
       }
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::milliseconds(200));
@@ -324,12 +507,40 @@ class PostgresConnection : public Connection {
   }
 
   bool table_exists(std::string_view name) override {
-    const Rows rows = query(fmt::format("SELECT to_regclass({}) IS NOT NULL",
-                                        util::sql_string(quote_qualified(name))));
+    const bool qualified = name.find('.') != std::string_view::npos || m_default_schema.empty();
+    const std::string regclass =
+        qualified ? quote_qualified(name)
+                  : quote_identifier(m_default_schema) + "." + quote_identifier(name);
+    const Rows rows = query("SELECT to_regclass($1) IS NOT NULL", {regclass});
     return !rows.empty() && rows[0][0] == std::optional<std::string>("t");
   }
 
  private:
+  // Queues runner-generated SQL that returns nothing of interest.
+  void queue(const std::string& sql) {
+    send(sql);
+    m_queued.push_back({sql, 0, 0, 0});
+  }
+
+  // Sends `sql` with `params` bound, in text form (NULL: a null pointer).
+  void send_bound(std::string_view sql, const Params& params) {
+    const std::string text(sql);
+    std::vector<std::string> storage(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (const auto* value = std::get_if<std::string>(&params[i])) {
+        values[i] = value->c_str();
+      } else if (const auto* number = std::get_if<std::int64_t>(&params[i])) {
+        storage[i] = std::to_string(*number);
+        values[i] = storage[i].c_str();
+      }
+    }
+    if (PQsendQueryParams(m_conn, text.c_str(), static_cast<int>(params.size()), nullptr,
+                          values.data(), nullptr, nullptr, 0) != 1) {
+      throw broken();
+    }
+  }
+
   void send(std::string_view sql) {
     const std::string text(sql);
     if (PQsendQueryParams(m_conn, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
@@ -521,40 +732,11 @@ class PostgresConnection : public Connection {
     drain();
   }
 
-  static std::string simple_query(PGconn* conn, const std::string& sql) {
-    PgResult result(PQexec(conn, sql.c_str()));
-    if (PQresultStatus(result.result) != PGRES_TUPLES_OK) {
-      throw error_from(result.result, sql);
-    }
-    return PQntuples(result.result) > 0 ? PQgetvalue(result.result, 0, 0) : "";
-  }
-
-  // "pid 123, application runner (lock), user app from 10.0.0.5, holding it
-  // since ..." for the session holding the lock, from pg_locks and
-  // pg_stat_activity (a lock session goes idle right after taking it).
-  static std::string describe_holder(PGconn* conn, const std::string& key1,
-                                     const std::string& key2) {
-    const std::string sql = fmt::format(
-        "SELECT 'pid ' || a.pid || ', application ' || "
-        "coalesce(nullif(a.application_name, ''), '?') || ', user ' || "
-        "coalesce(a.usename::text, '?') || coalesce(' from ' || host(a.client_addr), '') || "
-        "', holding it since ' || "
-        "to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
-        "AND l.classid = ({})::oid AND l.objid = ({})::oid LIMIT 1",
-        key1, key2);
-    try {
-      const std::string holder = simple_query(conn, sql);
-      return holder.empty() ? "its session is not visible to this user" : holder;
-    } catch (const std::exception&) {
-      return "its session could not be read";
-    }
-  }
-
   PGconn* m_conn;
   PGcancel* m_cancel;
   util::Url m_url;
+  std::string m_default_schema;
+  std::vector<std::string> m_own_settings;  // SETs the server took at connect time
   std::deque<DbError::Statement> m_queued;
   std::size_t m_queued_bytes = 0;
   bool m_in_transaction = false;

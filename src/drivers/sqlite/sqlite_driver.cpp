@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <variant>
 
 #include <fmt/core.h>
 
@@ -99,6 +100,45 @@ class SqliteConnection : public Connection {
     run("COMMIT", nullptr);
     m_in_transaction = false;
   }
+  Rows query(std::string_view sql, const Params& params) override {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK || stmt == nullptr) {
+      fail(rc != SQLITE_OK ? rc : SQLITE_MISUSE, stmt);
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const int index = static_cast<int>(i) + 1;
+      int bound = SQLITE_OK;
+      if (const auto* text = std::get_if<std::string>(&params[i])) {
+        bound = sqlite3_bind_text64(stmt, index, text->data(), text->size(), SQLITE_TRANSIENT,
+                                    SQLITE_UTF8);
+      } else if (const auto* number = std::get_if<std::int64_t>(&params[i])) {
+        bound = sqlite3_bind_int64(stmt, index, *number);
+      } else {
+        bound = sqlite3_bind_null(stmt, index);
+      }
+      if (bound != SQLITE_OK) {
+        fail(bound, stmt);
+      }
+    }
+    Rows rows;
+    int rc_step = SQLITE_OK;
+    while ((rc_step = sqlite3_step(stmt)) == SQLITE_ROW) {
+      Row row;
+      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        row.push_back(text ? std::optional<std::string>(text) : std::nullopt);
+      }
+      rows.push_back(std::move(row));
+    }
+    if (rc_step != SQLITE_DONE) {
+      fail(rc_step, stmt);
+    }
+    sqlite3_finalize(stmt);
+    return rows;
+  }
+
   void rollback() noexcept override {
     m_in_transaction = false;
     if (sqlite3_get_autocommit(m_db) == 0) {
@@ -186,11 +226,19 @@ class SqliteConnection : public Connection {
                        static_cast<unsigned long long>(st.st_ino));
   }
 
+  // SQLite matches names without regard to ASCII case (and COLLATE NOCASE
+  // folds ASCII only, as SQLite's own name lookup does): `Runner_History`
+  // is the table `runner_history`. The main database only: a revision's
+  // TEMP table of that name is not the history.
   bool table_exists(std::string_view name) override {
-    return !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = " +
-                  util::sql_string(name))
+    return !query(
+                "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ? "
+                "COLLATE NOCASE",
+                {std::string(name)})
                 .empty();
   }
+
+  const std::string& default_schema() const override { return m_default_schema; }
 
  private:
   // Waits in steps of at most 50 ms for another connection's lock, up to
@@ -267,6 +315,7 @@ class SqliteConnection : public Connection {
   std::chrono::steady_clock::time_point m_busy_since;
   std::atomic<bool> m_cancelled{false};
   bool m_in_transaction = false;
+  const std::string m_default_schema = "main";
 };
 
 }  // namespace

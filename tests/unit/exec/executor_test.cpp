@@ -48,6 +48,10 @@ class FakeConnection : public runner::drivers::Connection {
     calls.push_back(std::string(sql).substr(0, std::string(sql).find(" (")));
     return {};
   }
+  runner::drivers::Rows query(std::string_view sql, const runner::drivers::Params&) override {
+    return query(sql);
+  }
+  const std::string& default_schema() const override { return m_schema; }
   void begin() override {
     calls.push_back("BEGIN");
     open = true;
@@ -68,6 +72,9 @@ class FakeConnection : public runner::drivers::Connection {
   }
   void cancel() noexcept override {}
   bool table_exists(std::string_view) override { return true; }
+
+ private:
+  std::string m_schema = "main";
 };
 
 struct Fixture {
@@ -100,8 +107,8 @@ TEST_CASE("executor: a transactional revision is BEGIN, statements, history rows
   f.up();
   CHECK(f.connection.calls ==
         std::vector<std::string>{"BEGIN", "INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (2)",
-                                 "INSERT INTO t VALUES (3)", "INSERT INTO \"runner_history\"",
-                                 "INSERT INTO \"runner_history_log\"", "COMMIT"});
+                                 "INSERT INTO t VALUES (3)", "INSERT INTO \"main\".\"runner_history\"",
+                                 "INSERT INTO \"main\".\"runner_history_log\"", "COMMIT"});
 }
 
 TEST_CASE("executor: a session that left its transaction is never recorded as applied",
@@ -121,8 +128,8 @@ TEST_CASE("executor: a session that left its transaction is never recorded as ap
   const auto& calls = f.connection.calls;
   CHECK(std::find(calls.begin(), calls.end(), "COMMIT") == calls.end());
   REQUIRE(calls.size() >= 2);
-  CHECK(calls[calls.size() - 2] == "INSERT INTO \"runner_history\"");
-  CHECK(calls.back() == "INSERT INTO \"runner_history_log\"");
+  CHECK(calls[calls.size() - 2] == "INSERT INTO \"main\".\"runner_history\"");
+  CHECK(calls.back() == "INSERT INTO \"main\".\"runner_history_log\"");
 }
 
 TEST_CASE("executor: a failing statement in an open transaction is rolled back, and says so",
@@ -138,7 +145,7 @@ TEST_CASE("executor: a failing statement in an open transaction is rolled back, 
     CHECK(runner::describe(e).find("0002_fill.sql:3:1: revision 0002 fill failed (up, statement 3)") !=
           std::string::npos);
   }
-  CHECK(f.connection.calls.back() == "INSERT INTO \"runner_history_log\"");
+  CHECK(f.connection.calls.back() == "INSERT INTO \"main\".\"runner_history_log\"");
   CHECK(std::find(f.connection.calls.begin(), f.connection.calls.end(), "ROLLBACK") !=
         f.connection.calls.end());
 }

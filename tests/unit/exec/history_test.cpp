@@ -9,6 +9,8 @@
 #include "util/errors.hpp"
 
 using runner::InputError;
+using runner::drivers::Param;
+using runner::drivers::Params;
 using runner::exec::HistoryTables;
 using runner::plan::HistoryRecord;
 
@@ -20,6 +22,8 @@ class FakeConnection : public runner::drivers::Connection {
   std::set<std::string> tables;
   runner::drivers::Rows rows;
   std::vector<std::string> queries;
+  std::vector<runner::drivers::Params> params;  // of each query, {} for plain ones
+  std::string schema = "main";
 
   std::string_view dialect() const override { return "sqlite"; }
   runner::drivers::Capabilities capabilities() const override { return {}; }
@@ -28,6 +32,12 @@ class FakeConnection : public runner::drivers::Connection {
   }
   runner::drivers::Rows query(std::string_view sql) override {
     queries.emplace_back(sql);
+    params.emplace_back();
+    return rows;
+  }
+  runner::drivers::Rows query(std::string_view sql, const runner::drivers::Params& bound) override {
+    queries.emplace_back(sql);
+    params.push_back(bound);
     return rows;
   }
   void begin() override {}
@@ -38,6 +48,7 @@ class FakeConnection : public runner::drivers::Connection {
   }
   void cancel() noexcept override {}
   bool table_exists(std::string_view name) override { return tables.count(std::string(name)) > 0; }
+  const std::string& default_schema() const override { return schema; }
 };
 
 HistoryRecord sample() {
@@ -51,6 +62,12 @@ HistoryRecord sample() {
   r.execution_ms = 12;
   r.statements_done = 3;
   return r;
+}
+
+// The tables as a connection to `schema` resolves them.
+HistoryTables resolved(const std::string& dialect, const std::string& table,
+                       const std::string& schema) {
+  return HistoryTables(dialect, table).resolved(schema);
 }
 
 // The InputError message constructing the tables throws, or "(no error)".
@@ -112,8 +129,11 @@ TEST_CASE("history: a schema-qualified name is accepted on PostgreSQL only", "[h
   const HistoryTables tables("postgres", "app.runner_history");
   CHECK(tables.table() == "app.runner_history");
   CHECK(tables.log_table() == "app.runner_history_log");
-  CHECK(tables.delete_sql("0001") == "DELETE FROM \"app\".\"runner_history\" WHERE id = '0001'");
-  CHECK_THAT(tables.select_log_sql(), Catch::Contains("FROM \"app\".\"runner_history_log\""));
+  CHECK(tables.schema() == "app");
+  CHECK(tables.delete_sql("0001").text == "DELETE FROM \"app\".\"runner_history\" WHERE id = $1");
+  CHECK_THAT(tables.select_log_sql().text, Catch::Contains("FROM \"app\".\"runner_history_log\""));
+  // A schema given in the name is kept whatever the session's default.
+  CHECK(tables.resolved("public").schema() == "app");
   CHECK_THROWS_AS(HistoryTables("sqlite", "app.runner_history"), InputError);
   CHECK_THROWS_AS(HistoryTables("mysql", "app.runner_history"), InputError);
 }
@@ -135,45 +155,171 @@ TEST_CASE("history: the log table name stays within the identifier limit", "[his
   }
 }
 
-TEST_CASE("history: insert_sql quotes every text value", "[history]") {
+TEST_CASE("history: every name is qualified with the schema resolved at connect time",
+          "[history]") {
+  const auto pg = resolved("postgres", "runner_history", "public");
+  CHECK(pg.schema() == "public");
+  CHECK(pg.table() == "runner_history");  // as configured, for messages
+  CHECK(pg.select_sql().text ==
+        "SELECT id, name, kind, checksum, state, applied_at, execution_ms, statements_done, "
+        "prefix_checksum, error FROM \"public\".\"runner_history\"");
+  CHECK_THAT(pg.select_log_sql().text,
+             Catch::EndsWith("FROM \"public\".\"runner_history_log\" ORDER BY seq DESC"));
+  CHECK_THAT(pg.insert_sql(sample()).text,
+             Catch::StartsWith("INSERT INTO \"public\".\"runner_history\" ("));
+  CHECK_THAT(pg.mark_sql("1", "failed", "", 0, "").text,
+             Catch::StartsWith("UPDATE \"public\".\"runner_history\" SET"));
+  CHECK_THAT(pg.finish_sql(sample()).text,
+             Catch::StartsWith("UPDATE \"public\".\"runner_history\" SET"));
+  CHECK(pg.delete_sql("1").text == "DELETE FROM \"public\".\"runner_history\" WHERE id = $1");
+  CHECK_THAT(pg.log_sql({}).text,
+             Catch::StartsWith("INSERT INTO \"public\".\"runner_history_log\" ("));
+  // The schema is not created: it is where the session already resolves names.
+  const auto created = pg.create_sql();
+  REQUIRE(created.size() == 2);
+  CHECK_THAT(created[0],
+             Catch::StartsWith("CREATE TABLE IF NOT EXISTS \"public\".\"runner_history\" ("));
+  CHECK_THAT(created[1],
+             Catch::StartsWith("CREATE TABLE IF NOT EXISTS \"public\".\"runner_history_log\" ("));
+
+  const auto mysql = resolved("mysql", "runner_history", "app_db");
+  CHECK(mysql.delete_sql("1").text == "DELETE FROM `app_db`.`runner_history` WHERE id = ?");
+  CHECK_THAT(mysql.create_sql()[1],
+             Catch::StartsWith("CREATE TABLE IF NOT EXISTS `app_db`.`runner_history_log` ("));
+}
+
+TEST_CASE("history: SQLite's tables are in main, known without connecting", "[history]") {
+  const HistoryTables tables("sqlite", "runner_history");
+  CHECK(tables.schema() == "main");
+  CHECK(tables.delete_sql("1").text == "DELETE FROM \"main\".\"runner_history\" WHERE id = ?");
+  CHECK(tables.resolved("elsewhere").schema() == "main");
+}
+
+TEST_CASE("history: a resolved schema of any spelling is quoted", "[history]") {
+  CHECK(resolved("postgres", "h", "My \"odd\".schema").delete_sql("1").text ==
+        "DELETE FROM \"My \"\"odd\"\".schema\".\"h\" WHERE id = $1");
+  CHECK(resolved("mysql", "h", "a`b-c").delete_sql("1").text ==
+        "DELETE FROM `a``b-c`.`h` WHERE id = ?");
+}
+
+TEST_CASE("history: without a schema to resolve to, an unqualified table is refused", "[history]") {
+  try {
+    resolved("postgres", "runner_history", "");
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()) ==
+          "cannot tell which schema holds the history table runner_history: the session's "
+          "search_path names no schema that exists (current_schema() is NULL); name one with "
+          "--table SCHEMA.runner_history");
+  }
+  CHECK(resolved("postgres", "app.runner_history", "").schema() == "app");
+}
+
+TEST_CASE("history: the lock is named after the table as resolved, not as spelled", "[history]") {
+  CHECK(resolved("postgres", "runner_history", "public").lock_name() ==
+        "runner:public.runner_history");
+  CHECK(resolved("postgres", "public.runner_history", "app").lock_name() ==
+        "runner:public.runner_history");
+  CHECK(resolved("postgres", "runner_history", "app").lock_name() == "runner:app.runner_history");
+  // MySQL's driver adds the database the table lives in.
+  CHECK(resolved("mysql", "runner_history", "app").lock_name() == "runner:runner_history");
+}
+
+TEST_CASE("history: values are bound, in order, to the dialect's placeholders", "[history]") {
   HistoryRecord record = sample();
-  CHECK(HistoryTables("sqlite", "runner_history").insert_sql(record) ==
-        "INSERT INTO \"runner_history\" (id, name, kind, checksum, state, applied_at, "
+  record.prefix_checksum = "ff00";
+  const auto pg = resolved("postgres", "h", "public").insert_sql(record);
+  CHECK(pg.text ==
+        "INSERT INTO \"public\".\"h\" (id, name, kind, checksum, state, applied_at, execution_ms, "
+        "statements_done, prefix_checksum, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+        "$10)");
+  CHECK(pg.params == Params{std::string("0001"), std::string("create_users"), std::string("schema"),
+                            std::string("ab12"), std::string("applied"),
+                            std::string("2026-11-24T10:00:00Z"), std::int64_t{12}, std::int64_t{3},
+                            std::string("ff00"), Param{}});
+  for (const std::string dialect : {"sqlite", "mysql"}) {
+    INFO(dialect);
+    const auto sql = resolved(dialect, "h", "main").insert_sql(record);
+    CHECK_THAT(sql.text, Catch::EndsWith("VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    CHECK(sql.params == pg.params);
+  }
+}
+
+TEST_CASE("history: hostile text goes into parameters, never into the SQL text", "[history]") {
+  // A backslash, a quote, 0x5c as the second byte of a gbk/big5/sjis
+  // character (E4 B8 AD 5C reads as two gbk characters, the second ending
+  // in 0x5c), and placeholder- and comment-like text.
+  const std::vector<std::string> hostile = {
+      "C:\\tmp\\",        "it's",    "\\'; DROP TABLE t; --",
+      "\xe4\xb8\xad\\'x", "\xbf\\'", "? $1 $2 %s {} /* -- \r\t ` \""};
+  for (const std::string dialect : {"sqlite", "postgres", "mysql"}) {
+    for (const auto& text : hostile) {
+      INFO(dialect << ": " << text);
+      const auto tables = resolved(dialect, "h", "s");
+      const auto mark = tables.mark_sql("0001", "failed", text, 2, "");
+      CHECK(mark.params.at(1) == Param{text});
+      CHECK(mark.text.find(text) == std::string::npos);
+      CHECK(mark.text.find('\'') == std::string::npos);
+      runner::exec::LogRecord log;
+      log.error = text;
+      log.name = text;
+      const auto logged = tables.log_sql(log);
+      CHECK(logged.params.at(3) == Param{text});
+      CHECK(logged.params.at(8) == Param{text});
+      CHECK(logged.text.find('\'') == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("history: the printable form writes the values as literals", "[history]") {
+  HistoryRecord record = sample();
+  CHECK(HistoryTables("sqlite", "runner_history").insert_sql(record).printable ==
+        "INSERT INTO \"main\".\"runner_history\" (id, name, kind, checksum, state, applied_at, "
         "execution_ms, statements_done, prefix_checksum, error) VALUES ('0001', 'create_users', "
         "'schema', 'ab12', 'applied', '2026-11-24T10:00:00Z', 12, 3, NULL, NULL)");
   record.state = "failed";
   record.error = "near 'x': syntax error";
   record.prefix_checksum = "ff00";
-  CHECK(HistoryTables("mysql", "hist").insert_sql(record) ==
-        "INSERT INTO `hist` (id, name, kind, checksum, state, applied_at, execution_ms, "
+  CHECK(resolved("mysql", "hist", "app").insert_sql(record).printable ==
+        "INSERT INTO `app`.`hist` (id, name, kind, checksum, state, applied_at, execution_ms, "
         "statements_done, prefix_checksum, error) VALUES ('0001', 'create_users', 'schema', "
         "'ab12', 'failed', '2026-11-24T10:00:00Z', 12, 3, 'ff00', 'near ''x'': syntax error')");
 }
 
 TEST_CASE("history: delete_sql removes one revision's row", "[history]") {
-  CHECK(HistoryTables("sqlite", "runner_history").delete_sql("0001") ==
-        "DELETE FROM \"runner_history\" WHERE id = '0001'");
-  CHECK(HistoryTables("mysql", "runner_history").delete_sql("3'1") ==
-        "DELETE FROM `runner_history` WHERE id = '3''1'");
+  CHECK(HistoryTables("sqlite", "runner_history").delete_sql("0001").printable ==
+        "DELETE FROM \"main\".\"runner_history\" WHERE id = '0001'");
+  CHECK(resolved("mysql", "runner_history", "d").delete_sql("3'1").printable ==
+        "DELETE FROM `d`.`runner_history` WHERE id = '3''1'");
 }
 
 TEST_CASE("history: mark_sql sets state, error and progress", "[history]") {
-  const HistoryTables tables("postgres", "runner_history");
-  CHECK(tables.mark_sql("0002", "failed", "relation \"x\" does not exist", 4, "9a9a") ==
-        "UPDATE \"runner_history\" SET state = 'failed', error = 'relation \"x\" does not exist', "
-        "statements_done = 4, prefix_checksum = '9a9a' WHERE id = '0002'");
-  CHECK(tables.mark_sql("0002", "running", "", 0, "") ==
-        "UPDATE \"runner_history\" SET state = 'running', error = NULL, statements_done = 0, "
-        "prefix_checksum = NULL WHERE id = '0002'");
-  CHECK(HistoryTables("mysql", "h").mark_sql("1", "failed", "it's", 1, "") ==
-        "UPDATE `h` SET state = 'failed', error = 'it''s', statements_done = 1, prefix_checksum "
-        "= NULL WHERE id = '1'");
+  const auto tables = resolved("postgres", "runner_history", "public");
+  const auto failed = tables.mark_sql("0002", "failed", "relation \"x\" does not exist", 4, "9a9a");
+  CHECK(failed.text ==
+        "UPDATE \"public\".\"runner_history\" SET state = $1, error = $2, statements_done = $3, "
+        "prefix_checksum = $4 WHERE id = $5");
+  CHECK(failed.params == Params{std::string("failed"), std::string("relation \"x\" does not exist"),
+                                std::int64_t{4}, std::string("9a9a"), std::string("0002")});
+  CHECK(failed.printable ==
+        "UPDATE \"public\".\"runner_history\" SET state = 'failed', error = 'relation \"x\" does "
+        "not exist', statements_done = 4, prefix_checksum = '9a9a' WHERE id = '0002'");
+  CHECK(tables.mark_sql("0002", "running", "", 0, "").printable ==
+        "UPDATE \"public\".\"runner_history\" SET state = 'running', error = NULL, "
+        "statements_done = 0, prefix_checksum = NULL WHERE id = '0002'");
+  CHECK(resolved("mysql", "h", "d").mark_sql("1", "failed", "it's C:\\x", 1, "").printable ==
+        "UPDATE `d`.`h` SET state = 'failed', error = 'it''s C:\\\\x', statements_done = 1, "
+        "prefix_checksum = NULL WHERE id = '1'");
 }
 
 TEST_CASE("history: finish_sql records a successful end", "[history]") {
-  CHECK(HistoryTables("sqlite", "runner_history").finish_sql(sample()) ==
-        "UPDATE \"runner_history\" SET state = 'applied', checksum = 'ab12', applied_at = "
-        "'2026-11-24T10:00:00Z', execution_ms = 12, statements_done = 3, error = NULL WHERE id "
+  const auto finish = HistoryTables("sqlite", "runner_history").finish_sql(sample());
+  CHECK(finish.text ==
+        "UPDATE \"main\".\"runner_history\" SET state = 'applied', checksum = ?, applied_at = ?, "
+        "execution_ms = ?, statements_done = ?, error = NULL WHERE id = ?");
+  CHECK(finish.printable ==
+        "UPDATE \"main\".\"runner_history\" SET state = 'applied', checksum = 'ab12', applied_at "
+        "= '2026-11-24T10:00:00Z', execution_ms = 12, statements_done = 3, error = NULL WHERE id "
         "= '0001'");
 }
 
@@ -181,17 +327,17 @@ TEST_CASE("history: log_sql appends one row to the log table", "[history]") {
   runner::exec::LogRecord log{
       "2026-11-24T10:00:00Z", "apply", "0001", "create_users", 12, "ann@box", "0.1.0", "failed",
       "it's broken"};
-  CHECK(HistoryTables("sqlite", "runner_history").log_sql(log) ==
-        "INSERT INTO \"runner_history_log\" (at, action, revision, name, duration_ms, actor, "
-        "runner_version, outcome, error) VALUES ('2026-11-24T10:00:00Z', 'apply', '0001', "
+  CHECK(HistoryTables("sqlite", "runner_history").log_sql(log).printable ==
+        "INSERT INTO \"main\".\"runner_history_log\" (at, action, revision, name, duration_ms, "
+        "actor, runner_version, outcome, error) VALUES ('2026-11-24T10:00:00Z', 'apply', '0001', "
         "'create_users', 12, 'ann@box', '0.1.0', 'failed', 'it''s broken')");
 }
 
 TEST_CASE("history: both tables are created with the dialect's types", "[history]") {
   const auto sqlite = HistoryTables("sqlite", "h").create_sql();
   REQUIRE(sqlite.size() == 2);
-  CHECK_THAT(sqlite[0], Catch::StartsWith("CREATE TABLE IF NOT EXISTS \"h\" ("));
-  CHECK_THAT(sqlite[1], Catch::StartsWith("CREATE TABLE IF NOT EXISTS \"h_log\" ("));
+  CHECK_THAT(sqlite[0], Catch::StartsWith("CREATE TABLE IF NOT EXISTS \"main\".\"h\" ("));
+  CHECK_THAT(sqlite[1], Catch::StartsWith("CREATE TABLE IF NOT EXISTS \"main\".\"h_log\" ("));
   CHECK_THAT(sqlite[1], Catch::Contains("seq INTEGER PRIMARY KEY AUTOINCREMENT"));
   const auto mysql = HistoryTables("mysql", "h").create_sql();
   CHECK_THAT(mysql[0], Catch::Contains("id VARCHAR(255) NOT NULL PRIMARY KEY"));
@@ -218,7 +364,7 @@ TEST_CASE("history: load_history reads every row, NULL as empty", "[history]") {
                      {"0002", "b", "data", "cd", "failed", "2026-11-24T10:01:00Z", std::nullopt,
                       "x", "77", "boom"}};
   const auto history = runner::exec::load_history(connection, tables);
-  CHECK(connection.queries == std::vector<std::string>{tables.select_sql()});
+  CHECK(connection.queries == std::vector<std::string>{tables.select_sql().text});
   REQUIRE(history.size() == 2);
   CHECK(history[0].id == "0001");
   CHECK(history[0].execution_ms == 12);
@@ -231,6 +377,20 @@ TEST_CASE("history: load_history reads every row, NULL as empty", "[history]") {
   CHECK(history[1].statements_done == 0);
   CHECK(history[1].prefix_checksum == "77");
   CHECK(history[1].error == "boom");
+}
+
+TEST_CASE("history: load_history reads the table of the schema resolved at connect time",
+          "[history]") {
+  FakeConnection connection;
+  connection.schema = "app";
+  connection.tables = {"runner_history"};
+  runner::exec::load_history(connection, HistoryTables("postgres", "runner_history"));
+  REQUIRE(connection.queries.size() == 1);
+  CHECK_THAT(connection.queries[0], Catch::EndsWith(" FROM \"app\".\"runner_history\""));
+  connection.schema = "";
+  CHECK_THROWS_AS(
+      runner::exec::load_history(connection, HistoryTables("postgres", "runner_history")),
+      InputError);
 }
 
 TEST_CASE("history: ensure_tables creates the tables only when one is missing", "[history]") {

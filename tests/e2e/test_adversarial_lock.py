@@ -1,0 +1,227 @@
+"""Adversarial: the migration lock lost mid-run (issue 9, item 8).
+
+The lock lives on a session of its own that sits idle for the whole run. It
+is killed from outside (pg_terminate_backend, KILL), or ended by a role's
+idle_session_timeout; the runner must notice before it commits anything
+more, stop with exit 4, and say truthfully what became of the revision in
+hand. Two spellings of one history table must take one lock. Add a case by
+adding a test that uses `start_slow_run` and a `kill_lock_session`."""
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import MysqlDb, PostgresDb, Project, applied_ids, history_ids, wait_for
+
+SLEEP_SECONDS = 3
+
+
+@pytest.fixture(params=["postgres", "mysql"])
+def server(request):
+    database = PostgresDb() if request.param == "postgres" else MysqlDb()
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def pg():
+    database = PostgresDb()
+    yield database
+    database.drop()
+
+
+def make_project(tmp_path, db, name="project"):
+    root = tmp_path / name
+    root.mkdir()
+    return Project(root, db)
+
+
+def slow_insert(db, table, first_id):
+    """One INSERT into `table` that runs for SLEEP_SECONDS."""
+    if db.dialect == "postgres":
+        return (f"INSERT INTO {table} (id) SELECT {first_id} + g "
+                f"FROM pg_sleep({SLEEP_SECONDS}), generate_series(0, 2) g;")
+    return f"INSERT INTO {table} (id) SELECT {first_id} FROM DUAL WHERE SLEEP({SLEEP_SECONDS}) = 0;"
+
+
+def slow_project(project, db, transaction=True):
+    """0001 creates t; 0002 (data) inserts id 1, then runs slowly; 0003 creates u."""
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    project.add("0002", "slow_fill", "INSERT INTO t (id) VALUES (1);\n" + slow_insert(db, "t", 100) + "\n",
+                "DELETE FROM t;", kind="data", transaction=transaction)
+    project.add("0003", "create_u", "CREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;")
+    return project
+
+
+def slow_statement_running(db):
+    if db.dialect == "postgres":
+        return db.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND state = 'active' AND query LIKE '%pg_sleep(%' "
+                        "AND pid <> pg_backend_pid()") != []
+    return db.query("SELECT 1 FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
+                    "AND INFO LIKE '%SLEEP(%' AND ID <> CONNECTION_ID()") != []
+
+
+def lock_session(db):
+    """The id of the session holding the migration lock, or None."""
+    if db.dialect == "postgres":
+        rows = db.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND application_name = 'runner (lock)'")
+    else:
+        rows = db.query(f"SELECT IS_USED_LOCK('runner:runner_history@{db.name}')")
+    return rows[0][0] if rows and rows[0][0] is not None else None
+
+
+def kill_lock_session(db):
+    session = lock_session(db)
+    assert session is not None, "no runner holds the lock"
+    if db.dialect == "postgres":
+        assert db.query(f"SELECT pg_terminate_backend({session})") == [(True,)]
+    else:
+        db.query(f"KILL {session}")
+    assert wait_for(lambda: lock_session(db) != session, timeout=5)
+
+
+def start_slow_run(project, db, *args, database=True):
+    """Starts `runner up` and returns once its slow statement runs."""
+    proc = project.popen(*args, "up", database=database)
+    if not wait_for(lambda: proc.poll() is not None or slow_statement_running(db), timeout=15):
+        proc.kill()
+        raise AssertionError("the slow statement never started")
+    assert proc.poll() is None, proc.stderr.read()
+    return proc
+
+
+def finish(proc, timeout=60):
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, err
+
+
+def test_a_killed_lock_session_stops_the_run_before_the_commit(tmp_path, server):
+    project = slow_project(make_project(tmp_path, server), server)
+    first = start_slow_run(project, server)
+    kill_lock_session(server)
+    # A second runner takes the lock at once: it must find 0002 not applied
+    # (its INSERT waits for the first runner's row lock until it rolls back).
+    second = project.popen("--lock-timeout", "30", "up")
+    code, err = finish(first)
+    assert code == 4, err
+    assert "lost the migration lock:" in err
+    assert "another runner may be changing the database now" in err
+    assert "revision 0002 slow_fill was rolled back: nothing of it was applied" in err
+    assert "stopped half way" not in err
+    code, err = finish(second)
+    assert code == 0, err
+    assert applied_ids(server) == ["0001", "0002", "0003"]
+    # the second runner's rows only: 1, then what the slow INSERT adds
+    slow_ids = [100] if server.dialect == "mysql" else [100, 101, 102]
+    assert sorted(r[0] for r in server.query("SELECT id FROM t")) == [1] + slow_ids
+    outcomes = server.query("SELECT revision, outcome FROM runner_history_log "
+                            "WHERE action = 'apply' ORDER BY seq")
+    assert outcomes.count(("0002", "ok")) == 1
+
+
+def test_after_a_killed_lock_session_the_revision_is_absent_and_the_next_run_applies_cleanly(
+        tmp_path, server):
+    project = slow_project(make_project(tmp_path, server), server)
+    first = start_slow_run(project, server)
+    kill_lock_session(server)
+    code, err = finish(first)
+    assert code == 4, err
+    # rolled back: no row of it, no history row, nothing after it
+    assert server.query("SELECT COUNT(*) FROM t") == [(0,)]
+    assert history_ids(server) == ["0001"]
+    assert "u" not in server.tables()
+    result = project.run("--lock-timeout", "5", "up")
+    assert result.code == 0, result
+    assert applied_ids(server) == ["0001", "0002", "0003"]
+
+
+def test_a_lock_lost_during_a_non_transactional_revision_stops_before_the_next(tmp_path, server):
+    """The revision in hand ran to its end outside a transaction: it is
+    recorded as applied (it was), and the run stops before the next one."""
+    project = slow_project(make_project(tmp_path, server), server, transaction=False)
+    first = start_slow_run(project, server)
+    kill_lock_session(server)
+    code, err = finish(first)
+    assert code == 4, err
+    assert "lost the migration lock:" in err
+    assert "stopped before revision 0003 create_u: it did not start" in err
+    assert applied_ids(server) == ["0001", "0002"]
+    assert "u" not in server.tables()
+
+
+# --- keeping the lock session alive --------------------------------------------
+
+@pytest.fixture
+def idle_role(pg):
+    """A login role whose sessions end after 1 s idle."""
+    name = "r_" + os.urandom(5).hex()
+    password = "pw-" + os.urandom(6).hex()
+    pg._admin(f"CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}'")
+    pg._admin(f"ALTER ROLE \"{name}\" SET idle_session_timeout = '1s'")
+    pg._admin(f'GRANT ALL ON DATABASE "{pg.name}" TO "{name}"')
+    pg.query(f'GRANT ALL ON SCHEMA public TO "{name}"')
+    url = re.sub(r"//[^@]*@", f"//{name}:{password}@", pg.url)
+    yield url
+    pg.query(f'DROP OWNED BY "{name}"')
+    pg._admin(f'DROP OWNED BY "{name}"')
+    pg._admin(f'DROP ROLE "{name}"')
+
+
+def test_a_roles_idle_session_timeout_does_not_end_the_lock_session(tmp_path, pg, idle_role):
+    project = slow_project(make_project(tmp_path, pg), pg)
+    proc = project.popen("-d", idle_role, "up", database=False)
+    assert wait_for(lambda: proc.poll() is not None or slow_statement_running(pg), timeout=15)
+    time.sleep(2)  # well past the role's 1 s
+    held = pg.query("SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted "
+                    "AND a.application_name = 'runner (lock)'")
+    code, err = finish(proc)
+    assert held == [(1,)], err
+    assert code == 0, err
+    assert applied_ids(pg) == ["0001", "0002", "0003"]
+
+
+# --- one table, one lock ---------------------------------------------------------
+
+def test_two_spellings_of_one_history_table_take_one_lock(tmp_path, pg):
+    project = slow_project(make_project(tmp_path, pg), pg)
+    first = start_slow_run(project, pg, "--table", "public.runner_history")
+    try:
+        other = project.run("--lock-timeout", "1", "up", timeout=30)
+    finally:
+        code, err = finish(first)
+    assert other.code == 4, other
+    assert "another runner holds it (pid " in other.err
+    assert "application runner (lock)" in other.err
+    assert code == 0, err
+    assert applied_ids(pg) == ["0001", "0002", "0003"]
+    # and the other way round: the default spelling holds it, the qualified one waits
+    project.add("0004", "slow_again", slow_insert(pg, "t", 200) + "\n", "DELETE FROM t;", kind="data")
+    first = start_slow_run(project, pg)
+    try:
+        other = project.run("--table", "public.runner_history", "--lock-timeout", "1", "up",
+                            timeout=30)
+    finally:
+        code, err = finish(first)
+    assert other.code == 4, other
+    assert code == 0, err
+    assert applied_ids(pg) == ["0001", "0002", "0003", "0004"]
+
+
+def test_a_schema_named_in_the_search_path_and_in_the_table_take_one_lock(tmp_path, pg):
+    pg.query("CREATE SCHEMA app")
+    project = slow_project(make_project(tmp_path, pg), pg)
+    first = start_slow_run(project, pg, "-d", pg.url + "?search_path=app", database=False)
+    try:
+        other = project.run("-d", pg.url, "--table", "app.runner_history", "--lock-timeout", "1",
+                            "up", database=False, timeout=30)
+    finally:
+        code, err = finish(first)
+    assert other.code == 4, other
+    assert code == 0, err
+    assert [r[0] for r in pg.query("SELECT id FROM app.runner_history ORDER BY id")] == [
+        "0001", "0002", "0003"]

@@ -1,0 +1,284 @@
+"""Adversarial: session state a revision changes must not redirect the
+runner's bookkeeping, nor leak into the next revision (issue 9, item 7).
+
+Each case runs a revision that changes the session (search_path, role,
+current database), in a transactional and in a `transaction: false`
+revision, then a probe revision that records what the session looked like.
+Every revision must be recorded in the history table the runner resolved at
+connect time, and the probe must see the session as it was opened. Add a
+case by adding an entry to a CASES table."""
+import os
+
+import pytest
+
+from conftest import MysqlDb, PostgresDb, Project, SqliteDb, applied_ids, log_rows
+
+
+@pytest.fixture
+def pg():
+    database = PostgresDb()
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def maria():
+    database = MysqlDb()
+    yield database
+    database.drop()
+
+
+def make_project(tmp_path, db):
+    root = tmp_path / "project"
+    root.mkdir()
+    return Project(root, db)
+
+
+def all_ok(db, ids):
+    assert applied_ids(db) == ids
+    assert [r for r in log_rows(db) if r[2] != "ok"] == []
+
+
+# --- PostgreSQL --------------------------------------------------------------
+
+@pytest.fixture
+def pg_role(pg):
+    """A role without any right on the runner's tables, that may create in public."""
+    name = "r_" + os.urandom(5).hex()
+    pg._admin(f'CREATE ROLE "{name}"')
+    pg.query(f'GRANT CREATE ON SCHEMA public TO "{name}"')
+    yield name
+    pg.query(f'DROP OWNED BY "{name}"')
+    pg._admin(f'DROP ROLE "{name}"')
+
+
+PG_CASES = {
+    # pg_dump's header: the search_path is empty from here on
+    "pg_dump set_config": "SET statement_timeout = 0;\n"
+                          "SELECT pg_catalog.set_config('search_path', '', false);\n"
+                          "SET check_function_bodies = false;\n"
+                          "CREATE TABLE public.made (id integer);\n",
+    "SET search_path": "CREATE SCHEMA other;\nSET search_path TO other;\n"
+                       "CREATE TABLE made (id integer);\n",
+    # the role may not write the history table
+    "SET ROLE": "SET ROLE {role};\nCREATE TABLE made (id integer);\n",
+    "SET SESSION AUTHORIZATION": "SET SESSION AUTHORIZATION {role};\n"
+                                 "CREATE TABLE made (id integer);\n",
+}
+
+
+@pytest.mark.parametrize("transaction", [True, False], ids=["transactional", "no-transaction"])
+@pytest.mark.parametrize("case", list(PG_CASES))
+def test_postgres_session_state_neither_redirects_the_bookkeeping_nor_leaks(
+        tmp_path, pg, pg_role, case, transaction):
+    project = make_project(tmp_path, pg)
+    project.add("0001", "change_session", PG_CASES[case].format(role=pg_role), "SELECT 1;",
+                transaction=transaction)
+    project.add("0002", "probe",
+                "CREATE TABLE probe AS SELECT current_setting('search_path') AS sp, "
+                "current_user::text AS who, session_user::text AS sess;\n",
+                "DROP TABLE probe;")
+    result = project.run("up")
+    assert result.code == 0, result
+    all_ok(pg, ["0001", "0002"])
+    assert pg.query("SELECT count(*) FROM information_schema.tables "
+                    "WHERE table_name = 'made'") == [(1,)]
+    # the probe ran as the session was opened, in public
+    assert pg.query("SELECT sp, who, sess FROM public.probe") == [('"$user", public', "runner",
+                                                                   "runner")]
+    assert pg.query("SELECT tableowner FROM pg_tables WHERE tablename = 'probe'") == [("runner",)]
+    assert "runner_history" in pg.tables()
+
+
+def test_postgres_a_role_set_in_a_non_transactional_revision_still_owns_its_later_statements(
+        tmp_path, pg, pg_role):
+    """The progress written between statements runs as the login user, yet
+    the revision's next statement still runs under the role it set."""
+    project = make_project(tmp_path, pg)
+    project.add("0001", "as_role",
+                f"SET ROLE {pg_role};\nCREATE TABLE first_t (id integer);\n"
+                "CREATE TABLE second_t (id integer);\n",
+                "SELECT 1;", transaction=False)
+    result = project.run("up")
+    assert result.code == 0, result
+    all_ok(pg, ["0001"])
+    owners = dict(pg.query("SELECT tablename, tableowner FROM pg_tables "
+                           "WHERE tablename IN ('first_t', 'second_t')"))
+    assert owners == {"first_t": pg_role, "second_t": pg_role}
+
+
+def test_postgres_the_url_search_path_survives_the_reset_between_revisions(tmp_path, pg):
+    pg.query("CREATE SCHEMA app")
+    project = make_project(tmp_path, pg)
+    project.add("0001", "elsewhere", "SET search_path TO public;\nCREATE TABLE in_public (id integer);\n",
+                "SELECT 1;")
+    project.add("0002", "default", "CREATE TABLE in_app (id integer);\n", "SELECT 1;")
+    result = project.run("-d", pg.url + "?search_path=app", "up", database=False)
+    assert result.code == 0, result
+    where = dict(pg.query("SELECT table_name, table_schema FROM information_schema.tables "
+                          "WHERE table_name IN ('in_public', 'in_app', 'runner_history')"))
+    # the history table lives where the URL's search_path put names at connect time
+    assert where == {"in_public": "public", "in_app": "app", "runner_history": "app"}
+    assert [r[0] for r in pg.query("SELECT id FROM app.runner_history ORDER BY id")] == ["0001",
+                                                                                       "0002"]
+
+
+def test_postgres_runner_sql_prints_the_qualified_names(tmp_path, pg):
+    project = make_project(tmp_path, pg)
+    project.add("0001", "a", "CREATE TABLE a (id integer);", "DROP TABLE a;")
+    result = project.run("sql", "up")
+    assert result.code == 0, result
+    assert 'CREATE TABLE IF NOT EXISTS "public"."runner_history" (' in result.out
+    assert 'INSERT INTO "public"."runner_history" (id, name, kind,' in result.out
+    assert 'INSERT INTO "public"."runner_history_log" (' in result.out
+    assert "VALUES ('0001', 'a', 'schema'," in result.out
+
+
+# --- MySQL / MariaDB ----------------------------------------------------------
+
+@pytest.fixture
+def other_db(maria):
+    name = maria.name + "_other"
+    maria._admin(f"CREATE DATABASE `{name}`")
+    maria.databases.append(name)
+    return name
+
+
+@pytest.mark.parametrize("kind,transaction", [("schema", True), ("data", True), ("data", False)],
+                         ids=["schema-marked", "data-transactional", "data-no-transaction"])
+def test_mysql_use_other_database_neither_redirects_the_bookkeeping_nor_leaks(
+        tmp_path, maria, other_db, kind, transaction):
+    project = make_project(tmp_path, maria)
+    maria._run(other_db, "CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    body = f"USE `{other_db}`;\n" + ("CREATE TABLE made (id INTEGER);\n" if kind == "schema"
+                                     else "INSERT INTO t (id) VALUES (1);\n")
+    project.add("0001", "use_other", body, "SELECT 1;", kind=kind, transaction=transaction)
+    project.add("0002", "probe", "CREATE TABLE probe AS SELECT DATABASE() AS d;\n",
+                "DROP TABLE probe;")
+    result = project.run("up")
+    assert result.code == 0, result
+    all_ok(maria, ["0001", "0002"])
+    assert maria.query("SELECT d FROM probe") == [(maria.name,)]
+    other_tables = {r[0] for r in maria._run(other_db, "SHOW TABLES")}
+    assert "runner_history" not in other_tables
+    if kind == "schema":
+        assert "made" in other_tables
+    else:
+        assert maria._run(other_db, "SELECT id FROM t") == [(1,)]
+
+
+def test_mysql_runner_sql_prints_the_qualified_names(tmp_path, maria):
+    project = make_project(tmp_path, maria)
+    project.add("0001", "a", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;")
+    result = project.run("sql", "up")
+    assert result.code == 0, result
+    assert f"CREATE TABLE IF NOT EXISTS `{maria.name}`.`runner_history` (" in result.out
+    assert f"INSERT INTO `{maria.name}`.`runner_history` (id, name, kind," in result.out
+
+
+# --- SQLite -----------------------------------------------------------------
+
+@pytest.mark.parametrize("transaction", [True, False], ids=["transactional", "no-transaction"])
+def test_sqlite_a_temp_table_named_like_the_history_does_not_catch_the_bookkeeping(
+        tmp_path, transaction):
+    db = SqliteDb(tmp_path)
+    project = make_project(tmp_path, db)
+    project.add("0001", "shadow",
+                "CREATE TEMP TABLE runner_history (id TEXT, name TEXT, kind TEXT, checksum TEXT, "
+                "state TEXT, applied_at TEXT, execution_ms INTEGER, statements_done INTEGER, "
+                "prefix_checksum TEXT, error TEXT);\n"
+                "CREATE TEMP TABLE runner_history_log (seq INTEGER, at TEXT, action TEXT, "
+                "revision TEXT, name TEXT, duration_ms INTEGER, actor TEXT, runner_version TEXT, "
+                "outcome TEXT, error TEXT);\n"
+                "CREATE TABLE made (id INTEGER);\n",
+                "SELECT 1;", transaction=transaction)
+    project.add("0002", "after", "CREATE TABLE after_t (id INTEGER);\n", "DROP TABLE after_t;")
+    result = project.run("up")
+    assert result.code == 0, result
+    all_ok(db, ["0001", "0002"])
+    assert {"made", "after_t"} <= db.tables()
+
+
+def test_sqlite_the_history_table_is_found_whatever_the_case_of_its_name(tmp_path):
+    db = SqliteDb(tmp_path)
+    project = make_project(tmp_path, db)
+    project.add("0001", "a", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;")
+    assert project.run("up").code == 0
+    project.add("0002", "b", "CREATE TABLE b (id INTEGER);", "DROP TABLE b;")
+    status = project.run("--table", "Runner_History", "--json", "status")
+    assert status.code == 0, status
+    assert [r["state"] for r in status.json()["revisions"]] == ["applied", "pending"]
+    result = project.run("--table", "RUNNER_HISTORY", "up")
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002"]
+    assert {t.lower() for t in db.tables()} == {"a", "b", "runner_history", "runner_history_log"}
+
+
+def test_sqlite_runner_sql_prints_the_qualified_names_without_a_database(tmp_path):
+    db = SqliteDb(tmp_path)
+    project = make_project(tmp_path, db)
+    project.add("0001", "a", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;")
+    result = project.run("sql", "up")
+    assert result.code == 0, result
+    assert not db.path.exists()
+    assert 'CREATE TABLE IF NOT EXISTS "main"."runner_history" (' in result.out
+    assert 'INSERT INTO "main"."runner_history" (id, name, kind,' in result.out
+
+
+# --- values the bookkeeping writes ----------------------------------------------
+
+# A backslash, a quote, and placeholder- and format-like text. Read as gbk,
+# the bytes of 中\ (E4 B8 AD 5C) are two characters, the second ending in
+# the backslash's 0x5c: escaping that backslash by doubling it would let the
+# quote after it end the literal.
+HOSTILE = "中\\'x ? $1 %s {}"
+
+
+def failing_statement(dialect):
+    """A statement whose error message quotes HOSTILE (as a column name)."""
+    quote = '"' if dialect == "postgres" else "`"
+    return f"SELECT {quote}{HOSTILE}{quote} FROM t;\n"
+
+
+def recorded_errors(db, rid):
+    history = db.query(f"SELECT state, error FROM runner_history WHERE id = '{rid}'")
+    log = db.query(f"SELECT error FROM runner_history_log WHERE revision = '{rid}' "
+                   "AND outcome = 'failed'")
+    return history, [r[0] for r in log]
+
+
+def test_an_error_text_with_quotes_backslashes_and_multibyte_text_is_recorded_verbatim(
+        tmp_path, db):
+    project = make_project(tmp_path, db)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;")
+    project.add("0002", "fails", "INSERT INTO t (id) VALUES (1);\n" + failing_statement(db.dialect),
+                "SELECT 1;", kind="data", transaction=False)
+    result = project.run("up")
+    assert result.code == 1, result  # failed part way, marked failed
+    assert HOSTILE in result.err
+    history, log = recorded_errors(db, "0002")
+    assert history[0][0] == "failed"
+    assert HOSTILE in history[0][1]
+    assert len(log) == 1 and HOSTILE in log[0]
+
+
+def test_mysql_bookkeeping_is_safe_under_a_gbk_client_charset(tmp_path, maria):
+    project = make_project(tmp_path, maria)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;")
+    project.add("0002", "fails", "INSERT INTO t (id) VALUES (1);\n" + failing_statement("mysql"),
+                "SELECT 1;", kind="data", transaction=False)
+    result = project.run("-d", maria.url + "?charset=gbk", "up", database=False)
+    assert result.code == 1, result  # failed part way, marked failed
+    # The server read the statement as gbk: the column it reports is the
+    # bytes of HOSTILE read as gbk, the backslash swallowed by a character.
+    # MariaDB writes its error messages in UTF-8 whatever the client
+    # charset; the runner binds the bytes it got, which the server reads as
+    # gbk again. What matters: they were written, quote and all, as a value.
+    as_gbk = HOSTILE.encode("utf-8").decode("gbk")
+    assert "\\" not in as_gbk and as_gbk.startswith("涓璡'x")
+    recorded = as_gbk.encode("utf-8").decode("gbk")
+    history, log = recorded_errors(maria, "0002")
+    assert history[0][0] == "failed"
+    assert f"Unknown column '{recorded}' in " in history[0][1]
+    assert len(log) == 1 and f"Unknown column '{recorded}' in " in log[0]
+    assert maria.query("SELECT COUNT(*) FROM t") == [(1,)]

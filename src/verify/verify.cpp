@@ -36,6 +36,8 @@ std::optional<std::string> run_step(drivers::Connection& connection,
     executor.run({{&revision, direction}});
   } catch (const DbError& error) {
     return std::string(error.what());
+  } catch (const FailedMarkError& error) {
+    return std::string(error.what());  // a revision that runs marked (MySQL DDL) failed half way
   }
   return std::nullopt;
 }

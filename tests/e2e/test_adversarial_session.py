@@ -254,7 +254,7 @@ def test_an_error_text_with_quotes_backslashes_and_multibyte_text_is_recorded_ve
     project.add("0002", "fails", "INSERT INTO t (id) VALUES (1);\n" + failing_statement(db.dialect),
                 "SELECT 1;", kind="data", transaction=False)
     result = project.run("up")
-    assert result.code == 1, result  # failed part way, marked failed
+    assert result.code == 5, result  # failed part way, marked failed
     assert HOSTILE in result.err
     history, log = recorded_errors(db, "0002")
     assert history[0][0] == "failed"
@@ -268,7 +268,7 @@ def test_mysql_bookkeeping_is_safe_under_a_gbk_client_charset(tmp_path, maria):
     project.add("0002", "fails", "INSERT INTO t (id) VALUES (1);\n" + failing_statement("mysql"),
                 "SELECT 1;", kind="data", transaction=False)
     result = project.run("-d", maria.url + "?charset=gbk", "up", database=False)
-    assert result.code == 1, result  # failed part way, marked failed
+    assert result.code == 5, result  # failed part way, marked failed
     # The server read the statement as gbk: the column it reports is the
     # bytes of HOSTILE read as gbk, the backslash swallowed by a character.
     # MariaDB writes its error messages in UTF-8 whatever the client

@@ -30,6 +30,15 @@ namespace {
 // session of the runner's must not be ended for sitting idle while another
 // runner holds the lock, or while it holds the lock itself.
 constexpr const char* k_keep_session = "SET SESSION wait_timeout = 31536000";
+// A batch of a transactional revision's statements is sent as one
+// multi-statement packet of at most this many statements and bytes (and
+// half the server's max_allowed_packet): about the size the mysql client's
+// fastest use reaches, with memory bounded.
+constexpr std::size_t k_batch_statements = 1000;
+constexpr std::size_t k_batch_bytes = 1 << 20;
+// Ends every packet that holds more than one statement: its result set
+// proves the server read exactly the statements the runner split.
+constexpr std::string_view k_sentinel = "runner:end-of-batch";
 // MySQL 5.7+ refuses GET_LOCK names longer than 64 characters.
 constexpr std::size_t k_max_lock_name = 64;
 // How long one GET_LOCK call may block: between calls the wait checks for
@@ -152,8 +161,15 @@ long error_offset(std::string_view message, std::string_view sql) {
     const std::string_view trimmed = util::trim(sql);
     return static_cast<long>(trimmed.data() - sql.data() + trimmed.size());
   }
-  const std::size_t found = sql.find(quoted, start);
-  return static_cast<long>(found != std::string_view::npos ? found : start);
+  // In a batch the quote runs on into the statements after this one: the
+  // longest start of it found in this statement is where it points.
+  for (std::size_t length = std::min(quoted.size(), sql.size()); length > 0; --length) {
+    const std::size_t found = sql.find(quoted.substr(0, length), start);
+    if (found != std::string_view::npos) {
+      return static_cast<long>(found);
+    }
+  }
+  return static_cast<long>(start);
 }
 
 DbError db_error(const ::sql::SQLException& e, std::string_view sql) {
@@ -180,6 +196,9 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
   }
   options["schema"] = settings.database;
   options["OPT_CHARSET_NAME"] = settings.charset;
+  // Batches of statements (issue 18); every packet that could hold more
+  // than one statement ends with a sentinel whose place is checked.
+  options["CLIENT_MULTI_STATEMENTS"] = true;
   if (connect_timeout == 0) {
     connect_timeout = settings.connect_timeout;
   } else if (settings.connect_timeout > 0) {
@@ -344,6 +363,10 @@ class MysqlConnection : public Connection {
     } catch (const DbError&) {
       // A server that refuses it keeps its own timeout.
     }
+    const std::string packet = query("SELECT @@max_allowed_packet").at(0).at(0).value_or("");
+    if (util::all_digits(packet) && !packet.empty() && packet.size() < 12) {
+      m_batch_bytes = std::min<std::size_t>(k_batch_bytes, std::stoull(packet) / 2);
+    }
   }
 
   std::string_view dialect() const override { return "mysql"; }
@@ -351,16 +374,36 @@ class MysqlConnection : public Connection {
   // a table name is one identifier (the database is the URL's).
   Capabilities capabilities() const override { return Capabilities{false, false}; }
 
-  // One statement per call: the session has no CLIENT_MULTI_STATEMENTS, so
-  // a stray second statement is a syntax error rather than run unseen.
+  // Inside a transaction, plain INSERT/UPDATE/DELETE/REPLACE statements are
+  // queued and sent as one multi-statement packet per batch (a round trip
+  // per ~1 MiB instead of one per statement); a failure surfaces from the
+  // call that sends the batch, naming its statement. Everything else, and
+  // everything outside a transaction (marked revisions keep per-statement
+  // progress), runs on its own.
   void execute(const StatementRef& statement) override {
     if (statement.copy_rows) {
       throw DbError("COPY ... FROM stdin is PostgreSQL's; MySQL has no COPY");
     }
-    run(statement.text, nullptr);
+    if (m_in_transaction && batchable(statement.text)) {
+      if (!m_batch.empty() && m_batch_text.size() + statement.text.size() + 2 > m_batch_bytes) {
+        send_batch();
+      }
+      m_batch_text.append(statement.text).append(";\n");
+      m_batch.push_back({std::string(statement.text), statement.line, statement.column,
+                         statement.index});
+      if (m_batch.size() >= k_batch_statements || m_batch_text.size() >= m_batch_bytes) {
+        send_batch();
+      }
+      return;
+    }
+    send_batch();
+    run_alone(statement);
   }
 
+  void sync() override { send_batch(); }
+
   Rows query(std::string_view sql) override {
+    send_batch();
     Rows rows;
     run(sql, &rows);
     return rows;
@@ -370,6 +413,7 @@ class MysqlConnection : public Connection {
   // never escaped into the text, where a client charset such as gbk, big5
   // or sjis could read an escaping backslash as part of a character.
   Rows query(std::string_view sql, const Params& params) override {
+    send_batch();
     try {
       ::sql::PreparedStatement& stmt = prepared(sql);
       for (std::size_t i = 0; i < params.size(); ++i) {
@@ -401,6 +445,7 @@ class MysqlConnection : public Connection {
   // character set, and a revision that sets them is expected to set them
   // back.
   void reset_session() override {
+    send_batch();
     std::string use = "USE `";
     for (char c : m_default_schema) {
       use += c == '`' ? std::string("``") : std::string(1, c);
@@ -410,8 +455,16 @@ class MysqlConnection : public Connection {
 
   const std::string& default_schema() const override { return m_default_schema; }
 
-  void begin() override { run("START TRANSACTION", nullptr); }
-  void commit() override { run("COMMIT", nullptr); }
+  void begin() override {
+    send_batch();
+    run("START TRANSACTION", nullptr);
+    m_in_transaction = true;
+  }
+  void commit() override {
+    send_batch();
+    m_in_transaction = false;
+    run("COMMIT", nullptr);
+  }
   // MariaDB's @@in_transaction; MySQL servers without it cannot tell.
   std::optional<bool> in_transaction() noexcept override {
     try {
@@ -425,6 +478,9 @@ class MysqlConnection : public Connection {
     return std::nullopt;
   }
   void rollback() noexcept override {
+    m_in_transaction = false;
+    m_batch.clear();  // never sent: nothing of it ran
+    m_batch_text.clear();
     try {
       run("ROLLBACK", nullptr);
     } catch (...) {
@@ -549,6 +605,119 @@ class MysqlConnection : public Connection {
     }
   }
 
+  // INSERT, UPDATE, DELETE and REPLACE return one result and may share a
+  // packet; anything else (a CALL's results, DDL's implicit commit, a
+  // DELIMITER body) is sent on its own.
+  static bool batchable(std::string_view text) {
+    std::size_t end = 0;
+    while (end < text.size() && ((text[end] | 0x20) >= 'a' && (text[end] | 0x20) <= 'z')) {
+      ++end;
+    }
+    const std::string verb = util::to_lower(text.substr(0, end));
+    return verb == "insert" || verb == "update" || verb == "delete" || verb == "replace";
+  }
+
+  // Sends the queued statements as one packet ending with the sentinel, and
+  // reads one result per statement, then the sentinel's. A statement that
+  // fails names itself (the server runs none after it); a count that does
+  // not match (the server split the text otherwise than the runner, as
+  // with sql_mode NO_BACKSLASH_ESCAPES) is an error too: what ran is in the
+  // revision's transaction, which the executor then rolls back.
+  void send_batch() {
+    if (m_batch.empty()) {
+      return;
+    }
+    std::vector<DbError::Statement> batch;
+    batch.swap(m_batch);
+    std::string text;
+    text.swap(m_batch_text);
+    text.append("SELECT '").append(k_sentinel).append("'");
+    std::size_t current = 0;  // index in `batch` of the statement whose result is read
+    try {
+      std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
+      bool has_result = stmt->execute(::sql::SQLString(text.data(), text.size()));
+      for (;;) {
+        const bool is_sentinel = has_result && sentinel(*stmt);
+        if (current == batch.size() || is_sentinel) {
+          if (current != batch.size() || !is_sentinel) {
+            drain(*stmt, text);
+            throw DbError(fmt::format(
+                "the server read {} statement(s) where the runner sent {} (is sql_mode "
+                "NO_BACKSLASH_ESCAPES set? the runner splits files with backslash escapes on)",
+                is_sentinel ? current : current + 1, batch.size()));
+          }
+          return;
+        }
+        ++current;
+        has_result = stmt->getMoreResults();
+      }
+    } catch (const ::sql::SQLException& e) {
+      if (lost_connection(e)) {
+        fail(e, text);
+      }
+      const DbError::Statement& failed = batch[std::min(current, batch.size() - 1)];
+      DbError error = db_error(e, failed.text);
+      error.set_statement(failed);
+      throw error;
+    }
+  }
+
+  // True when the current result set is the batch's sentinel (it is read).
+  static bool sentinel(::sql::Statement& stmt) {
+    std::unique_ptr<::sql::ResultSet> result(stmt.getResultSet());
+    return result->getMetaData()->getColumnCount() == 1 && first_value(*result) == k_sentinel;
+  }
+
+  // Reads what is left of a packet up to its sentinel, so that the session
+  // stays in sync; a bound on the results keeps it finite.
+  static void drain(::sql::Statement& stmt, std::string_view text) noexcept {
+    try {
+      const auto bound = static_cast<std::size_t>(std::count(text.begin(), text.end(), ';')) + 2;
+      for (std::size_t i = 0; i < bound; ++i) {
+        if (stmt.getMoreResults() && sentinel(stmt)) {
+          return;
+        }
+      }
+    } catch (...) {
+      // The session reports it on its next use.
+    }
+  }
+
+  // A statement on its own. Text holding a ';' gets the sentinel too, so
+  // that a second statement the server would find in it (where the
+  // runner's split and the server's differ) is caught, not run unseen;
+  // CALL and EXECUTE return a varying number of results, and are only
+  // drained to it.
+  void run_alone(const StatementRef& statement) {
+    if (statement.text.find(';') == std::string_view::npos) {
+      run(statement.text, nullptr);
+      return;
+    }
+    std::string text(statement.text);
+    text.append(";\nSELECT '").append(k_sentinel).append("'");
+    const std::string verb = util::to_lower(statement.text.substr(0, 7));
+    const bool varying = verb.rfind("call", 0) == 0 || verb.rfind("execute", 0) == 0;
+    try {
+      std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
+      bool has_result = stmt->execute(::sql::SQLString(text.data(), text.size()));
+      std::size_t results = 0;
+      const std::size_t bound =
+          static_cast<std::size_t>(std::count(text.begin(), text.end(), ';')) + 2;
+      while (!(has_result && sentinel(*stmt)) && results < bound) {
+        ++results;
+        has_result = stmt->getMoreResults();
+      }
+      if (results != 1 && !varying) {
+        throw DbError(fmt::format(
+            "the server read this statement as {} statements (is sql_mode NO_BACKSLASH_ESCAPES "
+            "set? the runner splits files with backslash escapes on)",
+            results));
+      }
+    } catch (const ::sql::SQLException& e) {
+      fail(e, statement.text);
+    }
+  }
+
   static void read_rows(::sql::ResultSet& result, Rows& rows) {
     rows.clear();
     const unsigned columns = result.getMetaData()->getColumnCount();
@@ -587,6 +756,10 @@ class MysqlConnection : public Connection {
   Settings m_settings;
   util::Url m_url;
   std::string m_id;  // CONNECTION_ID() of this session, for KILL QUERY
+  bool m_in_transaction = false;
+  std::vector<DbError::Statement> m_batch;  // queued, not yet sent
+  std::string m_batch_text;
+  std::size_t m_batch_bytes = k_batch_bytes;
   std::string m_default_schema;  // DATABASE() at connect time
   std::unordered_map<std::string, std::unique_ptr<::sql::PreparedStatement>> m_prepared;
 };

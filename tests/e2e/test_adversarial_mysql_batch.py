@@ -1,0 +1,106 @@
+"""Adversarial: MySQL/MariaDB data revisions sent as multi-statement batches
+(issue 18). A batch must fail on the statement that failed, at its line and
+column, roll back as a whole, never run a statement the runner did not
+split, and never leave the session out of sync."""
+import re
+
+import pytest
+
+from conftest import applied_ids, history_ids
+
+pytestmark = pytest.mark.parametrize("db", ["mysql"], indirect=True)
+
+
+def table(project):
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR(40));", "DROP TABLE t;")
+    return project
+
+
+def inserts(first, count):
+    return "".join(f"INSERT INTO t (id, v) VALUES ({i}, 'row {i}; with a semicolon');\n"
+                   for i in range(first, first + count))
+
+
+def test_thousands_of_inserts_apply_in_batches(project, db):
+    table(project)
+    project.add("0002", "fill", inserts(1, 5000), "DELETE FROM t;", kind="data")
+    result = project.run("--json", "up")
+    assert result.code == 0, result
+    assert db.query("SELECT COUNT(*), MIN(id), MAX(id) FROM t") == [(5000, 1, 5000)]
+    assert result.json()["revisions"][1]["statements"] == 5000
+
+
+def test_a_failure_in_the_middle_of_a_batch_names_its_statement_and_rolls_back(project, db):
+    table(project)
+    body = inserts(1, 2500) + "INSERT INTO t (id, v) VALUES (7, 'duplicate');\n" + inserts(2501, 2500)
+    project.add("0002", "fill", body, "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "migrations/up/0002_fill.sql:2501:1: revision 0002 fill failed (up, statement 2501)" in result.err
+    assert "Duplicate entry '7'" in result.err
+    assert "nothing of it was applied: the transaction was rolled back" in result.err
+    assert db.query("SELECT COUNT(*) FROM t") == [(0,)]
+    assert applied_ids(db) == ["0001"]
+
+
+def test_a_syntax_error_in_a_batch_points_at_its_line_and_column(project, db):
+    table(project)
+    body = inserts(1, 10) + "INSERT INTO t (id, v)\n  VALUES (11 11);\n" + inserts(12, 10)
+    project.add("0002", "fill", body, "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    where = re.search(r"0002_fill\.sql:(\d+):(\d+): revision 0002 fill failed \(up, statement 11\)", result.err)
+    assert where, result
+    assert int(where.group(1)) == 12, result
+    assert int(where.group(2)) >= 11, result
+    assert db.query("SELECT COUNT(*) FROM t") == [(0,)]
+
+
+def test_a_statement_the_server_splits_otherwise_is_caught_and_rolled_back(project, db):
+    """With NO_BACKSLASH_ESCAPES the server ends 'a\\' where the runner's
+    splitter (backslash escapes on) does not: the runner sent one statement,
+    the server found two. That is refused, and nothing of it stays."""
+    table(project)
+    sneaky = ("INSERT INTO t (id, v) VALUES (1, 'a\\'); INSERT INTO t (id, v) VALUES (2, 'b'); -- '\n;\n")
+    project.add("0002", "fill", "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES';\n" + sneaky,
+                "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "the server read 2 statement(s) where the runner sent 1" in result.err, result
+    assert "nothing of it was applied: the transaction was rolled back" in result.err
+    assert db.query("SELECT COUNT(*) FROM t") == [(0,)]
+
+
+def test_the_session_stays_in_sync_after_a_failed_batch(project, db):
+    """A failed batch leaves no unread results: the failed-revision log row
+    and the next run both work on the same kind of session."""
+    table(project)
+    project.add("0002", "fill", inserts(1, 3) + "INSERT INTO t (id, v) VALUES (1, 'dup');\n" + inserts(4, 3),
+                "DELETE FROM t;", kind="data")
+    assert project.run("up").code == 1
+    rows = db.query("SELECT action, revision, outcome FROM runner_history_log ORDER BY seq")
+    assert ("apply", "0002", "failed") in rows
+    project.write("migrations/up/0002_fill.sql", inserts(1, 6))
+    result = project.run("up")
+    assert result.code == 0, result
+    assert db.query("SELECT COUNT(*) FROM t") == [(6,)]
+
+
+def test_statements_that_must_run_alone_still_do_in_a_data_revision(project, db):
+    table(project)
+    project.add("0002", "fill",
+                inserts(1, 3) + "SET @n = (SELECT COUNT(*) FROM t);\n"
+                "INSERT INTO t (id, v) SELECT 100, CONCAT('count ', @n);\n" + inserts(4, 3),
+                "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert db.query("SELECT v FROM t WHERE id = 100") == [("count 3",)]
+
+
+def test_marked_schema_revisions_keep_per_statement_progress(project, db):
+    project.add("0001", "three", "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE b (id INTEGER PRIMARY KEY);\n"
+                "CREATE TABLE a (id INTEGER PRIMARY KEY);\n", "DROP TABLE b;\nDROP TABLE a;")
+    result = project.run("up")
+    assert result.code == 5, result
+    assert db.query("SELECT statements_done FROM runner_history WHERE id = '0001'") == [(2,)]
+    assert history_ids(db) == ["0001"]

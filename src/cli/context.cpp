@@ -9,6 +9,7 @@
 
 #include "drivers/registry.hpp"
 #include "exec/signals.hpp"
+#include "project/cache.hpp"
 #include "util/errors.hpp"
 #include "util/text_reader.hpp"
 #include "util/time.hpp"
@@ -131,13 +132,17 @@ plan::Checksums checksums_of_applied(const project::Project& project,
                                      const plan::History& history) {
   plan::Checksums checksums;
   const plan::RecordIndex index(history);
+  // An unchanged file is not read again (project/cache.hpp): the no-op
+  // `up` of a container start stats its applied files instead.
+  const auto dir = project::cache_dir(project.root());
+  project::ChecksumCache cache(dir ? std::optional(*dir / "checksums") : std::nullopt);
   for (const auto& revision : project.revisions()) {
     if (revision.noop || revision.up.empty()) {
       continue;
     }
     if (const auto* record = index.find(revision.id());
         record != nullptr && record->state == "applied") {
-      checksums.emplace(revision.id().canonical(), util::file_checksum(revision.up));
+      checksums.emplace(revision.id().canonical(), cache.checksum(revision.up, revision.up.filename().string()));
     }
   }
   return checksums;

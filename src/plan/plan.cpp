@@ -24,21 +24,25 @@ std::string label(const Revision& revision) {
 // Applied records sorted newest (highest id) first; records whose id does
 // not parse sort last.
 std::vector<const HistoryRecord*> applied_newest_first(const History& history) {
-  std::vector<const HistoryRecord*> applied;
+  // Each id is parsed once, not at every comparison.
+  std::vector<std::pair<std::optional<RevisionId>, const HistoryRecord*>> applied;
   for (const auto& record : history) {
     if (record.state == "applied") {
-      applied.push_back(&record);
+      applied.emplace_back(parse_recorded(record), &record);
     }
   }
-  std::stable_sort(applied.begin(), applied.end(), [](const auto* a, const auto* b) {
-    const auto ia = parse_recorded(*a);
-    const auto ib = parse_recorded(*b);
-    if (ia && ib) {
-      return *ia > *ib;
+  std::stable_sort(applied.begin(), applied.end(), [](const auto& a, const auto& b) {
+    if (a.first && b.first) {
+      return *a.first > *b.first;
     }
-    return ia.has_value() && !ib.has_value();
+    return a.first.has_value() && !b.first.has_value();
   });
-  return applied;
+  std::vector<const HistoryRecord*> sorted;
+  sorted.reserve(applied.size());
+  for (const auto& [id, record] : applied) {
+    sorted.push_back(record);
+  }
+  return sorted;
 }
 
 const Revision& require_revision(const Project& project, const RevisionId& id) {

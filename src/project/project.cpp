@@ -1,10 +1,14 @@
 #include "project/project.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include <fmt/core.h>
 
+#include "project/cache.hpp"
+#include "util/strings.hpp"
 #include "util/text_reader.hpp"
 
 namespace runner::project {
@@ -180,11 +184,149 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
   return project;
 }
 
+namespace {
+
+constexpr std::string_view k_project_header = "runner-project 1";
+
+// What the cached project depends on besides the manifest's bytes (which
+// the cache holds and compares): the dialect and the two folders' entries
+// (their mtimes change when a file is added, removed or renamed; a file's
+// content does not matter to the match).
+std::string project_key(const fs::path& manifest_path, std::string_view dialect,
+                        std::int64_t& newest_change) {
+  const fs::path root = manifest_path.parent_path();
+  std::string key(dialect);
+  for (const char* dir : {"up", "down"}) {
+    const auto stamp = stamp_of(root / "migrations" / dir);
+    key += stamp ? fmt::format(" {}:{}:{}:{}", stamp->device, stamp->inode, stamp->mtime_ns,
+                               stamp->ctime_ns)
+                 : std::string(" -");
+    if (stamp) {
+      newest_change = std::max({newest_change, stamp->mtime_ns, stamp->ctime_ns});
+    }
+  }
+  return key;
+}
+
+// The file's bytes as they are on disk.
+std::string raw_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+fs::path relative_file(const fs::path& file) { return file.empty() ? fs::path() : file.filename(); }
+
+}  // namespace
+
 Project Project::load(const fs::path& manifest_path, std::string_view dialect) {
+  std::optional<fs::path> cache;
+  std::string key;
+  std::error_code ec;
+  if (fs::is_regular_file(manifest_path, ec)) {
+    if (const auto dir = cache_dir(manifest_path.parent_path())) {
+      cache = *dir / fmt::format("project.{}", dialect);
+      std::int64_t newest = 0;
+      key = project_key(manifest_path, dialect, newest);
+      if (auto cached = from_cache(*cache, manifest_path, key)) {
+        return std::move(*cached);
+      }
+      if (!settled(newest, now_ns())) {
+        cache.reset();  // a folder changed just now: do not remember it yet
+      }
+    }
+  }
   std::vector<Diagnostic> diagnostics;
   Project project = scan(manifest_path, dialect, diagnostics);
   if (has_errors(diagnostics)) {
     throw ProjectError(std::move(diagnostics));
+  }
+  if (cache && diagnostics.empty()) {
+    project.to_cache(*cache, key);
+  }
+  return project;
+}
+
+// One revision a line: id, name, kind, transaction, irreversible, dialects,
+// description, manifest line, noop, up file, down file (names only: the
+// folders are the project's), tab-separated and escaped.
+void Project::to_cache(const fs::path& file, const std::string& key) const {
+  try {
+    const std::string manifest = raw_bytes(m_manifest.path);
+    std::string text =
+        fmt::format("{}\n{}\n{}\n", k_project_header, escape(key), manifest.size()) + manifest +
+        "\n";
+    for (const Revision& r : m_revisions) {
+      const Entry& e = r.entry;
+      std::string dialects;
+      for (const auto& d : e.dialects) {
+        dialects += (dialects.empty() ? "" : ",") + d;
+      }
+      text += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", escape(e.id.text()),
+                          escape(e.name), to_string(e.kind), e.transaction ? 1 : 0,
+                          e.irreversible ? 1 : 0, escape(dialects),
+                          escape(e.description), e.line, r.noop ? 1 : 0,
+                          escape(relative_file(r.up).string()),
+                          escape(relative_file(r.down).string()));
+    }
+    write_atomically(file, text);
+  } catch (...) {
+    // A cache that cannot be written is no cache.
+  }
+}
+
+std::optional<Project> Project::from_cache(const fs::path& file, const fs::path& manifest_path,
+                                           const std::string& key) {
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  if (!std::getline(in, line) || line != k_project_header || !std::getline(in, line) ||
+      unescape(line) != key || !std::getline(in, line) || !util::all_digits(line) ||
+      line.size() > 12) {
+    return std::nullopt;
+  }
+  // The manifest as it was scanned, byte for byte.
+  const std::string manifest = raw_bytes(manifest_path);
+  std::string cached(std::stoull(line), '\0');
+  if (cached.size() != manifest.size() ||
+      !in.read(cached.data(), static_cast<std::streamsize>(cached.size())) || cached != manifest ||
+      in.get() != '\n') {
+    return std::nullopt;
+  }
+  Project project;
+  project.m_root = manifest_path.parent_path();
+  project.m_manifest.path = manifest_path;
+  const fs::path up_dir = project.m_root / "migrations" / "up";
+  const fs::path down_dir = project.m_root / "migrations" / "down";
+  while (std::getline(in, line)) {
+    const auto fields = fields_of(line);
+    if (fields.size() != 11) {
+      return std::nullopt;
+    }
+    auto id = RevisionId::parse(unescape(fields[0]));
+    if (!id) {
+      return std::nullopt;
+    }
+    Revision revision;
+    Entry& e = revision.entry;
+    e.id = std::move(*id);
+    e.name = unescape(fields[1]);
+    e.kind = fields[2] == "data" ? Kind::data : fields[2] == "mixed" ? Kind::mixed : Kind::schema;
+    e.transaction = fields[3] == "1";
+    e.irreversible = fields[4] == "1";
+    const std::string dialects = unescape(fields[5]);
+    if (!dialects.empty()) {
+      e.dialects = util::split(dialects, ',');
+    }
+    e.description = unescape(fields[6]);
+    e.line = util::all_digits(fields[7]) && fields[7].size() < 9 ? std::stoi(std::string(fields[7])) : 0;
+    revision.noop = fields[8] == "1";
+    const std::string up = unescape(fields[9]);
+    const std::string down = unescape(fields[10]);
+    revision.up = up.empty() ? fs::path() : up_dir / up;
+    revision.down = down.empty() ? fs::path() : down_dir / down;
+    project.m_manifest.revisions.push_back(e);
+    project.m_revisions.push_back(std::move(revision));
   }
   return project;
 }

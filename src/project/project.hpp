@@ -6,6 +6,7 @@
 // the project directory.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +32,10 @@ class Project {
   // is appended to `diagnostics` (nothing thrown for problems of input).
   static Project scan(const std::filesystem::path& manifest_path, std::string_view dialect,
                       std::vector<Diagnostic>& diagnostics);
-  // As scan, but throws ProjectError when any error was found.
+  // As scan, but throws ProjectError when any error was found. A project
+  // that scanned without any diagnostic is remembered (project/cache.hpp),
+  // keyed by the manifest's SHA-256 and the folders' mtimes, so that the
+  // next load of the same project reads the manifest but parses nothing.
   static Project load(const std::filesystem::path& manifest_path, std::string_view dialect);
 
   const std::filesystem::path& root() const { return m_root; }
@@ -41,6 +45,12 @@ class Project {
   const Revision* find(const RevisionId& id) const;
 
  private:
+  // The cached project, when the cache holds one for exactly this input.
+  static std::optional<Project> from_cache(const std::filesystem::path& file,
+                                           const std::filesystem::path& manifest_path,
+                                           const std::string& key);
+  void to_cache(const std::filesystem::path& file, const std::string& key) const;
+
   std::filesystem::path m_root;
   Manifest m_manifest;
   std::vector<Revision> m_revisions;

@@ -6,20 +6,32 @@ namespace runner::project {
 
 std::optional<RevisionId> RevisionId::parse(std::string_view text) {
   RevisionId id;
-  id.m_text = std::string(text);
-  for (const auto& group : util::split(text, '.')) {
-    if (!util::all_digits(group)) {
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t dot = text.find('.', start);
+    const std::string_view group =
+        text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (group.empty()) {
       return std::nullopt;
     }
+    for (const char c : group) {
+      if (c < '0' || c > '9') {
+        return std::nullopt;
+      }
+    }
     const std::size_t first = group.find_first_not_of('0');
-    id.m_groups.push_back(first == std::string::npos ? "0" : group.substr(first));
-  }
-  for (const auto& group : id.m_groups) {
+    id.m_groups.emplace_back(first == std::string_view::npos ? std::string_view("0")
+                                                             : group.substr(first));
     if (!id.m_canonical.empty()) {
       id.m_canonical.push_back('.');
     }
-    id.m_canonical += group;
+    id.m_canonical += id.m_groups.back();
+    if (dot == std::string_view::npos) {
+      break;
+    }
+    start = dot + 1;
   }
+  id.m_text = std::string(text);
   return id;
 }
 

@@ -1,0 +1,87 @@
+#pragma once
+// What the runner may remember between runs so that the call that does
+// nothing (a no-op `up` at every container start) reads as little as it
+// can: the checksums of unchanged migration files, and the project as
+// matched against the folders. Every entry is keyed so that a change is
+// seen: a file by device, inode, size, mtime and ctime (ctime cannot be set
+// back by a user), the project by the manifest's own SHA-256 and the
+// folders' mtimes. An entry is trusted only when what it describes was
+// last changed at least a second before the entry was written (git's
+// "racy" rule: a later change within the timestamp's granularity would not
+// show in it). The cache lives in <project>/.runner/ (which ignores itself
+// for git), else $XDG_CACHE_HOME/runner/, else nowhere; it is best effort:
+// a cache that cannot be read or written is no cache.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace runner::project {
+
+// The folder for the caches of the project at `root`, created if needed;
+// nullopt when neither place is writable. RUNNER_NO_CACHE=1 turns it off.
+std::optional<std::filesystem::path> cache_dir(const std::filesystem::path& root);
+
+// What a file's metadata says about its content.
+struct FileStamp {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+// stat() of `path` as a stamp; nullopt when it cannot be read.
+std::optional<FileStamp> stamp_of(const std::filesystem::path& path);
+
+// Nanoseconds since the epoch, now.
+std::int64_t now_ns();
+
+// True when something last changed at `changed_ns` may be trusted from an
+// entry written at `written_ns`.
+bool settled(std::int64_t changed_ns, std::int64_t written_ns);
+
+// Checksums (util::file_checksum) of files, read again only when changed.
+class ChecksumCache {
+ public:
+  // Loads `file` (no cache when nullopt or unreadable).
+  explicit ChecksumCache(std::optional<std::filesystem::path> file);
+  ~ChecksumCache();  // saves what changed; never throws
+  ChecksumCache(const ChecksumCache&) = delete;
+  ChecksumCache& operator=(const ChecksumCache&) = delete;
+
+  // The file's checksum, remembered under `key` (a name unique within the
+  // cache, such as "up/0001_users.sql"); throws InputError as
+  // util::file_checksum does.
+  std::string checksum(const std::filesystem::path& path, const std::string& key);
+  // Writes the cache now (also done by the destructor); false on failure.
+  bool save() noexcept;
+
+ private:
+  struct Entry {
+    FileStamp stamp;
+    std::string checksum;
+    std::int64_t written_ns = 0;
+  };
+  std::optional<std::filesystem::path> m_file;
+  std::map<std::string, Entry> m_entries;  // by key
+  bool m_dirty = false;
+};
+
+// Writes `text` to `path` atomically (a temporary file renamed over it);
+// false on failure.
+bool write_atomically(const std::filesystem::path& path, const std::string& text) noexcept;
+
+// The fields of one tab-separated line (views into `line`).
+std::vector<std::string_view> fields_of(std::string_view line);
+
+// Escapes TAB, LF, CR and backslash so that a value fits one field of a
+// tab-separated line; unescape() undoes it.
+std::string escape(std::string_view value);
+std::string unescape(std::string_view value);
+
+}  // namespace runner::project

@@ -1,0 +1,88 @@
+"""Adversarial: the caches behind a fast no-op `up` (issue 13) never weaken
+a check. A changed applied file is refused however it was changed; a new,
+renamed or removed file, or an edited manifest, is seen at once."""
+import os
+import time
+
+from conftest import applied_ids
+
+
+def warm(project):
+    """Applies two revisions, then lets the caches settle (their entries are
+    trusted once what they describe is a second older than they are)."""
+    project.add("0001", "create_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;")
+    project.add("0002", "create_b", "CREATE TABLE b (id INTEGER PRIMARY KEY);", "DROP TABLE b;")
+    assert project.run("up").code == 0
+    time.sleep(1.2)
+    for _ in range(2):
+        result = project.run("up")
+        assert result.code == 0, result
+    assert (project.root / ".runner" / "checksums").exists()
+    assert (project.root / ".runner" / ".gitignore").read_text().strip().endswith("*")
+    return project
+
+
+def test_a_changed_applied_file_is_refused_with_warm_caches(project, db):
+    warm(project)
+    path = project.up_file("0001", "create_a")
+    path.write_text(path.read_text().replace("a (", "z ("))  # same size
+    result = project.run("up")
+    assert result.code == 3, result
+    assert "0001" in result.err
+
+
+def test_a_change_that_keeps_size_and_mtime_is_still_seen(project, db):
+    warm(project)
+    path = project.up_file("0002", "create_b")
+    stat = path.stat()
+    path.write_text(path.read_text().replace("b (", "y ("))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the ctime still moves
+    assert path.stat().st_mtime_ns == stat.st_mtime_ns and path.stat().st_size == stat.st_size
+    result = project.run("up")
+    assert result.code == 3, result
+    assert "0002" in result.err
+
+
+def test_a_change_right_after_the_cache_was_written_is_seen(project, db):
+    project.add("0001", "create_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;")
+    assert project.run("up").code == 0
+    assert project.run("up").code == 0  # the entry is written now, within the file's second
+    path = project.up_file("0001", "create_a")
+    path.write_text(path.read_text().replace("a (", "q ("))
+    result = project.run("up")
+    assert result.code == 3, result
+
+
+def test_a_new_revision_and_an_edited_manifest_are_seen_with_warm_caches(project, db):
+    warm(project)
+    project.add("0003", "create_c", "CREATE TABLE c (id INTEGER PRIMARY KEY);", "DROP TABLE c;")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002", "0003"]
+    assert "c" in db.tables()
+
+
+def test_a_renamed_or_removed_file_is_seen_with_warm_caches(project, db):
+    warm(project)
+    project.up_file("0002", "create_b").rename(project.root / "migrations" / "up" / "0002_create_bb.sql")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0002_create_bb.sql" in result.err
+
+
+def test_runner_no_cache_leaves_nothing_behind(project, db):
+    project.add("0001", "create_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;")
+    result = project.run("up", env={"RUNNER_NO_CACHE": "1"})
+    assert result.code == 0, result
+    assert not (project.root / ".runner").exists()
+
+
+def test_a_broken_cache_is_no_cache(project, db):
+    warm(project)
+    for name in os.listdir(project.root / ".runner"):
+        if name != ".gitignore":
+            (project.root / ".runner" / name).write_bytes(b"runner-project 1\n\x00garbage\tx\n")
+    path = project.up_file("0001", "create_a")
+    path.write_text(path.read_text().replace("a (", "w ("))
+    result = project.run("up")
+    assert result.code == 3, result

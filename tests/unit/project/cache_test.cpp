@@ -1,0 +1,105 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "project/cache.hpp"
+#include "support/temp_dir.hpp"
+#include "util/text_reader.hpp"
+
+using runner::project::ChecksumCache;
+using runner::testing::TempDir;
+
+namespace {
+
+constexpr const char* k_fake = "0000000000000000000000000000000000000000000000000000000000000000";
+
+// Rewrites every entry of a checksum cache file with `checksum` and the
+// given write time (nanoseconds), as if it had been written then.
+void forge(const std::filesystem::path& cache, const std::string& checksum, std::int64_t written) {
+  std::ifstream in(cache);
+  std::string line;
+  std::getline(in, line);
+  std::string out = line + "\n";
+  while (std::getline(in, line)) {
+    auto fields = runner::project::fields_of(line);
+    std::ostringstream rebuilt;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      rebuilt << (i ? "\t" : "")
+              << (i == 5 ? std::to_string(written) : i == 6 ? checksum : std::string(fields[i]));
+    }
+    out += rebuilt.str() + "\n";
+  }
+  in.close();
+  std::ofstream(cache, std::ios::trunc) << out;
+}
+
+}  // namespace
+
+TEST_CASE("checksum cache: a file's checksum is the file's, and is remembered", "[cache]") {
+  TempDir dir;
+  const auto file = dir.write("up/0001_a.sql", "CREATE TABLE a (x INT);\r\n");
+  const auto cache = dir.path() / "checksums";
+  {
+    ChecksumCache checksums(cache);
+    CHECK(checksums.checksum(file, "0001_a.sql") == runner::util::file_checksum(file));
+  }
+  REQUIRE(std::filesystem::exists(cache));
+  // An entry written well after the file last changed is trusted: the
+  // forged checksum comes back, so the file was not read.
+  forge(cache, k_fake, runner::project::now_ns() + 5'000'000'000LL);
+  ChecksumCache again(cache);
+  CHECK(again.checksum(file, "0001_a.sql") == k_fake);
+}
+
+TEST_CASE("checksum cache: a changed file is read again, even at its old size and mtime",
+          "[cache]") {
+  TempDir dir;
+  const auto file = dir.write("up/0001_a.sql", "CREATE TABLE a (x INT);\n");
+  const auto cache = dir.path() / "checksums";
+  {
+    ChecksumCache checksums(cache);
+    checksums.checksum(file, "0001_a.sql");
+  }
+  forge(cache, k_fake, runner::project::now_ns() + 5'000'000'000LL);
+  const auto mtime = std::filesystem::last_write_time(file);
+  dir.write("up/0001_a.sql", "CREATE TABLE b (x INT);\n");  // same size
+  std::filesystem::last_write_time(file, mtime);             // mtime put back; ctime moves on
+  ChecksumCache again(cache);
+  CHECK(again.checksum(file, "0001_a.sql") == runner::util::file_checksum(file));
+}
+
+TEST_CASE("checksum cache: an entry written within a second of the change is not trusted",
+          "[cache]") {
+  TempDir dir;
+  const auto file = dir.write("up/0001_a.sql", "CREATE TABLE a (x INT);\n");
+  const auto cache = dir.path() / "checksums";
+  {
+    ChecksumCache checksums(cache);
+    checksums.checksum(file, "0001_a.sql");
+  }
+  // As if written in the same second as the file: racy, read again.
+  forge(cache, k_fake, runner::project::now_ns());
+  ChecksumCache again(cache);
+  CHECK(again.checksum(file, "0001_a.sql") == runner::util::file_checksum(file));
+}
+
+TEST_CASE("checksum cache: no cache file, or a broken one, is no cache", "[cache]") {
+  TempDir dir;
+  const auto file = dir.write("a.sql", "SELECT 1;\n");
+  ChecksumCache none(std::nullopt);
+  CHECK(none.checksum(file, "a") == runner::util::file_checksum(file));
+  const auto broken = dir.write("checksums", "runner-checksums 1\nnot\ta\tvalid\tline\n\x01\x02");
+  ChecksumCache garbage(broken);
+  CHECK(garbage.checksum(file, "a") == runner::util::file_checksum(file));
+}
+
+TEST_CASE("cache: escape and unescape are inverse, and fields split on tabs", "[cache]") {
+  const std::string value = "a\tb\nc\\d\re";
+  CHECK(runner::project::unescape(runner::project::escape(value)) == value);
+  CHECK(runner::project::escape(value).find('\t') == std::string::npos);
+  const auto fields = runner::project::fields_of("x\t\ty");
+  REQUIRE(fields.size() == 3);
+  CHECK(fields[1].empty());
+}

@@ -388,7 +388,8 @@ class MysqlConnection : public Connection {
       if (!m_batch.empty() && m_batch_text.size() + statement.text.size() + 2 > m_batch_bytes) {
         send_batch();
       }
-      m_batch_text.append(statement.text).append(";\n");
+      // A newline before the ";" ends a line comment the statement ends with.
+      m_batch_text.append(statement.text).append("\n;\n");
       m_batch.push_back({std::string(statement.text), statement.line, statement.column,
                          statement.index});
       if (m_batch.size() >= k_batch_statements || m_batch_text.size() >= m_batch_bytes) {

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <thread>
@@ -22,6 +23,12 @@ namespace {
 // 400,000. The bounds keep memory flat and the server's reply buffer small.
 constexpr std::size_t k_batch_statements = 1000;
 constexpr std::size_t k_batch_bytes = 1 << 20;
+// Inside a transaction a revision's statements go as simple-query messages
+// of several statements each instead: one Query message instead of a
+// Parse, Bind and Execute per statement, which is what psql -1 and the
+// fastest clients do; memory stays bounded by the message.
+constexpr std::size_t k_message_statements = 1000;
+constexpr std::size_t k_message_bytes = 1 << 20;
 
 struct PgResult {
   explicit PgResult(PGresult* r) : result(r) {}
@@ -313,7 +320,22 @@ class PostgresConnection : public Connection {
 
   void execute(const StatementRef& statement) override {
     if (statement.copy_rows) {
+      send_message();
       copy_in(statement);
+      return;
+    }
+    if (m_in_transaction) {
+      if (!m_message.empty() && m_message_text.size() + statement.text.size() > k_message_bytes) {
+        send_message();
+      }
+      m_message_offsets.push_back(m_message_text.size());
+      // A newline before the ';' ends a line comment the statement ends with.
+      m_message_text.append(statement.text).append("\n;\n");
+      m_message.push_back({std::string(statement.text), statement.line, statement.column,
+                           statement.index});
+      if (m_message.size() >= k_message_statements || m_message_text.size() >= k_message_bytes) {
+        send_message();
+      }
       return;
     }
     send(statement.text);
@@ -328,9 +350,13 @@ class PostgresConnection : public Connection {
     }
   }
 
-  void sync() override { flush(nullptr); }
+  void sync() override {
+    send_message();
+    flush(nullptr);
+  }
 
   Rows query(std::string_view sql) override {
+    send_message();
     send(sql);
     m_queued.push_back({std::string(sql), 0, 0, 0});
     Rows rows;
@@ -348,6 +374,7 @@ class PostgresConnection : public Connection {
   // is: resetting the role there would change what the revision's next
   // statements do.
   Rows query(std::string_view sql, const Params& params) override {
+    send_message();
     const bool own = m_in_transaction;
     const bool alone = !own && m_queued.empty() && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
     if (alone) {
@@ -384,6 +411,7 @@ class PostgresConnection : public Connection {
   // made in the session (temporary tables, prepared statements) stay: the
   // bookkeeping, fully qualified, does not depend on them.
   void reset_session() override {
+    send_message();
     for (const char* sql : {"SET SESSION AUTHORIZATION DEFAULT", "RESET ROLE", "RESET ALL"}) {
       queue(sql);
     }
@@ -402,6 +430,7 @@ class PostgresConnection : public Connection {
   }
 
   void commit() override {
+    send_message();
     send("COMMIT");
     m_queued.push_back({"COMMIT", 0, 0, 0});
     m_in_transaction = false;
@@ -409,7 +438,7 @@ class PostgresConnection : public Connection {
   }
 
   std::optional<bool> in_transaction() noexcept override {
-    if (!m_queued.empty()) {
+    if (!m_queued.empty() || !m_message.empty()) {
       return std::nullopt;  // the status is only known once the pipeline is synced
     }
     switch (PQtransactionStatus(m_conn)) {
@@ -425,6 +454,7 @@ class PostgresConnection : public Connection {
 
   void rollback() noexcept override {
     m_in_transaction = false;
+    clear_message();  // never sent: nothing of it ran
     try {
       flush(nullptr);
     } catch (const std::exception&) {
@@ -516,6 +546,131 @@ class PostgresConnection : public Connection {
   }
 
  private:
+  void clear_message() noexcept {
+    m_message.clear();
+    m_message_offsets.clear();
+    m_message_text.clear();
+  }
+
+  // Sends the queued statements as one simple-query message, after
+  // whatever the pipeline holds (BEGIN), and reads a result per statement.
+  // The server parses the whole message first: a syntax error anywhere
+  // names its place in the message, which says which statement it is in;
+  // otherwise the failing result's ordinal does. The count of results must
+  // be the count of statements sent: a message the server splits otherwise
+  // than the runner (standard_conforming_strings off) is an error, inside
+  // the revision's transaction, not statements run unseen.
+  void send_message() {
+    if (m_message.empty()) {
+      return;
+    }
+    flush(nullptr);
+    std::vector<DbError::Statement> sent;
+    sent.swap(m_message);
+    std::vector<std::size_t> offsets;
+    offsets.swap(m_message_offsets);
+    std::string text;
+    text.swap(m_message_text);
+    if (PQexitPipelineMode(m_conn) != 1) {
+      throw broken();
+    }
+    struct Reenter {
+      PGconn* conn;
+      ~Reenter() { PQenterPipelineMode(conn); }
+    } reenter{m_conn};
+    if (PQsendQuery(m_conn, text.c_str()) != 1) {
+      throw broken();
+    }
+    std::optional<DbError> failure;
+    std::optional<DbError::Statement> ended;
+    std::size_t results = 0;
+    while (PGresult* raw = PQgetResult(m_conn)) {
+      PgResult result(raw);
+      const ExecStatusType status = PQresultStatus(result.result);
+      switch (status) {
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+        case PGRES_EMPTY_QUERY:
+          if (results < sent.size() && !ended) {
+            const std::string_view tag = PQcmdStatus(result.result);
+            if (tag == "COMMIT" || tag == "ROLLBACK" || tag == "PREPARE TRANSACTION") {
+              ended = sent[results];
+            }
+          }
+          ++results;
+          break;
+        case PGRES_FATAL_ERROR:
+          if (!failure) {
+            failure = locate_in_message(result.result, text, sent, offsets, results);
+          }
+          break;
+        case PGRES_NONFATAL_ERROR:
+          break;
+        case PGRES_COPY_IN:
+          PQputCopyEnd(m_conn, "runner sends no rows here");
+          failure = failure ? failure : DbError("COPY FROM stdin without its rows");
+          break;
+        case PGRES_COPY_OUT: {
+          char* buffer = nullptr;
+          while (PQgetCopyData(m_conn, &buffer, 0) > 0) {
+            PQfreemem(buffer);
+          }
+          failure = failure ? failure : DbError("COPY TO STDOUT sends rows nowhere");
+          break;
+        }
+        default:
+          throw protocol_failure(status);
+      }
+    }
+    if (PQstatus(m_conn) != CONNECTION_OK) {
+      throw broken();
+    }
+    if (failure) {
+      if (ended) {
+        failure->set_ended_transaction();
+      }
+      throw *failure;
+    }
+    if (results != sent.size()) {
+      DbError error(fmt::format("the server read {} statement(s) where the runner sent {} (is "
+                                "standard_conforming_strings off? the runner splits files with it "
+                                "on)",
+                                results, sent.size()));
+      error.set_statement(sent.front());
+      throw error;
+    }
+    if (m_in_transaction && PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
+      m_in_transaction = false;
+      DbError error("this statement ended the runner's transaction");
+      if (ended) {
+        error.set_statement(*ended);
+      }
+      error.set_ended_transaction();
+      throw error;
+    }
+  }
+
+  // The error of a message, pointed at its statement: by the position the
+  // server gives (in the whole message), else by how many statements had
+  // run before it.
+  static DbError locate_in_message(const PGresult* result, std::string_view text,
+                                   const std::vector<DbError::Statement>& sent,
+                                   const std::vector<std::size_t>& offsets, std::size_t done) {
+    DbError whole = error_from(result, text);
+    std::size_t which = std::min(done, sent.size() - 1);
+    long position = -1;
+    if (whole.position() >= 0) {
+      const auto at = static_cast<std::size_t>(whole.position());
+      which = static_cast<std::size_t>(
+          std::upper_bound(offsets.begin(), offsets.end(), at) - offsets.begin());
+      which = which == 0 ? 0 : which - 1;
+      position = static_cast<long>(std::min(at - offsets[which], sent[which].text.size()));
+    }
+    DbError located(whole.what(), whole.code(), whole.sqlstate(), position);
+    located.set_statement(sent[which]);
+    return located;
+  }
+
   // Queues runner-generated SQL that returns nothing of interest.
   void queue(const std::string& sql) {
     send(sql);
@@ -739,6 +894,10 @@ class PostgresConnection : public Connection {
   std::vector<std::string> m_own_settings;  // SETs the server took at connect time
   std::deque<DbError::Statement> m_queued;
   std::size_t m_queued_bytes = 0;
+  // Statements of the running transaction not sent yet (send_message).
+  std::vector<DbError::Statement> m_message;
+  std::vector<std::size_t> m_message_offsets;
+  std::string m_message_text;
   bool m_in_transaction = false;
 };
 

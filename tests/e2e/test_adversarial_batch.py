@@ -1,14 +1,15 @@
-"""Adversarial: MySQL/MariaDB data revisions sent as multi-statement batches
-(issue 18). A batch must fail on the statement that failed, at its line and
-column, roll back as a whole, never run a statement the runner did not
-split, and never leave the session out of sync."""
+"""Adversarial: a transactional revision's statements sent together, as
+MySQL/MariaDB multi-statement packets (issue 18) and PostgreSQL simple-query
+messages (issue 13). A batch must fail on the statement that failed, at its
+line and column, roll back as a whole, never run a statement the runner did
+not split, and never leave the session out of sync."""
 import re
 
 import pytest
 
 from conftest import applied_ids, history_ids
 
-pytestmark = pytest.mark.parametrize("db", ["mysql"], indirect=True)
+servers = pytest.mark.parametrize("db", ["postgres", "mysql"], indirect=True)
 
 
 def table(project):
@@ -21,6 +22,7 @@ def inserts(first, count):
                    for i in range(first, first + count))
 
 
+@servers
 def test_thousands_of_inserts_apply_in_batches(project, db):
     table(project)
     project.add("0002", "fill", inserts(1, 5000), "DELETE FROM t;", kind="data")
@@ -30,6 +32,7 @@ def test_thousands_of_inserts_apply_in_batches(project, db):
     assert result.json()["revisions"][1]["statements"] == 5000
 
 
+@servers
 def test_a_failure_in_the_middle_of_a_batch_names_its_statement_and_rolls_back(project, db):
     table(project)
     body = inserts(1, 2500) + "INSERT INTO t (id, v) VALUES (7, 'duplicate');\n" + inserts(2501, 2500)
@@ -37,12 +40,13 @@ def test_a_failure_in_the_middle_of_a_batch_names_its_statement_and_rolls_back(p
     result = project.run("up")
     assert result.code == 1, result
     assert "migrations/up/0002_fill.sql:2501:1: revision 0002 fill failed (up, statement 2501)" in result.err
-    assert "Duplicate entry '7'" in result.err
+    assert "Duplicate entry '7'" in result.err or "duplicate key value" in result.err
     assert "nothing of it was applied: the transaction was rolled back" in result.err
     assert db.query("SELECT COUNT(*) FROM t") == [(0,)]
     assert applied_ids(db) == ["0001"]
 
 
+@servers
 def test_a_syntax_error_in_a_batch_points_at_its_line_and_column(project, db):
     table(project)
     body = inserts(1, 10) + "INSERT INTO t (id, v)\n  VALUES (11 11);\n" + inserts(12, 10)
@@ -56,21 +60,38 @@ def test_a_syntax_error_in_a_batch_points_at_its_line_and_column(project, db):
     assert db.query("SELECT COUNT(*) FROM t") == [(0,)]
 
 
+@servers
 def test_a_statement_the_server_splits_otherwise_is_caught_and_rolled_back(project, db):
-    """With NO_BACKSLASH_ESCAPES the server ends 'a\\' where the runner's
-    splitter (backslash escapes on) does not: the runner sent one statement,
-    the server found two. That is refused, and nothing of it stays."""
+    """The server ends 'a\\' where the runner's splitter does not (MySQL with
+    NO_BACKSLASH_ESCAPES; PostgreSQL's E'' string read as a plain one when
+    the file turns standard_conforming_strings off... and the reverse): the
+    runner sent one statement, the server found two. That is refused, and
+    nothing of it stays."""
     table(project)
-    sneaky = ("INSERT INTO t (id, v) VALUES (1, 'a\\'); INSERT INTO t (id, v) VALUES (2, 'b'); -- '\n;\n")
-    project.add("0002", "fill", "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES';\n" + sneaky,
-                "DELETE FROM t;", kind="data")
+    if db.dialect == "mysql":
+        setting = "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES';\n"
+        sneaky = "INSERT INTO t (id, v) VALUES (1, 'a\\'); INSERT INTO t (id, v) VALUES (2, 'b'); -- '\n;\n"
+    else:
+        # A SET in the same message does not change how the server parses
+        # it (it parses the whole message first); a database default does.
+        db.query(f'ALTER DATABASE "{db.name}" SET standard_conforming_strings = off')
+        setting = ""
+        sneaky = ("INSERT INTO t (id, v) VALUES (1, 'a\\'); INSERT INTO t (id, v) VALUES (2, 'b');\n"
+                  "INSERT INTO t (id, v) VALUES (3, 'c');\n")
+    project.add("0002", "fill", setting + sneaky, "DELETE FROM t;", kind="data")
     result = project.run("up")
     assert result.code == 1, result
-    assert "the server read 2 statement(s) where the runner sent 1" in result.err, result
+    if db.dialect == "mysql":
+        assert "the server read 2 statement(s) where the runner sent 1" in result.err, result
+    else:
+        # PostgreSQL parses the whole message first: the text the runner
+        # split otherwise is a syntax error before anything runs.
+        assert "SQLSTATE 42601" in result.err, result
     assert "nothing of it was applied: the transaction was rolled back" in result.err
     assert db.query("SELECT COUNT(*) FROM t") == [(0,)]
 
 
+@servers
 def test_the_session_stays_in_sync_after_a_failed_batch(project, db):
     """A failed batch leaves no unread results: the failed-revision log row
     and the next run both work on the same kind of session."""
@@ -86,17 +107,32 @@ def test_the_session_stays_in_sync_after_a_failed_batch(project, db):
     assert db.query("SELECT COUNT(*) FROM t") == [(6,)]
 
 
+@servers
 def test_statements_that_must_run_alone_still_do_in_a_data_revision(project, db):
     table(project)
-    project.add("0002", "fill",
-                inserts(1, 3) + "SET @n = (SELECT COUNT(*) FROM t);\n"
-                "INSERT INTO t (id, v) SELECT 100, CONCAT('count ', @n);\n" + inserts(4, 3),
-                "DELETE FROM t;", kind="data")
+    count = ("SET @n = (SELECT COUNT(*) FROM t);\nINSERT INTO t (id, v) SELECT 100, CONCAT('count ', @n);\n"
+             if db.dialect == "mysql" else
+             "INSERT INTO t (id, v) SELECT 100, 'count ' || COUNT(*) FROM t;\n")
+    project.add("0002", "fill", inserts(1, 3) + count + inserts(4, 3), "DELETE FROM t;", kind="data")
     result = project.run("up")
     assert result.code == 0, result
     assert db.query("SELECT v FROM t WHERE id = 100") == [("count 3",)]
 
 
+@servers
+def test_a_statement_ending_in_a_line_comment_does_not_swallow_the_next(project, db):
+    table(project)
+    project.add("0002", "fill", "INSERT INTO t (id, v) VALUES (1, 'a') -- first\n;\n"
+                "INSERT INTO t (id, v) VALUES (2, 'b') # not a comment everywhere\n;\n"
+                if db.dialect == "mysql" else
+                "INSERT INTO t (id, v) VALUES (1, 'a') -- first\n;\nINSERT INTO t (id, v) VALUES (2, 'b');\n",
+                "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert db.query("SELECT COUNT(*) FROM t") == [(2,)]
+
+
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
 def test_marked_schema_revisions_keep_per_statement_progress(project, db):
     project.add("0001", "three", "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE b (id INTEGER PRIMARY KEY);\n"
                 "CREATE TABLE a (id INTEGER PRIMARY KEY);\n", "DROP TABLE b;\nDROP TABLE a;")

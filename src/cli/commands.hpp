@@ -29,6 +29,8 @@ int cmd_wait(const Context& ctx, const CommandOptions& o);
 int cmd_new(const Context& ctx, const CommandOptions& o);
 int cmd_revision(const Context& ctx, const CommandOptions& o);
 int cmd_split(const Context& ctx, const CommandOptions& o);
+int cmd_renumber(const Context& ctx, const CommandOptions& o);
+int cmd_init(const Context& ctx, const CommandOptions& o);
 
 // commands_schema.cpp: snapshots, drift and verify.
 int cmd_schema(const Context& ctx, const CommandOptions& o);

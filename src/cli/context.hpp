@@ -34,6 +34,8 @@ class Context {
   // --wait SECONDS, when given.
   const std::optional<double>& wait() const { return m_wait; }
   const std::optional<std::string>& templates() const { return m_settings.templates; }
+  // runner.toml's ids = "timestamp": `new` mints YYYYMMDDHHMMSS ids.
+  bool timestamp_ids() const { return m_settings.ids.value_or("") == "timestamp"; }
   // Whether up and down rewrite schema/<dialect>.sql: runner.toml's
   // dump_schema, by default true when the project has a schema/ folder (as
   // dbmate keeps its schema file current), so that the snapshot committed

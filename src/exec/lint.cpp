@@ -175,7 +175,8 @@ void TransactionLint::add(const sql::Statement& statement, const sql::Classifica
       out.push_back(warning_at(
           m_path, statement, 0,
           fmt::format("{}: PRAGMA journal_mode cannot switch into or out of WAL inside a "
-                      "transaction (SQLite refuses it), and this revision runs in one; {}",
+                      "transaction (SQLite ignores it there, or refuses it before the first "
+                      "write), and this revision runs in one; {}",
                       m_label, k_no_transaction)));
     }
     return;

@@ -309,8 +309,8 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
                          {"manifest", ctx.manifest_path().string()},
                          {"passed", plan.passed}});
   } else {
-    ctx.reporter().out(fmt::format("renumbered {} {} to {} ({})", plan.from, plan.name, plan.to,
-                                   where));
+    ctx.reporter().out(
+        fmt::format("renumbered {} {} to {} ({})", plan.from, plan.name, plan.to, where));
     for (const auto& [old_path, new_path] : plan.moves) {
       ctx.reporter().out(fmt::format("  {} -> {}", old_path.string(), new_path.string()));
     }
@@ -319,9 +319,10 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
     ctx.reporter().progress(fmt::format("renumber: {}", order));
   }
   if (plan.moves.empty()) {
-    ctx.reporter().warning(fmt::format("renumber {}: no file of revision {} {} was found; only "
-                                       "the manifest entry changed",
-                                       plan.from, plan.from, plan.name));
+    ctx.reporter().warning(
+        fmt::format("renumber {}: no file of revision {} {} was found; only "
+                    "the manifest entry changed",
+                    plan.from, plan.from, plan.name));
   }
   return 0;
 }
@@ -346,9 +347,10 @@ int cmd_init(const Context& ctx, const CommandOptions& o) {
     }
   }
   if (!present.empty()) {
-    throw InputError(fmt::format("init: {} exist(s) already; init writes only where none of its "
-                                 "files and folders are; nothing was changed",
-                                 util::join(present)));
+    throw InputError(
+        fmt::format("init: {} exist(s) already; init writes only where none of its "
+                    "files and folders are; nothing was changed",
+                    util::join(present)));
   }
   std::vector<std::string> created;
   for (const auto& file : files) {
@@ -368,9 +370,9 @@ int cmd_init(const Context& ctx, const CommandOptions& o) {
     for (const auto& path : created) {
       ctx.reporter().out(path);
     }
-    ctx.reporter().progress(fmt::format(
-        "init: a {} project; set the database in {}, then 'runner new create_users'", dialect,
-        (folder / "runner.toml").lexically_normal().string()));
+    ctx.reporter().progress(
+        fmt::format("init: a {} project; set the database in {}, then 'runner new create_users'",
+                    dialect, (folder / "runner.toml").lexically_normal().string()));
   }
   return 0;
 }

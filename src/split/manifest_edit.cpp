@@ -194,7 +194,7 @@ namespace {
 std::string eol_at(std::string_view text, std::size_t at) {
   const std::size_t newline = text.find('\n', at);
   return newline != std::string_view::npos && newline > 0 && text[newline - 1] == '\r' ? "\r\n"
-                                                                                        : "\n";
+                                                                                       : "\n";
 }
 
 // What separates two items of a flow list: the text between the first two
@@ -220,6 +220,21 @@ std::string replaced(std::string_view text, Span span, std::string_view with) {
   return out;
 }
 
+// `text` with `removal` erased and `insertion` put at `at`, a position of
+// `text` outside `removal`.
+std::string moved(std::string_view text, Span removal, std::size_t at, std::string_view insertion) {
+  std::string out(text);
+  // The later position first, so that the earlier one stays where it was.
+  if (at > removal.begin) {
+    out.insert(at, insertion);
+    out.erase(removal.begin, removal.end - removal.begin);
+  } else {
+    out.erase(removal.begin, removal.end - removal.begin);
+    out.insert(at, insertion);
+  }
+  return out;
+}
+
 // Throws unless `edited` reads back as the entries of `rest` (the manifest
 // without the entry) with the entry of `alone` (a manifest of that entry
 // only), its id now `new_id`, at position `place`.
@@ -234,7 +249,10 @@ void verify_renumber(std::string_view original, std::string_view edited, std::st
     if (project::has_errors(before_problems)) {
       before_problems.insert(
           before_problems.begin(),
-          project::Diagnostic{path, 0, 0, project::Severity::error,
+          project::Diagnostic{path,
+                              0,
+                              0,
+                              project::Severity::error,
                               fmt::format("renumber: the manifest has problems that giving the "
                                           "revision the id {} does not fix; nothing was changed",
                                           new_id),
@@ -307,67 +325,51 @@ std::string renumber_entry(std::string_view text, const std::string& display_pat
     }
   }
   const std::vector<Edit> new_id_edit{{*item.id, styled(text, *item.id, new_id)}};
+  // The entry it goes after (before, when it becomes the first).
+  const std::size_t other =
+      place > 0 ? (place - 1 < index ? place - 1 : place) : (index == 0 ? 1 : 0);
   std::string edited;
   std::string rest;   // the manifest without the entry, for the check
   std::string alone;  // a manifest of the entry alone, for the check
   if (item.in_flow_list) {
-    const std::string map = copy_with(text, item.map, new_id_edit, {});
-    alone = fmt::format("version: 1\nrevisions: [{}]\n", text.substr(item.map.begin,
-                                                                        item.map.end - item.map.begin));
+    alone = fmt::format("version: 1\nrevisions: [{}]\n",
+                        text.substr(item.map.begin, item.map.end - item.map.begin));
     // The entry with the separator before it (after it, for the first).
     const Span removal = items.size() == 1 ? item.map
                          : index > 0       ? Span{items[index - 1].map.end, item.map.end}
                                            : Span{item.map.begin, items[1].map.begin};
     rest = replaced(text, removal, "");
-    if (place == index) {
-      edited = replaced(text, *item.id, new_id_edit.front().text);
-    } else {
+    if (place != index) {
+      const std::string map = copy_with(text, item.map, new_id_edit, {});
       const std::string separator = flow_separator(text, items);
-      const std::size_t other = place > 0 ? (place - 1 < index ? place - 1 : place) : (index == 0 ? 1 : 0);
-      const std::size_t insert_at = place > 0 ? items[other].map.end : items[other].map.begin;
-      const std::string insertion = place > 0 ? separator + map : map + separator;
-      // The later position first, so that the earlier one stays where it was.
-      edited = std::string(text);
-      if (insert_at > removal.begin) {
-        edited.insert(insert_at, insertion);
-        edited.erase(removal.begin, removal.end - removal.begin);
-      } else {
-        edited.erase(removal.begin, removal.end - removal.begin);
-        edited.insert(insert_at, insertion);
-      }
+      edited = moved(text, removal, place > 0 ? items[other].map.end : items[other].map.begin,
+                     place > 0 ? separator + map : map + separator);
     }
   } else {
     const Span lines{item.begin, item.end};
-    const std::string eol = eol_at(text, anchor);
-    std::string entry_lines(text.substr(item.begin, item.end - item.begin));
-    alone = "version: 1\nrevisions:\n" + entry_lines + "\n";
+    alone =
+        fmt::format("version: 1\nrevisions:\n{}\n", text.substr(item.begin, item.end - item.begin));
     rest = replaced(text, lines, "");
-    if (place == index) {
-      edited = replaced(text, *item.id, new_id_edit.front().text);
-    } else {
+    if (place != index) {
+      const std::string eol = eol_at(text, anchor);
       std::string chunk = copy_with(text, lines, new_id_edit, {});
       if (chunk.empty() || chunk.back() != '\n') {
         chunk += eol;
       }
-      const std::size_t other = place > 0 ? (place - 1 < index ? place - 1 : place) : (index == 0 ? 1 : 0);
-      std::size_t insert_at = place > 0 ? items[other].end : items[other].begin;
+      const std::size_t insert_at = place > 0 ? items[other].end : items[other].begin;
       if (insert_at == text.size() && !text.empty() && text.back() != '\n') {
         chunk = eol + chunk.substr(0, chunk.size() - eol.size());  // the file ends as it did
       }
-      edited = std::string(text);
-      if (insert_at > lines.begin) {
-        edited.insert(insert_at, chunk);
-        edited.erase(lines.begin, lines.end - lines.begin);
-      } else {
-        edited.erase(lines.begin, lines.end - lines.begin);
-        edited.insert(insert_at, chunk);
-      }
+      edited = moved(text, lines, insert_at, chunk);
       // The last entry, written without a final newline, moved up: the
       // entry now last keeps the file ending as it did.
       if (!text.empty() && text.back() != '\n' && !edited.empty() && edited.back() == '\n') {
-        edited.resize(edited.size() - (edited.size() > 1 && edited[edited.size() - 2] == '\r' ? 2 : 1));
+        edited.resize(edited.size() - eol_at(edited, edited.size() - 1).size());
       }
     }
+  }
+  if (place == index) {
+    edited = replaced(text, *item.id, new_id_edit.front().text);
   }
   const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(anchor), '\n');
   verify_renumber(text, edited, rest, alone, display_path, place, new_id,

@@ -34,6 +34,9 @@ const std::array k_commands{
     Command{"repair", "clear a failed mark, or re-record a changed checksum", cmd_repair},
     Command{"split", "split a mixed, unapplied revision into schema and data ID, ID.1, ID.2 ...",
             cmd_split},
+    Command{"renumber", "move an unapplied revision (files and manifest entry) to a new id",
+            cmd_renumber},
+    Command{"init", "create a project skeleton in an empty folder", cmd_init},
     Command{"schema", "schema dump: write schema/<dialect>.sql from the live database", cmd_schema},
     Command{"verify", "up, down, up for each revision on a scratch database", cmd_verify},
     Command{"wait", "wait until the database accepts connections", cmd_wait},
@@ -92,6 +95,18 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   if (name == "new" || name == "revision") {
     sub.add_flag("--data", o.data, "a data revision (INSERT/UPDATE/DELETE)");
     sub.add_flag("--no-transaction", o.no_transaction, "run outside a transaction");
+    sub.add_flag("--timestamp", o.timestamp,
+                 "a UTC timestamp id, YYYYMMDDHHMMSS (also ids = \"timestamp\" in runner.toml)");
+  }
+  if (name == "renumber") {
+    optional(sub.add_option("ID", target, "the revision's id")->required(), &o.target);
+    sub.add_option("NEW_ID", o.new_id, "its new id")->required();
+    sub.add_option("--name", o.name, "which of two entries with the same id (after a merge)");
+  }
+  if (name == "init") {
+    sub.add_option("DIR", o.folder, "an empty or new folder (default: the current one)");
+    sub.add_option("--dialect", o.dialect, "the database the runner.toml URL is for")
+        ->check(CLI::IsMember({"sqlite", "postgres", "mysql"}));
   }
   if (name == "revision") {
     sub.add_option("-m,--message", o.name, "what the revision does")->required();

@@ -29,14 +29,21 @@ int cmd_wait(const Context& ctx, const CommandOptions& o);
 int cmd_new(const Context& ctx, const CommandOptions& o);
 int cmd_revision(const Context& ctx, const CommandOptions& o);
 int cmd_split(const Context& ctx, const CommandOptions& o);
+int cmd_renumber(const Context& ctx, const CommandOptions& o);
+int cmd_init(const Context& ctx, const CommandOptions& o);
 
 // commands_schema.cpp: snapshots, drift and verify.
 int cmd_schema(const Context& ctx, const CommandOptions& o);
 int cmd_verify(const Context& ctx, const CommandOptions& o);
-// Writes schema/<dialect>.sql from the live database.
-void write_snapshot(const Context& ctx, drivers::Connection& connection);
+// schema/<dialect>.sql of the project, for the context's dialect.
+std::filesystem::path snapshot_path(const Context& ctx);
+// Writes schema/<dialect>.sql from the live database; false when the file
+// held those bytes already (it is left alone). Throws InputError when it
+// cannot be written, DbError when the catalog cannot be read.
+bool write_snapshot(const Context& ctx, drivers::Connection& connection);
 // Differences between schema/<dialect>.sql and the live database, one line
-// each; none (and a note) when there is no snapshot.
+// each, then one naming the objects and how to accept the change ('runner
+// schema dump'); none (and a note) when there is no snapshot.
 std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection);
 
 // Helpers shared by the command files.

@@ -84,7 +84,18 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   }
   executor.run(steps);
   if (ctx.dump_schema() && !ran.empty()) {
-    write_snapshot(ctx, *connection);
+    // The revisions are in: a snapshot that cannot be written (a read-only
+    // folder in a container) is said, but is no failure of the run.
+    try {
+      if (write_snapshot(ctx, *connection)) {
+        reporter.progress(fmt::format("schema: wrote {}", snapshot_path(ctx).string()));
+      }
+    } catch (const Error& error) {
+      reporter.warning(fmt::format(
+          "the revisions ran, but the schema snapshot was not refreshed: {}; run 'runner schema "
+          "dump' later, or set dump_schema = false in runner.toml",
+          error.what()));
+    }
   }
   if (ran.empty()) {
     reporter.progress("nothing to do: the database is up to date");

@@ -1,8 +1,11 @@
+#include <ctime>
 #include <fstream>
 
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "project/skeleton.hpp"
+#include "split/renumber.hpp"
 #include "split/split.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
@@ -33,6 +36,52 @@ std::string next_id(const project::Manifest& manifest) {
   }
   const std::string& last = manifest.revisions.back().id.text();
   return increment(last.substr(0, last.find('.')));
+}
+
+// A UTC time as a timestamp id, YYYYMMDDHHMMSS.
+std::string timestamp_text(std::time_t time) {
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  char text[32];
+  return std::string(text, std::strftime(text, sizeof text, "%Y%m%d%H%M%S", &utc));
+}
+
+// The time a 14-digit timestamp id stands for, if it is one.
+std::optional<std::time_t> timestamp_time(const std::string& digits) {
+  if (digits.size() != 14 || !util::all_digits(digits)) {
+    return std::nullopt;
+  }
+  std::tm utc{};
+  utc.tm_year = std::stoi(digits.substr(0, 4)) - 1900;
+  utc.tm_mon = std::stoi(digits.substr(4, 2)) - 1;
+  utc.tm_mday = std::stoi(digits.substr(6, 2));
+  utc.tm_hour = std::stoi(digits.substr(8, 2));
+  utc.tm_min = std::stoi(digits.substr(10, 2));
+  utc.tm_sec = std::stoi(digits.substr(12, 2));
+  const std::time_t time = timegm(&utc);
+  if (time == static_cast<std::time_t>(-1) || timestamp_text(time) != digits) {
+    return std::nullopt;  // not a real date and time (month 13, second 60)
+  }
+  return time;
+}
+
+// Now in UTC as YYYYMMDDHHMMSS; one second after the last id when that is
+// not earlier (two `new` in one second, or a clock behind), so that the
+// new id is always the highest.
+std::string next_timestamp_id(const project::Manifest& manifest) {
+  std::time_t now = std::time(nullptr);
+  if (manifest.revisions.empty()) {
+    return timestamp_text(now);
+  }
+  const std::string& last = manifest.revisions.back().id.text();
+  const std::string first_group = last.substr(0, last.find('.'));
+  if (const auto time = timestamp_time(first_group)) {
+    return timestamp_text(std::max(now, *time + 1));
+  }
+  const std::string candidate = timestamp_text(now);
+  return *project::RevisionId::parse(candidate) > manifest.revisions.back().id
+             ? candidate
+             : increment(first_group);
 }
 
 // "Add users table" -> "add_users_table".
@@ -106,7 +155,8 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
   if (project::has_errors(diagnostics)) {
     throw project::ProjectError(std::move(diagnostics));
   }
-  const std::string id = next_id(manifest);
+  const std::string id =
+      o.timestamp || ctx.timestamp_ids() ? next_timestamp_id(manifest) : next_id(manifest);
   const fs::path root = ctx.project_root();
   const fs::path up = root / "migrations" / "up" / fmt::format("{}_{}.sql", id, name);
   const fs::path down = root / "migrations" / "down" / fmt::format("{}_{}.sql", id, name);
@@ -208,6 +258,121 @@ int cmd_split(const Context& ctx, const CommandOptions& o) {
   }
   for (const auto& note : result.notes) {
     ctx.reporter().warning(fmt::format("split {}: {}", id->text(), note));
+  }
+  return 0;
+}
+
+int cmd_renumber(const Context& ctx, const CommandOptions& o) {
+  const auto from = parse_id(o.target, "renumber");
+  const auto to = parse_id(o.new_id, "renumber: the new id");
+  const std::optional<std::string> name =
+      o.name.empty() ? std::nullopt : std::optional<std::string>(o.name);
+  // Files and manifest are checked before the database is asked.
+  const split::RenumberPlan plan = split::plan_renumber(ctx.manifest_path(), *from, *to, name);
+  const auto connection = ctx.connect_existing();
+  for (const auto& record : read_history(connection.get(), ctx.tables())) {
+    const auto id = project::RevisionId::parse(record.id);
+    if (!id) {
+      continue;
+    }
+    // With two entries of one id (a merge), the record is the one of its name.
+    if (*id == *from && (!plan.shared || record.name == plan.name)) {
+      throw InputError(fmt::format(
+          "renumber {}: {} has a record of revision {} {} ({}); only a revision the database "
+          "has no record of can be renumbered (revert it first, if it is yours to change); "
+          "nothing was changed",
+          from->text(), ctx.url().redacted(), record.id, record.name, record.state));
+    }
+    if (*id == *to) {
+      throw InputError(fmt::format(
+          "renumber {} {}: {} has a record of revision {} {} ({}), so the id is taken; choose "
+          "another; nothing was changed",
+          from->text(), to->text(), ctx.url().redacted(), record.id, record.name, record.state));
+    }
+  }
+  split::write(plan);
+  const std::string where = fmt::format("{}:{}", ctx.manifest_path().string(), plan.line);
+  std::string order;
+  if (!plan.passed.empty()) {
+    order = fmt::format("its entry moved to its place in the manifest: it now runs {} {}",
+                        plan.later ? "after" : "before", util::join(plan.passed));
+  }
+  if (ctx.reporter().json()) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& [old_path, new_path] : plan.moves) {
+      files.push_back({{"from", old_path.string()}, {"to", new_path.string()}});
+    }
+    ctx.reporter().emit({{"id", plan.from},
+                         {"new_id", plan.to},
+                         {"name", plan.name},
+                         {"files", files},
+                         {"manifest", ctx.manifest_path().string()},
+                         {"passed", plan.passed}});
+  } else {
+    ctx.reporter().out(
+        fmt::format("renumbered {} {} to {} ({})", plan.from, plan.name, plan.to, where));
+    for (const auto& [old_path, new_path] : plan.moves) {
+      ctx.reporter().out(fmt::format("  {} -> {}", old_path.string(), new_path.string()));
+    }
+  }
+  if (!order.empty()) {
+    ctx.reporter().progress(fmt::format("renumber: {}", order));
+  }
+  if (plan.moves.empty()) {
+    ctx.reporter().warning(
+        fmt::format("renumber {}: no file of revision {} {} was found; only "
+                    "the manifest entry changed",
+                    plan.from, plan.from, plan.name));
+  }
+  return 0;
+}
+
+int cmd_init(const Context& ctx, const CommandOptions& o) {
+  const fs::path folder = o.folder.empty() ? fs::path(".") : fs::path(o.folder);
+  const std::string dialect = o.dialect.empty() ? "sqlite" : o.dialect;
+  const auto files = project::skeleton(dialect);
+  std::error_code ec;
+  if (fs::exists(folder, ec) && !fs::is_directory(folder, ec)) {
+    throw InputError(fmt::format("init: {} exists and is not a folder", folder.string()));
+  }
+  // Nothing is overwritten, not even an empty folder of the same name.
+  std::vector<std::string> present;
+  for (const auto& file : files) {
+    const fs::path top = folder / *fs::path(file.path).begin();
+    if (fs::exists(folder / file.path, ec) || fs::exists(top, ec)) {
+      const std::string name = fs::exists(top, ec) ? top.string() : (folder / file.path).string();
+      if (std::find(present.begin(), present.end(), name) == present.end()) {
+        present.push_back(name);
+      }
+    }
+  }
+  if (!present.empty()) {
+    throw InputError(
+        fmt::format("init: {} exist(s) already; init writes only where none of its "
+                    "files and folders are; nothing was changed",
+                    util::join(present)));
+  }
+  std::vector<std::string> created;
+  for (const auto& file : files) {
+    const fs::path path = folder / file.path;
+    if (file.folder) {
+      if (!fs::create_directories(path, ec) && ec) {
+        throw InputError(fmt::format("init: cannot create {} ({})", path.string(), ec.message()));
+      }
+    } else {
+      write_new_file(path, file.text);
+    }
+    created.push_back(path.lexically_normal().string() + (file.folder ? "/" : ""));
+  }
+  if (ctx.reporter().json()) {
+    ctx.reporter().emit({{"created", created}, {"dialect", dialect}});
+  } else {
+    for (const auto& path : created) {
+      ctx.reporter().out(path);
+    }
+    ctx.reporter().progress(
+        fmt::format("init: a {} project; set the database in {}, then 'runner new create_users'",
+                    dialect, (folder / "runner.toml").lexically_normal().string()));
   }
   return 0;
 }

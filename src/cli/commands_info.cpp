@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "drivers/registry.hpp"
 #include "exec/executor.hpp"
+#include "exec/lint.hpp"
 #include "exec/preflight.hpp"
 #include "util/errors.hpp"
 
@@ -156,8 +157,17 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
     }
   }
   const auto connection = ctx.connect_existing();
+  const auto history = read_history(connection.get(), ctx.tables());
+  // Destructive statements are said while they can be reconsidered: in the
+  // revisions the database has no record of (every one, without a database).
+  exec::DestructiveLint destructive(ctx.dialect());
+  for (const auto& revision : project.revisions()) {
+    const bool pending = plan::find_record(history, revision.id()) == nullptr;
+    for (const auto& d : destructive.read(revision, pending)) {
+      warnings.push_back(project::format(d));
+    }
+  }
   if (connection) {
-    const auto history = exec::load_history(*connection, ctx.tables());
     const auto lines = plan::status(project, history, checksums_of_applied(project, history));
     const auto newest = newest_applied(history);
     const auto newest_id = newest ? project::RevisionId::parse(*newest) : std::nullopt;

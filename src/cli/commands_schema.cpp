@@ -1,6 +1,7 @@
 // schema dump, drift (used by check) and verify: SPEC.md section 5, issue 6.
 // The work of verify is in verify/ and scratch/; here it is options and output.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -29,16 +30,30 @@ fs::path snapshot_path(const Context& ctx) {
   return ctx.project_root() / "schema" / (ctx.dialect() + ".sql");
 }
 
-void write_snapshot(const Context& ctx, drivers::Connection& connection) {
+bool write_snapshot(const Context& ctx, drivers::Connection& connection) {
   const fs::path path = snapshot_path(ctx);
+  const std::string text = live_dump(connection, ctx.tables());
   std::error_code ec;
+  if (fs::is_regular_file(path, ec) && util::read_text_file(path) == text) {
+    return false;  // the same bytes: leave the file (and its time) alone
+  }
   fs::create_directories(path.parent_path(), ec);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << live_dump(connection, ctx.tables());
+  // Beside it first, then renamed: a failed write never leaves half a snapshot.
+  fs::path temporary = path;
+  temporary += ".runner-tmp";
+  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  out << text;
   out.close();
   if (!out) {
-    throw InputError(fmt::format("{}: cannot write", path.string()));
+    fs::remove(temporary, ec);
+    throw InputError(fmt::format("{}: cannot write", temporary.string()));
   }
+  fs::rename(temporary, path, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    throw InputError(fmt::format("{}: cannot write ({})", path.string(), ec.message()));
+  }
+  return true;
 }
 
 std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection) {
@@ -50,9 +65,26 @@ std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& c
     return {};
   }
   auto lines = schema::diff(util::read_text_file(path), live_dump(connection, ctx.tables()));
+  if (lines.empty()) {
+    return lines;
+  }
+  // The objects that differ, as the diff names them ("table users: ..."), once each.
+  std::vector<std::string> objects;
   for (auto& line : lines) {
+    std::string object = line.substr(0, line.find(':'));
+    if (std::find(objects.begin(), objects.end(), object) == objects.end()) {
+      objects.push_back(std::move(object));
+    }
     line = fmt::format("schema drift against {}: {}", path.string(), line);
   }
+  std::string names;
+  for (const auto& object : objects) {
+    names += (names.empty() ? "" : ", ") + object;
+  }
+  lines.push_back(fmt::format(
+      "schema drift: the database differs from {} in {} object(s) ({}); if the database is "
+      "right, run 'runner schema dump' to accept it, otherwise undo the change in the database",
+      path.string(), objects.size(), names));
   return lines;
 }
 

@@ -34,8 +34,17 @@ class Context {
   // --wait SECONDS, when given.
   const std::optional<double>& wait() const { return m_wait; }
   const std::optional<std::string>& templates() const { return m_settings.templates; }
-  // runner.toml's dump_schema: write schema/<dialect>.sql after up and down.
-  bool dump_schema() const { return m_settings.dump_schema.value_or(false); }
+  // runner.toml's ids = "timestamp": `new` mints YYYYMMDDHHMMSS ids.
+  bool timestamp_ids() const { return m_settings.ids.value_or("") == "timestamp"; }
+  // Whether up and down rewrite schema/<dialect>.sql: runner.toml's
+  // dump_schema, by default true when the project has a schema/ folder (as
+  // dbmate keeps its schema file current), so that the snapshot committed
+  // with a revision is the schema it produces.
+  bool dump_schema() const {
+    std::error_code ec;
+    return m_settings.dump_schema.value_or(
+        std::filesystem::is_directory(project_root() / "schema", ec));
+  }
 
   // The project for this dialect; throws ProjectError with every problem.
   project::Project load_project() const;

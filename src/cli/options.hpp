@@ -27,7 +27,10 @@ struct CommandOptions {
   std::optional<std::string> target;  // upgrade/downgrade target, baseline/repair ID
   std::optional<std::string> scratch;  // verify --scratch URL
   std::string direction;              // sql up|down
-  std::string name;                   // new NAME, revision -m MESSAGE
+  std::string name;                   // new NAME, revision -m MESSAGE, renumber --name
+  std::string new_id;                 // renumber ID NEW_ID
+  std::string folder;                 // init [DIR]
+  std::string dialect;                // init --dialect
   bool all = false;                   // down --all, verify --all
   bool dry_run = false;
   bool allow_out_of_order = false;
@@ -37,6 +40,7 @@ struct CommandOptions {
   bool no_transaction = false;
   bool forget = false;
   bool strict = false;
+  bool timestamp = false;             // new --timestamp
 };
 
 }  // namespace runner::cli

@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "exec/lint.hpp"
 #include "sql/classifier.hpp"
 #include "sql/rebuild.hpp"
 #include "sql/splitter.hpp"
@@ -131,6 +132,7 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   std::optional<std::size_t> mismatch_slot;
   sql::StatementReader reader(path, dialect);
   reader.set_text_limit(sql::k_lex_text_limit);
+  TransactionLint no_ops(revision, path, dialect);
   while (const auto statement = reader.next()) {
     const sql::Classification c = sql::classify(statement->text, dialect);
     for (auto& refusal : transaction_refusals(*statement, c, revision, dialect, one_transaction)) {
@@ -160,6 +162,7 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
     if (!lint) {
       continue;
     }
+    no_ops.add(*statement, c, found);
     if (c.kind == sql::StatementKind::unknown && !unknown_reported) {
       unknown_reported = true;
       found.push_back(at_statement(

@@ -14,7 +14,8 @@ namespace runner::exec {
 
 // Errors (a data statement in a schema revision, or the reverse) and, with
 // `lint`, warnings (unclassifiable statements, statements that cannot run in
-// a transaction, unrelated tables in one revision, MySQL implicit commits)
+// a transaction, statements a transaction defeats (exec/lint.hpp), unrelated
+// tables in one revision, MySQL implicit commits)
 // for one file of a revision. Throws InputError when the file cannot be
 // read or lexed.
 std::vector<project::Diagnostic> inspect(const project::Revision& revision,

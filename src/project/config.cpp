@@ -57,12 +57,17 @@ Settings parse_settings(const std::string& path, const toml::table& table, bool 
         fail(path, node.source(), "'dump_schema' must be true or false");
       }
       settings.dump_schema = b->get();
+    } else if (key == "ids") {
+      settings.ids = string_value(path, node, key);
+      if (*settings.ids != "sequential" && *settings.ids != "timestamp") {
+        fail(path, node.source(), "'ids' must be \"sequential\" or \"timestamp\"");
+      }
     } else if (key == "env" && allow_env) {
       // handled by the caller
     } else {
       fail(path, key_node.source(),
            fmt::format("unknown key '{}' (expected database, manifest, table, lock_timeout, "
-                       "templates, dump_schema{})",
+                       "templates, dump_schema, ids{})",
                        key, allow_env ? ", [env.NAME]" : ""));
     }
   }
@@ -99,6 +104,7 @@ Settings Config::resolve(const std::string& env_name) const {
   override_with(settings.lock_timeout, env.lock_timeout);
   override_with(settings.templates, env.templates);
   override_with(settings.dump_schema, env.dump_schema);
+  override_with(settings.ids, env.ids);
   return settings;
 }
 

@@ -18,6 +18,7 @@ struct Settings {
   std::optional<double> lock_timeout;
   std::optional<std::string> templates;
   std::optional<bool> dump_schema;
+  std::optional<std::string> ids;  // "sequential" or "timestamp": how `new` mints ids
 };
 
 struct Config {

@@ -188,4 +188,193 @@ std::string edit_manifest(std::string_view text, const std::string& display_path
   return edited;
 }
 
+namespace {
+
+// The line ending of the line holding `at`.
+std::string eol_at(std::string_view text, std::size_t at) {
+  const std::size_t newline = text.find('\n', at);
+  return newline != std::string_view::npos && newline > 0 && text[newline - 1] == '\r' ? "\r\n"
+                                                                                       : "\n";
+}
+
+// What separates two items of a flow list: the text between the first two
+// when it holds no comment, else ", " or a line break and the item's indent.
+std::string flow_separator(std::string_view text, const std::vector<EntryText>& items) {
+  const std::string_view between =
+      text.substr(items[0].map.end, items[1].map.begin - items[0].map.end);
+  if (between.find('#') == std::string_view::npos) {
+    return std::string(between);
+  }
+  const std::size_t newline = text.rfind('\n', items[1].map.begin);
+  const std::size_t begin = newline == std::string_view::npos ? 0 : newline + 1;
+  const std::string_view indent = text.substr(begin, items[1].map.begin - begin);
+  return indent.find_first_not_of(" \t") == std::string_view::npos
+             ? "," + eol_at(text, items[0].map.begin) + std::string(indent)
+             : std::string(", ");
+}
+
+// `text` with `span` replaced by `with`.
+std::string replaced(std::string_view text, Span span, std::string_view with) {
+  std::string out(text);
+  out.replace(span.begin, span.end - span.begin, with);
+  return out;
+}
+
+// `text` with `removal` erased and `insertion` put at `at`, a position of
+// `text` outside `removal`.
+std::string moved(std::string_view text, Span removal, std::size_t at, std::string_view insertion) {
+  std::string out(text);
+  // The later position first, so that the earlier one stays where it was.
+  if (at > removal.begin) {
+    out.insert(at, insertion);
+    out.erase(removal.begin, removal.end - removal.begin);
+  } else {
+    out.erase(removal.begin, removal.end - removal.begin);
+    out.insert(at, insertion);
+  }
+  return out;
+}
+
+// Throws unless `edited` reads back as the entries of `rest` (the manifest
+// without the entry) with the entry of `alone` (a manifest of that entry
+// only), its id now `new_id`, at position `place`.
+void verify_renumber(std::string_view original, std::string_view edited, std::string_view rest,
+                     std::string_view alone, const std::string& path, std::size_t place,
+                     std::string_view new_id, std::size_t line) {
+  std::vector<project::Diagnostic> after_problems;
+  const auto after = project::parse_manifest(normalised(edited), path, after_problems);
+  if (project::has_errors(after_problems)) {
+    std::vector<project::Diagnostic> before_problems;
+    project::parse_manifest(normalised(original), path, before_problems);
+    if (project::has_errors(before_problems)) {
+      before_problems.insert(
+          before_problems.begin(),
+          project::Diagnostic{path,
+                              0,
+                              0,
+                              project::Severity::error,
+                              fmt::format("renumber: the manifest has problems that giving the "
+                                          "revision the id {} does not fix; nothing was changed",
+                                          new_id),
+                              {}});
+      throw project::ProjectError(std::move(before_problems));
+    }
+  }
+  std::vector<project::Diagnostic> rest_problems;
+  std::vector<project::Diagnostic> alone_problems;
+  const auto others = project::parse_manifest(normalised(rest), path, rest_problems);
+  const auto entry = project::parse_manifest(normalised(alone), path, alone_problems);
+  bool same = !project::has_errors(after_problems) && !project::has_errors(rest_problems) &&
+              !project::has_errors(alone_problems) && entry.revisions.size() == 1 &&
+              place <= others.revisions.size();
+  if (same) {
+    std::vector<project::Entry> expected = others.revisions;
+    project::Entry moved = entry.revisions.front();
+    moved.id = *project::RevisionId::parse(new_id);
+    expected.insert(expected.begin() + static_cast<long>(place), moved);
+    same = expected.size() == after.revisions.size();
+    for (std::size_t i = 0; same && i < expected.size(); ++i) {
+      const auto& a = expected[i];
+      const auto& b = after.revisions[i];
+      same = a.id.text() == b.id.text() && a.name == b.name && a.kind == b.kind &&
+             a.transaction == b.transaction && a.irreversible == b.irreversible &&
+             a.dialects == b.dialects && a.description == b.description;
+    }
+  }
+  if (!same) {
+    throw InputError(
+        fmt::format("{}:{}: error: renumber cannot edit this manifest entry safely (the "
+                    "edited manifest would not read back as intended); nothing was "
+                    "changed. Renumber the revision by hand",
+                    path, line));
+  }
+}
+
+}  // namespace
+
+std::string renumber_entry(std::string_view text, const std::string& display_path,
+                           std::size_t index, std::string_view new_id) {
+  const std::vector<EntryText> items = find_entries(text, display_path, "renumber");
+  if (index >= items.size()) {
+    refuse_edit(text, display_path, 0,
+                fmt::format("the list has {} entries, not {}", items.size(), index + 1),
+                "renumber");
+  }
+  const EntryText& item = items[index];
+  const std::size_t anchor = item.flow ? item.map.begin : item.begin;
+  const auto to = project::RevisionId::parse(new_id);
+  if (!item.id || !to) {
+    refuse_edit(text, display_path, anchor, "its id was not found", "renumber");
+  }
+  // Its place among the other entries: after the last one with a lower id.
+  std::size_t place = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i == index) {
+      continue;
+    }
+    const std::size_t at = items[i].flow ? items[i].map.begin : items[i].begin;
+    if (!items[i].id) {
+      refuse_edit(text, display_path, at, "an entry without an id", "renumber");
+    }
+    const auto id = project::RevisionId::parse(scalar_value(text, *items[i].id));
+    if (!id) {
+      refuse_edit(text, display_path, at, "an entry whose id is not a revision id", "renumber");
+    }
+    if (*id < *to) {
+      place = i < index ? i + 1 : i;
+    }
+  }
+  const std::vector<Edit> new_id_edit{{*item.id, styled(text, *item.id, new_id)}};
+  // The entry it goes after (before, when it becomes the first).
+  const std::size_t other =
+      place > 0 ? (place - 1 < index ? place - 1 : place) : (index == 0 ? 1 : 0);
+  std::string edited;
+  std::string rest;   // the manifest without the entry, for the check
+  std::string alone;  // a manifest of the entry alone, for the check
+  if (item.in_flow_list) {
+    alone = fmt::format("version: 1\nrevisions: [{}]\n",
+                        text.substr(item.map.begin, item.map.end - item.map.begin));
+    // The entry with the separator before it (after it, for the first).
+    const Span removal = items.size() == 1 ? item.map
+                         : index > 0       ? Span{items[index - 1].map.end, item.map.end}
+                                           : Span{item.map.begin, items[1].map.begin};
+    rest = replaced(text, removal, "");
+    if (place != index) {
+      const std::string map = copy_with(text, item.map, new_id_edit, {});
+      const std::string separator = flow_separator(text, items);
+      edited = moved(text, removal, place > 0 ? items[other].map.end : items[other].map.begin,
+                     place > 0 ? separator + map : map + separator);
+    }
+  } else {
+    const Span lines{item.begin, item.end};
+    alone =
+        fmt::format("version: 1\nrevisions:\n{}\n", text.substr(item.begin, item.end - item.begin));
+    rest = replaced(text, lines, "");
+    if (place != index) {
+      const std::string eol = eol_at(text, anchor);
+      std::string chunk = copy_with(text, lines, new_id_edit, {});
+      if (chunk.empty() || chunk.back() != '\n') {
+        chunk += eol;
+      }
+      const std::size_t insert_at = place > 0 ? items[other].end : items[other].begin;
+      if (insert_at == text.size() && !text.empty() && text.back() != '\n') {
+        chunk = eol + chunk.substr(0, chunk.size() - eol.size());  // the file ends as it did
+      }
+      edited = moved(text, lines, insert_at, chunk);
+      // The last entry, written without a final newline, moved up: the
+      // entry now last keeps the file ending as it did.
+      if (!text.empty() && text.back() != '\n' && !edited.empty() && edited.back() == '\n') {
+        edited.resize(edited.size() - eol_at(edited, edited.size() - 1).size());
+      }
+    }
+  }
+  if (place == index) {
+    edited = replaced(text, *item.id, new_id_edit.front().text);
+  }
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(anchor), '\n');
+  verify_renumber(text, edited, rest, alone, display_path, place, new_id,
+                  static_cast<std::size_t>(line));
+  return edited;
+}
+
 }  // namespace runner::split

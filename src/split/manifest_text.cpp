@@ -15,14 +15,19 @@ namespace {
 // quoted scalars and comments. Anything else is refused, never guessed.
 class Scanner {
  public:
-  Scanner(std::string_view text, const std::string& path) : m_text(text), m_path(path) {}
+  Scanner(std::string_view text, const std::string& path, std::string_view command)
+      : m_text(text), m_path(path), m_command(command) {}
 
   [[noreturn]] void refuse(std::size_t at, std::string_view why) const {
     const auto line = 1 + std::count(m_text.begin(), m_text.begin() + static_cast<long>(at), '\n');
+    std::string by_hand(m_command);
+    if (!by_hand.empty()) {
+      by_hand[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(by_hand[0])));
+    }
     throw InputError(
-        fmt::format("{}:{}: error: split cannot edit this manifest entry safely ({}); "
-                    "nothing was changed. Split the revision by hand",
-                    m_path, line, why));
+        fmt::format("{}:{}: error: {} cannot edit this manifest entry safely ({}); "
+                    "nothing was changed. {} the revision by hand",
+                    m_path, line, m_command, why, by_hand));
   }
 
   std::size_t line_begin(std::size_t at) const {
@@ -334,17 +339,38 @@ class Scanner {
 
   std::string_view m_text;
   const std::string& m_path;
+  std::string_view m_command;
 };
 
 }  // namespace
 
-void refuse_edit(std::string_view text, const std::string& display_path, std::size_t at,
-                 std::string_view why) {
-  Scanner(text, display_path).refuse(at, why);
+std::string scalar_value(std::string_view text, Span span) {
+  const std::string_view value = text.substr(span.begin, span.end - span.begin);
+  if (value.size() < 2 || (value.front() != '"' && value.front() != '\'') ||
+      value.back() != value.front()) {
+    return std::string(value);
+  }
+  const char quote = value.front();
+  std::string out;
+  for (std::size_t i = 1; i + 1 < value.size(); ++i) {
+    if ((quote == '\'' && value[i] == '\'') || (quote == '"' && value[i] == '\\')) {
+      ++i;  // '' in single quotes, \x in double quotes: the next character
+    }
+    if (i + 1 < value.size()) {
+      out.push_back(value[i]);
+    }
+  }
+  return out;
 }
 
-std::vector<EntryText> find_entries(std::string_view text, const std::string& display_path) {
-  return Scanner(text, display_path).items();
+void refuse_edit(std::string_view text, const std::string& display_path, std::size_t at,
+                 std::string_view why, std::string_view command) {
+  Scanner(text, display_path, command).refuse(at, why);
+}
+
+std::vector<EntryText> find_entries(std::string_view text, const std::string& display_path,
+                                    std::string_view command) {
+  return Scanner(text, display_path, command).items();
 }
 
 }  // namespace runner::split

@@ -28,13 +28,19 @@ struct EntryText {
 };
 
 // The entries of the `revisions:` list, in order. Throws InputError naming
-// `display_path` and the line when the text is in a form this does not read
-// (the manifest as one flow mapping, anchors, an id, name or kind that is
-// not a one-line scalar).
-std::vector<EntryText> find_entries(std::string_view text, const std::string& display_path);
+// `display_path`, the line and `command` (the edit refused: split, renumber)
+// when the text is in a form this does not read (the manifest as one flow
+// mapping, anchors, an id, name or kind that is not a one-line scalar).
+std::vector<EntryText> find_entries(std::string_view text, const std::string& display_path,
+                                    std::string_view command = "split");
+
+// The value of the one-line scalar at `span` of `text`: without its quotes,
+// '' and the escapes \" and \\ read as YAML reads them.
+std::string scalar_value(std::string_view text, Span span);
 
 // Throws that InputError, for position `at` of `text`, saying `why`.
 [[noreturn]] void refuse_edit(std::string_view text, const std::string& display_path,
-                              std::size_t at, std::string_view why);
+                              std::size_t at, std::string_view why,
+                              std::string_view command = "split");
 
 }  // namespace runner::split

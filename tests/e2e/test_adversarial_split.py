@@ -67,7 +67,7 @@ def add_email_not_null(db):
               "ALTER TABLE users ADD COLUMN email VARCHAR(100); -- nullable at first\n\n"
               "-- every existing row gets one\n" + backfill +
               "/* only now can it be required: rebuild */\n"
-              "PRAGMA foreign_keys = OFF;\n"
+              "PRAGMA defer_foreign_keys = ON;  -- foreign_keys = OFF does nothing in a transaction\n"
               "CREATE TABLE users_new (id INTEGER PRIMARY KEY, name VARCHAR(50), email VARCHAR(100) NOT NULL);\n"
               "INSERT INTO users_new (id, name, email) SELECT id, name, email FROM users;\n"
               "DROP TABLE users;\n"

@@ -28,7 +28,7 @@ std::string config_error(const std::string& text) {
 }
 
 const std::string k_keys =
-    "(expected database, manifest, table, lock_timeout, templates, dump_schema";
+    "(expected database, manifest, table, lock_timeout, templates, dump_schema, ids";
 
 // A getenv over a fixed map, for choose_database_url.
 auto fake_env(std::map<std::string, std::string> values) {

@@ -26,6 +26,7 @@ struct CommandOptions {
   std::optional<std::string> to;      // --to ID
   std::optional<std::string> target;  // upgrade/downgrade target, baseline/repair ID
   std::optional<std::string> scratch;  // verify --scratch URL
+  std::optional<std::string> dialect;  // check --dialect NAME
   std::string direction;              // sql up|down
   std::string name;                   // new NAME, revision -m MESSAGE
   bool all = false;                   // down --all, verify --all

@@ -498,8 +498,11 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
     const int system_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
     const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
-    throw InputError(fmt::format("cannot open SQLite database {}: {}", path,
-                                 open_failure(system_errno, message)));
+    throw InputError(fmt::format("cannot open SQLite database {}: {}{}", path,
+                                 open_failure(system_errno, message),
+                                 system_errno == ENOENT && uri_options.mode == "rw"
+                                     ? " (mode=rw does not create it)"
+                                     : ""));
   }
   sqlite3_extended_result_codes(db, 1);
   // SQLite reads the file lazily; read its header now so that a file that

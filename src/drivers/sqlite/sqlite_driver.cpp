@@ -414,16 +414,29 @@ std::string uri_of(const util::Url& url, const UriOptions& options) {
   return uri;
 }
 
-// Why opening `path` failed, from the errno SQLite saw.
-std::string open_failure(int system_errno, const std::string& fallback) {
+// Why opening `path` failed. SQLite's errno is that of its last attempt
+// (after a refused create it retries read-only and sees ENOENT), so the
+// file and folder are looked at first.
+std::string open_failure(const std::string& path, bool create, int system_errno,
+                         const std::string& fallback) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return "it is a folder, not a file";
+  }
+  const bool exists = std::filesystem::exists(path, ec);
+  if (!exists && create && access(folder_of(path).c_str(), W_OK) != 0) {
+    return fmt::format("permission denied (this user cannot create files in the folder {})",
+                       folder_of(path).string());
+  }
+  if (exists && access(path.c_str(), R_OK) != 0) {
+    return "permission denied";
+  }
   switch (system_errno) {
     case EACCES:
     case EPERM:
       return "permission denied";
     case ENOENT:
       return "the file does not exist";
-    case EISDIR:
-      return "it is a folder, not a file";
     case EROFS:
       return "the file system is read-only";
     default:
@@ -499,7 +512,7 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
     const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
     throw InputError(fmt::format("cannot open SQLite database {}: {}{}", path,
-                                 open_failure(system_errno, message),
+                                 open_failure(path, options.create, system_errno, message),
                                  system_errno == ENOENT && uri_options.mode == "rw"
                                      ? " (mode=rw does not create it)"
                                      : ""));
@@ -514,7 +527,7 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
     const std::string message = sqlite3_errmsg(db);
     sqlite3_close_v2(db);
     throw InputError(fmt::format("cannot open SQLite database {}: {}", path,
-                                 open_failure(system_errno, message)));
+                                 open_failure(path, options.create, system_errno, message)));
   }
   if (options.create && !memory) {
     if (sqlite3_db_readonly(db, "main") == 1) {

@@ -86,8 +86,8 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   if (name == "check") {
     sub.add_flag("--strict", o.strict, "warnings fail too (exit 3)");
     optional(sub.add_option("--dialect", target,
-                             "lex plain files as this dialect (sqlite, postgres, mysql) when no "
-                             "database URL is given"),
+                            "lex plain files as this dialect (sqlite, postgres, mysql) when no "
+                            "database URL is given"),
              &o.dialect);
   }
   if (name == "new") {

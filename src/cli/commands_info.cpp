@@ -278,8 +278,8 @@ int cmd_wait(const Context& ctx, const CommandOptions& /*o*/) {
   if (reporter.json()) {
     reporter.emit({{"ready", true}, {"exists", exists}, {"waited_ms", waited}});
   } else if (!exists) {
-    reporter.progress(fmt::format("{} does not exist yet; 'runner up' will create it",
-                                  ctx.url().redacted()));
+    reporter.progress(
+        fmt::format("{} does not exist yet; 'runner up' will create it", ctx.url().redacted()));
   } else {
     reporter.progress(fmt::format("{} accepts connections (after {:.1f} s)", ctx.url().redacted(),
                                   static_cast<double>(waited) / 1000));

@@ -154,8 +154,7 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
 bool Context::in_project() const { return is_file(m_manifest_path); }
 
 void Context::announce(bool may_write) const {
-  const std::string target =
-      fmt::format("database {} (from {})", m_url.redacted(), m_url_source);
+  const std::string target = fmt::format("database {} (from {})", m_url.redacted(), m_url_source);
   if (m_reporter.verbose()) {
     m_reporter.detail(fmt::format("{}, manifest {}{}", target, m_manifest_path.string(),
                                   m_config_path ? ", config " + m_config_path->string() : ""));
@@ -190,8 +189,8 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
       const auto now = Clock::now();
       if (now >= deadline) {
         if (seconds > 0) {
-          error.add_context(fmt::format("gave up after waiting {:.0f} s for {}", seconds,
-                                        m_url.redacted()));
+          error.add_context(
+              fmt::format("gave up after waiting {:.0f} s for {}", seconds, m_url.redacted()));
         }
         throw;
       }
@@ -239,9 +238,9 @@ std::unique_ptr<drivers::Connection> Context::connect_recorded() const {
 }
 
 bool may_write(std::string_view command) {
-  static constexpr std::string_view k_writers[] = {
-      "up",     "down",  "redo",      "upgrade",   "downgrade", "baseline",
-      "repair", "new",   "revision",  "split",     "schema"};
+  static constexpr std::string_view k_writers[] = {"up",        "down",     "redo",   "upgrade",
+                                                   "downgrade", "baseline", "repair", "new",
+                                                   "revision",  "split",    "schema"};
   return std::find(std::begin(k_writers), std::end(k_writers), command) != std::end(k_writers);
 }
 

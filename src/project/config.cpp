@@ -197,11 +197,12 @@ std::string expand(const ConfigString& value, const Getenv& getenv) {
     } else if (found) {
       out += *found;
     } else {
-      throw problem(i, fmt::format("the environment variable {} is not set (used as ${{{}}}{}; "
-                                   "write ${{{}:-default}} for a default)",
-                                   name, name,
-                                   value.table.empty() ? "" : fmt::format(" in [env.{}]", value.table),
-                                   name));
+      throw problem(
+          i,
+          fmt::format("the environment variable {} is not set (used as ${{{}}}{}; "
+                      "write ${{{}:-default}} for a default)",
+                      name, name,
+                      value.table.empty() ? "" : fmt::format(" in [env.{}]", value.table), name));
     }
     i = close + 1;
   }
@@ -209,8 +210,7 @@ std::string expand(const ConfigString& value, const Getenv& getenv) {
 }
 
 ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Getenv& getenv,
-                              const Settings& settings,
-                              const std::filesystem::path& manifest_dir) {
+                              const Settings& settings, const std::filesystem::path& manifest_dir) {
   if (flag) {
     return {*flag, "--database", false, {}};
   }
@@ -238,12 +238,11 @@ CheckDialect choose_check_dialect(const std::optional<std::string>& flag,
   if (flag) {
     if (std::find(std::begin(k_dialect_names), std::end(k_dialect_names), *flag) ==
         std::end(k_dialect_names)) {
-      throw InputError(
-          fmt::format("--dialect {}: expected sqlite, postgres or mysql", *flag));
+      throw InputError(fmt::format("--dialect {}: expected sqlite, postgres or mysql", *flag));
     }
     if (url_dialect && *url_dialect != *flag) {
-      throw InputError(fmt::format("--dialect {} contradicts the database URL, which is {}",
-                                   *flag, *url_dialect));
+      throw InputError(fmt::format("--dialect {} contradicts the database URL, which is {}", *flag,
+                                   *url_dialect));
     }
     return {*flag, "--dialect"};
   }

@@ -81,8 +81,7 @@ struct ChosenUrl {
 // the environment. Throws InputError when the config's URL names a
 // variable that is unset (see expand).
 ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Getenv& getenv,
-                              const Settings& settings,
-                              const std::filesystem::path& manifest_dir);
+                              const Settings& settings, const std::filesystem::path& manifest_dir);
 
 // The dialect `check` lexes plain files with, and where it came from.
 struct CheckDialect {

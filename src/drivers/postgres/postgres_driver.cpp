@@ -126,8 +126,8 @@ std::string without_sqlstates(std::string_view verbose, std::vector<std::string>
       continue;
     }
     std::string kept = line;
-    if (const std::size_t at = kept.find(":  "); at != std::string::npos &&
-        kept.size() >= at + 10 && kept.compare(at + 8, 2, ": ") == 0 &&
+    if (const std::size_t at = kept.find(":  ");
+        at != std::string::npos && kept.size() >= at + 10 && kept.compare(at + 8, 2, ": ") == 0 &&
         std::all_of(kept.begin() + static_cast<long>(at) + 3,
                     kept.begin() + static_cast<long>(at) + 8, is_code_char)) {
       codes.push_back(kept.substr(at + 3, 5));
@@ -150,9 +150,9 @@ bool may_heal(const std::vector<std::string>& codes, std::string_view message) {
            code == "57P03";
   }
   static constexpr std::string_view k_permanent[] = {
-      "SSL error",          "does not support SSL", "certificate", "private key",
-      "no password supplied", "channel binding",    "GSSAPI",      "authentication method",
-      "invalid "};
+      "SSL error",   "does not support SSL",  "certificate",
+      "private key", "no password supplied",  "channel binding",
+      "GSSAPI",      "authentication method", "invalid "};
   return std::none_of(std::begin(k_permanent), std::end(k_permanent), [&](std::string_view text) {
     return message.find(text) != std::string_view::npos;
   });
@@ -184,8 +184,11 @@ bool finish_connecting(PGconn* conn, double timeout) {
                             std::chrono::duration<double>(timeout));
   PostgresPollingStatusType state = PGRES_POLLING_WRITING;
   while (state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED) {
-    pollfd ready{PQsocket(conn), static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT),
-                 0};
+    pollfd ready{PQsocket(conn),
+                 static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    if (ready.fd < 0) {
+      return true;  // no socket to wait on: libpq has failed, its message says why
+    }
     int wait_ms = -1;
     if (timeout > 0) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -260,8 +263,9 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
   keys.push_back(nullptr);
   values.push_back(nullptr);
   const double url_timeout = url_connect_timeout(url);
-  const double timeout = url_timeout > 0 && connect_timeout > 0 ? std::min(url_timeout, connect_timeout)
-                                                                : std::max(url_timeout, connect_timeout);
+  const double timeout = url_timeout > 0 && connect_timeout > 0
+                             ? std::min(url_timeout, connect_timeout)
+                             : std::max(url_timeout, connect_timeout);
   PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
   if (conn == nullptr) {
     throw UnreachableError(fmt::format("cannot connect to {}: out of memory", url.redacted()));

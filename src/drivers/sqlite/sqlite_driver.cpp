@@ -336,10 +336,10 @@ struct UriOptions {
 UriOptions parse_options(const util::Url& url) {
   UriOptions options;
   const auto refuse = [&](const std::string& what) {
-    return InputError(fmt::format(
-        "database URL '{}': {} (SQLite's parameters are mode=ro|rw|rwc|memory, "
-        "cache=shared|private and immutable=0|1)",
-        url.redacted(), what));
+    return InputError(
+        fmt::format("database URL '{}': {} (SQLite's parameters are mode=ro|rw|rwc|memory, "
+                    "cache=shared|private and immutable=0|1)",
+                    url.redacted(), what));
   };
   std::vector<std::string> seen;
   for (const auto& [key, value] : url.query) {
@@ -381,8 +381,8 @@ void require_folder(const std::string& path) {
                                  path, folder.string()));
   }
   if (!std::filesystem::is_directory(folder, ec)) {
-    throw InputError(fmt::format("cannot open SQLite database {}: {} is not a folder", path,
-                                 folder.string()));
+    throw InputError(
+        fmt::format("cannot open SQLite database {}: {} is not a folder", path, folder.string()));
   }
 }
 
@@ -463,14 +463,16 @@ void check_creatable(const util::Url& url) {
   }
   require_folder(url.path);
   if (options.read_only() || options.mode == "rw") {
-    throw InputError(fmt::format("SQLite database {} does not exist, and {} in its URL does not "
-                                 "create it",
-                                 url.path, options.mode == "rw" ? "mode=rw" : options.read_only_reason()));
+    throw InputError(
+        fmt::format("SQLite database {} does not exist, and {} in its URL does not "
+                    "create it",
+                    url.path, options.mode == "rw" ? "mode=rw" : options.read_only_reason()));
   }
   if (access(folder_of(url.path).c_str(), W_OK) != 0) {
-    throw InputError(fmt::format("cannot create SQLite database {}: permission denied (this user "
-                                 "cannot write in the folder {})",
-                                 url.path, folder_of(url.path).string()));
+    throw InputError(
+        fmt::format("cannot create SQLite database {}: permission denied (this user "
+                    "cannot write in the folder {})",
+                    url.path, folder_of(url.path).string()));
   }
 }
 
@@ -511,11 +513,10 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
     const int system_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
     const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
-    throw InputError(fmt::format("cannot open SQLite database {}: {}{}", path,
-                                 open_failure(path, options.create, system_errno, message),
-                                 system_errno == ENOENT && uri_options.mode == "rw"
-                                     ? " (mode=rw does not create it)"
-                                     : ""));
+    throw InputError(fmt::format(
+        "cannot open SQLite database {}: {}{}", path,
+        open_failure(path, options.create, system_errno, message),
+        system_errno == ENOENT && uri_options.mode == "rw" ? " (mode=rw does not create it)" : ""));
   }
   sqlite3_extended_result_codes(db, 1);
   // SQLite reads the file lazily; read its header now so that a file that

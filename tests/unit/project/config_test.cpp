@@ -224,7 +224,8 @@ TEST_CASE("config: wait is read like lock_timeout, also in [env.NAME]", "[config
   CHECK(config.resolve("ci").wait == 2.5);
   CHECK(config_error("wait = -1\n") ==
         "runner.toml:1:8: error: 'wait' must be a number of seconds between 0 and 604800");
-  CHECK(config_error("wait = \"5\"\n") == "runner.toml:1:8: error: 'wait' must be a number of seconds");
+  CHECK(config_error("wait = \"5\"\n") ==
+        "runner.toml:1:8: error: 'wait' must be a number of seconds");
 }
 
 TEST_CASE("config: load_config reads a file and names it", "[config]") {

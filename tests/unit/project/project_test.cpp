@@ -275,11 +275,10 @@ TEST_CASE("project: check lexes each file once, as the dialect it is written in"
       }
     }
   }
-  CHECK_THAT(seen, UnorderedEquals(Lines{
-                       "sqlite " + plain_up, "sqlite " + plain_down, "postgres " + pg_up,
-                       "mysql " + my_down,
-                       // runs only elsewhere: as the first dialect it names
-                       "postgres " + only_up, "postgres " + only_down}));
+  CHECK_THAT(seen, UnorderedEquals(Lines{"sqlite " + plain_up, "sqlite " + plain_down,
+                                         "postgres " + pg_up, "mysql " + my_down,
+                                         // runs only elsewhere: as the first dialect it names
+                                         "postgres " + only_up, "postgres " + only_down}));
 }
 
 TEST_CASE("project: the project folder is found from here up, as git finds .git", "[project]") {

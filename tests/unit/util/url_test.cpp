@@ -395,7 +395,8 @@ TEST_CASE("url: with_database keeps a password holding / ? @", "[url][password]"
   CHECK(no_path.redacted() == "mysql://u:***@h/x%2Fy");
 }
 
-TEST_CASE("url: a sqlite URL's query is its parameters, never part of the file name", "[url][sqlite]") {
+TEST_CASE("url: a sqlite URL's query is its parameters, never part of the file name",
+          "[url][sqlite]") {
   const auto url = parse_url("sqlite:app.db?mode=ro&cache=shared");
   CHECK(url.path == "app.db");
   CHECK(url.query == Query{{"mode", "ro"}, {"cache", "shared"}});
@@ -414,7 +415,8 @@ TEST_CASE("url: a sqlite path is percent-decoded, so '?' and '%' can be named", 
 }
 
 TEST_CASE("url: with_sqlite_path names another file and keeps the query", "[url][sqlite]") {
-  const auto url = runner::util::with_sqlite_path(parse_url("sqlite:app.db?mode=ro"), "proj/app.db");
+  const auto url =
+      runner::util::with_sqlite_path(parse_url("sqlite:app.db?mode=ro"), "proj/app.db");
   CHECK(url.original == "sqlite:proj/app.db?mode=ro");
   CHECK(url.path == "proj/app.db");
   CHECK(url.param("mode") == "ro");

@@ -204,7 +204,8 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
       // The last try falls on the deadline itself.
       std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
     }
-    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+    // At most a second apart: a server that comes up is used within a second.
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
 }
 

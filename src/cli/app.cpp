@@ -88,6 +88,10 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   }
   if (name == "check") {
     sub.add_flag("--strict", o.strict, "warnings fail too (exit 3)");
+    optional(sub.add_option("--dialect", target,
+                            "lex plain files as this dialect (sqlite, postgres, mysql) when no "
+                            "database URL is given"),
+             &o.dialect);
   }
   if (name == "new") {
     sub.add_option("NAME", o.name, "the revision's name: letters, digits, '_'")->required();
@@ -105,7 +109,7 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   }
   if (name == "init") {
     sub.add_option("DIR", o.folder, "an empty or new folder (default: the current one)");
-    sub.add_option("--dialect", o.dialect, "the database the runner.toml URL is for")
+    sub.add_option("--dialect", o.init_dialect, "the database the runner.toml URL is for")
         ->check(CLI::IsMember({"sqlite", "postgres", "mysql"}));
   }
   if (name == "revision") {

@@ -9,6 +9,7 @@
 #include "exec/lint.hpp"
 #include "exec/preflight.hpp"
 #include "util/errors.hpp"
+#include "util/time.hpp"
 
 namespace runner::cli {
 namespace {
@@ -77,7 +78,7 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
 }
 
 int cmd_current(const Context& ctx, const CommandOptions& /*o*/) {
-  const auto connection = ctx.connect_existing();
+  const auto connection = ctx.connect_recorded();
   const auto current = newest_applied(read_history(connection.get(), ctx.tables()));
   if (ctx.reporter().json()) {
     ctx.reporter().emit(
@@ -89,7 +90,7 @@ int cmd_current(const Context& ctx, const CommandOptions& /*o*/) {
 }
 
 int cmd_history(const Context& ctx, const CommandOptions& /*o*/) {
-  const auto connection = ctx.connect_existing();
+  const auto connection = ctx.connect_recorded();
   const auto log = connection ? exec::load_log(*connection, ctx.tables())
                               : std::vector<exec::LogRecord>{};
   if (ctx.reporter().json()) {
@@ -127,16 +128,30 @@ int cmd_history(const Context& ctx, const CommandOptions& /*o*/) {
 int cmd_check(const Context& ctx, const CommandOptions& o) {
   const Reporter& reporter = ctx.reporter();
   std::vector<project::Diagnostic> diagnostics;
-  const auto project = project::Project::scan(ctx.manifest_path(), ctx.dialect(), diagnostics);
+  auto project = project::Project::scan(ctx.manifest_path(), ctx.dialect(), diagnostics);
+  // The dialect, never connecting for it: --dialect, a given URL's, the
+  // manifest's dialects, or SQLite; each file is lexed as its own dialect.
+  std::vector<std::vector<std::string>> named;
+  for (const auto& revision : project.revisions()) {
+    named.push_back(revision.entry.dialects);
+  }
+  const auto dialect = project::choose_check_dialect(
+      o.dialect, ctx.url_source() == "default" ? std::nullopt : std::optional(ctx.dialect()),
+      named);
+  if (dialect.dialect != ctx.dialect() && !project::has_errors(diagnostics)) {
+    diagnostics.clear();
+    project = project::Project::scan(ctx.manifest_path(), dialect.dialect, diagnostics);
+  }
   if (project::has_errors(diagnostics)) {
     throw project::ProjectError(std::move(diagnostics));
   }
+  reporter.detail(fmt::format("check: lexing as {} (from {})", dialect.dialect, dialect.source));
   std::vector<std::string> warnings;
   std::vector<std::string> problems;
   std::vector<project::Diagnostic> findings;
-  for (const auto& revision : project.revisions()) {
+  for (const auto& file : project::every_file_by_dialect(project, dialect.dialect)) {
     for (const auto direction : {plan::Direction::up, plan::Direction::down}) {
-      for (auto& d : exec::inspect(revision, direction, ctx.dialect(), true)) {
+      for (auto& d : exec::inspect(file.revision, direction, file.dialect, true)) {
         findings.push_back(std::move(d));
       }
     }
@@ -156,11 +171,19 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
           revision.name()));
     }
   }
-  const auto connection = ctx.connect_existing();
+  // A default SQLite file is not this project's database when it is lexed
+  // as another dialect. A server that cannot be reached leaves the checks
+  // of the files (SPEC.md section 5: "with a reachable database").
+  std::unique_ptr<drivers::Connection> connection;
+  try {
+    connection = dialect.dialect == ctx.dialect() ? ctx.connect_existing() : nullptr;
+  } catch (const UnreachableError& error) {
+    warnings.push_back(fmt::format("checked the manifest and files only: {}", error.what()));
+  }
   const auto history = read_history(connection.get(), ctx.tables());
   // Destructive statements are said while they can be reconsidered: in the
   // revisions the database has no record of (every one, without a database).
-  exec::DestructiveLint destructive(ctx.dialect());
+  exec::DestructiveLint destructive(dialect.dialect);
   for (const auto& revision : project.revisions()) {
     const bool pending = plan::find_record(history, revision.id()) == nullptr;
     for (const auto& d : destructive.read(revision, pending)) {
@@ -250,12 +273,27 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
 }
 
 int cmd_wait(const Context& ctx, const CommandOptions& /*o*/) {
-  if (!drivers::database_exists(ctx.url())) {
-    ctx.reporter().progress("the database file does not exist yet; 'runner up' will create it");
-    return 0;
+  const Reporter& reporter = ctx.reporter();
+  reporter.add_field("database", {{"url", ctx.url().redacted()}, {"source", ctx.url_source()}});
+  const std::int64_t start = util::monotonic_ms();
+  // A SQLite file that is missing is ready if `up` can create it; a folder
+  // that is missing, or one it cannot write in, will not heal by waiting.
+  const bool exists = drivers::database_exists(ctx.url());
+  if (!exists) {
+    drivers::check_creatable(ctx.url());
+  } else {
+    ctx.connect_waiting(ctx.wait().value_or(60), false);
   }
-  ctx.connect_waiting(ctx.wait().value_or(60), false);
-  ctx.reporter().progress(fmt::format("{} accepts connections", ctx.url().redacted()));
+  const std::int64_t waited = util::monotonic_ms() - start;
+  if (reporter.json()) {
+    reporter.emit({{"ready", true}, {"exists", exists}, {"waited_ms", waited}});
+  } else if (!exists) {
+    reporter.progress(
+        fmt::format("{} does not exist yet; 'runner up' will create it", ctx.url().redacted()));
+  } else {
+    reporter.progress(fmt::format("{} accepts connections (after {:.1f} s)", ctx.url().redacted(),
+                                  static_cast<double>(waited) / 1000));
+  }
   return 0;
 }
 

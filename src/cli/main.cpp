@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     const runner::cli::Context context(g, reporter);
+    context.announce(runner::cli::may_write(parsed.command->name));
     return parsed.command->run(context, parsed.options);
   } catch (const runner::Error& e) {
     return report_failure(reporter, &e, static_cast<int>(e.exit_code()));

@@ -26,11 +26,12 @@ struct CommandOptions {
   std::optional<std::string> to;      // --to ID
   std::optional<std::string> target;  // upgrade/downgrade target, baseline/repair ID
   std::optional<std::string> scratch;  // verify --scratch URL
+  std::optional<std::string> dialect;  // check --dialect NAME
   std::string direction;              // sql up|down
   std::string name;                   // new NAME, revision -m MESSAGE, renumber --name
   std::string new_id;                 // renumber ID NEW_ID
   std::string folder;                 // init [DIR]
-  std::string dialect;                // init --dialect
+  std::string init_dialect;           // init --dialect
   bool all = false;                   // down --all, verify --all
   bool dry_run = false;
   bool allow_out_of_order = false;

@@ -38,7 +38,20 @@ void Reporter::out(std::string_view line) const { fmt::print(stdout, "{}\n", lin
 void Reporter::emit(const nlohmann::json& result) const {
   // Text from files and databases need not be UTF-8 (an excerpt, a stored
   // log row): replace what is not, rather than throw.
+  if (result.is_object() && !m_fields.empty()) {
+    nlohmann::json with_fields = result;
+    for (const auto& [key, value] : m_fields.items()) {
+      with_fields.emplace(key, value);  // the command's own field wins
+    }
+    fmt::print(stdout, "{}\n",
+               with_fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return;
+  }
   fmt::print(stdout, "{}\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void Reporter::add_field(const std::string& key, nlohmann::json value) const {
+  m_fields[key] = std::move(value);
 }
 
 bool want_color(bool no_color_flag) {

@@ -29,12 +29,16 @@ class Reporter {
   // The JSON result on stdout, always valid JSON: bytes that are not UTF-8
   // become U+FFFD. Throws only what writing or allocating throws.
   void emit(const nlohmann::json& result) const;
+  // A field every later emit() adds to its object (unless the object has
+  // one of that name): the target a command works on, for instance.
+  void add_field(const std::string& key, nlohmann::json value) const;
 
  private:
   bool m_json;
   bool m_quiet;
   bool m_verbose;
   bool m_color;
+  mutable nlohmann::json m_fields = nlohmann::json::object();
 };
 
 // True when colour should be used on stderr.

@@ -146,8 +146,13 @@ class Connection {
 std::string scratch_database_name();
 
 struct ConnectOptions {
-  bool create = true;          // SQLite: create the file if missing
+  // SQLite: create the file if missing. Only commands that write create, so
+  // a read-only database is refused with it.
+  bool create = true;
   double busy_timeout_seconds = 60;
+  // Servers: give up one attempt to connect after this long (0: the URL's
+  // connect_timeout, else the client library's default).
+  double connect_timeout_seconds = 0;
 };
 
 }  // namespace runner::drivers

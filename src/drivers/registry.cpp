@@ -71,4 +71,10 @@ bool database_exists(const util::Url& url) {
   return true;
 }
 
+void check_creatable(const util::Url& url) {
+  if (dialect_of(url) == "sqlite") {
+    sqlite::check_creatable(url);
+  }
+}
+
 }  // namespace runner::drivers

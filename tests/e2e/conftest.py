@@ -62,7 +62,8 @@ class SqliteDb:
         return f"sqlite:{self.path.parent / 'scratch.db'}"
 
     def unreachable_url(self):
-        """A URL of this dialect whose database cannot be reached."""
+        """A URL of this dialect whose database cannot be reached. SQLite has no
+        server to wait for: a folder that does not exist, which is exit 2."""
         return "sqlite:/nonexistent-runner-e2e-dir/sub/test.db"
 
     def slow_statement(self, table):

@@ -118,7 +118,9 @@ def test_only_the_password_is_hidden_the_rest_of_the_message_is_intact(proj, url
     assert f"runner: error: cannot connect to {shown}: " in result.err, result
     if url.startswith("postgres"):
         assert 'connection to server at "127.0.0.1", port 1 failed: Connection refused' in result.err
-    assert result.err.count("***") == 1, result
+    # the target line that up prints first, then the error: each hides the password once
+    assert result.err.startswith(f"database {shown} (from --database)\n"), result
+    assert result.err.count("***") == 2, result
 
 
 def test_an_unknown_scheme_is_named_with_the_password_hidden(proj):

@@ -39,6 +39,16 @@ void Reporter::emit(const nlohmann::json& result) const {
   // Text from files and databases need not be UTF-8 (an excerpt, a stored
   // log row): replace what is not, rather than throw.
   fmt::print(stdout, "{}\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  m_emitted = true;
+}
+
+nlohmann::json diagnostic_json(const project::Diagnostic& d) {
+  auto known = [](int value) { return value > 0 ? nlohmann::json(value) : nlohmann::json(nullptr); };
+  return {{"file", d.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.path)},
+          {"line", known(d.line)},
+          {"column", d.line > 0 ? known(d.column) : nlohmann::json(nullptr)},
+          {"severity", d.severity == project::Severity::error ? "error" : "warning"},
+          {"message", d.message}};
 }
 
 bool want_color(bool no_color_flag) {

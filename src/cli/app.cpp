@@ -313,11 +313,11 @@ Scan scan_globals(const CLI::App& app, const std::vector<std::string>& args) {
   return scan;
 }
 
-// A usage error: `runner: error: ...` and a pointer to help, as JSON too
-// with --json. Exit 2.
+// A usage error: `runner: error: ...` and, unless `help` is empty, a
+// pointer to it; as JSON too with --json. Exit 2.
 Parsed refuse(Parsed parsed, const std::string& message, const std::string& help = "runner help") {
   const Reporter reporter(parsed.global.json, false, false, want_color(parsed.global.no_color));
-  reporter.error(fmt::format("{}\nrun '{}' for usage", message, help));
+  reporter.error(help.empty() ? message : fmt::format("{}\nrun '{}' for usage", message, help));
   if (reporter.json()) {
     reporter.emit({{"error", {{"message", message}, {"exit_code", 2}}}});
   }
@@ -521,14 +521,16 @@ Parsed parse_command_line(int argc, char** argv) {
     }
     *slot = parse_seconds(*text);
     if (!*slot) {
+      // A bad value, not a misuse: one line, no pointer to help.
       return refuse(std::move(parsed),
                     fmt::format("{} must be a number of seconds between 0 and {}",
-                                option->get_name(), util::k_max_wait_seconds));
+                                option->get_name(), util::k_max_wait_seconds),
+                    "");
     }
   }
   if (g.progress != "auto" && g.progress != "always" && g.progress != "never") {
     return refuse(std::move(parsed),
-                  fmt::format("{} must be auto, always or never", o_progress->get_name()));
+                  fmt::format("{} must be auto, always or never", o_progress->get_name()), "");
   }
   for (const auto& [option, slot] : optionals) {
     if (option->count() > 0) {

@@ -49,7 +49,7 @@ exec::LockWaiting lock_waiting(const Context& ctx) {
     }
     *next = waited + 5;
     ctx.reporter().progress(fmt::format(
-        "waiting for the migration lock on {} ({:.0f} s of {:.0f} s): another runner holds it ({})",
+        "waiting for the migration lock on {} ({:.0f} s of {:g} s): another runner holds it ({})",
         ctx.url().redacted(), waited, ctx.lock_timeout(), holder()));
   };
 }

@@ -112,8 +112,8 @@ std::string ProgressLine::describe(Clock::time_point now) const {
   // Whole seconds: the line changes once a second while a statement runs.
   const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - m_start);
   const auto seconds = static_cast<double>(elapsed.count());
-  std::string text = fmt::format("{}: {} statement{} done, ", m_label, m_statements,
-                                 m_statements == 1 ? "" : "s");
+  std::string text =
+      fmt::format("{}: {} statement{} done, ", m_label, m_statements, m_statements == 1 ? "" : "s");
   // The file is read as statements are run; normalised text (CRLF read as
   // LF) can stay a little under the size on disk.
   if (m_total > 0) {

@@ -38,8 +38,8 @@ class ProgressLine {
 
   // The executor's per-statement callback: `statements` done and `bytes`
   // of the revision's file read; (0, 0) when the revision starts.
-  void update(const project::Revision& revision, plan::Direction direction,
-              std::int64_t statements, std::int64_t bytes);
+  void update(const project::Revision& revision, plan::Direction direction, std::int64_t statements,
+              std::int64_t bytes);
   // Ends the running revision: erases the live line, then runs `print`
   // (its final line) while no progress is drawn.
   void finish(const std::function<void()>& print);
@@ -54,10 +54,10 @@ class ProgressLine {
   std::mutex m_mutex;
   std::condition_variable m_wake;
   bool m_stop = false;
-  bool m_running = false;  // a revision is running
-  bool m_drawn = false;    // a live line is on screen
-  std::string m_shown;     // the live line on screen, not redrawn while the same
-  std::string m_label;     // "applying 0002 backfill"
+  bool m_running = false;    // a revision is running
+  bool m_drawn = false;      // a live line is on screen
+  std::string m_shown;       // the live line on screen, not redrawn while the same
+  std::string m_label;       // "applying 0002 backfill"
   std::int64_t m_total = 0;  // bytes of the file
   std::int64_t m_statements = 0;
   std::int64_t m_bytes = 0;

@@ -43,7 +43,9 @@ void Reporter::emit(const nlohmann::json& result) const {
 }
 
 nlohmann::json diagnostic_json(const project::Diagnostic& d) {
-  auto known = [](int value) { return value > 0 ? nlohmann::json(value) : nlohmann::json(nullptr); };
+  auto known = [](int value) {
+    return value > 0 ? nlohmann::json(value) : nlohmann::json(nullptr);
+  };
   return {{"file", d.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.path)},
           {"line", known(d.line)},
           {"column", d.line > 0 ? known(d.column) : nlohmann::json(nullptr)},

@@ -489,7 +489,7 @@ Parsed parse_command_line(int argc, char** argv) {
       parsed.command = command;
     }
   }
-  if (version && parsed.command == nullptr) {
+  if (version) {  // like --help, --version wins over a command given with it
     parsed.command = &*std::find_if(k_commands.begin(), k_commands.end(), [](const Command& c) {
       return std::string_view(c.name) == "version";
     });

@@ -156,9 +156,11 @@ def test_help_command_and_version(project, db):
     assert up.code == 0, up
     assert up.out == project.run("up", "--help").out
     assert "Usage: runner up [OPTIONS] [N]" in up.out
-    for version in (project.run("--version"), project.run("version")):
+    project.add("0001", "t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;")
+    for version in (project.run("--version"), project.run("version"), project.run("up", "--version")):
         assert version.code == 0, version
         assert re.fullmatch(r"runner \d+\.\d+\.\d+\n", version.out), version
+    assert db.tables() == set()  # --version wins over the command given with it
     result = project.run("help", "nosuch")
     assert result.code == 2, result
     assert result.err.startswith("runner: error: help: unknown command 'nosuch'\n"), result

@@ -14,6 +14,7 @@ struct GlobalOptions {
   std::optional<std::string> table;
   std::optional<double> lock_timeout;
   std::optional<double> wait;
+  std::string progress = "auto";  // --progress auto|always|never
   bool json = false;
   bool quiet = false;
   bool verbose = false;

@@ -48,6 +48,18 @@ void Reporter::emit(const nlohmann::json& result) const {
     return;
   }
   fmt::print(stdout, "{}\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  m_emitted = true;
+}
+
+nlohmann::json diagnostic_json(const project::Diagnostic& d) {
+  auto known = [](int value) {
+    return value > 0 ? nlohmann::json(value) : nlohmann::json(nullptr);
+  };
+  return {{"file", d.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.path)},
+          {"line", known(d.line)},
+          {"column", d.line > 0 ? known(d.column) : nlohmann::json(nullptr)},
+          {"severity", d.severity == project::Severity::error ? "error" : "warning"},
+          {"message", d.message}};
 }
 
 void Reporter::add_field(const std::string& key, nlohmann::json value) const {

@@ -70,6 +70,9 @@ struct LockRequest {
   std::string name;
   double timeout_seconds;                 // give up after this long (UnreachableError)
   std::function<void()> check_interrupt;  // called while waiting; throws to abort the wait
+  // Called while waiting, with what describes the holder as the timeout
+  // message would (it queries: call it rarely); may be empty.
+  std::function<void(const std::function<std::string()>& holder)> waiting;
 };
 
 // One open session. Every method throws DbError on a database failure.

@@ -164,7 +164,7 @@ def test_down_on_an_empty_database_has_nothing_to_do(project, db):
     three(project)
     result = project.run("down")
     assert result.code == 0, result
-    assert "nothing to do" in result.err
+    assert "nothing to revert: no revision is applied" in result.err
 
 
 def test_down_is_logged_as_revert(project, db):
@@ -281,7 +281,7 @@ def test_history_text_shows_actions(project, db):
     project.run("up", "1")
     result = project.run("history")
     assert result.code == 0, result
-    assert re.search(r"apply\s+0001 create_users .* ok$", result.out, re.M), result
+    assert re.search(r"apply\s+0001\s+create_users\s.*\sok$", result.out, re.M), result
 
 
 # --- baseline --------------------------------------------------------------
@@ -322,7 +322,7 @@ def test_version_prints_the_version(project, db):
 def test_help_and_command_help_print_usage(project, db):
     result = project.run("help")
     assert result.code == 0, result
-    assert "Usage: runner [OPTIONS] [SUBCOMMAND]" in result.out
+    assert "Usage: runner [OPTIONS] [COMMAND]" in result.out
     assert "Usage: runner [OPTIONS]" in project.run("--help").out
     for command in ("up", "down", "redo", "status", "current", "history", "new", "check", "sql",
                     "baseline", "repair", "wait", "version", "split", "schema", "verify"):

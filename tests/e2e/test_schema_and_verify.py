@@ -23,7 +23,7 @@ def test_check_reports_drift_between_the_database_and_the_schema_snapshot(projec
     db.query("CREATE TABLE hand_made (id INTEGER PRIMARY KEY)")
     result = project.run("--json", "check")
     assert result.code == 3, result
-    assert any("hand_made" in p for p in result.json()["problems"]), result
+    assert any("hand_made" in p["message"] for p in result.json()["problems"]), result
 
 
 def test_verify_passes_when_every_down_restores_the_schema_and_never_touches_the_target(project, db):

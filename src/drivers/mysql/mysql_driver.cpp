@@ -523,6 +523,9 @@ class MysqlConnection : public Connection {
       if (request.check_interrupt) {
         request.check_interrupt();
       }
+      if (request.waiting) {
+        request.waiting([&held] { return held->describe_holder(); });
+      }
       if (std::chrono::steady_clock::now() >= deadline) {
         throw UnreachableError(
             fmt::format("the lock was not had within {} s: another runner holds it ({})",

@@ -171,6 +171,9 @@ class SqliteConnection : public Connection {
       if (request.check_interrupt) {
         request.check_interrupt();
       }
+      if (request.waiting) {
+        request.waiting([] { return std::string("SQLite cannot tell which process holds it"); });
+      }
       if (std::chrono::steady_clock::now() >= deadline) {
         throw UnreachableError(fmt::format(
             "the lock on {} was not had within {} s: another runner is applying migrations "

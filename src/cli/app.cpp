@@ -85,6 +85,7 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   }
   if (name == "check") {
     sub.add_flag("--strict", o.strict, "warnings fail too (exit 3)");
+    sub.add_flag("--privileges", o.privileges, "also compare grants and owners with the snapshot");
   }
   if (name == "new") {
     sub.add_option("NAME", o.name, "the revision's name: letters, digits, '_'")->required();

@@ -36,8 +36,10 @@ int cmd_verify(const Context& ctx, const CommandOptions& o);
 // Writes schema/<dialect>.sql from the live database.
 void write_snapshot(const Context& ctx, drivers::Connection& connection);
 // Differences between schema/<dialect>.sql and the live database, one line
-// each; none (and a note) when there is no snapshot.
-std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection);
+// each; none (and a note) when there is no snapshot. `privileges`: grants
+// and owners too.
+std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection,
+                                      bool privileges);
 
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);

@@ -37,6 +37,7 @@ struct CommandOptions {
   bool no_transaction = false;
   bool forget = false;
   bool strict = false;
+  bool privileges = false;  // check --privileges
 };
 
 }  // namespace runner::cli

@@ -79,19 +79,6 @@ bool is_constraint_line(std::string_view line) {
                      [&](std::string_view start) { return starts_with(line, start); });
 }
 
-Constraint constraint_of(const std::string& line) {
-  Constraint c{line, "", line, line};
-  for (std::string_view named : {"CONSTRAINT ", "KEY ", "FULLTEXT KEY ", "SPATIAL KEY "}) {
-    if (starts_with(line, named)) {
-      c.name = first_name(std::string_view(line).substr(named.size()));
-      c.key = c.name;
-      if (named == "CONSTRAINT ") {
-        c.body = std::string(util::trim(std::string_view(line).substr(named.size() + c.name.size())));
-      }
-    }
-  }
-  return c;
-}
 
 // "unique constraint", "index", ... for messages.
 std::string constraint_kind(const Constraint& c) {
@@ -115,6 +102,26 @@ std::string constraint_kind(const Constraint& c) {
     return "index";
   }
   return "constraint";
+}
+
+Constraint constraint_of(const std::string& line) {
+  Constraint c{line, "", line, line};
+  for (std::string_view named : {"CONSTRAINT ", "KEY ", "FULLTEXT KEY ", "SPATIAL KEY "}) {
+    if (starts_with(line, named)) {
+      c.name = first_name(std::string_view(line).substr(named.size()));
+      if (named == "CONSTRAINT ") {
+        c.body = std::string(util::trim(std::string_view(line).substr(named.size() + c.name.size())));
+      }
+    }
+  }
+  if (!c.name.empty()) {
+    // MySQL names indexes (unique ones and the primary key included) apart
+    // from foreign keys and checks: a key and a foreign key may share a name.
+    const std::string kind = constraint_kind(c);
+    const bool index = kind == "index" || kind == "unique constraint" || kind == "primary key";
+    c.key = (index ? "index " : "constraint ") + c.name;
+  }
+  return c;
 }
 
 void read_table(Record& r, const std::vector<std::string>& lines) {

@@ -489,6 +489,13 @@ void diff_objects(const std::string& key, const Record& w, const Record& h,
   }
 }
 
+// " (a partition of t FOR VALUES ...)" for a PostgreSQL partition: a table
+// that comes or goes as a partition says so.
+std::string partition_note(const Record& record) {
+  const std::size_t of = record.head.find(" PARTITION OF ");
+  return of == std::string::npos ? "" : " (a partition of " + record.head.substr(of + 14) + ")";
+}
+
 bool skipped(const Record& record, const DiffOptions& options) {
   return record.kind == "privileges" && !options.privileges;
 }
@@ -510,7 +517,7 @@ std::vector<std::string> diff(const std::string& expected, const std::string& ac
     }
     const auto it = have.find(key);
     if (it == have.end()) {
-      lines.push_back(fmt::format("{}: missing in database", key));
+      lines.push_back(fmt::format("{}: missing in database{}", key, partition_note(w)));
     } else if (w.kind == "table") {
       diff_tables(key, w, it->second, lines);
     } else {
@@ -519,7 +526,7 @@ std::vector<std::string> diff(const std::string& expected, const std::string& ac
   }
   for (const auto& [key, h] : have) {
     if (want.count(key) == 0 && !skipped(h, options)) {
-      lines.push_back(fmt::format("{}: in database, not in snapshot", key));
+      lines.push_back(fmt::format("{}: in database, not in snapshot{}", key, partition_note(h)));
     }
   }
   return lines;

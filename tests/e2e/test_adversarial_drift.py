@@ -409,12 +409,14 @@ POSTGRES_CASES = [
     Case("partition attached",
          ["CREATE TABLE events_2026 (LIKE events)",
           "ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"],
-         "table events_2026: in database, not in snapshot"),
+         "table events_2026: in database, not in snapshot (a partition of events FOR VALUES FROM "
+         "('2026-01-01 00:00:00+00') TO ('2027-01-01 00:00:00+00'))"),
     Case("partition bounds",
          ["ALTER TABLE events DETACH PARTITION events_2025",
           "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2025-07-01')"],
          "table events_2025: differs"),
-    Case("partition dropped", ["DROP TABLE events_2024"], "table events_2024: missing in database"),
+    Case("partition dropped", ["DROP TABLE events_2024"],
+         "table events_2024: missing in database (a partition of events FOR VALUES FROM"),
     Case("index added", ["CREATE INDEX users_score ON users (score)"],
          "index users_score on users: in database, not in snapshot"),
     Case("index dropped", ["DROP INDEX users_nick"], "index users_nick on users: missing in database"),
@@ -945,6 +947,19 @@ def test_an_untouched_copy_is_clean_even_under_another_database_name(dialect, re
         db.drop()
     if dialect != "sqlite":
         assert base.db.name not in base.snapshot
+
+
+def test_postgres_time_zone_and_date_style_do_not_change_what_is_read(postgres_base):
+    """Partition bounds and constants are deparsed in the session's time zone
+    and date style: a server set up otherwise must not drift."""
+    db = postgres_base.copy()
+    try:
+        db.query(f"ALTER DATABASE \"{db.name}\" SET TimeZone = 'Asia/Kolkata'")
+        db.query(f"ALTER DATABASE \"{db.name}\" SET DateStyle = 'SQL, DMY'")
+        result = postgres_base.check(db)
+        assert result.code == 0, result
+    finally:
+        db.drop()
 
 
 @pytest.mark.parametrize("dialect", ["postgres", "mysql"])

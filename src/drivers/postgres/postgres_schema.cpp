@@ -173,9 +173,48 @@ class TableReader {
   std::vector<std::string> m_partitions;
 };
 
+// The server's deparsing follows the session: the time zone and date style
+// shape partition bounds and constants, the search path decides which
+// names come qualified. They are pinned while the catalog is read, so that
+// two servers set up differently dump one schema alike, and put back after
+// (the session goes on to run migrations under `verify`).
+class PinnedSettings {
+ public:
+  explicit PinnedSettings(Connection& c) : m_c(c) {
+    const auto row = c.query(
+        "SELECT current_setting('TimeZone'), current_setting('DateStyle'), "
+        "current_setting('IntervalStyle'), current_setting('search_path')");
+    m_saved = {text(row.at(0)[0]), text(row.at(0)[1]), text(row.at(0)[2]), text(row.at(0)[3])};
+    set({"UTC", "ISO, MDY", "postgres", "public"});
+  }
+
+  ~PinnedSettings() {
+    try {
+      set(m_saved);
+    } catch (const std::exception&) {
+      // The session is gone or broken: the error that follows says so.
+    }
+  }
+
+  PinnedSettings(const PinnedSettings&) = delete;
+  PinnedSettings& operator=(const PinnedSettings&) = delete;
+
+ private:
+  void set(const std::vector<std::string>& values) {
+    m_c.query(
+        "SELECT set_config('TimeZone', $1, false), set_config('DateStyle', $2, false), "
+        "set_config('IntervalStyle', $3, false), set_config('search_path', $4, false)",
+        {values[0], values[1], values[2], values[3]});
+  }
+
+  Connection& m_c;
+  std::vector<std::string> m_saved;
+};
+
 }  // namespace
 
 schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_tables) {
+  const PinnedSettings pinned(c);
   Catalog catalog(c);
   TableReader(catalog, skip_tables).read();
   read_sequences(catalog);

@@ -17,9 +17,9 @@ constexpr std::string_view k_header = "-- Name: ";
 constexpr std::string_view k_type = "; Type: ";
 
 struct Constraint {
-  std::string key;    // its name, or the whole line when it has none
-  std::string name;   // empty when unnamed
-  std::string body;   // the line without "CONSTRAINT name"
+  std::string key;   // its name, or the whole line when it has none
+  std::string name;  // empty when unnamed
+  std::string body;  // the line without "CONSTRAINT name"
   std::string line;
 };
 
@@ -71,14 +71,13 @@ std::string first_name(std::string_view line) {
 // Constraint and index lines inside a table, by how they start; a column
 // whose name is one of these words is quoted by the dump.
 constexpr std::string_view k_constraint_starts[] = {
-    "CONSTRAINT ", "PRIMARY KEY", "UNIQUE",        "CHECK",       "FOREIGN KEY",
+    "CONSTRAINT ", "PRIMARY KEY", "UNIQUE",        "CHECK",        "FOREIGN KEY",
     "EXCLUDE",     "KEY ",        "FULLTEXT KEY ", "SPATIAL KEY ", "INDEX "};
 
 bool is_constraint_line(std::string_view line) {
   return std::any_of(std::begin(k_constraint_starts), std::end(k_constraint_starts),
                      [&](std::string_view start) { return starts_with(line, start); });
 }
-
 
 // "unique constraint", "index", ... for messages.
 std::string constraint_kind(const Constraint& c) {
@@ -110,7 +109,8 @@ Constraint constraint_of(const std::string& line) {
     if (starts_with(line, named)) {
       c.name = first_name(std::string_view(line).substr(named.size()));
       if (named == "CONSTRAINT ") {
-        c.body = std::string(util::trim(std::string_view(line).substr(named.size() + c.name.size())));
+        c.body =
+            std::string(util::trim(std::string_view(line).substr(named.size() + c.name.size())));
       }
     }
   }
@@ -145,7 +145,8 @@ void read_table(Record& r, const std::vector<std::string>& lines) {
         break;
       }
     }
-    r.options = strip_end(normalise_sql(closing.substr(std::min<std::size_t>(1, closing.size()))), ';');
+    r.options =
+        strip_end(normalise_sql(closing.substr(std::min<std::size_t>(1, closing.size()))), ';');
   } else {
     r.head = strip_end(r.head, ';');
   }
@@ -201,10 +202,12 @@ class QuoteState {
         ++i;
       } else if (c == '$') {
         std::size_t j = i + 1;
-        while (j < line.size() && (std::isalnum(static_cast<unsigned char>(line[j])) != 0 || line[j] == '_')) {
+        while (j < line.size() &&
+               (std::isalnum(static_cast<unsigned char>(line[j])) != 0 || line[j] == '_')) {
           ++j;
         }
-        if (j < line.size() && line[j] == '$' && (i == 0 || !std::isalnum(static_cast<unsigned char>(line[i - 1])))) {
+        if (j < line.size() && line[j] == '$' &&
+            (i == 0 || !std::isalnum(static_cast<unsigned char>(line[i - 1])))) {
           m_close = std::string(line.substr(i, j - i + 1));
           i = j + 1;
         } else {
@@ -336,11 +339,11 @@ void diff_constraints(const std::string& key, const Record& w, const Record& h,
                                   wk == "index" ? "database" : "snapshot",
                                   wk == "index" ? "snapshot" : "database"));
       } else if (wk == "index") {
-        out.push_back(fmt::format("index {} on {}: {}", c->name, w.name,
-                                  differs(c->body, it->second->body)));
+        out.push_back(
+            fmt::format("index {} on {}: {}", c->name, w.name, differs(c->body, it->second->body)));
       } else {
-        out.push_back(fmt::format("{}: {} {}", key, describe(*c),
-                                  differs(c->body, it->second->body)));
+        out.push_back(
+            fmt::format("{}: {} {}", key, describe(*c), differs(c->body, it->second->body)));
       }
       continue;
     }
@@ -410,9 +413,9 @@ void diff_statements(const std::string& key, const Record& w, const Record& h,
     const std::string target = comment_target(s);
     const auto other = have_comments.find(target);
     if (!target.empty() && other != have_comments.end()) {
-      out.push_back(fmt::format("{}: {} {}", key, comment_label(target),
-                                differs(s.substr(target.size() + 4),
-                                        other->second.substr(target.size() + 4))));
+      out.push_back(fmt::format(
+          "{}: {} {}", key, comment_label(target),
+          differs(s.substr(target.size() + 4), other->second.substr(target.size() + 4))));
     } else {
       out.push_back(fmt::format("{}: {} missing in database", key, s));
     }
@@ -429,7 +432,8 @@ void diff_tables(const std::string& key, const Record& w, const Record& h,
   if (w.head != h.head) {
     const bool partition = w.head.find(" PARTITION OF ") != std::string::npos ||
                            h.head.find(" PARTITION OF ") != std::string::npos;
-    out.push_back(fmt::format("{}: {}", key, differs(strip_end(w.head, '('), strip_end(h.head, '('))));
+    out.push_back(
+        fmt::format("{}: {}", key, differs(strip_end(w.head, '('), strip_end(h.head, '('))));
     if (partition) {
       return;  // a partition has no columns of its own to compare
     }
@@ -507,8 +511,9 @@ std::vector<std::string> diff(const std::string& expected, const std::string& ac
   const auto want = parse(expected);
   const auto have = parse(actual);
   if (want.empty() && expected.find("CREATE ") != std::string::npos) {
-    return {"the snapshot was written by an older runner and cannot be compared; run 'runner "
-            "schema dump' on a database migrated to the last revision to rewrite it"};
+    return {
+        "the snapshot was written by an older runner and cannot be compared; run 'runner "
+        "schema dump' on a database migrated to the last revision to rewrite it"};
   }
   std::vector<std::string> lines;
   for (const auto& [key, w] : want) {

@@ -17,9 +17,9 @@ namespace {
 // The order of kinds when nothing else decides: what is usually used by
 // others first.
 constexpr const char* k_kind_order[] = {
-    "schema",  "extension", "type",    "domain",  "sequence", "function", "procedure",
-    "table",   "index",     "view",    "trigger", "policy",   "rule",     "statistics",
-    "event",   "privileges"};
+    "schema",    "extension", "type",          "domain", "sequence",  "function",
+    "procedure", "table",     "virtual table", "index",  "view",      "trigger",
+    "policy",    "rule",      "statistics",    "event",  "privileges"};
 
 int kind_rank(const std::string& kind) {
   for (int i = 0; i < static_cast<int>(std::size(k_kind_order)); ++i) {
@@ -54,9 +54,9 @@ std::string column_line(const Column& c, const std::string& dialect) {
   if (dialect == "mysql") {
     add(c.charset.empty() ? "" : "CHARACTER SET " + c.charset);
     add(c.collation.empty() ? "" : "COLLATE " + c.collation);
-    add(c.generated.empty() ? ""
-                            : fmt::format("GENERATED ALWAYS AS ({}) {}", c.generated,
-                                          c.generated_storage));
+    add(c.generated.empty()
+            ? ""
+            : fmt::format("GENERATED ALWAYS AS ({}) {}", c.generated, c.generated_storage));
     add(c.not_null ? "NOT NULL" : "");
     add(c.default_value.empty() ? "" : "DEFAULT " + c.default_value);
     add(c.on_update.empty() ? "" : "ON UPDATE " + c.on_update);
@@ -66,11 +66,10 @@ std::string column_line(const Column& c, const std::string& dialect) {
     return line;
   }
   add(c.collation.empty() ? "" : "COLLATE " + c.collation);
-  add(c.identity.empty() ? ""
-                         : fmt::format("GENERATED {} AS IDENTITY{}", c.identity,
-                                       c.identity_options.empty()
-                                           ? ""
-                                           : " (" + c.identity_options + ")"));
+  add(c.identity.empty()
+          ? ""
+          : fmt::format("GENERATED {} AS IDENTITY{}", c.identity,
+                        c.identity_options.empty() ? "" : " (" + c.identity_options + ")"));
   add(c.not_null ? "NOT NULL" : "");
   add(c.default_value.empty() ? "" : "DEFAULT " + c.default_value);
   add(c.generated.empty()
@@ -121,8 +120,8 @@ std::string table_text(const Table& table, const std::string& dialect) {
   }
   if (dialect == "postgres") {
     if (!table.comment.empty()) {
-      out += fmt::format("COMMENT ON TABLE {} IS {};\n", table.name,
-                         literal(table.comment, dialect));
+      out +=
+          fmt::format("COMMENT ON TABLE {} IS {};\n", table.name, literal(table.comment, dialect));
     }
     for (const auto& column : table.columns) {
       if (!column.comment.empty()) {
@@ -135,7 +134,12 @@ std::string table_text(const Table& table, const std::string& dialect) {
 }
 
 std::string object_text(const Object& object, const std::string& dialect) {
-  std::string out = without_final_semicolons(object.definition) + ";\n";
+  std::string out = without_final_semicolons(object.definition);
+  // A definition kept as written may end in a comment, which would hide the ';'.
+  const std::size_t last_line = out.rfind('\n');
+  const bool comment =
+      out.find("--", last_line == std::string::npos ? 0 : last_line) != std::string::npos;
+  out += comment ? "\n;\n" : ";\n";
   for (const auto& statement : object.statements) {
     out += normalise_sql(without_final_semicolons(statement)) + ";\n";
   }
@@ -258,8 +262,8 @@ std::string dump(const Schema& schema, const std::string& dialect) {
     out += "SET check_function_bodies = false;\n";
   }
   for (const Record* record : ordered(records)) {
-    out += fmt::format("\n-- Name: {}; Type: {}\n{}", record->name, upper(record->kind),
-                       record->text);
+    out +=
+        fmt::format("\n-- Name: {}; Type: {}\n{}", record->name, upper(record->kind), record->text);
   }
   return out;
 }

@@ -16,8 +16,8 @@ struct Column {
   std::string name;
   std::string type;
   bool not_null = false;
-  std::string default_value;  // as the catalog shows it; empty when none
-  std::string generated;      // expression of a generated column, or empty
+  std::string default_value;      // as the catalog shows it; empty when none
+  std::string generated;          // expression of a generated column, or empty
   std::string generated_storage;  // "STORED" or "VIRTUAL" for a generated column
   std::string identity;           // PostgreSQL: "ALWAYS" or "BY DEFAULT"; empty when none
   std::string identity_options;   // its sequence options that are not the defaults

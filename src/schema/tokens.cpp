@@ -19,9 +19,9 @@ constexpr std::array<std::string_view, 14> k_operators = {
 
 // Keywords after which a '(' opens a group rather than a call's arguments.
 constexpr std::array<std::string_view, 24> k_group_keywords = {
-    "and",  "or",     "not",  "in",    "exists", "as",     "check", "on",
-    "when", "then",   "else", "is",    "between", "like",  "case",  "select",
-    "from", "where",  "values", "using", "key",   "any",   "all",   "references"};
+    "and",  "or",    "not",    "in",    "exists",  "as",   "check", "on",
+    "when", "then",  "else",   "is",    "between", "like", "case",  "select",
+    "from", "where", "values", "using", "key",     "any",  "all",   "references"};
 
 // Reads a quoted run starting at `i` (the quote); returns the index after it.
 std::size_t quoted_end(std::string_view sql, std::size_t i, char close) {
@@ -160,11 +160,11 @@ std::string join_tokens(const std::vector<Token>& tokens, std::size_t from, std:
     const Token& t = tokens[i];
     if (i > from) {
       const Token& prev = tokens[i - 1];
-      const bool call = t.text == "(" &&
-                        (prev.kind == Token::Kind::quoted ||
-                         (prev.kind == Token::Kind::word &&
-                          std::find(k_group_keywords.begin(), k_group_keywords.end(),
-                                    util::to_lower(prev.text)) == k_group_keywords.end()));
+      const bool call =
+          t.text == "(" && (prev.kind == Token::Kind::quoted ||
+                            (prev.kind == Token::Kind::word &&
+                             std::find(k_group_keywords.begin(), k_group_keywords.end(),
+                                       util::to_lower(prev.text)) == k_group_keywords.end()));
       const bool tight = prev.text == "(" || t.text == ")" || t.text == "," || t.text == "." ||
                          prev.text == "." || prev.text == "::" || t.text == "::" || call;
       if (!tight) {

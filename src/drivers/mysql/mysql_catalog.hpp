@@ -25,8 +25,8 @@ struct Catalog {
 
   Connection& c;
   schema::Schema result;
-  std::string database;      // DATABASE()
-  std::string current_user;  // CURRENT_USER() as a grantee: 'user'@'host'
+  std::string database;             // DATABASE()
+  std::string current_user;         // CURRENT_USER() as a grantee: 'user'@'host'
   std::set<std::string> tables;     // the base tables read, by name as stored
   std::set<std::string> sequences;  // the sequences, by name as stored
 

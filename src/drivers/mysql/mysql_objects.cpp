@@ -12,8 +12,8 @@
 namespace runner::drivers::mysql {
 namespace {
 
-void add(Catalog& catalog, const std::string& kind, const std::string& name,
-         std::string definition, const std::string& comment = "") {
+void add(Catalog& catalog, const std::string& kind, const std::string& name, std::string definition,
+         const std::string& comment = "") {
   schema::Object o;
   o.kind = kind;
   o.name = name;
@@ -59,9 +59,8 @@ void read_routines(Catalog& catalog) {
            "ORDINAL_POSITION > 0 ORDER BY ROUTINE_TYPE, SPECIFIC_NAME, ORDINAL_POSITION")) {
     // A function's parameters are all IN and are written without a mode.
     const bool function = text(row[0]) == "FUNCTION";
-    parameters[{text(row[0]), text(row[1])}].push_back(
-        fmt::format("{}{} {}", function ? "" : text(row[2]) + " ", name_of(text(row[3])),
-                    text(row[4])));
+    parameters[{text(row[0]), text(row[1])}].push_back(fmt::format(
+        "{}{} {}", function ? "" : text(row[2]) + " ", name_of(text(row[3])), text(row[4])));
   }
   for (const auto& row : catalog.c.query(
            "SELECT ROUTINE_TYPE, ROUTINE_NAME, DTD_IDENTIFIER, ROUTINE_DEFINITION, "
@@ -71,9 +70,9 @@ void read_routines(Catalog& catalog) {
     const std::string type = text(row[0]);
     const std::string name = name_of(text(row[1]));
     const auto params = parameters.find({type, text(row[1])});
-    std::string definition = fmt::format(
-        "CREATE {} {}({})", type, name,
-        params == parameters.end() ? "" : util::join(params->second));
+    std::string definition =
+        fmt::format("CREATE {} {}({})", type, name,
+                    params == parameters.end() ? "" : util::join(params->second));
     if (type == "FUNCTION") {
       definition += " RETURNS " + text(row[2]);
     }
@@ -108,8 +107,8 @@ void read_events(Catalog& catalog) {
     const std::string status = text(row[6]) == "ENABLED"    ? "ENABLE"
                                : text(row[6]) == "DISABLED" ? "DISABLE"
                                                             : "DISABLE ON SLAVE";
-    std::string definition = fmt::format("CREATE EVENT {} ON SCHEDULE {} ON COMPLETION {} {}",
-                                         name, schedule, text(row[7]), status);
+    std::string definition = fmt::format("CREATE EVENT {} ON SCHEDULE {} ON COMPLETION {} {}", name,
+                                         schedule, text(row[7]), status);
     if (!text(row[8]).empty()) {
       definition.append(" COMMENT ").append(literal(text(row[8])));
     }
@@ -123,9 +122,10 @@ void read_sequences(Catalog& catalog) {
   // query reads them all.
   std::string query;
   for (const auto& name : catalog.sequences) {
-    query += fmt::format("{}SELECT {}, start_value, minimum_value, maximum_value, increment, "
-                         "cache_size, cycle_option FROM {}",
-                         query.empty() ? "" : " UNION ALL ", literal(name), name_of(name));
+    query += fmt::format(
+        "{}SELECT {}, start_value, minimum_value, maximum_value, increment, "
+        "cache_size, cycle_option FROM {}",
+        query.empty() ? "" : " UNION ALL ", literal(name), name_of(name));
   }
   if (query.empty()) {
     return;
@@ -161,16 +161,16 @@ void read_privileges(Catalog& catalog) {
     grant.first.insert(text(row[2]));
     grant.second = grant.second || text(row[3]) == "YES";
   };
-  for (const auto& row : catalog.c.query(
-           "SELECT TABLE_NAME, GRANTEE, PRIVILEGE_TYPE, IS_GRANTABLE FROM "
-           "information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE()")) {
+  for (const auto& row :
+       catalog.c.query("SELECT TABLE_NAME, GRANTEE, PRIVILEGE_TYPE, IS_GRANTABLE FROM "
+                       "information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE()")) {
     if (catalog.tables.count(text(row[0])) > 0 || catalog.sequences.count(text(row[0])) > 0) {
       collect("TABLE " + name_of(text(row[0])), row);
     }
   }
-  for (const auto& row : catalog.c.query(
-           "SELECT '', GRANTEE, PRIVILEGE_TYPE, IS_GRANTABLE FROM "
-           "information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE()")) {
+  for (const auto& row :
+       catalog.c.query("SELECT '', GRANTEE, PRIVILEGE_TYPE, IS_GRANTABLE FROM "
+                       "information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE()")) {
     collect("*", row);  // ON *: the current database
   }
   std::map<std::string, std::vector<std::string>> statements;

@@ -174,8 +174,8 @@ class TableReader {
              "k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = "
              "k.TABLE_NAME WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT "
              "NULL ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION")) {
-      keys[{text(row[0]), text(row[1])}].push_back({text(row[2]), text(row[3]), text(row[4]),
-                                                    text(row[5]), text(row[6]), text(row[7])});
+      keys[{text(row[0]), text(row[1])}].push_back(
+          {text(row[2]), text(row[3]), text(row[4]), text(row[5]), text(row[6]), text(row[7])});
     }
     for (const auto& [key, parts] : keys) {
       schema::Table* t = table(key.first);
@@ -192,9 +192,9 @@ class TableReader {
       const std::string referenced = first[1] == m_catalog.database
                                          ? name_of(first[2])
                                          : name_of(first[1]) + "." + name_of(first[2]);
-      t->constraints.push_back(fmt::format("CONSTRAINT {} {}", name_of(key.second),
-                                           schema::foreign_key(from, referenced, to, first[4],
-                                                               first[5])));
+      t->constraints.push_back(
+          fmt::format("CONSTRAINT {} {}", name_of(key.second),
+                      schema::foreign_key(from, referenced, to, first[4], first[5])));
     }
   }
 

@@ -60,8 +60,8 @@ void read_types(Catalog& catalog) {
     const std::string name = qualified(text(row[1]), text(row[2]));
     catalog.grantables[text(row[0])] = {kind == "domain" ? "DOMAIN" : "TYPE", name};
     add(catalog,
-        object(kind, name, fmt::format("CREATE {} {} {}", kind == "domain" ? "DOMAIN" : "TYPE",
-                                       name, body)),
+        object(kind, name,
+               fmt::format("CREATE {} {} {}", kind == "domain" ? "DOMAIN" : "TYPE", name, body)),
         text(row.back()), (kind == "domain" ? "DOMAIN " : "TYPE ") + name);
   };
   for (const auto& row : catalog.c.query(fmt::format(
@@ -150,7 +150,8 @@ void read_functions(Catalog& catalog) {
            "obj_description(p.oid, 'pg_proc') FROM pg_proc p JOIN pg_namespace n ON n.oid = "
            "p.pronamespace WHERE {} AND p.prokind IN ('f', 'p', 'w') AND {}",
            k_user_schemas, not_in_extension("p.oid")))) {
-    const std::string name = fmt::format("{}({})", qualified(text(row[1]), text(row[2])), text(row[3]));
+    const std::string name =
+        fmt::format("{}({})", qualified(text(row[1]), text(row[2])), text(row[3]));
     const bool procedure = text(row[5]) == "p";
     catalog.grantables[text(row[0])] = {procedure ? "PROCEDURE" : "FUNCTION", name};
     // Kept verbatim: the body is the user's text, comments and all.
@@ -234,7 +235,8 @@ void read_sequences(Catalog& catalog) {
     const std::string name = qualified(text(row[1]), text(row[2]));
     if (row[11]) {
       const auto owner = catalog.relations.find(text(row[11]));
-      schema::Table* table = owner == catalog.relations.end() ? nullptr : catalog.table(owner->second);
+      schema::Table* table =
+          owner == catalog.relations.end() ? nullptr : catalog.table(owner->second);
       if (table == nullptr) {
         continue;  // owned by a table left out (the runner's own)
       }
@@ -243,10 +245,10 @@ void read_sequences(Catalog& catalog) {
     }
     catalog.relations[text(row[0])] = name;
     catalog.grantables[text(row[0])] = {"SEQUENCE", name};
-    const std::string options = sequence_options(
-        {text(row[3]), text(row[4]), text(row[5]), text(row[6]), text(row[7]), text(row[8]),
-         text(row[9]) == "t"},
-        true);
+    const std::string options =
+        sequence_options({text(row[3]), text(row[4]), text(row[5]), text(row[6]), text(row[7]),
+                          text(row[8]), text(row[9]) == "t"},
+                         true);
     add(catalog,
         object("sequence", name,
                "CREATE SEQUENCE " + name + (options.empty() ? "" : " " + options)),

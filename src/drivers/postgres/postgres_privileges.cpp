@@ -70,9 +70,11 @@ void read_privileges(Catalog& catalog) {
       return;
     }
     const std::string grantee =
-        "CASE WHEN {0}.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid({0}.grantee)) END";
+        "CASE WHEN {0}.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid({0}.grantee)) "
+        "END";
     for (const auto& row : catalog.c.query(fmt::format(
-             "WITH o AS (SELECT oid, {owner} AS owner, coalesce({acl}, acldefault(({kind})::\"char\", "
+             "WITH o AS (SELECT oid, {owner} AS owner, coalesce({acl}, "
+             "acldefault(({kind})::\"char\", "
              "{owner})) AS acl, acldefault(({kind})::\"char\", {owner}) AS def FROM {catalog} "
              "WHERE oid IN ({oids})) SELECT o.oid, CASE WHEN o.owner <> (SELECT oid FROM pg_roles "
              "WHERE rolname = current_user) THEN quote_ident(pg_get_userbyid(o.owner)) END, "
@@ -106,7 +108,8 @@ void read_privileges(Catalog& catalog) {
     const std::string on = grant_kind(object.kind) + " " + object.name;
     std::vector<std::string> statements;
     if (!p.owner.empty()) {
-      statements.push_back(fmt::format("ALTER {} {} OWNER TO {}", object.kind, object.name, p.owner));
+      statements.push_back(
+          fmt::format("ALTER {} {} OWNER TO {}", object.kind, object.name, p.owner));
     }
     for (const auto& [who, privileges] : p.granted) {
       statements.push_back(fmt::format("GRANT {} ON {} TO {}{}", joined(privileges), on, who.first,

@@ -70,7 +70,6 @@ class TableReader {
           parent = parent.substr(7);
         }
         table.partition_of = parent + " " + text(row[7]);
-        m_partitions.push_back(oid);
       }
       if (!text(row[9]).empty()) {
         table.options.push_back("PARTITION BY " + text(row[9]));
@@ -79,10 +78,12 @@ class TableReader {
         table.options.push_back("WITH (" + text(row[10]) + ")");
       }
       if (text(row[11]) == "t") {
-        table.statements.push_back(fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", table.name));
+        table.statements.push_back(
+            fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", table.name));
       }
       if (text(row[12]) == "t") {
-        table.statements.push_back(fmt::format("ALTER TABLE {} FORCE ROW LEVEL SECURITY", table.name));
+        table.statements.push_back(
+            fmt::format("ALTER TABLE {} FORCE ROW LEVEL SECURITY", table.name));
       }
       const std::string identity = text(row[14]);
       if (identity == "f" || identity == "n") {
@@ -129,10 +130,10 @@ class TableReader {
       }
       if (text(row[6]) == "a" || text(row[6]) == "d") {
         column.identity = text(row[6]) == "a" ? "ALWAYS" : "BY DEFAULT";
-        column.identity_options = sequence_options({text(row[9]), text(row[10]), text(row[11]),
-                                                    text(row[12]), text(row[13]), text(row[14]),
-                                                    text(row[15]) == "t"},
-                                                   false);
+        column.identity_options =
+            sequence_options({text(row[9]), text(row[10]), text(row[11]), text(row[12]),
+                              text(row[13]), text(row[14]), text(row[15]) == "t"},
+                             false);
       }
       column.collation = text(row[7]);
       column.comment = text(row[8]);
@@ -146,7 +147,8 @@ class TableReader {
     for (const auto& row : m_catalog.c.query(fmt::format(
              "SELECT conrelid, quote_ident(conname), pg_get_constraintdef(oid), "
              "obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conrelid IN ({}) AND "
-             "contype IN ('p', 'u', 'c', 'f', 'x') AND conislocal AND conparentid = 0 ORDER BY 1, 2",
+             "contype IN ('p', 'u', 'c', 'f', 'x') AND conislocal AND conparentid = 0 ORDER BY 1, "
+             "2",
              m_catalog.oid_list(m_catalog.table_oids)))) {
       auto it = m_tables.find(text(row[0]));
       if (it == m_tables.end()) {
@@ -170,7 +172,6 @@ class TableReader {
   Catalog& m_catalog;
   const std::vector<std::string>& m_skip;
   std::map<std::string, schema::Table> m_tables;  // by oid
-  std::vector<std::string> m_partitions;
 };
 
 // The server's deparsing follows the session: the time zone and date style

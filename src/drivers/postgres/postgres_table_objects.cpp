@@ -11,8 +11,8 @@
 namespace runner::drivers::postgres {
 namespace {
 
-void add(Catalog& catalog, const std::string& kind, const std::string& name,
-         std::string definition, std::vector<std::string> statements, const std::string& comment,
+void add(Catalog& catalog, const std::string& kind, const std::string& name, std::string definition,
+         std::vector<std::string> statements, const std::string& comment,
          const std::string& comment_target) {
   schema::Object o;
   o.kind = kind;
@@ -95,8 +95,8 @@ void read_policies(Catalog& catalog, const std::string& oids) {
     }
     const std::string name = text(row[1]);
     const std::string command = text(row[3]);
-    const char* commands[][2] = {{"*", "ALL"}, {"r", "SELECT"}, {"a", "INSERT"},
-                                 {"w", "UPDATE"}, {"d", "DELETE"}};
+    const char* commands[][2] = {
+        {"*", "ALL"}, {"r", "SELECT"}, {"a", "INSERT"}, {"w", "UPDATE"}, {"d", "DELETE"}};
     std::string for_command = command;
     for (const auto& [letter, word] : commands) {
       if (command == letter) {

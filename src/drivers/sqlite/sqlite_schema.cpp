@@ -21,10 +21,10 @@ std::string name_of(std::string_view raw) { return schema::quote_name(raw, '"', 
 // keeps: CHECK constraints, collations, generated expressions, constraint
 // names, DEFERRABLE and AUTOINCREMENT.
 struct TableSql {
-  std::vector<std::string> checks;                 // "CONSTRAINT n CHECK (...)" or "CHECK (...)"
-  std::map<std::string, std::string> collations;   // column (lower case) -> collation
-  std::map<std::string, std::string> generated;    // column (lower case) -> expression
-  std::string autoincrement;                       // lower case column, or empty
+  std::vector<std::string> checks;                // "CONSTRAINT n CHECK (...)" or "CHECK (...)"
+  std::map<std::string, std::string> collations;  // column (lower case) -> collation
+  std::map<std::string, std::string> generated;   // column (lower case) -> expression
+  std::string autoincrement;                      // lower case column, or empty
   struct Reference {
     std::string name;        // CONSTRAINT name, or empty
     std::string deferrable;  // "DEFERRABLE INITIALLY DEFERRED" or empty (immediate)
@@ -48,7 +48,8 @@ std::string deferrable_at(const std::vector<Token>& tokens, std::size_t i, std::
   for (; i < end; ++i) {
     if (tokens[i].is("deferrable")) {
       const bool negated = i > 0 && tokens[i - 1].is("not");
-      const bool deferred = i + 2 < end && tokens[i + 1].is("initially") && tokens[i + 2].is("deferred");
+      const bool deferred =
+          i + 2 < end && tokens[i + 1].is("initially") && tokens[i + 2].is("deferred");
       return !negated && deferred ? "DEFERRABLE INITIALLY DEFERRED" : "";
     }
   }
@@ -68,7 +69,8 @@ std::string lower_columns(const std::vector<Token>& tokens, std::size_t open, st
 // One column definition or table constraint: tokens[from, to).
 void read_item(const std::vector<Token>& t, std::size_t from, std::size_t to, TableSql& out) {
   const bool table_constraint = t[from].is("constraint") || t[from].is("primary") ||
-                                t[from].is("unique") || t[from].is("check") || t[from].is("foreign");
+                                t[from].is("unique") || t[from].is("check") ||
+                                t[from].is("foreign");
   std::string column;
   std::size_t i = from;
   if (!table_constraint) {
@@ -87,9 +89,9 @@ void read_item(const std::vector<Token>& t, std::size_t from, std::size_t to, Ta
     }
     if (t[i].is("check") && i + 1 < to && t[i + 1].text == "(") {
       const std::size_t end = schema::after_group(t, i + 1);
-      out.checks.push_back(
-          fmt::format("{}CHECK ({})", name.empty() ? "" : "CONSTRAINT " + name_of(name) + " ",
-                      schema::join_tokens(t, i + 2, end - 1)));
+      out.checks.push_back(fmt::format("{}CHECK ({})",
+                                       name.empty() ? "" : "CONSTRAINT " + name_of(name) + " ",
+                                       schema::join_tokens(t, i + 2, end - 1)));
       i = end;
     } else if (t[i].is("collate") && i + 1 < to && !column.empty()) {
       std::string collation = schema::unquote(t[i + 1]);
@@ -118,9 +120,9 @@ void read_item(const std::vector<Token>& t, std::size_t from, std::size_t to, Ta
         j = close;
       }
       std::size_t end = j + 1;
-      while (end < to && !t[end].is("constraint") && !t[end].is("check") &&
-             !t[end].is("collate") && !t[end].is("default") && !t[end].is("primary") &&
-             !t[end].is("unique") && !t[end].is("generated")) {
+      while (end < to && !t[end].is("constraint") && !t[end].is("check") && !t[end].is("collate") &&
+             !t[end].is("default") && !t[end].is("primary") && !t[end].is("unique") &&
+             !t[end].is("generated")) {
         end = t[end].text == "(" ? schema::after_group(t, end) : end + 1;
       }
       out.references[columns] = {name, deferrable_at(t, j, end)};
@@ -224,10 +226,10 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
   }
   // One query per kind for all tables (what PRAGMA table_xinfo and the
   // others give, as table-valued functions).
-  for (const auto& row : c.query(
-           "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM "
-           "sqlite_schema m, pragma_table_xinfo(m.name) p WHERE m.type = 'table' ORDER BY "
-           "m.name, p.cid")) {
+  for (const auto& row :
+       c.query("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM "
+               "sqlite_schema m, pragma_table_xinfo(m.name) p WHERE m.type = 'table' ORDER BY "
+               "m.name, p.cid")) {
     const auto it = tables.find(text(row[0]));
     if (it == tables.end()) {
       continue;
@@ -257,10 +259,10 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
   }
   // index_list: seq, name, unique, origin (c, u, pk), partial
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> unique;
-  for (const auto& row : c.query(
-           "SELECT m.name, l.name, i.name FROM sqlite_schema m, pragma_index_list(m.name) l, "
-           "pragma_index_info(l.name) i WHERE m.type = 'table' AND l.origin = 'u' ORDER BY "
-           "m.name, l.name, i.seqno")) {
+  for (const auto& row :
+       c.query("SELECT m.name, l.name, i.name FROM sqlite_schema m, pragma_index_list(m.name) l, "
+               "pragma_index_info(l.name) i WHERE m.type = 'table' AND l.origin = 'u' ORDER BY "
+               "m.name, l.name, i.seqno")) {
     unique[{text(row[0]), text(row[1])}].push_back(name_of(text(row[2])));
   }
   for (const auto& [index, columns] : unique) {
@@ -270,8 +272,9 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
   }
   for (auto& [name, p] : tables) {
     std::sort(p.primary.begin(), p.primary.end());
-    const bool autoincrement = std::any_of(p.table.columns.begin(), p.table.columns.end(),
-                                           [](const auto& column) { return column.auto_increment; });
+    const bool autoincrement =
+        std::any_of(p.table.columns.begin(), p.table.columns.end(),
+                    [](const auto& column) { return column.auto_increment; });
     if (!p.primary.empty() && !autoincrement) {
       std::vector<std::string> columns;
       for (const auto& [order, column] : p.primary) {
@@ -285,10 +288,10 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
   }
   // foreign_key_list: id, seq, table, from, to, on_update, on_delete, match
   std::map<std::pair<std::string, int>, std::vector<std::vector<std::string>>> keys;
-  for (const auto& row : c.query(
-           "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete "
-           "FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' "
-           "ORDER BY m.name, f.id, f.seq")) {
+  for (const auto& row :
+       c.query("SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete "
+               "FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' "
+               "ORDER BY m.name, f.id, f.seq")) {
     keys[{text(row[0]), std::stoi(text(row[1]))}].push_back(
         {text(row[2]), text(row[3]), text(row[4]), text(row[5]), text(row[6])});
   }
@@ -307,8 +310,8 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
         to.push_back(name_of(part[2]));
       }
     }
-    std::string constraint =
-        schema::foreign_key(from, name_of(parts.front()[0]), to, parts.front()[3], parts.front()[4]);
+    std::string constraint = schema::foreign_key(from, name_of(parts.front()[0]), to,
+                                                 parts.front()[3], parts.front()[4]);
     if (to.empty()) {  // REFERENCES t: its primary key
       constraint.replace(constraint.rfind(" ()"), 3, "");
     }

@@ -60,8 +60,7 @@ const char* k_preamble =
 
 }  // namespace
 
-TEST_CASE("schema: a dump is ordered by kind and name, each object under its header",
-          "[schema]") {
+TEST_CASE("schema: a dump is ordered by kind and name, each object under its header", "[schema]") {
   CHECK(dump(sample(), "sqlite") ==
         std::string(k_preamble) +
             "\n-- Name: teams; Type: TABLE\n"
@@ -119,8 +118,7 @@ TEST_CASE("schema: differences are named by object and column", "[schema]") {
         });
 }
 
-TEST_CASE("schema: objects of one name on two tables, or overloads, are told apart",
-          "[schema]") {
+TEST_CASE("schema: objects of one name on two tables, or overloads, are told apart", "[schema]") {
   Schema s;
   s.objects.push_back(object("trigger", "audit on a", "CREATE TRIGGER audit AFTER INSERT ON a"));
   s.objects.push_back(object("trigger", "audit on b", "CREATE TRIGGER audit AFTER INSERT ON b"));
@@ -178,8 +176,7 @@ TEST_CASE("schema: privileges are compared only when asked", "[schema]") {
         std::vector<std::string>{"privileges table users: in database, not in snapshot"});
 }
 
-TEST_CASE("schema: a renamed constraint, changed options and statements are named",
-          "[schema]") {
+TEST_CASE("schema: a renamed constraint, changed options and statements are named", "[schema]") {
   Schema s;
   Table t = table("t", {column("a", "int")},
                   {"CONSTRAINT a_positive CHECK (a > 0)", "CONSTRAINT t_pkey PRIMARY KEY (a)"});
@@ -204,8 +201,7 @@ TEST_CASE("schema: a renamed constraint, changed options and statements are name
         });
 }
 
-TEST_CASE("schema: column order and a MySQL key that lost its uniqueness are named",
-          "[schema]") {
+TEST_CASE("schema: column order and a MySQL key that lost its uniqueness are named", "[schema]") {
   Schema s;
   s.tables.push_back(table("t", {column("a", "int"), column("b", "int")},
                            {"CONSTRAINT t_b UNIQUE (b)", "KEY t_a (a)"}));
@@ -219,7 +215,8 @@ TEST_CASE("schema: column order and a MySQL key that lost its uniqueness are nam
 }
 
 TEST_CASE("schema: a snapshot from an older runner asks to be rewritten", "[schema]") {
-  const auto lines = diff("-- Schema snapshot\n\nCREATE TABLE t (\n  a int\n);\n", dump(sample(), "x"));
+  const auto lines =
+      diff("-- Schema snapshot\n\nCREATE TABLE t (\n  a int\n);\n", dump(sample(), "x"));
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].find("written by an older runner") != std::string::npos);
 }
@@ -261,10 +258,27 @@ TEST_CASE("schema tokens: one canonical spacing for expressions", "[schema]") {
   CHECK(canonical("\"t\".a>=0") == "\"t\".a >= 0");
 }
 
-TEST_CASE("schema tokens: whitespace is normalised outside literals and comments",
-          "[schema]") {
+TEST_CASE("schema tokens: whitespace is normalised outside literals and comments", "[schema]") {
   using runner::schema::normalise_sql;
   CHECK(normalise_sql("SELECT  'a   b'\n  FROM t") == "SELECT 'a   b' FROM t");
   CHECK(normalise_sql("BEGIN -- why\n  SET x = 1;\nEND") == "BEGIN -- why\nSET x = 1; END");
   CHECK(normalise_sql("$$ a\n  b $$  x") == "$$ a\n  b $$ x");
+}
+
+TEST_CASE("schema: a definition ending in a comment keeps its ';' off the comment", "[schema]") {
+  Schema s;
+  s.objects.push_back(object("view", "v", "CREATE VIEW v AS SELECT 1 -- one"));
+  CHECK(dump(s, "sqlite").find("CREATE VIEW v AS SELECT 1 -- one\n;\n") != std::string::npos);
+}
+
+TEST_CASE("schema: a partition that comes or goes says whose partition it is", "[schema]") {
+  Schema s;
+  Table part;
+  part.name = "events_2026";
+  part.partition_of = "events FOR VALUES FROM (1) TO (2)";
+  Schema live = s;
+  live.tables.push_back(part);
+  CHECK(diff(dump(s, "postgres"), dump(live, "postgres")) ==
+        std::vector<std::string>{"table events_2026: in database, not in snapshot (a partition "
+                                 "of events FOR VALUES FROM (1) TO (2))"});
 }

@@ -103,6 +103,7 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
                             "lex plain files as this dialect (sqlite, postgres, mysql) when no "
                             "database URL is given"),
              &o.dialect);
+    sub.add_flag("--privileges", o.privileges, "also compare grants and owners with the snapshot");
   }
   if (name == "new") {
     sub.add_option("NAME", o.name, "the revision's name: letters, digits, '_'")

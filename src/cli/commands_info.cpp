@@ -331,7 +331,7 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
     const bool migrated = std::all_of(lines.begin(), lines.end(),
                                       [](const auto& line) { return line.state == "applied"; });
     if (migrated && problems.empty()) {
-      for (auto& line : schema_drift(ctx, *connection)) {
+      for (auto& line : schema_drift(ctx, *connection, o.privileges)) {
         problems.push_back({"", 0, 0, project::Severity::error, std::move(line), ""});
       }
     }

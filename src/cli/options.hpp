@@ -43,6 +43,7 @@ struct CommandOptions {
   bool forget = false;
   bool strict = false;
   bool timestamp = false;             // new --timestamp
+  bool privileges = false;  // check --privileges
 };
 
 }  // namespace runner::cli

@@ -101,7 +101,8 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
     sub.add_flag("--strict", o.strict, "warnings fail too (exit 3)");
     optional(sub.add_option("--dialect", target,
                             "lex plain files as this dialect (sqlite, postgres, mysql) when no "
-                            "database URL is given"),
+                            "database URL is given")
+                 ->type_name("sqlite|postgres|mysql"),
              &o.dialect);
     sub.add_flag("--privileges", o.privileges, "also compare grants and owners with the snapshot");
   }
@@ -117,13 +118,17 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
                  "a UTC timestamp id, YYYYMMDDHHMMSS (also ids = \"timestamp\" in runner.toml)");
   }
   if (name == "renumber") {
-    optional(sub.add_option("ID", target, "the revision's id")->required(), &o.target);
-    sub.add_option("NEW_ID", o.new_id, "its new id")->required();
-    sub.add_option("--name", o.name, "which of two entries with the same id (after a merge)");
+    optional(sub.add_option("ID", target, "the revision's id")->required()->type_name(""),
+             &o.target);
+    sub.add_option("NEW_ID", o.new_id, "its new id")->required()->type_name("");
+    sub.add_option("--name", o.name, "which of two entries with the same id (after a merge)")
+        ->type_name("NAME");
   }
   if (name == "init") {
-    sub.add_option("DIR", o.folder, "an empty or new folder (default: the current one)");
+    sub.add_option("DIR", o.folder, "an empty or new folder (default: the current one)")
+        ->type_name("DIR");
     sub.add_option("--dialect", o.init_dialect, "the database the runner.toml URL is for")
+        ->type_name("sqlite|postgres|mysql")
         ->check(CLI::IsMember({"sqlite", "postgres", "mysql"}));
   }
   if (name == "revision") {

@@ -45,6 +45,7 @@ void Reporter::emit(const nlohmann::json& result) const {
     }
     fmt::print(stdout, "{}\n",
                with_fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    m_emitted = true;
     return;
   }
   fmt::print(stdout, "{}\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -383,3 +383,21 @@ def wait_for(predicate, timeout=10.0, interval=0.05):
             return True
         time.sleep(interval)
     return predicate()
+
+
+def diagnostic_text(item):
+    """A diagnostic of `check --json` (or a plain string) as the text line
+    `file:line:col: severity: message` the runner prints for it."""
+    if not isinstance(item, dict):
+        return item
+    location = item.get("file") or ""
+    if location and item.get("line"):
+        location += f":{item['line']}"
+        if item.get("column"):
+            location += f":{item['column']}"
+    prefix = f"{location}: " if location else ""
+    return f"{prefix}{item['severity']}: {item['message']}" if location else item["message"]
+
+
+def diagnostic_texts(items):
+    return [diagnostic_text(item) for item in items]

@@ -63,7 +63,10 @@ def test_every_command_prints_one_json_object_that_matches_the_schema(project, d
     assert "--dry-run" in run_json(project, "help", "up", "--help")["help"]
     status = run_json(project, "status", "status")
     assert status["summary"] == {"applied": 0, "changed": 0, "pending": 3, "failed": 0, "unknown": 0}
-    assert run_json(project, "current", "current") == {"current": None}
+    if db.dialect == "sqlite":  # no database file yet: nothing to tell
+        assert run_json(project, "error", "current", code=2)["error"]["exit_code"] == 2
+    else:
+        assert run_json(project, "current", "current") == {"current": None}
     assert run_json(project, "check", "check")["ok"] is True
     sql = run_json(project, "sql", "sql", "up")
     assert "CREATE TABLE users" in sql["sql"] and "CREATE TABLE teams" in sql["sql"]
@@ -83,7 +86,7 @@ def test_every_command_prints_one_json_object_that_matches_the_schema(project, d
     assert run_json(project, "repair", "repair", "0001")["id"] == "0001"
     assert run_json(project, "baseline", "baseline", "0003")["revisions"] == []
     assert run_json(project, "schema", "schema", "dump")["path"].endswith(f"{db.dialect}.sql")
-    assert run_json(project, "wait", "wait") == {"command": "wait", "exit_code": 0}
+    assert run_json(project, "wait", "wait")["ready"] is True
     assert run_json(project, "verify", "verify")["ok"] is True
     created = run_json(project, "new", "new", "add_things")
     assert created["id"] == "0004" and created["up"].endswith("0004_add_things.sql")
@@ -94,6 +97,8 @@ def test_every_command_prints_one_json_object_that_matches_the_schema(project, d
     project.write("migrations/down/0006_legacy.sql", "DROP TABLE legacy;\n")
     project.write_manifest(project.manifest_text() + '  - id: "0006"\n    name: legacy\n    kind: mixed\n')
     assert [p["kind"] for p in run_json(project, "split", "split", "0006")["parts"]] == ["schema", "data"]
+    renumbered = run_json(project, "renumber", "renumber", "0005", "0007")
+    assert renumbered["new_id"] == "0007" and renumbered["files"], renumbered
 
 
 def test_errors_under_json_are_one_object_that_matches_the_schema(project, db):
@@ -168,7 +173,8 @@ def test_help_command_and_version(project, db):
 
 @pytest.mark.parametrize("command", ["up", "down", "redo", "status", "current", "history", "new",
                                      "check", "sql", "baseline", "repair", "split", "schema",
-                                     "verify", "wait", "upgrade", "downgrade", "revision"])
+                                     "verify", "wait", "upgrade", "downgrade", "revision",
+                                     "init", "renumber"])
 def test_each_command_help_lists_the_global_options_with_readable_labels(tmp_path, command):
     result = subprocess.run([RUNNER, command, "--help"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result

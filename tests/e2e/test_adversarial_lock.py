@@ -178,7 +178,7 @@ def test_a_roles_idle_session_timeout_does_not_end_the_lock_session(tmp_path, pg
     time.sleep(2)  # well past the role's 1 s
     held = pg.query("SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                     "WHERE l.locktype = 'advisory' AND l.granted "
-                    "AND a.application_name = 'runner (lock)'")
+                    "AND a.application_name = 'runner (lock)' AND a.datname = current_database()")
     code, err = finish(proc)
     assert held == [(1,)], err
     assert code == 0, err

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include <fmt/core.h>
@@ -72,6 +73,27 @@ std::string nothing_to_do(const char* command, const plan::History& history) {
   return any ? "nothing to revert" : "nothing to revert: no revision is applied";
 }
 
+// The history, read without the lock, when it leaves nothing to do: then
+// that is the answer, and a no-op run (every container start) takes no
+// lock, which on PostgreSQL and MySQL is a second session. Anything else (a
+// step to run, a failed or running mark, a changed file, no history table
+// yet) is left to the read under the lock, which decides and reports it: a
+// revision another runner is applying shows here as pending or marked,
+// never as done, since its history row is written in its transaction.
+std::optional<plan::History> history_if_nothing_to_do(drivers::Connection& connection,
+                                                      const Context& ctx,
+                                                      const Planner& planner) {
+  try {
+    auto history = exec::load_history(connection, ctx.tables());
+    if (!history.empty() && planner(history).empty()) {
+      return history;
+    }
+  } catch (const Error&) {
+    // decided again under the lock, where it is reported
+  }
+  return std::nullopt;
+}
+
 int run_plan(const Context& ctx, const char* command, bool dry_run, const Planner& planner,
              const Prelude& prelude = {}) {
   const Reporter& reporter = ctx.reporter();
@@ -97,6 +119,15 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   }
   const auto connection = ctx.connect();
   exec::signals::CriticalSection critical(connection.get());
+  if (!prelude) {
+    if (const auto history = history_if_nothing_to_do(*connection, ctx, planner)) {
+      reporter.progress(nothing_to_do(command, *history));
+      if (reporter.json()) {
+        reporter.emit({{"command", command}, {"dry_run", false}, {"revisions", ran}});
+      }
+      return 0;
+    }
+  }
   const auto lock =
       exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx));
   const std::int64_t start = util::monotonic_ms();

@@ -225,3 +225,45 @@ def test_a_schema_named_in_the_search_path_and_in_the_table_take_one_lock(tmp_pa
     assert code == 0, err
     assert [r[0] for r in pg.query("SELECT id FROM app.runner_history ORDER BY id")] == [
         "0001", "0002", "0003"]
+
+
+# --- a no-op takes no lock (issue 13) ----------------------------------------
+
+def test_a_no_op_up_answers_without_waiting_for_the_lock(tmp_path, server):
+    """A container start against a current database must not queue behind a
+    runner that holds the lock; a call with something pending still must."""
+    project = make_project(tmp_path, server)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    assert project.run("up").code == 0
+    project.add("0002", "slow_fill", slow_insert(server, "t", 100) + "\n", "DELETE FROM t;",
+                kind="data")
+    first = start_slow_run(project, server)
+    try:
+        noop = project.run("--lock-timeout", "1", "up", "--to", "0001", timeout=30)
+        pending = project.run("--lock-timeout", "1", "up", timeout=30)
+        if server.dialect == "postgres":
+            lock_sessions = server.query(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = 'runner (lock)'")
+    finally:
+        code, err = finish(first)
+    assert noop.code == 0, noop
+    assert "nothing to do: the database is up to date" in noop.err
+    assert "waiting for the migration lock" not in noop.err
+    assert pending.code == 4, pending
+    assert "another runner holds it" in pending.err
+    assert code == 0, err
+    assert applied_ids(server) == ["0001", "0002"]
+    if server.dialect == "postgres":
+        assert lock_sessions == [(1,)]  # the slow run's: the no-op opened none
+
+
+def test_a_no_op_up_still_refuses_a_changed_applied_file_without_the_lock(tmp_path, server):
+    project = make_project(tmp_path, server)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    assert project.run("up").code == 0
+    (project.root / "migrations" / "up" / "0001_create_t.sql").write_text(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER);")
+    result = project.run("up")
+    assert result.code == 3, result
+    assert "0001" in result.err and "changed" in result.err

@@ -88,6 +88,19 @@ class Connection {
   virtual void execute(const StatementRef& statement) = 0;
   // Waits until every queued statement has run; throws as execute does.
   virtual void sync() {}
+  // Outside a transaction: runs `bookkeeping` (runner SQL writing the
+  // history), then `statement` as execute() would; the statement never
+  // runs when the bookkeeping fails, and `bookkeeping_ran` says whether it
+  // did (it is set before a failure of the statement is thrown). A driver
+  // whose protocol allows it sends both in one round trip (MySQL: one
+  // multi-statement packet), so a marked revision's progress costs nothing.
+  virtual void execute_after(const BoundSql& bookkeeping, const StatementRef& statement,
+                             bool& bookkeeping_ran) {
+    bookkeeping_ran = false;
+    query(bookkeeping);
+    bookkeeping_ran = true;
+    execute(statement);
+  }
   // Runs runner-generated SQL and returns its rows as text (NULL: nullopt).
   virtual Rows query(std::string_view sql) = 0;
   // The same with `params` bound to the placeholders of `sql` (BoundSql).

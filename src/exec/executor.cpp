@@ -1,5 +1,7 @@
 #include "exec/executor.hpp"
 
+#include <optional>
+
 #include <fmt/core.h>
 
 #include "exec/excerpt.hpp"
@@ -426,11 +428,17 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   plan::HistoryRecord record = record_for(revision, up ? checksum : "");
   const std::string running = up ? "running" : "reverting";
   const std::int64_t skip = resume_from != nullptr ? resume_from->statements_done : 0;
+  // The history write that must precede the next statement, sent with it
+  // (one round trip where the driver allows): the running row, then the
+  // progress of the statement before.
+  std::optional<drivers::BoundSql> bookkeeping;
+  bool recorded = true;  // false while the running row of a new apply is not written
   if (resume_from != nullptr) {
     record.applied_at = resume_from->applied_at;
   } else if (up) {
     record.state = running;
-    m_connection.query(m_tables.insert_sql(record));
+    bookkeeping = m_tables.insert_sql(record);
+    recorded = false;
   } else {
     m_connection.query(m_tables.mark_sql(record.id, running, "", 0, ""));
   }
@@ -442,21 +450,27 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   try {
     sql::StatementReader reader(path, m_connection.dialect());
     const std::string file = path.string();
-    // The progress of statement k is written just before statement k+1
-    // runs: the record reads the same wherever it can be read, and the
-    // last statement's progress is left to the final "applied" (one round
-    // trip less per revision, which MySQL schema revisions feel).
-    bool progress_pending = false;
+    // The progress of statement k is written with statement k+1, just
+    // before it runs: the record reads the same wherever it can be read,
+    // and the last statement's progress is left to the final "applied".
     while ((current = reader.next())) {
       signals::check();
       seen = current->index;
       const bool ran_before = current->index <= skip;
       if (!ran_before) {
-        if (progress_pending) {
-          m_connection.query(m_tables.mark_sql(record.id, running, "", done, prefix));
-          progress_pending = false;
+        if (bookkeeping) {
+          bool ran = false;
+          try {
+            m_connection.execute_after(*bookkeeping, statement_ref(*current, file, reader), ran);
+          } catch (...) {
+            recorded = recorded || ran;
+            throw;
+          }
+          recorded = true;
+        } else {
+          m_connection.execute(statement_ref(*current, file, reader));
         }
-        m_connection.execute(statement_ref(*current, file, reader));
+        bookkeeping.reset();
       }
       prefix = util::sha256_hex(prefix + "\n" + current->text);
       if (ran_before) {
@@ -470,7 +484,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
         continue;
       }
       done = current->index;
-      progress_pending = true;
+      bookkeeping = m_tables.mark_sql(record.id, running, "", done, prefix);
       statement_done(revision, direction, done,
                      static_cast<std::int64_t>(current->offset + current->text.size()));
     }
@@ -492,6 +506,15 @@ void Executor::run_marked(const Revision& revision, Direction direction,
                            : std::string(error.what());
     if (interrupted) {
       text = fmt::format("interrupted after {} statement(s): {}", done, text);
+    }
+    if (!recorded) {
+      // The running row was never written, so nothing ran: there is no
+      // mark to leave, and none is claimed.
+      error.add_context(fmt::format("while starting revision {} {} ({}): none of its "
+                                    "statements ran, and nothing of it was recorded",
+                                    revision.id().text(), revision.name(),
+                                    direction_word(direction)));
+      throw;
     }
     const bool marks = db_error != nullptr || interrupted ||
                        dynamic_cast<const UnreachableError*>(&error) != nullptr;
@@ -531,6 +554,9 @@ void Executor::run_marked(const Revision& revision, Direction direction,
       throw failure;
     }
     throw;
+  }
+  if (!recorded) {
+    m_connection.query(*bookkeeping);  // a file without statements: the row is still due
   }
   record.state = "applied";
   record.execution_ms = util::monotonic_ms() - start;

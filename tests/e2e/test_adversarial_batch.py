@@ -140,3 +140,29 @@ def test_marked_schema_revisions_keep_per_statement_progress(project, db):
     assert result.code == 5, result
     assert db.query("SELECT statements_done FROM runner_history WHERE id = '0001'") == [(2,)]
     assert history_ids(db) == ["0001"]
+
+
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+def test_mysql_marked_progress_sent_with_the_next_statement_stays_exact(project, db):
+    """On MySQL a marked revision's progress travels in the next statement's
+    packet (its values written as plain literals): the record must still say
+    exactly what ran, the
+    failing statement keep its own line in the server's message, and the
+    revision resume from there."""
+    name = "three"
+    project.add("0001", name, "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"
+                "CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY) NOSUCH;\n"
+                "CREATE TABLE d (id INTEGER PRIMARY KEY);\n", "DROP TABLE d;\nDROP TABLE c;\nDROP TABLE b;\nDROP TABLE a;")
+    result = project.run("up")
+    assert result.code == 5, result
+    assert "near '' at line 1" in result.err, result.err
+    assert "runner:end-of-batch" not in result.err
+    assert db.query("SELECT name, state, statements_done FROM runner_history") == [(name, "failed", 2)]
+    up = project.root / "migrations" / "up" / f"0001_{name}.sql"
+    up.write_text(up.read_text().replace(" NOSUCH", ""))
+    result = project.run("up", "--resume")
+    assert result.code == 0, result
+    assert db.query("SELECT name, state, statements_done FROM runner_history") == [(name, "applied", 4)]
+    assert sorted(r[0] for r in db.query(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_NAME IN ('a', 'b', 'c', 'd')")) == ["a", "b", "c", "d"]

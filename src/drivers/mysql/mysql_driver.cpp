@@ -173,11 +173,38 @@ long error_offset(std::string_view message, std::string_view sql) {
   return static_cast<long>(start);
 }
 
+// A syntax error quotes the packet from the error on ("... near 'rest' at
+// line N"): the sentinel the runner appended to a statement is not the
+// user's text, so it is cut from the quote; an error at the very end of
+// the statement then reads as the server says it of a statement alone
+// (near '' at the statement's last line).
+std::string without_sentinel(std::string message, std::string_view sql) {
+  const std::string appended = fmt::format("\n;\nSELECT '{}'", k_sentinel);
+  const auto open = message.find(" near '");
+  const auto close = message.rfind("' at line ");
+  if (open == std::string::npos || close == std::string::npos || close < open + 7) {
+    return message;
+  }
+  const std::string_view rest(message.data() + open + 7, close - open - 7);
+  std::size_t cut = 0;
+  if (rest.size() >= appended.size() && rest.ends_with(appended)) {
+    cut = appended.size();
+  } else if (!rest.empty() && std::string_view(appended).ends_with(rest)) {
+    cut = rest.size();
+    const auto lines = std::count(sql.begin(), sql.end(), '\n') + 1;
+    const auto number_end = message.find_first_not_of("0123456789", close + 10);
+    message.replace(close + 10, number_end - close - 10, std::to_string(lines));
+  }
+  message.erase(open + 7 + rest.size() - cut, cut);
+  return message;
+}
+
 DbError db_error(const ::sql::SQLException& e, std::string_view sql) {
   // Errors raised by Connector/C++ itself carry no server error number.
   const int code = e.getErrorCode();
-  return DbError(e.what(), code != 0 ? fmt::format("MySQL error {}", code) : std::string(),
-                 e.getSQLState(), error_offset(e.what(), sql));
+  std::string message = without_sentinel(e.what(), sql);
+  return DbError(message, code != 0 ? fmt::format("MySQL error {}", code) : std::string(),
+                 e.getSQLState(), error_offset(message, sql));
 }
 
 std::string first_value(::sql::ResultSet& result) {
@@ -371,7 +398,7 @@ class MysqlConnection : public Connection {
       : m_conn(std::move(conn)), m_settings(std::move(settings)), m_url(std::move(url)) {
     // The database is the URL's; it is read back once, here, so that a
     // revision's `USE other` cannot move the bookkeeping.
-    const Row row = query("SELECT CONNECTION_ID(), DATABASE()").at(0);
+    const Row row = query("SELECT CONNECTION_ID(), DATABASE(), @@max_allowed_packet").at(0);
     m_id = row.at(0).value_or("");
     m_default_schema = row.at(1).value_or(m_settings.database);
     try {
@@ -379,7 +406,7 @@ class MysqlConnection : public Connection {
     } catch (const DbError&) {
       // A server that refuses it keeps its own timeout.
     }
-    const std::string packet = query("SELECT @@max_allowed_packet").at(0).at(0).value_or("");
+    const std::string packet = row.at(2).value_or("");
     if (util::all_digits(packet) && !packet.empty() && packet.size() < 12) {
       m_batch_bytes = std::min<std::size_t>(k_batch_bytes, std::stoull(packet) / 2);
     }
@@ -418,6 +445,57 @@ class MysqlConnection : public Connection {
   }
 
   void sync() override { send_batch(); }
+
+  // Outside a transaction (a marked revision): the history write and the
+  // statement go in one packet, the statement last and the sentinel after
+  // it, so that a marked revision costs a round trip per statement, as the
+  // client's, instead of two. Values that cannot be written as plain
+  // literals (see literal_sql) go the two-step way.
+  void execute_after(const BoundSql& bookkeeping, const StatementRef& statement,
+                     bool& bookkeeping_ran) override {
+    bookkeeping_ran = false;
+    const auto rendered = literal_sql(bookkeeping);
+    if (m_in_transaction || statement.copy_rows || !rendered) {
+      Connection::execute_after(bookkeeping, statement, bookkeeping_ran);
+      return;
+    }
+    send_batch();
+    // One line before the statement's first: the server's "at line N" of
+    // a syntax error counts from the packet's start, and stays the statement's.
+    std::string text = *rendered;
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    text.append("; ").append(statement.text).append("\n;\nSELECT '").append(k_sentinel).append(
+        "'");
+    const std::string verb = util::to_lower(statement.text.substr(0, 7));
+    const bool varying = verb.rfind("call", 0) == 0 || verb.rfind("execute", 0) == 0;
+    std::unique_ptr<::sql::Statement> stmt;
+    bool has_result = false;
+    try {
+      stmt.reset(m_conn->createStatement());
+      has_result = stmt->execute(::sql::SQLString(text.data(), text.size()));
+    } catch (const ::sql::SQLException& e) {
+      fail(e, *rendered);  // the server runs nothing after a failed statement
+    }
+    bookkeeping_ran = true;
+    try {
+      has_result = stmt->getMoreResults();
+      std::size_t results = 0;
+      const std::size_t bound =
+          static_cast<std::size_t>(std::count(text.begin(), text.end(), ';')) + 2;
+      while (!(has_result && sentinel(*stmt)) && results < bound) {
+        ++results;
+        has_result = stmt->getMoreResults();
+      }
+      if (results != 1 && !varying) {
+        throw DbError(fmt::format(
+            "the server read this statement as {} statements (is sql_mode NO_BACKSLASH_ESCAPES "
+            "set? the runner splits files with backslash escapes on)",
+            results));
+      }
+    } catch (const ::sql::SQLException& e) {
+      fail(e, statement.text);
+    }
+  }
 
   Rows query(std::string_view sql) override {
     send_batch();
@@ -581,17 +659,11 @@ class MysqlConnection : public Connection {
   }
 
   bool table_exists(std::string_view name) override {
-    try {
-      std::unique_ptr<::sql::PreparedStatement> stmt(
-          m_conn->prepareStatement("SELECT COUNT(*) FROM information_schema.TABLES "
-                                   "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?"));
-      stmt->setString(1, m_default_schema);
-      stmt->setString(2, std::string(name));
-      std::unique_ptr<::sql::ResultSet> result(stmt->executeQuery());
-      return first_value(*result) != "0";
-    } catch (const ::sql::SQLException& e) {
-      fail(e, "");
-    }
+    // Prepared once per session (a run asks two or three times).
+    const Rows rows = query("SELECT COUNT(*) FROM information_schema.TABLES "
+                            "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                            Params{m_default_schema, std::string(name)});
+    return !rows.empty() && rows[0].at(0).value_or("0") != "0";
   }
 
  private:
@@ -736,6 +808,46 @@ class MysqlConnection : public Connection {
     } catch (const ::sql::SQLException& e) {
       fail(e, statement.text);
     }
+  }
+
+  // Runner-generated SQL with its values written in: integers in decimal,
+  // text only when it is printable ASCII without a quote or a backslash, in
+  // quotes (no client charset or sql_mode reads such a literal otherwise).
+  // nullopt for any other value: it is bound instead, never escaped.
+  static std::optional<std::string> literal_sql(const BoundSql& sql) {
+    std::string out;
+    std::size_t next = 0;
+    char quote = 0;
+    for (const char c : sql.text) {
+      if (quote != 0) {
+        quote = c == quote ? 0 : quote;
+      } else if (c == '`' || c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '?') {
+        if (next == sql.params.size()) {
+          return std::nullopt;
+        }
+        const Param& param = sql.params[next++];
+        if (const auto* number = std::get_if<std::int64_t>(&param)) {
+          out += std::to_string(*number);
+        } else if (const auto* value = std::get_if<std::string>(&param)) {
+          if (!std::all_of(value->begin(), value->end(), [](char v) {
+                return v >= 0x20 && v < 0x7f && v != '\'' && v != '\\';
+              })) {
+            return std::nullopt;
+          }
+          out.append("'").append(*value).append("'");
+        } else {
+          out += "NULL";
+        }
+        continue;
+      }
+      out += c;
+    }
+    if (next != sql.params.size()) {
+      return std::nullopt;
+    }
+    return out;
   }
 
   static void read_rows(::sql::ResultSet& result, Rows& rows) {

@@ -4,6 +4,7 @@ every dialect: the schema file is edited, the revision written is proved,
 import json
 import random
 import re
+from pathlib import Path
 
 from conftest import applied_ids
 
@@ -300,3 +301,80 @@ def test_property_random_edits_autogenerate_revisions_that_reproduce_every_step(
     verify = project.run("verify")
     assert verify.code == 0, verify
     assert project.run("diff").out == ""
+
+
+# --- the example project, JSON shapes, PostgreSQL enums ----------------------------
+
+def test_the_example_project_schema_edited_autogenerates_a_rebuild_that_verifies(tmp_path, db):
+    if db.dialect != "sqlite":
+        return  # the example project is SQLite's
+    import shutil
+    from conftest import Project
+    repo = Path(__file__).resolve().parents[2]
+    root = tmp_path / "example"
+    root.mkdir()
+    for part in ("manifest.yaml", "migrations", "schema"):
+        source = repo / part
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
+    project = Project(root, db)
+    path = root / "schema" / "sqlite.sql"
+    text = path.read_text()
+    # tasks gets a check (a rebuild: its index and the view on it come back)
+    # and users a column (ALTER TABLE ... ADD COLUMN).
+    text = text.replace("  due_on TEXT,\n", "  due_on TEXT,\n  CHECK (done IN (0, 1)),\n", 1)
+    text = text.replace("  display_name TEXT,\n", "  display_name TEXT,\n  nick TEXT,\n", 1)
+    path.write_text(text)
+    result = project.run("revision", "--autogenerate", "-m", "tasks done check")
+    assert result.code == 0, result
+    up = project.up_file("0008", "tasks_done_check").read_text()
+    assert "ALTER TABLE users ADD COLUMN nick TEXT;" in up
+    assert "INSERT INTO _runner_new_tasks (id, project_id, title, done, due_on) SELECT" in up
+    assert up.index("DROP VIEW open_tasks;") < up.index("DROP TABLE tasks;") < up.index("CREATE VIEW open_tasks")
+    assert "CREATE INDEX tasks_board_idx" in up
+    assert project.run("verify").code == 0
+    assert project.run("up").code == 0
+    check = project.run("check")
+    assert check.code == 0, check
+    assert project.run("diff").out == ""
+
+
+def test_json_outputs_match_the_documented_schema(project, db):
+    import jsonschema
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "json-schema.json").read_text())
+
+    def validate(name, value):
+        jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": f"#/$defs/{name}"}).validate(value)
+        jsonschema.Draft202012Validator(schema).validate(value)
+
+    base(project, db)
+    dump_after(project, db, [], [])
+    validate("autogenerate", json.loads(project.run("--json", "revision", "--autogenerate", "-m", "x").out))
+    edit, undo = add_column_edit(db)
+    dump_after(project, db, edit, undo)
+    diff = json.loads(project.run("--json", "diff").out)
+    validate("diff", diff)
+    written = project.run("--json", "revision", "--autogenerate", "-m", "nick")
+    assert written.code == 0, written
+    value = json.loads(written.out)
+    validate("new", value)
+    assert value["id"] == "0002" and value["changes"] == diff["changes"]
+
+
+def test_postgres_enum_values_added_in_place_and_removed_by_recreating(project, db):
+    if db.dialect != "postgres":
+        return
+    project.add("0001", "mood",
+                "CREATE TYPE mood AS ENUM ('sad', 'ok');\n"
+                "CREATE TABLE people (id integer PRIMARY KEY, m mood DEFAULT 'ok');\n",
+                "DROP TABLE people;\nDROP TYPE mood;\n")
+    dump_after(project, db, ["ALTER TYPE mood ADD VALUE 'happy' AFTER 'ok'"], [])
+    result = project.run("revision", "--autogenerate", "-m", "happy")
+    assert result.code == 0, result
+    up = project.up_file("0002", "happy").read_text()
+    down = project.down_file("0002", "happy").read_text()
+    assert "ALTER TYPE mood ADD VALUE 'happy' AFTER 'ok';" in up, up
+    assert "-- destructive: removes value(s) 'happy' of type mood" in down, down
+    assert "USING m::text::mood" in down
+    assert project.run("verify").code == 0
+    assert project.run("baseline", "0002").code == 0
+    assert project.run("check").code == 0

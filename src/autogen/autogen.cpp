@@ -415,9 +415,21 @@ class Planner {
       if (same_table(*d.from, *d.to, m_dialect)) {
         continue;
       }
-      m_touched.insert(schema::bare_name(name));
       if (m_dialect == "sqlite" && !sqlite_alterable(*d.from, *d.to)) {
         d.rebuild = true;
+      }
+      // Views and triggers on the table go and come back when it is rebuilt
+      // or a column of it goes or changes; added columns and constraints
+      // leave them be.
+      bool columns_change = false;
+      for (const auto& column : d.from->columns) {
+        const Column* now = find_column(*d.to, column.name);
+        columns_change = columns_change || now == nullptr ||
+                         schema::column_definition(*now, m_dialect) !=
+                             schema::column_definition(column, m_dialect);
+      }
+      if (d.rebuild || columns_change) {
+        m_touched.insert(schema::bare_name(name));
       }
       hint_renames(*d.from, *d.to);
     }
@@ -443,9 +455,41 @@ class Planner {
     }
   }
 
+  // SQLite: ALTER TABLE ... DROP COLUMN says it when the only change is
+  // columns dropped that no constraint of the table names (SQLite refuses
+  // to drop a key column, or one a CHECK or foreign key uses).
+  static bool sqlite_droppable(const Table& from, const Table& to) {
+    if (to.columns.size() >= from.columns.size() || from.constraints != to.constraints ||
+        from.options != to.options) {
+      return false;
+    }
+    std::set<std::string> named;
+    for (const auto& constraint : from.constraints) {
+      const auto words = words_of(constraint);
+      named.insert(words.begin(), words.end());
+    }
+    std::size_t k = 0;
+    for (const auto& column : from.columns) {
+      if (k < to.columns.size() && to.columns[k].name == column.name) {
+        if (schema::column_definition(column, "sqlite") !=
+            schema::column_definition(to.columns[k], "sqlite")) {
+          return false;
+        }
+        ++k;
+      } else if (column.auto_increment || !column.generated.empty() ||
+                 named.count(schema::bare_name(column.name)) > 0) {
+        return false;
+      }
+    }
+    return k == to.columns.size();
+  }
+
   // SQLite: ALTER TABLE ... ADD COLUMN says it when the only change is
   // columns added at the end that ADD COLUMN accepts.
   static bool sqlite_alterable(const Table& from, const Table& to) {
+    if (sqlite_droppable(from, to)) {
+      return true;
+    }
     if (to.columns.size() <= from.columns.size() || from.constraints != to.constraints ||
         from.options != to.options) {
       return false;
@@ -868,6 +912,13 @@ class Planner {
   }
 
   void sqlite_add_columns(const Table& from, const Table& to) {
+    for (const auto& column : from.columns) {
+      if (find_column(to, column.name) == nullptr) {
+        add("drop column", to.name + "." + column.name,
+            fmt::format("ALTER TABLE {} DROP COLUMN {};\n", to.name, column.name),
+            fmt::format("drops column {}.{} and its data", to.name, column.name));
+      }
+    }
     for (std::size_t i = from.columns.size(); i < to.columns.size(); ++i) {
       add("add column", to.name + "." + to.columns[i].name,
           fmt::format("ALTER TABLE {} ADD COLUMN {};\n", to.name,

@@ -115,6 +115,7 @@ TEST_CASE("autogen: SQLite rebuilds a table to drop a column, as a schema change
           "[autogen][sqlite]") {
   auto from = users("sqlite");
   from.tables[0].columns.push_back(col("nick", "TEXT"));
+  from.tables[0].constraints.push_back("UNIQUE (nick)");  // DROP COLUMN refuses it
   from.objects.push_back(object("index", "users_nick on users", "CREATE INDEX users_nick ON users (email)"));
   from.objects.push_back(object("view", "v", "CREATE VIEW v AS SELECT email FROM users"));
   auto to = users("sqlite");
@@ -279,4 +280,24 @@ TEST_CASE("autogen: parse_rename", "[autogen]") {
   CHECK(t.from == "old");
   CHECK(autogen::parse_rename("broken").to.empty());
   CHECK(autogen::parse_rename("a=").to.empty());
+}
+
+TEST_CASE("autogen: an added column leaves the views on its table alone", "[autogen]") {
+  for (const char* dialect : {"sqlite", "postgres", "mysql"}) {
+    auto from = users(dialect);
+    from.objects.push_back(object("view", "v", "CREATE VIEW v AS SELECT email FROM users"));
+    auto to = from;
+    to.tables[0].columns.push_back(col("nick", "TEXT"));
+    CHECK(kinds(plan(from, to, dialect)) == std::vector<std::string>{"add column"});
+    // A dropped column takes them along (their text may name it).
+    CHECK(kinds(plan(to, from, dialect)).front() == "drop view");
+  }
+}
+
+TEST_CASE("autogen: SQLite drops an unconstrained column in place", "[autogen][sqlite]") {
+  auto from = users("sqlite");
+  from.tables[0].columns.push_back(col("nick", "TEXT", true, "''"));
+  CHECK(render(plan(from, users("sqlite"), "sqlite")) ==
+        "-- destructive: drops column users.nick and its data\n"
+        "ALTER TABLE users DROP COLUMN nick;\n");
 }

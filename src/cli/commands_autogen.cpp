@@ -177,6 +177,7 @@ States read_states(const Context& ctx, const CommandOptions& o, const std::strin
     project.emplace(ctx.load_project());
     verify::preflight(*project, ctx.dialect());
   }
+  renames(o);  // a malformed --rename is refused before any database is touched
   const fs::path schema_file = to == "schema" ? desired_file(ctx) : fs::path();
   if (from == "migrations") {
     states.current_db = open_scratch(ctx, o);
@@ -213,7 +214,13 @@ States read_states(const Context& ctx, const CommandOptions& o, const std::strin
   } else {
     reporter.progress(fmt::format("autogenerate: running {} on the scratch database {}",
                                   schema_file.string(), second->url().redacted()));
-    run_sql(second->connection(), schema_file, schema_file.string());
+    try {
+      run_sql(second->connection(), schema_file, schema_file.string());
+    } catch (const DbError& error) {
+      // The file is the input: it does not run, whatever the database says.
+      throw InputError(fmt::format("{} does not run on a scratch database: {}",
+                                   schema_file.string(), error.what()));
+    }
   }
   states.desired = second->connection().read_schema(own_tables(ctx));
   return states;

@@ -533,6 +533,10 @@ class Planner {
         if (m_dialect == "postgres" && object->kind == "type" && change_enum(*object, *it->second)) {
           continue;
         }
+        if (m_dialect == "postgres" && object->kind == "sequence" &&
+            change_sequence(*object, *it->second)) {
+          continue;
+        }
         m_drop_objects.push_back(object);
         m_create_objects.push_back(it->second);
         m_touched.insert(schema::bare_name(own_name(*object)));
@@ -642,6 +646,62 @@ class Planner {
                          to.comment.empty() ? "NULL" : schema::literal(to.comment, m_dialect));
     }
     m_enum_changes.push_back({"alter type", "type " + to.name, sql, destructive});
+    return true;
+  }
+
+  // A PostgreSQL sequence whose options changed: ALTER SEQUENCE with every
+  // option (those the definition leaves out at their defaults), so that a
+  // column default using it need not go.
+  bool change_sequence(const Object& from, const Object& to) {
+    const std::string prefix = "CREATE SEQUENCE " + own_name(to);
+    const std::string definition = schema::normalise_space(to.definition);
+    if (!starts_with(definition, prefix) || from.statements != to.statements) {
+      return false;
+    }
+    const auto words = util::split(definition.substr(prefix.size()), ' ');
+    std::map<std::string, std::string> options{{"AS", "bigint"},
+                                               {"INCREMENT BY", "1"},
+                                               {"MINVALUE", ""},
+                                               {"MAXVALUE", ""},
+                                               {"START WITH", ""},
+                                               {"CACHE", "1"},
+                                               {"CYCLE", "NO CYCLE"}};
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      const std::string& w = words[i];
+      if (w.empty()) {
+        continue;
+      }
+      if ((w == "INCREMENT" || w == "START") && i + 2 < words.size()) {
+        options[w + (w == "START" ? " WITH" : " BY")] = words[i + 2];
+        i += 2;
+      } else if ((w == "AS" || w == "MINVALUE" || w == "MAXVALUE" || w == "CACHE") &&
+                 i + 1 < words.size()) {
+        options[w] = words[++i];
+      } else if (w == "CYCLE") {
+        options["CYCLE"] = "CYCLE";
+      } else {
+        return false;  // something this does not know
+      }
+    }
+    const bool ascending = options["INCREMENT BY"][0] != '-';
+    std::string sql = fmt::format("ALTER SEQUENCE {} AS {} INCREMENT BY {} {} {}", own_name(to),
+                                  options["AS"], options["INCREMENT BY"],
+                                  options["MINVALUE"].empty() ? "NO MINVALUE"
+                                                              : "MINVALUE " + options["MINVALUE"],
+                                  options["MAXVALUE"].empty() ? "NO MAXVALUE"
+                                                              : "MAXVALUE " + options["MAXVALUE"]);
+    const std::string start = !options["START WITH"].empty() ? options["START WITH"]
+                              : ascending ? (options["MINVALUE"].empty() ? "1" : options["MINVALUE"])
+                                          : "";
+    if (!start.empty()) {
+      sql += " START WITH " + start;
+    }
+    sql += fmt::format(" CACHE {} {};\n", options["CACHE"], options["CYCLE"]);
+    if (from.comment != to.comment) {
+      sql += fmt::format("COMMENT ON SEQUENCE {} IS {};\n", own_name(to),
+                         to.comment.empty() ? "NULL" : schema::literal(to.comment, m_dialect));
+    }
+    m_enum_changes.push_back({"alter sequence", "sequence " + to.name, sql, ""});
     return true;
   }
 

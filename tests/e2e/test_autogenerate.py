@@ -378,3 +378,21 @@ def test_postgres_enum_values_added_in_place_and_removed_by_recreating(project, 
     assert project.run("verify").code == 0
     assert project.run("baseline", "0002").code == 0
     assert project.run("check").code == 0
+
+
+def test_postgres_sequence_options_altered_in_place(project, db):
+    if db.dialect != "postgres":
+        return
+    project.add("0001", "counter",
+                "CREATE SEQUENCE counter;\n"
+                "CREATE TABLE tickets (id bigint PRIMARY KEY DEFAULT nextval('counter'));\n",
+                "DROP TABLE tickets;\nDROP SEQUENCE counter;\n")
+    dump_after(project, db, ["ALTER SEQUENCE counter INCREMENT BY 5 START WITH 100"], [])
+    result = project.run("revision", "--autogenerate", "-m", "counter by five")
+    assert result.code == 0, result
+    up = project.up_file("0002", "counter_by_five").read_text()
+    assert "ALTER SEQUENCE counter AS bigint INCREMENT BY 5" in up and "START WITH 100" in up, up
+    assert "DROP SEQUENCE" not in up
+    assert project.run("verify").code == 0
+    assert project.run("baseline", "0002").code == 0
+    assert project.run("check").code == 0

@@ -301,3 +301,31 @@ TEST_CASE("autogen: SQLite drops an unconstrained column in place", "[autogen][s
         "-- destructive: drops column users.nick and its data\n"
         "ALTER TABLE users DROP COLUMN nick;\n");
 }
+
+TEST_CASE("autogen: a PostgreSQL sequence is altered in place", "[autogen][postgres]") {
+  auto from = users("postgres");
+  from.objects.push_back(object("sequence", "users_id_seq", "CREATE SEQUENCE users_id_seq AS integer"));
+  auto to = from;
+  to.objects[0].definition = "CREATE SEQUENCE users_id_seq AS integer INCREMENT BY 5 START WITH 100";
+  CHECK(render(plan(from, to, "postgres")) ==
+        "ALTER SEQUENCE users_id_seq AS integer INCREMENT BY 5 NO MINVALUE NO MAXVALUE START WITH "
+        "100 CACHE 1 NO CYCLE;\n");
+  CHECK(render(plan(to, from, "postgres")) ==
+        "ALTER SEQUENCE users_id_seq AS integer INCREMENT BY 1 NO MINVALUE NO MAXVALUE START WITH "
+        "1 CACHE 1 NO CYCLE;\n");
+}
+
+TEST_CASE("autogen: a PostgreSQL enum gains values in place", "[autogen][postgres]") {
+  auto from = users("postgres");
+  from.objects.push_back(object("type", "mood", "CREATE TYPE mood AS ENUM ('sad', 'ok')"));
+  auto to = from;
+  to.objects[0].definition = "CREATE TYPE mood AS ENUM ('meh', 'sad', 'ok', 'happy')";
+  CHECK(render(plan(from, to, "postgres")) ==
+        "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'sad';\n"
+        "ALTER TYPE mood ADD VALUE 'happy' AFTER 'ok';\n");
+  const auto back = render(plan(to, from, "postgres"));
+  CHECK(back.rfind("-- destructive: removes value(s) 'meh', 'happy' of type mood", 0) == 0);
+  CHECK(contains(back, "ALTER TYPE mood RENAME TO mood__runner_old;\n"
+                       "CREATE TYPE mood AS ENUM ('sad', 'ok');\n"));
+  CHECK(contains(back, "DROP TYPE mood__runner_old;\n"));
+}

@@ -44,6 +44,8 @@ const std::array k_commands{
     Command{"upgrade", "Alembic's word for up: upgrade [head|ID|+N]", cmd_upgrade},
     Command{"downgrade", "Alembic's word for down: downgrade [-N|ID|base]", cmd_downgrade},
     Command{"revision", "Alembic's word for new: revision -m MESSAGE", cmd_revision},
+    Command{"diff", "print the SQL from what the migrations make to schema/<dialect>.sql",
+            cmd_diff},
 };
 
 // Per-command arguments and flags.
@@ -116,6 +118,26 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
     sub.add_flag("--no-transaction", o.no_transaction, "run outside a transaction");
     sub.add_flag("--timestamp", o.timestamp,
                  "a UTC timestamp id, YYYYMMDDHHMMSS (also ids = \"timestamp\" in runner.toml)");
+  }
+  if (name == "new" || name == "revision" || name == "diff") {
+    if (name != "diff") {
+      sub.add_flag("--autogenerate", o.autogenerate,
+                   "write the SQL that turns the migrations' schema into schema/<dialect>.sql");
+    }
+    sub.add_option("--rename", o.renames,
+                   "a rename, not a drop and an add: TABLE.COLUMN=NEW or TABLE=NEW (repeatable)")
+        ->type_name("OLD=NEW");
+    optional(sub.add_option("--scratch", to, "an empty scratch database URL (never the target)")
+                 ->type_name("URL"),
+             &o.scratch);
+  }
+  if (name == "diff") {
+    sub.add_option("--from", o.from, "the schema to start from (default migrations)")
+        ->check(CLI::IsMember({"migrations", "database"}))
+        ->type_name("migrations|database");
+    sub.add_option("--to", o.to_state, "the schema to reach (default schema)")
+        ->check(CLI::IsMember({"schema", "migrations"}))
+        ->type_name("schema|migrations");
   }
   if (name == "renumber") {
     optional(sub.add_option("ID", target, "the revision's id")->required()->type_name(""),

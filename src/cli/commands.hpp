@@ -32,6 +32,19 @@ int cmd_split(const Context& ctx, const CommandOptions& o);
 int cmd_renumber(const Context& ctx, const CommandOptions& o);
 int cmd_init(const Context& ctx, const CommandOptions& o);
 
+// commands_autogen.cpp: `diff`, and `new`/`revision --autogenerate` (issue 12).
+int cmd_diff(const Context& ctx, const CommandOptions& o);
+int autogenerate(const Context& ctx, const std::string& name, const CommandOptions& o);
+// What --autogenerate gives create_revision (commands_edit.cpp) to write.
+struct Generated {
+  std::string note;  // the up file's first comment, after "ID NAME: "
+  std::string up;
+  std::string down;
+  nlohmann::json json;  // fields added to the JSON object
+};
+int create_revision(const Context& ctx, const std::string& name, const CommandOptions& o,
+                    const Generated* generated = nullptr);
+
 // commands_schema.cpp: snapshots, drift and verify.
 int cmd_schema(const Context& ctx, const CommandOptions& o);
 int cmd_verify(const Context& ctx, const CommandOptions& o);

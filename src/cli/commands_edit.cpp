@@ -140,7 +140,10 @@ void write_new_file(const fs::path& path, const std::string& text) {
   }
 }
 
-int create_revision(const Context& ctx, const std::string& name, const CommandOptions& o) {
+}  // namespace
+
+int create_revision(const Context& ctx, const std::string& name, const CommandOptions& o,
+                    const Generated* generated) {
   if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                              "0123456789_-") != std::string::npos) {
     throw UsageError(fmt::format(
@@ -163,10 +166,16 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
   const fs::path templates =
       ctx.templates() ? fs::path(*ctx.templates()) : root / "templates";
   const char* kind = o.data ? "data" : "schema";
-  write_new_file(up, template_text(templates, o.data ? "data.up.sql" : "up.sql",
-                                   fmt::format("-- {} {}: {} change\n", id, name, kind)));
-  write_new_file(down, template_text(templates, o.data ? "data.down.sql" : "down.sql",
-                                     fmt::format("-- {} {}: undo the change\n", id, name)));
+  if (generated != nullptr) {  // --autogenerate: the SQL it proved
+    write_new_file(up, fmt::format("-- {} {}: {}\n{}", id, name, generated->note, generated->up));
+    write_new_file(down,
+                   fmt::format("-- {} {}: undo {}\n{}", id, name, name, generated->down));
+  } else {
+    write_new_file(up, template_text(templates, o.data ? "data.up.sql" : "up.sql",
+                                     fmt::format("-- {} {}: {} change\n", id, name, kind)));
+    write_new_file(down, template_text(templates, o.data ? "data.down.sql" : "down.sql",
+                                       fmt::format("-- {} {}: undo the change\n", id, name)));
+  }
   // Append, never rewrite: comments and formatting of the manifest survive.
   // Only a new manifest, or an empty flow list `revisions: []`, is written whole.
   bool rewrite = !fs::exists(manifest_path, ec);
@@ -191,15 +200,17 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
     throw InputError(fmt::format("{}: cannot write", manifest_path.string()));
   }
   if (ctx.reporter().json()) {
-    ctx.reporter().emit({{"id", id}, {"name", name}, {"up", up.string()}, {"down", down.string()}});
+    nlohmann::json result{{"id", id}, {"name", name}, {"up", up.string()}, {"down", down.string()}};
+    if (generated != nullptr) {
+      result.update(generated->json);
+    }
+    ctx.reporter().emit(result);
   } else {
     ctx.reporter().out(up.string());
     ctx.reporter().out(down.string());
   }
   return 0;
 }
-
-}  // namespace
 
 int cmd_split(const Context& ctx, const CommandOptions& o) {
   const auto id = parse_id(o.target, "split");
@@ -377,10 +388,12 @@ int cmd_init(const Context& ctx, const CommandOptions& o) {
   return 0;
 }
 
-int cmd_new(const Context& ctx, const CommandOptions& o) { return create_revision(ctx, o.name, o); }
+int cmd_new(const Context& ctx, const CommandOptions& o) {
+  return o.autogenerate ? autogenerate(ctx, o.name, o) : create_revision(ctx, o.name, o);
+}
 
 int cmd_revision(const Context& ctx, const CommandOptions& o) {
-  return create_revision(ctx, slug(o.name), o);
+  return o.autogenerate ? autogenerate(ctx, slug(o.name), o) : create_revision(ctx, slug(o.name), o);
 }
 
 }  // namespace runner::cli

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace runner::cli {
 
@@ -44,6 +45,10 @@ struct CommandOptions {
   bool strict = false;
   bool timestamp = false;             // new --timestamp
   bool privileges = false;  // check --privileges
+  bool autogenerate = false;         // new/revision --autogenerate
+  std::vector<std::string> renames;  // --autogenerate, diff: --rename t.a=b, --rename old=new
+  std::string from = "migrations";   // diff --from migrations|database
+  std::string to_state = "schema";   // diff --to schema|migrations
 };
 
 }  // namespace runner::cli

@@ -44,7 +44,9 @@ std::string without_final_semicolons(std::string_view text) {
   return std::string(out);
 }
 
-std::string column_line(const Column& c, const std::string& dialect) {
+}  // namespace
+
+std::string column_definition(const Column& c, const std::string& dialect) {
   std::string line = c.name + " " + c.type;
   const auto add = [&line](const std::string& part) {
     if (!part.empty()) {
@@ -80,7 +82,7 @@ std::string column_line(const Column& c, const std::string& dialect) {
   return line;
 }
 
-std::string table_text(const Table& table, const std::string& dialect) {
+std::string create_text(const Table& table, const std::string& dialect) {
   std::vector<std::string> options = table.options;
   if (dialect == "mysql" && !table.comment.empty()) {
     // A table option: before the partitioning, which comes last.
@@ -101,7 +103,7 @@ std::string table_text(const Table& table, const std::string& dialect) {
   } else {
     std::vector<std::string> lines;
     for (const auto& column : table.columns) {
-      lines.push_back(normalise_sql(column_line(column, dialect)));
+      lines.push_back(normalise_sql(column_definition(column, dialect)));
     }
     std::vector<std::string> constraints;
     for (const auto& constraint : table.constraints) {
@@ -133,7 +135,7 @@ std::string table_text(const Table& table, const std::string& dialect) {
   return out;
 }
 
-std::string object_text(const Object& object, const std::string& dialect) {
+std::string create_text(const Object& object, const std::string& dialect) {
   std::string out = without_final_semicolons(object.definition);
   // A definition kept as written may end in a comment, which would hide the ';'.
   const std::size_t last_line = out.rfind('\n');
@@ -149,6 +151,8 @@ std::string object_text(const Object& object, const std::string& dialect) {
   }
   return out;
 }
+
+namespace {
 
 struct Record {
   std::string kind;
@@ -246,11 +250,11 @@ std::string dump(const Schema& schema, const std::string& dialect) {
   std::vector<Record> records;
   bool functions = false;
   for (const auto& table : schema.tables) {
-    records.push_back({"table", table.name, table_text(table, dialect), kind_rank("table")});
+    records.push_back({"table", table.name, create_text(table, dialect), kind_rank("table")});
   }
   for (const auto& object : schema.objects) {
     records.push_back(
-        {object.kind, object.name, object_text(object, dialect), kind_rank(object.kind)});
+        {object.kind, object.name, create_text(object, dialect), kind_rank(object.kind)});
     functions = functions || object.kind == "function" || object.kind == "procedure";
   }
   std::string out = fmt::format(

@@ -82,6 +82,13 @@ std::string foreign_key(const std::vector<std::string>& columns, const std::stri
 // same schema are identical bytes.
 std::string dump(const Schema& schema, const std::string& dialect);
 
+// What the dump writes for one column ("email TEXT NOT NULL"), one table
+// (CREATE TABLE and the statements that go with it, each ending in ";\n")
+// and one object: the pieces `revision --autogenerate` builds from.
+std::string column_definition(const Column& column, const std::string& dialect);
+std::string create_text(const Table& table, const std::string& dialect);
+std::string create_text(const Object& object, const std::string& dialect);
+
 // `text` with runs of whitespace turned into one space, trimmed.
 std::string normalise_space(std::string_view text);
 

@@ -630,7 +630,14 @@ class MysqlConnection : public Connection {
 
   util::Url create_scratch() override {
     const auto scratch = util::with_database(m_url, scratch_database_name());
-    query(fmt::format("CREATE DATABASE `{}` CHARACTER SET utf8mb4", scratch.path));
+    // The defaults of this database, so that tables made there without a
+    // charset or collation of their own read back as they do here.
+    std::string defaults = "CHARACTER SET utf8mb4";
+    const Rows rows = query("SELECT @@character_set_database, @@collation_database");
+    if (!rows.empty() && rows[0].size() == 2 && rows[0][0] && rows[0][1]) {
+      defaults = fmt::format("CHARACTER SET {} COLLATE {}", *rows[0][0], *rows[0][1]);
+    }
+    query(fmt::format("CREATE DATABASE `{}` {}", scratch.path, defaults));
     return scratch;
   }
 

@@ -44,6 +44,12 @@ struct CommandOptions {
   bool strict = false;
   bool timestamp = false;             // new --timestamp
   bool privileges = false;  // check --privileges
+  std::optional<std::string> out;     // schema doc|diagram --out FILE
+  std::optional<std::string> from;    // schema doc|diagram --from migrations
+  std::optional<std::string> format;  // schema diagram --format mermaid|dot|svg
+  std::optional<std::string> html;           // report --html FILE
+  std::optional<std::string> verify_json;    // report --verify-json FILE
+  std::optional<std::string> rehearse_json;  // report --rehearse-json FILE
 };
 
 }  // namespace runner::cli

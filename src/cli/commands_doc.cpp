@@ -14,6 +14,7 @@
 #include "exec/executor.hpp"
 #include "exec/history.hpp"
 #include "exec/preflight.hpp"
+#include "project/manifest.hpp"
 #include "project/revision_id.hpp"
 #include "scratch/scratch.hpp"
 #include "util/errors.hpp"
@@ -52,6 +53,15 @@ Source read_live(const Context& ctx, drivers::Connection& connection) {
   source.schema = connection.read_schema({tables.table(), tables.log_table()});
   const plan::History history = exec::load_history(connection, tables);
   std::map<std::string, std::string> kinds;
+  // A reverted revision has no history row left: its kind from the manifest.
+  try {
+    const auto project = ctx.load_project();
+    for (const auto& revision : project.revisions()) {
+      kinds[revision.id().text()] = std::string(project::to_string(revision.entry.kind));
+    }
+  } catch (const Error&) {
+    // no project, or one with problems: the kinds the history recorded
+  }
   for (const auto& record : history) {
     kinds[record.id] = record.kind;
   }

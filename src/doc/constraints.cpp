@@ -188,6 +188,9 @@ Constraint parse_index(std::string_view definition, std::string& table) {
   table = read_name(tokens, i);
   if (i + 1 < tokens.size() && tokens[i].is("USING")) {
     c.index_type = util::to_lower(tokens[i + 1].text);
+    if (c.index_type == "btree") {
+      c.index_type.clear();  // the default method says nothing
+    }
     i += 2;
   }
   i = read_list(tokens, i, c.columns);

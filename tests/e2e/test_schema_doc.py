@@ -261,3 +261,21 @@ def test_report_opens_in_a_headless_browser_without_errors(tmp_path):
     image = Image.open(shot).convert("RGB").resize((90, 120))
     colours = set(image.getdata())
     assert len(colours) > 20, f"the screenshot looks blank: {len(colours)} colours"
+
+
+def test_json_output_of_doc_diagram_and_report_matches_the_schema(project, db):
+    import json
+    from pathlib import Path
+    import jsonschema
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "json-schema.json").read_text())
+    every_kind(project, db)
+    assert project.run("up").code == 0
+    for name, args in (("schema", ["schema", "doc"]), ("diagram", ["schema", "diagram"]),
+                       ("schema", ["schema", "diagram", "--format", "dot", "--out", "d.dot"]),
+                       ("schema", ["report", "--html", "r.html"])):
+        result = project.run("--json", *args)
+        assert result.code == 0 and result.out.count("\n") == 1, result
+        value = json.loads(result.out)
+        jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": f"#/$defs/{name}"}).validate(value)
+        jsonschema.Draft202012Validator(schema).validate(value)
+    assert json.loads(project.run("--json", "schema", "diagram").out)["text"].startswith("erDiagram\n")

@@ -136,7 +136,9 @@ void table_section(std::string& out, const Model& model, const TableDoc& t) {
     if (!trigger->comment.empty()) {
       line += fmt::format(": {}", cell(trigger->comment));
     }
-    lines.push_back(fmt::format("{}\n\n{}", line, fence(trigger->definition, "  ")));
+    std::string block = fence(trigger->definition, "  ");
+    block.pop_back();  // the list ends the line
+    lines.push_back(fmt::format("{}\n\n{}", line, block));
   }
   list("Triggers", lines);
   lines.clear();

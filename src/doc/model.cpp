@@ -90,7 +90,7 @@ std::string key_marks(const TableDoc& table, const std::string& column) {
   }
   for (const auto* list : {&table.uniques, &table.indexes}) {
     const bool found = std::any_of(list->begin(), list->end(), [&](const Constraint& u) {
-      return u.kind == Constraint::Kind::unique && has(u.columns);
+      return u.kind == Constraint::Kind::unique && u.where.empty() && has(u.columns);
     });
     if (found) {
       marks.emplace_back("UK");

@@ -131,14 +131,16 @@ std::string dot(const schema::Schema& schema) {
       "dir=both];\n";
   for (const auto& t : model.tables) {
     std::string rows = fmt::format(
-        "<TR><TD BGCOLOR=\"#dce8f6\" ALIGN=\"CENTER\"><B>{}</B></TD></TR>", html_label(t.display));
+        "<TR><TD COLSPAN=\"3\" BGCOLOR=\"#dce8f6\" ALIGN=\"CENTER\"><B>{}</B></TD></TR>",
+        html_label(t.display));
     for (const auto& [column, marks] : key_columns(t)) {
-      rows += fmt::format("<TR><TD ALIGN=\"LEFT\">{} <FONT COLOR=\"#6b7480\">{}</FONT> {}</TD></TR>",
-                          html_label(unquoted_name(column->name)), html_label(column->type),
-                          html_label(marks));
+      rows += fmt::format(
+          "<TR><TD ALIGN=\"LEFT\">{}</TD><TD ALIGN=\"LEFT\"><FONT COLOR=\"#6b7480\">{}</FONT></TD>"
+          "<TD ALIGN=\"LEFT\"><B>{}</B></TD></TR>",
+          html_label(unquoted_name(column->name)), html_label(column->type), html_label(marks));
     }
     out += fmt::format(
-        "  {} [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"4\" "
+        "  {} [label=<<TABLE BORDER=\"1\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"4\" "
         "COLOR=\"#8797aa\">{}</TABLE>>];\n",
         dot_string(t.entity), rows);
   }

@@ -56,7 +56,7 @@ std::string kind_colour(const std::string& kind) {
 // kind; a revert hollow, a failure red.
 std::string timeline_svg(const std::vector<HistoryEntry>& oldest_first) {
   const std::size_t n = oldest_first.size();
-  const int step = 22;
+  const int step = 32;
   const int width = std::max<int>(200, static_cast<int>(n) * step + 40);
   std::string out = fmt::format(
       "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} 56\" "

@@ -228,10 +228,12 @@ std::vector<doc::Timing> timings_in(const nlohmann::json& value) {
   if (value.is_array()) {
     for (const auto& item : value) {
       if (item.is_object() && item.contains("id") && item["id"].is_string()) {
-        const std::string label =
-            item["id"].get<std::string>() +
-            (item.contains("name") && item["name"].is_string() ? fmt::format(" {}", item["name"].get<std::string>())
-                                                               : "");
+        std::string label = item["id"].get<std::string>();
+        for (const char* key : {"name", "direction"}) {  // `up --json`: name, direction, ms
+          if (item.contains(key) && item[key].is_string()) {
+            label += fmt::format(" {}", item[key].get<std::string>());
+          }
+        }
         for (const auto& [key, field] : item.items()) {
           const bool ms = key == "ms" || (key.size() > 3 && key.substr(key.size() - 3) == "_ms");
           if (ms && field.is_number()) {

@@ -105,9 +105,10 @@ Source read_migrated(const Context& ctx) {
 std::unique_ptr<drivers::Connection> existing(const Context& ctx, const char* command) {
   auto connection = ctx.connect_existing();
   if (connection == nullptr) {
-    throw InputError(fmt::format("{}: the database {} does not exist yet; run 'runner up' first, "
-                                 "or use --from migrations",
-                                 command, ctx.url().redacted()));
+    const bool schema = std::string_view(command).rfind("schema", 0) == 0;
+    throw InputError(fmt::format("{}: the database {} does not exist yet; run 'runner up' first{}",
+                                 command, ctx.url().redacted(),
+                                 schema ? ", or use --from migrations" : ""));
   }
   return connection;
 }

@@ -97,6 +97,10 @@ int cmd_schema(const Context& ctx, const CommandOptions& o) {
   if (o.direction != "dump") {
     throw UsageError("schema: the actions are 'dump', 'doc' and 'diagram'");
   }
+  if (o.out || o.from || o.format) {
+    throw UsageError("schema dump: --out, --from and --format are for 'schema doc' and 'schema "
+                     "diagram'; the snapshot is always schema/<dialect>.sql");
+  }
   const auto connection = ctx.connect_existing();
   if (connection == nullptr) {
     throw InputError(fmt::format("{}: the database does not exist yet; run 'runner up' first",

@@ -279,3 +279,17 @@ def test_json_output_of_doc_diagram_and_report_matches_the_schema(project, db):
         jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": f"#/$defs/{name}"}).validate(value)
         jsonschema.Draft202012Validator(schema).validate(value)
     assert json.loads(project.run("--json", "schema", "diagram").out)["text"].startswith("erDiagram\n")
+
+
+def test_misused_options_and_a_missing_database_are_refused(project, db):
+    every_kind(project, db)
+    for args, message in ((["schema", "dump", "--out", "x.sql"], "--out, --from and --format are for"),
+                          (["schema", "doc", "--format", "svg"], "--format is for 'schema diagram'"),
+                          (["report"], "--html FILE is required")):
+        result = project.run(*args)
+        assert result.code == 2 and message in result.err, result
+    if db.dialect == "sqlite":  # no database file yet: nothing is created
+        result = project.run("report", "--html", "r.html")
+        assert result.code == 2 and "does not exist yet; run 'runner up' first" in result.err, result
+        assert "--from migrations" not in result.err
+        assert not db.path.exists() and not (project.root / "r.html").exists()

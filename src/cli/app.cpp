@@ -37,7 +37,10 @@ const std::array k_commands{
     Command{"renumber", "move an unapplied revision (files and manifest entry) to a new id",
             cmd_renumber},
     Command{"init", "create a project skeleton in an empty folder", cmd_init},
-    Command{"schema", "schema dump: write schema/<dialect>.sql from the live database", cmd_schema},
+    Command{"schema",
+            "schema dump|doc|diagram: the snapshot schema/<dialect>.sql, the Markdown reference, "
+            "the ER diagram",
+            cmd_schema},
     Command{"verify", "up, down, up for each revision on a scratch database", cmd_verify},
     Command{"wait", "wait until the database accepts connections", cmd_wait},
     Command{"version", "print the runner's version (also --version)", nullptr},
@@ -46,6 +49,8 @@ const std::array k_commands{
     Command{"revision", "Alembic's word for new: revision -m MESSAGE", cmd_revision},
     Command{"diff", "print the SQL from what the migrations make to schema/<dialect>.sql",
             cmd_diff},
+    Command{"report", "report --html FILE: ER diagram, revision timeline and timings on one page",
+            cmd_report},
 };
 
 // Per-command arguments and flags.
@@ -56,10 +61,32 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
     optionals.emplace_back(option, slot);
   };
   if (name == "schema") {
-    sub.add_option("action", o.direction, "dump")
+    sub.add_option("action", o.direction, "dump, doc or diagram")
         ->required()
-        ->check(CLI::IsMember({"dump"}))
+        ->check(CLI::IsMember({"dump", "doc", "diagram"}))
         ->type_name("ACTION");
+    optional(sub.add_option("--out", to, "doc, diagram: the file to write ('-': standard output)")
+                 ->type_name("FILE"),
+             &o.out);
+    optional(sub.add_option("--from", to,
+                            "doc, diagram: 'migrations': the schema they give on a scratch "
+                            "database, not the live one")
+                 ->type_name("migrations"),
+             &o.doc_from);
+    optional(sub.add_option("--format", to, "diagram: mermaid (default), dot or svg")
+                 ->type_name("mermaid|dot|svg"),
+             &o.format);
+  }
+  if (name == "report") {
+    optional(sub.add_option("--html", to, "write a self-contained HTML page")->type_name("FILE"),
+             &o.html);
+    optional(sub.add_option("--verify-json", to, "add the timings of 'runner --json verify' output")
+                 ->type_name("FILE"),
+             &o.verify_json);
+    optional(sub.add_option("--rehearse-json", to,
+                            "add the timings of 'runner --json rehearse' output")
+                 ->type_name("FILE"),
+             &o.rehearse_json);
   }
   if (name == "verify") {
     optional(sub.add_option("--scratch", to, "an empty scratch database URL (never the target)")

@@ -61,6 +61,17 @@ bool write_snapshot(const Context& ctx, drivers::Connection& connection);
 std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection,
                                       bool privileges);
 
+// commands_doc.cpp: the schema as documents (issue 16).
+// `schema doc` and `schema diagram` (o.direction says which).
+int cmd_schema_doc(const Context& ctx, const CommandOptions& o);
+int cmd_report(const Context& ctx, const CommandOptions& o);
+// Rewrites runner.toml's `doc` from the live database; false when there is
+// none or it held those bytes already. InputError when it cannot be written.
+bool write_doc(const Context& ctx, drivers::Connection& connection);
+// One line when runner.toml's `doc` is missing or no longer matches the
+// live database, naming the command that refreshes it; none otherwise.
+std::vector<std::string> doc_drift(const Context& ctx, drivers::Connection& connection);
+
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);
 std::optional<project::RevisionId> parse_id(const std::optional<std::string>& text,

@@ -175,6 +175,17 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
           error.what()));
     }
   }
+  if (ctx.doc() && !ran.empty()) {
+    try {  // as the snapshot: said, but no failure of the run (issue 16)
+      if (write_doc(ctx, *connection)) {
+        reporter.progress(fmt::format("schema: wrote {}", ctx.doc()->string()));
+      }
+    } catch (const Error& error) {
+      reporter.warning(fmt::format(
+          "the revisions ran, but {} was not refreshed: {}; run 'runner schema doc' later",
+          ctx.doc()->string(), error.what()));
+    }
+  }
   if (ran.empty()) {
     reporter.progress(nothing_to_do(command, history));
   } else {

@@ -334,6 +334,9 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
       for (auto& line : schema_drift(ctx, *connection, o.privileges)) {
         problems.push_back({"", 0, 0, project::Severity::error, std::move(line), ""});
       }
+      for (auto& line : doc_drift(ctx, *connection)) {
+        problems.push_back({"", 0, 0, project::Severity::error, std::move(line), ""});
+      }
     }
   } else {
     reporter.detail("no database yet: checked the manifest and files only");

@@ -91,8 +91,15 @@ std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& c
 }
 
 int cmd_schema(const Context& ctx, const CommandOptions& o) {
+  if (o.direction == "doc" || o.direction == "diagram") {
+    return cmd_schema_doc(ctx, o);
+  }
   if (o.direction != "dump") {
-    throw UsageError("schema: the only action is 'dump'");
+    throw UsageError("schema: the actions are 'dump', 'doc' and 'diagram'");
+  }
+  if (o.out || o.doc_from || o.format) {
+    throw UsageError("schema dump: --out, --from and --format are for 'schema doc' and 'schema "
+                     "diagram'; the snapshot is always schema/<dialect>.sql");
   }
   const auto connection = ctx.connect_existing();
   if (connection == nullptr) {

@@ -120,6 +120,9 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   if (m_settings.templates) {
     m_templates = beside(*m_config_path, project::expand(*m_settings.templates, read_env));
   }
+  if (m_settings.doc) {
+    m_doc = beside(*m_config_path, project::expand(*m_settings.doc, read_env));
+  }
   std::string table = "runner_history";
   if (options.table) {
     table = *options.table;

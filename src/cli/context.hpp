@@ -46,6 +46,9 @@ class Context {
   const std::optional<double>& wait() const { return m_wait; }
   // runner.toml's `templates`, relative to runner.toml's folder.
   const std::optional<std::filesystem::path>& templates() const { return m_templates; }
+  // runner.toml's `doc`, relative to runner.toml's folder: the Markdown
+  // reference that up and down rewrite and check compares (issue 16).
+  const std::optional<std::filesystem::path>& doc() const { return m_doc; }
   // runner.toml's ids = "timestamp": `new` mints YYYYMMDDHHMMSS ids.
   bool timestamp_ids() const { return m_settings.ids.value_or("") == "timestamp"; }
   // Whether up and down rewrite schema/<dialect>.sql: runner.toml's
@@ -89,6 +92,7 @@ class Context {
   std::filesystem::path m_manifest_path;
   std::optional<std::filesystem::path> m_config_path;
   std::optional<std::filesystem::path> m_templates;
+  std::optional<std::filesystem::path> m_doc;
   util::Url m_url;
   std::string m_url_source;
   std::string m_dialect;

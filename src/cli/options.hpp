@@ -49,6 +49,12 @@ struct CommandOptions {
   std::vector<std::string> renames;  // --autogenerate, diff: --rename t.a=b, --rename old=new
   std::string from = "migrations";   // diff --from migrations|database
   std::string to_state = "schema";   // diff --to schema|migrations
+  std::optional<std::string> out;     // schema doc|diagram --out FILE
+  std::optional<std::string> doc_from;  // schema doc|diagram --from migrations
+  std::optional<std::string> format;  // schema diagram --format mermaid|dot|svg
+  std::optional<std::string> html;           // report --html FILE
+  std::optional<std::string> verify_json;    // report --verify-json FILE
+  std::optional<std::string> rehearse_json;  // report --rehearse-json FILE
 };
 
 }  // namespace runner::cli

@@ -73,6 +73,8 @@ Settings parse_settings(const std::string& path, const toml::table& table, bool 
         fail(path, node.source(), "'dump_schema' must be true or false");
       }
       settings.dump_schema = b->get();
+    } else if (key == "doc") {
+      settings.doc = string_value(path, node, key, table_name);
     } else if (key == "ids") {
       settings.ids = string_value(path, node, key, table_name).text;
       if (*settings.ids != "sequential" && *settings.ids != "timestamp") {
@@ -83,7 +85,7 @@ Settings parse_settings(const std::string& path, const toml::table& table, bool 
     } else {
       fail(path, key_node.source(),
            fmt::format("unknown key '{}' (expected database, manifest, table, lock_timeout, "
-                       "wait, templates, dump_schema, ids{})",
+                       "wait, templates, dump_schema, ids, doc{})",
                        key, allow_env ? ", [env.NAME]" : ""));
     }
   }
@@ -126,6 +128,7 @@ Settings Config::resolve(const std::string& env_name) const {
   override_with(settings.templates, env.templates);
   override_with(settings.dump_schema, env.dump_schema);
   override_with(settings.ids, env.ids);
+  override_with(settings.doc, env.doc);
   return settings;
 }
 

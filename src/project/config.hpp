@@ -44,6 +44,7 @@ struct Settings {
   std::optional<double> wait;
   std::optional<bool> dump_schema;
   std::optional<std::string> ids;  // "sequential" or "timestamp": how `new` mints ids
+  std::optional<ConfigString> doc;  // the Markdown reference up/down rewrite (schema doc)
 };
 
 struct Config {

@@ -53,6 +53,10 @@ constexpr std::string_view k_config_rest = R"(
 # not take the same id).
 # ids = "sequential"
 
+# A Markdown reference of the schema (tables, keys, diagram, recent history)
+# that up and down rewrite and `runner check` compares; see `runner schema doc`.
+# doc = "docs/DATABASE.md"
+
 # Settings for one environment, chosen with --env NAME, override those above:
 # [env.staging]
 # database = "postgres://deploy:${STAGING_DB_PASSWORD}@db.staging:5432/app"

@@ -30,7 +30,7 @@ std::string config_error(const std::string& text) {
 }
 
 const std::string k_keys =
-    "(expected database, manifest, table, lock_timeout, wait, templates, dump_schema, ids";
+    "(expected database, manifest, table, lock_timeout, wait, templates, dump_schema, ids, doc";
 
 // A getenv over a fixed map, for choose_database_url.
 auto fake_env(std::map<std::string, std::string> values) {
@@ -62,6 +62,14 @@ TEST_CASE("config: every key is read from the top level", "[config]") {
   CHECK(config.top.templates->text == "db/templates");
   CHECK(config.top.dump_schema == true);
   CHECK(config.envs.empty());
+}
+
+TEST_CASE("config: doc names the Markdown reference, a string, overridden by an env", "[config]") {
+  const Config config =
+      parse_config("doc = \"docs/DATABASE.md\"\n[env.ci]\ndoc = \"ci/DATABASE.md\"\n", "runner.toml");
+  CHECK(config.top.doc->text == "docs/DATABASE.md");
+  CHECK(config.resolve("ci").doc->text == "ci/DATABASE.md");
+  CHECK(config_error("doc = true\n") == "runner.toml:1:7: error: 'doc' must be a string");
 }
 
 TEST_CASE("config: unset keys stay unset", "[config]") {

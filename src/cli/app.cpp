@@ -11,6 +11,8 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "cli/completion.hpp"
+#include "cli/manual.hpp"
 #include "cli/reporter.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -44,6 +46,7 @@ const std::array k_commands{
     Command{"upgrade", "Alembic's word for up: upgrade [head|ID|+N]", cmd_upgrade},
     Command{"downgrade", "Alembic's word for down: downgrade [-N|ID|base]", cmd_downgrade},
     Command{"revision", "Alembic's word for new: revision -m MESSAGE", cmd_revision},
+    Command{"__complete", "", cmd_complete},  // hidden: for the shell completions
 };
 
 // Per-command arguments and flags.
@@ -53,6 +56,10 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   auto optional = [&](CLI::Option* option, std::optional<std::string>* slot) {
     optionals.emplace_back(option, slot);
   };
+  if (name == "__complete") {
+    sub.group("");  // hidden from help and the manual
+    sub.add_option("what", o.direction, "ids")->required()->check(CLI::IsMember({"ids"}));
+  }
   if (name == "schema") {
     sub.add_option("action", o.direction, "dump")->required()->check(CLI::IsMember({"dump"}));
   }
@@ -196,6 +203,11 @@ Parsed parse_command_line(int argc, char** argv) {
     subs.emplace_back(sub, &command);
   }
   app.add_subcommand("help", "print this help");
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "--man") {
+    fmt::print("{}", manual_page(app));  // runner(1), from the parser just built
+    parsed.exit = 0;
+    return parsed;
+  }
 
   auto args = normalise_args(argc, argv);
   std::reverse(args.begin(), args.end());  // CLI11 takes them last-first

@@ -9,7 +9,7 @@ BUILD_PACKAGES=(g++ meson ninja-build pkg-config libyaml-cpp-dev libsqlite3-dev
   libmysqlcppconn-dev)
 # And what the tests need on top (zsh, fish, tmux and groff for the
 # completions and the manual page).
-TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-yaml sqlite3 procps zsh fish
+TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-yaml python3-jsonschema sqlite3 procps zsh fish
   tmux groff-base)
 # What scripts/package and its test (scripts/test --package) need.
 PACKAGE_PACKAGES=(dpkg-dev lintian debootstrap)

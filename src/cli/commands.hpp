@@ -43,8 +43,10 @@ std::filesystem::path snapshot_path(const Context& ctx);
 bool write_snapshot(const Context& ctx, drivers::Connection& connection);
 // Differences between schema/<dialect>.sql and the live database, one line
 // each, then one naming the objects and how to accept the change ('runner
-// schema dump'); none (and a note) when there is no snapshot.
-std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection);
+// schema dump'); none (and a note) when there is no snapshot. `privileges`:
+// grants and owners too.
+std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection,
+                                      bool privileges);
 
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);

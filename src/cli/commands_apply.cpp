@@ -1,6 +1,11 @@
+#include <algorithm>
+#include <memory>
+#include <set>
+
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "exec/executor.hpp"
 #include "exec/preflight.hpp"
 #include "exec/signals.hpp"
@@ -34,6 +39,39 @@ nlohmann::json step_json(const Step& step, std::int64_t ms, std::int64_t stateme
 // Work done under the lock before planning (up --resume).
 using Prelude = std::function<void(exec::Executor&, const plan::History&)>;
 
+// Tells, after a second and then every ~5 s, who holds the lock the run
+// waits for and how long it has waited.
+exec::LockWaiting lock_waiting(const Context& ctx) {
+  auto next = std::make_shared<double>(1.0);
+  return [&ctx, next](double waited, const std::function<std::string()>& holder) {
+    if (waited < *next) {
+      return;
+    }
+    *next = waited + 5;
+    ctx.reporter().progress(fmt::format(
+        "waiting for the migration lock on {} ({:.0f} s of {:g} s): another runner holds it ({})",
+        ctx.url().redacted(), waited, ctx.lock_timeout(), holder()));
+  };
+}
+
+// How many revisions `ran` holds: redo's down and up of one revision count once.
+std::size_t revision_count(const nlohmann::json& ran) {
+  std::set<std::string> ids;
+  for (const auto& item : ran) {
+    ids.insert(item["id"].get<std::string>());
+  }
+  return ids.size();
+}
+
+std::string nothing_to_do(const char* command, const plan::History& history) {
+  if (std::string_view(command) != "down") {
+    return "nothing to do: the database is up to date";
+  }
+  const bool any = std::any_of(history.begin(), history.end(),
+                               [](const auto& record) { return record.state == "applied"; });
+  return any ? "nothing to revert" : "nothing to revert: no revision is applied";
+}
+
 int run_plan(const Context& ctx, const char* command, bool dry_run, const Planner& planner,
              const Prelude& prelude = {}) {
   const Reporter& reporter = ctx.reporter();
@@ -50,7 +88,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
       ran.push_back(step_json(step, -1, 0));
     }
     if (steps.empty()) {
-      reporter.progress("nothing to do");
+      reporter.progress(nothing_to_do(command, history));
     }
     if (reporter.json()) {
       reporter.emit({{"command", command}, {"dry_run", true}, {"revisions", ran}});
@@ -59,19 +97,28 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   }
   const auto connection = ctx.connect();
   exec::signals::CriticalSection critical(connection.get());
-  const auto lock = exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout());
+  const auto lock =
+      exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx));
   const std::int64_t start = util::monotonic_ms();
+  ProgressLine progress(ProgressLine::choose(reporter.progress_option(), reporter.quiet()));
   exec::Executor executor(
       *connection, ctx.tables(),
       [&](const exec::StepReport& report) {
         const bool up = report.direction == Direction::up;
-        reporter.progress(fmt::format(
-            "{} {} {} ({}{}) in {} ms", up ? "applied" : "reverted", report.revision->id().text(),
-            report.revision->name(), project::to_string(report.revision->entry.kind),
-            report.revision->noop ? ", not for this dialect" : "", report.ms));
+        progress.finish([&] {
+          reporter.progress(fmt::format(
+              "{} {} {} ({}{}) in {} ms", up ? "applied" : "reverted",
+              report.revision->id().text(), report.revision->name(),
+              project::to_string(report.revision->entry.kind),
+              report.revision->noop ? ", not for this dialect" : "", report.ms));
+        });
         ran.push_back(step_json({report.revision, report.direction}, report.ms, report.statements));
       },
       lock.get());
+  executor.on_statement([&progress](const project::Revision& revision, Direction direction,
+                                    std::int64_t statements, std::int64_t bytes) {
+    progress.update(revision, direction, statements, bytes);
+  });
   if (prelude) {
     prelude(executor, exec::load_history(*connection, ctx.tables()));
   }
@@ -98,9 +145,9 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     }
   }
   if (ran.empty()) {
-    reporter.progress("nothing to do: the database is up to date");
+    reporter.progress(nothing_to_do(command, history));
   } else {
-    reporter.progress(fmt::format("{} {} revision(s) in {} ms", command, ran.size(),
+    reporter.progress(fmt::format("{} {} revision(s) in {} ms", command, revision_count(ran),
                                   util::monotonic_ms() - start));
   }
   if (reporter.json()) {
@@ -121,6 +168,11 @@ void resume_failed(const project::Project& project, const std::string& dialect,
   }
   if (failed == nullptr) {
     throw InputError("up --resume: no revision is marked failed; there is nothing to resume");
+  }
+  if (plan::failed_while_reverting(*failed)) {
+    throw InputError(fmt::format("up --resume: revision {} {} failed while reverting (down), and "
+                                 "only a failed up can be resumed; {}",
+                                 failed->id, failed->name, plan::failed_mark_advice(*failed)));
   }
   const auto id = project::RevisionId::parse(failed->id);
   const project::Revision* revision = id ? project.find(*id) : nullptr;
@@ -246,7 +298,8 @@ int cmd_baseline(const Context& ctx, const CommandOptions& o) {
   }
   const auto connection = ctx.connect();
   exec::signals::CriticalSection critical(connection.get());
-  const auto lock = exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout());
+  const auto lock =
+      exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx));
   exec::ensure_tables(*connection, ctx.tables());
   const auto history = exec::load_history(*connection, ctx.tables());
   plan::refuse_failed_marks(history);
@@ -277,7 +330,8 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
                                 : ctx.load_project();
   const auto connection = ctx.connect();
   exec::signals::CriticalSection critical(connection.get());
-  const auto lock = exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout());
+  const auto lock =
+      exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx));
   exec::ensure_tables(*connection, ctx.tables());
   const auto history = exec::load_history(*connection, ctx.tables());
   const plan::HistoryRecord* record = plan::find_record(history, *id);

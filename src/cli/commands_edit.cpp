@@ -329,7 +329,7 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
 
 int cmd_init(const Context& ctx, const CommandOptions& o) {
   const fs::path folder = o.folder.empty() ? fs::path(".") : fs::path(o.folder);
-  const std::string dialect = o.dialect.empty() ? "sqlite" : o.dialect;
+  const std::string dialect = o.init_dialect.empty() ? "sqlite" : o.init_dialect;
   const auto files = project::skeleton(dialect);
   std::error_code ec;
   if (fs::exists(folder, ec) && !fs::is_directory(folder, ec)) {

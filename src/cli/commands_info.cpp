@@ -1,5 +1,9 @@
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
 
 #include <fmt/core.h>
 
@@ -9,6 +13,8 @@
 #include "exec/lint.hpp"
 #include "exec/preflight.hpp"
 #include "util/errors.hpp"
+#include "util/time.hpp"
+#include "util/strings.hpp"
 
 namespace runner::cli {
 namespace {
@@ -27,12 +33,38 @@ std::optional<std::string> newest_applied(const plan::History& history) {
   return best ? std::optional<std::string>(text) : std::nullopt;
 }
 
+// Characters, not bytes: names and errors may hold any UTF-8.
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
 std::string pad(std::string_view text, std::size_t width) {
   std::string out(text);
-  if (out.size() < width) {
-    out.append(width - out.size(), ' ');
+  const std::size_t shown = display_width(text);
+  if (shown < width) {
+    out.append(width - shown, ' ');
   }
   return out;
+}
+
+std::string trim_right(std::string text) {
+  while (!text.empty() && text.back() == ' ') {
+    text.pop_back();
+  }
+  return text;
+}
+
+// check's line for a revision marked failed, with the advice for the
+// direction it failed in.
+std::string failed_problem(const plan::StatusLine& line, const plan::History& history) {
+  const auto id = project::RevisionId::parse(line.id);
+  const plan::HistoryRecord* record = id ? plan::find_record(history, *id) : nullptr;
+  return fmt::format("revision {} {}: marked failed in the database ({}); {}", line.id, line.name,
+                     line.direction == "down" ? "its down failed" : "its up failed",
+                     record != nullptr ? plan::failed_mark_advice(*record)
+                                       : fmt::format("see 'runner repair {}'", line.id));
 }
 
 }  // namespace
@@ -42,42 +74,90 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
   const auto connection = ctx.connect_existing();
   const auto history = read_history(connection.get(), ctx.tables());
   const auto lines = plan::status(project, history, checksums_of_applied(project, history));
-  bool attention = false;
+  // Counted in this order in the summary line and the JSON.
+  std::vector<std::pair<std::string, std::size_t>> counts{
+      {"applied", 0}, {"changed", 0}, {"pending", 0}, {"failed", 0}, {"unknown", 0}};
   for (const auto& line : lines) {
-    attention = attention || line.state == "pending" || line.state == "failed";
+    for (auto& [state, count] : counts) {
+      count += line.state == state ? 1 : 0;
+    }
   }
+  // What to do about each failed mark, for the direction it failed in.
+  std::map<std::string, std::string> advice;
+  for (const auto& line : lines) {
+    const auto id = project::RevisionId::parse(line.id);
+    const plan::HistoryRecord* record = id ? plan::find_record(history, *id) : nullptr;
+    if (line.state == "failed" && record != nullptr) {
+      advice[line.id] = plan::failed_mark_advice(*record);
+    }
+  }
+  // Anything but applied needs attention: `up` would apply, refuse or stop.
+  const bool attention = std::any_of(lines.begin(), lines.end(),
+                                     [](const auto& line) { return line.state != "applied"; });
   if (ctx.reporter().json()) {
     nlohmann::json revisions = nlohmann::json::array();
     for (const auto& line : lines) {
-      revisions.push_back({{"id", line.id},
-                           {"name", line.name},
-                           {"kind", line.kind},
-                           {"state", line.state},
-                           {"applied_at", line.applied_at.empty() ? nlohmann::json(nullptr)
-                                                                  : nlohmann::json(line.applied_at)}});
+      nlohmann::json item{{"id", line.id},
+                          {"name", line.name},
+                          {"kind", line.kind},
+                          {"state", line.state},
+                          {"applied_at", line.applied_at.empty() ? nlohmann::json(nullptr)
+                                                                 : nlohmann::json(line.applied_at)}};
+      if (!line.direction.empty()) {
+        item["direction"] = line.direction;
+      }
+      if (const auto it = advice.find(line.id); it != advice.end()) {
+        item["advice"] = it->second;
+      }
+      revisions.push_back(std::move(item));
     }
-    ctx.reporter().emit({{"revisions", revisions}});
+    nlohmann::json summary = nlohmann::json::object();
+    for (const auto& [state, count] : counts) {
+      summary[state] = count;
+    }
+    ctx.reporter().emit({{"revisions", revisions}, {"summary", summary}});
   } else {
+    // "failed (down)": a failed revert needs other advice than a failed apply.
+    auto state_text = [](const plan::StatusLine& line) {
+      return line.direction == "down" ? line.state + " (down)" : line.state;
+    };
     std::size_t id_width = 2;
     std::size_t name_width = 4;
+    std::size_t kind_width = 4;
+    std::size_t state_width = 5;
     for (const auto& line : lines) {
       id_width = std::max(id_width, line.id.size());
       name_width = std::max(name_width, line.name.size());
+      kind_width = std::max(kind_width, line.kind.size());
+      state_width = std::max(state_width, state_text(line).size());
     }
     ctx.reporter().out(fmt::format("{}  {}  {}  {}  {}", pad("ID", id_width),
-                                   pad("NAME", name_width), pad("KIND", 6), pad("STATE", 7),
-                                   "APPLIED AT"));
+                                   pad("NAME", name_width), pad("KIND", kind_width),
+                                   pad("STATE", state_width), "APPLIED AT"));
     for (const auto& line : lines) {
-      ctx.reporter().out(fmt::format("{}  {}  {}  {}  {}", pad(line.id, id_width),
-                                     pad(line.name, name_width), pad(line.kind, 6),
-                                     pad(line.state, 7), line.applied_at));
+      ctx.reporter().out(trim_right(fmt::format(
+          "{}  {}  {}  {}  {}", pad(line.id, id_width), pad(line.name, name_width),
+          pad(line.kind, kind_width), pad(state_text(line), state_width), line.applied_at)));
+    }
+    std::string summary;
+    for (const auto& [state, count] : counts) {
+      if (count > 0) {
+        summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, state);
+      }
+    }
+    ctx.reporter().out(summary.empty() ? "no revisions" : summary);
+    for (const auto& line : lines) {
+      if (const auto it = advice.find(line.id); it != advice.end()) {
+        ctx.reporter().warning(fmt::format("revision {} {} failed ({}): {}", line.id, line.name,
+                                           line.direction, it->second));
+      }
     }
   }
   return o.exit_code && attention ? static_cast<int>(ExitCode::problems) : 0;
 }
 
 int cmd_current(const Context& ctx, const CommandOptions& /*o*/) {
-  const auto connection = ctx.connect_existing();
+  const auto connection = ctx.connect_recorded();
   const auto current = newest_applied(read_history(connection.get(), ctx.tables()));
   if (ctx.reporter().json()) {
     ctx.reporter().emit(
@@ -88,10 +168,20 @@ int cmd_current(const Context& ctx, const CommandOptions& /*o*/) {
   return 0;
 }
 
-int cmd_history(const Context& ctx, const CommandOptions& /*o*/) {
-  const auto connection = ctx.connect_existing();
-  const auto log = connection ? exec::load_log(*connection, ctx.tables())
-                              : std::vector<exec::LogRecord>{};
+int cmd_history(const Context& ctx, const CommandOptions& o) {
+  std::optional<std::size_t> limit;
+  if (o.count) {
+    if (!util::all_digits(*o.count) || o.count->size() > 9) {
+      throw UsageError(fmt::format("history --limit: '{}' is not a number of entries", *o.count));
+    }
+    limit = static_cast<std::size_t>(std::stoul(*o.count));
+  }
+  const auto connection = ctx.connect_recorded();
+  auto log = connection ? exec::load_log(*connection, ctx.tables())
+                        : std::vector<exec::LogRecord>{};
+  if (limit && log.size() > *limit) {
+    log.resize(*limit);  // newest first: the newest N
+  }
   if (ctx.reporter().json()) {
     nlohmann::json entries = nlohmann::json::array();
     for (const auto& r : log) {
@@ -110,16 +200,31 @@ int cmd_history(const Context& ctx, const CommandOptions& /*o*/) {
   }
   if (log.empty()) {
     ctx.reporter().out("no history yet");
+    return 0;
   }
+  using Row = std::array<std::string, 9>;
+  std::vector<Row> rows{{"AT", "ACTION", "ID", "NAME", "TIME", "BY", "RUNNER", "OUTCOME", "ERROR"}};
   for (const auto& r : log) {
-    std::string line = fmt::format("{}  {}  {} {}  {} ms  {}  runner {}  {}", r.at,
-                                   pad(r.action, 8), r.revision, r.name, r.duration_ms, r.actor,
-                                   r.runner_version, r.outcome);
-    if (!r.error.empty()) {
-      const auto end = r.error.find('\n');
-      line += ": " + r.error.substr(0, end);
+    // The first line of the error: the rest (the source line, context) is in --json.
+    rows.push_back({r.at, r.action, r.revision, r.name, fmt::format("{} ms", r.duration_ms),
+                    r.actor, r.runner_version, r.outcome, r.error.substr(0, r.error.find('\n'))});
+  }
+  std::array<std::size_t, 9> widths{};
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], display_width(row[i]));
     }
-    ctx.reporter().out(line);
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += (i == 0 ? "" : "  ");
+      // TIME is a number: right-aligned; the last column is not padded.
+      line += i == 4   ? std::string(widths[i] - display_width(row[i]), ' ') + row[i]
+              : i == 8 ? row[i]
+                       : pad(row[i], widths[i]);
+    }
+    ctx.reporter().out(trim_right(line));
   }
   return 0;
 }
@@ -127,16 +232,31 @@ int cmd_history(const Context& ctx, const CommandOptions& /*o*/) {
 int cmd_check(const Context& ctx, const CommandOptions& o) {
   const Reporter& reporter = ctx.reporter();
   std::vector<project::Diagnostic> diagnostics;
-  const auto project = project::Project::scan(ctx.manifest_path(), ctx.dialect(), diagnostics);
+  auto project = project::Project::scan(ctx.manifest_path(), ctx.dialect(), diagnostics);
+  // The dialect, never connecting for it: --dialect, a given URL's, the
+  // manifest's dialects, or SQLite; each file is lexed as its own dialect.
+  std::vector<std::vector<std::string>> named;
+  for (const auto& revision : project.revisions()) {
+    named.push_back(revision.entry.dialects);
+  }
+  const auto dialect = project::choose_check_dialect(
+      o.dialect, ctx.url_source() == "default" ? std::nullopt : std::optional(ctx.dialect()),
+      named);
+  if (dialect.dialect != ctx.dialect() && !project::has_errors(diagnostics)) {
+    diagnostics.clear();
+    project = project::Project::scan(ctx.manifest_path(), dialect.dialect, diagnostics);
+  }
   if (project::has_errors(diagnostics)) {
     throw project::ProjectError(std::move(diagnostics));
   }
-  std::vector<std::string> warnings;
-  std::vector<std::string> problems;
+  reporter.detail(fmt::format("check: lexing as {} (from {})", dialect.dialect, dialect.source));
+    // Located where a file or manifest entry is at fault: --json gives them structured.
+  std::vector<project::Diagnostic> warnings;
+  std::vector<project::Diagnostic> problems;
   std::vector<project::Diagnostic> findings;
-  for (const auto& revision : project.revisions()) {
+  for (const auto& file : project::every_file_by_dialect(project, dialect.dialect)) {
     for (const auto direction : {plan::Direction::up, plan::Direction::down}) {
-      for (auto& d : exec::inspect(revision, direction, ctx.dialect(), true)) {
+      for (auto& d : exec::inspect(file.revision, direction, file.dialect, true)) {
         findings.push_back(std::move(d));
       }
     }
@@ -144,27 +264,35 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
   if (project::has_errors(findings)) {
     throw project::ProjectError(std::move(findings));
   }
-  for (const auto& d : findings) {
-    warnings.push_back(project::format(d));
-  }
+  warnings = std::move(findings);
   for (const auto& revision : project.revisions()) {
     if (revision.entry.kind == project::Kind::mixed) {
-      warnings.push_back(fmt::format(
-          "{}:{}: warning: revision {} {} is kind: mixed (schema and data changes together); "
-          "split it into a schema and a data revision when you can",
-          ctx.manifest_path().string(), revision.entry.line, revision.id().text(),
-          revision.name()));
+      warnings.push_back(
+          {ctx.manifest_path().string(), revision.entry.line, 0, project::Severity::warning,
+           fmt::format("revision {} {} is kind: mixed (schema and data changes together); "
+                       "split it into a schema and a data revision when you can",
+                       revision.id().text(), revision.name()),
+           ""});
     }
   }
-  const auto connection = ctx.connect_existing();
+  // A default SQLite file is not this project's database when it is lexed
+  // as another dialect. A server that cannot be reached leaves the checks
+  // of the files (SPEC.md section 5: "with a reachable database").
+  std::unique_ptr<drivers::Connection> connection;
+  try {
+    connection = dialect.dialect == ctx.dialect() ? ctx.connect_existing() : nullptr;
+  } catch (const UnreachableError& error) {
+    warnings.push_back({"", 0, 0, project::Severity::warning,
+                        fmt::format("checked the manifest and files only: {}", error.what()), ""});
+  }
   const auto history = read_history(connection.get(), ctx.tables());
   // Destructive statements are said while they can be reconsidered: in the
   // revisions the database has no record of (every one, without a database).
-  exec::DestructiveLint destructive(ctx.dialect());
+  exec::DestructiveLint destructive(dialect.dialect);
   for (const auto& revision : project.revisions()) {
     const bool pending = plan::find_record(history, revision.id()) == nullptr;
-    for (const auto& d : destructive.read(revision, pending)) {
-      warnings.push_back(project::format(d));
+    for (auto& d : destructive.read(revision, pending)) {
+      warnings.push_back(std::move(d));
     }
   }
   if (connection) {
@@ -172,24 +300,30 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
     const auto newest = newest_applied(history);
     const auto newest_id = newest ? project::RevisionId::parse(*newest) : std::nullopt;
     for (const auto& line : lines) {
+      const auto id = project::RevisionId::parse(line.id);
+      const project::Revision* revision = id ? project.find(*id) : nullptr;
+      // Where to look: the up file when it changed, else the manifest entry.
+      project::Diagnostic at{revision == nullptr ? "" : ctx.manifest_path().string(),
+                             revision == nullptr ? 0 : revision->entry.line, 0,
+                             project::Severity::error, "", ""};
       if (line.state == "changed") {
-        problems.push_back(fmt::format("revision {} {}: its up file has changed since it was "
-                                       "applied (restore it, or 'runner repair {}')",
-                                       line.id, line.name, line.id));
+        at = {revision->up.string(), 0, 0, project::Severity::error, "", ""};
+        at.message = fmt::format("revision {} {}: its up file has changed since it was applied "
+                                 "(restore it, or 'runner repair {}')",
+                                 line.id, line.name, line.id);
       } else if (line.state == "failed") {
-        problems.push_back(fmt::format("revision {} {}: marked failed in the database (fix it, "
-                                       "then 'runner repair {}')",
-                                       line.id, line.name, line.id));
+        at.message = failed_problem(line, history);
       } else if (line.state == "unknown") {
-        problems.push_back(fmt::format(
-            "revision {} {}: applied in the database but not in {}", line.id, line.name,
-            ctx.manifest_path().string()));
-      } else if (line.state == "pending" && newest_id &&
-                 *project::RevisionId::parse(line.id) < *newest_id) {
-        problems.push_back(fmt::format(
+        at.message = fmt::format("revision {} {}: applied in the database but not in {}", line.id,
+                                 line.name, ctx.manifest_path().string());
+      } else if (line.state == "pending" && newest_id && id && *id < *newest_id) {
+        at.message = fmt::format(
             "revision {} {}: pending but older than the newest applied revision {} (out of "
             "order)",
-            line.id, line.name, *newest));
+            line.id, line.name, *newest);
+      }
+      if (!at.message.empty()) {
+        problems.push_back(std::move(at));
       }
     }
     // Drift is judged only on a fully migrated database: before that the
@@ -197,22 +331,30 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
     const bool migrated = std::all_of(lines.begin(), lines.end(),
                                       [](const auto& line) { return line.state == "applied"; });
     if (migrated && problems.empty()) {
-      for (auto& line : schema_drift(ctx, *connection)) {
-        problems.push_back(std::move(line));
+      for (auto& line : schema_drift(ctx, *connection, o.privileges)) {
+        problems.push_back({"", 0, 0, project::Severity::error, std::move(line), ""});
       }
     }
   } else {
     reporter.detail("no database yet: checked the manifest and files only");
   }
-  for (const auto& line : warnings) {
-    reporter.warning(line);
+  for (const auto& d : warnings) {
+    reporter.warning(project::format(d));
   }
-  for (const auto& line : problems) {
-    reporter.error(line);
+  for (const auto& d : problems) {
+    reporter.error(d.message);
   }
   const bool failed = !problems.empty() || (o.strict && !warnings.empty());
   if (reporter.json()) {
-    reporter.emit({{"ok", !failed}, {"warnings", warnings}, {"problems", problems}});
+    nlohmann::json warning_list = nlohmann::json::array();
+    nlohmann::json problem_list = nlohmann::json::array();
+    for (const auto& d : warnings) {
+      warning_list.push_back(diagnostic_json(d));
+    }
+    for (const auto& d : problems) {
+      problem_list.push_back(diagnostic_json(d));
+    }
+    reporter.emit({{"ok", !failed}, {"warnings", warning_list}, {"problems", problem_list}});
   } else if (!failed) {
     reporter.progress(fmt::format("check: {} revision(s), no problems{}", project.revisions().size(),
                                   warnings.empty() ? "" : " (see warnings)"));
@@ -238,24 +380,68 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
   // (without a database to ask, SQLite's "main"; others stay unqualified).
   const exec::HistoryTables tables =
       connection != nullptr ? ctx.tables().resolved(*connection) : ctx.tables();
+  exec::preflight(steps, ctx.dialect());
+  // With --json the text is gathered and wrapped in one object.
+  char* buffer = nullptr;
+  std::size_t size = 0;
+  std::FILE* out = ctx.reporter().json() ? open_memstream(&buffer, &size) : stdout;
+  if (out == nullptr) {
+    throw std::runtime_error("sql --json: cannot gather the SQL text in memory");
+  }
+  struct Close {
+    std::FILE* file;
+    char*& buffer;
+    ~Close() {
+      if (file != stdout) {
+        std::fclose(file);
+        std::free(buffer);
+      }
+    }
+  } close{out, buffer};
   if (connection == nullptr || !connection->table_exists(tables.table())) {
     for (const auto& sql : tables.create_sql()) {
-      fmt::print("{};\n", sql);
+      fmt::print(out, "{};\n", sql);
     }
-    fmt::print("\n");
+    fmt::print(out, "\n");
   }
-  exec::preflight(steps, ctx.dialect());
-  exec::render_sql(steps, tables, ctx.dialect(), ctx.dialect() != "mysql", stdout);
+  exec::render_sql(steps, tables, ctx.dialect(), ctx.dialect() != "mysql", out);
+  if (ctx.reporter().json()) {
+    std::fflush(out);
+    nlohmann::json revisions = nlohmann::json::array();
+    for (const auto& step : steps) {
+      revisions.push_back({{"id", step.revision->id().text()},
+                           {"name", step.revision->name()},
+                           {"kind", project::to_string(step.revision->entry.kind)},
+                           {"direction", step.direction == plan::Direction::up ? "up" : "down"}});
+    }
+    ctx.reporter().emit(
+        {{"sql", std::string(buffer, size)}, {"direction", o.direction}, {"revisions", revisions}});
+  }
   return 0;
 }
 
 int cmd_wait(const Context& ctx, const CommandOptions& /*o*/) {
-  if (!drivers::database_exists(ctx.url())) {
-    ctx.reporter().progress("the database file does not exist yet; 'runner up' will create it");
-    return 0;
+  const Reporter& reporter = ctx.reporter();
+  reporter.add_field("database", {{"url", ctx.url().redacted()}, {"source", ctx.url_source()}});
+  const std::int64_t start = util::monotonic_ms();
+  // A SQLite file that is missing is ready if `up` can create it; a folder
+  // that is missing, or one it cannot write in, will not heal by waiting.
+  const bool exists = drivers::database_exists(ctx.url());
+  if (!exists) {
+    drivers::check_creatable(ctx.url());
+  } else {
+    ctx.connect_waiting(ctx.wait().value_or(60), false);
   }
-  ctx.connect_waiting(ctx.wait().value_or(60), false);
-  ctx.reporter().progress(fmt::format("{} accepts connections", ctx.url().redacted()));
+  const std::int64_t waited = util::monotonic_ms() - start;
+  if (reporter.json()) {
+    reporter.emit({{"ready", true}, {"exists", exists}, {"waited_ms", waited}});
+  } else if (!exists) {
+    reporter.progress(
+        fmt::format("{} does not exist yet; 'runner up' will create it", ctx.url().redacted()));
+  } else {
+    reporter.progress(fmt::format("{} accepts connections (after {:.1f} s)", ctx.url().redacted(),
+                                  static_cast<double>(waited) / 1000));
+  }
   return 0;
 }
 

@@ -56,7 +56,8 @@ bool write_snapshot(const Context& ctx, drivers::Connection& connection) {
   return true;
 }
 
-std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection) {
+std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection,
+                                      bool privileges) {
   const fs::path path = snapshot_path(ctx);
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) {
@@ -64,7 +65,8 @@ std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& c
         "check: no schema snapshot at {}; 'runner schema dump' writes one", path.string()));
     return {};
   }
-  auto lines = schema::diff(util::read_text_file(path), live_dump(connection, ctx.tables()));
+  auto lines = schema::diff(util::read_text_file(path), live_dump(connection, ctx.tables()),
+                            {privileges});
   if (lines.empty()) {
     return lines;
   }

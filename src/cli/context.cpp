@@ -1,5 +1,6 @@
 #include "cli/context.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -19,6 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// How often a `waiting for ...` line is printed while retrying.
+constexpr std::chrono::seconds k_wait_line_every{5};
+// Each attempt to connect while waiting is bounded, so that a server that
+// drops packets does not hold one attempt past the deadline or the lines.
+constexpr double k_max_attempt_seconds = 5;
+
 std::optional<std::string> read_env(const char* name) {
   if (const char* value = std::getenv(name)) {
     return std::string(value);
@@ -33,34 +40,70 @@ fs::path beside(const fs::path& config_path, const std::string& value) {
                                                                   : config_path.parent_path() / path;
 }
 
+// Seconds from an environment variable: unset or empty is nullopt; a value
+// that is not a decimal number from 0 to 7 days is a UsageError naming it.
+std::optional<double> env_seconds(const char* name) {
+  const auto text = read_env(name);
+  if (!text || text->empty()) {
+    return std::nullopt;
+  }
+  char* end = nullptr;
+  const double value = std::strtod(text->c_str(), &end);
+  if (text->find_first_not_of("0123456789.eE+-") != std::string::npos ||
+      end != text->c_str() + text->size() || !util::valid_wait_seconds(value)) {
+    throw UsageError(fmt::format("{} must be a number of seconds between 0 and {}", name,
+                                 util::k_max_wait_seconds));
+  }
+  return value;
+}
+
+bool is_file(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec);
+}
+
 }  // namespace
 
 Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_reporter(reporter) {
-  std::optional<project::Config> config;
+  // The project folder is the manifest's (SPEC.md section 6): -m, else the
+  // first folder from here up holding manifest.yaml or runner.toml.
+  std::optional<fs::path> found;
   if (options.config) {
-    std::error_code ec;
-    if (!fs::is_regular_file(*options.config, ec)) {
+    if (!is_file(*options.config)) {
       throw InputError(fmt::format("{}: configuration file not found", *options.config));
     }
-    config = project::load_config(*options.config);
-  } else if (std::error_code ec; fs::is_regular_file("runner.toml", ec)) {
-    config = project::load_config("runner.toml");
+    m_config_path = *options.config;
   }
-  if (config) {
+  if (options.manifest) {
+    m_manifest_path = *options.manifest;
+    if (const fs::path toml = m_manifest_path.parent_path() / "runner.toml";
+        !m_config_path && is_file(toml)) {
+      m_config_path = toml;
+    }
+  } else {
+    found = project::find_project_folder(".", !m_config_path);
+    if (found && !m_config_path && is_file(*found / "runner.toml")) {
+      m_config_path = *found / "runner.toml";
+    }
+  }
+  std::optional<project::Config> config;
+  if (m_config_path) {
+    config = project::load_config(*m_config_path);
     m_settings = config->resolve(options.env.value_or(""));
   } else if (options.env) {
     throw InputError(fmt::format("--env {} needs a runner.toml with an [env.{}] table",
                                  *options.env, *options.env));
   }
   if (options.manifest) {
-    m_manifest_path = *options.manifest;
+    // as given, relative to the current folder
   } else if (m_settings.manifest) {
-    m_manifest_path = beside(config->path, *m_settings.manifest);
+    m_manifest_path = beside(*m_config_path, project::expand(*m_settings.manifest, read_env));
   } else {
-    m_manifest_path = "manifest.yaml";
+    m_manifest_path = found.value_or(fs::path()) / "manifest.yaml";
   }
   const auto chosen = project::choose_database_url(options.database, read_env, m_settings,
                                                    m_manifest_path.parent_path());
+  m_url_source = chosen.source;
   try {
     m_url = util::parse_url(chosen.url);
   } catch (InputError& error) {
@@ -69,22 +112,59 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
     throw;
   }
   m_dialect = drivers::dialect_of(m_url);
-  m_tables = std::make_unique<exec::HistoryTables>(
-      m_dialect, options.table.value_or(m_settings.table.value_or("runner_history")));
+  // A relative SQLite path in runner.toml is relative to runner.toml.
+  if (m_dialect == "sqlite" && !chosen.base.empty() && m_url.path != ":memory:" &&
+      fs::path(m_url.path).is_relative()) {
+    m_url = util::with_sqlite_path(m_url, (chosen.base / m_url.path).string());
+  }
+  if (m_settings.templates) {
+    m_templates = beside(*m_config_path, project::expand(*m_settings.templates, read_env));
+  }
+  std::string table = "runner_history";
+  if (options.table) {
+    table = *options.table;
+  } else if (m_settings.table) {
+    table = project::expand(*m_settings.table, read_env);
+  }
+  m_tables = std::make_unique<exec::HistoryTables>(m_dialect, table);
+  // The command line wins over the environment, which wins over runner.toml.
   // app.cpp and project/config.cpp refuse values out of range where they
   // can name them; this guards every other way in.
-  m_lock_timeout = options.lock_timeout.value_or(m_settings.lock_timeout.value_or(60));
+  std::optional<double> lock_timeout = options.lock_timeout;
+  if (!lock_timeout) {
+    lock_timeout = env_seconds("RUNNER_LOCK_TIMEOUT");
+  }
+  m_lock_timeout = lock_timeout.value_or(m_settings.lock_timeout.value_or(60));
   if (!util::valid_wait_seconds(m_lock_timeout)) {
     throw UsageError(fmt::format("the lock timeout must be a number of seconds between 0 and {}",
                                  util::k_max_wait_seconds));
   }
   m_wait = options.wait;
+  if (!m_wait) {
+    m_wait = env_seconds("RUNNER_WAIT");
+  }
+  if (!m_wait) {
+    m_wait = m_settings.wait;
+  }
   if (m_wait && !util::valid_wait_seconds(*m_wait)) {
     throw UsageError(fmt::format("--wait must be a number of seconds between 0 and {}",
                                  util::k_max_wait_seconds));
   }
-  reporter.detail(fmt::format("database {} (from {}), manifest {}", m_url.redacted(),
-                              chosen.source, m_manifest_path.string()));
+}
+
+bool Context::in_project() const { return is_file(m_manifest_path); }
+
+void Context::announce(bool may_write) const {
+  const std::string target = fmt::format("database {} (from {})", m_url.redacted(), m_url_source);
+  if (m_reporter.verbose()) {
+    m_reporter.detail(fmt::format("{}, manifest {}{}", target, m_manifest_path.string(),
+                                  m_config_path ? ", config " + m_config_path->string() : ""));
+  } else if (may_write && !m_reporter.json()) {
+    m_reporter.progress(target);
+  }
+  if (may_write && m_reporter.json()) {
+    m_reporter.add_field("database", {{"url", m_url.redacted()}, {"source", m_url_source}});
+  }
 }
 
 project::Project Context::load_project() const {
@@ -92,24 +172,41 @@ project::Project Context::load_project() const {
 }
 
 std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bool create) const {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
   const auto deadline =
-      std::chrono::steady_clock::now() +
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(seconds));
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  auto next_line = start;
   auto pause = std::chrono::milliseconds(100);
   for (;;) {
+    drivers::ConnectOptions connect_options{create, m_lock_timeout};
+    if (seconds > 0) {
+      const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+      connect_options.connect_timeout_seconds = std::clamp(left, 1.0, k_max_attempt_seconds);
+    }
     try {
-      return drivers::connect(m_url, {create, m_lock_timeout});
-    } catch (const UnreachableError& error) {
-      const auto now = std::chrono::steady_clock::now();
+      return drivers::connect(m_url, connect_options);
+    } catch (UnreachableError& error) {
+      const auto now = Clock::now();
       if (now >= deadline) {
+        if (seconds > 0) {
+          error.add_context(
+              fmt::format("gave up after waiting {:.0f} s for {}", seconds, m_url.redacted()));
+        }
         throw;
       }
-      m_reporter.detail(fmt::format("waiting for the database: {}", error.what()));
+      if (now >= next_line) {
+        const auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start);
+        m_reporter.progress(
+            fmt::format("waiting for {} ({} s)…", m_url.redacted(), waited.count()));
+        m_reporter.detail(error.what());
+        next_line += k_wait_line_every;
+      }
       // The last try falls on the deadline itself.
-      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-          pause, std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline - now)));
+      std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
     }
-    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+    // At most a second apart: a server that comes up is used within a second.
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
 }
 
@@ -122,6 +219,31 @@ std::unique_ptr<drivers::Connection> Context::connect_existing() const {
     return nullptr;
   }
   return connect_waiting(m_wait.value_or(0), false);
+}
+
+std::unique_ptr<drivers::Connection> Context::connect_recorded() const {
+  if (!in_project()) {
+    if (m_manifest_path == "manifest.yaml") {
+      throw InputError(
+          "not in a project: no manifest.yaml in this folder or any folder above it (run runner "
+          "inside the project, or pass -m FILE)");
+    }
+    throw InputError(fmt::format("{}: manifest not found", m_manifest_path.string()));
+  }
+  if (!drivers::database_exists(m_url)) {
+    throw InputError(fmt::format(
+        "the database {} (from {}) does not exist: nothing was ever applied to it; check -d, "
+        "RUNNER_DATABASE_URL, DATABASE_URL and runner.toml",
+        m_url.redacted(), m_url_source));
+  }
+  return connect_waiting(m_wait.value_or(0), false);
+}
+
+bool may_write(std::string_view command) {
+  static constexpr std::string_view k_writers[] = {"up",        "down",     "redo",   "upgrade",
+                                                   "downgrade", "baseline", "repair", "new",
+                                                   "revision",  "split",    "schema"};
+  return std::find(std::begin(k_writers), std::end(k_writers), command) != std::end(k_writers);
 }
 
 plan::History read_history(drivers::Connection* connection, const exec::HistoryTables& tables) {

@@ -1,12 +1,14 @@
 #pragma once
 // What every command needs, resolved once from the command line, the
-// environment and runner.toml: manifest path, database URL, dialect,
-// history table, lock timeout. Opens the project and the connection.
+// environment and runner.toml: the project folder and manifest, the
+// database URL and where it came from, dialect, history table, lock
+// timeout and wait. Opens the project and the connection.
 
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cli/options.hpp"
 #include "cli/reporter.hpp"
@@ -21,19 +23,29 @@ namespace runner::cli {
 
 class Context {
  public:
-  // Resolves settings; throws InputError for a bad config file or URL.
+  // Finds the project and resolves settings (SPEC.md section 6); throws
+  // InputError for a bad config file, an unset ${VAR} or a bad URL, and
+  // UsageError for a bad RUNNER_WAIT or RUNNER_LOCK_TIMEOUT.
   Context(const GlobalOptions& options, const Reporter& reporter);
 
   const Reporter& reporter() const { return m_reporter; }
   const std::filesystem::path& manifest_path() const { return m_manifest_path; }
   std::filesystem::path project_root() const { return m_manifest_path.parent_path(); }
+  // True when the manifest exists: named by -m or runner.toml, or found in
+  // the current folder or a parent.
+  bool in_project() const;
   const util::Url& url() const { return m_url; }
+  // Where the URL came from: "--database", "RUNNER_DATABASE_URL",
+  // "DATABASE_URL", "runner.toml" (" [env.NAME]"), or "default".
+  const std::string& url_source() const { return m_url_source; }
   const std::string& dialect() const { return m_dialect; }
   const exec::HistoryTables& tables() const { return *m_tables; }
   double lock_timeout() const { return m_lock_timeout; }
-  // --wait SECONDS, when given.
+  // How long to retry the first connection: --wait, else RUNNER_WAIT, else
+  // runner.toml's `wait`; unset: no retry (`wait` itself waits 60 s).
   const std::optional<double>& wait() const { return m_wait; }
-  const std::optional<std::string>& templates() const { return m_settings.templates; }
+  // runner.toml's `templates`, relative to runner.toml's folder.
+  const std::optional<std::filesystem::path>& templates() const { return m_templates; }
   // runner.toml's ids = "timestamp": `new` mints YYYYMMDDHHMMSS ids.
   bool timestamp_ids() const { return m_settings.ids.value_or("") == "timestamp"; }
   // Whether up and down rewrite schema/<dialect>.sql: runner.toml's
@@ -46,28 +58,49 @@ class Context {
         std::filesystem::is_directory(project_root() / "schema", ec));
   }
 
+  // Says which database a command works on and where its URL came from.
+  // For a command that may write: `database URL (from SOURCE)` on stderr
+  // before anything else (not with -q), or, under --json, a "database"
+  // field ({"url", "source"}) of the command's JSON object instead. With
+  // -v, for every command, that line followed by the manifest.
+  void announce(bool may_write) const;
+
   // The project for this dialect; throws ProjectError with every problem.
   project::Project load_project() const;
 
-  // Opens the database, creating it (SQLite) when missing; retries for
-  // --wait seconds when unreachable.
+  // Opens the database, creating it (SQLite) when missing; retries what
+  // may heal for wait() seconds.
   std::unique_ptr<drivers::Connection> connect() const;
   // Opens the database only if it exists; null when it does not (SQLite
   // file missing), so that read-only commands never create it.
   std::unique_ptr<drivers::Connection> connect_existing() const;
-  // Retries connecting until the database answers or `seconds` pass.
+  // For commands that report what was recorded (current, history): as
+  // connect_existing, but outside a project or for a SQLite file that does
+  // not exist throws InputError (exit 2) rather than report "none".
+  std::unique_ptr<drivers::Connection> connect_recorded() const;
+  // Retries connecting while the failure may heal (UnreachableError), for
+  // up to `seconds`, printing `waiting for URL (N s)…` every few seconds;
+  // a permanent failure (InputError) is thrown at once.
   std::unique_ptr<drivers::Connection> connect_waiting(double seconds, bool create) const;
 
  private:
   const Reporter& m_reporter;
   project::Settings m_settings;
   std::filesystem::path m_manifest_path;
+  std::optional<std::filesystem::path> m_config_path;
+  std::optional<std::filesystem::path> m_templates;
   util::Url m_url;
+  std::string m_url_source;
   std::string m_dialect;
   std::unique_ptr<exec::HistoryTables> m_tables;
   double m_lock_timeout = 60;
   std::optional<double> m_wait;
 };
+
+// True for the commands that may write to the database or the project
+// (up, down, redo, baseline, repair, new, split, schema dump, ...): they
+// announce their target first.
+bool may_write(std::string_view command);
 
 // Reads the history (empty without a connection or table).
 plan::History read_history(drivers::Connection* connection, const exec::HistoryTables& tables);

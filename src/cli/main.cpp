@@ -32,6 +32,28 @@ std::string message_of(const std::exception& error) {
   return runner::sql::mask_secrets(text, "");
 }
 
+// The "error" object of --json: the message, the exit code and, for bad
+// input, each diagnostic structured; for a database error its codes.
+nlohmann::json error_json(const std::exception* error, const std::string& text, int exit_code) {
+  nlohmann::json result{{"message", text}, {"exit_code", exit_code}};
+  if (const auto* project_error = dynamic_cast<const runner::project::ProjectError*>(error)) {
+    nlohmann::json diagnostics = nlohmann::json::array();
+    for (auto diagnostic : project_error->diagnostics()) {
+      diagnostic.message = runner::sql::mask_secrets(diagnostic.message, "");
+      diagnostics.push_back(runner::cli::diagnostic_json(diagnostic));
+    }
+    result["diagnostics"] = diagnostics;
+  } else if (const auto* db_error = dynamic_cast<const runner::DbError*>(error)) {
+    if (!db_error->code().empty()) {
+      result["code"] = db_error->code();
+    }
+    if (!db_error->sqlstate().empty()) {
+      result["sqlstate"] = db_error->sqlstate();
+    }
+  }
+  return result;
+}
+
 // Reports a failure on stderr and, with --json, as JSON on stdout. Never
 // throws, whatever the text holds or whether the streams are gone: it is
 // the last thing main does. What cannot be formatted is replaced by a
@@ -60,10 +82,9 @@ int report_failure(const runner::cli::Reporter& reporter, const std::exception* 
   } catch (...) {
     // stderr is gone: nothing more can be said there.
   }
-  if (reporter.json()) {
+  if (reporter.json() && !reporter.emitted()) {
     try {
-      reporter.emit(
-          {{"error", {{"message", have_text ? text : k_unknown}, {"exit_code", exit_code}}}});
+      reporter.emit({{"error", error_json(error, have_text ? text : k_unknown, exit_code)}});
     } catch (...) {
       std::printf("{\"error\": {\"message\": \"%s\", \"exit_code\": %d}}\n", k_unknown, exit_code);
     }
@@ -80,15 +101,21 @@ int main(int argc, char** argv) {
     return *parsed.exit;
   }
   const auto& g = parsed.global;
-  const runner::cli::Reporter reporter(g.json, g.quiet, g.verbose,
-                                       runner::cli::want_color(g.no_color));
+  runner::cli::Reporter reporter(g.json, g.quiet, g.verbose, runner::cli::want_color(g.no_color));
+  reporter.set_progress_option(g.progress);
   try {
     if (parsed.command->run == nullptr) {
       runner::cli::print_version(reporter);
       return 0;
     }
     const runner::cli::Context context(g, reporter);
-    return parsed.command->run(context, parsed.options);
+    context.announce(runner::cli::may_write(parsed.command->name));
+    const int code = parsed.command->run(context, parsed.options);
+    if (reporter.json() && !reporter.emitted()) {
+      // --json promises one object, also from a command with nothing to report.
+      reporter.emit({{"command", parsed.command->name}, {"exit_code", code}});
+    }
+    return code;
   } catch (const runner::Error& e) {
     return report_failure(reporter, &e, static_cast<int>(e.exit_code()));
   } catch (const std::exception& e) {

@@ -14,6 +14,7 @@ struct GlobalOptions {
   std::optional<std::string> table;
   std::optional<double> lock_timeout;
   std::optional<double> wait;
+  std::string progress = "auto";  // --progress auto|always|never
   bool json = false;
   bool quiet = false;
   bool verbose = false;
@@ -26,11 +27,12 @@ struct CommandOptions {
   std::optional<std::string> to;      // --to ID
   std::optional<std::string> target;  // upgrade/downgrade target, baseline/repair ID
   std::optional<std::string> scratch;  // verify --scratch URL
+  std::optional<std::string> dialect;  // check --dialect NAME
   std::string direction;              // sql up|down
   std::string name;                   // new NAME, revision -m MESSAGE, renumber --name
   std::string new_id;                 // renumber ID NEW_ID
   std::string folder;                 // init [DIR]
-  std::string dialect;                // init --dialect
+  std::string init_dialect;           // init --dialect
   bool all = false;                   // down --all, verify --all
   bool dry_run = false;
   bool allow_out_of_order = false;
@@ -41,6 +43,7 @@ struct CommandOptions {
   bool forget = false;
   bool strict = false;
   bool timestamp = false;             // new --timestamp
+  bool privileges = false;  // check --privileges
 };
 
 }  // namespace runner::cli

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "project/diagnostic.hpp"
+
 namespace runner::cli {
 
 class Reporter {
@@ -16,6 +18,10 @@ class Reporter {
 
   bool json() const { return m_json; }
   bool verbose() const { return m_verbose; }
+  bool quiet() const { return m_quiet; }
+  // --progress auto|always|never, for the progress line of a running revision.
+  const std::string& progress_option() const { return m_progress; }
+  void set_progress_option(std::string option) { m_progress = std::move(option); }
   // One progress line on stderr, unless --quiet.
   void progress(std::string_view line) const;
   // A detail line on stderr, only with --verbose.
@@ -29,13 +35,25 @@ class Reporter {
   // The JSON result on stdout, always valid JSON: bytes that are not UTF-8
   // become U+FFFD. Throws only what writing or allocating throws.
   void emit(const nlohmann::json& result) const;
+  // A field every later emit() adds to its object (unless the object has
+  // one of that name): the target a command works on, for instance.
+  void add_field(const std::string& key, nlohmann::json value) const;
+  // True once emit() has printed the result: --json prints one object.
+  bool emitted() const { return m_emitted; }
 
  private:
   bool m_json;
   bool m_quiet;
   bool m_verbose;
   bool m_color;
+  mutable nlohmann::json m_fields = nlohmann::json::object();
+  std::string m_progress = "auto";
+  mutable bool m_emitted = false;
 };
+
+// A diagnostic as JSON: {"file", "line", "column", "severity", "message"};
+// file, line and column are null where unknown.
+nlohmann::json diagnostic_json(const project::Diagnostic& diagnostic);
 
 // True when colour should be used on stderr.
 bool want_color(bool no_color_flag);

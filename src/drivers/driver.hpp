@@ -70,6 +70,9 @@ struct LockRequest {
   std::string name;
   double timeout_seconds;                 // give up after this long (UnreachableError)
   std::function<void()> check_interrupt;  // called while waiting; throws to abort the wait
+  // Called while waiting, with what describes the holder as the timeout
+  // message would (it queries: call it rarely); may be empty.
+  std::function<void(const std::function<std::string()>& holder)> waiting;
 };
 
 // One open session. Every method throws DbError on a database failure.
@@ -146,8 +149,13 @@ class Connection {
 std::string scratch_database_name();
 
 struct ConnectOptions {
-  bool create = true;          // SQLite: create the file if missing
+  // SQLite: create the file if missing. Only commands that write create, so
+  // a read-only database is refused with it.
+  bool create = true;
   double busy_timeout_seconds = 60;
+  // Servers: give up one attempt to connect after this long (0: the URL's
+  // connect_timeout, else the client library's default).
+  double connect_timeout_seconds = 0;
 };
 
 }  // namespace runner::drivers

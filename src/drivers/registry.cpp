@@ -126,4 +126,14 @@ std::vector<BuiltDriver> built_drivers() {
   return drivers;
 }
 
+void check_creatable(const util::Url& url) {
+#ifdef RUNNER_WITH_SQLITE
+  if (dialect_of(url) == "sqlite") {
+    sqlite::check_creatable(url);
+  }
+#else
+  (void)url;
+#endif
+}
+
 }  // namespace runner::drivers

@@ -18,14 +18,23 @@ namespace runner::drivers {
 // sqlite3 are aliases); throws InputError for an unknown scheme.
 std::string dialect_of(const util::Url& url);
 
-// Opens a session. Throws UnreachableError when the database cannot be
-// reached and InputError when the URL names no usable database; neither
-// message shows the password.
+// Opens a session. Throws UnreachableError only for what may heal by
+// waiting (server unreachable, connection refused or timed out, starting
+// up; SQLite locked), and InputError for the rest, with the reason:
+// permission denied, not a database, a folder that does not exist, failed
+// authentication, a missing database, a bad SSL setting, a bad parameter,
+// a read-only database opened to write. No message shows the password.
 std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options);
 
 // True when the database the URL names exists without creating it (SQLite:
 // the file exists or is :memory:; servers: always true, the server decides).
+// Throws InputError for a SQLite URL whose parameters are not SQLite's, or
+// whose folder does not exist.
 bool database_exists(const util::Url& url);
+
+// For a database that does not exist yet: throws InputError when `up`
+// could not create it (SQLite: the folder is not writable); servers: nothing.
+void check_creatable(const util::Url& url);
 
 // A driver built into this runner (the meson options -Dsqlite, -Dpostgres,
 // -Dmysql choose them).

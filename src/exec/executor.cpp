@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "exec/excerpt.hpp"
 #include "exec/signals.hpp"
 #include "sql/secrets.hpp"
 #include "sql/splitter.hpp"
@@ -38,15 +39,6 @@ std::pair<int, int> position_in(const sql::Statement& statement, long offset) {
   return {line, column};
 }
 
-std::string first_line(std::string_view text) {
-  const auto end = text.find('\n');
-  std::string line(text.substr(0, end));
-  if (line.size() > 120) {
-    line = std::string(util::utf8_prefix(line, 117)) + "...";  // not inside a character
-  }
-  return line;
-}
-
 // The driver's view of a statement; COPY ... FROM stdin also gets its rows,
 // read from the file as the driver sends them, with a signal check per chunk.
 drivers::StatementRef statement_ref(const sql::Statement& statement, const std::string& file,
@@ -62,9 +54,11 @@ drivers::StatementRef statement_ref(const sql::Statement& statement, const std::
   return ref;
 }
 
-// Runs the statements of one file, calling `after` after each.
+// Runs the statements of one file, calling `after` after each with the
+// statements done and the bytes of the file read.
 std::int64_t run_file(drivers::Connection& connection, const std::filesystem::path& path,
-                      util::Sha256* hash, const std::function<void(std::int64_t)>& after,
+                      util::Sha256* hash,
+                      const std::function<void(std::int64_t, std::int64_t)>& after,
                       std::optional<sql::Statement>& current) {
   sql::StatementReader reader(path, connection.dialect(), hash);
   const std::string file = path.string();
@@ -74,7 +68,7 @@ std::int64_t run_file(drivers::Connection& connection, const std::filesystem::pa
     connection.execute(statement_ref(*current, file, reader));
     ++done;
     if (after) {
-      after(done);
+      after(done, static_cast<std::int64_t>(current->offset + current->text.size()));
     }
   }
   connection.sync();
@@ -125,7 +119,7 @@ DbError located(const DbError& error, const Revision& revision, Direction direct
       "{}:{}:{}: revision {} {} failed ({}, statement {}): {}{}", path.string(), line, column,
       revision.id().text(), revision.name(), direction_word(direction), statement.index,
       sql::mask_secrets_in_message(error.what(), statement.text, dialect), codes(error));
-  message += "\n    " + first_line(sql::mask_secrets(statement.text, dialect));
+  message += excerpt(statement, line, column, dialect);
   return DbError(message, error.code(), error.sqlstate(), error.position());
 }
 
@@ -287,8 +281,13 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
     m_connection.begin();
     phase = Phase::statements;
     if (!revision.noop) {
+      statement_done(revision, direction, 0, 0);
       done = run_file(m_connection, file_for(revision, direction), up ? &hash : nullptr,
-                      [&done](std::int64_t n) { done = n; }, current);
+                      [&](std::int64_t n, std::int64_t bytes) {
+                        done = n;
+                        statement_done(revision, direction, n, bytes);
+                      },
+                      current);
     }
     // A cancelled statement need not fail (MySQL's SLEEP() just returns):
     // never commit once a signal has arrived.
@@ -438,6 +437,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   std::optional<sql::Statement> current;
   std::int64_t done = skip;
   std::int64_t seen = 0;
+  statement_done(revision, direction, 0, 0);
   std::string prefix;  // chained hash of the statements run so far, for --resume
   try {
     sql::StatementReader reader(path, m_connection.dialect());
@@ -471,6 +471,8 @@ void Executor::run_marked(const Revision& revision, Direction direction,
       }
       done = current->index;
       progress_pending = true;
+      statement_done(revision, direction, done,
+                     static_cast<std::int64_t>(current->offset + current->text.size()));
     }
     if (seen < skip) {
       // Nothing may be marked applied on the word of a file that no longer
@@ -505,13 +507,13 @@ void Executor::run_marked(const Revision& revision, Direction direction,
       write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
                          interrupted ? "interrupted" : "failed", text));
     }
+    plan::HistoryRecord failed_mark = record;
+    failed_mark.state = "revert-failed";
     const std::string advice =
         up ? fmt::format("fix the file and 'runner up --resume', or fix the database and "
                          "'runner repair {}'",
                          revision.id().text())
-           : fmt::format("finish or undo the rest of the down by hand, then 'runner repair {}' "
-                         "(it stays applied) or 'runner repair {} --forget' (it becomes pending)",
-                         revision.id().text(), revision.id().text());
+           : plan::failed_mark_advice(failed_mark);
     const std::string told = fmt::format(
         "revision {} does not run as one transaction here: the {} statement(s) before the "
         "failure stay applied{}, and it is marked failed; {}",
@@ -587,15 +589,23 @@ std::string Executor::repair(const Revision* revision, const plan::HistoryRecord
 }
 
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
-                                            const HistoryTables& tables, double timeout_seconds) {
-  return connection.lock({tables.resolved(connection).lock_name(), timeout_seconds, [] {
+                                            const HistoryTables& tables, double timeout_seconds,
+                                            const LockWaiting& waiting) {
+  const std::int64_t start = util::monotonic_ms();
+  drivers::LockRequest request{tables.resolved(connection).lock_name(), timeout_seconds, [] {
     try {
       signals::check();
     } catch (InterruptedError& stop) {
-      stop.add_context("while waiting for the lock: nothing ran");
+      stop.add_context("while waiting for the lock: nothing ran; the database was not changed");
       throw;
     }
-  }});
+  }, {}};
+  if (waiting) {
+    request.waiting = [&](const std::function<std::string()>& holder) {
+      waiting(static_cast<double>(util::monotonic_ms() - start) / 1000.0, holder);
+    };
+  }
+  return connection.lock(request);
 }
 
 void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,

@@ -26,6 +26,10 @@ struct StepReport {
   std::int64_t statements;
 };
 using Progress = std::function<void(const StepReport&)>;
+// Called as a revision's statements run: (0, 0) before the first, then after
+// each with the statements done and the bytes of its file read so far.
+using StatementProgress = std::function<void(const project::Revision&, plan::Direction,
+                                             std::int64_t statements, std::int64_t bytes)>;
 
 class Executor {
  public:
@@ -34,6 +38,9 @@ class Executor {
   // before each commit; losing it stops the run (UnreachableError, exit 4).
   Executor(drivers::Connection& connection, const HistoryTables& tables, Progress progress,
            drivers::Lock* lock = nullptr);
+
+  // Sets what is told as each statement ends (progress display).
+  void on_statement(StatementProgress callback) { m_on_statement = std::move(callback); }
 
   // Runs every step in order. On the first failure the failing revision is
   // rolled back (or marked failed) and logged, and DbError is thrown naming
@@ -76,15 +83,28 @@ class Executor {
   drivers::Connection& m_connection;
   const HistoryTables m_tables;
   Progress m_progress;
+  void statement_done(const project::Revision& revision, plan::Direction direction,
+                      std::int64_t statements, std::int64_t bytes) const {
+    if (m_on_statement) {
+      m_on_statement(revision, direction, statements, bytes);
+    }
+  }
+
   drivers::Lock* m_lock;
+  StatementProgress m_on_statement;
   bool m_session_used = false;  // a revision ran since the session opened or was reset
 };
+
+// Told while the lock is awaited, several times a second: the seconds waited
+// so far, and what describes the holder (it asks the database: call it rarely).
+using LockWaiting = std::function<void(double waited, const std::function<std::string()>& holder)>;
 
 // Takes the database-wide lock named after the history table as resolved in
 // `connection`, waiting up to `timeout_seconds`; UnreachableError (exit 4)
 // when not had in time.
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
-                                            const HistoryTables& tables, double timeout_seconds);
+                                            const HistoryTables& tables, double timeout_seconds,
+                                            const LockWaiting& waiting = {});
 
 // Writes to `out` the SQL that running `steps` would execute, bookkeeping
 // included, without touching the database.

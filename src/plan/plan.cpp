@@ -84,11 +84,12 @@ std::vector<StatusLine> status(const Project& project, const History& history,
   const RecordIndex index(history);
   for (const Revision& revision : project.revisions()) {
     StatusLine line{revision.id().text(), revision.name(),
-                    std::string(project::to_string(revision.entry.kind)), "pending", ""};
+                    std::string(project::to_string(revision.entry.kind)), "pending", "", ""};
     if (const HistoryRecord* record = index.find(revision.id())) {
       line.applied_at = record->applied_at;
       if (record->state != "applied") {
         line.state = "failed";
+        line.direction = failed_while_reverting(*record) ? "down" : "up";
       } else {
         const auto current = checksums.find(revision.id().canonical());
         const bool changed = current != checksums.end() && current->second != record->checksum;
@@ -100,11 +101,34 @@ std::vector<StatusLine> status(const Project& project, const History& history,
   for (const HistoryRecord& record : history) {
     const auto id = parse_recorded(record);
     if (!id || project.find(*id) == nullptr) {
-      lines.push_back({record.id, record.name, record.kind,
-                       record.state == "applied" ? "unknown" : "failed", record.applied_at});
+      const bool applied = record.state == "applied";
+      lines.push_back({record.id, record.name, record.kind, applied ? "unknown" : "failed",
+                       record.applied_at,
+                       applied                          ? ""
+                       : failed_while_reverting(record) ? "down"
+                                                        : "up"});
     }
   }
   return lines;
+}
+
+bool failed_while_reverting(const HistoryRecord& record) {
+  return record.state == "reverting" || record.state == "revert-failed";
+}
+
+std::string failed_mark_advice(const HistoryRecord& record) {
+  if (failed_while_reverting(record)) {
+    // `up --resume` continues only an up: it would refuse this mark.
+    return fmt::format(
+        "its down stopped part way: finish the down by hand and run 'runner repair {} --forget' "
+        "(it becomes pending), or undo what of it ran and run 'runner repair {}' (it stays "
+        "applied)",
+        record.id, record.id);
+  }
+  return fmt::format(
+      "fix the database by hand, then run 'runner repair {}' to mark it applied, 'runner repair "
+      "{} --forget' to drop the mark, or fix the file and run 'runner up --resume'",
+      record.id, record.id);
 }
 
 void refuse_failed_marks(const History& history) {
@@ -113,15 +137,13 @@ void refuse_failed_marks(const History& history) {
       continue;
     }
     const bool left = record.state == "running" || record.state == "reverting";
-    const std::string what = fmt::format(
-        "{} half way{}", left ? "was left running by a runner that stopped" : "failed",
-        record.state == "reverting" || record.state == "revert-failed" ? " while reverting" : "");
+    const std::string what =
+        fmt::format("{} half way{}", left ? "was left running by a runner that stopped" : "failed",
+                    failed_while_reverting(record) ? " while reverting" : "");
     throw FailedMarkError(fmt::format(
-        "revision {} {} {} ({} statement(s) ran): {}\n  fix the database by hand, then run "
-        "'runner repair {}' to mark it applied, 'runner repair {} --forget' to drop the mark, or "
-        "fix the file and run 'runner up --resume'",
-        record.id, record.name, what, record.statements_done,
-        record.error.empty() ? "no error was recorded" : record.error, record.id, record.id));
+        "revision {} {} {} ({} statement(s) ran): {}\n  {}", record.id, record.name, what,
+        record.statements_done, record.error.empty() ? "no error was recorded" : record.error,
+        failed_mark_advice(record)));
   }
 }
 

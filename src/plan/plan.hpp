@@ -57,11 +57,20 @@ struct StatusLine {
   std::string kind;
   std::string state;  // applied, pending, failed, changed, unknown
   std::string applied_at;
+  std::string direction;  // failed: "up" (applying) or "down" (reverting); otherwise empty
 };
 
 // Every manifest revision in order, then revisions known only to the database.
 std::vector<StatusLine> status(const project::Project& project, const History& history,
                                const Checksums& checksums);
+
+// True when a marked record failed (or was left) while reverting.
+bool failed_while_reverting(const HistoryRecord& record);
+
+// What to do about a revision marked failed, for the direction it failed
+// in: after an up, repair or resume; after a down, repair (keep it
+// applied) or repair --forget (make it pending). One sentence, no newline.
+std::string failed_mark_advice(const HistoryRecord& record);
 
 // Throws FailedMarkError (exit 5) when a revision is marked running or failed.
 void refuse_failed_marks(const History& history);

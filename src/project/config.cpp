@@ -1,13 +1,18 @@
 #include "project/config.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include <fmt/core.h>
 
 #include <toml++/toml.h>
 
+#include "project/manifest.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
 #include "util/time.hpp"
+#include "util/url.hpp"
 
 namespace runner::project {
 namespace {
@@ -18,39 +23,50 @@ namespace {
                                message));
 }
 
-std::string string_value(const std::string& path, const toml::node& node, const std::string& key) {
+ConfigString string_value(const std::string& path, const toml::node& node, const std::string& key,
+                          const std::string& table) {
   const auto* value = node.as_string();
   if (value == nullptr) {
     fail(path, node.source(), fmt::format("'{}' must be a string", key));
   }
-  return util::expand_env(value->get());
+  return ConfigString{value->get(), path, table, static_cast<int>(node.source().begin.line),
+                      static_cast<int>(node.source().begin.column)};
 }
 
-Settings parse_settings(const std::string& path, const toml::table& table, bool allow_env) {
+double seconds_value(const std::string& path, const toml::node& node, const std::string& key) {
+  double seconds = 0;
+  if (const auto* i = node.as_integer()) {
+    seconds = static_cast<double>(i->get());
+  } else if (const auto* f = node.as_floating_point()) {
+    seconds = f->get();
+  } else {
+    fail(path, node.source(), fmt::format("'{}' must be a number of seconds", key));
+  }
+  if (!util::valid_wait_seconds(seconds)) {  // TOML allows nan and inf
+    fail(path, node.source(),
+         fmt::format("'{}' must be a number of seconds between 0 and {}", key,
+                     util::k_max_wait_seconds));
+  }
+  return seconds;
+}
+
+Settings parse_settings(const std::string& path, const toml::table& table, bool allow_env,
+                        const std::string& table_name) {
   Settings settings;
   for (const auto& [key_node, node] : table) {
     const std::string key(key_node.str());
     if (key == "database") {
-      settings.database = string_value(path, node, key);
+      settings.database = string_value(path, node, key, table_name);
     } else if (key == "manifest") {
-      settings.manifest = string_value(path, node, key);
+      settings.manifest = string_value(path, node, key, table_name);
     } else if (key == "table") {
-      settings.table = string_value(path, node, key);
+      settings.table = string_value(path, node, key, table_name);
     } else if (key == "templates") {
-      settings.templates = string_value(path, node, key);
+      settings.templates = string_value(path, node, key, table_name);
     } else if (key == "lock_timeout") {
-      if (const auto* i = node.as_integer()) {
-        settings.lock_timeout = static_cast<double>(i->get());
-      } else if (const auto* f = node.as_floating_point()) {
-        settings.lock_timeout = f->get();
-      } else {
-        fail(path, node.source(), "'lock_timeout' must be a number of seconds");
-      }
-      if (!util::valid_wait_seconds(*settings.lock_timeout)) {  // TOML allows nan and inf
-        fail(path, node.source(),
-             fmt::format("'lock_timeout' must be a number of seconds between 0 and {}",
-                         util::k_max_wait_seconds));
-      }
+      settings.lock_timeout = seconds_value(path, node, key);
+    } else if (key == "wait") {
+      settings.wait = seconds_value(path, node, key);
     } else if (key == "dump_schema") {
       const auto* b = node.as_boolean();
       if (b == nullptr) {
@@ -58,7 +74,7 @@ Settings parse_settings(const std::string& path, const toml::table& table, bool 
       }
       settings.dump_schema = b->get();
     } else if (key == "ids") {
-      settings.ids = string_value(path, node, key);
+      settings.ids = string_value(path, node, key, table_name).text;
       if (*settings.ids != "sequential" && *settings.ids != "timestamp") {
         fail(path, node.source(), "'ids' must be \"sequential\" or \"timestamp\"");
       }
@@ -67,12 +83,16 @@ Settings parse_settings(const std::string& path, const toml::table& table, bool 
     } else {
       fail(path, key_node.source(),
            fmt::format("unknown key '{}' (expected database, manifest, table, lock_timeout, "
-                       "templates, dump_schema, ids{})",
+                       "wait, templates, dump_schema, ids{})",
                        key, allow_env ? ", [env.NAME]" : ""));
     }
   }
   return settings;
 }
+
+bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+
+bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
 template <typename T>
 void override_with(std::optional<T>& base, const std::optional<T>& over) {
@@ -102,6 +122,7 @@ Settings Config::resolve(const std::string& env_name) const {
   override_with(settings.manifest, env.manifest);
   override_with(settings.table, env.table);
   override_with(settings.lock_timeout, env.lock_timeout);
+  override_with(settings.wait, env.wait);
   override_with(settings.templates, env.templates);
   override_with(settings.dump_schema, env.dump_schema);
   override_with(settings.ids, env.ids);
@@ -117,7 +138,7 @@ Config parse_config(std::string_view text, const std::string& display_path) {
   }
   Config config;
   config.path = display_path;
-  config.top = parse_settings(display_path, root, true);
+  config.top = parse_settings(display_path, root, true, "");
   if (const toml::node* env = root.get("env")) {
     const auto* envs = env->as_table();
     if (envs == nullptr) {
@@ -128,7 +149,8 @@ Config parse_config(std::string_view text, const std::string& display_path) {
       if (table == nullptr) {
         fail(display_path, node.source(), fmt::format("'env.{}' must be a table", name.str()));
       }
-      config.envs.emplace(std::string(name.str()), parse_settings(display_path, *table, false));
+      config.envs.emplace(std::string(name.str()),
+                          parse_settings(display_path, *table, false, std::string(name.str())));
     }
   }
   return config;
@@ -140,23 +162,107 @@ Config load_config(const std::filesystem::path& path) {
   return config;
 }
 
-ChosenUrl choose_database_url(const std::optional<std::string>& flag,
-                              const std::function<std::optional<std::string>(const char*)>& getenv,
-                              const Settings& settings,
-                              const std::filesystem::path& manifest_dir) {
+std::string expand(const ConfigString& value, const Getenv& getenv) {
+  const std::string_view text = value.text;
+  const auto problem = [&](std::size_t at, const std::string& message) {
+    // The line of the `$`: a multi-line string's later lines count too.
+    const auto newlines = std::count(text.begin(), text.begin() + static_cast<long>(at), '\n');
+    const int line = value.line + static_cast<int>(newlines);
+    return InputError(fmt::format("{}:{}:{}: error: {}", value.file, line,
+                                  newlines == 0 ? value.column : 1, message));
+  };
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] != '$' || i + 1 == text.size() || (text[i + 1] != '{' && text[i + 1] != '$')) {
+      out.push_back(text[i]);
+      ++i;
+      continue;
+    }
+    if (text[i + 1] == '$') {
+      out.push_back('$');
+      i += 2;
+      continue;
+    }
+    const std::size_t close = text.find('}', i + 2);
+    if (close == std::string_view::npos) {
+      throw problem(i, "'${' is not closed by '}' (write $$ for a literal '$')");
+    }
+    const std::string_view inside = text.substr(i + 2, close - i - 2);
+    const std::size_t dash = inside.find(":-");
+    const std::string name(inside.substr(0, dash));
+    if (name.empty() || !is_name_start(name.front()) ||
+        !std::all_of(name.begin(), name.end(), is_name_char)) {
+      throw problem(i, fmt::format("'${{{}}}' names no environment variable (a name is letters, "
+                                   "digits and '_'; write $$ for a literal '$')",
+                                   inside));
+    }
+    const auto found = getenv(name.c_str());
+    if (dash != std::string_view::npos) {
+      out += found && !found->empty() ? *found : std::string(inside.substr(dash + 2));
+    } else if (found) {
+      out += *found;
+    } else {
+      throw problem(
+          i,
+          fmt::format("the environment variable {} is not set (used as ${{{}}}{}; "
+                      "write ${{{}:-default}} for a default)",
+                      name, name,
+                      value.table.empty() ? "" : fmt::format(" in [env.{}]", value.table), name));
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
+ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Getenv& getenv,
+                              const Settings& settings, const std::filesystem::path& manifest_dir) {
   if (flag) {
-    return {*flag, "--database"};
+    return {*flag, "--database", false, {}};
   }
   for (const char* name : {"RUNNER_DATABASE_URL", "DATABASE_URL"}) {
     if (auto value = getenv(name); value && !value->empty()) {
-      return {*value, name};
+      return {*value, name, false, {}};
     }
   }
   if (settings.database) {
-    return {*settings.database, "runner.toml"};
+    const ConfigString& value = *settings.database;
+    const std::filesystem::path file(value.file);
+    std::string source = file.filename() == "runner.toml" ? "runner.toml" : value.file;
+    if (!value.table.empty()) {
+      source += fmt::format(" [env.{}]", value.table);
+    }
+    return {expand(value, getenv), source, true, file.parent_path()};
   }
   const std::filesystem::path file = manifest_dir.empty() ? "runner.db" : manifest_dir / "runner.db";
-  return {"sqlite:" + file.string(), "default"};
+  return {"sqlite:" + util::encode_sqlite_path(file.string()), "default", false, {}};
+}
+
+CheckDialect choose_check_dialect(const std::optional<std::string>& flag,
+                                  const std::optional<std::string>& url_dialect,
+                                  const std::vector<std::vector<std::string>>& lists) {
+  if (flag) {
+    if (std::find(std::begin(k_dialect_names), std::end(k_dialect_names), *flag) ==
+        std::end(k_dialect_names)) {
+      throw InputError(fmt::format("--dialect {}: expected sqlite, postgres or mysql", *flag));
+    }
+    if (url_dialect && *url_dialect != *flag) {
+      throw InputError(fmt::format("--dialect {} contradicts the database URL, which is {}", *flag,
+                                   *url_dialect));
+    }
+    return {*flag, "--dialect"};
+  }
+  if (url_dialect) {
+    return {*url_dialect, "the database URL"};
+  }
+  std::set<std::string> named;
+  for (const auto& list : lists) {
+    named.insert(list.begin(), list.end());
+  }
+  if (named.size() == 1) {
+    return {*named.begin(), "the manifest's dialects"};
+  }
+  return {"sqlite", "default"};
 }
 
 }  // namespace runner::project

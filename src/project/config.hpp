@@ -7,16 +7,41 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace runner::project {
 
+// Reads an environment variable (injected so that tests need not set any).
+using Getenv = std::function<std::optional<std::string>(const char*)>;
+
+// A string value of runner.toml as written, ${VAR} not yet expanded, and
+// where it stands. Values are expanded only where they are used, so that
+// an unset variable in a table or key that is not used stops nothing.
+struct ConfigString {
+  std::string text;
+  std::string file;   // the configuration file, as shown in messages
+  std::string table;  // "" for the top level, else the NAME of [env.NAME]
+  int line = 0;
+  int column = 0;
+};
+
+// `value` with ${VAR} replaced by the environment variable VAR (set to an
+// empty text counts as set) and ${VAR:-default} by VAR, or `default` when
+// VAR is unset or empty; `$$` is one '$', and any other '$' is kept as
+// written (a password may hold one). Throws InputError naming the
+// variable, the file and the line when VAR is unset without a default, or
+// when a `${` is not closed or names no variable.
+std::string expand(const ConfigString& value, const Getenv& getenv);
+
 // Keys a runner.toml table may set; unset keys are nullopt.
 struct Settings {
-  std::optional<std::string> database;
-  std::optional<std::string> manifest;
-  std::optional<std::string> table;
+  std::optional<ConfigString> database;
+  std::optional<ConfigString> manifest;
+  std::optional<ConfigString> table;
+  std::optional<ConfigString> templates;
   std::optional<double> lock_timeout;
-  std::optional<std::string> templates;
+  std::optional<double> wait;
   std::optional<bool> dump_schema;
   std::optional<std::string> ids;  // "sequential" or "timestamp": how `new` mints ids
 };
@@ -31,9 +56,8 @@ struct Config {
   Settings resolve(const std::string& env_name) const;
 };
 
-// Parses runner.toml text, expanding ${VAR} from the environment in string
-// values. Throws InputError naming `display_path` and the line on any
-// syntax error, unknown key or wrong type.
+// Parses runner.toml text. Throws InputError naming `display_path` and the
+// line on any syntax error, unknown key or wrong type.
 Config parse_config(std::string_view text, const std::string& display_path);
 
 // Reads and parses a config file; throws InputError if it cannot be read.
@@ -41,16 +65,37 @@ Config load_config(const std::filesystem::path& path);
 
 // Where the database URL came from, first found wins (SPEC.md section 6).
 struct ChosenUrl {
-  std::string url;
-  std::string source;  // "--database", "RUNNER_DATABASE_URL", "DATABASE_URL", "runner.toml", "default"
+  std::string url;  // ${VAR} expanded
+  // "--database", "RUNNER_DATABASE_URL", "DATABASE_URL", "runner.toml" (or
+  // the -c file as given; " [env.NAME]" added when from that table), or
+  // "default".
+  std::string source;
+  bool from_config = false;
+  // The folder a relative SQLite path in `url` is relative to: runner.toml's
+  // folder for its URL, empty (the current folder) for the others; the
+  // default already names the manifest's folder.
+  std::filesystem::path base;
 };
 
 // Applies the precedence: --database, RUNNER_DATABASE_URL, DATABASE_URL, the
 // config's settings, then `sqlite:<manifest_dir>/runner.db`. `getenv` reads
-// the environment (injected for tests).
-ChosenUrl choose_database_url(const std::optional<std::string>& flag,
-                              const std::function<std::optional<std::string>(const char*)>& getenv,
-                              const Settings& settings,
-                              const std::filesystem::path& manifest_dir);
+// the environment. Throws InputError when the config's URL names a
+// variable that is unset (see expand).
+ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Getenv& getenv,
+                              const Settings& settings, const std::filesystem::path& manifest_dir);
+
+// The dialect `check` lexes plain files with, and where it came from.
+struct CheckDialect {
+  std::string dialect;
+  std::string source;  // "--dialect", "the database URL", "the manifest's dialects", "default"
+};
+
+// First found: `flag` (--dialect), `url_dialect` (the database URL's, when
+// one is given rather than the default; a different --dialect is an
+// InputError), the one dialect the manifest's `dialects:` lists name
+// between them (`lists`), else sqlite. Never connects.
+CheckDialect choose_check_dialect(const std::optional<std::string>& flag,
+                                  const std::optional<std::string>& url_dialect,
+                                  const std::vector<std::vector<std::string>>& lists);
 
 }  // namespace runner::project

@@ -26,7 +26,7 @@ std::string format(const Diagnostic& d) {
       location += fmt::format(":{}", d.column);
     }
   }
-  std::string text = fmt::format("{}: {}: {}", location,
+  std::string text = fmt::format("{}{}: {}", location.empty() ? "" : location + ": ",
                                  d.severity == Severity::error ? "error" : "warning", d.message);
   if (!d.source_line.empty()) {
     text += "\n    " + d.source_line;

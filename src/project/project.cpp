@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <set>
 
 #include <fmt/core.h>
 
@@ -182,6 +183,71 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
     project.m_revisions.push_back(std::move(revision));
   }
   return project;
+}
+
+std::vector<LexedAs> every_file_by_dialect(const Project& project, std::string_view dialect) {
+  std::vector<LexedAs> out;
+  std::set<fs::path> seen;
+  for (const auto& revision : project.revisions()) {
+    if (!revision.noop) {
+      out.push_back({revision, std::string(dialect)});
+      seen.insert(revision.up);
+      seen.insert(revision.down);
+    }
+  }
+  for (const std::string_view other : k_dialect_names) {
+    if (other == dialect) {
+      continue;
+    }
+    std::vector<Diagnostic> ignored;
+    const Project as_other = Project::scan(project.manifest().path, other, ignored);
+    for (const auto& revision : as_other.revisions()) {
+      const Revision* here = project.find(revision.id());
+      if (revision.noop || here == nullptr) {
+        continue;
+      }
+      // A plain file is the other dialect's only when the revision does not
+      // run here and that dialect is the first it names.
+      const bool plain_is_ours = here->noop && !revision.entry.dialects.empty() &&
+                                 revision.entry.dialects.front() == other;
+      const auto ours = [&](const fs::path& path) {
+        FileName name;
+        return !path.empty() && seen.count(path) == 0 &&
+               parse_file_name(path.filename().string(), name) &&
+               (name.dialect == other || (name.dialect.empty() && plain_is_ours));
+      };
+      Revision files = revision;
+      files.up = ours(revision.up) ? revision.up : fs::path();
+      files.down = ours(revision.down) ? revision.down : fs::path();
+      if (!files.up.empty() || !files.down.empty()) {
+        seen.insert(files.up);
+        seen.insert(files.down);
+        out.push_back({std::move(files), std::string(other)});
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<fs::path> find_project_folder(const fs::path& start, bool or_config) {
+  std::error_code ec;
+  // Physical, as the kernel resolves "..": symlinks are followed.
+  fs::path here = fs::canonical(start, ec);
+  if (ec) {
+    return std::nullopt;
+  }
+  fs::path up;  // from `start` to `here`: "", "..", "../..", ...
+  for (;;) {
+    if (fs::is_regular_file(here / "manifest.yaml", ec) ||
+        (or_config && fs::is_regular_file(here / "runner.toml", ec))) {
+      return up;
+    }
+    if (here == here.root_path() || !here.has_parent_path() || here.parent_path() == here) {
+      return std::nullopt;
+    }
+    here = here.parent_path();
+    up = up.empty() ? fs::path("..") : up / "..";
+  }
 }
 
 namespace {

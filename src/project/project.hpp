@@ -56,6 +56,28 @@ class Project {
   std::vector<Revision> m_revisions;
 };
 
+// A revision with the files to lex (up, down) and the dialect they are
+// written in (`check` without a database).
+struct LexedAs {
+  Revision revision;
+  std::string dialect;
+};
+
+// Every migration file of `project` once, with the dialect it is written
+// in: the files `project` runs on its dialect (`dialect`), then each
+// variant file of another dialect as that dialect (by its suffix), and the
+// plain files of revisions that run only elsewhere as the first dialect
+// their `dialects:` names. Problems of other dialects are not reported here.
+std::vector<LexedAs> every_file_by_dialect(const Project& project, std::string_view dialect);
+
+// The project folder for a command run in `start` (SPEC.md section 6), as
+// git finds `.git`: the first folder from `start` up to the root that holds
+// manifest.yaml or (with `or_config`) runner.toml. Returned relative to
+// `start` ("" for `start` itself, "..", "../.."), so that messages name
+// paths as the user would; nullopt when no folder up to the root does.
+std::optional<std::filesystem::path> find_project_folder(const std::filesystem::path& start,
+                                                         bool or_config);
+
 // Splits a migration file name `<id>_<name>[.<dialect>].sql`; false when it
 // does not have that shape.
 struct FileName {

@@ -1,8 +1,9 @@
+// Small text helpers the readers and the dump share: names, literals,
+// foreign keys, whitespace.
 #include "schema/schema.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <array>
 
 #include <fmt/core.h>
 
@@ -11,94 +12,58 @@
 namespace runner::schema {
 namespace {
 
-const char* k_kind_order[] = {"type", "sequence", "table", "index", "view", "function", "trigger"};
-
-int kind_rank(const std::string& kind) {
-  for (int i = 0; i < static_cast<int>(std::size(k_kind_order)); ++i) {
-    if (kind == k_kind_order[i]) {
-      return i;
-    }
-  }
-  return static_cast<int>(std::size(k_kind_order));
-}
-
-std::string column_line(const Column& c) {
-  return fmt::format("{} {}{}{}{}", c.name, c.type,
-                     c.generated.empty() ? "" : fmt::format(" GENERATED ALWAYS AS ({})", c.generated),
-                     c.not_null ? " NOT NULL" : "",
-                     c.default_value.empty() ? "" : " DEFAULT " + c.default_value);
-}
-
-// A dump parsed back: per object its header and, for tables, its lines.
-struct Parsed {
-  std::string kind;
-  std::string name;
-  std::string definition;                  // non-table objects
-  std::map<std::string, std::string> columns;  // column name -> whole line
-  std::set<std::string> constraints;
+// Words that a name must be quoted to be: reserved in one of the dialects,
+// or starting a line the diff reads as a constraint or an index. Quoting a
+// word that did not need it is harmless, so the list errs on the long side.
+constexpr std::array k_reserved = {
+    "add",          "all",          "alter",
+    "analyze",      "and",          "any",
+    "array",        "as",           "asc",
+    "between",      "both",         "by",
+    "call",         "cascade",      "case",
+    "cast",         "change",       "check",
+    "collate",      "column",       "condition",
+    "constraint",   "create",       "cross",
+    "current_date", "current_time", "current_timestamp",
+    "current_user", "database",     "default",
+    "delete",       "desc",         "describe",
+    "distinct",     "div",          "do",
+    "drop",         "else",         "end",
+    "escape",       "except",       "exclude",
+    "exists",       "explain",      "false",
+    "fetch",        "for",          "force",
+    "foreign",      "from",         "full",
+    "fulltext",     "function",     "grant",
+    "group",        "having",       "if",
+    "ignore",       "in",           "index",
+    "inner",        "insert",       "intersect",
+    "interval",     "into",         "is",
+    "join",         "key",          "keys",
+    "leading",      "left",         "like",
+    "limit",        "lock",         "match",
+    "mod",          "natural",      "not",
+    "null",         "of",           "offset",
+    "on",           "option",       "or",
+    "order",        "outer",        "over",
+    "partition",    "primary",      "procedure",
+    "range",        "read",         "references",
+    "regexp",       "rename",       "replace",
+    "restrict",     "returning",    "revoke",
+    "right",        "row",          "rows",
+    "schema",       "select",       "set",
+    "show",         "spatial",      "table",
+    "then",         "to",           "trailing",
+    "trigger",      "true",         "union",
+    "unique",       "unsigned",     "update",
+    "usage",        "use",          "user",
+    "using",        "values",       "view",
+    "when",         "where",        "window",
+    "with",         "write",        "xor",
 };
 
-bool is_constraint_line(const std::string& line) {
-  for (const char* prefix : {"PRIMARY KEY", "UNIQUE", "CHECK", "FOREIGN KEY", "CONSTRAINT"}) {
-    if (line.rfind(prefix, 0) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Reads text written by dump(): statements separated by blank lines, a
-// table's columns and constraints one per line.
-std::map<std::string, Parsed> parse(const std::string& text) {
-  std::map<std::string, Parsed> objects;
-  std::vector<std::string> block;
-  auto flush = [&] {
-    if (block.empty()) {
-      return;
-    }
-    std::string first = block.front();
-    Parsed p;
-    std::vector<std::string> words = util::split(first, ' ');
-    std::size_t i = 1;  // after CREATE
-    while (i < words.size() && (words[i] == "UNIQUE" || words[i] == "OR" || words[i] == "REPLACE" ||
-                                words[i] == "MATERIALIZED")) {
-      ++i;
-    }
-    p.kind = i < words.size() ? util::to_lower(words[i]) : "?";
-    p.name = i + 1 < words.size() ? words[i + 1] : "?";
-    if (p.kind == "table") {
-      for (std::size_t l = 1; l + 1 < block.size(); ++l) {
-        std::string line(util::trim(block[l]));
-        if (!line.empty() && line.back() == ',') {
-          line.pop_back();
-        }
-        if (is_constraint_line(line)) {
-          p.constraints.insert(line);
-        } else {
-          p.columns.emplace(line.substr(0, line.find(' ')), line);
-        }
-      }
-    } else {
-      std::string joined;
-      for (const auto& line : block) {
-        joined.append(line).push_back(' ');
-      }
-      p.definition = normalise_space(joined);
-    }
-    std::string key = fmt::format("{} {}", p.kind, p.name);
-    objects.emplace(std::move(key), std::move(p));
-    block.clear();
-  };
-  for (const auto& raw : util::split(text, '\n')) {
-    const std::string_view line = util::trim(raw);
-    if (line.empty()) {
-      flush();
-    } else if (line.substr(0, 2) != "--") {
-      block.emplace_back(raw);
-    }
-  }
-  flush();
-  return objects;
+bool plain_char(char c, bool any_case) {
+  return (c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9') ||
+         (any_case && c >= 'A' && c <= 'Z');
 }
 
 }  // namespace
@@ -108,7 +73,8 @@ std::string foreign_key(const std::vector<std::string>& columns, const std::stri
                         const std::string& on_delete) {
   std::string clause = fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", util::join(columns),
                                    table, util::join(referenced));
-  for (const auto& [rule, label] : {std::pair{on_update, "ON UPDATE"}, std::pair{on_delete, "ON DELETE"}}) {
+  for (const auto& [rule, label] :
+       {std::pair{on_update, "ON UPDATE"}, std::pair{on_delete, "ON DELETE"}}) {
     if (rule != "NO ACTION" && rule != "RESTRICT" && !rule.empty()) {
       clause += fmt::format(" {} {}", label, rule);
     }
@@ -133,111 +99,76 @@ std::string normalise_space(std::string_view text) {
   return out;
 }
 
-std::string dump(const Schema& schema, const std::string& dialect) {
-  std::vector<const Table*> tables;
-  for (const auto& table : schema.tables) {
-    tables.push_back(&table);
+std::string quote_name(std::string_view name, char quote, bool any_case) {
+  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name) {
+    plain = plain && plain_char(c, any_case);
   }
-  std::sort(tables.begin(), tables.end(),
-            [](const Table* a, const Table* b) { return a->name < b->name; });
-  std::vector<const Object*> objects;
-  for (const auto& object : schema.objects) {
-    objects.push_back(&object);
+  if (plain) {
+    const std::string lower = util::to_lower(name);
+    plain = std::find(k_reserved.begin(), k_reserved.end(), lower) == k_reserved.end();
   }
-  std::sort(objects.begin(), objects.end(), [](const Object* a, const Object* b) {
-    return std::make_pair(kind_rank(a->kind), a->name) < std::make_pair(kind_rank(b->kind), b->name);
-  });
-  std::string out = fmt::format(
-      "-- Schema snapshot for {}, written by `runner schema dump`: the schema after the last\n"
-      "-- revision. `runner check` compares the live database with it.\n",
-      dialect);
-  const auto emit_objects = [&](int rank_from, int rank_to) {
-    for (const Object* object : objects) {
-      const int rank = kind_rank(object->kind);
-      if (rank >= rank_from && rank < rank_to) {
-        out += fmt::format("\n{};\n", normalise_space(object->definition));
-      }
-    }
-  };
-  emit_objects(0, kind_rank("table"));
-  for (const Table* table : tables) {
-    std::vector<std::string> lines;
-    for (const auto& column : table->columns) {
-      lines.push_back(column_line(column));
-    }
-    std::vector<std::string> constraints;
-    for (const auto& constraint : table->constraints) {
-      constraints.push_back(normalise_space(constraint));
-    }
-    std::sort(constraints.begin(), constraints.end());
-    lines.insert(lines.end(), constraints.begin(), constraints.end());
-    out += fmt::format("\nCREATE TABLE {} (\n", table->name);
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      out += fmt::format("  {}{}\n", lines[i], i + 1 < lines.size() ? "," : "");
-    }
-    out += ");\n";
+  if (plain) {
+    return std::string(name);
   }
-  emit_objects(kind_rank("table") + 1, 1000);
+  std::string out(1, quote);
+  for (char c : name) {
+    out.push_back(c);
+    if (c == quote) {
+      out.push_back(c);
+    }
+  }
+  out.push_back(quote);
   return out;
 }
 
-std::vector<std::string> diff(const std::string& expected, const std::string& actual) {
-  const auto want = parse(expected);
-  const auto have = parse(actual);
-  std::vector<std::string> lines;
-  for (const auto& [key, w] : want) {
-    const auto it = have.find(key);
-    if (it == have.end()) {
-      lines.push_back(fmt::format("{}: missing in database", key));
-      continue;
-    }
-    const Parsed& h = it->second;
-    if (w.kind != "table") {
-      if (w.definition != h.definition) {
-        const bool want_unique = w.definition.find("UNIQUE INDEX") != std::string::npos;
-        const bool have_unique = h.definition.find("UNIQUE INDEX") != std::string::npos;
-        if (w.kind == "index" && want_unique != have_unique) {
-          lines.push_back(fmt::format("{}: unique in {}, not in {}", key,
-                                      want_unique ? "snapshot" : "database",
-                                      want_unique ? "database" : "snapshot"));
-        } else {
-          lines.push_back(fmt::format("{}: differs (snapshot: {}; database: {})", key,
-                                      w.definition, h.definition));
-        }
-      }
-      continue;
-    }
-    for (const auto& [column, line] : w.columns) {
-      const auto c = h.columns.find(column);
-      if (c == h.columns.end()) {
-        lines.push_back(fmt::format("{}: column {} missing in database", key, column));
-      } else if (c->second != line) {
-        lines.push_back(fmt::format("{}: column {} differs (snapshot: {}; database: {})", key,
-                                    column, line, c->second));
-      }
-    }
-    for (const auto& [column, line] : h.columns) {
-      if (w.columns.count(column) == 0) {
-        lines.push_back(fmt::format("{}: column {} in database, not in snapshot", key, column));
-      }
-    }
-    for (const auto& constraint : w.constraints) {
-      if (h.constraints.count(constraint) == 0) {
-        lines.push_back(fmt::format("{}: {} missing in database", key, constraint));
-      }
-    }
-    for (const auto& constraint : h.constraints) {
-      if (w.constraints.count(constraint) == 0) {
-        lines.push_back(fmt::format("{}: {} in database, not in snapshot", key, constraint));
-      }
+std::string literal(std::string_view text, std::string_view dialect) {
+  const bool breaks = text.find_first_of("\n\r") != std::string_view::npos;
+  const bool backslash = text.find('\\') != std::string_view::npos;
+  const bool escapes = dialect == "mysql" || (dialect == "postgres" && (breaks || backslash));
+  std::string out = dialect == "postgres" && escapes ? "E'" : "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "''";
+    } else if (escapes && c == '\\') {
+      out += "\\\\";
+    } else if (escapes && c == '\n') {
+      out += "\\n";
+    } else if (escapes && c == '\r') {
+      out += "\\r";
+    } else {
+      out.push_back(c);
     }
   }
-  for (const auto& [key, h] : have) {
-    if (want.count(key) == 0) {
-      lines.push_back(fmt::format("{}: in database, not in snapshot", key));
+  out.push_back('\'');
+  return out;
+}
+
+std::string bare_name(std::string_view name) {
+  // Leave out the arguments, then everything up to the last dot outside quotes.
+  std::size_t end = name.size();
+  std::size_t start = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (quote != 0) {
+      quote = c == quote ? 0 : quote;
+    } else if (c == '"' || c == '`') {
+      quote = c;
+    } else if (c == '.') {
+      start = i + 1;
+    } else if (c == '(' || c == ' ') {
+      end = i;
+      break;
     }
   }
-  return lines;
+  std::string out;
+  for (char c : name.substr(start, end - start)) {
+    if (c != '"' && c != '`') {
+      out.push_back(c);
+    }
+  }
+  return util::to_lower(out);
 }
 
 }  // namespace runner::schema

@@ -2,8 +2,12 @@
 // The neutral schema model every driver reads its catalogs into, its
 // deterministic DDL text (schema/<dialect>.sql), and the comparison of two
 // such texts into readable differences. Pure: no I/O.
+//
+// Names and definitions in the model are SQL as the dialect writes it
+// (identifiers quoted where they need it): the dump prints them as they are.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace runner::schema {
@@ -12,22 +16,52 @@ struct Column {
   std::string name;
   std::string type;
   bool not_null = false;
-  std::string default_value;  // as the catalog shows it; empty when none
-  std::string generated;      // expression of a generated column, or empty
+  std::string default_value;      // as the catalog shows it; empty when none
+  std::string generated;          // expression of a generated column, or empty
+  std::string generated_storage;  // "STORED" or "VIRTUAL" for a generated column
+  std::string identity;           // PostgreSQL: "ALWAYS" or "BY DEFAULT"; empty when none
+  std::string identity_options;   // its sequence options that are not the defaults
+  std::string charset;            // MySQL: the character set of a character column
+  std::string collation;          // empty: the default of its type (SQLite, PostgreSQL)
+  std::string on_update;          // MySQL: ON UPDATE expression, e.g. current_timestamp()
+  bool invisible = false;         // MySQL/MariaDB INVISIBLE
+  bool auto_increment = false;    // MySQL AUTO_INCREMENT; SQLite PRIMARY KEY AUTOINCREMENT
+  std::string comment;
 };
 
 struct Table {
   std::string name;  // schema-qualified where the dialect has schemas and it is not the default
   std::vector<Column> columns;
-  std::vector<std::string> constraints;  // "PRIMARY KEY (id)", "UNIQUE (a, b)", "CHECK (...)",
-                                         // "FOREIGN KEY (x) REFERENCES t (id) ON DELETE CASCADE"
+  // One line each: "CONSTRAINT users_pkey PRIMARY KEY (id)", "UNIQUE (a, b)",
+  // "CHECK (...)", "FOREIGN KEY (x) REFERENCES t (id) ON DELETE CASCADE"; on
+  // MySQL also the table's indexes ("KEY users_nick (nick)"), which live in
+  // the table there.
+  std::vector<std::string> constraints;
+  std::string persistence;   // PostgreSQL: "UNLOGGED"; empty otherwise
+  std::string partition_of;  // PostgreSQL partition: "parent FOR VALUES ..."; then no columns
+  // After the closing parenthesis, in this order: "PARTITION BY RANGE (id)",
+  // "WITH (fillfactor='70')", "ENGINE=InnoDB", "WITHOUT ROWID", "STRICT".
+  std::vector<std::string> options;
+  // Statements that go with the table, run after it in this order:
+  // "ALTER TABLE users ENABLE ROW LEVEL SECURITY", "ALTER SEQUENCE ... OWNED BY ...".
+  std::vector<std::string> statements;
+  std::string comment;
 };
 
 // Any other object, kept as the DDL the database gives for it.
 struct Object {
-  std::string kind;  // index, view, trigger, sequence, type, function
+  std::string kind;  // schema, extension, type, domain, sequence, function, procedure, index,
+                     // view, trigger, policy, rule, statistics, event, privileges
+  // Its full identity, unique within the kind: "public.f(integer)" for a
+  // function, "users_email on users" for an index or a trigger.
   std::string name;
-  std::string definition;  // one statement, without the final ';'
+  std::string definition;  // one statement, without the final ';', printed as it is
+  // Statements that go with it, run after it ("ALTER TABLE t DISABLE TRIGGER x").
+  std::vector<std::string> statements;
+  std::string comment;
+  // PostgreSQL: what COMMENT ON names ("FUNCTION public.f(integer)"); where
+  // it is empty, the comment is part of the definition (MySQL).
+  std::string comment_target;
 };
 
 struct Schema {
@@ -41,17 +75,41 @@ std::string foreign_key(const std::vector<std::string>& columns, const std::stri
                         const std::vector<std::string>& referenced, const std::string& on_update,
                         const std::string& on_delete);
 
-// Deterministic DDL: objects sorted by kind and name, one column or
-// constraint per line, whitespace normalised. Two dumps of the same schema
-// are identical bytes.
+// Deterministic DDL that recreates the schema when run: every object under a
+// header line naming its kind and identity ("-- Name: users; Type: TABLE"),
+// ordered so that what an object uses comes before it, else by kind and
+// name; a table's columns and constraints one per line. Two dumps of the
+// same schema are identical bytes.
 std::string dump(const Schema& schema, const std::string& dialect);
 
 // `text` with runs of whitespace turned into one space, trimmed.
 std::string normalise_space(std::string_view text);
 
+// `name` as an SQL identifier: unchanged when it is a plain lower-case word
+// (letters, digits, '_', not starting with a digit) that is not a common
+// reserved word, else quoted with `quote` ('"' or '`'), doubling it inside.
+// `any_case`: SQLite and MySQL, where unquoted names ignore case, also leave
+// upper-case letters unquoted.
+std::string quote_name(std::string_view name, char quote, bool any_case);
+
+// `text` as a string literal of `dialect` that keeps it on one line:
+// quotes doubled; PostgreSQL E'...' and MySQL backslash escapes for line
+// breaks and backslashes.
+std::string literal(std::string_view text, std::string_view dialect);
+
+// The name of an object without its schema, quotes or arguments, lower
+// case: "app.\"Users\"" -> "users", "public.f(integer)" -> "f". What the
+// dump matches in other objects' text to order them.
+std::string bare_name(std::string_view name);
+
+struct DiffOptions {
+  bool privileges = false;  // also compare grants and owners (`check --privileges`)
+};
+
 // Differences between a snapshot (`expected`, text written by dump) and the
-// live database (`actual`, also dump text), one readable line each:
-// "table users: column nick missing in database".
-std::vector<std::string> diff(const std::string& expected, const std::string& actual);
+// live database (`actual`, also dump text), one readable line each that
+// names the object: "table users: column nick missing in database".
+std::vector<std::string> diff(const std::string& expected, const std::string& actual,
+                              const DiffOptions& options = {});
 
 }  // namespace runner::schema

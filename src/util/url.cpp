@@ -186,6 +186,28 @@ std::pair<std::optional<std::string_view>, std::string_view> split_userinfo(std:
   return {std::nullopt, rest};
 }
 
+// Reads `key=value&...` (a part of `text`) into url.query, decoded and in
+// order; a `password` value is the URL's password and is hidden by position.
+void read_query(std::string_view text, std::string_view query, Url& url) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    const std::size_t eq = pair.find('=');
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    url.query.emplace_back(percent_decode(pair.substr(0, eq)), percent_decode(value));
+    if (url.query.back().first == "password" && !value.empty()) {
+      url.password = url.query.back().second;
+      url.has_password = true;
+      url.secret_ranges.emplace_back(offset_in(text, value), value.size());
+    }
+  }
+}
+
 }  // namespace
 
 std::string Url::redacted() const {
@@ -221,10 +243,19 @@ Url parse_url(std::string_view text) {
     if (rest.substr(0, 2) == "//") {
       rest.remove_prefix(2);
     }
-    if (rest.empty()) {
+    // The path ends at the first '?', as in SQLite's URI filenames; what
+    // follows is the query (drivers/sqlite checks its keys).
+    const std::size_t q = rest.find('?');
+    const std::string_view path = rest.substr(0, q);
+    if (path.empty()) {
       throw InputError("the sqlite: database URL names no file");
     }
-    url.path = std::string(rest);
+    url.path = percent_decode(path);
+    url.path_begin = offset_in(text, path);
+    url.path_end = url.path_begin + path.size();
+    if (q != std::string_view::npos) {
+      read_query(text, rest.substr(q + 1), url);
+    }
     return url;
   }
   if (rest.substr(0, 2) != "//") {
@@ -264,25 +295,28 @@ Url parse_url(std::string_view text) {
   if (!path.empty()) {
     url.path = percent_decode(path.substr(1));
   }
-  std::string_view query = q == std::string_view::npos ? std::string_view() : tail.substr(q + 1);
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) {
-      continue;
-    }
-    const std::size_t eq = pair.find('=');
-    const std::string_view value =
-        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    url.query.emplace_back(percent_decode(pair.substr(0, eq)), percent_decode(value));
-    if (url.query.back().first == "password" && !value.empty()) {
-      url.password = url.query.back().second;
-      url.has_password = true;
-      url.secret_ranges.emplace_back(offset_in(text, value), value.size());
-    }
+  if (q != std::string_view::npos) {
+    read_query(text, tail.substr(q + 1), url);
   }
   return url;
+}
+
+std::string encode_sqlite_path(std::string_view path) {
+  std::string out;
+  for (const char c : path) {
+    if (c == '%' || c == '?') {
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+Url with_sqlite_path(const Url& url, std::string_view path) {
+  const std::string& text = url.original;
+  return parse_url(text.substr(0, url.path_begin) + encode_sqlite_path(path) +
+                   text.substr(url.path_end));
 }
 
 Url with_database(const Url& url, std::string_view name) {

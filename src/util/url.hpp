@@ -34,7 +34,9 @@ struct Url {
   bool has_password = false;
   std::string host;
   std::string port;
-  std::string path;  // sqlite: the file path or ":memory:"; servers: the database name
+  // sqlite: the file path (up to the first '?', percent-decoded) or
+  // ":memory:"; servers: the database name.
+  std::string path;
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
 
   // The URL as the user wrote it, with `***` in place of the password (by
@@ -47,15 +49,25 @@ struct Url {
   // Where the password stands in `original` (offset, length): userinfo
   // and ?password=, in order.
   std::vector<std::pair<std::size_t, std::size_t>> secret_ranges;
-  // Where the path ("/db", possibly empty) stands in `original` of a server URL.
+  // Where the path stands in `original`: a server URL's "/db" (possibly
+  // empty), a sqlite URL's file path as written.
   std::size_t path_begin = 0;
   std::size_t path_end = 0;
 };
 
-// Parses `sqlite:PATH`, `sqlite::memory:` and `scheme://user:pass@host:port/db?k=v`
-// (see the rule above). Throws InputError saying what is wrong, without
-// echoing the text, when it is not such a URL.
+// Parses `sqlite:PATH[?k=v&...]`, `sqlite::memory:` and
+// `scheme://user:pass@host:port/db?k=v` (see the rule above). A sqlite
+// path ends at its first '?' and is percent-decoded, as SQLite's URI
+// filenames are: a '?' or '%' in a file name is written %3F or %25.
+// Throws InputError saying what is wrong, without echoing the text, when
+// it is not such a URL.
 Url parse_url(std::string_view text);
+
+// `path` as a sqlite URL's path: '%' and '?' percent-encoded.
+std::string encode_sqlite_path(std::string_view path);
+
+// The same sqlite URL naming file `path` instead (query kept).
+Url with_sqlite_path(const Url& url, std::string_view path);
 
 // The same server URL naming database `name` instead (user, password,
 // host, port and query kept).

@@ -62,7 +62,8 @@ class SqliteDb:
         return f"sqlite:{self.path.parent / 'scratch.db'}"
 
     def unreachable_url(self):
-        """A URL of this dialect whose database cannot be reached."""
+        """A URL of this dialect whose database cannot be reached. SQLite has no
+        server to wait for: a folder that does not exist, which is exit 2."""
         return "sqlite:/nonexistent-runner-e2e-dir/sub/test.db"
 
     def slow_statement(self, table):
@@ -382,3 +383,21 @@ def wait_for(predicate, timeout=10.0, interval=0.05):
             return True
         time.sleep(interval)
     return predicate()
+
+
+def diagnostic_text(item):
+    """A diagnostic of `check --json` (or a plain string) as the text line
+    `file:line:col: severity: message` the runner prints for it."""
+    if not isinstance(item, dict):
+        return item
+    location = item.get("file") or ""
+    if location and item.get("line"):
+        location += f":{item['line']}"
+        if item.get("column"):
+            location += f":{item['column']}"
+    prefix = f"{location}: " if location else ""
+    return f"{prefix}{item['severity']}: {item['message']}" if location else item["message"]
+
+
+def diagnostic_texts(items):
+    return [diagnostic_text(item) for item in items]

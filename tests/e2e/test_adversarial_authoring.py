@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import applied_ids, history_ids, snapshot, status_states, three
+from conftest import applied_ids, history_ids, snapshot, status_states, three, diagnostic_texts
 
 
 # --- helpers ----------------------------------------------------------------
@@ -30,7 +30,7 @@ def create(name, columns="id INTEGER PRIMARY KEY"):
 
 
 def warnings_of(result):
-    return result.json()["warnings"]
+    return diagnostic_texts(result.json()["warnings"])
 
 
 # --- item 15: the snapshot stays fresh, drift says how to accept it ---------
@@ -51,7 +51,7 @@ def test_new_then_up_then_check_passes_because_up_refreshes_the_snapshot(project
         assert re.search(rf"CREATE TABLE\s+\"?{name}\"?", snapshot_file(project, db).read_text())
         checked = project.run("--json", "check")
         assert checked.code == 0, checked
-        assert checked.json()["problems"] == []
+        assert diagnostic_texts(checked.json()["problems"]) == []
     reverted = project.run("down")
     assert reverted.code == 0, reverted
     assert "teams" not in snapshot_file(project, db).read_text()
@@ -88,7 +88,7 @@ def test_dump_schema_false_keeps_the_snapshot_and_check_says_how_to_accept_the_d
     assert snapshot_file(project, db).read_bytes() == first
     result = project.run("--json", "check")
     assert result.code == 3, result
-    problems = result.json()["problems"]
+    problems = diagnostic_texts(result.json()["problems"])
     assert any("table teams" in p and "schema drift against" in p for p in problems), problems
     assert problems[-1] == (
         f"schema drift: the database differs from schema/{db.dialect}.sql in 1 object(s) "
@@ -111,7 +111,7 @@ def test_drift_advice_names_every_object_once(project, db):
     db.query("ALTER TABLE users ADD COLUMN age INTEGER")
     result = project.run("--json", "check")
     assert result.code == 3, result
-    advice = result.json()["problems"][-1]
+    advice = diagnostic_texts(result.json()["problems"])[-1]
     assert "in 2 object(s) (table hand_made, table users)" in advice \
         or "in 2 object(s) (table users, table hand_made)" in advice, advice
 

@@ -154,7 +154,11 @@ def test_check_warns_about_a_mixed_revision_and_exits_0(project, db):
     assert result.code == 0, result
     data = result.json()
     assert data["ok"] is True
-    assert len(data["warnings"]) == 1 and "0001" in data["warnings"][0]
+    # structured: where, how bad, what (issue 10 item 9)
+    assert len(data["warnings"]) == 1 and "0001" in data["warnings"][0]["message"]
+    assert data["warnings"][0]["file"] == "manifest.yaml"
+    assert data["warnings"][0]["line"] == 3
+    assert data["warnings"][0]["severity"] == "warning"
     assert data["problems"] == []
 
 
@@ -175,7 +179,9 @@ def test_check_reports_a_changed_applied_file(project, db):
     result = project.run("--json", "check")
     assert result.code == 3, result
     problems = result.json()["problems"]
-    assert len(problems) == 1 and "0003" in problems[0]
+    assert len(problems) == 1 and "0003" in problems[0]["message"]
+    assert problems[0]["file"] == "migrations/up/0003_create_teams.sql"
+    assert problems[0]["severity"] == "error"
 
 
 def test_check_reports_an_applied_revision_missing_from_the_manifest(project, db):
@@ -188,7 +194,8 @@ def test_check_reports_an_applied_revision_missing_from_the_manifest(project, db
     result = project.run("--json", "check")
     assert result.code == 3, result
     problems = result.json()["problems"]
-    assert len(problems) == 1 and "0003" in problems[0]
+    assert len(problems) == 1 and "0003" in problems[0]["message"]
+    assert problems[0]["file"] is None and problems[0]["line"] is None  # only in the database
     assert project.run("--json", "status").json()["revisions"][-1]["state"] == "unknown"
 
 
@@ -211,7 +218,8 @@ def test_check_reports_a_failed_mark(project, db):
     assert project.run("up").code == 5
     result = project.run("--json", "check")
     assert result.code == 3, result
-    assert any("0001" in p for p in result.json()["problems"]), result
+    assert any("0001" in p["message"] and "'runner up --resume'" in p["message"]
+               for p in result.json()["problems"]), result
 
 
 def test_check_does_not_create_the_database(project, db):
@@ -238,7 +246,7 @@ def test_check_strict_passes_a_table_rebuild_declared_kind_schema(project, db):
     if db.dialect == "mysql":
         # MySQL commits each DDL statement on its own: that warning stays.
         assert result.code == 3, result
-        assert [w for w in result.json()["warnings"] if "MySQL commits each" not in w] == []
+        assert [w for w in result.json()["warnings"] if "MySQL commits each" not in w["message"]] == []
     else:
         assert result.code == 0, result
     assert result.json()["problems"] == []

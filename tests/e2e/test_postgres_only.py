@@ -92,12 +92,13 @@ def test_an_error_from_a_batched_statement_names_that_statement(project, db):
     assert db.query("SELECT count(*) FROM users") == [(0,)]
 
 
-def test_a_wrong_password_exits_4_without_printing_it(project, db):
+def test_a_wrong_password_exits_2_without_printing_it(project, db):
     users(project)
     url = db.url.replace("runner-test-pw", "Wr0ngSecret")
     for args in (["up"], ["--json", "up"], ["status"]):
         result = project.run("-d", url, *args, database=False)
-        assert result.code == 4, result
+        # failed authentication is configuration, not something waiting heals
+        assert result.code == 2, result
         assert "Wr0ngSecret" not in result.out + result.err
         assert "***" in result.err
         assert "password authentication failed" in result.err
@@ -106,7 +107,7 @@ def test_a_wrong_password_exits_4_without_printing_it(project, db):
 def test_pgpassword_is_used_when_the_url_has_no_password(project, db):
     users(project)
     url = db.url.replace(":runner-test-pw@", "@")
-    assert project.run("-d", url, "up", database=False, env={"PGPASSWORD": "nope"}).code == 4
+    assert project.run("-d", url, "up", database=False, env={"PGPASSWORD": "nope"}).code == 2
     result = project.run("-d", url, "up", database=False, env={"PGPASSWORD": "runner-test-pw"})
     assert result.code == 0, result
     assert applied_ids(db) == ["0001"]

@@ -56,7 +56,7 @@ def test_check_warns_when_a_revision_changes_several_unrelated_objects(project, 
                 "DROP TABLE teams;\n")
     result = project.run("--json", "check")
     assert result.code == 0, result
-    warnings = [w for w in result.json()["warnings"] if "unrelated" in w]
+    warnings = [w["message"] for w in result.json()["warnings"] if "unrelated" in w["message"]]
     assert len(warnings) == 1 and "0001" in warnings[0], warnings
     assert "users" in warnings[0] and "invoices" in warnings[0]
     assert project.run("check", "--strict").code == 3

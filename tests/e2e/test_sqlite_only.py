@@ -65,8 +65,10 @@ def test_the_default_database_is_runner_db_beside_a_manifest_given_with_dash_m(t
 def test_a_relative_sqlite_path_is_relative_to_the_working_directory(project, db):
     three(project)
     result = project.run("-d", "sqlite:data/app.db", "up", database=False)
-    # the directory does not exist: unreachable, and nothing created
-    assert result.code == 4, result
+    # the directory does not exist: a wrong path, which waiting does not heal (exit 2)
+    assert result.code == 2, result
+    assert "the folder data does not exist" in result.err, result
+    assert not (project.root / "data").exists()
     (project.root / "data").mkdir()
     result = project.run("-d", "sqlite:data/app.db", "up", database=False)
     assert result.code == 0, result
@@ -85,8 +87,11 @@ def test_an_in_memory_database_applies_and_forgets(project, db):
 def test_status_does_not_create_the_sqlite_file(project, db):
     three(project)
     assert project.run("status").code == 0
-    assert project.run("current").code == 0
-    assert project.run("history").code == 0
+    # current and history do not answer "none" for a database that is not there
+    for command in ("current", "history"):
+        result = project.run(command)
+        assert result.code == 2, result
+        assert f"the database {db.url} (from --database) does not exist" in result.err, result
     assert not db.path.exists()
 
 
@@ -94,10 +99,9 @@ def test_a_file_that_is_not_a_sqlite_database_is_reported(project, db):
     three(project)
     db.path.write_bytes(b"this is not a database, just some text that is long enough" * 20)
     result = project.run("up")
-    # no revision failed: the database cannot be used at all (SPEC: 4, unreachable)
-    assert result.code == 4, result
-    assert "runner: error:" in result.err
-    assert "test.db" in result.err, result
+    # no revision failed, and waiting will not make it a database (SPEC: 2, not 4)
+    assert result.code == 2, result
+    assert f"runner: error: cannot open SQLite database {db.path}: file is not a database" in result.err, result
     assert db.path.read_bytes().startswith(b"this is not a database")
 
 

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -190,8 +191,20 @@ std::string first_value(::sql::ResultSet& result) {
   return result.next() && !result.isNull(1) ? std::string(result.getString(1)) : std::string();
 }
 
-// Opens a session. Every failure to do so, including a bad password or an
-// unknown database, is "cannot connect": exit 4, password redacted.
+// Whether a failure to connect with this MySQL error number may heal by
+// waiting (SPEC.md section 7): the client could not reach the server
+// (2002 socket, 2003 TCP refused or timed out, 2005 host not resolved yet,
+// 2006/2013 gone during the handshake), or the server is full or going
+// down (1040, 1053, 1203). The server's refusals (1044/1045/1698 access
+// denied, 1049 unknown database, 1130 host not allowed, ...) and the
+// client's own (2026 SSL, 2059 authentication plugin) do not.
+bool may_heal(int code) {
+  static constexpr int k_heal[] = {2002, 2003, 2005, 2006, 2013, 1040, 1053, 1203};
+  return std::find(std::begin(k_heal), std::end(k_heal), code) != std::end(k_heal);
+}
+
+// Opens a session: "cannot connect to URL: reason", password redacted;
+// UnreachableError (exit 4) for what may heal, InputError (exit 2) for the rest.
 std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Url& url,
                                         int connect_timeout = 0) {
   ::sql::ConnectOptionsMap options;
@@ -226,8 +239,8 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
       options["sslCA"] = settings.ssl_ca;
     }
   }
-  const auto unreachable = [&](std::string_view message) {
-    return UnreachableError(fmt::format("cannot connect to {}: {}", url.redacted(), message));
+  const auto message = [&](std::string_view reason) {
+    return fmt::format("cannot connect to {}: {}", url.redacted(), reason);
   };
   std::unique_ptr<::sql::Connection> conn;
   try {
@@ -238,11 +251,14 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
       std::unique_ptr<::sql::ResultSet> result(
           stmt->executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'"));
       if (!result->next() || std::string(result->getString(2)).empty()) {
-        throw unreachable("ssl-mode=REQUIRED, but the server does not offer TLS");
+        throw InputError(message("ssl-mode=REQUIRED, but the server does not offer TLS"));
       }
     }
   } catch (const ::sql::SQLException& e) {
-    throw unreachable(e.what());
+    if (may_heal(e.getErrorCode())) {
+      throw UnreachableError(message(e.what()));
+    }
+    throw InputError(message(e.what()));
   }
   return conn;
 }
@@ -514,6 +530,9 @@ class MysqlConnection : public Connection {
       if (request.check_interrupt) {
         request.check_interrupt();
       }
+      if (request.waiting) {
+        request.waiting([&held] { return held->describe_holder(); });
+      }
       if (std::chrono::steady_clock::now() >= deadline) {
         throw UnreachableError(
             fmt::format("the lock was not had within {} s: another runner holds it ({})",
@@ -774,9 +793,9 @@ class MysqlConnection : public Connection {
 
 }  // namespace
 
-std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& /*options*/) {
+std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
   Settings settings = parse_settings(url);
-  auto conn = open(settings, url);
+  auto conn = open(settings, url, static_cast<int>(std::ceil(options.connect_timeout_seconds)));
   return std::make_unique<MysqlConnection>(std::move(conn), std::move(settings), url);
 }
 

@@ -5,124 +5,289 @@
 
 #include <fmt/core.h>
 
+#include "drivers/mysql/mysql_catalog.hpp"
 #include "util/strings.hpp"
 
 namespace runner::drivers::mysql {
 namespace {
 
-std::string text(const std::optional<std::string>& value) { return value.value_or(""); }
+// The base tables of the current database with their columns, keys, checks
+// and partitions; one query per kind for all tables.
+class TableReader {
+ public:
+  TableReader(Catalog& catalog, const std::vector<std::string>& skip)
+      : m_catalog(catalog), m_skip(skip) {}
 
-std::string literal(std::string_view value) { return util::sql_string(value, true); }
+  void read() {
+    read_tables();
+    if (m_tables.empty()) {
+      return;
+    }
+    read_columns();
+    read_indexes();
+    read_foreign_keys();
+    read_checks();
+    read_partitions();
+    for (auto& [name, table] : m_tables) {
+      m_catalog.result.tables.push_back(std::move(table));
+    }
+  }
 
-schema::Table read_table(Connection& c, const std::string& name, schema::Schema& result) {
-  schema::Table table;
-  table.name = name;
-  const std::string where =
-      fmt::format("TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}", literal(name));
-  for (const auto& row : c.query(fmt::format(
-           "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, GENERATION_EXPRESSION, "
-           "EXTRA FROM information_schema.COLUMNS WHERE {} ORDER BY ORDINAL_POSITION",
-           where))) {
-    schema::Column column{text(row[0]), text(row[1]), text(row[2]) == "NO", text(row[3]), ""};
-    // MariaDB spells "no default" on a nullable column as the text NULL.
-    if (column.default_value == "NULL") {
-      column.default_value.clear();
+ private:
+  schema::Table* table(const std::optional<std::string>& name) {
+    const auto it = m_tables.find(text(name));
+    return it == m_tables.end() ? nullptr : &it->second;
+  }
+
+  void read_tables() {
+    for (const auto& row : m_catalog.c.query(
+             "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, "
+             "TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+             "TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'SEQUENCE') ORDER BY TABLE_NAME")) {
+      const std::string name = text(row[0]);
+      if (std::find(m_skip.begin(), m_skip.end(), name) != m_skip.end()) {
+        continue;
+      }
+      if (text(row[1]) == "SEQUENCE") {
+        m_catalog.sequences.insert(name);
+        continue;
+      }
+      m_catalog.tables.insert(name);
+      schema::Table t;
+      t.name = name_of(name);
+      t.options.push_back("ENGINE=" + text(row[2]));
+      const std::string collation = text(row[3]);
+      t.options.push_back("DEFAULT CHARSET=" + collation.substr(0, collation.find('_')));
+      t.options.push_back("COLLATE=" + collation);
+      // Options given explicitly when the table was made (row_format=...).
+      for (const auto& option : util::split(text(row[4]), ' ')) {
+        const std::size_t equals = option.find('=');
+        if (!option.empty() && option != "partitioned" && equals != std::string::npos) {
+          std::string key = option.substr(0, equals);
+          std::transform(key.begin(), key.end(), key.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+          t.options.push_back(key + option.substr(equals));
+        }
+      }
+      if (text(row[1]) == "SYSTEM VERSIONED") {
+        t.options.push_back("WITH SYSTEM VERSIONING");
+      }
+      t.comment = text(row[5]);
+      m_tables.emplace(name, std::move(t));
     }
-    if (!text(row[4]).empty()) {
-      column.generated = text(row[4]);
-      column.default_value.clear();
+  }
+
+  void read_columns() {
+    for (const auto& row : m_catalog.c.query(
+             "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, "
+             "GENERATION_EXPRESSION, EXTRA, CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_COMMENT "
+             "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY "
+             "TABLE_NAME, ORDINAL_POSITION")) {
+      schema::Table* t = table(row[0]);
+      if (t == nullptr) {
+        continue;
+      }
+      schema::Column column;
+      column.name = name_of(text(row[1]));
+      column.type = text(row[2]);
+      column.not_null = text(row[3]) == "NO";
+      column.default_value = text(row[4]);
+      // MariaDB spells "no default" on a nullable column as the text NULL.
+      if (column.default_value == "NULL") {
+        column.default_value.clear();
+      }
+      const std::string extra = util::to_lower(text(row[6]));
+      if (!text(row[5]).empty()) {
+        column.generated = text(row[5]);
+        column.generated_storage =
+            extra.find("virtual") != std::string::npos ? "VIRTUAL" : "STORED";
+        column.default_value.clear();
+      }
+      column.auto_increment = extra.find("auto_increment") != std::string::npos;
+      if (const std::size_t on = extra.find("on update "); on != std::string::npos) {
+        const std::string rest = text(row[6]).substr(on + 10);
+        column.on_update = rest.substr(0, rest.find(' '));
+      }
+      column.invisible = extra.find("invisible") != std::string::npos;
+      column.charset = text(row[7]);
+      column.collation = text(row[8]);
+      column.comment = text(row[9]);
+      t->columns.push_back(std::move(column));
     }
-    if (text(row[5]).find("auto_increment") != std::string::npos) {
-      column.type += " AUTO_INCREMENT";
+  }
+
+  // Every index lives in its table: PRIMARY KEY, CONSTRAINT n UNIQUE (...),
+  // KEY / FULLTEXT KEY / SPATIAL KEY n (...), with prefix lengths, DESC and
+  // comments; also the indexes MySQL made for foreign keys, so that the
+  // dump makes the same ones.
+  void read_indexes() {
+    struct Index {
+      std::string table, type, comment;
+      bool unique = false;
+      std::vector<std::string> parts;
+    };
+    std::map<std::pair<std::string, std::string>, Index> indexes;
+    for (const auto& row : m_catalog.c.query(
+             "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, "
+             "INDEX_TYPE, INDEX_COMMENT FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+             "DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")) {
+      Index& index = indexes[{text(row[0]), text(row[1])}];
+      index.table = text(row[0]);
+      index.unique = text(row[2]) == "0";
+      index.type = text(row[6]);
+      index.comment = text(row[7]);
+      std::string part = name_of(text(row[3]));
+      part += row[4] ? "(" + text(row[4]) + ")" : "";
+      part += text(row[5]) == "D" ? " DESC" : "";
+      index.parts.push_back(part);
     }
-    table.columns.push_back(std::move(column));
-  }
-  // Keys: PRIMARY is the table's; every other index (unique or not, also
-  // those MySQL adds for foreign keys) is an object of its own.
-  std::map<std::string, std::pair<bool, std::vector<std::string>>> indexes;
-  for (const auto& row : c.query(fmt::format(
-           "SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS WHERE "
-           "{} ORDER BY INDEX_NAME, SEQ_IN_INDEX",
-           where))) {
-    auto& index = indexes[text(row[0])];
-    index.first = text(row[1]) == "0";
-    index.second.push_back(text(row[2]));
-  }
-  for (const auto& [index_name, index] : indexes) {
-    if (index_name == "PRIMARY") {
-      table.constraints.push_back("PRIMARY KEY (" + util::join(index.second) + ")");
-    } else {
-      result.objects.push_back(
-          {"index", index_name,
-           fmt::format("CREATE {}INDEX {} ON {} ({})", index.first ? "UNIQUE " : "", index_name,
-                       name, util::join(index.second))});
+    for (const auto& [key, index] : indexes) {
+      schema::Table* t = table(index.table);
+      if (t == nullptr) {
+        continue;
+      }
+      const std::string name = name_of(key.second);
+      const std::string columns = "(" + util::join(index.parts) + ")";
+      std::string line;
+      if (key.second == "PRIMARY") {
+        line = "PRIMARY KEY " + columns;
+      } else if (index.type == "FULLTEXT" || index.type == "SPATIAL") {
+        line = fmt::format("{} KEY {} {}", index.type, name, columns);
+      } else if (index.unique) {
+        line = fmt::format("CONSTRAINT {} UNIQUE {}", name, columns);
+      } else {
+        line = fmt::format("KEY {} {}", name, columns);
+      }
+      line += index.type == "HASH" ? " USING HASH" : "";
+      line += index.comment.empty() ? "" : " COMMENT " + literal(index.comment);
+      t->constraints.push_back(line);
     }
   }
-  std::map<std::string, std::vector<std::vector<std::string>>> keys;
-  for (const auto& row : c.query(fmt::format(
-           "SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, "
-           "k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE FROM "
-           "information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS "
-           "r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = "
-           "k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME WHERE k.TABLE_SCHEMA = DATABASE() "
-           "AND k.TABLE_NAME = {} AND k.REFERENCED_TABLE_NAME IS NOT NULL ORDER BY "
-           "k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-           literal(name)))) {
-    keys[text(row[0])].push_back({text(row[1]), text(row[2]), text(row[3]), text(row[4]),
-                                  text(row[5])});
-  }
-  for (const auto& [key_name, parts] : keys) {
-    std::vector<std::string> from;
-    std::vector<std::string> to;
-    for (const auto& part : parts) {
-      from.push_back(part[0]);
-      to.push_back(part[2]);
+
+  void read_foreign_keys() {
+    std::map<std::pair<std::string, std::string>, std::vector<std::vector<std::string>>> keys;
+    for (const auto& row : m_catalog.c.query(
+             "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
+             "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
+             "FROM information_schema.KEY_COLUMN_USAGE k JOIN "
+             "information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = "
+             "k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = "
+             "k.TABLE_NAME WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT "
+             "NULL ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION")) {
+      keys[{text(row[0]), text(row[1])}].push_back(
+          {text(row[2]), text(row[3]), text(row[4]), text(row[5]), text(row[6]), text(row[7])});
     }
-    const std::string constraint =
-        schema::foreign_key(from, parts.front()[1], to, parts.front()[3], parts.front()[4]);
-    table.constraints.push_back(constraint);
+    for (const auto& [key, parts] : keys) {
+      schema::Table* t = table(key.first);
+      if (t == nullptr) {
+        continue;
+      }
+      std::vector<std::string> from;
+      std::vector<std::string> to;
+      for (const auto& part : parts) {
+        from.push_back(name_of(part[0]));
+        to.push_back(name_of(part[3]));
+      }
+      const auto& first = parts.front();
+      const std::string referenced = first[1] == m_catalog.database
+                                         ? name_of(first[2])
+                                         : name_of(first[1]) + "." + name_of(first[2]);
+      t->constraints.push_back(
+          fmt::format("CONSTRAINT {} {}", name_of(key.second),
+                      schema::foreign_key(from, referenced, to, first[4], first[5])));
+    }
   }
-  for (const auto& row : c.query(fmt::format(
-           "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE "
-           "CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = {}",
-           literal(name)))) {
-    table.constraints.push_back("CHECK (" + text(row[0]) + ")");
+
+  void read_checks() {
+    for (const auto& row : m_catalog.c.query(
+             "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM "
+             "information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY "
+             "TABLE_NAME, CONSTRAINT_NAME")) {
+      if (schema::Table* t = table(row[0])) {
+        t->constraints.push_back(
+            fmt::format("CONSTRAINT {} CHECK ({})", name_of(text(row[1])), text(row[2])));
+      }
+    }
   }
-  return table;
-}
+
+  void read_partitions() {
+    struct Partitioning {
+      std::string method, expression;
+      std::vector<std::string> partitions;
+    };
+    std::map<std::string, Partitioning> found;
+    for (const auto& row : m_catalog.c.query(
+             "SELECT TABLE_NAME, PARTITION_NAME, PARTITION_METHOD, PARTITION_EXPRESSION, "
+             "PARTITION_DESCRIPTION FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = "
+             "DATABASE() AND PARTITION_NAME IS NOT NULL AND (SUBPARTITION_ORDINAL_POSITION IS "
+             "NULL OR SUBPARTITION_ORDINAL_POSITION = 1) ORDER BY TABLE_NAME, "
+             "PARTITION_ORDINAL_POSITION")) {
+      if (table(row[0]) == nullptr) {
+        continue;
+      }
+      Partitioning& p = found[text(row[0])];
+      p.method = text(row[2]);
+      p.expression = text(row[3]);
+      std::string partition = "PARTITION " + name_of(text(row[1]));
+      const std::string values = text(row[4]);
+      if (p.method.find("RANGE") != std::string::npos) {
+        partition += values == "MAXVALUE" ? " VALUES LESS THAN MAXVALUE"
+                                          : " VALUES LESS THAN (" + values + ")";
+      } else if (p.method.find("LIST") != std::string::npos) {
+        partition += values == "DEFAULT" ? " DEFAULT" : " VALUES IN (" + values + ")";
+      }
+      p.partitions.push_back(partition);
+    }
+    for (const auto& [name, p] : found) {
+      table(name)->options.push_back(fmt::format("PARTITION BY {} ({}) ({})", p.method,
+                                                 p.expression, util::join(p.partitions)));
+    }
+  }
+
+  Catalog& m_catalog;
+  const std::vector<std::string>& m_skip;
+  std::map<std::string, schema::Table> m_tables;  // by name as stored
+};
 
 }  // namespace
 
-schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_tables) {
-  schema::Schema result;
-  for (const auto& row : c.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
-                                 "TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' "
-                                 "ORDER BY TABLE_NAME")) {
-    const std::string name = text(row[0]);
-    if (std::find(skip_tables.begin(), skip_tables.end(), name) == skip_tables.end()) {
-      result.tables.push_back(read_table(c, name, result));
+std::string name_of(std::string_view raw) { return schema::quote_name(raw, '`', true); }
+
+std::string literal(std::string_view value) { return schema::literal(value, "mysql"); }
+
+std::string Catalog::without_database(const std::string& definition) const {
+  std::string out;
+  const std::string quoted = "`" + database + "`.";
+  const std::string plain = database + ".";
+  for (std::size_t i = 0; i < definition.size();) {
+    const bool boundary =
+        i == 0 || !(std::isalnum(static_cast<unsigned char>(definition[i - 1])) != 0 ||
+                    definition[i - 1] == '_' || definition[i - 1] == '$' ||
+                    definition[i - 1] == '`' || definition[i - 1] == '.');
+    if (definition.compare(i, quoted.size(), quoted) == 0) {
+      i += quoted.size();
+    } else if (boundary && definition.compare(i, plain.size(), plain) == 0) {
+      i += plain.size();
+    } else {
+      out.push_back(definition[i++]);
     }
   }
-  for (const auto& row : c.query("SELECT TABLE_NAME, VIEW_DEFINITION FROM "
-                                 "information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()")) {
-    result.objects.push_back({"view", text(row[0]),
-                              fmt::format("CREATE VIEW {} AS {}", text(row[0]), text(row[1]))});
-  }
-  for (const auto& row : c.query(
-           "SELECT TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, "
-           "ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")) {
-    result.objects.push_back(
-        {"trigger", text(row[0]),
-         fmt::format("CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}", text(row[0]), text(row[1]),
-                     text(row[2]), text(row[3]), text(row[4]))});
-  }
-  for (const auto& row : c.query("SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_DEFINITION FROM "
-                                 "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()")) {
-    result.objects.push_back({"function", text(row[0]),
-                              fmt::format("CREATE {} {} {}", text(row[1]), text(row[0]),
-                                          text(row[2]))});
-  }
-  return result;
+  return out;
+}
+
+schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_tables) {
+  Catalog catalog(c);
+  const auto who = c.query("SELECT DATABASE(), CURRENT_USER()");
+  catalog.database = text(who.at(0)[0]);
+  const std::string user = text(who.at(0)[1]);
+  const std::size_t at = user.rfind('@');
+  catalog.current_user = at == std::string::npos
+                             ? "'" + user + "'"
+                             : "'" + user.substr(0, at) + "'@'" + user.substr(at + 1) + "'";
+  TableReader(catalog, skip_tables).read();
+  read_objects(catalog);
+  read_privileges(catalog);
+  return std::move(catalog.result);
 }
 
 }  // namespace runner::drivers::mysql

@@ -1,6 +1,10 @@
 #include "drivers/postgres/postgres_driver.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include <algorithm>
 #include <chrono>
@@ -123,10 +127,108 @@ void refuse_overriding_parameters(const util::Url& url) {
   }
 }
 
+// libpq's verbose messages put the SQLSTATE after the severity
+// ("FATAL:  28P01: password authentication failed ..."): the message
+// without them and without LOCATION lines, as libpq's default shows it,
+// and the SQLSTATEs in `codes`, in order (one per server error; none for
+// libpq's own failures: refused, timed out, SSL).
+std::string without_sqlstates(std::string_view verbose, std::vector<std::string>& codes) {
+  const auto is_code_char = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); };
+  std::string out;
+  for (const auto& line : util::split(verbose, '\n')) {
+    if (util::trim(line).rfind("LOCATION:", 0) == 0) {
+      continue;
+    }
+    std::string kept = line;
+    if (const std::size_t at = kept.find(":  ");
+        at != std::string::npos && kept.size() >= at + 10 && kept.compare(at + 8, 2, ": ") == 0 &&
+        std::all_of(kept.begin() + static_cast<long>(at) + 3,
+                    kept.begin() + static_cast<long>(at) + 8, is_code_char)) {
+      codes.push_back(kept.substr(at + 3, 5));
+      kept.erase(at + 3, 7);
+    }
+    out += (out.empty() ? "" : "\n") + kept;
+  }
+  return std::string(util::trim(out));
+}
+
+// Whether a failure to connect may heal by waiting (SPEC.md section 7):
+// the server is not there yet, starting up, or full. A server's refusal
+// (authentication 28000/28P01, a missing database 3D000, no CONNECT
+// privilege) and libpq's refusals (SSL, a password it has not got, a bad
+// option) do not.
+bool may_heal(const std::vector<std::string>& codes, std::string_view message) {
+  if (!codes.empty()) {
+    const std::string& code = codes.back();
+    return code.rfind("08", 0) == 0 || code == "53300" || code == "57P01" || code == "57P02" ||
+           code == "57P03";
+  }
+  static constexpr std::string_view k_permanent[] = {
+      "SSL error",   "does not support SSL",  "certificate",
+      "private key", "no password supplied",  "channel binding",
+      "GSSAPI",      "authentication method", "invalid "};
+  return std::none_of(std::begin(k_permanent), std::end(k_permanent), [&](std::string_view text) {
+    return message.find(text) != std::string_view::npos;
+  });
+}
+
+// The URL's connect_timeout as libpq reads it: none or 0 for no limit, and
+// at least 2 seconds.
+double url_connect_timeout(const util::Url& url) {
+  const std::string text = url.param("connect_timeout");
+  if (text.empty()) {
+    return 0;
+  }
+  if (!util::all_digits(text) || text.size() > 9) {
+    throw InputError(fmt::format(
+        "database URL '{}': connect_timeout must be a whole number of seconds, not '{}'",
+        url.redacted(), text));
+  }
+  const int seconds = std::stoi(text);
+  return seconds == 0 ? 0 : std::max(seconds, 2);
+}
+
+// Drives libpq's non-blocking connect to its end, polling its socket;
+// false when `timeout` seconds (0: no limit) passed first. libpq's blocking
+// connect would do the same, but the verbosity that carries the SQLSTATE
+// of a refusal can only be set between start and poll.
+bool finish_connecting(PGconn* conn, double timeout) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(timeout));
+  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+  while (state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED) {
+    pollfd ready{PQsocket(conn),
+                 static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    if (ready.fd < 0) {
+      return true;  // no socket to wait on: libpq has failed, its message says why
+    }
+    int wait_ms = -1;
+    if (timeout > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        return false;
+      }
+      wait_ms = static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30));
+    }
+    const int polled = poll(&ready, 1, wait_ms);
+    if (polled == 0) {
+      return false;
+    }
+    if (polled < 0 && errno == EINTR) {
+      continue;
+    }
+    state = PQconnectPoll(conn);
+  }
+  return true;
+}
+
 // Opens a libpq connection from the URL's parts; query parameters pass
 // through to libpq (sslmode, connect_timeout, ...), search_path becomes a
-// session option.
-PGconn* open(const util::Url& url, std::string_view application_suffix) {
+// session option. Gives up after `connect_timeout` seconds (0: the URL's).
+PGconn* open(const util::Url& url, std::string_view application_suffix,
+             double connect_timeout = 0) {
   std::vector<std::pair<std::string, std::string>> params;
   const auto add = [&](const char* key, const std::string& value) {
     if (!value.empty()) {
@@ -174,12 +276,29 @@ PGconn* open(const util::Url& url, std::string_view application_suffix) {
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 0);
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    std::string message(conn != nullptr ? util::trim(PQerrorMessage(conn)) : "out of memory");
-    PQfinish(conn);
-    throw UnreachableError(fmt::format("cannot connect to {}: {}", url.redacted(), message));
+  const double url_timeout = url_connect_timeout(url);
+  const double timeout = url_timeout > 0 && connect_timeout > 0
+                             ? std::min(url_timeout, connect_timeout)
+                             : std::max(url_timeout, connect_timeout);
+  PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
+  if (conn == nullptr) {
+    throw UnreachableError(fmt::format("cannot connect to {}: out of memory", url.redacted()));
   }
+  PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+  const bool finished = PQstatus(conn) == CONNECTION_BAD || finish_connecting(conn, timeout);
+  if (!finished || PQstatus(conn) != CONNECTION_OK) {
+    std::vector<std::string> codes;
+    const std::string message =
+        finished ? without_sqlstates(PQerrorMessage(conn), codes) : "timeout expired";
+    const bool needs_password = finished && PQconnectionNeedsPassword(conn) != 0;
+    PQfinish(conn);
+    const std::string text = fmt::format("cannot connect to {}: {}", url.redacted(), message);
+    if (needs_password || !may_heal(codes, message)) {
+      throw InputError(text);
+    }
+    throw UnreachableError(text);
+  }
+  PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
   // Notices such as "relation already exists, skipping" are not ours to print.
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return conn;
@@ -487,6 +606,9 @@ class PostgresConnection : public Connection {
       }
       if (request.check_interrupt) {
         request.check_interrupt();
+      }
+      if (request.waiting) {
+        request.waiting([&held] { return held->describe_holder(); });
       }
       if (std::chrono::steady_clock::now() >= deadline) {
         throw UnreachableError(
@@ -910,9 +1032,9 @@ class PostgresConnection : public Connection {
 
 }  // namespace
 
-std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& /*options*/) {
+std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
   refuse_overriding_parameters(url);
-  return std::make_unique<PostgresConnection>(open(url, ""), url);
+  return std::make_unique<PostgresConnection>(open(url, "", options.connect_timeout_seconds), url);
 }
 
 }  // namespace runner::drivers::postgres

@@ -1,123 +1,228 @@
 #include "drivers/postgres/postgres_schema.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/core.h>
+
+#include "drivers/postgres/postgres_catalog.hpp"
+#include "schema/tokens.hpp"
+#include "util/strings.hpp"
 
 namespace runner::drivers::postgres {
 namespace {
 
-// User schemas only: not the catalogs, not TOAST or temporary schemas.
-constexpr const char* k_user_schemas =
-    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+// Tables, with their columns, constraints and what goes with them. The
+// catalog is read with one query per kind of thing for all tables, so
+// that a large schema reads as fast as a small one.
+class TableReader {
+ public:
+  TableReader(Catalog& catalog, const std::vector<std::string>& skip)
+      : m_catalog(catalog), m_skip(skip) {}
 
-std::string text(const std::optional<std::string>& value) { return value.value_or(""); }
+  void read() {
+    read_tables();
+    if (m_tables.empty()) {
+      return;
+    }
+    read_columns();
+    read_constraints();
+    for (auto& [oid, table] : m_tables) {
+      m_catalog.result.tables.push_back(std::move(table));
+    }
+  }
 
-// "users" in public, "app.users" elsewhere.
-std::string qualified(const std::string& schema_name, const std::string& name) {
-  return schema_name == "public" ? name : schema_name + "." + name;
-}
+ private:
+  bool skipped(const std::string& schema_name, const std::string& name) const {
+    return std::any_of(m_skip.begin(), m_skip.end(), [&](const std::string& s) {
+      return s == name || s == schema_name + "." + name ||
+             (schema_name == "public" && s == "public." + name);
+    });
+  }
+
+  void read_tables() {
+    for (const auto& row : m_catalog.c.query(fmt::format(
+             "SELECT c.oid, n.nspname, c.relname, quote_ident(n.nspname), quote_ident(c.relname), "
+             "c.relkind, c.relpersistence, pg_get_expr(c.relpartbound, c.oid), (SELECT "
+             "quote_ident(pn.nspname) || '.' || quote_ident(p.relname) FROM pg_inherits i JOIN "
+             "pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+             "WHERE i.inhrelid = c.oid AND c.relispartition), CASE WHEN c.relkind = 'p' THEN "
+             "pg_get_partkeydef(c.oid) END, array_to_string(c.reloptions, ', '), "
+             "c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), "
+             "c.relreplident, (SELECT quote_ident(ci.relname) FROM pg_index x JOIN pg_class ci "
+             "ON ci.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident) FROM "
+             "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', "
+             "'p') AND {} AND {} ORDER BY 2, 3",
+             k_user_schemas, not_in_extension("c.oid")))) {
+      if (skipped(text(row[1]), text(row[2]))) {
+        continue;
+      }
+      const std::string oid = text(row[0]);
+      schema::Table table;
+      table.name = qualified(text(row[3]), text(row[4]));
+      m_catalog.relations[oid] = table.name;
+      m_catalog.grantables[oid] = {"TABLE", table.name};
+      m_catalog.table_oids.push_back(oid);
+      table.persistence = text(row[6]) == "u" ? "UNLOGGED" : "";
+      if (!text(row[8]).empty()) {
+        std::string parent = text(row[8]);
+        if (parent.rfind("public.", 0) == 0) {
+          parent = parent.substr(7);
+        }
+        table.partition_of = parent + " " + text(row[7]);
+      }
+      if (!text(row[9]).empty()) {
+        table.options.push_back("PARTITION BY " + text(row[9]));
+      }
+      if (!text(row[10]).empty()) {
+        table.options.push_back("WITH (" + text(row[10]) + ")");
+      }
+      if (text(row[11]) == "t") {
+        table.statements.push_back(
+            fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", table.name));
+      }
+      if (text(row[12]) == "t") {
+        table.statements.push_back(
+            fmt::format("ALTER TABLE {} FORCE ROW LEVEL SECURITY", table.name));
+      }
+      const std::string identity = text(row[14]);
+      if (identity == "f" || identity == "n") {
+        table.statements.push_back(fmt::format("ALTER TABLE {} REPLICA IDENTITY {}", table.name,
+                                               identity == "f" ? "FULL" : "NOTHING"));
+      } else if (identity == "i") {
+        table.statements.push_back(fmt::format("ALTER TABLE {} REPLICA IDENTITY USING INDEX {}",
+                                               table.name, text(row[15])));
+      }
+      table.comment = text(row[13]);
+      m_tables.emplace(oid, std::move(table));
+    }
+  }
+
+  void read_columns() {
+    for (const auto& row : m_catalog.c.query(fmt::format(
+             "SELECT a.attrelid, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), "
+             "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attgenerated, a.attidentity, CASE "
+             "WHEN a.attcollation <> t.typcollation THEN (SELECT CASE WHEN cn.nspname = "
+             "'pg_catalog' THEN quote_ident(co.collname) ELSE quote_ident(cn.nspname) || '.' || "
+             "quote_ident(co.collname) END FROM pg_collation co JOIN pg_namespace cn ON cn.oid = "
+             "co.collnamespace WHERE co.oid = a.attcollation) END, col_description(a.attrelid, "
+             "a.attnum), format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmax, "
+             "s.seqmin, s.seqcache, s.seqcycle FROM pg_attribute a JOIN pg_type t ON t.oid = "
+             "a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+             "LEFT JOIN pg_depend dep ON dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum "
+             "AND dep.deptype = 'i' AND dep.classid = 'pg_class'::regclass LEFT JOIN pg_sequence "
+             "s ON s.seqrelid = dep.objid WHERE a.attrelid IN ({}) AND a.attnum > 0 AND NOT "
+             "a.attisdropped ORDER BY a.attrelid, a.attnum",
+             m_catalog.oid_list(m_catalog.table_oids)))) {
+      auto it = m_tables.find(text(row[0]));
+      if (it == m_tables.end() || !it->second.partition_of.empty()) {
+        continue;  // a partition's columns are its parent's
+      }
+      schema::Column column;
+      column.name = text(row[1]);
+      column.type = text(row[2]);
+      column.not_null = text(row[3]) == "t";
+      column.default_value = text(row[4]);
+      if (text(row[5]) == "s") {
+        column.generated = column.default_value;
+        column.generated_storage = "STORED";
+        column.default_value.clear();
+      }
+      if (text(row[6]) == "a" || text(row[6]) == "d") {
+        column.identity = text(row[6]) == "a" ? "ALWAYS" : "BY DEFAULT";
+        column.identity_options =
+            sequence_options({text(row[9]), text(row[10]), text(row[11]), text(row[12]),
+                              text(row[13]), text(row[14]), text(row[15]) == "t"},
+                             false);
+      }
+      column.collation = text(row[7]);
+      column.comment = text(row[8]);
+      it->second.columns.push_back(std::move(column));
+    }
+  }
+
+  void read_constraints() {
+    // Constraints a partition has from its parent are the parent's; a
+    // partition's own go with it as ALTER TABLE, since it lists no columns.
+    for (const auto& row : m_catalog.c.query(fmt::format(
+             "SELECT conrelid, quote_ident(conname), pg_get_constraintdef(oid), "
+             "obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conrelid IN ({}) AND "
+             "contype IN ('p', 'u', 'c', 'f', 'x') AND conislocal AND conparentid = 0 ORDER BY 1, "
+             "2",
+             m_catalog.oid_list(m_catalog.table_oids)))) {
+      auto it = m_tables.find(text(row[0]));
+      if (it == m_tables.end()) {
+        continue;
+      }
+      schema::Table& table = it->second;
+      const std::string constraint = fmt::format("CONSTRAINT {} {}", text(row[1]), text(row[2]));
+      if (table.partition_of.empty()) {
+        table.constraints.push_back(constraint);
+      } else {
+        table.statements.push_back(fmt::format("ALTER TABLE {} ADD {}", table.name, constraint));
+      }
+      if (!text(row[3]).empty()) {
+        table.statements.push_back(fmt::format("COMMENT ON CONSTRAINT {} ON {} IS {}", text(row[1]),
+                                               table.name,
+                                               schema::literal(text(row[3]), "postgres")));
+      }
+    }
+  }
+
+  Catalog& m_catalog;
+  const std::vector<std::string>& m_skip;
+  std::map<std::string, schema::Table> m_tables;  // by oid
+};
+
+// The server's deparsing follows the session: the time zone and date style
+// shape partition bounds and constants, the search path decides which
+// names come qualified. They are pinned while the catalog is read, so that
+// two servers set up differently dump one schema alike, and put back after
+// (the session goes on to run migrations under `verify`).
+class PinnedSettings {
+ public:
+  explicit PinnedSettings(Connection& c) : m_c(c) {
+    const auto row = c.query(
+        "SELECT current_setting('TimeZone'), current_setting('DateStyle'), "
+        "current_setting('IntervalStyle'), current_setting('search_path')");
+    m_saved = {text(row.at(0)[0]), text(row.at(0)[1]), text(row.at(0)[2]), text(row.at(0)[3])};
+    set({"UTC", "ISO, MDY", "postgres", "public"});
+  }
+
+  ~PinnedSettings() {
+    try {
+      set(m_saved);
+    } catch (const std::exception&) {
+      // The session is gone or broken: the error that follows says so.
+    }
+  }
+
+  PinnedSettings(const PinnedSettings&) = delete;
+  PinnedSettings& operator=(const PinnedSettings&) = delete;
+
+ private:
+  void set(const std::vector<std::string>& values) {
+    m_c.query(
+        "SELECT set_config('TimeZone', $1, false), set_config('DateStyle', $2, false), "
+        "set_config('IntervalStyle', $3, false), set_config('search_path', $4, false)",
+        {values[0], values[1], values[2], values[3]});
+  }
+
+  Connection& m_c;
+  std::vector<std::string> m_saved;
+};
 
 }  // namespace
 
 schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_tables) {
-  schema::Schema result;
-  const auto skipped = [&](const std::string& table) {
-    return std::find(skip_tables.begin(), skip_tables.end(), table) != skip_tables.end();
-  };
-  const auto tables = c.query(fmt::format(
-      "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
-      "c.relnamespace WHERE c.relkind IN ('r', 'p') AND {} ORDER BY 2, 3",
-      k_user_schemas));
-  std::vector<std::string> kept_oids;
-  for (const auto& row : tables) {
-    schema::Table table;
-    table.name = qualified(text(row[1]), text(row[2]));
-    if (skipped(table.name) || skipped(text(row[1]) + "." + text(row[2]))) {
-      continue;
-    }
-    const std::string oid = text(row[0]);
-    kept_oids.push_back(oid);
-    for (const auto& col : c.query(fmt::format(
-             "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-             "pg_get_expr(d.adbin, d.adrelid), a.attgenerated FROM pg_attribute a LEFT JOIN "
-             "pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = {} "
-             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-             oid))) {
-      schema::Column column{text(col[0]), text(col[1]), text(col[2]) == "t", text(col[3]), ""};
-      if (text(col[4]) == "s") {
-        column.generated = column.default_value;
-        column.default_value.clear();
-      }
-      table.columns.push_back(std::move(column));
-    }
-    for (const auto& con : c.query(fmt::format(
-             "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = {} AND contype "
-             "IN ('p', 'u', 'c', 'f', 'x')",
-             oid))) {
-      table.constraints.push_back(text(con[0]));
-    }
-    result.tables.push_back(std::move(table));
-  }
-  if (!kept_oids.empty()) {
-    std::string oids;
-    for (const auto& oid : kept_oids) {
-      oids += (oids.empty() ? "" : ", ") + oid;
-    }
-    // Indexes of their own, not the ones behind a constraint.
-    for (const auto& row : c.query(fmt::format(
-             "SELECT n.nspname, ci.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN "
-             "pg_class ci ON ci.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ci.relnamespace "
-             "WHERE i.indrelid IN ({}) AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE "
-             "k.conindid = i.indexrelid)",
-             oids))) {
-      result.objects.push_back({"index", qualified(text(row[0]), text(row[1])), text(row[2])});
-    }
-    for (const auto& row : c.query(fmt::format(
-             "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal AND "
-             "tgrelid IN ({})",
-             oids))) {
-      result.objects.push_back({"trigger", text(row[0]), text(row[1])});
-    }
-  }
-  for (const auto& row : c.query(fmt::format(
-           "SELECT n.nspname, c.relname, pg_get_viewdef(c.oid), c.relkind FROM pg_class c JOIN "
-           "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND {}",
-           k_user_schemas))) {
-    const std::string name = qualified(text(row[0]), text(row[1]));
-    result.objects.push_back(
-        {"view", name,
-         fmt::format("CREATE {}VIEW {} AS {}", text(row[3]) == "m" ? "MATERIALIZED " : "", name,
-                     text(row[2]))});
-  }
-  // Sequences not owned by a column (serial/identity ones come with it).
-  for (const auto& row : c.query(fmt::format(
-           "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
-           "c.relnamespace WHERE c.relkind = 'S' AND {} AND NOT EXISTS (SELECT 1 FROM pg_depend d "
-           "WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))",
-           k_user_schemas))) {
-    const std::string name = qualified(text(row[0]), text(row[1]));
-    result.objects.push_back({"sequence", name, "CREATE SEQUENCE " + name});
-  }
-  for (const auto& row : c.query(fmt::format(
-           "SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', ' ORDER BY "
-           "e.enumsortorder) FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN "
-           "pg_namespace n ON n.oid = t.typnamespace WHERE {} GROUP BY 1, 2",
-           k_user_schemas))) {
-    const std::string name = qualified(text(row[0]), text(row[1]));
-    result.objects.push_back(
-        {"type", name, fmt::format("CREATE TYPE {} AS ENUM ({})", name, text(row[2]))});
-  }
-  // Functions and procedures, leaving out those an extension installed.
-  for (const auto& row : c.query(fmt::format(
-           "SELECT n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || "
-           "')', pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = "
-           "p.pronamespace WHERE {} AND p.prokind IN ('f', 'p') AND NOT EXISTS (SELECT 1 FROM "
-           "pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')",
-           k_user_schemas))) {
-    result.objects.push_back({"function", qualified(text(row[0]), text(row[1])), text(row[2])});
-  }
-  return result;
+  const PinnedSettings pinned(c);
+  Catalog catalog(c);
+  TableReader(catalog, skip_tables).read();
+  read_sequences(catalog);
+  read_objects(catalog);
+  read_table_objects(catalog);
+  read_privileges(catalog);
+  return std::move(catalog.result);
 }
 
 }  // namespace runner::drivers::postgres

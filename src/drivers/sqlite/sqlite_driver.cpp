@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <thread>
 #include <variant>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -172,6 +174,9 @@ class SqliteConnection : public Connection {
       if (request.check_interrupt) {
         request.check_interrupt();
       }
+      if (request.waiting) {
+        request.waiting([] { return std::string("SQLite cannot tell which process holds it"); });
+      }
       if (std::chrono::steady_clock::now() >= deadline) {
         throw UnreachableError(fmt::format(
             "the lock on {} was not had within {} s: another runner is applying migrations "
@@ -321,11 +326,160 @@ class SqliteConnection : public Connection {
   const std::string m_default_schema = "main";
 };
 
+// What a sqlite: URL's query asks for, as SQLite's URI filenames take it.
+struct UriOptions {
+  std::string mode;   // "", "ro", "rw", "rwc", "memory"
+  std::string cache;  // "", "shared", "private"
+  bool immutable = false;
+
+  bool read_only() const { return mode == "ro" || immutable; }
+  // What makes it read-only, as written in the URL.
+  std::string read_only_reason() const { return mode == "ro" ? "mode=ro" : "immutable=1"; }
+};
+
+// Reads the URL's parameters; anything else is refused rather than folded
+// into the file name (SQLite would ignore it, or create `app.db?x=1`).
+UriOptions parse_options(const util::Url& url) {
+  UriOptions options;
+  const auto refuse = [&](const std::string& what) {
+    return InputError(
+        fmt::format("database URL '{}': {} (SQLite's parameters are mode=ro|rw|rwc|memory, "
+                    "cache=shared|private and immutable=0|1)",
+                    url.redacted(), what));
+  };
+  std::vector<std::string> seen;
+  for (const auto& [key, value] : url.query) {
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      throw refuse(fmt::format("the parameter '{}' is given twice", key));
+    }
+    seen.push_back(key);
+    if (key == "mode" && (value == "ro" || value == "rw" || value == "rwc" || value == "memory")) {
+      options.mode = value;
+    } else if (key == "cache" && (value == "shared" || value == "private")) {
+      options.cache = value;
+    } else if (key == "immutable" && (value == "0" || value == "1")) {
+      options.immutable = value == "1";
+    } else if (key == "mode" || key == "cache" || key == "immutable") {
+      throw refuse(fmt::format("'{}' is not a value of '{}'", value, key));
+    } else {
+      throw refuse(fmt::format("unknown parameter '{}'", key));
+    }
+  }
+  return options;
+}
+
+bool in_memory(const util::Url& url, const UriOptions& options) {
+  return is_memory(url.path) || options.mode == "memory";
+}
+
+// The folder of a database file; "." for a bare file name.
+std::filesystem::path folder_of(const std::string& path) {
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  return folder.empty() ? std::filesystem::path(".") : folder;
+}
+
+// A folder that does not exist is a wrong path, never something waiting heals.
+void require_folder(const std::string& path) {
+  const auto folder = folder_of(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(folder, ec)) {
+    throw InputError(fmt::format("cannot open SQLite database {}: the folder {} does not exist",
+                                 path, folder.string()));
+  }
+  if (!std::filesystem::is_directory(folder, ec)) {
+    throw InputError(
+        fmt::format("cannot open SQLite database {}: {} is not a folder", path, folder.string()));
+  }
+}
+
+// The `file:` URI SQLite opens: the path with '%', '?' and '#' encoded, and
+// the parameters SQLite reads from the URI (the mode is given as flags,
+// where it can also say whether to create).
+std::string uri_of(const util::Url& url, const UriOptions& options) {
+  std::string uri = url.path.rfind('/', 0) == 0 ? "file://" : "file:";
+  for (const char c : url.path) {
+    if (c == '%' || c == '?' || c == '#') {
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    } else {
+      uri.push_back(c);
+    }
+  }
+  std::vector<std::string> query;
+  if (options.mode == "memory") {
+    query.emplace_back("mode=memory");
+  }
+  if (!options.cache.empty()) {
+    query.push_back("cache=" + options.cache);
+  }
+  if (options.immutable) {
+    query.emplace_back("immutable=1");
+  }
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    uri += (i == 0 ? "?" : "&") + query[i];
+  }
+  return uri;
+}
+
+// Why opening `path` failed. SQLite's errno is that of its last attempt
+// (after a refused create it retries read-only and sees ENOENT), so the
+// file and folder are looked at first.
+std::string open_failure(const std::string& path, bool create, int system_errno,
+                         const std::string& fallback) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return "it is a folder, not a file";
+  }
+  const bool exists = std::filesystem::exists(path, ec);
+  if (!exists && create && access(folder_of(path).c_str(), W_OK) != 0) {
+    return fmt::format("permission denied (this user cannot create files in the folder {})",
+                       folder_of(path).string());
+  }
+  if (exists && access(path.c_str(), R_OK) != 0) {
+    return "permission denied";
+  }
+  switch (system_errno) {
+    case EACCES:
+    case EPERM:
+      return "permission denied";
+    case ENOENT:
+      return "the file does not exist";
+    case EROFS:
+      return "the file system is read-only";
+    default:
+      return fallback;
+  }
+}
+
 }  // namespace
 
 bool database_exists(const util::Url& url) {
+  const UriOptions options = parse_options(url);
+  if (in_memory(url, options)) {
+    return true;
+  }
+  require_folder(url.path);
   std::error_code ec;
-  return is_memory(url.path) || std::filesystem::exists(url.path, ec);
+  return std::filesystem::exists(url.path, ec);
+}
+
+void check_creatable(const util::Url& url) {
+  const UriOptions options = parse_options(url);
+  if (in_memory(url, options)) {
+    return;
+  }
+  require_folder(url.path);
+  if (options.read_only() || options.mode == "rw") {
+    throw InputError(
+        fmt::format("SQLite database {} does not exist, and {} in its URL does not "
+                    "create it",
+                    url.path, options.mode == "rw" ? "mode=rw" : options.read_only_reason()));
+  }
+  if (access(folder_of(url.path).c_str(), W_OK) != 0) {
+    throw InputError(
+        fmt::format("cannot create SQLite database {}: permission denied (this user "
+                    "cannot write in the folder {})",
+                    url.path, folder_of(url.path).string()));
+  }
 }
 
 std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
@@ -337,28 +491,70 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     return true;
   }();
+  const UriOptions uri_options = parse_options(url);
+  const bool memory = in_memory(url, uri_options);
   const std::string& path = url.path;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  if (options.create) {
-    flags |= SQLITE_OPEN_CREATE;
+  // Only commands that write create the database; a read-only one cannot
+  // serve them, and saying so now beats "attempt to write a readonly
+  // database" after the lock was taken.
+  if (options.create && uri_options.read_only()) {
+    throw InputError(fmt::format(
+        "SQLite database {} is opened read-only ({} in its URL), and this command writes to it",
+        path, uri_options.read_only_reason()));
+  }
+  if (!memory) {
+    require_folder(path);
+  }
+  int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+  if (uri_options.mode == "ro") {
+    flags |= SQLITE_OPEN_READONLY;
+  } else if (uri_options.mode == "rw") {
+    flags |= SQLITE_OPEN_READWRITE;
+  } else {
+    flags |= SQLITE_OPEN_READWRITE | (options.create || memory ? SQLITE_OPEN_CREATE : 0);
   }
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(is_memory(path) ? ":memory:" : path.c_str(), &db, flags, nullptr);
+  const int rc = sqlite3_open_v2(uri_of(url, uri_options).c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
+    const int system_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
     const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
-    throw UnreachableError(fmt::format("cannot open SQLite database {}: {}", path, message));
+    throw InputError(fmt::format(
+        "cannot open SQLite database {}: {}{}", path,
+        open_failure(path, options.create, system_errno, message),
+        system_errno == ENOENT && uri_options.mode == "rw" ? " (mode=rw does not create it)" : ""));
   }
   sqlite3_extended_result_codes(db, 1);
   // SQLite reads the file lazily; read its header now so that a file that
   // is not a database is reported as such, naming it, before any planning.
+  // A lock another connection holds (BUSY) is left to the busy handler.
   const int check = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
-  if (check == SQLITE_NOTADB || check == SQLITE_CORRUPT || check == SQLITE_CANTOPEN) {
+  if (check != SQLITE_OK && (check & 0xff) != SQLITE_BUSY && (check & 0xff) != SQLITE_LOCKED) {
+    const int system_errno = sqlite3_system_errno(db);
     const std::string message = sqlite3_errmsg(db);
     sqlite3_close_v2(db);
-    throw UnreachableError(fmt::format("cannot open SQLite database {}: {}", path, message));
+    throw InputError(fmt::format("cannot open SQLite database {}: {}", path,
+                                 open_failure(path, options.create, system_errno, message)));
   }
-  return std::make_unique<SqliteConnection>(db, path, options.busy_timeout_seconds);
+  if (options.create && !memory) {
+    if (sqlite3_db_readonly(db, "main") == 1) {
+      sqlite3_close_v2(db);
+      throw InputError(fmt::format(
+          "cannot write to SQLite database {}: permission denied (the file is read-only for "
+          "this user)",
+          path));
+    }
+    // The journal is created beside the file at the first write.
+    if (access(folder_of(path).c_str(), W_OK) != 0) {
+      sqlite3_close_v2(db);
+      throw InputError(fmt::format(
+          "cannot write to SQLite database {}: permission denied (SQLite writes its journal "
+          "beside it, and this user cannot write in the folder {})",
+          path, folder_of(path).string()));
+    }
+  }
+  return std::make_unique<SqliteConnection>(db, memory ? std::string(":memory:") : path,
+                                            options.busy_timeout_seconds);
 }
 
 }  // namespace runner::drivers::sqlite

@@ -30,6 +30,7 @@ class FakeConnection : public runner::drivers::Connection {
   std::vector<std::string> calls;
   int end_after = -1;
   int fail_at = -1;
+  long fail_position = -1;  // byte offset the failure points at, as drivers report it
   bool open = false;
   bool report_state = true;
 
@@ -38,7 +39,7 @@ class FakeConnection : public runner::drivers::Connection {
   void execute(const runner::drivers::StatementRef& statement) override {
     calls.push_back(std::string(statement.text));
     if (statement.index == fail_at) {
-      throw DbError("boom", "FAKE");
+      throw DbError("boom", "FAKE", "", fail_position);
     }
     if (statement.index == end_after) {
       open = false;
@@ -165,4 +166,94 @@ TEST_CASE("executor: a failure after the transaction already ended is not called
   server.fail_at = 3;
   Executor executor(server, f.tables, {});
   CHECK_THROWS_AS(executor.run({{&f.revision, runner::plan::Direction::up}}), FailedMarkError);
+}
+
+TEST_CASE("executor: tells the statements done and the bytes read as each statement ends",
+          "[executor][progress]") {
+  Fixture f(k_three);
+  std::vector<std::pair<std::int64_t, std::int64_t>> told;
+  Executor executor(f.connection, f.tables, {});
+  executor.on_statement([&](const runner::project::Revision& revision,
+                            runner::plan::Direction direction, std::int64_t statements,
+                            std::int64_t bytes) {
+    CHECK(&revision == &f.revision);
+    CHECK(direction == runner::plan::Direction::up);
+    told.emplace_back(statements, bytes);
+  });
+  executor.run({{&f.revision, runner::plan::Direction::up}});
+  // (0, 0) first; then each statement's end: "INSERT INTO t VALUES (n)" is 24 bytes, 26 a line.
+  CHECK(told == std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 0}, {1, 24}, {2, 50}, {3, 76}});
+}
+
+namespace {
+
+// The message of the failure of the revision `up`, with the database
+// pointing at byte `position` of statement `index`.
+std::string failure_of(const std::string& up, int index, long position) {
+  Fixture f(up);
+  f.connection.fail_at = index;
+  f.connection.fail_position = position;
+  try {
+    f.up();
+  } catch (const DbError& e) {
+    return e.what();
+  }
+  FAIL("no DbError");
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("executor: an error shows the failing line of a statement with a caret under the column",
+          "[executor][excerpt]") {
+  const std::string up = "INSERT INTO t VALUES (0);\nINSERT INTO t\n  VALUES (1,\n\t nosuch);\n";
+  const std::string statement = "INSERT INTO t\n  VALUES (1,\n\t nosuch)";
+  const auto text = failure_of(up, 2, static_cast<long>(statement.find("nosuch")));
+  // The tab is kept in the caret line, so that the caret lines up however tabs are shown.
+  CHECK(text.substr(text.find("0002_fill.sql")) ==
+        "0002_fill.sql:4:3: revision 0002 fill failed (up, statement 2): boom [FAKE]\n"
+        "    \t nosuch)\n"
+        "    \t ^");
+}
+
+TEST_CASE("executor: the first line of a statement is shown from where the statement starts",
+          "[executor][excerpt]") {
+  const auto text = failure_of("SELECT 1; INSERT INTO t VALUES (x);\n", 2, 21);
+  CHECK(text.substr(text.find("0002_fill.sql")) ==
+        "0002_fill.sql:1:32: revision 0002 fill failed (up, statement 2): boom [FAKE]\n"
+        "    INSERT INTO t VALUES (x)\n"
+        "    " + std::string(21, ' ') + "^");
+}
+
+TEST_CASE("executor: a password before the column is masked and the caret follows what is shown",
+          "[executor][excerpt]") {
+  const std::string statement = "ALTER ROLE r\n  PASSWORD 'pw-secret-1' NOSUCH";
+  const auto text = failure_of("SELECT 1;\n" + statement + ";\n", 2,
+                               static_cast<long>(statement.find("NOSUCH")));
+  CHECK(text.find("pw-secret-1") == std::string::npos);
+  CHECK(text.substr(text.find("0002_fill.sql")) ==
+        "0002_fill.sql:3:26: revision 0002 fill failed (up, statement 2): boom [FAKE]\n"
+        "      PASSWORD '***' NOSUCH\n"
+        "                     ^");
+}
+
+TEST_CASE("executor: a long line is cut around the column, between characters",
+          "[executor][excerpt]") {
+  std::string line = "SELECT '";
+  for (int i = 0; i < 150; ++i) {
+    line += "\u20ac";  // 3 bytes, one column
+  }
+  line += "' + nosuch";
+  const auto text = failure_of(line + ";\n", 1, static_cast<long>(line.find("nosuch")));
+  const auto excerpt_at = text.find("\n    ...");
+  REQUIRE(excerpt_at != std::string::npos);
+  const std::string excerpt = text.substr(excerpt_at + 5, text.find('\n', excerpt_at + 1) - excerpt_at - 5);
+  // 100 characters after "...", ending with the line's end; the caret under "n".
+  std::string kept;
+  for (int i = 0; i < 90; ++i) {
+    kept += "\u20ac";
+  }
+  CHECK(excerpt == "..." + kept + "' + nosuch");
+  const std::string caret_line = text.substr(text.find('\n', excerpt_at + 1) + 1);
+  CHECK(caret_line == "    " + std::string(3 + 94, ' ') + "^");
 }

@@ -195,6 +195,13 @@ TEST_CASE("plan: a running mark left by a dead runner is refused too", "[plan]")
 }
 
 TEST_CASE("plan: a mark left by a failed or interrupted revert is refused", "[plan]") {
+  // The advice is for a down: `up --resume` would refuse this mark.
+  CHECK_THROWS_MATCHES(
+      runner::plan::refuse_failed_marks({record("0002", "b", "revert-failed")}), FailedMarkError,
+      Catch::Message("revision 0002 b failed half way while reverting (0 statement(s) ran): no "
+                     "error was recorded\n  its down stopped part way: finish the down by hand "
+                     "and run 'runner repair 0002 --forget' (it becomes pending), or undo what of "
+                     "it ran and run 'runner repair 0002' (it stays applied)"));
   CHECK_THROWS_WITH(runner::plan::refuse_failed_marks({record("0002", "b", "revert-failed")}),
                     Catch::StartsWith("revision 0002 b failed half way while reverting (0 "
                                       "statement(s) ran): "));
@@ -286,7 +293,23 @@ TEST_CASE("plan: status gives every revision its state", "[plan]") {
   CHECK(lines[0].state == "applied");
   CHECK(lines[0].applied_at == "2026-11-24T10:00:00Z");
   CHECK(lines[1].state == "changed");
+  CHECK(lines[1].direction.empty());
   CHECK(lines[2].state == "failed");
+  CHECK(lines[2].direction == "up");
+}
+
+TEST_CASE("plan: status says which direction a failed revision failed in", "[plan]") {
+  Fixture f;
+  const History history{record("0001", "a", "revert-failed"), record("0002", "b", "reverting"),
+                        record("0003", "c", "running")};
+  const auto lines = runner::plan::status(f.project, history, {});
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].state == "failed");
+  CHECK(lines[0].direction == "down");
+  CHECK(lines[1].state == "failed");
+  CHECK(lines[1].direction == "down");
+  CHECK(lines[2].state == "failed");
+  CHECK(lines[2].direction == "up");
 }
 
 TEST_CASE("plan: status shows pending revisions without a date", "[plan]") {

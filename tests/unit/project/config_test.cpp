@@ -12,6 +12,8 @@
 using runner::InputError;
 using runner::project::choose_database_url;
 using runner::project::Config;
+using runner::project::ConfigString;
+using runner::project::expand;
 using runner::project::parse_config;
 using runner::project::Settings;
 
@@ -28,7 +30,7 @@ std::string config_error(const std::string& text) {
 }
 
 const std::string k_keys =
-    "(expected database, manifest, table, lock_timeout, templates, dump_schema, ids";
+    "(expected database, manifest, table, lock_timeout, wait, templates, dump_schema, ids";
 
 // A getenv over a fixed map, for choose_database_url.
 auto fake_env(std::map<std::string, std::string> values) {
@@ -53,11 +55,11 @@ TEST_CASE("config: every key is read from the top level", "[config]") {
       "dump_schema = true\n",
       "runner.toml");
   CHECK(config.path == "runner.toml");
-  CHECK(config.top.database == "sqlite:app.db");
-  CHECK(config.top.manifest == "db/manifest.yaml");
-  CHECK(config.top.table == "schema_history");
+  CHECK(config.top.database->text == "sqlite:app.db");
+  CHECK(config.top.manifest->text == "db/manifest.yaml");
+  CHECK(config.top.table->text == "schema_history");
   CHECK(config.top.lock_timeout == 30.0);
-  CHECK(config.top.templates == "db/templates");
+  CHECK(config.top.templates->text == "db/templates");
   CHECK(config.top.dump_schema == true);
   CHECK(config.envs.empty());
 }
@@ -85,17 +87,17 @@ TEST_CASE("config: an [env.NAME] table overrides the top level when chosen", "[c
   REQUIRE(config.envs.size() == 2);
 
   const Settings top = config.resolve("");
-  CHECK(top.database == "sqlite:dev.db");
+  CHECK(top.database->text == "sqlite:dev.db");
   CHECK(top.lock_timeout == 60.0);
 
   const Settings prod = config.resolve("prod");
-  CHECK(prod.database == "postgres://app@db/prod");
-  CHECK(prod.table == "history");
+  CHECK(prod.database->text == "postgres://app@db/prod");
+  CHECK(prod.table->text == "history");
   CHECK(prod.lock_timeout == 5.5);
 
   const Settings ci = config.resolve("ci");
-  CHECK(ci.database == "sqlite:dev.db");
-  CHECK(ci.table == "ci_history");
+  CHECK(ci.database->text == "sqlite:dev.db");
+  CHECK(ci.table->text == "ci_history");
 }
 
 TEST_CASE("config: choosing an environment that is not defined is an error", "[config]") {
@@ -151,19 +153,79 @@ TEST_CASE("config: a TOML syntax error names the file and line", "[config]") {
   CHECK_THAT(message, Catch::Contains(": error: "));
 }
 
-TEST_CASE("config: ${VAR} in a value is read from the environment", "[config]") {
-  ::setenv("RUNNER_UNIT_DB_PASSWORD", "s3cret", 1);
-  ::unsetenv("RUNNER_UNIT_UNSET");
+TEST_CASE("config: ${VAR} in a value is read from the environment where it is used", "[config]") {
   const Config config = parse_config(
-      "database = \"postgres://app:${RUNNER_UNIT_DB_PASSWORD}@db/shop\"\n"
-      "table = \"h${RUNNER_UNIT_UNSET}x\"\n"
+      "database = \"postgres://app:${DB_PASSWORD}@db/shop\"\n"
+      "table = \"h${UNSET}x\"\n"
       "[env.prod]\n"
-      "manifest = \"${RUNNER_UNIT_DB_PASSWORD}.yaml\"\n",
+      "manifest = \"${DB_PASSWORD}.yaml\"\n",
       "runner.toml");
-  ::unsetenv("RUNNER_UNIT_DB_PASSWORD");
-  CHECK(config.top.database == "postgres://app:s3cret@db/shop");
-  CHECK(config.top.table == "hx");
-  CHECK(config.resolve("prod").manifest == "s3cret.yaml");
+  // Parsing expands nothing: an unset variable in a value not used stops nothing.
+  CHECK(config.top.database->text == "postgres://app:${DB_PASSWORD}@db/shop");
+  const auto env = fake_env({{"DB_PASSWORD", "s3cret"}});
+  CHECK(expand(*config.top.database, env) == "postgres://app:s3cret@db/shop");
+  CHECK(expand(*config.resolve("prod").manifest, env) == "s3cret.yaml");
+  CHECK(config.resolve("prod").manifest->table == "prod");
+}
+
+// The message of the InputError expanding `text` (at runner.toml:3:12) throws.
+static std::string expand_error(const std::string& text, const std::string& table = "") {
+  try {
+    expand(ConfigString{text, "app/runner.toml", table, 3, 12}, fake_env({{"EMPTY", ""}}));
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST_CASE("config: an unset ${VAR} is an error naming the variable, the file and the line",
+          "[config]") {
+  CHECK(expand_error("postgres://app:${DB_PASSWORD}@db/shop") ==
+        "app/runner.toml:3:12: error: the environment variable DB_PASSWORD is not set (used as "
+        "${DB_PASSWORD}; write ${DB_PASSWORD:-default} for a default)");
+  CHECK(expand_error("${PW}", "staging") ==
+        "app/runner.toml:3:12: error: the environment variable PW is not set (used as ${PW} in "
+        "[env.staging]; write ${PW:-default} for a default)");
+  // In a multi-line string, the line of the variable.
+  CHECK_THAT(expand_error("a\nb\n${PW}"), Catch::StartsWith("app/runner.toml:5:1: error: "));
+}
+
+TEST_CASE("config: ${VAR:-default}, $$ and a lone $", "[config]") {
+  const auto env = fake_env({{"SET", "v"}, {"EMPTY", ""}});
+  const auto at = [&](const std::string& text) {
+    return expand(ConfigString{text, "runner.toml", "", 1, 1}, env);
+  };
+  CHECK(at("${SET:-d}") == "v");
+  CHECK(at("${UNSET:-d}") == "d");
+  CHECK(at("${EMPTY:-d}") == "d");  // as the shell: empty takes the default too
+  CHECK(at("${EMPTY}") == "");      // set, if empty
+  CHECK(at("${UNSET:-}") == "");
+  CHECK(at("${UNSET:-sqlite:/var/db/app.db}") == "sqlite:/var/db/app.db");
+  CHECK(at("pa$$word") == "pa$word");
+  CHECK(at("$${SET}") == "${SET}");
+  CHECK(at("pa$word$") == "pa$word$");
+  CHECK(at("$SET") == "$SET");
+  CHECK(at("a${SET}b${SET}") == "avbv");
+}
+
+TEST_CASE("config: a ${ that is not closed or names no variable is an error", "[config]") {
+  CHECK(expand_error("x${PW") ==
+        "app/runner.toml:3:12: error: '${' is not closed by '}' (write $$ for a literal '$')");
+  CHECK(expand_error("${}") ==
+        "app/runner.toml:3:12: error: '${}' names no environment variable (a name is letters, "
+        "digits and '_'; write $$ for a literal '$')");
+  CHECK_THAT(expand_error("${1X}"), Catch::Contains("'${1X}' names no environment variable"));
+  CHECK_THAT(expand_error("${A B}"), Catch::Contains("'${A B}' names no environment variable"));
+}
+
+TEST_CASE("config: wait is read like lock_timeout, also in [env.NAME]", "[config]") {
+  const Config config = parse_config("wait = 30\n[env.ci]\nwait = 2.5\n", "runner.toml");
+  CHECK(config.top.wait == 30.0);
+  CHECK(config.resolve("ci").wait == 2.5);
+  CHECK(config_error("wait = -1\n") ==
+        "runner.toml:1:8: error: 'wait' must be a number of seconds between 0 and 604800");
+  CHECK(config_error("wait = \"5\"\n") ==
+        "runner.toml:1:8: error: 'wait' must be a number of seconds");
 }
 
 TEST_CASE("config: load_config reads a file and names it", "[config]") {
@@ -171,13 +233,13 @@ TEST_CASE("config: load_config reads a file and names it", "[config]") {
   const auto path = dir.write("runner.toml", "table = \"t\"\r\nlock_timeout = 2\r\n");
   const Config config = runner::project::load_config(path);
   CHECK(config.path == path);
-  CHECK(config.top.table == "t");
+  CHECK(config.top.table->text == "t");
   CHECK_THROWS_AS(runner::project::load_config(dir.path() / "missing.toml"), InputError);
 }
 
 TEST_CASE("config: --database wins over every other source", "[config]") {
   Settings settings;
-  settings.database = "sqlite:from-toml.db";
+  settings.database = ConfigString{"sqlite:from-toml.db", "runner.toml", "", 1, 12};
   const auto chosen = choose_database_url(std::string("sqlite:flag.db"),
                                           fake_env({{"RUNNER_DATABASE_URL", "sqlite:runner-env.db"},
                                                     {"DATABASE_URL", "sqlite:env.db"}}),
@@ -188,7 +250,7 @@ TEST_CASE("config: --database wins over every other source", "[config]") {
 
 TEST_CASE("config: RUNNER_DATABASE_URL wins over DATABASE_URL and runner.toml", "[config]") {
   Settings settings;
-  settings.database = "sqlite:from-toml.db";
+  settings.database = ConfigString{"sqlite:from-toml.db", "runner.toml", "", 1, 12};
   const auto chosen = choose_database_url(std::nullopt,
                                           fake_env({{"RUNNER_DATABASE_URL", "sqlite:runner-env.db"},
                                                     {"DATABASE_URL", "sqlite:env.db"}}),
@@ -199,7 +261,7 @@ TEST_CASE("config: RUNNER_DATABASE_URL wins over DATABASE_URL and runner.toml", 
 
 TEST_CASE("config: DATABASE_URL wins over runner.toml", "[config]") {
   Settings settings;
-  settings.database = "sqlite:from-toml.db";
+  settings.database = ConfigString{"sqlite:from-toml.db", "runner.toml", "", 1, 12};
   const auto chosen = choose_database_url(
       std::nullopt, fake_env({{"DATABASE_URL", "sqlite:env.db"}}), settings, "proj");
   CHECK(chosen.url == "sqlite:env.db");
@@ -208,10 +270,33 @@ TEST_CASE("config: DATABASE_URL wins over runner.toml", "[config]") {
 
 TEST_CASE("config: runner.toml is used when no flag or variable is set", "[config]") {
   Settings settings;
-  settings.database = "sqlite:from-toml.db";
+  settings.database = ConfigString{"sqlite:from-toml.db", "runner.toml", "", 1, 12};
   const auto chosen = choose_database_url(std::nullopt, fake_env({}), settings, "proj");
   CHECK(chosen.url == "sqlite:from-toml.db");
   CHECK(chosen.source == "runner.toml");
+  CHECK(chosen.from_config);
+}
+
+TEST_CASE("config: runner.toml's URL is relative to its folder, and names its table", "[config]") {
+  Settings settings;
+  settings.database = ConfigString{"sqlite:${NAME:-app}.db", "app/runner.toml", "staging", 4, 12};
+  const auto chosen = choose_database_url(std::nullopt, fake_env({}), settings, "app");
+  CHECK(chosen.url == "sqlite:app.db");
+  CHECK(chosen.source == "runner.toml [env.staging]");
+  CHECK(chosen.base == "app");
+  settings.database = ConfigString{"sqlite:x.db", "conf/other.toml", "", 1, 12};
+  CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "").source == "conf/other.toml");
+}
+
+TEST_CASE("config: an unset variable in runner.toml's URL matters only when it is used",
+          "[config]") {
+  Settings settings;
+  settings.database = ConfigString{"postgres://app:${PW}@db/app", "runner.toml", "", 2, 12};
+  CHECK(choose_database_url(std::string("sqlite:x.db"), fake_env({}), settings, "").url ==
+        "sqlite:x.db");
+  CHECK_THROWS_MATCHES(choose_database_url(std::nullopt, fake_env({}), settings, ""), InputError,
+                       Catch::Message("runner.toml:2:12: error: the environment variable PW is not "
+                                      "set (used as ${PW}; write ${PW:-default} for a default)"));
 }
 
 TEST_CASE("config: the default is runner.db beside the manifest", "[config]") {
@@ -220,6 +305,27 @@ TEST_CASE("config: the default is runner.db beside the manifest", "[config]") {
   CHECK(chosen.source == "default");
   const auto here = choose_database_url(std::nullopt, fake_env({}), Settings{}, "");
   CHECK(here.url == "sqlite:runner.db");
+  // A folder whose name holds '?' or '%' is not read as a query.
+  CHECK(choose_database_url(std::nullopt, fake_env({}), Settings{}, "a?b%c").url ==
+        "sqlite:a%3Fb%25c/runner.db");
+}
+
+TEST_CASE("config: check's dialect: --dialect, a given URL, the manifest's dialects, SQLite",
+          "[config]") {
+  using runner::project::choose_check_dialect;
+  const std::vector<std::vector<std::string>> postgres_only{{}, {"postgres"}, {}};
+  CHECK(choose_check_dialect(std::string("mysql"), std::nullopt, postgres_only).dialect == "mysql");
+  CHECK(choose_check_dialect(std::nullopt, std::string("mysql"), postgres_only).source ==
+        "the database URL");
+  CHECK(choose_check_dialect(std::nullopt, std::nullopt, postgres_only).dialect == "postgres");
+  CHECK(choose_check_dialect(std::nullopt, std::nullopt, {{"postgres", "mysql"}}).dialect ==
+        "sqlite");
+  CHECK(choose_check_dialect(std::nullopt, std::nullopt, {}).source == "default");
+  CHECK_THROWS_MATCHES(
+      choose_check_dialect(std::string("postgres"), std::string("sqlite"), {}), InputError,
+      Catch::Message("--dialect postgres contradicts the database URL, which is sqlite"));
+  CHECK_THROWS_MATCHES(choose_check_dialect(std::string("oracle"), std::nullopt, {}), InputError,
+                       Catch::Message("--dialect oracle: expected sqlite, postgres or mysql"));
 }
 
 TEST_CASE("config: an empty environment variable counts as unset", "[config]") {

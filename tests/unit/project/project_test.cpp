@@ -256,3 +256,47 @@ TEST_CASE("project: file names without the <id>_<name>.sql shape are refused", "
     CHECK_FALSE(parse_file_name(name, out));
   }
 }
+
+TEST_CASE("project: check lexes each file once, as the dialect it is written in", "[project]") {
+  Fixture f(entry("0001", "a") + entry("0002", "pg_only", "    dialects: [postgres, mysql]\n"));
+  const auto plain_up = f.file("migrations/up/0001_a.sql");
+  const auto plain_down = f.file("migrations/down/0001_a.sql");
+  const auto pg_up = f.file("migrations/up/0001_a.postgres.sql");
+  const auto my_down = f.file("migrations/down/0001_a.mysql.sql");
+  const auto only_up = f.file("migrations/up/0002_pg_only.sql");
+  const auto only_down = f.file("migrations/down/0002_pg_only.sql");
+  Project project;
+  REQUIRE(f.scan("sqlite", &project).empty());
+  std::vector<std::string> seen;
+  for (const auto& file : runner::project::every_file_by_dialect(project, "sqlite")) {
+    for (const auto& path : {file.revision.up, file.revision.down}) {
+      if (!path.empty()) {
+        seen.push_back(file.dialect + " " + path.string());
+      }
+    }
+  }
+  CHECK_THAT(seen, UnorderedEquals(Lines{"sqlite " + plain_up, "sqlite " + plain_down,
+                                         "postgres " + pg_up, "mysql " + my_down,
+                                         // runs only elsewhere: as the first dialect it names
+                                         "postgres " + only_up, "postgres " + only_down}));
+}
+
+TEST_CASE("project: the project folder is found from here up, as git finds .git", "[project]") {
+  TempDir dir;
+  dir.write("app/manifest.yaml", "version: 1\nrevisions: []\n");
+  dir.write("app/db/sub/keep", "");
+  dir.write("tool/runner.toml", "");
+  dir.write("tool/x/keep", "");
+  dir.write("none/keep", "");
+  using runner::project::find_project_folder;
+  CHECK(find_project_folder(dir.path() / "app", true) == std::filesystem::path());
+  CHECK(find_project_folder(dir.path() / "app/db/sub", true) == std::filesystem::path("../.."));
+  CHECK(find_project_folder(dir.path() / "tool/x", true) == std::filesystem::path(".."));
+  // With -c, only a manifest marks the project.
+  CHECK(find_project_folder(dir.path() / "tool/x", false) != std::filesystem::path(".."));
+  // Nothing above a fresh temp folder is a project (unless the machine's /tmp holds one).
+  if (!std::filesystem::exists(std::filesystem::temp_directory_path() / "manifest.yaml") &&
+      !std::filesystem::exists("/manifest.yaml")) {
+    CHECK_FALSE(find_project_folder(dir.path() / "none", true).has_value());
+  }
+}

@@ -394,3 +394,37 @@ TEST_CASE("url: with_database keeps a password holding / ? @", "[url][password]"
   CHECK(no_path.path == "x/y");
   CHECK(no_path.redacted() == "mysql://u:***@h/x%2Fy");
 }
+
+TEST_CASE("url: a sqlite URL's query is its parameters, never part of the file name",
+          "[url][sqlite]") {
+  const auto url = parse_url("sqlite:app.db?mode=ro&cache=shared");
+  CHECK(url.path == "app.db");
+  CHECK(url.query == Query{{"mode", "ro"}, {"cache", "shared"}});
+  CHECK(url.redacted() == "sqlite:app.db?mode=ro&cache=shared");
+  CHECK(parse_url("sqlite:///var/lib/app.db?immutable=1").path == "/var/lib/app.db");
+  CHECK(parse_url("sqlite:///var/lib/app.db?immutable=1").param("immutable") == "1");
+  CHECK(parse_url("sqlite::memory:?cache=shared").path == ":memory:");
+  CHECK(url_error("sqlite:?mode=ro") == "the sqlite: database URL names no file");
+}
+
+TEST_CASE("url: a sqlite path is percent-decoded, so '?' and '%' can be named", "[url][sqlite]") {
+  CHECK(parse_url("sqlite:what%3F.db").path == "what?.db");
+  CHECK(parse_url("sqlite:100%25.db?mode=ro").path == "100%.db");
+  CHECK(parse_url("sqlite:50%off.db").path == "50%off.db");  // not an escape: kept
+  CHECK(runner::util::encode_sqlite_path("a?b%c/d#e") == "a%3Fb%25c/d#e");
+}
+
+TEST_CASE("url: with_sqlite_path names another file and keeps the query", "[url][sqlite]") {
+  const auto url =
+      runner::util::with_sqlite_path(parse_url("sqlite:app.db?mode=ro"), "proj/app.db");
+  CHECK(url.original == "sqlite:proj/app.db?mode=ro");
+  CHECK(url.path == "proj/app.db");
+  CHECK(url.param("mode") == "ro");
+  CHECK(runner::util::with_sqlite_path(parse_url("sqlite://x.db"), "a?/x.db").original ==
+        "sqlite://a%3F/x.db");
+}
+
+TEST_CASE("url: a password in a sqlite URL's query is hidden too", "[url][sqlite]") {
+  CHECK(parse_url("sqlite:app.db?password=hunter2&mode=ro").redacted() ==
+        "sqlite:app.db?password=***&mode=ro");
+}

@@ -1,0 +1,70 @@
+#pragma once
+// What the PostgreSQL catalog readers share (postgres_schema.cpp reads the
+// tables, postgres_objects.cpp everything else, postgres_privileges.cpp
+// grants and owners). Private to drivers/postgres/.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/driver.hpp"
+
+namespace runner::drivers::postgres {
+
+// User schemas only: not the catalogs, not TOAST or temporary schemas.
+inline constexpr const char* k_user_schemas =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+
+inline std::string text(const std::optional<std::string>& value) { return value.value_or(""); }
+
+// "users" in public, "app.users" elsewhere; both parts already quoted.
+inline std::string qualified(const std::string& schema_name, const std::string& name) {
+  return schema_name == "public" ? name : schema_name + "." + name;
+}
+
+// A condition: the object whose oid is `oid` was not installed by an extension.
+std::string not_in_extension(const std::string& oid);
+
+struct SequenceValues {
+  std::string type;  // format_type of seqtypid
+  std::string start, increment, max, min, cache;
+  bool cycle = false;
+};
+
+// The options of a sequence that are not the defaults for its type and
+// direction, in CREATE SEQUENCE order ("INCREMENT BY 2 CACHE 10"); with
+// `with_type`, "AS integer" first unless it is bigint.
+std::string sequence_options(const SequenceValues& values, bool with_type);
+
+// The reading of one database: the session, the model being filled, and
+// what later readers need from earlier ones.
+struct Catalog {
+  explicit Catalog(Connection& connection) : c(connection) {}
+
+  Connection& c;
+  schema::Schema result;
+  std::map<std::string, std::string> relations;  // oid -> name, for tables, views, sequences
+  std::vector<std::string> table_oids;           // the tables read (not the skipped ones)
+  std::vector<std::string> view_oids;            // views and materialized views
+  struct Grantable {
+    std::string kind;  // as GRANT and ALTER ... OWNER name it: TABLE, VIEW, FUNCTION, ...
+    std::string name;
+  };
+  std::map<std::string, Grantable> grantables;  // oid -> what has owners and privileges
+
+  // "1, 2, 3" for an IN list; "0" (no object) when empty.
+  static std::string oid_list(const std::vector<std::string>& oids);
+  // The table read as `name`, or nullptr.
+  schema::Table* table(const std::string& name);
+};
+
+void read_sequences(Catalog& catalog);
+// Indexes, triggers, policies, rules and statistics of the tables read.
+void read_table_objects(Catalog& catalog);
+// Schemas, extensions, types, domains, views and functions.
+void read_objects(Catalog& catalog);
+// Owners (when not the current user) and grants, as "privileges" objects.
+void read_privileges(Catalog& catalog);
+
+}  // namespace runner::drivers::postgres

@@ -1,0 +1,271 @@
+// The deterministic DDL text of a schema (schema/<dialect>.sql): one record
+// per object, each under a header line the diff reads back, ordered so
+// that the text recreates the schema when run.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/core.h>
+
+#include "schema/schema.hpp"
+#include "schema/tokens.hpp"
+#include "util/strings.hpp"
+
+namespace runner::schema {
+namespace {
+
+// The order of kinds when nothing else decides: what is usually used by
+// others first.
+constexpr const char* k_kind_order[] = {
+    "schema",    "extension", "type",          "domain", "sequence",  "function",
+    "procedure", "table",     "virtual table", "index",  "view",      "trigger",
+    "policy",    "rule",      "statistics",    "event",  "privileges"};
+
+int kind_rank(const std::string& kind) {
+  for (int i = 0; i < static_cast<int>(std::size(k_kind_order)); ++i) {
+    if (kind == k_kind_order[i]) {
+      return i;
+    }
+  }
+  return static_cast<int>(std::size(k_kind_order));
+}
+
+// Kinds whose name other objects mention, and so may need first.
+bool is_provider(const std::string& kind) {
+  return kind == "table" || kind == "view" || kind == "type" || kind == "domain" ||
+         kind == "sequence" || kind == "function" || kind == "procedure";
+}
+
+std::string without_final_semicolons(std::string_view text) {
+  std::string_view out = util::trim(text);
+  while (!out.empty() && out.back() == ';') {
+    out = util::trim(out.substr(0, out.size() - 1));
+  }
+  return std::string(out);
+}
+
+std::string column_line(const Column& c, const std::string& dialect) {
+  std::string line = c.name + " " + c.type;
+  const auto add = [&line](const std::string& part) {
+    if (!part.empty()) {
+      line += " " + part;
+    }
+  };
+  if (dialect == "mysql") {
+    add(c.charset.empty() ? "" : "CHARACTER SET " + c.charset);
+    add(c.collation.empty() ? "" : "COLLATE " + c.collation);
+    add(c.generated.empty()
+            ? ""
+            : fmt::format("GENERATED ALWAYS AS ({}) {}", c.generated, c.generated_storage));
+    add(c.not_null ? "NOT NULL" : "");
+    add(c.default_value.empty() ? "" : "DEFAULT " + c.default_value);
+    add(c.on_update.empty() ? "" : "ON UPDATE " + c.on_update);
+    add(c.auto_increment ? "AUTO_INCREMENT" : "");
+    add(c.invisible ? "INVISIBLE" : "");
+    add(c.comment.empty() ? "" : "COMMENT " + literal(c.comment, dialect));
+    return line;
+  }
+  add(c.collation.empty() ? "" : "COLLATE " + c.collation);
+  add(c.identity.empty()
+          ? ""
+          : fmt::format("GENERATED {} AS IDENTITY{}", c.identity,
+                        c.identity_options.empty() ? "" : " (" + c.identity_options + ")"));
+  add(c.not_null ? "NOT NULL" : "");
+  add(c.default_value.empty() ? "" : "DEFAULT " + c.default_value);
+  add(c.generated.empty()
+          ? ""
+          : fmt::format("GENERATED ALWAYS AS ({}){}", c.generated,
+                        c.generated_storage.empty() ? "" : " " + c.generated_storage));
+  add(c.auto_increment ? "PRIMARY KEY AUTOINCREMENT" : "");  // SQLite
+  return line;
+}
+
+std::string table_text(const Table& table, const std::string& dialect) {
+  std::vector<std::string> options = table.options;
+  if (dialect == "mysql" && !table.comment.empty()) {
+    // A table option: before the partitioning, which comes last.
+    const auto partition = std::find_if(options.begin(), options.end(), [](const auto& o) {
+      return o.rfind("PARTITION BY", 0) == 0;
+    });
+    options.insert(partition, "COMMENT=" + literal(table.comment, dialect));
+  }
+  std::string joined;
+  for (const auto& option : options) {
+    joined += (joined.empty() ? "" : dialect == "sqlite" ? ", " : " ") + normalise_sql(option);
+  }
+  const std::string persistence = table.persistence.empty() ? "" : table.persistence + " ";
+  std::string out;
+  if (!table.partition_of.empty()) {
+    out = fmt::format("CREATE {}TABLE {} PARTITION OF {}{};\n", persistence, table.name,
+                      normalise_sql(table.partition_of), joined.empty() ? "" : " " + joined);
+  } else {
+    std::vector<std::string> lines;
+    for (const auto& column : table.columns) {
+      lines.push_back(normalise_sql(column_line(column, dialect)));
+    }
+    std::vector<std::string> constraints;
+    for (const auto& constraint : table.constraints) {
+      constraints.push_back(normalise_sql(constraint));
+    }
+    std::sort(constraints.begin(), constraints.end());
+    lines.insert(lines.end(), constraints.begin(), constraints.end());
+    out = fmt::format("CREATE {}TABLE {} (\n", persistence, table.name);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      out += fmt::format("  {}{}\n", lines[i], i + 1 < lines.size() ? "," : "");
+    }
+    out += fmt::format("){};\n", joined.empty() ? "" : " " + joined);
+  }
+  for (const auto& statement : table.statements) {
+    out += normalise_sql(without_final_semicolons(statement)) + ";\n";
+  }
+  if (dialect == "postgres") {
+    if (!table.comment.empty()) {
+      out +=
+          fmt::format("COMMENT ON TABLE {} IS {};\n", table.name, literal(table.comment, dialect));
+    }
+    for (const auto& column : table.columns) {
+      if (!column.comment.empty()) {
+        out += fmt::format("COMMENT ON COLUMN {}.{} IS {};\n", table.name, column.name,
+                           literal(column.comment, dialect));
+      }
+    }
+  }
+  return out;
+}
+
+std::string object_text(const Object& object, const std::string& dialect) {
+  std::string out = without_final_semicolons(object.definition);
+  // A definition kept as written may end in a comment, which would hide the ';'.
+  const std::size_t last_line = out.rfind('\n');
+  const bool comment =
+      out.find("--", last_line == std::string::npos ? 0 : last_line) != std::string::npos;
+  out += comment ? "\n;\n" : ";\n";
+  for (const auto& statement : object.statements) {
+    out += normalise_sql(without_final_semicolons(statement)) + ";\n";
+  }
+  if (!object.comment.empty() && !object.comment_target.empty()) {
+    out += fmt::format("COMMENT ON {} IS {};\n", object.comment_target,
+                       literal(object.comment, dialect));
+  }
+  return out;
+}
+
+struct Record {
+  std::string kind;
+  std::string name;
+  std::string text;
+  int rank = 0;
+};
+
+// Identifier-like words of `text`, lower case: what it may refer to.
+std::set<std::string> words_of(const std::string& text) {
+  std::set<std::string> words;
+  std::string word;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '_' || c == '$' || u >= 0x80) {
+      word.push_back(static_cast<char>(std::tolower(u)));
+    } else if (!word.empty()) {
+      words.insert(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) {
+    words.insert(word);
+  }
+  return words;
+}
+
+// Records in an order that runs: an object comes after the objects whose
+// name its text mentions, and otherwise by kind and name. Where mentions go
+// round in a circle, kind and name decide (PostgreSQL function bodies are
+// not checked when the dump runs, see dump()). A mention that is not a use
+// (a column named like a view) only moves a record later, which is safe.
+std::vector<const Record*> ordered(const std::vector<Record>& records) {
+  std::multimap<std::string, std::size_t> providers;  // bare name -> record
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (is_provider(records[i].kind)) {
+      providers.emplace(bare_name(records[i].name), i);
+    }
+  }
+  std::vector<std::set<std::size_t>> needs(records.size());
+  std::vector<std::vector<std::size_t>> needed_by(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::string own = bare_name(records[i].name);
+    for (const auto& word : words_of(records[i].text)) {
+      if (word == own) {
+        continue;  // itself, or an overload of the same name
+      }
+      const auto [from, to] = providers.equal_range(word);
+      for (auto it = from; it != to; ++it) {
+        if (needs[i].insert(it->second).second) {
+          needed_by[it->second].push_back(i);
+        }
+      }
+    }
+  }
+  const auto before = [&](std::size_t a, std::size_t b) {
+    return std::tie(records[a].rank, records[a].kind, records[a].name) <
+           std::tie(records[b].rank, records[b].kind, records[b].name);
+  };
+  std::set<std::size_t, decltype(before)> ready(before);
+  std::set<std::size_t, decltype(before)> waiting(before);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    (needs[i].empty() ? ready : waiting).insert(i);
+  }
+  std::vector<const Record*> out;
+  while (!ready.empty() || !waiting.empty()) {
+    std::size_t next = 0;
+    if (!ready.empty()) {
+      next = *ready.begin();
+      ready.erase(ready.begin());
+    } else {  // a circle: the first by kind and name goes first
+      next = *waiting.begin();
+      waiting.erase(waiting.begin());
+    }
+    out.push_back(&records[next]);
+    for (std::size_t user : needed_by[next]) {
+      if (needs[user].erase(next) > 0 && needs[user].empty() && waiting.erase(user) > 0) {
+        ready.insert(user);
+      }
+    }
+  }
+  return out;
+}
+
+std::string upper(std::string text) {
+  for (char& c : text) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string dump(const Schema& schema, const std::string& dialect) {
+  std::vector<Record> records;
+  bool functions = false;
+  for (const auto& table : schema.tables) {
+    records.push_back({"table", table.name, table_text(table, dialect), kind_rank("table")});
+  }
+  for (const auto& object : schema.objects) {
+    records.push_back(
+        {object.kind, object.name, object_text(object, dialect), kind_rank(object.kind)});
+    functions = functions || object.kind == "function" || object.kind == "procedure";
+  }
+  std::string out = fmt::format(
+      "-- Schema snapshot for {}, written by `runner schema dump`: the schema after the last\n"
+      "-- revision. `runner check` compares the live database with it.\n",
+      dialect);
+  if (dialect == "postgres" && functions) {
+    // As pg_dump does: a function body may use what is created after it.
+    out += "SET check_function_bodies = false;\n";
+  }
+  for (const Record* record : ordered(records)) {
+    out +=
+        fmt::format("\n-- Name: {}; Type: {}\n{}", record->name, upper(record->kind), record->text);
+  }
+  return out;
+}
+
+}  // namespace runner::schema

@@ -1,0 +1,45 @@
+#pragma once
+// A small SQL tokenizer for reading definitions a catalog keeps only as
+// text (SQLite's CREATE TABLE) and for writing expressions in one canonical
+// spacing, so that "a>0" and "a > 0" compare equal. Pure.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runner::schema {
+
+struct Token {
+  enum class Kind { word, quoted, string, number, punct };
+  Kind kind;
+  std::string text;  // as written, quotes included
+
+  // A word equal to `keyword`, ignoring case.
+  bool is(std::string_view keyword) const;
+};
+
+// The tokens of `sql`, leaving out whitespace and comments. Multi-character
+// operators (>=, <>, ||, ...) are one token; an unterminated quote runs to
+// the end.
+std::vector<Token> tokenize(std::string_view sql);
+
+// tokens[from, to) as text with one canonical spacing: one space between
+// tokens, none inside parentheses, before a comma or around a dot, none
+// between a function's name and its '('.
+std::string join_tokens(const std::vector<Token>& tokens, std::size_t from, std::size_t to);
+
+// A quoted identifier without its quotes ("a""b" -> a"b, `x`, [y]); any
+// other token unchanged.
+std::string unquote(const Token& token);
+
+// The index just past the parenthesis that closes the one at `open`, or
+// tokens.size() when it is not closed.
+std::size_t after_group(const std::vector<Token>& tokens, std::size_t open);
+
+// `sql` with each run of whitespace outside quotes, dollar quotes and
+// comments turned into one space, trimmed; a `--` comment keeps the line
+// break that ends it. Unlike normalise_space it never changes a literal or
+// lets a comment swallow the code after it.
+std::string normalise_sql(std::string_view sql);
+
+}  // namespace runner::schema

@@ -7,13 +7,13 @@ RUNNER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_PACKAGES=(g++ meson ninja-build pkg-config libyaml-cpp-dev libsqlite3-dev
   libtomlplusplus-dev catch2 libcli11-dev libfmt-dev nlohmann-json3-dev libssl-dev libpq-dev
   libmysqlcppconn-dev)
-# And what the tests need on top (zsh, fish, tmux and groff for the
-# completions and the manual page).
-TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-yaml python3-jsonschema sqlite3 procps zsh fish
-  tmux groff-base)
+# And what the tests need on top.
+TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-jsonschema sqlite3 procps)
+# The completions and the manual page (tests/e2e/test_ship.py), the package tests.
+TEST_PACKAGES+=(python3-yaml zsh fish tmux groff-base)
 # What scripts/package and its test (scripts/test --package) need.
 PACKAGE_PACKAGES=(dpkg-dev lintian debootstrap)
-# And the static build: libmariadb.a (libmysqlcppconn-static.a stands on it).
+# And the static link: libmariadb.a (libmysqlcppconn-static.a stands on it), libz.a.
 STATIC_PACKAGES=(libmariadb-dev zlib1g-dev)
 
 as_root() {
@@ -83,19 +83,6 @@ pg_static_libdir() {
     [ $rc -eq 0 ] || { echo "scripts: could not get postgresql-server-dev-$major=$version" >&2; return 1; }
   fi
   echo "$dir"
-}
-
-# build_static NAME: the self-contained binary (-Dstatic=true), NAME/runner;
-# only the runner is built there.
-build_static() {
-  local libdir dir="$RUNNER_ROOT/$1"
-  ensure_packages "${BUILD_PACKAGES[@]}" "${STATIC_PACKAGES[@]}" || return 1
-  libdir=$(pg_static_libdir) || return 1
-  if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" "$RUNNER_ROOT" -Dstatic=true -Dstatic_libdirs="$libdir" \
-      -Dsqlite=enabled -Dpostgres=enabled -Dmysql=enabled >&2 || return 1
-  fi
-  ninja -C "$dir" runner >&2
 }
 
 # The Debian mirror apt uses here for bookworm ("http://deb.debian.org/debian/").

@@ -8,7 +8,7 @@ _runner_commands="up down redo status current history new check sql baseline rep
 renumber init schema verify wait version upgrade downgrade revision help"
 
 _runner_globals="-d --database -c --config -m --manifest -e --env --table --lock-timeout
---wait --json -q --quiet -v --verbose --no-color -h --help"
+--wait --progress --json -q --quiet -v --verbose --no-color --version -h --help"
 
 # The options of one command (after it on the command line).
 _runner_options() {
@@ -16,8 +16,9 @@ _runner_options() {
         up) echo "--to --dry-run --allow-out-of-order --resume" ;;
         down) echo "--to --dry-run --all" ;;
         status) echo "--exit-code" ;;
+        history) echo "--limit" ;;
         new) echo "--data --no-transaction --timestamp" ;;
-        check) echo "--strict" ;;
+        check) echo "--strict --dialect --privileges" ;;
         sql) echo "--to" ;;
         repair) echo "--forget" ;;
         renumber) echo "--name" ;;
@@ -32,7 +33,8 @@ _runner_options() {
 _runner_takes_value() {
     case $1 in
         -d | --database | -c | --config | -m | --manifest | -e | --env | --table | \
-            --lock-timeout | --wait | --to | --name | --dialect | --scratch | --message)
+            --lock-timeout | --wait | --to | --name | --dialect | --scratch | --message | \
+            --progress | --limit)
             return 0
             ;;
     esac
@@ -115,8 +117,12 @@ _runner() {
             mapfile -t COMPREPLY < <(compgen -W "sqlite postgres mysql" -- "$cur")
             return
             ;;
+        --progress)
+            mapfile -t COMPREPLY < <(compgen -W "auto always never" -- "$cur")
+            return
+            ;;
         -d | --database | -e | --env | --table | --lock-timeout | --wait | --name | --scratch | \
-            --message)
+            --message | --limit)
             return
             ;;
     esac

@@ -29,7 +29,7 @@ function __runner_scan
                 set i (math $i + 1)
             case '--manifest=*' '--config=*' '--env=*'
                 set -a manifest_args $word
-            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message
+            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message --progress --limit
                 set i (math $i + 1)
             case '-*'
             case '*'
@@ -105,10 +105,12 @@ complete -c runner -s e -l env -x -d 'the [env.NAME] table of runner.toml to use
 complete -c runner -l table -x -d 'history table (default runner_history)'
 complete -c runner -l lock-timeout -x -d 'seconds to wait for the lock'
 complete -c runner -l wait -x -d 'retry the first connection for this many seconds'
+complete -c runner -l progress -x -a 'auto always never' -d 'a live line on a terminal, a line every 10 s elsewhere'
 complete -c runner -l json -d 'print one JSON object describing the result'
 complete -c runner -s q -l quiet -d 'no progress lines'
 complete -c runner -s v -l verbose -d 'more detail on stderr'
 complete -c runner -l no-color -d 'no colour (also NO_COLOR)'
+complete -c runner -n __runner_needs_command -l version -d 'print the runner'\''s version'
 complete -c runner -s h -l help -d 'print help'
 
 # Options and arguments of the commands
@@ -117,8 +119,11 @@ complete -c runner -n '__runner_command_is up down upgrade downgrade' -l dry-run
 complete -c runner -n '__runner_command_is up' -l allow-out-of-order -d 'apply revisions older than the newest applied one'
 complete -c runner -n '__runner_command_is up' -l resume -d 'continue a failed non-transactional revision'
 complete -c runner -n '__runner_command_is down' -l all -d 'revert every applied revision'
+complete -c runner -n '__runner_command_is history' -l limit -x -d 'only the newest N entries'
 complete -c runner -n '__runner_command_is status' -l exit-code -d 'exit 3 when anything is pending or failed'
 complete -c runner -n '__runner_command_is check' -l strict -d 'warnings fail too (exit 3)'
+complete -c runner -n '__runner_command_is check' -l dialect -x -a 'sqlite postgres mysql' -d 'lex plain files as this dialect'
+complete -c runner -n '__runner_command_is check' -l privileges -d 'also compare grants and owners with the snapshot'
 complete -c runner -n '__runner_command_is new revision' -l data -d 'a data revision (INSERT/UPDATE/DELETE)'
 complete -c runner -n '__runner_command_is new revision' -l no-transaction -d 'run outside a transaction'
 complete -c runner -n '__runner_command_is new revision' -l timestamp -d 'a UTC timestamp id, YYYYMMDDHHMMSS'

@@ -202,6 +202,11 @@ std::string manual_page(const CLI::App& app) {
       {"DATABASE_URL", "The database URL, when neither --database nor RUNNER_DATABASE_URL is "
                        "given."},
       {"NO_COLOR", "When set and not empty, no colour (as --no-color)."},
+      {"RUNNER_LOCK_TIMEOUT", "Seconds to wait for the lock when --lock-timeout is not given "
+                              "(before runner.toml's lock_timeout; default 60)."},
+      {"TERM", "When dumb, no live progress line on a terminal (a line every 10 s instead)."},
+      {"RUNNER_WAIT", "Seconds to retry the first connection when --wait is not given (before "
+                      "runner.toml's wait)."},
       {"RUNNER_NO_CACHE", "When set and not 0, the checksum cache is neither read nor written."},
       {"XDG_CACHE_HOME, HOME",
        "Where the cache goes ($XDG_CACHE_HOME/runner, else ~/.cache/runner) when the project "

@@ -12,9 +12,13 @@ chroot, which shares the machine's loopback and so reaches the test servers.
 - The static binary (-Dstatic=true): copied alone into another such root,
   and run the same way.
 
-Run by `scripts/test --package`, which builds the package (scripts/package),
-the static binary and the root, and passes them in RUNNER_DEB,
-RUNNER_STATIC_BIN and RUNNER_ROOT_TARBALL. Without them, or without a test
+- The SQLite-only binary (what -Dpostgres=disabled -Dmysql=disabled builds),
+  on this machine: it links no server library and refuses their URLs.
+
+Run by the package step of `scripts/test` (also `scripts/test --package`),
+which makes the package, the static and the SQLite-only binaries
+(scripts/package) and the root, and passes them in RUNNER_DEB,
+RUNNER_STATIC_BIN, RUNNER_SQLITE_ONLY_BIN and RUNNER_ROOT_TARBALL. Without them, or without a test
 server, the tests fail: they never skip.
 """
 import json
@@ -438,3 +442,64 @@ def test_the_static_binary_against_postgres(bare, postgres):
 
 def test_the_static_binary_against_mariadb(bare, mysql):
     up_on_a_server(bare, mysql, "on-mariadb")
+
+
+# --- a build without the server drivers ---------------------------------------------
+
+@pytest.fixture
+def sqlite_project(tmp_path):
+    """A project with two revisions, on this machine."""
+    (tmp_path / "migrations" / "up").mkdir(parents=True)
+    (tmp_path / "migrations" / "down").mkdir(parents=True)
+    (tmp_path / "manifest.yaml").write_text(
+        'version: 1\nrevisions:\n'
+        '  - {id: "0001", name: create_users, kind: schema}\n'
+        '  - {id: "0002", name: create_teams, kind: schema}\n')
+    for number, table in (("0001", "users"), ("0002", "teams")):
+        name = f"{number}_create_{table}.sql"
+        (tmp_path / "migrations" / "up" / name).write_text(f"CREATE TABLE {table} (id INTEGER);\n")
+        (tmp_path / "migrations" / "down" / name).write_text(f"DROP TABLE {table};\n")
+    return tmp_path
+
+
+def sqlite_only(*args, cwd):
+    return subprocess.run([required_env("RUNNER_SQLITE_ONLY_BIN"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60,
+                          env={"PATH": PATH, "NO_COLOR": "1", "HOME": str(cwd)})
+
+
+def test_a_sqlite_only_build_lists_only_sqlite_and_links_no_server_library(tmp_path):
+    result = sqlite_only("version", cwd=tmp_path)
+    assert result.returncode == 0, result
+    assert result.stdout.splitlines()[1].startswith("drivers: sqlite (SQLite 3.")
+    assert "postgres" not in result.stdout and "mysql" not in result.stdout, result.stdout
+    linked = subprocess.run(["ldd", required_env("RUNNER_SQLITE_ONLY_BIN")], capture_output=True,
+                            text=True).stdout
+    for library in ("libpq", "libmysqlcppconn", "libmariadb", "libgssapi", "libldap"):
+        assert library not in linked, linked
+
+
+@pytest.mark.parametrize("url,name", [
+    ("postgres://app:s3cret@127.0.0.1:1/app", "PostgreSQL"),
+    ("postgresql://app:s3cret@127.0.0.1:1/app", "PostgreSQL"),
+    ("mysql://app:s3cret@127.0.0.1:1/app", "MySQL/MariaDB"),
+    ("mariadb://app:s3cret@127.0.0.1:1/app", "MySQL/MariaDB"),
+])
+def test_a_build_without_a_driver_refuses_its_urls_with_exit_2(sqlite_project, url, name):
+    for command in (["up"], ["status"], ["wait"]):
+        result = sqlite_only("-d", url, *command, cwd=sqlite_project)
+        assert result.returncode == 2, result
+        assert f"this runner was built without {name} support" in result.stderr, result
+        assert "s3cret" not in result.stderr and "***" in result.stderr, result
+        assert "'runner version' lists the drivers it has" in result.stderr
+    assert not (sqlite_project / "runner.db").exists()
+
+
+def test_a_sqlite_only_build_applies_on_sqlite(sqlite_project):
+    result = sqlite_only("up", cwd=sqlite_project)
+    assert result.returncode == 0, result
+    with sqlite3.connect(sqlite_project / "runner.db") as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        applied = conn.execute("SELECT COUNT(*) FROM runner_history").fetchone()[0]
+    assert {"users", "teams", "runner_history"} <= tables, tables
+    assert applied == 2

@@ -10,7 +10,7 @@ BUILD_PACKAGES=(g++ meson ninja-build pkg-config libyaml-cpp-dev libsqlite3-dev
 # And what the tests need on top.
 TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-jsonschema sqlite3 procps)
 # The completions and the manual page (tests/e2e/test_ship.py), the package tests.
-TEST_PACKAGES+=(python3-yaml zsh fish tmux groff-base)
+TEST_PACKAGES+=(python3-yaml zsh fish groff-base)
 # What scripts/package and its test (scripts/test --package) need.
 PACKAGE_PACKAGES=(dpkg-dev lintian debootstrap)
 # And the static link: libmariadb.a (libmysqlcppconn-static.a stands on it), libz.a.

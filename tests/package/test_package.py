@@ -32,7 +32,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
@@ -328,12 +327,25 @@ def start_a_project_on_sqlite(root, folder):
     return database
 
 
+SERVER_PROJECT = {
+    "manifest.yaml": 'version: 1\nrevisions:\n'
+                     '  - {id: "0001", name: create_things, kind: schema}\n'
+                     '  - {id: "0002", name: seed_things, kind: data}\n',
+    "migrations/up/0001_create_things.sql":
+        "CREATE TABLE things (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL);\n",
+    "migrations/down/0001_create_things.sql": "DROP TABLE things;\n",
+    "migrations/up/0002_seed_things.sql": "INSERT INTO things (id, name) VALUES (1, 'one');\n",
+    "migrations/down/0002_seed_things.sql": "DELETE FROM things;\n",
+}
+
+
 def up_on_a_server(root, database, folder):
-    """The repository's example project copied into the root, applied to
-    `database` with the URL from DATABASE_URL, as in deploy/compose.yaml."""
+    """A two-revision project written into the root, applied to `database`
+    with the URL from DATABASE_URL, as in deploy/compose.yaml (wait, then up)."""
     project = root.path / root.workdir.lstrip("/") / folder
-    shutil.copytree(REPO / "migrations", project / "migrations")
-    shutil.copy(REPO / "manifest.yaml", project / "manifest.yaml")
+    for name, text in SERVER_PROJECT.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
     uid, gid = (int(part) for part in root.user.split(":"))
     for path in [project, *project.rglob("*")]:
         os.chown(path, uid, gid)
@@ -343,9 +355,8 @@ def up_on_a_server(root, database, folder):
     assert result.code == 0, result
     password = database.url.split("@")[0].rsplit(":", 1)[1]
     assert password not in result.out + result.err, "the password was printed"
-    applied = database.query("SELECT COUNT(*) FROM runner_history")[0][0]
-    expected = len(yaml.safe_load((REPO / "manifest.yaml").read_text())["revisions"])
-    assert applied == expected, (applied, expected)
+    assert database.query("SELECT COUNT(*) FROM runner_history")[0][0] == 2
+    assert [tuple(row) for row in database.query("SELECT id, name FROM things")] == [(1, "one")]
 
 
 # --- the package ------------------------------------------------------------------

@@ -68,7 +68,7 @@ class Root:
     def close(self):
         if self.proc_mounted:
             subprocess.run(["umount", "-l", str(self.path / "proc")])
-        shutil.rmtree(self.path, ignore_errors=True)
+        subprocess.run(["rm", "-rf", "--one-file-system", str(self.path)])
 
     def sh(self, script, check=True):
         """Runs a shell script as root in the root."""

@@ -72,7 +72,7 @@ pg_static_libdir() {
   fi
   dir=${RUNNER_CACHE:-/var/cache/runner}/pg-static-$version
   if [ ! -f "$dir/libpgport_shlib.a" ]; then
-    tmp=$(mktemp -d /tmp/runner-pgdev.XXXXXX)
+    tmp=$(mktemp -d /tmp/runner-pgdev.XXXXXX) && chmod 755 "$tmp"  # apt downloads as _apt
     (cd "$tmp" && apt-get download "postgresql-server-dev-$major=$version" >&2) &&
       dpkg-deb -x "$tmp"/postgresql-server-dev-*.deb "$tmp/root" &&
       as_root mkdir -p "$dir" &&

@@ -331,6 +331,20 @@ def test_every_command_and_option_of_the_help_is_in_each_completion(name):
             re.search(rf"[{{,]-{{1,2}}{re.escape(bare)}[+=]?[,}}\[']", text), (name, option)
 
 
+def test_bash_and_fish_offer_each_command_exactly_its_own_long_options(tracker):
+    """Per command, not just somewhere in the file: what `runner CMD --help`
+    lists is what `runner CMD --` completes to in bash and in fish."""
+    for command in help_commands():
+        if command == "help":
+            continue
+        wanted = {o for o in help_options(command) if o.startswith("--")}
+        bash = set(bash_complete(f"runner {command} --", tracker.root))
+        assert bash == wanted, (command, bash ^ wanted)
+        fish = {o for o in fish_complete(f"runner {command} --", tracker.root)}
+        assert wanted - {"--version", "--help"} <= fish, (command, wanted - fish)
+        assert fish <= wanted, (command, fish - wanted)
+
+
 def test_the_complete_command_prints_the_ids_as_written(tracker):
     result = run("__complete", "ids", cwd=tracker.root)
     assert result.returncode == 0 and result.stdout == "0001\n0002\n3.1\n", result

@@ -68,7 +68,9 @@ class Root:
     def close(self):
         if self.proc_mounted:
             subprocess.run(["umount", "-l", str(self.path / "proc")])
-        subprocess.run(["rm", "-rf", "--one-file-system", str(self.path)])
+        # Not waited for: a root is some 200 MB of small files.
+        subprocess.Popen(["rm", "-rf", "--one-file-system", str(self.path)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def sh(self, script, check=True):
         """Runs a shell script as root in the root."""

@@ -11,6 +11,8 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "cli/completion.hpp"
+#include "cli/manual.hpp"
 #include "cli/reporter.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -51,6 +53,7 @@ const std::array k_commands{
             cmd_diff},
     Command{"report", "report --html FILE: ER diagram, revision timeline and timings on one page",
             cmd_report},
+    Command{"__complete", "", cmd_complete},  // hidden: for the shell completions
 };
 
 // Per-command arguments and flags.
@@ -60,6 +63,10 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   auto optional = [&](CLI::Option* option, std::optional<std::string>* slot) {
     optionals.emplace_back(option, slot);
   };
+  if (name == "__complete") {
+    sub.group("");  // hidden from help and the manual
+    sub.add_option("what", o.direction, "ids")->required()->check(CLI::IsMember({"ids"}));
+  }
   if (name == "schema") {
     sub.add_option("action", o.direction, "dump, doc or diagram")
         ->required()
@@ -496,6 +503,11 @@ Parsed parse_command_line(int argc, char** argv) {
     subs.emplace_back(sub, &command);
   }
   app.add_subcommand("help", "print this help, or a command's: help COMMAND")->group("Commands");
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "--man") {
+    fmt::print("{}", manual_page(app));  // runner(1), from the parser just built
+    parsed.exit = 0;
+    return parsed;
+  }
 
   const auto args = normalise_args(argc, argv);
   g.json = std::find(args.begin(), args.end(), "--json") != args.end();

@@ -9,6 +9,7 @@
 #include "cli/app.hpp"
 #include "cli/context.hpp"
 #include "cli/reporter.hpp"
+#include "cli/version.hpp"
 #include "exec/signals.hpp"
 #include "project/diagnostic.hpp"
 #include "sql/secrets.hpp"
@@ -104,11 +105,7 @@ int main(int argc, char** argv) {
   reporter.set_progress_option(g.progress);
   try {
     if (parsed.command->run == nullptr) {
-      if (reporter.json()) {
-        reporter.emit({{"version", RUNNER_VERSION}});
-      } else {
-        reporter.out(fmt::format("runner {}", RUNNER_VERSION));
-      }
+      runner::cli::print_version(reporter);
       return 0;
     }
     const runner::cli::Context context(g, reporter);

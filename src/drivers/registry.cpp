@@ -4,12 +4,63 @@
 
 #include <fmt/core.h>
 
+// Which drivers are built in is a meson option per driver (-Dsqlite,
+// -Dpostgres, -Dmysql); src/meson.build defines RUNNER_WITH_<DRIVER> for
+// each one it compiles.
+#ifdef RUNNER_WITH_MYSQL
 #include "drivers/mysql/mysql_driver.hpp"
+#endif
+#ifdef RUNNER_WITH_POSTGRES
 #include "drivers/postgres/postgres_driver.hpp"
+#endif
+#ifdef RUNNER_WITH_SQLITE
 #include "drivers/sqlite/sqlite_driver.hpp"
+#endif
 #include "util/errors.hpp"
 
 namespace runner::drivers {
+namespace {
+
+// One dialect: its name in messages and, when built in, its functions.
+struct Entry {
+  const char* dialect;
+  const char* display_name;
+  std::unique_ptr<Connection> (*connect)(const util::Url&, const ConnectOptions&);  // null: not built
+  std::string (*client_library)();
+  bool (*database_exists)(const util::Url&);  // null: the server decides
+};
+
+// Every dialect the runner knows, built in or not, in the order `runner
+// version` lists them. Adding a dialect is one line here.
+const Entry k_entries[] = {
+#ifdef RUNNER_WITH_SQLITE
+    {"sqlite", "SQLite", sqlite::connect, sqlite::client_library, sqlite::database_exists},
+#else
+    {"sqlite", "SQLite", nullptr, nullptr, nullptr},
+#endif
+#ifdef RUNNER_WITH_POSTGRES
+    {"postgres", "PostgreSQL", postgres::connect, postgres::client_library, nullptr},
+#else
+    {"postgres", "PostgreSQL", nullptr, nullptr, nullptr},
+#endif
+#ifdef RUNNER_WITH_MYSQL
+    {"mysql", "MySQL/MariaDB", mysql::connect, mysql::client_library, nullptr},
+#else
+    {"mysql", "MySQL/MariaDB", nullptr, nullptr, nullptr},
+#endif
+};
+
+// The entry of a dialect dialect_of() returned.
+const Entry& entry_of(const std::string& dialect) {
+  for (const Entry& entry : k_entries) {
+    if (dialect == entry.dialect) {
+      return entry;
+    }
+  }
+  throw InputError(fmt::format("no driver entry for the dialect '{}'", dialect));
+}
+
+}  // namespace
 
 schema::Schema Connection::read_schema(const std::vector<std::string>& /*skip_tables*/) {
   throw InputError(fmt::format("reading the schema is not available for {} yet", dialect()));
@@ -50,31 +101,39 @@ std::string dialect_of(const util::Url& url) {
 }
 
 std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
-  const std::string dialect = dialect_of(url);
-  if (dialect == "sqlite") {
-    return sqlite::connect(url, options);
+  const Entry& entry = entry_of(dialect_of(url));
+  if (entry.connect == nullptr) {
+    throw InputError(fmt::format(
+        "database URL '{}': this runner was built without {} support ('runner version' lists "
+        "the drivers it has; a build with -D{}=enabled has it)",
+        url.redacted(), entry.display_name, entry.dialect));
   }
-  if (dialect == "postgres") {
-    return postgres::connect(url, options);
-  }
-  if (dialect == "mysql") {
-    return mysql::connect(url, options);
-  }
-  throw InputError(fmt::format("database URL '{}': the {} driver is not built into this runner yet",
-                               url.redacted(), dialect));
+  return entry.connect(url, options);
 }
 
 bool database_exists(const util::Url& url) {
-  if (dialect_of(url) == "sqlite") {
-    return sqlite::database_exists(url);
+  const Entry& entry = entry_of(dialect_of(url));
+  return entry.database_exists == nullptr || entry.database_exists(url);
+}
+
+std::vector<BuiltDriver> built_drivers() {
+  std::vector<BuiltDriver> drivers;
+  for (const Entry& entry : k_entries) {
+    if (entry.connect != nullptr) {
+      drivers.push_back({entry.dialect, entry.display_name, entry.client_library()});
+    }
   }
-  return true;
+  return drivers;
 }
 
 void check_creatable(const util::Url& url) {
+#ifdef RUNNER_WITH_SQLITE
   if (dialect_of(url) == "sqlite") {
     sqlite::check_creatable(url);
   }
+#else
+  (void)url;
+#endif
 }
 
 }  // namespace runner::drivers

@@ -1,10 +1,13 @@
 #pragma once
 // Picks the driver for a URL's scheme. registry.cpp is the only file that
 // names concrete drivers: adding a dialect is one folder and one line there.
+// A dialect this build leaves out is still known by name: its URLs are
+// refused with exit 2, saying the runner was built without it.
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "drivers/driver.hpp"
 #include "util/url.hpp"
@@ -32,5 +35,16 @@ bool database_exists(const util::Url& url);
 // For a database that does not exist yet: throws InputError when `up`
 // could not create it (SQLite: the folder is not writable); servers: nothing.
 void check_creatable(const util::Url& url);
+
+// A driver built into this runner (the meson options -Dsqlite, -Dpostgres,
+// -Dmysql choose them).
+struct BuiltDriver {
+  std::string dialect;         // "postgres"
+  std::string display_name;    // "PostgreSQL"
+  std::string client_library;  // "libpq 15.18": the library linked in and its version
+};
+
+// The drivers built in, in a fixed order (sqlite, postgres, mysql).
+std::vector<BuiltDriver> built_drivers();
 
 }  // namespace runner::drivers

@@ -314,7 +314,8 @@ def test_baseline_of_an_unknown_id_is_bad_input(project, db):
 def test_version_prints_the_version(project, db):
     result = project.run("version")
     assert result.code == 0, result
-    assert re.fullmatch(r"runner \d+\.\d+\.\d+\s*", result.out), result
+    assert re.fullmatch(r"runner \d+\.\d+\.\d+", result.out.splitlines()[0]), result
+    assert result.out.splitlines()[1].startswith("drivers: sqlite (SQLite "), result
     as_json = project.run("--json", "version")
     assert re.fullmatch(r"\d+\.\d+\.\d+", as_json.json()["version"]), as_json
 

@@ -25,6 +25,13 @@
 #include "util/strings.hpp"
 
 namespace runner::drivers::mysql {
+
+std::string client_library() {
+  ::sql::Driver* driver = get_driver_instance();
+  return fmt::format("Connector/C++ {}.{}.{}", driver->getMajorVersion(),
+                     driver->getMinorVersion(), driver->getPatchVersion());
+}
+
 namespace {
 
 // The largest wait_timeout MySQL and MariaDB take on Linux (a year): a

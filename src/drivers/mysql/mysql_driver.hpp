@@ -4,10 +4,14 @@
 // factory is public; the classes are private to mysql_driver.cpp.
 
 #include <memory>
+#include <string>
 
 #include "drivers/driver.hpp"
 
 namespace runner::drivers::mysql {
+
+// The Connector/C++ linked in and its version, as `runner version` shows it.
+std::string client_library();
 
 // Opens a session for `mysql://` or `mariadb://` URLs
 // (user:pass@host:port/database?charset=&ssl-mode=&ssl-ca=&connect_timeout=).

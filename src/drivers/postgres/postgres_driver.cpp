@@ -20,6 +20,13 @@
 #include "util/strings.hpp"
 
 namespace runner::drivers::postgres {
+
+// PQlibVersion() is 150018 for 15.18 (from PostgreSQL 10 on: major * 10000 + minor).
+std::string client_library() {
+  const int version = PQlibVersion();
+  return fmt::format("libpq {}.{}", version / 10000, version % 10000);
+}
+
 namespace {
 
 // Statements are queued in libpq's pipeline and synced in batches, so that

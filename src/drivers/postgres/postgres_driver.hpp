@@ -5,10 +5,14 @@
 // factory is public; the classes are private to postgres_driver.cpp.
 
 #include <memory>
+#include <string>
 
 #include "drivers/driver.hpp"
 
 namespace runner::drivers::postgres {
+
+// The libpq linked in and its version, as `runner version` shows it.
+std::string client_library();
 
 // Opens a session for `postgres://` or `postgresql://`; UnreachableError
 // (password redacted) when the server refuses or cannot be reached.

@@ -23,6 +23,9 @@
 #include "util/strings.hpp"
 
 namespace runner::drivers::sqlite {
+
+std::string client_library() { return fmt::format("SQLite {}", sqlite3_libversion()); }
+
 namespace {
 
 // SQLite's symbolic names for its primary result codes, as its docs use them.

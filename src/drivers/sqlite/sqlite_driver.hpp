@@ -3,10 +3,14 @@
 // sqlite_driver.cpp.
 
 #include <memory>
+#include <string>
 
 #include "drivers/driver.hpp"
 
 namespace runner::drivers::sqlite {
+
+// The SQLite library linked in and its version, as `runner version` shows it.
+std::string client_library();
 
 // Opens the file named by `sqlite:PATH[?mode=..&cache=..&immutable=..]`
 // (or `sqlite::memory:`) as SQLite opens a URI filename. InputError for

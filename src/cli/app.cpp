@@ -44,6 +44,8 @@ const std::array k_commands{
     Command{"upgrade", "Alembic's word for up: upgrade [head|ID|+N]", cmd_upgrade},
     Command{"downgrade", "Alembic's word for down: downgrade [-N|ID|base]", cmd_downgrade},
     Command{"revision", "Alembic's word for new: revision -m MESSAGE", cmd_revision},
+    Command{"rehearse", "run pending revisions on a copy of the target, schema and rows",
+            cmd_rehearse},
 };
 
 // Per-command arguments and flags.
@@ -66,6 +68,16 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
     sub.add_flag("--all", o.all,
                  "go on past a broken revision: report every one, each checked from a fresh "
                  "scratch database");
+  }
+  if (name == "rehearse") {
+    optional(sub.add_option("--to", to, "stop at this revision id")->type_name("ID"), &o.to);
+    sub.add_flag("--round-trip", o.round_trip, "then each down, newest first, and up again");
+    sub.add_flag("--keep", o.keep, "leave the copy in place and print its URL");
+    optional(sub.add_option("--copy-into", target, "an empty database to copy into (never the "
+                                                    "target)")
+                 ->type_name("URL"),
+             &o.scratch);
+    sub.add_flag("--schema-only", o.schema_only, "copy no rows (the history tables excepted)");
   }
   if (name == "up" || name == "down" || name == "sql") {
     if (name == "sql") {

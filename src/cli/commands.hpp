@@ -48,6 +48,9 @@ bool write_snapshot(const Context& ctx, drivers::Connection& connection);
 std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection,
                                       bool privileges);
 
+// commands_rehearse.cpp: rehearse on a copy of the target (issue 15).
+int cmd_rehearse(const Context& ctx, const CommandOptions& o);
+
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);
 std::optional<project::RevisionId> parse_id(const std::optional<std::string>& text,

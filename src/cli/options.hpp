@@ -44,6 +44,9 @@ struct CommandOptions {
   bool strict = false;
   bool timestamp = false;             // new --timestamp
   bool privileges = false;  // check --privileges
+  bool round_trip = false;   // rehearse --round-trip
+  bool keep = false;         // rehearse --keep
+  bool schema_only = false;  // rehearse --schema-only
 };
 
 }  // namespace runner::cli

@@ -233,3 +233,18 @@ def test_rehearse_refuses_the_target_as_the_copy(project, db):
     assert result.code == 2, result
     assert "is the target database" in result.err
     assert snapshot(db) == before
+
+
+def test_each_revision_reports_its_time_statements_and_the_write_blocking_locks_it_held(project, db):
+    three(project)
+    project.add("0004", "users_nick", "ALTER TABLE users ADD COLUMN nick TEXT;",
+                "ALTER TABLE users DROP COLUMN nick;")
+    assert project.run("up", "3").code == 0
+    value, result = rehearse_json(project)
+    [step] = value["revisions"]
+    assert step["id"] == "0004" and step["statements"] == 1 and step["ms"] >= 0, result
+    if db.dialect == "postgres":  # from pg_locks before the commit; teams, created before, not held
+        assert step["exclusive_locks"] == ["users"], result
+        assert "held ACCESS EXCLUSIVE on users" in result.err
+    else:
+        assert step["exclusive_locks"] == []

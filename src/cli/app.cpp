@@ -46,6 +46,7 @@ const std::array k_commands{
     Command{"revision", "Alembic's word for new: revision -m MESSAGE", cmd_revision},
     Command{"rehearse", "run pending revisions on a copy of the target, schema and rows",
             cmd_rehearse},
+    Command{"refs", "find names the revisions removed that the sources still use", cmd_refs},
 };
 
 // Per-command arguments and flags.
@@ -68,6 +69,11 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
     sub.add_flag("--all", o.all,
                  "go on past a broken revision: report every one, each checked from a fresh "
                  "scratch database");
+  }
+  if (name == "refs") {
+    sub.add_option("PATH", o.paths, "files or folders to scan (default: the project folder "
+                                    "without migrations/ and schema/)")
+        ->type_name("");
   }
   if (name == "rehearse") {
     optional(sub.add_option("--to", to, "stop at this revision id")->type_name("ID"), &o.to);

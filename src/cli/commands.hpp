@@ -50,6 +50,8 @@ std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& c
 
 // commands_rehearse.cpp: rehearse on a copy of the target (issue 15).
 int cmd_rehearse(const Context& ctx, const CommandOptions& o);
+// ... and refs: stale references to removed names in the sources.
+int cmd_refs(const Context& ctx, const CommandOptions& o);
 
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);

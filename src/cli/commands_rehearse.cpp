@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "refs/refs.hpp"
 #include "rehearse/rehearse.hpp"
 #include "scratch/scratch.hpp"
 #include "util/errors.hpp"
@@ -117,6 +118,82 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
     reporter.emit(result);
   }
   return code;
+}
+
+}  // namespace runner::cli
+
+namespace runner::cli {
+
+int cmd_refs(const Context& ctx, const CommandOptions& o) {
+  namespace fs = std::filesystem;
+  const auto project = ctx.load_project();
+  verify::preflight(project, ctx.dialect());
+  std::vector<fs::path> files;
+  if (o.paths.empty()) {
+    files = refs::files_under(ctx.project_root(), {"migrations", "schema"});
+  } else {
+    for (const auto& path : o.paths) {
+      std::error_code ec;
+      if (!fs::exists(path, ec)) {
+        throw InputError(fmt::format("refs: {}: no such file or folder", path));
+      }
+      const auto found = refs::files_under(path, {});
+      files.insert(files.end(), found.begin(), found.end());
+    }
+  }
+  const Reporter& reporter = ctx.reporter();
+  scratch::Database scratch({ctx.url(), ctx.connect_existing()}, std::nullopt,
+                            {true, ctx.lock_timeout()});
+  const refs::Replay replay = refs::replay(project, ctx.tables(), scratch, {});
+  if (!replay.stopped.empty()) {
+    reporter.warning(replay.stopped);
+  }
+  const auto found = refs::scan(files, replay.removed, replay.existing);
+  std::size_t definite = 0;
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& reference : found) {
+    std::error_code ec;
+    const fs::path shown = fs::proximate(reference.path, ec);
+    const std::string path = ec ? reference.path : shown.string();
+    definite += reference.possible ? 0 : 1;
+    const auto& removed = *reference.removed;
+    if (reporter.json()) {
+      items.push_back({{"path", path},
+                       {"line", reference.line},
+                       {"column", reference.column},
+                       {"name", removed.name},
+                       {"what", removed.what},
+                       {"revision", removed.revision},
+                       {"severity", reference.possible ? "possible" : "stale"}});
+    } else {
+      reporter.out(fmt::format("{}:{}:{}: {}'{}' \u2014 {}, dropped by {}{}", path,
+                               reference.line, reference.column,
+                               reference.possible ? "possible: " : "", removed.name,
+                               removed.what, removed.revision,
+                               reference.possible ? " (the name still exists in the schema)"
+                                                  : ""));
+    }
+  }
+  reporter.progress(fmt::format("refs: {} removed name(s), {} file(s) scanned, {} stale and {} "
+                                "possible reference(s)",
+                                replay.removed.size(), files.size(), definite,
+                                found.size() - definite));
+  if (reporter.json()) {
+    nlohmann::json removed = nlohmann::json::array();
+    for (const auto& entry : replay.removed) {
+      removed.push_back({{"name", entry.name}, {"what", entry.what}, {"revision", entry.revision}});
+    }
+    nlohmann::json result{{"command", "refs"},
+                          {"ok", definite == 0},
+                          {"removed", removed},
+                          {"files", files.size()},
+                          {"references", items}};
+    if (!replay.stopped.empty()) {
+      result["stopped"] = replay.stopped;
+    }
+    reporter.emit(result);
+  }
+  return definite == 0 ? 0 : static_cast<int>(ExitCode::problems);
 }
 
 }  // namespace runner::cli

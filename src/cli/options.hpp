@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace runner::cli {
 
@@ -47,6 +48,7 @@ struct CommandOptions {
   bool round_trip = false;   // rehearse --round-trip
   bool keep = false;         // rehearse --keep
   bool schema_only = false;  // rehearse --schema-only
+  std::vector<std::string> paths;  // refs [PATH...]
 };
 
 }  // namespace runner::cli

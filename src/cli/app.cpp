@@ -123,6 +123,7 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
                  ->type_name("sqlite|postgres|mysql"),
              &o.dialect);
     sub.add_flag("--privileges", o.privileges, "also compare grants and owners with the snapshot");
+    sub.add_flag("--refs", o.refs, "also look for stale references in the sources (as 'refs')");
   }
   if (name == "new") {
     sub.add_option("NAME", o.name, "the revision's name: letters, digits, '_'")

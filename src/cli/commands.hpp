@@ -52,6 +52,9 @@ std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& c
 int cmd_rehearse(const Context& ctx, const CommandOptions& o);
 // ... and refs: stale references to removed names in the sources.
 int cmd_refs(const Context& ctx, const CommandOptions& o);
+// `check --refs`: each stale reference an error, each possible one a warning.
+std::vector<project::Diagnostic> stale_references(const Context& ctx,
+                                                  const project::Project& project);
 
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);

@@ -124,15 +124,22 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
 
 namespace runner::cli {
 
-int cmd_refs(const Context& ctx, const CommandOptions& o) {
+namespace {
+
+struct RefsRun {
+  std::size_t files = 0;
+  refs::Replay replay;
+  std::vector<refs::Reference> found;
+};
+
+RefsRun run_refs(const Context& ctx, const project::Project& project,
+                 const std::vector<std::string>& paths) {
   namespace fs = std::filesystem;
-  const auto project = ctx.load_project();
-  verify::preflight(project, ctx.dialect());
   std::vector<fs::path> files;
-  if (o.paths.empty()) {
+  if (paths.empty()) {
     files = refs::files_under(ctx.project_root(), {"migrations", "schema"});
   } else {
-    for (const auto& path : o.paths) {
+    for (const auto& path : paths) {
       std::error_code ec;
       if (!fs::exists(path, ec)) {
         throw InputError(fmt::format("refs: {}: no such file or folder", path));
@@ -141,20 +148,62 @@ int cmd_refs(const Context& ctx, const CommandOptions& o) {
       files.insert(files.end(), found.begin(), found.end());
     }
   }
-  const Reporter& reporter = ctx.reporter();
+  RefsRun run;
+  run.files = files.size();
   scratch::Database scratch({ctx.url(), ctx.connect_existing()}, std::nullopt,
                             {true, ctx.lock_timeout()});
-  const refs::Replay replay = refs::replay(project, ctx.tables(), scratch, {});
+  run.replay = refs::replay(project, ctx.tables(), scratch, {});
+  run.found = refs::scan(files, run.replay.removed, run.replay.existing);
+  return run;
+}
+
+std::string shown_path(const std::string& path) {
+  std::error_code ec;
+  const auto shown = std::filesystem::proximate(path, ec);
+  return ec ? path : shown.string();
+}
+
+std::string reference_text(const refs::Reference& reference) {
+  const auto& removed = *reference.removed;
+  return fmt::format("{}'{}' \u2014 {}, dropped by {}{}", reference.possible ? "possible: " : "",
+                     removed.name, removed.what, removed.revision,
+                     reference.possible ? " (the name still exists in the schema)" : "");
+}
+
+}  // namespace
+
+std::vector<project::Diagnostic> stale_references(const Context& ctx,
+                                                  const project::Project& project) {
+  const RefsRun run = run_refs(ctx, project, {});
+  std::vector<project::Diagnostic> found;
+  if (!run.replay.stopped.empty()) {
+    found.push_back({"", 0, 0, project::Severity::warning, run.replay.stopped, ""});
+  }
+  for (const auto& reference : run.found) {
+    // check prints a problem's message alone: the place is part of it.
+    found.push_back({"", 0, 0,
+                     reference.possible ? project::Severity::warning : project::Severity::error,
+                     fmt::format("{}:{}:{}: {}", shown_path(reference.path), reference.line,
+                                 reference.column, reference_text(reference)),
+                     ""});
+  }
+  return found;
+}
+
+int cmd_refs(const Context& ctx, const CommandOptions& o) {
+  const auto project = ctx.load_project();
+  verify::preflight(project, ctx.dialect());
+  const Reporter& reporter = ctx.reporter();
+  const RefsRun run = run_refs(ctx, project, o.paths);
+  const refs::Replay& replay = run.replay;
   if (!replay.stopped.empty()) {
     reporter.warning(replay.stopped);
   }
-  const auto found = refs::scan(files, replay.removed, replay.existing);
+  const auto& found = run.found;
   std::size_t definite = 0;
   nlohmann::json items = nlohmann::json::array();
   for (const auto& reference : found) {
-    std::error_code ec;
-    const fs::path shown = fs::proximate(reference.path, ec);
-    const std::string path = ec ? reference.path : shown.string();
+    const std::string path = shown_path(reference.path);
     definite += reference.possible ? 0 : 1;
     const auto& removed = *reference.removed;
     if (reporter.json()) {
@@ -166,17 +215,13 @@ int cmd_refs(const Context& ctx, const CommandOptions& o) {
                        {"revision", removed.revision},
                        {"severity", reference.possible ? "possible" : "stale"}});
     } else {
-      reporter.out(fmt::format("{}:{}:{}: {}'{}' \u2014 {}, dropped by {}{}", path,
-                               reference.line, reference.column,
-                               reference.possible ? "possible: " : "", removed.name,
-                               removed.what, removed.revision,
-                               reference.possible ? " (the name still exists in the schema)"
-                                                  : ""));
+      reporter.out(fmt::format("{}:{}:{}: {}", path, reference.line, reference.column,
+                               reference_text(reference)));
     }
   }
   reporter.progress(fmt::format("refs: {} removed name(s), {} file(s) scanned, {} stale and {} "
                                 "possible reference(s)",
-                                replay.removed.size(), files.size(), definite,
+                                replay.removed.size(), run.files, definite,
                                 found.size() - definite));
   if (reporter.json()) {
     nlohmann::json removed = nlohmann::json::array();
@@ -186,7 +231,7 @@ int cmd_refs(const Context& ctx, const CommandOptions& o) {
     nlohmann::json result{{"command", "refs"},
                           {"ok", definite == 0},
                           {"removed", removed},
-                          {"files", files.size()},
+                          {"files", run.files},
                           {"references", items}};
     if (!replay.stopped.empty()) {
       result["stopped"] = replay.stopped;

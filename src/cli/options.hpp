@@ -49,6 +49,7 @@ struct CommandOptions {
   bool keep = false;         // rehearse --keep
   bool schema_only = false;  // rehearse --schema-only
   std::vector<std::string> paths;  // refs [PATH...]
+  bool refs = false;               // check --refs
 };
 
 }  // namespace runner::cli

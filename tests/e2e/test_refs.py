@@ -68,3 +68,12 @@ def test_refs_honours_gitignore_in_a_git_work_tree(project, db):
     assert result.code == 3, result
     assert "build/generated.py" not in result.out
     assert "app/models.py:2:17" in result.out
+
+
+def test_check_refs_reports_stale_references_as_problems(project, db):
+    app_tree(project)
+    assert project.run("check").code == 0
+    result = project.run("check", "--refs")
+    assert result.code == 3, result
+    assert "app/models.py:2:17" in result.out + result.err and "'nick'" in result.out + result.err, result
+    assert db.tables() == set()

@@ -2,6 +2,7 @@
 // the copying in each driver's copy_into.
 
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/core.h>
 
@@ -10,6 +11,8 @@
 #include "rehearse/rehearse.hpp"
 #include "scratch/scratch.hpp"
 #include "util/errors.hpp"
+#include "project/cache.hpp"
+#include "util/sha256.hpp"
 #include "util/text_reader.hpp"
 #include "verify/verify.hpp"
 
@@ -137,7 +140,7 @@ RefsRun run_refs(const Context& ctx, const project::Project& project,
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
   if (paths.empty()) {
-    files = refs::files_under(ctx.project_root(), {"migrations", "schema"});
+    files = refs::files_under(ctx.project_root(), {"migrations", "schema", ".runner"});
   } else {
     for (const auto& path : paths) {
       std::error_code ec;
@@ -150,9 +153,55 @@ RefsRun run_refs(const Context& ctx, const project::Project& project,
   }
   RefsRun run;
   run.files = files.size();
-  scratch::Database scratch({ctx.url(), ctx.connect_existing()}, std::nullopt,
-                            {true, ctx.lock_timeout()});
-  run.replay = refs::replay(project, ctx.tables(), scratch, {});
+  // The replay depends on the revisions' up files alone: cached by their
+  // checksums, so that a second run scans at once.
+  std::string key = ctx.dialect() + "\n" + ctx.tables().table() + "\n";
+  for (const auto& revision : project.revisions()) {
+    key += revision.id().text() + " " + revision.name() + " " +
+           (revision.up.empty() ? "-" : util::file_checksum(revision.up)) + "\n";
+  }
+  key = util::sha256_hex(key);
+  const auto folder = project::cache_dir(ctx.project_root().empty() ? "." : ctx.project_root());
+  const auto cache = folder ? std::optional(*folder / ("refs-" + ctx.dialect() + ".json"))
+                            : std::nullopt;
+  bool cached = false;
+  if (cache) {
+    try {
+      std::ifstream in(*cache);
+      const auto saved = nlohmann::json::parse(in);
+      if (saved.at("key") == key) {
+        for (const auto& entry : saved.at("removed")) {
+          run.replay.removed.push_back(
+              {entry.at(0).get<std::string>(), entry.at(1).get<std::string>(),
+               entry.at(2).get<std::string>()});
+        }
+        for (const auto& name : saved.at("existing")) {
+          run.replay.existing.insert(name.get<std::string>());
+        }
+        cached = true;
+      }
+    } catch (const std::exception&) {
+      // No cache, or not one this runner wrote: replay.
+    }
+  }
+  if (!cached) {
+    scratch::Database scratch({ctx.url(), ctx.connect_existing()}, std::nullopt,
+                              {true, ctx.lock_timeout()});
+    run.replay = refs::replay(project, ctx.tables(), scratch, {});
+    if (cache && run.replay.stopped.empty()) {
+      nlohmann::json removed = nlohmann::json::array();
+      for (const auto& entry : run.replay.removed) {
+        removed.push_back({entry.name, entry.what, entry.revision});
+      }
+      const nlohmann::json saved{{"key", key}, {"removed", removed},
+                                 {"existing", run.replay.existing}};
+      std::error_code ec;
+      auto temporary = *cache;
+      temporary += ".tmp";
+      std::ofstream(temporary) << saved.dump();
+      std::filesystem::rename(temporary, *cache, ec);
+    }
+  }
   run.found = refs::scan(files, run.replay.removed, run.replay.existing);
   return run;
 }

@@ -77,3 +77,22 @@ def test_check_refs_reports_stale_references_as_problems(project, db):
     assert result.code == 3, result
     assert "app/models.py:2:17" in result.out + result.err and "'nick'" in result.out + result.err, result
     assert db.tables() == set()
+
+
+def test_a_second_run_uses_the_replay_cached_by_the_checksums(project, db):
+    app_tree(project)
+    first = project.run("refs")
+    assert first.code == 3, first
+    # Cached: no scratch database is needed, so an unreachable server is no obstacle.
+    project.db.url, url = db.unreachable_url(), db.url
+    try:
+        second = project.run("refs")
+        assert second.code == 3 and second.out == first.out, second
+        # A changed revision is replayed again (and so needs the database).
+        project.up_file("0003", "rename_teams").write_text("ALTER TABLE teams RENAME TO crews;\n")
+        third = project.run("refs")
+        assert third.code in (2, 4), third
+    finally:
+        project.db.url = url
+    fourth = project.run("refs")
+    assert fourth.code == 3 and "table teams, dropped by 0003 rename_teams" in fourth.out, fourth

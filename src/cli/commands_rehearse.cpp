@@ -97,6 +97,14 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
                           {"ms", step.ms},
                           {"statements", step.statements},
                           {"exclusive_locks", step.exclusive_locks}};
+      nlohmann::json rows = nlohmann::json::array();
+      for (const auto& statement : step.rows) {
+        rows.push_back({{"file", statement.file},
+                        {"line", statement.line},
+                        {"statement", statement.index},
+                        {"rows", statement.rows}});
+      }
+      item["data_statements"] = rows;
       if (!step.ok) {
         item["error"] = step.error;
       }

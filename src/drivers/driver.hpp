@@ -167,6 +167,9 @@ class Connection {
   // The server's id for this session (PostgreSQL backend pid, MySQL
   // CONNECTION_ID()); 0 where there is none.
   virtual std::int64_t session_id() { return 0; }
+  // Rows changed by the last INSERT, UPDATE or DELETE run (call after
+  // sync(), right after it); nullopt where the driver cannot tell.
+  virtual std::optional<std::int64_t> rows_changed() { return std::nullopt; }
 };
 
 // A fresh name for a scratch database (`verify`), unlikely to collide and

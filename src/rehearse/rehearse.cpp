@@ -1,6 +1,7 @@
 #include "rehearse/rehearse.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/core.h>
 
@@ -26,7 +27,20 @@ class Watched : public drivers::Connection {
 
   std::string_view dialect() const override { return m_inner.dialect(); }
   drivers::Capabilities capabilities() const override { return m_inner.capabilities(); }
-  void execute(const drivers::StatementRef& statement) override { m_inner.execute(statement); }
+  // A data statement runs on its own (the batch is flushed after it) so
+  // that the rows it changed can be read.
+  void execute(const drivers::StatementRef& statement) override {
+    m_inner.execute(statement);
+    if (m_on_rows && is_data(statement.text)) {
+      m_inner.sync();
+      if (const auto rows = m_inner.rows_changed()) {
+        m_on_rows(statement, *rows);
+      }
+    }
+  }
+  void on_rows(std::function<void(const drivers::StatementRef&, std::int64_t)> callback) {
+    m_on_rows = std::move(callback);
+  }
   void sync() override { m_inner.sync(); }
   drivers::Rows query(std::string_view sql) override { return m_inner.query(sql); }
   drivers::Rows query(std::string_view sql, const drivers::Params& params) override {
@@ -56,8 +70,29 @@ class Watched : public drivers::Connection {
   std::int64_t session_id() override { return m_inner.session_id(); }
 
  private:
+  static bool is_data(std::string_view text) {
+    std::size_t at = 0;
+    while (at < text.size()) {  // leading blanks and -- comments
+      if (std::isspace(static_cast<unsigned char>(text[at])) != 0) {
+        ++at;
+      } else if (text.compare(at, 2, "--") == 0) {
+        at = text.find('\n', at);
+        at = at == std::string_view::npos ? text.size() : at;
+      } else {
+        break;
+      }
+    }
+    std::string word;
+    while (at < text.size() && std::isalpha(static_cast<unsigned char>(text[at])) != 0) {
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[at++])));
+    }
+    return word == "insert" || word == "update" || word == "delete" || word == "replace" ||
+           word == "merge";
+  }
+
   drivers::Connection& m_inner;
   std::function<void()> m_before_commit;
+  std::function<void(const drivers::StatementRef&, std::int64_t)> m_on_rows;
 };
 
 std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
@@ -87,6 +122,10 @@ class Rehearsal {
     Watched watched(m_copy.connection(), m_monitor == nullptr ? std::function<void()>{} : [&] {
       held = exclusive_locks();
     });
+    std::vector<DataStatement> rows;
+    watched.on_rows([&rows](const drivers::StatementRef& statement, std::int64_t changed) {
+      rows.push_back({std::string(statement.file), statement.line, statement.index, changed});
+    });
     std::size_t done = 0;
     exec::Executor executor(watched, m_tables, [&](const exec::StepReport& report) {
       StepReport step;
@@ -97,6 +136,8 @@ class Rehearsal {
       step.statements = report.statements;
       step.exclusive_locks = std::move(held);
       held.clear();
+      step.rows = std::move(rows);
+      rows.clear();
       say(fmt::format("rehearse: {} {} {} in {} ms{}", step.direction, step.id, step.name,
                       step.ms,
                       step.exclusive_locks.empty()

@@ -25,6 +25,14 @@ struct Options {
   bool round_trip = false;   // after the ups, each down (newest first) and the ups again
 };
 
+// A data statement of a revision and the rows it changed.
+struct DataStatement {
+  std::string file;
+  int line = 0;
+  int index = 0;  // 1-based ordinal within its file
+  std::int64_t rows = 0;
+};
+
 // One revision run on the copy.
 struct StepReport {
   std::string id;
@@ -36,6 +44,7 @@ struct StepReport {
   // EXCLUSIVE mode (blocking every read and write of them), as the server's
   // pg_locks showed before its commit; PostgreSQL only.
   std::vector<std::string> exclusive_locks;
+  std::vector<DataStatement> rows;  // each INSERT/UPDATE/DELETE, in order
   bool ok = true;
   std::string error;  // when it failed: the located message, as `up` gives it
 };

@@ -248,3 +248,24 @@ def test_each_revision_reports_its_time_statements_and_the_write_blocking_locks_
         assert "held ACCESS EXCLUSIVE on users" in result.err
     else:
         assert step["exclusive_locks"] == []
+
+
+def test_each_data_statement_reports_the_rows_it_changed(project, db):
+    three(project)
+    project.add("0004", "touch_users", """
+        INSERT INTO users (id, email) VALUES (2, 'b@example.com'), (3, 'c@example.com');
+        UPDATE users SET email = 'x@example.com' WHERE id >= 2;
+        DELETE FROM users WHERE id = 3;
+        """, "DELETE FROM users WHERE id = 2;", kind="data")
+    value, result = rehearse_json(project)
+    steps = {r["id"]: r for r in value["revisions"]}
+    if db.dialect == "mysql":
+        # The driver ends each packet with a sentinel SELECT, after which
+        # ROW_COUNT() says -1: MySQL reports no counts yet.
+        assert steps["0004"]["data_statements"] == [], result
+        return
+    assert [s["rows"] for s in steps["0002"]["data_statements"]] == [1], result
+    assert [(s["statement"], s["rows"]) for s in steps["0004"]["data_statements"]] == [
+        (1, 2), (2, 2), (3, 1)], result
+    assert steps["0001"]["data_statements"] == []
+    assert db.tables() == set()

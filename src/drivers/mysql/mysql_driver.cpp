@@ -684,6 +684,14 @@ class MysqlConnection : public Connection {
     return stats;
   }
 
+  std::optional<std::int64_t> rows_changed() override {
+    const std::string count = query("SELECT ROW_COUNT()").at(0).at(0).value_or("-1");
+    if (count.empty() || !util::all_digits(count)) {
+      return std::nullopt;
+    }
+    return std::stoll(count);
+  }
+
   std::int64_t session_id() override {
     return util::all_digits(m_id) && !m_id.empty() ? std::stoll(m_id) : 0;
   }

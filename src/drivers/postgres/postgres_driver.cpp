@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 
 #include <algorithm>
@@ -721,6 +722,7 @@ class PostgresConnection : public Connection {
   }
 
   std::int64_t session_id() override { return PQbackendPID(m_conn); }
+  std::optional<std::int64_t> rows_changed() override { return m_last_rows; }
 
   bool table_exists(std::string_view name) override {
     const bool qualified = name.find('.') != std::string_view::npos || m_default_schema.empty();
@@ -777,6 +779,9 @@ class PostgresConnection : public Connection {
         case PGRES_COMMAND_OK:
         case PGRES_TUPLES_OK:
         case PGRES_EMPTY_QUERY:
+          if (const char* tuples = PQcmdTuples(result.result); tuples != nullptr && *tuples != '\0') {
+            m_last_rows = std::atoll(tuples);  // rows_changed(): INSERT, UPDATE, DELETE, MERGE
+          }
           if (results < sent.size() && !ended) {
             const std::string_view tag = PQcmdStatus(result.result);
             if (tag == "COMMIT" || tag == "ROLLBACK" || tag == "PREPARE TRANSACTION") {
@@ -1073,6 +1078,7 @@ class PostgresConnection : public Connection {
     drain();
   }
 
+  std::optional<std::int64_t> m_last_rows;
   PGconn* m_conn;
   PGcancel* m_cancel;
   util::Url m_url;

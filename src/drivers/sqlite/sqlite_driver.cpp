@@ -284,6 +284,7 @@ class SqliteConnection : public Connection {
   }
 
   std::int64_t session_id() override { return 0; }
+  std::optional<std::int64_t> rows_changed() override { return sqlite3_changes64(m_db); }
 
   // SQLite matches names without regard to ASCII case (and COLLATE NOCASE
   // folds ASCII only, as SQLite's own name lookup does): `Runner_History`

@@ -54,6 +54,9 @@ const std::array k_commands{
     Command{"report", "report --html FILE: ER diagram, revision timeline and timings on one page",
             cmd_report},
     Command{"__complete", "", cmd_complete},  // hidden: for the shell completions
+    Command{"rehearse", "run pending revisions on a copy of the target, schema and rows",
+            cmd_rehearse},
+    Command{"refs", "find names the revisions removed that the sources still use", cmd_refs},
 };
 
 // Per-command arguments and flags.
@@ -103,6 +106,21 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
                  "go on past a broken revision: report every one, each checked from a fresh "
                  "scratch database");
   }
+  if (name == "refs") {
+    sub.add_option("PATH", o.paths, "files or folders to scan (default: the project folder "
+                                    "without migrations/ and schema/)")
+        ->type_name("");
+  }
+  if (name == "rehearse") {
+    optional(sub.add_option("--to", to, "stop at this revision id")->type_name("ID"), &o.to);
+    sub.add_flag("--round-trip", o.round_trip, "then each down, newest first, and up again");
+    sub.add_flag("--keep", o.keep, "leave the copy in place and print its URL");
+    optional(sub.add_option("--copy-into", target, "an empty database to copy into (never the "
+                                                    "target)")
+                 ->type_name("URL"),
+             &o.scratch);
+    sub.add_flag("--schema-only", o.schema_only, "copy no rows (the history tables excepted)");
+  }
   if (name == "up" || name == "down" || name == "sql") {
     if (name == "sql") {
       sub.add_option("direction", o.direction, "up or down")
@@ -141,6 +159,7 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
                  ->type_name("sqlite|postgres|mysql"),
              &o.dialect);
     sub.add_flag("--privileges", o.privileges, "also compare grants and owners with the snapshot");
+    sub.add_flag("--refs", o.refs, "also look for stale references in the sources (as 'refs')");
   }
   if (name == "new") {
     sub.add_option("NAME", o.name, "the revision's name: letters, digits, '_'")

@@ -71,6 +71,13 @@ bool write_doc(const Context& ctx, drivers::Connection& connection);
 // One line when runner.toml's `doc` is missing or no longer matches the
 // live database, naming the command that refreshes it; none otherwise.
 std::vector<std::string> doc_drift(const Context& ctx, drivers::Connection& connection);
+// commands_rehearse.cpp: rehearse on a copy of the target (issue 15).
+int cmd_rehearse(const Context& ctx, const CommandOptions& o);
+// ... and refs: stale references to removed names in the sources.
+int cmd_refs(const Context& ctx, const CommandOptions& o);
+// `check --refs`: each stale reference an error, each possible one a warning.
+std::vector<project::Diagnostic> stale_references(const Context& ctx,
+                                                  const project::Project& project);
 
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);

@@ -341,6 +341,11 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
   } else {
     reporter.detail("no database yet: checked the manifest and files only");
   }
+  if (o.refs) {  // on a scratch database beside the target: needs its server, not its rows
+    for (auto& d : stale_references(ctx, project)) {
+      (d.severity == project::Severity::error ? problems : warnings).push_back(std::move(d));
+    }
+  }
   for (const auto& d : warnings) {
     reporter.warning(project::format(d));
   }

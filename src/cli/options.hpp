@@ -55,6 +55,11 @@ struct CommandOptions {
   std::optional<std::string> html;           // report --html FILE
   std::optional<std::string> verify_json;    // report --verify-json FILE
   std::optional<std::string> rehearse_json;  // report --rehearse-json FILE
+  bool round_trip = false;   // rehearse --round-trip
+  bool keep = false;         // rehearse --keep
+  bool schema_only = false;  // rehearse --schema-only
+  std::vector<std::string> paths;  // refs [PATH...]
+  bool refs = false;               // check --refs
 };
 
 }  // namespace runner::cli

@@ -48,6 +48,24 @@ struct BoundSql {
   Params params;
 };
 
+// What `rehearse` asks of Connection::copy_into.
+struct CopyRequest {
+  bool schema_only = false;  // no rows, but those of `keep_rows`
+  // Tables whose rows are copied even with schema_only (the runner's history
+  // tables), as read_schema names them.
+  std::vector<std::string> keep_rows;
+  // Told as the copy goes ("copied table users: 10000 rows"); may be empty.
+  std::function<void(std::string_view)> progress;
+  // Called between tables and chunks of rows; throws (a signal) to stop.
+  std::function<void()> check_interrupt;
+};
+
+struct CopyStats {
+  std::int64_t tables = 0;  // tables whose rows were copied
+  std::int64_t rows = 0;    // rows copied (SQLite's backup copies pages: -1)
+  std::int64_t bytes = 0;   // bytes streamed, where the dialect counts them
+};
+
 struct Capabilities {
   bool transactional_ddl = true;  // DDL can be rolled back with the transaction
   bool schema_qualified_table = false;
@@ -155,6 +173,16 @@ class Connection {
   // are equal. Used to refuse a scratch database that is the target. Call
   // it outside a transaction. InputError where the driver cannot tell.
   virtual std::string identity();
+  // Copies this database, schema and rows, into `destination`, an empty
+  // database of the same dialect, in one consistent read of this one, which
+  // is only read (`rehearse`). InputError where unsupported; DbError.
+  virtual CopyStats copy_into(Connection& destination, const CopyRequest& request);
+  // The server's id for this session (PostgreSQL backend pid, MySQL
+  // CONNECTION_ID()); 0 where there is none.
+  virtual std::int64_t session_id() { return 0; }
+  // Rows changed by the last INSERT, UPDATE or DELETE run (call after
+  // sync(), right after it); nullopt where the driver cannot tell.
+  virtual std::optional<std::int64_t> rows_changed() { return std::nullopt; }
 };
 
 // A fresh name for a scratch database (`verify`), unlikely to collide and

@@ -80,6 +80,10 @@ std::string Connection::identity() {
       fmt::format("the {} driver cannot tell which database it is connected to", dialect()));
 }
 
+CopyStats Connection::copy_into(Connection& /*destination*/, const CopyRequest& /*request*/) {
+  throw InputError(fmt::format("copying a database is not available for {} yet", dialect()));
+}
+
 std::string scratch_database_name() {
   return fmt::format("runner_verify_{:x}",
                      std::chrono::steady_clock::now().time_since_epoch().count());

@@ -43,6 +43,9 @@ class Database {
   // True when this runner created the database, and so drops it.
   bool created() const { return m_owner.created; }
 
+  // Leaves the database in place at the end (`rehearse --keep`).
+  void keep() { m_owner.created = false; }
+
   // Drops the database and creates a fresh, empty one, connecting anew
   // (connection() changes). InputError when this runner did not create it.
   void recreate();

@@ -656,6 +656,138 @@ class MysqlConnection : public Connection {
     }
   }
 
+  // CREATE TABLE ... LIKE on the destination's session, then, in one
+  // transaction WITH CONSISTENT SNAPSHOT of this session, INSERT ... SELECT
+  // per table into the destination database (which must be on this
+  // server); then foreign keys, AUTO_INCREMENT counters, routines, views,
+  // triggers and events on the destination. Under REPEATABLE READ, InnoDB
+  // reads the source rows of INSERT ... SELECT with shared locks (for
+  // statement-based replication): writers of the target wait for each
+  // table's copy, readers do not.
+  CopyStats copy_into(Connection& destination, const CopyRequest& request) override {
+    if (destination.dialect() != "mysql") {
+      throw InputError("a MySQL database can only be copied into another MySQL database");
+    }
+    const auto name = [](std::string_view identifier) {
+      std::string quoted = "`";
+      for (const char c : identifier) {
+        quoted += c == '`' ? std::string("``") : std::string(1, c);
+      }
+      return quoted + "`";
+    };
+    const std::string from = name(m_default_schema);
+    const std::string into = name(destination.default_schema());
+    // Tables a revision creates on the copy take the database's defaults, as on the target.
+    const Row defaults = query("SELECT @@character_set_database, @@collation_database").at(0);
+    destination.query(fmt::format("ALTER DATABASE {} CHARACTER SET {} COLLATE {}", into,
+                                  defaults.at(0).value_or("utf8mb4"),
+                                  defaults.at(1).value_or("utf8mb4_general_ci")));
+    const schema::Schema model = read_schema({});
+    const Rows tables = query(
+        "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+        "DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME");
+    const Rows columns = query(
+        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+        "DATABASE() AND EXTRA NOT LIKE '%GENERATED%' ORDER BY TABLE_NAME, ORDINAL_POSITION");
+    for (const auto& table : tables) {
+      destination.query(fmt::format("CREATE TABLE {}.{} LIKE {}.{}", into,
+                                    name(table.at(0).value_or("")), from,
+                                    name(table.at(0).value_or(""))));
+    }
+    CopyStats stats;
+    query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    query("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+    try {
+      for (const auto& table : tables) {
+        const std::string table_name = table.at(0).value_or("");
+        const bool wanted =
+            !request.schema_only || std::find(request.keep_rows.begin(), request.keep_rows.end(),
+                                              table_name) != request.keep_rows.end();
+        if (!wanted) {
+          continue;
+        }
+        if (request.check_interrupt) {
+          request.check_interrupt();
+        }
+        std::string list;
+        for (const auto& column : columns) {
+          if (column.at(0).value_or("") == table_name) {
+            list += (list.empty() ? "" : ", ") + name(column.at(1).value_or(""));
+          }
+        }
+        query(fmt::format("INSERT INTO {}.{} ({}) SELECT {} FROM {}.{}", into, name(table_name),
+                          list, list, from, name(table_name)));
+        const std::string count = query("SELECT ROW_COUNT()").at(0).at(0).value_or("0");
+        const std::int64_t rows = util::all_digits(count) ? std::stoll(count) : 0;
+        ++stats.tables;
+        stats.rows += rows;
+        if (request.progress) {
+          request.progress(fmt::format("rehearse: copied table {}: {} row(s)", table_name, rows));
+        }
+      }
+      query("COMMIT");
+    } catch (...) {
+      rollback();
+      throw;
+    }
+    for (const auto& table : model.tables) {
+      for (const auto& line : table.constraints) {
+        if (line.find("FOREIGN KEY") != std::string::npos &&
+            line.find("FOREIGN KEY") < line.find('(')) {
+          destination.query(fmt::format("ALTER TABLE {} ADD {}", table.name, line));
+        }
+      }
+    }
+    for (const auto& table : tables) {
+      if (table.at(1) && util::all_digits(*table.at(1)) && *table.at(1) != "1") {
+        destination.query(fmt::format("ALTER TABLE {} AUTO_INCREMENT = {}",
+                                      name(table.at(0).value_or("")), *table.at(1)));
+      }
+    }
+    // Views may use views: whatever fails for a missing one is tried again
+    // once the others are in, until nothing more can be made.
+    std::vector<const schema::Object*> pending;
+    for (const char* kind : {"function", "procedure", "view", "trigger", "event"}) {
+      for (const auto& object : model.objects) {
+        if (object.kind == kind) {
+          pending.push_back(&object);
+        }
+      }
+    }
+    while (!pending.empty()) {
+      std::vector<const schema::Object*> failed;
+      std::optional<DbError> last;
+      for (const auto* object : pending) {
+        try {
+          destination.query(object->definition);
+          for (const auto& statement : object->statements) {
+            destination.query(statement);
+          }
+        } catch (const DbError& error) {
+          failed.push_back(object);
+          last = error;
+        }
+      }
+      if (failed.size() == pending.size()) {
+        throw *last;
+      }
+      pending.swap(failed);
+    }
+    return stats;
+  }
+
+  std::optional<std::int64_t> rows_changed() override {
+    const std::string count = query("SELECT ROW_COUNT()").at(0).at(0).value_or("-1");
+    if (count.empty() || !util::all_digits(count)) {
+      return std::nullopt;
+    }
+    return std::stoll(count);
+  }
+
+  std::int64_t session_id() override {
+    return util::all_digits(m_id) && !m_id.empty() ? std::stoll(m_id) : 0;
+  }
+
   // MySQL's server_uuid, or where it is missing (MariaDB) what tells
   // servers apart: server_id, host name, port and data folder; and the
   // database, folded to lower case where the server folds names. Not the

@@ -1,9 +1,11 @@
 #include "drivers/postgres/postgres_driver.hpp"
+#include "drivers/postgres/postgres_copy.hpp"
 
 #include <libpq-fe.h>
 #include <poll.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 
 #include <algorithm>
@@ -665,6 +667,70 @@ class PostgresConnection : public Connection {
                        text(1), text(2));
   }
 
+  // Everything read in one REPEATABLE READ, READ ONLY transaction of this
+  // session: the catalogs (through read_schema), the sequences, and each
+  // table's rows, streamed one COPY message at a time into `destination`
+  // (memory bounded by a row). Both sessions leave pipeline mode meanwhile.
+  CopyStats copy_into(Connection& destination, const CopyRequest& request) override {
+    auto* into = dynamic_cast<PostgresConnection*>(&destination);
+    if (into == nullptr) {
+      throw InputError("a PostgreSQL database can only be copied into another PostgreSQL database");
+    }
+    query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    CopyStats stats;
+    try {
+      const schema::Schema model = read_schema({});
+      const Rows sequences = query(
+          "SELECT format('%I.%I', schemaname, sequencename), last_value::text FROM pg_sequences "
+          "WHERE last_value IS NOT NULL AND schemaname NOT IN ('pg_catalog', "
+          "'information_schema')");
+      const CopyPlan plan = copy_plan(model, request);
+      into->sync();
+      if (PQexitPipelineMode(m_conn) != 1 || PQexitPipelineMode(into->m_conn) != 1) {
+        throw broken();
+      }
+      struct Reenter {
+        PGconn* a;
+        PGconn* b;
+        ~Reenter() {
+          PQenterPipelineMode(a);
+          PQenterPipelineMode(b);
+        }
+      } reenter{m_conn, into->m_conn};
+      run_all(into->m_conn, plan.before_rows);
+      for (const auto& table : plan.tables) {
+        if (request.check_interrupt) {
+          request.check_interrupt();
+        }
+        const std::int64_t rows = copy_rows(m_conn, into->m_conn, table, request, stats.bytes);
+        ++stats.tables;
+        stats.rows += rows;
+        if (request.progress) {
+          request.progress(fmt::format("rehearse: copied table {}: {} row(s)", table, rows));
+        }
+      }
+      for (const auto& row : sequences) {
+        run_all(into->m_conn, fmt::format("SELECT setval({}, {}, true)",
+                                          util::sql_string(row.at(0).value_or("")),
+                                          row.at(1).value_or("1")));
+      }
+      for (const auto& sql : plan.after_rows) {
+        if (request.check_interrupt) {
+          request.check_interrupt();
+        }
+        run_all(into->m_conn, sql);
+      }
+    } catch (...) {
+      rollback();
+      throw;
+    }
+    query("COMMIT");
+    return stats;
+  }
+
+  std::int64_t session_id() override { return PQbackendPID(m_conn); }
+  std::optional<std::int64_t> rows_changed() override { return m_last_rows; }
+
   bool table_exists(std::string_view name) override {
     const bool qualified = name.find('.') != std::string_view::npos || m_default_schema.empty();
     const std::string regclass =
@@ -720,6 +786,9 @@ class PostgresConnection : public Connection {
         case PGRES_COMMAND_OK:
         case PGRES_TUPLES_OK:
         case PGRES_EMPTY_QUERY:
+          if (const char* tuples = PQcmdTuples(result.result); tuples != nullptr && *tuples != '\0') {
+            m_last_rows = std::atoll(tuples);  // rows_changed(): INSERT, UPDATE, DELETE, MERGE
+          }
           if (results < sent.size() && !ended) {
             const std::string_view tag = PQcmdStatus(result.result);
             if (tag == "COMMIT" || tag == "ROLLBACK" || tag == "PREPARE TRANSACTION") {
@@ -1016,6 +1085,7 @@ class PostgresConnection : public Connection {
     drain();
   }
 
+  std::optional<std::int64_t> m_last_rows;
   PGconn* m_conn;
   PGcancel* m_cancel;
   util::Url m_url;

@@ -234,6 +234,61 @@ class SqliteConnection : public Connection {
                        static_cast<unsigned long long>(st.st_ino));
   }
 
+  // The online backup API: pages copied in steps, restarted by SQLite when
+  // another connection writes the source meanwhile, so that what arrives is
+  // one consistent state of it. --schema-only replays the schema's SQL
+  // instead and copies the rows of `keep_rows` alone.
+  CopyStats copy_into(Connection& destination, const CopyRequest& request) override {
+    auto* into = dynamic_cast<SqliteConnection*>(&destination);
+    if (into == nullptr) {
+      throw InputError("a SQLite database can only be copied into another SQLite database");
+    }
+    CopyStats stats;
+    const Rows tables = query(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+    if (request.schema_only) {
+      copy_schema(*into, request, stats);
+      return stats;
+    }
+    sqlite3_backup* backup = sqlite3_backup_init(into->m_db, "main", m_db, "main");
+    if (backup == nullptr) {
+      throw DbError(sqlite3_errmsg(into->m_db), "sqlite3_backup_init failed");
+    }
+    int rc = SQLITE_OK;
+    for (;;) {
+      rc = sqlite3_backup_step(backup, 1024);
+      if (rc == SQLITE_DONE) {
+        break;
+      }
+      if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        if (request.check_interrupt) {
+          try {
+            request.check_interrupt();
+          } catch (...) {
+            sqlite3_backup_finish(backup);
+            throw;
+          }
+        }
+        if (rc != SQLITE_OK) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        continue;
+      }
+      break;
+    }
+    sqlite3_backup_finish(backup);
+    if (rc != SQLITE_DONE) {
+      throw DbError(sqlite3_errstr(rc), fmt::format("{}, code {}: the online backup failed",
+                                                    primary_name(rc), rc));
+    }
+    stats.tables = static_cast<std::int64_t>(tables.size());
+    stats.rows = -1;
+    return stats;
+  }
+
+  std::int64_t session_id() override { return 0; }
+  std::optional<std::int64_t> rows_changed() override { return sqlite3_changes64(m_db); }
+
   // SQLite matches names without regard to ASCII case (and COLLATE NOCASE
   // folds ASCII only, as SQLite's own name lookup does): `Runner_History`
   // is the table `runner_history`. The main database only: a revision's
@@ -263,6 +318,36 @@ class SqliteConnection : public Connection {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + count * 5, 50)));
     return 1;
+  }
+
+  // The schema's SQL in the order SQLite keeps it (tables, then indexes,
+  // views and triggers), then the rows of the tables asked for.
+  void copy_schema(SqliteConnection& into, const CopyRequest& request, CopyStats& stats) {
+    const Rows objects = query(
+        "SELECT name, sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE "
+        "'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN "
+        "2 ELSE 3 END, rowid");
+    for (const auto& object : objects) {
+      into.query(object.at(1).value_or(""));
+    }
+    for (const auto& table : request.keep_rows) {
+      if (!table_exists(table)) {
+        continue;
+      }
+      const std::string quoted = schema::quote_name(table, '"', true);
+      const Rows rows = query("SELECT * FROM main." + quoted);
+      for (const auto& row : rows) {
+        std::string sql = "INSERT INTO main." + quoted + " VALUES (";
+        Params params;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          sql += i == 0 ? "?" : ", ?";
+          params.push_back(row[i] ? Param(*row[i]) : Param(std::monostate{}));
+        }
+        into.query(sql + ")", params);
+      }
+      ++stats.tables;
+      stats.rows += static_cast<std::int64_t>(rows.size());
+    }
   }
 
   [[noreturn]] void fail(int rc, sqlite3_stmt* stmt) {

@@ -1,0 +1,266 @@
+#include "refs/refs.hpp"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "exec/executor.hpp"
+#include "exec/signals.hpp"
+#include "schema/schema.hpp"
+#include "util/errors.hpp"
+
+namespace runner::refs {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What a schema holds, by the bare names code uses: "table t", "column t.c",
+// "view v", "index i" -> the bare name.
+std::map<std::string, std::string> names_of(const schema::Schema& schema) {
+  std::map<std::string, std::string> names;
+  for (const auto& table : schema.tables) {
+    const std::string t = schema::bare_name(table.name);
+    names["table " + t] = t;
+    for (const auto& column : table.columns) {
+      const std::string c = schema::bare_name(column.name);
+      names["column " + t + "." + c] = c;
+    }
+  }
+  for (const auto& object : schema.objects) {
+    if (object.kind != "view" && object.kind != "index") {
+      continue;
+    }
+    const std::string name = schema::bare_name(object.name.substr(0, object.name.find(" on ")));
+    names[object.kind + " " + name] = name;
+  }
+  return names;
+}
+
+bool word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Whole-word occurrences of the names RE2::Set found in one file.
+void scan_file(const fs::path& path, const RE2::Set& set,
+               const std::vector<std::string>& patterns,
+               const std::multimap<std::string, const Removed*>& by_name,
+               const std::set<std::string>& existing, std::vector<Reference>& found) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  if (text.find('\0') < std::min<std::size_t>(text.size(), 8192)) {
+    return;  // binary
+  }
+  std::vector<int> hits;
+  if (!set.Match(text, &hits)) {
+    return;
+  }
+  std::sort(hits.begin(), hits.end());
+  int line_number = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    ++line_number;
+    const std::string_view line(text.data() + start, end - start);
+    if (line.find("runner: ignore") == std::string_view::npos) {
+      for (const int hit : hits) {
+        const std::string& name = patterns[static_cast<std::size_t>(hit)];
+        for (std::size_t at = line.find(name); at != std::string_view::npos;
+             at = line.find(name, at + 1)) {
+          if ((at > 0 && word_char(line[at - 1])) ||
+              (at + name.size() < line.size() && word_char(line[at + name.size()]))) {
+            continue;
+          }
+          const auto range = by_name.equal_range(name);
+          for (auto it = range.first; it != range.second; ++it) {
+            found.push_back({path.string(), line_number, static_cast<int>(at) + 1, it->second,
+                             existing.count(name) > 0});
+          }
+        }
+      }
+    }
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+Replay replay(const project::Project& project, const exec::HistoryTables& tables,
+              scratch::Database& scratch,
+              const std::function<void(std::string_view)>& progress) {
+  Replay out;
+  drivers::Connection& connection = scratch.connection();
+  exec::ensure_tables(connection, tables);
+  const std::vector<std::string> skip{tables.table(), tables.log_table()};
+  auto before = names_of(connection.read_schema(skip));
+  for (const auto& revision : project.revisions()) {
+    exec::signals::check();
+    exec::Executor executor(connection, tables, {});
+    const std::string label = revision.id().text() + " " + revision.name();
+    try {
+      executor.run({{&revision, plan::Direction::up}});
+    } catch (const DbError& error) {
+      exec::signals::check();
+      out.stopped = fmt::format("revision {} fails on the scratch database, so the names the "
+                                "revisions after it remove are not known: {}",
+                                label, error.what());
+      break;
+    } catch (const FailedMarkError& error) {
+      out.stopped = fmt::format("revision {} fails on the scratch database: {}", label,
+                                error.what());
+      break;
+    }
+    auto after = names_of(connection.read_schema(skip));
+    for (const auto& [what, name] : before) {
+      if (after.count(what) > 0) {
+        continue;
+      }
+      // A dropped table's columns go with it: the table is what code names.
+      const auto dot = what.find('.');
+      if (what.rfind("column ", 0) == 0 && dot != std::string::npos &&
+          after.count("table " + what.substr(7, dot - 7)) == 0) {
+        continue;
+      }
+      out.removed.push_back({name, what, label});
+    }
+    if (progress) {
+      progress(fmt::format("refs: replayed {}", label));
+    }
+    before = std::move(after);
+  }
+  // What exists again at the newest revision is not stale.
+  std::vector<Removed> kept;
+  for (auto& removed : out.removed) {
+    if (before.count(removed.what) == 0) {
+      kept.push_back(std::move(removed));
+    }
+  }
+  out.removed = std::move(kept);
+  for (const auto& [what, name] : before) {
+    out.existing.insert(name);
+  }
+  return out;
+}
+
+std::vector<fs::path> files_under(const fs::path& given, const std::vector<fs::path>& skip) {
+  const fs::path root = given.empty() ? fs::path(".") : given;
+  std::vector<fs::path> files;
+  const auto skipped = [&](const fs::path& relative) {
+    for (const auto& folder : skip) {
+      const auto [end, _] = std::mismatch(folder.begin(), folder.end(), relative.begin(), relative.end());
+      if (end == folder.end()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::error_code ec;
+  if (fs::is_regular_file(root, ec)) {
+    return {root};
+  }
+  // In a git work tree: the tracked and untracked files .gitignore keeps.
+  const std::string command =
+      fmt::format("git -C '{}' ls-files -co --exclude-standard -z 2>/dev/null",
+                  root.string());  // root comes from the command line or the project folder
+  if (root.string().find('\'') == std::string::npos) {
+    if (FILE* pipe = popen(command.c_str(), "r")) {
+      std::string listed;
+      char chunk[65536];
+      std::size_t n = 0;
+      while ((n = fread(chunk, 1, sizeof chunk, pipe)) > 0) {
+        listed.append(chunk, n);
+      }
+      if (pclose(pipe) == 0) {
+        std::size_t start = 0;
+        while (start < listed.size()) {
+          const std::size_t end = listed.find('\0', start);
+          const fs::path relative = listed.substr(start, end - start);
+          if (!skipped(relative) && fs::is_regular_file(root / relative, ec)) {
+            files.push_back(root / relative);
+          }
+          start = end == std::string::npos ? listed.size() : end + 1;
+        }
+        return files;
+      }
+    }
+  }
+  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const fs::path relative = fs::relative(it->path(), root, ec);
+    if (it->is_directory(ec) && (skipped(relative) || relative.filename() == ".git")) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec)) {
+      files.push_back(it->path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<Reference> scan(const std::vector<fs::path>& files,
+                            const std::vector<Removed>& removed,
+                            const std::set<std::string>& existing) {
+  if (removed.empty() || files.empty()) {
+    return {};
+  }
+  std::multimap<std::string, const Removed*> by_name;
+  std::vector<std::string> patterns;
+  RE2::Options options;
+  options.set_max_mem(256 << 20);
+  RE2::Set set(options, RE2::UNANCHORED);
+  for (const auto& entry : removed) {
+    if (by_name.count(entry.name) == 0) {
+      std::string error;
+      if (set.Add("\\b" + RE2::QuoteMeta(entry.name) + "\\b", &error) < 0) {
+        throw InputError(fmt::format("refs: cannot search for '{}': {}", entry.name, error));
+      }
+      patterns.push_back(entry.name);
+    }
+    by_name.emplace(entry.name, &entry);
+  }
+  if (!set.Compile()) {
+    throw InputError("refs: the names to search for do not fit RE2's memory limit");
+  }
+  std::vector<std::vector<Reference>> per_file(files.size());
+  std::atomic<std::size_t> next{0};
+  const unsigned workers = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (unsigned w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      for (std::size_t i = next++; i < files.size(); i = next++) {
+        scan_file(files[i], set, patterns, by_name, existing, per_file[i]);
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  std::vector<Reference> all;
+  for (auto& found : per_file) {
+    std::stable_sort(found.begin(), found.end(), [](const Reference& a, const Reference& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    all.insert(all.end(), found.begin(), found.end());
+  }
+  return all;
+}
+
+}  // namespace runner::refs

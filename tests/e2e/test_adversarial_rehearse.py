@@ -1,0 +1,43 @@
+"""Adversarial cases of `runner rehearse` (issue 15): a copy target that is
+not empty or not of the dialect is refused before anything is copied, and
+the password is never shown."""
+import sqlite3
+
+from conftest import snapshot, three
+
+
+def test_copy_into_a_database_that_is_not_empty_is_refused(project, db):
+    three(project)
+    assert project.run("up", "1").code == 0
+    url = db.scratch_url()
+    if db.dialect == "sqlite":
+        with sqlite3.connect(url.split(":", 1)[1]) as conn:
+            conn.execute("CREATE TABLE precious (id INTEGER)")
+    else:
+        db._run(url.rsplit("/", 1)[1], "CREATE TABLE precious (id INTEGER)")
+    before = snapshot(db)
+    result = project.run("rehearse", "--copy-into", url)
+    assert result.code == 2, result
+    assert "is not empty (it holds table precious)" in result.err, result
+    assert "runner-test-pw" not in result.out + result.err
+    assert snapshot(db) == before
+    if db.dialect != "sqlite":
+        assert db._run(url.rsplit("/", 1)[1], "SELECT count(*) FROM precious") == [(0,)]
+
+
+def test_copy_into_another_dialect_is_refused(project, db):
+    three(project)
+    other = "sqlite:/tmp/never-created.db" if db.dialect != "sqlite" else \
+        "postgres://runner:runner-test-pw@127.0.0.1:1/x"
+    result = project.run("rehearse", "--copy-into", other)
+    assert result.code == 2, result
+    assert "is not a" in result.err and "database like the target" in result.err, result
+    assert "runner-test-pw" not in result.out + result.err
+
+
+def test_rehearse_with_nothing_pending_copies_and_reports_nothing_to_do(project, db):
+    three(project)
+    assert project.run("up").code == 0
+    result = project.run("rehearse")
+    assert result.code == 0, result
+    assert "nothing to do: the copy is up to date" in result.err

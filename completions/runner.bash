@@ -5,7 +5,8 @@
 # hand: source completions/runner.bash
 
 _runner_commands="up down redo status current history new check sql baseline repair split
-renumber init schema verify wait version upgrade downgrade revision help"
+renumber init schema verify wait version upgrade downgrade revision diff report rehearse refs
+help"
 
 _runner_globals="-d --database -c --config -m --manifest -e --env --table --lock-timeout
 --wait --progress --json -q --quiet -v --verbose --no-color --version -h --help"
@@ -17,15 +18,19 @@ _runner_options() {
         down) echo "--to --dry-run --all" ;;
         status) echo "--exit-code" ;;
         history) echo "--limit" ;;
-        new) echo "--data --no-transaction --timestamp" ;;
-        check) echo "--strict --dialect --privileges" ;;
+        new) echo "--data --no-transaction --timestamp --autogenerate --rename --scratch" ;;
+        check) echo "--strict --dialect --privileges --refs" ;;
         sql) echo "--to" ;;
         repair) echo "--forget" ;;
         renumber) echo "--name" ;;
         init) echo "--dialect" ;;
         verify) echo "--scratch --all" ;;
         upgrade | downgrade) echo "--dry-run" ;;
-        revision) echo "-m --message --data --no-transaction --timestamp" ;;
+        revision) echo "-m --message --data --no-transaction --timestamp --autogenerate --rename --scratch" ;;
+        diff) echo "--rename --scratch --from --to" ;;
+        schema) echo "--out --from --format" ;;
+        report) echo "--html --verify-json --rehearse-json" ;;
+        rehearse) echo "--to --round-trip --keep --copy-into --schema-only" ;;
     esac
 }
 
@@ -34,7 +39,8 @@ _runner_takes_value() {
     case $1 in
         -d | --database | -c | --config | -m | --manifest | -e | --env | --table | \
             --lock-timeout | --wait | --to | --name | --dialect | --scratch | --message | \
-            --progress | --limit)
+            --progress | --limit | --rename | --from | --out | --format | --html | --verify-json | \
+            --rehearse-json | --copy-into)
             return 0
             ;;
     esac
@@ -102,7 +108,27 @@ _runner() {
 
     case $prev in
         --to)
-            mapfile -t COMPREPLY < <(compgen -W "$(_runner_ids)" -- "$cur")
+            if [[ $_runner_command == diff ]]; then
+                mapfile -t COMPREPLY < <(compgen -W "schema migrations" -- "$cur")
+            else
+                mapfile -t COMPREPLY < <(compgen -W "$(_runner_ids)" -- "$cur")
+            fi
+            return
+            ;;
+        --from)
+            if [[ $_runner_command == diff ]]; then
+                mapfile -t COMPREPLY < <(compgen -W "migrations database" -- "$cur")
+            else
+                mapfile -t COMPREPLY < <(compgen -W "migrations" -- "$cur")
+            fi
+            return
+            ;;
+        --format)
+            mapfile -t COMPREPLY < <(compgen -W "mermaid dot svg" -- "$cur")
+            return
+            ;;
+        --out | --html | --verify-json | --rehearse-json)
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return
             ;;
         -c | --config | --manifest)
@@ -122,7 +148,7 @@ _runner() {
             return
             ;;
         -d | --database | -e | --env | --table | --lock-timeout | --wait | --name | --scratch | \
-            --message | --limit)
+            --message | --limit | --rename | --copy-into)
             return
             ;;
     esac
@@ -150,13 +176,16 @@ _runner() {
             ((positional == 0)) && mapfile -t COMPREPLY < <(compgen -W "up down" -- "$cur")
             ;;
         schema)
-            ((positional == 0)) && mapfile -t COMPREPLY < <(compgen -W "dump" -- "$cur")
+            ((positional == 0)) && mapfile -t COMPREPLY < <(compgen -W "dump doc diagram" -- "$cur")
             ;;
         help)
             ((positional == 0)) && mapfile -t COMPREPLY < <(compgen -W "$_runner_commands" -- "$cur")
             ;;
         init)
             ((positional == 0)) && mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+            ;;
+        refs)
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;
     esac
     return 0

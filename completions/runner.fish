@@ -29,7 +29,7 @@ function __runner_scan
                 set i (math $i + 1)
             case '--manifest=*' '--config=*' '--env=*'
                 set -a manifest_args $word
-            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message --progress --limit
+            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message --progress --limit --rename --from --out --format --html --verify-json --rehearse-json --copy-into
                 set i (math $i + 1)
             case '-*'
             case '*'
@@ -95,6 +95,10 @@ complete -c runner -n __runner_needs_command -a version -d 'the version and the 
 complete -c runner -n __runner_needs_command -a upgrade -d "Alembic's word for up"
 complete -c runner -n __runner_needs_command -a downgrade -d "Alembic's word for down"
 complete -c runner -n __runner_needs_command -a revision -d "Alembic's word for new"
+complete -c runner -n __runner_needs_command -a diff -d 'print the SQL from the migrations to schema/<dialect>.sql'
+complete -c runner -n __runner_needs_command -a report -d 'one HTML page: diagram, timeline, timings'
+complete -c runner -n __runner_needs_command -a rehearse -d 'run pending revisions on a copy of the target'
+complete -c runner -n __runner_needs_command -a refs -d 'find removed names the sources still use'
 complete -c runner -n __runner_needs_command -a help -d 'print the help'
 
 # Global options (before or after the command)
@@ -115,7 +119,24 @@ complete -c runner -n __runner_needs_command -l version -d 'print the runner'\''
 complete -c runner -s h -l help -d 'print help'
 
 # Options and arguments of the commands
-complete -c runner -n '__runner_command_is up down sql' -l to -x -a '(__runner_ids)' -d 'stop at this revision id'
+complete -c runner -n '__runner_command_is up down sql rehearse' -l to -x -a '(__runner_ids)' -d 'stop at this revision id'
+complete -c runner -n '__runner_command_is diff' -l to -x -a 'schema migrations' -d 'the schema to end at'
+complete -c runner -n '__runner_command_is diff' -l from -x -a 'migrations database' -d 'the schema to start from'
+complete -c runner -n '__runner_command_is new revision diff' -l rename -x -d 'TABLE.COLUMN=NEW or OLD_TABLE=NEW_TABLE'
+complete -c runner -n '__runner_command_is new revision diff' -l scratch -x -d 'an empty scratch database URL'
+complete -c runner -n '__runner_command_is new revision' -l autogenerate -d 'write the SQL from schema/<dialect>.sql'
+complete -c runner -n '__runner_command_is schema' -l out -r -F -d 'the file to write'
+complete -c runner -n '__runner_command_is schema' -l from -x -a migrations -d 'the schema the migrations give'
+complete -c runner -n '__runner_command_is schema' -l format -x -a 'mermaid dot svg' -d 'the diagram format'
+complete -c runner -n '__runner_command_is report' -l html -r -F -d 'write a self-contained HTML page'
+complete -c runner -n '__runner_command_is report' -l verify-json -r -F -d 'timings of verify --json output'
+complete -c runner -n '__runner_command_is report' -l rehearse-json -r -F -d 'timings of rehearse --json output'
+complete -c runner -n '__runner_command_is rehearse' -l round-trip -d 'then down and up again'
+complete -c runner -n '__runner_command_is rehearse' -l keep -d 'keep the copy'
+complete -c runner -n '__runner_command_is rehearse' -l copy-into -x -d 'an empty database URL for the copy'
+complete -c runner -n '__runner_command_is rehearse' -l schema-only -d 'copy no rows'
+complete -c runner -n '__runner_command_is check' -l refs -d 'also stale references in the sources'
+complete -c runner -n '__runner_command_is refs' -F
 complete -c runner -n '__runner_command_is up down upgrade downgrade' -l dry-run -d 'print what would run; change nothing'
 complete -c runner -n '__runner_command_is up' -l allow-out-of-order -d 'apply revisions older than the newest applied one'
 complete -c runner -n '__runner_command_is up' -l resume -d 'continue a failed non-transactional revision'
@@ -139,6 +160,6 @@ complete -c runner -n '__runner_first_argument_of baseline repair split renumber
 complete -c runner -n '__runner_first_argument_of upgrade' -a 'head (__runner_ids)' -d 'revision id'
 complete -c runner -n '__runner_first_argument_of downgrade' -a 'base (__runner_ids)' -d 'revision id'
 complete -c runner -n '__runner_first_argument_of sql' -a 'up down'
-complete -c runner -n '__runner_first_argument_of schema' -a dump
+complete -c runner -n '__runner_first_argument_of schema' -a 'dump doc diagram'
 complete -c runner -n '__runner_first_argument_of init' -a '(__fish_complete_directories)'
-complete -c runner -n '__runner_first_argument_of help' -a 'up down redo status current history new check sql baseline repair split renumber init schema verify wait version upgrade downgrade revision help'
+complete -c runner -n '__runner_first_argument_of help' -a 'up down redo status current history new check sql baseline repair split renumber init schema verify wait version upgrade downgrade revision diff report rehearse refs help'

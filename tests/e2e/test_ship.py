@@ -207,8 +207,8 @@ def test_bash_completes_commands(tracker):
     assert bash_complete("runner ", tracker.root) == sorted(help_commands())
     assert bash_complete("runner u", tracker.root) == ["up", "upgrade"]
     assert bash_complete("runner --json st", tracker.root) == ["status"]
-    assert bash_complete("runner -d sqlite:x.db re", tracker.root) == ["redo", "renumber", "repair",
-                                                                      "revision"]
+    assert bash_complete("runner -d sqlite:x.db re", tracker.root) == [
+        "redo", "refs", "rehearse", "renumber", "repair", "report", "revision"]
 
 
 def test_bash_completes_options_of_the_command_and_the_globals(tracker):
@@ -246,7 +246,7 @@ def test_bash_takes_the_ids_from_the_manifest_the_command_line_names(tracker, tm
 
 def test_bash_completes_the_arguments_of_sql_schema_and_help(tracker):
     assert bash_complete("runner sql ", tracker.root) == ["down", "up"]
-    assert bash_complete("runner schema ", tracker.root) == ["dump"]
+    assert bash_complete("runner schema ", tracker.root) == ["diagram", "doc", "dump"]
     assert bash_complete("runner help ver", tracker.root) == ["verify", "version"]
 
 

@@ -16,6 +16,21 @@ from pathlib import Path
 import pytest
 
 RUNNER = os.environ.get("RUNNER_BIN") or str(Path(__file__).resolve().parents[2] / "build" / "runner")
+
+
+_SANITIZER_ALLOWANCE = None
+
+
+def sanitizer_rss_allowance_kib():
+    """What an AddressSanitizer build adds to a peak RSS: the quarantine of
+    freed memory (256 MiB by default) and the shadow. A memory bound is
+    checked as written on the release build, and with this allowance on the
+    sanitizer build (which checks the same run for memory errors)."""
+    global _SANITIZER_ALLOWANCE
+    if _SANITIZER_ALLOWANCE is None:
+        linked = subprocess.run(["ldd", RUNNER], capture_output=True, text=True).stdout
+        _SANITIZER_ALLOWANCE = 300 * 1024 if "libasan" in linked else 0
+    return _SANITIZER_ALLOWANCE
 DIALECTS = ["sqlite", "postgres", "mysql"]
 
 

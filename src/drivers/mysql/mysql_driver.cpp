@@ -473,32 +473,16 @@ class MysqlConnection : public Connection {
     std::replace(text.begin(), text.end(), '\n', ' ');
     text.append("; ").append(statement.text).append("\n;\nSELECT '").append(k_sentinel).append(
         "'");
-    const std::string verb = util::to_lower(statement.text.substr(0, 7));
-    const bool varying = verb.rfind("call", 0) == 0 || verb.rfind("execute", 0) == 0;
     std::unique_ptr<::sql::Statement> stmt;
-    bool has_result = false;
     try {
       stmt.reset(m_conn->createStatement());
-      has_result = stmt->execute(::sql::SQLString(text.data(), text.size()));
+      stmt->execute(::sql::SQLString(text.data(), text.size()));  // the bookkeeping's count
     } catch (const ::sql::SQLException& e) {
       fail(e, *rendered);  // the server runs nothing after a failed statement
     }
     bookkeeping_ran = true;
     try {
-      has_result = stmt->getMoreResults();
-      std::size_t results = 0;
-      const std::size_t bound =
-          static_cast<std::size_t>(std::count(text.begin(), text.end(), ';')) + 2;
-      while (!(has_result && sentinel(*stmt)) && results < bound) {
-        ++results;
-        has_result = stmt->getMoreResults();
-      }
-      if (results != 1 && !varying) {
-        throw DbError(fmt::format(
-            "the server read this statement as {} statements (is sql_mode NO_BACKSLASH_ESCAPES "
-            "set? the runner splits files with backslash escapes on)",
-            results));
-      }
+      read_to_sentinel(*stmt, stmt->getMoreResults(), text, statement.text);
     } catch (const ::sql::SQLException& e) {
       fail(e, statement.text);
     }
@@ -933,26 +917,34 @@ class MysqlConnection : public Connection {
     }
     std::string text(statement.text);
     text.append(";\nSELECT '").append(k_sentinel).append("'");
-    const std::string verb = util::to_lower(statement.text.substr(0, 7));
-    const bool varying = verb.rfind("call", 0) == 0 || verb.rfind("execute", 0) == 0;
     try {
       std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
-      bool has_result = stmt->execute(::sql::SQLString(text.data(), text.size()));
-      std::size_t results = 0;
-      const std::size_t bound =
-          static_cast<std::size_t>(std::count(text.begin(), text.end(), ';')) + 2;
-      while (!(has_result && sentinel(*stmt)) && results < bound) {
-        ++results;
-        has_result = stmt->getMoreResults();
-      }
-      if (results != 1 && !varying) {
-        throw DbError(fmt::format(
-            "the server read this statement as {} statements (is sql_mode NO_BACKSLASH_ESCAPES "
-            "set? the runner splits files with backslash escapes on)",
-            results));
-      }
+      read_to_sentinel(*stmt, stmt->execute(::sql::SQLString(text.data(), text.size())), text,
+                       statement.text);
     } catch (const ::sql::SQLException& e) {
       fail(e, statement.text);
+    }
+  }
+
+  // Reads one statement's results up to the sentinel appended to `text`
+  // (`has_result`: whether the first of them is a result set). A statement
+  // the server read as several is an error, except CALL and EXECUTE, which
+  // return a varying number of results.
+  static void read_to_sentinel(::sql::Statement& stmt, bool has_result, std::string_view text,
+                               std::string_view statement) {
+    const std::string verb = util::to_lower(statement.substr(0, 7));
+    const bool varying = verb.rfind("call", 0) == 0 || verb.rfind("execute", 0) == 0;
+    std::size_t results = 0;
+    const std::size_t bound = static_cast<std::size_t>(std::count(text.begin(), text.end(), ';')) + 2;
+    while (!(has_result && sentinel(stmt)) && results < bound) {
+      ++results;
+      has_result = stmt.getMoreResults();
+    }
+    if (results != 1 && !varying) {
+      throw DbError(fmt::format(
+          "the server read this statement as {} statements (is sql_mode NO_BACKSLASH_ESCAPES "
+          "set? the runner splits files with backslash escapes on)",
+          results));
     }
   }
 

@@ -49,6 +49,11 @@ class Context {
   // runner.toml's `doc`, relative to runner.toml's folder: the Markdown
   // reference that up and down rewrite and check compares (issue 16).
   const std::optional<std::filesystem::path>& doc() const { return m_doc; }
+  // runner.toml's settings as resolved for --env (${VAR} not expanded),
+  // and its path (none without a runner.toml): what a command reads of
+  // the keys Context does not resolve itself (lock, sources, [fleet]).
+  const project::Settings& settings() const { return m_settings; }
+  const std::optional<std::filesystem::path>& config_path() const { return m_config_path; }
   // runner.toml's ids = "timestamp": `new` mints YYYYMMDDHHMMSS ids.
   bool timestamp_ids() const { return m_settings.ids.value_or("") == "timestamp"; }
   // Whether up and down rewrite schema/<dialect>.sql: runner.toml's

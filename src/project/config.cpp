@@ -50,6 +50,51 @@ double seconds_value(const std::string& path, const toml::node& node, const std:
   return seconds;
 }
 
+std::vector<ConfigString> string_list(const std::string& path, const toml::node& node,
+                                      const std::string& key, const std::string& table) {
+  const auto* array = node.as_array();
+  if (array == nullptr) {
+    fail(path, node.source(), fmt::format("'{}' must be a list of strings", key));
+  }
+  std::vector<ConfigString> values;
+  for (const auto& item : *array) {
+    values.push_back(string_value(path, item, key, table));
+  }
+  return values;
+}
+
+FleetSettings parse_fleet(const std::string& path, const toml::node& node,
+                          const std::string& table_name) {
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    fail(path, node.source(), "'fleet' must be a table ([fleet])");
+  }
+  FleetSettings fleet;
+  for (const auto& [key_node, value] : *table) {
+    const std::string key(key_node.str());
+    if (key == "targets") {
+      fleet.targets = string_list(path, value, "fleet.targets", table_name);
+    } else if (key == "targets_query") {
+      fleet.targets_query = string_value(path, value, "fleet.targets_query", table_name);
+    } else if (key == "parallel") {
+      const auto* n = value.as_integer();
+      if (n == nullptr || n->get() < 1 || n->get() > 1024) {
+        fail(path, value.source(), "'fleet.parallel' must be a whole number from 1 to 1024");
+      }
+      fleet.parallel = static_cast<int>(n->get());
+    } else {
+      fail(path, key_node.source(),
+           fmt::format("unknown key '{}' in [fleet] (expected targets, targets_query, parallel)",
+                       key));
+    }
+  }
+  if (!fleet.targets.empty() && fleet.targets_query) {
+    fail(path, node.source(),
+         "[fleet] sets both 'targets' and 'targets_query': choose one list of databases");
+  }
+  return fleet;
+}
+
 Settings parse_settings(const std::string& path, const toml::table& table, bool allow_env,
                         const std::string& table_name) {
   Settings settings;
@@ -80,12 +125,22 @@ Settings parse_settings(const std::string& path, const toml::table& table, bool 
       if (*settings.ids != "sequential" && *settings.ids != "timestamp") {
         fail(path, node.source(), "'ids' must be \"sequential\" or \"timestamp\"");
       }
+    } else if (key == "lock") {
+      const std::string mode = string_value(path, node, key, table_name).text;
+      if (mode != "advisory" && mode != "table") {
+        fail(path, node.source(), "'lock' must be \"advisory\" or \"table\"");
+      }
+      settings.lock = mode == "table" ? LockMode::table : LockMode::advisory;
+    } else if (key == "sources") {
+      settings.sources = string_list(path, node, key, table_name);
+    } else if (key == "fleet") {
+      settings.fleet = parse_fleet(path, node, table_name);
     } else if (key == "env" && allow_env) {
       // handled by the caller
     } else {
       fail(path, key_node.source(),
            fmt::format("unknown key '{}' (expected database, manifest, table, lock_timeout, "
-                       "wait, templates, dump_schema, ids, doc{})",
+                       "wait, templates, dump_schema, ids, doc, lock, sources, [fleet]{})",
                        key, allow_env ? ", [env.NAME]" : ""));
     }
   }
@@ -129,6 +184,9 @@ Settings Config::resolve(const std::string& env_name) const {
   override_with(settings.dump_schema, env.dump_schema);
   override_with(settings.ids, env.ids);
   override_with(settings.doc, env.doc);
+  override_with(settings.lock, env.lock);
+  override_with(settings.sources, env.sources);
+  override_with(settings.fleet, env.fleet);
   return settings;
 }
 

@@ -34,6 +34,21 @@ struct ConfigString {
 // when a `${` is not closed or names no variable.
 std::string expand(const ConfigString& value, const Getenv& getenv);
 
+// How runners keep each other out (runner.toml `lock`, --lock-mode):
+// `advisory`, the database's session lock (PostgreSQL advisory lock,
+// MySQL GET_LOCK, SQLite's flock), or `table`, a leased row in a lock
+// table, for transaction poolers and clusters where a session lock means
+// nothing (issue 17).
+enum class LockMode { advisory, table };
+
+// runner.toml's [fleet] table (issue 17): the databases a command given
+// --targets without a file, or `--fleet`, runs on.
+struct FleetSettings {
+  std::vector<ConfigString> targets;       // URLs, ${VAR} not yet expanded
+  std::optional<ConfigString> targets_query;  // SELECT returning one URL per row
+  std::optional<int> parallel;             // targets run at once (>= 1)
+};
+
 // Keys a runner.toml table may set; unset keys are nullopt.
 struct Settings {
   std::optional<ConfigString> database;
@@ -45,6 +60,11 @@ struct Settings {
   std::optional<bool> dump_schema;
   std::optional<std::string> ids;  // "sequential" or "timestamp": how `new` mints ids
   std::optional<ConfigString> doc;  // the Markdown reference up/down rewrite (schema doc)
+  std::optional<LockMode> lock;     // `lock = "advisory" | "table"`
+  // `sources = ["src", "app"]`: the folders `refs` scans, relative to
+  // runner.toml's folder (issue 15).
+  std::optional<std::vector<ConfigString>> sources;
+  std::optional<FleetSettings> fleet;  // [fleet], or [env.NAME.fleet] replacing it whole
 };
 
 struct Config {

@@ -30,7 +30,7 @@ std::string config_error(const std::string& text) {
 }
 
 const std::string k_keys =
-    "(expected database, manifest, table, lock_timeout, wait, templates, dump_schema, ids, doc";
+    "(expected database, manifest, table, lock_timeout, wait, templates, dump_schema, ids, doc, lock, sources, [fleet]";
 
 // A getenv over a fixed map, for choose_database_url.
 auto fake_env(std::map<std::string, std::string> values) {
@@ -70,6 +70,54 @@ TEST_CASE("config: doc names the Markdown reference, a string, overridden by an 
   CHECK(config.top.doc->text == "docs/DATABASE.md");
   CHECK(config.resolve("ci").doc->text == "ci/DATABASE.md");
   CHECK(config_error("doc = true\n") == "runner.toml:1:7: error: 'doc' must be a string");
+}
+
+TEST_CASE("config: lock is advisory or table, overridden by an env", "[config]") {
+  const Config config =
+      parse_config("lock = \"table\"\n[env.local]\nlock = \"advisory\"\n", "runner.toml");
+  CHECK(config.top.lock == runner::project::LockMode::table);
+  CHECK(config.resolve("local").lock == runner::project::LockMode::advisory);
+  CHECK_FALSE(parse_config("", "runner.toml").top.lock.has_value());
+  CHECK(config_error("lock = \"row\"\n") ==
+        "runner.toml:1:8: error: 'lock' must be \"advisory\" or \"table\"");
+  CHECK(config_error("lock = 1\n") == "runner.toml:1:8: error: 'lock' must be a string");
+}
+
+TEST_CASE("config: sources is a list of strings, each with its line", "[config]") {
+  const Config config = parse_config("sources = [\"src\",\n  \"app\"]\n", "runner.toml");
+  REQUIRE(config.top.sources);
+  REQUIRE(config.top.sources->size() == 2);
+  CHECK((*config.top.sources)[0].text == "src");
+  CHECK((*config.top.sources)[1].text == "app");
+  CHECK((*config.top.sources)[1].line == 2);
+  CHECK(config_error("sources = \"src\"\n") ==
+        "runner.toml:1:11: error: 'sources' must be a list of strings");
+  CHECK(config_error("sources = [\"src\", 3]\n") ==
+        "runner.toml:1:19: error: 'sources' must be a string");
+}
+
+TEST_CASE("config: [fleet] holds targets or a targets query, and parallel", "[config]") {
+  const Config config = parse_config(
+      "[fleet]\ntargets = [\"sqlite:a.db\", \"${TENANT_B}\"]\nparallel = 8\n"
+      "[env.prod.fleet]\ntargets_query = \"SELECT url FROM tenants\"\n",
+      "runner.toml");
+  REQUIRE(config.top.fleet);
+  REQUIRE(config.top.fleet->targets.size() == 2);
+  CHECK(config.top.fleet->targets[1].text == "${TENANT_B}");
+  CHECK(config.top.fleet->parallel == 8);
+  CHECK_FALSE(config.top.fleet->targets_query);
+  const Settings prod = config.resolve("prod");
+  REQUIRE(prod.fleet);
+  CHECK(prod.fleet->targets.empty());  // the env's [fleet] replaces the top level's whole
+  CHECK(prod.fleet->targets_query->text == "SELECT url FROM tenants");
+  CHECK(config_error("[fleet]\nparallel = 0\n") ==
+        "runner.toml:2:12: error: 'fleet.parallel' must be a whole number from 1 to 1024");
+  CHECK(config_error("[fleet]\nhosts = []\n") ==
+        "runner.toml:2:1: error: unknown key 'hosts' in [fleet] (expected targets, "
+        "targets_query, parallel)");
+  CHECK(config_error("fleet = 1\n") == "runner.toml:1:9: error: 'fleet' must be a table ([fleet])");
+  CHECK(config_error("[fleet]\ntargets = [\"a\"]\ntargets_query = \"SELECT 1\"\n")
+            .find("sets both 'targets' and 'targets_query'") != std::string::npos);
 }
 
 TEST_CASE("config: unset keys stay unset", "[config]") {

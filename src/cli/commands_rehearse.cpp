@@ -147,17 +147,24 @@ RefsRun run_refs(const Context& ctx, const project::Project& project,
                  const std::vector<std::string>& paths) {
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
-  if (paths.empty()) {
-    files = refs::files_under(ctx.project_root(), {"migrations", "schema", ".runner"});
-  } else {
-    for (const auto& path : paths) {
-      std::error_code ec;
-      if (!fs::exists(path, ec)) {
-        throw InputError(fmt::format("refs: {}: no such file or folder", path));
-      }
-      const auto found = refs::files_under(path, {});
-      files.insert(files.end(), found.begin(), found.end());
+  const auto add = [&files](const fs::path& path, const std::string& named_by) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      throw InputError(fmt::format("refs: {}: no such file or folder{}", path.string(), named_by));
     }
+    const auto found = refs::files_under(path, {});
+    files.insert(files.end(), found.begin(), found.end());
+  };
+  if (!paths.empty()) {
+    for (const auto& path : paths) {
+      add(path, "");
+    }
+  } else if (const auto sources = ctx.sources()) {
+    for (const auto& source : *sources) {
+      add(source.path, fmt::format(" (named by 'sources' at {})", source.where));
+    }
+  } else {
+    files = refs::files_under(ctx.project_root(), {"migrations", "schema", ".runner"});
   }
   RefsRun run;
   run.files = files.size();

@@ -155,6 +155,18 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   }
 }
 
+std::optional<std::vector<Context::SourcePath>> Context::sources() const {
+  if (!m_settings.sources || !m_config_path) {
+    return std::nullopt;
+  }
+  std::vector<SourcePath> paths;
+  for (const auto& value : *m_settings.sources) {
+    paths.push_back({beside(*m_config_path, project::expand(value, read_env)),
+                     fmt::format("{}:{}:{}", value.file, value.line, value.column)});
+  }
+  return paths;
+}
+
 bool Context::in_project() const { return is_file(m_manifest_path); }
 
 void Context::announce(bool may_write) const {

@@ -54,6 +54,15 @@ class Context {
   // the keys Context does not resolve itself (lock, sources, [fleet]).
   const project::Settings& settings() const { return m_settings; }
   const std::optional<std::filesystem::path>& config_path() const { return m_config_path; }
+  // runner.toml's `sources` (the folders `refs` scans): ${VAR} expanded
+  // now (a variable matters only to the command that uses the key),
+  // relative to runner.toml's folder, each with where it is written
+  // ("runner.toml:3:12") for messages; nullopt when the key is unset.
+  struct SourcePath {
+    std::filesystem::path path;
+    std::string where;
+  };
+  std::optional<std::vector<SourcePath>> sources() const;
   // runner.toml's ids = "timestamp": `new` mints YYYYMMDDHHMMSS ids.
   bool timestamp_ids() const { return m_settings.ids.value_or("") == "timestamp"; }
   // Whether up and down rewrite schema/<dialect>.sql: runner.toml's

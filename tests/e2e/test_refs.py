@@ -96,3 +96,24 @@ def test_a_second_run_uses_the_replay_cached_by_the_checksums(project, db):
         project.db.url = url
     fourth = project.run("refs")
     assert fourth.code == 3 and "table teams, dropped by 0003 rename_teams" in fourth.out, fourth
+
+
+def test_sources_in_runner_toml_choose_the_folders_scanned(project, db):
+    app_tree(project)
+    project.write("lib/legacy.py", "x = user.nick\n")
+    project.write("runner.toml", 'sources = ["${APP_DIR:-app}"]\n')
+    result = project.run("refs")
+    assert result.code == 3, result
+    assert "app/models.py:2:17" in result.out and "lib/legacy.py" not in result.out, result
+    result = project.run("refs", env={"APP_DIR": "lib"})
+    assert result.code == 3, result
+    assert "lib/legacy.py:1:10" in result.out and "app/models.py" not in result.out, result
+    # Paths on the command line win over the key.
+    result = project.run("refs", "lib")
+    assert "lib/legacy.py" in result.out and "app/models.py" not in result.out, result
+    # A folder that is not there is bad input, named with where the key says it.
+    project.write("runner.toml", 'sources = ["app",\n  "gone"]\n')
+    result = project.run("refs")
+    assert result.code == 2, result
+    assert "gone: no such file or folder (named by 'sources' at " in result.err, result
+    assert "runner.toml:2:3)" in result.err, result

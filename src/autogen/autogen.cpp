@@ -28,24 +28,6 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-// Identifier-like words of `text`, lower case, quotes left out.
-std::set<std::string> words_of(std::string_view text) {
-  std::set<std::string> words;
-  std::string word;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '_' || c == '$' || u >= 0x80) {
-      word.push_back(static_cast<char>(std::tolower(u)));
-    } else if (!word.empty()) {
-      words.insert(std::move(word));
-      word.clear();
-    }
-  }
-  if (!word.empty()) {
-    words.insert(word);
-  }
-  return words;
-}
 
 // `text` with every identifier equal to `from` (any case, quoted or not)
 // written as `to`.
@@ -465,7 +447,7 @@ class Planner {
     }
     std::set<std::string> named;
     for (const auto& constraint : from.constraints) {
-      const auto words = words_of(constraint);
+      const auto words = util::identifier_words(constraint);
       named.insert(words.begin(), words.end());
     }
     std::size_t k = 0;
@@ -563,7 +545,7 @@ class Planner {
         if (!dependent) {
           continue;
         }
-        const auto words = words_of(object->definition + " " + object->name);
+        const auto words = util::identifier_words(object->definition + " " + object->name);
         const bool uses = std::any_of(m_touched.begin(), m_touched.end(), [&](const auto& t) {
           return words.count(t) > 0;
         });
@@ -724,7 +706,7 @@ class Planner {
     while (!objects.empty()) {
       std::size_t pick = 0;
       for (std::size_t i = 0; i < objects.size(); ++i) {
-        const auto words = words_of(objects[i]->definition);
+        const auto words = util::identifier_words(objects[i]->definition);
         const bool waits = std::any_of(objects.begin(), objects.end(), [&](const Object* other) {
           return other != objects[i] && words.count(schema::bare_name(own_name(*other))) > 0;
         });

@@ -118,31 +118,9 @@ std::string markdown_of(Source& source) {
   return doc::markdown(source.input);
 }
 
-// Writes `text` to `path` beside it first, then renamed; false when the
-// file held those bytes already.
+// Writes `text` to `path` unless it holds it already (false then).
 bool write_file(const fs::path& path, const std::string& text) {
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec) && util::read_text_file(path) == text) {
-    return false;
-  }
-  if (!path.parent_path().empty()) {
-    fs::create_directories(path.parent_path(), ec);
-  }
-  fs::path temporary = path;
-  temporary += ".runner-tmp";
-  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    fs::remove(temporary, ec);
-    throw InputError(fmt::format("{}: cannot write", temporary.string()));
-  }
-  fs::rename(temporary, path, ec);
-  if (ec) {
-    fs::remove(temporary, ec);
-    throw InputError(fmt::format("{}: cannot write ({})", path.string(), ec.message()));
-  }
-  return true;
+  return util::write_text_file_if_changed(path, text);
 }
 
 std::string read_file(const fs::path& path, const char* option) {

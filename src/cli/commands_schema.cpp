@@ -32,28 +32,8 @@ fs::path snapshot_path(const Context& ctx) {
 
 bool write_snapshot(const Context& ctx, drivers::Connection& connection) {
   const fs::path path = snapshot_path(ctx);
-  const std::string text = live_dump(connection, ctx.tables());
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec) && util::read_text_file(path) == text) {
-    return false;  // the same bytes: leave the file (and its time) alone
-  }
-  fs::create_directories(path.parent_path(), ec);
-  // Beside it first, then renamed: a failed write never leaves half a snapshot.
-  fs::path temporary = path;
-  temporary += ".runner-tmp";
-  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    fs::remove(temporary, ec);
-    throw InputError(fmt::format("{}: cannot write", temporary.string()));
-  }
-  fs::rename(temporary, path, ec);
-  if (ec) {
-    fs::remove(temporary, ec);
-    throw InputError(fmt::format("{}: cannot write ({})", path.string(), ec.message()));
-  }
-  return true;
+  // The same bytes: the file (and its time) are left alone.
+  return util::write_text_file_if_changed(path, live_dump(connection, ctx.tables()));
 }
 
 std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection,

@@ -161,24 +161,6 @@ struct Record {
   int rank = 0;
 };
 
-// Identifier-like words of `text`, lower case: what it may refer to.
-std::set<std::string> words_of(const std::string& text) {
-  std::set<std::string> words;
-  std::string word;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '_' || c == '$' || u >= 0x80) {
-      word.push_back(static_cast<char>(std::tolower(u)));
-    } else if (!word.empty()) {
-      words.insert(std::move(word));
-      word.clear();
-    }
-  }
-  if (!word.empty()) {
-    words.insert(word);
-  }
-  return words;
-}
 
 // Records in an order that runs: an object comes after the objects whose
 // name its text mentions, and otherwise by kind and name. Where mentions go
@@ -196,7 +178,7 @@ std::vector<const Record*> ordered(const std::vector<Record>& records) {
   std::vector<std::vector<std::size_t>> needed_by(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const std::string own = bare_name(records[i].name);
-    for (const auto& word : words_of(records[i].text)) {
+    for (const auto& word : util::identifier_words(records[i].text)) {
       if (word == own) {
         continue;  // itself, or an overload of the same name
       }

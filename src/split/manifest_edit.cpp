@@ -11,6 +11,25 @@
 namespace runner::split {
 namespace {
 
+// True when the edited manifest reads back as the entries intended: the
+// same revisions in the same order, with every field the edit keeps.
+bool same_entries(const std::vector<project::Entry>& expected,
+                  const std::vector<project::Entry>& actual) {
+  if (expected.size() != actual.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& a = expected[i];
+    const auto& b = actual[i];
+    if (!(a.id.text() == b.id.text() && a.name == b.name && a.kind == b.kind &&
+          a.transaction == b.transaction && a.irreversible == b.irreversible &&
+          a.dialects == b.dialects && a.description == b.description)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // A replacement of text[span] by `text`.
 struct Edit {
   Span span;
@@ -99,14 +118,7 @@ void verify(std::string_view original, std::string_view edited, const std::strin
       copy.kind = kind_of(entry.kind);
       expected.insert(expected.begin() + static_cast<long>(at++), copy);
     }
-    same = expected.size() == after.revisions.size();
-    for (std::size_t i = 0; same && i < expected.size(); ++i) {
-      const auto& a = expected[i];
-      const auto& b = after.revisions[i];
-      same = a.id.text() == b.id.text() && a.name == b.name && a.kind == b.kind &&
-             a.transaction == b.transaction && a.irreversible == b.irreversible &&
-             a.dialects == b.dialects && a.description == b.description;
-    }
+    same = same_entries(expected, after.revisions);
   }
   if (!same) {
     throw InputError(
@@ -272,14 +284,7 @@ void verify_renumber(std::string_view original, std::string_view edited, std::st
     project::Entry moved = entry.revisions.front();
     moved.id = *project::RevisionId::parse(new_id);
     expected.insert(expected.begin() + static_cast<long>(place), moved);
-    same = expected.size() == after.revisions.size();
-    for (std::size_t i = 0; same && i < expected.size(); ++i) {
-      const auto& a = expected[i];
-      const auto& b = after.revisions[i];
-      same = a.id.text() == b.id.text() && a.name == b.name && a.kind == b.kind &&
-             a.transaction == b.transaction && a.irreversible == b.irreversible &&
-             a.dialects == b.dialects && a.description == b.description;
-    }
+    same = same_entries(expected, after.revisions);
   }
   if (!same) {
     throw InputError(

@@ -1,5 +1,6 @@
 #include "util/strings.hpp"
 
+#include <cctype>
 #include <cstdlib>
 
 namespace runner::util {
@@ -26,6 +27,24 @@ std::vector<std::string> split(std::string_view text, char separator) {
     }
     start = end + 1;
   }
+}
+
+std::set<std::string> identifier_words(std::string_view text) {
+  std::set<std::string> words;
+  std::string word;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '_' || c == '$' || u >= 0x80) {
+      word.push_back(static_cast<char>(std::tolower(u)));
+    } else if (!word.empty()) {
+      words.insert(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) {
+    words.insert(std::move(word));
+  }
+  return words;
 }
 
 std::string to_lower(std::string_view text) {

@@ -1,6 +1,7 @@
 #pragma once
 // Small string helpers with nothing runner-specific in them.
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,10 @@ std::string_view trim(std::string_view text);
 std::vector<std::string> split(std::string_view text, char separator);
 // ASCII lower case.
 std::string to_lower(std::string_view text);
+// The identifier-like words of `text` (letters, digits, '_', '$' and any
+// non-ASCII byte), lower case, quotes and punctuation left out: what a
+// piece of SQL may refer to.
+std::set<std::string> identifier_words(std::string_view text);
 // True when every character is an ASCII digit and there is at least one.
 bool all_digits(std::string_view text);
 // The 1-based line `line` of `text`, without its newline; empty if absent.

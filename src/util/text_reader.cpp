@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include <fmt/core.h>
 
@@ -189,6 +190,32 @@ std::string read_text_file(const std::filesystem::path& path) {
   while (reader.read_chunk(text)) {
   }
   return text;
+}
+
+bool write_text_file_if_changed(const std::filesystem::path& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec) && read_text_file(path) == text) {
+    return false;
+  }
+  if (!path.parent_path().empty()) {
+    fs::create_directories(path.parent_path(), ec);
+  }
+  fs::path temporary = path;
+  temporary += ".runner-tmp";
+  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    fs::remove(temporary, ec);
+    throw InputError(fmt::format("{}: cannot write", temporary.string()));
+  }
+  fs::rename(temporary, path, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    throw InputError(fmt::format("{}: cannot write ({})", path.string(), ec.message()));
+  }
+  return true;
 }
 
 }  // namespace runner::util

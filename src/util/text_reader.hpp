@@ -53,4 +53,11 @@ std::string file_checksum(const std::filesystem::path& path);
 // The whole normalised text of a small file (manifest, templates, config).
 std::string read_text_file(const std::filesystem::path& path);
 
+// Writes `text` to `path` (creating its folder) unless the file already
+// holds it as read_text_file reads it: then the file and its time are left
+// alone and the answer is false. Written beside it first, then renamed, so
+// a failed write never leaves half a file. Throws InputError naming the
+// file when it cannot be written.
+bool write_text_file_if_changed(const std::filesystem::path& path, const std::string& text);
+
 }  // namespace runner::util

@@ -1,14 +1,19 @@
 #include "refs/refs.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <re2/re2.h>
 #include <re2/set.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include <fmt/core.h>
@@ -49,53 +54,111 @@ bool word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-// Whole-word occurrences of the names RE2::Set found in one file.
-void scan_file(const fs::path& path, const RE2::Set& set,
+// A file's bytes, read with one read() a time into a buffer each scanning
+// thread reuses (no stream copies, no zero-filling).
+class FileBuffer {
+ public:
+  // False when the file cannot be opened or read.
+  bool read(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return false;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      return false;
+    }
+    reserve(static_cast<std::size_t>(st.st_size) + 1);
+    m_size = 0;
+    for (;;) {
+      if (m_size == m_capacity) {
+        reserve(m_capacity * 2);  // it grew since fstat, or fstat said 0 (/proc)
+      }
+      const ssize_t n = ::read(fd, m_data.get() + m_size, m_capacity - m_size);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n < 0) {
+        ::close(fd);
+        return false;
+      }
+      if (n == 0) {
+        break;
+      }
+      m_size += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    return true;
+  }
+  std::string_view text() const { return {m_data.get(), m_size}; }
+
+ private:
+  void reserve(std::size_t capacity) {
+    if (capacity <= m_capacity) {
+      return;
+    }
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    std::copy_n(m_data.get(), m_size, bigger.get());
+    m_data = std::move(bigger);
+    m_capacity = capacity;
+  }
+  std::unique_ptr<char[]> m_data;
+  std::size_t m_capacity = 0;
+  std::size_t m_size = 0;
+};
+
+// Whole-word occurrences of the names RE2::Set found in one file: each
+// name the set says is there is looked for in the whole text, and lines are
+// counted only up to the occurrences (most files hold none or a few).
+void scan_file(const fs::path& path, FileBuffer& buffer, const RE2::Set& set,
                const std::vector<std::string>& patterns,
                const std::multimap<std::string, const Removed*>& by_name,
                const std::set<std::string>& existing, std::vector<Reference>& found) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  if (!buffer.read(path)) {
     return;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  if (text.find('\0') < std::min<std::size_t>(text.size(), 8192)) {
+  const std::string_view text = buffer.text();
+  if (text.substr(0, 8192).find('\0') != std::string_view::npos) {
     return;  // binary
   }
   std::vector<int> hits;
   if (!set.Match(text, &hits)) {
     return;
   }
-  std::sort(hits.begin(), hits.end());
-  int line_number = 0;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    ++line_number;
-    const std::string_view line(text.data() + start, end - start);
-    if (line.find("runner: ignore") == std::string_view::npos) {
-      for (const int hit : hits) {
-        const std::string& name = patterns[static_cast<std::size_t>(hit)];
-        for (std::size_t at = line.find(name); at != std::string_view::npos;
-             at = line.find(name, at + 1)) {
-          if ((at > 0 && word_char(line[at - 1])) ||
-              (at + name.size() < line.size() && word_char(line[at + name.size()]))) {
-            continue;
-          }
-          const auto range = by_name.equal_range(name);
-          for (auto it = range.first; it != range.second; ++it) {
-            found.push_back({path.string(), line_number, static_cast<int>(at) + 1, it->second,
-                             existing.count(name) > 0});
-          }
-        }
+  std::vector<std::pair<std::size_t, int>> occurrences;  // (offset, pattern)
+  for (const int hit : hits) {
+    const std::string& name = patterns[static_cast<std::size_t>(hit)];
+    for (std::size_t at = text.find(name); at != std::string_view::npos;
+         at = text.find(name, at + 1)) {
+      if ((at == 0 || !word_char(text[at - 1])) &&
+          (at + name.size() == text.size() || !word_char(text[at + name.size()]))) {
+        occurrences.emplace_back(at, hit);
       }
     }
-    start = end + 1;
+  }
+  std::sort(occurrences.begin(), occurrences.end());
+  int line_number = 1;
+  std::size_t line_start = 0;
+  std::size_t counted_to = 0;  // newlines before this offset are counted
+  for (const auto& [at, hit] : occurrences) {
+    for (std::size_t nl = text.find('\n', counted_to); nl != std::string_view::npos && nl < at;
+         nl = text.find('\n', nl + 1)) {
+      ++line_number;
+      line_start = nl + 1;
+    }
+    counted_to = at;
+    const std::size_t line_end = std::min(text.find('\n', at), text.size());
+    if (text.substr(line_start, line_end - line_start).find("runner: ignore") !=
+        std::string_view::npos) {
+      continue;
+    }
+    const std::string& name = patterns[static_cast<std::size_t>(hit)];
+    const auto range = by_name.equal_range(name);
+    for (auto it = range.first; it != range.second; ++it) {
+      found.push_back({path.string(), line_number, static_cast<int>(at - line_start) + 1,
+                       it->second, existing.count(name) > 0});
+    }
   }
 }
 
@@ -229,7 +292,7 @@ std::vector<Reference> scan(const std::vector<fs::path>& files,
   for (const auto& entry : removed) {
     if (by_name.count(entry.name) == 0) {
       std::string error;
-      if (set.Add("\\b" + RE2::QuoteMeta(entry.name) + "\\b", &error) < 0) {
+      if (set.Add(RE2::QuoteMeta(entry.name), &error) < 0) {
         throw InputError(fmt::format("refs: cannot search for '{}': {}", entry.name, error));
       }
       patterns.push_back(entry.name);
@@ -245,8 +308,9 @@ std::vector<Reference> scan(const std::vector<fs::path>& files,
   std::vector<std::thread> threads;
   for (unsigned w = 0; w < workers; ++w) {
     threads.emplace_back([&] {
+      FileBuffer buffer;
       for (std::size_t i = next++; i < files.size(); i = next++) {
-        scan_file(files[i], set, patterns, by_name, existing, per_file[i]);
+        scan_file(files[i], buffer, set, patterns, by_name, existing, per_file[i]);
       }
     });
   }

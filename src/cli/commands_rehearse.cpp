@@ -88,6 +88,16 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
                                   outcome.compared ? "; its schema matches the snapshot" : ""));
   }
   if (reporter.json()) {
+    const auto statements_json = [](const std::vector<rehearse::DataStatement>& statements) {
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& statement : statements) {
+        items.push_back({{"file", statement.file},
+                         {"line", statement.line},
+                         {"statement", statement.index},
+                         {"rows", statement.rows}});
+      }
+      return items;
+    };
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& step : outcome.steps) {
       nlohmann::json item{{"id", step.id},
@@ -97,14 +107,8 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
                           {"ms", step.ms},
                           {"statements", step.statements},
                           {"exclusive_locks", step.exclusive_locks}};
-      nlohmann::json rows = nlohmann::json::array();
-      for (const auto& statement : step.rows) {
-        rows.push_back({{"file", statement.file},
-                        {"line", statement.line},
-                        {"statement", statement.index},
-                        {"rows", statement.rows}});
-      }
-      item["data_statements"] = rows;
+      item["data_statements"] = statements_json(step.rows);
+      item["table_copies"] = statements_json(step.table_copies);
       if (!step.ok) {
         item["error"] = step.error;
       }

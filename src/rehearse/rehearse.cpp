@@ -28,18 +28,30 @@ class Watched : public drivers::Connection {
   std::string_view dialect() const override { return m_inner.dialect(); }
   drivers::Capabilities capabilities() const override { return m_inner.capabilities(); }
   // A data statement runs on its own (the batch is flushed after it) so
-  // that the rows it changed can be read.
+  // that the rows it changed can be read. On MySQL an ALTER TABLE's count
+  // is the rows it copied: more than none means the server rebuilt the
+  // table with ALGORITHM=COPY (writes to it wait meanwhile); in place or
+  // instant, it is 0.
   void execute(const drivers::StatementRef& statement) override {
     m_inner.execute(statement);
-    if (m_on_rows && is_data(statement.text)) {
+    const auto words = first_words(statement.text);
+    if (m_on_rows && is_data(words.first)) {
       m_inner.sync();
       if (const auto rows = m_inner.rows_changed()) {
         m_on_rows(statement, *rows);
+      }
+    } else if (m_on_copy && words.first == "alter" && words.second == "table" &&
+               m_inner.dialect() == "mysql") {
+      if (const auto rows = m_inner.rows_changed(); rows && *rows > 0) {
+        m_on_copy(statement, *rows);
       }
     }
   }
   void on_rows(std::function<void(const drivers::StatementRef&, std::int64_t)> callback) {
     m_on_rows = std::move(callback);
+  }
+  void on_table_copy(std::function<void(const drivers::StatementRef&, std::int64_t)> callback) {
+    m_on_copy = std::move(callback);
   }
   void sync() override { m_inner.sync(); }
   drivers::Rows query(std::string_view sql) override { return m_inner.query(sql); }
@@ -70,22 +82,35 @@ class Watched : public drivers::Connection {
   std::int64_t session_id() override { return m_inner.session_id(); }
 
  private:
-  static bool is_data(std::string_view text) {
+  // The first two words of a statement, lower case, after blanks and --
+  // comments.
+  static std::pair<std::string, std::string> first_words(std::string_view text) {
     std::size_t at = 0;
-    while (at < text.size()) {  // leading blanks and -- comments
-      if (std::isspace(static_cast<unsigned char>(text[at])) != 0) {
-        ++at;
-      } else if (text.compare(at, 2, "--") == 0) {
-        at = text.find('\n', at);
-        at = at == std::string_view::npos ? text.size() : at;
-      } else {
-        break;
+    const auto skip_blanks = [&] {
+      while (at < text.size()) {
+        if (std::isspace(static_cast<unsigned char>(text[at])) != 0) {
+          ++at;
+        } else if (text.compare(at, 2, "--") == 0) {
+          at = text.find('\n', at);
+          at = at == std::string_view::npos ? text.size() : at;
+        } else {
+          break;
+        }
       }
-    }
-    std::string word;
-    while (at < text.size() && std::isalpha(static_cast<unsigned char>(text[at])) != 0) {
-      word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[at++])));
-    }
+    };
+    const auto next_word = [&] {
+      skip_blanks();
+      std::string word;
+      while (at < text.size() && std::isalpha(static_cast<unsigned char>(text[at])) != 0) {
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[at++])));
+      }
+      return word;
+    };
+    std::string first = next_word();
+    return {std::move(first), next_word()};
+  }
+
+  static bool is_data(const std::string& word) {
     return word == "insert" || word == "update" || word == "delete" || word == "replace" ||
            word == "merge";
   }
@@ -93,6 +118,7 @@ class Watched : public drivers::Connection {
   drivers::Connection& m_inner;
   std::function<void()> m_before_commit;
   std::function<void(const drivers::StatementRef&, std::int64_t)> m_on_rows;
+  std::function<void(const drivers::StatementRef&, std::int64_t)> m_on_copy;
 };
 
 std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
@@ -126,6 +152,10 @@ class Rehearsal {
     watched.on_rows([&rows](const drivers::StatementRef& statement, std::int64_t changed) {
       rows.push_back({std::string(statement.file), statement.line, statement.index, changed});
     });
+    std::vector<DataStatement> copies;
+    watched.on_table_copy([&copies](const drivers::StatementRef& statement, std::int64_t copied) {
+      copies.push_back({std::string(statement.file), statement.line, statement.index, copied});
+    });
     std::size_t done = 0;
     exec::Executor executor(watched, m_tables, [&](const exec::StepReport& report) {
       StepReport step;
@@ -138,12 +168,23 @@ class Rehearsal {
       held.clear();
       step.rows = std::move(rows);
       rows.clear();
-      say(fmt::format("rehearse: {} {} {} in {} ms{}", step.direction, step.id, step.name,
+      step.table_copies = std::move(copies);
+      copies.clear();
+      std::string copied;
+      for (const auto& statement : step.table_copies) {
+        copied += fmt::format("{}{}:{} ({} rows)", copied.empty() ? "" : ", ", statement.file,
+                              statement.line, statement.rows);
+      }
+      say(fmt::format("rehearse: {} {} {} in {} ms{}{}", step.direction, step.id, step.name,
                       step.ms,
                       step.exclusive_locks.empty()
                           ? ""
                           : fmt::format(", held ACCESS EXCLUSIVE on {}",
-                                        join(step.exclusive_locks))));
+                                        join(step.exclusive_locks)),
+                      copied.empty()
+                          ? ""
+                          : fmt::format(", rebuilt tables by copy (ALGORITHM=COPY, writes wait): {}",
+                                        copied)));
       outcome.steps.push_back(std::move(step));
       ++done;
     });

@@ -45,6 +45,9 @@ struct StepReport {
   // pg_locks showed before its commit; PostgreSQL only.
   std::vector<std::string> exclusive_locks;
   std::vector<DataStatement> rows;  // each INSERT/UPDATE/DELETE, in order
+  // Each ALTER TABLE the server ran by copying the table (MySQL: rows
+  // affected > 0, ALGORITHM=COPY), with the rows copied; MySQL only.
+  std::vector<DataStatement> table_copies;
   bool ok = true;
   std::string error;  // when it failed: the located message, as `up` gives it
 };

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from conftest import MysqlDb, Project, applied_ids, history_state
+from conftest import MysqlDb, Project, applied_ids, history_state, three
+from test_rehearse import rehearse_json
 
 
 @pytest.fixture
@@ -122,3 +123,19 @@ def test_the_lock_timeout_names_the_holder_connection(project, db):
     assert re.search(r"connection \d+", result.err), result
     assert "a" not in db.tables()
     assert holder[0][0] is not None
+
+
+def test_rehearse_reports_an_alter_table_that_rebuilds_by_copy(project, db):
+    three(project)
+    project.add("0004", "widen", """
+        ALTER TABLE users ADD COLUMN nick VARCHAR(20);
+        ALTER TABLE users MODIFY email VARCHAR(200);
+        """, "ALTER TABLE users DROP COLUMN nick;")
+    assert project.run("up", "--to", "0003").code == 0
+    value, result = rehearse_json(project)
+    step = {r["id"]: r for r in value["revisions"]}["0004"]
+    # ADD COLUMN is instant (0 rows affected); changing a column's type
+    # copies the table: its one row.
+    assert [(s["statement"], s["rows"]) for s in step["table_copies"]] == [(2, 1)], result
+    assert "rebuilt tables by copy (ALGORITHM=COPY, writes wait): " in result.err, result
+    assert "0004_widen.sql:3 (1 rows)" in result.err, result

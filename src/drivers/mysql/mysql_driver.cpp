@@ -434,6 +434,7 @@ class MysqlConnection : public Connection {
     if (statement.copy_rows) {
       throw DbError("COPY ... FROM stdin is PostgreSQL's; MySQL has no COPY");
     }
+    m_last_count.reset();
     if (m_in_transaction && batchable(statement.text)) {
       if (!m_batch.empty() && m_batch_text.size() + statement.text.size() + 2 > m_batch_bytes) {
         send_batch();
@@ -761,6 +762,9 @@ class MysqlConnection : public Connection {
   }
 
   std::optional<std::int64_t> rows_changed() override {
+    if (m_last_count) {
+      return m_last_count;
+    }
     const std::string count = query("SELECT ROW_COUNT()").at(0).at(0).value_or("-1");
     if (count.empty() || !util::all_digits(count)) {
       return std::nullopt;
@@ -810,9 +814,13 @@ class MysqlConnection : public Connection {
   // new statement until all are read ("Commands out of sync"). Rows of the
   // last result set go to `rows`.
   void run(std::string_view sql, Rows* rows) {
+    m_last_count.reset();
     try {
       std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
       bool has_result = stmt->execute(::sql::SQLString(sql.data(), sql.size()));
+      if (!has_result) {
+        m_last_count = static_cast<std::int64_t>(stmt->getUpdateCount());
+      }
       do {
         if (has_result) {
           std::unique_ptr<::sql::ResultSet> result(stmt->getResultSet());
@@ -855,9 +863,17 @@ class MysqlConnection : public Connection {
     text.swap(m_batch_text);
     text.append("SELECT '").append(k_sentinel).append("'");
     std::size_t current = 0;  // index in `batch` of the statement whose result is read
+    m_last_count.reset();
     try {
       std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
       bool has_result = stmt->execute(::sql::SQLString(text.data(), text.size()));
+      // Connector/C++ 1.1 gives the update count of a packet's first result
+      // only (getMoreResults() forgets the others), and the sentinel resets
+      // ROW_COUNT(): a batch of one statement (rehearse sends data
+      // statements so) is the case where the rows it changed are known.
+      if (batch.size() == 1 && !has_result) {
+        m_last_count = static_cast<std::int64_t>(stmt->getUpdateCount());
+      }
       for (;;) {
         const bool is_sentinel = has_result && sentinel(*stmt);
         if (current == batch.size() || is_sentinel) {
@@ -919,8 +935,13 @@ class MysqlConnection : public Connection {
     text.append(";\nSELECT '").append(k_sentinel).append("'");
     try {
       std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
-      read_to_sentinel(*stmt, stmt->execute(::sql::SQLString(text.data(), text.size())), text,
-                       statement.text);
+      const bool has_result = stmt->execute(::sql::SQLString(text.data(), text.size()));
+      std::optional<std::int64_t> count;
+      if (!has_result) {
+        count = static_cast<std::int64_t>(stmt->getUpdateCount());
+      }
+      read_to_sentinel(*stmt, has_result, text, statement.text);
+      m_last_count = count;
     } catch (const ::sql::SQLException& e) {
       fail(e, statement.text);
     }
@@ -1028,6 +1049,11 @@ class MysqlConnection : public Connection {
   std::string m_id;  // CONNECTION_ID() of this session, for KILL QUERY
   bool m_in_transaction = false;
   std::vector<DbError::Statement> m_batch;  // queued, not yet sent
+  // Rows the last statement run changed, as the server's OK packet says
+  // (for ALTER TABLE: the rows it copied, 0 when in place): set by a batch
+  // of one statement and by a statement run alone; forgotten by whatever
+  // runs next (rows_changed() then asks ROW_COUNT()).
+  std::optional<std::int64_t> m_last_count;
   std::string m_batch_text;
   std::size_t m_batch_bytes = k_batch_bytes;
   std::string m_default_schema;  // DATABASE() at connect time

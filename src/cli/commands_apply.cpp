@@ -347,11 +347,12 @@ int cmd_baseline(const Context& ctx, const CommandOptions& o) {
   plan::refuse_failed_marks(history);
   std::vector<const project::Revision*> chosen;
   nlohmann::json recorded = nlohmann::json::array();
+  const plan::RecordIndex index(history);
   for (const auto& revision : project.revisions()) {
     if (revision.id() > *id) {
       break;
     }
-    if (plan::find_record(history, revision.id()) == nullptr) {
+    if (index.find(revision.id()) == nullptr) {
       chosen.push_back(&revision);
       recorded.push_back({{"id", revision.id().text()}, {"name", revision.name()}});
     }

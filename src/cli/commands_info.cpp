@@ -85,9 +85,11 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
   // What to do about each failed mark, for the direction it failed in.
   std::map<std::string, std::string> advice;
   for (const auto& line : lines) {
+    if (line.state != "failed") {
+      continue;  // most lines: no lookup (with 1,000 revisions one each was most of the time)
+    }
     const auto id = project::RevisionId::parse(line.id);
-    const plan::HistoryRecord* record = id ? plan::find_record(history, *id) : nullptr;
-    if (line.state == "failed" && record != nullptr) {
+    if (const plan::HistoryRecord* record = id ? plan::find_record(history, *id) : nullptr) {
       advice[line.id] = plan::failed_mark_advice(*record);
     }
   }
@@ -289,8 +291,9 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
   // Destructive statements are said while they can be reconsidered: in the
   // revisions the database has no record of (every one, without a database).
   exec::DestructiveLint destructive(dialect.dialect);
+  const plan::RecordIndex recorded(history);
   for (const auto& revision : project.revisions()) {
-    const bool pending = plan::find_record(history, revision.id()) == nullptr;
+    const bool pending = recorded.find(revision.id()) == nullptr;
     for (auto& d : destructive.read(revision, pending)) {
       warnings.push_back(std::move(d));
     }

@@ -169,6 +169,11 @@ std::string HistoryTables::literal(std::string_view value) const {
   return util::sql_string(value, m_dialect == "mysql");
 }
 
+std::string HistoryTables::create_schema_sql() const {
+  return m_schema_given ? fmt::format("CREATE SCHEMA IF NOT EXISTS {}", identifier(m_schema))
+                        : std::string();
+}
+
 std::vector<std::string> HistoryTables::create_sql() const {
   const bool mysql = m_dialect == "mysql";
   const std::string text = mysql ? "VARCHAR(255)" : "TEXT";

@@ -63,6 +63,8 @@ class HistoryTables {
   // The runner's own tables (history, log, lock), as configured: what
   // schema dumps, drift and diffs leave out.
   std::vector<std::string> own_tables() const;
+  // CREATE SCHEMA IF NOT EXISTS for a schema named in the table; else empty.
+  std::string create_schema_sql() const;
   // The schema every statement names; empty while unresolved, and then the
   // names are left unqualified.
   const std::string& schema() const { return m_schema; }

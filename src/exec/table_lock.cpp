@@ -146,6 +146,7 @@ class TableLock : public drivers::Lock {
         m_session(open()),
         m_sql(m_session->dialect(), tables, lease_seconds),
         m_table(tables.lock_table()),
+        m_create_schema(tables.create_schema_sql()),
         m_name(std::move(name)),
         m_owner(new_owner()),
         m_lease(lease_seconds) {}
@@ -169,6 +170,14 @@ class TableLock : public drivers::Lock {
   void ensure_table() {
     if (m_session->table_exists(m_table)) {
       return;
+    }
+    if (!m_create_schema.empty()) {
+      try {
+        m_session->query(m_create_schema);
+      } catch (const DbError&) {
+        // created by another runner at the same moment, or refused: the
+        // CREATE TABLE below says which
+      }
     }
     try {
       m_session->query(m_sql.create());
@@ -306,6 +315,7 @@ class TableLock : public drivers::Lock {
   std::unique_ptr<drivers::Connection> m_session;
   LockSql m_sql;
   std::string m_table;
+  std::string m_create_schema;
   std::string m_name;
   std::string m_owner;
   double m_lease;

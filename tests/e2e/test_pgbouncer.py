@@ -111,3 +111,22 @@ def test_a_schema_qualified_history_table_works_through_pgbouncer(pooled, pg):
     rows = pg.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'ops' "
                     "ORDER BY 1")
     assert rows == [("history",), ("history_lock",), ("history_log",)]
+
+
+def test_session_state_of_a_revision_does_not_reach_the_next_through_pgbouncer(pooled, pg):
+    """A revision's session-level SET stays on whatever pooled backend ran it;
+    the next revision, and the bookkeeping, must not depend on it."""
+    project, url = pooled
+    project.add("0006", "set_path", "CREATE SCHEMA other;\nSET search_path = other;\n"
+                "CREATE TABLE in_other (id INTEGER);", "DROP SCHEMA other CASCADE;")
+    project.add("0007", "after", "CREATE TABLE after_set (id INTEGER);", "DROP TABLE after_set;")
+    project.add("0008", "concurrently", "CREATE INDEX CONCURRENTLY t_note ON t (note);",
+                "DROP INDEX CONCURRENTLY t_note;", transaction=False)
+    result = run(project, url, "--lock-mode", "table", "up")
+    assert result.code == 0, result
+    assert applied_ids(pg) == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
+    assert "after_set" in pg.tables()  # in public, not in other
+    assert pg.query("SELECT indexname FROM pg_indexes WHERE indexname = 't_note'") == [("t_note",)]
+    result = run(project, url, "--lock-mode", "table", "down", "--to", "0005")
+    assert result.code == 0, result
+    assert applied_ids(pg) == ["0001", "0002", "0003", "0004", "0005"]

@@ -59,7 +59,8 @@ class LockSql {
       m_expiry = fmt::format("clock_timestamp() + interval '{} milliseconds'", lease_ms);
     } else if (m_dialect == "mysql") {
       m_now = "UTC_TIMESTAMP(6)";
-      m_expiry = fmt::format("DATE_ADD(UTC_TIMESTAMP(6), INTERVAL {} MICROSECOND)", lease_ms * 1000);
+      m_expiry =
+          fmt::format("DATE_ADD(UTC_TIMESTAMP(6), INTERVAL {} MICROSECOND)", lease_ms * 1000);
     } else {
       // Text in one fixed format compares as the times do.
       m_now = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
@@ -91,8 +92,8 @@ class LockSql {
   }
   // name, owner, host, pid
   std::string insert() const {
-    const std::string values = fmt::format("({}, {}, {}, {}, {}, {})", p(1), p(2), p(3), p(4),
-                                           m_now, m_expiry);
+    const std::string values =
+        fmt::format("({}, {}, {}, {}, {}, {})", p(1), p(2), p(3), p(4), m_now, m_expiry);
     const std::string columns = "(name, owner, host, pid, acquired_at, expires_at)";
     if (m_dialect == "postgres") {
       return fmt::format("INSERT INTO {} {} VALUES {} ON CONFLICT (name) DO NOTHING", m_table,
@@ -339,20 +340,19 @@ double lock_lease_seconds() {
   return 30;
 }
 
-std::unique_ptr<drivers::Lock> take_table_lock(const OpenSession& open,
-                                               const HistoryTables& tables,
+std::unique_ptr<drivers::Lock> take_table_lock(const OpenSession& open, const HistoryTables& tables,
                                                const drivers::LockRequest& request) {
   const std::string lock_table = tables.lock_table();
   if (lock_table.size() - std::min(lock_table.size(), lock_table.rfind('.') + 1) > 63) {
-    throw InputError(fmt::format("history table name '{}' is too long for its lock table {} "
-                                 "(at most 63 characters): choose a shorter --table",
-                                 tables.table(), tables.lock_table()));
+    throw InputError(
+        fmt::format("history table name '{}' is too long for its lock table {} "
+                    "(at most 63 characters): choose a shorter --table",
+                    tables.table(), tables.lock_table()));
   }
   auto lock = std::make_unique<TableLock>(open, tables, request.name, lock_lease_seconds());
   lock->ensure_table();
-  const auto deadline =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                         std::chrono::duration<double>(request.timeout_seconds));
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(request.timeout_seconds));
   auto pause = std::chrono::milliseconds(10);
   for (;;) {
     if (lock->try_take()) {

@@ -29,8 +29,7 @@ double lock_lease_seconds();
 // row is no longer ours or its lease has expired; its destructor deletes
 // the row (never throws). A deadlock or serialization failure on the lock
 // row (MySQL 1213, SQLSTATE 40001, PostgreSQL 40P01) is retried.
-std::unique_ptr<drivers::Lock> take_table_lock(const OpenSession& open,
-                                               const HistoryTables& tables,
+std::unique_ptr<drivers::Lock> take_table_lock(const OpenSession& open, const HistoryTables& tables,
                                                const drivers::LockRequest& request);
 
 }  // namespace runner::exec

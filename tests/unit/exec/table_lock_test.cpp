@@ -91,7 +91,9 @@ runner::exec::OpenSession sessions(const std::shared_ptr<LockDatabase>& db) {
   return [db] { return std::make_unique<LockSession>(db); };
 }
 
-LockRequest request(double timeout = 5) { return LockRequest{"runner:main.runner_history", timeout, {}, {}}; }
+LockRequest request(double timeout = 5) {
+  return LockRequest{"runner:main.runner_history", timeout, {}, {}};
+}
 
 const HistoryTables k_tables = HistoryTables("sqlite", "runner_history").resolved("main");
 
@@ -123,8 +125,7 @@ TEST_CASE("table lock: a free lock is taken in one transaction and released by d
   CHECK_FALSE(db->owner);
 }
 
-TEST_CASE("table lock: a row of another owner is waited for and named on timeout",
-          "[table_lock]") {
+TEST_CASE("table lock: a row of another owner is waited for and named on timeout", "[table_lock]") {
   auto db = std::make_shared<LockDatabase>();
   db->table = true;
   db->owner = "feedfeedfeedfeedfeedfeedfeedfeed";

@@ -190,3 +190,18 @@ def test_a_bad_lock_mode_is_refused_before_connecting(effects, db):
     assert result.code == 2, result
     assert "--lock-mode must be advisory or table" in result.err
     assert "runner_history" not in db.tables()
+
+
+def test_the_lock_table_follows_the_history_table_name(effects, db):
+    result = effects.run(*TABLE, "--table", "deploys", "up")
+    assert result.code == 0, result
+    assert {"deploys", "deploys_log", "deploys_lock"} <= db.tables()
+    assert "runner_history_lock" not in db.tables()
+    plant = db_time(db, 3600)
+    name = LOCK_NAME[db.dialect].replace("runner_history", "deploys")
+    write(db, "INSERT INTO deploys_lock (name, owner, host, pid, acquired_at, expires_at) "
+              f"VALUES ('{name}', 'feed', 'otherhost', 4242, {plant}, {plant})")
+    effects.add("0004", "more", "CREATE TABLE more_t (id INTEGER);", "DROP TABLE more_t;")
+    result = effects.run(*TABLE, "--table", "deploys", "--lock-timeout", "0", "up")
+    assert result.code == 4, result
+    assert "pid 4242 on otherhost" in result.err

@@ -156,7 +156,12 @@ class TableLock : public drivers::Lock {
     stop_renewing();
     if (m_held) {
       try {
-        retrying([&] { m_session->query(m_sql.release(), {m_name, m_owner}); });
+        try {
+          retrying([&] { m_session->query(m_sql.release(), {m_name, m_owner}); });
+        } catch (const Error&) {
+          m_session = m_open();  // the lock is the row, not the session: once more on a new one
+          retrying([&] { m_session->query(m_sql.release(), {m_name, m_owner}); });
+        }
       } catch (const std::exception&) {
         // The lease ends by itself: another runner takes it over then.
       }
@@ -229,7 +234,7 @@ class TableLock : public drivers::Lock {
   void confirm() override {
     std::optional<Holder> holder;
     try {
-      holder = read();
+      holder = reading();
     } catch (const Error& error) {
       throw lost(fmt::format("its row in {} could not be read ({})", m_table, error.what()));
     }
@@ -263,6 +268,18 @@ class TableLock : public drivers::Lock {
         }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+    }
+  }
+
+  // read() for confirm(): the lock is the row, not the session, so a
+  // session that ended (a server or pooler restart, an idle timeout) is
+  // replaced once before the row is judged unreadable.
+  std::optional<Holder> reading() {
+    try {
+      return read();
+    } catch (const Error&) {
+      m_session = m_open();
+      return read();
     }
   }
 

@@ -205,3 +205,24 @@ def test_the_lock_table_follows_the_history_table_name(effects, db):
     result = effects.run(*TABLE, "--table", "deploys", "--lock-timeout", "0", "up")
     assert result.code == 4, result
     assert "pid 4242 on otherhost" in result.err
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_the_lock_outlives_its_sessions_ending(effects, db):
+    """The lock is the row, not a session: the lock's idle sessions killed
+    during a revision are replaced, and the run goes on."""
+    effects.add("0004", "slow", "CREATE TABLE slow_t (id INTEGER);\n" + slow_read(db), "")
+    effects.add("0005", "after", "CREATE TABLE after_slow (id INTEGER);", "")
+    runner = effects.popen(*TABLE, "up")
+    assert wait_for(lambda: db.query(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' "
+        "AND state = 'active' AND pid <> pg_backend_pid()") == [(1,)], timeout=30)
+    killed = db.query("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE application_name = 'runner' AND state = 'idle' "
+                      "AND datname = current_database()) AS k")
+    assert killed[0][0] >= 1
+    runner.wait(timeout=60)
+    err = runner.stderr.read()
+    assert runner.returncode == 0, err
+    assert applied_ids(db) == ["0001", "0002", "0003", "0004", "0005"]
+    assert lock_rows(db) == []

@@ -226,3 +226,13 @@ def test_the_lock_outlives_its_sessions_ending(effects, db):
     assert runner.returncode == 0, err
     assert applied_ids(db) == ["0001", "0002", "0003", "0004", "0005"]
     assert lock_rows(db) == []
+
+
+def test_the_lease_is_renewed_while_a_revision_runs_longer_than_it(effects, db):
+    """A 1 s lease outlived by a 2 s revision: renewed meanwhile, so the
+    checks before the next revision and commit find it ours and unexpired."""
+    effects.add("0004", "slow", slow_read(db), "", transaction=False)
+    effects.add("0005", "after", "CREATE TABLE after_slow (id INTEGER);", "DROP TABLE after_slow;")
+    result = effects.run(*TABLE, "up", env={"RUNNER_LOCK_LEASE_SECONDS": "1"})
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002", "0003", "0004", "0005"]

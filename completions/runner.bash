@@ -9,7 +9,7 @@ renumber init schema verify wait version upgrade downgrade revision diff report 
 help"
 
 _runner_globals="-d --database -c --config -m --manifest -e --env --table --lock-timeout
---wait --progress --json -q --quiet -v --verbose --no-color --version -h --help"
+--wait --progress --json -q --quiet -v --verbose --no-color --version -h --help --lock-mode"
 
 # The options of one command (after it on the command line).
 _runner_options() {
@@ -40,7 +40,7 @@ _runner_takes_value() {
         -d | --database | -c | --config | -m | --manifest | -e | --env | --table | \
             --lock-timeout | --wait | --to | --name | --dialect | --scratch | --message | \
             --progress | --limit | --rename | --from | --out | --format | --html | --verify-json | \
-            --rehearse-json | --copy-into)
+            --rehearse-json | --copy-into | --lock-mode)
             return 0
             ;;
     esac
@@ -145,6 +145,10 @@ _runner() {
             ;;
         --progress)
             mapfile -t COMPREPLY < <(compgen -W "auto always never" -- "$cur")
+            return
+            ;;
+        --lock-mode)
+            mapfile -t COMPREPLY < <(compgen -W "advisory table" -- "$cur")
             return
             ;;
         -d | --database | -e | --env | --table | --lock-timeout | --wait | --name | --scratch | \

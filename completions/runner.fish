@@ -29,7 +29,7 @@ function __runner_scan
                 set i (math $i + 1)
             case '--manifest=*' '--config=*' '--env=*'
                 set -a manifest_args $word
-            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message --progress --limit --rename --from --out --format --html --verify-json --rehearse-json --copy-into
+            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message --progress --limit --rename --from --out --format --html --verify-json --rehearse-json --copy-into --lock-mode
                 set i (math $i + 1)
             case '-*'
             case '*'
@@ -111,6 +111,7 @@ complete -c runner -l table -x -d 'history table (default runner_history)'
 complete -c runner -l lock-timeout -x -d 'seconds to wait for the lock'
 complete -c runner -l wait -x -d 'retry the first connection for this many seconds'
 complete -c runner -l progress -x -a 'auto always never' -d 'a live line on a terminal, a line every 10 s elsewhere'
+complete -c runner -l lock-mode -x -a 'advisory table' -d 'the session lock, or a leased row for poolers and clusters'
 complete -c runner -l json -d 'print one JSON object describing the result'
 complete -c runner -s q -l quiet -d 'no progress lines'
 complete -c runner -s v -l verbose -d 'more detail on stderr'

@@ -12,6 +12,8 @@ TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-jsonschema sq
   graphviz chromium python3-pil)
 # The completions and the manual page (tests/e2e/test_ship.py), the package tests.
 TEST_PACKAGES+=(python3-yaml zsh fish groff-base)
+# A transaction pooler in front of the test PostgreSQL (test_pgbouncer.py).
+TEST_PACKAGES+=(pgbouncer)
 # What scripts/package and its test (scripts/test --package) need.
 PACKAGE_PACKAGES=(dpkg-dev lintian debootstrap)
 # And the static link: libmariadb.a (libmysqlcppconn-static.a stands on it), libz.a.

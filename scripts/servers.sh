@@ -136,6 +136,71 @@ stop_mariadb() {
 }
 
 stop_servers() {
+  stop_pgbouncer
   stop_postgres
   stop_mariadb
+}
+
+# PgBouncer in transaction pooling mode in front of the test PostgreSQL
+# (issue 17), on a free loopback port, config and logs in a temp dir. Any
+# database name is passed through (`* =`), so a test points the URL at its
+# own database. Clients log in with the test user's password (md5 against a
+# userlist), which PgBouncer also uses towards the server.
+# Exports RUNNER_TEST_PGBOUNCER_URL.
+start_pgbouncer() {
+  local port pg_port i
+  if ! command -v pgbouncer >/dev/null 2>&1; then
+    echo "scripts: no pgbouncer (Debian package pgbouncer)" >&2
+    return 1
+  fi
+  pg_port=${RUNNER_TEST_POSTGRES_URL##*:}
+  pg_port=${pg_port%%/*}
+  PGB_DIR=$(mktemp -d /tmp/runner-pgbouncer.XXXXXX)
+  port=$(free_port)
+  echo '"runner" "runner-test-pw"' >"$PGB_DIR/userlist.txt"
+  cat >"$PGB_DIR/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$pg_port
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = md5
+auth_file = $PGB_DIR/userlist.txt
+pool_mode = transaction
+max_client_conn = 400
+default_pool_size = 20
+pidfile = $PGB_DIR/pgbouncer.pid
+logfile = $PGB_DIR/pgbouncer.log
+INI
+  [ "$(id -u)" -eq 0 ] && chown -R postgres "$PGB_DIR"
+  # PgBouncer refuses to run as root.
+  as_postgres pgbouncer -d "$PGB_DIR/pgbouncer.ini" >&2 || { cat "$PGB_DIR/pgbouncer.log" >&2; return 1; }
+  for ((i = 0; i < 100; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      export RUNNER_TEST_PGBOUNCER_URL="postgres://runner:runner-test-pw@127.0.0.1:$port/postgres"
+      echo "scripts: PgBouncer on 127.0.0.1:$port ($PGB_DIR)" >&2
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "scripts: PgBouncer did not start on 127.0.0.1:$port" >&2
+  cat "$PGB_DIR/pgbouncer.log" >&2
+  return 1
+}
+
+stop_pgbouncer() {
+  local pid i
+  if [ -n "${PGB_DIR:-}" ] && [ -d "$PGB_DIR" ]; then
+    pid=$(cat "$PGB_DIR/pgbouncer.pid" 2>/dev/null)
+    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+      for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+      kill -9 "$pid" 2>/dev/null
+    fi
+    rm -rf "$PGB_DIR"
+  fi
+  PGB_DIR=
 }

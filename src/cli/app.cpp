@@ -510,6 +510,12 @@ Parsed parse_command_line(int argc, char** argv) {
   app.add_flag("-v,--verbose", g.verbose, "more detail on stderr");
   app.add_flag("--no-color", g.no_color, "no colour (also NO_COLOR)");
   app.add_flag("--version", version, "print the runner's version");
+  std::string lock_mode;
+  auto* o_lock_mode = app.add_option("--lock-mode", lock_mode,
+                                     "how runners keep each other out: the database's session "
+                                     "lock, or a leased row for poolers and clusters (default "
+                                     "advisory)")
+                          ->type_name("advisory|table");
 
   std::vector<std::pair<CLI::Option*, std::optional<std::string>*>> optionals;
   std::string count, to, target;
@@ -632,6 +638,13 @@ Parsed parse_command_line(int argc, char** argv) {
                                 option->get_name(), util::k_max_wait_seconds),
                     "");
     }
+  }
+  if (o_lock_mode->count() > 0) {
+    if (lock_mode != "advisory" && lock_mode != "table") {
+      return refuse(std::move(parsed),
+                    fmt::format("{} must be advisory or table", o_lock_mode->get_name()), "");
+    }
+    g.lock_mode = lock_mode;
   }
   if (g.progress != "auto" && g.progress != "always" && g.progress != "never") {
     return refuse(std::move(parsed),

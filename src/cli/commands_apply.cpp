@@ -55,6 +55,17 @@ exec::LockWaiting lock_waiting(const Context& ctx) {
   };
 }
 
+// Takes the migration lock in the mode configured (--lock-mode, runner.toml
+// `lock`): the table lock opens its own sessions on the same database.
+std::unique_ptr<drivers::Lock> take_lock(const Context& ctx, drivers::Connection& connection) {
+  exec::OpenSession sessions;
+  if (ctx.lock_mode() == project::LockMode::table) {
+    sessions = [&ctx] { return ctx.connect(); };
+  }
+  return exec::acquire_lock(connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx),
+                            sessions);
+}
+
 // How many revisions `ran` holds: redo's down and up of one revision count once.
 std::size_t revision_count(const nlohmann::json& ran) {
   std::set<std::string> ids;
@@ -128,8 +139,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
       return 0;
     }
   }
-  const auto lock =
-      exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx));
+  const auto lock = take_lock(ctx, *connection);
   const std::int64_t start = util::monotonic_ms();
   ProgressLine progress(ProgressLine::choose(reporter.progress_option(), reporter.quiet()));
   exec::Executor executor(
@@ -340,8 +350,7 @@ int cmd_baseline(const Context& ctx, const CommandOptions& o) {
   }
   const auto connection = ctx.connect();
   exec::signals::CriticalSection critical(connection.get());
-  const auto lock =
-      exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx));
+  const auto lock = take_lock(ctx, *connection);
   exec::ensure_tables(*connection, ctx.tables());
   const auto history = exec::load_history(*connection, ctx.tables());
   plan::refuse_failed_marks(history);
@@ -373,8 +382,7 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
                                 : ctx.load_project();
   const auto connection = ctx.connect();
   exec::signals::CriticalSection critical(connection.get());
-  const auto lock =
-      exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx));
+  const auto lock = take_lock(ctx, *connection);
   exec::ensure_tables(*connection, ctx.tables());
   const auto history = exec::load_history(*connection, ctx.tables());
   const plan::HistoryRecord* record = plan::find_record(history, *id);

@@ -25,7 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::vector<std::string> own_tables(const Context& ctx) {
-  return {ctx.tables().table(), ctx.tables().log_table()};
+  return ctx.tables().own_tables();
 }
 
 // Runs the statements of `path` (or of `text`, when given) on `connection`,

@@ -50,7 +50,7 @@ std::string newest_applied_id(const plan::History& history) {
 Source read_live(const Context& ctx, drivers::Connection& connection) {
   Source source;
   const auto& tables = ctx.tables();
-  source.schema = connection.read_schema({tables.table(), tables.log_table()});
+  source.schema = connection.read_schema(tables.own_tables());
   const plan::History history = exec::load_history(connection, tables);
   std::map<std::string, std::string> kinds;
   // A reverted revision has no history row left: its kind from the manifest.
@@ -94,7 +94,7 @@ Source read_migrated(const Context& ctx) {
   exec::Executor executor(scratch.connection(), tables, {});
   executor.run(steps);
   Source source;
-  source.schema = scratch.connection().read_schema({tables.table(), tables.log_table()});
+  source.schema = scratch.connection().read_schema(tables.own_tables());
   source.input.dialect = ctx.dialect();
   source.input.current = project.revisions().empty() ? "none"
                                                      : project.revisions().back().id().text();

@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
-  return schema::dump(connection.read_schema({tables.table(), tables.log_table()}),
+  return schema::dump(connection.read_schema(tables.own_tables()),
                       std::string(connection.dialect()));
 }
 

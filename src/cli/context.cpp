@@ -142,6 +142,9 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
     throw UsageError(fmt::format("the lock timeout must be a number of seconds between 0 and {}",
                                  util::k_max_wait_seconds));
   }
+  m_lock_mode = options.lock_mode ? (*options.lock_mode == "table" ? project::LockMode::table
+                                                                   : project::LockMode::advisory)
+                                   : m_settings.lock.value_or(project::LockMode::advisory);
   m_wait = options.wait;
   if (!m_wait) {
     m_wait = env_seconds("RUNNER_WAIT");

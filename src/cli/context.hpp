@@ -41,6 +41,8 @@ class Context {
   const std::string& dialect() const { return m_dialect; }
   const exec::HistoryTables& tables() const { return *m_tables; }
   double lock_timeout() const { return m_lock_timeout; }
+  // --lock-mode, else runner.toml's `lock`, else advisory (issue 17).
+  project::LockMode lock_mode() const { return m_lock_mode; }
   // How long to retry the first connection: --wait, else RUNNER_WAIT, else
   // runner.toml's `wait`; unset: no retry (`wait` itself waits 60 s).
   const std::optional<double>& wait() const { return m_wait; }
@@ -112,6 +114,7 @@ class Context {
   std::string m_dialect;
   std::unique_ptr<exec::HistoryTables> m_tables;
   double m_lock_timeout = 60;
+  project::LockMode m_lock_mode = project::LockMode::advisory;
   std::optional<double> m_wait;
 };
 

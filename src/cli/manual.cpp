@@ -213,6 +213,9 @@ std::string manual_page(const CLI::App& app) {
        "folder's .runner/ cannot be written."},
       {"USER", "Recorded in the history log as who applied a revision (with the host name)."},
       {"${VAR}", "In a runner.toml value: the value of the environment variable VAR."},
+      {"RUNNER_LOCK_LEASE_SECONDS", "The table lock's lease (lock = \"table\"), 0.5 to 3600 "
+                                    "seconds, renewed every third of it (default 30; shorter "
+                                    "for tests)."},
   });
   items(out, "FILES", "", {
       {"manifest.yaml", "The revisions, in order, with their options (id, name, kind, "

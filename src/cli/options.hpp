@@ -20,6 +20,7 @@ struct GlobalOptions {
   bool quiet = false;
   bool verbose = false;
   bool no_color = false;
+  std::optional<std::string> lock_mode;  // --lock-mode advisory|table (issue 17)
 };
 
 // Arguments of the commands; each command reads the fields it owns.

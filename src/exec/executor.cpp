@@ -616,7 +616,8 @@ std::string Executor::repair(const Revision* revision, const plan::HistoryRecord
 
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const HistoryTables& tables, double timeout_seconds,
-                                            const LockWaiting& waiting) {
+                                            const LockWaiting& waiting,
+                                            const OpenSession& table_sessions) {
   const std::int64_t start = util::monotonic_ms();
   drivers::LockRequest request{tables.resolved(connection).lock_name(), timeout_seconds, [] {
     try {
@@ -630,6 +631,9 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
     request.waiting = [&](const std::function<std::string()>& holder) {
       waiting(static_cast<double>(util::monotonic_ms() - start) / 1000.0, holder);
     };
+  }
+  if (table_sessions) {
+    return take_table_lock(table_sessions, tables.resolved(connection), request);
   }
   return connection.lock(request);
 }

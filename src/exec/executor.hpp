@@ -13,6 +13,7 @@
 
 #include "drivers/driver.hpp"
 #include "exec/history.hpp"
+#include "exec/table_lock.hpp"
 #include "plan/plan.hpp"
 #include "sql/splitter.hpp"
 #include "util/errors.hpp"
@@ -101,10 +102,12 @@ using LockWaiting = std::function<void(double waited, const std::function<std::s
 
 // Takes the database-wide lock named after the history table as resolved in
 // `connection`, waiting up to `timeout_seconds`; UnreachableError (exit 4)
-// when not had in time.
+// when not had in time. With `table_sessions`, the table lock (a leased row,
+// exec/table_lock.hpp) on sessions it opens; else the driver's session lock.
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const HistoryTables& tables, double timeout_seconds,
-                                            const LockWaiting& waiting = {});
+                                            const LockWaiting& waiting = {},
+                                            const OpenSession& table_sessions = {});
 
 // Writes to `out` the SQL that running `steps` would execute, bookkeeping
 // included, without touching the database.

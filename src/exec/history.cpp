@@ -133,6 +133,14 @@ HistoryTables HistoryTables::resolved(std::string_view default_schema) const {
 
 std::string HistoryTables::log_table() const { return m_table + "_log"; }
 
+std::string HistoryTables::lock_table() const { return m_table + "_lock"; }
+
+std::string HistoryTables::qualified_lock_table() const { return qualified(m_name + "_lock"); }
+
+std::vector<std::string> HistoryTables::own_tables() const {
+  return {m_table, log_table(), lock_table()};
+}
+
 std::string HistoryTables::lock_name() const {
   if (m_dialect == "mysql" || m_schema.empty()) {
     return "runner:" + m_name;
@@ -159,6 +167,11 @@ std::string HistoryTables::qualified(const std::string& name) const {
 
 std::string HistoryTables::literal(std::string_view value) const {
   return util::sql_string(value, m_dialect == "mysql");
+}
+
+std::string HistoryTables::create_schema_sql() const {
+  return m_schema_given ? fmt::format("CREATE SCHEMA IF NOT EXISTS {}", identifier(m_schema))
+                        : std::string();
 }
 
 std::vector<std::string> HistoryTables::create_sql() const {

@@ -56,6 +56,15 @@ class HistoryTables {
   // The name as configured, and its log table's: for messages and lookups.
   const std::string& table() const { return m_table; }
   std::string log_table() const;
+  // The table lock's table (`<table>_lock`, issue 17) as configured, and
+  // quoted and qualified with the schema for SQL.
+  std::string lock_table() const;
+  std::string qualified_lock_table() const;
+  // The runner's own tables (history, log, lock), as configured: what
+  // schema dumps, drift and diffs leave out.
+  std::vector<std::string> own_tables() const;
+  // CREATE SCHEMA IF NOT EXISTS for a schema named in the table; else empty.
+  std::string create_schema_sql() const;
   // The schema every statement names; empty while unresolved, and then the
   // names are left unqualified.
   const std::string& schema() const { return m_schema; }

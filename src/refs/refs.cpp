@@ -170,7 +170,7 @@ Replay replay(const project::Project& project, const exec::HistoryTables& tables
   Replay out;
   drivers::Connection& connection = scratch.connection();
   exec::ensure_tables(connection, tables);
-  const std::vector<std::string> skip{tables.table(), tables.log_table()};
+  const std::vector<std::string> skip = tables.own_tables();
   auto before = names_of(connection.read_schema(skip));
   for (const auto& revision : project.revisions()) {
     exec::signals::check();

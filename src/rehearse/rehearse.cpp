@@ -122,7 +122,7 @@ class Watched : public drivers::Connection {
 };
 
 std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
-  return schema::dump(connection.read_schema({tables.table(), tables.log_table()}),
+  return schema::dump(connection.read_schema(tables.own_tables()),
                       std::string(connection.dialect()));
 }
 

@@ -25,7 +25,7 @@ std::string label(const Revision& revision) { return revision.id().text() + " " 
 
 // The schema as dump text, leaving out the runner's own tables.
 std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
-  return schema::dump(connection.read_schema({tables.table(), tables.log_table()}),
+  return schema::dump(connection.read_schema(tables.own_tables()),
                       std::string(connection.dialect()));
 }
 

@@ -416,3 +416,11 @@ def diagnostic_text(item):
 
 def diagnostic_texts(items):
     return [diagnostic_text(item) for item in items]
+
+
+@pytest.fixture
+def pgbouncer_url():
+    """The URL template of the PgBouncer (pool_mode = transaction) that
+    scripts/test starts in front of the test PostgreSQL (issue 17); point it
+    at a database with with_database(). Unset: the test fails."""
+    return server_url("RUNNER_TEST_PGBOUNCER_URL")

@@ -226,6 +226,40 @@ bool finish_connecting(PGconn* conn, double timeout) {
   return true;
 }
 
+// A pooler told to ignore the `options` startup parameter (PgBouncer's
+// ignore_startup_parameters = options) connects without the URL's
+// search_path: names would then resolve in another schema than asked,
+// silently. The session's search_path must be the one the URL set.
+void refuse_dropped_search_path(PGconn* conn, const util::Url& url) {
+  const std::string wanted = url.param("search_path");
+  if (wanted.empty()) {
+    return;
+  }
+  PgResult result(PQexec(conn, "SELECT current_setting('search_path')"));
+  if (PQresultStatus(result.result) != PGRES_TUPLES_OK || PQntuples(result.result) != 1) {
+    return;
+  }
+  const auto squeezed = [](std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      if (c != ' ') {
+        out.push_back(c);
+      }
+    }
+    return out;
+  };
+  const std::string actual = PQgetvalue(result.result, 0, 0);
+  if (squeezed(actual) != squeezed(wanted)) {
+    PQfinish(conn);
+    throw InputError(fmt::format(
+        "cannot use {}: the session's search_path is '{}', not the URL's '{}': a connection "
+        "pooler (PgBouncer with ignore_startup_parameters = options) dropped it; through a "
+        "pooler, leave ?search_path out, name the history table's schema with --table "
+        "SCHEMA.NAME and qualify names in the revisions, or connect to the server directly",
+        url.redacted(), actual, wanted));
+  }
+}
+
 // Opens a libpq connection from the URL's parts; query parameters pass
 // through to libpq (sslmode, connect_timeout, ...), search_path becomes a
 // session option. Gives up after `connect_timeout` seconds (0: the URL's).
@@ -295,12 +329,22 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
     const bool needs_password = finished && PQconnectionNeedsPassword(conn) != 0;
     PQfinish(conn);
     const std::string text = fmt::format("cannot connect to {}: {}", url.redacted(), message);
+    if (finished && message.find("unsupported startup parameter") != std::string::npos) {
+      // PgBouncer refuses the `options` parameter that ?search_path= is sent as.
+      throw InputError(fmt::format(
+          "{}: a connection pooler (PgBouncer) between the runner and the server does not take "
+          "the startup parameter that ?search_path= is sent as; through a pooler, leave "
+          "?search_path out, name the history table's schema with --table SCHEMA.NAME and "
+          "qualify names in the revisions, or connect to the server directly",
+          text));
+    }
     if (needs_password || !may_heal(codes, message)) {
       throw InputError(text);
     }
     throw UnreachableError(text);
   }
   PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+  refuse_dropped_search_path(conn, url);
   // Notices such as "relation already exists, skipping" are not ours to print.
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return conn;
@@ -341,6 +385,15 @@ class AdvisoryLock : public Lock {
   ~AdvisoryLock() override { PQfinish(m_conn); }  // ending the session releases the lock
   AdvisoryLock(const AdvisoryLock&) = delete;
   AdvisoryLock& operator=(const AdvisoryLock&) = delete;
+
+  // The server backend's pid for the lock session's next transaction.
+  std::string backend_pid() {
+    PgResult result(PQexec(m_conn, "SELECT pg_backend_pid()"));
+    if (PQresultStatus(result.result) != PGRES_TUPLES_OK) {
+      throw error_from(result.result, "SELECT pg_backend_pid()");
+    }
+    return PQntuples(result.result) > 0 ? PQgetvalue(result.result, 0, 0) : "";
+  }
 
   bool try_get() {
     return query_with_name(m_conn, fmt::format("SELECT pg_try_advisory_lock({})", k_lock_keys),
@@ -599,6 +652,7 @@ class PostgresConnection : public Connection {
 
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
     auto held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)"), request.name);
+    refuse_transaction_pooler(*held);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration<double>(request.timeout_seconds);
     auto pause = std::chrono::milliseconds(5);
@@ -619,6 +673,36 @@ class PostgresConnection : public Connection {
       }
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::milliseconds(200));
+    }
+  }
+
+  // A transaction pooler (PgBouncer with pool_mode = transaction) gives
+  // each transaction whatever server session is free: a session advisory
+  // lock would stay behind on a pooled session, held for nobody. Seen from
+  // here, the lock session's backend changes between two transactions, or
+  // this session's transaction ran on the backend the lock session had
+  // just used (a pooler hands the most recently freed one out first).
+  // `SHOW pool_mode` is no help: it only answers on PgBouncer's admin
+  // console.
+  void refuse_transaction_pooler(AdvisoryLock& held) {
+    const std::string first = held.backend_pid();
+    const Rows rows = query("SELECT pg_backend_pid()");
+    const std::string mine = rows.empty() ? std::string() : rows.front().at(0).value_or("");
+    const std::string second = held.backend_pid();
+    if (first != second || first == mine) {
+      const std::string seen =
+          first != second
+              ? fmt::format("the lock session's server backend changed between two of its "
+                            "transactions (pid {}, then {})",
+                            first, second)
+              : fmt::format("two sessions of this runner were served by one server backend "
+                            "(pid {}) one transaction after the other",
+                            first);
+      throw InputError(fmt::format(
+          "{} is reached through a transaction pooler (PgBouncer with pool_mode = transaction?): "
+          "{}, so a session advisory lock would not hold; set lock = \"table\" in runner.toml "
+          "or pass --lock-mode table (a leased row in a lock table); nothing ran",
+          m_url.redacted(), seen));
     }
   }
 

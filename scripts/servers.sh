@@ -136,6 +136,43 @@ stop_mariadb() {
 }
 
 stop_servers() {
+  stop_pg_replica
   stop_postgres
   stop_mariadb
+}
+
+# A hot standby of the test PostgreSQL server (issue 17): pg_basebackup -R
+# from the primary over a replication connection on loopback (initdb's
+# pg_hba.conf allows it; wal_level replica is the default), started on a
+# free port. Needs RUNNER_TEST_POSTGRES_URL, and PG_BIN (start_postgres sets
+# both). A standby needs max_connections at least the primary's: both 300.
+start_pg_replica() {
+  local port rport bin=${PG_BIN:-}
+  if [ -z "${RUNNER_TEST_POSTGRES_URL:-}" ] || [ ! -x "$bin/pg_basebackup" ]; then
+    echo "scripts: start_pg_replica needs the primary (start_postgres) first" >&2
+    return 1
+  fi
+  port=${RUNNER_TEST_POSTGRES_URL##*@127.0.0.1:}
+  port=${port%%/*}
+  PG_REPLICA_BIN=$bin
+  PG_REPLICA_DIR=$(mktemp -d /tmp/runner-pg-replica.XXXXXX)
+  rport=$(free_port)
+  [ "$(id -u)" -eq 0 ] && chown -R postgres "$PG_REPLICA_DIR"
+  PGPASSWORD=runner-test-pw as_postgres "$bin/pg_basebackup" -h 127.0.0.1 -p "$port" -U runner \
+    -D "$PG_REPLICA_DIR/data" -R -X stream -c fast >"$PG_REPLICA_DIR/basebackup.log" 2>&1 ||
+    { cat "$PG_REPLICA_DIR/basebackup.log" >&2; return 1; }
+  as_postgres "$bin/pg_ctl" -D "$PG_REPLICA_DIR/data" -l "$PG_REPLICA_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $rport -k $PG_REPLICA_DIR -c hot_standby=on -c fsync=off -c max_connections=300" \
+    start >&2 || { cat "$PG_REPLICA_DIR/server.log" >&2; return 1; }
+  export RUNNER_TEST_PG_REPLICA_URL="postgres://runner:runner-test-pw@127.0.0.1:$rport/postgres"
+  echo "scripts: PostgreSQL standby on 127.0.0.1:$rport ($PG_REPLICA_DIR)" >&2
+}
+
+stop_pg_replica() {
+  if [ -n "${PG_REPLICA_DIR:-}" ] && [ -d "$PG_REPLICA_DIR" ]; then
+    as_postgres "$PG_REPLICA_BIN/pg_ctl" -D "$PG_REPLICA_DIR/data" -m immediate -w stop \
+      >/dev/null 2>&1
+    rm -rf "$PG_REPLICA_DIR"
+  fi
+  PG_REPLICA_DIR=
 }

@@ -118,6 +118,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     return 0;
   }
   const auto connection = ctx.connect();
+  refuse_unwritable(ctx, *connection, command);
   exec::signals::CriticalSection critical(connection.get());
   if (!prelude) {
     if (const auto history = history_if_nothing_to_do(*connection, ctx, planner)) {
@@ -339,6 +340,7 @@ int cmd_baseline(const Context& ctx, const CommandOptions& o) {
                                  ctx.manifest_path().string()));
   }
   const auto connection = ctx.connect();
+  refuse_unwritable(ctx, *connection, "baseline");
   exec::signals::CriticalSection critical(connection.get());
   const auto lock =
       exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx));
@@ -371,6 +373,7 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
   const auto project = o.forget ? project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored)
                                 : ctx.load_project();
   const auto connection = ctx.connect();
+  refuse_unwritable(ctx, *connection, "repair");
   exec::signals::CriticalSection critical(connection.get());
   const auto lock =
       exec::acquire_lock(*connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx));

@@ -183,7 +183,7 @@ stop_pg_replica() {
 # Node 1 bootstraps (--wsrep-new-cluster) from a fresh datadir holding the
 # test user; nodes 2 and 3 join and get its state by rsync SST. Start-up is
 # kept short: a small buffer pool and redo log, no performance_schema, no
-# flush per commit. Each node's command line is kept in node<N>/start (a
+# flush per commit; a node that dies is evicted after 2-3 s, not 5-15. Each node's command line is kept in node<N>/start (a
 # script that joins the cluster again), its server pid in node<N>/pid, so
 # that a test can SIGKILL a node and bring it back. Exports
 # RUNNER_TEST_GALERA_URLS (three URLs, space separated) and
@@ -260,7 +260,7 @@ SQL
         --wsrep-node-address="127.0.0.1:${gcomm[n]}" \
         --wsrep-node-incoming-address="127.0.0.1:${client[n]}" \
         --wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:${sst[n]}" \
-        "--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:${gcomm[n]};ist.recv_addr=127.0.0.1:${ist[n]};gcache.size=32M"
+        "--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:${gcomm[n]};ist.recv_addr=127.0.0.1:${ist[n]};gcache.size=32M;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT3S"
       echo ' "$@"'
     } >"$dir/start"
     chmod +x "$dir/start"

@@ -421,6 +421,14 @@ class MysqlConnection : public Connection {
     } catch (const DbError&) {
       // A server that refuses it keeps its own timeout.
     }
+    if (m_galera) {
+      // Reads wait for what other nodes committed (a causal read), so that
+      // `status` on one node right after `up` on another sees its rows.
+      try {
+        run("SET SESSION wsrep_sync_wait = 1", nullptr);
+      } catch (const DbError&) {
+      }
+    }
     const std::string packet = row.at(2).value_or("");
     if (util::all_digits(packet) && !packet.empty() && packet.size() < 12) {
       m_batch_bytes = std::min<std::size_t>(k_batch_bytes, std::stoull(packet) / 2);

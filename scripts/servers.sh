@@ -182,10 +182,10 @@ stop_pg_replica() {
 # each with its own temp datadir and free ports (client, gcomm, IST, SST).
 # Node 1 bootstraps (--wsrep-new-cluster) from a fresh datadir holding the
 # test user; nodes 2 and 3 join (rsync is the SST method, for a node that
-# needs a full state transfer when it comes back). Start-up is
-# kept short: a small buffer pool and redo log, no performance_schema, no
-# flush per commit. (Shorter gcomm timeouts made joins churn on a busy
-# machine: the defaults are kept.) Each node's command line is kept in node<N>/start (a
+# needs a full state transfer when it comes back). Start-up is kept short:
+# a small buffer pool and redo log, no performance_schema, no flush per
+# commit. (Shorter gcomm timeouts made joins churn on a busy machine: the
+# defaults are kept.) Each node's command line is kept in node<N>/start (a
 # script that joins the cluster again), its server pid in node<N>/pid, so
 # that a test can SIGKILL a node and bring it back. Exports
 # RUNNER_TEST_GALERA_URLS (three URLs, space separated) and

@@ -147,6 +147,9 @@ stop_servers() {
 # pg_hba.conf allows it; wal_level replica is the default), started on a
 # free port. Needs RUNNER_TEST_POSTGRES_URL, and PG_BIN (start_postgres sets
 # both). A standby needs max_connections at least the primary's: both 300.
+# Replay never cancels a reader (hot_standby_feedback, no streaming delay
+# limit): after a test paused replay, the WAL it then replays is old, and a
+# reader of another test would be cancelled for a "conflict with recovery".
 start_pg_replica() {
   local port rport bin=${PG_BIN:-}
   if [ -z "${RUNNER_TEST_POSTGRES_URL:-}" ] || [ ! -x "$bin/pg_basebackup" ]; then
@@ -163,7 +166,7 @@ start_pg_replica() {
     -D "$PG_REPLICA_DIR/data" -R -X stream -c fast >"$PG_REPLICA_DIR/basebackup.log" 2>&1 ||
     { cat "$PG_REPLICA_DIR/basebackup.log" >&2; return 1; }
   as_postgres "$bin/pg_ctl" -D "$PG_REPLICA_DIR/data" -l "$PG_REPLICA_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $rport -k $PG_REPLICA_DIR -c hot_standby=on -c fsync=off -c max_connections=300" \
+    -o "-c listen_addresses=127.0.0.1 -p $rport -k $PG_REPLICA_DIR -c hot_standby=on -c hot_standby_feedback=on -c max_standby_streaming_delay=-1 -c fsync=off -c max_connections=300" \
     start >&2 || { cat "$PG_REPLICA_DIR/server.log" >&2; return 1; }
   export RUNNER_TEST_PG_REPLICA_URL="postgres://runner:runner-test-pw@127.0.0.1:$rport/postgres"
   echo "scripts: PostgreSQL standby on 127.0.0.1:$rport ($PG_REPLICA_DIR)" >&2

@@ -154,10 +154,11 @@ def test_up_with_nothing_to_do_is_refused_on_the_standby_too(project, db, standb
     assert on(project, standby.url, "up", "--dry-run").code == 0
 
 
-def test_check_refs_cannot_make_a_scratch_database_on_the_standby(project, db, standby):
+@pytest.mark.parametrize("args", [["check", "--refs"], ["verify"], ["rehearse"], ["refs"]])
+def test_no_scratch_database_is_made_on_the_standby(project, db, standby, args):
     three(project)
     (project.root / "app.py").write_text("print('users')\n")
-    result = on(project, standby.url, "check", "--refs")
+    result = on(project, standby.url, *args)
     assert result.code == 2, result
     assert "is a read-only standby: no scratch database can be created on its server" in result.err
     assert "read-only transaction" not in result.err, result

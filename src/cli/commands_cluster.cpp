@@ -45,6 +45,37 @@ bool in_recovery(drivers::Connection& connection) {
   return connection.query("SELECT pg_is_in_recovery()").at(0).at(0).value_or("") == "t";
 }
 
+// Connects to the replica, retrying what may heal (a standby restarting)
+// until the deadline, with a line every 5 s as `wait` prints.
+std::unique_ptr<drivers::Connection> connect_replica(const Context& ctx, const util::Url& url,
+                                                     std::int64_t start, std::int64_t deadline,
+                                                     std::int64_t& next_line) {
+  for (;;) {
+    const std::int64_t now = util::monotonic_ms();
+    drivers::ConnectOptions options{false, ctx.lock_timeout()};
+    options.connect_timeout_seconds =
+        std::clamp(static_cast<double>(deadline - now) / 1000, 1.0, 5.0);
+    try {
+      return drivers::connect(url, options);
+    } catch (UnreachableError& error) {
+      if (util::monotonic_ms() >= deadline) {
+        error.add_context(fmt::format("gave up after waiting {:.0f} s for the replica {}",
+                                      static_cast<double>(deadline - start) / 1000,
+                                      url.redacted()));
+        throw;
+      }
+      if (now >= next_line) {
+        ctx.reporter().progress(
+            fmt::format("waiting for {} ({} s)…", url.redacted(), (now - start) / 1000));
+        ctx.reporter().detail(error.what());
+        next_line += k_replay_line_every_ms;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          std::clamp<std::int64_t>(deadline - util::monotonic_ms(), 0, 500)));
+    }
+  }
+}
+
 }  // namespace
 
 void refuse_unwritable(const Context& ctx, const drivers::Connection& connection,
@@ -92,18 +123,15 @@ int wait_replicated(const Context& ctx, const std::string& replica_text) {
         ctx.url().redacted()));
   }
   const std::string lsn = primary->query("SELECT pg_current_wal_lsn()::text").at(0).at(0).value_or("");
-  const double left = std::max(0.0, seconds - static_cast<double>(util::monotonic_ms() - start) / 1000);
-  drivers::ConnectOptions options{false, ctx.lock_timeout()};
-  options.connect_timeout_seconds = std::clamp(left, 1.0, 5.0);
-  const auto replica = drivers::connect(replica_url, options);
+  const auto deadline = start + static_cast<std::int64_t>(seconds * 1000);
+  auto next_line = start + k_replay_line_every_ms;
+  const auto replica = connect_replica(ctx, replica_url, start, deadline, next_line);
   if (!in_recovery(*replica)) {
     throw InputError(fmt::format(
         "wait --replicated: {} is not a standby (pg_is_in_recovery() is false): it replays "
         "nothing to wait for",
         replica_url.redacted()));
   }
-  const auto deadline = start + static_cast<std::int64_t>(seconds * 1000);
-  auto next_line = start + k_replay_line_every_ms;
   auto pause = std::chrono::milliseconds(20);
   Replay replay = read_replay(*replica, lsn);
   while (!replay.behind || *replay.behind > 0) {

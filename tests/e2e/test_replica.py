@@ -4,6 +4,7 @@ standby while those that write are refused before they try anything.
 scripts/test starts the standby (start_pg_replica) from the test server;
 without RUNNER_TEST_PG_REPLICA_URL these tests fail, never skip."""
 import json
+import time
 from pathlib import Path
 
 import jsonschema  # Debian's python3-jsonschema, installed by scripts/test
@@ -198,3 +199,14 @@ def test_wait_replicated_refuses_what_is_not_a_primary_and_its_standby(project, 
         assert result.code == 2, result
         assert message in result.err, result
         assert_no_password(result)
+
+
+def test_wait_replicated_retries_an_unreachable_replica_until_the_timeout(project, db):
+    three(project)
+    started = time.monotonic()
+    result = project.run("--wait", "1", "wait", "--replicated",
+                         f"postgres://runner:{PASSWORD}@127.0.0.1:1/{db.name}")
+    assert result.code == 4, result
+    assert "gave up after waiting 1 s for the replica postgres://runner:***@127.0.0.1:1/" in result.err
+    assert 1 <= time.monotonic() - started < 10, result
+    assert_no_password(result)

@@ -104,7 +104,8 @@ int wait_replicated(const Context& ctx, const std::string& replica_text) {
   try {
     replica_url = util::parse_url(replica_text);
   } catch (InputError& error) {
-    error.add_context("wait --replicated: the replica's URL");  // not echoed: it may hold a password
+    error.add_context(
+        "wait --replicated: the replica's URL");  // not echoed: it may hold a password
     throw;
   }
   if (ctx.dialect() != "postgres" || drivers::dialect_of(replica_url) != "postgres") {
@@ -122,7 +123,8 @@ int wait_replicated(const Context& ctx, const std::string& replica_text) {
         "with -d, the replica as the argument",
         ctx.url().redacted()));
   }
-  const std::string lsn = primary->query("SELECT pg_current_wal_lsn()::text").at(0).at(0).value_or("");
+  const std::string lsn =
+      primary->query("SELECT pg_current_wal_lsn()::text").at(0).at(0).value_or("");
   const auto deadline = start + static_cast<std::int64_t>(seconds * 1000);
   auto next_line = start + k_replay_line_every_ms;
   const auto replica = connect_replica(ctx, replica_url, start, deadline, next_line);
@@ -156,14 +158,14 @@ int wait_replicated(const Context& ctx, const std::string& replica_text) {
   }
   const std::int64_t waited = util::monotonic_ms() - start;
   if (reporter.json()) {
-    reporter.emit({{"ready", true},
-                   {"exists", true},
-                   {"waited_ms", waited},
-                   {"replica", {{"url", replica_url.redacted()}, {"lsn", lsn}, {"replayed", replay.lsn}}}});
+    reporter.emit(
+        {{"ready", true},
+         {"exists", true},
+         {"waited_ms", waited},
+         {"replica", {{"url", replica_url.redacted()}, {"lsn", lsn}, {"replayed", replay.lsn}}}});
   } else {
     reporter.progress(fmt::format("{} has replayed the primary's WAL up to {} (after {:.1f} s)",
-                                  replica_url.redacted(), lsn,
-                                  static_cast<double>(waited) / 1000));
+                                  replica_url.redacted(), lsn, static_cast<double>(waited) / 1000));
   }
   return 0;
 }

@@ -223,7 +223,7 @@ start_galera() {
     echo "scripts: no Galera provider ($provider) or mariadbd (galera-4, mariadb-server)" >&2
     return 1
   fi
-  started=$(date +%s.%N)
+  started=$(date +%s%N)
   GALERA_DIR=$(mktemp -d /tmp/runner-galera.XXXXXX)
   local user_opt=()
   if [ "$(id -u)" -eq 0 ]; then
@@ -315,7 +315,7 @@ SQL
   done
   export RUNNER_TEST_GALERA_URLS RUNNER_TEST_GALERA_DIR=$GALERA_DIR
   echo "scripts: Galera cluster on 127.0.0.1:${client[1]},${client[2]},${client[3]} ($GALERA_DIR," \
-    "$(echo "$(date +%s.%N) - $started" | bc 2>/dev/null || echo "?") s)" >&2
+    "$((($(date +%s%N) - started) / 1000000)) ms)" >&2
 }
 
 # Works after a start that failed half way; a node's pid file holds the

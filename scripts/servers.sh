@@ -186,12 +186,13 @@ stop_pg_replica() {
 # Node 1 bootstraps (--wsrep-new-cluster) from a fresh datadir holding the
 # test user; nodes 2 and 3 join (rsync is the SST method, for a node that
 # needs a full state transfer when it comes back). Start-up is kept short:
-# a small buffer pool and redo log, no performance_schema, no flush per
-# commit. (Shorter gcomm timeouts made joins churn on a busy machine: the
-# defaults are kept.) Each node's command line is kept in node<N>/start (a
-# script that joins the cluster again), its server pid in node<N>/pid, so
-# that a test can SIGKILL a node and bring it back. Exports
-# RUNNER_TEST_GALERA_URLS (three URLs, space separated) and
+# a small buffer pool and redo log, no performance_schema, no fsync per
+# commit (but the redo log is written at each: a node killed with SIGKILL,
+# as a test does, loses nothing it committed). Shorter gcomm timeouts made
+# joins churn on a busy machine: the defaults are kept. Each node's command
+# line is kept in node<N>/start (a script that joins the cluster again), its
+# server pid in node<N>/pid, so that a test can SIGKILL a node and bring it
+# back. Exports RUNNER_TEST_GALERA_URLS (three URLs, space separated) and
 # RUNNER_TEST_GALERA_DIR.
 galera_sql() {  # galera_sql PORT SQL
   MYSQL_PWD=runner-test-pw mariadb --no-defaults -h 127.0.0.1 -P "$1" -u runner -N -B -e "$2" \
@@ -257,7 +258,7 @@ SQL
         --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/server.log" \
         --skip-name-resolve --max-connections=100 --character-set-server=utf8mb4 \
         --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=32M \
-        --innodb-log-file-size=16M --innodb-flush-log-at-trx-commit=0 \
+        --innodb-log-file-size=16M --innodb-flush-log-at-trx-commit=2 \
         --skip-innodb-doublewrite --skip-performance-schema --binlog-format=ROW \
         --default-storage-engine=InnoDB --innodb-autoinc-lock-mode=2 \
         --wsrep-on=ON --wsrep-provider="$provider" --wsrep-cluster-name=runner-test \

@@ -31,6 +31,7 @@ _runner_options() {
         schema) echo "--out --from --format" ;;
         report) echo "--html --verify-json --rehearse-json" ;;
         rehearse) echo "--to --round-trip --keep --copy-into --schema-only" ;;
+        wait) echo "--replicated" ;;
     esac
 }
 
@@ -40,7 +41,7 @@ _runner_takes_value() {
         -d | --database | -c | --config | -m | --manifest | -e | --env | --table | \
             --lock-timeout | --wait | --to | --name | --dialect | --scratch | --message | \
             --progress | --limit | --rename | --from | --out | --format | --html | --verify-json | \
-            --rehearse-json | --copy-into | --lock-mode)
+            --rehearse-json | --copy-into | --lock-mode | --replicated)
             return 0
             ;;
     esac
@@ -152,7 +153,7 @@ _runner() {
             return
             ;;
         -d | --database | -e | --env | --table | --lock-timeout | --wait | --name | --scratch | \
-            --message | --limit | --rename | --copy-into)
+            --message | --limit | --rename | --copy-into | --replicated)
             return
             ;;
     esac

@@ -29,7 +29,7 @@ function __runner_scan
                 set i (math $i + 1)
             case '--manifest=*' '--config=*' '--env=*'
                 set -a manifest_args $word
-            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message --progress --limit --rename --from --out --format --html --verify-json --rehearse-json --copy-into --lock-mode
+            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message --progress --limit --rename --from --out --format --html --verify-json --rehearse-json --copy-into --lock-mode --replicated
                 set i (math $i + 1)
             case '-*'
             case '*'
@@ -156,6 +156,7 @@ complete -c runner -n '__runner_command_is renumber' -l name -x -d 'which of two
 complete -c runner -n '__runner_command_is init' -l dialect -x -a 'sqlite postgres mysql' -d 'the database the runner.toml URL is for'
 complete -c runner -n '__runner_command_is verify' -l scratch -x -d 'an empty scratch database URL'
 complete -c runner -n '__runner_command_is verify' -l all -d 'report every broken revision'
+complete -c runner -n '__runner_command_is wait' -l replicated -x -d 'then until this standby has replayed the primary'
 complete -c runner -n '__runner_command_is help' -l man -d 'print the manual page (roff)'
 complete -c runner -n '__runner_first_argument_of baseline repair split renumber' -a '(__runner_ids)' -d 'revision id'
 complete -c runner -n '__runner_first_argument_of upgrade' -a 'head (__runner_ids)' -d 'revision id'

@@ -14,6 +14,8 @@ TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-jsonschema sq
 TEST_PACKAGES+=(python3-yaml zsh fish groff-base)
 # A transaction pooler in front of the test PostgreSQL (test_pgbouncer.py).
 TEST_PACKAGES+=(pgbouncer)
+# The Galera cluster of the tests (servers.sh start_galera): its provider, rsync for SST.
+TEST_PACKAGES+=(galera-4 rsync)
 # What scripts/package and its test (scripts/test --package) need.
 PACKAGE_PACKAGES=(dpkg-dev lintian debootstrap)
 # And the static link: libmariadb.a (libmysqlcppconn-static.a stands on it), libz.a.

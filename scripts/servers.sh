@@ -137,6 +137,8 @@ stop_mariadb() {
 
 stop_servers() {
   stop_pgbouncer
+  stop_galera
+  stop_pg_replica
   stop_postgres
   stop_mariadb
 }
@@ -203,4 +205,204 @@ stop_pgbouncer() {
     rm -rf "$PGB_DIR"
   fi
   PGB_DIR=
+}
+
+# A hot standby of the test PostgreSQL server (issue 17): pg_basebackup -R
+# from the primary over a replication connection on loopback (initdb's
+# pg_hba.conf allows it; wal_level replica is the default), started on a
+# free port. Needs RUNNER_TEST_POSTGRES_URL, and PG_BIN (start_postgres sets
+# both). A standby needs max_connections at least the primary's: both 300.
+# Replay never cancels a reader (hot_standby_feedback, no streaming delay
+# limit): after a test paused replay, the WAL it then replays is old, and a
+# reader of another test would be cancelled for a "conflict with recovery".
+start_pg_replica() {
+  local port rport bin=${PG_BIN:-}
+  if [ -z "${RUNNER_TEST_POSTGRES_URL:-}" ] || [ ! -x "$bin/pg_basebackup" ]; then
+    echo "scripts: start_pg_replica needs the primary (start_postgres) first" >&2
+    return 1
+  fi
+  port=${RUNNER_TEST_POSTGRES_URL##*@127.0.0.1:}
+  port=${port%%/*}
+  PG_REPLICA_BIN=$bin
+  PG_REPLICA_DIR=$(mktemp -d /tmp/runner-pg-replica.XXXXXX)
+  rport=$(free_port)
+  [ "$(id -u)" -eq 0 ] && chown -R postgres "$PG_REPLICA_DIR"
+  PGPASSWORD=runner-test-pw as_postgres "$bin/pg_basebackup" -h 127.0.0.1 -p "$port" -U runner \
+    -D "$PG_REPLICA_DIR/data" -R -X stream -c fast >"$PG_REPLICA_DIR/basebackup.log" 2>&1 ||
+    { cat "$PG_REPLICA_DIR/basebackup.log" >&2; return 1; }
+  as_postgres "$bin/pg_ctl" -D "$PG_REPLICA_DIR/data" -l "$PG_REPLICA_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $rport -k $PG_REPLICA_DIR -c hot_standby=on -c hot_standby_feedback=on -c max_standby_streaming_delay=-1 -c fsync=off -c max_connections=300" \
+    start >&2 || { cat "$PG_REPLICA_DIR/server.log" >&2; return 1; }
+  export RUNNER_TEST_PG_REPLICA_URL="postgres://runner:runner-test-pw@127.0.0.1:$rport/postgres"
+  echo "scripts: PostgreSQL standby on 127.0.0.1:$rport ($PG_REPLICA_DIR)" >&2
+}
+
+stop_pg_replica() {
+  if [ -n "${PG_REPLICA_DIR:-}" ] && [ -d "$PG_REPLICA_DIR" ]; then
+    as_postgres "$PG_REPLICA_BIN/pg_ctl" -D "$PG_REPLICA_DIR/data" -m immediate -w stop \
+      >/dev/null 2>&1
+    rm -rf "$PG_REPLICA_DIR"
+  fi
+  PG_REPLICA_DIR=
+}
+
+# A MariaDB Galera cluster (issue 17): three mariadbd nodes on loopback,
+# each with its own temp datadir and free ports (client, gcomm, IST, SST).
+# Node 1 bootstraps (--wsrep-new-cluster) from a fresh datadir holding the
+# test user; nodes 2 and 3 join (rsync is the SST method, for a node that
+# needs a full state transfer when it comes back). Start-up is kept short:
+# a small buffer pool and redo log, no performance_schema, no fsync per
+# commit (but the redo log is written at each: a node killed with SIGKILL,
+# as a test does, loses nothing it committed). Shorter gcomm timeouts made
+# joins churn on a busy machine: the defaults are kept. Each node's command
+# line is kept in node<N>/start (a script that joins the cluster again), its
+# server pid in node<N>/pid, so that a test can SIGKILL a node and bring it
+# back. Exports RUNNER_TEST_GALERA_URLS (three URLs, space separated) and
+# RUNNER_TEST_GALERA_DIR.
+galera_sql() {  # galera_sql PORT SQL
+  MYSQL_PWD=runner-test-pw mariadb --no-defaults -h 127.0.0.1 -P "$1" -u runner -N -B -e "$2" \
+    2>/dev/null
+}
+
+# Waits until the node on PORT is Synced in a cluster of `size` nodes.
+galera_wait_synced() {  # galera_wait_synced PORT SIZE PID
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    if [ "$(galera_sql "$1" "SELECT CONCAT(
+        (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
+          WHERE VARIABLE_NAME = 'WSREP_LOCAL_STATE_COMMENT'), '/',
+        (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
+          WHERE VARIABLE_NAME = 'WSREP_CLUSTER_SIZE'))")" = "Synced/$2" ]; then
+      return 0
+    fi
+    if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then
+      return 1
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+start_galera() {
+  local provider=/usr/lib/galera/libgalera_smm.so i n dir started
+  if [ ! -r "$provider" ] || [ ! -x /usr/sbin/mariadbd ]; then
+    echo "scripts: no Galera provider ($provider) or mariadbd (galera-4, mariadb-server)" >&2
+    return 1
+  fi
+  started=$(date +%s%N)
+  GALERA_DIR=$(mktemp -d /tmp/runner-galera.XXXXXX)
+  local user_opt=()
+  if [ "$(id -u)" -eq 0 ]; then
+    user_opt=(--user=mysql)
+  fi
+  local client=() gcomm=() ist=() sst=() peers=""
+  for n in 1 2 3; do
+    client[n]=$(free_port)
+    gcomm[n]=$(free_port)
+    ist[n]=$(free_port)
+    sst[n]=$(free_port)
+    peers+="${peers:+,}127.0.0.1:${gcomm[n]}"
+    mkdir -p "$GALERA_DIR/node$n/data"
+  done
+  cat >"$GALERA_DIR/init.sql" <<'SQL'
+CREATE USER IF NOT EXISTS 'runner'@'127.0.0.1' IDENTIFIED BY 'runner-test-pw';
+CREATE USER IF NOT EXISTS 'runner'@'localhost' IDENTIFIED BY 'runner-test-pw';
+GRANT ALL PRIVILEGES ON *.* TO 'runner'@'127.0.0.1' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO 'runner'@'localhost' WITH GRANT OPTION;
+SQL
+  [ "$(id -u)" -eq 0 ] && chown -R mysql "$GALERA_DIR"
+  mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$GALERA_DIR/node1/data" \
+    --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve \
+    >"$GALERA_DIR/install.log" 2>&1 || { cat "$GALERA_DIR/install.log" >&2; return 1; }
+  for n in 1 2 3; do
+    dir=$GALERA_DIR/node$n
+    {
+      echo '#!/bin/sh'
+      printf 'exec /usr/sbin/mariadbd --no-defaults%s' "${user_opt[*]:+ ${user_opt[*]}}"
+      printf ' %q' --datadir="$dir/data" --bind-address=127.0.0.1 --port="${client[n]}" \
+        --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/server.log" \
+        --skip-name-resolve --max-connections=100 --character-set-server=utf8mb4 \
+        --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=32M \
+        --innodb-log-file-size=16M --innodb-flush-log-at-trx-commit=2 \
+        --skip-innodb-doublewrite --skip-performance-schema --binlog-format=ROW \
+        --default-storage-engine=InnoDB --innodb-autoinc-lock-mode=2 \
+        --wsrep-on=ON --wsrep-provider="$provider" --wsrep-cluster-name=runner-test \
+        --wsrep-cluster-address="gcomm://$peers" --wsrep-node-name="node$n" \
+        --wsrep-node-address="127.0.0.1:${gcomm[n]}" \
+        --wsrep-node-incoming-address="127.0.0.1:${client[n]}" \
+        --wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:${sst[n]}" \
+        "--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:${gcomm[n]};ist.recv_addr=127.0.0.1:${ist[n]};gcache.size=32M"
+      echo ' "$@"'
+    } >"$dir/start"
+    chmod +x "$dir/start"
+  done
+  [ "$(id -u)" -eq 0 ] && chown -R mysql "$GALERA_DIR"
+  # Node 1 starts the cluster and runs init.sql; stopped cleanly, its
+  # datadir (with the cluster's state id and position in grastate.dat) is
+  # copied to nodes 2 and 3, which then join by IST (the few writes since):
+  # ~3 s each instead of ~10 s of rsync SST per node.
+  "$GALERA_DIR/node1/start" --wsrep-new-cluster --init-file="$GALERA_DIR/init.sql" \
+    </dev/null >>"$GALERA_DIR/node1/stdout.log" 2>&1 &
+  echo $! >"$GALERA_DIR/node1/pid"
+  if ! galera_wait_synced "${client[1]}" 1 "$(cat "$GALERA_DIR/node1/pid")"; then
+    echo "scripts: Galera node 1 did not start on 127.0.0.1:${client[1]}" >&2
+    cat "$GALERA_DIR/node1/server.log" >&2
+    return 1
+  fi
+  local pid
+  pid=$(cat "$GALERA_DIR/node1/pid")
+  kill "$pid"
+  for ((i = 0; i < 300; i++)); do
+    case $(ps -o stat= -p "$pid" 2>/dev/null) in "" | Z*) break ;; esac
+    sleep 0.1
+  done
+  for n in 2 3; do
+    rm -rf "$GALERA_DIR/node$n/data"
+    cp -a "$GALERA_DIR/node1/data" "$GALERA_DIR/node$n/data"
+  done
+  # One at a time: nodes joining together churn in gcomm's view changes.
+  for n in 1 2 3; do
+    if [ "$n" -eq 1 ]; then
+      "$GALERA_DIR/node1/start" --wsrep-new-cluster </dev/null >>"$GALERA_DIR/node1/stdout.log" 2>&1 &
+    else
+      "$GALERA_DIR/node$n/start" </dev/null >>"$GALERA_DIR/node$n/stdout.log" 2>&1 &
+    fi
+    echo $! >"$GALERA_DIR/node$n/pid"
+    if ! galera_wait_synced "${client[n]}" "$n" "$(cat "$GALERA_DIR/node$n/pid")"; then
+      echo "scripts: Galera node $n did not (re)join on 127.0.0.1:${client[n]}" >&2
+      cat "$GALERA_DIR/node$n/server.log" >&2
+      return 1
+    fi
+  done
+  RUNNER_TEST_GALERA_URLS=""
+  for n in 1 2 3; do
+    echo "${client[n]}" >"$GALERA_DIR/node$n/port"
+    RUNNER_TEST_GALERA_URLS+="${RUNNER_TEST_GALERA_URLS:+ }mysql://runner:runner-test-pw@127.0.0.1:${client[n]}/mysql"
+  done
+  export RUNNER_TEST_GALERA_URLS RUNNER_TEST_GALERA_DIR=$GALERA_DIR
+  echo "scripts: Galera cluster on 127.0.0.1:${client[1]},${client[2]},${client[3]} ($GALERA_DIR," \
+    "$((($(date +%s%N) - started) / 1000000)) ms)" >&2
+}
+
+# Works after a start that failed half way; a node's pid file holds the
+# server the test restarted last.
+stop_galera() {
+  local n pid i
+  if [ -n "${GALERA_DIR:-}" ] && [ -d "$GALERA_DIR" ]; then
+    for n in 1 2 3; do
+      pid=$(cat "$GALERA_DIR/node$n/pid" 2>/dev/null)
+      [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    done
+    for n in 1 2 3; do
+      pid=$(cat "$GALERA_DIR/node$n/pid" 2>/dev/null)
+      [ -n "$pid" ] || continue
+      for ((i = 0; i < 300; i++)); do
+        case $(ps -o stat= -p "$pid" 2>/dev/null) in "" | Z*) break ;; esac
+        sleep 0.1
+      done
+      kill -9 "$pid" 2>/dev/null
+    done
+    rm -rf "$GALERA_DIR"
+  fi
+  GALERA_DIR=
 }

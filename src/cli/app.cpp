@@ -223,6 +223,13 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
                  ->type_name(name == "upgrade" ? "head|ID|+N" : "-N|ID|base"),
              &o.target);
   }
+  if (name == "wait") {
+    optional(sub.add_option("--replicated", to,
+                            "then wait until this PostgreSQL standby has replayed the primary's "
+                            "(the database's) current WAL position")
+                 ->type_name("URL"),
+             &o.replicated);
+  }
 }
 
 // CLI11's help, with the global options listed in each command's help and

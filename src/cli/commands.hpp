@@ -79,6 +79,18 @@ int cmd_refs(const Context& ctx, const CommandOptions& o);
 std::vector<project::Diagnostic> stale_references(const Context& ctx,
                                                   const project::Project& project);
 
+// commands_cluster.cpp: clustered servers (issue 17).
+// `wait --replicated URL`: waits until the PostgreSQL standby at URL has
+// replayed the primary's (the command's database) current WAL position;
+// UnreachableError (exit 4) on timeout, InputError when either is not
+// what it should be (a standby, a primary, PostgreSQL).
+int wait_replicated(const Context& ctx, const std::string& replica_url);
+// Throws InputError (exit 2) before a command that writes tries anything
+// where it cannot work: a read-only standby, or a Galera node with the
+// advisory lock (GET_LOCK is local to one node).
+void refuse_unwritable(const Context& ctx, const drivers::Connection& connection,
+                       std::string_view command);
+
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);
 std::optional<project::RevisionId> parse_id(const std::optional<std::string>& text,

@@ -56,10 +56,13 @@ exec::LockWaiting lock_waiting(const Context& ctx) {
 }
 
 // Takes the migration lock in the mode configured (--lock-mode, runner.toml
-// `lock`): the table lock opens its own sessions on the same database.
+// `lock`): the table lock opens its own sessions on the same database. On a
+// Galera node, where GET_LOCK holds on that node only, the table lock is
+// the default (an explicit advisory mode is refused before this).
 std::unique_ptr<drivers::Lock> take_lock(const Context& ctx, drivers::Connection& connection) {
   exec::OpenSession sessions;
-  if (ctx.lock_mode() == project::LockMode::table) {
+  if (ctx.lock_mode() == project::LockMode::table ||
+      (!ctx.lock_mode_chosen() && connection.capabilities().session_lock_node_local)) {
     sessions = [&ctx] { return ctx.connect(); };
   }
   return exec::acquire_lock(connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx),
@@ -129,6 +132,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     return 0;
   }
   const auto connection = ctx.connect();
+  refuse_unwritable(ctx, *connection, command);
   exec::signals::CriticalSection critical(connection.get());
   if (!prelude) {
     if (const auto history = history_if_nothing_to_do(*connection, ctx, planner)) {
@@ -349,6 +353,7 @@ int cmd_baseline(const Context& ctx, const CommandOptions& o) {
                                  ctx.manifest_path().string()));
   }
   const auto connection = ctx.connect();
+  refuse_unwritable(ctx, *connection, "baseline");
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = take_lock(ctx, *connection);
   exec::ensure_tables(*connection, ctx.tables());
@@ -381,6 +386,7 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
   const auto project = o.forget ? project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored)
                                 : ctx.load_project();
   const auto connection = ctx.connect();
+  refuse_unwritable(ctx, *connection, "repair");
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = take_lock(ctx, *connection);
   exec::ensure_tables(*connection, ctx.tables());

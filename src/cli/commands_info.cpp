@@ -431,7 +431,10 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
   return 0;
 }
 
-int cmd_wait(const Context& ctx, const CommandOptions& /*o*/) {
+int cmd_wait(const Context& ctx, const CommandOptions& o) {
+  if (o.replicated) {
+    return wait_replicated(ctx, *o.replicated);
+  }
   const Reporter& reporter = ctx.reporter();
   reporter.add_field("database", {{"url", ctx.url().redacted()}, {"source", ctx.url_source()}});
   const std::int64_t start = util::monotonic_ms();

@@ -145,6 +145,7 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   m_lock_mode = options.lock_mode ? (*options.lock_mode == "table" ? project::LockMode::table
                                                                    : project::LockMode::advisory)
                                    : m_settings.lock.value_or(project::LockMode::advisory);
+  m_lock_mode_chosen = options.lock_mode.has_value() || m_settings.lock.has_value();
   m_wait = options.wait;
   if (!m_wait) {
     m_wait = env_seconds("RUNNER_WAIT");

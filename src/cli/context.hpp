@@ -43,6 +43,9 @@ class Context {
   double lock_timeout() const { return m_lock_timeout; }
   // --lock-mode, else runner.toml's `lock`, else advisory (issue 17).
   project::LockMode lock_mode() const { return m_lock_mode; }
+  // Whether --lock-mode or runner.toml chose it: unchosen, a Galera node
+  // (whose GET_LOCK holds on one node only) gets the table lock.
+  bool lock_mode_chosen() const { return m_lock_mode_chosen; }
   // How long to retry the first connection: --wait, else RUNNER_WAIT, else
   // runner.toml's `wait`; unset: no retry (`wait` itself waits 60 s).
   const std::optional<double>& wait() const { return m_wait; }
@@ -115,6 +118,7 @@ class Context {
   std::unique_ptr<exec::HistoryTables> m_tables;
   double m_lock_timeout = 60;
   project::LockMode m_lock_mode = project::LockMode::advisory;
+  bool m_lock_mode_chosen = false;
   std::optional<double> m_wait;
 };
 

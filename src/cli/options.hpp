@@ -61,6 +61,7 @@ struct CommandOptions {
   bool schema_only = false;  // rehearse --schema-only
   std::vector<std::string> paths;  // refs [PATH...]
   bool refs = false;               // check --refs
+  std::optional<std::string> replicated;  // wait --replicated URL
 };
 
 }  // namespace runner::cli

@@ -69,6 +69,12 @@ struct CopyStats {
 struct Capabilities {
   bool transactional_ddl = true;  // DDL can be rolled back with the transaction
   bool schema_qualified_table = false;
+  // A hot standby (PostgreSQL's pg_is_in_recovery() when connecting): it
+  // can be read, never changed, so commands that write refuse it first.
+  bool read_only = false;
+  // The session lock (MySQL's GET_LOCK) is held on one node only: true on a
+  // Galera node (@@wsrep_on), where runners on two nodes both get it.
+  bool session_lock_node_local = false;
 };
 
 // A held database-wide lock; released by the destructor (never throws).

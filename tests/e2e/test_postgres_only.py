@@ -122,7 +122,10 @@ def test_the_lock_timeout_names_the_holder(project, db):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
-        while not db.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"):
+        # This database's: other tests hold advisory locks on the same server.
+        while not db.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                           "AND database = (SELECT oid FROM pg_database "
+                           "WHERE datname = current_database())"):
             assert time.monotonic() < deadline, "psql never took the lock"
             time.sleep(0.05)
         pid = db.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'holder-app'")[0][0]

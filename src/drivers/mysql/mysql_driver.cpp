@@ -405,13 +405,29 @@ class MysqlConnection : public Connection {
       : m_conn(std::move(conn)), m_settings(std::move(settings)), m_url(std::move(url)) {
     // The database is the URL's; it is read back once, here, so that a
     // revision's `USE other` cannot move the bookkeeping.
-    const Row row = query("SELECT CONNECTION_ID(), DATABASE(), @@max_allowed_packet").at(0);
+    // @@wsrep_on (MariaDB: ON on a Galera node) in the same round trip; a
+    // server without the variable (MySQL) refuses it: asked again without.
+    Row row;
+    try {
+      row = query("SELECT CONNECTION_ID(), DATABASE(), @@max_allowed_packet, @@wsrep_on").at(0);
+      m_galera = row.at(3).value_or("") == "1" || row.at(3).value_or("") == "ON";
+    } catch (const DbError&) {
+      row = query("SELECT CONNECTION_ID(), DATABASE(), @@max_allowed_packet").at(0);
+    }
     m_id = row.at(0).value_or("");
     m_default_schema = row.at(1).value_or(m_settings.database);
     try {
       run(k_keep_session, nullptr);
     } catch (const DbError&) {
       // A server that refuses it keeps its own timeout.
+    }
+    if (m_galera) {
+      // Reads wait for what other nodes committed (a causal read), so that
+      // `status` on one node right after `up` on another sees its rows.
+      try {
+        run("SET SESSION wsrep_sync_wait = 1", nullptr);
+      } catch (const DbError&) {
+      }
     }
     const std::string packet = row.at(2).value_or("");
     if (util::all_digits(packet) && !packet.empty() && packet.size() < 12) {
@@ -422,7 +438,12 @@ class MysqlConnection : public Connection {
   std::string_view dialect() const override { return "mysql"; }
   // DDL commits the open transaction implicitly and cannot be rolled back;
   // a table name is one identifier (the database is the URL's).
-  Capabilities capabilities() const override { return Capabilities{false, false}; }
+  // On Galera, GET_LOCK is held on the node of the session only.
+  Capabilities capabilities() const override {
+    Capabilities capabilities{false, false};
+    capabilities.session_lock_node_local = m_galera;
+    return capabilities;
+  }
 
   // Inside a transaction, plain INSERT/UPDATE/DELETE/REPLACE statements are
   // queued and sent as one multi-statement packet per batch (a round trip
@@ -1056,6 +1077,7 @@ class MysqlConnection : public Connection {
   std::optional<std::int64_t> m_last_count;
   std::string m_batch_text;
   std::size_t m_batch_bytes = k_batch_bytes;
+  bool m_galera = false;  // @@wsrep_on when connecting: a Galera node
   std::string m_default_schema;  // DATABASE() at connect time
   std::unordered_map<std::string, std::unique_ptr<::sql::PreparedStatement>> m_prepared;
 };

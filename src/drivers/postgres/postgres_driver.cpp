@@ -485,9 +485,12 @@ class PostgresConnection : public Connection {
     // Where the history tables live unless named otherwise: resolved once,
     // so that a revision's search_path cannot move them. NULL (a
     // search_path naming no existing schema) reads as "".
-    PgResult schema(PQexec(m_conn, "SELECT current_schema()"));
+    // A hot standby is known here, in the same round trip, so that commands
+    // that write refuse it before they try anything.
+    PgResult schema(PQexec(m_conn, "SELECT current_schema(), pg_is_in_recovery()"));
     if (PQresultStatus(schema.result) == PGRES_TUPLES_OK && PQntuples(schema.result) == 1) {
       m_default_schema = PQgetvalue(schema.result, 0, 0);
+      m_in_recovery = std::string_view(PQgetvalue(schema.result, 0, 1)) == "t";
     }
     PQenterPipelineMode(m_conn);
   }
@@ -497,7 +500,11 @@ class PostgresConnection : public Connection {
   }
 
   std::string_view dialect() const override { return "postgres"; }
-  Capabilities capabilities() const override { return Capabilities{true, true}; }
+  Capabilities capabilities() const override {
+    Capabilities capabilities{true, true};
+    capabilities.read_only = m_in_recovery;
+    return capabilities;
+  }
 
   void execute(const StatementRef& statement) override {
     if (statement.copy_rows) {
@@ -716,6 +723,12 @@ class PostgresConnection : public Connection {
   }
 
   util::Url create_scratch() override {
+    if (m_in_recovery) {
+      throw InputError(fmt::format(
+          "{} is a read-only standby: no scratch database can be created on its server; run "
+          "this against the primary",
+          m_url.redacted()));
+    }
     const auto scratch = util::with_database(m_url, scratch_database_name());
     query(fmt::format("CREATE DATABASE \"{}\"", scratch.path));
     return scratch;
@@ -1174,6 +1187,7 @@ class PostgresConnection : public Connection {
   PGcancel* m_cancel;
   util::Url m_url;
   std::string m_default_schema;
+  bool m_in_recovery = false;  // pg_is_in_recovery() when connecting
   std::vector<std::string> m_own_settings;  // SETs the server took at connect time
   std::deque<DbError::Statement> m_queued;
   std::size_t m_queued_bytes = 0;

@@ -33,6 +33,7 @@ class FakeConnection : public runner::drivers::Connection {
   long fail_position = -1;  // byte offset the failure points at, as drivers report it
   bool open = false;
   bool report_state = true;
+  bool fail_commit = false;  // COMMIT fails as a Galera certification failure does
 
   std::string_view dialect() const override { return "sqlite"; }
   runner::drivers::Capabilities capabilities() const override { return {}; }
@@ -60,6 +61,10 @@ class FakeConnection : public runner::drivers::Connection {
   void commit() override {
     calls.push_back("COMMIT");
     open = false;
+    if (fail_commit) {
+      throw DbError("Deadlock found when trying to get lock; try restarting transaction",
+                    "MySQL error 1213", "40001");
+    }
   }
   void rollback() noexcept override {
     calls.push_back("ROLLBACK");
@@ -256,4 +261,27 @@ TEST_CASE("executor: a long line is cut around the column, between characters",
   CHECK(excerpt == "..." + kept + "' + nosuch");
   const std::string caret_line = text.substr(text.find('\n', excerpt_at + 1) + 1);
   CHECK(caret_line == "    " + std::string(3 + 94, ' ') + "^");
+}
+
+TEST_CASE("executor: a COMMIT refused by Galera's certification is a failed, rolled-back revision",
+          "[executor][transaction]") {
+  Fixture f(k_three);
+  f.connection.fail_commit = true;
+  try {
+    f.up();
+    FAIL("no error");
+  } catch (const DbError& e) {
+    const std::string text = runner::describe(e);
+    CHECK(e.exit_code() == runner::ExitCode::db_failed);
+    CHECK(text.find("revision 0002 fill (up) failed at COMMIT: Deadlock found when trying to get "
+                    "lock") != std::string::npos);
+    CHECK(text.find("MySQL error 1213") != std::string::npos);
+    CHECK(text.find("nothing of it was applied: the transaction was rolled back") !=
+          std::string::npos);
+  }
+  // Rolled back, then only the log row of the failure: never marked applied.
+  const auto& calls = f.connection.calls;
+  REQUIRE(calls.size() >= 2);
+  CHECK(calls[calls.size() - 2] == "ROLLBACK");
+  CHECK(calls.back() == "INSERT INTO \"main\".\"runner_history_log\"");
 }

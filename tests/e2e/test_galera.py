@@ -178,7 +178,8 @@ def test_up_on_node_1_reaches_every_node_and_status_on_node_3_matches(project, g
     three(project)
     result = project.run("up")
     assert result.code == 0, result
-    expected = {"users", "teams", "runner_history", "runner_history_log"}
+    expected = {"users", "teams", "runner_history", "runner_history_log",
+                                          "runner_history_lock"}
     reference = history_on(galera, nodes[0])
     assert [r[:2] for r in reference] == [("0001", "applied"), ("0002", "applied"),
                                           ("0003", "applied")]
@@ -298,7 +299,8 @@ def test_killing_a_node_during_a_run_leaves_the_others_consistent(project, galer
         if _alive(nodes[2].pid()) is False:
             nodes[2].restart()
     assert runner.returncode == 0, (out, err)
-    expected = {f"t{i}" for i in range(1, 7)} | {"runner_history", "runner_history_log"}
+    expected = {f"t{i}" for i in range(1, 7)} | {"runner_history", "runner_history_log",
+                                          "runner_history_lock"}
     reference = history_on(galera, nodes[0])
     assert [r[1] for r in reference] == ["applied"] * 6
     for node in nodes:  # node 3 too, once it has rejoined

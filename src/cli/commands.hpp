@@ -79,6 +79,14 @@ int cmd_refs(const Context& ctx, const CommandOptions& o);
 std::vector<project::Diagnostic> stale_references(const Context& ctx,
                                                   const project::Project& project);
 
+// commands_fleet.cpp: up, down, status, check, verify on many databases (issue 17).
+bool fleet_requested(const CommandOptions& o);
+// Why the fleet options of the command line cannot be used together, or "".
+std::string fleet_usage_problem(const GlobalOptions& g, const CommandOptions& o);
+// Runs `command` once per target, in child processes; the exit code is the
+// most severe of the targets' (130/143 when interrupted).
+int run_fleet(const Context& ctx, const std::string& command, const CommandOptions& o);
+
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);
 std::optional<project::RevisionId> parse_id(const std::optional<std::string>& text,

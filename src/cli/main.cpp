@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "cli/app.hpp"
+#include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/reporter.hpp"
 #include "cli/version.hpp"
@@ -109,6 +110,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     const runner::cli::Context context(g, reporter);
+    if (runner::cli::fleet_requested(parsed.options)) {
+      return runner::cli::run_fleet(context, parsed.command->name, parsed.options);
+    }
     context.announce(runner::cli::may_write(parsed.command->name));
     const int code = parsed.command->run(context, parsed.options);
     if (reporter.json() && !reporter.emitted()) {

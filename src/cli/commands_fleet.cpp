@@ -94,13 +94,13 @@ std::vector<fleet::Target> collect_targets(const Context& ctx, const CommandOpti
     }
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (rows[i].empty() || !rows[i][0]) {
-        throw InputError(fmt::format("{}: error: targets_query: row {} has no URL (NULL)", where,
+        throw InputError(fmt::format("{}: targets_query: row {} has no URL (NULL)", where,
                                      i + 1));
       }
       targets.push_back(fleet::target_of_row(*rows[i][0], i + 1, base));
     }
     if (targets.empty()) {
-      throw InputError(fmt::format("{}: error: targets_query returned no rows", where));
+      throw InputError(fmt::format("{}: targets_query returned no rows", where));
     }
   }
   return targets;

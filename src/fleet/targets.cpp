@@ -21,7 +21,7 @@ Target checked(const std::string& text, const std::string& where, const fs::path
     target.url = util::parse_url(text);
     (void)drivers::dialect_of(target.url);
   } catch (const Error& error) {
-    throw InputError(fmt::format("{}: error: {}", where, error.what()));
+    throw InputError(fmt::format("{}: {}", where, error.what()));
   }
   if (drivers::dialect_of(target.url) == "sqlite" && target.url.path != ":memory:" &&
       fs::path(target.url.path).is_relative() && !base.empty()) {
@@ -62,7 +62,7 @@ std::vector<Target> parse_targets(std::string_view text, const std::string& disp
     targets.push_back(checked(project::expand(value, getenv), where, base));
   }
   if (targets.empty()) {
-    throw InputError(fmt::format("{}: error: no targets: every line is blank or a comment",
+    throw InputError(fmt::format("{}: no targets: every line is blank or a comment",
                                  display));
   }
   return targets;

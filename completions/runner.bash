@@ -32,6 +32,9 @@ _runner_options() {
         report) echo "--html --verify-json --rehearse-json" ;;
         rehearse) echo "--to --round-trip --keep --copy-into --schema-only" ;;
     esac
+    case $1 in
+        up | down | status | check | verify) echo "--targets --fleet --parallel --fail-fast" ;;
+    esac
 }
 
 # Options that take a value (the next word, or after '=').
@@ -41,6 +44,9 @@ _runner_takes_value() {
             --lock-timeout | --wait | --to | --name | --dialect | --scratch | --message | \
             --progress | --limit | --rename | --from | --out | --format | --html | --verify-json | \
             --rehearse-json | --copy-into)
+            return 0
+            ;;
+        --targets | --parallel)
             return 0
             ;;
     esac
@@ -125,6 +131,13 @@ _runner() {
             ;;
         --format)
             mapfile -t COMPREPLY < <(compgen -W "mermaid dot svg" -- "$cur")
+            return
+            ;;
+        --targets)
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return
+            ;;
+        --parallel)
             return
             ;;
         --out | --html | --verify-json | --rehearse-json)

@@ -220,7 +220,8 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   if (name == "up" || name == "down" || name == "status" || name == "check" ||
       name == "verify") {
     optional(sub.add_option("--targets", to, "run on each database URL of FILE, one a line ('-': "
-                                             "standard input)")
+                                             "standard input); the exit code is the targets' most "
+                                             "severe: 5, 1, 3, 2, 4, then 0")
                  ->type_name("FILE"),
              &o.targets);
     sub.add_flag("--fleet", o.fleet, "run on each database of runner.toml's [fleet]");

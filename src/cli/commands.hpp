@@ -84,8 +84,11 @@ bool fleet_requested(const CommandOptions& o);
 // Why the fleet options of the command line cannot be used together, or "".
 std::string fleet_usage_problem(const GlobalOptions& g, const CommandOptions& o);
 // Runs `command` once per target, in child processes; the exit code is the
-// most severe of the targets' (130/143 when interrupted).
-int run_fleet(const Context& ctx, const std::string& command, const CommandOptions& o);
+// most severe of the targets' (130/143 when interrupted). Makes its own
+// Context: with --targets the project's database URL is not resolved (an
+// unset ${VAR} in it stops nothing).
+int run_fleet(const GlobalOptions& g, const Reporter& reporter, const std::string& command,
+              const CommandOptions& o);
 
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);

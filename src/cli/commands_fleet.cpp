@@ -198,8 +198,14 @@ std::string fleet_usage_problem(const GlobalOptions& g, const CommandOptions& o)
   return "";
 }
 
-int run_fleet(const Context& ctx, const std::string& command, const CommandOptions& o) {
-  const Reporter& reporter = ctx.reporter();
+int run_fleet(const GlobalOptions& g, const Reporter& reporter, const std::string& command,
+              const CommandOptions& o) {
+  // The project's own database is only used by [fleet] targets_query.
+  GlobalOptions options = g;
+  if (o.targets) {
+    options.database = "sqlite::memory:";
+  }
+  const Context ctx(options, reporter);
   auto targets = collect_targets(ctx, o);
   fleet::assign_labels(targets);
   // The project is checked once, for each dialect among the targets, before

@@ -109,10 +109,10 @@ int main(int argc, char** argv) {
       runner::cli::print_version(reporter);
       return 0;
     }
-    const runner::cli::Context context(g, reporter);
     if (runner::cli::fleet_requested(parsed.options)) {
-      return runner::cli::run_fleet(context, parsed.command->name, parsed.options);
+      return runner::cli::run_fleet(g, reporter, parsed.command->name, parsed.options);
     }
+    const runner::cli::Context context(g, reporter);
     context.announce(runner::cli::may_write(parsed.command->name));
     const int code = parsed.command->run(context, parsed.options);
     if (reporter.json() && !reporter.emitted()) {

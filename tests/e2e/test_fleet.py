@@ -144,6 +144,8 @@ def test_fail_fast_starts_no_new_target_after_a_failure(tmp_path):
 
 def test_targets_from_standard_input_and_the_json_shape(tmp_path):
     project = make_project(tmp_path)
+    # the project's own URL is not used with --targets: its unset variable stops nothing
+    (project.root / "runner.toml").write_text('database = "sqlite:${NO_SUCH_PROJECT_DB_VAR}.db"\n')
     text = f"# stdin\nsqlite:{tmp_path}/x.db\n\nsqlite:y.db\n"
     result = run(project, "--json", "up", "--targets", "-", stdin=text)
     assert result.code == 0, result

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RUNNER, PostgresDb, wait_for
+from conftest import RUNNER, SqliteDb, wait_for
 from test_fleet import make_project, run, servers, sqlite_ids  # noqa: F401 (fixture)
 
 
@@ -147,3 +147,19 @@ def test_a_targets_query_on_postgres_lists_tenant_schemas(tmp_path, servers):
     assert result.code == 0, result
     for schema in ("tenant_a", "tenant_b"):
         assert control.query(f"SELECT count(*) FROM {schema}.runner_history") == [(2,)]
+
+
+def test_a_slow_target_blocks_no_other(tmp_path):
+    project = make_project(tmp_path)
+    slow = SqliteDb(tmp_path / "slow")
+    (tmp_path / "slow").mkdir()
+    fast = [f"sqlite:{tmp_path}/fast_{i}.db" for i in range(4)]
+    (project.root / "t").write_text("\n".join([slow.url] + fast) + "\n")
+    with slow.hold_lock():  # the slow target waits 3 s for its lock, then gives up (exit 4)
+        result = run(project, "--lock-timeout", "3", "up", "--targets", "t", "--parallel", "2")
+    assert result.code == 4, result
+    lines = [line.split()[0] for line in result.err.splitlines()
+             if line.endswith(" s") and not line.startswith(" ")]
+    assert set(lines[:4]) == {f"fast_{i}.db" for i in range(4)}, result
+    assert lines[4] == "test.db", result
+    assert result.seconds < 10

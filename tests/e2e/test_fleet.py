@@ -234,8 +234,9 @@ def test_fleet_table_targets_and_targets_query(tmp_path):
     (project.root / "tenants").mkdir()
     (project.root / "runner.toml").write_text(
         '[fleet]\ntargets = ["sqlite:tenants/a.db", "sqlite:tenants/b.db"]\nparallel = 2\n')
-    result = run(project, "up", "--fleet")
+    result = run(project, "-v", "up", "--fleet")
     assert result.code == 0, result
+    assert "2 targets, 2 at once" in result.err, result  # [fleet].parallel
     assert sqlite_ids(project.root / "tenants" / "a.db") == ["0001", "0002"]
 
     import sqlite3

@@ -72,35 +72,18 @@ std::vector<fleet::Target> collect_targets(const Context& ctx, const CommandOpti
   }
   if (settings->targets_query) {
     const auto& query = *settings->targets_query;
-    const std::string sql = project::expand(query, read_env);
-    const std::string where = fmt::format("{}:{}", query.file, query.line);
     auto connection = ctx.connect_existing();
     if (!connection) {
-      throw InputError(fmt::format("{}: targets_query: the database {} (from {}) does not exist",
-                                   where, ctx.url().redacted(), ctx.url_source()));
+      throw InputError(fmt::format("{}:{}: targets_query: the database {} (from {}) does not exist",
+                                   query.file, query.line, ctx.url().redacted(),
+                                   ctx.url_source()));
     }
-    drivers::Rows rows;
     try {
-      // Read only: the query lists databases, it never changes one.
-      const std::string dialect(connection->dialect());
-      connection->query(dialect == "postgres" ? "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
-                        : dialect == "mysql"  ? "SET SESSION TRANSACTION READ ONLY"
-                                              : "PRAGMA query_only = 1");
-      rows = connection->query(sql);
-    } catch (Error& error) {
-      error.add_context(fmt::format("while running [fleet] targets_query ({}) on {}", where,
-                                    ctx.url().redacted()));
+      targets = fleet::targets_of_query(*connection, query, base, read_env);
+    } catch (DbError& error) {
+      error.add_context(fmt::format("while running [fleet] targets_query ({}:{}) on {}",
+                                    query.file, query.line, ctx.url().redacted()));
       throw;
-    }
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (rows[i].empty() || !rows[i][0]) {
-        throw InputError(fmt::format("{}: targets_query: row {} has no URL (NULL)", where,
-                                     i + 1));
-      }
-      targets.push_back(fleet::target_of_row(*rows[i][0], i + 1, base));
-    }
-    if (targets.empty()) {
-      throw InputError(fmt::format("{}: targets_query returned no rows", where));
     }
   }
   return targets;

@@ -80,6 +80,30 @@ Target target_of_row(const std::string& text, std::size_t row, const fs::path& b
   return target;
 }
 
+std::vector<Target> targets_of_query(drivers::Connection& connection,
+                                     const project::ConfigString& query, const fs::path& base,
+                                     const project::Getenv& getenv) {
+  const std::string sql = project::expand(query, getenv);
+  const std::string where = fmt::format("{}:{}", query.file, query.line);
+  // Read only: the query lists databases, it never changes one.
+  const std::string dialect(connection.dialect());
+  connection.query(dialect == "postgres" ? "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+                   : dialect == "mysql"  ? "SET SESSION TRANSACTION READ ONLY"
+                                         : "PRAGMA query_only = 1");
+  const drivers::Rows rows = connection.query(sql);
+  std::vector<Target> targets;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].empty() || !rows[i][0]) {
+      throw InputError(fmt::format("{}: targets_query: row {} has no URL (NULL)", where, i + 1));
+    }
+    targets.push_back(target_of_row(*rows[i][0], i + 1, base));
+  }
+  if (targets.empty()) {
+    throw InputError(fmt::format("{}: targets_query returned no rows", where));
+  }
+  return targets;
+}
+
 std::string label_of(const util::Url& url) {
   if (const std::string schema = url.param("search_path"); !schema.empty()) {
     return trim(schema.substr(0, schema.find(',')));

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "drivers/driver.hpp"
 #include "project/config.hpp"
 #include "util/url.hpp"
 
@@ -37,6 +38,15 @@ Target target_of(const project::ConfigString& value, const std::filesystem::path
 // One target from a row of [fleet] targets_query (`row` is its 1-based
 // number, for messages), relative to `base`.
 Target target_of_row(const std::string& text, std::size_t row, const std::filesystem::path& base);
+
+// The targets [fleet] targets_query lists: the query (${VAR} expanded) run
+// on `connection` in a read-only session, the first column of each row a
+// URL, relative to `base`. InputError for a NULL, a bad URL or no rows;
+// DbError from the database.
+std::vector<Target> targets_of_query(drivers::Connection& connection,
+                                     const project::ConfigString& query,
+                                     const std::filesystem::path& base,
+                                     const project::Getenv& getenv);
 
 // The label of a URL: its PostgreSQL search_path schema, else the
 // database name, else the SQLite file name.

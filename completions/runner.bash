@@ -33,6 +33,9 @@ _runner_options() {
         rehearse) echo "--to --round-trip --keep --copy-into --schema-only" ;;
         wait) echo "--replicated" ;;
     esac
+    case $1 in
+        up | down | status | check | verify) echo "--targets --fleet --parallel --fail-fast" ;;
+    esac
 }
 
 # Options that take a value (the next word, or after '=').
@@ -42,6 +45,9 @@ _runner_takes_value() {
             --lock-timeout | --wait | --to | --name | --dialect | --scratch | --message | \
             --progress | --limit | --rename | --from | --out | --format | --html | --verify-json | \
             --rehearse-json | --copy-into | --lock-mode | --replicated)
+            return 0
+            ;;
+        --targets | --parallel)
             return 0
             ;;
     esac
@@ -126,6 +132,13 @@ _runner() {
             ;;
         --format)
             mapfile -t COMPREPLY < <(compgen -W "mermaid dot svg" -- "$cur")
+            return
+            ;;
+        --targets)
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return
+            ;;
+        --parallel)
             return
             ;;
         --out | --html | --verify-json | --rehearse-json)

@@ -29,7 +29,7 @@ function __runner_scan
                 set i (math $i + 1)
             case '--manifest=*' '--config=*' '--env=*'
                 set -a manifest_args $word
-            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message --progress --limit --rename --from --out --format --html --verify-json --rehearse-json --copy-into --lock-mode --replicated
+            case -d --database --table --lock-timeout --wait --to --name --dialect --scratch --message --progress --limit --rename --from --out --format --html --verify-json --rehearse-json --copy-into --lock-mode --replicated --targets --parallel
                 set i (math $i + 1)
             case '-*'
             case '*'
@@ -165,3 +165,7 @@ complete -c runner -n '__runner_first_argument_of sql' -a 'up down'
 complete -c runner -n '__runner_first_argument_of schema' -a 'dump doc diagram'
 complete -c runner -n '__runner_first_argument_of init' -a '(__fish_complete_directories)'
 complete -c runner -n '__runner_first_argument_of help' -a 'up down redo status current history new check sql baseline repair split renumber init schema verify wait version upgrade downgrade revision diff report rehearse refs help'
+complete -c runner -n '__runner_command_is up down status check verify' -l targets -r -F -d 'run on each database URL of FILE (- for stdin)'
+complete -c runner -n '__runner_command_is up down status check verify' -l fleet -d "run on each database of runner.toml's [fleet]"
+complete -c runner -n '__runner_command_is up down status check verify' -l parallel -x -d 'databases at once (default 4)'
+complete -c runner -n '__runner_command_is up down status check verify' -l fail-fast -d 'start no new database after one fails'

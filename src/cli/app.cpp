@@ -217,6 +217,21 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   if (name == "repair") {
     sub.add_flag("--forget", o.forget, "drop the record instead of marking it applied");
   }
+  if (name == "up" || name == "down" || name == "status" || name == "check" ||
+      name == "verify") {
+    optional(sub.add_option("--targets", to, "run on each database URL of FILE, one a line ('-': "
+                                             "standard input); the exit code is the targets' most "
+                                             "severe: 5, 1, 3, 2, 4, then 0")
+                 ->type_name("FILE"),
+             &o.targets);
+    sub.add_flag("--fleet", o.fleet, "run on each database of runner.toml's [fleet]");
+    optional(sub.add_option("--parallel", to, "with --targets/--fleet: databases at once "
+                                              "(default [fleet].parallel, else 4)")
+                 ->type_name("N"),
+             &o.parallel);
+    sub.add_flag("--fail-fast", o.fail_fast,
+                 "with --targets/--fleet: start no new database after one fails");
+  }
   if (name == "upgrade" || name == "downgrade") {
     optional(sub.add_option("target", target,
                             name == "upgrade" ? "head, ID or +N" : "-N, ID or base")
@@ -661,6 +676,10 @@ Parsed parse_command_line(int argc, char** argv) {
     if (option->count() > 0) {
       *slot = option->as<std::string>();
     }
+  }
+  parsed.options.args = args;
+  if (const std::string problem = fleet_usage_problem(g, parsed.options); !problem.empty()) {
+    return refuse(std::move(parsed), problem, "");
   }
   return parsed;
 }

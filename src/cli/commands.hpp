@@ -90,6 +90,16 @@ int wait_replicated(const Context& ctx, const std::string& replica_url);
 // advisory lock (GET_LOCK is local to one node).
 void refuse_unwritable(const Context& ctx, const drivers::Connection& connection,
                        std::string_view command);
+// commands_fleet.cpp: up, down, status, check, verify on many databases (issue 17).
+bool fleet_requested(const CommandOptions& o);
+// Why the fleet options of the command line cannot be used together, or "".
+std::string fleet_usage_problem(const GlobalOptions& g, const CommandOptions& o);
+// Runs `command` once per target, in child processes; the exit code is the
+// most severe of the targets' (130/143 when interrupted). Makes its own
+// Context: with --targets the project's database URL is not resolved (an
+// unset ${VAR} in it stops nothing).
+int run_fleet(const GlobalOptions& g, const Reporter& reporter, const std::string& command,
+              const CommandOptions& o);
 
 // Helpers shared by the command files.
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "cli/app.hpp"
+#include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/reporter.hpp"
 #include "cli/version.hpp"
@@ -107,6 +108,9 @@ int main(int argc, char** argv) {
     if (parsed.command->run == nullptr) {
       runner::cli::print_version(reporter);
       return 0;
+    }
+    if (runner::cli::fleet_requested(parsed.options)) {
+      return runner::cli::run_fleet(g, reporter, parsed.command->name, parsed.options);
     }
     const runner::cli::Context context(g, reporter);
     context.announce(runner::cli::may_write(parsed.command->name));

@@ -62,6 +62,12 @@ struct CommandOptions {
   std::vector<std::string> paths;  // refs [PATH...]
   bool refs = false;               // check --refs
   std::optional<std::string> replicated;  // wait --replicated URL
+  // Fleets (issue 17): up, down, status, check, verify on many databases.
+  std::optional<std::string> targets;   // --targets FILE ('-': standard input)
+  bool fleet = false;                   // --fleet: runner.toml's [fleet]
+  std::optional<std::string> parallel;  // --parallel N
+  bool fail_fast = false;               // --fail-fast
+  std::vector<std::string> args;        // the command line as given, for the fleet's children
 };
 
 }  // namespace runner::cli

@@ -1,0 +1,167 @@
+"""Fleets (issue 17), adversarial: signals, passwords in argv, severity of
+mixed outcomes, colliding labels, a targets_query that would write."""
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import RUNNER, SqliteDb, wait_for
+from test_fleet import make_project, run, servers, sqlite_ids  # noqa: F401 (fixture)
+
+
+def children_of(pid):
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("PPid:") and int(line.split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def cmdlines(pids):
+    lines = []
+    for pid in pids:
+        try:
+            lines.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"))
+        except OSError:
+            pass
+    return lines
+
+
+def alive(pid):
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_rolls_back_running_targets_starts_no_other_and_leaves_no_child(
+        tmp_path, servers, signal_number):
+    project = make_project(tmp_path, sleep=30)
+    dbs = servers("postgres", 3)
+    password = dbs[0].admin_url.split("://", 1)[1].rsplit("@", 1)[0].split(":", 1)[1]
+    (project.root / "targets").write_text("".join(db.url + "\n" for db in dbs))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    parent = subprocess.Popen([RUNNER, "up", "--targets", "targets", "--parallel", "2"],
+                              cwd=project.root, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        def sleeping():
+            rows = dbs[0]._run("postgres", "SELECT count(*) FROM pg_stat_activity "
+                                           "WHERE query LIKE 'CREATE TABLE slow%'")
+            return rows[0][0] == 2
+        assert wait_for(sleeping, timeout=20)
+        children = children_of(parent.pid)
+        assert len(children) == 2
+        # the password is in no argv of the run, the children's included (other
+        # processes on the machine are not the runner's to answer for)
+        lines = cmdlines([parent.pid] + children)
+        assert len(lines) == 3 and all("runner" in line for line in lines), lines
+        assert not any(password in line for line in lines)
+        parent.send_signal(signal_number)
+        out, err = parent.communicate(timeout=20)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.communicate()
+    assert parent.returncode == 128 + signal_number, (out, err)
+    assert wait_for(lambda: not any(alive(pid) for pid in children), timeout=5)
+    assert password not in out + err
+    started = [db for db in dbs if ("runner_history",) in db.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")]
+    assert len(started) == 2
+    for db in started:
+        # the two fast revisions committed, the slow one rolled back
+        assert db.query("SELECT id FROM runner_history WHERE state = 'applied' ORDER BY id") \
+            == [("0001",), ("0002",)]
+        assert "slow" not in db.tables()
+    assert dbs[2].tables() == set()  # never touched
+    assert f"{dbs[2].name}  not started" in err, err
+    assert "interrupted" in err and f"stopped by signal {int(signal_number)}" in err, err
+
+
+def test_the_most_severe_exit_code_wins_1_over_2_over_4(tmp_path):
+    project = make_project(tmp_path)
+    with sqlite3.connect(tmp_path / "fails.db") as conn:
+        conn.execute("CREATE TABLE t (id INT)")
+    unreachable = "postgres://runner:pw-unreachable-1@127.0.0.1:1/nowhere?connect_timeout=2"
+    refused = "sqlite:/nonexistent-runner-e2e-dir/sub/x.db"
+    ok = f"sqlite:{tmp_path}/ok.db"
+    (project.root / "t").write_text(f"{unreachable}\n{ok}\n")
+    result = run(project, "up", "--targets", "t")
+    assert result.code == 4 and "1 unreachable" in result.err, result
+    assert "pw-unreachable-1" not in result.err + result.out
+    (project.root / "t").write_text(f"{unreachable}\n{refused}\n{ok}\n")
+    assert run(project, "up", "--targets", "t").code == 2
+    (project.root / "t").write_text(f"{unreachable}\n{refused}\nsqlite:{tmp_path}/fails.db\n{ok}\n")
+    result = run(project, "up", "--targets", "t")
+    assert result.code == 1, result
+    assert "4 targets: 1 migrated or up to date, 1 failed, 1 refused (bad input), 1 unreachable" in result.err
+
+
+def test_labels_that_collide_become_the_redacted_urls(tmp_path):
+    project = make_project(tmp_path)
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    (project.root / "t").write_text(f"sqlite:{tmp_path}/one/app.db\nsqlite:{tmp_path}/two/app.db\n")
+    result = run(project, "--json", "up", "--targets", "t")
+    assert result.code == 0, result
+    assert [t["target"] for t in result.json()["targets"]] == \
+        [f"sqlite:{tmp_path}/one/app.db", f"sqlite:{tmp_path}/two/app.db"]
+
+
+def test_targets_query_runs_read_only(tmp_path):
+    project = make_project(tmp_path)
+    with sqlite3.connect(project.root / "control.db") as conn:
+        conn.execute("CREATE TABLE tenants (url TEXT)")
+        conn.execute("INSERT INTO tenants VALUES ('sqlite:a.db')")
+    (project.root / "runner.toml").write_text(
+        'database = "sqlite:control.db"\n[fleet]\ntargets_query = "DELETE FROM tenants RETURNING url"\n')
+    result = run(project, "up", "--fleet")
+    assert result.code != 0 and "targets_query" in result.err, result
+    with sqlite3.connect(project.root / "control.db") as conn:
+        assert conn.execute("SELECT url FROM tenants").fetchall() == [("sqlite:a.db",)]
+    assert not (project.root / "a.db").exists()
+
+
+def test_a_targets_query_on_postgres_lists_tenant_schemas(tmp_path, servers):
+    project = make_project(tmp_path)
+    control, = servers("postgres", 1)
+    control.query("CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; "
+                  "CREATE TABLE tenants (url TEXT); "
+                  f"INSERT INTO tenants VALUES ('{control.url}?search_path=tenant_a'), "
+                  f"('{control.url}?search_path=tenant_b')")
+    (project.root / "runner.toml").write_text(
+        f'database = "{control.url}"\n[fleet]\ntargets_query = "SELECT url FROM tenants ORDER BY 1"\n')
+    result = run(project, "up", "--fleet")
+    assert result.code == 0, result
+    for schema in ("tenant_a", "tenant_b"):
+        assert control.query(f"SELECT count(*) FROM {schema}.runner_history") == [(2,)]
+
+
+def test_a_slow_target_blocks_no_other(tmp_path):
+    project = make_project(tmp_path)
+    slow = SqliteDb(tmp_path / "slow")
+    (tmp_path / "slow").mkdir()
+    fast = [f"sqlite:{tmp_path}/fast_{i}.db" for i in range(4)]
+    (project.root / "t").write_text("\n".join([slow.url] + fast) + "\n")
+    with slow.hold_lock():  # the slow target waits 3 s for its lock, then gives up (exit 4)
+        result = run(project, "--lock-timeout", "3", "up", "--targets", "t", "--parallel", "2")
+    assert result.code == 4, result
+    lines = [line.split()[0] for line in result.err.splitlines()
+             if line.endswith(" s") and not line.startswith(" ")]
+    assert set(lines[:4]) == {f"fast_{i}.db" for i in range(4)}, result
+    assert lines[4] == "test.db", result
+    assert result.seconds < 10

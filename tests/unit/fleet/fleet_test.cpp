@@ -1,0 +1,90 @@
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fleet/report.hpp"
+#include "fleet/targets.hpp"
+#include "util/errors.hpp"
+
+using runner::fleet::TargetResult;
+
+namespace {
+
+std::optional<std::string> no_env(const char*) { return std::nullopt; }
+
+std::optional<std::string> tenant_env(const char* name) {
+  if (std::string(name) == "TENANT") {
+    return std::string("t42");
+  }
+  return std::nullopt;
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    runner::fleet::parse_targets(text, "targets.txt", "base", no_env);
+  } catch (const runner::InputError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TargetResult started(int exit) {
+  TargetResult result;
+  result.started = true;
+  result.exit = exit;
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("a targets file: comments, blank lines, ${VAR}, paths beside the file", "[fleet]") {
+  const auto targets = runner::fleet::parse_targets(
+      "# tenants\n\n  sqlite:${TENANT}.db  \r\npostgres://u:pw@h/app?search_path=s1\n",
+      "targets.txt", "dir", tenant_env);
+  REQUIRE(targets.size() == 2);
+  CHECK(targets[0].url.path == "dir/t42.db");
+  CHECK(targets[0].where == "targets.txt:3");
+  CHECK(targets[1].where == "targets.txt:4");
+}
+
+TEST_CASE("a bad targets file names the line and never the URL", "[fleet]") {
+  CHECK(error_of("sqlite:a.db\n\npostgres://u:s3cret@[x/db\n").rfind("targets.txt:3: ", 0) == 0);
+  CHECK(error_of("sqlite:a.db\n\npostgres://u:s3cret@[x/db\n").find("s3cret") == std::string::npos);
+  CHECK(error_of("ftp://u:s3cret@h/db\n").find("s3cret") == std::string::npos);
+  CHECK(error_of("sqlite:${NOPE}.db\n").rfind("targets.txt:1:1: ", 0) == 0);
+  CHECK(error_of("# only a comment\n\n").find("no targets") != std::string::npos);
+}
+
+TEST_CASE("labels: the schema, the database, the file; collisions become URLs", "[fleet]") {
+  auto targets = runner::fleet::parse_targets(
+      "postgres://u:pw@h/app?search_path=tenant_7\npostgres://u:pw@h/billing\n"
+      "sqlite:/a/x.db\nsqlite:/b/x.db\n",
+      "t", "", no_env);
+  runner::fleet::assign_labels(targets);
+  CHECK(targets[0].label == "tenant_7");
+  CHECK(targets[1].label == "billing");
+  CHECK(targets[2].label == "sqlite:/a/x.db");
+  CHECK(targets[3].label == "sqlite:/b/x.db");
+}
+
+TEST_CASE("the exit code is the most severe: 5 > 1 > 3 > 2 > 4 > 0", "[fleet]") {
+  using runner::fleet::most_severe;
+  CHECK(most_severe({started(0), started(4)}) == 4);
+  CHECK(most_severe({started(4), started(2)}) == 2);
+  CHECK(most_severe({started(2), started(3)}) == 3);
+  CHECK(most_severe({started(3), started(1)}) == 1);
+  CHECK(most_severe({started(1), started(5), started(4)}) == 5);
+  CHECK(most_severe({started(0), started(137)}) == 1);  // killed: a failure
+  CHECK(most_severe({started(0), TargetResult{}}) == 0);  // not started: no code
+}
+
+TEST_CASE("a failed revision's line names it and its error's first line", "[fleet]") {
+  const auto result = runner::fleet::result_of(
+      "tenant_7", "sqlite:x.db", 1, 400,
+      R"({"error":{"exit_code":1,"message":"m/up/0003_add_col.sql:1:1: revision 0003 add_col failed (up, statement 1): duplicate column\n  more"}})",
+      "");
+  CHECK(runner::fleet::target_line("up", result, 9) ==
+        "tenant_7   failed: 0003 add_col: duplicate column  0.4 s");
+}

@@ -13,9 +13,12 @@ import time
 
 import pytest
 
-from conftest import MysqlDb, PostgresDb, Project, applied_ids, history_ids, wait_for
+from conftest import (MysqlDb, PostgresDb, Project, applied_ids, history_ids,
+                      sanitizer_time_factor, wait_for)
 
-SLEEP_SECONDS = 3
+# Long enough for the runs a test makes while it holds the lock; a sanitizer
+# build starts and runs slower.
+SLEEP_SECONDS = 3 * sanitizer_time_factor()
 
 
 @pytest.fixture(params=["postgres", "mysql"])

@@ -4,7 +4,8 @@ import re
 import sqlite3
 import time
 
-from conftest import applied_ids, history_ids, log_rows, snapshot, status_states, three
+from conftest import (applied_ids, history_ids, log_rows, sanitizer_time_factor, snapshot,
+                      status_states, three)
 
 
 # --- up --------------------------------------------------------------------
@@ -440,7 +441,7 @@ def test_wait_option_retries_an_unreachable_database_then_exits_4(project, db):
     if db.dialect == "sqlite":
         # a folder that does not exist is not retried: exit 2 at once
         assert result.code == 2, result
-        assert elapsed < 0.9, elapsed
+        assert elapsed < 0.9 * sanitizer_time_factor(), elapsed
         assert "waiting for" not in result.err, result
         return
     assert result.code == 4, result

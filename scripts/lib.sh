@@ -6,7 +6,7 @@ RUNNER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian packages the build needs.
 BUILD_PACKAGES=(g++ meson ninja-build pkg-config libyaml-cpp-dev libsqlite3-dev
   libtomlplusplus-dev catch2 libcli11-dev libfmt-dev nlohmann-json3-dev libssl-dev libpq-dev
-  libmysqlcppconn-dev libgraphviz-dev libre2-dev)
+  libmysqlcppconn-dev libgraphviz-dev libvectorscan-dev)
 # And what the tests need on top.
 TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-jsonschema sqlite3 procps
   graphviz chromium python3-pil)

@@ -4,11 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <re2/re2.h>
-#include <re2/set.h>
+#include <hs.h>
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -53,6 +53,97 @@ std::map<std::string, std::string> names_of(const schema::Schema& schema) {
 bool word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
+
+// Where the names occur in a text, in one pass: a Vectorscan database of
+// the literal names, which reports each occurrence with its end offset.
+// Whole words are checked afterwards. Where Vectorscan cannot run (a
+// processor without the instructions it needs) or for a text longer than it
+// scans at once, each name is looked for with a plain search: slower, never
+// different.
+class Matcher {
+ public:
+  explicit Matcher(const std::vector<std::string>& names) : m_names(names) {
+    if (hs_valid_platform() != HS_SUCCESS) {
+      return;
+    }
+    std::vector<const char*> expressions;
+    std::vector<std::size_t> lengths;
+    std::vector<unsigned> flags(names.size(), 0);
+    std::vector<unsigned> ids;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      expressions.push_back(names[i].data());
+      lengths.push_back(names[i].size());
+      ids.push_back(static_cast<unsigned>(i));
+    }
+    hs_compile_error_t* error = nullptr;
+    if (hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(), lengths.data(),
+                             static_cast<unsigned>(names.size()), HS_MODE_BLOCK, nullptr,
+                             &m_database, &error) != HS_SUCCESS) {
+      const std::string message = error != nullptr && error->message != nullptr
+                                      ? error->message
+                                      : "unknown error";
+      hs_free_compile_error(error);
+      throw InputError(fmt::format("refs: cannot prepare the search for the names: {}", message));
+    }
+    if (hs_alloc_scratch(m_database, &m_scratch) != HS_SUCCESS) {
+      hs_free_database(m_database);
+      throw InputError("refs: cannot allocate the search's scratch space");
+    }
+  }
+  ~Matcher() {
+    hs_free_scratch(m_scratch);
+    hs_free_database(m_database);
+  }
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  // A scratch space of its own for one scanning thread (null: none needed).
+  hs_scratch_t* clone_scratch() const {
+    hs_scratch_t* scratch = nullptr;
+    if (m_scratch != nullptr && hs_clone_scratch(m_scratch, &scratch) != HS_SUCCESS) {
+      throw InputError("refs: cannot allocate the search's scratch space");
+    }
+    return scratch;
+  }
+
+  // Every occurrence of a name in `text` (whole word or not): its offset
+  // and the name's index, in no particular order.
+  std::vector<std::pair<std::size_t, int>> occurrences(std::string_view text,
+                                                       hs_scratch_t* scratch) const {
+    Found found{&m_names, {}};
+    if (m_database != nullptr && scratch != nullptr && text.size() <= UINT_MAX &&
+        hs_scan(m_database, text.data(), static_cast<unsigned>(text.size()), 0, scratch,
+                on_match, &found) == HS_SUCCESS) {
+      return std::move(found.at);
+    }
+    found.at.clear();
+    for (std::size_t i = 0; i < m_names.size(); ++i) {
+      const std::string& name = m_names[i];
+      for (std::size_t at = text.find(name); at != std::string_view::npos;
+           at = text.find(name, at + 1)) {
+        found.at.emplace_back(at, static_cast<int>(i));
+      }
+    }
+    return std::move(found.at);
+  }
+
+ private:
+  struct Found {
+    const std::vector<std::string>* names;
+    std::vector<std::pair<std::size_t, int>> at;
+  };
+  static int on_match(unsigned id, unsigned long long /*from*/, unsigned long long to,
+                      unsigned /*flags*/, void* context) {
+    auto* found = static_cast<Found*>(context);
+    found->at.emplace_back(static_cast<std::size_t>(to) - (*found->names)[id].size(),
+                           static_cast<int>(id));
+    return 0;  // go on: every occurrence
+  }
+
+  const std::vector<std::string>& m_names;
+  hs_database_t* m_database = nullptr;
+  hs_scratch_t* m_scratch = nullptr;
+};
 
 // A file's bytes, read with one read() a time into a buffer each scanning
 // thread reuses (no stream copies, no zero-filling).
@@ -108,10 +199,11 @@ class FileBuffer {
   std::size_t m_size = 0;
 };
 
-// Whole-word occurrences of the names RE2::Set found in one file: each
-// name the set says is there is looked for in the whole text, and lines are
-// counted only up to the occurrences (most files hold none or a few).
-void scan_file(const fs::path& path, FileBuffer& buffer, const RE2::Set& set,
+// Whole-word occurrences of the names in one file, from the matcher's
+// offsets; lines are counted only up to the occurrences (most files hold
+// none or a few).
+void scan_file(const fs::path& path, FileBuffer& buffer, const Matcher& matcher,
+               hs_scratch_t* scratch,
                const std::vector<std::string>& patterns,
                const std::multimap<std::string, const Removed*>& by_name,
                const std::set<std::string>& existing, std::vector<Reference>& found) {
@@ -122,19 +214,12 @@ void scan_file(const fs::path& path, FileBuffer& buffer, const RE2::Set& set,
   if (text.substr(0, 8192).find('\0') != std::string_view::npos) {
     return;  // binary
   }
-  std::vector<int> hits;
-  if (!set.Match(text, &hits)) {
-    return;
-  }
-  std::vector<std::pair<std::size_t, int>> occurrences;  // (offset, pattern)
-  for (const int hit : hits) {
-    const std::string& name = patterns[static_cast<std::size_t>(hit)];
-    for (std::size_t at = text.find(name); at != std::string_view::npos;
-         at = text.find(name, at + 1)) {
-      if ((at == 0 || !word_char(text[at - 1])) &&
-          (at + name.size() == text.size() || !word_char(text[at + name.size()]))) {
-        occurrences.emplace_back(at, hit);
-      }
+  std::vector<std::pair<std::size_t, int>> occurrences;  // (offset, name), whole words
+  for (const auto& [at, hit] : matcher.occurrences(text, scratch)) {
+    const std::size_t size = patterns[static_cast<std::size_t>(hit)].size();
+    if ((at == 0 || !word_char(text[at - 1])) &&
+        (at + size == text.size() || !word_char(text[at + size]))) {
+      occurrences.emplace_back(at, hit);
     }
   }
   std::sort(occurrences.begin(), occurrences.end());
@@ -286,31 +371,34 @@ std::vector<Reference> scan(const std::vector<fs::path>& files,
   }
   std::multimap<std::string, const Removed*> by_name;
   std::vector<std::string> patterns;
-  RE2::Options options;
-  options.set_max_mem(256 << 20);
-  RE2::Set set(options, RE2::UNANCHORED);
   for (const auto& entry : removed) {
+    if (entry.name.empty()) {
+      continue;
+    }
     if (by_name.count(entry.name) == 0) {
-      std::string error;
-      if (set.Add(RE2::QuoteMeta(entry.name), &error) < 0) {
-        throw InputError(fmt::format("refs: cannot search for '{}': {}", entry.name, error));
-      }
       patterns.push_back(entry.name);
     }
     by_name.emplace(entry.name, &entry);
   }
-  if (!set.Compile()) {
-    throw InputError("refs: the names to search for do not fit RE2's memory limit");
+  if (patterns.empty()) {
+    return {};
   }
+  const Matcher matcher(patterns);
   std::vector<std::vector<Reference>> per_file(files.size());
   std::atomic<std::size_t> next{0};
   const unsigned workers = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  // Each thread scans with a scratch space of its own, made before any
+  // starts (a failure then is an error, not a thread's).
+  std::vector<std::unique_ptr<hs_scratch_t, decltype(&hs_free_scratch)>> scratches;
+  for (unsigned w = 0; w < workers; ++w) {
+    scratches.emplace_back(matcher.clone_scratch(), &hs_free_scratch);
+  }
   std::vector<std::thread> threads;
   for (unsigned w = 0; w < workers; ++w) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, scratch = scratches[w].get()] {
       FileBuffer buffer;
       for (std::size_t i = next++; i < files.size(); i = next++) {
-        scan_file(files[i], buffer, set, patterns, by_name, existing, per_file[i]);
+        scan_file(files[i], buffer, matcher, scratch, patterns, by_name, existing, per_file[i]);
       }
     });
   }

@@ -227,8 +227,11 @@ start_pg_replica() {
   PG_REPLICA_DIR=$(mktemp -d /tmp/runner-pg-replica.XXXXXX)
   rport=$(free_port)
   [ "$(id -u)" -eq 0 ] && chown -R postgres "$PG_REPLICA_DIR"
+  # A replication slot keeps the primary's WAL until the standby has it: a
+  # standby that falls far behind under the suite's load catches up later
+  # instead of finding its next segment removed.
   PGPASSWORD=runner-test-pw as_postgres "$bin/pg_basebackup" -h 127.0.0.1 -p "$port" -U runner \
-    -D "$PG_REPLICA_DIR/data" -R -X stream -c fast >"$PG_REPLICA_DIR/basebackup.log" 2>&1 ||
+    -D "$PG_REPLICA_DIR/data" -R -X stream -c fast -C -S "runner_standby_$rport" >"$PG_REPLICA_DIR/basebackup.log" 2>&1 ||
     { cat "$PG_REPLICA_DIR/basebackup.log" >&2; return 1; }
   as_postgres "$bin/pg_ctl" -D "$PG_REPLICA_DIR/data" -l "$PG_REPLICA_DIR/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $rport -k $PG_REPLICA_DIR -c hot_standby=on -c hot_standby_feedback=on -c max_standby_streaming_delay=-1 -c fsync=off -c max_connections=300" \

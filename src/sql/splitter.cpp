@@ -446,6 +446,7 @@ std::optional<Statement> StatementReader::read_one() {
   statement.index = ++m_index;
   m_start = m_pos;
   m_truncated = false;
+  m_copy_head = Head::unknown;
   std::size_t end = std::string::npos;
 
   const bool sqlite = m_dialect == "sqlite";
@@ -519,7 +520,19 @@ std::optional<Statement> StatementReader::read_one() {
                         (end == std::string::npos ? m_pos : end) - m_start);
   statement.text = std::string(util::trim(text));
   statement.truncated = m_truncated;
-  if (postgres && end != std::string::npos && starts_with_word(statement.text, "copy")) {
+  // A truncated statement's text is its start glued to its last bytes: no
+  // word of it can be trusted. bound_memory() keeps a COPY whole up to the
+  // cap, so a truncated one is longer than any pass classifies.
+  const bool copy_head = postgres && end != std::string::npos &&
+                         (m_truncated ? m_copy_head == Head::copy
+                                      : starts_with_word(statement.text, "copy"));
+  if (copy_head && (m_truncated || statement.text.size() > k_copy_cap)) {
+    throw InputError(fmt::format("{}:{}:{}: error: this COPY statement is longer than {} MiB "
+                                 "before its ';': split it, or load the data another way",
+                                 path().string(), statement.line, statement.column,
+                                 k_copy_cap >> 20));
+  }
+  if (copy_head) {
     statement.copy = copy_kind(statement.text);
     if (statement.copy == Copy::from_stdin) {
       start_copy(statement);
@@ -597,15 +610,23 @@ bool StatementReader::read_copy_data(std::string& out) {
 // middle: the start is kept for classification, and one byte before m_pos
 // for the look-behind of E'' strings. Offsets past the cut stay right
 // because the cut is added to m_buf_offset. A PostgreSQL COPY statement is
-// kept whole up to 16 MiB, since its FROM stdin may come late and decides
-// how the file goes on; no real one comes near.
+// kept whole up to k_copy_cap, since its FROM stdin may come late and
+// decides how the file goes on; no real one comes near. Whether the
+// statement starts with the word COPY is decided once, before the first
+// cut, on the file's own bytes: after a cut, the kept start and the bytes
+// after it could spell it (the splitter fuzz target found "CO" + "PY").
 void StatementReader::bound_memory() {
   if (m_text_limit == std::string::npos || m_pos - m_start <= 2 * m_text_limit) {
     return;
   }
-  static constexpr std::size_t k_copy_cap = 16 << 20;
-  if (m_dialect == "postgres" && m_pos - m_start <= k_copy_cap &&
-      starts_with_word(std::string_view(m_buf).substr(m_start, 5), "copy")) {
+  if (m_copy_head == Head::unknown) {
+    ensure(m_start + 4);  // the first word and the byte after it
+    m_copy_head = m_dialect == "postgres" &&
+                          starts_with_word(std::string_view(m_buf).substr(m_start, 5), "copy")
+                      ? Head::copy
+                      : Head::other;
+  }
+  if (m_copy_head == Head::copy && m_pos - m_start <= k_copy_cap) {
     return;
   }
   const std::size_t keep = m_start + m_text_limit;

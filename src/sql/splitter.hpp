@@ -94,6 +94,11 @@ class StatementReader {
   std::size_t m_start = 0;        // index in m_buf of the statement being read
   std::size_t m_text_limit = std::string::npos;
   bool m_truncated = false;
+  // Whether the statement being read starts with the word COPY, decided by
+  // bound_memory() before it first cuts the statement's text.
+  enum class Head { unknown, copy, other };
+  Head m_copy_head = Head::unknown;
+  static constexpr std::size_t k_copy_cap = 16 << 20;
   bool m_in_copy = false;         // rows of a COPY FROM stdin come next
   int m_copy_line = 0;
   int m_copy_column = 0;

@@ -24,9 +24,15 @@ class Standby:
         self._psycopg2 = psycopg2
         self.admin_url = server_url("RUNNER_TEST_PG_REPLICA_URL")
         self.url = with_database(self.admin_url, primary.name)
-        # CREATE DATABASE reaches the standby a moment later.
-        assert wait_for(lambda: self._has_database(primary.name), timeout=30), \
-            f"the standby never saw database {primary.name}"
+        # CREATE DATABASE reaches the standby a moment later: under the
+        # whole suite's load (every PostgreSQL test makes a database, each
+        # several MB of WAL to replay) that moment can be long.
+        if not wait_for(lambda: self._has_database(primary.name), timeout=180):
+            lag = primary._run("postgres", "SELECT state, sent_lsn, replay_lsn, "
+                                           "pg_current_wal_lsn() FROM pg_stat_replication")
+            paused = self._run(self.admin_url, "SELECT pg_get_wal_replay_pause_state()")
+            raise AssertionError(f"the standby never saw database {primary.name} "
+                                 f"(replication {lag}, replay {paused})")
 
     def _run(self, url, sql):
         conn = self._psycopg2.connect(url)

@@ -214,3 +214,48 @@ TEST_CASE("splitter: a long statement read with a text limit is cut, the next on
   CHECK(second->offset == 23 + long_value.size() + 4 + 5);
   CHECK_FALSE(second->truncated);
 }
+
+// Found by the splitter fuzz target: with a tiny text limit, the kept start
+// of a statement ("CO") and the bytes read after a cut ("PY t ...") spelt a
+// COPY ... FROM stdin that is not in the file, and the lex-only pass then
+// read the next lines as its rows.
+TEST_CASE("splitter: a cut statement's kept start and tail never spell a COPY",
+          "[splitter][memory]") {
+  const std::string text =
+      "CO\xB7 \x81""COPY t (a) FROM stdin;\n1\ta;\nb\n\\.\nSELECT 1;\n";
+  TempDir dir;
+  const auto path = dir.write("m.sql", text);
+  for (std::size_t chunk : {1u, 3u, 65536u}) {
+    for (std::size_t limit : {1u, 2u, 3u, 8u}) {
+      INFO("chunk " << chunk << ", limit " << limit);
+      StatementReader reader(path, "postgres", nullptr, chunk);
+      reader.set_text_limit(limit);
+      std::vector<std::size_t> offsets;
+      while (const auto statement = reader.next()) {
+        CHECK(statement->copy == Copy::none);
+        offsets.push_back(statement->offset);
+      }
+      // Not a COPY: "1\ta;" and "b\n\\.\nSELECT 1;" are statements of their own.
+      CHECK(offsets == std::vector<std::size_t>{0, 28, 33});
+    }
+  }
+  CHECK(read_all(text, "postgres").texts ==
+        std::vector<std::string>{"CO\xB7 \x81""COPY t (a) FROM stdin", "1\ta", "b\n\\.\nSELECT 1"});
+}
+
+TEST_CASE("splitter: a COPY read with a text limit is still a COPY", "[splitter][memory]") {
+  TempDir dir;
+  const auto path = dir.write("m.sql", "COPY t (a) FROM stdin;\n1\n2\n\\.\nSELECT 1;\n");
+  for (std::size_t limit : {1u, 2u, 4u}) {
+    INFO("limit " << limit);
+    StatementReader reader(path, "postgres", nullptr, 1);
+    reader.set_text_limit(limit);
+    const auto copy = reader.next();
+    REQUIRE(copy);
+    CHECK(copy->copy == Copy::from_stdin);
+    CHECK_FALSE(copy->truncated);
+    const auto next = reader.next();
+    REQUIRE(next);
+    CHECK(next->offset == 30);
+  }
+}

@@ -500,10 +500,19 @@ std::optional<Statement> StatementReader::read_one() {
         // The mysql client finds its delimiter wherever it stands, also
         // glued to a word: END$$ ends the statement at $$. (The first byte
         // is taken in any case: it was checked for the delimiter above.)
+        // A word is read whole, across the reader's chunks: cut at a
+        // chunk's end, its rest would be read as a token of its own (the
+        // `$$` of `D$$`, an identifier, as a dollar quote).
         advance();
-        advance_to(scan([&](char b) {
-          return !is_word_char(b) || (custom_delimiter && b == m_delimiter[0]);
-        }));
+        for (;;) {
+          advance_to(scan([&](char b) {
+            return !is_word_char(b) || (custom_delimiter && b == m_delimiter[0]);
+          }));
+          if (m_pos < m_buf.size() || !ensure(m_pos)) {
+            break;
+          }
+          bound_memory();
+        }
       }
     } else {
       // Punctuation, digits and spaces: move on to the next byte that can

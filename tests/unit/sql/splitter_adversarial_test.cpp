@@ -259,3 +259,15 @@ TEST_CASE("splitter: a COPY read with a text limit is still a COPY", "[splitter]
     CHECK(next->offset == 30);
   }
 }
+
+// Found by the splitter fuzz target: an identifier with `$` in it (legal in
+// PostgreSQL after the first character) cut by the end of a read chunk had
+// its `$$` taken for the start of a dollar-quoted string.
+TEST_CASE("splitter: an identifier's $$ is not a dollar quote at any chunk size", "[splitter]") {
+  const std::string text = "SELECT D$$ FROM t;\nSELECT 'x';\n";
+  for (std::size_t chunk = 1; chunk <= 12; ++chunk) {
+    INFO("chunk " << chunk);
+    CHECK(read_all(text, "postgres", chunk).texts ==
+          std::vector<std::string>{"SELECT D$$ FROM t", "SELECT 'x'"});
+  }
+}

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -133,6 +134,15 @@ class Connection {
   // dialect can tell (PostgreSQL).
   virtual Rows query(std::string_view sql, const Params& params) = 0;
   Rows query(const BoundSql& sql) { return query(sql.text, sql.params); }
+  // Runs several bookkeeping statements, in order, as query(sql, params)
+  // does, discarding their rows; the first that fails stops the rest and is
+  // thrown. A driver may send them in one round trip (PostgreSQL: one
+  // pipeline sync), so recording a revision costs one wait, not one each.
+  virtual void query_all(std::initializer_list<const BoundSql*> statements) {
+    for (const BoundSql* sql : statements) {
+      query(*sql);
+    }
+  }
   virtual void begin() = 0;
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;

@@ -310,9 +310,10 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
     // fail_transaction says what the loss did to the revision.
     confirm_lock(fmt::format("the lock was lost before revision {} {} was recorded", record.id,
                              record.name));
-    m_connection.query(up ? m_tables.insert_sql(record) : m_tables.delete_sql(record.id));
-    m_connection.query(
-        m_tables.log_sql(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", "")));
+    const HistorySql history = up ? m_tables.insert_sql(record) : m_tables.delete_sql(record.id);
+    const HistorySql log =
+        m_tables.log_sql(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
+    m_connection.query_all({&history, &log});
     phase = Phase::commit;
     m_connection.commit();
   } catch (Error& error) {
@@ -574,8 +575,9 @@ void Executor::baseline(const std::vector<const Revision*>& revisions) {
     for (const Revision* revision : revisions) {
       plan::HistoryRecord record =
           record_for(*revision, revision->noop ? "" : util::file_checksum(revision->up));
-      m_connection.query(m_tables.insert_sql(record));
-      m_connection.query(m_tables.log_sql(make_log("baseline", record, 0, "ok", "")));
+      const HistorySql history = m_tables.insert_sql(record);
+      const HistorySql log = m_tables.log_sql(make_log("baseline", record, 0, "ok", ""));
+      m_connection.query_all({&history, &log});
     }
     confirm_lock("the baseline was rolled back: nothing of it was recorded");
     m_connection.commit();

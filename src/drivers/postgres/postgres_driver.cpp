@@ -526,6 +526,13 @@ class PostgresConnection : public Connection {
       }
       return;
     }
+    // Outside a transaction a statement is synced alone (below): a pending
+    // reset_session() is waited for first, or it would share the
+    // statement's implicit transaction (CREATE INDEX CONCURRENTLY refuses
+    // that).
+    if (!m_in_transaction) {
+      flush(nullptr);
+    }
     send(statement.text);
     m_queued.push_back({std::string(statement.text), statement.line, statement.column,
                         statement.index});
@@ -562,32 +569,14 @@ class PostgresConnection : public Connection {
   // is: resetting the role there would change what the revision's next
   // statements do.
   Rows query(std::string_view sql, const Params& params) override {
-    send_message();
-    const bool own = m_in_transaction;
-    const bool alone = !own && m_queued.empty() && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
-    if (alone) {
-      queue("BEGIN");
-    }
-    if (own || alone) {
-      queue("SET LOCAL SESSION AUTHORIZATION DEFAULT");  // also ends SET ROLE
-      queue("SET LOCAL role TO DEFAULT");                // a role the login role is configured with
-    }
-    send_bound(sql, params);
-    m_queued.push_back({std::string(sql), 0, 0, 0});
-    if (alone) {
-      queue("COMMIT");
-    }
     Rows rows;
-    try {
-      flush(&rows);
-    } catch (const DbError&) {
-      if (alone && PQtransactionStatus(m_conn) == PQTRANS_INERROR) {
-        queue("ROLLBACK");
-        flush(nullptr);
-      }
-      throw;
-    }
+    const BoundSql bound{std::string(sql), params};
+    bookkeeping({&bound}, &rows);
     return rows;
+  }
+
+  void query_all(std::initializer_list<const BoundSql*> statements) override {
+    bookkeeping(statements, nullptr);
   }
 
   // SET SESSION AUTHORIZATION DEFAULT also ends a SET ROLE; RESET ROLE
@@ -606,7 +595,9 @@ class PostgresConnection : public Connection {
     for (const auto& setting : m_own_settings) {
       queue(setting);
     }
-    flush(nullptr);
+    // Not waited for here: the reset goes in the same round trip as the
+    // next revision's BEGIN (or is waited for alone before a statement or
+    // bookkeeping outside a transaction), still before anything else.
   }
 
   const std::string& default_schema() const override { return m_default_schema; }
@@ -970,6 +961,41 @@ class PostgresConnection : public Connection {
   void queue(const std::string& sql) {
     send(sql);
     m_queued.push_back({sql, 0, 0, 0});
+  }
+
+  // The bookkeeping statements of query(sql, params) and query_all(), sent
+  // in one pipeline sync after the role is set back to the login user's
+  // (see query()); `rows` gets the rows of the last that returns any.
+  void bookkeeping(std::initializer_list<const BoundSql*> statements, Rows* rows) {
+    send_message();
+    if (!m_in_transaction) {
+      flush(nullptr);  // a pending reset_session(), in its own sync as before
+    }
+    const bool own = m_in_transaction;
+    const bool alone = !own && m_queued.empty() && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
+    if (alone) {
+      queue("BEGIN");
+    }
+    if (own || alone) {
+      queue("SET LOCAL SESSION AUTHORIZATION DEFAULT");  // also ends SET ROLE
+      queue("SET LOCAL role TO DEFAULT");                // a role the login role is configured with
+    }
+    for (const BoundSql* sql : statements) {
+      send_bound(sql->text, sql->params);
+      m_queued.push_back({sql->text, 0, 0, 0});
+    }
+    if (alone) {
+      queue("COMMIT");
+    }
+    try {
+      flush(rows);
+    } catch (const DbError&) {
+      if (alone && PQtransactionStatus(m_conn) == PQTRANS_INERROR) {
+        queue("ROLLBACK");
+        flush(nullptr);
+      }
+      throw;
+    }
   }
 
   // Sends `sql` with `params` bound, in text form (NULL: a null pointer).

@@ -87,6 +87,11 @@ class Lock {
   // out. The default does nothing: a lock held by the kernel (SQLite's
   // flock) lasts as long as the process.
   virtual void confirm() {}
+  // Starts confirm()'s check without waiting for the answer, so that its
+  // round trip overlaps one on the work session; the next confirm() reads
+  // the answer and throws as ever. The default does nothing: confirm()
+  // then does all of it.
+  virtual void confirm_start() {}
 };
 
 struct LockRequest {

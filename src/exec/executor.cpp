@@ -307,13 +307,18 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
     record.checksum = up && !revision.noop ? hash.hex_digest() : "";
     record.execution_ms = util::monotonic_ms() - start;
     record.statements_done = done;
-    // fail_transaction says what the loss did to the revision.
-    confirm_lock(fmt::format("the lock was lost before revision {} {} was recorded", record.id,
-                             record.name));
+    // The lock's check is answered while the bookkeeping runs (one wait
+    // for both); COMMIT is sent only once it said the lock is still ours.
+    // fail_transaction says what a loss did to the revision.
+    if (m_lock != nullptr) {
+      m_lock->confirm_start();
+    }
     const HistorySql history = up ? m_tables.insert_sql(record) : m_tables.delete_sql(record.id);
     const HistorySql log =
         m_tables.log_sql(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
     m_connection.query_all({&history, &log});
+    confirm_lock(fmt::format("the lock was lost before revision {} {} was recorded", record.id,
+                             record.name));
     phase = Phase::commit;
     m_connection.commit();
   } catch (Error& error) {

@@ -352,13 +352,18 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
 
 // Runs `sql` on `conn` with `name` bound to $1 and returns the first value
 // ("" for none or NULL); DbError when the server refuses it.
+// The first value of a one-query result ("" when it has no row).
+std::string first_value(PGresult* result, const std::string& sql) {
+  if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+    throw error_from(result, sql);
+  }
+  return PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
+}
+
 std::string query_with_name(PGconn* conn, const std::string& sql, const std::string& name) {
   const char* values[] = {name.c_str()};
   PgResult result(PQexecParams(conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
-  if (PQresultStatus(result.result) != PGRES_TUPLES_OK) {
-    throw error_from(result.result, sql);
-  }
-  return PQntuples(result.result) > 0 ? PQgetvalue(result.result, 0, 0) : "";
+  return first_value(result.result, sql);
 }
 
 // The lock's two int4 keys: a constant for runner, and the database and the
@@ -388,6 +393,7 @@ class AdvisoryLock : public Lock {
 
   // The server backend's pid for the lock session's next transaction.
   std::string backend_pid() {
+    finish_pending();
     PgResult result(PQexec(m_conn, "SELECT pg_backend_pid()"));
     if (PQresultStatus(result.result) != PGRES_TUPLES_OK) {
       throw error_from(result.result, "SELECT pg_backend_pid()");
@@ -396,6 +402,7 @@ class AdvisoryLock : public Lock {
   }
 
   bool try_get() {
+    finish_pending();
     return query_with_name(m_conn, fmt::format("SELECT pg_try_advisory_lock({})", k_lock_keys),
                            m_name) == "t";
   }
@@ -404,14 +411,22 @@ class AdvisoryLock : public Lock {
   // can release it), so a session that answers and shows the lock in
   // pg_locks for its own pid still holds it.
   void confirm() override {
-    const std::string sql = fmt::format(
-        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-        "AND pid = pg_backend_pid() AND objsubid = 2 AND (classid, objid) = "
-        "(SELECT k1::oid, k2::oid FROM (SELECT {}) AS k(k1, k2)))",
-        k_lock_keys);
+    const std::string sql = confirm_sql();
     std::string held;
     try {
-      held = query_with_name(m_conn, sql, m_name);
+      if (m_pending) {
+        m_pending = false;
+        PgResult result(PQgetResult(m_conn));
+        if (result.result == nullptr) {
+          throw DbError("");  // no answer: lost() reads why from the session
+        }
+        held = first_value(result.result, sql);
+        while (PGresult* extra = PQgetResult(m_conn)) {
+          PQclear(extra);
+        }
+      } else {
+        held = query_with_name(m_conn, sql, m_name);
+      }
     } catch (const DbError& error) {
       throw lost(error.what());
     }
@@ -420,10 +435,20 @@ class AdvisoryLock : public Lock {
     }
   }
 
+  // Sends confirm()'s query; when it cannot be sent, confirm() runs it
+  // again and says why it failed.
+  void confirm_start() override {
+    finish_pending();
+    const std::string sql = confirm_sql();
+    const char* values[] = {m_name.c_str()};
+    m_pending = PQsendQueryParams(m_conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0) == 1;
+  }
+
   // "pid 123, application runner (lock), user app from 10.0.0.5, holding it
   // since ..." for the session holding the lock, from pg_locks and
   // pg_stat_activity (a lock session goes idle right after taking it).
   std::string describe_holder() {
+    finish_pending();
     const std::string sql = fmt::format(
         "SELECT 'pid ' || a.pid || ', application ' || "
         "coalesce(nullif(a.application_name, ''), '?') || ', user ' || "
@@ -444,6 +469,25 @@ class AdvisoryLock : public Lock {
   }
 
  private:
+  static std::string confirm_sql() {
+    return fmt::format(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND pid = pg_backend_pid() AND objsubid = 2 AND (classid, objid) = "
+        "(SELECT k1::oid, k2::oid FROM (SELECT {}) AS k(k1, k2)))",
+        k_lock_keys);
+  }
+
+  // Reads and drops the answer of a confirm_start() that no confirm()
+  // read (the work session failed in between), so the session can be used.
+  void finish_pending() {
+    if (m_pending) {
+      m_pending = false;
+      while (PGresult* result = PQgetResult(m_conn)) {
+        PQclear(result);
+      }
+    }
+  }
+
   UnreachableError lost(std::string_view why) const {
     std::string reason(util::trim(why));
     if (PQstatus(m_conn) != CONNECTION_OK || reason.empty()) {
@@ -462,6 +506,7 @@ class AdvisoryLock : public Lock {
 
   PGconn* m_conn;
   std::string m_name;
+  bool m_pending = false;  // a confirm_start() whose answer is unread
 };
 
 class PostgresConnection : public Connection {

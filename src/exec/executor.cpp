@@ -598,16 +598,18 @@ std::string Executor::repair(const Revision* revision, const plan::HistoryRecord
   try {
     std::string done;
     if (forget) {
-      m_connection.query(m_tables.delete_sql(record.id));
-      m_connection.query(m_tables.log_sql(make_log("forget", record, 0, "ok", "")));
+      const HistorySql history = m_tables.delete_sql(record.id);
+      const HistorySql log = m_tables.log_sql(make_log("forget", record, 0, "ok", ""));
+      m_connection.query_all({&history, &log});
       done = fmt::format("forgot revision {} {}: it is pending again", record.id, record.name);
     } else {
       plan::HistoryRecord fixed = record;
       fixed.state = "applied";
       fixed.checksum = revision->noop ? "" : util::file_checksum(revision->up);
       fixed.applied_at = record.state == "applied" ? record.applied_at : util::utc_now_iso();
-      m_connection.query(m_tables.finish_sql(fixed));
-      m_connection.query(m_tables.log_sql(make_log("repair", fixed, 0, "ok", "")));
+      const HistorySql history = m_tables.finish_sql(fixed);
+      const HistorySql log = m_tables.log_sql(make_log("repair", fixed, 0, "ok", ""));
+      m_connection.query_all({&history, &log});
       done = record.state == "applied"
                  ? fmt::format("re-recorded the checksum of revision {} {}", record.id, record.name)
                  : fmt::format("marked revision {} {} applied", record.id, record.name);

@@ -350,9 +350,8 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
   return conn;
 }
 
-// Runs `sql` on `conn` with `name` bound to $1 and returns the first value
-// ("" for none or NULL); DbError when the server refuses it.
-// The first value of a one-query result ("" when it has no row).
+// The first value of a one-query result ("" for none or NULL); DbError
+// when the server refused the query.
 std::string first_value(PGresult* result, const std::string& sql) {
   if (PQresultStatus(result) != PGRES_TUPLES_OK) {
     throw error_from(result, sql);
@@ -360,6 +359,7 @@ std::string first_value(PGresult* result, const std::string& sql) {
   return PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
 }
 
+// Runs `sql` on `conn` with `name` bound to $1 and returns its first value.
 std::string query_with_name(PGconn* conn, const std::string& sql, const std::string& name) {
   const char* values[] = {name.c_str()};
   PgResult result(PQexecParams(conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
@@ -1016,8 +1016,9 @@ class PostgresConnection : public Connection {
     if (!m_in_transaction) {
       flush(nullptr);  // a pending reset_session(), in its own sync as before
     }
+    // Outside the runner's transaction nothing is queued now (flushed above).
     const bool own = m_in_transaction;
-    const bool alone = !own && m_queued.empty() && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
+    const bool alone = !own && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
     if (alone) {
       queue("BEGIN");
     }

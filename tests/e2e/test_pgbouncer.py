@@ -132,3 +132,50 @@ def test_session_state_of_a_revision_does_not_reach_the_next_through_pgbouncer(p
     result = run(project, url, "--lock-mode", "table", "down", "--to", "0005")
     assert result.code == 0, result
     assert applied_ids(pg) == ["0001", "0002", "0003", "0004", "0005"]
+
+
+def test_no_setting_of_the_runner_stays_on_a_pooled_server_session(pooled, pg):
+    """The runner's session settings travel as startup options, which PgBouncer
+    refuses: they are then left out, never SET on a pooled server session
+    that later serves other clients."""
+    import psycopg2
+    project, url = pooled
+    timeouts = {"statement_timeout": "5min", "idle_in_transaction_session_timeout": "6min",
+                "idle_session_timeout": "7min", "client_connection_check_interval": "8s"}
+    for name, value in timeouts.items():
+        pg.query(f"ALTER DATABASE {pg.name} SET {name} = '{value}'")
+    assert run(project, url, "up").code == 2  # the advisory lock's session, refused
+    assert run(project, url, "--lock-mode", "table", "up").code == 0
+    assert run(project, url, "--lock-mode", "table", "down", "--all").code == 0
+    # As many open transactions as the pool has server sessions (default_pool_size
+    # = 20): each runs on a different one, so every session the runner used is seen.
+    sessions = [psycopg2.connect(url) for _ in range(20)]
+    try:
+        seen = set()
+        for conn in sessions:
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_backend_pid()")
+                pid = cur.fetchone()[0]
+                for name, value in timeouts.items():
+                    cur.execute(f"SHOW {name}")
+                    assert cur.fetchone()[0] == value, (name, pid)
+                seen.add(pid)
+        assert len(seen) == 20
+    finally:
+        for conn in sessions:
+            conn.close()
+
+
+def test_the_runner_settings_reach_a_direct_session_and_survive_a_revision_reset(tmp_path, pg):
+    """Directly on the server the settings are the session's start values:
+    a revision's RESET ALL keeps them."""
+    root = tmp_path / "project"
+    root.mkdir()
+    project = Project(root, pg)
+    project.add("0001", "reset", "RESET ALL;\nCREATE TABLE seen AS "
+                "SELECT current_setting('client_connection_check_interval') AS check_interval, "
+                "current_setting('idle_session_timeout') AS idle;", "DROP TABLE seen;")
+    pg.query(f"ALTER DATABASE {pg.name} SET idle_session_timeout = '7min'")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert pg.query("SELECT check_interval, idle FROM seen") == [("1s", "0")]

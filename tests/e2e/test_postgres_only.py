@@ -67,6 +67,31 @@ def test_search_path_from_the_url_is_honoured(project, db):
                     "AND table_name IN ('users', 'runner_history')") == [(2,)]
 
 
+def test_a_search_path_with_a_space_and_the_url_options_both_reach_the_session(project, db):
+    """?search_path= and the URL's own ?options= share libpq's one `options`
+    parameter with the runner's settings; a space in a value is escaped."""
+    db.query("CREATE SCHEMA app")
+    project.add("0001", "seen", "CREATE TABLE seen AS SELECT current_setting('search_path') AS path, "
+                "current_setting('lock_timeout') AS lock_wait, "
+                "current_setting('client_connection_check_interval') AS check_interval;",
+                "DROP TABLE seen;")
+    url = db.url + "?search_path=app,%20public&options=-c%20lock_timeout%3D7s"
+    result = project.run("-d", url, "up", database=False)
+    assert result.code == 0, result
+    assert db.query("SELECT path, lock_wait, check_interval FROM app.seen") == \
+        [("app, public", "7s", "1s")]
+
+
+def test_a_setting_the_server_refuses_in_the_url_options_is_exit_2_naming_it(project, db):
+    users(project)
+    url = db.url + "?options=-c%20no_such_setting_here%3D1"
+    result = project.run("-d", url, "up", database=False)
+    assert result.code == 2, result
+    assert "no_such_setting_here" in result.err
+    assert "runner-test-pw" not in result.err + result.out
+    assert db.tables() == set()
+
+
 def test_a_syntax_error_points_at_its_line_and_column(project, db):
     users(project)
     project.add("0002", "seed", "INSERT INTO users (id, email) VALUES (1, 'a');\n\n"

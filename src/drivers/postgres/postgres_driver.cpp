@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <span>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -260,11 +261,91 @@ void refuse_dropped_search_path(PGconn* conn, const util::Url& url) {
   }
 }
 
+// A setting a runner session asks the server for.
+struct Setting {
+  const char* name;
+  const char* value;
+};
+
+// The work session's settings. If this runner is killed mid-statement, the
+// server would run the orphaned statement to its end, holding its locks;
+// from PostgreSQL 14 on it can notice the closed socket while the statement
+// runs. And the session waits idle while another runner holds the lock: a
+// role's idle_session_timeout must not end it.
+constexpr Setting k_work_settings[] = {{"client_connection_check_interval", "1000"},
+                                       {"idle_session_timeout", "0"}};
+
+// The lock session sits idle for the whole run: no timeout of the role's
+// may end it.
+constexpr Setting k_lock_settings[] = {{"idle_session_timeout", "0"},
+                                       {"idle_in_transaction_session_timeout", "0"},
+                                       {"statement_timeout", "0"}};
+
+// A value in libpq's `options`, where spaces separate arguments unless
+// escaped with a backslash.
+std::string escaped_option(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == ' ' || c == '\\') {
+      out.push_back('\\');
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+// One connection attempt; `conn` is null when it failed, and then the rest
+// says why.
+struct Attempt {
+  PGconn* conn = nullptr;
+  bool finished = false;  // false: timed out
+  bool needs_password = false;
+  std::string message;
+  std::vector<std::string> codes;
+};
+
+Attempt attempt(const std::vector<std::pair<std::string, std::string>>& params,
+                const util::Url& url, double timeout) {
+  std::vector<const char*> keys;
+  std::vector<const char*> values;
+  for (const auto& [key, value] : params) {
+    keys.push_back(key.c_str());
+    values.push_back(value.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  Attempt result;
+  PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
+  if (conn == nullptr) {
+    throw UnreachableError(fmt::format("cannot connect to {}: out of memory", url.redacted()));
+  }
+  PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+  result.finished = PQstatus(conn) == CONNECTION_BAD || finish_connecting(conn, timeout);
+  if (result.finished && PQstatus(conn) == CONNECTION_OK) {
+    PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+    result.conn = conn;
+    return result;
+  }
+  result.message =
+      result.finished ? without_sqlstates(PQerrorMessage(conn), result.codes) : "timeout expired";
+  result.needs_password = result.finished && PQconnectionNeedsPassword(conn) != 0;
+  PQfinish(conn);
+  return result;
+}
+
 // Opens a libpq connection from the URL's parts; query parameters pass
 // through to libpq (sslmode, connect_timeout, ...), search_path becomes a
 // session option. Gives up after `connect_timeout` seconds (0: the URL's).
+//
+// `settings` travel as startup options too: they cost no round trip, and
+// RESET ALL returns to them. A server before PostgreSQL 14 refuses a setting
+// it does not know: then each is SET on its own, those it takes are in
+// `set_as_statements` (RESET ALL undoes them). A connection pooler that
+// refuses startup options (PgBouncer) gets none of them: a SET there would
+// stay on whichever pooled server session ran it, long after this runner.
 PGconn* open(const util::Url& url, std::string_view application_suffix,
-             double connect_timeout = 0) {
+             std::span<const Setting> settings, double connect_timeout = 0,
+             std::vector<std::string>* set_as_statements = nullptr) {
   std::vector<std::pair<std::string, std::string>> params;
   const auto add = [&](const char* key, const std::string& value) {
     if (!value.empty()) {
@@ -280,9 +361,15 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
   add("dbname", url.path);
   bool has_application = false;
   bool has_keepalives = false;
+  std::string options;  // the URL's own, then ?search_path=
+  const auto add_option = [](std::string& to, std::string_view name, std::string_view value) {
+    to += fmt::format("{}-c {}={}", to.empty() ? "" : " ", name, escaped_option(value));
+  };
   for (const auto& [key, value] : url.query) {
     if (key == "search_path") {
-      params.emplace_back("options", "-c search_path=" + value);
+      add_option(options, "search_path", value);
+    } else if (key == "options") {
+      options.insert(0, value + (options.empty() ? "" : " "));
     } else {
       has_application = has_application || key == "application_name";
       has_keepalives = has_keepalives || key.rfind("keepalives", 0) == 0;
@@ -304,32 +391,33 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
       params.emplace_back(key, value);
     }
   }
-  std::vector<const char*> keys;
-  std::vector<const char*> values;
-  for (const auto& [key, value] : params) {
-    keys.push_back(key.c_str());
-    values.push_back(value.c_str());
-  }
-  keys.push_back(nullptr);
-  values.push_back(nullptr);
   const double url_timeout = url_connect_timeout(url);
   const double timeout = url_timeout > 0 && connect_timeout > 0
                              ? std::min(url_timeout, connect_timeout)
                              : std::max(url_timeout, connect_timeout);
-  PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
-  if (conn == nullptr) {
-    throw UnreachableError(fmt::format("cannot connect to {}: out of memory", url.redacted()));
+  const auto with_options = [&params](const std::string& value) {
+    auto all = params;
+    if (!value.empty()) {
+      all.emplace_back("options", value);
+    }
+    return all;
+  };
+  std::string asked = options;
+  for (const auto& setting : settings) {
+    add_option(asked, setting.name, setting.value);
   }
-  PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
-  const bool finished = PQstatus(conn) == CONNECTION_BAD || finish_connecting(conn, timeout);
-  if (!finished || PQstatus(conn) != CONNECTION_OK) {
-    std::vector<std::string> codes;
-    const std::string message =
-        finished ? without_sqlstates(PQerrorMessage(conn), codes) : "timeout expired";
-    const bool needs_password = finished && PQconnectionNeedsPassword(conn) != 0;
-    PQfinish(conn);
-    const std::string text = fmt::format("cannot connect to {}: {}", url.redacted(), message);
-    if (finished && message.find("unsupported startup parameter") != std::string::npos) {
+  Attempt tried = attempt(with_options(asked), url, timeout);
+  bool set_one_by_one = false;
+  if (tried.conn == nullptr && tried.finished && asked != options) {
+    const bool pooler = tried.message.find("unsupported startup parameter") != std::string::npos;
+    if (pooler || tried.message.find("unrecognized configuration parameter") != std::string::npos) {
+      tried = attempt(with_options(options), url, timeout);
+      set_one_by_one = !pooler;
+    }
+  }
+  if (tried.conn == nullptr) {
+    const std::string text = fmt::format("cannot connect to {}: {}", url.redacted(), tried.message);
+    if (tried.finished && tried.message.find("unsupported startup parameter") != std::string::npos) {
       // PgBouncer refuses the `options` parameter that ?search_path= is sent as.
       throw InputError(fmt::format(
           "{}: a connection pooler (PgBouncer) between the runner and the server does not take "
@@ -338,15 +426,22 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
           "qualify names in the revisions, or connect to the server directly",
           text));
     }
-    if (needs_password || !may_heal(codes, message)) {
+    if (tried.needs_password || !may_heal(tried.codes, tried.message)) {
       throw InputError(text);
     }
     throw UnreachableError(text);
   }
-  PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+  PGconn* conn = tried.conn;
   refuse_dropped_search_path(conn, url);
   // Notices such as "relation already exists, skipping" are not ours to print.
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  for (const auto& setting : set_one_by_one ? settings : std::span<const Setting>()) {
+    const std::string sql = fmt::format("SET {} = {}", setting.name, setting.value);
+    PgResult result(PQexec(conn, sql.c_str()));
+    if (PQresultStatus(result.result) == PGRES_COMMAND_OK && set_as_statements != nullptr) {
+      set_as_statements->push_back(sql);
+    }
+  }
   return conn;
 }
 
@@ -378,15 +473,8 @@ constexpr const char* k_lock_keys = "hashtext('runner'), hashtext(current_databa
 // says so before anything more is committed.
 class AdvisoryLock : public Lock {
  public:
-  AdvisoryLock(PGconn* conn, std::string name) : m_conn(conn), m_name(std::move(name)) {
-    // Each may be refused by an older server (idle_session_timeout is 14+);
-    // what the server does not have cannot end the session either.
-    for (const char* setting :
-         {"SET idle_session_timeout = 0", "SET idle_in_transaction_session_timeout = 0",
-          "SET statement_timeout = 0"}) {
-      PQclear(PQexec(m_conn, setting));
-    }
-  }
+  // `conn` was opened with k_lock_settings.
+  AdvisoryLock(PGconn* conn, std::string name) : m_conn(conn), m_name(std::move(name)) {}
   ~AdvisoryLock() override { PQfinish(m_conn); }  // ending the session releases the lock
   AdvisoryLock(const AdvisoryLock&) = delete;
   AdvisoryLock& operator=(const AdvisoryLock&) = delete;
@@ -511,22 +599,13 @@ class AdvisoryLock : public Lock {
 
 class PostgresConnection : public Connection {
  public:
-  PostgresConnection(PGconn* conn, util::Url url)
-      : m_conn(conn), m_cancel(PQgetCancel(conn)), m_url(std::move(url)) {
-    // If this runner is killed mid-statement, the server would run the
-    // orphaned statement to its end, holding its locks; from PostgreSQL 14
-    // on it can notice the closed socket while the statement runs. And the
-    // session waits idle while another runner holds the lock: a role's
-    // idle_session_timeout must not end it. Older servers refuse these
-    // settings, which is harmless; those taken are set again after each
-    // reset_session().
-    for (const char* setting :
-         {"SET client_connection_check_interval = 1000", "SET idle_session_timeout = 0"}) {
-      PgResult result(PQexec(m_conn, setting));
-      if (PQresultStatus(result.result) == PGRES_COMMAND_OK) {
-        m_own_settings.emplace_back(setting);
-      }
-    }
+  // `conn` was opened with k_work_settings; `set_as_statements` are those
+  // of them the server took only as statements.
+  PostgresConnection(PGconn* conn, util::Url url, std::vector<std::string> set_as_statements)
+      : m_conn(conn),
+        m_cancel(PQgetCancel(conn)),
+        m_url(std::move(url)),
+        m_own_settings(std::move(set_as_statements)) {
     // Where the history tables live unless named otherwise: resolved once,
     // so that a revision's search_path cannot move them. NULL (a
     // search_path naming no existing schema) reads as "".
@@ -627,9 +706,10 @@ class PostgresConnection : public Connection {
   // SET SESSION AUTHORIZATION DEFAULT also ends a SET ROLE; RESET ROLE
   // then restores a role the login role is configured with (ALTER ROLE ...
   // SET role), and RESET ALL every other setting to its value at session
-  // start, which keeps what the URL passed as startup options
-  // (?search_path=, application_name) and per-role and per-database
-  // settings. Then this driver's own settings again. Objects a revision
+  // start, which keeps what was passed as startup options (?search_path=,
+  // application_name, this driver's own settings) and per-role and
+  // per-database settings. Then those of this driver's settings an older
+  // server took only as SETs. Objects a revision
   // made in the session (temporary tables, prepared statements) stay: the
   // bookkeeping, fully qualified, does not depend on them.
   void reset_session() override {
@@ -694,7 +774,7 @@ class PostgresConnection : public Connection {
   }
 
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
-    auto held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)"), request.name);
+    auto held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)", k_lock_settings), request.name);
     refuse_transaction_pooler(*held);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration<double>(request.timeout_seconds);
@@ -1260,7 +1340,7 @@ class PostgresConnection : public Connection {
   util::Url m_url;
   std::string m_default_schema;
   bool m_in_recovery = false;  // pg_is_in_recovery() when connecting
-  std::vector<std::string> m_own_settings;  // SETs the server took at connect time
+  std::vector<std::string> m_own_settings;  // settings an older server took only as SETs
   std::deque<DbError::Statement> m_queued;
   std::size_t m_queued_bytes = 0;
   // Statements of the running transaction not sent yet (send_message).
@@ -1274,7 +1354,9 @@ class PostgresConnection : public Connection {
 
 std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
   refuse_overriding_parameters(url);
-  return std::make_unique<PostgresConnection>(open(url, "", options.connect_timeout_seconds), url);
+  std::vector<std::string> set_as_statements;
+  PGconn* conn = open(url, "", k_work_settings, options.connect_timeout_seconds, &set_as_statements);
+  return std::make_unique<PostgresConnection>(conn, url, std::move(set_as_statements));
 }
 
 }  // namespace runner::drivers::postgres

@@ -92,6 +92,65 @@ def test_a_signal_rolls_back_running_targets_starts_no_other_and_leaves_no_child
     assert "interrupted" in err and f"stopped by signal {int(signal_number)}" in err, err
 
 
+@pytest.mark.parametrize("dialect", ["sqlite", "mysql"])
+def test_a_sigterm_rolls_back_the_running_data_revision_of_sqlite_and_mysql_targets(
+        tmp_path, servers, dialect):
+    """The PostgreSQL case above, for the two other drivers: each running child
+    stops its statement (sqlite3_interrupt, KILL QUERY) and rolls back."""
+    project = make_project(tmp_path)
+    if dialect == "sqlite":
+        dbs = []
+        for i in range(3):
+            (tmp_path / f"tenant_{i}").mkdir()
+            dbs.append(SqliteDb(tmp_path / f"tenant_{i}"))
+    else:
+        dbs = servers("mysql", 3)
+    project.add("0003", "slow", dbs[0].slow_statement("t") + "\n",
+                "DELETE FROM t WHERE id >= 1000000000;\n", kind="data")
+    (project.root / "targets").write_text("".join(db.url + "\n" for db in dbs))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    parent = subprocess.Popen([RUNNER, "up", "--targets", "targets", "--parallel", "2"],
+                              cwd=project.root, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+
+    def applied(db):
+        try:
+            return [r[0] for r in db.query(
+                "SELECT id FROM runner_history WHERE state = 'applied' ORDER BY id")]
+        except Exception:  # not made yet, or (SQLite) locked for a moment
+            return []
+
+    def slow_running():
+        if dialect == "mysql":
+            rows = dbs[0].query("SELECT count(*) FROM information_schema.processlist "
+                                "WHERE info LIKE 'INSERT INTO t (id) SELECT 1000000000%'")
+            return rows[0][0] == 2
+        return all(applied(db) == ["0001", "0002"] for db in dbs[:2])
+    try:
+        assert wait_for(slow_running, timeout=30)
+        children = children_of(parent.pid)
+        assert len(children) == 2
+        time.sleep(0.3)  # into the slow statement
+        parent.send_signal(signal.SIGTERM)
+        out, err = parent.communicate(timeout=30)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.communicate()
+    assert parent.returncode == 128 + signal.SIGTERM, (out, err)
+    assert wait_for(lambda: not any(alive(pid) for pid in children), timeout=5)
+    for db in dbs[:2]:
+        # the two fast revisions committed, the slow one rolled back
+        assert applied(db) == ["0001", "0002"], err
+        assert db.query("SELECT id FROM t ORDER BY id") == [(1,)], err
+    if dialect == "sqlite":
+        assert not dbs[2].path.exists()  # never touched
+    else:
+        assert dbs[2].query("SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_schema = DATABASE()") == [(0,)]
+    assert "not started" in err and "stopped by signal 15" in err, err
+
+
 def test_the_most_severe_exit_code_wins_1_over_2_over_4(tmp_path):
     project = make_project(tmp_path)
     with sqlite3.connect(tmp_path / "fails.db") as conn:

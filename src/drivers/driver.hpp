@@ -92,6 +92,12 @@ class Lock {
   // the answer and throws as ever. The default does nothing: confirm()
   // then does all of it.
   virtual void confirm_start() {}
+  // True when confirm_start() really sends the check ahead (a lock on a
+  // session of its own), so that the executor may let it travel while the
+  // work session opens the revision's transaction; false where the check is
+  // done by confirm() itself, and then before BEGIN (SQLite's BEGIN
+  // IMMEDIATE would wait for a lock another runner took over).
+  virtual bool confirms_ahead() const noexcept { return false; }
 };
 
 struct LockRequest {

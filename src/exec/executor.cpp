@@ -175,13 +175,25 @@ void Executor::confirm_lock(const std::string& consequence) {
 // Before a revision: the lock must still be ours, and the session must be
 // as it was opened, whatever the previous revision set (search_path, role,
 // current database).
-void Executor::before_revision(const Revision& revision) {
-  confirm_lock(fmt::format("stopped before revision {} {}: it did not start", revision.id().text(),
-                           revision.name()));
+// Where the lock confirms ahead, a transactional revision checks it in
+// run_in_transaction() instead, alongside its BEGIN (`check_lock` false).
+void Executor::before_revision(const Revision& revision, bool check_lock) {
+  if (check_lock) {
+    confirm_lock(stopped_before(revision));
+  }
   if (m_session_used) {
     m_connection.reset_session();
   }
   m_session_used = true;
+}
+
+bool Executor::lock_confirms_ahead() const {
+  return m_lock != nullptr && m_lock->confirms_ahead();
+}
+
+std::string Executor::stopped_before(const Revision& revision) {
+  return fmt::format("stopped before revision {} {}: it did not start", revision.id().text(),
+                     revision.name());
 }
 
 void Executor::write_log(const LogRecord& record) noexcept {
@@ -201,7 +213,7 @@ void Executor::run(const std::vector<plan::Step>& steps) {
                                    step.revision->id().text(), step.revision->name()));
       throw;
     }
-    before_revision(*step.revision);
+    before_revision(*step.revision, !(atomic(*step.revision) && lock_confirms_ahead()));
     if (step.direction == Direction::up) {
       apply(*step.revision);
     } else {
@@ -278,10 +290,32 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction)
   std::optional<sql::Statement> current;
   plan::HistoryRecord record = record_for(revision, "");
   std::int64_t done = 0;
-  Phase phase = Phase::begin;
+  // The lock's check travels on its own session while the session reset
+  // and BEGIN are answered on this one (one wait for both); the revision's
+  // first statement is sent only once the check said the lock is ours.
+  const bool check_alongside = lock_confirms_ahead();
   try {
+    if (check_alongside) {
+      m_lock->confirm_start();
+    }
     m_connection.begin();
-    phase = Phase::statements;
+    if (check_alongside) {
+      m_connection.sync();
+    }
+  } catch (Error& error) {
+    fail_transaction(revision, direction, static_cast<int>(Phase::begin), error, current, record,
+                     start, done);
+  }
+  if (check_alongside) {
+    try {
+      confirm_lock(stopped_before(revision));
+    } catch (...) {
+      m_connection.rollback();  // of an empty transaction
+      throw;
+    }
+  }
+  Phase phase = Phase::statements;
+  try {
     if (!revision.noop) {
       statement_done(revision, direction, 0, 0);
       done = run_file(m_connection, file_for(revision, direction), up ? &hash : nullptr,

@@ -78,8 +78,10 @@ class Executor {
   void run_marked(const project::Revision& revision, plan::Direction direction,
                   const plan::HistoryRecord* resume_from);
   void write_log(const LogRecord& record) noexcept;
-  void before_revision(const project::Revision& revision);
+  void before_revision(const project::Revision& revision, bool check_lock = true);
   void confirm_lock(const std::string& consequence);
+  static std::string stopped_before(const project::Revision& revision);
+  bool lock_confirms_ahead() const;
 
   drivers::Connection& m_connection;
   const HistoryTables m_tables;

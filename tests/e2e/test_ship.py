@@ -80,6 +80,39 @@ def test_the_libraries_named_are_those_linked():
     assert drivers["postgres"] == "libpq " + libpq.split("-")[0]
 
 
+def loaded_libraries(args, tmp_path, env=None):
+    """The shared libraries the dynamic loader opened for one run (LD_DEBUG)."""
+    log = tmp_path / "ld.log"
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    full_env.update(env or {})
+    full_env["LD_DEBUG"] = "files"
+    full_env["LD_DEBUG_OUTPUT"] = str(log)
+    result = subprocess.run([RUNNER, *args], cwd=tmp_path, env=full_env, capture_output=True,
+                            text=True, timeout=60)
+    text = "".join(p.read_text(errors="replace") for p in tmp_path.glob("ld.log*"))
+    for p in tmp_path.glob("ld.log*"):
+        p.unlink()
+    return result, set(re.findall(r"file=(\S+?) ", text))
+
+
+def test_libpq_is_loaded_only_when_a_postgres_url_needs_it(tmp_path):
+    """libpq and the twenty libraries it brings cost several ms of every
+    start: a run on SQLite does not load them; one on PostgreSQL does."""
+    project = Project(tmp_path / "p", SqliteDb(tmp_path))
+    project.add("0001", "t", "CREATE TABLE t (id INT);", "DROP TABLE t;")
+    result, loaded = loaded_libraries(["-m", str(project.root / "manifest.yaml"), "-d",
+                                       f"sqlite:{tmp_path / 'test.db'}", "up"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "libsqlite3.so.0" in loaded, loaded
+    assert not any(name.startswith(("libpq", "libkrb5", "libldap")) for name in loaded), loaded
+    url = os.environ.get("RUNNER_TEST_POSTGRES_URL")
+    assert url, "RUNNER_TEST_POSTGRES_URL is not set (scripts/test starts PostgreSQL)"
+    result, loaded = loaded_libraries(["-m", str(project.root / "manifest.yaml"), "-d", url,
+                                       "status"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "libpq.so.5" in loaded, loaded
+
+
 # A build without the server drivers (-Dpostgres=disabled -Dmysql=disabled)
 # is tested in tests/package/test_package.py (the package step links one).
 

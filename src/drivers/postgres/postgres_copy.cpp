@@ -44,8 +44,8 @@ std::string constraint_kind(std::string_view line) {
 }
 
 std::string message_of(PGconn* conn, const PGresult* result) {
-  const char* text = result != nullptr ? PQresultErrorMessage(result) : "";
-  std::string message = text != nullptr && *text != '\0' ? text : PQerrorMessage(conn);
+  const char* text = result != nullptr ? pq().PQresultErrorMessage(result) : "";
+  std::string message = text != nullptr && *text != '\0' ? text : pq().PQerrorMessage(conn);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
     message.pop_back();
   }
@@ -54,7 +54,7 @@ std::string message_of(PGconn* conn, const PGresult* result) {
 
 struct Result {
   explicit Result(PGresult* r) : result(r) {}
-  ~Result() { PQclear(result); }
+  ~Result() { pq().PQclear(result); }
   Result(const Result&) = delete;
   Result& operator=(const Result&) = delete;
   PGresult* result;
@@ -127,12 +127,12 @@ CopyPlan copy_plan(const schema::Schema& schema, const CopyRequest& request) {
 }
 
 void run_all(PGconn* conn, const std::string& sql) {
-  Result result(PQexec(conn, sql.c_str()));
-  const auto status = PQresultStatus(result.result);
+  Result result(pq().PQexec(conn, sql.c_str()));
+  const auto status = pq().PQresultStatus(result.result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     throw DbError(fmt::format("copying the schema: {}", message_of(conn, result.result)),
-                  "", PQresultErrorField(result.result, PG_DIAG_SQLSTATE) != nullptr
-                          ? PQresultErrorField(result.result, PG_DIAG_SQLSTATE)
+                  "", pq().PQresultErrorField(result.result, PG_DIAG_SQLSTATE) != nullptr
+                          ? pq().PQresultErrorField(result.result, PG_DIAG_SQLSTATE)
                           : "");
   }
 }
@@ -140,20 +140,20 @@ void run_all(PGconn* conn, const std::string& sql) {
 std::int64_t copy_rows(PGconn* source, PGconn* destination, const std::string& table,
                        const CopyRequest& request, std::int64_t& bytes) {
   {
-    Result out(PQexec(source, fmt::format("COPY {} TO STDOUT (FORMAT binary)", table).c_str()));
-    if (PQresultStatus(out.result) != PGRES_COPY_OUT) {
+    Result out(pq().PQexec(source, fmt::format("COPY {} TO STDOUT (FORMAT binary)", table).c_str()));
+    if (pq().PQresultStatus(out.result) != PGRES_COPY_OUT) {
       throw DbError(fmt::format("copying table {}: {}", table, message_of(source, out.result)));
     }
   }
   {
-    Result in(PQexec(destination, fmt::format("COPY {} FROM STDIN (FORMAT binary)", table).c_str()));
-    if (PQresultStatus(in.result) != PGRES_COPY_IN) {
+    Result in(pq().PQexec(destination, fmt::format("COPY {} FROM STDIN (FORMAT binary)", table).c_str()));
+    if (pq().PQresultStatus(in.result) != PGRES_COPY_IN) {
       // The source's COPY runs on: end it by reading it out.
       char* buffer = nullptr;
-      while (PQgetCopyData(source, &buffer, 0) > 0) {
-        PQfreemem(buffer);
+      while (pq().PQgetCopyData(source, &buffer, 0) > 0) {
+        pq().PQfreemem(buffer);
       }
-      PQclear(PQgetResult(source));
+      pq().PQclear(pq().PQgetResult(source));
       throw DbError(fmt::format("copying table {}: {}", table, message_of(destination, in.result)));
     }
   }
@@ -161,7 +161,7 @@ std::int64_t copy_rows(PGconn* source, PGconn* destination, const std::string& t
   std::string failure;
   for (;;) {
     char* buffer = nullptr;
-    const int n = PQgetCopyData(source, &buffer, 0);
+    const int n = pq().PQgetCopyData(source, &buffer, 0);
     if (n == -1) {
       break;
     }
@@ -169,8 +169,8 @@ std::int64_t copy_rows(PGconn* source, PGconn* destination, const std::string& t
       failure = message_of(source, nullptr);
       break;
     }
-    const int put = PQputCopyData(destination, buffer, n);
-    PQfreemem(buffer);
+    const int put = pq().PQputCopyData(destination, buffer, n);
+    pq().PQfreemem(buffer);
     if (put != 1) {
       failure = message_of(destination, nullptr);
       break;
@@ -180,35 +180,35 @@ std::int64_t copy_rows(PGconn* source, PGconn* destination, const std::string& t
       try {
         request.check_interrupt();
       } catch (...) {
-        PQputCopyEnd(destination, "interrupted");
+        pq().PQputCopyEnd(destination, "interrupted");
         throw;
       }
     }
   }
   if (!failure.empty()) {
-    PQputCopyEnd(destination, "the source failed");
+    pq().PQputCopyEnd(destination, "the source failed");
     throw DbError(fmt::format("copying table {}: {}", table, failure));
   }
-  Result done_out(PQgetResult(source));
-  if (PQresultStatus(done_out.result) != PGRES_COMMAND_OK) {
-    PQputCopyEnd(destination, "the source failed");
+  Result done_out(pq().PQgetResult(source));
+  if (pq().PQresultStatus(done_out.result) != PGRES_COMMAND_OK) {
+    pq().PQputCopyEnd(destination, "the source failed");
     throw DbError(fmt::format("copying table {}: {}", table, message_of(source, done_out.result)));
   }
-  while (PGresult* extra = PQgetResult(source)) {
-    PQclear(extra);
+  while (PGresult* extra = pq().PQgetResult(source)) {
+    pq().PQclear(extra);
   }
-  if (PQputCopyEnd(destination, nullptr) != 1) {
+  if (pq().PQputCopyEnd(destination, nullptr) != 1) {
     throw DbError(fmt::format("copying table {}: {}", table, message_of(destination, nullptr)));
   }
-  Result done_in(PQgetResult(destination));
-  if (PQresultStatus(done_in.result) != PGRES_COMMAND_OK) {
+  Result done_in(pq().PQgetResult(destination));
+  if (pq().PQresultStatus(done_in.result) != PGRES_COMMAND_OK) {
     throw DbError(
         fmt::format("copying table {}: {}", table, message_of(destination, done_in.result)));
   }
-  const char* tuples = PQcmdTuples(done_in.result);
+  const char* tuples = pq().PQcmdTuples(done_in.result);
   const std::int64_t rows = tuples != nullptr && *tuples != '\0' ? std::stoll(tuples) : 0;
-  while (PGresult* extra = PQgetResult(destination)) {
-    PQclear(extra);
+  while (PGresult* extra = pq().PQgetResult(destination)) {
+    pq().PQclear(extra);
   }
   return rows;
 }

@@ -4,7 +4,7 @@
 // rows streamed COPY TO STDOUT -> COPY FROM STDIN one message at a time.
 // Private to the PostgreSQL driver.
 
-#include <libpq-fe.h>
+#include "drivers/postgres/libpq.hpp"
 
 #include <cstdint>
 #include <string>

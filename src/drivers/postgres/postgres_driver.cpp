@@ -1,7 +1,7 @@
 #include "drivers/postgres/postgres_driver.hpp"
 #include "drivers/postgres/postgres_copy.hpp"
 
-#include <libpq-fe.h>
+#include "drivers/postgres/libpq.hpp"
 #include <poll.h>
 
 #include <algorithm>
@@ -26,7 +26,7 @@ namespace runner::drivers::postgres {
 
 // PQlibVersion() is 150018 for 15.18 (from PostgreSQL 10 on: major * 10000 + minor).
 std::string client_library() {
-  const int version = PQlibVersion();
+  const int version = pq().PQlibVersion();
   return fmt::format("libpq {}.{}", version / 10000, version % 10000);
 }
 
@@ -46,14 +46,14 @@ constexpr std::size_t k_message_bytes = 1 << 20;
 
 struct PgResult {
   explicit PgResult(PGresult* r) : result(r) {}
-  ~PgResult() { PQclear(result); }
+  ~PgResult() { pq().PQclear(result); }
   PgResult(const PgResult&) = delete;
   PgResult& operator=(const PgResult&) = delete;
   PGresult* result;
 };
 
 std::string field(const PGresult* result, int code) {
-  const char* value = PQresultErrorField(result, code);
+  const char* value = pq().PQresultErrorField(result, code);
   return value != nullptr ? value : "";
 }
 
@@ -73,7 +73,7 @@ long byte_offset(std::string_view text, long characters) {
 DbError error_from(const PGresult* result, std::string_view sql) {
   std::string message = field(result, PG_DIAG_MESSAGE_PRIMARY);
   if (message.empty()) {
-    message = std::string(util::trim(PQresultErrorMessage(result)));
+    message = std::string(util::trim(pq().PQresultErrorMessage(result)));
   }
   if (const auto detail = field(result, PG_DIAG_MESSAGE_DETAIL); !detail.empty()) {
     message += "\n  detail: " + detail;
@@ -201,7 +201,7 @@ bool finish_connecting(PGconn* conn, double timeout) {
                             std::chrono::duration<double>(timeout));
   PostgresPollingStatusType state = PGRES_POLLING_WRITING;
   while (state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED) {
-    pollfd ready{PQsocket(conn),
+    pollfd ready{pq().PQsocket(conn),
                  static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
     if (ready.fd < 0) {
       return true;  // no socket to wait on: libpq has failed, its message says why
@@ -222,7 +222,7 @@ bool finish_connecting(PGconn* conn, double timeout) {
     if (polled < 0 && errno == EINTR) {
       continue;
     }
-    state = PQconnectPoll(conn);
+    state = pq().PQconnectPoll(conn);
   }
   return true;
 }
@@ -236,8 +236,8 @@ void refuse_dropped_search_path(PGconn* conn, const util::Url& url) {
   if (wanted.empty()) {
     return;
   }
-  PgResult result(PQexec(conn, "SELECT current_setting('search_path')"));
-  if (PQresultStatus(result.result) != PGRES_TUPLES_OK || PQntuples(result.result) != 1) {
+  PgResult result(pq().PQexec(conn, "SELECT current_setting('search_path')"));
+  if (pq().PQresultStatus(result.result) != PGRES_TUPLES_OK || pq().PQntuples(result.result) != 1) {
     return;
   }
   const auto squeezed = [](std::string_view text) {
@@ -249,9 +249,9 @@ void refuse_dropped_search_path(PGconn* conn, const util::Url& url) {
     }
     return out;
   };
-  const std::string actual = PQgetvalue(result.result, 0, 0);
+  const std::string actual = pq().PQgetvalue(result.result, 0, 0);
   if (squeezed(actual) != squeezed(wanted)) {
-    PQfinish(conn);
+    pq().PQfinish(conn);
     throw InputError(fmt::format(
         "cannot use {}: the session's search_path is '{}', not the URL's '{}': a connection "
         "pooler (PgBouncer with ignore_startup_parameters = options) dropped it; through a "
@@ -315,21 +315,21 @@ Attempt attempt(const std::vector<std::pair<std::string, std::string>>& params,
   keys.push_back(nullptr);
   values.push_back(nullptr);
   Attempt result;
-  PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
+  PGconn* conn = pq().PQconnectStartParams(keys.data(), values.data(), 0);
   if (conn == nullptr) {
     throw UnreachableError(fmt::format("cannot connect to {}: out of memory", url.redacted()));
   }
-  PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
-  result.finished = PQstatus(conn) == CONNECTION_BAD || finish_connecting(conn, timeout);
-  if (result.finished && PQstatus(conn) == CONNECTION_OK) {
-    PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+  pq().PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+  result.finished = pq().PQstatus(conn) == CONNECTION_BAD || finish_connecting(conn, timeout);
+  if (result.finished && pq().PQstatus(conn) == CONNECTION_OK) {
+    pq().PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
     result.conn = conn;
     return result;
   }
   result.message =
-      result.finished ? without_sqlstates(PQerrorMessage(conn), result.codes) : "timeout expired";
-  result.needs_password = result.finished && PQconnectionNeedsPassword(conn) != 0;
-  PQfinish(conn);
+      result.finished ? without_sqlstates(pq().PQerrorMessage(conn), result.codes) : "timeout expired";
+  result.needs_password = result.finished && pq().PQconnectionNeedsPassword(conn) != 0;
+  pq().PQfinish(conn);
   return result;
 }
 
@@ -434,11 +434,11 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
   PGconn* conn = tried.conn;
   refuse_dropped_search_path(conn, url);
   // Notices such as "relation already exists, skipping" are not ours to print.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  pq().PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   for (const auto& setting : set_one_by_one ? settings : std::span<const Setting>()) {
     const std::string sql = fmt::format("SET {} = {}", setting.name, setting.value);
-    PgResult result(PQexec(conn, sql.c_str()));
-    if (PQresultStatus(result.result) == PGRES_COMMAND_OK && set_as_statements != nullptr) {
+    PgResult result(pq().PQexec(conn, sql.c_str()));
+    if (pq().PQresultStatus(result.result) == PGRES_COMMAND_OK && set_as_statements != nullptr) {
       set_as_statements->push_back(sql);
     }
   }
@@ -448,16 +448,16 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
 // The first value of a one-query result ("" for none or NULL); DbError
 // when the server refused the query.
 std::string first_value(PGresult* result, const std::string& sql) {
-  if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+  if (pq().PQresultStatus(result) != PGRES_TUPLES_OK) {
     throw error_from(result, sql);
   }
-  return PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
+  return pq().PQntuples(result) > 0 ? pq().PQgetvalue(result, 0, 0) : "";
 }
 
 // Runs `sql` on `conn` with `name` bound to $1 and returns its first value.
 std::string query_with_name(PGconn* conn, const std::string& sql, const std::string& name) {
   const char* values[] = {name.c_str()};
-  PgResult result(PQexecParams(conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
+  PgResult result(pq().PQexecParams(conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
   return first_value(result.result, sql);
 }
 
@@ -475,18 +475,18 @@ class AdvisoryLock : public Lock {
  public:
   // `conn` was opened with k_lock_settings.
   AdvisoryLock(PGconn* conn, std::string name) : m_conn(conn), m_name(std::move(name)) {}
-  ~AdvisoryLock() override { PQfinish(m_conn); }  // ending the session releases the lock
+  ~AdvisoryLock() override { pq().PQfinish(m_conn); }  // ending the session releases the lock
   AdvisoryLock(const AdvisoryLock&) = delete;
   AdvisoryLock& operator=(const AdvisoryLock&) = delete;
 
   // The server backend's pid for the lock session's next transaction.
   std::string backend_pid() {
     finish_pending();
-    PgResult result(PQexec(m_conn, "SELECT pg_backend_pid()"));
-    if (PQresultStatus(result.result) != PGRES_TUPLES_OK) {
+    PgResult result(pq().PQexec(m_conn, "SELECT pg_backend_pid()"));
+    if (pq().PQresultStatus(result.result) != PGRES_TUPLES_OK) {
       throw error_from(result.result, "SELECT pg_backend_pid()");
     }
-    return PQntuples(result.result) > 0 ? PQgetvalue(result.result, 0, 0) : "";
+    return pq().PQntuples(result.result) > 0 ? pq().PQgetvalue(result.result, 0, 0) : "";
   }
 
   // Takes the lock twice: it is re-entrant, and the second hold is what
@@ -514,13 +514,13 @@ class AdvisoryLock : public Lock {
     try {
       if (m_pending) {
         m_pending = false;
-        PgResult result(PQgetResult(m_conn));
+        PgResult result(pq().PQgetResult(m_conn));
         if (result.result == nullptr) {
           throw DbError("");  // no answer: lost() reads why from the session
         }
         held = first_value(result.result, sql);
-        while (PGresult* extra = PQgetResult(m_conn)) {
-          PQclear(extra);
+        while (PGresult* extra = pq().PQgetResult(m_conn)) {
+          pq().PQclear(extra);
         }
       } else {
         held = query_with_name(m_conn, sql, m_name);
@@ -541,7 +541,7 @@ class AdvisoryLock : public Lock {
     finish_pending();
     const std::string sql = confirm_sql();
     const char* values[] = {m_name.c_str()};
-    m_pending = PQsendQueryParams(m_conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0) == 1;
+    m_pending = pq().PQsendQueryParams(m_conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0) == 1;
   }
 
   // "pid 123, application runner (lock), user app from 10.0.0.5, holding it
@@ -580,18 +580,18 @@ class AdvisoryLock : public Lock {
   void finish_pending() {
     if (m_pending) {
       m_pending = false;
-      while (PGresult* result = PQgetResult(m_conn)) {
-        PQclear(result);
+      while (PGresult* result = pq().PQgetResult(m_conn)) {
+        pq().PQclear(result);
       }
     }
   }
 
   UnreachableError lost(std::string_view why) const {
     std::string reason(util::trim(why));
-    if (PQstatus(m_conn) != CONNECTION_OK || reason.empty()) {
+    if (pq().PQstatus(m_conn) != CONNECTION_OK || reason.empty()) {
       // libpq's first line, without its severity: "FATAL:  terminating
       // connection due to administrator command".
-      std::string message(util::trim(PQerrorMessage(m_conn)));
+      std::string message(util::trim(pq().PQerrorMessage(m_conn)));
       message = message.substr(0, message.find('\n'));
       if (const auto colon = message.find(":  "); colon != std::string::npos && colon < 8) {
         message = message.substr(colon + 3);
@@ -613,7 +613,7 @@ class PostgresConnection : public Connection {
   // of them the server took only as statements.
   PostgresConnection(PGconn* conn, util::Url url, std::vector<std::string> set_as_statements)
       : m_conn(conn),
-        m_cancel(PQgetCancel(conn)),
+        m_cancel(pq().PQgetCancel(conn)),
         m_url(std::move(url)),
         m_own_settings(std::move(set_as_statements)) {
     // Where the history tables live unless named otherwise: resolved once,
@@ -621,16 +621,16 @@ class PostgresConnection : public Connection {
     // search_path naming no existing schema) reads as "".
     // A hot standby is known here, in the same round trip, so that commands
     // that write refuse it before they try anything.
-    PgResult schema(PQexec(m_conn, "SELECT current_schema(), pg_is_in_recovery()"));
-    if (PQresultStatus(schema.result) == PGRES_TUPLES_OK && PQntuples(schema.result) == 1) {
-      m_default_schema = PQgetvalue(schema.result, 0, 0);
-      m_in_recovery = std::string_view(PQgetvalue(schema.result, 0, 1)) == "t";
+    PgResult schema(pq().PQexec(m_conn, "SELECT current_schema(), pg_is_in_recovery()"));
+    if (pq().PQresultStatus(schema.result) == PGRES_TUPLES_OK && pq().PQntuples(schema.result) == 1) {
+      m_default_schema = pq().PQgetvalue(schema.result, 0, 0);
+      m_in_recovery = std::string_view(pq().PQgetvalue(schema.result, 0, 1)) == "t";
     }
-    PQenterPipelineMode(m_conn);
+    pq().PQenterPipelineMode(m_conn);
   }
   ~PostgresConnection() override {
-    PQfreeCancel(m_cancel);
-    PQfinish(m_conn);
+    pq().PQfreeCancel(m_cancel);
+    pq().PQfinish(m_conn);
   }
 
   std::string_view dialect() const override { return "postgres"; }
@@ -755,7 +755,7 @@ class PostgresConnection : public Connection {
     if (!m_queued.empty() || !m_message.empty()) {
       return std::nullopt;  // the status is only known once the pipeline is synced
     }
-    switch (PQtransactionStatus(m_conn)) {
+    switch (pq().PQtransactionStatus(m_conn)) {
       case PQTRANS_INTRANS:
       case PQTRANS_INERROR:
         return true;
@@ -841,7 +841,7 @@ class PostgresConnection : public Connection {
 
   void cancel() noexcept override {
     char buffer[256];
-    PQcancel(m_cancel, buffer, sizeof buffer);
+    pq().PQcancel(m_cancel, buffer, sizeof buffer);
   }
 
   schema::Schema read_schema(const std::vector<std::string>& skip_tables) override {
@@ -909,15 +909,15 @@ class PostgresConnection : public Connection {
           "'information_schema')");
       const CopyPlan plan = copy_plan(model, request);
       into->sync();
-      if (PQexitPipelineMode(m_conn) != 1 || PQexitPipelineMode(into->m_conn) != 1) {
+      if (pq().PQexitPipelineMode(m_conn) != 1 || pq().PQexitPipelineMode(into->m_conn) != 1) {
         throw broken();
       }
       struct Reenter {
         PGconn* a;
         PGconn* b;
         ~Reenter() {
-          PQenterPipelineMode(a);
-          PQenterPipelineMode(b);
+          pq().PQenterPipelineMode(a);
+          pq().PQenterPipelineMode(b);
         }
       } reenter{m_conn, into->m_conn};
       run_all(into->m_conn, plan.before_rows);
@@ -951,7 +951,7 @@ class PostgresConnection : public Connection {
     return stats;
   }
 
-  std::int64_t session_id() override { return PQbackendPID(m_conn); }
+  std::int64_t session_id() override { return pq().PQbackendPID(m_conn); }
   std::optional<std::int64_t> rows_changed() override { return m_last_rows; }
 
   bool table_exists(std::string_view name) override {
@@ -989,31 +989,31 @@ class PostgresConnection : public Connection {
     offsets.swap(m_message_offsets);
     std::string text;
     text.swap(m_message_text);
-    if (PQexitPipelineMode(m_conn) != 1) {
+    if (pq().PQexitPipelineMode(m_conn) != 1) {
       throw broken();
     }
     struct Reenter {
       PGconn* conn;
-      ~Reenter() { PQenterPipelineMode(conn); }
+      ~Reenter() { pq().PQenterPipelineMode(conn); }
     } reenter{m_conn};
-    if (PQsendQuery(m_conn, text.c_str()) != 1) {
+    if (pq().PQsendQuery(m_conn, text.c_str()) != 1) {
       throw broken();
     }
     std::optional<DbError> failure;
     std::optional<DbError::Statement> ended;
     std::size_t results = 0;
-    while (PGresult* raw = PQgetResult(m_conn)) {
+    while (PGresult* raw = pq().PQgetResult(m_conn)) {
       PgResult result(raw);
-      const ExecStatusType status = PQresultStatus(result.result);
+      const ExecStatusType status = pq().PQresultStatus(result.result);
       switch (status) {
         case PGRES_COMMAND_OK:
         case PGRES_TUPLES_OK:
         case PGRES_EMPTY_QUERY:
-          if (const char* tuples = PQcmdTuples(result.result); tuples != nullptr && *tuples != '\0') {
+          if (const char* tuples = pq().PQcmdTuples(result.result); tuples != nullptr && *tuples != '\0') {
             m_last_rows = std::atoll(tuples);  // rows_changed(): INSERT, UPDATE, DELETE, MERGE
           }
           if (results < sent.size() && !ended) {
-            const std::string_view tag = PQcmdStatus(result.result);
+            const std::string_view tag = pq().PQcmdStatus(result.result);
             if (tag == "COMMIT" || tag == "ROLLBACK" || tag == "PREPARE TRANSACTION") {
               ended = sent[results];
             }
@@ -1028,13 +1028,13 @@ class PostgresConnection : public Connection {
         case PGRES_NONFATAL_ERROR:
           break;
         case PGRES_COPY_IN:
-          PQputCopyEnd(m_conn, "runner sends no rows here");
+          pq().PQputCopyEnd(m_conn, "runner sends no rows here");
           failure = failure ? failure : DbError("COPY FROM stdin without its rows");
           break;
         case PGRES_COPY_OUT: {
           char* buffer = nullptr;
-          while (PQgetCopyData(m_conn, &buffer, 0) > 0) {
-            PQfreemem(buffer);
+          while (pq().PQgetCopyData(m_conn, &buffer, 0) > 0) {
+            pq().PQfreemem(buffer);
           }
           failure = failure ? failure : DbError("COPY TO STDOUT sends rows nowhere");
           break;
@@ -1043,7 +1043,7 @@ class PostgresConnection : public Connection {
           throw protocol_failure(status);
       }
     }
-    if (PQstatus(m_conn) != CONNECTION_OK) {
+    if (pq().PQstatus(m_conn) != CONNECTION_OK) {
       throw broken();
     }
     if (failure) {
@@ -1060,7 +1060,7 @@ class PostgresConnection : public Connection {
       error.set_statement(sent.front());
       throw error;
     }
-    if (m_in_transaction && PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
+    if (m_in_transaction && pq().PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
       m_in_transaction = false;
       DbError error("this statement ended the runner's transaction");
       if (ended) {
@@ -1108,7 +1108,7 @@ class PostgresConnection : public Connection {
     }
     // Outside the runner's transaction nothing is queued now (flushed above).
     const bool own = m_in_transaction;
-    const bool alone = !own && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
+    const bool alone = !own && pq().PQtransactionStatus(m_conn) == PQTRANS_IDLE;
     if (alone) {
       queue("BEGIN");
     }
@@ -1126,7 +1126,7 @@ class PostgresConnection : public Connection {
     try {
       flush(rows);
     } catch (const DbError&) {
-      if (alone && PQtransactionStatus(m_conn) == PQTRANS_INERROR) {
+      if (alone && pq().PQtransactionStatus(m_conn) == PQTRANS_INERROR) {
         queue("ROLLBACK");
         flush(nullptr);
       }
@@ -1147,7 +1147,7 @@ class PostgresConnection : public Connection {
         values[i] = storage[i].c_str();
       }
     }
-    if (PQsendQueryParams(m_conn, text.c_str(), static_cast<int>(params.size()), nullptr,
+    if (pq().PQsendQueryParams(m_conn, text.c_str(), static_cast<int>(params.size()), nullptr,
                           values.data(), nullptr, nullptr, 0) != 1) {
       throw broken();
     }
@@ -1155,14 +1155,14 @@ class PostgresConnection : public Connection {
 
   void send(std::string_view sql) {
     const std::string text(sql);
-    if (PQsendQueryParams(m_conn, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+    if (pq().PQsendQueryParams(m_conn, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
       throw broken();
     }
   }
 
   UnreachableError broken() const {
     return UnreachableError(fmt::format("lost the connection to {}: {}", m_url.redacted(),
-                                        util::trim(PQerrorMessage(m_conn))));
+                                        util::trim(pq().PQerrorMessage(m_conn))));
   }
 
   // Syncs the pipeline and reads a result per queued statement; the first
@@ -1172,19 +1172,19 @@ class PostgresConnection : public Connection {
     if (m_queued.empty()) {
       return;
     }
-    if (PQpipelineSync(m_conn) != 1) {
+    if (pq().PQpipelineSync(m_conn) != 1) {
       throw broken();
     }
     std::optional<DbError> failure;
     std::optional<DbError::Statement> ended;  // the statement that ended our transaction
     for (auto& statement : m_queued) {
-      PgResult result(PQgetResult(m_conn));
+      PgResult result(pq().PQgetResult(m_conn));
       if (result.result == nullptr) {
         throw broken();
       }
       // Every status is handled: an unexpected one (COPY in a pipeline)
       // would otherwise leave the connection waiting for input forever.
-      const ExecStatusType status = PQresultStatus(result.result);
+      const ExecStatusType status = pq().PQresultStatus(result.result);
       switch (status) {
         case PGRES_COMMAND_OK:
         case PGRES_TUPLES_OK:
@@ -1197,7 +1197,7 @@ class PostgresConnection : public Connection {
           throw protocol_failure(status);
       }
       if (status == PGRES_COMMAND_OK && statement.index > 0 && !ended) {
-        const std::string_view tag = PQcmdStatus(result.result);
+        const std::string_view tag = pq().PQcmdStatus(result.result);
         if (tag == "COMMIT" || tag == "ROLLBACK" || tag == "PREPARE TRANSACTION") {
           ended = statement;
         }
@@ -1209,25 +1209,25 @@ class PostgresConnection : public Connection {
         }
       } else if (status == PGRES_TUPLES_OK && rows != nullptr) {
         rows->clear();
-        for (int r = 0; r < PQntuples(result.result); ++r) {
+        for (int r = 0; r < pq().PQntuples(result.result); ++r) {
           Row row;
-          for (int c = 0; c < PQnfields(result.result); ++c) {
-            row.push_back(PQgetisnull(result.result, r, c)
+          for (int c = 0; c < pq().PQnfields(result.result); ++c) {
+            row.push_back(pq().PQgetisnull(result.result, r, c)
                               ? std::nullopt
-                              : std::optional<std::string>(PQgetvalue(result.result, r, c)));
+                              : std::optional<std::string>(pq().PQgetvalue(result.result, r, c)));
           }
           rows->push_back(std::move(row));
         }
       }
       // Each query's results end with a null.
-      while (PGresult* extra = PQgetResult(m_conn)) {
-        PQclear(extra);
+      while (PGresult* extra = pq().PQgetResult(m_conn)) {
+        pq().PQclear(extra);
       }
     }
     m_queued.clear();
     m_queued_bytes = 0;
-    PgResult sync(PQgetResult(m_conn));
-    if (sync.result == nullptr || PQresultStatus(sync.result) != PGRES_PIPELINE_SYNC) {
+    PgResult sync(pq().PQgetResult(m_conn));
+    if (sync.result == nullptr || pq().PQresultStatus(sync.result) != PGRES_PIPELINE_SYNC) {
       throw broken();
     }
     if (failure) {
@@ -1236,7 +1236,7 @@ class PostgresConnection : public Connection {
       }
       throw *failure;
     }
-    if (m_in_transaction && PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
+    if (m_in_transaction && pq().PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
       // A statement committed or rolled back the transaction the runner
       // opened; what ran before it is committed or gone, and what follows
       // ran on its own.
@@ -1252,21 +1252,21 @@ class PostgresConnection : public Connection {
 
   DbError protocol_failure(ExecStatusType status) const {
     return DbError(fmt::format("unexpected reply from the server ({}); the session cannot go on",
-                               PQresStatus(status)));
+                               pq().PQresStatus(status)));
   }
 
   // Drains what is left of the current query's results.
   void drain() noexcept {
-    while (PGresult* extra = PQgetResult(m_conn)) {
-      if (PQresultStatus(extra) == PGRES_COPY_OUT) {
+    while (PGresult* extra = pq().PQgetResult(m_conn)) {
+      if (pq().PQresultStatus(extra) == PGRES_COPY_OUT) {
         char* buffer = nullptr;
-        while (PQgetCopyData(m_conn, &buffer, 0) > 0) {
-          PQfreemem(buffer);
+        while (pq().PQgetCopyData(m_conn, &buffer, 0) > 0) {
+          pq().PQfreemem(buffer);
         }
-      } else if (PQresultStatus(extra) == PGRES_COPY_IN) {
-        PQputCopyEnd(m_conn, "runner does not send rows here");
+      } else if (pq().PQresultStatus(extra) == PGRES_COPY_IN) {
+        pq().PQputCopyEnd(m_conn, "runner does not send rows here");
       }
-      PQclear(extra);
+      pq().PQclear(extra);
     }
   }
 
@@ -1275,29 +1275,29 @@ class PostgresConnection : public Connection {
   // so the pipeline is drained and left for the COPY's duration.
   void copy_in(const StatementRef& statement) {
     flush(nullptr);
-    if (PQexitPipelineMode(m_conn) != 1) {
+    if (pq().PQexitPipelineMode(m_conn) != 1) {
       throw broken();
     }
     struct Reenter {
       PGconn* conn;
-      ~Reenter() { PQenterPipelineMode(conn); }
+      ~Reenter() { pq().PQenterPipelineMode(conn); }
     } reenter{m_conn};
     const std::string text(statement.text);
     const DbError::Statement where{text, statement.line, statement.column, statement.index};
-    if (PQsendQuery(m_conn, text.c_str()) != 1) {
+    if (pq().PQsendQuery(m_conn, text.c_str()) != 1) {
       throw broken();
     }
-    PgResult first(PQgetResult(m_conn));
+    PgResult first(pq().PQgetResult(m_conn));
     if (first.result == nullptr) {
       throw broken();
     }
-    const ExecStatusType status = PQresultStatus(first.result);
+    const ExecStatusType status = pq().PQresultStatus(first.result);
     if (status != PGRES_COPY_IN) {
       DbError error = status == PGRES_FATAL_ERROR
                           ? error_from(first.result, text)
                           : DbError(fmt::format("expected COPY FROM stdin to wait for rows, the "
                                                 "server answered {}",
-                                                PQresStatus(status)));
+                                                pq().PQresStatus(status)));
       error.set_statement(where);
       drain();
       throw error;
@@ -1305,25 +1305,25 @@ class PostgresConnection : public Connection {
     std::string rows;
     try {
       while (statement.copy_rows(rows)) {
-        if (PQputCopyData(m_conn, rows.data(), static_cast<int>(rows.size())) != 1) {
+        if (pq().PQputCopyData(m_conn, rows.data(), static_cast<int>(rows.size())) != 1) {
           throw broken();
         }
         rows.clear();
       }
     } catch (...) {
       // A signal or a bad file: abort the COPY so the session stays usable.
-      PQputCopyEnd(m_conn, "aborted by runner");
+      pq().PQputCopyEnd(m_conn, "aborted by runner");
       drain();
       throw;
     }
-    if (PQputCopyEnd(m_conn, nullptr) != 1) {
+    if (pq().PQputCopyEnd(m_conn, nullptr) != 1) {
       throw broken();
     }
-    PgResult end(PQgetResult(m_conn));
+    PgResult end(pq().PQgetResult(m_conn));
     if (end.result == nullptr) {
       throw broken();
     }
-    if (PQresultStatus(end.result) != PGRES_COMMAND_OK) {
+    if (pq().PQresultStatus(end.result) != PGRES_COMMAND_OK) {
       DbError error = error_from(end.result, text);
       DbError::Statement row = where;
       // "COPY users, line 3, column email: ..." names the row: point at it.

@@ -1,0 +1,37 @@
+#pragma once
+
+// The libpq functions the PostgreSQL driver calls, through one table:
+// `pq().PQexec(...)`. A build with RUNNER_LAZY_LIBPQ (a dynamic build)
+// loads libpq.so.5 with dlopen the first time a PostgreSQL URL needs it,
+// so that a run on SQLite or MySQL does not pay for loading libpq and the
+// twenty libraries it brings (Kerberos, LDAP, GnuTLS: about 7 ms of every
+// start). Otherwise (the static build) the table points at the linked
+// functions.
+
+#include <libpq-fe.h>
+
+namespace runner::drivers::postgres {
+
+#define RUNNER_LIBPQ_FUNCTIONS(X)                                                          \
+  X(PQbackendPID) X(PQcancel) X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectPoll)    \
+  X(PQconnectStartParams) X(PQconnectionNeedsPassword) X(PQenterPipelineMode)              \
+  X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQexitPipelineMode) X(PQfinish)            \
+  X(PQfreeCancel) X(PQfreemem) X(PQgetCancel) X(PQgetCopyData) X(PQgetResult)              \
+  X(PQgetisnull) X(PQgetvalue) X(PQlibVersion) X(PQnfields) X(PQntuples) X(PQpipelineSync) \
+  X(PQputCopyData) X(PQputCopyEnd) X(PQresStatus) X(PQresultErrorField)                    \
+  X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQuery) X(PQsendQueryParams)            \
+  X(PQsetErrorVerbosity) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus)                   \
+  X(PQtransactionStatus)
+
+struct Libpq {
+#define RUNNER_LIBPQ_MEMBER(name) decltype(&::name) name = nullptr;
+  RUNNER_LIBPQ_FUNCTIONS(RUNNER_LIBPQ_MEMBER)
+#undef RUNNER_LIBPQ_MEMBER
+};
+
+// The table; the first call loads libpq where it is loaded lazily, and
+// throws InputError (exit 2) when it cannot: libpq.so.5 missing, or one
+// without a function this driver needs (pipeline mode is libpq 14+).
+const Libpq& pq();
+
+}  // namespace runner::drivers::postgres

@@ -208,6 +208,36 @@ void read_query(std::string_view text, std::string_view query, Url& url) {
   }
 }
 
+// A NUL byte (%00) cannot reach any database client: libpq and the MySQL
+// client read C strings and would stop at it, silently using what comes
+// before (another search_path, another password). Refused here, naming the
+// part; a password or value is never echoed.
+const Url& refuse_nul(const Url& url) {
+  const auto has_nul = [](const std::string& text) {
+    return text.find('\0') != std::string::npos;
+  };
+  std::string part;
+  if (has_nul(url.user)) {
+    part = "user name";
+  } else if (has_nul(url.password)) {
+    part = "password";
+  } else if (has_nul(url.host)) {
+    part = "host";
+  } else if (has_nul(url.path)) {
+    part = url.scheme.rfind("sqlite", 0) == 0 ? "file path" : "database name";
+  }
+  for (const auto& [key, value] : url.query) {
+    if (part.empty() && (has_nul(key) || has_nul(value))) {
+      part = has_nul(key) ? "query parameter name" : "parameter '" + key + "'";
+    }
+  }
+  if (!part.empty()) {
+    throw InputError(fmt::format(
+        "the database URL's {} has a NUL byte (%00), which no database client can take", part));
+  }
+  return url;
+}
+
 }  // namespace
 
 std::string Url::redacted() const {
@@ -256,7 +286,7 @@ Url parse_url(std::string_view text) {
     if (q != std::string_view::npos) {
       read_query(text, rest.substr(q + 1), url);
     }
-    return url;
+    return refuse_nul(url);
   }
   if (rest.substr(0, 2) != "//") {
     // Name the scheme only when it is one of ours: the text before a ':'
@@ -298,7 +328,7 @@ Url parse_url(std::string_view text) {
   if (q != std::string_view::npos) {
     read_query(text, tail.substr(q + 1), url);
   }
-  return url;
+  return refuse_nul(url);
 }
 
 std::string encode_sqlite_path(std::string_view path) {

@@ -92,6 +92,16 @@ def test_a_setting_the_server_refuses_in_the_url_options_is_exit_2_naming_it(pro
     assert db.tables() == set()
 
 
+def test_a_nul_byte_in_the_url_is_exit_2_before_connecting(project, db):
+    """libpq would stop at the NUL and use another search_path (or password)."""
+    users(project)
+    result = project.run("-d", db.url + "?search_path=app%00x", "up", database=False)
+    assert result.code == 2, result
+    assert "parameter 'search_path' has a NUL byte (%00)" in result.err
+    assert "pooler" not in result.err  # no guess at a cause that is not there
+    assert db.tables() == set()
+
+
 def test_a_syntax_error_points_at_its_line_and_column(project, db):
     users(project)
     project.add("0002", "seed", "INSERT INTO users (id, email) VALUES (1, 'a');\n\n"

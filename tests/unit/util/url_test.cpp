@@ -428,3 +428,17 @@ TEST_CASE("url: a password in a sqlite URL's query is hidden too", "[url][sqlite
   CHECK(parse_url("sqlite:app.db?password=hunter2&mode=ro").redacted() ==
         "sqlite:app.db?password=***&mode=ro");
 }
+
+TEST_CASE("url: a NUL byte in any part is refused, naming the part and not the value", "[url]") {
+  CHECK(url_error("postgres://u:pa%00ss@h/db") ==
+        "the database URL's password has a NUL byte (%00), which no database client can take");
+  CHECK(url_error("postgres://u%00x@h/db").find("user name has a NUL byte") != std::string::npos);
+  CHECK(url_error("postgres://u@h/d%00b").find("database name has a NUL byte") != std::string::npos);
+  CHECK(url_error("postgres://u@h/db?search_path=a%00b") ==
+        "the database URL's parameter 'search_path' has a NUL byte (%00), which no database "
+        "client can take");
+  CHECK(url_error("mysql://u@h/db?password=se%00cret").find("password") != std::string::npos);
+  CHECK(url_error("mysql://u@h/db?password=se%00cret").find("cret") == std::string::npos);
+  CHECK(url_error("sqlite:/tmp/a%00b.db").find("file path has a NUL byte") != std::string::npos);
+  CHECK(url_error("postgres://u@h/db?search_path=a%2500b") == "(no error)");  // %25 is '%'
+}

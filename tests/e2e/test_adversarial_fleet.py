@@ -46,37 +46,53 @@ def alive(pid):
     return "State:\tZ" not in status
 
 
-@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_rolls_back_running_targets_starts_no_other_and_leaves_no_child(
-        tmp_path, servers, signal_number):
-    project = make_project(tmp_path, sleep=30)
-    dbs = servers("postgres", 3)
-    password = dbs[0].admin_url.split("://", 1)[1].rsplit("@", 1)[0].split(":", 1)[1]
+def signal_mid_run(project, dbs, running, signal_number, timeout,
+                   inspect=lambda parent, children: None, settle=0.0):
+    """Runs `up --targets` over `dbs`, two at a time; once `running()` says both
+    slow revisions run, checks there are two children, lets `inspect(parent,
+    children)` look at them, waits `settle` s and sends the signal.
+    Returns (exit code, stdout, stderr, children's pids)."""
     (project.root / "targets").write_text("".join(db.url + "\n" for db in dbs))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
     parent = subprocess.Popen([RUNNER, "up", "--targets", "targets", "--parallel", "2"],
                               cwd=project.root, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
-        def sleeping():
-            rows = dbs[0]._run("postgres", "SELECT count(*) FROM pg_stat_activity "
-                                           "WHERE query LIKE 'CREATE TABLE slow%'")
-            return rows[0][0] == 2
-        assert wait_for(sleeping, timeout=20)
+        assert wait_for(running, timeout=timeout)
         children = children_of(parent.pid)
         assert len(children) == 2
-        # the password is in no argv of the run, the children's included (other
-        # processes on the machine are not the runner's to answer for)
-        lines = cmdlines([parent.pid] + children)
-        assert len(lines) == 3 and all("runner" in line for line in lines), lines
-        assert not any(password in line for line in lines)
+        inspect(parent.pid, children)
+        time.sleep(settle)
         parent.send_signal(signal_number)
-        out, err = parent.communicate(timeout=20)
+        out, err = parent.communicate(timeout=timeout)
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.communicate()
-    assert parent.returncode == 128 + signal_number, (out, err)
+    return parent.returncode, out, err, children
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_rolls_back_running_targets_starts_no_other_and_leaves_no_child(
+        tmp_path, servers, signal_number):
+    project = make_project(tmp_path, sleep=30)
+    dbs = servers("postgres", 3)
+    password = dbs[0].admin_url.split("://", 1)[1].rsplit("@", 1)[0].split(":", 1)[1]
+
+    def sleeping():
+        rows = dbs[0]._run("postgres", "SELECT count(*) FROM pg_stat_activity "
+                                       "WHERE query LIKE 'CREATE TABLE slow%'")
+        return rows[0][0] == 2
+
+    def no_password_in_argv(parent, children):
+        # the password is in no argv of the run, the children's included (other
+        # processes on the machine are not the runner's to answer for)
+        lines = cmdlines([parent] + children)
+        assert len(lines) == 3 and all("runner" in line for line in lines), lines
+        assert not any(password in line for line in lines)
+    code, out, err, children = signal_mid_run(project, dbs, sleeping, signal_number, timeout=20,
+                                              inspect=no_password_in_argv)
+    assert code == 128 + signal_number, (out, err)
     assert wait_for(lambda: not any(alive(pid) for pid in children), timeout=5)
     assert password not in out + err
     started = [db for db in dbs if ("runner_history",) in db.query(
@@ -107,11 +123,6 @@ def test_a_sigterm_rolls_back_the_running_data_revision_of_sqlite_and_mysql_targ
         dbs = servers("mysql", 3)
     project.add("0003", "slow", dbs[0].slow_statement("t") + "\n",
                 "DELETE FROM t WHERE id >= 1000000000;\n", kind="data")
-    (project.root / "targets").write_text("".join(db.url + "\n" for db in dbs))
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
-    parent = subprocess.Popen([RUNNER, "up", "--targets", "targets", "--parallel", "2"],
-                              cwd=project.root, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
 
     def applied(db):
         try:
@@ -126,18 +137,10 @@ def test_a_sigterm_rolls_back_the_running_data_revision_of_sqlite_and_mysql_targ
                                 "WHERE info LIKE 'INSERT INTO t (id) SELECT 1000000000%'")
             return rows[0][0] == 2
         return all(applied(db) == ["0001", "0002"] for db in dbs[:2])
-    try:
-        assert wait_for(slow_running, timeout=30)
-        children = children_of(parent.pid)
-        assert len(children) == 2
-        time.sleep(0.3)  # into the slow statement
-        parent.send_signal(signal.SIGTERM)
-        out, err = parent.communicate(timeout=30)
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.communicate()
-    assert parent.returncode == 128 + signal.SIGTERM, (out, err)
+    # settle: into the slow statement
+    code, out, err, children = signal_mid_run(project, dbs, slow_running, signal.SIGTERM,
+                                              timeout=30, settle=0.3)
+    assert code == 128 + signal.SIGTERM, (out, err)
     assert wait_for(lambda: not any(alive(pid) for pid in children), timeout=5)
     for db in dbs[:2]:
         # the two fast revisions committed, the slow one rolled back

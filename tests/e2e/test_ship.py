@@ -80,17 +80,13 @@ def test_the_libraries_named_are_those_linked():
     assert drivers["postgres"] == "libpq " + libpq.split("-")[0]
 
 
-def loaded_libraries(args, tmp_path, env=None):
+def loaded_libraries(args, tmp_path):
     """The shared libraries the dynamic loader opened for one run (LD_DEBUG)."""
-    log = tmp_path / "ld.log"
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
-    full_env.update(env or {})
-    full_env["LD_DEBUG"] = "files"
-    full_env["LD_DEBUG_OUTPUT"] = str(log)
-    result = subprocess.run([RUNNER, *args], cwd=tmp_path, env=full_env, capture_output=True,
-                            text=True, timeout=60)
-    text = "".join(p.read_text(errors="replace") for p in tmp_path.glob("ld.log*"))
-    for p in tmp_path.glob("ld.log*"):
+    result = run(*args, cwd=tmp_path,
+                 env={"LD_DEBUG": "files", "LD_DEBUG_OUTPUT": str(tmp_path / "ld.log")})
+    logs = list(tmp_path.glob("ld.log*"))
+    text = "".join(p.read_text(errors="replace") for p in logs)
+    for p in logs:
         p.unlink()
     return result, set(re.findall(r"file=(\S+?) ", text))
 

@@ -31,6 +31,7 @@ Libpq load() {
 #define RUNNER_LIBPQ_LOAD(name)                                                              \
   lib.name = reinterpret_cast<decltype(lib.name)>(dlsym(handle, #name));                    \
   if (lib.name == nullptr) {                                                                 \
+    dlclose(handle);                                                                         \
     throw InputError(fmt::format("PostgreSQL needs {} from {} 14 or newer; the one loaded "  \
                                  "lacks it",                                                \
                                  #name, k_soname));                                          \

@@ -304,6 +304,12 @@ struct Attempt {
   std::vector<std::string> codes;
 };
 
+// A connection pooler (PgBouncer) refused the `options` startup parameter.
+bool pooler_refused_options(const Attempt& tried) {
+  return tried.finished &&
+         tried.message.find("unsupported startup parameter") != std::string::npos;
+}
+
 Attempt attempt(const std::vector<std::pair<std::string, std::string>>& params,
                 const util::Url& url, double timeout) {
   std::vector<const char*> keys;
@@ -409,7 +415,7 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
   Attempt tried = attempt(with_options(asked), url, timeout);
   bool set_one_by_one = false;
   if (tried.conn == nullptr && tried.finished && asked != options) {
-    const bool pooler = tried.message.find("unsupported startup parameter") != std::string::npos;
+    const bool pooler = pooler_refused_options(tried);
     if (pooler || tried.message.find("unrecognized configuration parameter") != std::string::npos) {
       tried = attempt(with_options(options), url, timeout);
       set_one_by_one = !pooler;
@@ -417,7 +423,7 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
   }
   if (tried.conn == nullptr) {
     const std::string text = fmt::format("cannot connect to {}: {}", url.redacted(), tried.message);
-    if (tried.finished && tried.message.find("unsupported startup parameter") != std::string::npos) {
+    if (pooler_refused_options(tried)) {
       // PgBouncer refuses the `options` parameter that ?search_path= is sent as.
       throw InputError(fmt::format(
           "{}: a connection pooler (PgBouncer) between the runner and the server does not take "

@@ -251,10 +251,11 @@ int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, boo
       resume_failed(project, ctx.dialect(), executor, history);
     };
   }
+  AppliedChecksums applied(project);  // stats the files while run_plan connects
   return run_plan(
       ctx, "up", dry_run,
       [&](const plan::History& history) {
-        return plan::plan_up(project, history, checksums_of_applied(project, history), request);
+        return plan::plan_up(project, history, applied(history), request);
       },
       prelude);
 }

@@ -269,24 +269,50 @@ plan::History read_history(drivers::Connection* connection, const exec::HistoryT
   return connection == nullptr ? plan::History{} : exec::load_history(*connection, tables);
 }
 
-plan::Checksums checksums_of_applied(const project::Project& project,
-                                     const plan::History& history) {
+namespace {
+
+std::optional<fs::path> checksum_cache_file(const project::Project& project) {
+  const auto dir = project::cache_dir(project.root());
+  return dir ? std::optional(*dir / "checksums") : std::nullopt;
+}
+
+std::vector<fs::path> up_files(const project::Project& project) {
+  std::vector<fs::path> files;
+  files.reserve(project.revisions().size());
+  for (const auto& revision : project.revisions()) {
+    if (!revision.noop && !revision.up.empty()) {
+      files.push_back(revision.up);
+    }
+  }
+  return files;
+}
+
+}  // namespace
+
+AppliedChecksums::AppliedChecksums(const project::Project& project)
+    : m_project(project), m_cache(checksum_cache_file(project), up_files(project)) {}
+
+plan::Checksums AppliedChecksums::operator()(const plan::History& history) {
   plan::Checksums checksums;
   const plan::RecordIndex index(history);
   // An unchanged file is not read again (project/cache.hpp): the no-op
   // `up` of a container start stats its applied files instead.
-  const auto dir = project::cache_dir(project.root());
-  project::ChecksumCache cache(dir ? std::optional(*dir / "checksums") : std::nullopt);
-  for (const auto& revision : project.revisions()) {
+  for (const auto& revision : m_project.revisions()) {
     if (revision.noop || revision.up.empty()) {
       continue;
     }
     if (const auto* record = index.find(revision.id());
         record != nullptr && record->state == "applied") {
-      checksums.emplace(revision.id().canonical(), cache.checksum(revision.up, revision.up.filename().string()));
+      checksums.emplace(revision.id().canonical(),
+                        m_cache.checksum(revision.up, revision.up.filename().string()));
     }
   }
   return checksums;
+}
+
+plan::Checksums checksums_of_applied(const project::Project& project,
+                                     const plan::History& history) {
+  return AppliedChecksums(project)(history);
 }
 
 }  // namespace runner::cli

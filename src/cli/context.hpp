@@ -16,6 +16,7 @@
 #include "exec/history.hpp"
 #include "plan/plan.hpp"
 #include "project/config.hpp"
+#include "project/cache.hpp"
 #include "project/project.hpp"
 #include "util/url.hpp"
 
@@ -130,7 +131,21 @@ bool may_write(std::string_view command);
 // Reads the history (empty without a connection or table).
 plan::History read_history(drivers::Connection* connection, const exec::HistoryTables& tables);
 
-// Current checksums of the up files of the applied revisions.
+// Current checksums of the up files of the applied revisions. Made
+// before connecting, it reads the checksum cache and stats every up file
+// on a second thread, which overlaps the connection and the history read
+// (the bulk of a no-op `up` or `status` with a thousand revisions).
+class AppliedChecksums {
+ public:
+  explicit AppliedChecksums(const project::Project& project);
+  plan::Checksums operator()(const plan::History& history);
+
+ private:
+  const project::Project& m_project;
+  project::ChecksumCache m_cache;
+};
+
+// The same in one call, when there is nothing to overlap.
 plan::Checksums checksums_of_applied(const project::Project& project,
                                      const plan::History& history);
 

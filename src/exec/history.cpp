@@ -29,6 +29,11 @@ bool plain_identifier(std::string_view name) {
 
 std::string text_or_empty(const std::optional<std::string>& value) { return value.value_or(""); }
 
+// The column's text, moved out of the row ("" for NULL).
+std::string take_text(std::optional<std::string>& value) {
+  return value ? std::move(*value) : std::string();
+}
+
 std::int64_t number_or_zero(const std::optional<std::string>& value) {
   return value && util::all_digits(*value) ? std::stoll(*value) : 0;
 }
@@ -305,18 +310,20 @@ plan::History load_history(drivers::Connection& connection, const HistoryTables&
   if (!connection.table_exists(tables.table())) {
     return history;
   }
-  for (const auto& row : connection.query(resolved.select_sql())) {
+  auto rows = connection.query(resolved.select_sql());
+  history.reserve(rows.size());
+  for (auto& row : rows) {
     plan::HistoryRecord r;
-    r.id = text_or_empty(row.at(0));
-    r.name = text_or_empty(row.at(1));
-    r.kind = text_or_empty(row.at(2));
-    r.checksum = text_or_empty(row.at(3));
-    r.state = text_or_empty(row.at(4));
-    r.applied_at = text_or_empty(row.at(5));
+    r.id = take_text(row.at(0));
+    r.name = take_text(row.at(1));
+    r.kind = take_text(row.at(2));
+    r.checksum = take_text(row.at(3));
+    r.state = take_text(row.at(4));
+    r.applied_at = take_text(row.at(5));
     r.execution_ms = number_or_zero(row.at(6));
     r.statements_done = number_or_zero(row.at(7));
-    r.prefix_checksum = text_or_empty(row.at(8));
-    r.error = text_or_empty(row.at(9));
+    r.prefix_checksum = take_text(row.at(8));
+    r.error = take_text(row.at(9));
     history.push_back(std::move(r));
   }
   return history;

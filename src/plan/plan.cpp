@@ -45,6 +45,20 @@ std::vector<const HistoryRecord*> applied_newest_first(const History& history) {
   return sorted;
 }
 
+// The highest id among the applied records that parse, if any.
+std::optional<RevisionId> newest_applied(const History& history) {
+  std::optional<RevisionId> newest;
+  for (const auto& record : history) {
+    if (record.state != "applied") {
+      continue;
+    }
+    if (auto id = parse_recorded(record); id && (!newest || *id > *newest)) {
+      newest = std::move(id);
+    }
+  }
+  return newest;
+}
+
 const Revision& require_revision(const Project& project, const RevisionId& id) {
   const Revision* revision = project.find(id);
   if (revision == nullptr) {
@@ -57,6 +71,7 @@ const Revision& require_revision(const Project& project, const RevisionId& id) {
 }  // namespace
 
 RecordIndex::RecordIndex(const History& history) {
+  m_by_id.reserve(history.size());
   for (const auto& record : history) {
     if (const auto id = parse_recorded(record)) {
       m_by_id.emplace(id->canonical(), &record);
@@ -148,8 +163,11 @@ void refuse_failed_marks(const History& history) {
 }
 
 void refuse_changed(const Project& project, const History& history, const Checksums& checksums) {
+  refuse_changed(project, RecordIndex(history), checksums);
+}
+
+void refuse_changed(const Project& project, const RecordIndex& index, const Checksums& checksums) {
   std::string problems;
-  const RecordIndex index(history);
   for (const Revision& revision : project.revisions()) {
     const HistoryRecord* record = index.find(revision.id());
     const auto current = checksums.find(revision.id().canonical());
@@ -171,18 +189,14 @@ void refuse_changed(const Project& project, const History& history, const Checks
 std::vector<Step> plan_up(const Project& project, const History& history,
                           const Checksums& checksums, const UpRequest& request) {
   refuse_failed_marks(history);
-  refuse_changed(project, history, checksums);
+  const RecordIndex index(history);
+  refuse_changed(project, index, checksums);
   if (request.to) {
     require_revision(project, *request.to);
   }
-  const auto applied = applied_newest_first(history);
-  std::optional<RevisionId> newest;
-  if (!applied.empty()) {
-    newest = parse_recorded(*applied.front());
-  }
+  const std::optional<RevisionId> newest = newest_applied(history);
   std::vector<Step> steps;
   std::string late;
-  const RecordIndex index(history);
   for (const Revision& revision : project.revisions()) {
     if (index.find(revision.id()) != nullptr) {
       continue;

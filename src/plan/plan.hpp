@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,7 +30,7 @@ struct HistoryRecord {
 using History = std::vector<HistoryRecord>;
 
 // Current checksums of the up files of applied revisions, by canonical id.
-using Checksums = std::map<std::string, std::string>;
+using Checksums = std::unordered_map<std::string, std::string>;
 
 enum class Direction { up, down };
 
@@ -100,8 +101,12 @@ class RecordIndex {
   const HistoryRecord* find(const project::RevisionId& id) const;
 
  private:
-  std::map<std::string, const HistoryRecord*> m_by_id;
+  std::unordered_map<std::string, const HistoryRecord*> m_by_id;  // by canonical id
 };
+
+// refuse_changed() with the history already indexed.
+void refuse_changed(const project::Project& project, const RecordIndex& index,
+                    const Checksums& checksums);
 
 // The record of a revision, or null (one lookup; use RecordIndex for many).
 const HistoryRecord* find_record(const History& history, const project::RevisionId& id);

@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
+#include <system_error>
 
 #include <fmt/core.h>
 
@@ -47,6 +49,13 @@ std::int64_t parse_int(std::string_view text) {
   return negative ? -value : value;
 }
 
+FileStamp stamp_from(const struct stat& info) {
+  return FileStamp{static_cast<std::uint64_t>(info.st_dev), static_cast<std::uint64_t>(info.st_ino),
+                   static_cast<std::uint64_t>(info.st_size),
+                   info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
+                   info.st_ctim.tv_sec * 1'000'000'000LL + info.st_ctim.tv_nsec};
+}
+
 }  // namespace
 
 std::optional<fs::path> cache_dir(const fs::path& root) {
@@ -81,10 +90,62 @@ std::optional<FileStamp> stamp_of(const fs::path& path) {
   if (stat(path.c_str(), &info) != 0) {
     return std::nullopt;
   }
-  return FileStamp{static_cast<std::uint64_t>(info.st_dev), static_cast<std::uint64_t>(info.st_ino),
-                   static_cast<std::uint64_t>(info.st_size),
-                   info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
-                   info.st_ctim.tv_sec * 1'000'000'000LL + info.st_ctim.tv_nsec};
+  return stamp_from(info);
+}
+
+std::vector<std::optional<FileStamp>> stamps_of(const std::vector<fs::path>& paths) {
+  std::vector<std::optional<FileStamp>> stamps;
+  stamps.reserve(paths.size());
+  fs::path folder;
+  int fd = -1;
+  for (const fs::path& path : paths) {
+    if (!path.has_parent_path() || !path.has_filename()) {
+      stamps.push_back(stamp_of(path));
+      continue;
+    }
+    if (fd < 0 || path.parent_path() != folder) {
+      if (fd >= 0) {
+        close(fd);
+      }
+      folder = path.parent_path();
+      fd = open(folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    struct stat info {};
+    if (fd < 0 || fstatat(fd, path.filename().c_str(), &info, 0) != 0) {
+      stamps.push_back(std::nullopt);
+    } else {
+      stamps.push_back(stamp_from(info));
+    }
+  }
+  if (fd >= 0) {
+    close(fd);
+  }
+  return stamps;
+}
+
+std::string read_bytes(const fs::path& path) {
+  std::string bytes;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return bytes;
+  }
+  struct stat info {};
+  if (fstat(fd, &info) == 0 && info.st_size > 0) {
+    bytes.reserve(static_cast<std::size_t>(info.st_size) + 1);
+  }
+  char buffer[65536];
+  for (;;) {
+    const ssize_t got = read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      break;
+    }
+    bytes.append(buffer, static_cast<std::size_t>(got));
+  }
+  close(fd);
+  return bytes;
 }
 
 std::int64_t now_ns() {
@@ -173,36 +234,70 @@ std::string unescape(std::string_view value) {
   return out;
 }
 
-ChecksumCache::ChecksumCache(std::optional<fs::path> file) : m_file(std::move(file)) {
-  if (!m_file) {
-    return;
-  }
-  std::ifstream in(*m_file, std::ios::binary);
-  std::string line;
-  if (!std::getline(in, line) || line != k_checksum_header) {
-    return;
-  }
-  // device inode size mtime ctime written checksum key
-  while (std::getline(in, line)) {
-    const auto fields = fields_of(line);
-    if (fields.size() != 8 || fields[6].size() != 64) {
-      continue;
-    }
-    Entry entry;
-    entry.stamp = FileStamp{static_cast<std::uint64_t>(parse_int(fields[0])),
-                            static_cast<std::uint64_t>(parse_int(fields[1])),
-                            static_cast<std::uint64_t>(parse_int(fields[2])), parse_int(fields[3]),
-                            parse_int(fields[4])};
-    entry.written_ns = parse_int(fields[5]);
-    entry.checksum = std::string(fields[6]);
-    m_entries[unescape(fields[7])] = std::move(entry);
+ChecksumCache::ChecksumCache(std::optional<fs::path> file, std::vector<fs::path> ahead)
+    : m_file(std::move(file)), m_ahead(std::move(ahead)) {
+  try {
+    m_loader = std::thread([this] { load(); });
+  } catch (const std::system_error&) {
+    load();  // no thread to be had: the same work, now
   }
 }
 
-ChecksumCache::~ChecksumCache() { save(); }
+void ChecksumCache::load() noexcept {
+  try {
+    const auto stamps = stamps_of(m_ahead);
+    for (std::size_t i = 0; i < m_ahead.size(); ++i) {
+      m_stamps.emplace(m_ahead[i].native(), stamps[i]);
+    }
+    if (!m_file) {
+      return;
+    }
+    const std::string text = read_bytes(*m_file);
+    std::string_view rest = text;
+    const auto next_line = [&rest]() {
+      const std::size_t end = rest.find('\n');
+      const std::string_view line = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      return line;
+    };
+    if (next_line() != k_checksum_header) {
+      return;
+    }
+    // device inode size mtime ctime written checksum key
+    while (!rest.empty()) {
+      const auto fields = fields_of(next_line());
+      if (fields.size() != 8 || fields[6].size() != 64) {
+        continue;
+      }
+      Entry entry;
+      entry.stamp = FileStamp{static_cast<std::uint64_t>(parse_int(fields[0])),
+                              static_cast<std::uint64_t>(parse_int(fields[1])),
+                              static_cast<std::uint64_t>(parse_int(fields[2])),
+                              parse_int(fields[3]), parse_int(fields[4])};
+      entry.written_ns = parse_int(fields[5]);
+      entry.checksum = std::string(fields[6]);
+      m_entries.insert_or_assign(unescape(fields[7]), std::move(entry));
+    }
+  } catch (...) {
+    m_entries.clear();  // out of memory, say: no cache
+  }
+}
+
+void ChecksumCache::wait() noexcept {
+  if (m_loader.joinable()) {
+    m_loader.join();
+  }
+}
+
+ChecksumCache::~ChecksumCache() {
+  wait();
+  save();
+}
 
 std::string ChecksumCache::checksum(const fs::path& path, const std::string& key) {
-  const auto stamp = stamp_of(path);
+  wait();
+  const auto ahead = m_stamps.find(path.native());
+  const auto stamp = ahead != m_stamps.end() ? ahead->second : stamp_of(path);
   if (stamp) {
     if (const auto it = m_entries.find(key); it != m_entries.end() && it->second.stamp == *stamp &&
                                              settled(stamp->mtime_ns, it->second.written_ns) &&
@@ -225,9 +320,18 @@ bool ChecksumCache::save() noexcept {
     return true;
   }
   try {
+    wait();
+    std::vector<const std::pair<const std::string, Entry>*> sorted;
+    sorted.reserve(m_entries.size());
+    for (const auto& item : m_entries) {
+      sorted.push_back(&item);
+    }
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
     std::string text(k_checksum_header);
     text.push_back('\n');
-    for (const auto& [path, entry] : m_entries) {
+    for (const auto* item : sorted) {
+      const auto& [path, entry] = *item;
       text += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", entry.stamp.device, entry.stamp.inode,
                           entry.stamp.size, entry.stamp.mtime_ns, entry.stamp.ctime_ns,
                           entry.written_ns, entry.checksum, escape(path));

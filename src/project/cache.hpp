@@ -14,9 +14,10 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace runner::project {
@@ -38,6 +39,14 @@ struct FileStamp {
 // stat() of `path` as a stamp; nullopt when it cannot be read.
 std::optional<FileStamp> stamp_of(const std::filesystem::path& path);
 
+// The stamps of `paths`, in their order: each folder is opened once and
+// its files stated by name, which spares the kernel walking the folders'
+// path again for each of a thousand files.
+std::vector<std::optional<FileStamp>> stamps_of(const std::vector<std::filesystem::path>& paths);
+
+// The bytes of the file at `path`; empty when it cannot be read.
+std::string read_bytes(const std::filesystem::path& path);
+
 // Nanoseconds since the epoch, now.
 std::int64_t now_ns();
 
@@ -48,9 +57,13 @@ bool settled(std::int64_t changed_ns, std::int64_t written_ns);
 // Checksums (util::file_checksum) of files, read again only when changed.
 class ChecksumCache {
  public:
-  // Loads `file` (no cache when nullopt or unreadable).
-  explicit ChecksumCache(std::optional<std::filesystem::path> file);
-  ~ChecksumCache();  // saves what changed; never throws
+  // Loads `file` (no cache when nullopt or unreadable) and stamps the files
+  // of `ahead` on a second thread started here, so that both overlap what
+  // the caller does next (connecting to the database, reading its
+  // history); the first checksum() waits for that thread.
+  explicit ChecksumCache(std::optional<std::filesystem::path> file,
+                         std::vector<std::filesystem::path> ahead = {});
+  ~ChecksumCache();  // waits for the thread, saves what changed; never throws
   ChecksumCache(const ChecksumCache&) = delete;
   ChecksumCache& operator=(const ChecksumCache&) = delete;
 
@@ -67,8 +80,15 @@ class ChecksumCache {
     std::string checksum;
     std::int64_t written_ns = 0;
   };
+  void load() noexcept;
+  void wait() noexcept;
+
   std::optional<std::filesystem::path> m_file;
-  std::map<std::string, Entry> m_entries;  // by key
+  std::unordered_map<std::string, Entry> m_entries;  // by key
+  std::vector<std::filesystem::path> m_ahead;
+  // The stamps of m_ahead, by path: taken before any of them is read.
+  std::unordered_map<std::string, std::optional<FileStamp>> m_stamps;
+  std::thread m_loader;
   bool m_dirty = false;
 };
 

@@ -274,14 +274,6 @@ std::string project_key(const fs::path& manifest_path, std::string_view dialect,
   return key;
 }
 
-// The file's bytes as they are on disk.
-std::string raw_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 fs::path relative_file(const fs::path& file) { return file.empty() ? fs::path() : file.filename(); }
 
 }  // namespace
@@ -319,7 +311,7 @@ Project Project::load(const fs::path& manifest_path, std::string_view dialect) {
 // folders are the project's), tab-separated and escaped.
 void Project::to_cache(const fs::path& file, const std::string& key) const {
   try {
-    const std::string manifest = raw_bytes(m_manifest.path);
+    const std::string manifest = read_bytes(m_manifest.path);
     std::string text =
         fmt::format("{}\n{}\n{}\n", k_project_header, escape(key), manifest.size()) + manifest +
         "\n";
@@ -344,28 +336,38 @@ void Project::to_cache(const fs::path& file, const std::string& key) const {
 
 std::optional<Project> Project::from_cache(const fs::path& file, const fs::path& manifest_path,
                                            const std::string& key) {
-  std::ifstream in(file, std::ios::binary);
-  std::string line;
-  if (!std::getline(in, line) || line != k_project_header || !std::getline(in, line) ||
-      unescape(line) != key || !std::getline(in, line) || !util::all_digits(line) ||
-      line.size() > 12) {
+  const std::string text = read_bytes(file);
+  std::string_view rest = text;
+  const auto next_line = [&rest]() {
+    const std::size_t end = rest.find('\n');
+    const std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    return line;
+  };
+  if (next_line() != k_project_header || unescape(next_line()) != key) {
+    return std::nullopt;
+  }
+  const std::string_view size = next_line();
+  if (!util::all_digits(size) || size.empty() || size.size() > 12) {
     return std::nullopt;
   }
   // The manifest as it was scanned, byte for byte.
-  const std::string manifest = raw_bytes(manifest_path);
-  std::string cached(std::stoull(line), '\0');
-  if (cached.size() != manifest.size() ||
-      !in.read(cached.data(), static_cast<std::streamsize>(cached.size())) || cached != manifest ||
-      in.get() != '\n') {
+  const std::string manifest = read_bytes(manifest_path);
+  if (std::stoull(std::string(size)) != manifest.size() || rest.size() <= manifest.size() ||
+      rest.substr(0, manifest.size()) != manifest || rest[manifest.size()] != '\n') {
     return std::nullopt;
   }
+  rest.remove_prefix(manifest.size() + 1);
   Project project;
   project.m_root = manifest_path.parent_path();
   project.m_manifest.path = manifest_path;
   const fs::path up_dir = project.m_root / "migrations" / "up";
   const fs::path down_dir = project.m_root / "migrations" / "down";
-  while (std::getline(in, line)) {
-    const auto fields = fields_of(line);
+  const std::size_t lines = static_cast<std::size_t>(std::count(rest.begin(), rest.end(), '\n'));
+  project.m_manifest.revisions.reserve(lines);
+  project.m_revisions.reserve(lines);
+  while (!rest.empty()) {
+    const auto fields = fields_of(next_line());
     if (fields.size() != 11) {
       return std::nullopt;
     }
@@ -380,17 +382,20 @@ std::optional<Project> Project::from_cache(const fs::path& file, const fs::path&
     e.kind = fields[2] == "data" ? Kind::data : fields[2] == "mixed" ? Kind::mixed : Kind::schema;
     e.transaction = fields[3] == "1";
     e.irreversible = fields[4] == "1";
-    const std::string dialects = unescape(fields[5]);
-    if (!dialects.empty()) {
-      e.dialects = util::split(dialects, ',');
+    if (!fields[5].empty()) {
+      e.dialects = util::split(unescape(fields[5]), ',');
     }
     e.description = unescape(fields[6]);
-    e.line = util::all_digits(fields[7]) && fields[7].size() < 9 ? std::stoi(std::string(fields[7])) : 0;
+    e.line = util::all_digits(fields[7]) && !fields[7].empty() && fields[7].size() < 9
+                 ? std::stoi(std::string(fields[7]))
+                 : 0;
     revision.noop = fields[8] == "1";
-    const std::string up = unescape(fields[9]);
-    const std::string down = unescape(fields[10]);
-    revision.up = up.empty() ? fs::path() : up_dir / up;
-    revision.down = down.empty() ? fs::path() : down_dir / down;
+    if (!fields[9].empty()) {
+      revision.up = up_dir / unescape(fields[9]);
+    }
+    if (!fields[10].empty()) {
+      revision.down = down_dir / unescape(fields[10]);
+    }
     project.m_manifest.revisions.push_back(e);
     project.m_revisions.push_back(std::move(revision));
   }

@@ -129,11 +129,13 @@ class SqliteConnection : public Connection {
     }
     Rows rows;
     int rc_step = SQLITE_OK;
+    const int columns = sqlite3_column_count(stmt);
     while ((rc_step = sqlite3_step(stmt)) == SQLITE_ROW) {
       Row row;
-      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      row.reserve(static_cast<std::size_t>(columns));
+      for (int i = 0; i < columns; ++i) {
         const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-        row.push_back(text ? std::optional<std::string>(text) : std::nullopt);
+        row.push_back(text ? std::optional<std::string>(std::in_place, text) : std::nullopt);
       }
       rows.push_back(std::move(row));
     }

@@ -1,6 +1,8 @@
 #include "plan/plan.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 #include <fmt/core.h>
 
@@ -113,9 +115,14 @@ std::vector<StatusLine> status(const Project& project, const History& history,
     }
     lines.push_back(std::move(line));
   }
+  std::unordered_set<std::string_view> known;
+  known.reserve(project.revisions().size());
+  for (const Revision& revision : project.revisions()) {
+    known.insert(revision.id().canonical());
+  }
   for (const HistoryRecord& record : history) {
     const auto id = parse_recorded(record);
-    if (!id || project.find(*id) == nullptr) {
+    if (!id || !known.contains(id->canonical())) {
       const bool applied = record.state == "applied";
       lines.push_back({record.id, record.name, record.kind, applied ? "unknown" : "failed",
                        record.applied_at,

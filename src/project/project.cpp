@@ -182,6 +182,7 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
     }
     project.m_revisions.push_back(std::move(revision));
   }
+  project.index();
   return project;
 }
 
@@ -399,16 +400,21 @@ std::optional<Project> Project::from_cache(const fs::path& file, const fs::path&
     project.m_manifest.revisions.push_back(e);
     project.m_revisions.push_back(std::move(revision));
   }
+  project.index();
   return project;
 }
 
-const Revision* Project::find(const RevisionId& id) const {
-  for (const auto& revision : m_revisions) {
-    if (revision.id() == id) {
-      return &revision;
-    }
+void Project::index() {
+  m_by_id.clear();
+  m_by_id.reserve(m_revisions.size());
+  for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+    m_by_id.emplace(m_revisions[i].id().canonical(), i);
   }
-  return nullptr;
+}
+
+const Revision* Project::find(const RevisionId& id) const {
+  const auto it = m_by_id.find(id.canonical());
+  return it == m_by_id.end() ? nullptr : &m_revisions[it->second];
 }
 
 }  // namespace runner::project

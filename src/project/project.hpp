@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "project/diagnostic.hpp"
@@ -50,10 +51,14 @@ class Project {
                                            const std::filesystem::path& manifest_path,
                                            const std::string& key);
   void to_cache(const std::filesystem::path& file, const std::string& key) const;
+  // Builds m_by_id once m_revisions is complete.
+  void index();
 
   std::filesystem::path m_root;
   Manifest m_manifest;
   std::vector<Revision> m_revisions;
+  // Positions in m_revisions by canonical id (the first of equal ids).
+  std::unordered_map<std::string, std::size_t> m_by_id;
 };
 
 // A revision with the files to lex (up, down) and the dialect they are

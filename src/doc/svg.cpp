@@ -1,43 +1,110 @@
 // The diagram rendered by Graphviz's own library (layout and SVG), when the
 // runner was built with it.
+//
+// libgvc is loaded with dlopen the first time an SVG is asked for, so that
+// every other run does not pay for loading it and the libraries it brings
+// (libcgraph, libltdl, libcdt, libpathplan, expat, zlib: about 2 ms of
+// every start). Only dynamic builds have Graphviz (Debian ships no static
+// archive of it), so there is no linked variant of the table, unlike
+// libpq's and Connector/C++'s. The plugins (layout, SVG output) are
+// libgvc's own business: it finds them through its config file with
+// libltdl, however libgvc itself was loaded, and they bind to the libgvc
+// and libcgraph already loaded.
 
 #include <stdexcept>
 
 #include "doc/doc.hpp"
 
 #ifdef RUNNER_HAVE_GRAPHVIZ
+#include <dlfcn.h>
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
+
+#include <fmt/core.h>
+
+#include "util/errors.hpp"
 #endif
 
 namespace runner::doc {
 
 #ifdef RUNNER_HAVE_GRAPHVIZ
 
+namespace {
+
+// The functions called below: gv* from libgvc, ag* from libcgraph, which
+// libgvc needs and so brings along (dlsym on libgvc's handle searches its
+// dependencies too).
+#define RUNNER_GRAPHVIZ_FUNCTIONS(X)                                                   \
+  X(gvContext) X(gvFreeContext) X(gvLayout) X(gvFreeLayout) X(gvRenderData)            \
+  X(gvFreeRenderData) X(agmemread) X(agclose)
+
+struct Graphviz {
+#define RUNNER_GRAPHVIZ_MEMBER(name) decltype(&::name) name = nullptr;
+  RUNNER_GRAPHVIZ_FUNCTIONS(RUNNER_GRAPHVIZ_MEMBER)
+#undef RUNNER_GRAPHVIZ_MEMBER
+};
+
+constexpr const char* k_soname = "libgvc.so.6";
+
+Graphviz load() {
+  // RTLD_LOCAL: Graphviz's symbols stay out of the global scope.
+  void* handle = dlopen(k_soname, RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = dlerror();
+    throw InputError(fmt::format(
+        "an SVG diagram needs Graphviz's library {}, which could not be loaded ({}); install "
+        "Debian's libgvc6 (a dependency of the runner's package), or use --format dot and "
+        "Graphviz's 'dot -Tsvg'",
+        k_soname, why != nullptr ? why : "unknown reason"));
+  }
+  Graphviz lib;
+#define RUNNER_GRAPHVIZ_LOAD(name)                                                       \
+  lib.name = reinterpret_cast<decltype(lib.name)>(dlsym(handle, #name));                \
+  if (lib.name == nullptr) {                                                             \
+    dlclose(handle);                                                                     \
+    throw InputError(fmt::format("an SVG diagram needs {} from {} (or the libcgraph it " \
+                                 "loads); the one loaded lacks it",                      \
+                                 #name, k_soname));                                      \
+  }
+  RUNNER_GRAPHVIZ_FUNCTIONS(RUNNER_GRAPHVIZ_LOAD)
+#undef RUNNER_GRAPHVIZ_LOAD
+  return lib;  // the handle stays open: the plugins libgvc loaded use it
+}
+
+// The table; the first call loads libgvc, and throws InputError (exit 2)
+// when it cannot.
+const Graphviz& gv() {
+  static const Graphviz lib = load();  // a throw leaves it to be tried again
+  return lib;
+}
+
+}  // namespace
+
 bool have_graphviz() { return true; }
 
 std::string render_svg(const std::string& dot_text) {
-  GVC_t* context = gvContext();
+  const Graphviz& g = gv();
+  GVC_t* context = g.gvContext();
   if (context == nullptr) {
     throw std::runtime_error("Graphviz: no context");
   }
-  Agraph_t* graph = agmemread(dot_text.c_str());
+  Agraph_t* graph = g.agmemread(dot_text.c_str());
   if (graph == nullptr) {
-    gvFreeContext(context);
+    g.gvFreeContext(context);
     throw std::runtime_error("Graphviz could not read the diagram");
   }
   std::string svg;
-  if (gvLayout(context, graph, "dot") == 0) {
+  if (g.gvLayout(context, graph, "dot") == 0) {
     char* data = nullptr;
     unsigned int length = 0;
-    if (gvRenderData(context, graph, "svg", &data, &length) == 0 && data != nullptr) {
+    if (g.gvRenderData(context, graph, "svg", &data, &length) == 0 && data != nullptr) {
       svg.assign(data, length);
     }
-    gvFreeRenderData(data);
-    gvFreeLayout(context, graph);
+    g.gvFreeRenderData(data);
+    g.gvFreeLayout(context, graph);
   }
-  agclose(graph);
-  gvFreeContext(context);
+  g.agclose(graph);
+  g.gvFreeContext(context);
   if (svg.empty()) {
     throw std::runtime_error("Graphviz could not lay out the diagram (is the dot plugin installed?)");
   }

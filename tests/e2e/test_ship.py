@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import RUNNER, Project, SqliteDb
+from conftest import RUNNER, MysqlDb, Project, SqliteDb
 
 REPO = Path(__file__).resolve().parents[2]
 COMPLETIONS = REPO / "completions"
@@ -107,6 +107,51 @@ def test_libpq_is_loaded_only_when_a_postgres_url_needs_it(tmp_path):
                                        "status"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "libpq.so.5" in loaded, loaded
+
+
+# Connector/C++ with MariaDB Connector/C under it, and Graphviz with what it
+# brings: loaded with dlopen when needed, as libpq is.
+MYSQL_LIBRARIES = ("libmysqlcppconn", "libmariadb", "libssl")
+GRAPHVIZ_LIBRARIES = ("libgvc", "libcgraph", "libltdl", "libcdt", "libpathplan")
+
+
+def test_connector_and_graphviz_are_loaded_only_when_needed(tmp_path):
+    """Connector/C++ and Graphviz cost about 5 ms of every start: a run on
+    SQLite loads neither; an SVG diagram loads Graphviz (and its plugins
+    still draw); a run on MySQL loads Connector/C++, and a statement the
+    server refuses is still caught and reported (its exception is thrown
+    inside the loaded library)."""
+    project = Project(tmp_path / "p", SqliteDb(tmp_path))
+    project.add("0001", "t", "CREATE TABLE t (id INT);", "DROP TABLE t;")
+    manifest = str(project.root / "manifest.yaml")
+    sqlite_url = f"sqlite:{tmp_path / 'test.db'}"
+    result, loaded = loaded_libraries(["-m", manifest, "-d", sqlite_url, "up"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "libsqlite3.so.0" in loaded, loaded
+    assert not any(name.startswith(MYSQL_LIBRARIES + GRAPHVIZ_LIBRARIES + ("libexpat", "libz."))
+                   for name in loaded), loaded
+
+    result, loaded = loaded_libraries(["-m", manifest, "-d", sqlite_url, "schema", "diagram",
+                                       "--format", "svg"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "<svg" in result.stdout and ">t<" in result.stdout, result.stdout[:500]
+    assert "libgvc.so.6" in loaded and "libcgraph.so.6" in loaded, loaded
+    assert not any(name.startswith(MYSQL_LIBRARIES) for name in loaded), loaded
+
+    database = MysqlDb()
+    try:
+        result, loaded = loaded_libraries(["-m", manifest, "-d", database.url, "status"], tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "libmysqlcppconn.so.7" in loaded, loaded
+        assert not any(name.startswith(GRAPHVIZ_LIBRARIES) for name in loaded), loaded
+        project.add("0002", "seed", "INSERT INTO t VALUES (1);\nINSERT INTO missing VALUES (2);",
+                    "", kind="data")
+        result = run("-m", manifest, "-d", database.url, "up", cwd=tmp_path)
+        assert result.returncode == 1, result
+        assert "MySQL error 1146" in result.stderr and "missing" in result.stderr, result
+        assert database.query("SELECT COUNT(*) FROM t")[0][0] == 0
+    finally:
+        database.drop()
 
 
 # A build without the server drivers (-Dpostgres=disabled -Dmysql=disabled)

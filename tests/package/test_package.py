@@ -382,14 +382,17 @@ def test_the_root_has_no_build_tools(image):
 def test_every_library_the_binary_needs_is_installed(image):
     result = image.sh("ldd /usr/bin/runner")
     assert "not found" not in result.stdout, result.stdout
-    for library in ("libsqlite3.so.0", "libmysqlcppconn.so.7"):
-        assert library in result.stdout, result.stdout
-    # libpq is loaded when a PostgreSQL URL needs it: not linked, but a
-    # dependency of the package, and installed
-    assert "libpq" not in result.stdout, result.stdout
+    assert "libsqlite3.so.0" in result.stdout, result.stdout
+    # libpq, Connector/C++ and Graphviz are loaded when a PostgreSQL URL, a
+    # MySQL URL or an SVG diagram needs them: not linked, but dependencies
+    # of the package, and installed
+    for library in ("libpq", "libmysqlcppconn", "libmariadb", "libgvc", "libcgraph", "libltdl"):
+        assert library not in result.stdout, result.stdout
     depends = image.sh("dpkg-query -W -f='${Depends}' runner").stdout
-    assert "libpq5 (>= 14)" in depends, depends
-    assert image.sh("ls /usr/lib/*/libpq.so.5").returncode == 0
+    for package in ("libpq5 (>= 14)", "libmysqlcppconn7v5 (>= 1.1.12)", "libgvc6", "libcgraph6"):
+        assert package in depends.split(", "), depends
+    for soname in ("libpq.so.5", "libmysqlcppconn.so.7", "libgvc.so.6", "libcgraph.so.6"):
+        assert image.sh(f"ls /usr/lib/*/{soname}", check=False).returncode == 0, soname
 
 
 def test_version_lists_the_three_drivers(image):
@@ -428,11 +431,33 @@ def test_the_image_default_command_is_up(image):
 
 def test_a_missing_dependency_would_be_caught(image):
     """The control: with one dependency removed, the runner cannot start, so
-    a package that forgot one fails the tests above. (Last: it breaks the root.)"""
+    a package that forgot one fails the tests above. (Last but one: it
+    breaks the root.)"""
     image.sh("dpkg --remove --force-depends libpq5 >/dev/null 2>&1")
     result = image.run("version")
     assert result.code != 0, result
     assert "libpq.so.5" in result.err, result
+
+
+def test_the_libraries_loaded_on_demand_are_needed_only_on_demand(image):
+    """Without Connector/C++ and Graphviz (nor libpq, removed above) the
+    runner still works on SQLite; a MySQL URL and an SVG diagram then fail
+    with exit 2, naming the library and its package. (Last: it breaks the
+    root further.)"""
+    image.sh("dpkg --remove --force-depends libmysqlcppconn7v5 libgvc6 >/dev/null 2>&1")
+    assert image.sh("ls /usr/lib/*/libmysqlcppconn.so.7 /usr/lib/*/libgvc.so.6",
+                    check=False).returncode != 0
+    start_a_project_on_sqlite(image, "without-libraries")
+    folder = f"{image.workdir}/without-libraries"
+    result = image.run("-d", "mysql://app:s3cret@127.0.0.1:1/app", "status", cwd=folder)
+    assert result.code == 2, result
+    assert "libmysqlcppconn.so.7" in result.err and "libmysqlcppconn7v5" in result.err, result
+    assert "s3cret" not in result.err, result
+    result = image.run("schema", "diagram", "--format", "svg", cwd=folder)
+    assert result.code == 2, result
+    assert "libgvc.so.6" in result.err and "libgvc6" in result.err, result
+    result = image.run("schema", "diagram", "--format", "dot", cwd=folder)
+    assert result.code == 0 and "digraph" in result.out, result
 
 
 # --- the static binary ------------------------------------------------------------

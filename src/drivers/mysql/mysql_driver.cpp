@@ -1,4 +1,5 @@
 #include "drivers/mysql/mysql_driver.hpp"
+#include "drivers/mysql/connector.hpp"
 #include "drivers/mysql/mysql_schema.hpp"
 
 #include <cppconn/datatype.h>
@@ -27,7 +28,7 @@
 namespace runner::drivers::mysql {
 
 std::string client_library() {
-  ::sql::Driver* driver = get_driver_instance();
+  ::sql::Driver* driver = connector().get_driver_instance();
   return fmt::format("Connector/C++ {}.{}.{}", driver->getMajorVersion(),
                      driver->getMinorVersion(), driver->getPatchVersion());
 }
@@ -271,7 +272,7 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
   };
   std::unique_ptr<::sql::Connection> conn;
   try {
-    conn.reset(get_driver_instance()->connect(options));
+    conn.reset(connector().get_driver_instance()->connect(options));
     if (settings.ssl == SslMode::required) {
       std::unique_ptr<::sql::Statement> stmt(conn->createStatement());
       // SHOW, not information_schema.SESSION_STATUS, which MySQL 8 lacks.

@@ -75,8 +75,8 @@ const Revision& require_revision(const Project& project, const RevisionId& id) {
 RecordIndex::RecordIndex(const History& history) {
   m_by_id.reserve(history.size());
   for (const auto& record : history) {
-    if (const auto id = parse_recorded(record)) {
-      m_by_id.emplace(id->canonical(), &record);
+    if (auto canonical = RevisionId::canonical_of(record.id)) {
+      m_by_id.emplace(std::move(*canonical), &record);
     }
   }
 }

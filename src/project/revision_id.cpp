@@ -35,6 +35,28 @@ std::optional<RevisionId> RevisionId::parse(std::string_view text) {
   return id;
 }
 
+std::optional<std::string> RevisionId::canonical_of(std::string_view text) {
+  std::string canonical;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t dot = text.find('.', start);
+    const std::string_view group =
+        text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (group.empty() || !util::all_digits(group)) {
+      return std::nullopt;
+    }
+    const std::size_t first = group.find_first_not_of('0');
+    if (!canonical.empty() || start > 0) {
+      canonical.push_back('.');
+    }
+    canonical += first == std::string_view::npos ? std::string_view("0") : group.substr(first);
+    if (dot == std::string_view::npos) {
+      return canonical;
+    }
+    start = dot + 1;
+  }
+}
+
 std::strong_ordering RevisionId::operator<=>(const RevisionId& other) const {
   const std::size_t common = std::min(m_groups.size(), other.m_groups.size());
   for (std::size_t i = 0; i < common; ++i) {

@@ -16,6 +16,9 @@ class RevisionId {
   RevisionId() = default;
   // The id, or nullopt when `text` is not dotted digit groups.
   static std::optional<RevisionId> parse(std::string_view text);
+  // parse(text)->canonical() without building the id (no allocation for
+  // the usual short ids): for indexing a thousand history records.
+  static std::optional<std::string> canonical_of(std::string_view text);
 
   // As written in the manifest: "0003".
   const std::string& text() const { return m_text; }

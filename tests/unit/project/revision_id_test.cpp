@@ -84,3 +84,19 @@ TEST_CASE("revision id: sorting a list gives manifest order", "[revision_id]") {
   CHECK(texts ==
         std::vector<std::string>{"0001", "3", "3.2", "3.10", "4", "10", "20150100000001000000"});
 }
+
+TEST_CASE("revision id: canonical_of is parse's canonical form, and refuses what parse refuses",
+          "[revision_id]") {
+  for (const std::string text :
+       {"1", "0003", "3.1", "03.010", "1.2.3", "0", "00", "0.0", "20150100000001000000", "",
+        ".", "1.", ".1", "1..2", "a", "1a", "1.a", "-1", " 1", "1 ", "٣"}) {
+    INFO(text);
+    const auto parsed = RevisionId::parse(text);
+    const auto canonical = RevisionId::canonical_of(text);
+    REQUIRE(parsed.has_value() == canonical.has_value());
+    if (parsed) {
+      CHECK(*canonical == parsed->canonical());
+    }
+  }
+  CHECK(RevisionId::canonical_of("0003.010") == std::optional<std::string>("3.10"));
+}

@@ -183,6 +183,13 @@ bool write_atomically(const fs::path& path, const std::string& text) noexcept {
   }
 }
 
+std::string_view next_line(std::string_view& rest) {
+  const std::size_t end = rest.find('\n');
+  const std::string_view line = rest.substr(0, end);
+  rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+  return line;
+}
+
 std::vector<std::string_view> fields_of(std::string_view line) {
   std::vector<std::string_view> fields;
   // One allocation for the caches' lines (8 and 11 fields), not five.
@@ -256,18 +263,12 @@ void ChecksumCache::load() noexcept {
     }
     const std::string text = read_bytes(*m_file);
     std::string_view rest = text;
-    const auto next_line = [&rest]() {
-      const std::size_t end = rest.find('\n');
-      const std::string_view line = rest.substr(0, end);
-      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-      return line;
-    };
-    if (next_line() != k_checksum_header) {
+    if (next_line(rest) != k_checksum_header) {
       return;
     }
     // device inode size mtime ctime written checksum key
     while (!rest.empty()) {
-      const auto fields = fields_of(next_line());
+      const auto fields = fields_of(next_line(rest));
       if (fields.size() != 8 || fields[6].size() != 64) {
         continue;
       }

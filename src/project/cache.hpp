@@ -96,6 +96,10 @@ class ChecksumCache {
 // false on failure.
 bool write_atomically(const std::filesystem::path& path, const std::string& text) noexcept;
 
+// The line at the front of `rest` (without its LF), which is then dropped
+// from `rest`: the caches' files are read whole and split with this.
+std::string_view next_line(std::string_view& rest);
+
 // The fields of one tab-separated line (views into `line`).
 std::vector<std::string_view> fields_of(std::string_view line);
 

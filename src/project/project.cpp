@@ -339,16 +339,10 @@ std::optional<Project> Project::from_cache(const fs::path& file, const fs::path&
                                            const std::string& key) {
   const std::string text = read_bytes(file);
   std::string_view rest = text;
-  const auto next_line = [&rest]() {
-    const std::size_t end = rest.find('\n');
-    const std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-    return line;
-  };
-  if (next_line() != k_project_header || unescape(next_line()) != key) {
+  if (next_line(rest) != k_project_header || unescape(next_line(rest)) != key) {
     return std::nullopt;
   }
-  const std::string_view size = next_line();
+  const std::string_view size = next_line(rest);
   if (!util::all_digits(size) || size.empty() || size.size() > 12) {
     return std::nullopt;
   }
@@ -368,7 +362,7 @@ std::optional<Project> Project::from_cache(const fs::path& file, const fs::path&
   project.m_manifest.revisions.reserve(lines);
   project.m_revisions.reserve(lines);
   while (!rest.empty()) {
-    const auto fields = fields_of(next_line());
+    const auto fields = fields_of(next_line(rest));
     if (fields.size() != 11) {
       return std::nullopt;
     }

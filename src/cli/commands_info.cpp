@@ -311,7 +311,7 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
                              revision == nullptr ? 0 : revision->entry.line, 0,
                              project::Severity::error, "", ""};
       if (line.state == "changed") {
-        at = {revision->up.string(), 0, 0, project::Severity::error, "", ""};
+        at = {revision->up, 0, 0, project::Severity::error, "", ""};
         at.message = fmt::format("revision {} {}: its up file has changed since it was applied "
                                  "(restore it, or 'runner repair {}')",
                                  line.id, line.name, line.id);

@@ -276,8 +276,8 @@ std::optional<fs::path> checksum_cache_file(const project::Project& project) {
   return dir ? std::optional(*dir / "checksums") : std::nullopt;
 }
 
-std::vector<fs::path> up_files(const project::Project& project) {
-  std::vector<fs::path> files;
+std::vector<std::string> up_files(const project::Project& project) {
+  std::vector<std::string> files;
   files.reserve(project.revisions().size());
   for (const auto& revision : project.revisions()) {
     if (!revision.noop && !revision.up.empty()) {
@@ -285,6 +285,12 @@ std::vector<fs::path> up_files(const project::Project& project) {
     }
   }
   return files;
+}
+
+// The file's name: its key in the checksum cache.
+std::string file_name(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 }  // namespace
@@ -304,7 +310,7 @@ plan::Checksums AppliedChecksums::operator()(const plan::History& history) {
     if (const auto* record = index.find(revision.id());
         record != nullptr && record->state == "applied") {
       checksums.emplace(revision.id().canonical(),
-                        m_cache.checksum(revision.up, revision.up.filename().string()));
+                        m_cache.checksum(revision.up, file_name(revision.up)));
     }
   }
   return checksums;

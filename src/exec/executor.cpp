@@ -20,7 +20,7 @@ namespace {
 using plan::Direction;
 using project::Revision;
 
-const std::filesystem::path& file_for(const Revision& revision, Direction direction) {
+const std::string& file_for(const Revision& revision, Direction direction) {
   return direction == Direction::up ? revision.up : revision.down;
 }
 
@@ -489,7 +489,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   std::string prefix;  // chained hash of the statements run so far, for --resume
   try {
     sql::StatementReader reader(path, m_connection.dialect());
-    const std::string file = path.string();
+    const std::string file = path;
     // The progress of statement k is written with statement k+1, just
     // before it runs: the record reads the same wherever it can be read,
     // and the last statement's progress is left to the final "applied".
@@ -519,7 +519,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
               "revision {} {}: the {} statement(s) that already ran have changed in {} since; "
               "cannot resume (restore them, or repair the database by hand and 'runner repair "
               "{}')",
-              record.id, record.name, skip, path.string(), record.id));
+              record.id, record.name, skip, path, record.id));
         }
         continue;
       }
@@ -535,7 +535,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
           "revision {} {}: {} now has {} statement(s), fewer than the {} that already ran; "
           "cannot resume (restore the file, or repair the database by hand and 'runner repair "
           "{}')",
-          record.id, record.name, path.string(), seen, skip, record.id));
+          record.id, record.name, path, seen, skip, record.id));
     }
   } catch (Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
@@ -703,7 +703,7 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
                     : tables.mark_sql(record.id, "reverting", "", 0, "").printable);
     }
     if (!revision.noop) {
-      fmt::print(out, "-- {}\n", path.string());
+      fmt::print(out, "-- {}\n", path);
       sql::StatementReader reader(path, dialect);
       while (const auto statement = reader.next()) {
         fmt::print(out, "{};\n", statement->text);

@@ -199,7 +199,7 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   if (!lint || !up) {
     return found;
   }
-  const Diagnostic whole{path.string(), 0, 0, Severity::warning, "", {}};
+  const Diagnostic whole{path, 0, 0, Severity::warning, "", {}};
   for (const auto& [to, from] : rebuild.copies()) {  // a rebuild's tables are one task
     links[to].insert(from);
     links[from].insert(to);

@@ -185,7 +185,7 @@ void refuse_changed(const Project& project, const RecordIndex& index, const Chec
     problems += fmt::format(
         "{}revision {}: {} has changed since it was applied (recorded sha256 {}, now {}); restore "
         "the file, or run 'runner repair {}' to record the new version",
-        problems.empty() ? "" : "\n", label(revision), revision.up.string(),
+        problems.empty() ? "" : "\n", label(revision), revision.up,
         record->checksum.substr(0, 12), current->second.substr(0, 12), revision.id().text());
   }
   if (!problems.empty()) {

@@ -93,25 +93,27 @@ std::optional<FileStamp> stamp_of(const fs::path& path) {
   return stamp_from(info);
 }
 
-std::vector<std::optional<FileStamp>> stamps_of(const std::vector<fs::path>& paths) {
+std::vector<std::optional<FileStamp>> stamps_of(const std::vector<std::string>& paths) {
   std::vector<std::optional<FileStamp>> stamps;
   stamps.reserve(paths.size());
-  fs::path folder;
+  std::string folder;
   int fd = -1;
-  for (const fs::path& path : paths) {
-    if (!path.has_parent_path() || !path.has_filename()) {
+  for (const std::string& path : paths) {
+    const std::size_t slash = path.rfind('/');
+    if (slash == std::string::npos || slash + 1 == path.size()) {
       stamps.push_back(stamp_of(path));
       continue;
     }
-    if (fd < 0 || path.parent_path() != folder) {
+    const std::string_view parent(path.data(), slash == 0 ? 1 : slash);  // "/x": the root
+    if (fd < 0 || parent != folder) {
       if (fd >= 0) {
         close(fd);
       }
-      folder = path.parent_path();
+      folder = parent;
       fd = open(folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     }
     struct stat info {};
-    if (fd < 0 || fstatat(fd, path.filename().c_str(), &info, 0) != 0) {
+    if (fd < 0 || fstatat(fd, path.c_str() + slash + 1, &info, 0) != 0) {
       stamps.push_back(std::nullopt);
     } else {
       stamps.push_back(stamp_from(info));
@@ -243,7 +245,7 @@ std::string unescape(std::string_view value) {
   return out;
 }
 
-ChecksumCache::ChecksumCache(std::optional<fs::path> file, std::vector<fs::path> ahead)
+ChecksumCache::ChecksumCache(std::optional<fs::path> file, std::vector<std::string> ahead)
     : m_file(std::move(file)), m_ahead(std::move(ahead)) {
   try {
     m_loader = std::thread([this] { load(); });
@@ -256,7 +258,7 @@ void ChecksumCache::load() noexcept {
   try {
     const auto stamps = stamps_of(m_ahead);
     for (std::size_t i = 0; i < m_ahead.size(); ++i) {
-      m_stamps.emplace(m_ahead[i].native(), stamps[i]);
+      m_stamps.emplace(m_ahead[i], stamps[i]);
     }
     if (!m_file) {
       return;
@@ -297,9 +299,9 @@ ChecksumCache::~ChecksumCache() {
   save();
 }
 
-std::string ChecksumCache::checksum(const fs::path& path, const std::string& key) {
+std::string ChecksumCache::checksum(const std::string& path, const std::string& key) {
   wait();
-  const auto ahead = m_stamps.find(path.native());
+  const auto ahead = m_stamps.find(path);
   const auto stamp = ahead != m_stamps.end() ? ahead->second : stamp_of(path);
   if (stamp) {
     if (const auto it = m_entries.find(key); it != m_entries.end() && it->second.stamp == *stamp &&

@@ -41,8 +41,9 @@ std::optional<FileStamp> stamp_of(const std::filesystem::path& path);
 
 // The stamps of `paths`, in their order: each folder is opened once and
 // its files stated by name, which spares the kernel walking the folders'
-// path again for each of a thousand files.
-std::vector<std::optional<FileStamp>> stamps_of(const std::vector<std::filesystem::path>& paths);
+// path again for each of a thousand files. A path is split at its last
+// '/' (one without is stated as it is).
+std::vector<std::optional<FileStamp>> stamps_of(const std::vector<std::string>& paths);
 
 // The bytes of the file at `path`; empty when it cannot be read.
 std::string read_bytes(const std::filesystem::path& path);
@@ -62,7 +63,7 @@ class ChecksumCache {
   // the caller does next (connecting to the database, reading its
   // history); the first checksum() waits for that thread.
   explicit ChecksumCache(std::optional<std::filesystem::path> file,
-                         std::vector<std::filesystem::path> ahead = {});
+                         std::vector<std::string> ahead = {});
   ~ChecksumCache();  // waits for the thread, saves what changed; never throws
   ChecksumCache(const ChecksumCache&) = delete;
   ChecksumCache& operator=(const ChecksumCache&) = delete;
@@ -70,7 +71,7 @@ class ChecksumCache {
   // The file's checksum, remembered under `key` (a name unique within the
   // cache, such as "up/0001_users.sql"); throws InputError as
   // util::file_checksum does.
-  std::string checksum(const std::filesystem::path& path, const std::string& key);
+  std::string checksum(const std::string& path, const std::string& key);
   // Writes the cache now (also done by the destructor); false on failure.
   bool save() noexcept;
 
@@ -85,7 +86,7 @@ class ChecksumCache {
 
   std::optional<std::filesystem::path> m_file;
   std::unordered_map<std::string, Entry> m_entries;  // by key
-  std::vector<std::filesystem::path> m_ahead;
+  std::vector<std::string> m_ahead;
   // The stamps of m_ahead, by path: taken before any of them is read.
   std::unordered_map<std::string, std::optional<FileStamp>> m_stamps;
   std::thread m_loader;

@@ -160,7 +160,7 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
     revision.noop = !entry.runs_on(dialect);
     const std::string stem = fmt::format("{}_{}", entry.id.text(), entry.name);
     if (!revision.noop) {
-      revision.up = pick(ups, entry, dialect);
+      revision.up = pick(ups, entry, dialect).string();
       if (revision.up.empty()) {
         diagnostics.push_back(Diagnostic{
             manifest.path.string(), entry.line, 0, Severity::error,
@@ -169,7 +169,7 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
             {}});
       }
       if (!entry.irreversible) {
-        revision.down = pick(downs, entry, dialect);
+        revision.down = pick(downs, entry, dialect).string();
         if (revision.down.empty()) {
           diagnostics.push_back(Diagnostic{
               manifest.path.string(), entry.line, 0, Severity::error,
@@ -188,7 +188,7 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
 
 std::vector<LexedAs> every_file_by_dialect(const Project& project, std::string_view dialect) {
   std::vector<LexedAs> out;
-  std::set<fs::path> seen;
+  std::set<std::string> seen;
   for (const auto& revision : project.revisions()) {
     if (!revision.noop) {
       out.push_back({revision, std::string(dialect)});
@@ -211,15 +211,15 @@ std::vector<LexedAs> every_file_by_dialect(const Project& project, std::string_v
       // run here and that dialect is the first it names.
       const bool plain_is_ours = here->noop && !revision.entry.dialects.empty() &&
                                  revision.entry.dialects.front() == other;
-      const auto ours = [&](const fs::path& path) {
+      const auto ours = [&](const std::string& path) {
         FileName name;
         return !path.empty() && seen.count(path) == 0 &&
-               parse_file_name(path.filename().string(), name) &&
+               parse_file_name(fs::path(path).filename().string(), name) &&
                (name.dialect == other || (name.dialect.empty() && plain_is_ours));
       };
       Revision files = revision;
-      files.up = ours(revision.up) ? revision.up : fs::path();
-      files.down = ours(revision.down) ? revision.down : fs::path();
+      files.up = ours(revision.up) ? revision.up : std::string();
+      files.down = ours(revision.down) ? revision.down : std::string();
       if (!files.up.empty() || !files.down.empty()) {
         seen.insert(files.up);
         seen.insert(files.down);
@@ -356,8 +356,8 @@ std::optional<Project> Project::from_cache(const fs::path& file, const fs::path&
   Project project;
   project.m_root = manifest_path.parent_path();
   project.m_manifest.path = manifest_path;
-  const fs::path up_dir = project.m_root / "migrations" / "up";
-  const fs::path down_dir = project.m_root / "migrations" / "down";
+  const std::string up_dir = (project.m_root / "migrations" / "up").string() + "/";
+  const std::string down_dir = (project.m_root / "migrations" / "down").string() + "/";
   const std::size_t lines = static_cast<std::size_t>(std::count(rest.begin(), rest.end(), '\n'));
   project.m_manifest.revisions.reserve(lines);
   project.m_revisions.reserve(lines);
@@ -386,10 +386,10 @@ std::optional<Project> Project::from_cache(const fs::path& file, const fs::path&
                  : 0;
     revision.noop = fields[8] == "1";
     if (!fields[9].empty()) {
-      revision.up = up_dir / unescape(fields[9]);
+      revision.up = up_dir + unescape(fields[9]);
     }
     if (!fields[10].empty()) {
-      revision.down = down_dir / unescape(fields[10]);
+      revision.down = down_dir + unescape(fields[10]);
     }
     project.m_manifest.revisions.push_back(e);
     project.m_revisions.push_back(std::move(revision));

@@ -19,8 +19,11 @@ namespace runner::project {
 
 struct Revision {
   Entry entry;
-  std::filesystem::path up;    // empty when the revision does not run on this dialect
-  std::filesystem::path down;  // empty when irreversible or not run on this dialect
+  // The files' paths, the project's folder joined with the name. Plain
+  // strings: a libstdc++ path splits itself into components when made,
+  // which for a thousand revisions was most of a no-op run's project load.
+  std::string up;    // empty when the revision does not run on this dialect
+  std::string down;  // empty when irreversible or not run on this dialect
   bool noop = false;           // listed for other dialects only: recorded, not run
 
   const RevisionId& id() const { return entry.id; }

@@ -110,14 +110,21 @@ TEST_CASE("cache: stamps_of gives each path's own stamp, across folders and for 
   const auto a = dir.write("up/0001_a.sql", "SELECT 1;\n");
   const auto b = dir.write("down/0001_a.sql", "SELECT 22;\n");
   const auto c = dir.write("up/0002_c.sql", "SELECT 333;\n");
-  const std::vector<std::filesystem::path> paths{a, b, dir.path() / "up" / "missing.sql", c,
-                                                 dir.path() / "gone" / "x.sql"};
+  const std::vector<std::string> paths{a.string(),
+                                       b.string(),
+                                       (dir.path() / "up" / "missing.sql").string(),
+                                       c.string(),
+                                       (dir.path() / "gone" / "x.sql").string(),
+                                       "/etc/hostname-of-nothing",  // a file in the root
+                                       "/",                         // no name after the slash
+                                       "relative-and-missing.sql"}; // no slash at all
   const auto stamps = runner::project::stamps_of(paths);
   REQUIRE(stamps.size() == paths.size());
   for (std::size_t i = 0; i < paths.size(); ++i) {
-    CAPTURE(paths[i].string());
+    CAPTURE(paths[i]);
     CHECK(stamps[i] == runner::project::stamp_of(paths[i]));
   }
+  CHECK(runner::project::stamps_of({"/etc"}).front() == runner::project::stamp_of("/etc"));
   CHECK(stamps[0].has_value());
   CHECK_FALSE(stamps[2].has_value());
   CHECK_FALSE(stamps[4].has_value());
@@ -133,22 +140,22 @@ TEST_CASE("checksum cache: files stamped ahead on its thread give the same check
   const auto b = dir.write("up/0002_b.sql", "CREATE TABLE b (x INT);\n");
   const auto cache = dir.path() / "checksums";
   {
-    ChecksumCache checksums(cache, {a, b});
-    CHECK(checksums.checksum(a, "0001_a.sql") == runner::util::file_checksum(a));
-    CHECK(checksums.checksum(b, "0002_b.sql") == runner::util::file_checksum(b));
+    ChecksumCache checksums(cache, {a.string(), b.string()});
+    CHECK(checksums.checksum(a.string(), "0001_a.sql") == runner::util::file_checksum(a));
+    CHECK(checksums.checksum(b.string(), "0002_b.sql") == runner::util::file_checksum(b));
   }
   forge(cache, k_fake, runner::project::now_ns() + 5'000'000'000LL);
   {
     // Trusted entries: the forged checksum comes back without a read.
-    ChecksumCache again(cache, {a, b});
-    CHECK(again.checksum(a, "0001_a.sql") == k_fake);
-    CHECK(again.checksum(b, "0002_b.sql") == k_fake);
+    ChecksumCache again(cache, {a.string(), b.string()});
+    CHECK(again.checksum(a.string(), "0001_a.sql") == k_fake);
+    CHECK(again.checksum(b.string(), "0002_b.sql") == k_fake);
   }
   dir.write("up/0002_b.sql", "CREATE TABLE c (x INT);\n");  // same size, new inode or ctime
-  ChecksumCache changed(cache, {a, b});
-  CHECK(changed.checksum(a, "0001_a.sql") == k_fake);
-  CHECK(changed.checksum(b, "0002_b.sql") == runner::util::file_checksum(b));
+  ChecksumCache changed(cache, {a.string(), b.string()});
+  CHECK(changed.checksum(a.string(), "0001_a.sql") == k_fake);
+  CHECK(changed.checksum(b.string(), "0002_b.sql") == runner::util::file_checksum(b));
   // A file not stamped ahead is stamped on demand.
   const auto late = dir.write("up/0003_c.sql", "SELECT 1;\n");
-  CHECK(changed.checksum(late, "0003_c.sql") == runner::util::file_checksum(late));
+  CHECK(changed.checksum(late.string(), "0003_c.sql") == runner::util::file_checksum(late));
 }

@@ -271,7 +271,7 @@ TEST_CASE("project: check lexes each file once, as the dialect it is written in"
   for (const auto& file : runner::project::every_file_by_dialect(project, "sqlite")) {
     for (const auto& path : {file.revision.up, file.revision.down}) {
       if (!path.empty()) {
-        seen.push_back(file.dialect + " " + path.string());
+        seen.push_back(file.dialect + " " + path);
       }
     }
   }

@@ -16,13 +16,10 @@
 #include "doc/doc.hpp"
 
 #ifdef RUNNER_HAVE_GRAPHVIZ
-#include <dlfcn.h>
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
-#include <fmt/core.h>
-
-#include "util/errors.hpp"
+#include "util/library.hpp"
 #endif
 
 namespace runner::doc {
@@ -39,36 +36,20 @@ namespace {
   X(gvFreeRenderData) X(agmemread) X(agclose)
 
 struct Graphviz {
-#define RUNNER_GRAPHVIZ_MEMBER(name) decltype(&::name) name = nullptr;
-  RUNNER_GRAPHVIZ_FUNCTIONS(RUNNER_GRAPHVIZ_MEMBER)
-#undef RUNNER_GRAPHVIZ_MEMBER
+  RUNNER_GRAPHVIZ_FUNCTIONS(RUNNER_LIBRARY_MEMBER)
 };
 
-constexpr const char* k_soname = "libgvc.so.6";
+const util::LibrarySpec k_graphviz{
+    "libgvc.so.6", "an SVG diagram", "Graphviz's library", " (or the libcgraph it loads)",
+    "install Debian's libgvc6 (a dependency of the runner's package), or use --format dot and "
+    "Graphviz's 'dot -Tsvg'"};
 
 Graphviz load() {
-  // RTLD_LOCAL: Graphviz's symbols stay out of the global scope.
-  void* handle = dlopen(k_soname, RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* why = dlerror();
-    throw InputError(fmt::format(
-        "an SVG diagram needs Graphviz's library {}, which could not be loaded ({}); install "
-        "Debian's libgvc6 (a dependency of the runner's package), or use --format dot and "
-        "Graphviz's 'dot -Tsvg'",
-        k_soname, why != nullptr ? why : "unknown reason"));
-  }
-  Graphviz lib;
-#define RUNNER_GRAPHVIZ_LOAD(name)                                                       \
-  lib.name = reinterpret_cast<decltype(lib.name)>(dlsym(handle, #name));                \
-  if (lib.name == nullptr) {                                                             \
-    dlclose(handle);                                                                     \
-    throw InputError(fmt::format("an SVG diagram needs {} from {} (or the libcgraph it " \
-                                 "loads); the one loaded lacks it",                      \
-                                 #name, k_soname));                                      \
-  }
-  RUNNER_GRAPHVIZ_FUNCTIONS(RUNNER_GRAPHVIZ_LOAD)
-#undef RUNNER_GRAPHVIZ_LOAD
-  return lib;  // the handle stays open: the plugins libgvc loaded use it
+  Graphviz t;
+  util::Library lib(k_graphviz);
+  RUNNER_GRAPHVIZ_FUNCTIONS(RUNNER_LIBRARY_BIND)
+  lib.keep();  // the plugins libgvc loaded use it too
+  return t;
 }
 
 // The table; the first call loads libgvc, and throws InputError (exit 2)

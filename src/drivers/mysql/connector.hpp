@@ -11,18 +11,18 @@
 // that a run on SQLite or PostgreSQL does not pay for loading it and the
 // libraries it brings (MariaDB Connector/C, OpenSSL: about 3 ms of every
 // start). Otherwise (the static build) the table points at the linked
-// function. One list, as for libpq (drivers/postgres/libpq.hpp).
+// function. One list, as for libpq (drivers/postgres/libpq.hpp, util/library.hpp).
 
 #include <cppconn/driver.h>
+
+#include "util/library.hpp"
 
 namespace runner::drivers::mysql {
 
 #define RUNNER_CONNECTOR_FUNCTIONS(X) X(get_driver_instance)
 
 struct Connector {
-#define RUNNER_CONNECTOR_MEMBER(name) decltype(&::name) name = nullptr;
-  RUNNER_CONNECTOR_FUNCTIONS(RUNNER_CONNECTOR_MEMBER)
-#undef RUNNER_CONNECTOR_MEMBER
+  RUNNER_CONNECTOR_FUNCTIONS(RUNNER_LIBRARY_MEMBER)
 };
 
 // The table; the first call loads Connector/C++ where it is loaded lazily,

@@ -6,9 +6,11 @@
 // so that a run on SQLite or MySQL does not pay for loading libpq and the
 // twenty libraries it brings (Kerberos, LDAP, GnuTLS: about 7 ms of every
 // start). Otherwise (the static build) the table points at the linked
-// functions.
+// functions. Loaded as util/library.hpp says.
 
 #include <libpq-fe.h>
+
+#include "util/library.hpp"
 
 namespace runner::drivers::postgres {
 
@@ -24,9 +26,7 @@ namespace runner::drivers::postgres {
   X(PQtransactionStatus)
 
 struct Libpq {
-#define RUNNER_LIBPQ_MEMBER(name) decltype(&::name) name = nullptr;
-  RUNNER_LIBPQ_FUNCTIONS(RUNNER_LIBPQ_MEMBER)
-#undef RUNNER_LIBPQ_MEMBER
+  RUNNER_LIBPQ_FUNCTIONS(RUNNER_LIBRARY_MEMBER)
 };
 
 // The table; the first call loads libpq where it is loaded lazily, and

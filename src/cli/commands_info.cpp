@@ -49,6 +49,22 @@ std::string pad(std::string_view text, std::size_t width) {
   return out;
 }
 
+// Appends one table row: each cell padded to its width, two spaces
+// between cells, no trailing spaces.
+void append_row(std::string& out, std::initializer_list<std::pair<std::string_view, std::size_t>> cells,
+                std::string_view last) {
+  for (const auto& [text, width] : cells) {
+    out.append(text);
+    const std::size_t shown = display_width(text);
+    out.append((shown < width ? width - shown : 0) + 2, ' ');
+  }
+  out.append(last);
+  while (!out.empty() && out.back() == ' ') {
+    out.pop_back();
+  }
+  out.push_back('\n');
+}
+
 std::string trim_right(std::string text) {
   while (!text.empty() && text.back() == ' ') {
     text.pop_back();
@@ -70,6 +86,7 @@ std::string failed_problem(const plan::StatusLine& line, const plan::History& hi
 }  // namespace
 
 int cmd_status(const Context& ctx, const CommandOptions& o) {
+  const drivers::ClientLibraryPreload preload(ctx.url());  // loads libpq while the project loads
   const auto project = ctx.load_project();
   AppliedChecksums applied(project);  // stats the files while this connects
   const auto connection = ctx.connect_existing();
@@ -134,14 +151,17 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
       kind_width = std::max(kind_width, line.kind.size());
       state_width = std::max(state_width, state_text(line).size());
     }
-    ctx.reporter().out(fmt::format("{}  {}  {}  {}  {}", pad("ID", id_width),
-                                   pad("NAME", name_width), pad("KIND", kind_width),
-                                   pad("STATE", state_width), "APPLIED AT"));
+    // One block, one write: a thousand revisions are a thousand lines.
+    std::string table;
+    table.reserve((lines.size() + 1) * (id_width + name_width + kind_width + state_width + 32));
+    append_row(table, {{"ID", id_width}, {"NAME", name_width}, {"KIND", kind_width},
+                       {"STATE", state_width}}, "APPLIED AT");
     for (const auto& line : lines) {
-      ctx.reporter().out(trim_right(fmt::format(
-          "{}  {}  {}  {}  {}", pad(line.id, id_width), pad(line.name, name_width),
-          pad(line.kind, kind_width), pad(state_text(line), state_width), line.applied_at)));
+      append_row(table, {{line.id, id_width}, {line.name, name_width}, {line.kind, kind_width},
+                         {state_text(line), state_width}}, line.applied_at);
     }
+    table.pop_back();  // out() ends the block's last line
+    ctx.reporter().out(table);
     std::string summary;
     for (const auto& [state, count] : counts) {
       if (count > 0) {

@@ -98,6 +98,7 @@ const HistoryRecord* find_record(const History& history, const RevisionId& id) {
 std::vector<StatusLine> status(const Project& project, const History& history,
                                const Checksums& checksums) {
   std::vector<StatusLine> lines;
+  lines.reserve(project.revisions().size());
   const RecordIndex index(history);
   for (const Revision& revision : project.revisions()) {
     StatusLine line{revision.id().text(), revision.name(),
@@ -121,8 +122,8 @@ std::vector<StatusLine> status(const Project& project, const History& history,
     known.insert(revision.id().canonical());
   }
   for (const HistoryRecord& record : history) {
-    const auto id = parse_recorded(record);
-    if (!id || !known.contains(id->canonical())) {
+    const auto canonical = RevisionId::canonical_of(record.id);
+    if (!canonical || !known.contains(*canonical)) {
       const bool applied = record.state == "applied";
       lines.push_back({record.id, record.name, record.kind, applied ? "unknown" : "failed",
                        record.applied_at,

@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "drivers/registry.hpp"
 #include "exec/executor.hpp"
 #include "exec/preflight.hpp"
 #include "exec/signals.hpp"
@@ -240,6 +241,7 @@ void resume_failed(const project::Project& project, const std::string& dialect,
 }
 
 int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, bool resume = false) {
+  const drivers::ClientLibraryPreload preload(ctx.url());  // loads libpq while the project loads
   const auto project = ctx.load_project();
   if (request.to && project.find(*request.to) == nullptr) {
     throw InputError(fmt::format("--to {}: no such revision in {}", request.to->text(),

@@ -9,9 +9,15 @@
 // each one it compiles.
 #ifdef RUNNER_WITH_MYSQL
 #include "drivers/mysql/mysql_driver.hpp"
+#ifdef RUNNER_LAZY_MYSQL
+#include "drivers/mysql/connector.hpp"
+#endif
 #endif
 #ifdef RUNNER_WITH_POSTGRES
 #include "drivers/postgres/postgres_driver.hpp"
+#ifdef RUNNER_LAZY_LIBPQ
+#include "drivers/postgres/libpq.hpp"
+#endif
 #endif
 #ifdef RUNNER_WITH_SQLITE
 #include "drivers/sqlite/sqlite_driver.hpp"
@@ -28,25 +34,37 @@ struct Entry {
   std::unique_ptr<Connection> (*connect)(const util::Url&, const ConnectOptions&);  // null: not built
   std::string (*client_library)();
   bool (*database_exists)(const util::Url&);  // null: the server decides
+  void (*load_library)();  // null: nothing loaded on first use
 };
 
 // Every dialect the runner knows, built in or not, in the order `runner
 // version` lists them. Adding a dialect is one line here.
 const Entry k_entries[] = {
 #ifdef RUNNER_WITH_SQLITE
-    {"sqlite", "SQLite", sqlite::connect, sqlite::client_library, sqlite::database_exists},
+    {"sqlite", "SQLite", sqlite::connect, sqlite::client_library, sqlite::database_exists,
+     nullptr},
 #else
-    {"sqlite", "SQLite", nullptr, nullptr, nullptr},
+    {"sqlite", "SQLite", nullptr, nullptr, nullptr, nullptr},
 #endif
 #ifdef RUNNER_WITH_POSTGRES
-    {"postgres", "PostgreSQL", postgres::connect, postgres::client_library, nullptr},
+    {"postgres", "PostgreSQL", postgres::connect, postgres::client_library, nullptr,
+#ifdef RUNNER_LAZY_LIBPQ
+     [] { postgres::pq(); }},
 #else
-    {"postgres", "PostgreSQL", nullptr, nullptr, nullptr},
+     nullptr},
+#endif
+#else
+    {"postgres", "PostgreSQL", nullptr, nullptr, nullptr, nullptr},
 #endif
 #ifdef RUNNER_WITH_MYSQL
-    {"mysql", "MySQL/MariaDB", mysql::connect, mysql::client_library, nullptr},
+    {"mysql", "MySQL/MariaDB", mysql::connect, mysql::client_library, nullptr,
+#ifdef RUNNER_LAZY_MYSQL
+     [] { mysql::connector(); }},
 #else
-    {"mysql", "MySQL/MariaDB", nullptr, nullptr, nullptr},
+     nullptr},
+#endif
+#else
+    {"mysql", "MySQL/MariaDB", nullptr, nullptr, nullptr, nullptr},
 #endif
 };
 
@@ -118,6 +136,29 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
 bool database_exists(const util::Url& url) {
   const Entry& entry = entry_of(dialect_of(url));
   return entry.database_exists == nullptr || entry.database_exists(url);
+}
+
+ClientLibraryPreload::ClientLibraryPreload(const util::Url& url) noexcept {
+  try {
+    const Entry& entry = entry_of(dialect_of(url));
+    if (entry.load_library != nullptr) {
+      m_thread = std::thread([load = entry.load_library] {
+        try {
+          load();
+        } catch (...) {
+          // connect() loads it again and reports why it cannot
+        }
+      });
+    }
+  } catch (...) {
+    // an unknown scheme, or no thread to be had: loaded when connecting
+  }
+}
+
+ClientLibraryPreload::~ClientLibraryPreload() {
+  if (m_thread.joinable()) {
+    m_thread.join();
+  }
 }
 
 std::vector<BuiltDriver> built_drivers() {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <system_error>
 
 #include <fmt/core.h>
@@ -58,7 +59,9 @@ FileStamp stamp_from(const struct stat& info) {
 
 }  // namespace
 
-std::optional<fs::path> cache_dir(const fs::path& root) {
+namespace {
+
+std::optional<fs::path> find_cache_dir(const fs::path& root) {
   if (const char* off = std::getenv("RUNNER_NO_CACHE"); off != nullptr && *off != '\0' &&
                                                           std::string_view(off) != "0") {
     return std::nullopt;
@@ -83,6 +86,27 @@ std::optional<fs::path> cache_dir(const fs::path& root) {
   }
   const fs::path dir = base / "runner" / util::sha256_hex(absolute.string()).substr(0, 16);
   return writable_dir(dir) ? std::optional<fs::path>(dir) : std::nullopt;
+}
+
+}  // namespace
+
+std::optional<fs::path> cache_dir(const fs::path& root) {
+  // Asked for by the project's load and again by the checksum cache: the
+  // folder is looked for (and, outside the project, its name hashed) once.
+  // Keyed by what decides it: the root and the variables read above.
+  std::string key = root.native();
+  for (const char* name : {"RUNNER_NO_CACHE", "XDG_CACHE_HOME", "HOME"}) {
+    const char* value = std::getenv(name);
+    key += '\0';
+    key += value != nullptr ? value : "\x01";
+  }
+  static std::mutex mutex;
+  static std::optional<std::pair<std::string, std::optional<fs::path>>> last;
+  const std::lock_guard lock(mutex);
+  if (!last || last->first != key) {
+    last.emplace(std::move(key), find_cache_dir(root));
+  }
+  return last->second;
 }
 
 std::optional<FileStamp> stamp_of(const fs::path& path) {

@@ -159,3 +159,39 @@ TEST_CASE("checksum cache: files stamped ahead on its thread give the same check
   const auto late = dir.write("up/0003_c.sql", "SELECT 1;\n");
   CHECK(changed.checksum(late.string(), "0003_c.sql") == runner::util::file_checksum(late));
 }
+
+TEST_CASE("cache_dir: beside the project, else under XDG_CACHE_HOME, else none; each answer "
+          "follows the variables it was found from",
+          "[cache]") {
+  TempDir dir;
+  const auto project = dir.path() / "project";
+  const auto xdg = dir.path() / "xdg";
+  std::filesystem::create_directories(project);
+  const char* saved_xdg = std::getenv("XDG_CACHE_HOME");
+  const std::string old_xdg = saved_xdg != nullptr ? saved_xdg : "";
+  setenv("XDG_CACHE_HOME", xdg.c_str(), 1);
+  unsetenv("RUNNER_NO_CACHE");
+  const auto beside = runner::project::cache_dir(project);
+  REQUIRE(beside.has_value());
+  CHECK(*beside == project / ".runner");
+  CHECK(std::filesystem::exists(project / ".runner" / ".gitignore"));
+  CHECK(runner::project::cache_dir(project) == beside);  // asked again: the same
+  setenv("RUNNER_NO_CACHE", "1", 1);
+  CHECK_FALSE(runner::project::cache_dir(project).has_value());
+  unsetenv("RUNNER_NO_CACHE");
+  // A project folder that cannot be written (not even created): the cache
+  // goes under XDG_CACHE_HOME, in a folder named after the project's path.
+  const auto missing = std::filesystem::path("/proc/runner-no-such-project");
+  const auto elsewhere = runner::project::cache_dir(missing);
+  REQUIRE(elsewhere.has_value());
+  CHECK(elsewhere->parent_path() == xdg / "runner");
+  CHECK(elsewhere->filename().string().size() == 16);
+  CHECK(runner::project::cache_dir(missing) == elsewhere);
+  setenv("XDG_CACHE_HOME", (dir.path() / "other").c_str(), 1);
+  CHECK(runner::project::cache_dir(missing)->parent_path() == dir.path() / "other" / "runner");
+  if (saved_xdg != nullptr) {
+    setenv("XDG_CACHE_HOME", old_xdg.c_str(), 1);
+  } else {
+    unsetenv("XDG_CACHE_HOME");
+  }
+}

@@ -241,6 +241,9 @@ void resume_failed(const project::Project& project, const std::string& dialect,
 }
 
 int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, bool resume = false) {
+  // Both threads start before the project loads, the checksums' first: a
+  // thread started while the other one is inside dlopen would wait for it.
+  AppliedChecksums applied(ctx.manifest_path());
   const drivers::ClientLibraryPreload preload(ctx.url());  // loads libpq while the project loads
   const auto project = ctx.load_project();
   if (request.to && project.find(*request.to) == nullptr) {
@@ -253,11 +256,10 @@ int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, boo
       resume_failed(project, ctx.dialect(), executor, history);
     };
   }
-  AppliedChecksums applied(project);  // stats the files while run_plan connects
   return run_plan(
       ctx, "up", dry_run,
       [&](const plan::History& history) {
-        return plan::plan_up(project, history, applied(history), request);
+        return plan::plan_up(project, history, applied(project, history), request);
       },
       prelude);
 }

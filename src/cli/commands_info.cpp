@@ -86,12 +86,13 @@ std::string failed_problem(const plan::StatusLine& line, const plan::History& hi
 }  // namespace
 
 int cmd_status(const Context& ctx, const CommandOptions& o) {
+  // As in `up`: both threads start before the project loads.
+  AppliedChecksums applied(ctx.manifest_path());
   const drivers::ClientLibraryPreload preload(ctx.url());  // loads libpq while the project loads
   const auto project = ctx.load_project();
-  AppliedChecksums applied(project);  // stats the files while this connects
   const auto connection = ctx.connect_existing();
   const auto history = read_history(connection.get(), ctx.tables());
-  const auto lines = plan::status(project, history, applied(history));
+  const auto lines = plan::status(project, history, applied(project, history));
   // Counted in this order in the summary line and the JSON.
   std::vector<std::pair<std::string, std::size_t>> counts{
       {"applied", 0}, {"changed", 0}, {"pending", 0}, {"failed", 0}, {"unknown", 0}};

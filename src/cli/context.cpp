@@ -271,20 +271,18 @@ plan::History read_history(drivers::Connection* connection, const exec::HistoryT
 
 namespace {
 
-std::optional<fs::path> checksum_cache_file(const project::Project& project) {
-  const auto dir = project::cache_dir(project.root());
-  return dir ? std::optional(*dir / "checksums") : std::nullopt;
-}
-
-std::vector<std::string> up_files(const project::Project& project) {
-  std::vector<std::string> files;
-  files.reserve(project.revisions().size());
-  for (const auto& revision : project.revisions()) {
-    if (!revision.noop && !revision.up.empty()) {
-      files.push_back(revision.up);
-    }
+// The checksum cache of the project whose manifest is at `manifest_path`,
+// and its up folder; neither without a manifest there.
+project::ChecksumCache checksum_cache_of(const fs::path& manifest_path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(manifest_path, ec)) {
+    return project::ChecksumCache(std::nullopt);
   }
-  return files;
+  // The project's root and folder as Project::load makes them.
+  const fs::path root = manifest_path.parent_path();
+  const auto dir = project::cache_dir(root);
+  return project::ChecksumCache(dir ? std::optional(*dir / "checksums") : std::nullopt, {},
+                                (root / "migrations" / "up").string());
 }
 
 // The file's name: its key in the checksum cache.
@@ -295,15 +293,16 @@ std::string file_name(const std::string& path) {
 
 }  // namespace
 
-AppliedChecksums::AppliedChecksums(const project::Project& project)
-    : m_project(project), m_cache(checksum_cache_file(project), up_files(project)) {}
+AppliedChecksums::AppliedChecksums(const fs::path& manifest_path)
+    : m_cache(checksum_cache_of(manifest_path)) {}
 
-plan::Checksums AppliedChecksums::operator()(const plan::History& history) {
+plan::Checksums AppliedChecksums::operator()(const project::Project& project,
+                                             const plan::History& history) {
   plan::Checksums checksums;
   const plan::RecordIndex index(history);
   // An unchanged file is not read again (project/cache.hpp): the no-op
   // `up` of a container start stats its applied files instead.
-  for (const auto& revision : m_project.revisions()) {
+  for (const auto& revision : project.revisions()) {
     if (revision.noop || revision.up.empty()) {
       continue;
     }
@@ -318,7 +317,7 @@ plan::Checksums AppliedChecksums::operator()(const plan::History& history) {
 
 plan::Checksums checksums_of_applied(const project::Project& project,
                                      const plan::History& history) {
-  return AppliedChecksums(project)(history);
+  return AppliedChecksums(project.manifest().path)(project, history);
 }
 
 }  // namespace runner::cli

@@ -132,16 +132,18 @@ bool may_write(std::string_view command);
 plan::History read_history(drivers::Connection* connection, const exec::HistoryTables& tables);
 
 // Current checksums of the up files of the applied revisions. Made
-// before connecting, it reads the checksum cache and stats every up file
-// on a second thread, which overlaps the connection and the history read
-// (the bulk of a no-op `up` or `status` with a thousand revisions).
+// before the project is loaded (from the manifest's path alone), it reads
+// the checksum cache, stats every file in migrations/up and hashes those
+// the cache does not vouch for on a second thread, which overlaps the
+// project's load, the connection and the history read (the bulk of a
+// no-op `up` or `status` with a thousand revisions, warm or cold). Nothing
+// is created or read when there is no manifest at that path.
 class AppliedChecksums {
  public:
-  explicit AppliedChecksums(const project::Project& project);
-  plan::Checksums operator()(const plan::History& history);
+  explicit AppliedChecksums(const std::filesystem::path& manifest_path);
+  plan::Checksums operator()(const project::Project& project, const plan::History& history);
 
  private:
-  const project::Project& m_project;
   project::ChecksumCache m_cache;
 };
 

@@ -1,5 +1,6 @@
 #include "project/cache.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -115,6 +116,29 @@ std::optional<FileStamp> stamp_of(const fs::path& path) {
     return std::nullopt;
   }
   return stamp_from(info);
+}
+
+std::vector<FolderEntry> folder_entries(const std::string& folder) {
+  std::vector<FolderEntry> entries;
+  DIR* dir = opendir(folder.c_str());
+  if (dir == nullptr) {
+    return entries;
+  }
+  const int fd = dirfd(dir);
+  while (const dirent* item = readdir(dir)) {
+    const std::string_view name(item->d_name);
+    if (name == "." || name == "..") {
+      continue;
+    }
+    bool regular = item->d_type == DT_REG;
+    if (item->d_type == DT_LNK || item->d_type == DT_UNKNOWN) {
+      struct stat info {};
+      regular = fstatat(fd, item->d_name, &info, 0) == 0 && S_ISREG(info.st_mode);
+    }
+    entries.push_back({std::string(name), regular});
+  }
+  closedir(dir);
+  return entries;
 }
 
 std::vector<std::optional<FileStamp>> stamps_of(const std::vector<std::string>& paths) {
@@ -269,8 +293,9 @@ std::string unescape(std::string_view value) {
   return out;
 }
 
-ChecksumCache::ChecksumCache(std::optional<fs::path> file, std::vector<std::string> ahead)
-    : m_file(std::move(file)), m_ahead(std::move(ahead)) {
+ChecksumCache::ChecksumCache(std::optional<fs::path> file, std::vector<std::string> ahead,
+                             std::string folder)
+    : m_file(std::move(file)), m_ahead(std::move(ahead)), m_folder(std::move(folder)) {
   try {
     m_loader = std::thread([this] { load(); });
   } catch (const std::system_error&) {
@@ -280,6 +305,12 @@ ChecksumCache::ChecksumCache(std::optional<fs::path> file, std::vector<std::stri
 
 void ChecksumCache::load() noexcept {
   try {
+    for (const FolderEntry& entry : m_folder.empty() ? std::vector<FolderEntry>{}
+                                                     : folder_entries(m_folder)) {
+      if (entry.regular) {
+        m_ahead.push_back(m_folder + "/" + entry.name);
+      }
+    }
     const auto stamps = stamps_of(m_ahead);
     for (std::size_t i = 0; i < m_ahead.size(); ++i) {
       m_stamps.emplace(m_ahead[i], stamps[i]);
@@ -310,6 +341,52 @@ void ChecksumCache::load() noexcept {
   } catch (...) {
     m_entries.clear();  // out of memory, say: no cache
   }
+  try {
+    hash_ahead();
+  } catch (...) {
+    m_hashed.clear();  // what was not hashed here is hashed when asked for
+  }
+}
+
+namespace {
+
+std::string_view file_name_of(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// True when `entry` may stand for a file with `stamp` (the racy rule).
+bool vouches(const FileStamp& stamp, std::int64_t written_ns, const FileStamp& entry_stamp) {
+  return entry_stamp == stamp && settled(stamp.mtime_ns, written_ns) &&
+         settled(stamp.ctime_ns, written_ns);
+}
+
+}  // namespace
+
+void ChecksumCache::hash_ahead() {
+  std::uint64_t budget = k_hash_ahead_total;
+  for (const std::string& path : m_ahead) {
+    if (m_stop.load(std::memory_order_relaxed)) {
+      return;
+    }
+    const auto stamp = m_stamps.find(path);
+    if (stamp == m_stamps.end() || !stamp->second || stamp->second->size > k_hash_ahead_bytes ||
+        stamp->second->size > budget) {
+      continue;
+    }
+    const auto it = m_entries.find(std::string(file_name_of(path)));
+    if (it != m_entries.end() && vouches(*stamp->second, it->second.written_ns, it->second.stamp)) {
+      continue;
+    }
+    try {
+      // Stamped before reading, as checksum() does.
+      std::string checksum = util::file_checksum(path);
+      budget -= stamp->second->size;
+      m_hashed.insert_or_assign(path, Entry{*stamp->second, std::move(checksum), now_ns()});
+    } catch (const std::exception&) {
+      // unreadable or not text: checksum() says so when it is asked for
+    }
+  }
 }
 
 void ChecksumCache::wait() noexcept {
@@ -319,6 +396,7 @@ void ChecksumCache::wait() noexcept {
 }
 
 ChecksumCache::~ChecksumCache() {
+  m_stop.store(true, std::memory_order_relaxed);
   wait();
   save();
 }
@@ -328,17 +406,26 @@ std::string ChecksumCache::checksum(const std::string& path, const std::string& 
   const auto ahead = m_stamps.find(path);
   const auto stamp = ahead != m_stamps.end() ? ahead->second : stamp_of(path);
   if (stamp) {
-    if (const auto it = m_entries.find(key); it != m_entries.end() && it->second.stamp == *stamp &&
-                                             settled(stamp->mtime_ns, it->second.written_ns) &&
-                                             settled(stamp->ctime_ns, it->second.written_ns)) {
+    if (const auto it = m_entries.find(key);
+        it != m_entries.end() && vouches(*stamp, it->second.written_ns, it->second.stamp)) {
       return it->second.checksum;
     }
   }
-  std::string checksum = util::file_checksum(path);
+  std::string checksum;
+  std::int64_t read_ns = 0;
+  if (const auto hashed = m_hashed.find(path);
+      stamp && hashed != m_hashed.end() && hashed->second.stamp == *stamp) {
+    // Read on the thread, after this stamp was taken: as if read here then.
+    checksum = hashed->second.checksum;
+    read_ns = hashed->second.written_ns;
+  } else {
+    checksum = util::file_checksum(path);
+    read_ns = now_ns();
+  }
   if (stamp && m_file) {
     // Stamped before reading: a change while reading leaves a stale stamp,
     // which the next run sees as changed and reads again.
-    m_entries[key] = Entry{*stamp, checksum, now_ns()};
+    m_entries[key] = Entry{*stamp, checksum, read_ns};
     m_dirty = true;
   }
   return checksum;

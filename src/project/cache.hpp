@@ -12,6 +12,7 @@
 // for git), else $XDG_CACHE_HOME/runner/, else nowhere; it is best effort:
 // a cache that cannot be read or written is no cache.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -45,6 +46,20 @@ std::optional<FileStamp> stamp_of(const std::filesystem::path& path);
 // '/' (one without is stated as it is).
 std::vector<std::optional<FileStamp>> stamps_of(const std::vector<std::string>& paths);
 
+// One name in a folder, and whether it is a regular file (following a
+// symbolic link, as std::filesystem::is_regular_file does).
+struct FolderEntry {
+  std::string name;
+  bool regular = false;
+};
+
+// The names in `folder` ("." and ".." left out), in no particular order;
+// empty when it cannot be read. Read with readdir: the type comes with
+// each name (stated only for a link or an unknown type), and no
+// std::filesystem::path is made per name, which for a thousand migration
+// files was most of a project's scan.
+std::vector<FolderEntry> folder_entries(const std::string& folder);
+
 // The bytes of the file at `path`; empty when it cannot be read.
 std::string read_bytes(const std::filesystem::path& path);
 
@@ -58,13 +73,19 @@ bool settled(std::int64_t changed_ns, std::int64_t written_ns);
 // Checksums (util::file_checksum) of files, read again only when changed.
 class ChecksumCache {
  public:
-  // Loads `file` (no cache when nullopt or unreadable) and stamps the files
-  // of `ahead` on a second thread started here, so that both overlap what
-  // the caller does next (connecting to the database, reading its
-  // history); the first checksum() waits for that thread.
+  // Loads `file` (no cache when nullopt or unreadable) on a second thread
+  // started here, and there stamps the files of `ahead` and every file in
+  // `folder` (when not empty), and hashes those of them the cache does not
+  // vouch for (up to k_hash_ahead_bytes each, k_hash_ahead_total in all),
+  // so that this overlaps what the caller does next (loading the project,
+  // connecting to the database, reading its history): a fresh container's
+  // first run, whose cache is empty, hashes its files while the manifest
+  // is parsed. The first checksum() waits for that thread. A file hashed
+  // ahead is remembered (and saved) only once checksum() asks for it,
+  // under its file name.
   explicit ChecksumCache(std::optional<std::filesystem::path> file,
-                         std::vector<std::string> ahead = {});
-  ~ChecksumCache();  // waits for the thread, saves what changed; never throws
+                         std::vector<std::string> ahead = {}, std::string folder = {});
+  ~ChecksumCache();  // stops and waits for the thread, saves what changed; never throws
   ChecksumCache(const ChecksumCache&) = delete;
   ChecksumCache& operator=(const ChecksumCache&) = delete;
 
@@ -84,14 +105,28 @@ class ChecksumCache {
   void load() noexcept;
   void wait() noexcept;
 
+  // Reads and hashes, on the thread, the files of m_ahead the entries do
+  // not vouch for.
+  void hash_ahead();
+
   std::optional<std::filesystem::path> m_file;
   std::unordered_map<std::string, Entry> m_entries;  // by key
   std::vector<std::string> m_ahead;
+  std::string m_folder;
   // The stamps of m_ahead, by path: taken before any of them is read.
   std::unordered_map<std::string, std::optional<FileStamp>> m_stamps;
+  // Checksums taken on the thread, by path, with the stamp taken before.
+  std::unordered_map<std::string, Entry> m_hashed;
+  std::atomic<bool> m_stop{false};
   std::thread m_loader;
   bool m_dirty = false;
 };
+
+// What the checksum cache's thread hashes ahead: files up to this size (a
+// data revision of many megabytes is left to be read when asked for), and
+// this much in all.
+inline constexpr std::uint64_t k_hash_ahead_bytes = 1 << 20;
+inline constexpr std::uint64_t k_hash_ahead_total = 64 << 20;
 
 // Writes `text` to `path` atomically (a temporary file renamed over it);
 // false on failure.

@@ -2,6 +2,7 @@
 a check. A changed applied file is refused however it was changed; a new,
 renamed or removed file, or an edited manifest, is seen at once."""
 import os
+import shutil
 import time
 
 from conftest import applied_ids
@@ -86,3 +87,28 @@ def test_a_broken_cache_is_no_cache(project, db):
     path.write_text(path.read_text().replace("a (", "w ("))
     result = project.run("up")
     assert result.code == 3, result
+
+
+def test_files_hashed_ahead_with_a_cold_cache_still_refuse_a_change(project, db):
+    """With no cache (a fresh container's first run), the up files are
+    hashed on a second thread while the manifest is parsed: a file changed
+    since it was applied is refused all the same, small or over the 1 MiB
+    that thread reads ahead."""
+    project.add("0001", "create_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;")
+    big = "-- " + "x" * (1_200_000) + "\nCREATE TABLE b (id INTEGER PRIMARY KEY);"
+    project.add("0002", "create_b", big, "DROP TABLE b;")
+    assert project.run("up").code == 0
+    for env in ({"RUNNER_NO_CACHE": "1"}, {}):
+        for rid, name, old, new in (("0001", "create_a", "a (", "z ("),
+                                    ("0002", "create_b", "b (", "y (")):
+            shutil.rmtree(project.root / ".runner", ignore_errors=True)
+            path = project.up_file(rid, name)
+            text = path.read_text()
+            path.write_text(text.replace(old, new))  # same size
+            result = project.run("up", env=env)
+            assert result.code == 3, (env, rid, result)
+            assert rid in result.err and "changed since it was applied" in result.err, result
+            path.write_text(text)
+            result = project.run("up", env=env)
+            assert result.code == 0, (env, rid, result)
+    assert applied_ids(db) == ["0001", "0002"]

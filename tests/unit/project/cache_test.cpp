@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -194,4 +198,63 @@ TEST_CASE("cache_dir: beside the project, else under XDG_CACHE_HOME, else none; 
   } else {
     unsetenv("XDG_CACHE_HOME");
   }
+}
+
+TEST_CASE("folder_entries: every name but . and .., and which are regular files, links followed",
+          "[cache]") {
+  TempDir dir;
+  dir.write("up/0001_a.sql", "SELECT 1;\n");
+  dir.write("up/sub/x.sql", "SELECT 2;\n");
+  const auto up = dir.path() / "up";
+  std::filesystem::create_symlink(up / "0001_a.sql", up / "0002_link.sql");
+  std::filesystem::create_symlink(up / "gone.sql", up / "0003_dangling.sql");
+  REQUIRE(mkfifo((up / "0004_fifo.sql").c_str(), 0600) == 0);
+  auto entries = runner::project::folder_entries(up.string());
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::vector<std::pair<std::string, bool>> seen;
+  for (const auto& entry : entries) {
+    seen.emplace_back(entry.name, entry.regular);
+  }
+  CHECK(seen == std::vector<std::pair<std::string, bool>>{{"0001_a.sql", true},
+                                                          {"0002_link.sql", true},
+                                                          {"0003_dangling.sql", false},
+                                                          {"0004_fifo.sql", false},
+                                                          {"sub", false}});
+  CHECK(runner::project::folder_entries((dir.path() / "missing").string()).empty());
+}
+
+TEST_CASE("checksum cache: the files of a folder are hashed ahead on its thread, a FIFO and a "
+          "large file left to be read when asked for",
+          "[cache]") {
+  TempDir dir;
+  const auto a = dir.write("up/0001_a.sql", "CREATE TABLE a (x INT);\n");
+  const auto big = dir.write("up/0002_big.sql",
+                             "-- " + std::string(runner::project::k_hash_ahead_bytes, 'x') + "\n");
+  REQUIRE(mkfifo((dir.path() / "up" / "0003_fifo.sql").c_str(), 0600) == 0);
+  const std::string folder = (dir.path() / "up").string();
+  {
+    // No cache file: hashed ahead all the same, and the FIFO never opened
+    // (its read would block the thread, and this destructor, for ever).
+    ChecksumCache none(std::nullopt, {}, folder);
+    CHECK(none.checksum(folder + "/0001_a.sql", "0001_a.sql") == runner::util::file_checksum(a));
+    CHECK(none.checksum(folder + "/0002_big.sql", "0002_big.sql") ==
+          runner::util::file_checksum(big));
+  }
+  const auto cache = dir.path() / "checksums";
+  {
+    ChecksumCache checksums(cache, {}, folder);
+    CHECK(checksums.checksum(folder + "/0001_a.sql", "0001_a.sql") ==
+          runner::util::file_checksum(a));
+  }
+  forge(cache, k_fake, runner::project::now_ns() + 5'000'000'000LL);
+  {
+    // A settled entry is not hashed ahead again: the forged checksum stands.
+    ChecksumCache again(cache, {}, folder);
+    CHECK(again.checksum(folder + "/0001_a.sql", "0001_a.sql") == k_fake);
+  }
+  dir.write("up/0001_a.sql", "CREATE TABLE b (x INT);\n");  // same size, new ctime
+  ChecksumCache changed(cache, {}, folder);
+  CHECK(changed.checksum(folder + "/0001_a.sql", "0001_a.sql") == runner::util::file_checksum(a));
+  CHECK(runner::util::file_checksum(a) != k_fake);
 }

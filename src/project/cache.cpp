@@ -315,36 +315,39 @@ void ChecksumCache::load() noexcept {
     for (std::size_t i = 0; i < m_ahead.size(); ++i) {
       m_stamps.emplace(m_ahead[i], stamps[i]);
     }
-    if (!m_file) {
-      return;
-    }
-    const std::string text = read_bytes(*m_file);
-    std::string_view rest = text;
-    if (next_line(rest) != k_checksum_header) {
-      return;
-    }
-    // device inode size mtime ctime written checksum key
-    while (!rest.empty()) {
-      const auto fields = fields_of(next_line(rest));
-      if (fields.size() != 8 || fields[6].size() != 64) {
-        continue;
-      }
-      Entry entry;
-      entry.stamp = FileStamp{static_cast<std::uint64_t>(parse_int(fields[0])),
-                              static_cast<std::uint64_t>(parse_int(fields[1])),
-                              static_cast<std::uint64_t>(parse_int(fields[2])),
-                              parse_int(fields[3]), parse_int(fields[4])};
-      entry.written_ns = parse_int(fields[5]);
-      entry.checksum = std::string(fields[6]);
-      m_entries.insert_or_assign(unescape(fields[7]), std::move(entry));
+    if (m_file) {
+      read_entries(*m_file);
     }
   } catch (...) {
     m_entries.clear();  // out of memory, say: no cache
   }
   try {
-    hash_ahead();
+    hash_ahead();  // with no cache file too: a fresh container's first run
   } catch (...) {
     m_hashed.clear();  // what was not hashed here is hashed when asked for
+  }
+}
+
+void ChecksumCache::read_entries(const fs::path& file) {
+  const std::string text = read_bytes(file);
+  std::string_view rest = text;
+  if (next_line(rest) != k_checksum_header) {
+    return;
+  }
+  // device inode size mtime ctime written checksum key
+  while (!rest.empty()) {
+    const auto fields = fields_of(next_line(rest));
+    if (fields.size() != 8 || fields[6].size() != 64) {
+      continue;
+    }
+    Entry entry;
+    entry.stamp = FileStamp{static_cast<std::uint64_t>(parse_int(fields[0])),
+                            static_cast<std::uint64_t>(parse_int(fields[1])),
+                            static_cast<std::uint64_t>(parse_int(fields[2])),
+                            parse_int(fields[3]), parse_int(fields[4])};
+    entry.written_ns = parse_int(fields[5]);
+    entry.checksum = std::string(fields[6]);
+    m_entries.insert_or_assign(unescape(fields[7]), std::move(entry));
   }
 }
 

@@ -105,6 +105,8 @@ class ChecksumCache {
   void load() noexcept;
   void wait() noexcept;
 
+  // The entries of the cache file (none when it is not one).
+  void read_entries(const std::filesystem::path& file);
   // Reads and hashes, on the thread, the files of m_ahead the entries do
   // not vouch for.
   void hash_ahead();

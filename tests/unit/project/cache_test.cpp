@@ -237,9 +237,24 @@ TEST_CASE("checksum cache: the files of a folder are hashed ahead on its thread,
     // No cache file: hashed ahead all the same, and the FIFO never opened
     // (its read would block the thread, and this destructor, for ever).
     ChecksumCache none(std::nullopt, {}, folder);
-    CHECK(none.checksum(folder + "/0001_a.sql", "0001_a.sql") == runner::util::file_checksum(a));
     CHECK(none.checksum(folder + "/0002_big.sql", "0002_big.sql") ==
           runner::util::file_checksum(big));
+    // The thread is done (checksum() waited for it): a file it read is not
+    // read again, which shows once that file is gone; the large one it
+    // left is read when asked for, and so would fail.
+    const std::string expected = runner::util::file_checksum(a);
+    const auto kept = dir.path() / "kept.sql";
+    std::filesystem::rename(a, kept);
+    CHECK(none.checksum(folder + "/0001_a.sql", "0001_a.sql") == expected);
+    std::filesystem::rename(kept, a);
+  }
+  {
+    ChecksumCache none(std::nullopt, {}, folder);
+    CHECK(none.checksum(folder + "/0001_a.sql", "0001_a.sql") == runner::util::file_checksum(a));
+    const auto kept = dir.path() / "kept.sql";
+    std::filesystem::rename(big, kept);
+    CHECK_THROWS(none.checksum(folder + "/0002_big.sql", "0002_big.sql"));
+    std::filesystem::rename(kept, big);
   }
   const auto cache = dir.path() / "checksums";
   {

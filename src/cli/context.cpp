@@ -285,12 +285,6 @@ project::ChecksumCache checksum_cache_of(const fs::path& manifest_path) {
                                 (root / "migrations" / "up").string());
 }
 
-// The file's name: its key in the checksum cache.
-std::string file_name(const std::string& path) {
-  const std::size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 }  // namespace
 
 AppliedChecksums::AppliedChecksums(const fs::path& manifest_path)
@@ -308,8 +302,8 @@ plan::Checksums AppliedChecksums::operator()(const project::Project& project,
     }
     if (const auto* record = index.find(revision.id());
         record != nullptr && record->state == "applied") {
-      checksums.emplace(revision.id().canonical(),
-                        m_cache.checksum(revision.up, file_name(revision.up)));
+      const std::string key(project::file_name_of(revision.up));
+      checksums.emplace(revision.id().canonical(), m_cache.checksum(revision.up, key));
     }
   }
   return checksums;

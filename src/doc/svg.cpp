@@ -44,18 +44,12 @@ const util::LibrarySpec k_graphviz{
     "install Debian's libgvc6 (a dependency of the runner's package), or use --format dot and "
     "Graphviz's 'dot -Tsvg'"};
 
-Graphviz load() {
-  Graphviz t;
-  util::Library lib(k_graphviz);
-  RUNNER_GRAPHVIZ_FUNCTIONS(RUNNER_LIBRARY_BIND)
-  lib.keep();  // the plugins libgvc loaded use it too
-  return t;
-}
-
-// The table; the first call loads libgvc, and throws InputError (exit 2)
-// when it cannot.
+// The table; the first call loads libgvc (kept loaded: the plugins it
+// loads use it too), and throws InputError (exit 2) when it cannot.
 const Graphviz& gv() {
-  static const Graphviz lib = load();  // a throw leaves it to be tried again
+  static const Graphviz lib = util::load_table<Graphviz>(  // a throw leaves it to be tried again
+      k_graphviz,
+      [](Graphviz& t, const util::Library& lib) { RUNNER_GRAPHVIZ_FUNCTIONS(RUNNER_LIBRARY_BIND) });
   return lib;
 }
 

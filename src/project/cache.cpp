@@ -351,12 +351,12 @@ void ChecksumCache::read_entries(const fs::path& file) {
   }
 }
 
-namespace {
-
 std::string_view file_name_of(std::string_view path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
+
+namespace {
 
 // True when `entry` may stand for a file with `stamp` (the racy rule).
 bool vouches(const FileStamp& stamp, std::int64_t written_ns, const FileStamp& entry_stamp) {

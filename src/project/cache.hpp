@@ -70,6 +70,11 @@ std::int64_t now_ns();
 // entry written at `written_ns`.
 bool settled(std::int64_t changed_ns, std::int64_t written_ns);
 
+// What follows the last '/' of `path` (all of it without one): the key
+// under which the checksum cache remembers a file it hashed ahead, and
+// the one AppliedChecksums asks with.
+std::string_view file_name_of(std::string_view path);
+
 // Checksums (util::file_checksum) of files, read again only when changed.
 class ChecksumCache {
  public:

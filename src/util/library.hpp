@@ -9,12 +9,10 @@
 //   #define FUNCTIONS(X) X(PQexec) X(PQclear)
 //   struct Table { FUNCTIONS(RUNNER_LIBRARY_MEMBER) };
 //   const util::LibrarySpec k_spec{...};
-//   Table load() {
-//     Table t;
-//     util::Library lib(k_spec);
-//     FUNCTIONS(RUNNER_LIBRARY_BIND)   // uses `t` and `lib`
-//     lib.keep();
-//     return t;
+//   const Table& table() {
+//     static const Table t = util::load_table<Table>(
+//         k_spec, [](Table& t, const util::Library& lib) { FUNCTIONS(RUNNER_LIBRARY_BIND) });
+//     return t;  // a throw leaves it to be tried again
 //   }
 //
 // The users: libpq (drivers/postgres/libpq.hpp), Connector/C++
@@ -22,6 +20,7 @@
 // (util/sha256.cpp).
 
 #include <string_view>
+#include <utility>
 
 namespace runner::util {
 
@@ -30,11 +29,11 @@ namespace runner::util {
 // "{needed_by} needs {function} from {soname}{version}; the one loaded
 // lacks it".
 struct LibrarySpec {
-  const char* soname;       // "libpq.so.5"
-  const char* needed_by;    // "PostgreSQL"
-  const char* library;      // "the client library"
-  const char* version;      // " 14 or newer": what a function missing from it says
-  const char* remedy;       // "install Debian's libpq5 (...), or use the static binary"
+  const char* soname;     // "libpq.so.5"
+  const char* needed_by;  // "PostgreSQL"
+  const char* library;    // "the client library"
+  const char* version;    // " 14 or newer": what a function missing from it says
+  const char* remedy;     // "install Debian's libpq5 (...), or use the static binary"
 };
 
 class Library {
@@ -58,6 +57,18 @@ class Library {
   const LibrarySpec& m_spec;
   void* m_handle = nullptr;
 };
+
+// Loads the library and fills a Table with `bind(table, library)` (the
+// X-macro list of RUNNER_LIBRARY_BIND); the library stays loaded once every
+// function was found, and is closed when one is missing.
+template <class Table, class Bind>
+Table load_table(const LibrarySpec& spec, Bind&& bind) {
+  Table table;
+  Library library(spec);
+  std::forward<Bind>(bind)(table, library);
+  library.keep();
+  return table;
+}
 
 }  // namespace runner::util
 

@@ -29,16 +29,9 @@ const LibrarySpec k_crypto{
     "libcrypto.so.3", "a checksum", "OpenSSL's library", " (OpenSSL 3)",
     "install Debian's libssl3 (a dependency of the runner's package), or use the static binary"};
 
-Crypto load() {
-  Crypto t;
-  Library lib(k_crypto);
-  RUNNER_CRYPTO_FUNCTIONS(RUNNER_LIBRARY_BIND)
-  lib.keep();
-  return t;
-}
-
 const Crypto& crypto() {
-  static const Crypto lib = load();  // a throw leaves it to be tried again
+  static const Crypto lib = load_table<Crypto>(  // a throw leaves it to be tried again
+      k_crypto, [](Crypto& t, const Library& lib) { RUNNER_CRYPTO_FUNCTIONS(RUNNER_LIBRARY_BIND) });
   return lib;
 }
 

@@ -11,20 +11,15 @@ const util::LibrarySpec k_connector{
     "install Debian's libmysqlcppconn7v5 (a dependency of the runner's package), or use the "
     "static binary"};
 
-Connector load() {
-  // Connector/C++'s symbols (and MariaDB Connector/C's under it) stay out
-  // of the global scope.
-  Connector t;
-  util::Library lib(k_connector);
-  RUNNER_CONNECTOR_FUNCTIONS(RUNNER_LIBRARY_BIND)
-  lib.keep();
-  return t;
-}
-
 }  // namespace
 
 const Connector& connector() {
-  static const Connector lib = load();  // a throw leaves it to be tried again
+  // Connector/C++'s symbols (and MariaDB Connector/C's under it) stay out
+  // of the global scope (util::Library). A throw leaves it to be tried again.
+  static const Connector lib =
+      util::load_table<Connector>(k_connector, [](Connector& t, const util::Library& lib) {
+        RUNNER_CONNECTOR_FUNCTIONS(RUNNER_LIBRARY_BIND)
+      });
   return lib;
 }
 

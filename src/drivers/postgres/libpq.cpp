@@ -14,18 +14,12 @@ const util::LibrarySpec k_libpq{
     "libpq.so.5", "PostgreSQL", "the client library", " 14 or newer",
     "install Debian's libpq5 (a dependency of the runner's package), or use the static binary"};
 
-Libpq load() {
-  Libpq t;
-  util::Library lib(k_libpq);
-  RUNNER_LIBPQ_FUNCTIONS(RUNNER_LIBRARY_BIND)
-  lib.keep();
-  return t;
-}
-
 }  // namespace
 
 const Libpq& pq() {
-  static const Libpq lib = load();  // a throw leaves it to be tried again
+  static const Libpq lib = util::load_table<Libpq>(  // a throw leaves it to be tried again
+      k_libpq,
+      [](Libpq& t, const util::Library& lib) { RUNNER_LIBPQ_FUNCTIONS(RUNNER_LIBRARY_BIND) });
   return lib;
 }
 

@@ -23,6 +23,10 @@ class Sha256 {
   std::unique_ptr<Impl> m_impl;
 };
 
+// Readies OpenSSL's random generator and its SHA-256 ahead of their
+// first use.
+void warm_crypto();
+
 // Digest of a whole string, as hex.
 std::string sha256_hex(std::string_view bytes);
 

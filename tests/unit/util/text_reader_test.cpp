@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/temp_dir.hpp"
 #include "util/errors.hpp"
@@ -44,6 +46,22 @@ TEST_CASE("sha256: feeding in pieces gives the digest of the whole", "[sha256]")
   hash.update("");
   hash.update("bc");
   CHECK(hash.hex_digest() == sha256_hex("abc"));
+}
+
+TEST_CASE("sha256: readying OpenSSL on one thread while another hashes changes no digest",
+          "[sha256]") {
+  // The driver preload readies OpenSSL while the checksum thread hashes.
+  std::thread warm([] { runner::util::warm_crypto(); });
+  std::vector<std::string> digests;
+  for (int i = 0; i < 50; ++i) {
+    digests.push_back(sha256_hex("abc"));
+  }
+  warm.join();
+  runner::util::warm_crypto();  // again: nothing changes
+  for (const auto& digest : digests) {
+    CHECK(digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST_CASE("checksum: LF, CRLF and BOM+CRLF versions of a file are the same", "[checksum]") {

@@ -23,7 +23,6 @@
 #include "drivers/sqlite/sqlite_driver.hpp"
 #endif
 #include "util/errors.hpp"
-#include "util/sha256.hpp"
 
 namespace runner::drivers {
 namespace {
@@ -50,13 +49,7 @@ const Entry k_entries[] = {
 #ifdef RUNNER_WITH_POSTGRES
     {"postgres", "PostgreSQL", postgres::connect, postgres::client_library, nullptr,
 #ifdef RUNNER_LAZY_LIBPQ
-     // libpq's SCRAM login seeds OpenSSL's random generator (its nonce)
-     // and hashes with SHA-256: both readied here while the server starts
-     // the session (5% of a no-op `status`'s time, pair by pair).
-     [] {
-       postgres::pq();
-       util::warm_crypto();
-     }},
+     postgres::load_client},
 #else
      nullptr},
 #endif

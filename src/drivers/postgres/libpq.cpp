@@ -1,5 +1,7 @@
 #include "drivers/postgres/libpq.hpp"
 
+#include "util/sha256.hpp"
+
 #ifdef RUNNER_LAZY_LIBPQ
 #include "util/library.hpp"
 #endif
@@ -31,5 +33,10 @@ const Libpq& pq() {
 }
 
 #endif
+
+void load_client() {
+  pq();
+  util::warm_crypto();
+}
 
 }  // namespace runner::drivers::postgres

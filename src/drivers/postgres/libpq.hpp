@@ -34,4 +34,10 @@ struct Libpq {
 // without a function this driver needs (pipeline mode is libpq 14+).
 const Libpq& pq();
 
+// pq(), and what libpq's SCRAM login needs first from OpenSSL (its random
+// generator, seeded for the nonce, and SHA-256), readied on the thread that
+// loads libpq while the server starts the session: 5% of a no-op
+// `status`'s time, pair by pair. Throws as pq() does.
+void load_client();
+
 }  // namespace runner::drivers::postgres

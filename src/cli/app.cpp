@@ -16,6 +16,7 @@
 #include "cli/reporter.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
+#include "util/url.hpp"
 
 namespace runner::cli {
 namespace {
@@ -436,9 +437,11 @@ Scan scan_globals(const CLI::App& app, const std::vector<std::string>& args) {
 }
 
 // A usage error: `runner: error: ...` and, unless `help` is empty, a
-// pointer to it; as JSON too with --json. Exit 2.
+// pointer to it; as JSON too with --json. Exit 2. A message quotes the
+// arguments, which may hold a database URL and its password: not shown.
 Parsed refuse(Parsed parsed, const std::string& message, const std::string& help = "runner help") {
-  const Reporter reporter(parsed.global.json, false, false, want_color(parsed.global.no_color));
+  Reporter reporter(parsed.global.json, false, false, want_color(parsed.global.no_color));
+  reporter.hide_passwords_of(parsed.options.args);
   reporter.error(help.empty() ? message : fmt::format("{}\nrun '{}' for usage", message, help));
   if (reporter.json()) {
     reporter.emit({{"error", {{"message", message}, {"exit_code", 2}}}});
@@ -557,6 +560,7 @@ Parsed parse_command_line(int argc, char** argv) {
   }
 
   const auto args = normalise_args(argc, argv);
+  parsed.options.args = args;  // for refuse()
   g.json = std::find(args.begin(), args.end(), "--json") != args.end();
   g.no_color = std::find(args.begin(), args.end(), "--no-color") != args.end();
 

@@ -76,7 +76,7 @@ int report_failure(const runner::cli::Reporter& reporter, const std::exception* 
     if (!have_text) {
       reporter.error(k_unknown);
     } else if (dynamic_cast<const runner::project::ProjectError*>(error) != nullptr) {
-      std::fprintf(stderr, "%s\n", text.c_str());
+      std::fprintf(stderr, "%s\n", reporter.shown(text).c_str());
     } else {
       reporter.error(text);
     }
@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
   const auto& g = parsed.global;
   runner::cli::Reporter reporter(g.json, g.quiet, g.verbose, runner::cli::want_color(g.no_color));
   reporter.set_progress_option(g.progress);
+  reporter.hide_passwords_of(parsed.options.args);  // a message may quote an argument
   try {
     if (parsed.command->run == nullptr) {
       runner::cli::print_version(reporter);

@@ -12,43 +12,78 @@ namespace runner::cli {
 Reporter::Reporter(bool json, bool quiet, bool verbose, bool color)
     : m_json(json), m_quiet(quiet), m_verbose(verbose), m_color(color) {}
 
+void Reporter::hide_passwords_of(const std::vector<std::string>& words) {
+  m_hide = util::PasswordHider(words);
+}
+
+std::string Reporter::shown(std::string_view text) const {
+  return m_hide.empty() ? std::string(text) : m_hide(std::string(text));
+}
+
+void Reporter::print_line(std::FILE* stream, std::string_view before, std::string_view line,
+                          std::string_view after) const {
+  if (m_hide.empty()) {
+    fmt::print(stream, "{}{}{}\n", before, line, after);
+  } else {
+    fmt::print(stream, "{}{}{}\n", before, m_hide(std::string(line)), after);
+  }
+}
+
 void Reporter::progress(std::string_view line) const {
   if (!m_quiet) {
-    fmt::print(stderr, "{}\n", line);
+    print_line(stderr, "", line, "");
   }
 }
 
 void Reporter::detail(std::string_view line) const {
   if (m_verbose) {
-    fmt::print(stderr, "{}\n", line);
+    print_line(stderr, "", line, "");
   }
 }
 
 void Reporter::warning(std::string_view line) const {
-  fmt::print(stderr, "{}{}{}\n", m_color ? "\033[33m" : "", line, m_color ? "\033[0m" : "");
+  print_line(stderr, m_color ? "\033[33m" : "", line, m_color ? "\033[0m" : "");
 }
 
 void Reporter::error(std::string_view message) const {
-  fmt::print(stderr, "{}runner: error:{} {}\n", m_color ? "\033[1;31m" : "",
-             m_color ? "\033[0m" : "", message);
+  print_line(stderr, m_color ? "\033[1;31mrunner: error:\033[0m " : "runner: error: ", message, "");
 }
 
-void Reporter::out(std::string_view line) const { fmt::print(stdout, "{}\n", line); }
+void Reporter::out(std::string_view line) const { print_line(stdout, "", line, ""); }
+
+namespace {
+
+void hide_in(nlohmann::json& value, const util::PasswordHider& hide) {
+  if (value.is_string()) {
+    value = hide(value.get<std::string>());
+  } else if (value.is_structured()) {
+    for (auto& item : value) {
+      hide_in(item, hide);
+    }
+  }
+}
+
+}  // namespace
 
 void Reporter::emit(const nlohmann::json& result) const {
   // Text from files and databases need not be UTF-8 (an excerpt, a stored
   // log row): replace what is not, rather than throw.
-  if (result.is_object() && !m_fields.empty()) {
-    nlohmann::json with_fields = result;
-    for (const auto& [key, value] : m_fields.items()) {
-      with_fields.emplace(key, value);  // the command's own field wins
-    }
-    fmt::print(stdout, "{}\n",
-               with_fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  const auto dump = nlohmann::json::error_handler_t::replace;
+  if (m_hide.empty() && (m_fields.empty() || !result.is_object())) {
+    fmt::print(stdout, "{}\n", result.dump(-1, ' ', false, dump));
     m_emitted = true;
     return;
   }
-  fmt::print(stdout, "{}\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  nlohmann::json shown = result;
+  if (shown.is_object()) {
+    for (const auto& [key, value] : m_fields.items()) {
+      shown.emplace(key, value);  // the command's own field wins
+    }
+  }
+  if (!m_hide.empty()) {
+    hide_in(shown, m_hide);
+  }
+  fmt::print(stdout, "{}\n", shown.dump(-1, ' ', false, dump));
   m_emitted = true;
 }
 

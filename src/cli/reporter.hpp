@@ -3,18 +3,27 @@
 // --no-color or NO_COLOR), results to stdout as text or, with --json, as one
 // JSON object.
 
+#include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "project/diagnostic.hpp"
+#include "util/url.hpp"
 
 namespace runner::cli {
 
 class Reporter {
  public:
   Reporter(bool json, bool quiet, bool verbose, bool color);
+
+  // Every later line and JSON result shows the passwords of the URLs in
+  // `words` (the command line) hidden: a message may quote an argument.
+  void hide_passwords_of(const std::vector<std::string>& words);
+  // `text` as this reporter would show it.
+  std::string shown(std::string_view text) const;
 
   bool json() const { return m_json; }
   bool verbose() const { return m_verbose; }
@@ -42,6 +51,9 @@ class Reporter {
   bool emitted() const { return m_emitted; }
 
  private:
+  void print_line(std::FILE* stream, std::string_view before, std::string_view line,
+                  std::string_view after) const;
+
   bool m_json;
   bool m_quiet;
   bool m_verbose;
@@ -49,6 +61,7 @@ class Reporter {
   mutable nlohmann::json m_fields = nlohmann::json::object();
   std::string m_progress = "auto";
   mutable bool m_emitted = false;
+  util::PasswordHider m_hide;
 };
 
 // A diagnostic as JSON: {"file", "line", "column", "severity", "message"};

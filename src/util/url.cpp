@@ -1,5 +1,6 @@
 #include "util/url.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include <fmt/core.h>
@@ -329,6 +330,87 @@ Url parse_url(std::string_view text) {
     read_query(text, tail.substr(q + 1), url);
   }
   return refuse_nul(url);
+}
+
+namespace {
+
+// Where a URL may start inside a command-line word, widest first: the
+// word, an option's value, and each "scheme://" in it.
+std::vector<std::string_view> url_candidates(std::string_view word) {
+  std::vector<std::string_view> found{word};
+  if (word.size() > 2 && word[0] == '-') {
+    if (const std::size_t eq = word.find('='); eq != std::string_view::npos) {
+      found.push_back(word.substr(eq + 1));
+    } else if (word[1] != '-') {
+      found.push_back(word.substr(2));  // -dURL
+    }
+  }
+  for (std::size_t at = word.find("://"); at != std::string_view::npos;
+       at = word.find("://", at + 3)) {
+    std::size_t start = at;
+    while (start > 0 && is_scheme(word.substr(start - 1, at - start + 1))) {
+      --start;
+    }
+    if (start < at) {
+      found.push_back(word.substr(start));
+    }
+  }
+  return found;
+}
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+PasswordHider::PasswordHider(const std::vector<std::string>& words) {
+  for (const std::string& word : words) {
+    // The narrowest first: once the URL in `--url=URL` is redacted, the
+    // whole word (which does not parse) is no longer in the text.
+    const auto candidates = url_candidates(word);
+    for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
+      const std::string_view candidate = *it;
+      try {
+        const Url url = parse_url(candidate);
+        if (url.secret_ranges.empty()) {
+          continue;
+        }
+        m_replace.emplace_back(candidate, url.redacted());
+        for (const auto& [begin, length] : url.secret_ranges) {
+          if (length == 0 || begin == 0) {
+            continue;
+          }
+          // With the bytes either side (":pw@", "=pw&"), so that a short
+          // password does not hide every match of its letters; also as a
+          // sqlite path shows it (-m URL names the default database's folder).
+          const std::string before = url.original.substr(begin - 1, 1);
+          const std::string after = url.original.substr(begin + length, 1);
+          const std::string secret = url.original.substr(begin, length);
+          m_replace.emplace_back(before + secret + after, before + "***" + after);
+          if (const std::string encoded = encode_sqlite_path(secret); encoded != secret) {
+            m_replace.emplace_back(before + encoded + after, before + "***" + after);
+          }
+        }
+      } catch (const InputError&) {
+        const std::size_t scheme_end = candidate.find("://");
+        if (scheme_end != std::string_view::npos &&
+            candidate.find('@', scheme_end) != std::string_view::npos) {
+          m_replace.emplace_back(candidate, "(a URL, not shown)");
+        }
+      }
+    }
+  }
+}
+
+std::string PasswordHider::operator()(std::string text) const {
+  for (const auto& [written, shown] : m_replace) {
+    replace_all(text, written, shown);
+  }
+  return text;
 }
 
 std::string encode_sqlite_path(std::string_view path) {

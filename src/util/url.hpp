@@ -63,6 +63,25 @@ struct Url {
 // it is not such a URL.
 Url parse_url(std::string_view text);
 
+// Hides, in a text about to be shown, the passwords of the URLs a command
+// line holds: a message may quote an argument (an unknown option, a
+// misplaced URL, a path that is really a URL). A URL counts whether it is a
+// whole word, an option's value (`--opt=URL`, `-dURL`) or the tail of a word
+// from its "scheme://". It is shown redacted; one that does not parse but
+// has an '@' after its "://" is not shown at all. A password quoted apart
+// from its URL (a path made from the URL's folder) is still hidden where it
+// stands between its ':' and '@', or after "password=".
+class PasswordHider {
+ public:
+  PasswordHider() = default;
+  explicit PasswordHider(const std::vector<std::string>& words);
+  std::string operator()(std::string text) const;
+  bool empty() const { return m_replace.empty(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> m_replace;  // (as written, as shown), in order
+};
+
 // `path` as a sqlite URL's path: '%' and '?' percent-encoded.
 std::string encode_sqlite_path(std::string_view path);
 

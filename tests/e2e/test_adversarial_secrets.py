@@ -456,6 +456,55 @@ def test_history_json_survives_a_stored_row_that_is_not_utf8(proj):
     assert code == 0, (out, err)
 
 
+# --- a URL misplaced on the command line ---------------------------------------------
+
+# Each way a URL can land where the runner quotes an argument back: an option
+# it does not know, a value it did not expect, a command word, a help topic,
+# a file path (-m, -c, --targets; -m also names the default database's folder).
+MISPLACED = [
+    ["status", "--url", "{url}"],
+    ["status", "--url={url}"],
+    ["-q{url}", "up"],
+    ["{url}"],
+    ["help", "{url}"],
+    ["up", "{url}"],
+    ["-m", "{url}", "up"],
+    ["-c", "{url}", "up"],
+    ["status", "--targets", "{url}"],
+    ["--lock-timeout", "{url}", "up"],
+]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+@pytest.mark.parametrize("args", MISPLACED, ids=lambda a: " ".join(a))
+@pytest.mark.parametrize("password", [SPECIAL, "hunter2-pw"])
+def test_a_misplaced_url_is_quoted_without_its_password(proj, args, password, as_json):
+    url = f"postgres://app:{password}@db.invalid:5432/shop"
+    argv = (["--json"] if as_json else []) + [a.replace("{url}", url) for a in args]
+    code, out, err = run_bytes(proj, *argv)
+    assert code == 2, (argv, out, err)
+    assert err, argv  # a message was given ...
+    assert_no_part(password, out.decode(), err.decode())  # ... without the password
+    if as_json:
+        assert one_json(out)["error"]["exit_code"] == 2
+    assert not proj.db.path.exists()
+
+
+def test_a_misplaced_url_that_does_not_parse_is_not_quoted(proj):
+    url = "postgres://app:hunter2-pw@db.invalid:99999/shop"  # port out of range
+    code, out, err = run_bytes(proj, "up", url)
+    assert code == 2, (out, err)
+    assert "(a URL, not shown)" in err.decode(), err
+    assert_no_part("hunter2-pw", out.decode(), err.decode())
+
+
+def test_a_misplaced_url_is_still_named_redacted(proj):
+    """Hiding the password keeps the rest: the user sees which argument it was."""
+    code, out, err = run_bytes(proj, "status", "--url", "mysql://app:hunter2-pw@db.invalid/shop")
+    assert code == 2, (out, err)
+    assert "'mysql://app:***@db.invalid/shop'" in err.decode(), err
+
+
 # --- seconds ------------------------------------------------------------------------
 
 BAD_SECONDS = ["-1", "-0.5", "nan", "NaN", "inf", "-inf", "infinity", "1e999", "604801",

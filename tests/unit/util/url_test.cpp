@@ -9,6 +9,7 @@
 
 using runner::InputError;
 using runner::util::parse_url;
+using runner::util::PasswordHider;
 using runner::util::Url;
 using runner::util::with_database;
 
@@ -441,4 +442,68 @@ TEST_CASE("url: a NUL byte in any part is refused, naming the part and not the v
   CHECK(url_error("mysql://u@h/db?password=se%00cret").find("cret") == std::string::npos);
   CHECK(url_error("sqlite:/tmp/a%00b.db").find("file path has a NUL byte") != std::string::npos);
   CHECK(url_error("postgres://u@h/db?search_path=a%2500b") == "(no error)");  // %25 is '%'
+}
+
+// --- a command line quoted in a message (PasswordHider) ---------------------------
+
+namespace {
+
+std::string hide_passwords(const std::string& text, const std::vector<std::string>& words) {
+  return PasswordHider(words)(text);
+}
+
+}  // namespace
+
+TEST_CASE("url: a URL quoted from the command line is shown redacted", "[url]") {
+  const std::vector<std::string> words{"status", "--url", "postgres://app:hunter2@db:5432/shop"};
+  CHECK(hide_passwords("unexpected argument for 'status': 'postgres://app:hunter2@db:5432/shop'",
+                       words) ==
+        "unexpected argument for 'status': 'postgres://app:***@db:5432/shop'");
+}
+
+TEST_CASE("url: an option's value, -dURL and a URL inside a word are redacted", "[url]") {
+  for (const auto& [word, secret] : std::vector<std::pair<std::string, std::string>>{
+           {"--url=mysql://root:s/e?c#r@t@127.0.0.1/app", "s/e?c#r@t"},
+           {"-dmysql://root:s/e?c#r@t@127.0.0.1/app", "s/e?c#r@t"},
+           {"x=mysql://root:s/e?c#r@t@127.0.0.1/app", "s/e?c#r@t"},
+           {"--datbase=postgres://u@h/db?password=hunter2", "hunter2"}}) {
+    INFO(word);
+    const std::string shown = hide_passwords("unknown option '" + word + "'", {"up", word});
+    CHECK_THAT(shown, !Catch::Contains(secret));
+    CHECK_THAT(shown, Catch::Contains("***"));
+  }
+}
+
+TEST_CASE("url: a URL that does not parse but has a userinfo is not shown", "[url]") {
+  const std::string word = "postgres://app:hunter2@db:99999/shop";  // port out of range
+  const std::string shown = hide_passwords("unexpected argument: '" + word + "'", {word});
+  CHECK_THAT(shown, !Catch::Contains("hunter2"));
+  CHECK(shown == "unexpected argument: '(a URL, not shown)'");
+}
+
+TEST_CASE("url: words that are not URLs with a password leave the text alone", "[url]") {
+  const std::string text = "unknown command 'stauts' (did you mean 'status'?); 'sqlite:a.db'";
+  CHECK(hide_passwords(text, {"stauts", "sqlite:a.db", "postgres://app@db/shop", "", "-"}) == text);
+  CHECK(hide_passwords("quoted: 'x'", {"postgres://app:pw@db/shop"}) == "quoted: 'x'");
+}
+
+TEST_CASE("url: a password quoted apart from its URL is still hidden", "[url]") {
+  // -m URL: the project folder is the URL's "folder", and the default
+  // database a file in it.
+  const PasswordHider hide({"-m", "postgres://app:hunter2@db:5432/shop", "up"});
+  CHECK(hide("database sqlite:postgres://app:hunter2@db:5432/runner.db") ==
+        "database sqlite:postgres://app:***@db:5432/runner.db");
+  const PasswordHider encoded({"-m", "postgres://app:a?b%c@db/shop"});
+  CHECK(encoded("database sqlite:postgres://app:a%3Fb%25c@db/runner.db") ==
+        "database sqlite:postgres://app:***@db/runner.db");
+  const PasswordHider query({"postgres://app@db/shop?password=hunter2&sslmode=off"});
+  CHECK(query("x /shop?password=hunter2&sslmode=off/y") == "x /shop?password=***&sslmode=off/y");
+}
+
+TEST_CASE("url: a one-letter password does not hide every such letter", "[url]") {
+  const PasswordHider hide({"postgres://app:a@data.local/shop"});
+  CHECK(hide("a path: /data.local/app:a@data.local/x") ==
+        "a path: /data.local/app:***@data.local/x");
+  CHECK(hide("a b c") == "a b c");
+  CHECK(PasswordHider({"up", "sqlite:a.db"}).empty());
 }

@@ -374,6 +374,12 @@ PasswordHider::PasswordHider(const std::vector<std::string>& words) {
     const auto candidates = url_candidates(word);
     for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
       const std::string_view candidate = *it;
+      // Only what may hold a password is parsed: a word that is not a URL
+      // (most are) would cost an exception.
+      if (candidate.find("://") == std::string_view::npos &&
+          candidate.find('?') == std::string_view::npos) {
+        continue;
+      }
       try {
         const Url url = parse_url(candidate);
         if (url.secret_ranges.empty()) {

@@ -507,3 +507,8 @@ TEST_CASE("url: a one-letter password does not hide every such letter", "[url]")
   CHECK(hide("a b c") == "a b c");
   CHECK(PasswordHider({"up", "sqlite:a.db"}).empty());
 }
+
+TEST_CASE("url: a sqlite URL's query password is hidden too", "[url]") {
+  const PasswordHider hide({"-m", "sqlite:a.db?pass%77ord=hunter2"});
+  CHECK(hide("'sqlite:a.db?pass%77ord=hunter2'") == "'sqlite:a.db?pass%77ord=***'");
+}

@@ -4,7 +4,7 @@
 RUNNER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian packages the build needs.
-BUILD_PACKAGES=(g++ meson ninja-build pkg-config libyaml-cpp-dev libsqlite3-dev
+BUILD_PACKAGES=(g++ meson ninja-build pkg-config libyaml-dev libsqlite3-dev
   libtomlplusplus-dev catch2 libcli11-dev libfmt-dev nlohmann-json3-dev libssl-dev libpq-dev
   libmysqlcppconn-dev libgraphviz-dev libvectorscan-dev)
 # And what the tests need on top.

@@ -1,10 +1,17 @@
 #include "project/manifest.hpp"
 
+#include <yaml.h>
+
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <map>
+#include <memory>
+#include <optional>
+#include <variant>
+#include <new>
 
 #include <fmt/core.h>
-#include <yaml-cpp/yaml.h>
 
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
@@ -15,13 +22,230 @@ namespace {
 constexpr std::string_view k_entry_keys[] = {"id",           "name",     "kind",       "transaction",
                                              "irreversible", "dialects", "description"};
 
+// --- the YAML document, from libyaml's events ---------------------------------------
+//
+// libyaml (the reference C parser) reads a thousand-revision manifest in a
+// sixth of yaml-cpp's time, which is most of a fresh container's first
+// `up`. Its events are built here into a flat tree: nodes refer to their
+// children by index, so that no depth of nesting recurses (neither here
+// nor when the tree is destroyed), and an alias is the index of its
+// anchor's node (shared, never copied).
+
+struct Mark {
+  int line = -1;  // 0-based, as libyaml's
+  int column = -1;
+};
+
+struct Node {
+  enum class Type { null, scalar, sequence, mapping };
+  Type type = Type::null;
+  std::string scalar;
+  Mark mark;
+  std::vector<std::size_t> children;  // a sequence's items; a mapping's key, value, key, ...
+
+  bool is_scalar() const { return type == Type::scalar; }
+};
+
+struct Document {
+  std::vector<Node> nodes;
+  std::optional<std::size_t> root;  // none: an empty document
+};
+
+struct SyntaxError {
+  Mark mark;
+  std::string message;
+};
+
+Mark mark_of(const yaml_mark_t& mark) {
+  return {static_cast<int>(mark.line), static_cast<int>(mark.column)};
+}
+
+// A plain scalar that YAML reads as null (as yaml-cpp did): empty, ~, null.
+bool plain_null(const yaml_event_t& event) {
+  const auto& s = event.data.scalar;
+  if (!s.plain_implicit || s.style != YAML_PLAIN_SCALAR_STYLE || s.tag != nullptr) {
+    return false;
+  }
+  const std::string_view value(reinterpret_cast<const char*>(s.value), s.length);
+  return value.empty() || value == "~" || value == "null" || value == "Null" || value == "NULL";
+}
+
+// The first document of `text`; a second one that holds anything is an
+// error (its revisions would otherwise be ignored without a word).
+std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
+  yaml_parser_t parser;
+  if (yaml_parser_initialize(&parser) == 0) {
+    throw std::bad_alloc();
+  }
+  const std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t*)> owner(&parser,
+                                                                       yaml_parser_delete);
+  yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
+                               text.size());
+  Document document;
+  std::vector<std::size_t> open;  // the collections being read, innermost last
+  std::map<std::string, std::size_t> anchors;
+  std::vector<std::pair<std::string, std::size_t>> pending_anchors;  // complete at their end
+  int documents = 0;
+  for (;;) {
+    yaml_event_t event;
+    if (yaml_parser_parse(&parser, &event) == 0) {
+      SyntaxError error{mark_of(parser.problem_mark),
+                        parser.problem != nullptr ? parser.problem : "unreadable YAML"};
+      if (parser.error == YAML_READER_ERROR) {
+        // Bytes that are not text (invalid UTF-8, a control character):
+        // libyaml gives their offset only.
+        const std::string_view before = text.substr(0, std::min(parser.problem_offset, text.size()));
+        const std::size_t newline = before.rfind('\n');
+        error.mark.line = static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+        error.mark.column =
+            static_cast<int>(newline == std::string_view::npos ? before.size()
+                                                               : before.size() - newline - 1);
+      }
+      if (parser.context != nullptr) {
+        error.message += fmt::format(" ({} at line {})", parser.context,
+                                     parser.context_mark.line + 1);
+      }
+      return error;
+    }
+    const std::unique_ptr<yaml_event_t, void (*)(yaml_event_t*)> event_owner(&event,
+                                                                             yaml_event_delete);
+    const auto add = [&](Node node, const yaml_char_t* anchor) {
+      const std::size_t index = document.nodes.size();
+      document.nodes.push_back(std::move(node));
+      if (!open.empty()) {
+        document.nodes[open.back()].children.push_back(index);
+      } else if (!document.root) {
+        document.root = index;
+      }
+      if (anchor != nullptr) {
+        pending_anchors.emplace_back(reinterpret_cast<const char*>(anchor), index);
+      }
+      return index;
+    };
+    const auto complete = [&](std::size_t index) {
+      for (auto it = pending_anchors.begin(); it != pending_anchors.end(); ++it) {
+        if (it->second == index) {
+          anchors[it->first] = index;
+          pending_anchors.erase(it);
+          break;
+        }
+      }
+    };
+    switch (event.type) {
+      case YAML_STREAM_END_EVENT:
+        return document;
+      case YAML_DOCUMENT_START_EVENT:
+        ++documents;
+        break;
+      case YAML_SCALAR_EVENT: {
+        Node node;
+        node.mark = mark_of(event.start_mark);
+        if (!plain_null(event)) {
+          node.type = Node::Type::scalar;
+          node.scalar.assign(reinterpret_cast<const char*>(event.data.scalar.value),
+                             event.data.scalar.length);
+        }
+        if (documents > 1) {
+          if (node.type != Node::Type::null) {
+            return SyntaxError{node.mark, "a second YAML document (after '---'): the manifest is "
+                                          "one document"};
+          }
+          break;
+        }
+        complete(add(std::move(node), event.data.scalar.anchor));
+        break;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT: {
+        Node node;
+        node.mark = mark_of(event.start_mark);
+        if (documents > 1) {
+          return SyntaxError{node.mark, "a second YAML document (after '---'): the manifest is "
+                                        "one document"};
+        }
+        const bool sequence = event.type == YAML_SEQUENCE_START_EVENT;
+        node.type = sequence ? Node::Type::sequence : Node::Type::mapping;
+        open.push_back(add(std::move(node), sequence ? event.data.sequence_start.anchor
+                                                     : event.data.mapping_start.anchor));
+        break;
+      }
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT:
+        complete(open.back());
+        open.pop_back();
+        break;
+      case YAML_ALIAS_EVENT: {
+        const std::string name(reinterpret_cast<const char*>(event.data.alias.anchor));
+        const auto it = anchors.find(name);
+        if (it == anchors.end()) {
+          return SyntaxError{mark_of(event.start_mark),
+                             fmt::format("alias '*{}' names no anchor defined before it", name)};
+        }
+        if (documents > 1) {
+          break;
+        }
+        if (!open.empty()) {
+          document.nodes[open.back()].children.push_back(it->second);
+        } else if (!document.root) {
+          document.root = it->second;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+// The value of `key` in `map`, if it has one.
+const Node* value_of(const Document& document, const Node& map, std::string_view key) {
+  for (std::size_t i = 0; i + 1 < map.children.size(); i += 2) {
+    const Node& k = document.nodes[map.children[i]];
+    if (k.is_scalar() && k.scalar == key) {
+      return &document.nodes[map.children[i + 1]];
+    }
+  }
+  return nullptr;
+}
+
+// YAML's words for true and false, in one case throughout or capitalised
+// (y, Yes, TRUE, on, ...), as yaml-cpp read them.
+std::optional<bool> boolean_word(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const bool all_lower = std::all_of(text.begin(), text.end(), [&](char c) { return !upper(c); });
+  const bool all_upper = std::all_of(text.begin(), text.end(), [&](char c) { return !lower(c); });
+  const bool capitalised =
+      upper(text[0]) && std::all_of(text.begin() + 1, text.end(), [&](char c) { return !upper(c); });
+  if (!all_lower && !all_upper && !capitalised) {
+    return std::nullopt;
+  }
+  std::string folded(text);
+  for (char& c : folded) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (const auto& [yes, no] : std::array<std::pair<std::string_view, std::string_view>, 4>{
+           {{"y", "n"}, {"yes", "no"}, {"true", "false"}, {"on", "off"}}}) {
+    if (folded == yes) {
+      return true;
+    }
+    if (folded == no) {
+      return false;
+    }
+  }
+  return std::nullopt;
+}
+
 // Collects diagnostics located at YAML nodes of one manifest text.
 class Checker {
  public:
   Checker(std::string_view text, std::string path, std::vector<Diagnostic>& out)
       : m_text(text), m_path(std::move(path)), m_out(out) {}
 
-  void error(const YAML::Mark& mark, std::string message) {
+  void error(const Mark& mark, std::string message) {
     Diagnostic d;
     d.path = m_path;
     d.line = mark.line >= 0 ? mark.line + 1 : 0;
@@ -33,19 +257,18 @@ class Checker {
     m_out.push_back(std::move(d));
   }
 
-  std::optional<std::string> scalar(const YAML::Node& node, std::string_view key) {
-    if (!node.IsScalar()) {
-      error(node.Mark(), fmt::format("'{}' must be a string", key));
+  std::optional<std::string> scalar(const Node& node, std::string_view key) {
+    if (!node.is_scalar()) {
+      error(node.mark, fmt::format("'{}' must be a string", key));
       return std::nullopt;
     }
-    return node.Scalar();
+    return node.scalar;
   }
 
-  std::optional<bool> boolean(const YAML::Node& node, std::string_view key) {
-    bool value = false;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-      error(node.Mark(), fmt::format("'{}' must be true or false", key));
-      return std::nullopt;
+  std::optional<bool> boolean(const Node& node, std::string_view key) {
+    const auto value = node.is_scalar() ? boolean_word(node.scalar) : std::nullopt;
+    if (!value) {
+      error(node.mark, fmt::format("'{}' must be true or false", key));
     }
     return value;
   }
@@ -68,36 +291,37 @@ bool valid_name(std::string_view name) {
   });
 }
 
-std::optional<Entry> parse_entry(const YAML::Node& node, Checker& check) {
-  if (!node.IsMap()) {
-    check.error(node.Mark(), "a revision must be a mapping with id, name and kind");
+std::optional<Entry> parse_entry(const Document& document, const Node& node, Checker& check) {
+  if (node.type != Node::Type::mapping) {
+    check.error(node.mark, "a revision must be a mapping with id, name and kind");
     return std::nullopt;
   }
   Entry entry;
-  entry.line = node.Mark().line + 1;
+  entry.line = node.mark.line + 1;
   bool ok = true;
   bool has_id = false;
   bool has_name = false;
   bool has_kind = false;
   std::vector<std::string> seen;
-  for (const auto& pair : node) {
-    if (!pair.first.IsScalar()) {
-      check.error(pair.first.Mark(), "a key must be a plain word such as 'name'");
+  for (std::size_t i = 0; i + 1 < node.children.size(); i += 2) {
+    const Node& key_node = document.nodes[node.children[i]];
+    const Node& value = document.nodes[node.children[i + 1]];
+    if (!key_node.is_scalar()) {
+      check.error(key_node.mark, "a key must be a plain word such as 'name'");
       ok = false;
       continue;
     }
-    const std::string key = pair.first.Scalar();
-    const YAML::Node& value = pair.second;
+    const std::string& key = key_node.scalar;
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-      // YAML forbids it and yaml-cpp would quietly keep both.
-      check.error(pair.first.Mark(), fmt::format("'{}' is given twice in this revision", key));
+      // YAML forbids it; a parser would quietly keep one of them.
+      check.error(key_node.mark, fmt::format("'{}' is given twice in this revision", key));
       ok = false;
       continue;
     }
     seen.push_back(key);
     if (std::find(std::begin(k_entry_keys), std::end(k_entry_keys), key) ==
         std::end(k_entry_keys)) {
-      check.error(pair.first.Mark(),
+      check.error(key_node.mark,
                   fmt::format("unknown key '{}' (expected id, name, kind, transaction, "
                               "irreversible, dialects, description)",
                               key));
@@ -109,7 +333,7 @@ std::optional<Entry> parse_entry(const YAML::Node& node, Checker& check) {
       const auto text = check.scalar(value, key);
       auto id = text ? RevisionId::parse(*text) : std::nullopt;
       if (text && !id) {
-        check.error(value.Mark(), fmt::format("id '{}' is not dotted digit groups like 0001 or 3.1",
+        check.error(value.mark, fmt::format("id '{}' is not dotted digit groups like 0001 or 3.1",
                                               *text));
       }
       if (!id) {
@@ -121,7 +345,7 @@ std::optional<Entry> parse_entry(const YAML::Node& node, Checker& check) {
       has_name = true;
       const auto text = check.scalar(value, key);
       if (text && !valid_name(*text)) {
-        check.error(value.Mark(),
+        check.error(value.mark,
                     fmt::format("name '{}' may hold only letters, digits, '_' and '-'", *text));
         ok = false;
       } else if (!text) {
@@ -140,7 +364,7 @@ std::optional<Entry> parse_entry(const YAML::Node& node, Checker& check) {
         entry.kind = Kind::mixed;
       } else {
         if (text) {
-          check.error(value.Mark(),
+          check.error(value.mark,
                       fmt::format("kind '{}' is not one of schema, data, mixed", *text));
         }
         ok = false;
@@ -153,16 +377,17 @@ std::optional<Entry> parse_entry(const YAML::Node& node, Checker& check) {
         (key == "transaction" ? entry.transaction : entry.irreversible) = *flag;
       }
     } else if (key == "dialects") {
-      if (!value.IsSequence()) {
-        check.error(value.Mark(), "'dialects' must be a list such as [postgres, mysql]");
+      if (value.type != Node::Type::sequence) {
+        check.error(value.mark, "'dialects' must be a list such as [postgres, mysql]");
         ok = false;
         continue;
       }
-      for (const auto& item : value) {
+      for (const std::size_t index : value.children) {
+        const Node& item = document.nodes[index];
         const auto text = check.scalar(item, "dialects item");
         if (text && std::find(std::begin(k_dialect_names), std::end(k_dialect_names), *text) ==
                         std::end(k_dialect_names)) {
-          check.error(item.Mark(),
+          check.error(item.mark,
                       fmt::format("unknown dialect '{}' (expected sqlite, postgres, mysql)", *text));
           ok = false;
         } else if (text) {
@@ -183,7 +408,7 @@ std::optional<Entry> parse_entry(const YAML::Node& node, Checker& check) {
   for (const auto& [present, key] :
        {std::pair{has_id, "id"}, std::pair{has_name, "name"}, std::pair{has_kind, "kind"}}) {
     if (!present) {
-      check.error(node.Mark(), fmt::format("revision is missing the required key '{}'", key));
+      check.error(node.mark, fmt::format("revision is missing the required key '{}'", key));
       ok = false;
     }
   }
@@ -213,61 +438,65 @@ Manifest parse_manifest(std::string_view text, const std::string& display_path,
   Manifest manifest;
   manifest.path = display_path;
   Checker check(text, display_path, diagnostics);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::ParserException& e) {
-    check.error(e.mark, "malformed YAML: " + e.msg);
+  auto parsed = parse_yaml(text);
+  if (const auto* error = std::get_if<SyntaxError>(&parsed)) {
+    check.error(error->mark, "malformed YAML: " + error->message);
     return manifest;
   }
-  if (!root.IsMap()) {
-    check.error(root.IsDefined() && !root.IsNull() ? root.Mark() : YAML::Mark(),
+  const Document& document = std::get<Document>(parsed);
+  const Node* root = document.root ? &document.nodes[*document.root] : nullptr;
+  if (root == nullptr || root->type != Node::Type::mapping) {
+    check.error(root != nullptr && root->type != Node::Type::null ? root->mark : Mark{0, 0},
                 "the manifest must be a mapping with 'version: 1' and 'revisions:'");
     return manifest;
   }
   bool has_version = false;
-  YAML::Node revisions;
+  const Node* revisions = nullptr;
   std::vector<std::string> keys;
-  for (const auto& pair : root) {
-    if (!pair.first.IsScalar()) {
-      check.error(pair.first.Mark(), "a key must be a plain word such as 'revisions'");
+  for (std::size_t i = 0; i + 1 < root->children.size(); i += 2) {
+    const Node& key_node = document.nodes[root->children[i]];
+    const Node& value = document.nodes[root->children[i + 1]];
+    if (!key_node.is_scalar()) {
+      check.error(key_node.mark, "a key must be a plain word such as 'revisions'");
       continue;
     }
-    const std::string key = pair.first.Scalar();
+    const std::string& key = key_node.scalar;
     if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
-      check.error(pair.first.Mark(), fmt::format("'{}' is given twice", key));
+      check.error(key_node.mark, fmt::format("'{}' is given twice", key));
       continue;
     }
     keys.push_back(key);
     if (key == "version") {
       has_version = true;
-      if (!pair.second.IsScalar() || pair.second.Scalar() != "1") {
-        check.error(pair.second.Mark(), "unsupported manifest version (expected 'version: 1')");
+      if (!value.is_scalar() || value.scalar != "1") {
+        check.error(value.mark, "unsupported manifest version (expected 'version: 1')");
       }
     } else if (key == "revisions") {
-      revisions = pair.second;
+      revisions = &value;
     } else {
-      check.error(pair.first.Mark(),
+      check.error(key_node.mark,
                   fmt::format("unknown key '{}' (expected version, revisions)", key));
     }
   }
   if (!has_version) {
-    check.error(root.Mark(), "missing key 'version' (expected 'version: 1')");
+    check.error(root->mark, "missing key 'version' (expected 'version: 1')");
   }
-  if (!revisions || revisions.IsNull()) {
+  if (revisions == nullptr || revisions->type == Node::Type::null) {
     return manifest;
   }
-  if (!revisions.IsSequence()) {
-    check.error(revisions.Mark(), "'revisions' must be a list of revisions");
+  if (revisions->type != Node::Type::sequence) {
+    check.error(revisions->mark, "'revisions' must be a list of revisions");
     return manifest;
   }
+  manifest.revisions.reserve(revisions->children.size());
   std::map<std::string, int> seen;  // canonical id -> line
-  for (const auto& item : revisions) {
-    auto entry = parse_entry(item, check);
+  for (const std::size_t index : revisions->children) {
+    const Node& item = document.nodes[index];
+    auto entry = parse_entry(document, item, check);
     if (!entry) {
       continue;
     }
-    const YAML::Mark mark = item["id"].Mark();
+    const Mark mark = value_of(document, item, "id")->mark;
     if (const auto it = seen.find(entry->id.canonical()); it != seen.end()) {
       check.error(mark, fmt::format("duplicate id '{}' (already used on line {})",
                                     entry->id.text(), it->second));

@@ -1,6 +1,6 @@
 #pragma once
 // manifest.yaml (SPEC.md section 2): the ordered list of revisions and their
-// options. This file and manifest.cpp are the only users of yaml-cpp.
+// options. This file and manifest.cpp are the only users of libyaml.
 
 #include <filesystem>
 #include <optional>

@@ -264,7 +264,7 @@ def image(tmp_path_factory):
     root = Root(tmp_path_factory.mktemp("image") / "root")
     try:
         # Before the install: nothing of the runner's dependencies is there.
-        assert root.sh("ls /usr/lib/x86_64-linux-gnu/ | grep -c -E '^lib(pq|sqlite3|yaml-cpp|fmt)' "
+        assert root.sh("ls /usr/lib/x86_64-linux-gnu/ | grep -c -E '^lib(pq|sqlite3|fmt)' "
                        "|| true").stdout.strip() == "0"
         started = time.monotonic()
         root.performed = perform_final_stage(root, deb)
@@ -385,10 +385,10 @@ def test_every_library_the_binary_needs_is_installed(image):
     assert "libsqlite3.so.0" in result.stdout, result.stdout
     # libpq, Connector/C++, Graphviz and libcrypto are loaded when a
     # PostgreSQL URL, a MySQL URL, an SVG diagram or a SHA-256 needs them:
-    # not linked, but dependencies of the package, and installed; yaml-cpp
+    # not linked, but dependencies of the package, and installed; libyaml
     # and toml++ are linked in
     for library in ("libpq", "libmysqlcppconn", "libmariadb", "libgvc", "libcgraph", "libltdl",
-                    "libcrypto", "libssl", "libyaml-cpp", "libtomlplusplus"):
+                    "libcrypto", "libssl", "libyaml", "libtomlplusplus"):
         assert library not in result.stdout, result.stdout
     depends = image.sh("dpkg-query -W -f='${Depends}' runner").stdout
     for package in ("libpq5 (>= 14)", "libmysqlcppconn7v5 (>= 1.1.12)", "libgvc6", "libcgraph6",

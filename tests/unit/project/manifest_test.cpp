@@ -110,11 +110,14 @@ TEST_CASE("manifest: an entry runs on every dialect unless it lists some", "[man
 
 TEST_CASE("manifest: malformed YAML is reported at its line", "[manifest]") {
   CHECK(errors_of(k_head + "  - id: \"1\"\n    name: a: b\n    kind: schema\n") ==
-        Lines{"manifest.yaml:4:12: error: malformed YAML: illegal map value"});
+        Lines{"manifest.yaml:4:12: error: malformed YAML: mapping values are not allowed in this "
+              "context"});
   CHECK(errors_of(k_head + "  - id: \"1\"\n    name: a\n   kind: schema\n") ==
-        Lines{"manifest.yaml:5:4: error: malformed YAML: end of sequence not found"});
+        Lines{"manifest.yaml:5:4: error: malformed YAML: did not find expected '-' indicator "
+              "(while parsing a block collection at line 3)"});
   CHECK(errors_of("version: 1\nrevisions: [\n") ==
-        Lines{"manifest.yaml:3:1: error: malformed YAML: end of sequence flow not found"});
+        Lines{"manifest.yaml:3:1: error: malformed YAML: did not find expected node content "
+              "(while parsing a flow node at line 3)"});
 }
 
 TEST_CASE("manifest: a manifest that is not a mapping is refused", "[manifest]") {
@@ -305,4 +308,109 @@ TEST_CASE("manifest: a diagnostic carries the source line for the caret", "[mani
         "m.yaml:5:11: error: kind 'table' is not one of schema, data, mixed\n"
         "        kind: table\n"
         "              ^");
+}
+
+// --- the YAML reader (libyaml) ----------------------------------------------------
+
+namespace {
+
+const std::string k_entry = "  - id: \"0001\"\n    name: a\n    kind: schema\n";
+
+}  // namespace
+
+TEST_CASE("manifest: a second YAML document is refused, not ignored", "[manifest][yaml]") {
+  // Its revisions would otherwise never run, and nothing would say so.
+  CHECK(errors_of(k_head + k_entry + "---\nversion: 1\n") ==
+        Lines{"manifest.yaml:7:1: error: malformed YAML: a second YAML document (after '---'): "
+              "the manifest is one document"});
+  CHECK(errors_of(k_head + k_entry + "---\n- 1\n") ==
+        Lines{"manifest.yaml:7:1: error: malformed YAML: a second YAML document (after '---'): "
+              "the manifest is one document"});
+  // An empty one (a trailing '---' or '...') holds nothing to lose.
+  Manifest manifest;
+  CHECK(errors_of("---\n" + k_head + k_entry + "---\n", &manifest).empty());
+  CHECK(manifest.revisions.size() == 1);
+  CHECK(errors_of(k_head + k_entry + "...\n").empty());
+}
+
+TEST_CASE("manifest: an alias stands for its anchor's node", "[manifest][yaml]") {
+  Manifest manifest;
+  CHECK(errors_of(k_head + "  - id: \"0001\"\n    name: a\n    kind: &k schema\n"
+                           "    dialects: &both [postgres, mysql]\n"
+                           "  - id: \"0002\"\n    name: b\n    kind: *k\n    dialects: *both\n",
+                  &manifest)
+            .empty());
+  REQUIRE(manifest.revisions.size() == 2);
+  CHECK(manifest.revisions[1].kind == Kind::schema);
+  CHECK(manifest.revisions[1].dialects == std::vector<std::string>{"postgres", "mysql"});
+}
+
+TEST_CASE("manifest: an alias to no anchor, or to one not yet complete, is refused",
+          "[manifest][yaml]") {
+  CHECK(errors_of(k_head + "  - id: \"0001\"\n    name: *nowhere\n    kind: schema\n") ==
+        Lines{"manifest.yaml:4:11: error: malformed YAML: alias '*nowhere' names no anchor "
+              "defined before it"});
+  // A node holding itself would make a cycle.
+  CHECK(errors_of(k_head + "  - id: \"0001\"\n    name: a\n    kind: schema\n"
+                           "    dialects: &d [postgres, *d]\n") ==
+        Lines{"manifest.yaml:6:29: error: malformed YAML: alias '*d' names no anchor defined "
+              "before it"});
+}
+
+TEST_CASE("manifest: nesting of any depth is an error, not a crash", "[manifest][yaml]") {
+  const auto flow = errors_of("version: 1\nrevisions: " + std::string(200000, '[') + "\n");
+  REQUIRE(flow.size() == 1);
+  CHECK_THAT(flow[0], Catch::StartsWith("manifest.yaml:3:1: error: malformed YAML: "));
+  std::string block = "version: 1\nrevisions:\n";
+  for (int depth = 0; depth < 20000; ++depth) {
+    block += std::string(static_cast<std::size_t>(depth), ' ') + "-\n";
+  }
+  const auto nested = errors_of(block);
+  REQUIRE(nested.size() == 1);
+  CHECK(nested[0] == "manifest.yaml:4:2: error: a revision must be a mapping with id, name and kind");
+}
+
+TEST_CASE("manifest: bytes that are not UTF-8 are located", "[manifest][yaml]") {
+  const auto errors = errors_of(k_head + "  - id: \"0001\"\n    name: a\xff\n    kind: schema\n");
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::StartsWith("manifest.yaml:4:12: error: malformed YAML: "));
+}
+
+TEST_CASE("manifest: true and false are YAML's words for them, in one case or capitalised",
+          "[manifest][yaml]") {
+  for (const std::string word : {"true", "True", "TRUE", "yes", "Yes", "on", "ON", "y", "\"true\""}) {
+    INFO(word);
+    Manifest manifest;
+    CHECK(errors_of(k_head + k_entry + "    irreversible: " + word + "\n", &manifest).empty());
+    REQUIRE(manifest.revisions.size() == 1);
+    CHECK(manifest.revisions[0].irreversible);
+  }
+  for (const std::string word : {"false", "False", "NO", "off", "n"}) {
+    INFO(word);
+    Manifest manifest;
+    CHECK(errors_of(k_head + k_entry + "    transaction: " + word + "\n", &manifest).empty());
+    REQUIRE(manifest.revisions.size() == 1);
+    CHECK_FALSE(manifest.revisions[0].transaction);
+  }
+  for (const std::string word : {"tRUE", "1", "0", "yes please", "~", "[true]"}) {
+    INFO(word);
+    CHECK(errors_of(k_head + k_entry + "    transaction: " + word + "\n") ==
+          Lines{"manifest.yaml:6:18: error: 'transaction' must be true or false"});
+  }
+}
+
+TEST_CASE("manifest: a plain null is no string, a quoted one is", "[manifest][yaml]") {
+  for (const std::string word : {"~", "null", "Null", "NULL", ""}) {
+    INFO(word);
+    const auto errors = errors_of(k_head + "  - id: \"0001\"\n    name: " + word +
+                                  "\n    kind: schema\n");
+    REQUIRE(errors.size() == 1);
+    CHECK_THAT(errors[0], Catch::EndsWith("error: 'name' must be a string"));
+  }
+  Manifest manifest;
+  CHECK(errors_of(k_head + "  - id: \"0001\"\n    name: \"null\"\n    kind: !!str schema\n",
+                  &manifest)
+            .empty());
+  REQUIRE(manifest.revisions.size() == 1);
+  CHECK(manifest.revisions[0].name == "null");
 }

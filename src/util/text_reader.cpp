@@ -168,8 +168,8 @@ void TextReader::refuse_control(std::size_t offset, unsigned char byte) const {
     // The file changed under us; the offset alone still says where.
   }
   throw InputError(fmt::format(
-      "{}:{}:{}: error: control character {} in the file (byte {} of its text); SQL files must "
-      "be text: NUL and control characters other than TAB, LF and CR are refused",
+      "{}:{}:{}: error: control character {} in the file (byte {} of its text); the runner reads "
+      "text: NUL and control characters other than TAB, LF and CR are refused",
       m_path.string(), line, column, describe_control(byte), offset + 1));
 }
 

@@ -31,6 +31,9 @@ constexpr std::string_view k_entry_keys[] = {"id",           "name",     "kind",
 // nor when the tree is destroyed), and an alias is the index of its
 // anchor's node (shared, never copied).
 
+// Far more than a manifest's four levels (mapping, list, revision, dialects).
+constexpr std::size_t k_max_depth = 100;
+
 struct Mark {
   int line = -1;  // 0-based, as libyaml's
   int column = -1;
@@ -162,6 +165,13 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
         if (documents > 1) {
           return SyntaxError{node.mark, "a second YAML document (after '---'): the manifest is "
                                         "one document"};
+        }
+        if (open.size() >= k_max_depth) {
+          // libyaml's scanner takes time in the square of the nesting: stop
+          // while that is still small (200,000 '[' would take minutes).
+          return SyntaxError{node.mark, fmt::format("nested more than {} levels deep (a manifest "
+                                                    "needs four)",
+                                                    k_max_depth)};
         }
         const bool sequence = event.type == YAML_SEQUENCE_START_EVENT;
         node.type = sequence ? Node::Type::sequence : Node::Type::mapping;

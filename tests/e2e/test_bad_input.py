@@ -24,6 +24,26 @@ def test_malformed_yaml_names_the_manifest_and_a_line(project, db):
     assert re.search(r"manifest\.yaml:\d+(:\d+)?: error:", result.err), result
 
 
+def test_a_second_yaml_document_is_refused_not_ignored(project, db):
+    """Revisions after a stray '---' would otherwise never run, silently."""
+    three(project)
+    text = project.manifest_text()
+    project.write_manifest(text + "---\nversion: 1\nrevisions: []\n")
+    line = len(text.splitlines()) + 2
+    result = project.run("up")
+    assert_untouched_fresh(result, db)
+    assert re.search(rf"manifest\.yaml:{line}:1: error: malformed YAML: a second YAML document",
+                     result.err), result
+
+
+def test_deep_nesting_in_the_manifest_is_refused_at_once(project, db):
+    three(project)
+    project.write_manifest(manifest_with("  - " + "[" * 200000 + "\n"))
+    result = project.run("up", timeout=20)
+    assert_untouched_fresh(result, db)
+    assert "nested more than 100 levels deep" in result.err, result
+
+
 def test_an_unknown_key_names_the_line(project, db):
     three(project)
     text = project.manifest_text().replace("    kind: data\n", "    kind: data\n    transactoin: false\n")

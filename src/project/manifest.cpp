@@ -7,9 +7,9 @@
 #include <cctype>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <variant>
-#include <new>
 
 #include <fmt/core.h>
 
@@ -30,6 +30,9 @@ constexpr std::string_view k_entry_keys[] = {"id",           "name",     "kind",
 // children by index, so that no depth of nesting recurses (neither here
 // nor when the tree is destroyed), and an alias is the index of its
 // anchor's node (shared, never copied).
+
+constexpr const char* k_second_document =
+    "a second YAML document (after '---'): the manifest is one document";
 
 // Far more than a manifest's four levels (mapping, list, revision, dialects).
 constexpr std::size_t k_max_depth = 100;
@@ -80,8 +83,7 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
   if (yaml_parser_initialize(&parser) == 0) {
     throw std::bad_alloc();
   }
-  const std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t*)> owner(&parser,
-                                                                       yaml_parser_delete);
+  const std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t*)> owner(&parser, yaml_parser_delete);
   yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
                                text.size());
   Document document;
@@ -97,16 +99,16 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
       if (parser.error == YAML_READER_ERROR) {
         // Bytes that are not text (invalid UTF-8, a control character):
         // libyaml gives their offset only.
-        const std::string_view before = text.substr(0, std::min(parser.problem_offset, text.size()));
+        const std::string_view before =
+            text.substr(0, std::min(parser.problem_offset, text.size()));
         const std::size_t newline = before.rfind('\n');
         error.mark.line = static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-        error.mark.column =
-            static_cast<int>(newline == std::string_view::npos ? before.size()
-                                                               : before.size() - newline - 1);
+        error.mark.column = static_cast<int>(
+            newline == std::string_view::npos ? before.size() : before.size() - newline - 1);
       }
       if (parser.context != nullptr) {
-        error.message += fmt::format(" ({} at line {})", parser.context,
-                                     parser.context_mark.line + 1);
+        error.message +=
+            fmt::format(" ({} at line {})", parser.context, parser.context_mark.line + 1);
       }
       return error;
     }
@@ -150,8 +152,7 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
         }
         if (documents > 1) {
           if (node.type != Node::Type::null) {
-            return SyntaxError{node.mark, "a second YAML document (after '---'): the manifest is "
-                                          "one document"};
+            return SyntaxError{node.mark, k_second_document};
           }
           break;
         }
@@ -163,8 +164,7 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
         Node node;
         node.mark = mark_of(event.start_mark);
         if (documents > 1) {
-          return SyntaxError{node.mark, "a second YAML document (after '---'): the manifest is "
-                                        "one document"};
+          return SyntaxError{node.mark, k_second_document};
         }
         if (open.size() >= k_max_depth) {
           // libyaml's scanner takes time in the square of the nesting: stop
@@ -228,8 +228,8 @@ std::optional<bool> boolean_word(std::string_view text) {
   const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
   const bool all_lower = std::all_of(text.begin(), text.end(), [&](char c) { return !upper(c); });
   const bool all_upper = std::all_of(text.begin(), text.end(), [&](char c) { return !lower(c); });
-  const bool capitalised =
-      upper(text[0]) && std::all_of(text.begin() + 1, text.end(), [&](char c) { return !upper(c); });
+  const bool capitalised = upper(text[0]) && std::all_of(text.begin() + 1, text.end(),
+                                                         [&](char c) { return !upper(c); });
   if (!all_lower && !all_upper && !capitalised) {
     return std::nullopt;
   }
@@ -343,8 +343,8 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
       const auto text = check.scalar(value, key);
       auto id = text ? RevisionId::parse(*text) : std::nullopt;
       if (text && !id) {
-        check.error(value.mark, fmt::format("id '{}' is not dotted digit groups like 0001 or 3.1",
-                                              *text));
+        check.error(value.mark,
+                    fmt::format("id '{}' is not dotted digit groups like 0001 or 3.1", *text));
       }
       if (!id) {
         ok = false;
@@ -397,8 +397,9 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
         const auto text = check.scalar(item, "dialects item");
         if (text && std::find(std::begin(k_dialect_names), std::end(k_dialect_names), *text) ==
                         std::end(k_dialect_names)) {
-          check.error(item.mark,
-                      fmt::format("unknown dialect '{}' (expected sqlite, postgres, mysql)", *text));
+          check.error(
+              item.mark,
+              fmt::format("unknown dialect '{}' (expected sqlite, postgres, mysql)", *text));
           ok = false;
         } else if (text) {
           entry.dialects.push_back(*text);

@@ -357,8 +357,7 @@ TEST_CASE("manifest: an alias to no anchor, or to one not yet complete, is refus
               "before it"});
 }
 
-TEST_CASE("manifest: deep nesting is refused at once, not parsed for minutes",
-          "[manifest][yaml]") {
+TEST_CASE("manifest: deep nesting is refused at once, not parsed for minutes", "[manifest][yaml]") {
   // libyaml's time grows with the square of the nesting: 200,000 '[' took
   // minutes before the limit.
   CHECK(errors_of("version: 1\nrevisions: " + std::string(200000, '[') + "\n") ==
@@ -372,10 +371,11 @@ TEST_CASE("manifest: deep nesting is refused at once, not parsed for minutes",
         Lines{"manifest.yaml:102:100: error: malformed YAML: nested more than 100 levels deep (a "
               "manifest needs four)"});
   // 99 levels are read (and refused for what they are, not for the depth).
-  const auto deep = errors_of("version: 1\nrevisions: " + std::string(98, '[') +
-                              std::string(98, ']') + "\n");
+  const auto deep =
+      errors_of("version: 1\nrevisions: " + std::string(98, '[') + std::string(98, ']') + "\n");
   REQUIRE(deep.size() == 1);
-  CHECK(deep[0] == "manifest.yaml:2:13: error: a revision must be a mapping with id, name and kind");
+  CHECK(deep[0] ==
+        "manifest.yaml:2:13: error: a revision must be a mapping with id, name and kind");
 }
 
 TEST_CASE("manifest: bytes that are not UTF-8 are located", "[manifest][yaml]") {
@@ -386,7 +386,8 @@ TEST_CASE("manifest: bytes that are not UTF-8 are located", "[manifest][yaml]") 
 
 TEST_CASE("manifest: true and false are YAML's words for them, in one case or capitalised",
           "[manifest][yaml]") {
-  for (const std::string word : {"true", "True", "TRUE", "yes", "Yes", "on", "ON", "y", "\"true\""}) {
+  for (const std::string word :
+       {"true", "True", "TRUE", "yes", "Yes", "on", "ON", "y", "\"true\""}) {
     INFO(word);
     Manifest manifest;
     CHECK(errors_of(k_head + k_entry + "    irreversible: " + word + "\n", &manifest).empty());
@@ -410,8 +411,8 @@ TEST_CASE("manifest: true and false are YAML's words for them, in one case or ca
 TEST_CASE("manifest: a plain null is no string, a quoted one is", "[manifest][yaml]") {
   for (const std::string word : {"~", "null", "Null", "NULL", ""}) {
     INFO(word);
-    const auto errors = errors_of(k_head + "  - id: \"0001\"\n    name: " + word +
-                                  "\n    kind: schema\n");
+    const auto errors =
+        errors_of(k_head + "  - id: \"0001\"\n    name: " + word + "\n    kind: schema\n");
     REQUIRE(errors.size() == 1);
     CHECK_THAT(errors[0], Catch::EndsWith("error: 'name' must be a string"));
   }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <map>
 #include <memory>
 #include <new>
@@ -87,9 +86,11 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
   yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
                                text.size());
   Document document;
-  std::vector<std::size_t> open;  // the collections being read, innermost last
+  // The collections being read, innermost last, each with its anchor: a
+  // node's anchor is usable once the node is complete (an alias inside its
+  // own anchor's node would make a cycle).
+  std::vector<std::pair<std::size_t, std::string>> open;
   std::map<std::string, std::size_t> anchors;
-  std::vector<std::pair<std::string, std::size_t>> pending_anchors;  // complete at their end
   int documents = 0;
   for (;;) {
     yaml_event_t event;
@@ -114,27 +115,22 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
     }
     const std::unique_ptr<yaml_event_t, void (*)(yaml_event_t*)> event_owner(&event,
                                                                              yaml_event_delete);
-    const auto add = [&](Node node, const yaml_char_t* anchor) {
-      const std::size_t index = document.nodes.size();
-      document.nodes.push_back(std::move(node));
+    // A node (new, or an alias's) as the next child of the innermost
+    // collection, or as the root.
+    const auto attach = [&](std::size_t index) {
       if (!open.empty()) {
-        document.nodes[open.back()].children.push_back(index);
+        document.nodes[open.back().first].children.push_back(index);
       } else if (!document.root) {
         document.root = index;
       }
-      if (anchor != nullptr) {
-        pending_anchors.emplace_back(reinterpret_cast<const char*>(anchor), index);
-      }
-      return index;
     };
-    const auto complete = [&](std::size_t index) {
-      for (auto it = pending_anchors.begin(); it != pending_anchors.end(); ++it) {
-        if (it->second == index) {
-          anchors[it->first] = index;
-          pending_anchors.erase(it);
-          break;
-        }
-      }
+    const auto add = [&](Node node) {
+      document.nodes.push_back(std::move(node));
+      attach(document.nodes.size() - 1);
+      return document.nodes.size() - 1;
+    };
+    const auto anchor_name = [](const yaml_char_t* anchor) {
+      return anchor != nullptr ? std::string(reinterpret_cast<const char*>(anchor)) : std::string();
     };
     switch (event.type) {
       case YAML_STREAM_END_EVENT:
@@ -156,7 +152,10 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
           }
           break;
         }
-        complete(add(std::move(node), event.data.scalar.anchor));
+        const std::size_t index = add(std::move(node));
+        if (const std::string name = anchor_name(event.data.scalar.anchor); !name.empty()) {
+          anchors[name] = index;
+        }
         break;
       }
       case YAML_SEQUENCE_START_EVENT:
@@ -175,13 +174,15 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
         }
         const bool sequence = event.type == YAML_SEQUENCE_START_EVENT;
         node.type = sequence ? Node::Type::sequence : Node::Type::mapping;
-        open.push_back(add(std::move(node), sequence ? event.data.sequence_start.anchor
-                                                     : event.data.mapping_start.anchor));
+        open.emplace_back(add(std::move(node)), anchor_name(sequence ? event.data.sequence_start.anchor
+                                                      : event.data.mapping_start.anchor));
         break;
       }
       case YAML_SEQUENCE_END_EVENT:
       case YAML_MAPPING_END_EVENT:
-        complete(open.back());
+        if (!open.back().second.empty()) {
+          anchors[open.back().second] = open.back().first;
+        }
         open.pop_back();
         break;
       case YAML_ALIAS_EVENT: {
@@ -191,13 +192,8 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
           return SyntaxError{mark_of(event.start_mark),
                              fmt::format("alias '*{}' names no anchor defined before it", name)};
         }
-        if (documents > 1) {
-          break;
-        }
-        if (!open.empty()) {
-          document.nodes[open.back()].children.push_back(it->second);
-        } else if (!document.root) {
-          document.root = it->second;
+        if (documents <= 1) {
+          attach(it->second);
         }
         break;
       }
@@ -233,10 +229,7 @@ std::optional<bool> boolean_word(std::string_view text) {
   if (!all_lower && !all_upper && !capitalised) {
     return std::nullopt;
   }
-  std::string folded(text);
-  for (char& c : folded) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  const std::string folded = util::to_lower(text);
   for (const auto& [yes, no] : std::array<std::pair<std::string_view, std::string_view>, 4>{
            {{"y", "n"}, {"yes", "no"}, {"true", "false"}, {"on", "off"}}}) {
     if (folded == yes) {

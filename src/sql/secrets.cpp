@@ -305,11 +305,7 @@ std::string mask_secrets_in_message(std::string_view message, std::string_view s
     out.replace(begin, length, masked);
   }
   for (const auto& [offset, size] : secrets) {
-    const std::string_view literal = statement.substr(offset, size);
-    for (std::size_t at = out.find(literal); at != std::string::npos;
-         at = out.find(literal, at + k_mask.size())) {
-      out.replace(at, literal.size(), k_mask);
-    }
+    util::replace_all(out, statement.substr(offset, size), k_mask);
   }
   return out;
 }

@@ -47,6 +47,13 @@ std::set<std::string> identifier_words(std::string_view text) {
   return words;
 }
 
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
 std::string to_lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

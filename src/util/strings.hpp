@@ -14,6 +14,9 @@ std::string_view trim(std::string_view text);
 std::vector<std::string> split(std::string_view text, char separator);
 // ASCII lower case.
 std::string to_lower(std::string_view text);
+// Replaces every occurrence of `from` (not empty) in `text` with `to`,
+// left to right; what a replacement brings in is not searched again.
+void replace_all(std::string& text, std::string_view from, std::string_view to);
 // The identifier-like words of `text` (letters, digits, '_', '$' and any
 // non-ASCII byte), lower case, quotes and punctuation left out: what a
 // piece of SQL may refer to.

@@ -1,6 +1,5 @@
 #include "util/url.hpp"
 
-#include <algorithm>
 #include <optional>
 
 #include <fmt/core.h>
@@ -356,13 +355,6 @@ std::vector<std::string_view> url_candidates(std::string_view word) {
     }
   }
   return found;
-}
-
-void replace_all(std::string& text, std::string_view from, std::string_view to) {
-  for (std::size_t at = text.find(from); at != std::string::npos;
-       at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
 }
 
 }  // namespace

@@ -97,3 +97,15 @@ TEST_CASE("strings: valid_utf8 replaces each byte that is not UTF-8 by U+FFFD",
         replacement + replacement + replacement + replacement);  // above U+10FFFF
   CHECK(valid_utf8(std::string("a\0b", 3)) == std::string("a\0b", 3));
 }
+
+TEST_CASE("strings: replace_all replaces every match, not what it brought in", "[strings]") {
+  std::string text = "a pw b pw pwpw";
+  replace_all(text, "pw", "***");
+  CHECK(text == "a *** b *** ******");
+  std::string grows = "aa";
+  replace_all(grows, "a", "aa");
+  CHECK(grows == "aaaa");
+  std::string none = "nothing here";
+  replace_all(none, "pw", "***");
+  CHECK(none == "nothing here");
+}

@@ -50,8 +50,9 @@ class Result:
         return f"<exit {self.code} after {self.elapsed:.1f} s\nstdout:\n{self.out}\nstderr:\n{self.err}>"
 
 
-def run(cwd, *args, env=None, timeout=120, user=None):
-    """The runner in `cwd` with no -d unless given; `user` runs it as that uid."""
+def run(cwd, *args, env=None, timeout=120, user=None, binary=None):
+    """The runner (or `binary`) in `cwd` with no -d unless given; `user` runs
+    it as that uid."""
     preexec = None
     if user is not None:
         def preexec():
@@ -59,8 +60,8 @@ def run(cwd, *args, env=None, timeout=120, user=None):
             os.setgroups([])
             os.setuid(user.pw_uid)
     started = time.monotonic()
-    proc = subprocess.run([RUNNER, *args], cwd=cwd, env=clean_env(env), capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=preexec)
+    proc = subprocess.run([binary or RUNNER, *args], cwd=cwd, env=clean_env(env),
+                          capture_output=True, text=True, timeout=timeout, preexec_fn=preexec)
     return Result(proc, time.monotonic() - started)
 
 
@@ -403,6 +404,19 @@ def unprivileged():
     return pwd.getpwnam("nobody") if os.geteuid() == 0 else None
 
 
+def reachable_runner(folder, user):
+    """The runner as `user` can start it: a copy in `folder` when that is
+    another user, who may not enter the checkout (a clone in a mktemp -d
+    folder is private to its owner)."""
+    if user is None:
+        return RUNNER
+    copy = folder / "bin" / "runner"
+    copy.parent.mkdir(mode=0o755)
+    shutil.copy(RUNNER, copy)
+    copy.chmod(0o755)
+    return str(copy)
+
+
 def test_permission_denied_is_exit_2(shared_folder):
     root = shared_folder / "proj"
     project = Project(root, SqliteDb(root))
@@ -414,24 +428,25 @@ def test_permission_denied_is_exit_2(shared_folder):
     sqlite3.connect(secret).close()
     secret.chmod(0o000)
     user = unprivileged()
+    binary = reachable_runner(shared_folder, user)
     if user is None:
         root.chmod(0o555)  # and a folder we may not write in
-    result = run(root, "-d", "sqlite:locked.db", "status", user=user)
+    result = run(root, "-d", "sqlite:locked.db", "status", user=user, binary=binary)
     assert result.code == 2, result
     assert "cannot open SQLite database locked.db: permission denied" in result.err, result
     # a database that cannot be created in a folder the user may not write in
-    create = run(root, "-d", "sqlite:new.db", "up", user=user)
+    create = run(root, "-d", "sqlite:new.db", "up", user=user, binary=binary)
     assert create.code == 2, create
     assert ("cannot open SQLite database new.db: permission denied (this user cannot create files "
             "in the folder .)") in create.err, create
-    waited = run(root, "-d", "sqlite:new.db", "wait", user=user)
+    waited = run(root, "-d", "sqlite:new.db", "wait", user=user, binary=binary)
     assert waited.code == 2, waited
     assert "permission denied (this user cannot write in the folder .)" in waited.err, waited
     # a readable database the user may not write
     readable = root / "readable.db"
     sqlite3.connect(readable).close()
     readable.chmod(0o444 if user is None else 0o644)
-    up = run(root, "-d", "sqlite:readable.db", "up", user=user)
+    up = run(root, "-d", "sqlite:readable.db", "up", user=user, binary=binary)
     assert up.code == 2, up
     assert "cannot write to SQLite database readable.db: permission denied" in up.err, up
     root.chmod(0o755)

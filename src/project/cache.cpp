@@ -141,34 +141,63 @@ std::vector<FolderEntry> folder_entries(const std::string& folder) {
   return entries;
 }
 
+namespace {
+
+// Paths taken in turn, each as its folder's descriptor and its name there:
+// a folder is opened once for the run of its files that follow one another,
+// which spares the kernel walking its path again for each of a thousand.
+class FolderWalk {
+ public:
+  FolderWalk() = default;
+  ~FolderWalk() {
+    if (m_fd >= 0) {
+      close(m_fd);
+    }
+  }
+  FolderWalk(const FolderWalk&) = delete;
+  FolderWalk& operator=(const FolderWalk&) = delete;
+
+  // The folder's descriptor (-1 when it cannot be opened; AT_FDCWD for a
+  // path without '/') and `path`'s name within it.
+  std::pair<int, const char*> locate(const std::string& path) {
+    const std::size_t slash = path.rfind('/');
+    if (slash == std::string::npos || slash + 1 == path.size()) {
+      return {AT_FDCWD, path.c_str()};
+    }
+    const std::string_view parent(path.data(), slash == 0 ? 1 : slash);  // "/x": the root
+    if (!m_open || parent != m_folder) {
+      if (m_fd >= 0) {
+        close(m_fd);
+      }
+      m_folder = parent;
+      m_fd = open(m_folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+      m_open = true;
+    }
+    return {m_fd, path.c_str() + slash + 1};
+  }
+
+ private:
+  std::string m_folder;
+  int m_fd = -1;
+  bool m_open = false;
+};
+
+std::optional<FileStamp> stamp_at(const std::pair<int, const char*>& at) {
+  struct stat info {};
+  if (at.first == -1 || fstatat(at.first, at.second, &info, 0) != 0) {
+    return std::nullopt;
+  }
+  return stamp_from(info);
+}
+
+}  // namespace
+
 std::vector<std::optional<FileStamp>> stamps_of(const std::vector<std::string>& paths) {
   std::vector<std::optional<FileStamp>> stamps;
   stamps.reserve(paths.size());
-  std::string folder;
-  int fd = -1;
+  FolderWalk walk;
   for (const std::string& path : paths) {
-    const std::size_t slash = path.rfind('/');
-    if (slash == std::string::npos || slash + 1 == path.size()) {
-      stamps.push_back(stamp_of(path));
-      continue;
-    }
-    const std::string_view parent(path.data(), slash == 0 ? 1 : slash);  // "/x": the root
-    if (fd < 0 || parent != folder) {
-      if (fd >= 0) {
-        close(fd);
-      }
-      folder = parent;
-      fd = open(folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    }
-    struct stat info {};
-    if (fd < 0 || fstatat(fd, path.c_str() + slash + 1, &info, 0) != 0) {
-      stamps.push_back(std::nullopt);
-    } else {
-      stamps.push_back(stamp_from(info));
-    }
-  }
-  if (fd >= 0) {
-    close(fd);
+    stamps.push_back(stamp_at(walk.locate(path)));
   }
   return stamps;
 }
@@ -305,18 +334,14 @@ ChecksumCache::ChecksumCache(std::optional<fs::path> file, std::vector<std::stri
 
 void ChecksumCache::load() noexcept {
   try {
+    if (m_file) {
+      read_entries(*m_file);
+    }
     for (const FolderEntry& entry : m_folder.empty() ? std::vector<FolderEntry>{}
                                                      : folder_entries(m_folder)) {
       if (entry.regular) {
         m_ahead.push_back(m_folder + "/" + entry.name);
       }
-    }
-    const auto stamps = stamps_of(m_ahead);
-    for (std::size_t i = 0; i < m_ahead.size(); ++i) {
-      m_stamps.emplace(m_ahead[i], stamps[i]);
-    }
-    if (m_file) {
-      read_entries(*m_file);
     }
   } catch (...) {
     m_entries.clear();  // out of memory, say: no cache
@@ -368,24 +393,35 @@ bool vouches(const FileStamp& stamp, std::int64_t written_ns, const FileStamp& e
 
 void ChecksumCache::hash_ahead() {
   std::uint64_t budget = k_hash_ahead_total;
+  FolderWalk walk;
+  m_stamps.reserve(m_ahead.size());
   for (const std::string& path : m_ahead) {
     if (m_stop.load(std::memory_order_relaxed)) {
       return;
     }
-    const auto stamp = m_stamps.find(path);
-    if (stamp == m_stamps.end() || !stamp->second || stamp->second->size > k_hash_ahead_bytes ||
-        stamp->second->size > budget) {
-      continue;
-    }
-    const auto it = m_entries.find(std::string(file_name_of(path)));
-    if (it != m_entries.end() && vouches(*stamp->second, it->second.written_ns, it->second.stamp)) {
-      continue;
+    const auto at = walk.locate(path);
+    // A file the cache knows is stated first: when the entry vouches for
+    // it, it is not opened. One it does not know (every file of a fresh
+    // container's first run) is opened at once, and stamped from there.
+    if (const auto it = m_entries.find(std::string(file_name_of(path))); it != m_entries.end()) {
+      const auto stamp = stamp_at(at);
+      m_stamps.insert_or_assign(path, stamp);
+      if (!stamp || vouches(*stamp, it->second.written_ns, it->second.stamp) ||
+          stamp->size > std::min(k_hash_ahead_bytes, budget)) {
+        continue;
+      }
     }
     try {
+      util::TextReader reader(at.first, at.second, path);
+      const FileStamp stamp = stamp_from(reader.info());
+      m_stamps.insert_or_assign(path, stamp);
+      if (stamp.size > std::min(k_hash_ahead_bytes, budget)) {
+        continue;
+      }
       // Stamped before reading, as checksum() does.
-      std::string checksum = util::file_checksum(path);
-      budget -= stamp->second->size;
-      m_hashed.insert_or_assign(path, Entry{*stamp->second, std::move(checksum), now_ns()});
+      std::string checksum = util::file_checksum(reader);
+      budget -= stamp.size;
+      m_hashed.insert_or_assign(path, Entry{stamp, std::move(checksum), now_ns()});
     } catch (const std::exception&) {
       // unreadable or not text: checksum() says so when it is asked for
     }

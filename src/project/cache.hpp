@@ -120,7 +120,7 @@ class ChecksumCache {
   std::unordered_map<std::string, Entry> m_entries;  // by key
   std::vector<std::string> m_ahead;
   std::string m_folder;
-  // The stamps of m_ahead, by path: taken before any of them is read.
+  // The stamps of m_ahead, by path, each taken before its file is read.
   std::unordered_map<std::string, std::optional<FileStamp>> m_stamps;
   // Checksums taken on the thread, by path, with the stamp taken before.
   std::unordered_map<std::string, Entry> m_hashed;

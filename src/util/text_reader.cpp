@@ -46,50 +46,67 @@ std::string describe_control(unsigned char byte) {
   return fmt::format("U+{:04X} ({})", byte, byte < 0x20 ? k_names[byte] : "?");
 }
 
-// Opens a regular file for reading without blocking on a FIFO.
-std::FILE* open_regular(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    throw InputError(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
-  }
-  struct stat info {};
-  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    throw InputError(fmt::format("{}: not a regular file{}", path.string(),
-                                 S_ISDIR(info.st_mode) ? " (a directory)" : ""));
-  }
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  std::FILE* file = fdopen(fd, "rb");
-  if (file == nullptr) {
-    ::close(fd);
-    throw InputError(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
-  }
-  return file;
-}
-
 }  // namespace
 
 TextReader::TextReader(const std::filesystem::path& path, std::size_t chunk_size)
     : m_path(path),
       m_buffer(new char[std::max<std::size_t>(chunk_size, 4)]),
       m_buffer_size(std::max<std::size_t>(chunk_size, 4)) {
-  m_file = open_regular(path);
+  open_at(AT_FDCWD, path.c_str());
+}
+
+TextReader::TextReader(int dir_fd, const char* name, const std::filesystem::path& path,
+                       std::size_t chunk_size)
+    : m_path(path),
+      m_buffer(new char[std::max<std::size_t>(chunk_size, 4)]),
+      m_buffer_size(std::max<std::size_t>(chunk_size, 4)) {
+  open_at(dir_fd, name);
 }
 
 TextReader::~TextReader() {
-  if (m_file != nullptr) {
-    std::fclose(m_file);
+  if (m_fd >= 0) {
+    ::close(m_fd);
   }
+}
+
+void TextReader::open_at(int dir_fd, const char* name) {
+  // O_NONBLOCK: a FIFO must not block the open; it is refused below.
+  m_fd = ::openat(dir_fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (m_fd < 0) {
+    throw InputError(fmt::format("{}: cannot read: {}", m_path.string(), std::strerror(errno)));
+  }
+  if (fstat(m_fd, &m_info) != 0 || !S_ISREG(m_info.st_mode)) {
+    const bool directory = S_ISDIR(m_info.st_mode);
+    ::close(m_fd);
+    m_fd = -1;
+    throw InputError(fmt::format("{}: not a regular file{}", m_path.string(),
+                                 directory ? " (a directory)" : ""));
+  }
+  // Reads block again (a FUSE mount may honour O_NONBLOCK on a regular
+  // file). O_NONBLOCK is the only status flag the open set.
+  fcntl(m_fd, F_SETFL, 0);
+}
+
+std::size_t TextReader::read_some(std::size_t at) {
+  while (!m_eof) {
+    const ssize_t got = ::read(m_fd, m_buffer.get() + at, m_buffer_size - at);
+    if (got > 0) {
+      return static_cast<std::size_t>(got);
+    }
+    if (got == 0) {
+      m_eof = true;
+    } else if (errno != EINTR) {
+      throw InputError(fmt::format("{}: read error: {}", m_path.string(), std::strerror(errno)));
+    }
+  }
+  return 0;
 }
 
 bool TextReader::read_chunk(std::string& out) {
   const std::size_t start = out.size();
   while (out.size() == start) {
-    std::size_t got = std::fread(m_buffer.get(), 1, m_buffer_size, m_file);
+    std::size_t got = read_some(0);
     if (got == 0) {
-      if (std::ferror(m_file)) {
-        throw InputError(fmt::format("{}: read error", m_path.string()));
-      }
       if (m_pending_cr) {
         out.push_back('\r');
         m_pending_cr = false;
@@ -99,8 +116,8 @@ bool TextReader::read_chunk(std::string& out) {
     std::string_view data(m_buffer.get(), got);
     if (m_first) {
       // The BOM may arrive over several reads when chunks are tiny.
-      while (got < 3 && !std::feof(m_file)) {
-        const std::size_t more = std::fread(m_buffer.get() + got, 1, 3 - got, m_file);
+      while (got < 3) {
+        const std::size_t more = read_some(got);
         if (more == 0) {
           break;
         }
@@ -175,6 +192,10 @@ void TextReader::refuse_control(std::size_t offset, unsigned char byte) const {
 
 std::string file_checksum(const std::filesystem::path& path) {
   TextReader reader(path);
+  return file_checksum(reader);
+}
+
+std::string file_checksum(TextReader& reader) {
   Sha256 hash;
   reader.set_hasher(&hash);
   std::string chunk;

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <string>
 #include <thread>
 #include <vector>
@@ -161,4 +165,56 @@ TEST_CASE("text reader: a missing file is an InputError naming it", "[text_reade
   CHECK_THROWS_MATCHES(TextReader(path), runner::InputError,
                        Catch::Message(path.string() + ": cannot read: No such file or directory"));
   CHECK_THROWS_AS(file_checksum(path), runner::InputError);
+}
+
+TEST_CASE(
+    "text reader: a file opened within its folder's descriptor reads the same, and its "
+    "errors name the path shown",
+    "[text_reader]") {
+  TempDir dir;
+  const auto path = dir.write("up/0001_a.sql", k_bom + k_crlf);
+  const int folder = open((dir.path() / "up").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(folder >= 0);
+  {
+    TextReader reader(folder, "0001_a.sql", path);
+    CHECK(reader.info().st_size == static_cast<off_t>((k_bom + k_crlf).size()));
+    struct stat info {};
+    REQUIRE(stat(path.c_str(), &info) == 0);
+    CHECK(reader.info().st_ino == info.st_ino);
+    CHECK(file_checksum(reader) == file_checksum(path));
+    CHECK(file_checksum(path) == sha256_hex(k_lf));
+  }
+  const auto shown = dir.path() / "up" / "0002_gone.sql";
+  CHECK_THROWS_MATCHES(TextReader(folder, "0002_gone.sql", shown), runner::InputError,
+                       Catch::Message(shown.string() + ": cannot read: No such file or directory"));
+  close(folder);
+}
+
+TEST_CASE("text reader: a FIFO or a folder is refused at once, never read", "[text_reader]") {
+  TempDir dir;
+  const auto fifo = dir.path() / "0001_fifo.sql";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  // A blocking open of a FIFO with no writer would never return.
+  CHECK_THROWS_MATCHES(TextReader(fifo), runner::InputError,
+                       Catch::Message(fifo.string() + ": not a regular file"));
+  CHECK_THROWS_MATCHES(TextReader(dir.path()), runner::InputError,
+                       Catch::Message(dir.path().string() + ": not a regular file (a directory)"));
+}
+
+TEST_CASE("text reader: files shorter than, equal to and longer than a chunk read whole",
+          "[text_reader]") {
+  TempDir dir;
+  // Sizes around the chunk: none, less than a BOM, a BOM alone, exactly
+  // one chunk, one byte over.
+  for (const std::string& text : {std::string(), std::string("ab"), k_bom, std::string("abcd"),
+                                  std::string("abcde"), k_bom + "x\r\ny\r"}) {
+    const auto path = dir.write("f.sql", text);
+    std::string expected = text.starts_with(k_bom) ? text.substr(3) : text;
+    for (std::size_t at = expected.find("\r\n"); at != std::string::npos;
+         at = expected.find("\r\n", at)) {
+      expected.erase(at, 1);
+    }
+    CHECK(read_all(path, 4) == expected);
+    CHECK(read_all(path, 64 * 1024) == expected);
+  }
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <unordered_map>
 #include <variant>
 
 #include <fmt/core.h>
@@ -493,7 +494,8 @@ Manifest parse_manifest(std::string_view text, const std::string& display_path,
     return manifest;
   }
   manifest.revisions.reserve(revisions->children.size());
-  std::map<std::string, int> seen;  // canonical id -> line
+  std::unordered_map<std::string, int> seen;  // canonical id -> line
+  seen.reserve(revisions->children.size());
   for (const std::size_t index : revisions->children) {
     const Node& item = document.nodes[index];
     auto entry = parse_entry(document, item, check);

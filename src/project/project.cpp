@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <map>
-#include <sstream>
 #include <set>
+#include <sstream>
+#include <unordered_map>
 
 #include <fmt/core.h>
 
@@ -19,18 +21,21 @@ namespace fs = std::filesystem;
 
 struct FoundFiles {
   std::string plain;
-  std::map<std::string, std::string> variants;  // dialect -> path
-  std::string name;
+  std::map<std::string, std::string, std::less<>> variants;  // dialect -> path
 };
+
+// The files found for each manifest entry (keyed by the entry itself: no
+// string compared for each of a thousand files).
+using FoundByEntry = std::unordered_map<const Entry*, FoundFiles>;
 
 Diagnostic file_error(const fs::path& path, std::string message) {
   return Diagnostic{path.string(), 0, 0, Severity::error, std::move(message), {}};
 }
 
-// Lists the .sql files of one direction folder by canonical id.
-std::map<std::string, FoundFiles> list_files(const fs::path& dir, const Manifest& manifest,
-                                             std::vector<Diagnostic>& diagnostics) {
-  std::map<std::string, FoundFiles> found;
+// Lists the .sql files of one direction folder by their manifest entry.
+FoundByEntry list_files(const fs::path& dir, const Manifest& manifest,
+                        std::vector<Diagnostic>& diagnostics) {
+  FoundByEntry found;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return found;
@@ -47,6 +52,7 @@ std::map<std::string, FoundFiles> list_files(const fs::path& dir, const Manifest
   const std::string folder = dir.string() + "/";
   std::unordered_map<std::string_view, const Entry*> entries;  // canonical id -> entry
   entries.reserve(manifest.revisions.size());
+  found.reserve(manifest.revisions.size());
   for (const Entry& entry : manifest.revisions) {
     entries.emplace(entry.id.canonical(), &entry);
   }
@@ -73,7 +79,7 @@ std::map<std::string, FoundFiles> list_files(const fs::path& dir, const Manifest
                             parsed.name, entry->name, entry->id.text())));
       continue;
     }
-    FoundFiles& files = found[parsed.id.canonical()];
+    FoundFiles& files = found[entry];
     std::string& slot = parsed.dialect.empty() ? files.plain : files.variants[parsed.dialect];
     if (!slot.empty()) {
       diagnostics.push_back(file_error(
@@ -90,13 +96,12 @@ std::map<std::string, FoundFiles> list_files(const fs::path& dir, const Manifest
   return found;
 }
 
-std::string pick(const std::map<std::string, FoundFiles>& found, const Entry& entry,
-                 std::string_view dialect) {
-  const auto it = found.find(entry.id.canonical());
+std::string pick(const FoundByEntry& found, const Entry& entry, std::string_view dialect) {
+  const auto it = found.find(&entry);
   if (it == found.end()) {
     return {};
   }
-  if (const auto variant = it->second.variants.find(std::string(dialect));
+  if (const auto variant = it->second.variants.find(dialect);
       variant != it->second.variants.end()) {
     return variant->second;
   }
@@ -163,25 +168,33 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
     Revision revision;
     revision.entry = entry;
     revision.noop = !entry.runs_on(dialect);
-    const std::string stem = fmt::format("{}_{}", entry.id.text(), entry.name);
+    // The file a missing one is expected at, only when one is missing.
+    const auto expected = [&](const fs::path& dir) {
+      return (dir / fmt::format("{}_{}.sql", entry.id.text(), entry.name)).string();
+    };
     if (!revision.noop) {
       revision.up = pick(ups, entry, dialect);
       if (revision.up.empty()) {
-        diagnostics.push_back(Diagnostic{
-            manifest.path.string(), entry.line, 0, Severity::error,
-            fmt::format("revision '{}' has no up file (expected {})", entry.id.text(),
-                        (up_dir / (stem + ".sql")).string()),
-            {}});
+        diagnostics.push_back(Diagnostic{manifest.path.string(),
+                                         entry.line,
+                                         0,
+                                         Severity::error,
+                                         fmt::format("revision '{}' has no up file (expected {})",
+                                                     entry.id.text(), expected(up_dir)),
+                                         {}});
       }
       if (!entry.irreversible) {
         revision.down = pick(downs, entry, dialect);
         if (revision.down.empty()) {
-          diagnostics.push_back(Diagnostic{
-              manifest.path.string(), entry.line, 0, Severity::error,
-              fmt::format("revision '{}' has no down file (expected {}, or mark it "
-                          "'irreversible: true')",
-                          entry.id.text(), (down_dir / (stem + ".sql")).string()),
-              {}});
+          diagnostics.push_back(
+              Diagnostic{manifest.path.string(),
+                         entry.line,
+                         0,
+                         Severity::error,
+                         fmt::format("revision '{}' has no down file (expected {}, or mark it "
+                                     "'irreversible: true')",
+                                     entry.id.text(), expected(down_dir)),
+                         {}});
         }
       }
     }
@@ -280,8 +293,6 @@ std::string project_key(const fs::path& manifest_path, std::string_view dialect,
   return key;
 }
 
-fs::path relative_file(const fs::path& file) { return file.empty() ? fs::path() : file.filename(); }
-
 }  // namespace
 
 Project Project::load(const fs::path& manifest_path, std::string_view dialect) {
@@ -327,12 +338,10 @@ void Project::to_cache(const fs::path& file, const std::string& key) const {
       for (const auto& d : e.dialects) {
         dialects += (dialects.empty() ? "" : ",") + d;
       }
-      text += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", escape(e.id.text()),
-                          escape(e.name), to_string(e.kind), e.transaction ? 1 : 0,
-                          e.irreversible ? 1 : 0, escape(dialects),
-                          escape(e.description), e.line, r.noop ? 1 : 0,
-                          escape(relative_file(r.up).string()),
-                          escape(relative_file(r.down).string()));
+      fmt::format_to(std::back_inserter(text), "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                     escape(e.id.text()), escape(e.name), to_string(e.kind), e.transaction ? 1 : 0,
+                     e.irreversible ? 1 : 0, escape(dialects), escape(e.description), e.line,
+                     r.noop ? 1 : 0, escape(file_name_of(r.up)), escape(file_name_of(r.down)));
     }
     write_atomically(file, text);
   } catch (...) {

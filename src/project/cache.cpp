@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <system_error>
 
@@ -484,12 +485,13 @@ bool ChecksumCache::save() noexcept {
     std::sort(sorted.begin(), sorted.end(),
               [](const auto* a, const auto* b) { return a->first < b->first; });
     std::string text(k_checksum_header);
+    text.reserve(sorted.size() * 160);  // a line is about 150 bytes
     text.push_back('\n');
     for (const auto* item : sorted) {
       const auto& [path, entry] = *item;
-      text += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", entry.stamp.device, entry.stamp.inode,
-                          entry.stamp.size, entry.stamp.mtime_ns, entry.stamp.ctime_ns,
-                          entry.written_ns, entry.checksum, escape(path));
+      fmt::format_to(std::back_inserter(text), "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                     entry.stamp.device, entry.stamp.inode, entry.stamp.size, entry.stamp.mtime_ns,
+                     entry.stamp.ctime_ns, entry.written_ns, entry.checksum, escape(path));
     }
     m_dirty = false;
     return write_atomically(*m_file, text);

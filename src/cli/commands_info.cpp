@@ -431,7 +431,7 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
       }
     }
   } close{out, buffer};
-  if (connection == nullptr || !connection->table_exists(tables.table())) {
+  if (connection == nullptr || !exec::own_table_exists(*connection, tables, tables.table())) {
     for (const auto& sql : tables.create_sql()) {
       fmt::print(out, "{};\n", sql);
     }

@@ -173,6 +173,14 @@ class Connection {
   // PostgreSQL also takes `schema.table`. SQLite compares names without
   // regard to ASCII case, as SQLite itself does.
   virtual bool table_exists(std::string_view name) = 0;
+  // A table named as `name` (taken as table_exists takes it) but for ASCII
+  // letter case, spelled as the database has it, when one exists: on
+  // PostgreSQL and on MySQL with lower_case_table_names=0, "Hist" and
+  // "hist" are two tables. nullopt when there is none, and on SQLite, whose
+  // names ignore case.
+  virtual std::optional<std::string> table_in_other_case(std::string_view /*name*/) {
+    return std::nullopt;
+  }
   // Where unqualified names resolved when the session opened: PostgreSQL's
   // current_schema() (empty when the search_path names no schema that
   // exists), MySQL's DATABASE(), SQLite's "main". Read once at connect

@@ -304,10 +304,39 @@ HistorySql HistoryTables::log_sql(const LogRecord& r) const {
       .done();
 }
 
+bool own_table_exists(drivers::Connection& connection, const HistoryTables& tables,
+                      std::string_view table) {
+  if (connection.table_exists(table)) {
+    return true;
+  }
+  const auto other = connection.table_in_other_case(table);
+  if (!other) {
+    return false;
+  }
+  // The history table the other one belongs to (the same suffix: "_log"),
+  // when that one is spelled so too: then --table can name it.
+  const std::size_t suffix = table.size() - std::min(table.size(), tables.table().size());
+  const std::string other_history =
+      other->substr(0, other->size() - std::min(other->size(), suffix));
+  const bool history_too =
+      suffix == 0 || connection.table_in_other_case(tables.table()) == other_history;
+  throw InputError(fmt::format(
+      "table {} does not exist, but {} does: the same name in other letter case, which {} apart "
+      "as another table. The runner uses the name as written, so with --table {} it would start "
+      "a second history beside the first and apply every revision again; {}",
+      table, *other,
+      connection.dialect() == "postgres" ? "PostgreSQL keeps"
+                                         : "this server (lower_case_table_names=0) keeps",
+      tables.table(),
+      history_too ? fmt::format("give --table {} as the database spells it, or rename the tables",
+                                other_history)
+                  : fmt::format("rename {} to {}", *other, table)));
+}
+
 plan::History load_history(drivers::Connection& connection, const HistoryTables& tables) {
   plan::History history;
   const HistoryTables resolved = tables.resolved(connection);
-  if (!connection.table_exists(tables.table())) {
+  if (!own_table_exists(connection, tables, tables.table())) {
     return history;
   }
   auto rows = connection.query(resolved.select_sql());
@@ -332,7 +361,7 @@ plan::History load_history(drivers::Connection& connection, const HistoryTables&
 std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTables& tables) {
   std::vector<LogRecord> log;
   const HistoryTables resolved = tables.resolved(connection);
-  if (!connection.table_exists(tables.log_table())) {
+  if (!own_table_exists(connection, tables, tables.log_table())) {
     return log;
   }
   for (const auto& row : connection.query(resolved.select_log_sql())) {
@@ -353,7 +382,8 @@ std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTa
 
 void ensure_tables(drivers::Connection& connection, const HistoryTables& tables) {
   const HistoryTables resolved = tables.resolved(connection);
-  if (connection.table_exists(tables.table()) && connection.table_exists(tables.log_table())) {
+  if (own_table_exists(connection, tables, tables.table()) &&
+      own_table_exists(connection, tables, tables.log_table())) {
     return;
   }
   for (const auto& sql : resolved.create_sql()) {

@@ -148,6 +148,7 @@ class TableLock : public drivers::Lock {
       : m_open(open),
         m_session(open()),
         m_sql(m_session->dialect(), tables, lease_seconds),
+        m_tables(tables),
         m_table(tables.lock_table()),
         m_create_schema(tables.create_schema_sql()),
         m_name(std::move(name)),
@@ -176,9 +177,12 @@ class TableLock : public drivers::Lock {
   // race to create it (PostgreSQL then reports a duplicate type): the
   // table existing afterwards is all that matters.
   void ensure_table() {
-    if (m_session->table_exists(m_table)) {
+    if (own_table_exists(*m_session, m_tables, m_table)) {
       return;
     }
+    // A history table in other letter case is refused before anything is
+    // created (own_table_exists throws).
+    (void)own_table_exists(*m_session, m_tables, m_tables.table());
     if (!m_create_schema.empty()) {
       try {
         m_session->query(m_create_schema);
@@ -339,6 +343,7 @@ class TableLock : public drivers::Lock {
   OpenSession m_open;
   std::unique_ptr<drivers::Connection> m_session;
   LockSql m_sql;
+  HistoryTables m_tables;
   std::string m_table;
   std::string m_create_schema;
   std::string m_name;

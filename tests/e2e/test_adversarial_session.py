@@ -8,6 +8,7 @@ Every revision must be recorded in the history table the runner resolved at
 connect time, and the probe must see the session as it was opened. Add a
 case by adding an entry to a CASES table."""
 import os
+import re
 
 import pytest
 
@@ -212,6 +213,55 @@ def test_sqlite_the_history_table_is_found_whatever_the_case_of_its_name(tmp_pat
     assert result.code == 0, result
     assert applied_ids(db) == ["0001", "0002"]
     assert {t.lower() for t in db.tables()} == {"a", "b", "runner_history", "runner_history_log"}
+
+
+@pytest.mark.parametrize("server", ["pg", "maria"])
+def test_a_history_table_named_in_other_letter_case_is_refused_not_started_again(
+        tmp_path, request, server):
+    """PostgreSQL and MySQL (lower_case_table_names=0) keep "Hist" and "hist"
+    apart, and the runner quotes the name --table gives: the other spelling
+    of a history table must not start a second history (every revision
+    applied again, a data revision's rows twice)."""
+    db = request.getfixturevalue(server)
+    project = make_project(tmp_path, db)
+    project.add("0001", "a", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;")
+    project.add("0002", "seed", "INSERT INTO a VALUES (1);", "DELETE FROM a;", kind="data")
+    assert project.run("--table", "Hist", "up").code == 0
+    project.add("0003", "b", "CREATE TABLE b (id INTEGER);", "DROP TABLE b;")
+    before = db.tables()
+    assert before == {"a", "Hist", "Hist_log"}
+    for args in (["up"], ["--lock-mode", "table", "up"], ["status"], ["history"], ["sql", "up"],
+                 ["baseline", "0003"], ["down"]):
+        result = project.run("--table", "hist", *args)
+        assert result.code == 2, (args, result)
+        # `history` reads the log table first: hist_log, Hist_log
+        assert re.search(r"table hist(_log)? does not exist, but Hist(_log)? does", result.err), \
+            (args, result)
+        assert "give --table Hist" in result.err, (args, result)
+        assert db.tables() == before, args
+    assert db.query("SELECT count(*) FROM a") == [(1,)]
+    if server == "pg":
+        result = project.run("--table", "PUBLIC.Hist", "status")
+        assert result.code == 2, result
+        assert "give --table public.Hist" in result.err, result
+    # The log table alone in other case is refused too.
+    db.query('ALTER TABLE ' + ('"Hist_log" RENAME TO "hist_log"' if server == "pg"
+                              else "Hist_log RENAME TO hist_log"))
+    db.query('ALTER TABLE ' + ('"Hist" RENAME TO "hist"' if server == "pg"
+                              else "Hist RENAME TO hist"))
+    db.query('ALTER TABLE ' + ('"hist_log" RENAME TO "HIST_LOG"' if server == "pg"
+                              else "hist_log RENAME TO HIST_LOG"))
+    result = project.run("--table", "hist", "history")
+    assert result.code == 2, result
+    assert "table hist_log does not exist, but HIST_LOG does" in result.err, result
+    assert "rename HIST_LOG to hist_log" in result.err, result
+    # As the database spells it, the history goes on.
+    db.query('ALTER TABLE ' + ('"HIST_LOG" RENAME TO "hist_log"' if server == "pg"
+                              else "HIST_LOG RENAME TO hist_log"))
+    result = project.run("--table", "hist", "up")
+    assert result.code == 0, result
+    assert [r[0] for r in db.query("SELECT id FROM hist ORDER BY id")] == ["0001", "0002", "0003"]
+    assert db.query("SELECT count(*) FROM a") == [(1,)]
 
 
 def test_sqlite_runner_sql_prints_the_qualified_names_without_a_database(tmp_path):

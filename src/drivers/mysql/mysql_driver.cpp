@@ -831,6 +831,20 @@ class MysqlConnection : public Connection {
     return !rows.empty() && rows[0].at(0).value_or("0") != "0";
   }
 
+  std::optional<std::string> table_in_other_case(std::string_view name) override {
+    // With lower_case_table_names=1 or 2 the server folds or compares
+    // names without case, and table_exists has found the table already.
+    const Rows rows = query(
+        "SELECT TABLE_NAME FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA = ? AND LOWER(TABLE_NAME) = LOWER(?) "
+        "AND BINARY TABLE_NAME <> BINARY ? ORDER BY 1 LIMIT 1",
+        Params{m_default_schema, std::string(name), std::string(name)});
+    if (rows.empty()) {
+      return std::nullopt;
+    }
+    return rows[0].at(0);
+  }
+
  private:
   [[noreturn]] void fail(const ::sql::SQLException& e, std::string_view sql) const {
     if (lost_connection(e)) {

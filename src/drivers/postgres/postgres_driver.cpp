@@ -969,6 +969,25 @@ class PostgresConnection : public Connection {
     return !rows.empty() && rows[0][0] == std::optional<std::string>("t");
   }
 
+  std::optional<std::string> table_in_other_case(std::string_view name) override {
+    // Asked when a table is missing, before the runner creates it: a scan
+    // of pg_class (lower() uses no index), once.
+    const auto parts = util::split(name, '.');
+    const bool qualified = parts.size() == 2;
+    const std::string schema = qualified ? std::string(parts.front()) : m_default_schema;
+    const Rows rows = query(
+        "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND lower(n.nspname) = "
+        "lower($1) AND lower(c.relname) = lower($2) AND NOT (n.nspname = $1 AND c.relname = $2) "
+        "ORDER BY 1, 2 LIMIT 1",
+        {schema, std::string(parts.back())});
+    if (rows.empty()) {
+      return std::nullopt;
+    }
+    const std::string table = rows[0][1].value_or("");
+    return qualified ? rows[0][0].value_or("") + "." + table : table;
+  }
+
  private:
   void clear_message() noexcept {
     m_message.clear();

@@ -186,8 +186,7 @@ RefsRun run_refs(const Context& ctx, const project::Project& project,
   bool cached = false;
   if (cache) {
     try {
-      std::ifstream in(*cache);
-      const auto saved = nlohmann::json::parse(in);
+      const auto saved = nlohmann::json::parse(project::read_bytes(*cache));
       if (saved.at("key") == key) {
         for (const auto& entry : saved.at("removed")) {
           run.replay.removed.push_back(

@@ -60,7 +60,8 @@ struct FolderEntry {
 // files was most of a project's scan.
 std::vector<FolderEntry> folder_entries(const std::string& folder);
 
-// The bytes of the file at `path`; empty when it cannot be read.
+// The bytes of the file at `path`; empty when it cannot be read or is not
+// a regular file (a FIFO is never waited on).
 std::string read_bytes(const std::filesystem::path& path);
 
 // Nanoseconds since the epoch, now.

@@ -89,6 +89,30 @@ def test_a_broken_cache_is_no_cache(project, db):
     assert result.code == 3, result
 
 
+def test_a_fifo_in_place_of_a_cache_is_no_cache_and_never_waited_on(project, db):
+    """Opening a FIFO for reading blocks until a writer comes: a cache file
+    replaced by one must not hang every run (status, up, refs' cache)."""
+    warm(project)
+    folder = project.root / ".runner"
+    names = [n for n in os.listdir(folder) if n != ".gitignore"] + ["refs-" + db.dialect + ".json"]
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
+        os.mkfifo(folder / name)
+    path = project.up_file("0001", "create_a")
+    path.write_text(path.read_text().replace("a (", "v ("))
+    started = time.monotonic()
+    status = project.run("--json", "status", timeout=30)
+    assert status.code == 0, status
+    assert [r["state"] for r in status.json()["revisions"]] == ["changed", "applied"]
+    result = project.run("up", timeout=30)
+    assert result.code == 3, result
+    assert "0001" in result.err
+    path.write_text(path.read_text().replace("v (", "a ("))
+    refs = project.run("refs", timeout=30)
+    assert refs.code == 0, refs
+    assert time.monotonic() - started < 20
+
+
 def test_files_hashed_ahead_with_a_cold_cache_still_refuse_a_change(project, db):
     """With no cache (a fresh container's first run), the up files are
     hashed on a second thread while the manifest is parsed: a file changed

@@ -153,3 +153,22 @@ def test_verify_passes_on_the_example_project_and_its_snapshot_is_current(tmp_pa
     assert run("up").returncode == 0
     assert run("schema", "dump").returncode == 0
     assert (root / "schema" / "sqlite.sql").read_text() == (REPO / "schema" / "sqlite.sql").read_text()
+
+
+def test_a_device_or_a_fifo_as_the_database_is_refused_naming_it(project, db, tmp_path):
+    """/dev/null takes every write and keeps none: SQLite then failed with a
+    bare "disk I/O error" (exit 1). A FIFO would block the first read."""
+    import os
+    three(project)
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.db"
+    link.symlink_to("/dev/null")
+    for path, what in (("/dev/null", "a character device"), (str(fifo), "a FIFO"),
+                       (str(link), "a character device")):
+        for command in ("up", "status"):
+            result = project.run("-d", f"sqlite:{path}", command, database=False, timeout=20)
+            assert result.code == 2, (path, command, result)
+            assert f"cannot open SQLite database {path}: it is {what}, not a file" in result.err, \
+                (path, command, result)
+    assert fifo.is_fifo()

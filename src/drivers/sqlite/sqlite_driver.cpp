@@ -507,6 +507,22 @@ std::string uri_of(const util::Url& url, const UriOptions& options) {
   return uri;
 }
 
+// A database path naming a device, a FIFO or a socket is refused before
+// SQLite opens it: /dev/null takes every write and keeps none (SQLite then
+// fails with a bare "disk I/O error"), and a FIFO blocks the first read.
+void refuse_special_file(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode) || S_ISDIR(info.st_mode)) {
+    return;  // missing (created), a file, or a folder (refused by the open, naming it)
+  }
+  const char* what = S_ISCHR(info.st_mode)    ? "a character device"
+                     : S_ISBLK(info.st_mode)  ? "a block device"
+                     : S_ISFIFO(info.st_mode) ? "a FIFO"
+                     : S_ISSOCK(info.st_mode) ? "a socket"
+                                              : "a special file";
+  throw InputError(fmt::format("cannot open SQLite database {}: it is {}, not a file", path, what));
+}
+
 // Why opening `path` failed. SQLite's errno is that of its last attempt
 // (after a refused create it retries read-only and sees ENOENT), so the
 // file and folder are looked at first.
@@ -591,6 +607,7 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
   }
   if (!memory) {
     require_folder(path);
+    refuse_special_file(path);
   }
   int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
   if (uri_options.mode == "ro") {

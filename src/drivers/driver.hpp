@@ -173,12 +173,16 @@ class Connection {
   // PostgreSQL also takes `schema.table`. SQLite compares names without
   // regard to ASCII case, as SQLite itself does.
   virtual bool table_exists(std::string_view name) = 0;
-  // A table named as `name` (taken as table_exists takes it) but for ASCII
-  // letter case, spelled as the database has it, when one exists: on
-  // PostgreSQL and on MySQL with lower_case_table_names=0, "Hist" and
-  // "hist" are two tables. nullopt when there is none, and on SQLite, whose
-  // names ignore case.
-  virtual std::optional<std::string> table_in_other_case(std::string_view /*name*/) {
+  // A table `name` (taken as table_exists takes it) may have meant, spelled
+  // as the database has it, when one exists:
+  // - the same name in other ASCII letter case: on PostgreSQL and on MySQL
+  //   with lower_case_table_names=0, "Hist" and "hist" are two tables;
+  // - on PostgreSQL, for an unqualified name, the same name in another
+  //   schema of the session's search_path, schema-qualified: the default
+  //   search_path "$user", public resolves to a schema named like the user
+  //   once one exists, and public before.
+  // nullopt when there is none, and on SQLite, whose names ignore case.
+  virtual std::optional<std::string> other_spelling_of(std::string_view /*name*/) {
     return std::nullopt;
   }
   // Where unqualified names resolved when the session opened: PostgreSQL's

@@ -309,7 +309,7 @@ bool own_table_exists(drivers::Connection& connection, const HistoryTables& tabl
   if (connection.table_exists(table)) {
     return true;
   }
-  const auto other = connection.table_in_other_case(table);
+  const auto other = connection.other_spelling_of(table);
   if (!other) {
     return false;
   }
@@ -319,7 +319,25 @@ bool own_table_exists(drivers::Connection& connection, const HistoryTables& tabl
   const std::string other_history =
       other->substr(0, other->size() - std::min(other->size(), suffix));
   const bool history_too =
-      suffix == 0 || connection.table_in_other_case(tables.table()) == other_history;
+      suffix == 0 || connection.other_spelling_of(tables.table()) == other_history;
+  // Another schema: the name was unqualified and the search_path found it.
+  if (other->find('.') != std::string::npos && table.find('.') == std::string_view::npos) {
+    throw InputError(fmt::format(
+        "table {} does not exist in schema {}, where the session's search_path resolves it now, "
+        "but {} does, in a schema further along that search_path (the default \"$user\", public "
+        "resolves to a schema named like the user once one exists, and to public before). With "
+        "--table {} the runner would start a second history beside the first and apply every "
+        "revision again; {}",
+        table, connection.default_schema(), *other, tables.table(),
+        history_too ? fmt::format("give --table {} (qualified, it does not depend on the "
+                                  "search_path), or move the tables",
+                                  other_history)
+                    : fmt::format("move {} to schema {}", *other, connection.default_schema())));
+  }
+  const std::string advice =
+      history_too ? fmt::format("give --table {} as the database spells it, or rename the tables",
+                                other_history)
+                  : fmt::format("rename {} to {}", *other, table);
   throw InputError(fmt::format(
       "table {} does not exist, but {} does: the same name in other letter case, which {} apart "
       "as another table. The runner uses the name as written, so with --table {} it would start "
@@ -327,10 +345,7 @@ bool own_table_exists(drivers::Connection& connection, const HistoryTables& tabl
       table, *other,
       connection.dialect() == "postgres" ? "PostgreSQL keeps"
                                          : "this server (lower_case_table_names=0) keeps",
-      tables.table(),
-      history_too ? fmt::format("give --table {} as the database spells it, or rename the tables",
-                                other_history)
-                  : fmt::format("rename {} to {}", *other, table)));
+      tables.table(), advice));
 }
 
 plan::History load_history(drivers::Connection& connection, const HistoryTables& tables) {

@@ -107,11 +107,11 @@ class HistoryTables {
 plan::History load_history(drivers::Connection& connection, const HistoryTables& tables);
 
 // Whether `table`, one of the runner's own (tables.table() or a name made
-// from it: its log and lock tables), exists. When it does not but a table
-// of the same name in other letter case does, throws InputError naming it:
-// the runner quotes the name --table gives, so "hist" and "Hist" are two
-// tables on PostgreSQL and MySQL, and creating the one asked for would
-// start a second history and apply every revision again.
+// from it: its log and lock tables), exists. When it does not but one it
+// may have meant does (Connection::other_spelling_of: the same name in
+// other letter case, or in another schema of the search_path), throws
+// InputError naming it: creating the one asked for would start a second
+// history and apply every revision again.
 bool own_table_exists(drivers::Connection& connection, const HistoryTables& tables,
                       std::string_view table);
 // Reads the log, newest first; empty when the table does not exist yet.

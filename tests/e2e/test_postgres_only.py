@@ -58,6 +58,46 @@ def test_a_schema_qualified_history_table_is_created_with_its_schema(project, db
     assert project.run("--table", "audit.migrations", "current").out.strip() == "0001"
 
 
+def test_a_schema_named_like_the_user_does_not_start_a_second_history(project, db):
+    """The default search_path "$user", public resolves to public until a
+    schema named like the user exists: a revision that creates one moved an
+    unqualified history to that schema, where the runner found none and
+    would apply every revision again (here a data revision's rows twice)."""
+    user = db.query("SELECT current_user")[0][0]
+    project.add("0001", "own_schema", f'CREATE SCHEMA "{user}";\nCREATE TABLE public.t (id INTEGER);',
+                f'DROP TABLE public.t;\nDROP SCHEMA "{user}";')
+    assert project.run("up").code == 0
+    assert db.query("SELECT count(*) FROM public.runner_history") == [(1,)]
+    project.add("0002", "seed", "INSERT INTO public.t VALUES (1);", "DELETE FROM public.t;",
+                kind="data")
+    for args in (["status"], ["up"], ["history"], ["--lock-mode", "table", "up"]):
+        result = project.run(*args)
+        assert result.code == 2, (args, result)
+        assert f"table runner_history does not exist in schema {user}" in result.err \
+            or f"table runner_history_log does not exist in schema {user}" in result.err, (args, result)
+        assert "give --table public.runner_history" in result.err, (args, result)
+    assert db.query(f"SELECT count(*) FROM pg_tables WHERE schemaname = '{user}'") == [(0,)]
+    assert db.query("SELECT count(*) FROM public.t") == [(0,)]
+    result = project.run("--table", "public.runner_history", "up")
+    assert result.code == 0, result
+    assert db.query("SELECT count(*) FROM public.t") == [(1,)]
+    assert applied_ids(db) == ["0001", "0002"]
+
+
+def test_a_history_in_a_schema_off_the_search_path_is_another_project_s(project, db):
+    """Schema per tenant: a history kept in a schema the search_path does not
+    name belongs to another tenant, and a new one is started where the
+    search_path points, without a refusal."""
+    db.query("CREATE SCHEMA tenant_a")
+    db.query("CREATE SCHEMA tenant_b")
+    users(project)
+    for tenant in ("tenant_a", "tenant_b"):
+        result = project.run("-d", db.url + "?search_path=" + tenant, "up", database=False)
+        assert result.code == 0, (tenant, result)
+        assert db.query(f"SELECT id FROM {tenant}.runner_history") == [("0001",)]
+        assert db.query(f"SELECT count(*) FROM {tenant}.users") == [(0,)]
+
+
 def test_search_path_from_the_url_is_honoured(project, db):
     db.query("CREATE SCHEMA app")
     users(project)

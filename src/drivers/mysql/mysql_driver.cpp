@@ -831,7 +831,7 @@ class MysqlConnection : public Connection {
     return !rows.empty() && rows[0].at(0).value_or("0") != "0";
   }
 
-  std::optional<std::string> table_in_other_case(std::string_view name) override {
+  std::optional<std::string> other_spelling_of(std::string_view name) override {
     // With lower_case_table_names=1 or 2 the server folds or compares
     // names without case, and table_exists has found the table already.
     const Rows rows = query(

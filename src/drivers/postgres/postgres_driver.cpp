@@ -969,23 +969,27 @@ class PostgresConnection : public Connection {
     return !rows.empty() && rows[0][0] == std::optional<std::string>("t");
   }
 
-  std::optional<std::string> table_in_other_case(std::string_view name) override {
+  std::optional<std::string> other_spelling_of(std::string_view name) override {
     // Asked when a table is missing, before the runner creates it: a scan
-    // of pg_class (lower() uses no index), once.
+    // of pg_class (lower() uses no index), once. The same schema first,
+    // then the search_path's order.
     const auto parts = util::split(name, '.');
     const bool qualified = parts.size() == 2;
     const std::string schema = qualified ? std::string(parts.front()) : m_default_schema;
     const Rows rows = query(
         "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-        "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND lower(n.nspname) = "
-        "lower($1) AND lower(c.relname) = lower($2) AND NOT (n.nspname = $1 AND c.relname = $2) "
-        "ORDER BY 1, 2 LIMIT 1",
-        {schema, std::string(parts.back())});
+        "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND lower(c.relname) = lower($2) "
+        "AND NOT (n.nspname = $1 AND c.relname = $2) AND (lower(n.nspname) = lower($1) OR "
+        "($3::boolean AND n.nspname = ANY (pg_catalog.current_schemas(false)))) "
+        "ORDER BY lower(n.nspname) = lower($1) DESC, "
+        "array_position(pg_catalog.current_schemas(false), n.nspname), 1, 2 LIMIT 1",
+        {schema, std::string(parts.back()), std::string(qualified ? "false" : "true")});
     if (rows.empty()) {
       return std::nullopt;
     }
+    const std::string other_schema = rows[0][0].value_or("");
     const std::string table = rows[0][1].value_or("");
-    return qualified ? rows[0][0].value_or("") + "." + table : table;
+    return qualified || other_schema != schema ? other_schema + "." + table : table;
   }
 
  private:

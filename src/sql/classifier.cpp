@@ -14,9 +14,26 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
   };
+  const auto next_is = [&](std::size_t at, char expected) {
+    return at < s.size() && s[at] == expected;
+  };
+  // Inside MySQL's /*! ... */ (MariaDB's /*M! ... */): the server runs what
+  // it holds (mysqldump's /*!40000 ALTER TABLE t DISABLE KEYS */ commits),
+  // so its words are read as the statement's own.
+  bool executable = false;
   while (i < s.size() && tokens.size() < limit) {
     const char c = s[i];
-    if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+    if (dialect == "mysql" && c == '/' && next_is(i + 1, '*') &&
+        (next_is(i + 2, '!') || (next_is(i + 2, 'M') && next_is(i + 3, '!')))) {
+      i += s[i + 2] == '!' ? 3 : 4;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+        ++i;  // the least server version that runs it
+      }
+      executable = true;
+    } else if (executable && c == '*' && next_is(i + 1, '/')) {
+      executable = false;
+      i += 2;
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
       // PostgreSQL also ends a line comment at CR (the splitter agrees).
       i = dialect == "postgres" ? s.find_first_of("\n\r", i) : s.find('\n', i);
     } else if (c == '#' && dialect == "mysql") {

@@ -139,3 +139,32 @@ def test_rehearse_reports_an_alter_table_that_rebuilds_by_copy(project, db):
     assert [(s["statement"], s["rows"]) for s in step["table_copies"]] == [(2, 1)], result
     assert "rebuilt tables by copy (ALGORITHM=COPY, writes wait): " in result.err, result
     assert "0004_widen.sql:3 (1 rows)" in result.err, result
+
+
+def test_what_an_executable_comment_holds_is_judged_before_anything_runs(project, db):
+    """The server runs /*! ... */: mysqldump's /*!40000 ALTER TABLE t DISABLE
+    KEYS */ commits the revision's transaction, and /*!40101 COMMIT */ is a
+    COMMIT. Read as comments, both ran inside a data revision and left its
+    first rows committed; they are refused before the database is touched."""
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;")
+    assert project.run("up").code == 0
+    project.add("0002", "dump_rows",
+                "/*!40101 SET NAMES utf8mb4 */;\n"
+                "/*!40000 ALTER TABLE `t` DISABLE KEYS */;\n"
+                "INSERT INTO `t` VALUES (1),(2);\n"
+                "/*!40000 ALTER TABLE `t` ENABLE KEYS */;\n",
+                "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0002_dump_rows.sql:2:1: error: revision 0002 dump_rows: ALTER TABLE commits the open " \
+           "transaction implicitly" in result.err, result
+    assert db.query("SELECT count(*) FROM t") == [(0,)]
+    assert applied_ids(db) == ["0001"]
+    project.up_file("0002", "dump_rows").write_text(
+        "INSERT INTO t VALUES (1);\n/*!40101 COMMIT */;\nINSERT INTO t VALUES (2);\n")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0002_dump_rows.sql:2:1: error: revision 0002 dump_rows: COMMIT controls the " \
+           "transaction" in result.err, result
+    assert db.query("SELECT count(*) FROM t") == [(0,)]
+    assert applied_ids(db) == ["0001"]

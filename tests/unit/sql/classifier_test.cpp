@@ -128,3 +128,33 @@ TEST_CASE("classifier: MySQL statements that commit implicitly or hide what they
   CHECK_FALSE(classify("TRUNCATE t", "postgres").implicit_commit);
   CHECK_FALSE(classify("CALL p()", "postgres").opaque);
 }
+
+TEST_CASE("classifier: MySQL runs what /*! ... */ and MariaDB's /*M! ... */ hold, and so reads it",
+          "[classifier][transaction]") {
+  // mysqldump's data section: the server runs these, and ALTER TABLE commits.
+  const auto disable = classify("/*!40000 ALTER TABLE `t` DISABLE KEYS */", "mysql");
+  CHECK(disable.kind == StatementKind::schema);
+  CHECK(disable.implicit_commit);
+  CHECK(classify("/*!40101 COMMIT */", "mysql").transaction_control);
+  CHECK(classify("/*!40101 SET autocommit=0 */", "mysql").transaction_control);
+  CHECK(classify("/*M!100100 SET autocommit=0 */", "mysql").transaction_control);
+  CHECK(classify("/*! START TRANSACTION */", "mysql").transaction_control);
+  CHECK(classify("/*!50003 CREATE*/ /*!50017 DEFINER=`u`@`%`*/ /*!50003 TRIGGER tr BEFORE "
+                 "INSERT ON t FOR EACH ROW SET NEW.x = 1 */",
+                 "mysql")
+            .kind == StatementKind::schema);
+  CHECK(classify("INSERT /*! IGNORE */ INTO t VALUES (1)", "mysql").kind == StatementKind::data);
+  const auto names = classify("/*!40101 SET NAMES utf8mb4 */", "mysql");
+  CHECK(names.kind == StatementKind::neutral);
+  CHECK_FALSE(names.transaction_control);
+  // A plain comment, and the same text on the other dialects, stay comments.
+  CHECK_FALSE(classify("/* COMMIT */ SELECT 1", "mysql").transaction_control);
+  CHECK_FALSE(classify("/*!40101 COMMIT */ SELECT 1", "postgres").transaction_control);
+  CHECK_FALSE(classify("/*!40101 COMMIT */ SELECT 1", "sqlite").transaction_control);
+  // The comment's end is not read as a word, nor the version as a number.
+  const auto enable = classify("/*!40000 ALTER TABLE t ENABLE KEYS */", "mysql").objects;
+  REQUIRE(enable.size() == 1);
+  CHECK(enable[0].action == "alter");
+  CHECK(enable[0].type == "table");
+  CHECK(enable[0].name == "t");
+}

@@ -133,8 +133,35 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   sql::StatementReader reader(path, dialect);
   reader.set_text_limit(sql::k_lex_text_limit);
   TransactionLint no_ops(revision, path, dialect);
+  // MySQL: temporary tables created and not dropped yet, with where. The
+  // next revisions run in the same session, and PostgreSQL's and SQLite's
+  // sessions are rid of them between revisions, but MySQL can list none.
+  std::map<std::string, Diagnostic> temporary_left;
   while (const auto statement = reader.next()) {
     const sql::Classification c = sql::classify(statement->text, dialect);
+    for (const auto& object : c.objects) {
+      if (dialect != "mysql" || object.type != "table") {
+        continue;
+      }
+      if (object.action == "create" && object.temporary) {
+        temporary_left.insert_or_assign(
+            object.name,
+            at_statement(path, *statement, Severity::error,
+                         fmt::format("{} creates the temporary table {} and does not drop it: "
+                                     "the next revisions run in the same session, where it would "
+                                     "hide the table of its name (their rows would go to it, and "
+                                     "vanish with it); end the revision with DROP TEMPORARY "
+                                     "TABLE {}",
+                                     label, object.name, object.name)));
+      } else if (const auto it = temporary_left.find(object.name);
+                 it != temporary_left.end() && object.action == "drop") {
+        temporary_left.erase(it);
+      } else if (it != temporary_left.end() && object.action == "rename") {
+        auto left = std::move(it->second);  // still temporary, under its new name
+        temporary_left.erase(it);
+        temporary_left.insert_or_assign(object.table, std::move(left));
+      }
+    }
     for (auto& refusal : transaction_refusals(*statement, c, revision, dialect, one_transaction)) {
       found.push_back(at_statement(path, *statement, Severity::error,
                                    fmt::format("{}: {}", label, refusal)));
@@ -183,6 +210,9 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
         }
       }
     }
+  }
+  for (auto& [name, d] : temporary_left) {
+    found.push_back(std::move(d));
   }
   // The first waiting statement that is no rebuild copy comes before any
   // other mismatch: it is the one reported.

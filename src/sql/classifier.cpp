@@ -161,7 +161,9 @@ void classify_schema(const std::vector<Token>& t, Classification& c, std::string
     return;
   }
   // Skip modifiers up to the object type: OR REPLACE, TEMP, UNIQUE, DEFINER=..., ...
+  bool temporary = false;
   while (i < t.size() && !(t[i].word && one_of(t[i].text, k_object_types))) {
+    temporary = temporary || (t[i].word && (t[i].text == "TEMP" || t[i].text == "TEMPORARY"));
     ++i;
   }
   if (i >= t.size()) {
@@ -224,12 +226,12 @@ void classify_schema(const std::vector<Token>& t, Classification& c, std::string
       }
     }
   }
-  c.objects.push_back({action, type, name, table});
+  c.objects.push_back({action, type, name, table, temporary});
   // DROP TABLE a, b names several tables.
   while (verb == "DROP" && i + 1 < t.size() && t[i].text == "," && t[i + 1].name) {
     ++i;
     const std::string more = read_name(t, i);
-    c.objects.push_back({action, type, more, type == "table" ? more : ""});
+    c.objects.push_back({action, type, more, type == "table" ? more : "", temporary});
   }
 }
 

@@ -20,6 +20,7 @@ struct ObjectChange {
   std::string type;    // table, index, view, trigger, function, ...
   std::string name;    // lower case unless quoted; schema-qualified as written
   std::string table;   // the table it belongs to (a table's own name; an index's ON table)
+  bool temporary = false;  // CREATE TEMP[ORARY] ...: lives as long as the session
 };
 
 struct Classification {

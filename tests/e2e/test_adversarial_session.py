@@ -332,3 +332,46 @@ def test_mysql_bookkeeping_is_safe_under_a_gbk_client_charset(tmp_path, maria):
     assert f"Unknown column '{recorded}' in " in history[0][1]
     assert len(log) == 1 and f"Unknown column '{recorded}' in " in log[0]
     assert maria.query("SELECT COUNT(*) FROM t") == [(1,)]
+
+
+def test_a_temporary_table_a_revision_leaves_does_not_take_the_next_revision_s_rows(project, db):
+    """The revisions of a run share one session. A temporary table left by
+    one hid the table of its name from the next (PostgreSQL's pg_temp and
+    SQLite's temp come first), whose INSERT went to it and vanished with the
+    session, while the runner said applied. PostgreSQL and SQLite drop what
+    the temp schema holds between revisions; MySQL cannot list its temporary
+    tables, so one left at the end of a revision is refused before anything
+    runs."""
+    temp = "TEMPORARY" if db.dialect == "mysql" else "TEMP"
+    project.add("0001", "create_users",
+                f"CREATE TABLE users (id INTEGER);\nCREATE {temp} TABLE users (id INTEGER);\n",
+                "DROP TABLE users;")
+    project.add("0002", "seed", "INSERT INTO users VALUES (1);\n", "DELETE FROM users;", kind="data")
+    if db.dialect == "sqlite":
+        # A temporary trigger on main's table would fire on the next revision's writes.
+        project.add("0003", "wipe_trigger",
+                    "CREATE TEMP TRIGGER wipe AFTER INSERT ON main.users "
+                    "BEGIN DELETE FROM users; END;\n", "SELECT 1;")
+        project.add("0004", "more", "INSERT INTO users VALUES (2);\n", "DELETE FROM users WHERE id = 2;",
+                    kind="data")
+    result = project.run("up")
+    if db.dialect == "mysql":
+        assert result.code == 2, result
+        assert "0001_create_users.sql:2:1: error: revision 0001 create_users creates the " \
+               "temporary table users and does not drop it" in result.err, result
+        assert db.tables() == set()
+        return
+    assert result.code == 0, result
+    expected = [(1,), (2,)] if db.dialect == "sqlite" else [(1,)]
+    assert db.query("SELECT id FROM users ORDER BY id") == expected
+    # Within its revision a temporary table works as it always did.
+    project.add("0009", "scratch",
+                f"CREATE {temp} TABLE users (id INTEGER);\nINSERT INTO users VALUES (7);\n"
+                "INSERT INTO main.users SELECT id FROM temp.users;\n" if db.dialect == "sqlite" else
+                f"CREATE {temp} TABLE users (id INTEGER);\nINSERT INTO users VALUES (7);\n"
+                "INSERT INTO public.users SELECT id FROM pg_temp.users;\n",
+                "SELECT 1;", kind="mixed")
+    project.add("0010", "after", "INSERT INTO users VALUES (8);\n", "SELECT 1;", kind="data")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert db.query("SELECT id FROM users ORDER BY id") == expected + [(7,), (8,)]

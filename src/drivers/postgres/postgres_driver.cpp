@@ -730,7 +730,11 @@ class PostgresConnection : public Connection {
   // bookkeeping, fully qualified, does not depend on them.
   void reset_session() override {
     send_message();
-    for (const char* sql : {"SET SESSION AUTHORIZATION DEFAULT", "RESET ROLE", "RESET ALL"}) {
+    // DISCARD TEMP: a temporary table a revision left would hide the table
+    // of its name from the next revision's unqualified statements (pg_temp
+    // comes first in the search_path), and take the rows meant for it.
+    for (const char* sql :
+         {"SET SESSION AUTHORIZATION DEFAULT", "RESET ROLE", "RESET ALL", "DISCARD TEMP"}) {
       queue(sql);
     }
     for (const auto& setting : m_own_settings) {

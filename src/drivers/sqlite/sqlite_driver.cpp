@@ -305,6 +305,21 @@ class SqliteConnection : public Connection {
 
   const std::string& default_schema() const override { return m_default_schema; }
 
+  // Drops what a revision left in the temp schema: a temporary table hides
+  // main's table of its name from the next revision's unqualified
+  // statements (and takes the rows meant for it), and a temporary trigger
+  // fires on its writes. Triggers, then views, then tables.
+  void reset_session() override {
+    const Rows objects = query(
+        "SELECT type, name FROM temp.sqlite_master WHERE type IN ('trigger', 'view', 'table') "
+        "ORDER BY type = 'table', type = 'view'");
+    for (const auto& row : objects) {
+      run(fmt::format("DROP {} IF EXISTS temp.{}", row.at(0).value_or(""),
+                      schema::quote_name(row.at(1).value_or(""), '"', true)),
+          nullptr);
+    }
+  }
+
  private:
   // Waits in steps of at most 50 ms for another connection's lock, up to
   // the busy timeout, and stops at once when cancelled.

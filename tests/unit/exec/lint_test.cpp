@@ -179,3 +179,45 @@ TEST_CASE("lint: an applied revision's destructive statements are not reported",
   CHECK(lint.read(revision_of(dir, "0001", "DROP TABLE t;\n"), false).empty());
   CHECK(lint.read(revision_of(dir, "0002", "DROP TABLE u;\n"), true).size() == 1);
 }
+
+TEST_CASE(
+    "preflight: a MySQL temporary table left at the end of a revision is refused, named "
+    "where it was made",
+    "[preflight]") {
+  TempDir dir;
+  const auto errors = [&](const std::string& up, const std::string& dialect) {
+    const auto revision = revision_of(dir, "0003", up, Kind::mixed, false);
+    std::vector<std::string> out;
+    for (const auto& d :
+         runner::exec::inspect(revision, runner::plan::Direction::up, dialect, false)) {
+      out.push_back(std::to_string(d.line) + ": " + d.message);
+    }
+    return out;
+  };
+  const auto left =
+      errors("CREATE TABLE users (id INT);\nCREATE TEMPORARY TABLE users (id INT);\n", "mysql");
+  REQUIRE(left.size() == 1);
+  CHECK(
+      left[0].starts_with("2: revision 0003 r0003 creates the temporary table users and does "
+                          "not drop it"));
+  CHECK(left[0].ends_with("end the revision with DROP TEMPORARY TABLE users"));
+  // Dropped (either way), the table is gone from the session.
+  CHECK(errors("CREATE TEMPORARY TABLE t (x INT);\nINSERT INTO t VALUES (1);\n"
+               "DROP TEMPORARY TABLE IF EXISTS t;\n",
+               "mysql")
+            .empty());
+  CHECK(errors("CREATE TEMPORARY TABLE t (x INT);\nDROP TABLE t;\n", "mysql").empty());
+  // Renamed, it is still temporary, under the new name.
+  const auto renamed =
+      errors("CREATE TEMPORARY TABLE t (x INT);\nALTER TABLE t RENAME TO users;\n", "mysql");
+  REQUIRE(renamed.size() == 1);
+  CHECK(renamed[0].find("the temporary table t ") != std::string::npos);
+  CHECK(errors("CREATE TEMPORARY TABLE t (x INT);\nALTER TABLE t RENAME TO users;\n"
+               "DROP TEMPORARY TABLE users;\n",
+               "mysql")
+            .empty());
+  // PostgreSQL and SQLite sessions are rid of them between revisions.
+  CHECK(errors("CREATE TEMP TABLE t (x INT);\n", "postgres").empty());
+  CHECK(errors("CREATE TEMP TABLE t (x INT);\n", "sqlite").empty());
+  CHECK(errors("CREATE TABLE t (x INT);\n", "mysql").empty());
+}

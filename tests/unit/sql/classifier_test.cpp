@@ -158,3 +158,20 @@ TEST_CASE("classifier: MySQL runs what /*! ... */ and MariaDB's /*M! ... */ hold
   CHECK(enable[0].type == "table");
   CHECK(enable[0].name == "t");
 }
+
+TEST_CASE("classifier: a temporary table or view is said to be one", "[classifier]") {
+  for (const auto& [text, dialect] : std::vector<std::pair<const char*, const char*>>{
+           {"CREATE TEMPORARY TABLE t (x INT)", "mysql"},
+           {"CREATE TEMP TABLE t (x INT)", "postgres"},
+           {"create temporary table if not exists t (x int)", "sqlite"},
+           {"CREATE GLOBAL TEMPORARY TABLE t (x INT)", "postgres"},
+           {"CREATE OR REPLACE TEMP VIEW v AS SELECT 1", "postgres"},
+           {"DROP TEMPORARY TABLE IF EXISTS t", "mysql"}}) {
+    INFO(text);
+    const auto objects = classify(text, dialect).objects;
+    REQUIRE(objects.size() == 1);
+    CHECK(objects[0].temporary);
+  }
+  CHECK_FALSE(classify("CREATE TABLE temp (x INT)", "mysql").objects.at(0).temporary);
+  CHECK_FALSE(classify("CREATE TABLE t (temporary INT)", "mysql").objects.at(0).temporary);
+}

@@ -162,6 +162,14 @@ class Connection {
   // @@in_transaction); nullopt when it cannot tell. The executor checks it
   // before recording a revision and before claiming a rollback.
   virtual std::optional<bool> in_transaction() noexcept { return std::nullopt; }
+  // After a revision that runs outside a transaction, before the runner
+  // records it: whether the revision left a transaction open (BEGIN or
+  // START TRANSACTION without COMMIT, or MySQL's autocommit turned off and
+  // a statement run since), which would take the runner's record with it
+  // and end with the session. MySQL also turns autocommit back on when the
+  // revision turned it off and nothing is open, so that the runner's marks
+  // commit as they are written. nullopt when the database cannot tell.
+  virtual std::optional<bool> transaction_left_open() { return in_transaction(); }
   // Takes the database-wide lock, waiting up to the request's timeout.
   // Throws UnreachableError on timeout, saying who holds it where the
   // database can tell; whatever `check_interrupt` throws passes through.

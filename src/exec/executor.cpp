@@ -598,6 +598,10 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   if (!recorded) {
     m_connection.query(*bookkeeping);  // a file without statements: the row is still due
   }
+  m_connection.sync();
+  if (m_connection.transaction_left_open() == true) {
+    left_transaction_open(revision, direction, record, done, prefix, start);
+  }
   record.state = "applied";
   record.execution_ms = util::monotonic_ms() - start;
   record.statements_done = done;
@@ -606,6 +610,32 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   if (m_progress) {
     m_progress({&revision, direction, record.execution_ms, done});
   }
+}
+
+void Executor::left_transaction_open(const Revision& revision, Direction direction,
+                                     const plan::HistoryRecord& record, std::int64_t done,
+                                     const std::string& prefix, std::int64_t start) {
+  const bool up = direction == Direction::up;
+  m_connection.rollback();
+  const std::string text = fmt::format(
+      "revision {} {} ended inside a transaction it began (BEGIN or START TRANSACTION without "
+      "COMMIT, or autocommit turned off): what it left uncommitted was rolled back",
+      revision.id().text(), revision.name());
+  try {
+    m_connection.query(
+        m_tables.mark_sql(record.id, up ? "failed" : "revert-failed", text, done, prefix));
+  } catch (const std::exception&) {
+    // The record still says running, which refuses later runs as well.
+  }
+  write_log(
+      make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start, "failed", text));
+  FailedMarkError failure(text);
+  failure.add_context(fmt::format(
+      "it is marked failed, and which of its {} statement(s) stay applied is for the database to "
+      "tell: end the transaction in the file (COMMIT), check the database, then 'runner repair "
+      "{}' (keep it as applied) or 'runner repair {} --forget'",
+      done, revision.id().text(), revision.id().text()));
+  throw failure;
 }
 
 void Executor::baseline(const std::vector<const Revision*>& revisions) {

@@ -77,6 +77,12 @@ class Executor {
   bool atomic(const project::Revision& revision) const;
   void run_marked(const project::Revision& revision, plan::Direction direction,
                   const plan::HistoryRecord* resume_from);
+  // A revision outside a transaction ended inside one it began: rolls back
+  // what it left uncommitted, marks it failed and throws saying so.
+  [[noreturn]] void left_transaction_open(const project::Revision& revision,
+                                          plan::Direction direction,
+                                          const plan::HistoryRecord& record, std::int64_t done,
+                                          const std::string& prefix, std::int64_t start);
   void write_log(const LogRecord& record) noexcept;
   void before_revision(const project::Revision& revision, bool check_lock = true);
   void confirm_lock(const std::string& consequence);

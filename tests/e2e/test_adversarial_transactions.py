@@ -286,3 +286,36 @@ def test_interrupting_a_transactional_revision_says_it_was_rolled_back(project, 
     assert "nothing of it was applied: the transaction was rolled back" in err, err
     assert db.query("SELECT COUNT(*) FROM items") == [(0,)]
     assert history_ids(db) == ["0001"]
+
+
+def test_a_revision_outside_a_transaction_that_leaves_one_open_is_failed_not_said_applied(
+        project, db):
+    """`transaction: false` lets a revision run BEGIN (or MySQL's SET
+    autocommit = 0) itself. Left open, that transaction took the runner's
+    "applied" record with it and ended with the session: the runner said
+    applied while the history said running and the rows were gone. What it
+    left uncommitted is rolled back, and it is marked failed, saying so."""
+    begin = "SET autocommit = 0" if db.dialect == "mysql" else "BEGIN"
+    project.add("0001", "open_ended",
+                f"CREATE TABLE t (id INTEGER);\n{begin};\nINSERT INTO t VALUES (1);\n",
+                "DROP TABLE t;", kind="mixed", transaction=False)
+    project.add("0002", "after", "CREATE TABLE t2 (id INTEGER);\n", "DROP TABLE t2;")
+    result = project.run("up")
+    assert result.code == 5, result
+    assert "revision 0001 open_ended ended inside a transaction it began" in result.err, result
+    assert "what it left uncommitted was rolled back" in result.err, result
+    assert "applied 0001" not in result.err, result
+    assert history_state(db, "0001") == "failed"
+    assert db.query("SELECT count(*) FROM t") == [(0,)]
+    assert "t2" not in db.tables()
+    # Ended in the file, it applies, and the next revision's records commit
+    # (MySQL: autocommit, left off with nothing open, is turned back on).
+    project.up_file("0001", "open_ended").write_text(
+        f"CREATE TABLE t (id INTEGER);\n{begin};\nINSERT INTO t VALUES (1);\nCOMMIT;\n")
+    assert project.run("repair", "0001", "--forget").code == 0
+    db.query("DROP TABLE t")
+    result = project.run("up")
+    assert result.code == 0, result
+    status = project.run("--json", "status")
+    assert [r["state"] for r in status.json()["revisions"]] == ["applied", "applied"], status
+    assert db.query("SELECT count(*) FROM t") == [(1,)]

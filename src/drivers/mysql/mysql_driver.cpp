@@ -595,12 +595,28 @@ class MysqlConnection : public Connection {
     }
     return std::nullopt;
   }
+  std::optional<bool> transaction_left_open() override {
+    send_batch();
+    std::optional<bool> open = in_transaction();
+    const Rows rows = query("SELECT @@autocommit");
+    if (!rows.empty() && !rows[0].empty() && rows[0][0] == std::optional<std::string>("0")) {
+      if (open == false) {
+        run("SET autocommit = 1", nullptr);  // nothing open: commits nothing
+      } else if (!open) {
+        open = true;  // MySQL without @@in_transaction: a statement may be pending
+      }
+    }
+    return open;
+  }
   void rollback() noexcept override {
     m_in_transaction = false;
     m_batch.clear();  // never sent: nothing of it ran
     m_batch_text.clear();
     try {
       run("ROLLBACK", nullptr);
+      // A revision outside a transaction may have turned autocommit off:
+      // the runner's marks written next must commit as they go.
+      run("SET autocommit = 1", nullptr);
     } catch (...) {
       // A broken session rolls back by itself when it closes.
     }

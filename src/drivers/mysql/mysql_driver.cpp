@@ -597,13 +597,20 @@ class MysqlConnection : public Connection {
   }
   std::optional<bool> transaction_left_open() override {
     send_batch();
-    std::optional<bool> open = in_transaction();
-    const Rows rows = query("SELECT @@autocommit");
+    // One round trip on MariaDB; MySQL has no @@in_transaction.
+    std::optional<bool> open;
+    Rows rows;
+    try {
+      rows = query("SELECT @@autocommit, @@in_transaction");
+      open = rows.at(0).at(1) != std::optional<std::string>("0");
+    } catch (const DbError&) {
+      rows = query("SELECT @@autocommit");
+    }
     if (!rows.empty() && !rows[0].empty() && rows[0][0] == std::optional<std::string>("0")) {
       if (open == false) {
         run("SET autocommit = 1", nullptr);  // nothing open: commits nothing
-      } else if (!open) {
-        open = true;  // MySQL without @@in_transaction: a statement may be pending
+      } else {
+        open = true;  // MySQL, which cannot tell: a statement may be pending
       }
     }
     return open;

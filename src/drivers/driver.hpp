@@ -203,6 +203,10 @@ class Connection {
   // resets is said in its driver). Called between revisions, outside any
   // transaction; throws DbError.
   virtual void reset_session() {}
+  // Before the first revision of a run: notes what reset_session() is to
+  // put back that the driver cannot ask the server for afterwards (MySQL:
+  // the session variables a dump's header changes). Throws DbError.
+  virtual void remember_session() {}
 
   // Dialect extras, with defaults for dialects that lack them yet.
 

@@ -183,6 +183,8 @@ void Executor::before_revision(const Revision& revision, bool check_lock) {
   }
   if (m_session_used) {
     m_connection.reset_session();
+  } else {
+    m_connection.remember_session();
   }
   m_session_used = true;
 }

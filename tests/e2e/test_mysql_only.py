@@ -168,3 +168,35 @@ def test_what_an_executable_comment_holds_is_judged_before_anything_runs(project
            "transaction" in result.err, result
     assert db.query("SELECT count(*) FROM t") == [(0,)]
     assert applied_ids(db) == ["0001"]
+
+
+def test_session_variables_a_revision_sets_do_not_reach_the_next_revision(project, db):
+    """A mysqldump header sets NAMES, FOREIGN_KEY_CHECKS, SQL_MODE and
+    TIME_ZONE, and only its footer puts them back. Left set, they reached the
+    next revisions of the run: their text was stored garbled and rows that
+    break a foreign key were let in. They are set back between revisions."""
+    project.add("0001", "tables",
+                "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n"
+                "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER, "
+                "FOREIGN KEY (parent_id) REFERENCES parent (id));\n"
+                "CREATE TABLE texts (body VARCHAR(20)) DEFAULT CHARSET = utf8mb4;\n"
+                "CREATE TABLE stamps (at TIMESTAMP NULL);\n",
+                "DROP TABLE stamps;\nDROP TABLE texts;\nDROP TABLE child;\nDROP TABLE parent;",
+                kind="mixed", transaction=False)
+    project.add("0002", "dump_header",
+                "/*!40101 SET NAMES latin1 */;\nSET FOREIGN_KEY_CHECKS = 0;\n"
+                "SET SQL_MODE = '';\nSET TIME_ZONE = '+05:00';\n",
+                "SELECT 1;", kind="data")
+    project.add("0003", "text", "INSERT INTO texts VALUES ('caf\u00e9');\n"
+                "INSERT INTO stamps VALUES ('2020-01-01 00:00:00');\n",
+                "DELETE FROM texts;\nDELETE FROM stamps;", kind="data")
+    project.add("0004", "orphan", "INSERT INTO child VALUES (1, 42);\n", "DELETE FROM child;",
+                kind="data")
+    result = project.run("up")
+    assert result.code != 0, result
+    assert "foreign key constraint fails" in result.err, result
+    assert applied_ids(db) == ["0001", "0002", "0003"]
+    assert db.query("SELECT HEX(body) FROM texts") == [("636166C3A9",)]
+    assert db.query("SELECT UNIX_TIMESTAMP(at) FROM stamps") == \
+        db.query("SELECT UNIX_TIMESTAMP('2020-01-01 00:00:00')")
+    assert db.query("SELECT count(*) FROM child") == [(0,)]

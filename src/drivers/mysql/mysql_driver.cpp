@@ -569,6 +569,53 @@ class MysqlConnection : public Connection {
       use += c == '`' ? std::string("``") : std::string(1, c);
     }
     run(use + "`", nullptr);
+    if (!m_restore_session.empty()) {
+      run(m_restore_session, nullptr);
+    }
+  }
+
+  // MySQL has no RESET ALL, and Connector/C++ 1.1 no reset of the
+  // connection: the session variables that change what later statements
+  // store or accept (a mysqldump header sets most of them, and its footer
+  // puts them back only if the file has one) are read now and set again
+  // between revisions. SET NAMES latin1 left behind would garble the next
+  // revision's text; FOREIGN_KEY_CHECKS = 0 would let it store orphans.
+  void remember_session() override {
+    static constexpr const char* k_names[] = {"sql_mode",
+                                              "time_zone",
+                                              "foreign_key_checks",
+                                              "unique_checks",
+                                              "character_set_client",
+                                              "character_set_connection",
+                                              "character_set_results",
+                                              "collation_connection",
+                                              "auto_increment_increment",
+                                              "auto_increment_offset",
+                                              "sql_safe_updates",
+                                              "lc_time_names",
+                                              "div_precision_increment",
+                                              "sql_auto_is_null",
+                                              "innodb_strict_mode"};
+    std::string select = "SELECT ";
+    for (const char* name : k_names) {
+      select += fmt::format("{}@@SESSION.{}", select.size() > 7 ? ", " : "", name);
+    }
+    const Rows rows = query(select);
+    std::string set;
+    for (std::size_t i = 0; i < std::size(k_names) && !rows.empty() && i < rows[0].size(); ++i) {
+      const auto& value = rows[0][i];
+      std::string literal = "NULL";
+      if (value) {
+        if (value->find_first_of("'\\") != std::string::npos) {
+          continue;  // no such name or mode exists; not guessed at
+        }
+        const bool number =
+            !value->empty() && value->find_first_not_of("0123456789.") == std::string::npos;
+        literal = number ? *value : "'" + *value + "'";
+      }
+      set += fmt::format("{}{} = {}", set.empty() ? "SET SESSION " : ", ", k_names[i], literal);
+    }
+    m_restore_session = set;
   }
 
   const std::string& default_schema() const override { return m_default_schema; }
@@ -1126,6 +1173,7 @@ class MysqlConnection : public Connection {
   std::size_t m_batch_bytes = k_batch_bytes;
   bool m_galera = false;  // @@wsrep_on when connecting: a Galera node
   std::string m_default_schema;  // DATABASE() at connect time
+  std::string m_restore_session;  // SET SESSION ... (remember_session)
   std::unordered_map<std::string, std::unique_ptr<::sql::PreparedStatement>> m_prepared;
 };
 

@@ -568,10 +568,9 @@ class MysqlConnection : public Connection {
     for (char c : m_default_schema) {
       use += c == '`' ? std::string("``") : std::string(1, c);
     }
-    run(use + "`", nullptr);
-    if (!m_restore_session.empty()) {
-      run(m_restore_session, nullptr);
-    }
+    use += "`";
+    // One round trip: the session takes several statements a packet.
+    run(m_restore_session.empty() ? use : use + ";\n" + m_restore_session, nullptr);
   }
 
   // MySQL has no RESET ALL, and Connector/C++ 1.1 no reset of the

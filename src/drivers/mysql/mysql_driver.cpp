@@ -599,7 +599,12 @@ class MysqlConnection : public Connection {
     for (const char* name : k_names) {
       select += fmt::format("{}@@SESSION.{}", select.size() > 7 ? ", " : "", name);
     }
-    const Rows rows = query(select);
+    Rows rows;
+    try {
+      rows = query(select);
+    } catch (const DbError&) {
+      return;  // a server without one of them: nothing to set back, as before
+    }
     std::string set;
     for (std::size_t i = 0; i < std::size(k_names) && !rows.empty() && i < rows[0].size(); ++i) {
       const auto& value = rows[0][i];

@@ -563,14 +563,8 @@ void Executor::run_marked(const Revision& revision, Direction direction,
     if (marks) {
       // `prefix` covers exactly the `done` statements: it is extended only
       // after a statement ran.
-      try {
-        m_connection.query(
-            m_tables.mark_sql(record.id, up ? "failed" : "revert-failed", text, done, prefix));
-      } catch (const std::exception&) {
-        // The record still says running, which refuses later runs as well.
-      }
-      write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start,
-                         interrupted ? "interrupted" : "failed", text));
+      mark_failed(record, direction, text, done, prefix, start,
+                  interrupted ? "interrupted" : "failed");
     }
     plan::HistoryRecord failed_mark = record;
     failed_mark.state = "revert-failed";
@@ -614,23 +608,28 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   }
 }
 
-void Executor::left_transaction_open(const Revision& revision, Direction direction,
-                                     const plan::HistoryRecord& record, std::int64_t done,
-                                     const std::string& prefix, std::int64_t start) {
+void Executor::mark_failed(const plan::HistoryRecord& record, Direction direction,
+                           const std::string& text, std::int64_t done, const std::string& prefix,
+                           std::int64_t start, std::string_view outcome) {
   const bool up = direction == Direction::up;
-  m_connection.rollback();
-  const std::string text = fmt::format(
-      "revision {} {} ended inside a transaction it began (BEGIN or START TRANSACTION without "
-      "COMMIT, or autocommit turned off): what it left uncommitted was rolled back",
-      revision.id().text(), revision.name());
   try {
     m_connection.query(
         m_tables.mark_sql(record.id, up ? "failed" : "revert-failed", text, done, prefix));
   } catch (const std::exception&) {
     // The record still says running, which refuses later runs as well.
   }
-  write_log(
-      make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start, "failed", text));
+  write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start, outcome, text));
+}
+
+void Executor::left_transaction_open(const Revision& revision, Direction direction,
+                                     const plan::HistoryRecord& record, std::int64_t done,
+                                     const std::string& prefix, std::int64_t start) {
+  m_connection.rollback();
+  const std::string text = fmt::format(
+      "revision {} {} ended inside a transaction it began (BEGIN or START TRANSACTION without "
+      "COMMIT, or autocommit turned off): what it left uncommitted was rolled back",
+      revision.id().text(), revision.name());
+  mark_failed(record, direction, text, done, prefix, start, "failed");
   FailedMarkError failure(text);
   failure.add_context(fmt::format(
       "it is marked failed, and which of its {} statement(s) stay applied is for the database to "

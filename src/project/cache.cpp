@@ -205,17 +205,11 @@ std::vector<std::optional<FileStamp>> stamps_of(const std::vector<std::string>& 
 
 std::string read_bytes(const fs::path& path) {
   std::string bytes;
-  // O_NONBLOCK: a FIFO in the cache's place must not block the open.
-  const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  struct stat info {};
+  const int fd = util::open_regular(AT_FDCWD, path.c_str(), info);  // a FIFO never waited on
   if (fd < 0) {
     return bytes;
   }
-  struct stat info {};
-  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    close(fd);
-    return bytes;
-  }
-  fcntl(fd, F_SETFL, 0);
   if (info.st_size > 0) {
     bytes.reserve(static_cast<std::size_t>(info.st_size) + 1);
   }

@@ -69,22 +69,30 @@ TextReader::~TextReader() {
   }
 }
 
-void TextReader::open_at(int dir_fd, const char* name) {
+int open_regular(int dir_fd, const char* name, struct stat& info) {
   // O_NONBLOCK: a FIFO must not block the open; it is refused below.
-  m_fd = ::openat(dir_fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (m_fd < 0) {
+  const int fd = ::openat(dir_fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return -1;
+  }
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    errno = 0;
+    return -1;
+  }
+  fcntl(fd, F_SETFL, 0);  // O_NONBLOCK is the only status flag the open set
+  return fd;
+}
+
+void TextReader::open_at(int dir_fd, const char* name) {
+  m_fd = open_regular(dir_fd, name, m_info);
+  if (m_fd < 0 && errno != 0) {
     throw InputError(fmt::format("{}: cannot read: {}", m_path.string(), std::strerror(errno)));
   }
-  if (fstat(m_fd, &m_info) != 0 || !S_ISREG(m_info.st_mode)) {
-    const bool directory = S_ISDIR(m_info.st_mode);
-    ::close(m_fd);
-    m_fd = -1;
+  if (m_fd < 0) {
     throw InputError(fmt::format("{}: not a regular file{}", m_path.string(),
-                                 directory ? " (a directory)" : ""));
+                                 S_ISDIR(m_info.st_mode) ? " (a directory)" : ""));
   }
-  // Reads block again (a FUSE mount may honour O_NONBLOCK on a regular
-  // file). O_NONBLOCK is the only status flag the open set.
-  fcntl(m_fd, F_SETFL, 0);
 }
 
 std::size_t TextReader::read_some(std::size_t at) {

@@ -61,6 +61,14 @@ class TextReader {
   Sha256* m_hasher = nullptr;
 };
 
+// Opens `name` within the folder `dir_fd` (AT_FDCWD: as a path) for
+// reading without blocking on a FIFO, and returns the descriptor once
+// fstat() (into `info`) shows a regular file; its reads block again then (a
+// FUSE mount may honour O_NONBLOCK on a regular file). -1 when it cannot
+// be opened (errno says why) or is not a regular file (errno 0; `info`
+// says what it is).
+int open_regular(int dir_fd, const char* name, struct stat& info);
+
 // SHA-256 of the normalised text of a file, as hex.
 std::string file_checksum(const std::filesystem::path& path);
 // The same for the rest of what `reader` reads.

@@ -14,6 +14,7 @@
 #include "cli/completion.hpp"
 #include "cli/manual.hpp"
 #include "cli/reporter.hpp"
+#include "util/output.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 #include "util/url.hpp"
@@ -456,7 +457,7 @@ Parsed show_help(Parsed parsed, const std::string& text) {
   if (reporter.json()) {
     reporter.emit({{"help", text}});
   } else {
-    fmt::print("{}", text);
+    util::write(stdout, text);
   }
   parsed.exit = 0;
   return parsed;
@@ -554,7 +555,7 @@ Parsed parse_command_line(int argc, char** argv) {
   }
   app.add_subcommand("help", "print this help, or a command's: help COMMAND")->group("Commands");
   if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "--man") {
-    fmt::print("{}", manual_page(app));  // runner(1), from the parser just built
+    util::write(stdout, manual_page(app));  // runner(1), from the parser just built
     parsed.exit = 0;
     return parsed;
   }
@@ -637,7 +638,7 @@ Parsed parse_command_line(int argc, char** argv) {
     if (reporter.json()) {
       reporter.emit({{"error", {{"message", "no command given"}, {"exit_code", 2}}}});
     }
-    fmt::print(stderr, "{}", app.help());
+    util::write(stderr, app.help());
     parsed.exit = 2;
     return parsed;
   }

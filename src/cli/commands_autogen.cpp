@@ -17,6 +17,7 @@
 #include "scratch/scratch.hpp"
 #include "sql/splitter.hpp"
 #include "util/errors.hpp"
+#include "util/output.hpp"
 #include "verify/verify.hpp"
 
 namespace runner::cli {
@@ -316,7 +317,7 @@ int cmd_diff(const Context& ctx, const CommandOptions& o) {
   } else if (result.up.changes.empty()) {
     ctx.reporter().progress("no changes detected");
   } else {
-    std::fputs(result.up_sql.c_str(), stdout);
+    util::write(stdout, result.up_sql);
   }
   return 0;
 }

@@ -18,6 +18,7 @@
 #include "project/revision_id.hpp"
 #include "scratch/scratch.hpp"
 #include "util/errors.hpp"
+#include "util/output.hpp"
 #include "util/text_reader.hpp"
 
 namespace runner::cli {
@@ -150,7 +151,7 @@ int schema_doc(const Context& ctx, const CommandOptions& o) {
   Source source = o.doc_from ? read_migrated(ctx) : read_live(ctx, *existing(ctx, "schema doc"));
   const std::string text = markdown_of(source);
   if (o.out && *o.out == "-") {
-    fmt::print("{}", text);
+    util::write(stdout, text);
     return 0;
   }
   const fs::path path = o.out ? fs::path(*o.out)
@@ -191,7 +192,7 @@ int schema_diagram(const Context& ctx, const CommandOptions& o) {
     if (ctx.reporter().json()) {
       ctx.reporter().emit({{"format", format}, {"text", text}});
     } else {
-      fmt::print("{}", text);
+      util::write(stdout, text);
     }
     return 0;
   }

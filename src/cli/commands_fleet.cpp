@@ -21,6 +21,7 @@
 #include "fleet/report.hpp"
 #include "fleet/targets.hpp"
 #include "util/errors.hpp"
+#include "util/output.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
 
@@ -154,7 +155,7 @@ void show_stderr(const std::string& text) {
     indented += "    " + text.substr(start, end - start) + "\n";
     start = end + 1;
   }
-  fmt::print(stderr, "{}", indented);
+  util::print(stderr, "{}", indented);
 }
 
 }  // namespace
@@ -225,7 +226,7 @@ int run_fleet(const GlobalOptions& g, const Reporter& reporter, const std::strin
           if (result.exit == 0 || (command == "status" && result.exit == 3)) {
             reporter.progress(line);
           } else {
-            fmt::print(stderr, "{}\n", line);
+            util::print(stderr, "{}\n", line);
             show_stderr(result.stderr_text);
           }
         });

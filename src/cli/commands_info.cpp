@@ -13,8 +13,9 @@
 #include "exec/lint.hpp"
 #include "exec/preflight.hpp"
 #include "util/errors.hpp"
-#include "util/time.hpp"
+#include "util/output.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace runner::cli {
 namespace {
@@ -433,9 +434,9 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
   } close{out, buffer};
   if (connection == nullptr || !exec::own_table_exists(*connection, tables, tables.table())) {
     for (const auto& sql : tables.create_sql()) {
-      fmt::print(out, "{};\n", sql);
+      util::print(out, "{};\n", sql);
     }
-    fmt::print(out, "\n");
+    util::print(out, "\n");
   }
   exec::render_sql(steps, tables, ctx.dialect(), ctx.dialect() != "mysql", out);
   if (ctx.reporter().json()) {

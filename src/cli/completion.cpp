@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "project/manifest.hpp"
+#include "util/output.hpp"
 #include "util/text_reader.hpp"
 
 namespace runner::cli {
@@ -12,7 +13,7 @@ int cmd_complete(const Context& ctx, const CommandOptions& /*o*/) {
   const auto manifest = project::parse_manifest(util::read_text_file(ctx.manifest_path()),
                                                 ctx.manifest_path().string(), diagnostics);
   for (const auto& entry : manifest.revisions) {
-    fmt::print("{}\n", entry.id.text());
+    util::print(stdout, "{}\n", entry.id.text());
   }
   return 0;
 }

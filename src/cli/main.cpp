@@ -1,8 +1,12 @@
 // The one place that turns failures into messages and exit codes.
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
+#include <string_view>
 
 #include <fmt/core.h>
 
@@ -15,6 +19,7 @@
 #include "project/diagnostic.hpp"
 #include "sql/secrets.hpp"
 #include "util/errors.hpp"
+#include "util/output.hpp"
 
 namespace {
 
@@ -76,7 +81,7 @@ int report_failure(const runner::cli::Reporter& reporter, const std::exception* 
     if (!have_text) {
       reporter.error(k_unknown);
     } else if (dynamic_cast<const runner::project::ProjectError*>(error) != nullptr) {
-      std::fprintf(stderr, "%s\n", reporter.shown(text).c_str());
+      runner::util::write(stderr, reporter.shown(text) + "\n");
     } else {
       reporter.error(text);
     }
@@ -93,13 +98,44 @@ int report_failure(const runner::cli::Reporter& reporter, const std::exception* 
   return exit_code;
 }
 
+// What main returns once the command is done: its own code, unless what it
+// wrote to stdout did not all arrive. Then a command that may have changed
+// something keeps its code (it tells what was done) and says the output was
+// lost; one that changed nothing exits 2, or 141 as a filter killed by
+// SIGPIPE would when the reader went away (`runner status | head -1`).
+int finish(const runner::cli::Reporter& reporter, std::string_view command, int code) noexcept {
+  const int error = runner::util::stdout_error();
+  if (error == 0) {
+    return code;
+  }
+  const bool changes = runner::cli::may_write(command);
+  if (error == EPIPE && !changes) {
+    if (code == 0) {  // end as the SIGPIPE ignored until now would have
+      std::signal(SIGPIPE, SIG_DFL);
+      std::raise(SIGPIPE);
+    }
+    return code != 0 ? code : 128 + SIGPIPE;
+  }
+  try {
+    const std::string what =
+        fmt::format("the output could not be written to stdout ({})", std::strerror(error));
+    if (changes || code != 0) {
+      reporter.warning(fmt::format("{}; the exit code says what {} did", what, command));
+      return code;
+    }
+    reporter.error(what);
+  } catch (...) {
+  }
+  return static_cast<int>(runner::ExitCode::bad_input);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   runner::exec::signals::install();
   const runner::cli::Parsed parsed = runner::cli::parse_command_line(argc, argv);
-  if (parsed.exit) {
-    return *parsed.exit;
+  if (parsed.exit) {  // --help, --version, a usage error: printed already
+    return finish(runner::cli::Reporter(false, false, false, false), "help", *parsed.exit);
   }
   const auto& g = parsed.global;
   runner::cli::Reporter reporter(g.json, g.quiet, g.verbose, runner::cli::want_color(g.no_color));
@@ -108,10 +144,11 @@ int main(int argc, char** argv) {
   try {
     if (parsed.command->run == nullptr) {
       runner::cli::print_version(reporter);
-      return 0;
+      return finish(reporter, "version", 0);
     }
     if (runner::cli::fleet_requested(parsed.options)) {
-      return runner::cli::run_fleet(g, reporter, parsed.command->name, parsed.options);
+      return finish(reporter, parsed.command->name,
+                    runner::cli::run_fleet(g, reporter, parsed.command->name, parsed.options));
     }
     const runner::cli::Context context(g, reporter);
     context.announce(runner::cli::may_write(parsed.command->name));
@@ -120,12 +157,13 @@ int main(int argc, char** argv) {
       // --json promises one object, also from a command with nothing to report.
       reporter.emit({{"command", parsed.command->name}, {"exit_code", code}});
     }
-    return code;
+    return finish(reporter, parsed.command->name, code);
   } catch (const runner::Error& e) {
-    return report_failure(reporter, &e, static_cast<int>(e.exit_code()));
+    return finish(reporter, parsed.command->name,
+                  report_failure(reporter, &e, static_cast<int>(e.exit_code())));
   } catch (const std::exception& e) {
-    return report_failure(reporter, &e, 1);
+    return finish(reporter, parsed.command->name, report_failure(reporter, &e, 1));
   } catch (...) {
-    return report_failure(reporter, nullptr, 1);
+    return finish(reporter, parsed.command->name, report_failure(reporter, nullptr, 1));
   }
 }

@@ -252,8 +252,10 @@ std::string manual_page(const CLI::App& app) {
            {code(ExitCode::failed_mark),
             "A non-transactional revision failed part way, now or earlier: its statements stay "
             "applied, and the failed mark must be resolved with runner repair."},
-           {code(ExitCode::sigint), "Interrupted (SIGINT): the running statement was cancelled "
-                                    "and rolled back, the lock released."},
+           {code(ExitCode::sighup), "Hung up (SIGHUP, the terminal went away): as SIGINT."},
+           {code(ExitCode::sigint),
+            "Interrupted (SIGINT): the running statement was cancelled "
+            "and rolled back, the lock released."},
            {code(ExitCode::sigterm), "Terminated (SIGTERM), likewise."},
        }) {
     out += fmt::format(".TP\n\\fB{}\\fR\n{}\n", number, roff(text));

@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "util/output.hpp"
 #include "util/strings.hpp"
 
 namespace runner::cli {
@@ -131,7 +132,7 @@ std::string ProgressLine::describe(Clock::time_point now) const {
 
 void ProgressLine::erase() {
   if (m_drawn) {
-    std::fputs("\r\033[K", stderr);
+    util::write(stderr, "\r\033[K");
     std::fflush(stderr);
     m_drawn = false;
   }
@@ -155,14 +156,14 @@ void ProgressLine::loop() {
         line = std::string(util::utf8_prefix(line, width - 1));
       }
       if (!m_drawn || line != m_shown) {
-        fmt::print(stderr, "\r\033[K{}", line);
+        util::print(stderr, "\r\033[K{}", line);
         std::fflush(stderr);
         m_drawn = true;
         m_shown = std::move(line);
       }
     } else if (now - m_last_line >= k_periodic) {
       m_last_line = now;
-      fmt::print(stderr, "{}\n", describe(now));
+      util::print(stderr, "{}\n", describe(now));
       std::fflush(stderr);
     }
   }

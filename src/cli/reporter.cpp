@@ -1,4 +1,5 @@
 #include "cli/reporter.hpp"
+#include "util/output.hpp"
 
 #include <unistd.h>
 
@@ -23,9 +24,9 @@ std::string Reporter::shown(std::string_view text) const {
 void Reporter::print_line(std::FILE* stream, std::string_view before, std::string_view line,
                           std::string_view after) const {
   if (m_hide.empty()) {
-    fmt::print(stream, "{}{}{}\n", before, line, after);
+    util::print(stream, "{}{}{}\n", before, line, after);
   } else {
-    fmt::print(stream, "{}{}{}\n", before, m_hide(std::string(line)), after);
+    util::print(stream, "{}{}{}\n", before, m_hide(std::string(line)), after);
   }
 }
 
@@ -70,7 +71,7 @@ void Reporter::emit(const nlohmann::json& result) const {
   // log row): replace what is not, rather than throw.
   const auto dump = nlohmann::json::error_handler_t::replace;
   if (m_hide.empty() && (m_fields.empty() || !result.is_object())) {
-    fmt::print(stdout, "{}\n", result.dump(-1, ' ', false, dump));
+    util::print(stdout, "{}\n", result.dump(-1, ' ', false, dump));
     m_emitted = true;
     return;
   }
@@ -83,7 +84,7 @@ void Reporter::emit(const nlohmann::json& result) const {
   if (!m_hide.empty()) {
     hide_in(shown, m_hide);
   }
-  fmt::print(stdout, "{}\n", shown.dump(-1, ' ', false, dump));
+  util::print(stdout, "{}\n", shown.dump(-1, ' ', false, dump));
   m_emitted = true;
 }
 

@@ -9,6 +9,7 @@
 #include "sql/secrets.hpp"
 #include "sql/splitter.hpp"
 #include "util/errors.hpp"
+#include "util/output.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
@@ -723,46 +724,48 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
     const auto& path = file_for(revision, step.direction);
     plan::HistoryRecord record =
         record_for(revision, up && !revision.noop ? util::file_checksum(revision.up) : "");
-    fmt::print(out, "-- {} {} {}{}\n", up ? "up" : "down", revision.id().text(), revision.name(),
-               revision.noop ? " (not for this dialect: recorded only)" : "");
+    util::print(out, "-- {} {} {}{}\n", up ? "up" : "down", revision.id().text(), revision.name(),
+                revision.noop ? " (not for this dialect: recorded only)" : "");
     if (transactional) {
-      fmt::print(out, "BEGIN;\n");
+      util::print(out, "BEGIN;\n");
     } else {
       record.state = "running";
-      fmt::print(out, "{};\n",
-                 up ? tables.insert_sql(record).printable
-                    : tables.mark_sql(record.id, "reverting", "", 0, "").printable);
+      util::print(out, "{};\n",
+                  up ? tables.insert_sql(record).printable
+                     : tables.mark_sql(record.id, "reverting", "", 0, "").printable);
     }
     if (!revision.noop) {
-      fmt::print(out, "-- {}\n", path);
+      util::print(out, "-- {}\n", path);
       sql::StatementReader reader(path, dialect);
       while (const auto statement = reader.next()) {
-        fmt::print(out, "{};\n", statement->text);
+        util::print(out, "{};\n", statement->text);
         if (statement->copy == sql::Copy::from_stdin) {
           // As psql takes it: the rows, then the end marker.
           std::string rows;
           while (reader.read_copy_data(rows)) {
-            fmt::print(out, "{}", rows);
+            util::print(out, "{}", rows);
             rows.clear();
           }
-          fmt::print(out, "\\.\n");
+          util::print(out, "\\.\n");
         }
       }
     }
     record.state = "applied";
     if (transactional) {
-      fmt::print(out, "{};\n",
-                 up ? tables.insert_sql(record).printable : tables.delete_sql(record.id).printable);
+      util::print(
+          out, "{};\n",
+          up ? tables.insert_sql(record).printable : tables.delete_sql(record.id).printable);
     } else {
-      fmt::print(out, "{};\n",
-                 up ? tables.finish_sql(record).printable : tables.delete_sql(record.id).printable);
+      util::print(
+          out, "{};\n",
+          up ? tables.finish_sql(record).printable : tables.delete_sql(record.id).printable);
     }
-    fmt::print(out, "{};\n",
-               tables.log_sql(make_log(up ? "apply" : "revert", record, 0, "ok", "")).printable);
+    util::print(out, "{};\n",
+                tables.log_sql(make_log(up ? "apply" : "revert", record, 0, "ok", "")).printable);
     if (transactional) {
-      fmt::print(out, "COMMIT;\n");
+      util::print(out, "COMMIT;\n");
     }
-    fmt::print(out, "\n");
+    util::print(out, "\n");
   }
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <mutex>
 #include <thread>
 
@@ -23,6 +24,7 @@ int g_depth = 0;
 sigset_t watched() {
   sigset_t set;
   sigemptyset(&set);
+  sigaddset(&set, SIGHUP);  // the terminal went away: as SIGTERM
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   return set;
@@ -51,6 +53,10 @@ void wait_for_signals() {
 }  // namespace
 
 void install() {
+  // A reader of stdout or stderr that goes away (`runner up | head`, a log
+  // collector restarting) must not end a run between two statements: writes
+  // fail with EPIPE instead, and util/output.hpp ignores or reports them.
+  std::signal(SIGPIPE, SIG_IGN);
   sigset_t set = watched();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::thread(wait_for_signals).detach();

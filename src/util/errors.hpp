@@ -19,6 +19,7 @@ enum class ExitCode : int {
   problems = 3,
   unreachable = 4,
   failed_mark = 5,
+  sighup = 129,
   sigint = 130,
   sigterm = 143,
 };

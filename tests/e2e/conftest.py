@@ -334,12 +334,14 @@ class Project:
                               text=True, timeout=timeout)
         return Result(proc)
 
-    def popen(self, *args, database=True):
+    def popen(self, *args, database=True, **streams):
+        """Starts the runner; `streams` overrides Popen's stdout/stderr (pipes) and the like."""
         command = [RUNNER] + (["-d", self.db.url] if database else []) + list(args)
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
         env["NO_COLOR"] = "1"
-        return subprocess.Popen(command, cwd=self.root, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+        options.update(streams)
+        return subprocess.Popen(command, cwd=self.root, env=env, **options)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 import signal
 import time
 
+import pytest
+
 from conftest import applied_ids, history_ids, log_rows, snapshot, three
 
 
@@ -161,13 +163,15 @@ def test_sigterm_mid_revision_rolls_back_and_exits_143(project, db):
     assert after.code == 0, after
 
 
-def test_sigint_mid_revision_rolls_back_and_exits_130(project, db):
+@pytest.mark.parametrize("signal_number, exit_code", [(signal.SIGINT, 130), (signal.SIGHUP, 129)])
+def test_sigint_or_sighup_mid_revision_rolls_back_and_exits_128_plus_it(project, db, signal_number,
+                                                                       exit_code):
     slow_project(project, db)
     proc = start_and_reach_the_slow_revision(project, db)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal_number)
     started = time.monotonic()
     code = proc.wait(timeout=30)
-    assert code == 130, proc.stderr.read()
+    assert code == exit_code, proc.stderr.read()
     assert time.monotonic() - started < 3, "the running statement was not cancelled"
     assert_slow_revision_left_nothing(db)
 

@@ -1,0 +1,38 @@
+#include "util/output.hpp"
+
+#include <atomic>
+#include <cerrno>
+
+namespace runner::util {
+namespace {
+
+std::atomic<int> g_stdout_error{0};
+
+void remember(std::FILE* stream, int error) {
+  if (stream == stdout) {
+    int none = 0;
+    g_stdout_error.compare_exchange_strong(none, error != 0 ? error : EIO);
+  }
+}
+
+}  // namespace
+
+void write(std::FILE* stream, std::string_view text) noexcept {
+  if (text.empty()) {
+    return;
+  }
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), stream) != text.size()) {
+    remember(stream, errno);
+  }
+}
+
+int stdout_error() noexcept {
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    remember(stdout, errno);
+  }
+  return g_stdout_error.load();
+}
+
+}  // namespace runner::util

@@ -1,0 +1,108 @@
+"""Adversarial: the streams the runner writes to fail under it.
+
+Progress goes to stderr and results to stdout, but a migration must not
+depend on anyone reading them: a reader that goes away (`runner up | head`,
+a log collector restarting), a full disk or a hung-up terminal must not end
+a run between two statements, crash it, or change its exit code into a
+claim that is not true. What cannot be written is said where it can be, and
+a command that changed nothing and lost its result exits 2."""
+import os
+import signal
+import subprocess
+
+import pytest
+
+from conftest import applied_ids, log_rows, three
+
+ALL = ["0001", "0002", "0003"]
+
+
+def slow_second(project, db):
+    """0001 creates items; 0002 (data) runs for several seconds; 0003 is quick."""
+    project.add("0001", "create_items", "CREATE TABLE items (id INTEGER PRIMARY KEY);",
+                "DROP TABLE items;")
+    project.add("0002", "slow_fill", "INSERT INTO items (id) VALUES (1);\n" + db.slow_statement("items"),
+                "DELETE FROM items;", kind="data")
+    project.add("0003", "create_teams", "CREATE TABLE teams (id INTEGER PRIMARY KEY);",
+                "DROP TABLE teams;")
+
+
+def ignore_sigpipe():
+    """As systemd starts a service (IgnoreSIGPIPE=yes) and some supervisors do."""
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+
+
+def test_a_reader_gone_before_the_first_line_does_not_stop_the_run(project, db):
+    three(project)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stderr now fails with EPIPE (or SIGPIPE)
+    try:
+        proc = project.popen("up", stderr=write_end)
+    finally:
+        os.close(write_end)
+    proc.wait(timeout=60)
+    assert proc.returncode == 0, proc.stdout.read()
+    assert applied_ids(db) == ALL
+    assert [row[2] for row in log_rows(db)] == ["ok"] * 3
+
+
+@pytest.mark.parametrize("sigpipe", ["default", "ignored"])
+def test_stderr_that_breaks_during_a_long_revision_neither_stops_nor_crashes_the_run(
+        project, db, sigpipe):
+    slow_second(project, db)
+    extra = {"preexec_fn": ignore_sigpipe, "restore_signals": False} if sigpipe == "ignored" else {}
+    proc = project.popen("up", "--progress", "always", **extra)
+    first = proc.stderr.readline()
+    assert first.startswith("database "), first
+    assert "applied 0001" in proc.stderr.readline()
+    proc.stderr.close()  # the progress line of 0002, drawn after a second, finds no reader
+    code = proc.wait(timeout=120)
+    assert code == 0, f"exit {code}"
+    assert applied_ids(db) == ALL
+    assert db.query("SELECT COUNT(*) FROM items")[0][0] > 1
+
+
+def test_stderr_on_a_full_disk_changes_nothing(project, db):
+    three(project)
+    with open("/dev/full", "w") as full:
+        proc = project.popen("up", stderr=full)
+        proc.wait(timeout=60)
+    assert proc.returncode == 0, proc.stdout.read()
+    assert applied_ids(db) == ALL
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_lost_result_keeps_the_code_of_a_command_that_changed_the_database(project, db):
+    three(project)
+    with open("/dev/full", "w") as full:
+        proc = project.popen("up", "--json", stdout=full)
+        proc.wait(timeout=60)
+    err = proc.stderr.read()
+    assert proc.returncode == 0, err
+    assert "could not be written to stdout (No space left on device)" in err, err
+    assert "the exit code says what up did" in err
+    assert applied_ids(db) == ALL
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("command", [["status"], ["status", "--json"], ["--version"], ["--help"]])
+def test_a_lost_result_of_a_command_that_changed_nothing_exits_2(project, db, command):
+    three(project)
+    assert project.run("up").code == 0
+    with open("/dev/full", "w") as full:
+        proc = project.popen(*command, stdout=full)
+        proc.wait(timeout=60)
+    err = proc.stderr.read()
+    assert proc.returncode == 2, err
+    assert "could not be written to stdout (No space left on device)" in err, err
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_reader_gone_from_a_read_only_command_ends_it_as_sigpipe_would(project, db):
+    for n in range(1, 400):
+        project.add(f"{n:04d}", f"table_{n}", f"CREATE TABLE t{n} (id INTEGER);", f"DROP TABLE t{n};")
+    proc = project.popen("status", stdout=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # 400 lines do not fit the pipe: a later write finds no reader
+    assert proc.wait(timeout=60) == -signal.SIGPIPE
+    assert proc.stderr.read() == ""

@@ -3,7 +3,10 @@
 // a scratch database, planned apart by autogen/, and the result proved on
 // the scratch database before anything is written.
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 
@@ -77,10 +80,14 @@ class TempFile {
                                                      drivers::scratch_database_name());
     std::FILE* f = std::fopen(m_path.c_str(), "wb");
     if (f == nullptr) {
-      throw InputError(fmt::format("{}: cannot write", m_path.string()));
+      throw InputError(fmt::format("{}: cannot write ({})", m_path.string(), std::strerror(errno)));
     }
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
+    if (const int error = util::write_and_close(f, text); error != 0) {
+      // a full /tmp: the proof would run half the SQL
+      std::error_code ec;
+      fs::remove(m_path, ec);
+      throw InputError(fmt::format("{}: cannot write ({})", m_path.string(), std::strerror(error)));
+    }
   }
   ~TempFile() {
     std::error_code ec;

@@ -1,5 +1,10 @@
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
-#include <fstream>
+#include <optional>
 
 #include <fmt/core.h>
 
@@ -8,6 +13,7 @@
 #include "split/renumber.hpp"
 #include "split/split.hpp"
 #include "util/errors.hpp"
+#include "util/output.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
 
@@ -127,18 +133,90 @@ std::string template_text(const fs::path& dir, const std::string& file, const st
   return fallback;
 }
 
-void write_new_file(const fs::path& path, const std::string& text) {
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    throw InputError(fmt::format("{} already exists", path.string()));
-  }
-  fs::create_directories(path.parent_path(), ec);
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) {
-    throw InputError(fmt::format("{}: cannot write", path.string()));
-  }
+[[noreturn]] void cannot_write(const fs::path& path, int error) {
+  throw InputError(fmt::format("{}: cannot write ({})", path.string(), std::strerror(error)));
 }
+
+// The files and folders `new` and `init` create and the manifest `new`
+// appends to, put back as they were unless keep() is called: a full disk or
+// a folder without write permission leaves no empty revision file, half a
+// skeleton or a torn manifest behind.
+class NewFiles {
+ public:
+  NewFiles() = default;
+  NewFiles(const NewFiles&) = delete;
+  NewFiles& operator=(const NewFiles&) = delete;
+  ~NewFiles() {
+    if (m_kept) {
+      return;
+    }
+    std::error_code ec;
+    for (auto path = m_created.rbegin(); path != m_created.rend(); ++path) {
+      fs::remove(*path, ec);  // a folder only when empty
+    }
+    if (m_appended) {
+      [[maybe_unused]] const int ignored = truncate(m_appended->c_str(), m_manifest_size);
+    }
+  }
+
+  // Creates `path` (it must not exist) holding `text`.
+  void create(const fs::path& path, const std::string& text) {
+    create_folder(path.parent_path());
+    std::FILE* out = std::fopen(path.c_str(), "wbx");
+    if (out == nullptr) {
+      if (errno == EEXIST) {
+        throw InputError(fmt::format("{} already exists", path.string()));
+      }
+      cannot_write(path, errno);
+    }
+    m_created.push_back(path);
+    finish(path, out, text);
+  }
+
+  // Creates the folder `path` and those above it that are missing.
+  void create_folder(const fs::path& path) {
+    if (path.empty()) {
+      return;
+    }
+    std::vector<fs::path> missing;
+    std::error_code ec;
+    for (fs::path at = path; !at.empty() && !fs::exists(at, ec); at = at.parent_path()) {
+      missing.push_back(at);
+      if (at == at.parent_path()) {
+        break;
+      }
+    }
+    if (!fs::create_directories(path, ec) && ec) {
+      throw InputError(fmt::format("cannot create {} ({})", path.string(), ec.message()));
+    }
+    m_created.insert(m_created.end(), missing.rbegin(), missing.rend());
+  }
+
+  // Appends `text` to the manifest at `path`, `size` bytes long now.
+  void append(const fs::path& path, std::uintmax_t size, const std::string& text) {
+    std::FILE* out = std::fopen(path.c_str(), "ab");
+    if (out == nullptr) {
+      cannot_write(path, errno);
+    }
+    m_appended = path;
+    m_manifest_size = static_cast<off_t>(size);
+    finish(path, out, text);
+  }
+
+  void keep() { m_kept = true; }
+
+ private:
+  static void finish(const fs::path& path, std::FILE* out, const std::string& text) {
+    if (const int error = util::write_and_close(out, text); error != 0) {
+      cannot_write(path, error);
+    }
+  }
+
+  std::vector<fs::path> m_created;
+  std::optional<fs::path> m_appended;
+  off_t m_manifest_size = 0;
+  bool m_kept = false;
+};
 
 }  // namespace
 
@@ -153,6 +231,7 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
   std::error_code ec;
   std::string text = fs::exists(manifest_path, ec) ? util::read_text_file(manifest_path)
                                                    : std::string("version: 1\nrevisions:\n");
+  const std::uintmax_t text_size = fs::file_size(manifest_path, ec);  // as on disk (CRLF, BOM)
   std::vector<project::Diagnostic> diagnostics;
   const auto manifest = project::parse_manifest(text, manifest_path.string(), diagnostics);
   if (project::has_errors(diagnostics)) {
@@ -166,15 +245,15 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
   const fs::path templates =
       ctx.templates() ? fs::path(*ctx.templates()) : root / "templates";
   const char* kind = o.data ? "data" : "schema";
+  NewFiles files;
   if (generated != nullptr) {  // --autogenerate: the SQL it proved
-    write_new_file(up, fmt::format("-- {} {}: {}\n{}", id, name, generated->note, generated->up));
-    write_new_file(down,
-                   fmt::format("-- {} {}: undo {}\n{}", id, name, name, generated->down));
+    files.create(up, fmt::format("-- {} {}: {}\n{}", id, name, generated->note, generated->up));
+    files.create(down, fmt::format("-- {} {}: undo {}\n{}", id, name, name, generated->down));
   } else {
-    write_new_file(up, template_text(templates, o.data ? "data.up.sql" : "up.sql",
-                                     fmt::format("-- {} {}: {} change\n", id, name, kind)));
-    write_new_file(down, template_text(templates, o.data ? "data.down.sql" : "down.sql",
-                                       fmt::format("-- {} {}: undo the change\n", id, name)));
+    files.create(up, template_text(templates, o.data ? "data.up.sql" : "up.sql",
+                                   fmt::format("-- {} {}: {} change\n", id, name, kind)));
+    files.create(down, template_text(templates, o.data ? "data.down.sql" : "down.sql",
+                                     fmt::format("-- {} {}: undo the change\n", id, name)));
   }
   // Append, never rewrite: comments and formatting of the manifest survive.
   // Only a new manifest, or an empty flow list `revisions: []`, is written whole.
@@ -192,13 +271,12 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
   if (o.no_transaction) {
     addition += fmt::format("{}  transaction: false\n", indent);
   }
-  std::ofstream out(manifest_path,
-                    std::ios::binary | (rewrite ? std::ios::trunc : std::ios::app));
-  out << (rewrite ? text + addition : addition);
-  out.close();
-  if (!out) {
-    throw InputError(fmt::format("{}: cannot write", manifest_path.string()));
+  if (rewrite) {
+    util::write_text_file_if_changed(manifest_path, text + addition);  // whole, or not at all
+  } else {
+    files.append(manifest_path, text_size, addition);
   }
+  files.keep();
   if (ctx.reporter().json()) {
     nlohmann::json result{{"id", id}, {"name", name}, {"up", up.string()}, {"down", down.string()}};
     if (generated != nullptr) {
@@ -364,17 +442,21 @@ int cmd_init(const Context& ctx, const CommandOptions& o) {
                     util::join(present)));
   }
   std::vector<std::string> created;
+  NewFiles written;
   for (const auto& file : files) {
     const fs::path path = folder / file.path;
-    if (file.folder) {
-      if (!fs::create_directories(path, ec) && ec) {
-        throw InputError(fmt::format("init: cannot create {} ({})", path.string(), ec.message()));
+    try {
+      if (file.folder) {
+        written.create_folder(path);
+      } else {
+        written.create(path, file.text);
       }
-    } else {
-      write_new_file(path, file.text);
+    } catch (const InputError& error) {
+      throw InputError(fmt::format("init: {}; nothing was changed", error.what()));
     }
     created.push_back(path.lexically_normal().string() + (file.folder ? "/" : ""));
   }
+  written.keep();
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"created", created}, {"dialect", dialect}});
   } else {

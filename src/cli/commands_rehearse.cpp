@@ -216,8 +216,14 @@ RefsRun run_refs(const Context& ctx, const project::Project& project,
       std::error_code ec;
       auto temporary = *cache;
       temporary += ".tmp";
-      std::ofstream(temporary) << saved.dump();
-      std::filesystem::rename(temporary, *cache, ec);
+      std::ofstream out(temporary);
+      out << saved.dump();
+      out.close();
+      if (out) {  // a cache cut short by a full disk is not put in place
+        std::filesystem::rename(temporary, *cache, ec);
+      } else {
+        std::filesystem::remove(temporary, ec);
+      }
     }
   }
   run.found = refs::scan(files, run.replay.removed, run.replay.existing);

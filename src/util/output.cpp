@@ -27,6 +27,17 @@ void write(std::FILE* stream, std::string_view text) noexcept {
   }
 }
 
+int write_and_close(std::FILE* file, std::string_view text) noexcept {
+  errno = 0;
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  int error = written ? 0 : (errno != 0 ? errno : EIO);
+  errno = 0;
+  if (std::fclose(file) != 0 && error == 0) {
+    error = errno != 0 ? errno : EIO;
+  }
+  return error;
+}
+
 int stdout_error() noexcept {
   errno = 0;
   if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {

@@ -26,6 +26,10 @@ void print(std::FILE* stream, fmt::format_string<Args...> format, Args&&... args
   }
 }
 
+// Writes `text` to `file` and closes it; returns 0, or the errno of what
+// failed (a full disk shows at the write or only at the close).
+int write_and_close(std::FILE* file, std::string_view text) noexcept;
+
 // Flushes stdout; returns the errno of its first failed write, or 0 when
 // everything written to it arrived.
 int stdout_error() noexcept;

@@ -1,12 +1,14 @@
-"""Adversarial: the streams the runner writes to fail under it.
+"""Adversarial: the streams and files the runner writes to fail under it.
 
 Progress goes to stderr and results to stdout, but a migration must not
 depend on anyone reading them: a reader that goes away (`runner up | head`,
 a log collector restarting), a full disk or a hung-up terminal must not end
 a run between two statements, crash it, or change its exit code into a
 claim that is not true. What cannot be written is said where it can be, and
-a command that changed nothing and lost its result exits 2."""
+a command that changed nothing and lost its result exits 2. A file that
+`new` or `init` cannot write whole leaves the project as it was."""
 import os
+import resource
 import signal
 import subprocess
 
@@ -106,3 +108,49 @@ def test_a_reader_gone_from_a_read_only_command_ends_it_as_sigpipe_would(project
     proc.stdout.close()  # 400 lines do not fit the pipe: a later write finds no reader
     assert proc.wait(timeout=60) == -signal.SIGPIPE
     assert proc.stderr.read() == ""
+
+
+def file_size_limit(limit):
+    """Files of at most `limit` bytes: a longer write fails with EFBIG, as on a full disk."""
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return {"preexec_fn": apply, "restore_signals": False}
+
+
+def project_files(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if ".runner" not in p.parts)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("where", ["revision file", "manifest"])
+def test_new_that_cannot_write_whole_leaves_the_project_as_it_was(project, db, where):
+    three(project)
+    if where == "manifest":  # the revision files fit; the entry appended to the manifest does not
+        project.write("templates/up.sql", "--\n")
+        project.write("templates/down.sql", "--\n")
+        limit = len(project.manifest_text()) + 5
+    else:
+        limit = 10
+    before = project_files(project.root)
+    manifest = project.manifest_text()
+    proc = project.popen("new", "add_index", database=False, **file_size_limit(limit))
+    proc.wait(timeout=60)
+    err = proc.stderr.read()
+    assert proc.returncode == 2, err
+    assert project_files(project.root) == before
+    assert project.manifest_text() == manifest
+    assert "cannot write (File too large)" in err, err
+    assert project.run("status").code == 0
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_init_that_cannot_write_whole_leaves_the_folder_empty(project, db, tmp_path):
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    proc = project.popen("init", str(folder), database=False, **file_size_limit(10))
+    proc.wait(timeout=60)
+    err = proc.stderr.read()
+    assert proc.returncode == 2, err
+    assert list(folder.iterdir()) == []
+    assert "cannot write (File too large); nothing was changed" in err, err

@@ -200,3 +200,30 @@ def test_session_variables_a_revision_sets_do_not_reach_the_next_revision(projec
     assert db.query("SELECT UNIX_TIMESTAMP(at) FROM stamps") == \
         db.query("SELECT UNIX_TIMESTAMP('2020-01-01 00:00:00')")
     assert db.query("SELECT count(*) FROM child") == [(0,)]
+
+
+def test_engine_clock_and_binary_log_settings_do_not_reach_the_next_revision(project, db):
+    """default_storage_engine = MyISAM left by one revision made the next
+    one's tables without transactions, a fixed TIMESTAMP stamped its NOW()
+    in 2001, and sql_log_bin = 0 or binlog_format = STATEMENT (settable
+    only outside a transaction, by a privileged user) would have kept its
+    changes from the replicas or replicated them as text."""
+    project.add("0001", "t", "CREATE TABLE t (id INTEGER PRIMARY KEY, at DATETIME, info VARCHAR(80));",
+                "DROP TABLE t;")
+    project.add("0002", "settings",
+                "SET default_storage_engine = MyISAM;\nSET timestamp = 1000000000;\n"
+                "SET sql_log_bin = 0;\nSET binlog_format = 'STATEMENT';\n"
+                "SET group_concat_max_len = 4;\n",
+                "SELECT 1;", kind="data", transaction=False)
+    project.add("0003", "stamp",
+                "INSERT INTO t VALUES (1, NOW(), CONCAT_WS(' ', @@sql_log_bin, @@binlog_format, "
+                "@@group_concat_max_len));\n",
+                "DELETE FROM t;", kind="data")
+    project.add("0004", "u", "CREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert db.query("SELECT engine FROM information_schema.tables "
+                    "WHERE table_schema = DATABASE() AND table_name = 'u'") == [("InnoDB",)]
+    assert db.query("SELECT YEAR(at) >= 2026 FROM t") == [(1,)]
+    fresh = db.query("SELECT CONCAT_WS(' ', @@sql_log_bin, @@binlog_format, @@group_concat_max_len)")
+    assert db.query("SELECT info FROM t") == fresh

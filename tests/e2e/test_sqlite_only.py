@@ -172,3 +172,29 @@ def test_a_device_or_a_fifo_as_the_database_is_refused_naming_it(project, db, tm
             assert f"cannot open SQLite database {path}: it is {what}, not a file" in result.err, \
                 (path, command, result)
     assert fifo.is_fifo()
+
+
+def test_pragmas_a_revision_sets_do_not_reach_the_next_revision(project, db):
+    """PRAGMAs hold for the connection, which every revision of a run shares:
+    `ignore_check_constraints = ON` left by one revision let the next store
+    a row its CHECK refuses, and `case_sensitive_like = ON` made its LIKE
+    miss rows. Each is set back between revisions, and so is the runner's
+    busy handler, which `PRAGMA busy_timeout` replaces."""
+    project.add("0001", "t", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT CHECK (v <> 'bad'), "
+                "n INTEGER);", "DROP TABLE t;")
+    project.add("0002", "pragmas",
+                "PRAGMA ignore_check_constraints = ON;\nPRAGMA case_sensitive_like = ON;\n"
+                "PRAGMA recursive_triggers = ON;\nPRAGMA busy_timeout = 1;\n"
+                "INSERT INTO t VALUES (1, 'Abc', NULL);\n",
+                "DELETE FROM t;", kind="data")
+    project.add("0003", "like", "UPDATE t SET v = 'matched', n = (SELECT recursive_triggers FROM "
+                "pragma_recursive_triggers) + (SELECT timeout FROM pragma_busy_timeout) "
+                "WHERE v LIKE 'abc';\n", "SELECT 1;", kind="data")
+    project.add("0004", "check", "INSERT INTO t VALUES (2, 'bad', NULL);\n", "DELETE FROM t WHERE id = 2;",
+                kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "CHECK constraint failed" in result.err, result
+    assert sqlite_rows(db.path, "SELECT id, v, n FROM t") == [(1, "matched", 0)]
+    assert sqlite_rows(db.path, "SELECT id FROM runner_history WHERE state = 'applied'") == \
+        [("0001",), ("0002",), ("0003",)]

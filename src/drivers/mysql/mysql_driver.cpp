@@ -556,12 +556,11 @@ class MysqlConnection : public Connection {
   }
 
   // What a revision may leave behind that would change the next one: the
-  // current database (`USE other`). The bookkeeping itself is immune to it
-  // (qualified names, bound values). Other session variables (sql_mode,
-  // time_zone, SET ROLE ...) are left as the revision set them: resetting
-  // them all (COM_RESET_CONNECTION) would also reset the connection's
-  // character set, and a revision that sets them is expected to set them
-  // back.
+  // current database (`USE other`) and the session variables
+  // remember_session read. The bookkeeping itself is immune to them
+  // (qualified names, bound values). Others (SET ROLE, user variables) are
+  // left as the revision set them: resetting them all
+  // (COM_RESET_CONNECTION) would also reset the connection's character set.
   void reset_session() override {
     send_batch();
     std::string use = "USE `";
@@ -570,34 +569,78 @@ class MysqlConnection : public Connection {
     }
     use += "`";
     // One round trip: the session takes several statements a packet.
-    run(m_restore_session.empty() ? use : use + ";\n" + m_restore_session, nullptr);
+    if (m_restore_session.empty()) {
+      run(use, nullptr);
+      return;
+    }
+    // USE, SET, then the SELECT of what is watched: Connector/C++ 1.1 tells
+    // no result without rows from the end, so the results are counted.
+    const std::string text = use + ";\n" + m_restore_session;
+    Rows watched;
+    try {
+      std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
+      stmt->execute(::sql::SQLString(text.data(), text.size()));
+      stmt->getMoreResults();
+      if (!m_watched.empty() && stmt->getMoreResults()) {
+        std::unique_ptr<::sql::ResultSet> result(stmt->getResultSet());
+        read_rows(*result, watched);
+      }
+    } catch (const ::sql::SQLException& e) {
+      fail(e, text);
+    }
+    // What only a privileged user may set, set back only when a revision
+    // (run by that user) changed it: a user without the privilege could
+    // not set it even to its own value.
+    std::string set;
+    for (std::size_t i = 0; i < m_watched.size() && !watched.empty() && i < watched[0].size();
+         ++i) {
+      if (watched[0][i] != m_watched[i].second) {
+        set += fmt::format("{}{} = {}", set.empty() ? "SET SESSION " : ", ", m_watched[i].first,
+                           literal_of(m_watched[i].second));
+      }
+    }
+    if (!set.empty()) {
+      run(set, nullptr);
+    }
   }
 
   // MySQL has no RESET ALL, and Connector/C++ 1.1 no reset of the
   // connection: the session variables that change what later statements
-  // store or accept (a mysqldump header sets most of them, and its footer
-  // puts them back only if the file has one) are read now and set again
-  // between revisions. SET NAMES latin1 left behind would garble the next
-  // revision's text; FOREIGN_KEY_CHECKS = 0 would let it store orphans.
+  // store, create or accept (a mysqldump header sets most of them, and its
+  // footer puts them back only if the file has one) are read now and set
+  // again between revisions. SET NAMES latin1 left behind would garble the
+  // next revision's text; FOREIGN_KEY_CHECKS = 0 would let it store orphans;
+  // default_storage_engine = MyISAM would create its tables without
+  // transactions; a fixed TIMESTAMP would stamp its NOW(). sql_log_bin = 0
+  // would keep its changes from the replicas, binlog_format = STATEMENT
+  // replicate them as text: those two are watched and set back if changed.
   void remember_session() override {
-    static constexpr const char* k_names[] = {"sql_mode",
-                                              "time_zone",
-                                              "foreign_key_checks",
-                                              "unique_checks",
-                                              "character_set_client",
-                                              "character_set_connection",
-                                              "character_set_results",
-                                              "collation_connection",
-                                              "auto_increment_increment",
-                                              "auto_increment_offset",
-                                              "sql_safe_updates",
-                                              "lc_time_names",
-                                              "div_precision_increment",
-                                              "sql_auto_is_null",
-                                              "innodb_strict_mode"};
-    std::string select = "SELECT ";
-    for (const char* name : k_names) {
-      select += fmt::format("{}@@SESSION.{}", select.size() > 7 ? ", " : "", name);
+    static constexpr const char* k_restored[] = {"sql_mode",
+                                                 "time_zone",
+                                                 "foreign_key_checks",
+                                                 "unique_checks",
+                                                 "character_set_client",
+                                                 "character_set_connection",
+                                                 "character_set_results",
+                                                 "collation_connection",
+                                                 "auto_increment_increment",
+                                                 "auto_increment_offset",
+                                                 "sql_safe_updates",
+                                                 "lc_time_names",
+                                                 "div_precision_increment",
+                                                 "sql_auto_is_null",
+                                                 "innodb_strict_mode",
+                                                 "default_storage_engine",
+                                                 "default_tmp_storage_engine",
+                                                 "group_concat_max_len",
+                                                 "completion_type"};
+    static constexpr const char* k_watched[] = {"sql_log_bin", "binlog_format"};
+    std::string select;
+    for (const char* name : k_restored) {
+      select += fmt::format("{}@@SESSION.{}", select.empty() ? "SELECT " : ", ", name);
+    }
+    for (const char* name : k_watched) {
+      select += fmt::format(", @@SESSION.{}", name);
     }
     Rows rows;
     try {
@@ -605,21 +648,43 @@ class MysqlConnection : public Connection {
     } catch (const DbError&) {
       return;  // a server without one of them: nothing to set back, as before
     }
+    if (rows.empty() || rows[0].size() != std::size(k_restored) + std::size(k_watched)) {
+      return;
+    }
     std::string set;
-    for (std::size_t i = 0; i < std::size(k_names) && !rows.empty() && i < rows[0].size(); ++i) {
+    for (std::size_t i = 0; i < std::size(k_restored); ++i) {
       const auto& value = rows[0][i];
-      std::string literal = "NULL";
-      if (value) {
-        if (value->find_first_of("'\\") != std::string::npos) {
-          continue;  // no such name or mode exists; not guessed at
-        }
-        const bool number =
-            !value->empty() && value->find_first_not_of("0123456789.") == std::string::npos;
-        literal = number ? *value : "'" + *value + "'";
+      if (value && value->find_first_of("'\\") != std::string::npos) {
+        continue;  // no such name or mode exists; not guessed at
       }
-      set += fmt::format("{}{} = {}", set.empty() ? "SET SESSION " : ", ", k_names[i], literal);
+      set += fmt::format("{}{} = {}", set.empty() ? "SET SESSION " : ", ", k_restored[i],
+                         literal_of(value));
+    }
+    // A TIMESTAMP set by a revision stays until set back to DEFAULT (the
+    // clock); the value read now is only the time of this read.
+    set += set.empty() ? "SET SESSION timestamp = DEFAULT" : ", timestamp = DEFAULT";
+    m_watched.clear();
+    for (std::size_t i = 0; i < std::size(k_watched); ++i) {
+      const auto& value = rows[0][std::size(k_restored) + i];
+      if (value && value->find_first_of("'\\") == std::string::npos) {
+        m_watched.emplace_back(k_watched[i], value);
+      }
     }
     m_restore_session = set;
+    for (std::size_t i = 0; i < m_watched.size(); ++i) {
+      m_restore_session +=
+          fmt::format("{}@@SESSION.{}", i == 0 ? ";\nSELECT " : ", ", m_watched[i].first);
+    }
+  }
+
+  // A session variable's value as SET takes it: NULL, a number, or quoted.
+  static std::string literal_of(const std::optional<std::string>& value) {
+    if (!value) {
+      return "NULL";
+    }
+    const bool number =
+        !value->empty() && value->find_first_not_of("0123456789.") == std::string::npos;
+    return number ? *value : "'" + *value + "'";
   }
 
   const std::string& default_schema() const override { return m_default_schema; }
@@ -1177,7 +1242,9 @@ class MysqlConnection : public Connection {
   std::size_t m_batch_bytes = k_batch_bytes;
   bool m_galera = false;  // @@wsrep_on when connecting: a Galera node
   std::string m_default_schema;  // DATABASE() at connect time
-  std::string m_restore_session;  // SET SESSION ... (remember_session)
+  std::string m_restore_session;  // SET SESSION ...; SELECT the watched (remember_session)
+  // The privileged variables watched, with their values at remember_session.
+  std::vector<std::pair<std::string, std::optional<std::string>>> m_watched;
   std::unordered_map<std::string, std::unique_ptr<::sql::PreparedStatement>> m_prepared;
 };
 

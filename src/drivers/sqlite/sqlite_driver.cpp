@@ -308,7 +308,9 @@ class SqliteConnection : public Connection {
   // Drops what a revision left in the temp schema: a temporary table hides
   // main's table of its name from the next revision's unqualified
   // statements (and takes the rows meant for it), and a temporary trigger
-  // fires on its writes. Triggers, then views, then tables.
+  // fires on its writes. Triggers, then views, then tables. Then sets back
+  // the PRAGMAs a revision changed (remember_session), and the runner's
+  // busy handler, which `PRAGMA busy_timeout` replaces.
   void reset_session() override {
     const Rows objects = query(
         "SELECT type, name FROM temp.sqlite_master WHERE type IN ('trigger', 'view', 'table') "
@@ -317,6 +319,41 @@ class SqliteConnection : public Connection {
       run(fmt::format("DROP {} IF EXISTS temp.{}", row.at(0).value_or(""),
                       schema::quote_name(row.at(1).value_or(""), '"', true)),
           nullptr);
+    }
+    sqlite3_busy_handler(m_db, &SqliteConnection::on_busy, this);
+    if (m_pragmas.empty()) {
+      return;
+    }
+    const Rows now = query(k_read_pragmas);
+    for (std::size_t i = 0; i < m_pragmas.size() && !now.empty() && i < now[0].size(); ++i) {
+      if (now[0][i] == m_pragmas[i] || !m_pragmas[i]) {
+        continue;
+      }
+      if (i == std::size(k_pragmas)) {  // LIKE's case, which no PRAGMA reads
+        run(*m_pragmas[i] == "1" ? "PRAGMA case_sensitive_like = OFF"
+                                 : "PRAGMA case_sensitive_like = ON",
+            nullptr);
+      } else {
+        run(fmt::format("PRAGMA {} = {}", k_pragmas[i], *m_pragmas[i]), nullptr);
+      }
+    }
+  }
+
+  // The PRAGMAs of the connection that change what later statements store
+  // or accept: `ignore_check_constraints = ON` left by one revision let
+  // the next store rows its CHECKs refuse, `case_sensitive_like = ON` made
+  // its LIKE match other rows, `journal_mode = OFF` would leave its
+  // ROLLBACK undefined.
+  void remember_session() override {
+    const Rows rows = query(k_read_pragmas);
+    if (!rows.empty() && rows[0].size() == std::size(k_pragmas) + 1) {
+      m_pragmas = rows[0];
+    }
+    for (auto& value : m_pragmas) {  // only words and numbers are set back
+      if (value &&
+          value->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos) {
+        value.reset();
+      }
     }
   }
 
@@ -419,8 +456,28 @@ class SqliteConnection : public Connection {
     }
   }
 
+  static constexpr const char* k_pragmas[] = {"foreign_keys",
+                                              "recursive_triggers",
+                                              "ignore_check_constraints",
+                                              "legacy_alter_table",
+                                              "reverse_unordered_selects",
+                                              "writable_schema",
+                                              "trusted_schema",
+                                              "query_only",
+                                              "journal_mode",
+                                              "synchronous",
+                                              "secure_delete",
+                                              "defer_foreign_keys"};
+  static constexpr const char* k_read_pragmas =
+      "SELECT *, 'a' LIKE 'A' FROM pragma_foreign_keys, pragma_recursive_triggers, "
+      "pragma_ignore_check_constraints, pragma_legacy_alter_table, "
+      "pragma_reverse_unordered_selects, pragma_writable_schema, pragma_trusted_schema, "
+      "pragma_query_only, pragma_journal_mode, pragma_synchronous, pragma_secure_delete, "
+      "pragma_defer_foreign_keys";
+
   sqlite3* m_db;
   std::string m_path;
+  Row m_pragmas;  // k_pragmas, then whether LIKE ignores case (remember_session)
   double m_busy_timeout;
   std::chrono::steady_clock::time_point m_busy_since;
   std::atomic<bool> m_cancelled{false};

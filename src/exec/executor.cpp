@@ -561,11 +561,12 @@ void Executor::run_marked(const Revision& revision, Direction direction,
     }
     const bool marks = db_error != nullptr || interrupted ||
                        dynamic_cast<const UnreachableError*>(&error) != nullptr;
+    std::string marked = "it is marked failed";
     if (marks) {
       // `prefix` covers exactly the `done` statements: it is extended only
       // after a statement ran.
-      mark_failed(record, direction, text, done, prefix, start,
-                  interrupted ? "interrupted" : "failed");
+      marked = mark_failed(record, direction, text, done, prefix, start,
+                           interrupted ? "interrupted" : "failed");
     }
     plan::HistoryRecord failed_mark = record;
     failed_mark.state = "revert-failed";
@@ -576,9 +577,9 @@ void Executor::run_marked(const Revision& revision, Direction direction,
            : plan::failed_mark_advice(failed_mark);
     const std::string told = fmt::format(
         "revision {} does not run as one transaction here: the {} statement(s) before the "
-        "failure stay applied{}, and it is marked failed; {}",
+        "failure stay applied{}, and {}; {}",
         revision.id().text(), done - skip,
-        skip > 0 ? fmt::format(" (after the {} that ran before)", skip) : "", advice);
+        skip > 0 ? fmt::format(" (after the {} that ran before)", skip) : "", marked, advice);
     if (interrupted) {
       InterruptedError stop(signals::caught());
       stop.add_context(fmt::format("while running revision {} {} ({}); {}", revision.id().text(),
@@ -609,17 +610,24 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   }
 }
 
-void Executor::mark_failed(const plan::HistoryRecord& record, Direction direction,
-                           const std::string& text, std::int64_t done, const std::string& prefix,
-                           std::int64_t start, std::string_view outcome) {
+std::string Executor::mark_failed(const plan::HistoryRecord& record, Direction direction,
+                                  const std::string& text, std::int64_t done,
+                                  const std::string& prefix, std::int64_t start,
+                                  std::string_view outcome) {
   const bool up = direction == Direction::up;
+  std::string said = "it is marked failed";
   try {
     m_connection.query(
         m_tables.mark_sql(record.id, up ? "failed" : "revert-failed", text, done, prefix));
-  } catch (const std::exception&) {
+  } catch (const std::exception& error) {
     // The record still says running, which refuses later runs as well.
+    said = fmt::format(
+        "it could not be marked failed ({}): its record says running, which stops later runs "
+        "the same way",
+        util::utf8_prefix(error.what(), 200));
   }
   write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start, outcome, text));
+  return said;
 }
 
 void Executor::left_transaction_open(const Revision& revision, Direction direction,
@@ -630,13 +638,13 @@ void Executor::left_transaction_open(const Revision& revision, Direction directi
       "revision {} {} ended inside a transaction it began (BEGIN or START TRANSACTION without "
       "COMMIT, or autocommit turned off): what it left uncommitted was rolled back",
       revision.id().text(), revision.name());
-  mark_failed(record, direction, text, done, prefix, start, "failed");
+  const std::string marked = mark_failed(record, direction, text, done, prefix, start, "failed");
   FailedMarkError failure(text);
   failure.add_context(fmt::format(
-      "it is marked failed, and which of its {} statement(s) stay applied is for the database to "
-      "tell: end the transaction in the file (COMMIT), check the database, then 'runner repair "
-      "{}' (keep it as applied) or 'runner repair {} --forget'",
-      done, revision.id().text(), revision.id().text()));
+      "{}, and which of its {} statement(s) stay applied is for the database to tell: end the "
+      "transaction in the file (COMMIT), check the database, then 'runner repair {}' (keep it as "
+      "applied) or 'runner repair {} --forget'",
+      marked, done, revision.id().text(), revision.id().text()));
   throw failure;
 }
 

@@ -80,9 +80,11 @@ class Executor {
   // Marks a revision run outside a transaction failed after `done`
   // statements (`prefix` their chained hash), and logs `outcome`; a mark
   // that cannot be written leaves it running, which refuses later runs too.
-  void mark_failed(const plan::HistoryRecord& record, plan::Direction direction,
-                   const std::string& text, std::int64_t done, const std::string& prefix,
-                   std::int64_t start, std::string_view outcome);
+  // Returns what the messages may say of the mark: "it is marked failed",
+  // or that it could not be, and why.
+  std::string mark_failed(const plan::HistoryRecord& record, plan::Direction direction,
+                          const std::string& text, std::int64_t done, const std::string& prefix,
+                          std::int64_t start, std::string_view outcome);
   // A revision outside a transaction ended inside one it began: rolls back
   // what it left uncommitted, marks it failed and throws saying so.
   [[noreturn]] void left_transaction_open(const project::Revision& revision,

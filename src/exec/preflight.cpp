@@ -76,6 +76,16 @@ std::vector<std::string> transaction_refusals(const sql::Statement& statement,
     out.push_back("COPY ... TO STDOUT sends rows to the client, and a migration has nowhere to "
                   "put them; remove it, or write COPY ... TO 'file' on the server");
   }
+  // LOCK TABLES leaves the session only the tables it names, and the runner
+  // writes its history between a revision's statements: in a transaction
+  // it commits, outside one the runner's next write fails half way.
+  const bool lock_tables = dialect == "mysql" && (c.verb == "LOCK" || c.verb == "UNLOCK");
+  if (lock_tables) {
+    out.push_back(
+        "LOCK TABLES (with its UNLOCK TABLES) would shut the runner out of its history table, "
+        "which it writes between the statements of a revision, and commits an open transaction; "
+        "remove both (mysqldump --skip-add-locks writes neither)");
+  }
   if (!revision.entry.transaction) {
     return out;
   }
@@ -88,7 +98,8 @@ std::vector<std::string> transaction_refusals(const sql::Statement& statement,
   if (c.outside_transaction) {
     out.push_back(fmt::format("{} cannot run inside a transaction; {}", verb, k_hint));
   }
-  if (dialect == "mysql" && one_transaction && c.implicit_commit && !c.transaction_control) {
+  if (dialect == "mysql" && one_transaction && c.implicit_commit && !c.transaction_control &&
+      !lock_tables) {
     out.push_back(fmt::format(
         "{} commits the open transaction implicitly on MySQL, so this data revision could not "
         "be rolled back as a whole; remove it (DELETE FROM instead of TRUNCATE), {}",

@@ -156,6 +156,37 @@ def test_a_lock_lost_during_a_non_transactional_revision_stops_before_the_next(t
     assert "u" not in server.tables()
 
 
+def kill_work_session(db):
+    """Ends the session running the slow statement, as an operator or a failover would."""
+    if db.dialect == "postgres":
+        assert db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND query LIKE '%pg_sleep(%' "
+                        "AND pid <> pg_backend_pid()") == [(True,)]
+    else:
+        session = db.query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
+                           "AND INFO LIKE '%SLEEP(%' AND ID <> CONNECTION_ID()")[0][0]
+        db.query(f"KILL {session}")
+
+
+def test_a_killed_work_session_never_claims_a_failed_mark_it_could_not_write(tmp_path, server):
+    """The session that would write the failed mark is the one that was
+    killed: the record still says running (which stops later runs the same
+    way), and the message says that, not "it is marked failed"."""
+    project = slow_project(make_project(tmp_path, server), server, transaction=False)
+    first = start_slow_run(project, server)
+    kill_work_session(server)
+    code, err = finish(first)
+    assert code == 5, err
+    assert "the 1 statement(s) before the failure stay applied" in err, err
+    assert "it is marked failed" not in err
+    assert "it could not be marked failed (" in err
+    assert "its record says running, which stops later runs the same way" in err
+    assert server.query("SELECT state FROM runner_history WHERE id = '0002'") == [("running",)]
+    again = project.run("up")
+    assert again.code == 5, again
+    assert "was left running by a runner that stopped half way" in again.err
+
+
 # --- keeping the lock session alive --------------------------------------------
 
 @pytest.fixture

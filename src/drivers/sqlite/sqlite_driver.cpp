@@ -70,7 +70,10 @@ class SqliteConnection : public Connection {
       : m_db(db), m_path(std::move(path)), m_busy_timeout(busy_timeout_seconds) {
     sqlite3_busy_handler(m_db, &SqliteConnection::on_busy, this);
   }
-  ~SqliteConnection() override { sqlite3_close_v2(m_db); }
+  ~SqliteConnection() override {
+    sqlite3_finalize(m_read_pragmas);
+    sqlite3_close_v2(m_db);
+  }
 
   std::string_view dialect() const override { return "sqlite"; }
 
@@ -79,6 +82,9 @@ class SqliteConnection : public Connection {
   void execute(const StatementRef& statement) override {
     if (statement.copy_rows) {
       throw DbError("COPY ... FROM stdin is PostgreSQL's; SQLite has no COPY");
+    }
+    if (!m_pragma_ran && mentions_pragma(statement.text)) {
+      m_pragma_ran = true;  // reset_session is to look at the PRAGMAs
     }
     run(statement.text, nullptr);
     if (m_in_transaction && sqlite3_get_autocommit(m_db) != 0) {
@@ -320,13 +326,14 @@ class SqliteConnection : public Connection {
                       schema::quote_name(row.at(1).value_or(""), '"', true)),
           nullptr);
     }
-    sqlite3_busy_handler(m_db, &SqliteConnection::on_busy, this);
-    if (m_pragmas.empty()) {
-      return;
+    if (!m_pragma_ran || m_pragmas.empty()) {
+      return;  // reading them takes the file's locks: only after a PRAGMA ran
     }
-    const Rows now = query(k_read_pragmas);
-    for (std::size_t i = 0; i < m_pragmas.size() && !now.empty() && i < now[0].size(); ++i) {
-      if (now[0][i] == m_pragmas[i] || !m_pragmas[i]) {
+    m_pragma_ran = false;
+    sqlite3_busy_handler(m_db, &SqliteConnection::on_busy, this);
+    const Row now = read_pragmas();
+    for (std::size_t i = 0; i < m_pragmas.size() && i < now.size(); ++i) {
+      if (now[i] == m_pragmas[i] || !m_pragmas[i]) {
         continue;
       }
       if (i == std::size(k_pragmas)) {  // LIKE's case, which no PRAGMA reads
@@ -345,9 +352,8 @@ class SqliteConnection : public Connection {
   // its LIKE match other rows, `journal_mode = OFF` would leave its
   // ROLLBACK undefined.
   void remember_session() override {
-    const Rows rows = query(k_read_pragmas);
-    if (!rows.empty() && rows[0].size() == std::size(k_pragmas) + 1) {
-      m_pragmas = rows[0];
+    if (Row row = read_pragmas(); row.size() == std::size(k_pragmas) + 1) {
+      m_pragmas = std::move(row);
     }
     for (auto& value : m_pragmas) {  // only words and numbers are set back
       if (value &&
@@ -475,8 +481,45 @@ class SqliteConnection : public Connection {
       "pragma_query_only, pragma_journal_mode, pragma_synchronous, pragma_secure_delete, "
       "pragma_defer_foreign_keys";
 
+  // Whether `text` holds the word PRAGMA in any case: the only way SQL
+  // changes what remember_session read (a pragma_* function cannot).
+  static bool mentions_pragma(std::string_view text) {
+    for (std::size_t at = text.find_first_of("pP"); at != std::string_view::npos;
+         at = text.find_first_of("pP", at + 1)) {
+      if (text.size() - at >= 6 && util::to_lower(text.substr(at, 6)) == "pragma") {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The PRAGMAs now, as k_read_pragmas reads them; prepared once.
+  Row read_pragmas() {
+    if (m_read_pragmas == nullptr) {
+      const int rc = sqlite3_prepare_v2(m_db, k_read_pragmas, -1, &m_read_pragmas, nullptr);
+      if (rc != SQLITE_OK) {
+        fail(rc, nullptr);
+      }
+    }
+    Row row;
+    const int rc = sqlite3_step(m_read_pragmas);
+    if (rc == SQLITE_ROW) {
+      for (int i = 0; i < sqlite3_column_count(m_read_pragmas); ++i) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(m_read_pragmas, i));
+        row.push_back(text ? std::optional<std::string>(text) : std::nullopt);
+      }
+    }
+    sqlite3_reset(m_read_pragmas);
+    if (rc != SQLITE_ROW) {
+      fail(rc, nullptr);
+    }
+    return row;
+  }
+
   sqlite3* m_db;
   std::string m_path;
+  sqlite3_stmt* m_read_pragmas = nullptr;
+  bool m_pragma_ran = false;  // a revision's statement since the last reset named PRAGMA
   Row m_pragmas;  // k_pragmas, then whether LIKE ignores case (remember_session)
   double m_busy_timeout;
   std::chrono::steady_clock::time_point m_busy_since;

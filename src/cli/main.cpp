@@ -20,6 +20,7 @@
 #include "sql/secrets.hpp"
 #include "util/errors.hpp"
 #include "util/output.hpp"
+#include "util/strings.hpp"
 
 namespace {
 
@@ -81,7 +82,7 @@ int report_failure(const runner::cli::Reporter& reporter, const std::exception* 
     if (!have_text) {
       reporter.error(k_unknown);
     } else if (dynamic_cast<const runner::project::ProjectError*>(error) != nullptr) {
-      runner::util::write(stderr, reporter.shown(text) + "\n");
+      runner::util::write(stderr, runner::util::visible(reporter.shown(text)) + "\n");
     } else {
       reporter.error(text);
     }

@@ -1,5 +1,4 @@
 #include "cli/reporter.hpp"
-#include "util/output.hpp"
 
 #include <unistd.h>
 
@@ -7,6 +6,9 @@
 #include <cstdlib>
 
 #include <fmt/core.h>
+
+#include "util/output.hpp"
+#include "util/strings.hpp"
 
 namespace runner::cli {
 
@@ -23,10 +25,12 @@ std::string Reporter::shown(std::string_view text) const {
 
 void Reporter::print_line(std::FILE* stream, std::string_view before, std::string_view line,
                           std::string_view after) const {
+  // Shown, not obeyed: a database's message may quote values holding
+  // terminal controls (ESC [1A ESC [2K CR rewrites the line above).
   if (m_hide.empty()) {
-    util::print(stream, "{}{}{}\n", before, line, after);
+    util::print(stream, "{}{}{}\n", before, util::visible(line), after);
   } else {
-    util::print(stream, "{}{}{}\n", before, m_hide(std::string(line)), after);
+    util::print(stream, "{}{}{}\n", before, util::visible(m_hide(std::string(line))), after);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "util/strings.hpp"
 
+#include <fmt/core.h>
+
 #include <cctype>
 #include <cstdlib>
 
@@ -178,6 +180,45 @@ std::string valid_utf8(std::string_view text) {
       out.append(text.substr(0, length));
       text.remove_prefix(length);
     }
+  }
+  return out;
+}
+
+std::string visible(std::string_view text) {
+  const auto control = [&](std::size_t i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20) {
+      return c != '\t' && c != '\n' ? 1 : 0;
+    }
+    if (c == 0x7F) {
+      return 1;
+    }
+    const bool c1 = c == 0xC2 && i + 1 < text.size() &&
+                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    return c1 ? 2 : 0;
+  };
+  std::size_t i = 0;
+  while (i < text.size() && control(i) == 0) {
+    ++i;
+  }
+  if (i == text.size()) {
+    return std::string(text);
+  }
+  std::string out(text.substr(0, i));
+  while (i < text.size()) {
+    const int width = control(i);
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (width == 0) {
+      out.push_back(text[i]);
+    } else if (width == 2) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[i + 1]));
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+    i += width == 0 ? 1 : static_cast<std::size_t>(width);
   }
   return out;
 }

@@ -154,3 +154,20 @@ def test_init_that_cannot_write_whole_leaves_the_folder_empty(project, db, tmp_p
     assert proc.returncode == 2, err
     assert list(folder.iterdir()) == []
     assert "cannot write (File too large); nothing was changed" in err, err
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_terminal_controls_in_a_database_message_are_shown_not_obeyed(project, db):
+    """A value quoted in the database's message (here a cast's input; as
+    often a key in `Key (email)=(...) already exists`, from users' data)
+    may hold ESC and CR: on a terminal, ESC [1A ESC [2K CR rewrote the line
+    above into a claim of the attacker's choosing."""
+    project.add("0001", "t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    project.add("0002", "bad", "INSERT INTO t (id) VALUES (CAST(chr(27) || '[1A' || chr(27) || "
+                "'[2K' || chr(13) || 'applied 0002 bad' AS integer));", "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "\x1b" not in result.err and "\r" not in result.err, repr(result.err)
+    assert '"\\x1b[1A\\x1b[2K\\rapplied 0002 bad"' in result.err, result
+    payload = project.run("up", "--json")
+    assert "\x1b[1A" in payload.json()["error"]["message"]  # JSON carries the text as it is

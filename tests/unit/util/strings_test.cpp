@@ -98,6 +98,16 @@ TEST_CASE("strings: valid_utf8 replaces each byte that is not UTF-8 by U+FFFD",
   CHECK(valid_utf8(std::string("a\0b", 3)) == std::string("a\0b", 3));
 }
 
+TEST_CASE("strings: visible shows what a terminal would obey as escapes", "[strings]") {
+  CHECK(visible("plain text\twith tab\nand lines") == "plain text\twith tab\nand lines");
+  CHECK(visible("caf\xC3\xA9 \xE2\x82\xAC") == "caf\xC3\xA9 \xE2\x82\xAC");
+  CHECK(visible("\x1b[1A\x1b[2K\rapplied 0002") == "\\x1b[1A\\x1b[2K\\rapplied 0002");
+  CHECK(visible(std::string("a\0b\x7f", 4)) == "a\\x00b\\x7f");
+  CHECK(visible("\xC2\x9B"
+                "31m") == "\\u009b31m");                       // C1 CSI as UTF-8
+  CHECK(visible("\xC2\xA0nbsp \xC2") == "\xC2\xA0nbsp \xC2");  // not C1: kept
+}
+
 TEST_CASE("strings: replace_all replaces every match, not what it brought in", "[strings]") {
   std::string text = "a pw b pw pwpw";
   replace_all(text, "pw", "***");

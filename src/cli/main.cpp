@@ -133,6 +133,7 @@ int finish(const runner::cli::Reporter& reporter, std::string_view command, int 
 }  // namespace
 
 int main(int argc, char** argv) {
+  runner::util::protect_standard_streams();
   runner::exec::signals::install();
   const runner::cli::Parsed parsed = runner::cli::parse_command_line(argc, argv);
   if (parsed.exit) {  // --help, --version, a usage error: printed already

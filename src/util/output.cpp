@@ -1,5 +1,7 @@
 #include "util/output.hpp"
 
+#include <fcntl.h>
+
 #include <atomic>
 #include <cerrno>
 
@@ -16,6 +18,18 @@ void remember(std::FILE* stream, int error) {
 }
 
 }  // namespace
+
+void protect_standard_streams() noexcept {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      // The lowest free number: `fd` itself.
+      [[maybe_unused]] const int opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (fd == 1) {
+        remember(stdout, EBADF);
+      }
+    }
+  }
+}
 
 void write(std::FILE* stream, std::string_view text) noexcept {
   if (text.empty()) {

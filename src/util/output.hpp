@@ -13,6 +13,13 @@
 
 namespace runner::util {
 
+// Opens /dev/null on whichever of stdin, stdout and stderr the runner was
+// started without (`runner up 2>&-`): else the next file or socket opened
+// takes that number, and what is printed to the stream lands in it (a
+// progress line inside libpq's connection). A missing stdout is remembered
+// as a failed write (EBADF). Call first, before anything is opened.
+void protect_standard_streams() noexcept;
+
 // Writes `text` to `stream`; a failure is ignored, or remembered for stdout.
 void write(std::FILE* stream, std::string_view text) noexcept;
 

@@ -171,3 +171,34 @@ def test_terminal_controls_in_a_database_message_are_shown_not_obeyed(project, d
     assert '"\\x1b[1A\\x1b[2K\\rapplied 0002 bad"' in result.err, result
     payload = project.run("up", "--json")
     assert "\x1b[1A" in payload.json()["error"]["message"]  # JSON carries the text as it is
+
+
+def close_fds(*fds):
+    """Starts the runner without these standard streams, as `2>&-` does."""
+    def apply():
+        for fd in fds:
+            os.close(fd)
+    return {"preexec_fn": apply}
+
+
+def test_a_run_started_without_stderr_or_stdout_is_not_written_into_its_own_files(project, db):
+    """Without fd 2, the next socket or file opened took that number and the
+    progress lines went into it: into libpq's connection, which broke after
+    the first revision (exit 4)."""
+    three(project)
+    proc = project.popen("up", stdout=None, stderr=None, **close_fds(1, 2))
+    assert proc.wait(timeout=60) == 0
+    assert applied_ids(db) == ALL
+    assert [row[2] for row in log_rows(db)] == ["ok"] * 3
+    assert project.run("status").code == 0
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_read_only_command_started_without_stdout_says_so_and_exits_2(project, db):
+    three(project)
+    assert project.run("up").code == 0
+    proc = project.popen("status", stdout=None, **close_fds(1))
+    proc.wait(timeout=60)
+    err = proc.stderr.read()
+    assert proc.returncode == 2, err
+    assert "could not be written to stdout (Bad file descriptor)" in err, err

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "util/strings.hpp"
+
 namespace runner::project {
 namespace {
 
@@ -19,7 +21,7 @@ std::string join_all(const std::vector<Diagnostic>& diagnostics) {
 }  // namespace
 
 std::string format(const Diagnostic& d) {
-  std::string location = d.path;
+  std::string location = util::visible(d.path, false);  // a name may hold a newline
   if (d.line > 0) {
     location += fmt::format(":{}", d.line);
     if (d.column > 0) {

@@ -184,11 +184,11 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
-std::string visible(std::string_view text) {
+std::string visible(std::string_view text, bool lines) {
   const auto control = [&](std::size_t i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x20) {
-      return c != '\t' && c != '\n' ? 1 : 0;
+      return lines && (c == '\t' || c == '\n') ? 0 : 1;
     }
     if (c == 0x7F) {
       return 1;
@@ -213,8 +213,8 @@ std::string visible(std::string_view text) {
       out.push_back(text[i]);
     } else if (width == 2) {
       out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[i + 1]));
-    } else if (c == '\r') {
-      out += "\\r";
+    } else if (c == '\r' || c == '\n' || c == '\t') {
+      out += c == '\r' ? "\\r" : c == '\n' ? "\\n" : "\\t";
     } else {
       out += fmt::format("\\x{:02x}", c);
     }

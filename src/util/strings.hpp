@@ -40,8 +40,10 @@ std::string valid_utf8(std::string_view text);
 // `text` with each control character but TAB and LF (C0, DEL, and the C1
 // controls U+0080 to U+009F) shown as an escape (`\x1b`, `\r`, `\u009b`):
 // what a terminal would obey instead of print. A database's message or a
-// value quoted in it (`Key (email)=(...)`) may hold them.
-std::string visible(std::string_view text);
+// value quoted in it (`Key (email)=(...)`) may hold them. With `lines`
+// false, TAB and LF are shown too (`\t`, `\n`): for a file's name, which
+// could otherwise print a line of its own.
+std::string visible(std::string_view text, bool lines = true);
 // Replaces every `${NAME}` with the environment variable NAME (empty when unset).
 std::string expand_env(std::string_view text);
 

@@ -202,3 +202,14 @@ def test_a_read_only_command_started_without_stdout_says_so_and_exits_2(project,
     err = proc.stderr.read()
     assert proc.returncode == 2, err
     assert "could not be written to stdout (Bad file descriptor)" in err, err
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_file_name_holding_a_newline_cannot_print_a_line_of_its_own(project, db):
+    three(project)
+    (project.root / "migrations" / "up" / "0004_x\napplied 0004 fake (schema) in 1 ms.sql").write_text(
+        "SELECT 1;\n")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0004_x\\napplied 0004 fake (schema) in 1 ms.sql: error:" in result.err, result
+    assert not any(line.startswith("applied 0004") for line in result.err.splitlines()), result

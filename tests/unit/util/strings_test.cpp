@@ -106,6 +106,7 @@ TEST_CASE("strings: visible shows what a terminal would obey as escapes", "[stri
   CHECK(visible("\xC2\x9B"
                 "31m") == "\\u009b31m");                       // C1 CSI as UTF-8
   CHECK(visible("\xC2\xA0nbsp \xC2") == "\xC2\xA0nbsp \xC2");  // not C1: kept
+  CHECK(visible("0051_x\napplied\t0051", false) == "0051_x\\napplied\\t0051");  // a name
 }
 
 TEST_CASE("strings: replace_all replaces every match, not what it brought in", "[strings]") {

@@ -135,6 +135,14 @@ bool TextReader::read_chunk(std::string& out) {
       m_first = false;
       if (data.substr(0, 3) == "\xEF\xBB\xBF") {
         data.remove_prefix(3);
+      } else if (m_check_controls &&
+                 (data.substr(0, 2) == "\xFF\xFE" || data.substr(0, 2) == "\xFE\xFF")) {
+        // What a Windows editor saves as "Unicode": its NULs would be
+        // refused at byte 4, which says less.
+        throw InputError(fmt::format(
+            "{}:1:1: error: the file is UTF-16 (it begins with UTF-16's byte order mark); the "
+            "runner reads UTF-8 text: save it as UTF-8",
+            m_path.string()));
       }
     }
     out.reserve(out.size() + data.size() + 1);

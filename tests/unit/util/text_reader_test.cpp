@@ -159,6 +159,18 @@ TEST_CASE("text reader: read_text_file normalises the whole file", "[text_reader
   CHECK(read_text_file(dir.write("m.yaml", k_bom + k_crlf)) == k_lf);
 }
 
+TEST_CASE("text reader: a UTF-16 file is refused as such, not at its first NUL", "[text_reader]") {
+  TempDir dir;
+  for (const std::string bom : {"\xFF\xFE", "\xFE\xFF"}) {
+    const auto path = dir.write("utf16.sql", bom + std::string("C\0R\0", 4));
+    CHECK_THROWS_MATCHES(
+        read_text_file(path), runner::InputError,
+        Catch::Message(path.string() + ":1:1: error: the file is UTF-16 (it begins with UTF-16's "
+                                       "byte order mark); the runner reads UTF-8 text: save it "
+                                       "as UTF-8"));
+  }
+}
+
 TEST_CASE("text reader: a missing file is an InputError naming it", "[text_reader]") {
   TempDir dir;
   const auto path = dir.path() / "missing.sql";

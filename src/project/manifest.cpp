@@ -386,6 +386,13 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
         ok = false;
         continue;
       }
+      if (value.children.empty()) {
+        // Read as "none" it would run nowhere, as "all" it would say nothing.
+        check.error(value.mark,
+                    "'dialects' is empty; leave the key out to run the revision on every "
+                    "dialect, or name those it runs on");
+        ok = false;
+      }
       for (const std::size_t index : value.children) {
         const Node& item = document.nodes[index];
         const auto text = check.scalar(item, "dialects item");
@@ -394,6 +401,10 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
           check.error(
               item.mark,
               fmt::format("unknown dialect '{}' (expected sqlite, postgres, mysql)", *text));
+          ok = false;
+        } else if (text && std::find(entry.dialects.begin(), entry.dialects.end(), *text) !=
+                               entry.dialects.end()) {
+          check.error(item.mark, fmt::format("dialect '{}' is named twice", *text));
           ok = false;
         } else if (text) {
           entry.dialects.push_back(*text);

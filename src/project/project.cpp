@@ -271,7 +271,10 @@ std::optional<fs::path> find_project_folder(const fs::path& start, bool or_confi
 
 namespace {
 
-constexpr std::string_view k_project_header = "runner-project 1";
+// Raised whenever what the manifest is checked for changes: a project cached
+// by a runner with fewer checks must be read again (2: empty or repeated
+// `dialects`).
+constexpr std::string_view k_project_header = "runner-project 2";
 
 // What the cached project depends on besides the manifest's bytes (which
 // the cache holds and compares): the dialect and the two folders' entries

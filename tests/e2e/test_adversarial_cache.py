@@ -82,7 +82,7 @@ def test_a_broken_cache_is_no_cache(project, db):
     warm(project)
     for name in os.listdir(project.root / ".runner"):
         if name != ".gitignore":
-            (project.root / ".runner" / name).write_bytes(b"runner-project 1\n\x00garbage\tx\n")
+            (project.root / ".runner" / name).write_bytes(b"runner-project 2\n\x00garbage\tx\n")
     path = project.up_file("0001", "create_a")
     path.write_text(path.read_text().replace("a (", "w ("))
     result = project.run("up")

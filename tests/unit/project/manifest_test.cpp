@@ -249,6 +249,15 @@ TEST_CASE("manifest: an unknown dialect is reported at the list item", "[manifes
               "mysql)"});
 }
 
+TEST_CASE("manifest: an empty dialects list or a dialect named twice is refused", "[manifest]") {
+  CHECK(errors_of(k_head + "  - id: \"1\"\n    name: a\n    kind: schema\n    dialects: []\n") ==
+        Lines{"manifest.yaml:6:15: error: 'dialects' is empty; leave the key out to run the "
+              "revision on every dialect, or name those it runs on"});
+  CHECK(errors_of(k_head +
+                  "  - id: \"1\"\n    name: a\n    kind: schema\n    dialects: [mysql, mysql]\n") ==
+        Lines{"manifest.yaml:6:23: error: dialect 'mysql' is named twice"});
+}
+
 TEST_CASE("manifest: several errors in one file are all reported", "[manifest]") {
   const std::string text =
       "version: 2\n"                                             // 1

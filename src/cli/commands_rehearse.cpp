@@ -214,8 +214,7 @@ RefsRun run_refs(const Context& ctx, const project::Project& project,
       const nlohmann::json saved{{"key", key}, {"removed", removed},
                                  {"existing", run.replay.existing}};
       std::error_code ec;
-      auto temporary = *cache;
-      temporary += ".tmp";
+      const auto temporary = util::temporary_beside(*cache);
       std::ofstream out(temporary);
       out << saved.dump();
       out.close();

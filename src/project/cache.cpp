@@ -240,7 +240,7 @@ bool settled(std::int64_t changed_ns, std::int64_t written_ns) {
 
 bool write_atomically(const fs::path& path, const std::string& text) noexcept {
   try {
-    const fs::path temporary = path.string() + fmt::format(".{}.tmp", getpid());
+    const fs::path temporary = util::temporary_beside(path);
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
       out << text;

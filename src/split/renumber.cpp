@@ -10,6 +10,7 @@
 #include "split/manifest_edit.hpp"
 #include "split/manifest_text.hpp"
 #include "util/errors.hpp"
+#include "util/text_reader.hpp"
 
 namespace runner::split {
 namespace {
@@ -177,8 +178,7 @@ void write(const RenumberPlan& plan) {
     }
     done.emplace_back(from, to);
   }
-  fs::path temporary = plan.manifest;
-  temporary += ".runner-renumber";
+  const fs::path temporary = util::temporary_beside(plan.manifest);
   std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
   out << plan.manifest_text;
   out.close();

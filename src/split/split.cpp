@@ -9,6 +9,7 @@
 
 #include "split/manifest_edit.hpp"
 #include "util/errors.hpp"
+#include "util/text_reader.hpp"
 
 namespace runner::split {
 namespace {
@@ -249,8 +250,7 @@ void write(const Plan& plan) {
     }
   };
   for (const auto& file : plan.writes) {
-    fs::path temporary = file.path;
-    temporary += ".runner-split";
+    const fs::path temporary = util::temporary_beside(file.path);
     temporaries.push_back(temporary);
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << file.text;

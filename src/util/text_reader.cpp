@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <random>
 
 #include <fmt/core.h>
 
@@ -238,8 +240,7 @@ bool write_text_file_if_changed(const std::filesystem::path& path, const std::st
   if (!path.parent_path().empty()) {
     fs::create_directories(path.parent_path(), ec);
   }
-  fs::path temporary = path;
-  temporary += ".runner-tmp";
+  const fs::path temporary = temporary_beside(path);
   std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
@@ -253,6 +254,19 @@ bool write_text_file_if_changed(const std::filesystem::path& path, const std::st
     throw InputError(fmt::format("{}: cannot write ({})", path.string(), ec.message()));
   }
   return true;
+}
+
+std::filesystem::path temporary_beside(const std::filesystem::path& path) {
+  static std::mutex mutex;
+  static std::mt19937_64 random{std::random_device{}()};
+  std::uint64_t draw = 0;
+  {
+    const std::lock_guard lock(mutex);
+    draw = random();
+  }
+  std::filesystem::path temporary = path;
+  temporary += fmt::format(".{}-{:016x}.runner-tmp", getpid(), draw);
+  return temporary;
 }
 
 }  // namespace runner::util

@@ -84,4 +84,10 @@ std::string read_text_file(const std::filesystem::path& path);
 // file when it cannot be written.
 bool write_text_file_if_changed(const std::filesystem::path& path, const std::string& text);
 
+// A name beside `path` to write it whole under before a rename: unique to
+// the process and the call (replicas sharing a volume are each PID 1, and
+// two writers of one name tear it) and not to be guessed, so that no file
+// or link of that name is there first.
+std::filesystem::path temporary_beside(const std::filesystem::path& path);
+
 }  // namespace runner::util

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -169,6 +170,19 @@ TEST_CASE("text reader: a UTF-16 file is refused as such, not at its first NUL",
                                        "byte order mark); the runner reads UTF-8 text: save it "
                                        "as UTF-8"));
   }
+}
+
+TEST_CASE("text reader: temporary names beside a file never repeat", "[text_reader]") {
+  const std::filesystem::path path = "/project/.runner/checksums";
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const auto temporary = runner::util::temporary_beside(path);
+    CHECK(temporary.parent_path() == path.parent_path());
+    CHECK(temporary.filename().string().rfind("checksums.", 0) == 0);
+    CHECK(temporary.extension() == ".runner-tmp");
+    seen.insert(temporary.string());
+  }
+  CHECK(seen.size() == 1000);
 }
 
 TEST_CASE("text reader: a missing file is an InputError naming it", "[text_reader]") {

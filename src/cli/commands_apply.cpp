@@ -79,9 +79,22 @@ std::size_t revision_count(const nlohmann::json& ran) {
   return ids.size();
 }
 
-std::string nothing_to_do(const char* command, const plan::History& history) {
+std::string nothing_to_do(const char* command, const plan::History& history,
+                          const project::Project* project) {
   if (std::string_view(command) != "down") {
-    return "nothing to do: the database is up to date";
+    // More applied records than revisions: some the manifest does not list.
+    const auto unknown = project != nullptr && history.size() > project->revisions().size()
+                             ? plan::unknown_applied(*project, history)
+                             : std::vector<std::string>{};
+    if (unknown.empty()) {
+      return "nothing to do: the database is up to date";
+    }
+    std::vector<std::string> shown(unknown.begin(),
+                                   unknown.begin() + std::min<std::ptrdiff_t>(unknown.size(), 5));
+    return fmt::format(
+        "nothing to do: every revision of the manifest is applied, and the database has {} "
+        "more that it does not list ({}{}), applied from a newer manifest or another project",
+        unknown.size(), util::join(shown), unknown.size() > shown.size() ? ", ..." : "");
   }
   const bool any = std::any_of(history.begin(), history.end(),
                                [](const auto& record) { return record.state == "applied"; });
@@ -110,7 +123,7 @@ std::optional<plan::History> history_if_nothing_to_do(drivers::Connection& conne
 }
 
 int run_plan(const Context& ctx, const char* command, bool dry_run, const Planner& planner,
-             const Prelude& prelude = {}) {
+             const Prelude& prelude = {}, const project::Project* project = nullptr) {
   const Reporter& reporter = ctx.reporter();
   nlohmann::json ran = nlohmann::json::array();
   if (dry_run) {
@@ -125,7 +138,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
       ran.push_back(step_json(step, -1, 0));
     }
     if (steps.empty()) {
-      reporter.progress(nothing_to_do(command, history));
+      reporter.progress(nothing_to_do(command, history, project));
     }
     if (reporter.json()) {
       reporter.emit({{"command", command}, {"dry_run", true}, {"revisions", ran}});
@@ -137,7 +150,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   exec::signals::CriticalSection critical(connection.get());
   if (!prelude) {
     if (const auto history = history_if_nothing_to_do(*connection, ctx, planner)) {
-      reporter.progress(nothing_to_do(command, *history));
+      reporter.progress(nothing_to_do(command, *history, project));
       if (reporter.json()) {
         reporter.emit({{"command", command}, {"dry_run", false}, {"revisions", ran}});
       }
@@ -202,7 +215,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     }
   }
   if (ran.empty()) {
-    reporter.progress(nothing_to_do(command, history));
+    reporter.progress(nothing_to_do(command, history, project));
   } else {
     reporter.progress(fmt::format("{} {} revision(s) in {} ms", command, revision_count(ran),
                                   util::monotonic_ms() - start));
@@ -261,7 +274,7 @@ int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, boo
       [&](const plan::History& history) {
         return plan::plan_up(project, history, applied(project, history), request);
       },
-      prelude);
+      prelude, &project);
 }
 
 int run_down(const Context& ctx, const plan::DownRequest& request, bool dry_run) {

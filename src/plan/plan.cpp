@@ -95,6 +95,35 @@ const HistoryRecord* find_record(const History& history, const RevisionId& id) {
   return nullptr;
 }
 
+namespace {
+
+std::unordered_set<std::string_view> known_ids(const Project& project) {
+  std::unordered_set<std::string_view> known;
+  known.reserve(project.revisions().size());
+  for (const Revision& revision : project.revisions()) {
+    known.insert(revision.id().canonical());
+  }
+  return known;
+}
+
+bool listed(const std::unordered_set<std::string_view>& known, const HistoryRecord& record) {
+  const auto canonical = RevisionId::canonical_of(record.id);
+  return canonical && known.contains(*canonical);
+}
+
+}  // namespace
+
+std::vector<std::string> unknown_applied(const Project& project, const History& history) {
+  std::vector<std::string> ids;
+  const auto known = known_ids(project);
+  for (const HistoryRecord& record : history) {
+    if (record.state == "applied" && !listed(known, record)) {
+      ids.push_back(record.id);
+    }
+  }
+  return ids;
+}
+
 std::vector<StatusLine> status(const Project& project, const History& history,
                                const Checksums& checksums) {
   std::vector<StatusLine> lines;
@@ -116,14 +145,9 @@ std::vector<StatusLine> status(const Project& project, const History& history,
     }
     lines.push_back(std::move(line));
   }
-  std::unordered_set<std::string_view> known;
-  known.reserve(project.revisions().size());
-  for (const Revision& revision : project.revisions()) {
-    known.insert(revision.id().canonical());
-  }
+  const auto known = known_ids(project);
   for (const HistoryRecord& record : history) {
-    const auto canonical = RevisionId::canonical_of(record.id);
-    if (!canonical || !known.contains(*canonical)) {
+    if (!listed(known, record)) {
       const bool applied = record.state == "applied";
       lines.push_back({record.id, record.name, record.kind, applied ? "unknown" : "failed",
                        record.applied_at,

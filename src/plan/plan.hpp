@@ -65,6 +65,10 @@ struct StatusLine {
 std::vector<StatusLine> status(const project::Project& project, const History& history,
                                const Checksums& checksums);
 
+// The ids of applied records the manifest does not list (applied from a
+// newer manifest, say, before this replica was updated), in history order.
+std::vector<std::string> unknown_applied(const project::Project& project, const History& history);
+
 // True when a marked record failed (or was left) while reverting.
 bool failed_while_reverting(const HistoryRecord& record);
 

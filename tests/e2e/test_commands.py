@@ -504,3 +504,20 @@ def test_an_empty_revision_list_has_nothing_to_do(project, db):
     assert result.code == 0, result
     assert "nothing to do" in result.err
     assert project.run("current").out.strip() == "none"
+
+
+def test_up_on_a_replica_with_an_older_manifest_exits_0_and_names_the_newer_revisions(project, db):
+    """A rolling deploy: the new manifest's replicas applied 0003; an old
+    replica restarting must start (exit 0), and not claim the database is
+    merely up to date when it holds revisions its manifest does not list."""
+    three(project)
+    assert project.run("up").code == 0
+    project.write_manifest("version: 1\nrevisions:\n" + "".join(e + "\n" for e in project.entries[:2]))
+    (project.up_file("0003", "create_teams")).unlink()
+    (project.down_file("0003", "create_teams")).unlink()
+    result = project.run("up")
+    assert result.code == 0, result
+    assert ("nothing to do: every revision of the manifest is applied, and the database has 1 "
+            "more that it does not list (0003), applied from a newer manifest or another "
+            "project") in result.err, result
+    assert "up to date" not in result.err

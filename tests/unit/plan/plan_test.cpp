@@ -335,6 +335,15 @@ TEST_CASE("plan: status lists revisions known only to the database as unknown", 
   CHECK(lines[4].state == "unknown");
 }
 
+TEST_CASE("plan: unknown_applied names applied records the manifest does not list", "[plan]") {
+  Fixture f;
+  History history{record("0001", "a"), record("0009", "ghost"), record("01", "same as 0001"),
+                  record("0010", "marked")};
+  history[3].state = "failed";  // a mark is reported as such, not as a newer manifest's
+  CHECK(runner::plan::unknown_applied(f.project, history) == std::vector<std::string>{"0009"});
+  CHECK(runner::plan::unknown_applied(f.project, {record("0001", "a")}).empty());
+}
+
 TEST_CASE("plan: up plans a revision that is a no-op on this dialect", "[plan]") {
   TempDir dir;
   const auto manifest = dir.write("manifest.yaml",

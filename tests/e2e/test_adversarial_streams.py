@@ -101,11 +101,18 @@ def test_a_lost_result_of_a_command_that_changed_nothing_exits_2(project, db, co
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_a_reader_gone_from_a_read_only_command_ends_it_as_sigpipe_would(project, db):
-    for n in range(1, 400):
-        project.add(f"{n:04d}", f"table_{n}", f"CREATE TABLE t{n} (id INTEGER);", f"DROP TABLE t{n};")
+    entries = []
+    for n in range(1, 1000):
+        name = f"t{n}_a_name_long_enough_that_the_status_lines_overflow_the_pipe"
+        project.write(f"migrations/up/{n:04d}_{name}.sql", f"CREATE TABLE t{n} (id INTEGER);\n")
+        project.write(f"migrations/down/{n:04d}_{name}.sql", f"DROP TABLE t{n};\n")
+        entries.append(f'  - id: "{n:04d}"\n    name: {name}\n    kind: schema\n')
+    project.write_manifest("version: 1\nrevisions:\n" + "".join(entries))
     proc = project.popen("status", stdout=subprocess.PIPE)
     proc.stdout.readline()
-    proc.stdout.close()  # 400 lines do not fit the pipe: a later write finds no reader
+    # 999 lines of some 90 bytes do not fit a pipe (64 KiB): the runner is
+    # still writing when the reader goes, whatever the timing
+    proc.stdout.close()
     assert proc.wait(timeout=60) == -signal.SIGPIPE
     assert proc.stderr.read() == ""
 

@@ -193,6 +193,20 @@ def test_up_on_node_1_reaches_every_node_and_status_on_node_3_matches(project, g
     assert status_3.out == status_1.out
 
 
+def test_wsrep_on_turned_off_by_a_revision_is_on_again_for_the_next(project, galera, nodes):
+    """`SET SESSION wsrep_on = OFF` keeps a session's writes on its node. Left
+    so by one revision, it kept the next revisions of the run from the other
+    nodes: their tables existed on node 1 alone, while the history (written
+    the same way) said applied."""
+    project.add("0001", "local_only", "SET SESSION wsrep_on = OFF;\n", "SELECT 1;", kind="data",
+                transaction=False)
+    project.add("0002", "create_u", "CREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;")
+    result = project.run("up")
+    assert result.code == 0, result
+    for node in nodes:
+        assert "u" in galera.tables_on(node), node.number
+
+
 @pytest.mark.parametrize("args", [["up"], ["down"], ["baseline", "0001"]])
 def test_the_advisory_lock_is_refused_on_a_galera_node(project, galera, nodes, args):
     three(project)

@@ -613,7 +613,8 @@ class MysqlConnection : public Connection {
   // default_storage_engine = MyISAM would create its tables without
   // transactions; a fixed TIMESTAMP would stamp its NOW(). sql_log_bin = 0
   // would keep its changes from the replicas, binlog_format = STATEMENT
-  // replicate them as text: those two are watched and set back if changed.
+  // replicate them as text: those two (and Galera's wsrep_on) are watched
+  // and set back if changed.
   void remember_session() override {
     static constexpr const char* k_restored[] = {"sql_mode",
                                                  "time_zone",
@@ -669,6 +670,18 @@ class MysqlConnection : public Connection {
       if (value && value->find_first_of("'\\") == std::string::npos) {
         m_watched.emplace_back(k_watched[i], value);
       }
+    }
+    // Galera's wsrep_on = OFF keeps a session's writes on its node: the next
+    // revisions would reach no other node. MariaDB has it, MySQL has not,
+    // so it is read on its own.
+    try {
+      if (const Rows wsrep = query("SELECT @@SESSION.wsrep_on");
+          !wsrep.empty() && !wsrep[0].empty() && wsrep[0][0] &&
+          wsrep[0][0]->find_first_not_of("0123456789") == std::string::npos) {
+        m_watched.emplace_back("wsrep_on", wsrep[0][0]);
+      }
+    } catch (const DbError&) {
+      // not a MariaDB server
     }
     m_restore_session = set;
     for (std::size_t i = 0; i < m_watched.size(); ++i) {

@@ -2,7 +2,6 @@
 // the copying in each driver's copy_into.
 
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/core.h>
 
@@ -213,16 +212,7 @@ RefsRun run_refs(const Context& ctx, const project::Project& project,
       }
       const nlohmann::json saved{{"key", key}, {"removed", removed},
                                  {"existing", run.replay.existing}};
-      std::error_code ec;
-      const auto temporary = util::temporary_beside(*cache);
-      std::ofstream out(temporary);
-      out << saved.dump();
-      out.close();
-      if (out) {  // a cache cut short by a full disk is not put in place
-        std::filesystem::rename(temporary, *cache, ec);
-      } else {
-        std::filesystem::remove(temporary, ec);
-      }
+      project::write_atomically(*cache, saved.dump());  // or not at all
     }
   }
   run.found = refs::scan(files, run.replay.removed, run.replay.existing);

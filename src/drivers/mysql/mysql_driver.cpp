@@ -672,16 +672,10 @@ class MysqlConnection : public Connection {
       }
     }
     // Galera's wsrep_on = OFF keeps a session's writes on its node: the next
-    // revisions would reach no other node. MariaDB has it, MySQL has not,
-    // so it is read on its own.
-    try {
-      if (const Rows wsrep = query("SELECT @@SESSION.wsrep_on");
-          !wsrep.empty() && !wsrep[0].empty() && wsrep[0][0] &&
-          wsrep[0][0]->find_first_not_of("0123456789") == std::string::npos) {
-        m_watched.emplace_back("wsrep_on", wsrep[0][0]);
-      }
-    } catch (const DbError&) {
-      // not a MariaDB server
+    // revisions would reach no other node. It was read at connect time
+    // (MySQL lacks it, so it is not among the above): ON on a Galera node.
+    if (m_galera) {
+      m_watched.emplace_back("wsrep_on", "1");
     }
     m_restore_session = set;
     for (std::size_t i = 0; i < m_watched.size(); ++i) {

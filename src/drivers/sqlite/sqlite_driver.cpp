@@ -483,10 +483,14 @@ class SqliteConnection : public Connection {
 
   // Whether `text` holds the word PRAGMA in any case: the only way SQL
   // changes what remember_session read (a pragma_* function cannot).
+  // Runs on every statement: compared in place, nothing built.
   static bool mentions_pragma(std::string_view text) {
+    constexpr std::string_view k_word = "pragma";
     for (std::size_t at = text.find_first_of("pP"); at != std::string_view::npos;
          at = text.find_first_of("pP", at + 1)) {
-      if (text.size() - at >= 6 && util::to_lower(text.substr(at, 6)) == "pragma") {
+      if (text.size() - at >= k_word.size() &&
+          std::equal(k_word.begin(), k_word.end(), text.begin() + at,
+                     [](char word, char c) { return word == (c | 0x20); })) {
         return true;
       }
     }

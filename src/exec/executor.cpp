@@ -452,6 +452,7 @@ void Executor::fail_transaction(const Revision& revision, Direction direction, i
   }
   if (db_error != nullptr) {
     DbError failure(text, db_error->code(), db_error->sqlstate(), db_error->position());
+    failure.set_in_revision();
     failure.add_context(told);
     throw failure;
   }

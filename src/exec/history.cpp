@@ -45,6 +45,28 @@ drivers::Param text_or_null(std::string_view value) {
 
 drivers::Param text_param(std::string_view value) { return std::string(value); }
 
+// The runner's own table `table` exists but could not be read. A table of
+// that name made by another tool (dbmate's or golang-migrate's
+// schema_migrations given as --table) lacks the runner's columns: that is
+// configuration, named so, not a failed revision.
+[[noreturn]] void reading_failed(DbError& error, const std::string& table, bool history) {
+  const std::string& code = error.code();
+  const std::string_view message = error.what();
+  const bool missing_column =
+      error.sqlstate() == "42703" || code == "MySQL error 1054" ||
+      (code.starts_with("SQLITE_ERROR,") && message.starts_with("no such column"));
+  if (missing_column) {
+    throw InputError(fmt::format(
+        "table {} is not the runner's {} table: {}. It was made by another tool or by hand; "
+        "name another table with --table (the runner creates its own), and record revisions "
+        "another tool applied with 'runner baseline ID'",
+        table, history ? "history" : "log", message));
+  }
+  error.add_context(
+      fmt::format("while reading the runner's {} table {}", history ? "history" : "log", table));
+  throw;
+}
+
 }  // namespace
 
 // Builds a statement's text with placeholders and, beside it, its printable
@@ -354,7 +376,12 @@ plan::History load_history(drivers::Connection& connection, const HistoryTables&
   if (!own_table_exists(connection, tables, tables.table())) {
     return history;
   }
-  auto rows = connection.query(resolved.select_sql());
+  drivers::Rows rows;
+  try {
+    rows = connection.query(resolved.select_sql());
+  } catch (DbError& error) {
+    reading_failed(error, tables.table(), true);
+  }
   history.reserve(rows.size());
   for (auto& row : rows) {
     plan::HistoryRecord r;
@@ -379,7 +406,13 @@ std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTa
   if (!own_table_exists(connection, tables, tables.log_table())) {
     return log;
   }
-  for (const auto& row : connection.query(resolved.select_log_sql())) {
+  drivers::Rows rows;
+  try {
+    rows = connection.query(resolved.select_log_sql());
+  } catch (DbError& error) {
+    reading_failed(error, tables.log_table(), false);
+  }
+  for (const auto& row : rows) {
     LogRecord r;
     r.at = text_or_empty(row.at(0));
     r.action = text_or_empty(row.at(1));
@@ -401,8 +434,26 @@ void ensure_tables(drivers::Connection& connection, const HistoryTables& tables)
       own_table_exists(connection, tables, tables.log_table())) {
     return;
   }
-  for (const auto& sql : resolved.create_sql()) {
-    connection.query(sql);
+  try {
+    for (const auto& sql : resolved.create_sql()) {
+      connection.query(sql);
+    }
+  } catch (DbError& error) {
+    const bool mysql = connection.dialect() == "mysql";
+    const std::string where =
+        resolved.schema().empty()
+            ? std::string()
+            : fmt::format(" in {} {}", mysql ? "database" : "schema", resolved.schema());
+    error.add_context(fmt::format(
+        "while creating the runner's history tables {} and {}{}{}", tables.table(),
+        tables.log_table(), where,
+        !error.permission_denied() ? ""
+        : mysql ? ": this user may not create them there. Grant it CREATE, or have an owner run "
+                  "the CREATE TABLE statements 'runner sql up' prints"
+                : ": this user may not create them there. Grant it that right, have an owner "
+                  "run the CREATE TABLE statements 'runner sql up' prints, or name a schema it "
+                  "may write with --table"));
+    throw;
   }
 }
 

@@ -70,7 +70,9 @@ class UnreachableError : public Error {
 
 // The database refused a statement. Keeps the dialect's code and SQLSTATE,
 // and, when the database says so, the byte offset of the error inside the
-// statement. Exit 1.
+// statement. Exit 1 when a revision's statement failed; a refusal of the
+// runner's own statements (its history tables, its lock) for want of a
+// privilege is configuration, exit 2, as a failed login is.
 class DbError : public Error {
  public:
   DbError(const std::string& message, std::string code = {}, std::string sqlstate = {},
@@ -81,7 +83,15 @@ class DbError : public Error {
   const std::string& sqlstate() const { return m_sqlstate; }
   // Byte offset of the error inside the statement text, or -1.
   long position() const { return m_position; }
-  ExitCode exit_code() const override { return ExitCode::db_failed; }
+  ExitCode exit_code() const override;
+
+  // True when the database refused for want of a privilege (PostgreSQL's
+  // SQLSTATE 42501, MySQL's access errors, SQLite's SQLITE_PERM/AUTH).
+  bool permission_denied() const;
+  // Set on the error a revision's failure is reported with, so that its
+  // exit code stays 1 whatever the cause.
+  bool in_revision() const { return m_in_revision; }
+  void set_in_revision() { m_in_revision = true; }
 
   // The statement that failed, when a driver reports a failure after later
   // statements were already sent (pipelining); otherwise empty.
@@ -106,6 +116,7 @@ class DbError : public Error {
   long m_position;
   std::optional<Statement> m_statement;
   bool m_ended_transaction = false;
+  bool m_in_revision = false;
 };
 
 // The database carries a failed mark from a non-transactional revision. Exit 5.

@@ -1,0 +1,123 @@
+"""The runner's own tables when they cannot be made or read: a user without
+the privilege, or a table of that name that another tool made. That is
+configuration (exit 2), said with the table's name, and not "a revision
+failed and was rolled back" (exit 1) when no revision ran."""
+import os
+import re
+
+import pytest
+
+from conftest import MysqlDb, PostgresDb, applied_ids, three
+
+
+@pytest.fixture(params=["postgres", "mysql"])
+def server(request):
+    database = PostgresDb() if request.param == "postgres" else MysqlDb()
+    yield database
+    database.drop()
+
+
+class Limited:
+    """A login that may connect and read and write rows, but not create
+    tables (PostgreSQL 15 no longer lets PUBLIC create in schema public)."""
+
+    def __init__(self, db):
+        self.db = db
+        self.name = "r_" + os.urandom(5).hex()
+        password = "pw-" + os.urandom(6).hex()
+        if db.dialect == "postgres":
+            db._admin(f"CREATE ROLE {self.name} LOGIN PASSWORD '{password}'")
+            db.query(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+            db.query(f"GRANT USAGE ON SCHEMA public TO {self.name}")
+        else:
+            db._admin(f"CREATE USER '{self.name}'@'%' IDENTIFIED BY '{password}'")
+            db._admin(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{db.name}`.* TO '{self.name}'@'%'")
+        self.url = re.sub(r"//[^@]*@", f"//{self.name}:{password}@", db.url)
+
+    def drop(self):
+        if self.db.dialect == "postgres":
+            self.db.query(f"DROP OWNED BY {self.name}")
+            self.db._admin(f"DROP ROLE IF EXISTS {self.name}")
+        else:
+            self.db._admin(f"DROP USER IF EXISTS '{self.name}'@'%'")
+
+
+@pytest.fixture
+def limited(server):
+    login = Limited(server)
+    yield login
+    login.drop()
+
+
+@pytest.fixture
+def limited_project(tmp_path, server):
+    from conftest import Project
+    project = Project(tmp_path, server)
+    three(project)
+    return project
+
+
+def test_a_user_who_may_not_create_the_history_tables_gets_exit_2_and_the_reason(
+        limited_project, server, limited):
+    result = limited_project.run("-d", limited.url, "up", database=False)
+    assert result.code == 2, result
+    assert "a revision failed" not in result.err and "rolled back" not in result.err, result
+    assert "while creating the runner's history tables runner_history and runner_history_log" \
+        in result.err, result
+    assert "this user may not create them there" in result.err, result
+    assert "'runner sql up' prints" in result.err, result
+    assert server.tables() == set()
+
+
+def test_a_user_who_may_not_read_the_history_gets_exit_2_naming_the_table(
+        limited_project, server, limited):
+    assert limited_project.run("up").code == 0  # the tables exist, made by their owner
+    if server.dialect == "mysql":
+        # MySQL hides a table the user has no privilege on: the runner sees
+        # no history, and may not create one
+        server._admin(f"REVOKE ALL ON `{server.name}`.* FROM '{limited.name}'@'%'")
+        server._admin(f"GRANT SELECT ON `{server.name}`.`users` TO '{limited.name}'@'%'")
+        result = limited_project.run("-d", limited.url, "up", database=False)
+        assert result.code == 2, result
+        assert "while creating the runner's history tables" in result.err, result
+        return
+    server.query(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {limited.name}")
+    for command in ("status", "up", "history"):
+        result = limited_project.run("-d", limited.url, command, database=False)
+        assert result.code == 2, (command, result)
+        assert re.search(r"while reading the runner's (history|log) table runner_history", result.err), \
+            (command, result)
+
+
+def test_a_revision_refused_for_want_of_a_privilege_is_still_a_failed_revision(
+        limited_project, server, limited):
+    """The guard on the other side: the revision's own failure stays exit 1."""
+    assert limited_project.run("up").code == 0  # the tables exist, made by their owner
+    if server.dialect == "postgres":
+        server.query(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {limited.name}")
+        server.query(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {limited.name}")
+    forbidden = "pg_authid" if server.dialect == "postgres" else "mysql.user"
+    limited_project.add("0004", "purge", f"DELETE FROM {forbidden} WHERE 1 = 0;\n", "SELECT 1;\n",
+                        kind="data")
+    result = limited_project.run("-d", limited.url, "up", database=False)
+    assert result.code == 1, result
+    assert "revision 0004" in result.err and "nothing of it was applied" in result.err, result
+    assert applied_ids(server) == ["0001", "0002", "0003"]
+
+
+@pytest.mark.parametrize("tool", ["dbmate", "golang-migrate"])
+def test_another_tools_history_table_given_as_table_is_refused_untouched(project, db, tool):
+    three(project)
+    if db.dialect == "sqlite":
+        db.path.touch()
+    columns = "version VARCHAR(128) PRIMARY KEY" if tool == "dbmate" else \
+        "version BIGINT NOT NULL PRIMARY KEY, dirty BOOLEAN NOT NULL"
+    db.query(f"CREATE TABLE schema_migrations ({columns})")
+    db.query("INSERT INTO schema_migrations (version) VALUES (1)" if tool == "dbmate" else
+             "INSERT INTO schema_migrations (version, dirty) VALUES (1, false)")
+    for command in ("status", "up", "current", "down"):
+        result = project.run("--table", "schema_migrations", command)
+        assert result.code == 2, (command, result)
+        assert "table schema_migrations is not the runner's history table" in result.err, result
+        assert "'runner baseline ID'" in result.err, result
+    assert db.tables() == {"schema_migrations"}

@@ -143,9 +143,10 @@ std::string failure_text(const DbError& error, const Revision& revision, Directi
 
 }  // namespace
 
-plan::HistoryRecord record_for(const Revision& revision, std::string checksum) {
+plan::HistoryRecord record_for(const Revision& revision, std::string checksum,
+                               const std::string& recorded_id) {
   plan::HistoryRecord record;
-  record.id = revision.id().text();
+  record.id = recorded_id.empty() ? revision.id().text() : recorded_id;
   record.name = revision.name();
   record.kind = std::string(project::to_string(revision.entry.kind));
   record.checksum = std::move(checksum);
@@ -220,7 +221,7 @@ void Executor::run(const std::vector<plan::Step>& steps) {
     if (step.direction == Direction::up) {
       apply(*step.revision);
     } else {
-      revert(*step.revision);
+      revert(*step.revision, step.recorded_id);
     }
   }
 }
@@ -243,11 +244,11 @@ void Executor::apply(const Revision& revision) {
   }
 }
 
-void Executor::revert(const Revision& revision) {
+void Executor::revert(const Revision& revision, const std::string& recorded_id) {
   if (atomic(revision)) {
-    run_in_transaction(revision, Direction::down);
+    run_in_transaction(revision, Direction::down, recorded_id);
   } else {
-    run_marked(revision, Direction::down, nullptr);
+    run_marked(revision, Direction::down, nullptr, recorded_id);
   }
 }
 
@@ -286,12 +287,13 @@ enum class Outcome { not_started, rolled_back, partial, unknown };
 
 }  // namespace
 
-void Executor::run_in_transaction(const Revision& revision, Direction direction) {
+void Executor::run_in_transaction(const Revision& revision, Direction direction,
+                                  const std::string& recorded_id) {
   const std::int64_t start = util::monotonic_ms();
   const bool up = direction == Direction::up;
   util::Sha256 hash;
   std::optional<sql::Statement> current;
-  plan::HistoryRecord record = record_for(revision, "");
+  plan::HistoryRecord record = record_for(revision, "", recorded_id);
   std::int64_t done = 0;
   // The lock's check travels on its own session while the session reset
   // and BEGIN are answered on this one (one wait for both); the revision's
@@ -463,13 +465,14 @@ void Executor::fail_transaction(const Revision& revision, Direction direction, i
 }
 
 void Executor::run_marked(const Revision& revision, Direction direction,
-                          const plan::HistoryRecord* resume_from) {
+                          const plan::HistoryRecord* resume_from, const std::string& recorded_id) {
   const std::int64_t start = util::monotonic_ms();
   const bool up = direction == Direction::up;
   const auto& path = file_for(revision, direction);
   // Lex the whole file first: a syntax problem must not leave half a run.
   const std::string checksum = prescan(path, m_connection.dialect());
-  plan::HistoryRecord record = record_for(revision, up ? checksum : "");
+  plan::HistoryRecord record = record_for(revision, up ? checksum : "",
+                                          resume_from != nullptr ? resume_from->id : recorded_id);
   const std::string running = up ? "running" : "reverting";
   const std::int64_t skip = resume_from != nullptr ? resume_from->statements_done : 0;
   // The history write that must precede the next statement, sent with it
@@ -731,8 +734,8 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
         revision.noop || (revision.entry.transaction &&
                           (transactional_ddl || revision.entry.kind == project::Kind::data));
     const auto& path = file_for(revision, step.direction);
-    plan::HistoryRecord record =
-        record_for(revision, up && !revision.noop ? util::file_checksum(revision.up) : "");
+    plan::HistoryRecord record = record_for(
+        revision, up && !revision.noop ? util::file_checksum(revision.up) : "", step.recorded_id);
     util::print(out, "-- {} {} {}{}\n", up ? "up" : "down", revision.id().text(), revision.name(),
                 revision.noop ? " (not for this dialect: recorded only)" : "");
     if (transactional) {

@@ -65,8 +65,10 @@ class Executor {
 
  private:
   void apply(const project::Revision& revision);
-  void revert(const project::Revision& revision);
-  void run_in_transaction(const project::Revision& revision, plan::Direction direction);
+  void revert(const project::Revision& revision, const std::string& recorded_id);
+  // `recorded_id`: the history row's spelling of the id (plan::Step).
+  void run_in_transaction(const project::Revision& revision, plan::Direction direction,
+                          const std::string& recorded_id = {});
   // Rolls back a failed transactional revision, logs it and throws the
   // error that says truthfully what stayed applied.
   [[noreturn]] void fail_transaction(const project::Revision& revision,
@@ -76,7 +78,7 @@ class Executor {
                                      std::int64_t done);
   bool atomic(const project::Revision& revision) const;
   void run_marked(const project::Revision& revision, plan::Direction direction,
-                  const plan::HistoryRecord* resume_from);
+                  const plan::HistoryRecord* resume_from, const std::string& recorded_id = {});
   // Marks a revision run outside a transaction failed after `done`
   // statements (`prefix` their chained hash), and logs `outcome`; a mark
   // that cannot be written leaves it running, which refuses later runs too.
@@ -130,7 +132,10 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
 void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,
                 std::string_view dialect, bool transactional_ddl, std::FILE* out);
 
-// The history record a revision gets when applied now.
-plan::HistoryRecord record_for(const project::Revision& revision, std::string checksum);
+// The history record a revision gets when applied now. `recorded_id`: its
+// history row's spelling of the id when it has one (the row to update or
+// delete; plan::Step), else the manifest's is used.
+plan::HistoryRecord record_for(const project::Revision& revision, std::string checksum,
+                               const std::string& recorded_id = {});
 
 }  // namespace runner::exec

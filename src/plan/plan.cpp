@@ -265,7 +265,9 @@ std::vector<Step> plan_down(const Project& project, const History& history,
     if (request.to && id && *id <= *request.to) {
       break;
     }
-    if (!request.to && !request.all && steps.size() >= request.count.value_or(1)) {
+    // A count bounds --to too (down 1 --to 0001 reverts at most one).
+    if (!request.all && (request.count || !request.to) &&
+        steps.size() >= request.count.value_or(1)) {
       break;
     }
     const Revision* revision = id ? project.find(*id) : nullptr;
@@ -279,7 +281,7 @@ std::vector<Step> plan_down(const Project& project, const History& history,
           "revision {} is irreversible: 'down' cannot pass it (nothing was reverted)",
           label(*revision)));
     }
-    steps.push_back({revision, Direction::down});
+    steps.push_back({revision, Direction::down, record->id});
   }
   return steps;
 }

@@ -37,6 +37,10 @@ enum class Direction { up, down };
 struct Step {
   const project::Revision* revision;
   Direction direction;
+  // The id as the history spells it when the revision has a row there
+  // ("2" for the manifest's "0002": the same id): the row a revert
+  // deletes or marks. Empty for a revision without one.
+  std::string recorded_id = {};
 };
 
 struct UpRequest {

@@ -241,6 +241,30 @@ TEST_CASE("plan: down --to keeps that revision and reverts the newer ones", "[pl
                        Catch::Message("revision '0007' is not in " + f.manifest));
 }
 
+TEST_CASE("plan: down N --to ID reverts at most N, and stops at ID", "[plan]") {
+  Fixture f;
+  const History history{record("0001", "a"), record("0002", "b"), record("0003", "c")};
+  DownRequest request;
+  request.to = id("0001");
+  request.count = 1;
+  CHECK(describe(plan_down(f.project, history, request)) == Lines{"0003 down"});
+  request.count = 5;
+  CHECK(describe(plan_down(f.project, history, request)) == Lines{"0003 down", "0002 down"});
+}
+
+TEST_CASE("plan: a down step carries the id as the history spells it", "[plan]") {
+  Fixture f;
+  const History history{record("1", "a"), record("02", "b"), record("0003", "c")};
+  DownRequest request;
+  request.all = true;
+  const auto steps = plan_down(f.project, history, request);
+  REQUIRE(steps.size() == 3);
+  CHECK(steps[0].recorded_id == "0003");
+  CHECK(steps[1].recorded_id == "02");
+  CHECK(steps[2].recorded_id == "1");
+  CHECK(steps[2].revision->id().text() == "0001");
+}
+
 TEST_CASE("plan: down --all reverts every applied revision", "[plan]") {
   Fixture f;
   DownRequest request;

@@ -1,0 +1,74 @@
+"""The commands beside `up` attacked: down, redo, repair, up --resume and
+their arguments. Each must change exactly what it says and leave the
+history saying what is true."""
+from conftest import applied_ids, history_ids, history_state
+
+
+def respelled(project, old, new, name):
+    """Renames revision `old` to `new` (the same id, spelled otherwise)."""
+    for side in ("up", "down"):
+        path = project.root / "migrations" / side / f"{old}_{name}.sql"
+        if path.exists():
+            path.rename(path.with_name(f"{new}_{name}.sql"))
+    project.write_manifest(project.manifest_text().replace(f'id: "{old}"', f'id: "{new}"'))
+
+
+def two(project):
+    project.add("1", "t1", "CREATE TABLE t1 (x INT);\n", "DROP TABLE t1;\n")
+    project.add("2", "t2", "CREATE TABLE t2 (x INT);\n", "DROP TABLE t2;\n")
+
+
+def test_down_of_a_revision_recorded_under_another_spelling_deletes_its_row(project, db):
+    """'2' and '0002' are one id: the old build dropped t2, said 'reverted',
+    and left the row '2' applied, so the next down ran the down file again."""
+    two(project)
+    assert project.run("up").code == 0
+    respelled(project, "2", "0002", "t2")
+    down = project.run("down")
+    assert down.code == 0, down
+    assert "t2" not in db.tables()
+    assert history_ids(db) == ["1"], history_ids(db)
+    status = project.run("status", "--exit-code")
+    assert status.code == 3 and "pending" in status.out, status
+    redo_up = project.run("up")
+    assert redo_up.code == 0, redo_up
+    redo = project.run("redo")
+    assert redo.code == 0, redo
+    assert sorted(history_ids(db)) == ["0002", "1"], history_ids(db)
+    assert "t2" in db.tables()
+
+
+def test_redo_keeps_one_row_for_a_respelled_id(project, db):
+    two(project)
+    assert project.run("up").code == 0
+    respelled(project, "2", "0002", "t2")
+    redo = project.run("redo")
+    assert redo.code == 0, redo
+    assert sorted(history_ids(db)) == ["0002", "1"], history_ids(db)
+
+
+def test_a_failing_marked_down_marks_the_row_under_its_recorded_spelling(project, db):
+    two(project)
+    project.add("3", "t3", "CREATE TABLE t3 (x INT);\n",
+                "DROP TABLE t3;\nDROP TABLE no_such_table;\n", transaction=False)
+    assert project.run("up").code == 0
+    respelled(project, "3", "0003", "t3")
+    down = project.run("down")
+    assert down.code == 5, down
+    assert "it is marked failed" in down.err, down
+    assert history_state(db, "3") == "revert-failed", history_ids(db)
+    again = project.run("down")
+    assert again.code == 5, again  # the mark stops the next run
+
+
+def test_down_with_a_count_and_to_reverts_at_most_the_count(project, db):
+    two(project)
+    project.add("3", "t3", "CREATE TABLE t3 (x INT);\n", "DROP TABLE t3;\n")
+    project.add("4", "t4", "CREATE TABLE t4 (x INT);\n", "DROP TABLE t4;\n")
+    assert project.run("up").code == 0
+    down = project.run("down", "1", "--to", "1")
+    assert down.code == 0, down
+    assert applied_ids(db) == ["1", "2", "3"], applied_ids(db)
+    down = project.run("down", "5", "--to", "2")
+    assert down.code == 0, down
+    assert applied_ids(db) == ["1", "2"], applied_ids(db)

@@ -30,70 +30,187 @@ bool is_any(std::string_view word, std::initializer_list<std::string_view> list)
   return false;
 }
 
-// Follows the words of one statement to tell when a ';' lies inside a
-// compound body and does not end it: SQLite trigger bodies, MySQL routine,
-// trigger and event bodies (BEGIN ... END, CASE ... END CASE; END IF and
-// END LOOP close what was not counted), PostgreSQL BEGIN ATOMIC ... END.
-// Only statements that start with CREATE are looked at, so the common
+// Follows the tokens of one CREATE statement to tell when a ';' lies
+// inside a compound body and does not end it. Each dialect as its own
+// client decides:
+// - SQLite, as sqlite3_complete() (the sqlite3 shell): a CREATE [TEMP]
+//   TRIGGER ends only at "; END ;", so CASE ... END and a column named
+//   `end` or `begin` inside the body change nothing.
+// - PostgreSQL, as psql: in CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN
+//   opens and END closes a body at parenthesis depth 0 (CASE too, inside a
+//   body); in CREATE [OR REPLACE] RULE, a ';' inside the parentheses of
+//   DO (a; b) ends nothing.
+// - MySQL has no rule of its own (its client needs DELIMITER): in CREATE
+//   PROCEDURE, FUNCTION, TRIGGER or EVENT, BEGIN where a statement starts
+//   and CASE open a block, END closes one; END IF, END LOOP, END WHILE,
+//   END REPEAT and END FOR close what was never counted.
+// A word after '.' is a qualified name (NEW.begin, t.end), never a keyword.
+// Any other statement stops the tracker at its first word, so the common
 // INSERT costs one comparison.
 class BodyTracker {
  public:
-  explicit BodyTracker(std::string_view dialect) : m_dialect(dialect) {}
+  explicit BodyTracker(std::string_view dialect)
+      : m_dialect(dialect == "postgres" ? Dialect::postgres
+                  : dialect == "mysql"  ? Dialect::mysql
+                                        : Dialect::sqlite) {}
 
   void word(std::string_view word) {
-    if (m_words < 0) {
+    if (m_kind == Kind::none) {
       return;
     }
     const std::string lower = util::to_lower(word);
-    if (m_words++ == 0) {
-      m_words = lower == "create" ? 1 : -1;
-      return;
-    }
-    if (!m_compound) {
-      if (m_dialect == "postgres") {
-        m_compound = lower == "atomic" && m_previous == "begin";
-        m_depth = m_compound ? 1 : 0;
-      } else if (m_dialect == "sqlite") {
-        m_compound = lower == "trigger";
-      } else if (m_dialect == "mysql") {
-        m_compound = is_any(lower, {"procedure", "function", "trigger", "event"});
-      }
-      m_previous = lower;
-      return;
-    }
-    if (m_pending_end) {
-      m_pending_end = false;
-      if (is_any(lower, {"if", "loop", "while", "repeat"})) {
-        m_previous = lower;
-        return;  // END IF and the like close blocks that were never counted
-      }
-      --m_depth;  // END, or END CASE, closes the innermost BEGIN or CASE
-      if (lower == "case") {
-        m_previous = lower;
-        return;
-      }
-    }
-    if (lower == "begin" || lower == "case") {
-      ++m_depth;
-    } else if (lower == "end") {
-      m_pending_end = true;
+    const bool qualified = m_last == Token::dot;
+    m_before_last = m_last;
+    m_last = lower == "end" && !qualified ? Token::end : Token::word;
+    if (m_kind == Kind::undecided) {
+      decide(lower);
+    } else if (!qualified) {
+      body_word(lower);
     }
     m_previous = lower;
   }
 
-  // False once the statement is known not to start with CREATE.
-  bool wants_words() const { return m_words >= 0; }
+  // A byte outside words, strings and comments (spaces excepted), or a
+  // quoted token ('\'' stands for any).
+  void punct(char c) {
+    if (m_kind == Kind::none || is_space(c)) {
+      return;
+    }
+    if (m_pending_end) {
+      close_block();  // END followed by anything but a word closes a block
+    }
+    if (c == '(') {
+      ++m_parens;
+    } else if (c == ')' && m_parens > 0) {
+      --m_parens;
+    }
+    m_before_last = m_last;
+    m_last = c == '.' ? Token::dot : c == ';' ? Token::semicolon : Token::other;
+    m_previous = std::string(1, c);
+  }
+
+  // False once the statement is known not to hold a body.
+  bool wants_words() const { return m_kind != Kind::none; }
 
   // True while a ';' here would fall inside a body.
-  bool inside() const { return m_compound && m_depth - (m_pending_end ? 1 : 0) > 0; }
+  bool inside() const {
+    switch (m_kind) {
+      case Kind::sqlite_trigger:
+        return !(m_last == Token::end && m_before_last == Token::semicolon);
+      case Kind::postgres_routine:
+        return m_depth > 0 || m_parens > 0;
+      case Kind::postgres_rule:
+        return m_parens > 0;
+      case Kind::mysql_routine:
+        return m_depth - (m_pending_end ? 1 : 0) > 0;
+      default:
+        return false;
+    }
+  }
 
  private:
-  std::string_view m_dialect;
-  int m_words = 0;  // -1: not a CREATE statement
-  bool m_compound = false;
-  int m_depth = 0;
+  enum class Dialect { sqlite, postgres, mysql };
+  enum class Kind {
+    undecided,
+    none,
+    sqlite_trigger,
+    postgres_routine,
+    postgres_rule,
+    mysql_routine
+  };
+  enum class Token { none, word, end, dot, semicolon, other };
+
+  // The words after CREATE, up to the kind of object.
+  void decide(const std::string& lower) {
+    if (m_words++ == 0) {
+      m_kind = lower == "create" ? Kind::undecided : Kind::none;
+      return;
+    }
+    switch (m_dialect) {
+      case Dialect::sqlite:
+        m_kind = lower == "trigger"                     ? Kind::sqlite_trigger
+                 : is_any(lower, {"temp", "temporary"}) ? Kind::undecided
+                                                        : Kind::none;
+        break;
+      case Dialect::postgres:
+        m_kind = is_any(lower, {"function", "procedure"}) ? Kind::postgres_routine
+                 : lower == "rule"                        ? Kind::postgres_rule
+                 : is_any(lower, {"or", "replace"})       ? Kind::undecided
+                                                          : Kind::none;
+        break;
+      case Dialect::mysql:
+        // Before the kind: OR REPLACE, DEFINER = user@host, AGGREGATE,
+        // ALGORITHM = ..., SQL SECURITY ...; the first kind word decides.
+        if (is_any(lower, {"procedure", "function", "trigger", "event"})) {
+          m_kind = Kind::mysql_routine;
+        } else if (is_any(lower, {"table", "index", "view", "database", "schema", "user", "role",
+                                  "server", "tablespace", "sequence", "logfile", "spatial",
+                                  "fulltext", "unique", "temporary", "package"}) ||
+                   m_words > 12) {
+          m_kind = Kind::none;
+        }
+        break;
+    }
+  }
+
+  void body_word(const std::string& lower) {
+    if (m_pending_end) {
+      m_pending_end = false;
+      if (is_any(lower, {"if", "loop", "while", "repeat", "for"})) {
+        return;  // END IF and the like close blocks that were never counted
+      }
+      --m_depth;  // END, END CASE or END label closes the innermost BEGIN or CASE
+      if (lower == "case") {
+        return;
+      }
+    }
+    switch (m_kind) {
+      case Kind::postgres_routine:
+        if (m_parens == 0) {
+          if (lower == "begin" || (lower == "case" && m_depth > 0)) {
+            ++m_depth;
+          } else if (lower == "end" && m_depth > 0) {
+            --m_depth;
+          }
+        }
+        break;
+      case Kind::mysql_routine:
+        if (lower == "case" || (lower == "begin" && starts_statement())) {
+          ++m_depth;
+        } else if (lower == "end" && m_depth > 0) {
+          m_pending_end = true;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  void close_block() {
+    m_pending_end = false;
+    --m_depth;
+  }
+
+  // Whether a MySQL BEGIN stands where a statement starts: the routine's
+  // body (outside the parameters' parentheses), or after ';', a label's
+  // ':' or a word that opens statements. Elsewhere `begin` is a name.
+  bool starts_statement() const {
+    if (m_parens > 0) {
+      return false;
+    }
+    return (m_depth == 0 && m_previous != ",") ||
+           is_any(m_previous, {";", ":", "then", "else", "do", "loop", "repeat", "begin"});
+  }
+
+  Dialect m_dialect;
+  Kind m_kind = Kind::undecided;
+  int m_words = 0;
+  int m_depth = 0;   // open BEGIN and CASE blocks
+  int m_parens = 0;  // open parentheses
   bool m_pending_end = false;
-  std::string m_previous;
+  Token m_last = Token::none;
+  Token m_before_last = Token::none;
+  std::string m_previous;  // the last token, lower case
 };
 
 // True when `text` starts with `word` (lower case), case-insensitively, as a whole word.
@@ -472,14 +589,20 @@ std::optional<Statement> StatementReader::read_one() {
       advance();
       break;
     }
+    const bool tracking = !custom_delimiter && body.wants_words();
+    bool quoted = false;  // a string or quoted name: one token for the tracker
     if (c == '\'') {
       skip_quoted('\'', mysql, true);
+      quoted = true;
     } else if (c == '"') {
       skip_quoted('"', mysql, true);
+      quoted = true;
     } else if (c == '`' && (mysql || sqlite)) {
       skip_quoted('`', false, true);
+      quoted = true;
     } else if (c == '[' && sqlite) {
       skip_quoted(']', false, false);
+      quoted = true;
     } else if (line_comment_at(m_pos)) {
       skip_line_comment();
     } else if (c == '#' && mysql) {
@@ -487,13 +610,14 @@ std::optional<Statement> StatementReader::read_one() {
     } else if (c == '/' && ensure(m_pos + 1) && m_buf[m_pos + 1] == '*') {
       skip_block_comment();
     } else if (c == '$' && postgres && try_dollar_quote()) {
-      // consumed
+      quoted = true;
     } else if ((c == 'E' || c == 'e') && postgres && ensure(m_pos + 1) && m_buf[m_pos + 1] == '\'' &&
                (m_pos == m_start || !is_word_char(m_buf[m_pos - 1]))) {
       advance();
       skip_quoted('\'', true, true);
+      quoted = true;
     } else if (is_word_start(c)) {
-      if (!custom_delimiter && body.wants_words()) {
+      if (tracking) {
         read_word(word);
         body.word(word);
       } else {
@@ -514,6 +638,9 @@ std::optional<Statement> StatementReader::read_one() {
           bound_memory();
         }
       }
+    } else if (tracking) {
+      body.punct(c);  // a body's tracker sees each byte of punctuation
+      advance();
     } else {
       // Punctuation, digits and spaces: move on to the next byte that can
       // start a string, comment, word or the end of the statement.
@@ -523,6 +650,9 @@ std::optional<Statement> StatementReader::read_one() {
                  b == '\n' || b == '\t' || b == '.' || b == '=') ||
                (custom_delimiter && b == m_delimiter[0]);
       }));
+    }
+    if (quoted && tracking) {
+      body.punct('\'');
     }
   }
   std::string_view text(m_buf.data() + m_start,

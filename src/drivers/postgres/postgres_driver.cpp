@@ -1034,6 +1034,7 @@ class PostgresConnection : public Connection {
     }
     std::optional<DbError> failure;
     std::optional<DbError::Statement> ended;
+    bool saw_end = false;  // a COMMIT, ROLLBACK or PREPARE TRANSACTION ran
     std::size_t results = 0;
     while (PGresult* raw = pq().PQgetResult(m_conn)) {
       PgResult result(raw);
@@ -1045,9 +1046,12 @@ class PostgresConnection : public Connection {
           if (const char* tuples = pq().PQcmdTuples(result.result); tuples != nullptr && *tuples != '\0') {
             m_last_rows = std::atoll(tuples);  // rows_changed(): INSERT, UPDATE, DELETE, MERGE
           }
-          if (results < sent.size() && !ended) {
-            const std::string_view tag = pq().PQcmdStatus(result.result);
-            if (tag == "COMMIT" || tag == "ROLLBACK" || tag == "PREPARE TRANSACTION") {
+          if (const std::string_view tag = pq().PQcmdStatus(result.result);
+              tag == "COMMIT" || tag == "ROLLBACK" || tag == "PREPARE TRANSACTION") {
+            // Past the statements sent, the server split the message
+            // otherwise: which statement ended it is unknown, not that it did.
+            saw_end = true;
+            if (results < sent.size() && !ended) {
               ended = sent[results];
             }
           }
@@ -1080,17 +1084,22 @@ class PostgresConnection : public Connection {
       throw broken();
     }
     if (failure) {
-      if (ended) {
+      if (saw_end) {
         failure->set_ended_transaction();
       }
       throw *failure;
     }
     if (results != sent.size()) {
-      DbError error(fmt::format("the server read {} statement(s) where the runner sent {} (is "
-                                "standard_conforming_strings off? the runner splits files with it "
-                                "on)",
-                                results, sent.size()));
+      DbError error(
+          fmt::format("the server read {} statement(s) where the runner sent {} (is "
+                      "standard_conforming_strings off? the runner splits files with it "
+                      "on; else the runner's splitter is at fault: please report it, "
+                      "with the file)",
+                      results, sent.size()));
       error.set_statement(sent.front());
+      if (saw_end) {
+        error.set_ended_transaction();
+      }
       throw error;
     }
     if (m_in_transaction && pq().PQtransactionStatus(m_conn) == PQTRANS_IDLE) {

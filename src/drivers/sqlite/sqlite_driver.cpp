@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -86,7 +87,7 @@ class SqliteConnection : public Connection {
     if (!m_pragma_ran && mentions_pragma(statement.text)) {
       m_pragma_ran = true;  // reset_session is to look at the PRAGMAs
     }
-    run(statement.text, nullptr);
+    run(statement.text, nullptr, true);
     if (m_in_transaction && sqlite3_get_autocommit(m_db) != 0) {
       // The statement succeeded and left the runner's transaction: a COMMIT,
       // END or ROLLBACK the preflight did not catch.
@@ -430,7 +431,10 @@ class SqliteConnection : public Connection {
   }
 
   // Prepares and steps every statement of `sql`, collecting rows when asked.
-  void run(std::string_view sql, Rows* rows) {
+  // `one`: `sql` is one statement of a file, as the runner's splitter cut
+  // it; should SQLite read a second one in it, nothing runs (the checks
+  // before the run saw one statement, and a COMMIT may hide in the rest).
+  void run(std::string_view sql, Rows* rows, bool one = false) {
     const char* tail = sql.data();
     const char* end = sql.data() + sql.size();
     while (tail < end) {
@@ -443,6 +447,9 @@ class SqliteConnection : public Connection {
       tail = next;
       if (stmt == nullptr) {
         continue;  // whitespace or a comment
+      }
+      if (one && tail < end) {
+        refuse_second_statement(stmt, tail, sql);
       }
       while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (rows != nullptr) {
@@ -460,6 +467,27 @@ class SqliteConnection : public Connection {
       }
       sqlite3_finalize(stmt);
     }
+  }
+
+  // Throws, with nothing run, when `tail` holds a statement (not only
+  // spaces and comments).
+  void refuse_second_statement(sqlite3_stmt* first, const char* tail, std::string_view sql) {
+    sqlite3_stmt* second = nullptr;
+    const char* end = sql.data() + sql.size();
+    const int rc = sqlite3_prepare_v2(m_db, tail, static_cast<int>(end - tail), &second, nullptr);
+    if (second == nullptr && rc == SQLITE_OK) {
+      return;
+    }
+    sqlite3_finalize(second);
+    sqlite3_finalize(first);
+    while (tail < end && std::isspace(static_cast<unsigned char>(*tail)) != 0) {
+      ++tail;
+    }
+    throw DbError(
+        "SQLite reads a second statement here, where the runner's splitter found one "
+        "(a fault of the runner's: please report it, with the file); nothing of this "
+        "statement ran",
+        "", {}, static_cast<long>(tail - sql.data()));
   }
 
   static constexpr const char* k_pragmas[] = {"foreign_keys",

@@ -98,3 +98,72 @@ TEST_CASE("splitter: a sqlite trigger with CASE ... END inside its body stays wh
   REQUIRE(statements.size() == 2);
   CHECK(statements[1].text == "INSERT INTO a VALUES (1)");
 }
+
+namespace {
+
+std::vector<std::string> texts_of(const std::string& text, const char* dialect) {
+  std::vector<std::string> out;
+  for (const auto& statement : split_text(text, dialect)) {
+    out.push_back(statement.text);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Words used as names inside a body (a column `begin` or `end`, the
+// functions IF() and REPEAT()) once threw the body's count off: the body's
+// last ';' was swallowed and the rest of the file, a COMMIT with it, became
+// one "statement" that no check looked into.
+
+TEST_CASE("splitter: sqlite triggers end at '; END ;' as sqlite3_complete() has it", "[splitter]") {
+  const std::string table = "CREATE TABLE period (id INTEGER PRIMARY KEY, begin TEXT, end TEXT)";
+  const std::string trigger =
+      "CREATE TRIGGER period_check BEFORE INSERT ON period\n"
+      "BEGIN SELECT RAISE(ABORT, 'x') WHERE NEW.end < NEW.begin; END";
+  CHECK(texts_of(table + ";\n" + trigger + ";\nINSERT INTO period VALUES (1, 'a', 'b');\nCOMMIT;\n",
+                 "sqlite") == std::vector<std::string>{table, trigger,
+                                                       "INSERT INTO period VALUES (1, 'a', 'b')",
+                                                       "COMMIT"});
+  const std::string nested =
+      "CREATE TEMP TRIGGER t AFTER UPDATE ON a BEGIN\n"
+      "  UPDATE a SET x = CASE WHEN NEW.begin THEN 1 ELSE 2 END;\n"
+      "  UPDATE a SET y = (CASE 1 WHEN 1 THEN 'end' END);\n"
+      "END";
+  CHECK(texts_of(nested + ";\nCOMMIT;", "sqlite") == std::vector<std::string>{nested, "COMMIT"});
+}
+
+TEST_CASE("splitter: a PostgreSQL BEGIN ATOMIC body counts as psql does", "[splitter]") {
+  const std::string function =
+      "CREATE FUNCTION bar(n int) RETURNS text LANGUAGE sql\n"
+      "BEGIN ATOMIC SELECT (CASE WHEN n > 0 THEN '+' ELSE '-' END) || repeat('#', abs(n)); "
+      "SELECT CASE WHEN n > 0 THEN 1 END; END";
+  CHECK(texts_of(function + ";\nCREATE TABLE t_after (a int);\nCOMMIT;\n", "postgres") ==
+        std::vector<std::string>{function, "CREATE TABLE t_after (a int)", "COMMIT"});
+}
+
+TEST_CASE("splitter: a ';' inside a PostgreSQL rule's DO ( ... ) ends nothing", "[splitter]") {
+  const std::string rule =
+      "CREATE OR REPLACE RULE r1 AS ON UPDATE TO l3 DO ALSO (NOTIFY a; NOTIFY b)";
+  CHECK(texts_of("CREATE TABLE l3 (id int);\n" + rule + ";\nSELECT 1;", "postgres") ==
+        std::vector<std::string>{"CREATE TABLE l3 (id int)", rule, "SELECT 1"});
+}
+
+TEST_CASE("splitter: MySQL bodies with IF() and REPEAT() calls, names like begin, FOR loops",
+          "[splitter]") {
+  const std::string function =
+      "CREATE FUNCTION sign_label(n INT) RETURNS VARCHAR(10) DETERMINISTIC\n"
+      "BEGIN RETURN CONCAT(CASE WHEN n > 0 THEN '+' ELSE '-' END, IF(n = 0, 'zero', ''), "
+      "CASE WHEN n < 0 THEN 1 END\n, REPEAT('x', 2)); END";
+  const std::string table = "CREATE TABLE event (id INT, begin DATETIME NULL)";
+  const std::string trigger =
+      "CREATE DEFINER=`root`@`%` TRIGGER tr BEFORE INSERT ON event FOR EACH ROW\n"
+      "BEGIN\n  SET NEW.begin = NOW();\n  IF NEW.id > 0 THEN SET @x = 1; END IF;\nEND";
+  const std::string loop =
+      "CREATE PROCEDURE fill()\nBEGIN\n  FOR i IN 1..3 DO\n    INSERT INTO event (id) VALUES (i);\n"
+      "  END FOR;\n  SELECT begin FROM event;\nEND";
+  CHECK(texts_of(function + ";\n" + table + ";\n" + trigger + ";\n" + loop +
+                     ";\nINSERT INTO event VALUES (1, NULL);\n",
+                 "mysql") == std::vector<std::string>{function, table, trigger, loop,
+                                                      "INSERT INTO event VALUES (1, NULL)"});
+}

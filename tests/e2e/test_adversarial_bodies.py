@@ -1,0 +1,154 @@
+"""Compound bodies (triggers, routines, rules) whose words once threw the
+splitter's count off: a column named `begin` or `end`, IF() and REPEAT()
+calls, CASE inside parentheses. The body's last ';' was swallowed and the
+rest of the file became one statement that no check looked into, so a
+COMMIT in it ran, and the runner said "rolled back"."""
+import pytest
+
+from conftest import MysqlDb, PostgresDb, Project, SqliteDb, applied_ids, history_state
+
+
+def one_revision(project, sql, kind="schema"):
+    project.add("0001", "body", sql, "SELECT 1;\n", kind=kind)
+    return project
+
+
+def refused_at(result, line, word):
+    assert result.code == 2, result
+    assert f"0001_body.sql:{line}:1: error: revision 0001 body: {word} controls the transaction" \
+        in result.err, result
+
+
+def test_sqlite_trigger_naming_begin_and_end_columns_hides_no_commit(tmp_path):
+    db = SqliteDb(tmp_path)
+    project = Project(tmp_path, db)
+    one_revision(project, """\
+        CREATE TABLE period (id INTEGER PRIMARY KEY, begin TEXT, finish TEXT);
+        CREATE TRIGGER period_check BEFORE INSERT ON period
+        BEGIN SELECT RAISE(ABORT, 'ends before it begins') WHERE NEW.finish < NEW.begin; END;
+        CREATE INDEX period_begin ON period (begin);
+        COMMIT;
+        BEGIN;
+        """)
+    refused_at(project.run("up"), 5, "COMMIT")
+    assert not db.path.exists() or "period" not in db.tables()
+    project.up_file("0001", "body").write_text(
+        project.up_file("0001", "body").read_text().replace("COMMIT;\nBEGIN;\n", ""))
+    result = project.run("up")
+    assert result.code == 0, result
+    with pytest.raises(Exception, match="ends before it begins"):
+        db.query("INSERT INTO period VALUES (1, '2021', '2020')")
+
+
+def test_postgres_begin_atomic_with_case_in_parentheses(tmp_path):
+    pg = PostgresDb()
+    try:
+        project = Project(tmp_path, pg)
+        one_revision(project, """\
+            CREATE FUNCTION bar(n int) RETURNS text LANGUAGE sql
+            BEGIN ATOMIC SELECT (CASE WHEN n > 0 THEN '+' ELSE '-' END) || repeat('#', abs(n)); END;
+            CREATE TABLE t_after (a int);
+            COMMIT;
+            BEGIN;
+            CREATE TABLE t_later (a int);
+            """)
+        refused_at(project.run("up"), 4, "COMMIT")
+        assert pg.tables() == set()
+        project.up_file("0001", "body").write_text(
+            project.up_file("0001", "body").read_text().replace("COMMIT;\nBEGIN;\n", ""))
+        result = project.run("up")
+        assert result.code == 0, result
+        assert pg.query("SELECT bar(3), bar(-1)") == [("+###", "-#")]
+        assert {"t_after", "t_later"} <= pg.tables()
+    finally:
+        pg.drop()
+
+
+def test_postgres_rule_with_two_actions_in_parentheses_is_one_statement(tmp_path):
+    pg = PostgresDb()
+    try:
+        project = Project(tmp_path, pg)
+        one_revision(project, """\
+            CREATE TABLE l3 (id int, t text);
+            CREATE TABLE l3_log (id int);
+            CREATE RULE r1 AS ON UPDATE TO l3 DO ALSO (INSERT INTO l3_log VALUES (1); INSERT INTO l3_log VALUES (2));
+            """, kind="mixed")
+        result = project.run("up")
+        assert result.code == 0, result
+        pg.query("INSERT INTO l3 VALUES (1, 'a')")
+        pg.query("UPDATE l3 SET t = 'b'")
+        assert pg.query("SELECT id FROM l3_log ORDER BY id") == [(1,), (2,)]
+    finally:
+        pg.drop()
+
+
+def test_postgres_commit_the_server_reads_where_the_runner_read_a_string_is_not_called_rolled_back(
+        tmp_path):
+    """With standard_conforming_strings off, 'a\\'' ends where the runner's
+    reading does not: the server runs a COMMIT and a BEGIN the runner never
+    saw. The old build said "nothing of it was applied: rolled back" while
+    the first row stayed committed."""
+    pg = PostgresDb()
+    try:
+        pg._admin(f'ALTER DATABASE "{pg.name}" SET standard_conforming_strings = off')
+        project = Project(tmp_path, pg)
+        project.add("0001", "t", "CREATE TABLE t (x int);\n", "DROP TABLE t;\n")
+        project.add("0002", "d", "INSERT INTO t VALUES (1);\n"
+                                 "SELECT 'a\\''; COMMIT; BEGIN; SELECT 'x\\'';\n"
+                                 "INSERT INTO t VALUES (2);\n",
+                    "DELETE FROM t;\n", kind="data")
+        result = project.run("up")
+        assert result.code == 5, result
+        assert "rolled back" not in result.err, result
+        assert "statements that ran before the end stay applied" in result.err, result
+        assert history_state(pg, "0002") == "failed"
+        assert pg.query("SELECT x FROM t ORDER BY x") == [(1,)]
+    finally:
+        pg.drop()
+
+
+@pytest.fixture
+def mysql_project(tmp_path):
+    my = MysqlDb()
+    yield Project(tmp_path, my), my
+    my.drop()
+
+
+def test_mysql_function_calling_if_and_repeat_hides_no_insert(mysql_project):
+    project, my = mysql_project
+    one_revision(project, """\
+        CREATE FUNCTION sign_label(n INT) RETURNS VARCHAR(20) DETERMINISTIC
+        BEGIN RETURN CONCAT(CASE WHEN n > 0 THEN '+' ELSE '-' END, IF(n = 0, 'zero', ''), REPEAT('#', ABS(n))); END;
+        CREATE TABLE after_fn (a INT);
+        INSERT INTO after_fn VALUES (1);
+        """)
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0001_body.sql:4:1: error: revision 0001 body is declared kind: schema, but this " \
+           "statement changes data (INSERT)" in result.err, result
+    assert my.tables() == set()
+
+
+def test_mysql_table_named_event_with_a_begin_column_a_trigger_and_a_for_loop(mysql_project):
+    project, my = mysql_project
+    one_revision(project, """\
+        CREATE TABLE event (id INT, begin DATETIME NULL);
+        CREATE TRIGGER stamp BEFORE INSERT ON event FOR EACH ROW
+        BEGIN
+          SET NEW.begin = '2020-01-01';
+          IF NEW.id > 100 THEN SET NEW.id = 100; END IF;
+        END;
+        CREATE PROCEDURE fill()
+        BEGIN
+          DECLARE i INT DEFAULT 0;
+          FOR i IN 1..3 DO
+            INSERT INTO event (id) VALUES (i * 60);
+          END FOR;
+        END;
+        """)
+    result = project.run("up")
+    assert result.code == 0, result
+    assert applied_ids(my) == ["0001"]
+    my.query("CALL fill()")
+    assert my.query("SELECT id, CAST(begin AS CHAR) FROM event ORDER BY id") == [
+        (60, "2020-01-01 00:00:00"), (100, "2020-01-01 00:00:00"), (100, "2020-01-01 00:00:00")]

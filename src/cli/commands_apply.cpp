@@ -403,16 +403,21 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
   std::vector<project::Diagnostic> ignored;
   const auto project = o.forget ? project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored)
                                 : ctx.load_project();
-  const auto connection = ctx.connect();
+  const auto no_record = [&] {
+    return InputError(
+        fmt::format("repair {}: the database has no record of that revision (nothing was changed)",
+                    id->text()));
+  };
+  // Bad input leaves the database as it was: no SQLite file created, no
+  // history tables made for a record that is not there.
+  const auto connection = ctx.connect_recorded();
   refuse_unwritable(ctx, *connection, "repair");
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = take_lock(ctx, *connection);
-  exec::ensure_tables(*connection, ctx.tables());
   const auto history = exec::load_history(*connection, ctx.tables());
   const plan::HistoryRecord* record = plan::find_record(history, *id);
   if (record == nullptr) {
-    throw InputError(fmt::format("repair {}: the database has no record of that revision",
-                                 id->text()));
+    throw no_record();
   }
   const project::Revision* revision = project.find(*id);
   if (revision == nullptr && !o.forget) {
@@ -420,6 +425,16 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
                                  "record)",
                                  id->text(), ctx.manifest_path().string()));
   }
+  if (o.forget && revision != nullptr && record->state == "applied") {
+    // Its changes stay in the database: forgotten, it would be pending and
+    // the next `up` would run it again on top of them.
+    throw InputError(fmt::format(
+        "repair {} --forget: revision {} {} is applied, not failed; forgetting it would leave "
+        "its changes in the database while the next 'up' runs it again. To undo it, 'runner "
+        "down'; a changed file is re-recorded by 'runner repair {}' (nothing was changed)",
+        id->text(), record->id, record->name, id->text()));
+  }
+  exec::ensure_tables(*connection, ctx.tables());  // the log table, should it be missing
   std::string done;
   if (!o.forget && record->state == "applied" &&
       (revision->noop || util::file_checksum(revision->up) == record->checksum)) {

@@ -72,3 +72,33 @@ def test_down_with_a_count_and_to_reverts_at_most_the_count(project, db):
     down = project.run("down", "5", "--to", "2")
     assert down.code == 0, down
     assert applied_ids(db) == ["1", "2"], applied_ids(db)
+
+
+def test_repair_of_a_revision_without_a_record_leaves_the_database_untouched(project, db):
+    two(project)
+    result = project.run("repair", "1")
+    assert result.code == 2, result
+    if db.dialect == "sqlite":
+        assert "does not exist" in result.err, result
+        assert not db.path.exists()
+    else:
+        assert "has no record of that revision" in result.err, result
+        assert db.tables() == set()
+
+
+def test_repair_forget_refuses_an_applied_revision_of_the_manifest(project, db):
+    """Forgotten, it would be pending while its table stays: the next up
+    would run it again on top of it."""
+    two(project)
+    assert project.run("up").code == 0
+    result = project.run("repair", "1", "--forget")
+    assert result.code == 2, result
+    assert "is applied, not failed" in result.err, result
+    assert sorted(history_ids(db)) == ["1", "2"]
+    # a record the manifest no longer lists can still be dropped
+    project.write_manifest(project.manifest_text().split('  - id: "2"')[0])
+    (project.root / "migrations" / "up" / "2_t2.sql").unlink()
+    (project.root / "migrations" / "down" / "2_t2.sql").unlink()
+    result = project.run("repair", "2", "--forget")
+    assert result.code == 0, result
+    assert history_ids(db) == ["1"]

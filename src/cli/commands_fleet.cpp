@@ -191,6 +191,7 @@ int run_fleet(const GlobalOptions& g, const Reporter& reporter, const std::strin
   }
   const Context ctx(options, reporter);
   auto targets = collect_targets(ctx, o);
+  fleet::refuse_duplicates(targets);
   fleet::assign_labels(targets);
   // The project is checked once, for each dialect among the targets, before
   // any target is touched: a manifest error stops the run with exit 2.

@@ -48,6 +48,9 @@ std::string success_words(const std::string& command, const nlohmann::json& resu
     if (n == 0) {
       return command == "up" ? "up to date" : "nothing to revert";
     }
+    if (result.value("dry_run", false)) {  // nothing ran: say what would
+      return fmt::format("{} would be {}", n, command == "up" ? "applied" : "reverted");
+    }
     return fmt::format("{} {}", n, command == "up" ? "applied" : "reverted");
   }
   if (command == "status") {

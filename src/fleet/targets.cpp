@@ -127,4 +127,40 @@ void assign_labels(std::vector<Target>& targets) {
   }
 }
 
+namespace {
+
+// What makes a target one database: its file, or its server and database.
+std::string identity_of(const util::Url& url) {
+  const std::string dialect(drivers::dialect_of(url));
+  if (dialect == "sqlite") {
+    std::error_code error;
+    const fs::path canonical = fs::weakly_canonical(fs::absolute(url.path), error);
+    return "sqlite:" + (error ? url.path : canonical.string());
+  }
+  const std::string port = !url.port.empty() ? url.port : dialect == "postgres" ? "5432" : "3306";
+  return fmt::format("{}://{}:{}/{}?{}", dialect, util::to_lower(url.host), port, url.path,
+                     url.param("search_path"));
+}
+
+}  // namespace
+
+void refuse_duplicates(const std::vector<Target>& targets) {
+  std::map<std::string, const Target*> seen;
+  for (const auto& target : targets) {
+    if (target.url.path == ":memory:") {
+      continue;  // each is a database of its own
+    }
+    const auto [it, added] = seen.emplace(identity_of(target.url), &target);
+    if (!added) {
+      const auto place = [](const Target& t) {
+        return t.where.empty() ? t.url.redacted() : t.where;
+      };
+      throw InputError(fmt::format(
+          "{}: the same database as {} ({}): listed twice, it would be migrated twice at once, "
+          "and 'down 1' would revert two revisions there; list it once (nothing was run)",
+          place(target), place(*it->second), target.url.redacted()));
+    }
+  }
+}
+
 }  // namespace runner::fleet

@@ -55,4 +55,11 @@ std::string label_of(const util::Url& url);
 // Sets every target's label; labels that collide become the redacted URL.
 void assign_labels(std::vector<Target>& targets);
 
+// Throws InputError naming both places when two targets are one database
+// (one SQLite file by two paths; one server, database and search_path):
+// it would be migrated twice at once, and `down 1` would revert two
+// revisions there. Servers are compared as written (localhost and
+// 127.0.0.1 are two names).
+void refuse_duplicates(const std::vector<Target>& targets);
+
 }  // namespace runner::fleet

@@ -175,6 +175,30 @@ def test_check_verify_and_down_run_on_every_target(tmp_path):
     assert sqlite_ids(tmp_path / "a.db") == [] and sqlite_ids(tmp_path / "b.db") == []
 
 
+def test_a_dry_run_says_what_would_run_not_that_it_ran(tmp_path):
+    project = make_project(tmp_path)
+    (project.root / "targets").write_text(f"sqlite:{tmp_path}/a.db\nsqlite:{tmp_path}/b.db\n")
+    up = run(project, "up", "--dry-run", "--targets", "targets")
+    assert up.code == 0 and "a.db  2 would be applied" in up.err, up
+    assert "2 applied" not in up.err, up
+    assert not (tmp_path / "a.db").exists() or sqlite_ids(tmp_path / "a.db") == []
+    assert run(project, "up", "--targets", "targets").code == 0
+    down = run(project, "down", "--dry-run", "--targets", "targets")
+    assert down.code == 0 and "b.db  1 would be reverted" in down.err, down
+    assert sqlite_ids(tmp_path / "b.db") == ["0001", "0002"]
+
+
+def test_one_database_listed_twice_is_refused_before_any_target_is_touched(tmp_path):
+    """Each copy would run down 1 on it: two revisions reverted, both said ok."""
+    project = make_project(tmp_path)
+    assert run(project, "-d", f"sqlite:{tmp_path}/f.db", "up").code == 0
+    (project.root / "targets").write_text(f"sqlite:{tmp_path}/f.db\nsqlite:{tmp_path}/./f.db\n")
+    down = run(project, "down", "--targets", "targets", "--parallel", "2")
+    assert down.code == 2, down
+    assert "targets:2: the same database as targets:1" in down.err, down
+    assert sqlite_ids(tmp_path / "f.db") == ["0001", "0002"]
+
+
 # --- bad input: found before any target is touched ------------------------------
 
 def test_a_bad_url_on_line_3_is_refused_before_any_target_is_touched(tmp_path):

@@ -69,6 +69,26 @@ TEST_CASE("labels: the schema, the database, the file; collisions become URLs", 
   CHECK(targets[3].label == "sqlite:/b/x.db");
 }
 
+TEST_CASE("one database listed twice is refused, naming both lines", "[fleet]") {
+  const auto refusal = [](const std::string& text) -> std::string {
+    try {
+      runner::fleet::refuse_duplicates(runner::fleet::parse_targets(text, "t", "/base", no_env));
+    } catch (const runner::InputError& error) {
+      return error.what();
+    }
+    return "(none)";
+  };
+  CHECK_THAT(refusal("sqlite:f2.db\nsqlite:./f2.db\n"),
+             Catch::StartsWith("t:2: the same database as t:1 (sqlite:/base/./f2.db)"));
+  CHECK_THAT(refusal("postgres://u:pw@H:5432/app\npostgresql://v:pw@h/app\n"),
+             Catch::StartsWith("t:2: the same database as t:1 (postgresql://v:***@h/app)"));
+  CHECK_THAT(refusal("mysql://u:pw@h/app\nmariadb://u:pw@h:3306/app\n"),
+             Catch::StartsWith("t:2: the same database as t:1"));
+  CHECK(refusal("postgres://u:pw@h/app?search_path=a\npostgres://u:pw@h/app?search_path=b\n"
+                "postgres://u:pw@h/other\npostgres://u:pw@h:5433/app\nsqlite:/a/x.db\n"
+                "sqlite:/b/x.db\nsqlite::memory:\nsqlite::memory:\n") == "(none)");
+}
+
 TEST_CASE("the exit code is the most severe: 5 > 1 > 3 > 2 > 4 > 0", "[fleet]") {
   using runner::fleet::most_severe;
   CHECK(most_severe({started(0), started(4)}) == 4);

@@ -178,17 +178,27 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
                                     std::int64_t statements, std::int64_t bytes) {
     progress.update(revision, direction, statements, bytes);
   });
-  if (prelude) {
-    prelude(executor, exec::load_history(*connection, ctx.tables()));
+  plan::History history;
+  try {
+    if (prelude) {
+      prelude(executor, exec::load_history(*connection, ctx.tables()));
+    }
+    // Plan and inspect every file before creating or writing anything.
+    history = exec::load_history(*connection, ctx.tables());
+    const auto steps = planner(history);
+    exec::preflight(steps, ctx.dialect());
+    if (!steps.empty()) {
+      exec::ensure_tables(*connection, ctx.tables());
+    }
+    executor.run(steps);
+  } catch (...) {
+    // --json prints one object, the error's: it says too what ran and stays.
+    if (reporter.json() && !ran.empty()) {
+      reporter.add_field("command", command);
+      reporter.add_field("revisions", ran);
+    }
+    throw;
   }
-  // Plan and inspect every file before creating or writing anything.
-  const auto history = exec::load_history(*connection, ctx.tables());
-  const auto steps = planner(history);
-  exec::preflight(steps, ctx.dialect());
-  if (!steps.empty()) {
-    exec::ensure_tables(*connection, ctx.tables());
-  }
-  executor.run(steps);
   if (ctx.dump_schema() && !ran.empty()) {
     // The revisions are in: a snapshot that cannot be written (a read-only
     // folder in a container) is said, but is no failure of the run.

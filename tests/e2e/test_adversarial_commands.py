@@ -102,3 +102,24 @@ def test_repair_forget_refuses_an_applied_revision_of_the_manifest(project, db):
     result = project.run("repair", "2", "--forget")
     assert result.code == 0, result
     assert history_ids(db) == ["1"]
+
+
+def test_json_of_a_run_that_fails_part_way_lists_what_ran_and_stays(project, db):
+    import json
+    from pathlib import Path
+
+    import jsonschema
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "json-schema.json")
+                        .read_text())
+    two(project)
+    project.add("3", "t3", "CREATE TABLE t3 (x INT);\n", "DROP TABLE t3;\n")
+    assert project.run("up").code == 0
+    project.down_file("2", "t2").write_text("DROP TABLE no_such_table;\n")
+    result = project.run("--json", "down", "2")
+    assert result.code in (1, 5), result
+    value = json.loads(result.out)
+    jsonschema.Draft202012Validator(schema).validate(value)
+    assert value["error"]["exit_code"] == result.code
+    assert value["command"] == "down"
+    assert [(r["id"], r["direction"]) for r in value["revisions"]] == [("3", "down")], value
+    assert "t3" not in db.tables()

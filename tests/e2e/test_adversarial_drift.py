@@ -106,6 +106,12 @@ SQLITE_FK = " REFERENCES teams (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFER
 
 SQLITE_CASES = [
     Case("table added", ["CREATE TABLE extra (id INTEGER)"], "table extra: in database, not in snapshot"),
+    # LIKE 'sqlite_%' once hid them: '_' matches any character
+    Case("table named like SQLite's own", ["CREATE TABLE SQLiteAudit (x INTEGER)"],
+         "table SQLiteAudit: in database, not in snapshot"),
+    Case("trigger named like SQLite's own",
+         ["CREATE TRIGGER sqliteguard BEFORE INSERT ON tags BEGIN SELECT RAISE(ABORT, 'no'); END"],
+         "trigger sqliteguard on tags: in database, not in snapshot"),
     Case("table dropped", ["DROP TABLE tags"], "table tags: missing in database"),
     Case("table renamed", ["ALTER TABLE tags RENAME TO labels"], "table tags: missing in database"),
     Case("column added", ["ALTER TABLE events ADD COLUMN note TEXT"],
@@ -298,6 +304,13 @@ PG_FK = "users_team_id_fkey FOREIGN KEY (team_id) REFERENCES teams (id)"
 
 POSTGRES_CASES = [
     Case("table added", ["CREATE TABLE extra (id int)"], "table extra: in database, not in snapshot"),
+    Case("a user's table named like the history, in another schema",
+         ["CREATE TABLE app.runner_history (id int)"],
+         "table app.runner_history: in database, not in snapshot"),
+    # what a failed CREATE INDEX CONCURRENTLY leaves: the same text, unused
+    Case("index left invalid",
+         ["UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'users_nick'::regclass"],
+         "index users_nick on users: differs"),
     Case("table dropped", ["DROP TABLE bookings"], "table bookings: missing in database"),
     Case("table renamed", ["ALTER TABLE bookings RENAME TO reservations"], "table bookings: missing in database"),
     Case("table moved to another schema", ["ALTER TABLE bookings SET SCHEMA app"],

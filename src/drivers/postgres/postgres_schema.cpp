@@ -33,10 +33,13 @@ class TableReader {
   }
 
  private:
+  // The runner's own tables: qualified as configured, or unqualified in
+  // the schema the session resolved them to (the history's own place). A
+  // user's table of that name in another schema is the user's.
   bool skipped(const std::string& schema_name, const std::string& name) const {
+    const std::string& home = m_catalog.c.default_schema();
     return std::any_of(m_skip.begin(), m_skip.end(), [&](const std::string& s) {
-      return s == name || s == schema_name + "." + name ||
-             (schema_name == "public" && s == "public." + name);
+      return s == schema_name + "." + name || (s == name && (home.empty() || schema_name == home));
     });
   }
 

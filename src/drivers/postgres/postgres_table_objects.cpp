@@ -35,7 +35,8 @@ void read_indexes(Catalog& catalog, const std::string& oids) {
   // them), nor a partition's copies of its parent's indexes.
   for (const auto& row : catalog.c.query(fmt::format(
            "SELECT i.indrelid, quote_ident(n.nspname), quote_ident(ci.relname), "
-           "pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class') FROM "
+           "pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class'), "
+           "i.indisvalid FROM "
            "pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_namespace n ON n.oid = "
            "ci.relnamespace WHERE i.indrelid IN ({}) AND NOT EXISTS (SELECT 1 FROM pg_constraint "
            "k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', "
@@ -51,6 +52,11 @@ void read_indexes(Catalog& catalog, const std::string& oids) {
     // On a partitioned table: created on the partitions too when the dump runs.
     if (const std::size_t only = definition.find(" ON ONLY "); only != std::string::npos) {
       definition.replace(only, 9, " ON ");
+    }
+    if (text(row[5]) == "f") {
+      // Same text, but the planner skips it, and a unique one enforces
+      // nothing: what a failed CREATE INDEX CONCURRENTLY leaves.
+      definition += " /* INVALID: left by a failed CREATE INDEX CONCURRENTLY; unused */";
     }
     add(catalog, "index", name + " on " + table, definition, {}, text(row[4]), "INDEX " + name);
   }

@@ -254,7 +254,8 @@ class SqliteConnection : public Connection {
     }
     CopyStats stats;
     const Rows tables = query(
-        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+        "ESCAPE '\\'");
     if (request.schema_only) {
       copy_schema(*into, request, stats);
       return stats;
@@ -386,7 +387,8 @@ class SqliteConnection : public Connection {
   void copy_schema(SqliteConnection& into, const CopyRequest& request, CopyStats& stats) {
     const Rows objects = query(
         "SELECT name, sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE "
-        "'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN "
+        "'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN "
+        "'view' THEN "
         "2 ELSE 3 END, rowid");
     for (const auto& object : objects) {
       into.query(object.at(1).value_or(""));

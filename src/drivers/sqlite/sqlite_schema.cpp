@@ -188,8 +188,9 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
     }
     flags[text(row[0])] = {text(row[2]) == "1", text(row[3]) == "1"};
   }
-  for (const auto& row : c.query("SELECT type, name, tbl_name, sql FROM sqlite_schema "
-                                 "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")) {
+  for (const auto& row :
+       c.query("SELECT type, name, tbl_name, sql FROM sqlite_schema "
+               "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name")) {
     const std::string type = text(row[0]);
     const std::string name = text(row[1]);
     if (skipped(text(row[2])) ||

@@ -492,6 +492,50 @@ def test_a_refused_connection_is_exit_4(tmp_path, dialect):
     assert f"runner: error: cannot connect to {shown(url)}: " in result.err, result
 
 
+def postgres_port():
+    return os.environ["RUNNER_TEST_POSTGRES_URL"].rsplit(":", 1)[1].split("/", 1)[0]
+
+
+# libpq's PGHOSTADDR and PGSERVICE won over the URL's host: status read the
+# local server while the runner named prod-db.invalid.
+@pytest.mark.parametrize("variable", ["PGHOSTADDR", "PGSERVICE"])
+def test_a_libpq_variable_that_overrides_the_urls_server_is_refused(tmp_path, variable):
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    port = postgres_port()
+    service = tmp_path / "pg_service.conf"
+    service.write_text(f"[e2e]\nhostaddr=127.0.0.1\nhost=127.0.0.1\nport={port}\n"
+                       "dbname=postgres\n")
+    env = {"PGSERVICEFILE": str(service),
+           variable: "127.0.0.1" if variable == "PGHOSTADDR" else "e2e"}
+    url = f"postgres://runner:runner-test-pw@prod-db.invalid:{port}/postgres"
+    for args in (["status"], ["--json", "up"]):
+        result = run(root, "-d", url, *args, env=env)
+        assert result.code == 2, result
+        assert (f"database URL '{shown(url)}': the environment variable {variable} is set"
+                in result.err), result
+        assert "unset it and name the server in the URL itself" in result.err, result
+    # unset, the URL's own server is what is tried (and not found)
+    del env[variable]
+    assert run(root, "-d", url, "status", env=env).code == 4
+
+
+# Without a database name libpq took PGDATABASE (or the user's name) while
+# the target line named none.
+@pytest.mark.parametrize("tail", ["", "/", "?sslmode=disable"])
+def test_a_postgres_url_without_a_database_name_is_refused(tmp_path, tail):
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    url = f"postgres://runner:runner-test-pw@127.0.0.1:{postgres_port()}{tail}"
+    result = run(root, "-d", url, "up", env={"PGDATABASE": "postgres"})
+    assert result.code == 2, result
+    assert (f"database URL '{shown(url)}' names no database (libpq would pick PGDATABASE or the "
+            "user's name): name the database in the URL: postgres://user:password@host:port/DBNAME"
+            in result.err), result
+
+
 # --- item 10: wait ---------------------------------------------------------------------------
 
 def test_wait_fails_at_once_for_a_folder_that_does_not_exist(app):

@@ -536,6 +536,32 @@ def test_a_postgres_url_without_a_database_name_is_refused(tmp_path, tail):
             in result.err), result
 
 
+def mysql_socket(db):
+    return db.query("SELECT @@socket")[0][0]
+
+
+# A socket path as the host became tcp:///path, that is TCP to localhost:
+# the runner read the local TCP server while naming a socket.
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+def test_a_mysql_socket_path_as_the_host_connects_through_that_socket(project, db):
+    three(project)
+    socket_path = mysql_socket(db)
+    encoded = socket_path.replace("/", "%2F")
+    # the port is a socket's business no more: nothing listens on port 1
+    url = f"mysql://runner:runner-test-pw@{encoded}:1/{db.name}"
+    result = run(project.root, "-d", url, "up")
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002", "0003"]
+    # a socket that is not there fails (4, naming it) instead of reaching the TCP server
+    port = db.admin_url.rsplit(":", 1)[1].split("/")[0]
+    missing = f"mysql://runner:runner-test-pw@%2Fnonexistent%2Fdir%2Fx.sock:{port}/{db.name}"
+    for args in (["status"], ["--json", "history"]):
+        failed = run(project.root, "-d", missing, *args)
+        assert failed.code == 4, failed
+        assert f"cannot connect to {shown(missing)}: " in failed.err, failed
+        assert "'/nonexistent/dir/x.sock'" in failed.err, failed
+
+
 # --- item 10: wait ---------------------------------------------------------------------------
 
 def test_wait_fails_at_once_for_a_folder_that_does_not_exist(app):

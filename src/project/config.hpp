@@ -28,10 +28,11 @@ struct ConfigString {
 
 // `value` with ${VAR} replaced by the environment variable VAR (set to an
 // empty text counts as set) and ${VAR:-default} by VAR, or `default` when
-// VAR is unset or empty; `$$` is one '$', and any other '$' is kept as
-// written (a password may hold one). Throws InputError naming the
-// variable, the file and the line when VAR is unset without a default, or
-// when a `${` is not closed or names no variable.
+// VAR is unset or empty (expanded in turn: ${A:-${B:-x}}); `$$` is one
+// '$', and any other '$' is kept as written (a password may hold one).
+// Throws InputError naming the variable, the file and the line when VAR is
+// unset without a default, or when a `${` is not closed or names no
+// variable (then without quoting what follows it).
 std::string expand(const ConfigString& value, const Getenv& getenv);
 
 // How runners keep each other out (runner.toml `lock`, --lock-mode):

@@ -266,8 +266,9 @@ def test_a_default_a_double_dollar_and_a_lone_dollar(app, tmp_path):
 
 @pytest.mark.parametrize("value, message", [
     ("${APP", "'${' is not closed by '}' (write $$ for a literal '$')"),
-    ("${}", "'${}' names no environment variable"),
-    ("${9LIVES}", "'${9LIVES}' names no environment variable"),
+    ("${}", "'${' names no environment variable"),
+    ("${9LIVES}", "'${' names no environment variable"),
+    ("${APP:-${B:-x}", "'${' is not closed by '}' (write $$ for a literal '$')"),
 ])
 def test_a_malformed_variable_exits_2(app, tmp_path, value, message):
     app.write("runner.toml", f'database = "sqlite:{value}.db"\n')
@@ -275,6 +276,43 @@ def test_a_malformed_variable_exits_2(app, tmp_path, value, message):
     assert result.code == 2, result
     assert f"app/runner.toml:1:12: error: {message}" in result.err, result
     assert list(app.root.glob("*.db")) == []
+
+
+# A nested default was cut at its first '}': sqlite:aval}.db, or the
+# literal text ${B:-def}. It is expanded as a shell does.
+@pytest.mark.parametrize("env, file", [
+    ({"APP_A": "aval"}, "aval.db"),
+    ({"APP_B": "bval"}, "bval.db"),
+    ({"APP_A": "", "APP_B": ""}, "def.db"),
+    ({}, "def.db"),
+])
+def test_a_default_may_hold_a_variable_with_its_own_default(app, tmp_path, env, file):
+    app.write("runner.toml", 'database = "sqlite:${APP_A:-${APP_B:-def}}.db"\n')
+    result = run(tmp_path, "-m", "app/manifest.yaml", "up", env=env)
+    assert result.code == 0, result
+    assert result.err.splitlines()[0] == f"database sqlite:app/{file} (from runner.toml)", result
+    assert [p.name for p in app.root.glob("*.db")] == [file]
+
+
+# A '${' inside a password that is no variable was quoted back to the end of
+# its '}': part of the password on the terminal and in CI logs.
+@pytest.mark.parametrize("where", ["runner.toml", "--targets"])
+def test_a_dollar_brace_in_a_password_is_not_quoted_in_the_error(app, tmp_path, where):
+    url = "postgres://app:Zq${SECRET-Part!9}x@db.invalid/app"
+    if where == "runner.toml":
+        app.write("runner.toml", f'database = "{url}"\n')
+        result = run(tmp_path, "-m", "app/manifest.yaml", "--json", "up")
+        position = "app/runner.toml:1:12: error: "
+    else:
+        app.write("targets.txt", "# fleet\n" + url + "\n")
+        result = run(app.root, "--json", "status", "--targets", "targets.txt")
+        position = "targets.txt:2:1: error: "
+    assert result.code == 2, result
+    assert (position + "'${' names no environment variable (expected ${NAME} or "
+            "${NAME:-default}, a name being letters, digits and '_'; write $$ for a literal "
+            "'$')") in result.err, result
+    for piece in ("SECRET", "Part", "!9}"):
+        assert piece not in result.out + result.err, result
 
 
 # --- item 3: DATABASE_URL exported for another tool -----------------------------------

@@ -324,7 +324,15 @@ ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Gete
   if (settings.database) {
     const ConfigString& value = *settings.database;
     const std::filesystem::path file(value.file);
-    std::string source = file.filename() == "runner.toml" ? "runner.toml" : value.file;
+    // The project's own runner.toml, beside the manifest, is "runner.toml";
+    // another (-c ../etc/app.toml, -c ../etc/runner.toml) is named as given.
+    std::error_code ec;
+    const std::filesystem::path folder = manifest_dir.empty() ? "." : manifest_dir;
+    const bool own = file.filename() == "runner.toml" &&
+                     ((file.parent_path().empty() ? "." : file.parent_path()).lexically_normal() ==
+                          folder.lexically_normal() ||
+                      std::filesystem::equivalent(file, folder / "runner.toml", ec));
+    std::string source = own ? "runner.toml" : value.file;
     if (!value.table.empty()) {
       source += fmt::format(" [env.{}]", value.table);
     }

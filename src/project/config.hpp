@@ -88,9 +88,9 @@ Config load_config(const std::filesystem::path& path);
 // Where the database URL came from, first found wins (SPEC.md section 6).
 struct ChosenUrl {
   std::string url;  // ${VAR} expanded
-  // "--database", "RUNNER_DATABASE_URL", "DATABASE_URL", "runner.toml" (or
-  // the -c file as given; " [env.NAME]" added when from that table), or
-  // "default".
+  // "--database", "RUNNER_DATABASE_URL", "DATABASE_URL", "runner.toml" (the
+  // project's own, beside the manifest; any other config file as given, as
+  // -c names it; " [env.NAME]" added when from that table), or "default".
   std::string source;
   bool from_config = false;
   // The folder a relative SQLite path in `url` is relative to: runner.toml's

@@ -131,6 +131,47 @@ def test_a_command_in_a_subfolder_finds_the_project_above(app):
     assert (current.code, current.out) == (0, "0003\n"), current
 
 
+# A subfolder holding only a runner.toml stopped the search: `new` there
+# started a second project (sub/manifest.yaml, sub/migrations) and exited 0.
+def test_a_runner_toml_alone_in_a_subfolder_does_not_start_another_project(app):
+    sub = app.root / "sub"
+    sub.mkdir()
+    (sub / "runner.toml").write_text("wait = 1\n")
+    created = run(sub, "new", "add_x")
+    assert created.code == 0, created
+    assert (app.root / "migrations" / "up" / "0004_add_x.sql").exists(), created
+    assert not (sub / "manifest.yaml").exists() and not (sub / "migrations").exists(), created
+    result = run(sub, "up")
+    assert result.code == 0, result
+    assert result.err.splitlines()[0] == "database sqlite:../app.db (from runner.toml)", result
+    assert sqlite_ids(app.root / "app.db") == ["0001", "0002", "0003", "0004"]
+    # one that names the manifest is the project's configuration, read from there
+    (sub / "runner.toml").write_text('database = "sqlite:sub.db"\nmanifest = "../manifest.yaml"\n')
+    named = run(sub, "up")
+    assert named.code == 0, named
+    assert named.err.splitlines()[0] == "database sqlite:sub.db (from runner.toml)", named
+    assert sqlite_ids(sub / "sub.db") == ["0001", "0002", "0003", "0004"]
+
+
+# `-c ../etcapp/runner.toml` was announced as "(from runner.toml)", the
+# project's own file, which held another database.
+def test_a_config_given_with_dash_c_is_named_by_its_path(app, tmp_path):
+    etc = tmp_path / "etcapp"
+    etc.mkdir()
+    (etc / "runner.toml").write_text('database = "sqlite:etc.db"\n[env.prod]\ndatabase = "sqlite:prod.db"\n')
+    result = run(app.root, "-c", "../etcapp/runner.toml", "up")
+    assert result.code == 0, result
+    assert result.err.splitlines()[0] == \
+        "database sqlite:../etcapp/etc.db (from ../etcapp/runner.toml)", result
+    as_json = run(app.root, "--json", "-c", "../etcapp/runner.toml", "-e", "prod", "up")
+    assert as_json.code == 0, as_json
+    assert as_json.json()["database"] == {"url": "sqlite:../etcapp/prod.db",
+                                          "source": "../etcapp/runner.toml [env.prod]"}
+    # the project's own, given with -c, is still "runner.toml"
+    own = run(app.root, "-c", "runner.toml", "up")
+    assert own.err.splitlines()[0] == "database sqlite:app.db (from runner.toml)", own
+
+
 def test_the_default_database_sits_beside_the_manifest_found_above(app):
     (app.root / "runner.toml").unlink()
     result = run(app.root / "migrations", "up")

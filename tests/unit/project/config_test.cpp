@@ -373,6 +373,21 @@ TEST_CASE("config: runner.toml's URL is relative to its folder, and names its ta
   CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "").source == "conf/other.toml");
 }
 
+TEST_CASE("config: a runner.toml that is not the project's own is named as given", "[config]") {
+  Settings settings;
+  settings.database = ConfigString{"sqlite:x.db", "../etcapp/runner.toml", "", 1, 12};
+  CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "").source ==
+        "../etcapp/runner.toml");
+  settings.database->table = "prod";
+  CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "app").source ==
+        "../etcapp/runner.toml [env.prod]");
+  // The project's own, found from a subfolder or given as -c ./runner.toml.
+  settings.database = ConfigString{"sqlite:x.db", "../runner.toml", "", 1, 12};
+  CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "..").source == "runner.toml");
+  settings.database = ConfigString{"sqlite:x.db", "./runner.toml", "", 1, 12};
+  CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "").source == "runner.toml");
+}
+
 TEST_CASE("config: an unset variable in runner.toml's URL matters only when it is used",
           "[config]") {
   Settings settings;

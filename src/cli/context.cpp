@@ -66,7 +66,8 @@ bool is_file(const fs::path& path) {
 
 Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_reporter(reporter) {
   // The project folder is the manifest's (SPEC.md section 6): -m, else the
-  // first folder from here up holding manifest.yaml or runner.toml.
+  // first folder from here up holding manifest.yaml or a runner.toml naming
+  // it (project::find_project_folder).
   std::optional<fs::path> found;
   if (options.config) {
     if (!is_file(*options.config)) {

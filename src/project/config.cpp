@@ -223,18 +223,29 @@ Config load_config(const std::filesystem::path& path) {
   return config;
 }
 
-std::string expand(const ConfigString& value, const Getenv& getenv) {
+namespace {
+
+InputError expand_problem(const ConfigString& value, std::size_t at, const std::string& message) {
+  // The line of the `$`: a multi-line string's later lines count too.
   const std::string_view text = value.text;
-  const auto problem = [&](std::size_t at, const std::string& message) {
-    // The line of the `$`: a multi-line string's later lines count too.
-    const auto newlines = std::count(text.begin(), text.begin() + static_cast<long>(at), '\n');
-    const int line = value.line + static_cast<int>(newlines);
-    return InputError(fmt::format("{}:{}:{}: error: {}", value.file, line,
-                                  newlines == 0 ? value.column : 1, message));
-  };
-  std::string out;
-  std::size_t i = 0;
+  const auto newlines = std::count(text.begin(), text.begin() + static_cast<long>(at), '\n');
+  const int line = value.line + static_cast<int>(newlines);
+  return InputError(fmt::format("{}:{}:{}: error: {}", value.file, line,
+                                newlines == 0 ? value.column : 1, message));
+}
+
+// Expands value.text from `i` into `out`: to the end, or (`nested`) to the
+// '}' that closes the enclosing ${NAME:-default}, whose position it returns
+// (the end when none does). A default is a value of its own, ${...} and $$
+// included, as in a shell; with `use` false (a default not taken) it is
+// read and checked only, and a variable unset in it stops nothing.
+std::size_t expand_from(const ConfigString& value, const Getenv& getenv, std::size_t i, bool nested,
+                        bool use, std::string& out) {
+  const std::string_view text = value.text;
   while (i < text.size()) {
+    if (nested && text[i] == '}') {
+      return i;
+    }
     if (text[i] != '$' || i + 1 == text.size() || (text[i + 1] != '{' && text[i + 1] != '$')) {
       out.push_back(text[i]);
       ++i;
@@ -245,34 +256,58 @@ std::string expand(const ConfigString& value, const Getenv& getenv) {
       i += 2;
       continue;
     }
-    const std::size_t close = text.find('}', i + 2);
-    if (close == std::string_view::npos) {
-      throw problem(i, "'${' is not closed by '}' (write $$ for a literal '$')");
+    std::size_t end = i + 2;
+    while (end < text.size() && is_name_char(text[end])) {
+      ++end;
     }
-    const std::string_view inside = text.substr(i + 2, close - i - 2);
-    const std::size_t dash = inside.find(":-");
-    const std::string name(inside.substr(0, dash));
-    if (name.empty() || !is_name_start(name.front()) ||
-        !std::all_of(name.begin(), name.end(), is_name_char)) {
-      throw problem(i, fmt::format("'${{{}}}' names no environment variable (a name is letters, "
-                                   "digits and '_'; write $$ for a literal '$')",
-                                   inside));
+    const std::string name(text.substr(i + 2, end - i - 2));
+    const bool plain = end < text.size() && text[end] == '}';
+    const bool with_default = text.compare(end, 2, ":-") == 0;
+    if (text.find('}', end) == std::string_view::npos) {
+      throw expand_problem(value, i, "'${' is not closed by '}' (write $$ for a literal '$')");
     }
-    const auto found = getenv(name.c_str());
-    if (dash != std::string_view::npos) {
-      out += found && !found->empty() ? *found : std::string(inside.substr(dash + 2));
-    } else if (found) {
+    // What follows `${` is not quoted: it may be part of a password that
+    // holds "${" (Zq${SECRET-Part!9}x).
+    if (name.empty() || !is_name_start(name.front()) || (!plain && !with_default)) {
+      throw expand_problem(value, i,
+                           "'${' names no environment variable (expected ${NAME} or "
+                           "${NAME:-default}, a name being letters, digits and '_'; write $$ "
+                           "for a literal '$')");
+    }
+    const auto found = use ? getenv(name.c_str()) : std::nullopt;
+    if (with_default) {
+      const bool take = use && (!found || found->empty());
+      std::string fallback;
+      const std::size_t close = expand_from(value, getenv, end + 2, true, take, fallback);
+      if (close == text.size()) {
+        throw expand_problem(value, i, "'${' is not closed by '}' (write $$ for a literal '$')");
+      }
+      if (use) {
+        out += take ? fallback : *found;
+      }
+      i = close + 1;
+      continue;
+    }
+    if (found) {
       out += *found;
-    } else {
-      throw problem(
-          i,
+    } else if (use) {
+      throw expand_problem(
+          value, i,
           fmt::format("the environment variable {} is not set (used as ${{{}}}{}; "
                       "write ${{{}:-default}} for a default)",
                       name, name,
                       value.table.empty() ? "" : fmt::format(" in [env.{}]", value.table), name));
     }
-    i = close + 1;
+    i = end + 1;
   }
+  return i;
+}
+
+}  // namespace
+
+std::string expand(const ConfigString& value, const Getenv& getenv) {
+  std::string out;
+  expand_from(value, getenv, 0, false, true, out);
   return out;
 }
 
@@ -289,7 +324,15 @@ ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Gete
   if (settings.database) {
     const ConfigString& value = *settings.database;
     const std::filesystem::path file(value.file);
-    std::string source = file.filename() == "runner.toml" ? "runner.toml" : value.file;
+    // The project's own runner.toml, beside the manifest, is "runner.toml";
+    // another (-c ../etc/app.toml, -c ../etc/runner.toml) is named as given.
+    std::error_code ec;
+    const std::filesystem::path folder = manifest_dir.empty() ? "." : manifest_dir;
+    const bool own = file.filename() == "runner.toml" &&
+                     ((file.parent_path().empty() ? "." : file.parent_path()).lexically_normal() ==
+                          folder.lexically_normal() ||
+                      std::filesystem::equivalent(file, folder / "runner.toml", ec));
+    std::string source = own ? "runner.toml" : value.file;
     if (!value.table.empty()) {
       source += fmt::format(" [env.{}]", value.table);
     }

@@ -28,10 +28,11 @@ struct ConfigString {
 
 // `value` with ${VAR} replaced by the environment variable VAR (set to an
 // empty text counts as set) and ${VAR:-default} by VAR, or `default` when
-// VAR is unset or empty; `$$` is one '$', and any other '$' is kept as
-// written (a password may hold one). Throws InputError naming the
-// variable, the file and the line when VAR is unset without a default, or
-// when a `${` is not closed or names no variable.
+// VAR is unset or empty (expanded in turn: ${A:-${B:-x}}); `$$` is one
+// '$', and any other '$' is kept as written (a password may hold one).
+// Throws InputError naming the variable, the file and the line when VAR is
+// unset without a default, or when a `${` is not closed or names no
+// variable (then without quoting what follows it).
 std::string expand(const ConfigString& value, const Getenv& getenv);
 
 // How runners keep each other out (runner.toml `lock`, --lock-mode):
@@ -87,9 +88,9 @@ Config load_config(const std::filesystem::path& path);
 // Where the database URL came from, first found wins (SPEC.md section 6).
 struct ChosenUrl {
   std::string url;  // ${VAR} expanded
-  // "--database", "RUNNER_DATABASE_URL", "DATABASE_URL", "runner.toml" (or
-  // the -c file as given; " [env.NAME]" added when from that table), or
-  // "default".
+  // "--database", "RUNNER_DATABASE_URL", "DATABASE_URL", "runner.toml" (the
+  // project's own, beside the manifest; any other config file as given, as
+  // -c names it; " [env.NAME]" added when from that table), or "default".
   std::string source;
   bool from_config = false;
   // The folder a relative SQLite path in `url` is relative to: runner.toml's

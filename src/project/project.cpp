@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "project/cache.hpp"
+#include "project/config.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
 
@@ -248,6 +249,20 @@ std::vector<LexedAs> every_file_by_dialect(const Project& project, std::string_v
   return out;
 }
 
+namespace {
+
+// Whether the runner.toml at `file` names the manifest (`manifest = ...`,
+// at the top or in an [env.NAME] table). Throws InputError, naming
+// `display`, when it does not parse.
+bool names_manifest(const fs::path& file, const fs::path& display) {
+  const Config config = parse_config(util::read_text_file(file), display.string());
+  return config.top.manifest ||
+         std::any_of(config.envs.begin(), config.envs.end(),
+                     [](const auto& env) { return env.second.manifest.has_value(); });
+}
+
+}  // namespace
+
 std::optional<fs::path> find_project_folder(const fs::path& start, bool or_config) {
   std::error_code ec;
   // Physical, as the kernel resolves "..": symlinks are followed.
@@ -256,13 +271,24 @@ std::optional<fs::path> find_project_folder(const fs::path& start, bool or_confi
     return std::nullopt;
   }
   fs::path up;  // from `start` to `here`: "", "..", "../..", ...
+  // A runner.toml alone (settings left in a subfolder) claims its folder
+  // only when it names the manifest, or when no folder up to the root
+  // holds one: else `new` run there would start a second project.
+  std::optional<fs::path> config_alone;
   for (;;) {
-    if (fs::is_regular_file(here / "manifest.yaml", ec) ||
-        (or_config && fs::is_regular_file(here / "runner.toml", ec))) {
+    if (fs::is_regular_file(here / "manifest.yaml", ec)) {
       return up;
     }
+    if (or_config && fs::is_regular_file(here / "runner.toml", ec)) {
+      if (names_manifest(here / "runner.toml", (start / up / "runner.toml").lexically_normal())) {
+        return up;
+      }
+      if (!config_alone) {
+        config_alone = up;
+      }
+    }
     if (here == here.root_path() || !here.has_parent_path() || here.parent_path() == here) {
-      return std::nullopt;
+      return config_alone;
     }
     here = here.parent_path();
     up = up.empty() ? fs::path("..") : up / "..";

@@ -80,9 +80,11 @@ std::vector<LexedAs> every_file_by_dialect(const Project& project, std::string_v
 
 // The project folder for a command run in `start` (SPEC.md section 6), as
 // git finds `.git`: the first folder from `start` up to the root that holds
-// manifest.yaml or (with `or_config`) runner.toml. Returned relative to
+// manifest.yaml or (with `or_config`) a runner.toml naming the manifest;
+// when none does, the first holding a runner.toml. Returned relative to
 // `start` ("" for `start` itself, "..", "../.."), so that messages name
 // paths as the user would; nullopt when no folder up to the root does.
+// Throws InputError when a runner.toml on the way does not parse.
 std::optional<std::filesystem::path> find_project_folder(const std::filesystem::path& start,
                                                          bool or_config);
 

@@ -183,14 +183,17 @@ class Scanner {
     want = next(want, lower, identified);
     // A connection string's unquoted value, inside a literal only:
     // dblink_connect('host=h password=pw'). Elsewhere "password=" is SQL
-    // (or a redacted URL's ?password=*** in a message, left as it is).
+    // (or a redacted URL's ?password=*** in a message, left as it is; quoted,
+    // as in "database URL '...?sslpassword=***&ssl-mode=...'", it ends at
+    // the '&').
     if (want == Want::password && unit == 2 && j + 1 < end && m_text[j] == '=' &&
         !is_space(m_text[j + 1]) && m_text[j + 1] != '\'' && m_text[j + 1] != '"') {
       std::size_t k = j + 1;
       while (k < end && !is_space(m_text[k]) && m_text[k] != '\'' && m_text[k] != '"') {
         ++k;
       }
-      if (m_text.substr(j + 1, k - j - 1) != "***") {
+      const std::string_view value = m_text.substr(j + 1, k - j - 1);
+      if (value != "***" && value.substr(0, 4) != "***&") {
         m_ranges.emplace_back(j + 1, k - j - 1);
       }
       want = Want::nothing;

@@ -186,8 +186,20 @@ std::pair<std::optional<std::string_view>, std::string_view> split_userinfo(std:
   return {std::nullopt, rest};
 }
 
+// Whether a query key's value is a secret, hidden like the password:
+// `password`, libpq's `sslpassword` (the client key's passphrase), and any
+// key that looks like one in another spelling (`PASSWORD`, `ssl-password`,
+// `passwd`, `pwd`): a driver refuses those it does not know, and its
+// message must not show the value either.
+bool is_secret_key(std::string_view key) {
+  const std::string lower = to_lower(key);
+  return lower.find("password") != std::string::npos || lower.find("passwd") != std::string::npos ||
+         lower == "pwd" || lower == "pass";
+}
+
 // Reads `key=value&...` (a part of `text`) into url.query, decoded and in
-// order; a `password` value is the URL's password and is hidden by position.
+// order; a `password` value is the URL's password. Every secret's value
+// (is_secret_key) is hidden by position.
 void read_query(std::string_view text, std::string_view query, Url& url) {
   while (!query.empty()) {
     const std::size_t amp = query.find('&');
@@ -200,11 +212,14 @@ void read_query(std::string_view text, std::string_view query, Url& url) {
     const std::string_view value =
         eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     url.query.emplace_back(percent_decode(pair.substr(0, eq)), percent_decode(value));
-    if (url.query.back().first == "password" && !value.empty()) {
+    if (value.empty() || !is_secret_key(url.query.back().first)) {
+      continue;
+    }
+    if (url.query.back().first == "password") {
       url.password = url.query.back().second;
       url.has_password = true;
-      url.secret_ranges.emplace_back(offset_in(text, value), value.size());
     }
+    url.secret_ranges.emplace_back(offset_in(text, value), value.size());
   }
 }
 

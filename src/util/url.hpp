@@ -46,8 +46,9 @@ struct Url {
   std::string param(std::string_view key, std::string fallback = {}) const;
 
   std::string original;
-  // Where the password stands in `original` (offset, length): userinfo
-  // and ?password=, in order.
+  // Where the secrets stand in `original` (offset, length), in order: the
+  // userinfo's password and the values of ?password=, ?sslpassword= and
+  // any other key spelled like a password (?PASSWORD=, ?ssl-password=).
   std::vector<std::pair<std::size_t, std::size_t>> secret_ranges;
   // Where the path stands in `original`: a server URL's "/db" (possibly
   // empty), a sqlite URL's file path as written.

@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-from conftest import RUNNER, MysqlDb, PostgresDb, Project, SqliteDb, applied_ids
+from conftest import RUNNER, MysqlDb, PostgresDb, Project, SqliteDb, applied_ids, server_url
 
 # The brief's example: every character that used to end a userinfo early.
 SPECIAL = "ab/c?d#e@f"
@@ -129,6 +129,44 @@ def test_an_unknown_scheme_is_named_with_the_password_hidden(proj):
     assert "oracle://scott:***@localhost/orcl" in result.err, result
     assert "unknown scheme 'oracle'" in result.err
     assert_no_part(SPECIAL, result.out, result.err)
+
+
+# libpq's sslpassword (the client key's passphrase) and a password key in
+# another case were shown as written: in the target line, the connect error
+# and --json, from every source of a URL (MySQL's message also altered the
+# text around them: sslpassword='***'').
+@pytest.mark.parametrize("key", ["sslpassword", "PASSWORD", "ssl-password"])
+@pytest.mark.parametrize("scheme, variable", [("postgres", "RUNNER_TEST_POSTGRES_URL"),
+                                              ("mysql", "RUNNER_TEST_MYSQL_URL")])
+@pytest.mark.parametrize("source", ["--database", "RUNNER_DATABASE_URL", "runner.toml",
+                                    "--targets"])
+def test_a_secret_query_parameter_is_hidden_like_the_password(proj, scheme, variable, key,
+                                                               source):
+    secret = "SECRETssl" + os.urandom(3).hex()
+    where = host_port(server_url(variable))
+    url = f"{scheme}://u:pw@{where}/db?{key}={secret}&connect_timeout=5"
+    shown = f"{scheme}://u:***@{where}/db?{key}=***&connect_timeout=5"
+    args, env = ["--json", "-v", "up"], {}
+    if source == "--database":
+        args = ["-d", url] + args
+    elif source == "RUNNER_DATABASE_URL":
+        env = {source: url}
+    elif source == "runner.toml":
+        proj.write("runner.toml", f'database = "{url}"\n')
+    else:
+        proj.write("targets.txt", url + "\n")
+        args = ["--json", "status", "--targets", "targets.txt"]
+    result = proj.run(*args, database=False, env=env)
+    assert result.code == 2, result
+    assert secret not in result.out + result.err, result
+    assert_no_part(secret, result.out, result.err)
+    assert shown in result.err, result
+    if source != "--targets":
+        assert f"database {shown} (from {source})" in result.err, result
+        value = result.json()
+        assert value["database"]["url"] == shown
+        assert shown in value["error"]["message"]
+    assert f"{key}=***'" not in result.err  # nothing around the value altered
 
 
 # --- the real servers ---------------------------------------------------------------

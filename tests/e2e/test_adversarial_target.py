@@ -131,6 +131,47 @@ def test_a_command_in_a_subfolder_finds_the_project_above(app):
     assert (current.code, current.out) == (0, "0003\n"), current
 
 
+# A subfolder holding only a runner.toml stopped the search: `new` there
+# started a second project (sub/manifest.yaml, sub/migrations) and exited 0.
+def test_a_runner_toml_alone_in_a_subfolder_does_not_start_another_project(app):
+    sub = app.root / "sub"
+    sub.mkdir()
+    (sub / "runner.toml").write_text("wait = 1\n")
+    created = run(sub, "new", "add_x")
+    assert created.code == 0, created
+    assert (app.root / "migrations" / "up" / "0004_add_x.sql").exists(), created
+    assert not (sub / "manifest.yaml").exists() and not (sub / "migrations").exists(), created
+    result = run(sub, "up")
+    assert result.code == 0, result
+    assert result.err.splitlines()[0] == "database sqlite:../app.db (from runner.toml)", result
+    assert sqlite_ids(app.root / "app.db") == ["0001", "0002", "0003", "0004"]
+    # one that names the manifest is the project's configuration, read from there
+    (sub / "runner.toml").write_text('database = "sqlite:sub.db"\nmanifest = "../manifest.yaml"\n')
+    named = run(sub, "up")
+    assert named.code == 0, named
+    assert named.err.splitlines()[0] == "database sqlite:sub.db (from runner.toml)", named
+    assert sqlite_ids(sub / "sub.db") == ["0001", "0002", "0003", "0004"]
+
+
+# `-c ../etcapp/runner.toml` was announced as "(from runner.toml)", the
+# project's own file, which held another database.
+def test_a_config_given_with_dash_c_is_named_by_its_path(app, tmp_path):
+    etc = tmp_path / "etcapp"
+    etc.mkdir()
+    (etc / "runner.toml").write_text('database = "sqlite:etc.db"\n[env.prod]\ndatabase = "sqlite:prod.db"\n')
+    result = run(app.root, "-c", "../etcapp/runner.toml", "up")
+    assert result.code == 0, result
+    assert result.err.splitlines()[0] == \
+        "database sqlite:../etcapp/etc.db (from ../etcapp/runner.toml)", result
+    as_json = run(app.root, "--json", "-c", "../etcapp/runner.toml", "-e", "prod", "up")
+    assert as_json.code == 0, as_json
+    assert as_json.json()["database"] == {"url": "sqlite:../etcapp/prod.db",
+                                          "source": "../etcapp/runner.toml [env.prod]"}
+    # the project's own, given with -c, is still "runner.toml"
+    own = run(app.root, "-c", "runner.toml", "up")
+    assert own.err.splitlines()[0] == "database sqlite:app.db (from runner.toml)", own
+
+
 def test_the_default_database_sits_beside_the_manifest_found_above(app):
     (app.root / "runner.toml").unlink()
     result = run(app.root / "migrations", "up")
@@ -266,8 +307,9 @@ def test_a_default_a_double_dollar_and_a_lone_dollar(app, tmp_path):
 
 @pytest.mark.parametrize("value, message", [
     ("${APP", "'${' is not closed by '}' (write $$ for a literal '$')"),
-    ("${}", "'${}' names no environment variable"),
-    ("${9LIVES}", "'${9LIVES}' names no environment variable"),
+    ("${}", "'${' names no environment variable"),
+    ("${9LIVES}", "'${' names no environment variable"),
+    ("${APP:-${B:-x}", "'${' is not closed by '}' (write $$ for a literal '$')"),
 ])
 def test_a_malformed_variable_exits_2(app, tmp_path, value, message):
     app.write("runner.toml", f'database = "sqlite:{value}.db"\n')
@@ -275,6 +317,43 @@ def test_a_malformed_variable_exits_2(app, tmp_path, value, message):
     assert result.code == 2, result
     assert f"app/runner.toml:1:12: error: {message}" in result.err, result
     assert list(app.root.glob("*.db")) == []
+
+
+# A nested default was cut at its first '}': sqlite:aval}.db, or the
+# literal text ${B:-def}. It is expanded as a shell does.
+@pytest.mark.parametrize("env, file", [
+    ({"APP_A": "aval"}, "aval.db"),
+    ({"APP_B": "bval"}, "bval.db"),
+    ({"APP_A": "", "APP_B": ""}, "def.db"),
+    ({}, "def.db"),
+])
+def test_a_default_may_hold_a_variable_with_its_own_default(app, tmp_path, env, file):
+    app.write("runner.toml", 'database = "sqlite:${APP_A:-${APP_B:-def}}.db"\n')
+    result = run(tmp_path, "-m", "app/manifest.yaml", "up", env=env)
+    assert result.code == 0, result
+    assert result.err.splitlines()[0] == f"database sqlite:app/{file} (from runner.toml)", result
+    assert [p.name for p in app.root.glob("*.db")] == [file]
+
+
+# A '${' inside a password that is no variable was quoted back to the end of
+# its '}': part of the password on the terminal and in CI logs.
+@pytest.mark.parametrize("where", ["runner.toml", "--targets"])
+def test_a_dollar_brace_in_a_password_is_not_quoted_in_the_error(app, tmp_path, where):
+    url = "postgres://app:Zq${SECRET-Part!9}x@db.invalid/app"
+    if where == "runner.toml":
+        app.write("runner.toml", f'database = "{url}"\n')
+        result = run(tmp_path, "-m", "app/manifest.yaml", "--json", "up")
+        position = "app/runner.toml:1:12: error: "
+    else:
+        app.write("targets.txt", "# fleet\n" + url + "\n")
+        result = run(app.root, "--json", "status", "--targets", "targets.txt")
+        position = "targets.txt:2:1: error: "
+    assert result.code == 2, result
+    assert (position + "'${' names no environment variable (expected ${NAME} or "
+            "${NAME:-default}, a name being letters, digits and '_'; write $$ for a literal "
+            "'$')") in result.err, result
+    for piece in ("SECRET", "Part", "!9}"):
+        assert piece not in result.out + result.err, result
 
 
 # --- item 3: DATABASE_URL exported for another tool -----------------------------------
@@ -490,6 +569,76 @@ def test_a_refused_connection_is_exit_4(tmp_path, dialect):
     result = run(root, "-d", url, "up")
     assert result.code == 4, result
     assert f"runner: error: cannot connect to {shown(url)}: " in result.err, result
+
+
+def postgres_port():
+    return os.environ["RUNNER_TEST_POSTGRES_URL"].rsplit(":", 1)[1].split("/", 1)[0]
+
+
+# libpq's PGHOSTADDR and PGSERVICE won over the URL's host: status read the
+# local server while the runner named prod-db.invalid.
+@pytest.mark.parametrize("variable", ["PGHOSTADDR", "PGSERVICE"])
+def test_a_libpq_variable_that_overrides_the_urls_server_is_refused(tmp_path, variable):
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    port = postgres_port()
+    service = tmp_path / "pg_service.conf"
+    service.write_text(f"[e2e]\nhostaddr=127.0.0.1\nhost=127.0.0.1\nport={port}\n"
+                       "dbname=postgres\n")
+    env = {"PGSERVICEFILE": str(service),
+           variable: "127.0.0.1" if variable == "PGHOSTADDR" else "e2e"}
+    url = f"postgres://runner:runner-test-pw@prod-db.invalid:{port}/postgres"
+    for args in (["status"], ["--json", "up"]):
+        result = run(root, "-d", url, *args, env=env)
+        assert result.code == 2, result
+        assert (f"database URL '{shown(url)}': the environment variable {variable} is set"
+                in result.err), result
+        assert "unset it and name the server in the URL itself" in result.err, result
+    # unset, the URL's own server is what is tried (and not found)
+    del env[variable]
+    assert run(root, "-d", url, "status", env=env).code == 4
+
+
+# Without a database name libpq took PGDATABASE (or the user's name) while
+# the target line named none.
+@pytest.mark.parametrize("tail", ["", "/", "?sslmode=disable"])
+def test_a_postgres_url_without_a_database_name_is_refused(tmp_path, tail):
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    url = f"postgres://runner:runner-test-pw@127.0.0.1:{postgres_port()}{tail}"
+    result = run(root, "-d", url, "up", env={"PGDATABASE": "postgres"})
+    assert result.code == 2, result
+    assert (f"database URL '{shown(url)}' names no database (libpq would pick PGDATABASE or the "
+            "user's name): name the database in the URL: postgres://user:password@host:port/DBNAME"
+            in result.err), result
+
+
+def mysql_socket(db):
+    return db.query("SELECT @@socket")[0][0]
+
+
+# A socket path as the host became tcp:///path, that is TCP to localhost:
+# the runner read the local TCP server while naming a socket.
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+def test_a_mysql_socket_path_as_the_host_connects_through_that_socket(project, db):
+    three(project)
+    socket_path = mysql_socket(db)
+    encoded = socket_path.replace("/", "%2F")
+    # the port is a socket's business no more: nothing listens on port 1
+    url = f"mysql://runner:runner-test-pw@{encoded}:1/{db.name}"
+    result = run(project.root, "-d", url, "up")
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002", "0003"]
+    # a socket that is not there fails (4, naming it) instead of reaching the TCP server
+    port = db.admin_url.rsplit(":", 1)[1].split("/")[0]
+    missing = f"mysql://runner:runner-test-pw@%2Fnonexistent%2Fdir%2Fx.sock:{port}/{db.name}"
+    for args in (["status"], ["--json", "history"]):
+        failed = run(project.root, "-d", missing, *args)
+        assert failed.code == 4, failed
+        assert f"cannot connect to {shown(missing)}: " in failed.err, failed
+        assert "'/nonexistent/dir/x.sock'" in failed.err, failed
 
 
 # --- item 10: wait ---------------------------------------------------------------------------

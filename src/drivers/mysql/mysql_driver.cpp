@@ -60,7 +60,7 @@ enum class SslMode { disabled, preferred, required, verify };
 
 // What the URL asks for, checked once before anything touches the network.
 struct Settings {
-  std::string host_name;  // as Connector/C++ wants it: tcp://host or tcp://[v6]
+  std::string host_name;  // as Connector/C++ wants it: tcp://host, tcp://[v6] or unix:///path
   int port = 3306;
   std::string database;
   std::string charset = "utf8mb4";
@@ -100,8 +100,15 @@ Settings parse_settings(const util::Url& url) {
   const std::string host = url.host.empty() ? "127.0.0.1" : url.host;
   // A bare "localhost" could mean the default unix socket, and a bare IPv6
   // address is split at its first colon: tcp:// and brackets say what we mean.
-  settings.host_name =
-      host.find(':') != std::string::npos ? "tcp://[" + host + "]" : "tcp://" + host;
+  // A host that is a path (percent-encoded: %2Frun%2Fmysqld%2Fmysqld.sock)
+  // is a unix socket, as libpq reads a socket folder; as tcp:// it would
+  // reach whatever listens on localhost's TCP port instead.
+  if (host.front() == '/') {
+    settings.host_name = "unix://" + host;
+  } else {
+    settings.host_name =
+        host.find(':') != std::string::npos ? "tcp://[" + host + "]" : "tcp://" + host;
+  }
   if (!url.port.empty()) {
     settings.port = parse_number(url, "the port", url.port, 65535);
   }
@@ -237,7 +244,11 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
                                         int connect_timeout = 0) {
   ::sql::ConnectOptionsMap options;
   options["hostName"] = settings.host_name;
-  options["port"] = settings.port;
+  // Connector/C++ takes a port as asking for TCP, even after unix://: it
+  // would then look the socket's path up as a host name.
+  if (settings.host_name.rfind("unix://", 0) != 0) {
+    options["port"] = settings.port;
+  }
   options["userName"] = url.user;
   if (url.has_password) {
     options["password"] = url.password;

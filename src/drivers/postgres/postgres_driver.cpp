@@ -130,6 +130,33 @@ void refuse_overriding_parameters(const util::Url& url) {
   }
 }
 
+// libpq reads its environment for what a URL leaves out, and two variables
+// win over what it names: PGHOSTADDR is dialled instead of the URL's host
+// (kept only for TLS and authentication), and PGSERVICE reads host,
+// hostaddr, dbname and user from pg_service.conf (or PGSERVICEFILE). A URL
+// without a database name falls back to PGDATABASE or the user's name,
+// while the target line names none. Each would have the runner work on
+// another database than the one it prints: refused, naming what to do.
+void refuse_retargeting_environment(const util::Url& url) {
+  static constexpr std::pair<const char*, std::string_view> k_variables[] = {
+      {"PGHOSTADDR", "the address libpq would connect to instead of the URL's host"},
+      {"PGSERVICE", "a service whose host, database and user would override the URL's"}};
+  for (const auto& [name, what] : k_variables) {
+    if (std::getenv(name) != nullptr) {
+      throw InputError(fmt::format(
+          "database URL '{}': the environment variable {} is set ({}); unset it and name the "
+          "server in the URL itself, postgres://user@host:port/database",
+          url.redacted(), name, what));
+    }
+  }
+  if (url.path.empty()) {
+    throw InputError(fmt::format(
+        "database URL '{}' names no database (libpq would pick PGDATABASE or the user's name): "
+        "name the database in the URL: {}://user:password@host:port/DBNAME",
+        url.redacted(), url.scheme));
+  }
+}
+
 // libpq's verbose messages put the SQLSTATE after the severity
 // ("FATAL:  28P01: password authentication failed ..."): the message
 // without them and without LOCATION lines, as libpq's default shows it,
@@ -1406,6 +1433,7 @@ class PostgresConnection : public Connection {
 
 std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
   refuse_overriding_parameters(url);
+  refuse_retargeting_environment(url);
   std::vector<std::string> set_as_statements;
   PGconn* conn = open(url, "", k_work_settings, options.connect_timeout_seconds, &set_as_statements);
   return std::make_unique<PostgresConnection>(conn, url, std::move(set_as_statements));

@@ -268,10 +268,39 @@ TEST_CASE("config: a ${ that is not closed or names no variable is an error", "[
   CHECK(expand_error("x${PW") ==
         "app/runner.toml:3:12: error: '${' is not closed by '}' (write $$ for a literal '$')");
   CHECK(expand_error("${}") ==
-        "app/runner.toml:3:12: error: '${}' names no environment variable (a name is letters, "
-        "digits and '_'; write $$ for a literal '$')");
-  CHECK_THAT(expand_error("${1X}"), Catch::Contains("'${1X}' names no environment variable"));
-  CHECK_THAT(expand_error("${A B}"), Catch::Contains("'${A B}' names no environment variable"));
+        "app/runner.toml:3:12: error: '${' names no environment variable (expected ${NAME} or "
+        "${NAME:-default}, a name being letters, digits and '_'; write $$ for a literal '$')");
+  CHECK_THAT(expand_error("${1X}"), Catch::Contains("'${' names no environment variable"));
+  CHECK_THAT(expand_error("${A B}"), Catch::Contains("'${' names no environment variable"));
+  CHECK_THAT(expand_error("${A:-${B:-x}"), Catch::Contains("'${' is not closed by '}'"));
+}
+
+TEST_CASE("config: a ${ in a password is reported without quoting what follows it", "[config]") {
+  const std::string message = expand_error("postgres://app:Zq${SECRET-Part!9}x@db/app");
+  CHECK(message ==
+        "app/runner.toml:3:12: error: '${' names no environment variable (expected ${NAME} or "
+        "${NAME:-default}, a name being letters, digits and '_'; write $$ for a literal '$')");
+  CHECK_THAT(message, !Catch::Contains("SECRET") && !Catch::Contains("Part"));
+  CHECK(expand_error("x${Part!9") ==
+        "app/runner.toml:3:12: error: '${' is not closed by '}' (write $$ for a literal '$')");
+}
+
+TEST_CASE("config: a default holding ${VAR} is expanded as a shell does", "[config]") {
+  const auto env = fake_env({{"A", "aval"}, {"B", "bval"}, {"EMPTY", ""}});
+  const auto at = [&](const std::string& text) {
+    return expand(ConfigString{text, "runner.toml", "", 1, 1}, env);
+  };
+  CHECK(at("${A:-${B:-def}}") == "aval");
+  CHECK(at("${UNSET:-${B:-def}}") == "bval");
+  CHECK(at("${UNSET:-${UNSET2:-def}}") == "def");
+  CHECK(at("${EMPTY:-x${B}y}z") == "xbvalyz");
+  CHECK(at("${UNSET:-${UNSET2:-${A}}}/db") == "aval/db");
+  CHECK(at("${UNSET:-pa$$word}") == "pa$word");
+  // A default not taken is not expanded: its unset variable stops nothing.
+  CHECK(at("${A:-${UNSET}}") == "aval");
+  CHECK(expand_error("${UNSET:-${DB_PW}}") ==
+        "app/runner.toml:3:12: error: the environment variable DB_PW is not set (used as "
+        "${DB_PW}; write ${DB_PW:-default} for a default)");
 }
 
 TEST_CASE("config: wait is read like lock_timeout, also in [env.NAME]", "[config]") {
@@ -342,6 +371,21 @@ TEST_CASE("config: runner.toml's URL is relative to its folder, and names its ta
   CHECK(chosen.base == "app");
   settings.database = ConfigString{"sqlite:x.db", "conf/other.toml", "", 1, 12};
   CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "").source == "conf/other.toml");
+}
+
+TEST_CASE("config: a runner.toml that is not the project's own is named as given", "[config]") {
+  Settings settings;
+  settings.database = ConfigString{"sqlite:x.db", "../etcapp/runner.toml", "", 1, 12};
+  CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "").source ==
+        "../etcapp/runner.toml");
+  settings.database->table = "prod";
+  CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "app").source ==
+        "../etcapp/runner.toml [env.prod]");
+  // The project's own, found from a subfolder or given as -c ./runner.toml.
+  settings.database = ConfigString{"sqlite:x.db", "../runner.toml", "", 1, 12};
+  CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "..").source == "runner.toml");
+  settings.database = ConfigString{"sqlite:x.db", "./runner.toml", "", 1, 12};
+  CHECK(choose_database_url(std::nullopt, fake_env({}), settings, "").source == "runner.toml");
 }
 
 TEST_CASE("config: an unset variable in runner.toml's URL matters only when it is used",

@@ -5,6 +5,7 @@
 
 #include "project/project.hpp"
 #include "support/temp_dir.hpp"
+#include "util/errors.hpp"
 
 using runner::project::Diagnostic;
 using runner::project::FileName;
@@ -299,4 +300,30 @@ TEST_CASE("project: the project folder is found from here up, as git finds .git"
       !std::filesystem::exists("/manifest.yaml")) {
     CHECK_FALSE(find_project_folder(dir.path() / "none", true).has_value());
   }
+}
+
+TEST_CASE(
+    "project: a runner.toml without a manifest beside it claims its folder only when it "
+    "names the manifest",
+    "[project]") {
+  TempDir dir;
+  dir.write("p/manifest.yaml", "version: 1\nrevisions: []\n");
+  dir.write("p/sub/runner.toml", "wait = 1\n");
+  dir.write("p/sub/deeper/keep", "");
+  dir.write("p/own/runner.toml", "manifest = \"../manifest.yaml\"\n");
+  dir.write("p/env/runner.toml", "[env.prod]\nmanifest = \"../manifest.yaml\"\n");
+  dir.write("p/bad/runner.toml", "wait = \n");
+  using runner::project::find_project_folder;
+  CHECK(find_project_folder(dir.path() / "p/sub", true) == std::filesystem::path(".."));
+  CHECK(find_project_folder(dir.path() / "p/sub/deeper", true) == std::filesystem::path("../.."));
+  CHECK(find_project_folder(dir.path() / "p/own", true) == std::filesystem::path());
+  CHECK(find_project_folder(dir.path() / "p/env", true) == std::filesystem::path());
+  // One that does not parse may be the project's config: its error is shown.
+  std::string message = "(no error)";
+  try {
+    find_project_folder(dir.path() / "p/bad", true);
+  } catch (const runner::InputError& e) {
+    message = e.what();
+  }
+  CHECK_THAT(message, Catch::Contains("p/bad/runner.toml:1:"));
 }

@@ -95,6 +95,13 @@ TEST_CASE("secrets: password= outside a literal is not a connection string", "[s
   }
   CHECK(mask_secrets("SELECT dblink_connect('password=***')", "") ==
         "SELECT dblink_connect('password=***')");
+  // A redacted URL quoted in a message, a parameter after the hidden one.
+  for (const char* text :
+       {"database URL 'mysql://u:***@h/db?sslpassword=***&connect_timeout=5': unknown parameter",
+        "database URL 'mysql://u@h/db?password=***&charset=utf8mb4': unknown parameter"}) {
+    INFO(text);
+    CHECK(mask_secrets(text, "") == text);
+  }
 }
 
 TEST_CASE("secrets: deeply nested comments do not exhaust the stack", "[secrets]") {

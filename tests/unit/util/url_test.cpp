@@ -384,6 +384,20 @@ TEST_CASE("url: a password in the userinfo and in the query are both hidden", "[
   CHECK(url.redacted() == "postgres://app:***@db/shop?password=***&sslmode=disable");
 }
 
+TEST_CASE("url: sslpassword and keys spelled like a password are hidden by position",
+          "[url][password]") {
+  const auto url =
+      parse_url("postgres://app:one@db/shop?sslpassword=SECRETssl&sslmode=require&PASSWORD=x%40y");
+  CHECK(url.redacted() ==
+        "postgres://app:***@db/shop?sslpassword=***&sslmode=require&PASSWORD=***");
+  CHECK(url.password == "one");  // the key's passphrase is not the login password
+  CHECK(parse_url("mysql://u@h/db?ssl-password=a&Passwd=b&pwd=c&charset=utf8mb4").redacted() ==
+        "mysql://u@h/db?ssl-password=***&Passwd=***&pwd=***&charset=utf8mb4");
+  CHECK(parse_url("postgres://u@h/db?sslpassword=").redacted() == "postgres://u@h/db?sslpassword=");
+  const PasswordHider hide({"postgres://u@h/db?sslpassword=SECRETssl"});
+  CHECK(hide("x ?sslpassword=SECRETssl y") == "x ?sslpassword=*** y");
+}
+
 TEST_CASE("url: with_database keeps a password holding / ? @", "[url][password]") {
   const auto url = parse_url("postgres://u:ab/c?d#e@f@host:5432/db?sslmode=disable");
   const auto scratch = with_database(url, "runner_scratch_1");

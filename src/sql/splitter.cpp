@@ -341,6 +341,13 @@ void StatementReader::unterminated(const char* what, int line, int column) {
                                path().string(), line, column, what));
 }
 
+// Whether the "/*" at `at` opens MySQL's /*! ... */ or MariaDB's
+// /*M! ... */, which the server runs as SQL.
+bool StatementReader::executable_comment_at(std::size_t at) {
+  return ensure(at + 2) &&
+         (m_buf[at + 2] == '!' || (m_buf[at + 2] == 'M' && ensure(at + 3) && m_buf[at + 3] == '!'));
+}
+
 // "--" opens a comment; MySQL wants whitespace after it ("1--1" is 1 - -1).
 bool StatementReader::line_comment_at(std::size_t at) {
   if (!(m_buf[at] == '-' && ensure(at + 1) && m_buf[at + 1] == '-')) {
@@ -480,8 +487,9 @@ bool StatementReader::skip_space_and_comments() {
     } else if (c == '#' && m_dialect == "mysql") {
       skip_line_comment();
     } else if (c == '/' && ensure(m_pos + 1) && m_buf[m_pos + 1] == '*' &&
-               !(m_dialect == "mysql" && ensure(m_pos + 2) && m_buf[m_pos + 2] == '!')) {
-      // MySQL runs /*! ... */ as SQL; every other comment is skipped.
+               !(m_dialect == "mysql" && executable_comment_at(m_pos))) {
+      // MySQL runs /*! ... */ (MariaDB /*M! ... */ too) as SQL; every
+      // other comment is skipped.
       skip_block_comment();
     } else if (m_dialect == "mysql" && (c == 'd' || c == 'D') && at_line_start() &&
                read_delimiter_command()) {

@@ -75,6 +75,7 @@ class StatementReader {
   void skip_quoted(char close, bool backslash, bool doubled);
   void skip_block_comment();
   void skip_line_comment();
+  bool executable_comment_at(std::size_t at);
   bool line_comment_at(std::size_t at);
   bool try_dollar_quote();
   bool read_delimiter_command();

@@ -170,6 +170,22 @@ def test_what_an_executable_comment_holds_is_judged_before_anything_runs(project
     assert applied_ids(db) == ["0001"]
 
 
+def test_a_mariadb_executable_comment_at_a_statements_start_runs(project, db):
+    """/*M! ... */ opening a statement was skipped as a comment: its INSERT
+    never ran while the revision said applied (the mariadb client runs it)."""
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;")
+    project.add("0002", "rows", "/*M!100100 INSERT INTO t VALUES (1) */;\nINSERT INTO t VALUES (2);\n",
+                "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert db.query("SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+    project.add("0003", "more", "/*M!100100 INSERT INTO t VALUES (3) */;\n", "SELECT 1;")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0003_more.sql:1:1: error: revision 0003 more is declared kind: schema, but this " \
+           "statement changes data (INSERT)" in result.err, result
+
+
 def test_session_variables_a_revision_sets_do_not_reach_the_next_revision(project, db):
     """A mysqldump header sets NAMES, FOREIGN_KEY_CHECKS, SQL_MODE and
     TIME_ZONE, and only its footer puts them back. Left set, they reached the

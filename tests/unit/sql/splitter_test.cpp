@@ -235,6 +235,9 @@ TEST_CASE("splitter: a MySQL /*! ... */ executable comment is a statement", "[sp
   // mysqldump writes these; MySQL runs the text inside.
   CHECK(texts("/*!40101 SET NAMES utf8mb4 */;\nSELECT 1;\n", "mysql") ==
         Lines{"/*!40101 SET NAMES utf8mb4 */", "SELECT 1"});
+  // MariaDB's /*M! ... */ too: it was skipped as a comment, its INSERT never run.
+  CHECK(texts("/*M!100100 INSERT INTO t VALUES (1) */;\n/*M not this */ SELECT 2;\n", "mysql") ==
+        Lines{"/*M!100100 INSERT INTO t VALUES (1) */", "SELECT 2"});
 }
 
 TEST_CASE("splitter: a PostgreSQL BEGIN ATOMIC body is one statement", "[splitter]") {

@@ -7,6 +7,33 @@
 
 namespace runner::sql {
 
+namespace {
+
+// Where the PostgreSQL dollar quote opening at `at` ($$ or $tag$) ends: past
+// its closing tag, or the text's end when it is not closed; npos when `at`
+// opens none (a parameter such as $1).
+std::size_t dollar_quote_end(std::string_view s, std::size_t at) {
+  std::size_t j = at + 1;
+  while (j < s.size() && s[j] != '$') {
+    const char c = s[j];
+    const bool tag_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                          static_cast<unsigned char>(c) >= 0x80 ||
+                          (j > at + 1 && c >= '0' && c <= '9');
+    if (!tag_char) {
+      return std::string_view::npos;
+    }
+    ++j;
+  }
+  if (j >= s.size()) {
+    return std::string_view::npos;
+  }
+  const std::string_view tag = s.substr(at, j - at + 1);
+  const std::size_t close = s.find(tag, j + 1);
+  return close == std::string_view::npos ? s.size() : close + tag.size();
+}
+
+}  // namespace
+
 std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::size_t limit) {
   std::vector<Token> tokens;
   std::size_t i = 0;
@@ -22,6 +49,7 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
   // so its words are read as the statement's own.
   bool executable = false;
   while (i < s.size() && tokens.size() < limit) {
+    const std::size_t before = tokens.size();
     const char c = s[i];
     if (dialect == "mysql" && c == '/' && next_is(i + 1, '*') &&
         (next_is(i + 2, '!') || (next_is(i + 2, 'M') && next_is(i + 3, '!')))) {
@@ -41,13 +69,24 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
     } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
       const std::size_t end = s.find("*/", i + 2);
       i = end == std::string_view::npos ? end : end + 2;
-    } else if (c == '\'') {
-      std::size_t j = i + 1;
+    } else if (c == '\'' || (dialect == "postgres" && (c == 'E' || c == 'e') &&
+                             next_is(i + 1, '\'') && (i == 0 || !is_word(s[i - 1])))) {
+      // MySQL strings, and PostgreSQL's E'...', take backslash escapes.
+      const bool backslash = dialect == "mysql" || c != '\'';
+      std::size_t j = c == '\'' ? i + 1 : i + 2;
       while (j < s.size() && !(s[j] == '\'' && (j + 1 >= s.size() || s[j + 1] != '\''))) {
-        j += (s[j] == '\'' || (s[j] == '\\' && dialect == "mysql")) ? 2 : 1;
+        j += (s[j] == '\'' || (s[j] == '\\' && backslash)) ? 2 : 1;
       }
-      tokens.push_back({"'", false, false});
-      i = j + 1;
+      i = std::min(j + 1, s.size());
+      tokens.push_back({"'", false, false, i});
+    } else if (const std::size_t close =
+                   dialect == "postgres" && c == '$' && (i == 0 || !is_word(s[i - 1]))
+                       ? dollar_quote_end(s, i)
+                       : std::string_view::npos;
+               close != std::string_view::npos) {
+      // PostgreSQL's $tag$ ... $tag$: a string, whatever it holds.
+      i = close;
+      tokens.push_back({"'", false, false, i});
     } else if (c == '"' || c == '`' || (c == '[' && dialect == "sqlite")) {
       const char close = c == '[' ? ']' : c;
       const std::size_t end = s.find(close, i + 1);
@@ -68,6 +107,9 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
     } else {
       tokens.push_back({std::string(1, c), false, false});
       ++i;
+    }
+    if (tokens.size() > before) {
+      tokens.back().end = std::min(i, s.size());
     }
   }
   return tokens;
@@ -270,8 +312,9 @@ void mark_transaction_effects(const std::vector<Token>& t, Classification& c,
     c.transaction_control = second == "TRANSACTION";  // PostgreSQL two-phase commit
     c.opaque = mysql;                                  // PREPARE stmt FROM '...'
   } else if (verb == "SET") {
+    // Quoted too: SET `autocommit` = 0, SET @@session.`autocommit` = 0.
     c.transaction_control = std::any_of(t.begin() + 1, t.end(), [](const Token& token) {
-      return token.word && token.text == "AUTOCOMMIT";
+      return token.name && util::to_lower(token.text) == "autocommit";
     });
     c.implicit_commit = mysql && second == "PASSWORD";
   } else if (mysql && (verb == "CALL" || verb == "EXECUTE")) {
@@ -323,6 +366,28 @@ Classification classify(std::string_view statement, std::string_view dialect) {
   if (t.empty() || !t[0].word) {
     c.kind = StatementKind::unknown;
     return c;
+  }
+  // MariaDB's SET STATEMENT var = value [, ...] FOR <statement> runs the
+  // statement: it is what counts (a TRUNCATE or COMMIT there commits).
+  if (dialect == "mysql" && at(t, 0, "SET") && at(t, 1, "STATEMENT")) {
+    t = tokenize(statement, dialect);
+    for (std::size_t i = 2; i + 1 < t.size(); ++i) {
+      if (at(t, i, "FOR")) {
+        return classify(statement.substr(t[i].end), dialect);
+      }
+    }
+  }
+  // EXPLAIN ANALYZE runs the statement it explains.
+  if (dialect != "sqlite" && at(t, 0, "EXPLAIN")) {
+    t = tokenize(statement, dialect);
+    const bool runs = std::any_of(t.begin(), t.end(), [](const Token& token) {
+      return token.word && (token.text == "ANALYZE" || token.text == "ANALYSE");
+    });
+    for (std::size_t i = 1; runs && i < t.size(); ++i) {
+      if (t[i].word && (one_of(t[i].text, k_data_verbs) || t[i].text == "WITH")) {
+        return classify(statement.substr(t[i].end - t[i].text.size()), dialect);
+      }
+    }
   }
   const std::string& verb = t[0].text;
   c.verb = verb;

@@ -51,6 +51,7 @@ struct Token {
   std::string text;   // words upper-cased; quoted identifiers without quotes
   bool word = false;  // an unquoted word
   bool name = false;  // a word or a quoted identifier
+  std::size_t end = 0;  // where the token ends in the statement's text
 };
 
 // Splits a statement into words, quoted identifiers and punctuation (string

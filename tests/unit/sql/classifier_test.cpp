@@ -175,3 +175,31 @@ TEST_CASE("classifier: a temporary table or view is said to be one", "[classifie
   CHECK_FALSE(classify("CREATE TABLE temp (x INT)", "mysql").objects.at(0).temporary);
   CHECK_FALSE(classify("CREATE TABLE t (temporary INT)", "mysql").objects.at(0).temporary);
 }
+
+TEST_CASE("classifier: what hides behind quoting and wrappers is still seen", "[classifier]") {
+  // PostgreSQL dollar quotes and E'' escapes once ended the reading early:
+  // the INSERT after them counted as nothing.
+  CHECK(classify("WITH v AS (SELECT $$it's$$ AS q) INSERT INTO w1 SELECT q FROM v", "postgres")
+            .kind == StatementKind::data);
+  CHECK(classify("WITH v AS (SELECT $t$it's$t$ AS q) INSERT INTO w1 SELECT q FROM v", "postgres")
+            .kind == StatementKind::data);
+  CHECK(classify("WITH v AS (SELECT E'it\\'s' AS q) INSERT INTO w2 SELECT q FROM v", "postgres")
+            .kind == StatementKind::data);
+  CHECK(classify("WITH v AS (SELECT $1 AS q) SELECT q FROM v", "postgres").kind ==
+        StatementKind::neutral);
+  // EXPLAIN ANALYZE runs what it explains.
+  CHECK(classify("EXPLAIN ANALYZE INSERT INTO t VALUES (1)", "postgres").kind ==
+        StatementKind::data);
+  CHECK(classify("EXPLAIN (ANALYZE, BUFFERS) DELETE FROM t", "postgres").kind ==
+        StatementKind::data);
+  CHECK(classify("EXPLAIN INSERT INTO t VALUES (1)", "postgres").kind == StatementKind::neutral);
+  // MariaDB's SET STATEMENT ... FOR runs its statement.
+  const auto truncate = classify("SET STATEMENT max_statement_time=100 FOR TRUNCATE nb", "mysql");
+  CHECK(truncate.kind == StatementKind::data);
+  CHECK(truncate.implicit_commit);
+  CHECK(classify("SET STATEMENT a=1, b='FOR' FOR COMMIT", "mysql").transaction_control);
+  CHECK(classify("SET STATEMENT sql_mode='' FOR SELECT 1", "mysql").kind == StatementKind::neutral);
+  // autocommit quoted is autocommit.
+  CHECK(classify("SET `autocommit` = 0", "mysql").transaction_control);
+  CHECK(classify("SET @@session.`autocommit` = 0", "mysql").transaction_control);
+}

@@ -186,6 +186,22 @@ def test_a_mariadb_executable_comment_at_a_statements_start_runs(project, db):
            "statement changes data (INSERT)" in result.err, result
 
 
+def test_set_statement_for_a_committing_statement_is_refused_before_anything_runs(project, db):
+    """SET STATEMENT ... FOR TRUNCATE read as a SET passed the check; the
+    TRUNCATE committed the revision's first rows, exit 5 at run time."""
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;")
+    assert project.run("up").code == 0
+    db.query("INSERT INTO t VALUES (7)")
+    project.add("0002", "reload", "INSERT INTO t VALUES (1);\n"
+                "SET STATEMENT max_statement_time=100 FOR TRUNCATE t;\n"
+                "INSERT INTO t VALUES (2);\n", "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0002_reload.sql:2:1: error: revision 0002 reload: TRUNCATE commits the open " \
+           "transaction implicitly" in result.err, result
+    assert db.query("SELECT id FROM t") == [(7,)]
+
+
 def test_session_variables_a_revision_sets_do_not_reach_the_next_revision(project, db):
     """A mysqldump header sets NAMES, FOREIGN_KEY_CHECKS, SQL_MODE and
     TIME_ZONE, and only its footer puts them back. Left set, they reached the

@@ -1,5 +1,6 @@
 #include "exec/preflight.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,8 +24,15 @@ std::string first_line(std::string_view text) {
 
 Diagnostic at_statement(const std::filesystem::path& path, const sql::Statement& statement,
                         Severity severity, std::string message) {
-  return Diagnostic{path.string(), statement.line, statement.column, severity, std::move(message),
-                    first_line(statement.text)};
+  // Indented to the statement's column, so that the caret stands under its
+  // first word (the text before it on that line is not at hand).
+  return Diagnostic{path.string(),
+                    statement.line,
+                    statement.column,
+                    severity,
+                    std::move(message),
+                    std::string(static_cast<std::size_t>(std::max(statement.column - 1, 0)), ' ') +
+                        first_line(statement.text)};
 }
 
 // Groups the tables a revision touches by the foreign keys between them;

@@ -277,3 +277,13 @@ def test_bad_input_in_a_later_run_leaves_the_applied_revisions_alone(project, db
     result = project.run("up")
     assert result.code == 2, result
     assert snapshot(db) == before
+
+
+def test_the_caret_stands_under_a_statement_that_does_not_start_its_line(project, db):
+    project.add("0001", "mixed_line", "CREATE TABLE a2 (x INT); INSERT INTO a2 VALUES (1);\n",
+                "DROP TABLE a2;\n")
+    result = project.run("up")
+    assert_untouched_fresh(result, db)
+    lines = result.err.splitlines()
+    at = next(i for i, line in enumerate(lines) if "0001_mixed_line.sql:1:26: error:" in line)
+    assert lines[at + 1].index("INSERT") == lines[at + 2].index("^"), result

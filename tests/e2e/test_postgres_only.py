@@ -222,3 +222,21 @@ def test_the_session_is_named_runner_by_default(project, db):
                 kind="data")
     assert project.run("up").code == 0
     assert db.query("SELECT email FROM users") == [("runner",)]
+
+
+def test_transaction_characteristics_a_revision_sets_do_not_reach_the_next_revision(project, db):
+    """The reset and the next BEGIN shared one implicit transaction, whose
+    read-only and isolation were fixed before RESET ALL ran: the next
+    revision failed with 'cannot execute CREATE TABLE in a read-only
+    transaction', or ran SERIALIZABLE."""
+    project.add("0001", "read_only",
+                "CREATE TABLE seen (level TEXT);\n"
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY;\n",
+                "DROP TABLE seen;")
+    project.add("0002", "after", "CREATE TABLE after_it (id INT);\n"
+                "INSERT INTO seen SELECT current_setting('transaction_isolation');\n",
+                "DROP TABLE after_it;", kind="mixed")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002"]
+    assert db.query("SELECT level FROM seen") == [("read committed",)]

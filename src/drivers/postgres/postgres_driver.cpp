@@ -767,6 +767,15 @@ class PostgresConnection : public Connection {
     for (const auto& setting : m_own_settings) {
       queue(setting);
     }
+    // A sync of its own, sent but not waited for: without it the reset and
+    // the next BEGIN share one implicit transaction, whose characteristics
+    // were fixed before RESET ALL ran, so a revision's SET SESSION
+    // CHARACTERISTICS AS TRANSACTION READ ONLY (or ISOLATION LEVEL) still
+    // held for the next revision's transaction.
+    if (pq().PQpipelineSync(m_conn) != 1) {
+      throw broken();
+    }
+    m_queued.push_back({"", 0, 0, k_sync_point});
     // Not waited for here: the reset goes in the same round trip as the
     // next revision's BEGIN (or is waited for alone before a statement or
     // bookkeeping outside a transaction), still before anything else.
@@ -1251,6 +1260,14 @@ class PostgresConnection : public Connection {
       if (result.result == nullptr) {
         throw broken();
       }
+      if (statement.index == k_sync_point) {
+        // The end of a segment sent earlier (reset_session): its Sync's
+        // result, then the next segment's statements.
+        if (pq().PQresultStatus(result.result) != PGRES_PIPELINE_SYNC) {
+          throw broken();
+        }
+        continue;
+      }
       // Every status is handled: an unexpected one (COPY in a pipeline)
       // would otherwise leave the connection waiting for input forever.
       const ExecStatusType status = pq().PQresultStatus(result.result);
@@ -1420,7 +1437,10 @@ class PostgresConnection : public Connection {
   std::string m_default_schema;
   bool m_in_recovery = false;  // pg_is_in_recovery() when connecting
   std::vector<std::string> m_own_settings;  // settings an older server took only as SETs
+  // What the pipeline owes results for; an entry of index k_sync_point
+  // stands for a Sync sent inside it.
   std::deque<DbError::Statement> m_queued;
+  static constexpr int k_sync_point = -1;
   std::size_t m_queued_bytes = 0;
   // Statements of the running transaction not sent yet (send_message).
   std::vector<DbError::Statement> m_message;

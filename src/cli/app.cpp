@@ -272,14 +272,20 @@ class HelpFormatter : public CLI::Formatter {
   }
 };
 
-// Alembic's `downgrade -1` looks like an option to any parser; turn it into
-// a positional before CLI11 sees it.
+// Alembic's `downgrade -1` looks like an option to any parser; it becomes
+// a positional after "--" at the end, so that options after it (`downgrade
+// -1 --json`) are still read as options.
 std::vector<std::string> normalise_args(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "downgrade" && args[i + 1].size() > 1 &&
         args[i + 1][0] == '-' && util::all_digits(std::string_view(args[i + 1]).substr(1))) {
-      args.insert(args.begin() + static_cast<long>(i) + 1, "--");
+      std::string count = std::move(args[i + 1]);
+      args.erase(args.begin() + static_cast<long>(i) + 1);
+      if (std::find(args.begin(), args.end(), "--") == args.end()) {
+        args.emplace_back("--");
+      }
+      args.push_back(std::move(count));
       break;
     }
   }

@@ -123,3 +123,16 @@ def test_json_of_a_run_that_fails_part_way_lists_what_ran_and_stays(project, db)
     assert value["command"] == "down"
     assert [(r["id"], r["direction"]) for r in value["revisions"]] == [("3", "down")], value
     assert "t3" not in db.tables()
+
+
+def test_alembics_downgrade_minus_n_takes_options_after_it(project, db):
+    import json
+    two(project)
+    assert project.run("up").code == 0
+    dry = project.run("downgrade", "-2", "--dry-run")
+    assert dry.code == 0, dry
+    assert applied_ids(db) == ["1", "2"]
+    result = project.run("downgrade", "-1", "--json")
+    assert result.code == 0, result
+    assert [r["id"] for r in json.loads(result.out)["revisions"]] == ["2"]
+    assert applied_ids(db) == ["1"]

@@ -191,15 +191,18 @@ class BodyTracker {
     --m_depth;
   }
 
-  // Whether a MySQL BEGIN stands where a statement starts: the routine's
-  // body (outside the parameters' parentheses), or after ';', a label's
-  // ':' or a word that opens statements. Elsewhere `begin` is a name.
+  // Whether a MySQL BEGIN opens a block: not inside parentheses, and not
+  // where a name stands in an expression or a clause (after ',', '=', an
+  // operator, SELECT, WHERE, SET, ...). The routine's body, a handler's
+  // (DECLARE ... HANDLER FOR SQLEXCEPTION BEGIN), a label's, THEN BEGIN and
+  // the like all open one.
   bool starts_statement() const {
-    if (m_parens > 0) {
-      return false;
-    }
-    return (m_depth == 0 && m_previous != ",") ||
-           is_any(m_previous, {";", ":", "then", "else", "do", "loop", "repeat", "begin"});
+    return m_parens == 0 &&
+           !is_any(m_previous,
+                   {",",    "=",      "<",      ">",      "+",       "-",        "*",
+                    "/",    "select", "where",  "and",    "or",      "by",       "set",
+                    "from", "on",     "having", "return", "into",    "distinct", "as",
+                    "not",  "is",     "in",     "like",   "between", "values",   "when"});
   }
 
   Dialect m_dialect;

@@ -141,6 +141,7 @@ def test_mysql_table_named_event_with_a_begin_column_a_trigger_and_a_for_loop(my
         CREATE PROCEDURE fill()
         BEGIN
           DECLARE i INT DEFAULT 0;
+          DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
           FOR i IN 1..3 DO
             INSERT INTO event (id) VALUES (i * 60);
           END FOR;

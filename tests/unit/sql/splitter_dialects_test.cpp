@@ -167,3 +167,16 @@ TEST_CASE("splitter: MySQL bodies with IF() and REPEAT() calls, names like begin
                  "mysql") == std::vector<std::string>{function, table, trigger, loop,
                                                       "INSERT INTO event VALUES (1, NULL)"});
 }
+
+TEST_CASE("splitter: a MySQL handler's BEGIN ... END block stays inside its routine",
+          "[splitter]") {
+  const std::string procedure =
+      "CREATE PROCEDURE p()\nBEGIN\n"
+      "  DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;\n"
+      "  DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN SET @done = 1; END;\n"
+      "  outer_block: BEGIN\n    IF @x THEN BEGIN SELECT 1; END; END IF;\n  END outer_block;\n"
+      "  SELECT id, begin FROM t WHERE begin > 0 ORDER BY begin;\n"
+      "END";
+  CHECK(texts_of(procedure + ";\nSELECT 2;", "mysql") ==
+        std::vector<std::string>{procedure, "SELECT 2"});
+}

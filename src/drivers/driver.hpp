@@ -174,6 +174,13 @@ class Connection {
   // Throws UnreachableError on timeout, saying who holds it where the
   // database can tell; whatever `check_interrupt` throws passes through.
   virtual std::unique_ptr<Lock> lock(const LockRequest& request) = 0;
+  // Whether another session holds the lock lock() takes for `name`: a
+  // runner in the advisory mode, seen by one in the table mode. nullopt
+  // where another process cannot be asked (SQLite's flock).
+  virtual std::optional<bool> lock_taken(const std::string& name) {
+    (void)name;
+    return std::nullopt;
+  }
   // Cancels the running statement; safe to call from another thread.
   virtual void cancel() noexcept = 0;
   // True when a table of that name exists. An unqualified name is looked

@@ -722,7 +722,9 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
   if (table_sessions) {
     return take_table_lock(table_sessions, tables.resolved(connection), request);
   }
-  return connection.lock(request);
+  auto held = connection.lock(request);
+  wait_out_table_lock(connection, tables.resolved(connection), request);
+  return held;
 }
 
 void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,

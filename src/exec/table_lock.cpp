@@ -223,6 +223,18 @@ class TableLock : public drivers::Lock {
     return m_held;
   }
 
+  // Whether a runner in the advisory mode holds the database's advisory
+  // lock (nullopt where none can be seen): then the row is given back.
+  bool advisory_taken() { return m_session->lock_taken(m_name).value_or(false); }
+
+  // Deletes the row and stops renewing it; try_take() may take it again.
+  void give_back() {
+    stop_renewing();
+    m_stop = false;
+    retrying([&] { m_session->query(m_sql.release(), {m_name, m_owner}); });
+    m_held = false;
+  }
+
   std::string describe_holder() {
     try {
       const auto holder = read();
@@ -383,20 +395,69 @@ std::unique_ptr<drivers::Lock> take_table_lock(const OpenSession& open, const Hi
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(request.timeout_seconds));
   auto pause = std::chrono::milliseconds(10);
+  // A runner configured for the advisory lock (the default) does not look
+  // at the row, so the row is kept only while no such runner holds that
+  // lock; it waits, meanwhile, for a row it finds (wait_out_table_lock).
+  bool advisory = false;
+  const auto holder = [&] {
+    return advisory ? std::string(
+                          "a runner in the advisory lock mode (lock = \"advisory\", the "
+                          "default) holds the database's advisory lock")
+                    : lock->describe_holder();
+  };
   for (;;) {
     if (lock->try_take()) {
-      return lock;
+      advisory = lock->advisory_taken();
+      if (!advisory) {
+        return lock;
+      }
+      lock->give_back();
     }
     if (request.check_interrupt) {
       request.check_interrupt();
     }
     if (request.waiting) {
-      request.waiting([&lock] { return lock->describe_holder(); });
+      request.waiting(holder);
     }
     if (Clock::now() >= deadline) {
       throw UnreachableError(
-          fmt::format("the lock was not had within {} s: another runner holds it ({})",
-                      request.timeout_seconds, lock->describe_holder()));
+          fmt::format("the lock was not had within {} s: another runner holds "
+                      "it ({})",
+                      request.timeout_seconds, holder()));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(250));
+  }
+}
+
+void wait_out_table_lock(drivers::Connection& connection, const HistoryTables& tables,
+                         const drivers::LockRequest& request) {
+  if (!connection.table_exists(tables.lock_table())) {
+    return;  // no runner ever used the table mode here
+  }
+  const LockSql sql(connection.dialect(), tables, lock_lease_seconds());
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(request.timeout_seconds));
+  auto pause = std::chrono::milliseconds(10);
+  for (;;) {
+    const auto rows = connection.query(sql.select(), {request.name});
+    if (rows.empty() || text(rows.front().at(5)) == "1") {
+      return;  // no row, or a lease that ran out: its runner is gone
+    }
+    const auto& row = rows.front();
+    const std::string who = fmt::format(
+        "a runner in the table lock mode (lock = \"table\") holds its row in {}: pid {} on {}, "
+        "since {}",
+        tables.lock_table(), text(row.at(2)), text(row.at(1)), text(row.at(3)));
+    if (request.check_interrupt) {
+      request.check_interrupt();
+    }
+    if (request.waiting) {
+      request.waiting([&who] { return who; });
+    }
+    if (Clock::now() >= deadline) {
+      throw UnreachableError(
+          fmt::format("the lock was not had within {} s: {}", request.timeout_seconds, who));
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(250));

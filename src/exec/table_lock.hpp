@@ -32,4 +32,13 @@ double lock_lease_seconds();
 std::unique_ptr<drivers::Lock> take_table_lock(const OpenSession& open, const HistoryTables& tables,
                                                const drivers::LockRequest& request);
 
+// For a runner in the advisory mode that holds the advisory lock: waits,
+// keeping it, until no runner in the table mode holds a live row of
+// `tables` (resolved), up to the request's timeout (UnreachableError). A
+// runner in the table mode gives its row back when it sees the advisory
+// lock taken, so the two modes exclude each other (a fleet in the middle
+// of switching modes). Returns at once where no lock table exists.
+void wait_out_table_lock(drivers::Connection& connection, const HistoryTables& tables,
+                         const drivers::LockRequest& request);
+
 }  // namespace runner::exec

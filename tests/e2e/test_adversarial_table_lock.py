@@ -250,3 +250,54 @@ def test_on_sqlite_a_revision_longer_than_the_lease_still_commits(effects, db):
     result = effects.run(*TABLE, "up", env={"RUNNER_LOCK_LEASE_SECONDS": "0.5"})
     assert result.code == 0, result
     assert applied_ids(db) == ["0001", "0002", "0003", "0004", "0005"]
+
+
+# --- a fleet switching lock modes: the two modes exclude each other ------------
+
+def test_a_runner_in_advisory_mode_waits_for_a_live_row_of_the_table_mode(effects, db):
+    """One replica on lock = "table", another on the default advisory lock:
+    each took its own lock and both ran the same revisions."""
+    assert effects.run(*TABLE, "up", "--to", "0001").code == 0
+    plant_holder(db, 3600)
+    result = effects.run("--lock-timeout", "2", "up")
+    assert result.code == 4, result
+    assert ("the lock was not had within 2 s: a runner in the table lock mode (lock = \"table\") "
+            "holds its row in runner_history_lock: pid 4242 on otherhost") in result.err, result
+    assert applied_ids(db) == ["0001"]
+    write(db, "DELETE FROM runner_history_lock")
+    plant_holder(db, -5)  # a lease that ran out: its runner is gone
+    result = effects.run("up")
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002", "0003"]
+
+
+@pytest.fixture(params=["postgres", "mysql"])
+def server_effects(request, tmp_path):
+    """effects on a server: SQLite's lock is a flock that no SQL can see
+    (the other direction, above, holds there)."""
+    from conftest import MysqlDb, PostgresDb, Project
+    server = PostgresDb() if request.param == "postgres" else MysqlDb()
+    project = Project(tmp_path, server)
+    project.add("0001", "create_effects", "CREATE TABLE effects (id INTEGER PRIMARY KEY);",
+                "DROP TABLE effects;")
+    project.add("0002", "effect_2", "INSERT INTO effects (id) VALUES (2);",
+                "DELETE FROM effects WHERE id = 2;", kind="data")
+    project.add("0003", "effect_3", "INSERT INTO effects (id) VALUES (3);",
+                "DELETE FROM effects WHERE id = 3;", kind="data")
+    yield project, server
+    server.drop()
+
+
+def test_a_runner_in_table_mode_gives_way_to_a_held_advisory_lock(server_effects):
+    effects, db = server_effects
+    assert effects.run(*TABLE, "up", "--to", "0001").code == 0
+    with db.hold_lock():
+        result = effects.run(*TABLE, "--lock-timeout", "2", "up")
+    assert result.code == 4, result
+    assert "a runner in the advisory lock mode (lock = \"advisory\", the default) holds the " \
+           "database's advisory lock" in result.err, result
+    assert applied_ids(db) == ["0001"]
+    assert lock_rows(db) == []
+    result = effects.run(*TABLE, "up")
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002", "0003"]

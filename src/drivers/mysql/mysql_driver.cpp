@@ -763,6 +763,12 @@ class MysqlConnection : public Connection {
     }
   }
 
+  std::optional<bool> lock_taken(const std::string& name) override {
+    const Rows rows =
+        query("SELECT IS_USED_LOCK(?) IS NOT NULL", {lock_name(m_default_schema, name)});
+    return !rows.empty() && !rows.front().empty() && rows.front().front() == "1";
+  }
+
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
     auto held = std::make_unique<NamedLock>(open(m_settings, m_url),
                                             lock_name(m_default_schema, request.name));

@@ -829,6 +829,13 @@ class PostgresConnection : public Connection {
     }
   }
 
+  // A transaction-level try: taken and given back at once when free.
+  std::optional<bool> lock_taken(const std::string& name) override {
+    const Rows rows =
+        query(fmt::format("SELECT NOT pg_try_advisory_xact_lock({})", k_lock_keys), {name});
+    return !rows.empty() && !rows.front().empty() && rows.front().front() == "t";
+  }
+
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
     auto held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)", k_lock_settings), request.name);
     refuse_transaction_pooler(*held);

@@ -36,14 +36,16 @@ bool is_any(std::string_view word, std::initializer_list<std::string_view> list)
 // - SQLite, as sqlite3_complete() (the sqlite3 shell): a CREATE [TEMP]
 //   TRIGGER ends only at "; END ;", so CASE ... END and a column named
 //   `end` or `begin` inside the body change nothing.
-// - PostgreSQL, as psql: in CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN
-//   opens and END closes a body at parenthesis depth 0 (CASE too, inside a
-//   body); in CREATE [OR REPLACE] RULE, a ';' inside the parentheses of
-//   DO (a; b) ends nothing.
+// - PostgreSQL, as psql but stricter: in CREATE [OR REPLACE] FUNCTION|
+//   PROCEDURE, BEGIN ATOMIC opens and END closes a body at parenthesis
+//   depth 0 (CASE too, inside a body; not a word after AS, an alias); in
+//   CREATE [OR REPLACE] RULE, a ';' inside DO (a; b) ends nothing.
 // - MySQL has no rule of its own (its client needs DELIMITER): in CREATE
-//   PROCEDURE, FUNCTION, TRIGGER or EVENT, BEGIN where a statement starts
-//   and CASE open a block, END closes one; END IF, END LOOP, END WHILE,
-//   END REPEAT and END FOR close what was never counted.
+//   PROCEDURE, FUNCTION, TRIGGER or EVENT, CASE opens a block, and BEGIN
+//   does where no name is expected (name_expected()); an END after ';'
+//   closes a BEGIN block or, as END CASE, a CASE statement (END IF, END
+//   LOOP, END WHILE, END REPEAT and END FOR close what was never counted),
+//   elsewhere it closes a CASE expression or is a column named end.
 // A word after '.' is a qualified name (NEW.begin, t.end), never a keyword.
 // Any other statement stops the tracker at its first word, so the common
 // INSERT costs one comparison.
@@ -79,6 +81,7 @@ class BodyTracker {
     if (m_pending_end) {
       close_block();  // END followed by anything but a word closes a block
     }
+    m_pending_begin = false;
     if (c == '(') {
       ++m_parens;
     } else if (c == ')' && m_parens > 0) {
@@ -98,11 +101,11 @@ class BodyTracker {
       case Kind::sqlite_trigger:
         return !(m_last == Token::end && m_before_last == Token::semicolon);
       case Kind::postgres_routine:
-        return m_depth > 0 || m_parens > 0;
+        return !m_open.empty() || m_parens > 0;
       case Kind::postgres_rule:
         return m_parens > 0;
       case Kind::mysql_routine:
-        return m_depth - (m_pending_end ? 1 : 0) > 0;
+        return m_open.size() > (m_pending_end ? 1U : 0U);
       default:
         return false;
     }
@@ -159,26 +162,43 @@ class BodyTracker {
       if (is_any(lower, {"if", "loop", "while", "repeat", "for"})) {
         return;  // END IF and the like close blocks that were never counted
       }
-      --m_depth;  // END, END CASE or END label closes the innermost BEGIN or CASE
+      close_block();  // END, END CASE or END label closes the innermost BEGIN or CASE
       if (lower == "case") {
         return;
       }
     }
+    const bool pending_begin = m_pending_begin;
+    m_pending_begin = false;
     switch (m_kind) {
       case Kind::postgres_routine:
-        if (m_parens == 0) {
-          if (lower == "begin" || (lower == "case" && m_depth > 0)) {
-            ++m_depth;
-          } else if (lower == "end" && m_depth > 0) {
-            --m_depth;
-          }
+        // Only BEGIN ATOMIC opens a body (a function may be named begin);
+        // a word after AS is an alias (SELECT 1 AS end).
+        if (m_parens > 0 || m_previous == "as") {
+          break;
+        }
+        if (pending_begin && lower == "atomic") {
+          m_open.push_back('B');
+        } else if (lower == "begin") {
+          m_pending_begin = true;
+        } else if (lower == "case" && !m_open.empty()) {
+          m_open.push_back('C');
+        } else if (lower == "end" && !m_open.empty()) {
+          m_open.pop_back();
         }
         break;
       case Kind::mysql_routine:
-        if (lower == "case" || (lower == "begin" && starts_statement())) {
-          ++m_depth;
-        } else if (lower == "end" && m_depth > 0) {
-          m_pending_end = true;
+        if (lower == "case") {
+          m_open.push_back('C');  // reserved: never a name
+        } else if (lower == "begin" && m_parens == 0 && !name_expected() && m_previous != "when") {
+          m_open.push_back('B');
+        } else if (lower == "end" && !m_open.empty()) {
+          if (m_previous == ";" || m_previous == "begin") {
+            m_pending_end = true;  // a block's END: the next word says which
+          } else if (m_open.back() == 'C' && !name_expected() &&
+                     !is_any(m_previous, {"when", "then", "else"})) {
+            m_open.pop_back();  // a CASE expression's END (also before FOR UPDATE)
+          }
+          // else a column named end
         }
         break;
       default:
@@ -188,29 +208,32 @@ class BodyTracker {
 
   void close_block() {
     m_pending_end = false;
-    --m_depth;
+    if (!m_open.empty()) {
+      m_open.pop_back();
+    }
   }
 
-  // Whether a MySQL BEGIN opens a block: not inside parentheses, and not
-  // where a name stands in an expression or a clause (after ',', '=', an
-  // operator, SELECT, WHERE, SET, ...). The routine's body, a handler's
-  // (DECLARE ... HANDLER FOR SQLEXCEPTION BEGIN), a label's, THEN BEGIN and
-  // the like all open one.
-  bool starts_statement() const {
-    return m_parens == 0 &&
-           !is_any(m_previous,
-                   {",",    "=",      "<",      ">",      "+",       "-",        "*",
-                    "/",    "select", "where",  "and",    "or",      "by",       "set",
-                    "from", "on",     "having", "return", "into",    "distinct", "as",
-                    "not",  "is",     "in",     "like",   "between", "values",   "when"});
+  // Whether a name, not a keyword, stands here in a MySQL body: after ',',
+  // '=', an operator, '(' or a word that a name or an expression follows.
+  // A BEGIN elsewhere (but after WHEN) opens a block: the routine's body, a
+  // handler's (DECLARE ... HANDLER FOR SQLEXCEPTION BEGIN), a label's,
+  // THEN BEGIN, Oracle mode's AS BEGIN; an END elsewhere (but after WHEN,
+  // THEN or ELSE, where a CASE expression wants a value) closes a CASE
+  // expression.
+  bool name_expected() const {
+    return is_any(m_previous,
+                  {",",      "=",     "<",        ">",   "+",  "-",    "*",       "/",     "(",
+                   "select", "where", "and",      "or",  "by", "set",  "from",    "on",    "having",
+                   "return", "into",  "distinct", "not", "in", "like", "between", "values"});
   }
 
   Dialect m_dialect;
   Kind m_kind = Kind::undecided;
   int m_words = 0;
-  int m_depth = 0;   // open BEGIN and CASE blocks
-  int m_parens = 0;  // open parentheses
+  std::string m_open;  // the open blocks, innermost last: 'B' BEGIN, 'C' CASE
+  int m_parens = 0;    // open parentheses
   bool m_pending_end = false;
+  bool m_pending_begin = false;  // PostgreSQL: BEGIN read, ATOMIC may follow
   Token m_last = Token::none;
   Token m_before_last = Token::none;
   std::string m_previous;  // the last token, lower case

@@ -132,7 +132,7 @@ def test_mysql_function_calling_if_and_repeat_hides_no_insert(mysql_project):
 def test_mysql_table_named_event_with_a_begin_column_a_trigger_and_a_for_loop(mysql_project):
     project, my = mysql_project
     one_revision(project, """\
-        CREATE TABLE event (id INT, begin DATETIME NULL);
+        CREATE TABLE event (id INT, begin DATETIME NULL, end DATETIME NULL);
         CREATE TRIGGER stamp BEFORE INSERT ON event FOR EACH ROW
         BEGIN
           SET NEW.begin = '2020-01-01';
@@ -145,11 +145,13 @@ def test_mysql_table_named_event_with_a_begin_column_a_trigger_and_a_for_loop(my
           FOR i IN 1..3 DO
             INSERT INTO event (id) VALUES (i * 60);
           END FOR;
+          UPDATE event SET end = begin WHERE end IS NULL AND id = CASE WHEN id > 0 THEN 60 END;
         END;
         """)
     result = project.run("up")
     assert result.code == 0, result
     assert applied_ids(my) == ["0001"]
     my.query("CALL fill()")
+    assert my.query("SELECT count(*) FROM event WHERE end = begin") == [(1,)]
     assert my.query("SELECT id, CAST(begin AS CHAR) FROM event ORDER BY id") == [
         (60, "2020-01-01 00:00:00"), (100, "2020-01-01 00:00:00"), (100, "2020-01-01 00:00:00")]

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/core.h>
 
 #include "drivers/mysql/mysql_catalog.hpp"
+#include "util/errors.hpp"
 #include "util/strings.hpp"
 
 namespace runner::drivers::mysql {
@@ -141,6 +143,7 @@ class TableReader {
       part += text(row[5]) == "D" ? " DESC" : "";
       index.parts.push_back(part);
     }
+    const auto [hidden, hidden_word] = hidden_indexes();
     for (const auto& [key, index] : indexes) {
       schema::Table* t = table(index.table);
       if (t == nullptr) {
@@ -160,8 +163,32 @@ class TableReader {
       }
       line += index.type == "HASH" ? " USING HASH" : "";
       line += index.comment.empty() ? "" : " COMMENT " + literal(index.comment);
+      line += hidden.count(key) != 0 ? " " + hidden_word : "";
       t->constraints.push_back(line);
     }
+  }
+
+  // Indexes the optimizer is told to ignore: MariaDB's IGNORED (10.6+),
+  // MySQL's INVISIBLE (8.0), each in its own column; the server that has
+  // neither has none. With the word that makes them so.
+  std::pair<std::set<std::pair<std::string, std::string>>, std::string> hidden_indexes() {
+    for (const auto& [where, word] :
+         {std::pair<const char*, const char*>{"IGNORED = 'YES'", "IGNORED"},
+          std::pair<const char*, const char*>{"IS_VISIBLE = 'NO'", "INVISIBLE"}}) {
+      try {
+        std::set<std::pair<std::string, std::string>> hidden;
+        for (const auto& row : m_catalog.c.query(fmt::format(
+                 "SELECT DISTINCT TABLE_NAME, INDEX_NAME FROM information_schema.STATISTICS "
+                 "WHERE TABLE_SCHEMA = DATABASE() AND {}",
+                 where))) {
+          hidden.emplace(text(row[0]), text(row[1]));
+        }
+        return {std::move(hidden), word};
+      } catch (const runner::DbError&) {
+        // not this server's column: the other one's, or neither
+      }
+    }
+    return {};
   }
 
   void read_foreign_keys() {

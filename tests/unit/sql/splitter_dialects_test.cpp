@@ -180,3 +180,32 @@ TEST_CASE("splitter: a MySQL handler's BEGIN ... END block stays inside its rout
   CHECK(texts_of(procedure + ";\nSELECT 2;", "mysql") ==
         std::vector<std::string>{procedure, "SELECT 2"});
 }
+
+// What a differential run against the last change and the servers found.
+TEST_CASE("splitter: columns named begin and end, FOR UPDATE, Oracle mode, a function named begin",
+          "[splitter]") {
+  const std::string columns =
+      "CREATE PROCEDURE p() BEGIN SELECT begin, end FROM ev; UPDATE ev SET begin = a, end = a + 1; "
+      "SELECT MAX(end) FROM ev WHERE d BETWEEN begin AND end ORDER BY begin, end; END";
+  CHECK(texts_of(columns + ";\nSELECT 2;", "mysql") ==
+        std::vector<std::string>{columns, "SELECT 2"});
+  const std::string for_update =
+      "CREATE PROCEDURE p(a INT) BEGIN DECLARE v INT;\n"
+      "  SELECT val INTO v FROM ev WHERE id = CASE WHEN a > 0 THEN a ELSE 1 END FOR UPDATE;\n"
+      "  COMMIT; END";
+  CHECK(texts_of(for_update + ";\nSELECT 2;", "mysql") ==
+        std::vector<std::string>{for_update, "SELECT 2"});
+  const std::string oracle = "CREATE PROCEDURE p AS BEGIN NULL; SELECT 1 FROM DUAL; END";
+  CHECK(texts_of(oracle + ";\nSELECT 2;", "mysql") == std::vector<std::string>{oracle, "SELECT 2"});
+  const std::string empty = "CREATE PROCEDURE p() BEGIN END";
+  CHECK(texts_of(empty + ";\nSELECT 2;", "mysql") == std::vector<std::string>{empty, "SELECT 2"});
+  CHECK(texts_of("CREATE FUNCTION begin() RETURNS int LANGUAGE sql AS 'SELECT 1';\nSELECT 2;",
+                 "postgres") ==
+        std::vector<std::string>{"CREATE FUNCTION begin() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+                                 "SELECT 2"});
+  const std::string aliases =
+      "CREATE FUNCTION f() RETURNS TABLE (a int, b int) LANGUAGE sql BEGIN ATOMIC "
+      "SELECT 1 AS end, 2 AS case; END";
+  CHECK(texts_of(aliases + ";\nSELECT 2;", "postgres") ==
+        std::vector<std::string>{aliases, "SELECT 2"});
+}

@@ -307,6 +307,12 @@ POSTGRES_CASES = [
     Case("a user's table named like the history, in another schema",
          ["CREATE TABLE app.runner_history (id int)"],
          "table app.runner_history: in database, not in snapshot"),
+    # a partition lists no columns, but may set its own NOT NULL or default
+    Case("a partition's own not null", ["ALTER TABLE events_2024 ALTER COLUMN kind SET NOT NULL"],
+         "table events_2024: ALTER TABLE events_2024 ALTER COLUMN kind SET NOT NULL in database"),
+    Case("a partition's own default", ["ALTER TABLE events_2024 ALTER COLUMN kind SET DEFAULT 'z'"],
+         "table events_2024: ALTER TABLE events_2024 ALTER COLUMN kind SET DEFAULT 'z'::text in "
+         "database"),
     # what a failed CREATE INDEX CONCURRENTLY leaves: the same text, unused
     Case("index left invalid",
          ["UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'users_nick'::regclass"],

@@ -26,6 +26,7 @@ class TableReader {
       return;
     }
     read_columns();
+    read_partition_columns();
     read_constraints();
     for (auto& [oid, table] : m_tables) {
       m_catalog.result.tables.push_back(std::move(table));
@@ -141,6 +142,50 @@ class TableReader {
       column.collation = text(row[7]);
       column.comment = text(row[8]);
       it->second.columns.push_back(std::move(column));
+    }
+  }
+
+  // A partition lists no columns, but may set its own NOT NULL or default
+  // (ALTER TABLE events_2024 ALTER COLUMN id SET NOT NULL): what differs
+  // from its parent goes with it as ALTER TABLE.
+  void read_partition_columns() {
+    std::vector<std::string> partitions;
+    for (const auto& [oid, table] : m_tables) {
+      if (!table.partition_of.empty()) {
+        partitions.push_back(oid);
+      }
+    }
+    if (partitions.empty()) {
+      return;  // no query for a schema without partitions
+    }
+    for (const auto& row : m_catalog.c.query(fmt::format(
+             "SELECT a.attrelid, quote_ident(a.attname), a.attnotnull AND NOT p.attnotnull, "
+             "pg_get_expr(d.adbin, d.adrelid), pg_get_expr(pd.adbin, pd.adrelid) FROM "
+             "pg_attribute a JOIN pg_inherits i ON i.inhrelid = a.attrelid JOIN pg_attribute p ON "
+             "p.attrelid = i.inhparent AND p.attname = a.attname LEFT JOIN pg_attrdef d ON "
+             "d.adrelid = a.attrelid AND d.adnum = a.attnum LEFT JOIN pg_attrdef pd ON pd.adrelid "
+             "= p.attrelid AND pd.adnum = p.attnum WHERE a.attrelid IN ({}) AND a.attnum > 0 AND "
+             "NOT a.attisdropped AND a.attgenerated = '' AND (a.attnotnull AND NOT p.attnotnull "
+             "OR pg_get_expr(d.adbin, d.adrelid) IS DISTINCT FROM pg_get_expr(pd.adbin, "
+             "pd.adrelid)) ORDER BY 1, a.attnum",
+             m_catalog.oid_list(partitions)))) {
+      auto it = m_tables.find(text(row[0]));
+      if (it == m_tables.end()) {
+        continue;
+      }
+      schema::Table& table = it->second;
+      const std::string column = text(row[1]);
+      if (text(row[2]) == "t") {
+        table.statements.push_back(
+            fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", table.name, column));
+      }
+      if (text(row[3]) != text(row[4])) {
+        table.statements.push_back(
+            row[3]
+                ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", table.name, column,
+                              text(row[3]))
+                : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", table.name, column));
+      }
     }
   }
 

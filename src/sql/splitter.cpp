@@ -41,11 +41,12 @@ bool is_any(std::string_view word, std::initializer_list<std::string_view> list)
 //   depth 0 (CASE too, inside a body; not a word after AS, an alias); in
 //   CREATE [OR REPLACE] RULE, a ';' inside DO (a; b) ends nothing.
 // - MySQL has no rule of its own (its client needs DELIMITER): in CREATE
-//   PROCEDURE, FUNCTION, TRIGGER or EVENT, CASE opens a block, and BEGIN
-//   does where no name is expected (name_expected()); an END after ';'
-//   closes a BEGIN block or, as END CASE, a CASE statement (END IF, END
-//   LOOP, END WHILE, END REPEAT and END FOR close what was never counted),
-//   elsewhere it closes a CASE expression or is a column named end.
+//   PROCEDURE, FUNCTION, TRIGGER or EVENT, CASE opens a block, BEGIN does
+//   where no name is expected (name_expected()), and IF, WHILE, LOOP,
+//   REPEAT and FOR do where a statement starts (statement_starts()); an
+//   END after ';' closes a BEGIN block, or as END CASE, END IF and the like
+//   the block it names; elsewhere it closes a CASE expression or is a
+//   column named end.
 // A word after '.' is a qualified name (NEW.begin, t.end), never a keyword.
 // Any other statement stops the tracker at its first word, so the common
 // INSERT costs one comparison.
@@ -82,6 +83,7 @@ class BodyTracker {
       close_block();  // END followed by anything but a word closes a block
     }
     m_pending_begin = false;
+    m_pending_until = false;
     if (c == '(') {
       ++m_parens;
     } else if (c == ')' && m_parens > 0) {
@@ -157,10 +159,21 @@ class BodyTracker {
   }
 
   void body_word(const std::string& lower) {
+    if (m_pending_until) {  // REPEAT ... UNTIL condition END REPEAT
+      m_pending_until = false;
+      if (lower == "repeat" && !m_open.empty() && m_open.back() == 'S') {
+        m_open.pop_back();
+        return;
+      }
+    }
     if (m_pending_end) {
       m_pending_end = false;
       if (is_any(lower, {"if", "loop", "while", "repeat", "for"})) {
-        return;  // END IF and the like close blocks that were never counted
+        // END IF and the like: the statement block it closes, when counted
+        if (!m_open.empty() && m_open.back() == 'S') {
+          m_open.pop_back();
+        }
+        return;
       }
       close_block();  // END, END CASE or END label closes the innermost BEGIN or CASE
       if (lower == "case") {
@@ -188,7 +201,16 @@ class BodyTracker {
         break;
       case Kind::mysql_routine:
         if (lower == "case") {
-          m_open.push_back('C');  // reserved: never a name
+          // reserved, never a name: a CASE statement ('K', ends with END
+          // CASE) where a statement starts, else an expression ('C')
+          m_open.push_back(statement_starts(false) ? 'K' : 'C');
+        } else if (is_any(lower, {"if", "while", "loop", "repeat", "for"}) &&
+                   statement_starts(lower != "for")) {
+          // IF, WHILE, LOOP, REPEAT and FOR statements, up to their END IF
+          // and the like: a trigger's or routine's body without BEGIN may
+          // be one. Elsewhere IF() and REPEAT() are functions, FOR UPDATE a
+          // clause.
+          m_open.push_back('S');
         } else if (lower == "begin" && m_parens == 0 && !name_expected() && m_previous != "when") {
           m_open.push_back('B');
         } else if (lower == "end" && !m_open.empty()) {
@@ -197,6 +219,8 @@ class BodyTracker {
           } else if (m_open.back() == 'C' && !name_expected() &&
                      !is_any(m_previous, {"when", "then", "else"})) {
             m_open.pop_back();  // a CASE expression's END (also before FOR UPDATE)
+          } else if (m_open.back() == 'S') {
+            m_pending_until = true;  // END REPEAT after UNTIL's condition, or a name
           }
           // else a column named end
         }
@@ -204,6 +228,20 @@ class BodyTracker {
       default:
         break;
     }
+  }
+
+  // Whether a MySQL statement starts here: after ';', a label's ':' or a
+  // word that a statement follows (BEGIN, THEN and ELSE outside a CASE
+  // expression, DO, LOOP, REPEAT, FOR EACH ROW), or, with `after_header`,
+  // after the routine's ')' where its body starts.
+  bool statement_starts(bool after_header) const {
+    if (m_parens > 0) {
+      return false;
+    }
+    const bool in_expression = !m_open.empty() && m_open.back() == 'C';
+    return is_any(m_previous, {";", ":", "begin", "do", "loop", "repeat", "row"}) ||
+           (!in_expression && is_any(m_previous, {"then", "else"})) ||
+           (after_header && m_open.empty() && m_previous == ")");
   }
 
   void close_block() {
@@ -234,6 +272,7 @@ class BodyTracker {
   int m_parens = 0;    // open parentheses
   bool m_pending_end = false;
   bool m_pending_begin = false;  // PostgreSQL: BEGIN read, ATOMIC may follow
+  bool m_pending_until = false;  // MySQL: END read after an expression in a block
   Token m_last = Token::none;
   Token m_before_last = Token::none;
   std::string m_previous;  // the last token, lower case

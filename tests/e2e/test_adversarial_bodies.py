@@ -155,3 +155,22 @@ def test_mysql_table_named_event_with_a_begin_column_a_trigger_and_a_for_loop(my
     assert my.query("SELECT count(*) FROM event WHERE end = begin") == [(1,)]
     assert my.query("SELECT id, CAST(begin AS CHAR) FROM event ORDER BY id") == [
         (60, "2020-01-01 00:00:00"), (100, "2020-01-01 00:00:00"), (100, "2020-01-01 00:00:00")]
+
+
+def test_mysql_bodies_without_begin_that_are_one_if_or_while_statement(mysql_project):
+    """Cut at their first ';' before, these failed with a syntax error
+    unless the file used DELIMITER."""
+    project, my = mysql_project
+    one_revision(project, """\
+        CREATE TABLE ev (id INT, val INT);
+        CREATE TRIGGER clamp BEFORE INSERT ON ev FOR EACH ROW
+        IF NEW.val < 0 THEN SET NEW.val = 0; ELSEIF NEW.val > 9 THEN SET NEW.val = 9; END IF;
+        CREATE PROCEDURE fill() WHILE (SELECT COUNT(*) FROM ev) < 3 DO
+          INSERT INTO ev VALUES (1, -5);
+        END WHILE;
+        """)
+    result = project.run("up")
+    assert result.code == 0, result
+    my.query("CALL fill()")
+    my.query("INSERT INTO ev VALUES (2, 42)")
+    assert my.query("SELECT id, val FROM ev ORDER BY id, val") == [(1, 0), (1, 0), (1, 0), (2, 9)]

@@ -209,3 +209,22 @@ TEST_CASE("splitter: columns named begin and end, FOR UPDATE, Oracle mode, a fun
   CHECK(texts_of(aliases + ";\nSELECT 2;", "postgres") ==
         std::vector<std::string>{aliases, "SELECT 2"});
 }
+
+TEST_CASE("splitter: a MySQL body without BEGIN may be one IF, WHILE or CASE statement",
+          "[splitter]") {
+  const std::string trigger =
+      "CREATE TRIGGER t BEFORE INSERT ON ev FOR EACH ROW\n"
+      "IF NEW.val < 0 THEN SET NEW.val = 0; ELSEIF NEW.val > 9 THEN SET NEW.val = IF(NEW.id > 0, "
+      "9, "
+      "8); END IF";
+  const std::string loop =
+      "CREATE PROCEDURE w() WHILE @i < 3 DO SET @i = @i + 1; REPEAT SET @i = @i - 1; UNTIL @i < 0 "
+      "END REPEAT; END WHILE";
+  const std::string cases =
+      "CREATE PROCEDURE c(a INT) BEGIN CASE a WHEN 1 THEN SELECT CASE WHEN a THEN IF(a, 1, 2) END; "
+      "ELSE IF a > 2 THEN SELECT 3; END IF; END CASE; SELECT id FROM ev WHERE id IN (1) FOR "
+      "UPDATE; "
+      "END";
+  CHECK(texts_of(trigger + ";\n" + loop + ";\n" + cases + ";\nSELECT 2;", "mysql") ==
+        std::vector<std::string>{trigger, loop, cases, "SELECT 2"});
+}

@@ -217,11 +217,18 @@ void Executor::run(const std::vector<plan::Step>& steps) {
                                    step.revision->id().text(), step.revision->name()));
       throw;
     }
-    before_revision(*step.revision, !(atomic(*step.revision) && lock_confirms_ahead()));
-    if (step.direction == Direction::up) {
-      apply(*step.revision);
-    } else {
-      revert(*step.revision, step.recorded_id);
+    try {
+      before_revision(*step.revision, !(atomic(*step.revision) && lock_confirms_ahead()));
+      if (step.direction == Direction::up) {
+        apply(*step.revision);
+      } else {
+        revert(*step.revision, step.recorded_id);
+      }
+    } catch (DbError& error) {
+      // Whatever refused it (a privilege on the history among them), the
+      // run was under way: never "bad input, the database was not changed".
+      error.set_in_revision();
+      throw;
     }
   }
 }
@@ -607,7 +614,24 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   record.state = "applied";
   record.execution_ms = util::monotonic_ms() - start;
   record.statements_done = done;
-  m_connection.query(up ? m_tables.finish_sql(record) : m_tables.delete_sql(record.id));
+  try {
+    m_connection.query(up ? m_tables.finish_sql(record) : m_tables.delete_sql(record.id));
+  } catch (const DbError& error) {
+    // Every statement ran; only the record is behind (a privilege on the
+    // history withdrawn, say). It still says running: say so, exit 5.
+    FailedMarkError failure(fmt::format(
+        "revision {} {} ({}) ran all its {} statement(s), but its record could not be written: "
+        "{}",
+        revision.id().text(), revision.name(), direction_word(direction), done, error.what()));
+    failure.add_context(fmt::format(
+        "its record says {}, which stops later runs until it is resolved: check the database, "
+        "then {}",
+        running,
+        up ? fmt::format("'runner repair {}' (records it as applied)", revision.id().text())
+           : fmt::format("'runner repair {} --forget' (drops its record: it is reverted)",
+                         revision.id().text())));
+    throw failure;
+  }
   write_log(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
   if (m_progress) {
     m_progress({&revision, direction, record.execution_ms, done});

@@ -138,8 +138,10 @@ std::string identity_of(const util::Url& url) {
     return "sqlite:" + (error ? url.path : canonical.string());
   }
   const std::string port = !url.port.empty() ? url.port : dialect == "postgres" ? "5432" : "3306";
-  return fmt::format("{}://{}:{}/{}?{}", dialect, util::to_lower(url.host), port, url.path,
-                     url.param("search_path"));
+  // The user and options= too: roles with a schema of their own each have
+  // their history there ("$user", public), as options=-csearch_path=... has.
+  return fmt::format("{}://{}@{}:{}/{}?{}&{}", dialect, url.user, util::to_lower(url.host), port,
+                     url.path, url.param("search_path"), url.param("options"));
 }
 
 }  // namespace

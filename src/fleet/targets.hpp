@@ -56,7 +56,8 @@ std::string label_of(const util::Url& url);
 void assign_labels(std::vector<Target>& targets);
 
 // Throws InputError naming both places when two targets are one database
-// (one SQLite file by two paths; one server, database and search_path):
+// (one SQLite file by two paths; one server, database, user, search_path
+// and options):
 // it would be migrated twice at once, and `down 1` would revert two
 // revisions there. Servers are compared as written (localhost and
 // 127.0.0.1 are two names).

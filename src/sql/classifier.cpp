@@ -377,16 +377,25 @@ Classification classify(std::string_view statement, std::string_view dialect) {
       }
     }
   }
-  // EXPLAIN ANALYZE runs the statement it explains.
+  // EXPLAIN ANALYZE runs the statement it explains: the one after its
+  // options, EXPLAIN [ANALYZE] [VERBOSE] or EXPLAIN (ANALYZE, ...).
   if (dialect != "sqlite" && at(t, 0, "EXPLAIN")) {
     t = tokenize(statement, dialect);
-    const bool runs = std::any_of(t.begin(), t.end(), [](const Token& token) {
-      return token.word && (token.text == "ANALYZE" || token.text == "ANALYSE");
-    });
-    for (std::size_t i = 1; runs && i < t.size(); ++i) {
-      if (t[i].word && (one_of(t[i].text, k_data_verbs) || t[i].text == "WITH")) {
-        return classify(statement.substr(t[i].end - t[i].text.size()), dialect);
+    bool runs = false;
+    std::size_t i = 1;
+    if (i < t.size() && t[i].text == "(") {
+      for (++i; i < t.size() && t[i].text != ")"; ++i) {
+        runs = runs || at(t, i, "ANALYZE") || at(t, i, "ANALYSE");
       }
+      ++i;
+    } else {
+      for (; at(t, i, "ANALYZE") || at(t, i, "ANALYSE") || at(t, i, "VERBOSE"); ++i) {
+        runs = runs || !at(t, i, "VERBOSE");
+      }
+    }
+    if (runs && i < t.size() && t[i].word &&
+        (one_of(t[i].text, k_data_verbs) || t[i].text == "WITH")) {
+      return classify(statement.substr(t[i].end - t[i].text.size()), dialect);
     }
   }
   const std::string& verb = t[0].text;

@@ -121,3 +121,30 @@ def test_another_tools_history_table_given_as_table_is_refused_untouched(project
         assert "table schema_migrations is not the runner's history table" in result.err, result
         assert "'runner baseline ID'" in result.err, result
     assert db.tables() == {"schema_migrations"}
+
+
+def test_a_marked_revision_whose_record_is_refused_after_it_ran_is_exit_5(tmp_path):
+    """All its statements ran; only the 'applied' update was refused. The
+    last build said exit 2 ('the database was not changed'), the one before
+    exit 1 ('rolled back'): neither was true."""
+    from conftest import Project
+    pg = PostgresDb()
+    login = Limited(pg)
+    try:
+        project = Project(tmp_path, pg)
+        project.add("0001", "t1", "CREATE TABLE t1 (x INT);\n", "DROP TABLE t1;\n")
+        assert project.run("up").code == 0  # the history tables, made by their owner
+        pg.query(f"GRANT SELECT, INSERT ON runner_history, runner_history_log TO {login.name}")
+        pg.query(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {login.name}")
+        pg.query(f"GRANT CREATE ON SCHEMA public TO {login.name}")
+        project.add("0002", "a2", "CREATE TABLE a2 (x INT);\n", "DROP TABLE a2;\n", transaction=False)
+        result = project.run("-d", login.url, "up", database=False)
+        assert result.code == 5, result
+        assert "revision 0002 a2 (up) ran all its 1 statement(s), but its record could not be " \
+               "written: permission denied for table runner_history" in result.err, result
+        assert "its record says running" in result.err and "'runner repair 0002'" in result.err
+        assert "a2" in pg.tables()
+        assert pg.query("SELECT state FROM runner_history WHERE id = '0002'") == [("running",)]
+    finally:
+        login.drop()
+        pg.drop()

@@ -80,13 +80,17 @@ TEST_CASE("one database listed twice is refused, naming both lines", "[fleet]") 
   };
   CHECK_THAT(refusal("sqlite:f2.db\nsqlite:./f2.db\n"),
              Catch::StartsWith("t:2: the same database as t:1 (sqlite:/base/./f2.db)"));
-  CHECK_THAT(refusal("postgres://u:pw@H:5432/app\npostgresql://v:pw@h/app\n"),
-             Catch::StartsWith("t:2: the same database as t:1 (postgresql://v:***@h/app)"));
+  CHECK_THAT(refusal("postgres://u:pw@H:5432/app\npostgresql://u:pw2@h/app\n"),
+             Catch::StartsWith("t:2: the same database as t:1 (postgresql://u:***@h/app)"));
   CHECK_THAT(refusal("mysql://u:pw@h/app\nmariadb://u:pw@h:3306/app\n"),
              Catch::StartsWith("t:2: the same database as t:1"));
   CHECK(refusal("postgres://u:pw@h/app?search_path=a\npostgres://u:pw@h/app?search_path=b\n"
                 "postgres://u:pw@h/other\npostgres://u:pw@h:5433/app\nsqlite:/a/x.db\n"
                 "sqlite:/b/x.db\nsqlite::memory:\nsqlite::memory:\n") == "(none)");
+  // schema-per-tenant: each role's history is in its own schema
+  CHECK(refusal("postgres://ta:pw@h/app\npostgres://tb:pw@h/app\n"
+                "postgres://u:pw@h/app?options=-csearch_path%3Dsa\n"
+                "postgres://u:pw@h/app?options=-csearch_path%3Dsb\n") == "(none)");
 }
 
 TEST_CASE("the exit code is the most severe: 5 > 1 > 3 > 2 > 4 > 0", "[fleet]") {

@@ -193,6 +193,12 @@ TEST_CASE("classifier: what hides behind quoting and wrappers is still seen", "[
   CHECK(classify("EXPLAIN (ANALYZE, BUFFERS) DELETE FROM t", "postgres").kind ==
         StatementKind::data);
   CHECK(classify("EXPLAIN INSERT INTO t VALUES (1)", "postgres").kind == StatementKind::neutral);
+  CHECK(classify("EXPLAIN ANALYZE SELECT replace('a', 'b', 'c')", "postgres").kind ==
+        StatementKind::neutral);
+  CHECK(classify("EXPLAIN ANALYZE SELECT 1 FROM pg_class FOR UPDATE", "postgres").kind ==
+        StatementKind::neutral);
+  CHECK(classify("EXPLAIN ANALYZE VERBOSE UPDATE t SET x = 1", "postgres").kind ==
+        StatementKind::data);
   // MariaDB's SET STATEMENT ... FOR runs its statement.
   const auto truncate = classify("SET STATEMENT max_statement_time=100 FOR TRUNCATE nb", "mysql");
   CHECK(truncate.kind == StatementKind::data);

@@ -422,6 +422,10 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
   // history tables made for a record that is not there.
   const auto connection = ctx.connect_recorded();
   refuse_unwritable(ctx, *connection, "repair");
+  // Asked once before the lock too: the table lock would create its table.
+  if (plan::find_record(exec::load_history(*connection, ctx.tables()), *id) == nullptr) {
+    throw no_record();
+  }
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = take_lock(ctx, *connection);
   const auto history = exec::load_history(*connection, ctx.tables());

@@ -84,6 +84,12 @@ def test_repair_of_a_revision_without_a_record_leaves_the_database_untouched(pro
     else:
         assert "has no record of that revision" in result.err, result
         assert db.tables() == set()
+    project.add("3", "t3", "CREATE TABLE t3 (x INT);\n", "DROP TABLE t3;\n")
+    assert project.run("up", "--to", "1").code == 0
+    before = db.tables()
+    result = project.run("--lock-mode", "table", "repair", "3")
+    assert result.code == 2 and "has no record of that revision" in result.err, result
+    assert db.tables() == before  # no lock table made either
 
 
 def test_repair_forget_refuses_an_applied_revision_of_the_manifest(project, db):

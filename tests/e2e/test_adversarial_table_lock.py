@@ -66,8 +66,7 @@ def lock_rows(db):
     return db.query("SELECT name, host, pid FROM runner_history_lock")
 
 
-@pytest.fixture
-def effects(project):
+def add_effects(project):
     """0001 creates the effects table; 0002 and 0003 each add a row (twice: two rows)."""
     project.add("0001", "create_effects", "CREATE TABLE effects (id INTEGER PRIMARY KEY);",
                 "DROP TABLE effects;")
@@ -76,6 +75,11 @@ def effects(project):
     project.add("0003", "effect_3", "INSERT INTO effects (id) VALUES (3);",
                 "DELETE FROM effects WHERE id = 3;", kind="data")
     return project
+
+
+@pytest.fixture
+def effects(project):
+    return add_effects(project)
 
 
 def test_two_runners_in_table_mode_apply_each_revision_exactly_once(effects, db):
@@ -277,14 +281,7 @@ def server_effects(request, tmp_path):
     (the other direction, above, holds there)."""
     from conftest import MysqlDb, PostgresDb, Project
     server = PostgresDb() if request.param == "postgres" else MysqlDb()
-    project = Project(tmp_path, server)
-    project.add("0001", "create_effects", "CREATE TABLE effects (id INTEGER PRIMARY KEY);",
-                "DROP TABLE effects;")
-    project.add("0002", "effect_2", "INSERT INTO effects (id) VALUES (2);",
-                "DELETE FROM effects WHERE id = 2;", kind="data")
-    project.add("0003", "effect_3", "INSERT INTO effects (id) VALUES (3);",
-                "DELETE FROM effects WHERE id = 3;", kind="data")
-    yield project, server
+    yield add_effects(Project(tmp_path, server)), server
     server.drop()
 
 

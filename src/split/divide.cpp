@@ -97,6 +97,23 @@ std::size_t stretch_end(std::string_view text, std::size_t end_of_statement,
   return eol == std::string_view::npos ? text.size() : eol + 1;
 }
 
+// Where the inline rows of a COPY ... FROM stdin that start at `from` end:
+// after their line '\.' (the reader has checked it is there).
+std::size_t copy_rows_end(std::string_view text, std::size_t from) {
+  for (std::size_t at = from; at < text.size();) {
+    const std::size_t eol = std::min(text.find('\n', at), text.size());
+    std::string_view line = text.substr(at, eol - at);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line == "\\.") {
+      return std::min(eol + 1, text.size());
+    }
+    at = eol + 1;
+  }
+  return text.size();
+}
+
 // Reads, classifies and places every statement of the file.
 std::vector<Item> read_items(const fs::path& path, std::string_view dialect,
                              const std::string& text) {
@@ -128,6 +145,9 @@ std::vector<Item> read_items(const fs::path& path, std::string_view dialect,
       delimiter = follow_delimiters(text, at, statement->offset, delimiter, item.sets_delimiter);
     }
     item.end = stretch_end(text, statement->offset + statement->text.size(), delimiter, mysql);
+    if (statement->copy == sql::Copy::from_stdin) {
+      item.end = copy_rows_end(text, item.end);  // its rows and their '\.' go with it
+    }
     at = item.end;
     items.push_back(std::move(item));
   }

@@ -173,3 +173,20 @@ TEST_CASE("split: a repeated setting keeps its terminator out of its comment", "
         "SET search_path = app -- the app's schema\n;\n"
         "INSERT INTO t VALUES (1);\n");
 }
+
+TEST_CASE("split: a COPY FROM stdin keeps its rows and their end marker", "[split]") {
+  // The rows went with the next part: the data part held the bare COPY and
+  // the schema part after it began with rows, to be run as SQL.
+  runner::testing::TempDir dir;
+  const auto path = dir.write("up.sql",
+                              "CREATE TABLE t (a int, b text);\n"
+                              "COPY t (a, b) FROM stdin;\n"
+                              "1\tone\n"
+                              "2\ttwo\n"
+                              "\\.\n"
+                              "CREATE INDEX t_a ON t (a);\n");
+  const auto parts = divide(path, "postgres");
+  REQUIRE(kinds(parts) == std::vector<PartKind>{S, D, S});
+  CHECK(parts[1].text == "COPY t (a, b) FROM stdin;\n1\tone\n2\ttwo\n\\.\n");
+  CHECK(parts[2].text == "CREATE INDEX t_a ON t (a);\n");
+}

@@ -1,3 +1,5 @@
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -108,13 +110,30 @@ std::string slug(std::string_view message) {
 }
 
 // The indentation of the existing `- id:` lines, or two spaces.
+// Whether the file's first line ends in CRLF.
+bool crlf_file(const fs::path& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return false;
+  }
+  bool crlf = false;
+  for (int c = 0, previous = 0; (c = std::fgetc(file)) != EOF; previous = c) {
+    if (c == '\n') {
+      crlf = previous == '\r';
+      break;
+    }
+  }
+  std::fclose(file);
+  return crlf;
+}
+
 std::string entry_indent(std::string_view text) {
   std::size_t at = 0;
   while (at < text.size()) {
     const std::size_t end = text.find('\n', at);
     const std::string_view line = text.substr(at, end == std::string_view::npos ? end : end - at);
     const std::size_t dash = line.find_first_not_of(' ');
-    if (dash != std::string_view::npos && line.substr(dash, 2) == "- " && dash > 0) {
+    if (dash != std::string_view::npos && line.substr(dash, 2) == "- ") {  // also at column 0
       return std::string(line.substr(0, dash));
     }
     if (end == std::string_view::npos) {
@@ -228,6 +247,20 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
         "new: name '{}' may hold only letters, digits, '_' and '-'", name));
   }
   const fs::path manifest_path = ctx.manifest_path();
+  // Two `new` at once would both take the next id: the manifest is locked
+  // from reading it to appending (flock, released when the file closes).
+  struct ManifestLock {
+    int fd;
+    ~ManifestLock() {
+      if (fd >= 0) {
+        close(fd);
+      }
+    }
+  } lock{open(manifest_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  if (lock.fd >= 0) {
+    while (flock(lock.fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
   std::error_code ec;
   std::string text = fs::exists(manifest_path, ec) ? util::read_text_file(manifest_path)
                                                    : std::string("version: 1\nrevisions:\n");
@@ -270,6 +303,23 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
                           indent, kind);
   if (o.no_transaction) {
     addition += fmt::format("{}  transaction: false\n", indent);
+  }
+  // Appending suits a block list of revisions at the end of the file; a
+  // flow list, a list at column 0 or a key after it would be torn. What
+  // the manifest reads as after the append is checked before it is written.
+  std::vector<project::Diagnostic> after;
+  const auto appended = project::parse_manifest(text + addition, manifest_path.string(), after);
+  if (project::has_errors(after) || appended.revisions.size() != manifest.revisions.size() + 1 ||
+      appended.revisions.back().id.text() != id || appended.revisions.back().name != name) {
+    throw InputError(fmt::format(
+        "new: {} is laid out so that an entry appended at its end would not be read as the "
+        "last revision (a flow list, a list at column 0, or a key after the list); nothing was "
+        "changed. Add the entry by hand, or make 'revisions:' an indented block list that ends "
+        "the file:\n{}",
+        manifest_path.string(), addition.substr(addition.find_first_not_of('\n'))));
+  }
+  if (crlf_file(manifest_path)) {
+    util::replace_all(addition, "\n", "\r\n");  // as the file has its lines
   }
   if (rewrite) {
     util::write_text_file_if_changed(manifest_path, text + addition);  // whole, or not at all

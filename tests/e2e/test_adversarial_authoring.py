@@ -454,3 +454,52 @@ def test_a_table_rebuild_is_not_destructive(project, db):
     assert not any(": destructive: " in w for w in warnings_of(result)), result
     assert project.run("up").code == 0
     assert "t" in db.tables()
+
+
+# --- new: the manifest's layout, its line ends, two at once -------------------
+
+def test_new_refuses_a_layout_an_append_would_tear_and_changes_nothing(project, db):
+    """It appended '  - id:' under a flow list (exit 0, a manifest check then
+    refused as malformed YAML)."""
+    project.write("migrations/up/1_a.sql", "SELECT 1;\n")
+    project.write("migrations/down/1_a.sql", "SELECT 1;\n")
+    for text in ('version: 1\nrevisions: [{id: "1", name: a, kind: schema}]\n',
+                 'revisions:\n  - id: "1"\n    name: a\n    kind: schema\nversion: 1\n'):
+        project.write_manifest(text)
+        before = files(project)
+        result = project.run("new", "b", database=False)
+        assert result.code == 2, result
+        assert "an entry appended at its end would not be read as the last revision" in result.err
+        assert '- id: "2"\n    name: b\n    kind: schema' in result.err, result
+        assert files(project) == before
+
+
+def test_new_appends_to_a_list_at_column_0_and_keeps_crlf(project, db):
+    project.write("migrations/up/1_a.sql", "SELECT 1;\n")
+    project.write("migrations/down/1_a.sql", "SELECT 1;\n")
+    project.write_manifest('version: 1\nrevisions:\n- id: "1"\n  name: a\n  kind: schema\n')
+    assert project.run("new", "b", database=False).code == 0
+    assert project.manifest_text().endswith('- id: "2"\n  name: b\n  kind: schema\n')
+    (project.root / "manifest.yaml").write_bytes(
+        b'version: 1\r\nrevisions:\r\n  - id: "1"\r\n    name: a\r\n    kind: schema\r\n')
+    for path in (project.root / "migrations").rglob("2_b.sql"):
+        path.unlink()
+    assert project.run("new", "c", database=False).code == 0
+    raw = (project.root / "manifest.yaml").read_bytes()
+    assert raw.endswith(b'  - id: "2"\r\n    name: c\r\n    kind: schema\r\n'), raw
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert project.run("check", database=False).code == 0
+
+
+def test_two_new_at_once_take_two_ids(project, db):
+    """Both took id 2 in four of five tries; check then refused the duplicate."""
+    project.write("migrations/up/1_a.sql", "SELECT 1;\n")
+    project.write("migrations/down/1_a.sql", "SELECT 1;\n")
+    project.write_manifest('version: 1\nrevisions:\n  - id: "1"\n    name: a\n    kind: schema\n')
+    runs = [project.popen("new", name, database=False) for name in ("x", "y", "z")]
+    for proc in runs:
+        proc.communicate(timeout=60)
+        assert proc.returncode == 0
+    ids = re.findall(r'id: "(\d+)"', project.manifest_text())
+    assert sorted(ids) == ["1", "2", "3", "4"], project.manifest_text()
+    assert project.run("check", database=False).code == 0

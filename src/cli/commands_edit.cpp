@@ -409,10 +409,14 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
   // Files and manifest are checked before the database is asked.
   const split::RenumberPlan plan = split::plan_renumber(ctx.manifest_path(), *from, *to, name);
   const auto connection = ctx.connect_existing();
+  std::optional<project::RevisionId> newest_applied;
   for (const auto& record : read_history(connection.get(), ctx.tables())) {
     const auto id = project::RevisionId::parse(record.id);
     if (!id) {
       continue;
+    }
+    if (record.state == "applied" && (!newest_applied || *id > *newest_applied)) {
+      newest_applied = *id;
     }
     // With two entries of one id (a merge), the record is the one of its name.
     if (*id == *from && (!plan.shared || record.name == plan.name)) {
@@ -456,6 +460,14 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
   }
   if (!order.empty()) {
     ctx.reporter().progress(fmt::format("renumber: {}", order));
+  }
+  if (newest_applied && *to < *newest_applied) {
+    ctx.reporter().warning(fmt::format(
+        "renumber {} {}: {} has revision {} applied already, so 'up' will refuse {} as out of "
+        "order (exit 3) unless given --allow-out-of-order; to run it next, give it an id after "
+        "{}",
+        plan.from, plan.to, ctx.url().redacted(), newest_applied->text(), plan.to,
+        newest_applied->text()));
   }
   if (plan.moves.empty()) {
     ctx.reporter().warning(

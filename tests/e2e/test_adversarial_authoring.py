@@ -503,3 +503,15 @@ def test_two_new_at_once_take_two_ids(project, db):
     ids = re.findall(r'id: "(\d+)"', project.manifest_text())
     assert sorted(ids) == ["1", "2", "3", "4"], project.manifest_text()
     assert project.run("check", database=False).code == 0
+
+
+def test_renumber_below_an_applied_revision_warns_that_up_will_refuse_it(project, db):
+    three(project)
+    assert project.run("up", "2").code == 0
+    result = project.run("renumber", "0003", "0001.5")
+    assert result.code == 0, result
+    assert "has revision 0002 applied already, so 'up' will refuse 0001.5 as out of order" \
+        in result.err, result
+    assert project.run("up").code == 3
+    assert project.run("renumber", "0001.5", "0004").code == 0
+    assert "out of order" not in project.run("renumber", "0004", "0005").err

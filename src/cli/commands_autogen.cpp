@@ -184,6 +184,10 @@ States read_states(const Context& ctx, const CommandOptions& o, const std::strin
   if (from == "migrations" || to == "migrations") {
     project.emplace(ctx.load_project());
     verify::preflight(*project, ctx.dialect());
+    verify::refuse_reaching_past_scratch(
+        *project, nullptr, ctx.dialect(), ctx.url(),
+        o.scratch ? std::optional<util::Url>(util::parse_url(*o.scratch)) : std::nullopt,
+        "autogenerate");
   }
   renames(o);  // a malformed --rename is refused before any database is touched
   const fs::path schema_file = to == "schema" ? desired_file(ctx) : fs::path();

@@ -38,6 +38,22 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
   const std::string newest =
       project.revisions().empty() ? "" : project.revisions().back().id().text();
 
+  const rehearse::Planner planner = [&](const plan::History& history) {
+    return plan::plan_up(project, history, checksums_of_applied(project, history),
+                         {std::nullopt, to, false});
+  };
+  {
+    // What the rehearsal runs, checked before anything is copied.
+    const auto target = ctx.connect_existing();
+    auto steps = planner(target ? exec::load_history(*target, ctx.tables()) : plan::History{});
+    if (o.round_trip) {
+      for (std::size_t i = steps.size(); i-- > 0;) {
+        steps.push_back({steps[i].revision, plan::Direction::down});
+      }
+    }
+    verify::refuse_reaching_past_scratch(project, &steps, ctx.dialect(), ctx.url(), given,
+                                         "rehearse");
+  }
   const Reporter& reporter = ctx.reporter();
   scratch::Database copy({ctx.url(), ctx.connect_existing()}, given, {true, ctx.lock_timeout()});
   const bool created = copy.created();
@@ -50,10 +66,6 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
                                 : created   ? "created for this run, dropped at the end"
                                             : "given with --copy-into"));
   const auto source = ctx.connect_existing();
-  const rehearse::Planner planner = [&](const plan::History& history) {
-    return plan::plan_up(project, history, checksums_of_applied(project, history),
-                         {std::nullopt, to, false});
-  };
   const rehearse::Listener listener{[&](std::string_view line) { reporter.progress(line); }};
   const rehearse::Outcome outcome =
       rehearse::run(source.get(), copy, ctx.tables(), planner, {o.schema_only, o.round_trip},

@@ -102,6 +102,7 @@ int cmd_verify(const Context& ctx, const CommandOptions& o) {
   if (o.scratch) {
     given = util::parse_url(*o.scratch);
   }
+  verify::refuse_reaching_past_scratch(project, nullptr, ctx.dialect(), ctx.url(), given, "verify");
   const Reporter& reporter = ctx.reporter();
   scratch::Database scratch({ctx.url(), ctx.connect_existing()}, given, {true, ctx.lock_timeout()});
   reporter.progress(fmt::format(

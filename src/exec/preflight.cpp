@@ -11,6 +11,7 @@
 #include "sql/classifier.hpp"
 #include "sql/rebuild.hpp"
 #include "sql/splitter.hpp"
+#include "util/strings.hpp"
 
 namespace runner::exec {
 namespace {
@@ -285,6 +286,73 @@ void preflight(const std::vector<plan::Step>& steps, std::string_view dialect) {
     }
   }
   if (project::has_errors(errors)) {
+    throw project::ProjectError(std::move(errors));
+  }
+}
+
+namespace {
+
+// Why `c` (of `statement`) reaches past a scratch database, or "".
+std::string reaches_past_scratch(const sql::Statement& statement, const sql::Classification& c,
+                                 std::string_view dialect, std::string_view target_database) {
+  if (dialect == "mysql" && c.verb == "USE") {
+    return "USE switches the session to another database";
+  }
+  if (dialect == "sqlite" && c.verb == "ATTACH") {
+    return "ATTACH opens another database file";
+  }
+  if (dialect == "mysql" && (c.verb == "GRANT" || c.verb == "REVOKE")) {
+    return "MySQL keeps privileges by database name, for the whole server";
+  }
+  if (c.verb == "ALTER SYSTEM") {
+    return "ALTER SYSTEM changes the server's settings";
+  }
+  for (const auto& object : c.objects) {
+    if (object.type == "role" || object.type == "user" || object.type == "database" ||
+        object.type == "tablespace" || object.type == "server") {
+      return fmt::format("a {} belongs to the server, not to one database", object.type);
+    }
+  }
+  if (dialect == "mysql" && !target_database.empty()) {
+    // a name qualified by the target database: `shop`.`t`, shop.t
+    const auto tokens = sql::tokenize(statement.text, dialect);
+    const std::string target = util::to_lower(target_database);
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+      if (tokens[i].name && util::to_lower(tokens[i].text) == target && tokens[i + 1].text == ".") {
+        return fmt::format("it names the target database {} itself", target_database);
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void refuse_reaching_past_scratch(const std::vector<plan::Step>& steps, std::string_view dialect,
+                                  std::string_view target_database, std::string_view command) {
+  std::vector<Diagnostic> errors;
+  for (const auto& step : steps) {
+    const project::Revision& revision = *step.revision;
+    const auto& path = step.direction == plan::Direction::up ? revision.up : revision.down;
+    if (revision.noop || path.empty()) {
+      continue;
+    }
+    sql::StatementReader reader(path, dialect);
+    reader.set_text_limit(sql::k_lex_text_limit);
+    while (const auto statement = reader.next()) {
+      const sql::Classification c = sql::classify(statement->text, dialect);
+      const std::string why = reaches_past_scratch(*statement, c, dialect, target_database);
+      if (!why.empty()) {
+        errors.push_back(at_statement(
+            path, *statement, Severity::error,
+            fmt::format("revision {} {}: {} cannot run this statement ({}) on a scratch database "
+                        "of the target's server: {}, so it would change the target's too. "
+                        "Give --scratch a database on another server",
+                        revision.id().text(), revision.name(), command, c.verb, why)));
+      }
+    }
+  }
+  if (!errors.empty()) {
     throw project::ProjectError(std::move(errors));
   }
 }

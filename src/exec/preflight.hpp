@@ -25,4 +25,14 @@ std::vector<project::Diagnostic> inspect(const project::Revision& revision,
 // Inspects the file of every step; throws ProjectError with every error.
 void preflight(const std::vector<plan::Step>& steps, std::string_view dialect);
 
+// For verify and rehearse, whose scratch database shares the target's
+// server: refuses (ProjectError, exit 2) the statements of `steps` that
+// would reach past the scratch database, to the target or to the server:
+// MySQL USE and names qualified by `target_database`, SQLite ATTACH, and
+// roles, users, databases and tablespaces made, changed or dropped
+// (shared by every database of the server), ALTER SYSTEM, and on MySQL
+// GRANT and REVOKE (kept by database name). `command` names the caller.
+void refuse_reaching_past_scratch(const std::vector<plan::Step>& steps, std::string_view dialect,
+                                  std::string_view target_database, std::string_view command);
+
 }  // namespace runner::exec

@@ -9,6 +9,7 @@
 #include "exec/signals.hpp"
 #include "schema/schema.hpp"
 #include "util/errors.hpp"
+#include "util/strings.hpp"
 
 namespace runner::verify {
 namespace {
@@ -218,6 +219,31 @@ void preflight(const project::Project& project, std::string_view dialect) {
     }
   }
   exec::preflight(steps, dialect);
+}
+
+void refuse_reaching_past_scratch(const project::Project& project,
+                                  const std::vector<plan::Step>* steps, std::string_view dialect,
+                                  const util::Url& target, const std::optional<util::Url>& scratch,
+                                  std::string_view command) {
+  const auto server = [](const util::Url& url) {
+    return util::to_lower(url.host) + ":" + url.port;
+  };
+  if (dialect != "sqlite" && scratch && server(*scratch) != server(target)) {
+    return;  // another server: what reaches past the scratch database reaches nothing of the
+             // target's
+  }
+  std::vector<plan::Step> all;
+  if (steps == nullptr) {
+    for (const auto& revision : project.revisions()) {
+      all.push_back({&revision, Direction::up});
+      if (!revision.entry.irreversible) {
+        all.push_back({&revision, Direction::down});
+      }
+    }
+    steps = &all;
+  }
+  exec::refuse_reaching_past_scratch(*steps, dialect, dialect == "mysql" ? target.path : "",
+                                     command);
 }
 
 Outcome run(const project::Project& project, const exec::HistoryTables& tables,

@@ -36,6 +36,16 @@ struct Listener {
 // anything touches a database. Throws ProjectError with every error.
 void preflight(const project::Project& project, std::string_view dialect);
 
+// Refuses the statements of `steps` (all revisions' ups and downs when
+// `steps` is null) that would reach past a scratch database on the
+// target's server (exec::refuse_reaching_past_scratch): always on SQLite
+// (ATTACH), and on a server when `scratch` is not given or names the
+// target's host and port. `command` names the caller in the message.
+void refuse_reaching_past_scratch(const project::Project& project,
+                                  const std::vector<plan::Step>* steps, std::string_view dialect,
+                                  const util::Url& target, const std::optional<util::Url>& scratch,
+                                  std::string_view command);
+
 // Checks every revision of `project` on `scratch`, which starts empty. The
 // first broken revision ends the run, unless `all`: then the scratch is
 // recreated and brought up to that revision, and the next is checked from

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import (RUNNER, MysqlDb, PostgresDb, Project, SqliteDb, snapshot, three,
+from conftest import (RUNNER, MysqlDb, applied_ids, PostgresDb, Project, SqliteDb, snapshot, three,
                       wait_for, with_database)
 
 
@@ -370,3 +370,33 @@ def test_no_scratch_database_is_left_after_verify_all(project, db, tmp_path):
     else:
         for url in urls:
             assert scratch_left(db, url.rsplit("/", 1)[1]) == [], result
+
+
+# --- statements that reach past the scratch database --------------------------
+
+def test_verify_and_rehearse_refuse_what_would_reach_the_target_through_the_server(project, db):
+    """verify ran a revision's USE shop (MariaDB) or ATTACH 'runner.db' (SQLite)
+    on its scratch session, and so dropped and made again the target's table
+    (its rows gone); a role a revision made and dropped was the server's."""
+    if db.dialect == "mysql":
+        up = f"USE `{db.name}`;\nCREATE TABLE IF NOT EXISTS keepme (i INT);\n"
+        down = f"USE `{db.name}`;\nDROP TABLE keepme;\n"
+        word = "USE"
+    elif db.dialect == "sqlite":
+        up = f"ATTACH DATABASE '{db.path}' AS prod;\nCREATE TABLE prod.keepme (i INT);\n"
+        down = "DROP TABLE prod.keepme;\n"
+        word = "ATTACH"
+    else:
+        up = "CREATE ROLE r_verify_e2e NOLOGIN;\n"
+        down = "DROP ROLE r_verify_e2e;\n"
+        word = "CREATE ROLE"
+    project.add("0001", "t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
+    assert project.run("up").code == 0
+    project.add("0002", "reach", up, down)
+    for command in ("verify", "rehearse"):
+        result = project.run(command)
+        assert result.code == 2, (command, result)
+        assert f"0002_reach.sql:1:1: error: revision 0002 reach: {command} cannot run this " \
+               f"statement ({word}) on a scratch database of the target's server" in result.err, result
+    assert applied_ids(db) == ["0001"]
+    assert "keepme" not in db.tables()

@@ -400,3 +400,27 @@ def test_verify_and_rehearse_refuse_what_would_reach_the_target_through_the_serv
                f"statement ({word}) on a scratch database of the target's server" in result.err, result
     assert applied_ids(db) == ["0001"]
     assert "keepme" not in db.tables()
+
+
+def test_a_killed_target_session_does_not_leave_the_scratch_database_behind(tmp_path):
+    """The scratch database is dropped through the target's session; killed
+    mid-run (pg_terminate_backend), the drop failed in silence and the run
+    had said 'created for this run, dropped at the end'."""
+    pg = PostgresDb()
+    try:
+        project = Project(tmp_path, pg)
+        project.add("0001", "slow", "SELECT pg_sleep(2);\nCREATE TABLE x (i INT);\n",
+                    "DROP TABLE x;\n")
+
+        def scratches():
+            return {r[0] for r in pg._run("postgres", "SELECT datname FROM pg_database "
+                                                      "WHERE datname LIKE 'runner_verify_%'")}
+        before = scratches()
+        proc = project.popen("verify")
+        assert wait_for(lambda: scratches() - before or proc.poll() is not None, timeout=30)
+        pg._admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  f"WHERE datname = '{pg.name}' AND pid <> pg_backend_pid()")
+        proc.communicate(timeout=60)
+        assert scratches() - before == set()
+    finally:
+        pg.drop()

@@ -828,8 +828,18 @@ class MysqlConnection : public Connection {
   }
 
   void drop_scratch(const util::Url& scratch) noexcept override {
+    const std::string sql = fmt::format("DROP DATABASE IF EXISTS `{}`", scratch.path);
     try {
-      query(fmt::format("DROP DATABASE IF EXISTS `{}`", scratch.path));
+      query(sql);
+      return;
+    } catch (const std::exception&) {
+      // This session may be gone (killed while the scratch work ran): once
+      // more on a session of its own.
+    }
+    try {
+      const auto conn = open(m_settings, m_url, 10);
+      std::unique_ptr<::sql::Statement> statement(conn->createStatement());
+      statement->execute(sql);
     } catch (const std::exception&) {
       // Best effort: the name says what it is if it is ever left behind.
     }

@@ -914,8 +914,19 @@ class PostgresConnection : public Connection {
   }
 
   void drop_scratch(const util::Url& scratch) noexcept override {
+    const std::string sql =
+        fmt::format("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", scratch.path);
     try {
-      query(fmt::format("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", scratch.path));
+      query(sql);
+      return;
+    } catch (const std::exception&) {
+      // This session may be gone (terminated while the scratch work ran):
+      // once more on a session of its own.
+    }
+    try {
+      PGconn* conn = open(m_url, " (cleanup)", k_work_settings, 10);
+      PgResult result(pq().PQexec(conn, sql.c_str()));
+      pq().PQfinish(conn);
     } catch (const std::exception&) {
       // Best effort: the name says what it is if it is ever left behind.
     }

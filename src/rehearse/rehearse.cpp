@@ -270,7 +270,19 @@ Outcome run_all(drivers::Connection* source, scratch::Database& copy,
     request.keep_rows = {tables.table(), tables.log_table()};
     request.progress = [&](std::string_view line) { say(std::string(line)); };
     request.check_interrupt = [] { exec::signals::check(); };
-    outcome.copy = source->copy_into(copy.connection(), request);
+    try {
+      outcome.copy = source->copy_into(copy.connection(), request);
+    } catch (const DbError& error) {
+      exec::signals::check();  // cancelled by a signal: the interruption is what happened
+      // No revision ran: not exit 1. The target holds what a fresh copy
+      // refuses (a NOT VALID constraint over rows that break it, a row a
+      // foreign key was switched off for), so no rehearsal stands for it.
+      throw ProblemError(fmt::format(
+          "rehearse: the target could not be copied ({}); no revision ran, and a rehearsal on "
+          "a partial copy would not tell what 'up' does to the target. A NOT VALID constraint "
+          "over rows that break it, or a row inserted with foreign key checks off, does this",
+          error.what()));
+    }
   }
   outcome.copy_ms = util::monotonic_ms() - start;
   say(outcome.copy.rows >= 0

@@ -41,3 +41,23 @@ def test_rehearse_with_nothing_pending_copies_and_reports_nothing_to_do(project,
     result = project.run("rehearse")
     assert result.code == 0, result
     assert "nothing to do: the copy is up to date" in result.err
+
+
+def test_a_target_the_copy_refuses_is_no_failed_revision(tmp_path):
+    """A NOT VALID check over a row that breaks it: the copy failed with exit
+    1, 'a revision failed', though none ran."""
+    from conftest import PostgresDb, Project
+    pg = PostgresDb()
+    try:
+        project = Project(tmp_path, pg)
+        project.add("0001", "chk", "CREATE TABLE chk (v INT);\n", "DROP TABLE chk;\n")
+        project.add("0002", "more", "CREATE TABLE more (i INT);\n", "DROP TABLE more;\n")
+        assert project.run("up", "--to", "0001").code == 0
+        pg.query("INSERT INTO chk VALUES (-5)")
+        pg.query("ALTER TABLE chk ADD CONSTRAINT chk_pos CHECK (v > 0) NOT VALID")
+        result = project.run("rehearse")
+        assert result.code == 3, result
+        assert "rehearse: the target could not be copied (" in result.err, result
+        assert "no revision ran" in result.err, result
+    finally:
+        pg.drop()

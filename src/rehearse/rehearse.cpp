@@ -279,8 +279,8 @@ Outcome run_all(drivers::Connection* source, scratch::Database& copy,
       // foreign key was switched off for), so no rehearsal stands for it.
       throw ProblemError(fmt::format(
           "rehearse: the target could not be copied ({}); no revision ran, and a rehearsal on "
-          "a partial copy would not tell what 'up' does to the target. A NOT VALID constraint "
-          "over rows that break it, or a row inserted with foreign key checks off, does this",
+          "a partial copy would not tell what 'up' does to the target (a NOT VALID constraint "
+          "over rows that break it does this, or a row inserted with foreign key checks off)",
           error.what()));
     }
   }

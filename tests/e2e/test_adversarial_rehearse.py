@@ -61,3 +61,23 @@ def test_a_target_the_copy_refuses_is_no_failed_revision(tmp_path):
         assert "no revision ran" in result.err, result
     finally:
         pg.drop()
+
+
+def test_mariadb_objects_the_copy_cannot_make_are_refused_not_left_out(tmp_path):
+    """A sequence and a system-versioned table were left out of the copy in
+    silence: a pending CREATE SEQUENCE sq passed the rehearsal and failed on
+    the target."""
+    from conftest import MysqlDb, Project
+    my = MysqlDb()
+    try:
+        project = Project(tmp_path, my)
+        project.add("0001", "t", "CREATE TABLE t (i INT);\n", "DROP TABLE t;\n")
+        project.add("0002", "seq", "CREATE SEQUENCE sq;\n", "DROP SEQUENCE sq;\n")
+        assert project.run("up", "--to", "0001").code == 0
+        my.query("CREATE SEQUENCE sq")
+        my.query("CREATE TABLE sv (id INT) WITH SYSTEM VERSIONING")
+        result = project.run("rehearse")
+        assert result.code == 3, result
+        assert "the copy cannot make these yet: sequence sq, system versioned sv" in result.err, result
+    finally:
+        my.drop()

@@ -90,7 +90,16 @@ void Database::open(const std::optional<util::Url>& given) {
     m_owner.created = !drivers::database_exists(*given);
     m_owner.url = *given;
   } else {
-    m_owner.url = admin().create_scratch();
+    try {
+      m_owner.url = admin().create_scratch();
+    } catch (DbError& error) {
+      error.add_context(fmt::format(
+          "while creating a scratch database beside the target {}{}", m_target_url.redacted(),
+          error.permission_denied() ? ": this user may not create databases; give --scratch an "
+                                      "empty database it may use"
+                                    : ""));
+      throw;
+    }
     m_owner.created = true;
   }
   connect();

@@ -424,3 +424,21 @@ def test_a_killed_target_session_does_not_leave_the_scratch_database_behind(tmp_
         assert scratches() - before == set()
     finally:
         pg.drop()
+
+
+def test_a_user_who_may_not_create_databases_is_told_to_give_scratch(tmp_path):
+    pg = PostgresDb()
+    name = "r_" + os.urandom(5).hex()
+    try:
+        pg._admin(f"CREATE ROLE {name} LOGIN PASSWORD 'pw-{name}'")
+        pg._admin(f'GRANT ALL ON DATABASE "{pg.name}" TO {name}')
+        project = Project(tmp_path, pg)
+        project.add("0001", "t", "CREATE TABLE t (i INT);\n", "DROP TABLE t;\n")
+        url = re.sub(r"//[^@]*@", f"//{name}:pw-{name}@", pg.url)
+        result = project.run("-d", url, "verify", database=False)
+        assert result.code == 2, result
+        assert "while creating a scratch database beside the target" in result.err, result
+        assert "give --scratch an empty database it may use" in result.err, result
+    finally:
+        pg.drop()
+        pg._admin(f"DROP ROLE IF EXISTS {name}")

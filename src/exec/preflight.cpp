@@ -304,6 +304,14 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
   if (dialect == "mysql" && (c.verb == "GRANT" || c.verb == "REVOKE")) {
     return "MySQL keeps privileges by database name, for the whole server";
   }
+  if (dialect == "postgres" && (c.verb == "GRANT" || c.verb == "REVOKE")) {
+    // GRANT role TO user (no ON): a role's members are the server's
+    const auto tokens = sql::tokenize(statement.text, dialect);
+    if (std::none_of(tokens.begin(), tokens.end(),
+                     [](const sql::Token& token) { return token.word && token.text == "ON"; })) {
+      return "a role's members belong to the server, not to one database";
+    }
+  }
   if (c.verb == "ALTER SYSTEM") {
     return "ALTER SYSTEM changes the server's settings";
   }

@@ -393,11 +393,16 @@ def test_verify_and_rehearse_refuse_what_would_reach_the_target_through_the_serv
     project.add("0001", "t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
     assert project.run("up").code == 0
     project.add("0002", "reach", up, down)
+    if db.dialect == "postgres":  # a role's members are the server's too
+        project.add("0003", "member", "GRANT pg_read_all_data TO r_verify_e2e;\n",
+                    "REVOKE pg_read_all_data FROM r_verify_e2e;\n")
     for command in ("verify", "rehearse"):
         result = project.run(command)
         assert result.code == 2, (command, result)
         assert f"0002_reach.sql:1:1: error: revision 0002 reach: {command} cannot run this " \
                f"statement ({word}) on a scratch database of the target's server" in result.err, result
+        if db.dialect == "postgres":
+            assert "0003_member.sql:1:1: error: revision 0003 member" in result.err, result
     assert applied_ids(db) == ["0001"]
     assert "keepme" not in db.tables()
 

@@ -469,6 +469,13 @@ POSTGRES_CASES = [
           "CREATE MATERIALIZED VIEW team_sizes AS SELECT team_id, count(*) AS members FROM users GROUP BY team_id",
           "CREATE INDEX team_sizes_team ON team_sizes (team_id)"],
          "view team_sizes: differs"),
+    # every SELECT of it then fails until a REFRESH
+    Case("materialized view made anew WITH NO DATA",
+         ["DROP MATERIALIZED VIEW team_sizes",
+          "CREATE MATERIALIZED VIEW team_sizes AS SELECT team_id, count(*) AS n FROM users "
+          "GROUP BY team_id WITH NO DATA",
+          "CREATE INDEX team_sizes_team ON team_sizes (team_id)"],
+         "view team_sizes: differs"),
     Case("materialized view's index dropped", ["DROP INDEX team_sizes_team"],
          "index team_sizes_team on team_sizes: missing in database"),
     Case("function overload dropped", ["DROP FUNCTION add_one(bigint)"],

@@ -124,8 +124,9 @@ void read_types(Catalog& catalog) {
 void read_views(Catalog& catalog) {
   for (const auto& row : catalog.c.query(fmt::format(
            "SELECT c.oid, quote_ident(n.nspname), quote_ident(c.relname), pg_get_viewdef(c.oid), "
-           "c.relkind, array_to_string(c.reloptions, ', '), obj_description(c.oid, 'pg_class') "
-           "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN "
+           "c.relkind, array_to_string(c.reloptions, ', '), obj_description(c.oid, 'pg_class'), "
+           "c.relispopulated FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+           "c.relkind IN "
            "('v', 'm') AND {} AND {}",
            k_user_schemas, not_in_extension("c.oid")))) {
     const std::string name = qualified(text(row[1]), text(row[2]));
@@ -134,10 +135,14 @@ void read_views(Catalog& catalog) {
     catalog.view_oids.push_back(text(row[0]));
     catalog.grantables[text(row[0])] = {kind, name};
     const std::string options = text(row[5]).empty() ? "" : " WITH (" + text(row[5]) + ")";
+    // A materialized view made WITH NO DATA (or left so): every SELECT of
+    // it fails until it is refreshed.
+    const std::string unpopulated =
+        text(row[4]) == "m" && text(row[7]) == "f" ? " WITH NO DATA" : "";
     add(catalog,
         object("view", name,
-               fmt::format("CREATE {} {}{} AS {}", kind, name, options,
-                           schema::normalise_sql(text(row[3])))),
+               fmt::format("CREATE {} {}{} AS {}{}", kind, name, options,
+                           schema::normalise_sql(text(row[3])), unpopulated)),
         text(row[6]), kind + " " + name);
   }
 }

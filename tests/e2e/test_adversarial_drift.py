@@ -469,6 +469,13 @@ POSTGRES_CASES = [
           "CREATE MATERIALIZED VIEW team_sizes AS SELECT team_id, count(*) AS members FROM users GROUP BY team_id",
           "CREATE INDEX team_sizes_team ON team_sizes (team_id)"],
          "view team_sizes: differs"),
+    # one can block every DDL statement of the database
+    Case("event trigger added",
+         ["CREATE FUNCTION et_block() RETURNS event_trigger LANGUAGE plpgsql AS "
+          "$$BEGIN RAISE EXCEPTION 'no ddl'; END$$",
+          "CREATE EVENT TRIGGER et_guard ON ddl_command_start WHEN TAG IN ('DROP TABLE') "
+          "EXECUTE FUNCTION et_block()"],
+         "event trigger et_guard: in database, not in snapshot"),
     # every SELECT of it then fails until a REFRESH
     Case("materialized view made anew WITH NO DATA",
          ["DROP MATERIALIZED VIEW team_sizes",

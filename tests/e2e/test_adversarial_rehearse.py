@@ -81,3 +81,25 @@ def test_mariadb_objects_the_copy_cannot_make_are_refused_not_left_out(tmp_path)
         assert "the copy cannot make these yet: sequence sq, system versioned sv" in result.err, result
     finally:
         my.drop()
+
+
+def test_an_event_trigger_of_the_target_acts_in_the_rehearsal_too(tmp_path):
+    """Left out of the copy, the rehearsal passed a DROP TABLE that the
+    target's event trigger refuses, as the real up then found."""
+    from conftest import PostgresDb, Project
+    pg = PostgresDb()
+    try:
+        project = Project(tmp_path, pg)
+        project.add("0001", "t", "CREATE TABLE t (i INT);\n", "DROP TABLE t;\n")
+        project.add("0002", "drop_t", "DROP TABLE t;\n", "CREATE TABLE t (i INT);\n")
+        assert project.run("up", "--to", "0001").code == 0
+        pg.query("CREATE FUNCTION et_block() RETURNS event_trigger LANGUAGE plpgsql AS "
+                 "$$BEGIN RAISE EXCEPTION 'no dropping here'; END$$")
+        pg.query("CREATE EVENT TRIGGER et_guard ON ddl_command_start WHEN TAG IN ('DROP TABLE') "
+                 "EXECUTE FUNCTION et_block()")
+        result = project.run("rehearse")
+        assert result.code != 0, result
+        assert "no dropping here" in result.err, result
+        assert project.run("up").code == 1  # as the rehearsal said
+    finally:
+        pg.drop()

@@ -60,8 +60,9 @@ struct Result {
   PGresult* result;
 };
 
-const char* k_after_kinds[] = {"view", "trigger", "policy", "rule", "statistics", "event",
-                               "privileges"};
+// An event trigger comes last of all: it fires on the copy's own DDL.
+const char* k_after_kinds[] = {"view",       "trigger", "policy",     "rule",
+                               "statistics", "event",   "privileges", "event trigger"};
 
 bool is_after_kind(const std::string& kind) {
   for (const char* after : k_after_kinds) {

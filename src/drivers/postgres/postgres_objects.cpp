@@ -165,6 +165,34 @@ void read_functions(Catalog& catalog) {
   }
 }
 
+// Event triggers belong to the database, not a schema: one can block every
+// DDL statement (ON ddl_command_start ... RAISE), so one made behind the
+// runner's back is drift.
+void read_event_triggers(Catalog& catalog) {
+  for (const auto& row : catalog.c.query(fmt::format(
+           "SELECT quote_ident(et.evtname), et.evtevent, et.evtfoid::regproc::text, "
+           "et.evtenabled, array_to_string(ARRAY(SELECT quote_literal(t) FROM "
+           "unnest(et.evttags) t), ', '), obj_description(et.oid, 'pg_event_trigger') FROM "
+           "pg_event_trigger et WHERE {} ORDER BY 1",
+           not_in_extension("et.oid")))) {
+    const std::string name = text(row[0]);
+    std::string definition = fmt::format("CREATE EVENT TRIGGER {} ON {}", name, text(row[1]));
+    if (!text(row[4]).empty()) {
+      definition += fmt::format(" WHEN TAG IN ({})", text(row[4]));
+    }
+    definition += fmt::format(" EXECUTE FUNCTION {}()", text(row[2]));
+    const std::string enabled = text(row[3]);
+    schema::Object o = object("event trigger", name, definition);
+    if (enabled != "O") {
+      o.definition += fmt::format(";\nALTER EVENT TRIGGER {} {}", name,
+                                  enabled == "D"   ? "DISABLE"
+                                  : enabled == "R" ? "ENABLE REPLICA"
+                                                   : "ENABLE ALWAYS");
+    }
+    add(catalog, std::move(o), text(row[5]), "EVENT TRIGGER " + name);
+  }
+}
+
 }  // namespace
 
 std::string not_in_extension(const std::string& oid) {
@@ -266,6 +294,7 @@ void read_objects(Catalog& catalog) {
   read_types(catalog);
   read_views(catalog);
   read_functions(catalog);
+  read_event_triggers(catalog);
 }
 
 }  // namespace runner::drivers::postgres

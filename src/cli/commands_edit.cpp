@@ -109,7 +109,6 @@ std::string slug(std::string_view message) {
   return out;
 }
 
-// The indentation of the existing `- id:` lines, or two spaces.
 // Whether the file's first line ends in CRLF.
 bool crlf_file(const fs::path& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
@@ -127,6 +126,7 @@ bool crlf_file(const fs::path& path) {
   return crlf;
 }
 
+// The indentation of the existing `- id:` lines, or two spaces.
 std::string entry_indent(std::string_view text) {
   std::size_t at = 0;
   while (at < text.size()) {

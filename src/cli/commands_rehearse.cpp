@@ -42,10 +42,11 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
     return plan::plan_up(project, history, checksums_of_applied(project, history),
                          {std::nullopt, to, false});
   };
+  // The target, only read: the copy's source.
+  const auto source = ctx.connect_existing();
   {
     // What the rehearsal runs, checked before anything is copied.
-    const auto target = ctx.connect_existing();
-    auto steps = planner(target ? exec::load_history(*target, ctx.tables()) : plan::History{});
+    auto steps = planner(source ? exec::load_history(*source, ctx.tables()) : plan::History{});
     if (o.round_trip) {
       for (std::size_t i = steps.size(); i-- > 0;) {
         steps.push_back({steps[i].revision, plan::Direction::down});
@@ -62,10 +63,9 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
   }
   reporter.progress(fmt::format("rehearse: copying {} into {} ({})", ctx.url().redacted(),
                                 copy.url().redacted(),
-                                o.keep      ? "kept at the end (--keep)"
-                                : created   ? "created for this run, dropped at the end"
-                                            : "given with --copy-into"));
-  const auto source = ctx.connect_existing();
+                                o.keep    ? "kept at the end (--keep)"
+                                : created ? "created for this run, dropped at the end"
+                                          : "given with --copy-into"));
   const rehearse::Listener listener{[&](std::string_view line) { reporter.progress(line); }};
   const rehearse::Outcome outcome =
       rehearse::run(source.get(), copy, ctx.tables(), planner, {o.schema_only, o.round_trip},

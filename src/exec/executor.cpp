@@ -141,6 +141,20 @@ std::string failure_text(const DbError& error, const Revision& revision, Directi
           .what());
 }
 
+// Runs `body`, a revision's work (its reset, statements and records): a
+// database error on the way is the run's, exit 1 at least, never "bad
+// input, the database was not changed" (a privilege on the history
+// refused half way, say).
+template <typename Body>
+void within_revision(const Body& body) {
+  try {
+    body();
+  } catch (DbError& error) {
+    error.set_in_revision();
+    throw;
+  }
+}
+
 }  // namespace
 
 plan::HistoryRecord record_for(const Revision& revision, std::string checksum,
@@ -217,19 +231,14 @@ void Executor::run(const std::vector<plan::Step>& steps) {
                                    step.revision->id().text(), step.revision->name()));
       throw;
     }
-    try {
+    within_revision([&] {
       before_revision(*step.revision, !(atomic(*step.revision) && lock_confirms_ahead()));
       if (step.direction == Direction::up) {
         apply(*step.revision);
       } else {
         revert(*step.revision, step.recorded_id);
       }
-    } catch (DbError& error) {
-      // Whatever refused it (a privilege on the history among them), the
-      // run was under way: never "bad input, the database was not changed".
-      error.set_in_revision();
-      throw;
-    }
+    });
   }
 }
 
@@ -265,8 +274,10 @@ void Executor::resume(const Revision& revision, const plan::HistoryRecord& recor
                                  "resumed (repair it instead)",
                                  record.id, record.name));
   }
-  before_revision(revision);
-  run_marked(revision, Direction::up, &record);
+  within_revision([&] {
+    before_revision(revision);
+    run_marked(revision, Direction::up, &record);
+  });
 }
 
 namespace {
@@ -461,7 +472,6 @@ void Executor::fail_transaction(const Revision& revision, Direction direction, i
   }
   if (db_error != nullptr) {
     DbError failure(text, db_error->code(), db_error->sqlstate(), db_error->position());
-    failure.set_in_revision();
     failure.add_context(told);
     throw failure;
   }

@@ -368,6 +368,33 @@ class TableLock : public drivers::Lock {
   bool m_stop = false;
 };
 
+// Tries `taken` until it is true, up to the request's timeout. Between
+// tries it lets a signal through, tells the waiting callback who holds the
+// lock (`holder`), and backs off from 10 to 250 ms; on timeout it throws
+// UnreachableError, `held` (a format of the holder) saying why.
+template <typename Taken, typename Holder>
+void poll_for_lock(const drivers::LockRequest& request, std::string_view held, const Taken& taken,
+                   const Holder& holder) {
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(request.timeout_seconds));
+  auto pause = std::chrono::milliseconds(10);
+  while (!taken()) {
+    if (request.check_interrupt) {
+      request.check_interrupt();
+    }
+    if (request.waiting) {
+      request.waiting(holder);
+    }
+    if (Clock::now() >= deadline) {
+      throw UnreachableError(fmt::format("the lock was not had within {} s: {}",
+                                         request.timeout_seconds,
+                                         fmt::format(fmt::runtime(held), holder())));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(250));
+  }
+}
+
 }  // namespace
 
 double lock_lease_seconds() {
@@ -392,42 +419,29 @@ std::unique_ptr<drivers::Lock> take_table_lock(const OpenSession& open, const Hi
   }
   auto lock = std::make_unique<TableLock>(open, tables, request.name, lock_lease_seconds());
   lock->ensure_table();
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(request.timeout_seconds));
-  auto pause = std::chrono::milliseconds(10);
   // A runner configured for the advisory lock (the default) does not look
   // at the row, so the row is kept only while no such runner holds that
   // lock; it waits, meanwhile, for a row it finds (wait_out_table_lock).
   bool advisory = false;
-  const auto holder = [&] {
-    return advisory ? std::string(
-                          "a runner in the advisory lock mode (lock = \"advisory\", the "
-                          "default) holds the database's advisory lock")
-                    : lock->describe_holder();
-  };
-  for (;;) {
-    if (lock->try_take()) {
-      advisory = lock->advisory_taken();
-      if (!advisory) {
-        return lock;
-      }
-      lock->give_back();
-    }
-    if (request.check_interrupt) {
-      request.check_interrupt();
-    }
-    if (request.waiting) {
-      request.waiting(holder);
-    }
-    if (Clock::now() >= deadline) {
-      throw UnreachableError(
-          fmt::format("the lock was not had within {} s: another runner holds "
-                      "it ({})",
-                      request.timeout_seconds, holder()));
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(250));
-  }
+  poll_for_lock(
+      request, "another runner holds it ({})",
+      [&] {
+        if (!lock->try_take()) {
+          return false;
+        }
+        advisory = lock->advisory_taken();
+        if (advisory) {
+          lock->give_back();
+        }
+        return !advisory;
+      },
+      [&] {
+        return advisory ? std::string(
+                              "a runner in the advisory lock mode (lock = \"advisory\", "
+                              "the default) holds the database's advisory lock")
+                        : lock->describe_holder();
+      });
+  return lock;
 }
 
 void wait_out_table_lock(drivers::Connection& connection, const HistoryTables& tables,
@@ -436,32 +450,22 @@ void wait_out_table_lock(drivers::Connection& connection, const HistoryTables& t
     return;  // no runner ever used the table mode here
   }
   const LockSql sql(connection.dialect(), tables, lock_lease_seconds());
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(request.timeout_seconds));
-  auto pause = std::chrono::milliseconds(10);
-  for (;;) {
-    const auto rows = connection.query(sql.select(), {request.name});
-    if (rows.empty() || text(rows.front().at(5)) == "1") {
-      return;  // no row, or a lease that ran out: its runner is gone
-    }
-    const auto& row = rows.front();
-    const std::string who = fmt::format(
-        "a runner in the table lock mode (lock = \"table\") holds its row in {}: pid {} on {}, "
-        "since {}",
-        tables.lock_table(), text(row.at(2)), text(row.at(1)), text(row.at(3)));
-    if (request.check_interrupt) {
-      request.check_interrupt();
-    }
-    if (request.waiting) {
-      request.waiting([&who] { return who; });
-    }
-    if (Clock::now() >= deadline) {
-      throw UnreachableError(
-          fmt::format("the lock was not had within {} s: {}", request.timeout_seconds, who));
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(250));
-  }
+  std::string who;
+  poll_for_lock(
+      request, "{}",
+      [&] {
+        const auto rows = connection.query(sql.select(), {request.name});
+        if (rows.empty() || text(rows.front().at(5)) == "1") {
+          return true;  // no row, or a lease that ran out: its runner is gone
+        }
+        const auto& row = rows.front();
+        who = fmt::format(
+            "a runner in the table lock mode (lock = \"table\") holds its row in {}: pid {} on "
+            "{}, since {}",
+            tables.lock_table(), text(row.at(2)), text(row.at(1)), text(row.at(3)));
+        return false;
+      },
+      [&] { return who; });
 }
 
 }  // namespace runner::exec

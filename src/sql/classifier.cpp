@@ -78,7 +78,7 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
         j += (s[j] == '\'' || (s[j] == '\\' && backslash)) ? 2 : 1;
       }
       i = std::min(j + 1, s.size());
-      tokens.push_back({"'", false, false, i});
+      tokens.push_back({"'", false, false});
     } else if (const std::size_t close =
                    dialect == "postgres" && c == '$' && (i == 0 || !is_word(s[i - 1]))
                        ? dollar_quote_end(s, i)
@@ -86,7 +86,7 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
                close != std::string_view::npos) {
       // PostgreSQL's $tag$ ... $tag$: a string, whatever it holds.
       i = close;
-      tokens.push_back({"'", false, false, i});
+      tokens.push_back({"'", false, false});
     } else if (c == '"' || c == '`' || (c == '[' && dialect == "sqlite")) {
       const char close = c == '[' ? ']' : c;
       const std::size_t end = s.find(close, i + 1);

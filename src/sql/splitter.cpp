@@ -62,14 +62,13 @@ class BodyTracker {
       return;
     }
     const std::string lower = util::to_lower(word);
-    const bool qualified = m_last == Token::dot;
-    m_before_last = m_last;
-    m_last = lower == "end" && !qualified ? Token::end : Token::word;
+    const bool qualified = m_previous == ".";
     if (m_kind == Kind::undecided) {
       decide(lower);
     } else if (!qualified) {
       body_word(lower);
     }
+    m_before_previous = std::move(m_previous);
     m_previous = lower;
   }
 
@@ -89,8 +88,7 @@ class BodyTracker {
     } else if (c == ')' && m_parens > 0) {
       --m_parens;
     }
-    m_before_last = m_last;
-    m_last = c == '.' ? Token::dot : c == ';' ? Token::semicolon : Token::other;
+    m_before_previous = std::move(m_previous);
     m_previous = std::string(1, c);
   }
 
@@ -101,7 +99,7 @@ class BodyTracker {
   bool inside() const {
     switch (m_kind) {
       case Kind::sqlite_trigger:
-        return !(m_last == Token::end && m_before_last == Token::semicolon);
+        return !(m_previous == "end" && m_before_previous == ";");
       case Kind::postgres_routine:
         return !m_open.empty() || m_parens > 0;
       case Kind::postgres_rule:
@@ -123,7 +121,6 @@ class BodyTracker {
     postgres_rule,
     mysql_routine
   };
-  enum class Token { none, word, end, dot, semicolon, other };
 
   // The words after CREATE, up to the kind of object.
   void decide(const std::string& lower) {
@@ -268,14 +265,15 @@ class BodyTracker {
   Dialect m_dialect;
   Kind m_kind = Kind::undecided;
   int m_words = 0;
-  std::string m_open;  // the open blocks, innermost last: 'B' BEGIN, 'C' CASE
+  // The open blocks, innermost last: 'B' BEGIN, 'C' a CASE expression, 'K'
+  // a CASE statement, 'S' an IF, WHILE, LOOP, REPEAT or FOR statement.
+  std::string m_open;
   int m_parens = 0;    // open parentheses
   bool m_pending_end = false;
   bool m_pending_begin = false;  // PostgreSQL: BEGIN read, ATOMIC may follow
   bool m_pending_until = false;  // MySQL: END read after an expression in a block
-  Token m_last = Token::none;
-  Token m_before_last = Token::none;
-  std::string m_previous;  // the last token, lower case
+  std::string m_previous;        // the last token, lower case ("'" for a quoted one)
+  std::string m_before_previous;  // the one before it
 };
 
 // True when `text` starts with `word` (lower case), case-insensitively, as a whole word.

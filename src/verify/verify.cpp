@@ -210,7 +210,10 @@ Outcome run_all(const project::Project& project, const exec::HistoryTables& tabl
 
 }  // namespace
 
-void preflight(const project::Project& project, std::string_view dialect) {
+namespace {
+
+// Every revision's up, and its down unless irreversible: what verify may run.
+std::vector<plan::Step> all_steps(const project::Project& project) {
   std::vector<plan::Step> steps;
   for (const auto& revision : project.revisions()) {
     steps.push_back({&revision, Direction::up});
@@ -218,7 +221,13 @@ void preflight(const project::Project& project, std::string_view dialect) {
       steps.push_back({&revision, Direction::down});
     }
   }
-  exec::preflight(steps, dialect);
+  return steps;
+}
+
+}  // namespace
+
+void preflight(const project::Project& project, std::string_view dialect) {
+  exec::preflight(all_steps(project), dialect);
 }
 
 void refuse_reaching_past_scratch(const project::Project& project,
@@ -232,18 +241,8 @@ void refuse_reaching_past_scratch(const project::Project& project,
     return;  // another server: what reaches past the scratch database reaches nothing of the
              // target's
   }
-  std::vector<plan::Step> all;
-  if (steps == nullptr) {
-    for (const auto& revision : project.revisions()) {
-      all.push_back({&revision, Direction::up});
-      if (!revision.entry.irreversible) {
-        all.push_back({&revision, Direction::down});
-      }
-    }
-    steps = &all;
-  }
-  exec::refuse_reaching_past_scratch(*steps, dialect, dialect == "mysql" ? target.path : "",
-                                     command);
+  exec::refuse_reaching_past_scratch(steps != nullptr ? *steps : all_steps(project), dialect,
+                                     dialect == "mysql" ? target.path : "", command);
 }
 
 Outcome run(const project::Project& project, const exec::HistoryTables& tables,

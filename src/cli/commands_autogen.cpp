@@ -140,6 +140,7 @@ std::string dump_text(const schema::Schema& s, const std::string& dialect) {
 
 struct States {
   std::unique_ptr<scratch::Database> current_db;  // what the migrations make (when from them)
+  std::unique_ptr<scratch::Database> desired_db;  // what the schema file (or migrations) make
   schema::Schema current;
   schema::Schema desired;
 };
@@ -216,11 +217,12 @@ States read_states(const Context& ctx, const CommandOptions& o, const std::strin
     states.desired = states.current;
     return states;
   }
-  const auto second = [&]() {
+  states.desired_db = [&]() {
     CommandOptions fresh = o;
     fresh.scratch.reset();  // a given scratch holds the current state
     return open_scratch(ctx, fresh);
   }();
+  scratch::Database* second = states.desired_db.get();
   if (to == "migrations") {
     apply_migrations(ctx, *project, second->connection());
   } else {
@@ -267,19 +269,23 @@ std::vector<std::string> compare(const Context& ctx, drivers::Connection& connec
                       dump_text(connection.read_schema(own_tables(ctx)), ctx.dialect()));
 }
 
-// Proves the plan on the scratch database that holds the current state:
-// up reaches the desired schema, down the current one again. Throws
-// ProblemError (exit 3) naming what differs.
-void prove(const Context& ctx, States& states, const Result& result) {
-  drivers::Connection& connection = states.current_db->connection();
+// Proves the plan on a scratch database: on the one that holds the current
+// state, up must reach the desired schema and down the current one again;
+// on the one that holds the desired state (`diff`, whose current state may be
+// the live target), down first, then up. Throws ProblemError (exit 3) naming
+// what differs.
+void prove(const Context& ctx, States& states, const Result& result, const char* command) {
+  const bool from_current = states.current_db != nullptr;
+  drivers::Connection& connection =
+      (from_current ? states.current_db : states.desired_db)->connection();
   const auto fail = [&](const std::string& what, const std::vector<std::string>& lines) {
     std::string joined;
     for (const auto& line : lines) {
       joined += (joined.empty() ? "" : "; ") + line;
     }
     throw ProblemError(fmt::format(
-        "autogenerate cannot express this change yet: {} ({}); nothing was written", what,
-        joined));
+        "{} cannot express this change yet: {} ({}); {}", command, what, joined,
+        std::string_view(command) == "diff" ? "no SQL printed" : "nothing was written"));
   };
   const auto run = [&](const std::string& text, const char* label) {
     const TempFile file(text);
@@ -289,14 +295,24 @@ void prove(const Context& ctx, States& states, const Result& result) {
       fail(fmt::format("the generated {} fails on the scratch database", label), {error.what()});
     }
   };
-  run(result.up_sql, "up");
-  if (const auto lines = compare(ctx, connection, states.desired); !lines.empty()) {
-    fail("the generated up does not reach the schema file", lines);
-  }
-  run(result.down_sql, "down");
-  if (const auto lines = compare(ctx, connection, states.current); !lines.empty()) {
-    fail("the generated down does not restore the migrations' schema", lines);
-  }
+  const auto reach = [&](const char* label) {
+    const bool up = std::string_view(label) == "up";
+    run(up ? result.up_sql : result.down_sql, label);
+    if (const auto lines = compare(ctx, connection, up ? states.desired : states.current);
+        !lines.empty()) {
+      fail(up ? "the generated up does not reach the schema it was asked for"
+              : "the generated down does not restore the schema it started from",
+           lines);
+    }
+  };
+  reach(from_current ? "up" : "down");
+  reach(from_current ? "down" : "up");
+}
+
+bool dumps_match(const Context& ctx, const States& states) {
+  return schema::diff(dump_text(states.desired, ctx.dialect()),
+                      dump_text(states.current, ctx.dialect()))
+      .empty();
 }
 
 void warn(const Context& ctx, const Result& result) {
@@ -318,6 +334,13 @@ int cmd_diff(const Context& ctx, const CommandOptions& o) {
   }
   States states = read_states(ctx, o, o.from, o.to_state);
   const Result result = plan_both(ctx, o, states);
+  const bool same = result.up.changes.empty() && dumps_match(ctx, states);
+  if (!same) {
+    // What is printed has run: a schema the generator cannot express yet is
+    // refused as `revision --autogenerate` refuses it, not printed as if done.
+    states.current_db.reset();  // the proof runs on the desired state's copy
+    prove(ctx, states, result, "diff");
+  }
   warn(ctx, result);
   if (ctx.reporter().json()) {
     nlohmann::json hints = result.up.hints;
@@ -325,7 +348,7 @@ int cmd_diff(const Context& ctx, const CommandOptions& o) {
                          {"sql", result.up_sql},
                          {"down", result.down_sql},
                          {"hints", hints}});
-  } else if (result.up.changes.empty()) {
+  } else if (same) {
     ctx.reporter().progress("no changes detected");
   } else {
     util::write(stdout, result.up_sql);
@@ -339,9 +362,7 @@ int autogenerate(const Context& ctx, const std::string& name, const CommandOptio
   }
   States states = read_states(ctx, o, "migrations", "schema");
   const Result result = plan_both(ctx, o, states);
-  if (result.up.changes.empty() &&
-      schema::diff(dump_text(states.desired, ctx.dialect()), dump_text(states.current, ctx.dialect()))
-          .empty()) {
+  if (result.up.changes.empty() && dumps_match(ctx, states)) {
     if (ctx.reporter().json()) {
       ctx.reporter().emit({{"changes", nlohmann::json::array()}, {"message", "no changes detected"}});
     } else {
@@ -349,9 +370,10 @@ int autogenerate(const Context& ctx, const std::string& name, const CommandOptio
     }
     return 0;
   }
-  prove(ctx, states, result);
+  prove(ctx, states, result, "autogenerate");
   warn(ctx, result);
-  states.current_db.reset();  // dropped before the files appear
+  states.current_db.reset();
+  states.desired_db.reset();  // dropped before the files appear
   Generated generated;
   generated.note = fmt::format("generated by `runner revision --autogenerate` from {}",
                                (fs::path("schema") / (ctx.dialect() + ".sql")).string());

@@ -149,6 +149,17 @@ def test_a_change_it_cannot_prove_writes_nothing_and_exits_3(project, db):
     assert "table users" in result.err and "column order" in result.err, result.err
     assert "nothing was written" in result.err
     assert "0002" not in project.manifest_text()
+    # `diff` printed the unproven ALTER TABLE ... ADD COLUMN and exited 0.
+    assert project.run("up").code == 0
+    for source in ("migrations", "database"):
+        result = project.run("diff", "--from", source)
+        assert result.code == 3, result
+        assert result.out == "", result.out
+        assert "diff cannot express this change yet" in result.err, result.err
+        assert "column order" in result.err and "no SQL printed" in result.err, result.err
+    result = project.run("--json", "diff")
+    assert result.code == 3, result
+    assert json.loads(result.out)["error"]["exit_code"] == 3
 
 
 def test_a_missing_schema_file_is_refused(project, db):

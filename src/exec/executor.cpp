@@ -786,6 +786,7 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
       util::print(out, "-- {}\n", path);
       sql::StatementReader reader(path, dialect);
       while (const auto statement = reader.next()) {
+        ++record.statements_done;  // recorded as `up` records it
         util::print(out, "{};\n", statement->text);
         if (statement->copy == sql::Copy::from_stdin) {
           // As psql takes it: the rows, then the end marker.

@@ -152,6 +152,21 @@ def test_sql_text_is_the_same_with_and_without_json(project, db):
     assert [r["id"] for r in wrapped["revisions"]] == ["0002", "0003"]
 
 
+def test_sql_up_records_the_statement_count_that_up_records(project, db):
+    # `sql up` wrote statements_done = 0 where `up` records 2.
+    project.add("0001", "two", "CREATE TABLE a (x INTEGER);\nCREATE TABLE b (y INTEGER);\n",
+                "DROP TABLE b;\nDROP TABLE a;\n")
+    text = project.run("sql", "up")
+    assert text.code == 0, text
+    done = re.findall(r"statements_done = (\d+)", text.out)  # a record finished in place
+    for line in text.out.splitlines():
+        if re.match(r"INSERT INTO \S*runner_history\W* \(", line) and "'applied'" in line:
+            done.append(line.split(" VALUES (")[1].split(", ")[7])
+    assert done == ["2"], text.out
+    assert project.run("up").code == 0
+    assert db.query("SELECT statements_done FROM runner_history WHERE id = '0001'") == [(2,)]
+
+
 # --- help, version, did you mean -------------------------------------------------
 
 def test_help_command_and_version(project, db):

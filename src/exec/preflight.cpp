@@ -292,6 +292,67 @@ void preflight(const std::vector<plan::Step>& steps, std::string_view dialect) {
 
 namespace {
 
+// The text inside the string literal that ends at `end` in `text`, whose
+// previous token ended at `from`: a dollar quote's or a quoted string's.
+std::string string_body(std::string_view text, std::size_t from, std::size_t end) {
+  std::string_view literal = text.substr(from, end - from);
+  while (!literal.empty() && (literal.front() == ' ' || literal.front() == '\n' ||
+                              literal.front() == '\t' || literal.front() == '\r')) {
+    literal.remove_prefix(1);
+  }
+  if (literal.size() >= 2 && (literal.front() == 'E' || literal.front() == 'e')) {
+    literal.remove_prefix(1);
+  }
+  if (literal.size() >= 2 && literal.front() == '$') {
+    const std::size_t close = literal.find('$', 1);
+    const std::size_t tag = close == std::string_view::npos ? literal.size() : close + 1;
+    return std::string(literal.size() >= 2 * tag ? literal.substr(tag, literal.size() - 2 * tag)
+                                                 : std::string_view());
+  }
+  std::string body;  // '' is a quote inside a quoted string
+  for (std::size_t i = 1; i + 1 < literal.size(); ++i) {
+    body += literal[i];
+    i += literal[i] == '\'' && literal[i + 1] == '\'' ? 1 : 0;
+  }
+  return body;
+}
+
+// PostgreSQL: the statement of a procedural body (a DO block's, a
+// function's, or a string it EXECUTEs) that manages roles, databases or
+// tablespaces, which belong to the server; "" when none. Read from the
+// words, so a statement built from strings is caught by its fixed part.
+std::string server_statement_in_bodies(std::string_view text, int depth = 0) {
+  const auto tokens = sql::tokenize(text, "postgres");
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const sql::Token& token = tokens[i];
+    if (token.text == "'" && depth < 3) {
+      const std::size_t from = i == 0 ? 0 : tokens[i - 1].end;
+      if (auto found = server_statement_in_bodies(string_body(text, from, token.end), depth + 1);
+          !found.empty()) {
+        return found;
+      }
+      continue;
+    }
+    // Inside a body (the statement's own words are its classification's),
+    // where a statement starts: a column named role is no ROLE.
+    const bool starts = i == 0 || tokens[i - 1].text == ";" || tokens[i - 1].text == "BEGIN" ||
+                        tokens[i - 1].text == "THEN" || tokens[i - 1].text == "ELSE" ||
+                        tokens[i - 1].text == "LOOP" || tokens[i - 1].text == ">>";
+    if (depth == 0 || !starts || !token.word || i + 1 >= tokens.size() || !tokens[i + 1].word) {
+      continue;
+    }
+    const std::string& next = tokens[i + 1].text;
+    const bool manages = token.text == "CREATE" || token.text == "ALTER" || token.text == "DROP";
+    const bool server_object =
+        next == "ROLE" || next == "GROUP" || next == "DATABASE" || next == "TABLESPACE" ||
+        (next == "USER" && (i + 2 >= tokens.size() || tokens[i + 2].text != "MAPPING"));
+    if ((manages && server_object) || (token.text == "ALTER" && next == "SYSTEM")) {
+      return token.text + " " + next;
+    }
+  }
+  return {};
+}
+
 // Why `c` (of `statement`) reaches past a scratch database, or "".
 std::string reaches_past_scratch(const sql::Statement& statement, const sql::Classification& c,
                                  std::string_view dialect, std::string_view target_database) {
@@ -314,6 +375,15 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
   }
   if (c.verb == "ALTER SYSTEM") {
     return "ALTER SYSTEM changes the server's settings";
+  }
+  if (dialect == "postgres" && c.kind != sql::StatementKind::data) {
+    // DO blocks, functions and procedures: what their bodies would run
+    if (const auto inner = server_statement_in_bodies(statement.text); !inner.empty()) {
+      return fmt::format(
+          "its body runs {}, and roles, databases and tablespaces belong to the "
+          "server",
+          inner);
+    }
   }
   for (const auto& object : c.objects) {
     if (object.type == "role" || object.type == "user" || object.type == "database" ||

@@ -407,6 +407,46 @@ def test_verify_and_rehearse_refuse_what_would_reach_the_target_through_the_serv
     assert "keepme" not in db.tables()
 
 
+def test_postgres_roles_made_inside_a_do_block_or_a_function_body_are_refused_too(tmp_path):
+    """verify ran a DO block's CREATE ROLE on its scratch database: the
+    server's role stayed behind (and a DROP ROLE in a body would have dropped
+    the target's real one). Columns named role and a message saying "create
+    role" are not refused."""
+    pg = PostgresDb()
+    role = "r_" + os.urandom(5).hex()
+    try:
+        project = Project(tmp_path, pg)
+        project.add("0001", "t",
+                    "CREATE TABLE t (id INT, role TEXT, \"user\" TEXT);\n"
+                    "ALTER TABLE t ALTER role SET DEFAULT 'x';\nALTER TABLE t DROP \"user\";\n"
+                    "DO $$ BEGIN RAISE NOTICE 'we create role rows elsewhere'; END $$;\n",
+                    "DROP TABLE t;\n")
+        assert project.run("verify").code == 0
+        project.add("0002", "role_in_do",
+                    f"DO $b$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}')"
+                    f" THEN\n    CREATE ROLE {role} NOLOGIN;\n  END IF;\nEND\n$b$;\n",
+                    f"DO $$ BEGIN EXECUTE format('DROP ROLE %I', '{role}'); END $$;\n")
+        project.add("0003", "user_in_function",
+                    "CREATE FUNCTION mk(n text) RETURNS void LANGUAGE plpgsql AS "
+                    "'BEGIN EXECUTE ''CREATE USER '' || quote_ident(n); END';\n",
+                    "DROP FUNCTION mk(text);\n")
+        for command in ("verify", "rehearse"):
+            result = project.run(command)
+            assert result.code == 2, (command, result)
+            for where, what in (("up/0002_role_in_do.sql", "CREATE ROLE"),
+                                ("down/0002_role_in_do.sql", "DROP ROLE"),
+                                ("up/0003_user_in_function.sql", "CREATE USER")):
+                if command == "rehearse" and where.startswith("down"):
+                    continue  # rehearse runs the ups (without --round-trip)
+                assert f"{where}:1:1: error: " in result.err and f"its body runs {what}" \
+                    in result.err, (command, where, result.err)
+            assert "0001_t.sql" not in result.err, result.err
+        assert pg._run("postgres", f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'") == []
+    finally:
+        pg.drop()
+        pg._admin(f"DROP ROLE IF EXISTS {role}")
+
+
 def test_a_killed_target_session_does_not_leave_the_scratch_database_behind(tmp_path):
     """The scratch database is dropped through the target's session; killed
     mid-run (pg_terminate_backend), the drop failed in silence and the run

@@ -136,6 +136,10 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
   if (name == "up" || name == "down" || name == "upgrade" || name == "downgrade") {
     sub.add_flag("--dry-run", o.dry_run, "print what would run; change nothing");
   }
+  if (name == "sql") {
+    sub.add_flag("--allow-out-of-order", o.allow_out_of_order,
+                 "sql up: print a pending revision older than the newest applied one too");
+  }
   if (name == "up") {
     sub.add_flag("--allow-out-of-order", o.allow_out_of_order,
                  "apply pending revisions older than the newest applied one");

@@ -405,11 +405,10 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
   const auto history = read_history(connection.get(), ctx.tables());
   const auto to = parse_id(o.to, "--to");
   const auto count = parse_count(o.count);
-  const auto steps =
-      o.direction == "up"
-          ? plan::plan_up(project, history, checksums_of_applied(project, history),
-                          {count, to, true})
-          : plan::plan_down(project, history, {count, to, false});
+  const auto steps = o.direction == "up"
+                         ? plan::plan_up(project, history, checksums_of_applied(project, history),
+                                         {count, to, o.allow_out_of_order})
+                         : plan::plan_down(project, history, {count, to, false});
   // Qualified as they run: in the schema this database resolves them to
   // (without a database to ask, SQLite's "main"; others stay unqualified).
   const exec::HistoryTables tables =
@@ -438,7 +437,12 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
     }
     util::print(out, "\n");
   }
-  exec::render_sql(steps, tables, ctx.dialect(), ctx.dialect() != "mysql", out);
+  std::string reset;
+  if (connection != nullptr && steps.size() > 1) {
+    connection->remember_session();
+    reset = connection->session_reset_sql();
+  }
+  exec::render_sql(steps, tables, ctx.dialect(), ctx.dialect() != "mysql", reset, out);
   if (ctx.reporter().json()) {
     std::fflush(out);
     nlohmann::json revisions = nlohmann::json::array();

@@ -214,6 +214,10 @@ class Connection {
   // put back that the driver cannot ask the server for afterwards (MySQL:
   // the session variables a dump's header changes). Throws DbError.
   virtual void remember_session() {}
+  // The statements reset_session() runs, as text for `runner sql`, each
+  // ending in ";\n" (after remember_session(), for the values it read); ""
+  // where a dialect's reset has nothing a client could run as SQL.
+  virtual std::string session_reset_sql() const { return {}; }
 
   // Dialect extras, with defaults for dialects that lack them yet.
 

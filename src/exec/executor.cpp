@@ -761,9 +761,40 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
   return held;
 }
 
+namespace {
+
+// `statement` as its dialect's client takes it: ended by ';' on a line of
+// its own when its last line holds a line comment (the ';' would be in the
+// comment), and for the mysql client, a body holding ';' between
+// DELIMITER lines.
+void print_statement(std::FILE* out, std::string_view text, std::string_view dialect) {
+  const std::string_view last = text.substr(text.rfind('\n') + 1);
+  const bool comment = last.find("--") != std::string_view::npos ||
+                       (dialect == "mysql" && last.find('#') != std::string_view::npos);
+  const char* end = comment ? "\n" : "";
+  if (dialect == "mysql" && text.find(';') != std::string_view::npos) {
+    for (const char* delimiter : {"$$", "//", ";;", "$$$$", "@@@@"}) {
+      if (text.find(delimiter) == std::string_view::npos) {
+        util::print(out, "DELIMITER {}\n{}{}{}\nDELIMITER ;\n", delimiter, text, end, delimiter);
+        return;
+      }
+    }
+  }
+  util::print(out, "{}{};\n", text, end);
+}
+
+}  // namespace
+
 void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,
-                std::string_view dialect, bool transactional_ddl, std::FILE* out) {
+                std::string_view dialect, bool transactional_ddl, std::string_view reset,
+                std::FILE* out) {
+  bool first = true;
   for (const auto& step : steps) {
+    if (!first && !reset.empty()) {
+      util::print(out, "-- the session as it was opened, as between revisions of a run\n{}\n",
+                  reset);
+    }
+    first = false;
     const Revision& revision = *step.revision;
     const bool up = step.direction == Direction::up;
     const bool transactional =
@@ -787,7 +818,7 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
       sql::StatementReader reader(path, dialect);
       while (const auto statement = reader.next()) {
         ++record.statements_done;  // recorded as `up` records it
-        util::print(out, "{};\n", statement->text);
+        print_statement(out, statement->text, dialect);
         if (statement->copy == sql::Copy::from_stdin) {
           // As psql takes it: the rows, then the end marker.
           std::string rows;

@@ -128,9 +128,12 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const OpenSession& table_sessions = {});
 
 // Writes to `out` the SQL that running `steps` would execute, bookkeeping
-// included, without touching the database.
+// included, without touching the database: as a client of the dialect
+// runs it (the mysql client's DELIMITER around a body), with `reset` (the
+// driver's session_reset_sql) between revisions.
 void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,
-                std::string_view dialect, bool transactional_ddl, std::FILE* out);
+                std::string_view dialect, bool transactional_ddl, std::string_view reset,
+                std::FILE* out);
 
 // The history record a revision gets when applied now. `recorded_id`: its
 // history row's spelling of the id when it has one (the row to update or

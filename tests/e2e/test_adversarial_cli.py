@@ -167,6 +167,65 @@ def test_sql_up_records_the_statement_count_that_up_records(project, db):
     assert db.query("SELECT statements_done FROM runner_history WHERE id = '0001'") == [(2,)]
 
 
+def run_with_client(db, text):
+    """`text` run by the dialect's own client, stopping at the first error."""
+    if db.dialect == "sqlite":
+        command = ["sqlite3", "-bail", str(db.path)]
+    elif db.dialect == "postgres":
+        command = ["psql", "-q", "-v", "ON_ERROR_STOP=1", db.url]
+    else:
+        command = ["mariadb", f"-h{db._host}", f"-P{db._port}", f"-u{db._user}",
+                   f"-p{db._password}", db.name]
+    return subprocess.run(command, input=text, capture_output=True, text=True, timeout=60)
+
+
+def test_sql_up_run_by_the_dialects_client_builds_what_up_builds(project, db):
+    """What `sql up` printed, run by psql, mariadb or sqlite3: revision 2's
+    table went to the schema or database revision 1 switched to (no session
+    reset between revisions), the mysql client could not run a routine body
+    (no DELIMITER), and a last statement ending in a line comment took the
+    ';' into the comment, so the next statement joined it."""
+    session = {"postgres": "CREATE SCHEMA other;\nSET search_path TO other;\n",
+               "sqlite": "CREATE TABLE other (i INTEGER);\n"}.get(db.dialect)
+    if db.dialect == "mysql":
+        session = f"CREATE DATABASE `{db.name}_o`;\nUSE `{db.name}_o`;\n"
+    if db.dialect == "mysql":
+        db.databases.append(f"{db.name}_o")
+    project.add("0001", "switch", session, "")
+    body = ("CREATE FUNCTION f() RETURNS INT DETERMINISTIC\nBEGIN\n  RETURN 1;\nEND;\n"
+            if db.dialect == "mysql" else "")
+    project.add("0002", "t", body + "CREATE TABLE t (x INT) -- the last, without a semicolon",
+                "DROP TABLE t")
+    printed = project.run("sql", "up")
+    assert printed.code == 0, printed
+    ran = run_with_client(db, printed.out)
+    assert ran.returncode == 0, (ran.stderr, printed.out)
+    assert "t" in db.tables(), printed.out
+    if db.dialect == "postgres":
+        assert db.query("SELECT schemaname FROM pg_tables WHERE tablename = 't'") == [("public",)]
+    assert applied_ids(db) == ["0001", "0002"]
+    assert db.query("SELECT statements_done FROM runner_history WHERE id = '0002'") == \
+        [(2 if db.dialect == "mysql" else 1,)]
+    assert project.run("status", "--exit-code").code == 0
+
+
+def test_sql_up_refuses_a_late_merged_revision_as_up_does(project, db):
+    # `sql up` printed it (exit 0) where `up` refuses it (exit 3)
+    project.add("0001", "a", "CREATE TABLE a (i INT);", "DROP TABLE a;")
+    project.add("0003", "c", "CREATE TABLE c (i INT);", "DROP TABLE c;")
+    assert project.run("up").code == 0
+    project.add("0002", "b", "CREATE TABLE b (i INT);", "DROP TABLE b;")
+    project.entries.insert(1, project.entries.pop())  # merged in its place
+    project.write_manifest()
+    for command in (["sql", "up"], ["up"]):
+        result = project.run(*command)
+        assert result.code == 3, (command, result)
+        assert "pending revision(s) older than the newest applied one (0003): 0002 b" in result.err
+    result = project.run("sql", "up", "--allow-out-of-order")
+    assert result.code == 0, result
+    assert "-- up 0002 b" in result.out
+
+
 # --- help, version, did you mean -------------------------------------------------
 
 def test_help_command_and_version(project, db):

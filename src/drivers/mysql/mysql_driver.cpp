@@ -572,13 +572,25 @@ class MysqlConnection : public Connection {
   // (qualified names, bound values). Others (SET ROLE, user variables) are
   // left as the revision set them: resetting them all
   // (COM_RESET_CONNECTION) would also reset the connection's character set.
-  void reset_session() override {
-    send_batch();
+  std::string use_default_schema() const {
     std::string use = "USE `";
     for (char c : m_default_schema) {
       use += c == '`' ? std::string("``") : std::string(1, c);
     }
-    use += "`";
+    return use + "`";
+  }
+
+  // The USE and the SET of the restored variables; the watched ones are set
+  // back only when changed, which text cannot ask.
+  std::string session_reset_sql() const override {
+    const std::size_t select = m_restore_session.find(";\nSELECT ");
+    return use_default_schema() + ";\n" +
+           (m_restore_session.empty() ? "" : m_restore_session.substr(0, select) + ";\n");
+  }
+
+  void reset_session() override {
+    send_batch();
+    const std::string use = use_default_schema();
     // One round trip: the session takes several statements a packet.
     if (m_restore_session.empty()) {
       run(use, nullptr);

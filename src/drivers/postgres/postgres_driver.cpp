@@ -755,13 +755,15 @@ class PostgresConnection : public Connection {
   // server took only as SETs. Objects a revision
   // made in the session (temporary tables, prepared statements) stay: the
   // bookkeeping, fully qualified, does not depend on them.
+  static constexpr const char* k_session_reset[] = {"SET SESSION AUTHORIZATION DEFAULT",
+                                                    "RESET ROLE", "RESET ALL", "DISCARD TEMP"};
+
   void reset_session() override {
     send_message();
     // DISCARD TEMP: a temporary table a revision left would hide the table
     // of its name from the next revision's unqualified statements (pg_temp
     // comes first in the search_path), and take the rows meant for it.
-    for (const char* sql :
-         {"SET SESSION AUTHORIZATION DEFAULT", "RESET ROLE", "RESET ALL", "DISCARD TEMP"}) {
+    for (const char* sql : k_session_reset) {
       queue(sql);
     }
     for (const auto& setting : m_own_settings) {
@@ -779,6 +781,17 @@ class PostgresConnection : public Connection {
     // Not waited for here: the reset goes in the same round trip as the
     // next revision's BEGIN (or is waited for alone before a statement or
     // bookkeeping outside a transaction), still before anything else.
+  }
+
+  std::string session_reset_sql() const override {
+    std::string text;
+    for (const char* sql : k_session_reset) {
+      text += fmt::format("{};\n", sql);
+    }
+    for (const auto& setting : m_own_settings) {
+      text += setting + ";\n";
+    }
+    return text;
   }
 
   const std::string& default_schema() const override { return m_default_schema; }

@@ -348,6 +348,24 @@ class SqliteConnection : public Connection {
     }
   }
 
+  // The PRAGMAs as remember_session read them (temporary objects, found
+  // only at run time, are not in the text).
+  std::string session_reset_sql() const override {
+    std::string text;
+    for (std::size_t i = 0; i < m_pragmas.size(); ++i) {
+      if (!m_pragmas[i]) {
+        continue;
+      }
+      if (i == std::size(k_pragmas)) {
+        text += *m_pragmas[i] == "1" ? "PRAGMA case_sensitive_like = OFF;\n"
+                                     : "PRAGMA case_sensitive_like = ON;\n";
+      } else if (i < std::size(k_pragmas)) {
+        text += fmt::format("PRAGMA {} = {};\n", k_pragmas[i], *m_pragmas[i]);
+      }
+    }
+    return text;
+  }
+
   // The PRAGMAs of the connection that change what later statements store
   // or accept: `ignore_check_constraints = ON` left by one revision let
   // the next store rows its CHECKs refuse, `case_sensitive_like = ON` made

@@ -194,9 +194,10 @@ void Executor::confirm_lock(const std::string& consequence) {
 // Where the lock confirms ahead, a transactional revision checks it in
 // run_in_transaction() instead, alongside its BEGIN (`check_lock` false).
 void Executor::before_revision(const Revision& revision, bool check_lock) {
-  if (check_lock) {
+  if (check_lock && !m_lock_confirmed) {
     confirm_lock(stopped_before(revision));
   }
+  m_lock_confirmed = false;
   if (m_session_used) {
     m_connection.reset_session();
   } else {
@@ -617,6 +618,9 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   if (!recorded) {
     m_connection.query(*bookkeeping);  // a file without statements: the row is still due
   }
+  if (m_lock != nullptr) {
+    m_lock->confirm_start();  // answered while the last statement's sync is waited for
+  }
   m_connection.sync();
   if (m_connection.transaction_left_open() == true) {
     left_transaction_open(revision, direction, record, done, prefix, start);
@@ -624,15 +628,12 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   record.state = "applied";
   record.execution_ms = util::monotonic_ms() - start;
   record.statements_done = done;
-  try {
-    m_connection.query(up ? m_tables.finish_sql(record) : m_tables.delete_sql(record.id));
-  } catch (const DbError& error) {
-    // Every statement ran; only the record is behind (a privilege on the
-    // history withdrawn, say). It still says running: say so, exit 5.
-    FailedMarkError failure(fmt::format(
-        "revision {} {} ({}) ran all its {} statement(s), but its record could not be written: "
-        "{}",
-        revision.id().text(), revision.name(), direction_word(direction), done, error.what()));
+  // Every statement ran; only the record is behind. It still says running,
+  // which stops later runs until it is resolved: say so, exit 5.
+  const auto unrecorded = [&](const std::string& why) {
+    FailedMarkError failure(fmt::format("revision {} {} ({}) ran all its {} statement(s), but {}",
+                                        revision.id().text(), revision.name(),
+                                        direction_word(direction), done, why));
     failure.add_context(fmt::format(
         "its record says {}, which stops later runs until it is resolved: check the database, "
         "then {}",
@@ -640,7 +641,53 @@ void Executor::run_marked(const Revision& revision, Direction direction,
         up ? fmt::format("'runner repair {}' (records it as applied)", revision.id().text())
            : fmt::format("'runner repair {} --forget' (drops its record: it is reverted)",
                          revision.id().text())));
-    throw failure;
+    return failure;
+  };
+  // The lock's check was answered alongside the last statement's sync.
+  std::optional<UnreachableError> lost;
+  try {
+    if (m_lock != nullptr) {
+      m_lock->confirm();
+      m_lock_confirmed = true;
+    }
+  } catch (const UnreachableError& error) {
+    lost = error;
+  }
+  try {
+    m_connection.query(up ? m_tables.finish_sql(record) : m_tables.delete_sql(record.id));
+  } catch (const DbError& error) {
+    // a privilege on the history withdrawn, say
+    throw unrecorded(fmt::format("its record could not be written: {}", error.what()));
+  }
+  if (lost) {
+    // It ran to its end, and says so; but a runner that took the lock
+    // meanwhile may have changed its record (a repair), so it is read back.
+    std::string state;
+    for (const auto& row : m_connection.query(m_tables.select_sql())) {
+      if (row.at(0).value_or("") == record.id) {
+        state = row.at(4).value_or("");
+      }
+    }
+    if (state != (up ? "applied" : "")) {
+      FailedMarkError changed(fmt::format(
+          "revision {} {} ({}) ran all its {} statement(s), but the migration lock was lost "
+          "while it ran ({}), and its record was changed meanwhile by another runner: {}",
+          revision.id().text(), revision.name(), direction_word(direction), done, lost->what(),
+          state.empty() ? "there is none" : "it says " + state));
+      changed.add_context(
+          fmt::format("the database holds what its {} did: once no other runner "
+                      "works on it, see 'runner status' and make the record say "
+                      "so ('runner repair', 'runner baseline')",
+                      direction_word(direction)));
+      throw changed;
+    }
+    write_log(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
+    lost->add_context(
+        fmt::format("revision {} {} ({}) ran to its end and is recorded {}; the run "
+                    "stops there: nothing after it ran",
+                    revision.id().text(), revision.name(), direction_word(direction),
+                    up ? "applied" : "reverted"));
+    throw *lost;
   }
   write_log(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
   if (m_progress) {

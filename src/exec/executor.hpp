@@ -112,6 +112,7 @@ class Executor {
   drivers::Lock* m_lock;
   StatementProgress m_on_statement;
   bool m_session_used = false;  // a revision ran since the session opened or was reset
+  bool m_lock_confirmed = false;  // confirmed as the last revision was recorded: not again
 };
 
 // Told while the lock is awaited, several times a second: the seconds waited

@@ -187,10 +187,11 @@ void refuse_failed_marks(const History& history) {
     const std::string what =
         fmt::format("{} half way{}", left ? "was left running by a runner that stopped" : "failed",
                     failed_while_reverting(record) ? " while reverting" : "");
+    // A running mark's count is behind by the statement it was sent with.
     throw FailedMarkError(fmt::format(
-        "revision {} {} {} ({} statement(s) ran): {}\n  {}", record.id, record.name, what,
-        record.statements_done, record.error.empty() ? "no error was recorded" : record.error,
-        failed_mark_advice(record)));
+        "revision {} {} {} ({}{} statement(s) ran): {}\n  {}", record.id, record.name, what,
+        left ? "at least " : "", record.statements_done,
+        record.error.empty() ? "no error was recorded" : record.error, failed_mark_advice(record)));
   }
 }
 

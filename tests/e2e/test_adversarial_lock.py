@@ -151,9 +151,48 @@ def test_a_lock_lost_during_a_non_transactional_revision_stops_before_the_next(t
     code, err = finish(first)
     assert code == 4, err
     assert "lost the migration lock:" in err
-    assert "stopped before revision 0003 create_u: it did not start" in err
+    assert "revision 0002 slow_fill (up) ran to its end and is recorded applied; the run stops " \
+           "there: nothing after it ran" in err, err
     assert applied_ids(server) == ["0001", "0002"]
     assert "u" not in server.tables()
+
+
+def test_a_lock_lost_during_the_last_non_transactional_revision_is_reported(tmp_path, server):
+    """The last revision of the run, outside a transaction: the lock was
+    lost while it ran, and the runner recorded it and exited 0 without a
+    word, while a second runner that took the lock meanwhile had told its
+    user to resolve the running mark by hand."""
+    project = slow_project(make_project(tmp_path, server), server, transaction=False)
+    project.entries.pop()  # 0002 is the last
+    project.write_manifest()
+    project.up_file("0003", "create_u").unlink()
+    project.down_file("0003", "create_u").unlink()
+    first = start_slow_run(project, server)
+    kill_lock_session(server)
+    code, err = finish(first)
+    assert code == 4, err
+    assert "lost the migration lock:" in err, err
+    assert "revision 0002 slow_fill (up) ran to its end and is recorded applied; the run stops " \
+           "there: nothing after it ran" in err, err
+    assert applied_ids(server) == ["0001", "0002"]
+
+
+def test_a_record_changed_by_another_runner_while_the_lock_was_lost_is_not_claimed(tmp_path,
+                                                                                    server):
+    """The second runner's user followed its advice ('repair --forget') while
+    the first still ran: the first then said "applied" (exit 0) of a
+    revision with no record at all."""
+    project = slow_project(make_project(tmp_path, server), server, transaction=False)
+    first = start_slow_run(project, server)
+    kill_lock_session(server)
+    repair = project.run("repair", "0002", "--forget")
+    assert repair.code == 0, repair
+    code, err = finish(first)
+    assert code == 5, err
+    assert "revision 0002 slow_fill (up) ran all its 2 statement(s), but the migration lock was " \
+           "lost while it ran" in err, err
+    assert "its record was changed meanwhile by another runner: there is none" in err, err
+    assert "applied 0002" not in err
 
 
 def kill_work_session(db):

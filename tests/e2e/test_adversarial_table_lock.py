@@ -150,7 +150,8 @@ def test_a_deleted_lock_row_stops_the_run_before_the_next_revision(effects, db):
     err = runner.stderr.read()
     assert runner.returncode == 4, err
     assert "lost the migration lock: its row in runner_history_lock was deleted" in err
-    assert "stopped before revision 0005 after: it did not start" in err
+    assert "revision 0004 slow (up) ran to its end and is recorded applied; the run stops there: " \
+           "nothing after it ran" in err
     assert "after_slow" not in db.tables()
 
 

@@ -187,10 +187,11 @@ TEST_CASE("plan: a running mark left by a dead runner is refused too", "[plan]")
   const History history{record("0001", "a"), record("0002", "b", "running")};
   CHECK_THROWS_MATCHES(
       runner::plan::refuse_failed_marks(history), FailedMarkError,
-      Catch::Message("revision 0002 b was left running by a runner that stopped half way (0 "
-                     "statement(s) ran): no error was recorded\n  fix the database by hand, then "
-                     "run 'runner repair 0002' to mark it applied, 'runner repair 0002 --forget' "
-                     "to drop the mark, or fix the file and run 'runner up --resume'"));
+      Catch::Message(
+          "revision 0002 b was left running by a runner that stopped half way (at "
+          "least 0 statement(s) ran): no error was recorded\n  fix the database by hand, then "
+          "run 'runner repair 0002' to mark it applied, 'runner repair 0002 --forget' "
+          "to drop the mark, or fix the file and run 'runner up --resume'"));
   CHECK_NOTHROW(runner::plan::refuse_failed_marks({record("0001", "a")}));
 }
 
@@ -205,9 +206,10 @@ TEST_CASE("plan: a mark left by a failed or interrupted revert is refused", "[pl
   CHECK_THROWS_WITH(runner::plan::refuse_failed_marks({record("0002", "b", "revert-failed")}),
                     Catch::StartsWith("revision 0002 b failed half way while reverting (0 "
                                       "statement(s) ran): "));
-  CHECK_THROWS_WITH(runner::plan::refuse_failed_marks({record("0002", "b", "reverting")}),
-                    Catch::StartsWith("revision 0002 b was left running by a runner that "
-                                      "stopped half way while reverting (0 statement(s) ran): "));
+  CHECK_THROWS_WITH(
+      runner::plan::refuse_failed_marks({record("0002", "b", "reverting")}),
+      Catch::StartsWith("revision 0002 b was left running by a runner that "
+                        "stopped half way while reverting (at least 0 statement(s) ran): "));
 }
 
 TEST_CASE("plan: down reverts the newest applied revision by default", "[plan]") {

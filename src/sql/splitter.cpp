@@ -46,7 +46,8 @@ bool is_any(std::string_view word, std::initializer_list<std::string_view> list)
 //   REPEAT and FOR do where a statement starts (statement_starts()); an
 //   END after ';' closes a BEGIN block, or as END CASE, END IF and the like
 //   the block it names; elsewhere it closes a CASE expression or is a
-//   column named end.
+//   column named end. Inside a CASE expression no block opens: a BEGIN
+//   there (THEN begin) is a name.
 // A word after '.' is a qualified name (NEW.begin, t.end), never a keyword.
 // Any other statement stops the tracker at its first word, so the common
 // INSERT costs one comparison.
@@ -208,7 +209,11 @@ class BodyTracker {
           // be one. Elsewhere IF() and REPEAT() are functions, FOR UPDATE a
           // clause.
           m_open.push_back('S');
-        } else if (lower == "begin" && m_parens == 0 && !name_expected() && m_previous != "when") {
+        } else if (lower == "begin" && m_parens == 0 && !name_expected() && m_previous != "when" &&
+                   !(!m_open.empty() && (m_open.back() == 'C' || m_previous == "as"))) {
+          // (A name in a CASE expression: THEN begin ELSE begin END; and
+          // after AS inside a body, an alias: AS BEGIN before it is Oracle
+          // mode's body.)
           m_open.push_back('B');
         } else if (lower == "end" && !m_open.empty()) {
           if (m_previous == ";" || m_previous == "begin") {
@@ -256,10 +261,14 @@ class BodyTracker {
   // THEN or ELSE, where a CASE expression wants a value) closes a CASE
   // expression.
   bool name_expected() const {
-    return is_any(m_previous,
-                  {",",      "=",     "<",        ">",   "+",  "-",    "*",       "/",     "(",
-                   "select", "where", "and",      "or",  "by", "set",  "from",    "on",    "having",
-                   "return", "into",  "distinct", "not", "in", "like", "between", "values"});
+    return is_any(
+        m_previous,
+        {",",      "=",       "<",       ">",        "+",     "-",      "*",       "/",
+         "(",      "%",       "|",       "&",        "^",     "!",      "~",       "select",
+         "where",  "and",     "or",      "xor",      "by",    "set",    "from",    "on",
+         "having", "return",  "into",    "distinct", "not",   "in",     "like",    "regexp",
+         "rlike",  "between", "values",  "div",      "mod",   "case",   "if",      "elseif",
+         "while",  "until",   "declare", "default",  "limit", "offset", "interval"});
   }
 
   Dialect m_dialect;

@@ -174,3 +174,25 @@ def test_mysql_bodies_without_begin_that_are_one_if_or_while_statement(mysql_pro
     my.query("CALL fill()")
     my.query("INSERT INTO ev VALUES (2, 42)")
     assert my.query("SELECT id, val FROM ev ORDER BY id, val") == [(1, 0), (1, 0), (1, 0), (2, 9)]
+
+
+def test_mysql_routine_reading_a_column_named_begin_after_then_runs(mysql_project):
+    """`THEN begin` in a CASE expression was read as a BEGIN block: the
+    routine's last ';' stayed inside it and the server got the rest of the
+    file with it, a syntax error, though MariaDB accepts every statement."""
+    project, my = mysql_project
+    one_revision(project, """\
+        CREATE TABLE ev (id INT, begin INT, end INT);
+        CREATE PROCEDURE pick(a INT)
+        BEGIN
+          SELECT CASE WHEN a > 0 THEN begin ELSE end END AS x FROM ev;
+        END;
+        CREATE EVENT swap ON SCHEDULE EVERY 1 DAY DISABLE
+        DO UPDATE ev SET begin = CASE WHEN id > 0 THEN begin ELSE end END;
+        CREATE TABLE after_body (a INT);
+        """)
+    result = project.run("up")
+    assert result.code == 0, result
+    assert {"ev", "after_body"} <= my.tables()
+    my.query("INSERT INTO ev VALUES (1, 10, 20)")
+    assert my.query("CALL pick(1)") == [(10,)]

@@ -228,3 +228,30 @@ TEST_CASE("splitter: a MySQL body without BEGIN may be one IF, WHILE or CASE sta
   CHECK(texts_of(trigger + ";\n" + loop + ";\n" + cases + ";\nSELECT 2;", "mysql") ==
         std::vector<std::string>{trigger, loop, cases, "SELECT 2"});
 }
+
+// MariaDB accepts these; the runner once opened a block at such a `begin`
+// (or closed a CASE at such an `end`), kept the routine's last ';' and
+// sent the rest of the file with it: a server syntax error.
+TEST_CASE("splitter: MySQL begin and end as names after THEN, ELSE, CASE, operators, DECLARE",
+          "[splitter]") {
+  const std::string then_begin =
+      "CREATE PROCEDURE p(a INT) BEGIN\n"
+      "  SELECT CASE WHEN a > 0 THEN begin ELSE begin END AS x FROM ev;\n"
+      "  SELECT CASE a WHEN 1 THEN 2 ELSE begin END FROM ev; SELECT 3;\nEND";
+  const std::string event =
+      "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO UPDATE ev SET begin = CASE WHEN id THEN begin "
+      "ELSE end END";
+  const std::string variables =
+      "CREATE PROCEDURE v() BEGIN\n"
+      "  DECLARE begin INT DEFAULT 1;\n  DECLARE end INT DEFAULT begin;\n"
+      "  SELECT CASE end WHEN 1 THEN 2 END, CASE begin WHEN 1 THEN 2 END;\n"
+      "  IF begin THEN SELECT 1; ELSEIF begin THEN SELECT 2; END IF;\n"
+      "  WHILE begin < 0 DO SET begin = begin + 1; END WHILE;\n"
+      "  CASE begin WHEN 1 THEN SELECT 2; ELSE SELECT 3; END CASE;\n"
+      "  SELECT 1 AS begin, 2 AS end;\n"
+      "  SELECT begin % 2, begin DIV 2, begin MOD 2, 1 XOR begin, ~ begin, 1 & begin, 1 | begin;\n"
+      "  SELECT id FROM ev WHERE begin REGEXP '1' LIMIT begin;\n"
+      "  REPEAT SET begin = begin + 1; UNTIL begin END REPEAT;\nEND";
+  CHECK(texts_of(then_begin + ";\n" + event + ";\n" + variables + ";\nSELECT 2;", "mysql") ==
+        std::vector<std::string>{then_begin, event, variables, "SELECT 2"});
+}

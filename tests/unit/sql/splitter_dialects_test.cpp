@@ -255,3 +255,35 @@ TEST_CASE("splitter: MySQL begin and end as names after THEN, ELSE, CASE, operat
   CHECK(texts_of(then_begin + ";\n" + event + ";\n" + variables + ";\nSELECT 2;", "mysql") ==
         std::vector<std::string>{then_begin, event, variables, "SELECT 2"});
 }
+
+// MariaDB runs compound statements outside a routine; cut at their first
+// ';', each piece was a server syntax error. BEGIN alone stays short.
+TEST_CASE("splitter: MariaDB's BEGIN NOT ATOMIC and IF, CASE, loops outside a routine are whole",
+          "[splitter]") {
+  const std::vector<std::string> statements{
+      "BEGIN NOT ATOMIC\n  DECLARE x INT DEFAULT 0;\n"
+      "  DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN SET x = 1; END;\n"
+      "  IF x = 0 THEN SELECT 1; END IF;\n  SELECT CASE WHEN x THEN begin ELSE end END FROM "
+      "t;\nEND",
+      "begin not atomic end",
+      "lbl: BEGIN NOT ATOMIC SELECT 1; END lbl",
+      "BEGIN",
+      "SELECT 1",
+      "COMMIT",
+      "BEGIN WORK",
+      "begin",
+      "IF (SELECT COUNT(*) FROM t) = 0 THEN INSERT INTO t VALUES (1); ELSE SELECT 1; END IF",
+      "WHILE @i < 3 DO INSERT INTO t VALUES (2); SET @i = @i + 1; END WHILE",
+      "CASE @x WHEN 3 THEN SELECT 1; ELSE SELECT CASE WHEN 1 THEN 2 END; END CASE",
+      "l1: LOOP SELECT 1; LEAVE l1; END LOOP l1",
+      "REPEAT DELETE FROM t LIMIT 1; UNTIL (SELECT COUNT(*) FROM t) = 0 END REPEAT",
+      "FOR i IN 1..2 DO INSERT INTO t VALUES (i); END FOR",
+      "SELECT 2"};
+  std::string text;
+  for (const auto& statement : statements) {
+    text += statement + ";\n";
+  }
+  CHECK(texts_of(text, "mysql") == statements);
+  CHECK(texts_of("BEGIN;\nSELECT 1;\n", "postgres") ==
+        std::vector<std::string>{"BEGIN", "SELECT 1"});
+}

@@ -95,6 +95,7 @@ class BodyTracker {
     }
     m_pending_begin = false;
     m_pending_until = false;
+    m_handler = m_handler && c != ';';
     if (c == '(') {
       ++m_parens;
     } else if (c == ')' && m_parens > 0) {
@@ -246,12 +247,18 @@ class BodyTracker {
           // be one. Elsewhere IF() and REPEAT() are functions, FOR UPDATE a
           // clause.
           m_open.push_back('S');
-        } else if (lower == "begin" && m_parens == 0 && !name_expected() && m_previous != "when" &&
-                   !(!m_open.empty() && (m_open.back() == 'C' || m_previous == "as"))) {
-          // (A name in a CASE expression: THEN begin ELSE begin END; and
-          // after AS inside a body, an alias: AS BEGIN before it is Oracle
-          // mode's body.)
+        } else if (lower == "begin" && m_parens == 0 &&
+                   (m_open.empty() ? !name_expected() && m_previous != "when"
+                                   : statement_starts(false) || (m_handler && !name_expected()))) {
+          // Before the body, BEGIN starts it but where a name is expected
+          // (ON begin FOR EACH ROW); inside, it opens a block only where a
+          // statement starts or after a handler's conditions: elsewhere it
+          // is a name (THEN begin in a CASE expression, FROM t begin, JOIN
+          // begin, UPDATE begin, AS begin).
+          m_handler = false;
           m_open.push_back('B');
+        } else if (lower == "handler") {
+          m_handler = true;  // DECLARE ... HANDLER FOR conditions, then its statement
         } else if (lower == "end" && !m_open.empty()) {
           if (m_previous == ";" || m_previous == "begin" || m_previous == "atomic") {
             m_pending_end = true;  // a block's END: the next word says which
@@ -318,6 +325,7 @@ class BodyTracker {
   bool m_pending_end = false;
   bool m_pending_begin = false;  // PostgreSQL: BEGIN read, ATOMIC may follow
   bool m_pending_until = false;  // MySQL: END read after an expression in a block
+  bool m_handler = false;        // MySQL: HANDLER read, and no ';' since
   std::string m_previous;        // the last token, lower case ("'" for a quoted one)
   std::string m_before_previous;  // the one before it
 };

@@ -287,3 +287,16 @@ TEST_CASE("splitter: MariaDB's BEGIN NOT ATOMIC and IF, CASE, loops outside a ro
   CHECK(texts_of("BEGIN;\nSELECT 1;\n", "postgres") ==
         std::vector<std::string>{"BEGIN", "SELECT 1"});
 }
+
+TEST_CASE("splitter: inside a MySQL body, begin opens a block only where a statement starts",
+          "[splitter]") {
+  const std::string tables =
+      "CREATE PROCEDURE p() BEGIN\n"
+      "  SELECT * FROM t2 JOIN begin ON begin.id = t2.id;\n  UPDATE begin SET end = 1;\n"
+      "  SELECT * FROM t2 t LEFT JOIN begin b USING (id) STRAIGHT_JOIN begin c ON c.id = t.id;\n"
+      "  DELETE FROM begin WHERE id < 0;\n  TRUNCATE TABLE begin;\n"
+      "  SELECT id begin FROM t2;\n  SELECT * FROM t2 begin;\n"
+      "  DECLARE CONTINUE HANDLER FOR SQLSTATE '23000', 1062 BEGIN SELECT 1; END;\n"
+      "  lbl: BEGIN SELECT 2; END lbl;\nEND";
+  CHECK(texts_of(tables + ";\nSELECT 2;", "mysql") == std::vector<std::string>{tables, "SELECT 2"});
+}

@@ -336,6 +336,144 @@ void mark_transaction_effects(const std::vector<Token>& t, Classification& c,
   }
 }
 
+// MariaDB's compound statements outside a routine: BEGIN NOT ATOMIC ...
+// END, or an IF, CASE, WHILE, LOOP, REPEAT or FOR statement, maybe after
+// `label:`. Their head ("BEGIN NOT ATOMIC", "IF", ...), or "" for any
+// other statement.
+std::string compound_head(const std::vector<Token>& t) {
+  const std::size_t i = t.size() > 2 && t[0].name && t[1].text == ":" ? 2 : 0;
+  if (at(t, i, "BEGIN") && at(t, i + 1, "NOT") && at(t, i + 2, "ATOMIC")) {
+    return "BEGIN NOT ATOMIC";
+  }
+  for (const char* word : {"IF", "CASE", "WHILE", "LOOP", "REPEAT", "FOR"}) {
+    if (at(t, i, word)) {
+      return word;
+    }
+  }
+  return {};
+}
+
+// A compound statement runs the statements it holds, now (a routine's body
+// runs later, at CALL): they count as if they stood alone. A data one makes
+// it data, else a schema one schema; their transaction effects and objects
+// are its own, and it stays opaque, as CALL is. Statements start at the
+// head, after ';', a label, BEGIN [NOT ATOMIC], THEN and ELSE outside a
+// CASE expression, DO, LOOP, REPEAT and a handler's conditions; each is
+// classified up to its ';'. The words of the compound statements (IF, END,
+// DECLARE, LEAVE, ...) are none of their own.
+void classify_compound(std::string_view s, const std::vector<Token>& t, const std::string& head,
+                       std::string_view dialect, Classification& c) {
+  static constexpr std::array k_compound_words{
+      "IF",    "ELSEIF", "ELSE",   "WHEN",     "CASE",    "WHILE", "LOOP",    "REPEAT",
+      "FOR",   "UNTIL",  "END",    "BEGIN",    "DECLARE", "LEAVE", "ITERATE", "OPEN",
+      "FETCH", "CLOSE",  "SIGNAL", "RESIGNAL", "RETURN",  "GET"};
+  bool data = false;
+  bool schema = false;
+  bool unknown = false;
+  std::vector<std::string> verbs;  // those that make it count, in order
+  std::string cases;               // open CASEs: 'K' a statement, 'C' an expression
+  bool start = true;
+  for (std::size_t j = 0; j < t.size(); ++j) {
+    const std::string w = word_at(t, j);
+    if (start) {
+      start = false;
+      if (t[j].name && j + 1 < t.size() && t[j + 1].text == ":") {
+        ++j;  // a label
+        start = true;
+        continue;
+      }
+      if (w == "BEGIN" || w == "LOOP" || w == "REPEAT") {
+        j += w == "BEGIN" && at(t, j + 1, "NOT") && at(t, j + 2, "ATOMIC") ? 2 : 0;
+        start = true;
+        continue;
+      }
+      if (w == "CASE") {
+        cases.push_back('K');
+        continue;
+      }
+      if (w == "END") {  // of a block, END CASE included
+        if (at(t, j + 1, "CASE") && !cases.empty()) {
+          cases.pop_back();
+          ++j;
+        }
+        continue;
+      }
+      if (w == "DECLARE") {  // ... HANDLER FOR conditions statement
+        std::size_t k = j + 1;
+        while (k < t.size() && t[k].text != ";" && !(at(t, k, "HANDLER") && at(t, k + 1, "FOR"))) {
+          ++k;
+        }
+        if (at(t, k, "HANDLER")) {
+          k += 2;
+          for (;;) {  // SQLSTATE [VALUE] '...', NOT FOUND, SQLEXCEPTION, 1062, a name
+            k += at(t, k, "SQLSTATE") ? (at(t, k + 1, "VALUE") ? 3 : 2) : at(t, k, "NOT") ? 2 : 1;
+            if (k < t.size() && t[k].text == ",") {
+              ++k;
+              continue;
+            }
+            break;
+          }
+          j = k - 1;
+          start = true;
+        }
+        continue;
+      }
+      if (!w.empty() && !one_of(w, k_compound_words)) {
+        std::size_t k = j;  // its ';'
+        for (int depth = 0; k < t.size() && !(depth == 0 && t[k].text == ";"); ++k) {
+          depth += t[k].text == "(" ? 1 : t[k].text == ")" ? -1 : 0;
+        }
+        const std::size_t from = t[j].end - t[j].text.size();
+        const std::size_t to = k < t.size() ? t[k].end - 1 : s.size();
+        Classification inner = classify(s.substr(from, to - from), dialect);
+        data = data || inner.kind == StatementKind::data;
+        schema = schema || inner.kind == StatementKind::schema;
+        unknown = unknown || inner.kind == StatementKind::unknown;
+        if (inner.kind == StatementKind::data || inner.kind == StatementKind::schema ||
+            inner.transaction_control || inner.implicit_commit || inner.opaque) {
+          if (std::find(verbs.begin(), verbs.end(), inner.verb) == verbs.end()) {
+            verbs.push_back(inner.verb);
+          }
+        }
+        c.transaction_control = c.transaction_control || inner.transaction_control;
+        c.implicit_commit = c.implicit_commit || inner.implicit_commit;
+        c.outside_transaction = c.outside_transaction || inner.outside_transaction;
+        for (auto& object : inner.objects) {
+          c.objects.push_back(std::move(object));
+        }
+        for (auto& reference : inner.references) {
+          c.references.push_back(std::move(reference));
+        }
+        j = k - 1;  // its ';' comes next
+        continue;
+      }
+    }
+    // Inside a statement, or a compound statement's words.
+    const bool in_expression = !cases.empty() && cases.back() == 'C';
+    if (t[j].text == ";") {
+      start = true;
+    } else if (w == "CASE") {
+      cases.push_back('C');
+    } else if (w == "END" && in_expression && j > 0 &&
+               !(t[j - 1].word &&
+                 one_of(t[j - 1].text, std::array{"THEN", "ELSE", "WHEN", "CASE"})) &&
+               std::string_view(",(=<>+-*/%").find(t[j - 1].text) == std::string_view::npos) {
+      cases.pop_back();  // a CASE expression's END, not a column named end
+    } else if (((w == "THEN" || w == "ELSE") && !in_expression) || w == "DO") {
+      start = true;
+    }
+  }
+  c.kind = data      ? StatementKind::data
+           : schema  ? StatementKind::schema
+           : unknown ? StatementKind::unknown
+                     : StatementKind::neutral;
+  c.verb = head;
+  for (std::size_t i = 0; i < verbs.size(); ++i) {
+    c.verb += (i == 0 ? " with " : ", ") + verbs[i];
+  }
+  c.opaque = true;
+}
+
 }  // namespace
 
 std::string_view to_string(StatementKind kind) {
@@ -363,10 +501,21 @@ Classification classify(std::string_view statement, std::string_view dialect) {
        t[0].text == "REINDEX")) {
     t = tokenize(statement, dialect);
   }
+  if (dialect == "mysql" && !t.empty() &&
+      ((t.size() > 1 && t[0].name && t[1].text == ":") ||
+       (t[0].word &&
+        one_of(t[0].text, std::array{"BEGIN", "IF", "CASE", "WHILE", "LOOP", "REPEAT", "FOR"})))) {
+    const std::vector<Token> all = tokenize(statement, dialect);
+    if (const std::string head = compound_head(all); !head.empty()) {
+      classify_compound(statement, all, head, dialect, c);
+      return c;
+    }
+  }
   if (t.empty() || !t[0].word) {
     c.kind = StatementKind::unknown;
     return c;
   }
+
   // MariaDB's SET STATEMENT var = value [, ...] FOR <statement> runs the
   // statement: it is what counts (a TRUNCATE or COMMIT there commits).
   if (dialect == "mysql" && at(t, 0, "SET") && at(t, 1, "STATEMENT")) {

@@ -46,7 +46,12 @@ bool is_any(std::string_view word, std::initializer_list<std::string_view> list)
 //   REPEAT and FOR do where a statement starts (statement_starts()); an
 //   END after ';' closes a BEGIN block, or as END CASE, END IF and the like
 //   the block it names; elsewhere it closes a CASE expression or is a
-//   column named end.
+//   column named end. Inside a CASE expression no block opens: a BEGIN
+//   there (THEN begin) is a name. MariaDB also runs compound statements
+//   outside a routine: BEGIN NOT ATOMIC ... END, and IF, CASE, WHILE,
+//   LOOP, REPEAT and FOR statements, maybe after a label `name:`; their
+//   blocks are followed as a routine body's are (BEGIN alone, BEGIN WORK,
+//   is transaction control).
 // A word after '.' is a qualified name (NEW.begin, t.end), never a keyword.
 // Any other statement stops the tracker at its first word, so the common
 // INSERT costs one comparison.
@@ -65,6 +70,8 @@ class BodyTracker {
     const bool qualified = m_previous == ".";
     if (m_kind == Kind::undecided) {
       decide(lower);
+    } else if (m_kind == Kind::mysql_head) {
+      decide_compound(lower);
     } else if (!qualified) {
       body_word(lower);
     }
@@ -78,11 +85,17 @@ class BodyTracker {
     if (m_kind == Kind::none || is_space(c)) {
       return;
     }
+    if (m_kind == Kind::mysql_head) {
+      // `label:` before a compound statement; nothing else after a first word
+      m_kind = c == ':' && m_before_previous.empty() && m_previous != "begin" ? Kind::mysql_head
+                                                                              : Kind::none;
+    }
     if (m_pending_end) {
       close_block();  // END followed by anything but a word closes a block
     }
     m_pending_begin = false;
     m_pending_until = false;
+    m_handler = m_handler && c != ';';
     if (c == '(') {
       ++m_parens;
     } else if (c == ')' && m_parens > 0) {
@@ -119,13 +132,19 @@ class BodyTracker {
     sqlite_trigger,
     postgres_routine,
     postgres_rule,
+    mysql_head,  // MySQL: BEGIN or a label read, a compound statement may follow
     mysql_routine
   };
 
   // The words after CREATE, up to the kind of object.
   void decide(const std::string& lower) {
     if (m_words++ == 0) {
-      m_kind = lower == "create" ? Kind::undecided : Kind::none;
+      m_kind = lower == "create"             ? Kind::undecided
+               : m_dialect == Dialect::mysql ? Kind::mysql_head
+                                             : Kind::none;
+      if (m_kind == Kind::mysql_head) {
+        decide_compound(lower);
+      }
       return;
     }
     switch (m_dialect) {
@@ -152,6 +171,26 @@ class BodyTracker {
           m_kind = Kind::none;
         }
         break;
+    }
+  }
+
+  // MariaDB's compound statements outside a routine: BEGIN NOT ATOMIC, or
+  // an IF, CASE, WHILE, LOOP, REPEAT or FOR statement, maybe after a label.
+  void decide_compound(const std::string& lower) {
+    const bool first = m_previous.empty();
+    if ((first || m_previous == ":") &&
+        is_any(lower, {"if", "case", "while", "loop", "repeat", "for"})) {
+      m_kind = Kind::mysql_routine;
+      body_word(lower);  // a statement starts here: it opens its block
+    } else if (first || (m_previous == ":" && lower == "begin")) {
+      // BEGIN, or a label's name: the next token tells
+    } else if (m_previous == "begin" && lower == "not") {
+      // BEGIN NOT: ATOMIC may follow
+    } else if (m_previous == "not" && lower == "atomic") {
+      m_kind = Kind::mysql_routine;
+      m_open.push_back('B');
+    } else {
+      m_kind = Kind::none;  // BEGIN WORK, INSERT INTO, ...
     }
   }
 
@@ -208,10 +247,20 @@ class BodyTracker {
           // be one. Elsewhere IF() and REPEAT() are functions, FOR UPDATE a
           // clause.
           m_open.push_back('S');
-        } else if (lower == "begin" && m_parens == 0 && !name_expected() && m_previous != "when") {
+        } else if (lower == "begin" && m_parens == 0 &&
+                   (m_open.empty() ? !name_expected() && m_previous != "when"
+                                   : statement_starts(false) || (m_handler && !name_expected()))) {
+          // Before the body, BEGIN starts it but where a name is expected
+          // (ON begin FOR EACH ROW); inside, it opens a block only where a
+          // statement starts or after a handler's conditions: elsewhere it
+          // is a name (THEN begin in a CASE expression, FROM t begin, JOIN
+          // begin, UPDATE begin, AS begin).
+          m_handler = false;
           m_open.push_back('B');
+        } else if (lower == "handler") {
+          m_handler = true;  // DECLARE ... HANDLER FOR conditions, then its statement
         } else if (lower == "end" && !m_open.empty()) {
-          if (m_previous == ";" || m_previous == "begin") {
+          if (m_previous == ";" || m_previous == "begin" || m_previous == "atomic") {
             m_pending_end = true;  // a block's END: the next word says which
           } else if (m_open.back() == 'C' && !name_expected() &&
                      !is_any(m_previous, {"when", "then", "else"})) {
@@ -236,7 +285,7 @@ class BodyTracker {
       return false;
     }
     const bool in_expression = !m_open.empty() && m_open.back() == 'C';
-    return is_any(m_previous, {";", ":", "begin", "do", "loop", "repeat", "row"}) ||
+    return is_any(m_previous, {";", ":", "begin", "atomic", "do", "loop", "repeat", "row", ""}) ||
            (!in_expression && is_any(m_previous, {"then", "else"})) ||
            (after_header && m_open.empty() && m_previous == ")");
   }
@@ -256,10 +305,14 @@ class BodyTracker {
   // THEN or ELSE, where a CASE expression wants a value) closes a CASE
   // expression.
   bool name_expected() const {
-    return is_any(m_previous,
-                  {",",      "=",     "<",        ">",   "+",  "-",    "*",       "/",     "(",
-                   "select", "where", "and",      "or",  "by", "set",  "from",    "on",    "having",
-                   "return", "into",  "distinct", "not", "in", "like", "between", "values"});
+    return is_any(
+        m_previous,
+        {",",      "=",       "<",       ">",        "+",     "-",      "*",       "/",
+         "(",      "%",       "|",       "&",        "^",     "!",      "~",       "select",
+         "where",  "and",     "or",      "xor",      "by",    "set",    "from",    "on",
+         "having", "return",  "into",    "distinct", "not",   "in",     "like",    "regexp",
+         "rlike",  "between", "values",  "div",      "mod",   "case",   "if",      "elseif",
+         "while",  "until",   "declare", "default",  "limit", "offset", "interval"});
   }
 
   Dialect m_dialect;
@@ -272,6 +325,7 @@ class BodyTracker {
   bool m_pending_end = false;
   bool m_pending_begin = false;  // PostgreSQL: BEGIN read, ATOMIC may follow
   bool m_pending_until = false;  // MySQL: END read after an expression in a block
+  bool m_handler = false;        // MySQL: HANDLER read, and no ';' since
   std::string m_previous;        // the last token, lower case ("'" for a quoted one)
   std::string m_before_previous;  // the one before it
 };

@@ -174,3 +174,74 @@ def test_mysql_bodies_without_begin_that_are_one_if_or_while_statement(mysql_pro
     my.query("CALL fill()")
     my.query("INSERT INTO ev VALUES (2, 42)")
     assert my.query("SELECT id, val FROM ev ORDER BY id, val") == [(1, 0), (1, 0), (1, 0), (2, 9)]
+
+
+def test_mysql_routine_reading_a_column_named_begin_after_then_runs(mysql_project):
+    """`THEN begin` in a CASE expression was read as a BEGIN block: the
+    routine's last ';' stayed inside it and the server got the rest of the
+    file with it, a syntax error, though MariaDB accepts every statement."""
+    project, my = mysql_project
+    one_revision(project, """\
+        CREATE TABLE ev (id INT, begin INT, end INT);
+        CREATE PROCEDURE pick(a INT)
+        BEGIN
+          SELECT CASE WHEN a > 0 THEN begin ELSE end END AS x FROM ev;
+        END;
+        CREATE EVENT swap ON SCHEDULE EVERY 1 DAY DISABLE
+        DO UPDATE ev SET begin = CASE WHEN id > 0 THEN begin ELSE end END;
+        CREATE TABLE after_body (a INT);
+        """)
+    result = project.run("up")
+    assert result.code == 0, result
+    assert {"ev", "after_body"} <= my.tables()
+    my.query("INSERT INTO ev VALUES (1, 10, 20)")
+    assert my.query("CALL pick(1)") == [(10,)]
+
+
+def test_mariadb_anonymous_block_runs_whole_and_counts_what_it_holds(mysql_project):
+    """BEGIN NOT ATOMIC ... END (and IF ... END IF) outside a routine was cut
+    at its first ';': a server syntax error. Whole now, what it holds is
+    judged as if it stood alone: the DDL in a schema revision runs, an
+    INSERT is data, a COMMIT controls the transaction."""
+    project, my = mysql_project
+    project.add("0001", "cols", """\
+        CREATE TABLE t (id INT);
+        BEGIN NOT ATOMIC
+          IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                         WHERE table_schema = DATABASE() AND table_name = 't'
+                           AND column_name = 'c') THEN
+            ALTER TABLE t ADD c INT;
+          END IF;
+        END;
+        IF (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()
+            AND table_name = 'u') = 0 THEN CREATE TABLE u (a INT); END IF;
+        """, "DROP TABLE u;\nDROP TABLE t;\n")
+    project.add("0002", "rows", """\
+        begin not atomic
+          DECLARE i INT DEFAULT 0;
+          WHILE i < 3 DO SET i = i + 1; INSERT INTO t VALUES (i, i * 10); END WHILE;
+        end;
+        """, "DELETE FROM t;\n", kind="data", transaction=False)
+    result = project.run("up")
+    assert result.code == 0, result
+    assert my.query("SELECT id, c FROM t ORDER BY id") == [(1, 10), (2, 20), (3, 30)]
+    assert "u" in my.tables()
+
+    project.add("0003", "hidden", """\
+        BEGIN NOT ATOMIC
+          ALTER TABLE t ADD d INT;
+          UPDATE t SET c = 0;
+        END;
+        """, "SELECT 1;\n")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0003_hidden.sql:1:1: error: revision 0003 hidden is declared kind: schema, but this " \
+           "statement changes data (BEGIN NOT ATOMIC with ALTER TABLE, UPDATE)" in result.err, result
+    project.up_file("0003", "hidden").write_text(
+        "BEGIN NOT ATOMIC\n  ALTER TABLE t ADD d INT;\n  COMMIT;\nEND;\n")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0003_hidden.sql:1:1: error: revision 0003 hidden: BEGIN NOT ATOMIC with ALTER TABLE, " \
+           "COMMIT controls the transaction" in result.err, result
+    assert my.query("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = "
+                    "DATABASE() AND table_name = 't' AND column_name = 'd'") == [(0,)]

@@ -209,3 +209,63 @@ TEST_CASE("classifier: what hides behind quoting and wrappers is still seen", "[
   CHECK(classify("SET `autocommit` = 0", "mysql").transaction_control);
   CHECK(classify("SET @@session.`autocommit` = 0", "mysql").transaction_control);
 }
+
+// MariaDB runs a compound statement outside a routine at once: what it
+// holds counts, so it hides no data, DDL or COMMIT from the refusals.
+TEST_CASE("classifier: MariaDB's BEGIN NOT ATOMIC, IF, WHILE, ... count the statements inside",
+          "[classifier][transaction]") {
+  const auto insert = classify("BEGIN NOT ATOMIC SELECT 1; INSERT INTO t VALUES (1); END", "mysql");
+  CHECK(insert.kind == StatementKind::data);
+  CHECK(insert.verb == "BEGIN NOT ATOMIC with INSERT");
+  CHECK(insert.opaque);
+  CHECK_FALSE(insert.transaction_control);
+  const auto ddl = classify(
+      "begin not atomic\n  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE "
+      "column_name = 'c') THEN\n    ALTER TABLE t ADD c INT;\n  END IF;\nend",
+      "mysql");
+  CHECK(ddl.kind == StatementKind::schema);
+  CHECK(ddl.implicit_commit);
+  REQUIRE(ddl.objects.size() == 1);
+  CHECK(ddl.objects[0].action == "alter");
+  CHECK(ddl.objects[0].name == "t");
+  for (const char* text :
+       {"BEGIN NOT ATOMIC SELECT 1; COMMIT; END",
+        "BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR SQLEXCEPTION ROLLBACK; SELECT 1; END",
+        "BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR SQLSTATE VALUE '23000', NOT FOUND BEGIN "
+        "ROLLBACK; END; END",
+        "IF @x THEN SELECT 1; ELSE START TRANSACTION; END IF",
+        "WHILE @i < 1 DO SET @i = @i + 1; SET autocommit = 0; END WHILE",
+        "CASE @a WHEN 1 THEN SELECT CASE WHEN 1 THEN 2 ELSE 3 END; ELSE COMMIT; END CASE",
+        "lbl: LOOP COMMIT; LEAVE lbl; END LOOP lbl"}) {
+    INFO(text);
+    CHECK(classify(text, "mysql").transaction_control);
+  }
+  for (const char* text :
+       {"IF @x THEN UPDATE t SET a = 1; ELSEIF @y THEN SELECT 2; END IF",
+        "FOR i IN 1..3 DO INSERT INTO t VALUES (i); END FOR",
+        "REPEAT DELETE FROM t LIMIT 1; UNTIL (SELECT COUNT(*) FROM t) = 0 END REPEAT",
+        "BEGIN NOT ATOMIC DECLARE CONTINUE HANDLER FOR 1062 INSERT INTO log VALUES (1); END",
+        "BEGIN NOT ATOMIC CREATE TABLE n (a INT); INSERT INTO n VALUES (1); END"}) {
+    INFO(text);
+    CHECK(classify(text, "mysql").kind == StatementKind::data);
+  }
+  // A CASE expression's THEN and ELSE start no statement; functions named
+  // like verbs, and columns, are no statements.
+  const auto expression = classify(
+      "BEGIN NOT ATOMIC SELECT CASE WHEN a THEN commit ELSE truncate(1.5, 0) END, "
+      "REPLACE('a', 'b', 'c') FROM t; END",
+      "mysql");
+  CHECK(expression.kind == StatementKind::neutral);
+  CHECK_FALSE(expression.transaction_control);
+  CHECK_FALSE(expression.implicit_commit);
+  CHECK(classify("BEGIN NOT ATOMIC CALL p(); END", "mysql").kind == StatementKind::unknown);
+  CHECK(classify("BEGIN NOT ATOMIC CREATE USER u; END", "mysql").objects.at(0).type == "user");
+  // BEGIN alone is transaction control, nothing it holds.
+  for (const char* text : {"BEGIN", "BEGIN WORK", "begin"}) {
+    INFO(text);
+    const auto begin = classify(text, "mysql");
+    CHECK(begin.transaction_control);
+    CHECK_FALSE(begin.opaque);
+    CHECK(begin.kind == StatementKind::neutral);
+  }
+}

@@ -228,3 +228,75 @@ TEST_CASE("splitter: a MySQL body without BEGIN may be one IF, WHILE or CASE sta
   CHECK(texts_of(trigger + ";\n" + loop + ";\n" + cases + ";\nSELECT 2;", "mysql") ==
         std::vector<std::string>{trigger, loop, cases, "SELECT 2"});
 }
+
+// MariaDB accepts these; the runner once opened a block at such a `begin`
+// (or closed a CASE at such an `end`), kept the routine's last ';' and
+// sent the rest of the file with it: a server syntax error.
+TEST_CASE("splitter: MySQL begin and end as names after THEN, ELSE, CASE, operators, DECLARE",
+          "[splitter]") {
+  const std::string then_begin =
+      "CREATE PROCEDURE p(a INT) BEGIN\n"
+      "  SELECT CASE WHEN a > 0 THEN begin ELSE begin END AS x FROM ev;\n"
+      "  SELECT CASE a WHEN 1 THEN 2 ELSE begin END FROM ev; SELECT 3;\nEND";
+  const std::string event =
+      "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO UPDATE ev SET begin = CASE WHEN id THEN begin "
+      "ELSE end END";
+  const std::string variables =
+      "CREATE PROCEDURE v() BEGIN\n"
+      "  DECLARE begin INT DEFAULT 1;\n  DECLARE end INT DEFAULT begin;\n"
+      "  SELECT CASE end WHEN 1 THEN 2 END, CASE begin WHEN 1 THEN 2 END;\n"
+      "  IF begin THEN SELECT 1; ELSEIF begin THEN SELECT 2; END IF;\n"
+      "  WHILE begin < 0 DO SET begin = begin + 1; END WHILE;\n"
+      "  CASE begin WHEN 1 THEN SELECT 2; ELSE SELECT 3; END CASE;\n"
+      "  SELECT 1 AS begin, 2 AS end;\n"
+      "  SELECT begin % 2, begin DIV 2, begin MOD 2, 1 XOR begin, ~ begin, 1 & begin, 1 | begin;\n"
+      "  SELECT id FROM ev WHERE begin REGEXP '1' LIMIT begin;\n"
+      "  REPEAT SET begin = begin + 1; UNTIL begin END REPEAT;\nEND";
+  CHECK(texts_of(then_begin + ";\n" + event + ";\n" + variables + ";\nSELECT 2;", "mysql") ==
+        std::vector<std::string>{then_begin, event, variables, "SELECT 2"});
+}
+
+// MariaDB runs compound statements outside a routine; cut at their first
+// ';', each piece was a server syntax error. BEGIN alone stays short.
+TEST_CASE("splitter: MariaDB's BEGIN NOT ATOMIC and IF, CASE, loops outside a routine are whole",
+          "[splitter]") {
+  const std::vector<std::string> statements{
+      "BEGIN NOT ATOMIC\n  DECLARE x INT DEFAULT 0;\n"
+      "  DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN SET x = 1; END;\n"
+      "  IF x = 0 THEN SELECT 1; END IF;\n  SELECT CASE WHEN x THEN begin ELSE end END FROM "
+      "t;\nEND",
+      "begin not atomic end",
+      "lbl: BEGIN NOT ATOMIC SELECT 1; END lbl",
+      "BEGIN",
+      "SELECT 1",
+      "COMMIT",
+      "BEGIN WORK",
+      "begin",
+      "IF (SELECT COUNT(*) FROM t) = 0 THEN INSERT INTO t VALUES (1); ELSE SELECT 1; END IF",
+      "WHILE @i < 3 DO INSERT INTO t VALUES (2); SET @i = @i + 1; END WHILE",
+      "CASE @x WHEN 3 THEN SELECT 1; ELSE SELECT CASE WHEN 1 THEN 2 END; END CASE",
+      "l1: LOOP SELECT 1; LEAVE l1; END LOOP l1",
+      "REPEAT DELETE FROM t LIMIT 1; UNTIL (SELECT COUNT(*) FROM t) = 0 END REPEAT",
+      "FOR i IN 1..2 DO INSERT INTO t VALUES (i); END FOR",
+      "SELECT 2"};
+  std::string text;
+  for (const auto& statement : statements) {
+    text += statement + ";\n";
+  }
+  CHECK(texts_of(text, "mysql") == statements);
+  CHECK(texts_of("BEGIN;\nSELECT 1;\n", "postgres") ==
+        std::vector<std::string>{"BEGIN", "SELECT 1"});
+}
+
+TEST_CASE("splitter: inside a MySQL body, begin opens a block only where a statement starts",
+          "[splitter]") {
+  const std::string tables =
+      "CREATE PROCEDURE p() BEGIN\n"
+      "  SELECT * FROM t2 JOIN begin ON begin.id = t2.id;\n  UPDATE begin SET end = 1;\n"
+      "  SELECT * FROM t2 t LEFT JOIN begin b USING (id) STRAIGHT_JOIN begin c ON c.id = t.id;\n"
+      "  DELETE FROM begin WHERE id < 0;\n  TRUNCATE TABLE begin;\n"
+      "  SELECT id begin FROM t2;\n  SELECT * FROM t2 begin;\n"
+      "  DECLARE CONTINUE HANDLER FOR SQLSTATE '23000', 1062 BEGIN SELECT 1; END;\n"
+      "  lbl: BEGIN SELECT 2; END lbl;\nEND";
+  CHECK(texts_of(tables + ";\nSELECT 2;", "mysql") == std::vector<std::string>{tables, "SELECT 2"});
+}

@@ -1,0 +1,7 @@
+CREATE TABLE ev (id INT PRIMARY KEY, begin INT, end INT, val INT)@@@
+CREATE PROCEDURE p1()
+BEGIN
+  SELECT begin, end FROM ev;
+  SELECT 1;
+END@@@
+SELECT 2@@@

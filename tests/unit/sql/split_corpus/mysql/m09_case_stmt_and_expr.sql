@@ -1,0 +1,13 @@
+CREATE TABLE ev (id INT PRIMARY KEY, begin INT, end INT, val INT)@@@
+CREATE PROCEDURE p9(IN a INT)
+BEGIN
+  DECLARE r VARCHAR(10);
+  CASE a
+    WHEN 1 THEN SET r = CASE WHEN a > 0 THEN 'x' ELSE 'y' END;
+    WHEN 2 THEN BEGIN SET r = 'two'; END;
+    ELSE SET r = (CASE a WHEN 3 THEN 'z' END);
+  END CASE;
+  SELECT r, IF(a > 1, 'big', 'small'), REPEAT('-', a);
+  IF a > 1 THEN SELECT IF(a, 1, 2); ELSEIF a = 1 THEN SELECT 1; ELSE SELECT 0; END IF;
+END@@@
+SELECT 2@@@

@@ -1,0 +1,9 @@
+CREATE TABLE ev (id INT PRIMARY KEY, begin INT, end INT, val INT)@@@
+CREATE PROCEDURE p13()
+BEGIN
+  FOR i IN 1..3 DO
+    INSERT INTO ev (id) VALUES (i);
+  END FOR;
+  FOR r IN (SELECT id FROM ev) DO SELECT r.id; END FOR;
+END@@@
+SELECT 2@@@

@@ -1,0 +1,7 @@
+CREATE TABLE ev (id INT PRIMARY KEY, begin INT, end INT, val INT)@@@
+CREATE PROCEDURE p15()
+BEGIN
+  SELECT id FROM ev ORDER BY begin, end DESC;
+  SELECT id FROM ev GROUP BY end;
+END@@@
+SELECT 2@@@

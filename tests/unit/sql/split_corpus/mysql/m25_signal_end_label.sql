@@ -1,0 +1,9 @@
+CREATE TABLE ev (id INT PRIMARY KEY, begin INT, end INT, val INT)@@@
+CREATE PROCEDURE p25(a INT)
+proc: BEGIN
+  IF a IS NULL THEN
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a; is null';
+  END IF;
+  blk: BEGIN LEAVE blk; END blk;
+END proc@@@
+SELECT 2@@@

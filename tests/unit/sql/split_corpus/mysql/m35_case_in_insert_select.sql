@@ -1,0 +1,7 @@
+CREATE TABLE ev (id INT PRIMARY KEY, begin INT, end INT, val INT)@@@
+CREATE PROCEDURE p35()
+BEGIN
+  INSERT INTO ev (id, val) SELECT id + 100, CASE WHEN val > 0 THEN val END FROM ev WHERE id < 100;
+  UPDATE ev SET val = CASE id WHEN 1 THEN 10 WHEN 2 THEN 20 ELSE val END, begin = 5;
+END@@@
+SELECT 2@@@

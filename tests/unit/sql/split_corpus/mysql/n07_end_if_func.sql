@@ -1,0 +1,9 @@
+CREATE TABLE t7 (id INT, `end` INT)@@@
+CREATE PROCEDURE p7(a INT)
+BEGIN
+  IF a THEN SELECT 1; END IF;
+  SELECT IF(a, 1, 2), IF(a, end, 3) FROM t7;
+  SET @y = IF(a, 1, 2);
+  IF IF(a, 1, 0) THEN SELECT 2; END IF;
+END@@@
+SELECT 2@@@

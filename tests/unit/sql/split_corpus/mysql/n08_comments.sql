@@ -1,0 +1,9 @@
+CREATE PROCEDURE p8()
+BEGIN
+  -- END; BEGIN
+  /* END IF; END; */
+  # END;
+  SELECT 'END;', "BEGIN", 'END IF;';
+  SELECT 1 /* ; */ ;
+END@@@
+SELECT 2@@@

@@ -1,0 +1,8 @@
+CREATE TABLE ev (id INT, begin INT, end INT)@@@
+CREATE PROCEDURE pick(a INT)
+BEGIN
+  SELECT CASE WHEN a > 0 THEN begin ELSE end END AS x FROM ev;
+END@@@
+CREATE EVENT swap ON SCHEDULE EVERY 1 DAY DISABLE
+DO UPDATE ev SET begin = CASE WHEN id > 0 THEN begin ELSE end END@@@
+CREATE TABLE after_body (a INT)@@@

@@ -1,0 +1,9 @@
+CREATE TABLE ev (id int PRIMARY KEY, "begin" int, "end" int, val int)@@@
+CREATE PROCEDURE p2(a int) LANGUAGE sql
+BEGIN ATOMIC
+  INSERT INTO ev (id, val) VALUES (a, 1);
+  UPDATE ev SET val = CASE WHEN val IS NULL THEN 0 ELSE val + 1 END WHERE id = a;
+  DELETE FROM ev WHERE id < 0;
+END@@@
+CREATE OR REPLACE PROCEDURE p2(a int) LANGUAGE sql BEGIN ATOMIC INSERT INTO ev (id) VALUES (a); END@@@
+SELECT 2@@@

@@ -1,0 +1,4 @@
+CREATE TABLE ev (id int PRIMARY KEY, "begin" int, "end" int, val int)@@@
+CREATE FUNCTION f7(a int) RETURNS int LANGUAGE sql IMMUTABLE RETURN CASE WHEN a > 0 THEN 1 ELSE 0 END@@@
+CREATE FUNCTION f7b(a int) RETURNS text LANGUAGE sql RETURN CASE a WHEN 1 THEN 'one' END || 'x'@@@
+SELECT 2@@@

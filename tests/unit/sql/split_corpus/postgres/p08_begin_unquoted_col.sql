@@ -1,0 +1,6 @@
+CREATE TABLE ev2 (id int, begin int)@@@
+CREATE FUNCTION f8() RETURNS SETOF int LANGUAGE sql
+BEGIN ATOMIC
+  SELECT begin FROM ev2;
+END@@@
+SELECT 2@@@

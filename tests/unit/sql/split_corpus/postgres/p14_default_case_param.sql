@@ -1,0 +1,6 @@
+CREATE TABLE ev (id int PRIMARY KEY, "begin" int, "end" int, val int)@@@
+CREATE FUNCTION f14(a int DEFAULT CASE WHEN true THEN 1 END) RETURNS int LANGUAGE sql
+BEGIN ATOMIC
+  SELECT a;
+END@@@
+SELECT 2@@@

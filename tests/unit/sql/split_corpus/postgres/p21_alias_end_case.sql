@@ -1,0 +1,5 @@
+CREATE FUNCTION f21() RETURNS TABLE (a int, b int) LANGUAGE sql
+BEGIN ATOMIC
+  SELECT 1 AS end, 2 AS case;
+END@@@
+SELECT 2@@@

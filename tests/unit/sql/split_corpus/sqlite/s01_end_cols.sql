@@ -1,0 +1,7 @@
+CREATE TABLE ev (id INTEGER PRIMARY KEY, begin INT, end INT, "case" INT, val INT)@@@
+CREATE TABLE log (id INT, msg TEXT)@@@
+CREATE TRIGGER t1 AFTER INSERT ON ev BEGIN
+  INSERT INTO log VALUES (NEW.id, NEW.end);
+  UPDATE ev SET end = begin + 1 WHERE id = NEW.id AND end IS NULL;
+END@@@
+SELECT 2@@@

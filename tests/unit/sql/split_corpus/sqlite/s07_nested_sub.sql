@@ -1,0 +1,9 @@
+CREATE TABLE ev (id INTEGER PRIMARY KEY, begin INT, end INT, "case" INT, val INT)@@@
+CREATE TABLE log (id INT, msg TEXT)@@@
+CREATE TRIGGER t7 AFTER UPDATE ON ev
+WHEN (SELECT CASE WHEN count(*) > 0 THEN 1 END FROM log) IS NOT NULL
+BEGIN
+  UPDATE log SET msg = (SELECT CASE WHEN end > 0 THEN 'e' END FROM ev WHERE id = NEW.id) WHERE id IN (SELECT id FROM ev WHERE begin < end);
+  INSERT INTO log WITH x(a) AS (SELECT 1) SELECT a, 'cte' FROM x;
+END@@@
+SELECT 2@@@

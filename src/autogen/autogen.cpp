@@ -167,6 +167,9 @@ std::string drop_object_sql(const Object& object, const std::string& dialect) {
   if (kind == "virtual table") {
     return fmt::format("DROP TABLE {};\n", name);
   }
+  if (kind == "pragma") {  // SQLite user_version, application_id: 0 is none
+    return fmt::format("PRAGMA {} = 0;\n", name);
+  }
   if (kind == "view" && starts_with(object.definition, "CREATE MATERIALIZED VIEW")) {
     return fmt::format("DROP MATERIALIZED VIEW {};\n", name);
   }

@@ -73,6 +73,7 @@ std::string column_definition(const Column& c, const std::string& dialect) {
           : fmt::format("GENERATED {} AS IDENTITY{}", c.identity,
                         c.identity_options.empty() ? "" : " (" + c.identity_options + ")"));
   add(c.not_null ? "NOT NULL" : "");
+  add(c.not_null_conflict.empty() ? "" : "ON CONFLICT " + c.not_null_conflict);
   add(c.default_value.empty() ? "" : "DEFAULT " + c.default_value);
   add(c.generated.empty()
           ? ""

@@ -16,6 +16,7 @@ struct Column {
   std::string name;
   std::string type;
   bool not_null = false;
+  std::string not_null_conflict;  // SQLite: its ON CONFLICT algorithm ("IGNORE"); empty: ABORT
   std::string default_value;      // as the catalog shows it; empty when none
   std::string generated;          // expression of a generated column, or empty
   std::string generated_storage;  // "STORED" or "VIRTUAL" for a generated column

@@ -1,6 +1,7 @@
 // Everything of a MySQL/MariaDB schema beside its tables, one query per
 // kind: views, triggers, routines with their signatures, events, sequences
 // and (for `check --privileges`) grants.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -36,18 +37,48 @@ void read_views(Catalog& catalog) {
   }
 }
 
+// Where two triggers share a table, timing and event, MariaDB runs them in
+// ACTION_ORDER. The dump makes them in order of name, each placed after the
+// ones made before it unless it says otherwise: a trigger that runs before
+// one of those names the first of them it precedes ("PRECEDES t_b"). Where
+// the order is the order of names, none says anything.
 void read_triggers(Catalog& catalog) {
+  struct Trigger {
+    std::string name, timing, event, table, body;
+    int order = 0;
+  };
+  std::map<std::string, std::vector<Trigger>> groups;  // table, timing, event -> by name
   for (const auto& row : catalog.c.query(
            "SELECT TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, "
-           "ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")) {
+           "ACTION_STATEMENT, ACTION_ORDER FROM information_schema.TRIGGERS WHERE "
+           "TRIGGER_SCHEMA = DATABASE()")) {
     if (catalog.tables.count(text(row[3])) == 0) {
       continue;  // on a table left out (the runner's own)
     }
-    const std::string name = name_of(text(row[0]));
-    const std::string table = name_of(text(row[3]));
-    add(catalog, "trigger", name + " on " + table,
-        fmt::format("CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}", name, text(row[1]),
-                    text(row[2]), table, catalog.without_database(text(row[4]))));
+    Trigger t{text(row[0]), text(row[1]),
+              text(row[2]), text(row[3]),
+              text(row[4]), util::all_digits(text(row[5])) ? std::stoi(text(row[5])) : 0};
+    groups[t.table + "\n" + t.timing + "\n" + t.event].push_back(std::move(t));
+  }
+  for (auto& [key, triggers] : groups) {
+    // In the dump's order of names (bytes of the name as written).
+    std::sort(triggers.begin(), triggers.end(),
+              [](const Trigger& a, const Trigger& b) { return name_of(a.name) < name_of(b.name); });
+    for (std::size_t i = 0; i < triggers.size(); ++i) {
+      const Trigger& t = triggers[i];
+      const Trigger* next = nullptr;  // the first made before it that runs after it
+      for (std::size_t j = 0; j < i; ++j) {
+        if (triggers[j].order > t.order && (next == nullptr || triggers[j].order < next->order)) {
+          next = &triggers[j];
+        }
+      }
+      const std::string name = name_of(t.name);
+      const std::string table = name_of(t.table);
+      add(catalog, "trigger", name + " on " + table,
+          fmt::format("CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}{}", name, t.timing, t.event,
+                      table, next == nullptr ? "" : "PRECEDES " + name_of(next->name) + " ",
+                      catalog.without_database(t.body)));
+    }
   }
 }
 

@@ -237,37 +237,79 @@ class TableReader {
     }
   }
 
+  // PARTITION BY ... [SUBPARTITION BY ... SUBPARTITIONS n] (PARTITION ...):
+  // subpartitions by their count where they have MariaDB's own names
+  // (p0sp0, p0sp1), else each named in its partition.
   void read_partitions() {
+    struct Partition {
+      std::string text;
+      std::vector<std::string> subpartitions;  // names as stored
+    };
     struct Partitioning {
-      std::string method, expression;
-      std::vector<std::string> partitions;
+      std::string method, expression, sub_method, sub_expression;
+      std::vector<std::string> names;  // the partitions' own, as stored
+      std::vector<Partition> partitions;
     };
     std::map<std::string, Partitioning> found;
     for (const auto& row : m_catalog.c.query(
              "SELECT TABLE_NAME, PARTITION_NAME, PARTITION_METHOD, PARTITION_EXPRESSION, "
-             "PARTITION_DESCRIPTION FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = "
-             "DATABASE() AND PARTITION_NAME IS NOT NULL AND (SUBPARTITION_ORDINAL_POSITION IS "
-             "NULL OR SUBPARTITION_ORDINAL_POSITION = 1) ORDER BY TABLE_NAME, "
-             "PARTITION_ORDINAL_POSITION")) {
+             "PARTITION_DESCRIPTION, SUBPARTITION_NAME, SUBPARTITION_METHOD, "
+             "SUBPARTITION_EXPRESSION FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = "
+             "DATABASE() AND PARTITION_NAME IS NOT NULL ORDER BY TABLE_NAME, "
+             "PARTITION_ORDINAL_POSITION, SUBPARTITION_ORDINAL_POSITION")) {
       if (table(row[0]) == nullptr) {
         continue;
       }
       Partitioning& p = found[text(row[0])];
-      p.method = text(row[2]);
-      p.expression = text(row[3]);
-      std::string partition = "PARTITION " + name_of(text(row[1]));
-      const std::string values = text(row[4]);
-      if (p.method.find("RANGE") != std::string::npos) {
-        partition += values == "MAXVALUE" ? " VALUES LESS THAN MAXVALUE"
-                                          : " VALUES LESS THAN (" + values + ")";
-      } else if (p.method.find("LIST") != std::string::npos) {
-        partition += values == "DEFAULT" ? " DEFAULT" : " VALUES IN (" + values + ")";
+      if (p.names.empty() || p.names.back() != text(row[1])) {
+        p.method = text(row[2]);
+        p.expression = text(row[3]);
+        std::string partition = "PARTITION " + name_of(text(row[1]));
+        const std::string values = text(row[4]);
+        if (p.method.find("RANGE") != std::string::npos) {
+          partition += values == "MAXVALUE" ? " VALUES LESS THAN MAXVALUE"
+                                            : " VALUES LESS THAN (" + values + ")";
+        } else if (p.method.find("LIST") != std::string::npos) {
+          partition += values == "DEFAULT" ? " DEFAULT" : " VALUES IN (" + values + ")";
+        }
+        p.names.push_back(text(row[1]));
+        p.partitions.push_back({partition, {}});
       }
-      p.partitions.push_back(partition);
+      if (row[5]) {
+        p.sub_method = text(row[6]);
+        p.sub_expression = text(row[7]);
+        p.partitions.back().subpartitions.push_back(text(row[5]));
+      }
     }
     for (const auto& [name, p] : found) {
-      table(name)->options.push_back(fmt::format("PARTITION BY {} ({}) ({})", p.method,
-                                                 p.expression, util::join(p.partitions)));
+      std::string sub;
+      bool own_names = true;  // every subpartition named as MariaDB names them
+      const std::size_t count = p.partitions.front().subpartitions.size();
+      for (std::size_t i = 0; i < p.partitions.size(); ++i) {
+        const auto& subpartitions = p.partitions[i].subpartitions;
+        own_names = own_names && subpartitions.size() == count;
+        for (std::size_t j = 0; own_names && j < subpartitions.size(); ++j) {
+          own_names = subpartitions[j] == fmt::format("{}sp{}", p.names[i], j);
+        }
+      }
+      if (!p.sub_method.empty()) {
+        sub = fmt::format(" SUBPARTITION BY {} ({})", p.sub_method, p.sub_expression);
+        sub += own_names ? fmt::format(" SUBPARTITIONS {}", count) : "";
+      }
+      std::vector<std::string> partitions;
+      for (const auto& partition : p.partitions) {
+        std::string text = partition.text;
+        if (!own_names && !partition.subpartitions.empty()) {
+          std::vector<std::string> named;
+          for (const auto& subpartition : partition.subpartitions) {
+            named.push_back("SUBPARTITION " + name_of(subpartition));
+          }
+          text += " (" + util::join(named) + ")";
+        }
+        partitions.push_back(std::move(text));
+      }
+      table(name)->options.push_back(fmt::format("PARTITION BY {} ({}){} ({})", p.method,
+                                                 p.expression, sub, util::join(partitions)));
     }
   }
 

@@ -1,7 +1,11 @@
 #include "drivers/sqlite/sqlite_schema.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <set>
 
 #include <fmt/core.h>
 
@@ -17,9 +21,101 @@ std::string text(const std::optional<std::string>& value) { return value.value_o
 
 std::string name_of(std::string_view raw) { return schema::quote_name(raw, '"', true); }
 
+std::string upper(std::string text) {
+  for (char& ch : text) {
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return text;
+}
+
+bool word_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return std::isalnum(u) != 0 || c == '_' || c == '$' || u >= 0x80;
+}
+
+bool is_keyword(std::string_view word) {
+  return sqlite3_keyword_check(word.data(), static_cast<int>(word.size())) != 0;
+}
+
+// The names of the tables and their columns (lower case): what ALTER TABLE
+// ... RENAME writes into the SQL text of the objects that use them, quoted.
+using Known = std::set<std::string>;
+
+// True when the quoted identifier `quoted` ("t", `t`, [t]) means the same
+// unquoted: a plain word that is not a keyword and names a table or column.
+// Only those, so that a double-quoted string (SQLite reads "x" as the
+// string 'x' where no column x is in scope) is never made a name.
+bool needless_quotes(const std::string& quoted, const Known& known) {
+  const std::string name = schema::unquote({Token::Kind::quoted, quoted});
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) != 0 ||
+      !std::all_of(name.begin(), name.end(),
+                   [](char c) { return word_char(c) && c != '$' && (c & 0x80) == 0; })) {
+    return false;
+  }
+  return !is_keyword(name) && known.count(util::to_lower(name)) > 0;
+}
+
+// `sql` with the quotes of needless_quotes names taken off, all else as
+// written (comments, spacing, strings): a table renamed away and back, or a
+// column, leaves its users' text with quotes it did not have.
+std::string without_needless_quotes(std::string_view sql, const Known& known) {
+  std::string out;
+  std::size_t i = 0;
+  const auto closing = [&](std::size_t from, char close) {
+    for (std::size_t j = from + 1; j < sql.size(); ++j) {
+      if (sql[j] == close) {
+        if (close != ']' && j + 1 < sql.size() && sql[j + 1] == close) {
+          ++j;
+          continue;
+        }
+        return j + 1;
+      }
+    }
+    return sql.size();
+  };
+  while (i < sql.size()) {
+    const char c = sql[i];
+    std::size_t end = i + 1;
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      end = std::min(sql.find('\n', i), sql.size());
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      end = sql.find("*/", i + 2);
+      end = end == std::string_view::npos ? sql.size() : end + 2;
+    } else if (c == '\'') {
+      end = closing(i, '\'');
+    } else if (c == '"' || c == '`' || c == '[') {
+      end = closing(i, c == '[' ? ']' : c);
+      const std::string quoted(sql.substr(i, end - i));
+      const bool alone =
+          (i == 0 || !word_char(sql[i - 1])) && (end >= sql.size() || !word_char(sql[end]));
+      if (alone && needless_quotes(quoted, known)) {
+        out += schema::unquote({Token::Kind::quoted, quoted});
+        i = end;
+        continue;
+      }
+    } else if (word_char(c)) {
+      while (end < sql.size() && word_char(sql[end])) {
+        ++end;
+      }
+    }
+    out.append(sql.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+// The same for tokens.
+void plain_tokens(std::vector<Token>& tokens, const Known& known) {
+  for (Token& t : tokens) {
+    if (t.kind == Token::Kind::quoted && needless_quotes(t.text, known)) {
+      t = {Token::Kind::word, schema::unquote(t)};
+    }
+  }
+}
+
 // What the PRAGMAs leave out of a table and only its CREATE TABLE text
 // keeps: CHECK constraints, collations, generated expressions, constraint
-// names, DEFERRABLE and AUTOINCREMENT.
+// names, DEFERRABLE, AUTOINCREMENT and the ON CONFLICT clauses.
 struct TableSql {
   std::vector<std::string> checks;                // "CONSTRAINT n CHECK (...)" or "CHECK (...)"
   std::map<std::string, std::string> collations;  // column (lower case) -> collation
@@ -30,6 +126,10 @@ struct TableSql {
     std::string deferrable;  // "DEFERRABLE INITIALLY DEFERRED" or empty (immediate)
   };
   std::map<std::string, Reference> references;  // lower-case "a, b" (its columns) -> details
+  // ON CONFLICT algorithms other than the default (ABORT), in upper case.
+  std::string primary_conflict;
+  std::map<std::string, std::string> unique_conflicts;    // lower-case "a, b" -> algorithm
+  std::map<std::string, std::string> not_null_conflicts;  // lower-case column -> algorithm
 };
 
 bool starts_constraint(const Token& t) {
@@ -66,6 +166,24 @@ std::string lower_columns(const std::vector<Token>& tokens, std::size_t open, st
   return util::join(names);
 }
 
+// The columns of "(a COLLATE NOCASE, b DESC)" at tokens[open, close):
+// lower case, "a, b".
+std::string indexed_columns(const std::vector<Token>& tokens, std::size_t open, std::size_t close) {
+  std::vector<std::string> names;
+  bool first = true;
+  for (std::size_t i = open + 1; i + 1 < close; ++i) {
+    if (tokens[i].text == ",") {
+      first = true;
+    } else if (tokens[i].text == "(") {
+      i = schema::after_group(tokens, i) - 1;
+    } else if (first) {
+      names.push_back(util::to_lower(schema::unquote(tokens[i])));
+      first = false;
+    }
+  }
+  return util::join(names);
+}
+
 // One column definition or table constraint: tokens[from, to).
 void read_item(const std::vector<Token>& t, std::size_t from, std::size_t to, TableSql& out) {
   const bool table_constraint = t[from].is("constraint") || t[from].is("primary") ||
@@ -81,6 +199,8 @@ void read_item(const std::vector<Token>& t, std::size_t from, std::size_t to, Ta
     }
   }
   std::string name;
+  std::string conflict_of;       // "primary", "unique", "not null": what ON CONFLICT is of
+  std::string conflict_columns;  // its columns, lower case
   while (i < to) {
     if (t[i].is("constraint") && i + 1 < to) {
       name = schema::unquote(t[i + 1]);
@@ -127,9 +247,45 @@ void read_item(const std::vector<Token>& t, std::size_t from, std::size_t to, Ta
       }
       out.references[columns] = {name, deferrable_at(t, j, end)};
       i = end;
+    } else if (t[i].is("on") && i + 2 < to && t[i + 1].is("conflict")) {
+      // The conflict clause of the PRIMARY KEY, UNIQUE or NOT NULL before it.
+      const std::string algorithm = upper(t[i + 2].text);
+      if (algorithm != "ABORT") {
+        if (conflict_of == "primary") {
+          out.primary_conflict = algorithm;
+        } else if (conflict_of == "unique") {
+          out.unique_conflicts[conflict_columns] = algorithm;
+        } else if (conflict_of == "not null") {
+          out.not_null_conflicts[column] = algorithm;
+        }
+      }
+      i += 3;
+      continue;
     } else {
       if (t[i].is("primary") || t[i].is("unique") || t[i].is("not") || t[i].is("default")) {
         name.clear();  // a constraint the PRAGMAs describe; its name does not matter to SQLite
+        conflict_of = t[i].is("primary")                                    ? "primary"
+                      : t[i].is("unique")                                   ? "unique"
+                      : t[i].is("not") && i + 1 < to && t[i + 1].is("null") ? "not null"
+                                                                            : "";
+        conflict_columns = column;
+        if (table_constraint && !conflict_of.empty()) {  // PRIMARY KEY (a, b), UNIQUE (a, b)
+          std::size_t open = i + 1;
+          while (open < to && t[open].text != "(") {
+            ++open;
+          }
+          if (open < to) {
+            const std::size_t close = schema::after_group(t, open);
+            conflict_columns = indexed_columns(t, open, close);
+            // PRIMARY KEY (id AUTOINCREMENT): the same as on the column.
+            if (conflict_of == "primary" &&
+                std::any_of(t.begin() + static_cast<std::ptrdiff_t>(open),
+                            t.begin() + static_cast<std::ptrdiff_t>(close),
+                            [](const Token& x) { return x.is("autoincrement"); })) {
+              out.autoincrement = conflict_columns;
+            }
+          }
+        }
       }
       i = t[i].text == "(" ? schema::after_group(t, i) : i + 1;
       continue;
@@ -138,9 +294,10 @@ void read_item(const std::vector<Token>& t, std::size_t from, std::size_t to, Ta
   }
 }
 
-TableSql read_table_sql(std::string_view sql) {
+TableSql read_table_sql(std::string_view sql, const Known& known) {
   TableSql out;
-  const std::vector<Token> t = schema::tokenize(sql);
+  std::vector<Token> t = schema::tokenize(sql);
+  plain_tokens(t, known);
   const auto open = std::find_if(t.begin(), t.end(), [](const Token& x) { return x.text == "("; });
   if (open == t.end()) {
     return out;
@@ -162,6 +319,48 @@ TableSql read_table_sql(std::string_view sql) {
     }
   }
   return out;
+}
+
+// An index's CREATE INDEX text in one spelling: the same index made again
+// with other spacing, case of keywords, quotes or IF NOT EXISTS dumps the
+// same; its columns and WHERE as written otherwise.
+std::string index_text(std::string_view sql, const std::string& name, const std::string& table,
+                       const Known& known) {
+  std::vector<Token> t = schema::tokenize(sql);
+  plain_tokens(t, known);
+  std::size_t on = 0;
+  while (on < t.size() && !t[on].is("on")) {
+    ++on;
+  }
+  std::size_t open = on;
+  while (open < t.size() && t[open].text != "(") {
+    ++open;
+  }
+  if (open >= t.size()) {
+    return std::string(sql);  // not read: as written
+  }
+  const bool unique = std::any_of(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(on),
+                                  [](const Token& x) { return x.is("unique"); });
+  const std::size_t close = schema::after_group(t, open);
+  // Keywords in upper case, built-in collations too; ASC (the default) left out.
+  std::vector<Token> parts;
+  for (std::size_t i = open; i < t.size(); ++i) {
+    Token x = t[i];
+    if (x.kind == Token::Kind::word && is_keyword(x.text)) {
+      x.text = upper(x.text);
+    }
+    const bool collation = !parts.empty() && parts.back().is("collate");
+    if (collation && (x.is("nocase") || x.is("rtrim") || x.is("binary"))) {
+      x.text = upper(x.text);
+    }
+    const bool before_end = i + 1 < t.size() && (t[i + 1].text == "," || i + 1 == close - 1);
+    if (i < close && x.is("asc") && before_end) {
+      continue;
+    }
+    parts.push_back(std::move(x));
+  }
+  return fmt::format("CREATE {}INDEX {} ON {} {}", unique ? "UNIQUE " : "", name, table,
+                     schema::join_tokens(parts, 0, parts.size()));
 }
 
 struct Pending {
@@ -188,6 +387,13 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
     }
     flags[text(row[0])] = {text(row[2]) == "1", text(row[3]) == "1"};
   }
+  Known known;
+  for (const auto& row :
+       c.query("SELECT m.name, p.name FROM sqlite_schema m, pragma_table_xinfo(m.name) p "
+               "WHERE m.type = 'table'")) {
+    known.insert(util::to_lower(text(row[0])));
+    known.insert(util::to_lower(text(row[1])));
+  }
   for (const auto& row :
        c.query("SELECT type, name, tbl_name, sql FROM sqlite_schema "
                "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name")) {
@@ -207,7 +413,7 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
     } else if (type == "table") {
       Pending& pending = tables[name];
       pending.table.name = name_of(name);
-      pending.sql = read_table_sql(sql);
+      pending.sql = read_table_sql(sql, known);
       const auto f = flags.find(name);
       if (f != flags.end() && f->second.first) {
         pending.table.options.push_back("WITHOUT ROWID");
@@ -221,7 +427,25 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
       object.name = type == "index" || type == "trigger"
                         ? fmt::format("{} on {}", name_of(name), name_of(text(row[2])))
                         : name_of(name);
-      object.definition = sql;  // as written: it may hold comments
+      // A view or trigger as written (it may hold comments), an index in one
+      // spelling; both without the quotes a rename leaves.
+      object.definition = type == "index"
+                              ? index_text(sql, name_of(name), name_of(text(row[2])), known)
+                              : without_needless_quotes(sql, known);
+      result.objects.push_back(std::move(object));
+    }
+  }
+  // The two numbers of the file's header an application may set and read
+  // (PRAGMA user_version is often the schema version of an application that
+  // migrates itself): part of the schema when set, absent when 0.
+  for (const char* pragma : {"application_id", "user_version"}) {
+    const auto rows = c.query(fmt::format("PRAGMA {}", pragma));
+    const std::string value = rows.empty() ? "0" : text(rows.front()[0]);
+    if (value != "0") {
+      schema::Object object;
+      object.kind = "pragma";
+      object.name = pragma;
+      object.definition = fmt::format("PRAGMA {} = {}", pragma, value);
       result.objects.push_back(std::move(object));
     }
   }
@@ -256,6 +480,10 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
       p.primary.emplace_back(std::stoi(pk), column.name);
     }
     column.auto_increment = !p.sql.autoincrement.empty() && p.sql.autoincrement == lower;
+    if (const auto conflict = p.sql.not_null_conflicts.find(lower);
+        conflict != p.sql.not_null_conflicts.end() && column.not_null) {
+      column.not_null_conflict = conflict->second;
+    }
     p.table.columns.push_back(std::move(column));
   }
   // index_list: seq, name, unique, origin (c, u, pk), partial
@@ -264,11 +492,22 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
        c.query("SELECT m.name, l.name, i.name FROM sqlite_schema m, pragma_index_list(m.name) l, "
                "pragma_index_info(l.name) i WHERE m.type = 'table' AND l.origin = 'u' ORDER BY "
                "m.name, l.name, i.seqno")) {
-    unique[{text(row[0]), text(row[1])}].push_back(name_of(text(row[2])));
+    unique[{text(row[0]), text(row[1])}].push_back(text(row[2]));
   }
   for (const auto& [index, columns] : unique) {
     if (const auto it = tables.find(index.first); it != tables.end()) {
-      it->second.table.constraints.push_back("UNIQUE (" + util::join(columns) + ")");
+      std::vector<std::string> names;
+      std::vector<std::string> lower;
+      for (const auto& column : columns) {
+        names.push_back(name_of(column));
+        lower.push_back(util::to_lower(column));
+      }
+      std::string constraint = "UNIQUE (" + util::join(names) + ")";
+      const auto& conflicts = it->second.sql.unique_conflicts;
+      if (const auto conflict = conflicts.find(util::join(lower)); conflict != conflicts.end()) {
+        constraint += " ON CONFLICT " + conflict->second;
+      }
+      it->second.table.constraints.push_back(constraint);
     }
   }
   for (auto& [name, p] : tables) {
@@ -276,12 +515,24 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
     const bool autoincrement =
         std::any_of(p.table.columns.begin(), p.table.columns.end(),
                     [](const auto& column) { return column.auto_increment; });
+    const std::string conflict =
+        p.sql.primary_conflict.empty() ? "" : " ON CONFLICT " + p.sql.primary_conflict;
     if (!p.primary.empty() && !autoincrement) {
       std::vector<std::string> columns;
       for (const auto& [order, column] : p.primary) {
         columns.push_back(column);
       }
-      p.table.constraints.push_back("PRIMARY KEY (" + util::join(columns) + ")");
+      p.table.constraints.push_back("PRIMARY KEY (" + util::join(columns) + ")" + conflict);
+    } else if (autoincrement && !conflict.empty()) {
+      // The column's PRIMARY KEY AUTOINCREMENT has no room for the clause: the
+      // table constraint, which SQLite takes as the same.
+      for (auto& column : p.table.columns) {
+        if (column.auto_increment) {
+          column.auto_increment = false;
+          p.table.constraints.push_back("PRIMARY KEY (" + column.name + " AUTOINCREMENT)" +
+                                        conflict);
+        }
+      }
     }
     for (const auto& check : p.sql.checks) {
       p.table.constraints.push_back(check);

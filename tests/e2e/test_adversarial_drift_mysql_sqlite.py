@@ -1,0 +1,228 @@
+"""Drift `check` missed or invented on SQLite and MariaDB.
+
+SQLite: an ON CONFLICT clause changed and PRAGMA user_version /
+application_id set behind the runner's back were no drift; a table renamed
+away and back (SQLite quotes its name in the views, triggers and indexes
+that use it) and an index made again in another spelling were drift.
+MariaDB: two triggers of one table, timing and event made again in the other
+order, and subpartitions changed, were no drift.
+
+Each test applies a project through the runner, dumps schema/<dialect>.sql,
+changes the database with the plain client and runs `check`."""
+import sqlite3
+
+import pytest
+
+from conftest import MysqlDb, Project, SqliteDb, diagnostic_texts
+
+
+def check(project):
+    """`check --json`: its exit code and problem lines."""
+    result = project.run("--json", "check")
+    problems = diagnostic_texts(result.json().get("problems", [])) if result.out.strip() else []
+    return result, problems
+
+
+def applied(project, up):
+    """`project` with one schema revision `up`, applied and dumped; `check` clean."""
+    project.add("0001", "base", up, "-- not taken down\n")
+    result = project.run("up")
+    assert result.code == 0, result
+    result = project.run("schema", "dump")
+    assert result.code == 0, result
+    result, problems = check(project)
+    assert result.code == 0 and problems == [], result
+    return project
+
+
+def assert_drift(project, expect):
+    result, problems = check(project)
+    assert result.code == 3, result
+    assert any(expect in problem for problem in problems), (expect, result)
+
+
+def assert_clean(project):
+    result, problems = check(project)
+    assert result.code == 0, result
+    assert problems == [], result
+
+
+# --- SQLite ----------------------------------------------------------------------------------
+
+ITEMS = """\
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY ON CONFLICT REPLACE,
+  name TEXT NOT NULL ON CONFLICT IGNORE,
+  code TEXT UNIQUE ON CONFLICT FAIL,
+  note TEXT
+)"""
+
+SQLITE_BASE = ITEMS + """;
+CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, c INTEGER);
+CREATE TABLE child (id INTEGER PRIMARY KEY, t_id INTEGER REFERENCES t (id));
+CREATE VIEW tv AS SELECT id, a FROM t;
+CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN UPDATE t SET c = 1 WHERE id = NEW.id; END;
+CREATE INDEX t_a ON t (a, c) WHERE c > 0;
+"""
+
+
+def sqlite_run(db, sql):
+    conn = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        conn.executescript(sql)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def sqlite_project(tmp_path):
+    return applied(Project(tmp_path / "project", SqliteDb(tmp_path)), SQLITE_BASE)
+
+
+@pytest.mark.parametrize("old, new, expect", [
+    ("name TEXT NOT NULL ON CONFLICT IGNORE", "name TEXT NOT NULL",
+     "table items: column name differs (snapshot: name TEXT NOT NULL ON CONFLICT IGNORE; "
+     "database: name TEXT NOT NULL)"),
+    ("PRIMARY KEY ON CONFLICT REPLACE", "PRIMARY KEY",
+     "table items: primary key PRIMARY KEY (id) ON CONFLICT REPLACE missing in database"),
+    ("UNIQUE ON CONFLICT FAIL", "UNIQUE ON CONFLICT ROLLBACK",
+     "table items: unique constraint UNIQUE (code) ON CONFLICT ROLLBACK in database, not in snapshot"),
+], ids=["not null", "primary key", "unique"])
+def test_sqlite_an_on_conflict_clause_changed_is_drift(sqlite_project, old, new, expect):
+    made = ITEMS.replace(old, new).replace("CREATE TABLE items", "CREATE TABLE items_new")
+    assert made != ITEMS.replace("CREATE TABLE items", "CREATE TABLE items_new")
+    # SQLite's recipe for a change ALTER TABLE cannot make.
+    sqlite_run(sqlite_project.db, f"PRAGMA foreign_keys = OFF; BEGIN; {made}; "
+               "INSERT INTO items_new SELECT * FROM items; DROP TABLE items; "
+               "ALTER TABLE items_new RENAME TO items; COMMIT;")
+    assert_drift(sqlite_project, expect)
+
+
+@pytest.mark.parametrize("pragma", ["user_version", "application_id"])
+def test_sqlite_a_header_number_set_behind_the_runner_is_drift(sqlite_project, pragma):
+    sqlite_run(sqlite_project.db, f"PRAGMA {pragma} = 5;")
+    assert_drift(sqlite_project, f"pragma {pragma}: in database, not in snapshot")
+
+
+def test_sqlite_user_version_a_migration_sets_is_in_the_snapshot(tmp_path):
+    """The application's own schema version: the snapshot holds it (so no
+    drift), loading the snapshot gives it back, and a change is drift."""
+    db = SqliteDb(tmp_path)
+    project = applied(Project(tmp_path / "project", db), SQLITE_BASE + "PRAGMA user_version = 2;\n")
+    snapshot = (project.root / "schema" / "sqlite.sql").read_text()
+    for part in ("PRAGMA user_version = 2;", "name TEXT NOT NULL ON CONFLICT IGNORE",
+                 "PRIMARY KEY (id) ON CONFLICT REPLACE", "UNIQUE (code) ON CONFLICT FAIL"):
+        assert part in snapshot, snapshot
+    # The snapshot run on an empty database dumps the same bytes.
+    empty = SqliteDb(tmp_path / "load")
+    (tmp_path / "load").mkdir()
+    load = Project(tmp_path / "load" / "project", empty)
+    load.add("0001", "load", snapshot, "-- not taken down\n")
+    assert load.run("up").code == 0
+    assert load.run("schema", "dump").code == 0
+    assert (load.root / "schema" / "sqlite.sql").read_text() == snapshot
+    assert empty.query("PRAGMA user_version") == [(2,)]
+
+    sqlite_run(db, "PRAGMA user_version = 3;")
+    assert_drift(project, "pragma user_version: differs (snapshot: PRAGMA user_version = 2; "
+                          "database: PRAGMA user_version = 3)")
+
+
+def test_sqlite_a_table_renamed_away_and_back_is_no_drift(sqlite_project):
+    db = sqlite_project.db
+    sqlite_run(db, "ALTER TABLE t RENAME TO x; ALTER TABLE x RENAME TO t;")
+    # SQLite wrote the name back quoted into what uses it.
+    assert db.query("SELECT sql FROM sqlite_schema WHERE name = 'tv'")[0][0].endswith('FROM "t"')
+    assert_clean(sqlite_project)
+    # A real change to one of them is still drift.
+    sqlite_run(db, "DROP VIEW tv; CREATE VIEW tv AS SELECT id, c FROM \"t\";")
+    assert_drift(sqlite_project, "view tv: differs")
+
+
+def test_sqlite_an_index_made_again_in_another_spelling_is_no_drift(sqlite_project):
+    db = sqlite_project.db
+    sqlite_run(db, 'DROP INDEX t_a; create  index IF NOT EXISTS "t_a" on T(  a  ASC,"c" ) where c>0;')
+    assert_clean(sqlite_project)
+    for changed in ("(a, c) WHERE c > 1", "(a, c DESC) WHERE c > 0", "(c, a) WHERE c > 0",
+                    "(a COLLATE NOCASE, c) WHERE c > 0"):
+        sqlite_run(db, f"DROP INDEX t_a; CREATE INDEX t_a ON t {changed};")
+        assert_drift(sqlite_project, "index t_a on t: differs")
+    sqlite_run(db, "DROP INDEX t_a; CREATE UNIQUE INDEX t_a ON t (a, c) WHERE c > 0;")
+    assert_drift(sqlite_project, "index t_a on t: unique in database, not in snapshot")
+
+
+# --- MariaDB ---------------------------------------------------------------------------------
+
+PARTITIONS = ("(PARTITION p0 VALUES LESS THAN (2000){}, PARTITION p1 VALUES LESS THAN MAXVALUE{})")
+
+MYSQL_BASE = """\
+CREATE TABLE t (id INT PRIMARY KEY, a INT);
+CREATE TRIGGER t_one BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1;
+CREATE TRIGGER t_two BEFORE INSERT ON t FOR EACH ROW SET NEW.a = NEW.a + 1;
+CREATE TABLE p (id INT NOT NULL, d DATE NOT NULL) PARTITION BY RANGE (YEAR(d))
+  SUBPARTITION BY HASH (id) SUBPARTITIONS 2 """ + PARTITIONS.format("", "") + ";\n"
+
+
+@pytest.fixture
+def mysql_project(tmp_path):
+    db = MysqlDb()
+    try:
+        yield applied(Project(tmp_path / "project", db), MYSQL_BASE)
+    finally:
+        db.drop()
+
+
+def test_mysql_two_triggers_made_again_in_the_other_order_is_drift(mysql_project):
+    db = mysql_project.db
+    db.query("INSERT INTO t (id) VALUES (1)")
+    db.query("DROP TRIGGER t_one")
+    db.query("CREATE TRIGGER t_one BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1")
+    db.query("INSERT INTO t (id) VALUES (2)")
+    # t_two now runs first: the rows it makes are not the same.
+    assert db.query("SELECT id, a FROM t ORDER BY id") == [(1, 2), (2, 1)]
+    assert_drift(mysql_project, "trigger t_two on t: differs (snapshot: CREATE TRIGGER t_two BEFORE "
+                                "INSERT ON t FOR EACH ROW SET NEW.a = NEW.a + 1; database: CREATE "
+                                "TRIGGER t_two BEFORE INSERT ON t FOR EACH ROW PRECEDES t_one SET")
+
+
+@pytest.mark.parametrize("partitioning", [
+    "SUBPARTITION BY HASH (id) SUBPARTITIONS 3 " + PARTITIONS.format("", ""),
+    "SUBPARTITION BY KEY (id) SUBPARTITIONS 2 " + PARTITIONS.format("", ""),
+    "SUBPARTITION BY HASH (id + 1) SUBPARTITIONS 2 " + PARTITIONS.format("", ""),
+    PARTITIONS.format("", ""),
+    "SUBPARTITION BY HASH (id) " + PARTITIONS.format(" (SUBPARTITION a0, SUBPARTITION a1)",
+                                                     " (SUBPARTITION b0, SUBPARTITION b1)"),
+], ids=["count", "method", "expression", "none", "names"])
+def test_mysql_subpartitions_changed_is_drift(mysql_project, partitioning):
+    mysql_project.db.query(f"ALTER TABLE p PARTITION BY RANGE (YEAR(d)) {partitioning}")
+    assert_drift(mysql_project, "table p: table options differ")
+
+
+def test_mysql_trigger_order_and_subpartitions_come_back_from_the_dump(tmp_path):
+    """A dump with triggers out of the order of their names and named
+    subpartitions, run on an empty database, dumps the same bytes."""
+    up = """\
+    CREATE TABLE t (id INT PRIMARY KEY, a INT);
+    CREATE TRIGGER t_c BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1;
+    CREATE TRIGGER t_a BEFORE INSERT ON t FOR EACH ROW SET NEW.a = NEW.a + 1;
+    CREATE TRIGGER t_b BEFORE INSERT ON t FOR EACH ROW PRECEDES t_c SET NEW.a = 10;
+    CREATE TABLE p (id INT NOT NULL, d DATE NOT NULL) PARTITION BY RANGE (YEAR(d))
+      SUBPARTITION BY HASH (id) """ + PARTITIONS.format(" (SUBPARTITION a0, SUBPARTITION a1)",
+                                                        " (SUBPARTITION b0, SUBPARTITION b1)") + ";\n"
+    first, second = MysqlDb(), MysqlDb()
+    try:
+        (tmp_path / "a").mkdir()
+        (tmp_path / "b").mkdir()
+        project = applied(Project(tmp_path / "a", first), up)
+        snapshot = (project.root / "schema" / "mysql.sql").read_text()
+        assert "PRECEDES t_a" in snapshot and "(SUBPARTITION a0, SUBPARTITION a1)" in snapshot, snapshot
+        load = applied(Project(tmp_path / "b", second), snapshot)
+        assert (load.root / "schema" / "mysql.sql").read_text() == snapshot
+        orders = second.query("SELECT TRIGGER_NAME, ACTION_ORDER FROM information_schema.TRIGGERS "
+                              "WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY ACTION_ORDER")
+        assert [name for name, _ in orders] == ["t_b", "t_c", "t_a"]
+        second.query("INSERT INTO t (id) VALUES (1)")
+        assert second.query("SELECT a FROM t") == [(2,)]
+    finally:
+        first.drop()
+        second.drop()

@@ -1073,6 +1073,11 @@ class Planner {
         add("alter table", t, fmt::format("ALTER TABLE {} {};\n", t, joined(options, " ")));
       }
     } else {
+      if (tablespace(from) != tablespace(to)) {
+        add("alter table", t,
+            fmt::format("ALTER TABLE {} SET TABLESPACE {};\n", t,
+                        tablespace(to).empty() ? "pg_default" : tablespace(to)));
+      }
       if (from.comment != to.comment) {
         add("comment", t,
             fmt::format("COMMENT ON TABLE {} IS {};\n", t,
@@ -1080,6 +1085,43 @@ class Planner {
       }
       table_statements(from, to);
     }
+  }
+
+  // PostgreSQL: "ALTER TABLE t ALTER COLUMN c SET STORAGE x" back to the
+  // storage of the column's type, for the built-in types whose storage is
+  // known (PostgreSQL 15 has no SET STORAGE DEFAULT); empty for others.
+  static std::string default_storage(const Table& table, const std::string& statement) {
+    const std::size_t column_at = statement.find(" ALTER COLUMN ");
+    const std::size_t storage_at = statement.find(" SET STORAGE ");
+    if (column_at == std::string::npos || storage_at < column_at) {
+      return "";
+    }
+    const std::string name = statement.substr(column_at + 14, storage_at - column_at - 14);
+    const Column* column = find_column(table, name);
+    if (column == nullptr) {
+      return "";
+    }
+    const std::string type = lower(column->type);
+    std::string storage;
+    if (type == "text" || type == "bytea" || type == "jsonb" || type == "json" || type == "xml" ||
+        starts_with(type, "character varying") || type.find("[]") != std::string::npos) {
+      storage = "EXTENDED";
+    } else if (starts_with(type, "numeric")) {
+      storage = "MAIN";
+    } else {
+      return "";
+    }
+    return statement.substr(0, storage_at) + " SET STORAGE " + storage;
+  }
+
+  // PostgreSQL: the table's "TABLESPACE x" option's name, or empty.
+  static std::string tablespace(const Table& table) {
+    for (const auto& option : table.options) {
+      if (starts_with(option, "TABLESPACE ")) {
+        return option.substr(11);
+      }
+    }
+    return "";
   }
 
   void table_statements(const Table& from, const Table& to) {
@@ -1108,6 +1150,12 @@ class Planner {
         undo = s.substr(0, s.find(" OWNED BY ")) + " OWNED BY NONE";
       } else if (s.find(" REPLICA IDENTITY ") != std::string::npos) {
         undo = s.substr(0, s.find(" REPLICA IDENTITY ")) + " REPLICA IDENTITY DEFAULT";
+      } else if (const std::size_t at = s.find(" SET COMPRESSION "); at != std::string::npos) {
+        undo = s.substr(0, at) + " SET COMPRESSION DEFAULT";
+      } else if (const std::size_t at = s.find(" SET STATISTICS "); at != std::string::npos) {
+        undo = s.substr(0, at) + " SET STATISTICS -1";
+      } else if (const std::size_t at = s.find(" SET STORAGE "); at != std::string::npos) {
+        undo = default_storage(to, s);
       }
       if (!undo.empty()) {
         add("alter table", to.name, undo + ";\n");

@@ -235,26 +235,42 @@ bool subsequence(const std::vector<std::string>& a, const std::vector<std::strin
 }
 
 // Kinds created before tables (other objects use them) and dropped after.
+// In the order they are created (dropped in reverse).
+constexpr const char* k_early_kinds[] = {"schema",
+                                         "extension",
+                                         "foreign data wrapper",
+                                         "server",
+                                         "user mapping",
+                                         "collation",
+                                         "text search dictionary",
+                                         "text search configuration",
+                                         "type",
+                                         "domain",
+                                         "sequence",
+                                         "function",
+                                         "procedure",
+                                         "aggregate",
+                                         "cast",
+                                         "operator"};
+
+int early_rank(const std::string& kind) {
+  const auto n = static_cast<int>(std::size(k_early_kinds));
+  for (int i = 0; i < n; ++i) {
+    if (kind == k_early_kinds[i]) {
+      return i;
+    }
+  }
+  return n;
+}
+
 bool early_kind(const std::string& kind) {
-  return kind == "schema" || kind == "extension" || kind == "type" || kind == "domain" ||
-         kind == "sequence" || kind == "function" || kind == "procedure";
+  return early_rank(kind) < static_cast<int>(std::size(k_early_kinds));
 }
 
 // Kinds that depend on tables: dropped before the tables change, created after.
 bool dependent_kind(const std::string& kind) {
   return kind == "view" || kind == "trigger" || kind == "rule" || kind == "policy" ||
-         kind == "statistics";
-}
-
-int early_rank(const std::string& kind) {
-  constexpr const char* order[] = {"schema",   "extension", "type",     "domain",
-                                   "sequence", "function",  "procedure"};
-  for (int i = 0; i < 7; ++i) {
-    if (kind == order[i]) {
-      return i;
-    }
-  }
-  return 7;
+         kind == "statistics" || kind == "publication";
 }
 
 class Planner {

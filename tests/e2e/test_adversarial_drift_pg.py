@@ -134,9 +134,9 @@ CASES = [
 
 
 class Base:
-    def __init__(self, root):
-        self.db = PostgresDb()
-        conn = self.db._connect("postgres")
+    @staticmethod
+    def make_tablespace(db):
+        conn = db._connect("postgres")
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT 1 FROM pg_tablespace WHERE spcname = %s", (TABLESPACE,))
@@ -144,10 +144,14 @@ class Base:
                     cur.execute("SET allow_in_place_tablespaces = true")
                     try:
                         cur.execute(f"CREATE TABLESPACE {TABLESPACE} LOCATION ''")
-                    except self.db._psycopg2.errors.DuplicateObject:
+                    except db._psycopg2.errors.DuplicateObject:
                         pass  # made meanwhile by another run
         finally:
             conn.close()
+
+    def __init__(self, root):
+        self.db = PostgresDb()
+        self.make_tablespace(self.db)
         self.project = Project(root, self.db)
         self.project.add("0001", "base", BASE, "-- not taken down here\n")
         result = self.project.run("up")
@@ -278,5 +282,54 @@ def test_rehearse_refuses_a_user_mapping_whose_password_it_cannot_copy(base, tmp
         assert result.code != 0, result
         assert "the copy cannot make these: user mapping FOR PUBLIC SERVER remote" in result.err, result
         assert PASSWORD not in result.out + result.err
+    finally:
+        db.drop()
+
+
+def test_autogenerate_makes_and_takes_away_the_new_kinds_in_an_order_that_runs(tmp_path):
+    """Collations and text search configurations came after the tables that
+    use them, so a generated revision could not run; the column settings and
+    the tablespace had no statement at all."""
+    db = PostgresDb()
+    try:
+        project = Project(tmp_path, db)
+        project.add("0001", "docs", "CREATE TABLE docs (id int PRIMARY KEY, body text, n int);\n",
+                    "DROP TABLE docs;\n")
+        assert project.run("up").code == 0
+        edit = [
+            "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+            "CREATE TABLE names (id int, name text COLLATE ci)",
+            "CREATE TEXT SEARCH CONFIGURATION plain (COPY = simple)",
+            "ALTER TABLE docs ADD COLUMN words tsvector GENERATED ALWAYS AS "
+            "(to_tsvector('plain'::regconfig, body)) STORED",
+            "CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2'",
+            "CREATE AGGREGATE total(int) (SFUNC = add2, STYPE = int, INITCOND = '0')",
+            "CREATE VIEW doc_total AS SELECT total(n) AS t FROM docs",
+            "ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL",
+            "ALTER TABLE docs ALTER COLUMN body SET COMPRESSION lz4",
+            "ALTER TABLE docs ALTER COLUMN n SET STATISTICS 500",
+            f"ALTER TABLE docs SET TABLESPACE {TABLESPACE}",
+            "CREATE PUBLICATION doc_changes FOR TABLE docs, names",
+        ]
+        Base.make_tablespace(db)
+        for statement in edit:
+            db.query(statement)
+        result = project.run("schema", "dump")
+        assert result.code == 0, result
+        db.query("DROP PUBLICATION doc_changes; DROP VIEW doc_total; DROP AGGREGATE total(int); "
+                 "DROP FUNCTION add2(int, int); DROP TABLE names; ALTER TABLE docs DROP COLUMN words; "
+                 "DROP TEXT SEARCH CONFIGURATION plain; DROP COLLATION ci; "
+                 "ALTER TABLE docs SET TABLESPACE pg_default; "
+                 "ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTENDED; "
+                 "ALTER TABLE docs ALTER COLUMN body SET COMPRESSION DEFAULT; "
+                 "ALTER TABLE docs ALTER COLUMN n SET STATISTICS -1")
+        result = project.run("revision", "--autogenerate", "-m", "more")
+        assert result.code == 0, result
+        result = project.run("up")
+        assert result.code == 0, result
+        result = project.run("check")
+        assert result.code == 0, result
+        result = project.run("verify")
+        assert result.code == 0, result
     finally:
         db.drop()

@@ -238,26 +238,42 @@ bool subsequence(const std::vector<std::string>& a, const std::vector<std::strin
 }
 
 // Kinds created before tables (other objects use them) and dropped after.
+// In the order they are created (dropped in reverse).
+constexpr const char* k_early_kinds[] = {"schema",
+                                         "extension",
+                                         "foreign data wrapper",
+                                         "server",
+                                         "user mapping",
+                                         "collation",
+                                         "text search dictionary",
+                                         "text search configuration",
+                                         "type",
+                                         "domain",
+                                         "sequence",
+                                         "function",
+                                         "procedure",
+                                         "aggregate",
+                                         "cast",
+                                         "operator"};
+
+int early_rank(const std::string& kind) {
+  const auto n = static_cast<int>(std::size(k_early_kinds));
+  for (int i = 0; i < n; ++i) {
+    if (kind == k_early_kinds[i]) {
+      return i;
+    }
+  }
+  return n;
+}
+
 bool early_kind(const std::string& kind) {
-  return kind == "schema" || kind == "extension" || kind == "type" || kind == "domain" ||
-         kind == "sequence" || kind == "function" || kind == "procedure";
+  return early_rank(kind) < static_cast<int>(std::size(k_early_kinds));
 }
 
 // Kinds that depend on tables: dropped before the tables change, created after.
 bool dependent_kind(const std::string& kind) {
   return kind == "view" || kind == "trigger" || kind == "rule" || kind == "policy" ||
-         kind == "statistics";
-}
-
-int early_rank(const std::string& kind) {
-  constexpr const char* order[] = {"schema",   "extension", "type",     "domain",
-                                   "sequence", "function",  "procedure"};
-  for (int i = 0; i < 7; ++i) {
-    if (kind == order[i]) {
-      return i;
-    }
-  }
-  return 7;
+         kind == "statistics" || kind == "publication";
 }
 
 class Planner {
@@ -1076,6 +1092,11 @@ class Planner {
         add("alter table", t, fmt::format("ALTER TABLE {} {};\n", t, joined(options, " ")));
       }
     } else {
+      if (tablespace(from) != tablespace(to)) {
+        add("alter table", t,
+            fmt::format("ALTER TABLE {} SET TABLESPACE {};\n", t,
+                        tablespace(to).empty() ? "pg_default" : tablespace(to)));
+      }
       if (from.comment != to.comment) {
         add("comment", t,
             fmt::format("COMMENT ON TABLE {} IS {};\n", t,
@@ -1083,6 +1104,43 @@ class Planner {
       }
       table_statements(from, to);
     }
+  }
+
+  // PostgreSQL: "ALTER TABLE t ALTER COLUMN c SET STORAGE x" back to the
+  // storage of the column's type, for the built-in types whose storage is
+  // known (PostgreSQL 15 has no SET STORAGE DEFAULT); empty for others.
+  static std::string default_storage(const Table& table, const std::string& statement) {
+    const std::size_t column_at = statement.find(" ALTER COLUMN ");
+    const std::size_t storage_at = statement.find(" SET STORAGE ");
+    if (column_at == std::string::npos || storage_at < column_at) {
+      return "";
+    }
+    const std::string name = statement.substr(column_at + 14, storage_at - column_at - 14);
+    const Column* column = find_column(table, name);
+    if (column == nullptr) {
+      return "";
+    }
+    const std::string type = lower(column->type);
+    std::string storage;
+    if (type == "text" || type == "bytea" || type == "jsonb" || type == "json" || type == "xml" ||
+        starts_with(type, "character varying") || type.find("[]") != std::string::npos) {
+      storage = "EXTENDED";
+    } else if (starts_with(type, "numeric")) {
+      storage = "MAIN";
+    } else {
+      return "";
+    }
+    return statement.substr(0, storage_at) + " SET STORAGE " + storage;
+  }
+
+  // PostgreSQL: the table's "TABLESPACE x" option's name, or empty.
+  static std::string tablespace(const Table& table) {
+    for (const auto& option : table.options) {
+      if (starts_with(option, "TABLESPACE ")) {
+        return option.substr(11);
+      }
+    }
+    return "";
   }
 
   void table_statements(const Table& from, const Table& to) {
@@ -1111,6 +1169,12 @@ class Planner {
         undo = s.substr(0, s.find(" OWNED BY ")) + " OWNED BY NONE";
       } else if (s.find(" REPLICA IDENTITY ") != std::string::npos) {
         undo = s.substr(0, s.find(" REPLICA IDENTITY ")) + " REPLICA IDENTITY DEFAULT";
+      } else if (const std::size_t at = s.find(" SET COMPRESSION "); at != std::string::npos) {
+        undo = s.substr(0, at) + " SET COMPRESSION DEFAULT";
+      } else if (const std::size_t at = s.find(" SET STATISTICS "); at != std::string::npos) {
+        undo = s.substr(0, at) + " SET STATISTICS -1";
+      } else if (const std::size_t at = s.find(" SET STORAGE "); at != std::string::npos) {
+        undo = default_storage(to, s);
       }
       if (!undo.empty()) {
         add("alter table", to.name, undo + ";\n");

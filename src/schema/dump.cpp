@@ -16,10 +16,35 @@ namespace {
 
 // The order of kinds when nothing else decides: what is usually used by
 // others first.
-constexpr const char* k_kind_order[] = {
-    "schema",    "extension", "type",          "domain", "sequence",  "function",
-    "procedure", "table",     "virtual table", "index",  "view",      "trigger",
-    "policy",    "rule",      "statistics",    "event",  "privileges"};
+constexpr const char* k_kind_order[] = {"schema",
+                                        "extension",
+                                        "foreign data wrapper",
+                                        "server",
+                                        "user mapping",
+                                        "collation",
+                                        "text search dictionary",
+                                        "text search configuration",
+                                        "type",
+                                        "domain",
+                                        "sequence",
+                                        "function",
+                                        "procedure",
+                                        "aggregate",
+                                        "cast",
+                                        "operator",
+                                        "table",
+                                        "foreign table",
+                                        "virtual table",
+                                        "index",
+                                        "view",
+                                        "trigger",
+                                        "policy",
+                                        "rule",
+                                        "statistics",
+                                        "publication",
+                                        "event",
+                                        "privileges",
+                                        "event trigger"};
 
 int kind_rank(const std::string& kind) {
   for (int i = 0; i < static_cast<int>(std::size(k_kind_order)); ++i) {
@@ -33,7 +58,10 @@ int kind_rank(const std::string& kind) {
 // Kinds whose name other objects mention, and so may need first.
 bool is_provider(const std::string& kind) {
   return kind == "table" || kind == "view" || kind == "type" || kind == "domain" ||
-         kind == "sequence" || kind == "function" || kind == "procedure";
+         kind == "sequence" || kind == "function" || kind == "procedure" || kind == "aggregate" ||
+         kind == "collation" || kind == "foreign table" || kind == "server" ||
+         kind == "foreign data wrapper" || kind == "text search dictionary" ||
+         kind == "text search configuration";
 }
 
 std::string without_final_semicolons(std::string_view text) {

@@ -52,7 +52,10 @@ struct Table {
 // Any other object, kept as the DDL the database gives for it.
 struct Object {
   std::string kind;  // schema, extension, type, domain, sequence, function, procedure, index,
-                     // view, trigger, policy, rule, statistics, event, privileges
+                     // view, trigger, policy, rule, statistics, event, privileges; PostgreSQL
+                     // also event trigger, collation, aggregate, cast, operator, text search
+                     // dictionary and configuration, foreign data wrapper, server, user
+                     // mapping, foreign table, publication
   // Its full identity, unique within the kind: "public.f(integer)" for a
   // function, "users_email on users" for an index or a trigger.
   std::string name;

@@ -23,6 +23,10 @@ inline std::string qualified(const std::string& schema_name, const std::string& 
   return schema_name == "public" ? name : schema_name + "." + name;
 }
 
+// What a user mapping's definition ends in when it has a password, which
+// is never read.
+inline constexpr const char* k_password_not_shown = " /* and a password, not shown */";
+
 // A condition: the object whose oid is `oid` was not installed by an extension.
 std::string not_in_extension(const std::string& oid);
 
@@ -43,6 +47,7 @@ struct Catalog {
   explicit Catalog(Connection& connection) : c(connection) {}
 
   Connection& c;
+  int version = 0;  // server_version_num: 150004 for 15.4
   schema::Schema result;
   std::map<std::string, std::string> relations;  // oid -> name, for tables, views, sequences
   std::vector<std::string> table_oids;           // the tables read (not the skipped ones)
@@ -64,6 +69,10 @@ void read_sequences(Catalog& catalog);
 void read_table_objects(Catalog& catalog);
 // Schemas, extensions, types, domains, views and functions.
 void read_objects(Catalog& catalog);
+// Collations, aggregates, casts, operators, text search dictionaries and
+// configurations, foreign data wrappers, servers, user mappings, foreign
+// tables and publications (postgres_more_objects.cpp).
+void read_more_objects(Catalog& catalog);
 // Owners (when not the current user) and grants, as "privileges" objects.
 void read_privileges(Catalog& catalog);
 

@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include "drivers/postgres/postgres_catalog.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 
@@ -82,6 +83,22 @@ CopyPlan copy_plan(const schema::Schema& schema, const CopyRequest& request) {
   schema::Schema after;
   std::vector<std::string> keys;
   std::vector<std::string> foreign;
+  // A user mapping's password is never read, so the copy would make the
+  // mapping without it: a rehearsal using it would fail where the target
+  // does not. Refused, named.
+  std::vector<std::string> uncopied;
+  for (const auto& object : schema.objects) {
+    if (object.kind == "user mapping" &&
+        object.definition.find(k_password_not_shown) != std::string::npos) {
+      uncopied.push_back("user mapping " + object.name);
+    }
+  }
+  if (!uncopied.empty()) {
+    throw DbError(fmt::format(
+        "the copy cannot make these: {} (a password is never read, and the copy would have "
+        "none)",
+        util::join(uncopied)));
+  }
   for (const auto& object : schema.objects) {
     if (object.kind == "index") {
       indexes.objects.push_back(object);

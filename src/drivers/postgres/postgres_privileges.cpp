@@ -33,7 +33,7 @@ constexpr Source k_sources[] = {
 
 // The word GRANT uses for an object of `kind` (as ALTER names it).
 std::string grant_kind(const std::string& kind) {
-  if (kind == "VIEW" || kind == "MATERIALIZED VIEW") {
+  if (kind == "VIEW" || kind == "MATERIALIZED VIEW" || kind == "FOREIGN TABLE") {
     return "TABLE";
   }
   if (kind == "DOMAIN") {

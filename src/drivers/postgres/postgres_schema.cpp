@@ -54,7 +54,8 @@ class TableReader {
              "pg_get_partkeydef(c.oid) END, array_to_string(c.reloptions, ', '), "
              "c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), "
              "c.relreplident, (SELECT quote_ident(ci.relname) FROM pg_index x JOIN pg_class ci "
-             "ON ci.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident) FROM "
+             "ON ci.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident), (SELECT "
+             "quote_ident(ts.spcname) FROM pg_tablespace ts WHERE ts.oid = c.reltablespace) FROM "
              "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', "
              "'p') AND {} AND {} ORDER BY 2, 3",
              k_user_schemas, not_in_extension("c.oid")))) {
@@ -80,6 +81,11 @@ class TableReader {
       }
       if (!text(row[10]).empty()) {
         table.options.push_back("WITH (" + text(row[10]) + ")");
+      }
+      // Not the database's default tablespace (reltablespace 0): moved
+      // with ALTER TABLE ... SET TABLESPACE.
+      if (!text(row[16]).empty()) {
+        table.options.push_back("TABLESPACE " + text(row[16]));
       }
       if (text(row[11]) == "t") {
         table.statements.push_back(
@@ -111,12 +117,15 @@ class TableReader {
              "quote_ident(co.collname) END FROM pg_collation co JOIN pg_namespace cn ON cn.oid = "
              "co.collnamespace WHERE co.oid = a.attcollation) END, col_description(a.attrelid, "
              "a.attnum), format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmax, "
-             "s.seqmin, s.seqcache, s.seqcycle FROM pg_attribute a JOIN pg_type t ON t.oid = "
+             "s.seqmin, s.seqcache, s.seqcycle, CASE WHEN a.attstorage <> t.typstorage THEN "
+             "a.attstorage END, CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END, {} "
+             "FROM pg_attribute a JOIN pg_type t ON t.oid = "
              "a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
              "LEFT JOIN pg_depend dep ON dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum "
              "AND dep.deptype = 'i' AND dep.classid = 'pg_class'::regclass LEFT JOIN pg_sequence "
              "s ON s.seqrelid = dep.objid WHERE a.attrelid IN ({}) AND a.attnum > 0 AND NOT "
              "a.attisdropped ORDER BY a.attrelid, a.attnum",
+             m_catalog.version >= 140000 ? "a.attcompression" : "''",
              m_catalog.oid_list(m_catalog.table_oids)))) {
       auto it = m_tables.find(text(row[0]));
       if (it == m_tables.end() || !it->second.partition_of.empty()) {
@@ -141,7 +150,31 @@ class TableReader {
       }
       column.collation = text(row[7]);
       column.comment = text(row[8]);
+      column_settings(it->second, column.name, text(row[16]), text(row[17]), text(row[18]));
       it->second.columns.push_back(std::move(column));
+    }
+  }
+
+  // What ALTER COLUMN sets beside the column's definition: its storage
+  // other than its type's (SET STORAGE EXTERNAL keeps a value out of line
+  // and uncompressed), its compression other than the server's default,
+  // its statistics target other than the default. Each goes with the table
+  // as ALTER TABLE.
+  static void column_settings(schema::Table& table, const std::string& column,
+                              const std::string& storage, const std::string& statistics,
+                              const std::string& compression) {
+    const std::string alter = fmt::format("ALTER TABLE {} ALTER COLUMN {} ", table.name, column);
+    const std::map<std::string, std::string> storages{
+        {"p", "PLAIN"}, {"e", "EXTERNAL"}, {"m", "MAIN"}, {"x", "EXTENDED"}};
+    if (const auto it = storages.find(storage); it != storages.end()) {
+      table.statements.push_back(alter + "SET STORAGE " + it->second);
+    }
+    if (compression == "p" || compression == "l") {
+      table.statements.push_back(alter + "SET COMPRESSION " +
+                                 (compression == "p" ? "pglz" : "lz4"));
+    }
+    if (!statistics.empty()) {
+      table.statements.push_back(alter + "SET STATISTICS " + statistics);
     }
   }
 
@@ -265,9 +298,11 @@ class PinnedSettings {
 schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_tables) {
   const PinnedSettings pinned(c);
   Catalog catalog(c);
+  catalog.version = std::stoi(text(c.query("SHOW server_version_num").at(0)[0]));
   TableReader(catalog, skip_tables).read();
   read_sequences(catalog);
   read_objects(catalog);
+  read_more_objects(catalog);
   read_table_objects(catalog);
   read_privileges(catalog);
   return std::move(catalog.result);

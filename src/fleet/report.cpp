@@ -116,7 +116,7 @@ TargetResult result_of(std::string label, std::string url, int exit, std::int64_
       result.result["error"].is_object() && result.result["error"].contains("message") &&
       result.result["error"]["message"].is_string()) {
     result.error = first_line(result.result["error"]["message"].get<std::string>());
-  } else if (exit == 130 || exit == 143) {
+  } else if (exit == 129 || exit == 130 || exit == 143) {
     result.error = "interrupted";
   } else if (exit > 128) {
     result.error = fmt::format("ended by signal {}", exit - 128);
@@ -174,6 +174,7 @@ std::string summary_line(const std::string& command, const std::vector<TargetRes
       case 2: ++refused; break;
       case 3: ++problems; break;
       case 4: ++unreachable; break;
+      case 129:
       case 130:
       case 143: ++interrupted; break;
       default: ++failed; break;
@@ -245,6 +246,7 @@ nlohmann::json fleet_json(const std::string& command, const std::vector<TargetRe
       case 2: ++counts["bad_input"]; break;
       case 3: ++counts["problems"]; break;
       case 4: ++counts["unreachable"]; break;
+      case 129:
       case 130:
       case 143: ++counts["interrupted"]; break;
       default: ++counts["failed"]; break;

@@ -72,7 +72,7 @@ def signal_mid_run(project, dbs, running, signal_number, timeout,
     return parent.returncode, out, err, children
 
 
-@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_rolls_back_running_targets_starts_no_other_and_leaves_no_child(
         tmp_path, servers, signal_number):
     project = make_project(tmp_path, sleep=30)
@@ -106,6 +106,7 @@ def test_a_signal_rolls_back_running_targets_starts_no_other_and_leaves_no_child
     assert dbs[2].tables() == set()  # never touched
     assert f"{dbs[2].name}  not started" in err, err
     assert "interrupted" in err and f"stopped by signal {int(signal_number)}" in err, err
+    assert "2 interrupted" in err and "failed" not in err, err  # SIGHUP's 129 was "failed"
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "mysql"])

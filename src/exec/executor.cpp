@@ -733,9 +733,43 @@ void Executor::left_transaction_open(const Revision& revision, Direction directi
   throw failure;
 }
 
-void Executor::baseline(const std::vector<const Revision*>& revisions) {
-  m_connection.begin();
+// Runs `body` (history writes) in one transaction, committed only under the
+// lock. A signal on the way (a write waiting for another session's row, say)
+// rolls it back and says so, as the interruption it is, not as a failure.
+template <typename Body>
+auto Executor::bookkeeping_transaction(std::string_view what, const Body& body) {
+  const std::string rolled_back =
+      fmt::format("the {} was rolled back: nothing of it was recorded", what);
   try {
+    m_connection.begin();  // SQLite's waits for another writer
+  } catch (const DbError&) {
+    try {
+      signals::check();
+    } catch (InterruptedError& stop) {
+      stop.add_context(fmt::format("before the {} began: nothing of it was recorded", what));
+      throw;
+    }
+    throw;
+  }
+  try {
+    auto result = body();
+    signals::check();  // a cancelled write need not fail
+    confirm_lock(rolled_back);
+    m_connection.commit();
+    return result;
+  } catch (...) {
+    m_connection.rollback();
+    if (const int signal = signals::caught(); signal != 0) {
+      InterruptedError stop(signal);
+      stop.add_context(rolled_back);
+      throw stop;
+    }
+    throw;
+  }
+}
+
+void Executor::baseline(const std::vector<const Revision*>& revisions) {
+  bookkeeping_transaction("baseline", [&] {
     for (const Revision* revision : revisions) {
       plan::HistoryRecord record =
           record_for(*revision, revision->noop ? "" : util::file_checksum(revision->up));
@@ -743,43 +777,30 @@ void Executor::baseline(const std::vector<const Revision*>& revisions) {
       const HistorySql log = m_tables.log_sql(make_log("baseline", record, 0, "ok", ""));
       m_connection.query_all({&history, &log});
     }
-    confirm_lock("the baseline was rolled back: nothing of it was recorded");
-    m_connection.commit();
-  } catch (...) {
-    m_connection.rollback();
-    throw;
-  }
+    return 0;
+  });
 }
 
 std::string Executor::repair(const Revision* revision, const plan::HistoryRecord& record,
                              bool forget) {
-  m_connection.begin();
-  try {
-    std::string done;
+  return bookkeeping_transaction("repair", [&] {
     if (forget) {
       const HistorySql history = m_tables.delete_sql(record.id);
       const HistorySql log = m_tables.log_sql(make_log("forget", record, 0, "ok", ""));
       m_connection.query_all({&history, &log});
-      done = fmt::format("forgot revision {} {}: it is pending again", record.id, record.name);
-    } else {
-      plan::HistoryRecord fixed = record;
-      fixed.state = "applied";
-      fixed.checksum = revision->noop ? "" : util::file_checksum(revision->up);
-      fixed.applied_at = record.state == "applied" ? record.applied_at : util::utc_now_iso();
-      const HistorySql history = m_tables.finish_sql(fixed);
-      const HistorySql log = m_tables.log_sql(make_log("repair", fixed, 0, "ok", ""));
-      m_connection.query_all({&history, &log});
-      done = record.state == "applied"
-                 ? fmt::format("re-recorded the checksum of revision {} {}", record.id, record.name)
-                 : fmt::format("marked revision {} {} applied", record.id, record.name);
+      return fmt::format("forgot revision {} {}: it is pending again", record.id, record.name);
     }
-    confirm_lock("the repair was rolled back: nothing of it was recorded");
-    m_connection.commit();
-    return done;
-  } catch (...) {
-    m_connection.rollback();
-    throw;
-  }
+    plan::HistoryRecord fixed = record;
+    fixed.state = "applied";
+    fixed.checksum = revision->noop ? "" : util::file_checksum(revision->up);
+    fixed.applied_at = record.state == "applied" ? record.applied_at : util::utc_now_iso();
+    const HistorySql history = m_tables.finish_sql(fixed);
+    const HistorySql log = m_tables.log_sql(make_log("repair", fixed, 0, "ok", ""));
+    m_connection.query_all({&history, &log});
+    return record.state == "applied"
+               ? fmt::format("re-recorded the checksum of revision {} {}", record.id, record.name)
+               : fmt::format("marked revision {} {} applied", record.id, record.name);
+  });
 }
 
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,

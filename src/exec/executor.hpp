@@ -96,6 +96,8 @@ class Executor {
   void write_log(const LogRecord& record) noexcept;
   void before_revision(const project::Revision& revision, bool check_lock = true);
   void confirm_lock(const std::string& consequence);
+  template <typename Body>
+  auto bookkeeping_transaction(std::string_view what, const Body& body);
   static std::string stopped_before(const project::Revision& revision);
   bool lock_confirms_ahead() const;
 

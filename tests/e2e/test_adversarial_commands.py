@@ -1,6 +1,12 @@
 """The commands beside `up` attacked: down, redo, repair, up --resume and
 their arguments. Each must change exactly what it says and leave the
 history saying what is true."""
+import signal
+import sqlite3
+import time
+
+import pytest
+
 from conftest import applied_ids, history_ids, history_state
 
 
@@ -142,3 +148,54 @@ def test_alembics_downgrade_minus_n_takes_options_after_it(project, db):
     assert result.code == 0, result
     assert [r["id"] for r in json.loads(result.out)["revisions"]] == ["2"]
     assert applied_ids(db) == ["1"]
+
+
+def hold_history(db, baseline):
+    """Another session in a transaction that holds the history row 2 (or,
+    for a baseline, an uncommitted row 2 of its own); SQLite: the write lock."""
+    if db.dialect == "sqlite":
+        conn = sqlite3.connect(db.path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        return conn
+    conn = db._connect(db.name)
+    if db.dialect == "mysql":
+        conn.autocommit(False)
+    else:
+        conn.autocommit = False
+    with conn.cursor() as cur:
+        if baseline:
+            cur.execute("INSERT INTO runner_history (id, name, kind, checksum, state, applied_at, "
+                        "execution_ms) VALUES ('2', 't2', 'schema', 'x', 'applied', "
+                        "'2026-01-01T00:00:00Z', 0)")
+        else:
+            cur.execute("SELECT * FROM runner_history WHERE id = '2' FOR UPDATE")
+    return conn
+
+
+@pytest.mark.parametrize("command", [["repair", "2"], ["repair", "2", "--forget"],
+                                     ["baseline", "2"]])
+def test_repair_and_baseline_interrupted_while_their_write_waits_say_so(project, db, command):
+    """Interrupted while its history write waited for another session, the
+    command exited 1 ("a revision failed") with the driver's bare message
+    ("canceling statement due to user request", "database is locked")."""
+    two(project)
+    assert project.run("up", "1" if command[0] == "baseline" else "2").code == 0
+    if command == ["repair", "2"]:
+        project.up_file("2", "t2").write_text("CREATE TABLE t2 (x INT); -- edited\n")
+    elif command[-1] == "--forget":
+        db.query("UPDATE runner_history SET state = 'failed' WHERE id = '2'")
+    before = sorted(db.query("SELECT id, state, checksum FROM runner_history"))
+    blocker = hold_history(db, command[0] == "baseline")
+    try:
+        proc = project.popen(*command)
+        time.sleep(1.5)  # its write waits for the blocker
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert proc.returncode == 130, err
+    assert "interrupted by SIGINT" in err, err
+    assert "nothing of it was recorded" in err, err
+    assert sorted(db.query("SELECT id, state, checksum FROM runner_history")) == before

@@ -707,9 +707,9 @@ std::string Executor::mark_failed(const plan::HistoryRecord& record, Direction d
   } catch (const std::exception& error) {
     // The record still says running, which refuses later runs as well.
     said = fmt::format(
-        "it could not be marked failed ({}): its record says running, which stops later runs "
-        "the same way",
-        util::utf8_prefix(error.what(), 200));
+        "it could not be marked failed ({}): its record says {}, which stops later runs the "
+        "same way",
+        util::utf8_prefix(error.what(), 200), up ? "running" : "reverting");
   }
   write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start, outcome, text));
   return said;

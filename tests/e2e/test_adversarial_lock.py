@@ -226,6 +226,24 @@ def test_a_killed_work_session_never_claims_a_failed_mark_it_could_not_write(tmp
     assert "was left running by a runner that stopped half way" in again.err
 
 
+def test_a_killed_work_session_during_a_down_says_its_record_says_reverting(tmp_path, server):
+    """The same for a non-transactional down: the message said "its record
+    says running", while the row said reverting."""
+    project = make_project(tmp_path, server)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    project.add("0002", "fill", "INSERT INTO t (id) VALUES (1);",
+                "DELETE FROM t;\n" + slow_insert(server, "t", 100) + "\n", kind="data",
+                transaction=False)
+    assert project.run("up").code == 0
+    proc = project.popen("down")
+    assert wait_for(lambda: proc.poll() is not None or slow_statement_running(server), timeout=15)
+    kill_work_session(server)
+    code, err = finish(proc)
+    assert code == 5, err
+    assert "its record says reverting, which stops later runs the same way" in err, err
+    assert server.query("SELECT state FROM runner_history WHERE id = '0002'") == [("reverting",)]
+
+
 # --- keeping the lock session alive --------------------------------------------
 
 @pytest.fixture

@@ -125,12 +125,9 @@ void apply_migrations(const Context& ctx, const project::Project& project,
     steps.push_back({&revision, plan::Direction::up});
   }
   exec::Executor executor(connection, ctx.tables(), {});
-  try {
-    executor.run(steps);
-  } catch (const DbError& error) {
-    throw DbError(fmt::format("applying the migrations on a scratch database failed: {}",
-                              error.what()),
-                  error.code(), error.sqlstate());
+  if (const auto failure = exec::run_on_scratch(executor, steps)) {
+    throw DbError(
+        fmt::format("applying the migrations on a scratch database failed: {}", *failure));
   }
 }
 

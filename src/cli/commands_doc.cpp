@@ -93,7 +93,10 @@ Source read_migrated(const Context& ctx) {
   const auto tables = ctx.tables().resolved(scratch.connection());
   exec::ensure_tables(scratch.connection(), tables);
   exec::Executor executor(scratch.connection(), tables, {});
-  executor.run(steps);
+  if (const auto failure = exec::run_on_scratch(executor, steps)) {
+    throw DbError(
+        fmt::format("applying the migrations on a scratch database failed: {}", *failure));
+  }
   Source source;
   source.schema = scratch.connection().read_schema(tables.own_tables());
   source.input.dialect = ctx.dialect();

@@ -829,6 +829,32 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
   return held;
 }
 
+std::optional<std::string> run_on_scratch(Executor& executor,
+                                          const std::vector<plan::Step>& steps) {
+  static constexpr const char* k_untouched =
+      "while running revisions on a scratch database: the target was not changed";
+  try {
+    try {
+      executor.run(steps);
+    } catch (const DbError& error) {
+      signals::check();  // a signal cancels the statement: then that is the failure
+      return std::string(error.what());
+    } catch (const FailedMarkError& error) {
+      signals::check();
+      return std::string(error.what());  // a revision run marked (MySQL DDL) failed half way
+    }
+  } catch (const InterruptedError& stop) {
+    InterruptedError again(stop.signal_number());
+    again.add_context(k_untouched);
+    throw again;
+  } catch (const UnreachableError& lost) {
+    UnreachableError again(lost.what());
+    again.add_context(k_untouched);
+    throw again;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // `statement` as its dialect's client takes it: ended by ';' on a line of

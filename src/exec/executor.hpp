@@ -130,6 +130,14 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const LockWaiting& waiting = {},
                                             const OpenSession& table_sessions = {});
 
+// Runs `steps` with `executor` on a scratch database (verify, rehearse,
+// autogenerate, schema doc), where the executor's advice for a target
+// ("rolled back", "marked failed: 'runner repair'") does not apply: a
+// revision's failure comes back as its located message (nullopt when every
+// step ran); an interruption or a lost session is thrown again saying the
+// target was not changed.
+std::optional<std::string> run_on_scratch(Executor& executor, const std::vector<plan::Step>& steps);
+
 // Writes to `out` the SQL that running `steps` would execute, bookkeeping
 // included, without touching the database: as a client of the dialect
 // runs it (the mysql client's DELIMITER around a body), with `reset` (the

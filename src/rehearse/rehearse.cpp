@@ -188,14 +188,8 @@ class Rehearsal {
       outcome.steps.push_back(std::move(step));
       ++done;
     });
-    try {
-      executor.run(steps);
-    } catch (const DbError& error) {
-      exec::signals::check();  // a signal cancels the statement: then that is the failure
-      fail(steps, done, error.what(), outcome);
-      return false;
-    } catch (const FailedMarkError& error) {
-      fail(steps, done, error.what(), outcome);
+    if (const auto failure = exec::run_on_scratch(executor, steps)) {
+      fail(steps, done, *failure, outcome);
       return false;
     }
     return true;

@@ -38,14 +38,7 @@ std::optional<std::string> run_step(drivers::Connection& connection,
                                     const exec::HistoryTables& tables, const Revision& revision,
                                     Direction direction) {
   exec::Executor executor(connection, tables, {});
-  try {
-    executor.run({{&revision, direction}});
-  } catch (const DbError& error) {
-    return std::string(error.what());
-  } catch (const FailedMarkError& error) {
-    return std::string(error.what());  // a revision that runs marked (MySQL DDL) failed half way
-  }
-  return std::nullopt;
+  return exec::run_on_scratch(executor, {{&revision, direction}});
 }
 
 // Down, then up again, after an up that went from `before` to `after_up`.

@@ -661,6 +661,13 @@ Parsed parse_command_line(int argc, char** argv) {
   set(o_config, g.config, config);
   set(o_manifest, g.manifest, manifest);
   set(o_env, g.env, env);
+  if (g.env && g.env->empty()) {
+    // `-e "$DEPLOY_ENV"` with the variable unset: not the top level's database
+    return refuse(std::move(parsed),
+                  "--env: an empty name names no [env.NAME] table (is the variable meant to hold "
+                  "it set?)",
+                  "");
+  }
   set(o_table, g.table, table);
   for (const auto& [option, text, slot] :
        {std::tuple{o_lock, &lock_timeout, &g.lock_timeout}, std::tuple{o_wait, &wait, &g.wait}}) {

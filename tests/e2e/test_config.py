@@ -89,6 +89,17 @@ def test_an_unknown_env_is_bad_input(project, db):
     assert db.tables() == set()
 
 
+def test_an_empty_env_is_bad_input_not_the_top_level(project, db):
+    """`runner -e "$DEPLOY_ENV" up` with the variable unset migrated the
+    top level's database."""
+    three(project)
+    project.write("runner.toml", f'database = "{db.url}"\n\n[env.staging]\ndatabase = "{db.url}"\n')
+    result = project.run("-e", "", "up", database=False)
+    assert result.code == 2, result
+    assert "--env: an empty name names no [env.NAME] table" in result.err
+    assert db.tables() == set()
+
+
 def test_variables_in_runner_toml_are_expanded(project, db):
     three(project)
     project.write("runner.toml", 'database = "${E2E_DB_URL}"\n')

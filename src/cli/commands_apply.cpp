@@ -87,7 +87,20 @@ std::string nothing_to_do(const char* command, const plan::History& history,
                              ? plan::unknown_applied(*project, history)
                              : std::vector<std::string>{};
     if (unknown.empty()) {
-      return "nothing to do: the database is up to date";
+      // `up --to` an applied id, `up 0`: what the limit leaves out is not done
+      // (as many records as revisions, none unknown: every one is recorded)
+      std::ptrdiff_t pending = 0;
+      if (project != nullptr && history.size() < project->revisions().size()) {
+        const plan::RecordIndex recorded(history);
+        pending = std::count_if(
+            project->revisions().begin(), project->revisions().end(),
+            [&](const auto& revision) { return recorded.find(revision.id()) == nullptr; });
+      }
+      return pending == 0 ? std::string("nothing to do: the database is up to date")
+                          : fmt::format(
+                                "nothing to do within the limit given; {} revision(s) "
+                                "stay pending after it",
+                                pending);
     }
     std::vector<std::string> shown(unknown.begin(),
                                    unknown.begin() + std::min<std::ptrdiff_t>(unknown.size(), 5));

@@ -199,3 +199,18 @@ def test_repair_and_baseline_interrupted_while_their_write_waits_say_so(project,
     assert "interrupted by SIGINT" in err, err
     assert "nothing of it was recorded" in err, err
     assert sorted(db.query("SELECT id, state, checksum FROM runner_history")) == before
+
+
+def test_up_to_an_applied_id_does_not_say_the_database_is_up_to_date(project, db):
+    """`up --to 1`, `up 0` and `upgrade +0` said "the database is up to date"
+    with revision 2 pending."""
+    two(project)
+    assert project.run("up", "1").code == 0
+    for args in (["up", "--to", "1"], ["up", "0"], ["upgrade", "+0"]):
+        result = project.run(*args)
+        assert result.code == 0, (args, result)
+        assert "up to date" not in result.err, (args, result.err)
+        assert "nothing to do within the limit given; 1 revision(s) stay pending after it" \
+            in result.err, (args, result.err)
+    assert project.run("up").code == 0
+    assert "the database is up to date" in project.run("up").err

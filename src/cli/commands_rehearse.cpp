@@ -241,7 +241,10 @@ std::string reference_text(const refs::Reference& reference) {
   const auto& removed = *reference.removed;
   return fmt::format("{}'{}' \u2014 {}, dropped by {}{}", reference.possible ? "possible: " : "",
                      removed.name, removed.what, removed.revision,
-                     reference.possible ? " (the name still exists in the schema)" : "");
+                     !reference.possible    ? ""
+                     : reference.other_case ? " (written in another letter case: the same name "
+                                              "where SQL folds it, another where it is quoted)"
+                                            : " (the name still exists in the schema)");
 }
 
 }  // namespace

@@ -50,6 +50,8 @@ std::map<std::string, std::string> names_of(const schema::Schema& schema) {
   return names;
 }
 
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 bool word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
@@ -68,7 +70,9 @@ class Matcher {
     }
     std::vector<const char*> expressions;
     std::vector<std::size_t> lengths;
-    std::vector<unsigned> flags(names.size(), 0);
+    // Unquoted SQL names fold case: USERS is users (an other-case hit is
+    // said as possible, not stale).
+    std::vector<unsigned> flags(names.size(), HS_FLAG_CASELESS);
     std::vector<unsigned> ids;
     for (std::size_t i = 0; i < names.size(); ++i) {
       expressions.push_back(names[i].data());
@@ -117,11 +121,12 @@ class Matcher {
       return std::move(found.at);
     }
     found.at.clear();
+    const auto same = [](char a, char b) { return ascii_lower(a) == ascii_lower(b); };
     for (std::size_t i = 0; i < m_names.size(); ++i) {
       const std::string& name = m_names[i];
-      for (std::size_t at = text.find(name); at != std::string_view::npos;
-           at = text.find(name, at + 1)) {
-        found.at.emplace_back(at, static_cast<int>(i));
+      for (auto it = std::search(text.begin(), text.end(), name.begin(), name.end(), same);
+           it != text.end(); it = std::search(it + 1, text.end(), name.begin(), name.end(), same)) {
+        found.at.emplace_back(static_cast<std::size_t>(it - text.begin()), static_cast<int>(i));
       }
     }
     return std::move(found.at);
@@ -239,10 +244,11 @@ void scan_file(const fs::path& path, FileBuffer& buffer, const Matcher& matcher,
       continue;
     }
     const std::string& name = patterns[static_cast<std::size_t>(hit)];
+    const bool other_case = text.substr(at, name.size()) != name;
     const auto range = by_name.equal_range(name);
     for (auto it = range.first; it != range.second; ++it) {
       found.push_back({path.string(), line_number, static_cast<int>(at - line_start) + 1,
-                       it->second, existing.count(name) > 0});
+                       it->second, other_case || existing.count(name) > 0, other_case});
     }
   }
 }
@@ -261,17 +267,11 @@ Replay replay(const project::Project& project, const exec::HistoryTables& tables
     exec::signals::check();
     exec::Executor executor(connection, tables, {});
     const std::string label = revision.id().text() + " " + revision.name();
-    try {
-      executor.run({{&revision, plan::Direction::up}});
-    } catch (const DbError& error) {
-      exec::signals::check();
-      out.stopped = fmt::format("revision {} fails on the scratch database, so the names the "
-                                "revisions after it remove are not known: {}",
-                                label, error.what());
-      break;
-    } catch (const FailedMarkError& error) {
-      out.stopped = fmt::format("revision {} fails on the scratch database: {}", label,
-                                error.what());
+    if (const auto failure = exec::run_on_scratch(executor, {{&revision, plan::Direction::up}})) {
+      out.stopped = fmt::format(
+          "revision {} fails on the scratch database, so the names the "
+          "revisions after it remove are not known: {}",
+          label, *failure);
       break;
     }
     auto after = names_of(connection.read_schema(skip));

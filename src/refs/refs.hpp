@@ -41,7 +41,8 @@ struct Reference {
   int line = 0;
   int column = 0;   // 1-based, in bytes
   const Removed* removed = nullptr;
-  bool possible = false;  // the name still exists elsewhere in the schema
+  bool possible = false;    // the name still exists elsewhere in the schema, or:
+  bool other_case = false;  // written in another letter case (Users for users)
 };
 
 // The files to scan under `root`: `git ls-files -co --exclude-standard`

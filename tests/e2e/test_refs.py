@@ -59,6 +59,24 @@ def test_refs_json_and_paths_and_exit_0_when_clean(project, db):
     assert result.code == 0, result  # a possible reference alone is no failure
 
 
+def test_refs_finds_a_name_written_in_another_case_as_possible(project, db):
+    """SQL in upper case (SELECT Nick FROM TEAMS) was not found at all: exit
+    0 and "0 possible". Unquoted names fold case, so it is the same name
+    there; quoted, another: it is said as possible."""
+    app_tree(project)
+    project.write("app/models.py", "ALL = 'SELECT Nick FROM TEAMS'\n")
+    result = project.run("refs", "app")
+    assert result.code == 0, result
+    assert result.out.splitlines() == [
+        "app/models.py:1:15: possible: 'nick' \u2014 column users.nick, dropped by 0002 drop_nick "
+        "(written in another letter case: the same name where SQL folds it, another where it is "
+        "quoted)",
+        "app/models.py:1:25: possible: 'teams' \u2014 table teams, dropped by 0003 rename_teams "
+        "(written in another letter case: the same name where SQL folds it, another where it is "
+        "quoted)",
+    ], result
+
+
 def test_refs_honours_gitignore_in_a_git_work_tree(project, db):
     app_tree(project)
     project.write(".gitignore", "build/\n")

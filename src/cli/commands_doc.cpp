@@ -14,6 +14,7 @@
 #include "exec/executor.hpp"
 #include "exec/history.hpp"
 #include "exec/preflight.hpp"
+#include "exec/signals.hpp"
 #include "project/manifest.hpp"
 #include "project/revision_id.hpp"
 #include "scratch/scratch.hpp"
@@ -132,6 +133,17 @@ std::string read_file(const fs::path& path, const char* option) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// What `schema doc --out`, `schema diagram --out` and `report --html` write:
+// a signal meanwhile lets the file be written whole (or not at all, the
+// temporary removed) and then sets the exit code, saying which.
+void write_out(const std::string& command, const fs::path& path, const std::string& text) {
+  exec::signals::FileChange change(fmt::format("{}: {}", command, path.string()));
+  const bool written = write_file(path, text);
+  change.committed(
+      fmt::format("{}: {} was {}", command, path.string(),
+                  written ? "written whole" : "up to date already; it was left alone"));
+}
+
 void say_written(const Context& ctx, const fs::path& path) {
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"path", path.string()}});
@@ -156,7 +168,7 @@ int schema_doc(const Context& ctx, const CommandOptions& o) {
   }
   const fs::path path = o.out ? fs::path(*o.out)
                               : ctx.doc().value_or(ctx.project_root() / "docs" / "DATABASE.md");
-  write_file(path, text);
+  write_out("schema doc", path, text);
   say_written(ctx, path);
   return 0;
 }
@@ -196,7 +208,7 @@ int schema_diagram(const Context& ctx, const CommandOptions& o) {
     }
     return 0;
   }
-  write_file(*o.out, text);
+  write_out("schema diagram", *o.out, text);
   say_written(ctx, *o.out);
   return 0;
 }
@@ -274,7 +286,7 @@ int cmd_report(const Context& ctx, const CommandOptions& o) {
     }
   }
   const fs::path path(*o.html);
-  write_file(path, doc::html(source.input, svg, sets));
+  write_out("report", path, doc::html(source.input, svg, sets));
   say_written(ctx, path);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "exec/signals.hpp"
 #include "schema/schema.hpp"
 #include "scratch/scratch.hpp"
 #include "util/errors.hpp"
@@ -86,7 +87,14 @@ int cmd_schema(const Context& ctx, const CommandOptions& o) {
     throw InputError(fmt::format("{}: the database does not exist yet; run 'runner up' first",
                                  ctx.url().redacted()));
   }
-  write_snapshot(ctx, *connection);
+  const fs::path path = snapshot_path(ctx);
+  std::string text = live_dump(*connection, ctx.tables());
+  exec::signals::FileChange change(fmt::format("schema dump: {}", path.string()));
+  // The same bytes: the file (and its time) are left alone.
+  const bool written = util::write_text_file_if_changed(path, text);
+  change.committed(
+      fmt::format("schema dump: {} was {}", path.string(),
+                  written ? "written whole" : "up to date already; it was left alone"));
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"path", snapshot_path(ctx).string()}});
   } else {

@@ -7,10 +7,15 @@
 #include <atomic>
 #include <csignal>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <utility>
+
+#include <fmt/core.h>
 
 #include "drivers/driver.hpp"
 #include "util/errors.hpp"
+#include "util/output.hpp"
 
 namespace runner::exec::signals {
 namespace {
@@ -20,6 +25,7 @@ std::atomic<int> g_caught{0};
 std::mutex g_mutex;
 drivers::Connection* g_target = nullptr;
 int g_depth = 0;
+std::string g_outcome;
 
 sigset_t watched() {
   sigset_t set;
@@ -83,6 +89,33 @@ CriticalSection::~CriticalSection() {
   std::lock_guard<std::mutex> guard(g_mutex);
   --g_depth;
   g_target = m_previous;
+}
+
+FileChange::FileChange(std::string what) : m_what(std::move(what)) {}
+
+void FileChange::check() const {
+  if (const int signal_number = caught(); signal_number != 0) {
+    InterruptedError stop(signal_number);
+    stop.add_context(fmt::format("{}: nothing was changed", m_what));
+    throw stop;
+  }
+}
+
+void FileChange::committed(const std::string& done) {
+  util::note_change();
+  std::lock_guard<std::mutex> guard(g_mutex);
+  ++g_depth;  // never ended: the report of what was written is not cut short
+  g_outcome = done;
+}
+
+void set_outcome(const std::string& outcome) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  g_outcome = outcome;
+}
+
+std::string outcome() {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  return g_outcome;
 }
 
 }  // namespace runner::exec::signals

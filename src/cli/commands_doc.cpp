@@ -295,8 +295,32 @@ bool write_doc(const Context& ctx, drivers::Connection& connection) {
   if (!ctx.doc()) {
     return false;
   }
-  Source source = read_live(ctx, connection);
-  return write_file(*ctx.doc(), markdown_of(source));
+  // As write_snapshot: once the revisions are committed, inside the
+  // critical section of up/down, where a signal cancels the catalog read.
+  const auto stale = [&] {
+    const std::string before = exec::signals::outcome();  // what became of the snapshot
+    exec::signals::set_outcome(fmt::format(
+        "{}; {} (doc in runner.toml) was not refreshed, so it may be stale: run 'runner schema "
+        "doc'",
+        before.empty() ? "the revisions it ran are committed and stay so" : before,
+        ctx.doc()->string()));
+  };
+  if (const int signal_number = exec::signals::caught(); signal_number != 0) {
+    stale();
+    throw InterruptedError(signal_number);
+  }
+  std::string text;
+  try {
+    Source source = read_live(ctx, connection);
+    text = markdown_of(source);
+  } catch (const Error&) {
+    if (const int signal_number = exec::signals::caught(); signal_number != 0) {
+      stale();
+      throw InterruptedError(signal_number);
+    }
+    throw;
+  }
+  return write_file(*ctx.doc(), text);
 }
 
 std::vector<std::string> doc_drift(const Context& ctx, drivers::Connection& connection) {

@@ -33,8 +33,37 @@ fs::path snapshot_path(const Context& ctx) {
 
 bool write_snapshot(const Context& ctx, drivers::Connection& connection) {
   const fs::path path = snapshot_path(ctx);
+  // Called once the revisions are committed, inside the critical section of
+  // up/down: a signal cancels the catalog read. The revisions stay; what
+  // main says of the signal is what became of the snapshot.
+  const auto stale = [&] {
+    exec::signals::set_outcome(fmt::format(
+        "the revisions it ran are committed and stay so; the schema snapshot {} was not "
+        "refreshed, so it may be stale: run 'runner schema dump'",
+        path.string()));
+  };
+  if (const int signal_number = exec::signals::caught(); signal_number != 0) {
+    stale();
+    throw InterruptedError(signal_number);
+  }
+  std::string text;
+  try {
+    text = live_dump(connection, ctx.tables());
+  } catch (const Error&) {
+    if (const int signal_number = exec::signals::caught(); signal_number != 0) {
+      stale();
+      throw InterruptedError(signal_number);  // the read was cancelled: that is why it failed
+    }
+    throw;
+  }
   // The same bytes: the file (and its time) are left alone.
-  return util::write_text_file_if_changed(path, live_dump(connection, ctx.tables()));
+  const bool written = util::write_text_file_if_changed(path, text);
+  if (exec::signals::caught() != 0) {
+    exec::signals::set_outcome(fmt::format(
+        "the revisions it ran are committed and stay so; the schema snapshot {} was refreshed",
+        path.string()));
+  }
+  return written;
 }
 
 std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection,

@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
     const runner::cli::Context context(g, reporter);
     context.announce(runner::cli::may_write(parsed.command->name));
     const int code = parsed.command->run(context, parsed.options);
-    if (const int signal_number = runner::exec::signals::caught(); signal_number != 0) {
+    if (const int signal_number = runner::exec::signals::settle(); signal_number != 0) {
       // A signal that came once the work was done (files written, revisions
       // committed): what the command printed stands, the exit code is the
       // signal's, and the message says what became of the work.

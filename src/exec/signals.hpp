@@ -44,8 +44,9 @@ class CriticalSection {
 // acted on. Before the change is committed, check() throws InterruptedError
 // saying that nothing was changed; the caller's cleanup (temporary files
 // removed, renames undone) runs as it unwinds. Once committed(), a signal
-// never ends the process any more: the command finishes its report, and
-// main ends with the signal's exit code and says what was written.
+// does not end the process until the command has returned and main calls
+// settle(): the command finishes its report, and main ends with the signal's
+// exit code and says what was written.
 class FileChange {
  public:
   explicit FileChange(std::string what);
@@ -64,6 +65,11 @@ class FileChange {
   std::string m_what;
   CriticalSection m_section{nullptr};
 };
+
+// Once the command has returned: the signal caught inside a critical section
+// or after a FileChange was committed, or 0. From here on a signal ends the
+// process at once again.
+int settle();
 
 // Says what stands should a signal caught now end the command: main adds
 // it to the message of a signal that the command did not turn into an error.

@@ -14,6 +14,7 @@
 #include "exec/executor.hpp"
 #include "exec/history.hpp"
 #include "exec/preflight.hpp"
+#include "exec/signals.hpp"
 #include "project/manifest.hpp"
 #include "project/revision_id.hpp"
 #include "scratch/scratch.hpp"
@@ -135,6 +136,17 @@ std::string read_file(const fs::path& path, const char* option) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// What `schema doc --out`, `schema diagram --out` and `report --html` write:
+// a signal meanwhile lets the file be written whole (or not at all, the
+// temporary removed) and then sets the exit code, saying which.
+void write_out(const std::string& command, const fs::path& path, const std::string& text) {
+  exec::signals::FileChange change(fmt::format("{}: {}", command, path.string()));
+  const bool written = write_file(path, text);
+  change.committed(
+      fmt::format("{}: {} was {}", command, path.string(),
+                  written ? "written whole" : "up to date already; it was left alone"));
+}
+
 void say_written(const Context& ctx, const fs::path& path) {
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"path", path.string()}});
@@ -159,7 +171,7 @@ int schema_doc(const Context& ctx, const CommandOptions& o) {
   }
   const fs::path path = o.out ? fs::path(*o.out)
                               : ctx.doc().value_or(ctx.project_root() / "docs" / "DATABASE.md");
-  write_file(path, text);
+  write_out("schema doc", path, text);
   say_written(ctx, path);
   return 0;
 }
@@ -199,7 +211,7 @@ int schema_diagram(const Context& ctx, const CommandOptions& o) {
     }
     return 0;
   }
-  write_file(*o.out, text);
+  write_out("schema diagram", *o.out, text);
   say_written(ctx, *o.out);
   return 0;
 }
@@ -277,7 +289,7 @@ int cmd_report(const Context& ctx, const CommandOptions& o) {
     }
   }
   const fs::path path(*o.html);
-  write_file(path, doc::html(source.input, svg, sets));
+  write_out("report", path, doc::html(source.input, svg, sets));
   say_written(ctx, path);
   return 0;
 }
@@ -286,8 +298,32 @@ bool write_doc(const Context& ctx, drivers::Connection& connection) {
   if (!ctx.doc()) {
     return false;
   }
-  Source source = read_live(ctx, connection);
-  return write_file(*ctx.doc(), markdown_of(source));
+  // As write_snapshot: once the revisions are committed, inside the
+  // critical section of up/down, where a signal cancels the catalog read.
+  const auto stale = [&] {
+    const std::string before = exec::signals::outcome();  // what became of the snapshot
+    exec::signals::set_outcome(fmt::format(
+        "{}; {} (doc in runner.toml) was not refreshed, so it may be stale: run 'runner schema "
+        "doc'",
+        before.empty() ? "the revisions it ran are committed and stay so" : before,
+        ctx.doc()->string()));
+  };
+  if (const int signal_number = exec::signals::caught(); signal_number != 0) {
+    stale();
+    throw InterruptedError(signal_number);
+  }
+  std::string text;
+  try {
+    Source source = read_live(ctx, connection);
+    text = markdown_of(source);
+  } catch (const Error&) {
+    if (const int signal_number = exec::signals::caught(); signal_number != 0) {
+      stale();
+      throw InterruptedError(signal_number);
+    }
+    throw;
+  }
+  return write_file(*ctx.doc(), text);
 }
 
 std::vector<std::string> doc_drift(const Context& ctx, drivers::Connection& connection) {

@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "exec/signals.hpp"
 #include "project/skeleton.hpp"
 #include "split/renumber.hpp"
 #include "split/split.hpp"
@@ -159,10 +160,12 @@ std::string template_text(const fs::path& dir, const std::string& file, const st
 // The files and folders `new` and `init` create and the manifest `new`
 // appends to, put back as they were unless keep() is called: a full disk or
 // a folder without write permission leaves no empty revision file, half a
-// skeleton or a torn manifest behind.
+// skeleton or a torn manifest behind. A signal meanwhile is held back
+// (exec::signals::FileChange): before the last step it undoes everything,
+// after it the change is whole and the signal only sets the exit code.
 class NewFiles {
  public:
-  NewFiles() = default;
+  explicit NewFiles(std::string what) : m_change(std::move(what)) {}
   NewFiles(const NewFiles&) = delete;
   NewFiles& operator=(const NewFiles&) = delete;
   ~NewFiles() {
@@ -181,6 +184,7 @@ class NewFiles {
   // Creates `path` (it must not exist) holding `text`.
   void create(const fs::path& path, const std::string& text) {
     create_folder(path.parent_path());
+    m_change.check();
     std::FILE* out = std::fopen(path.c_str(), "wbx");
     if (out == nullptr) {
       if (errno == EEXIST) {
@@ -194,6 +198,7 @@ class NewFiles {
 
   // Creates the folder `path` and those above it that are missing.
   void create_folder(const fs::path& path) {
+    m_change.check();
     if (path.empty()) {
       return;
     }
@@ -213,6 +218,7 @@ class NewFiles {
 
   // Appends `text` to the manifest at `path`, `size` bytes long now.
   void append(const fs::path& path, std::uintmax_t size, const std::string& text) {
+    m_change.check();
     std::FILE* out = std::fopen(path.c_str(), "ab");
     if (out == nullptr) {
       cannot_write(path, errno);
@@ -222,7 +228,14 @@ class NewFiles {
     finish(path, out, text);
   }
 
-  void keep() { m_kept = true; }
+  // Throws InterruptedError, undoing everything, when a signal came.
+  void check() const { m_change.check(); }
+
+  // Everything is in place; `done` says what was written.
+  void keep(const std::string& done) {
+    m_kept = true;
+    m_change.committed(done);
+  }
 
  private:
   static void finish(const fs::path& path, std::FILE* out, const std::string& text) {
@@ -235,6 +248,7 @@ class NewFiles {
   std::optional<fs::path> m_appended;
   off_t m_manifest_size = 0;
   bool m_kept = false;
+  exec::signals::FileChange m_change;
 };
 
 }  // namespace
@@ -278,7 +292,7 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
   const fs::path templates =
       ctx.templates() ? fs::path(*ctx.templates()) : root / "templates";
   const char* kind = o.data ? "data" : "schema";
-  NewFiles files;
+  NewFiles files(fmt::format("new {}", name));
   if (generated != nullptr) {  // --autogenerate: the SQL it proved
     files.create(up, fmt::format("-- {} {}: {}\n{}", id, name, generated->note, generated->up));
     files.create(down, fmt::format("-- {} {}: undo {}\n{}", id, name, name, generated->down));
@@ -322,11 +336,13 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
     util::replace_all(addition, "\n", "\r\n");  // as the file has its lines
   }
   if (rewrite) {
+    files.check();
     util::write_text_file_if_changed(manifest_path, text + addition);  // whole, or not at all
   } else {
     files.append(manifest_path, text_size, addition);
   }
-  files.keep();
+  files.keep(fmt::format("new {}: revision {} {} was created whole: {}, {} and its entry in {}",
+                         name, id, name, up.string(), down.string(), manifest_path.string()));
   if (ctx.reporter().json()) {
     nlohmann::json result{{"id", id}, {"name", name}, {"up", up.string()}, {"down", down.string()}};
     if (generated != nullptr) {
@@ -367,7 +383,16 @@ int cmd_split(const Context& ctx, const CommandOptions& o) {
                                    id->text(), part.id, ctx.url().redacted()));
     }
   }
-  split::write(result);
+  exec::signals::FileChange change(fmt::format("split {}", id->text()));
+  split::write(result, [&change] { change.check(); });
+  if (!result.writes.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& part : result.revisions) {
+      parts.push_back(fmt::format("{} {} ({})", part.id, part.name, split::to_string(part.kind)));
+    }
+    change.committed(
+        fmt::format("split {}: the change was written whole: {}", id->text(), util::join(parts)));
+  }
   const auto& first = result.revisions.front();
   if (ctx.reporter().json()) {
     nlohmann::json parts = nlohmann::json::array();
@@ -433,7 +458,12 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
           from->text(), to->text(), ctx.url().redacted(), record.id, record.name, record.state));
     }
   }
-  split::write(plan);
+  exec::signals::FileChange change(fmt::format("renumber {} {}", plan.from, plan.to));
+  split::write(plan, [&change] { change.check(); });
+  change.committed(
+      fmt::format("renumber {} {}: revision {} {} was renumbered whole: its files "
+                  "moved and its manifest entry changed",
+                  plan.from, plan.to, plan.from, plan.name));
   const std::string where = fmt::format("{}:{}", ctx.manifest_path().string(), plan.line);
   std::string order;
   if (!plan.passed.empty()) {
@@ -504,7 +534,7 @@ int cmd_init(const Context& ctx, const CommandOptions& o) {
                     util::join(present)));
   }
   std::vector<std::string> created;
-  NewFiles written;
+  NewFiles written("init");
   for (const auto& file : files) {
     const fs::path path = folder / file.path;
     try {
@@ -518,7 +548,8 @@ int cmd_init(const Context& ctx, const CommandOptions& o) {
     }
     created.push_back(path.lexically_normal().string() + (file.folder ? "/" : ""));
   }
-  written.keep();
+  written.keep(fmt::format("init: the {} project was created whole in {}", dialect,
+                           folder.lexically_normal().string()));
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"created", created}, {"dialect", dialect}});
   } else {

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "exec/signals.hpp"
 #include "schema/schema.hpp"
 #include "scratch/scratch.hpp"
 #include "util/errors.hpp"
@@ -32,8 +33,37 @@ fs::path snapshot_path(const Context& ctx) {
 
 bool write_snapshot(const Context& ctx, drivers::Connection& connection) {
   const fs::path path = snapshot_path(ctx);
+  // Called once the revisions are committed, inside the critical section of
+  // up/down: a signal cancels the catalog read. The revisions stay; what
+  // main says of the signal is what became of the snapshot.
+  const auto stale = [&] {
+    exec::signals::set_outcome(fmt::format(
+        "the revisions it ran are committed and stay so; the schema snapshot {} was not "
+        "refreshed, so it may be stale: run 'runner schema dump'",
+        path.string()));
+  };
+  if (const int signal_number = exec::signals::caught(); signal_number != 0) {
+    stale();
+    throw InterruptedError(signal_number);
+  }
+  std::string text;
+  try {
+    text = live_dump(connection, ctx.tables());
+  } catch (const Error&) {
+    if (const int signal_number = exec::signals::caught(); signal_number != 0) {
+      stale();
+      throw InterruptedError(signal_number);  // the read was cancelled: that is why it failed
+    }
+    throw;
+  }
   // The same bytes: the file (and its time) are left alone.
-  return util::write_text_file_if_changed(path, live_dump(connection, ctx.tables()));
+  const bool written = util::write_text_file_if_changed(path, text);
+  if (exec::signals::caught() != 0) {
+    exec::signals::set_outcome(fmt::format(
+        "the revisions it ran are committed and stay so; the schema snapshot {} was refreshed",
+        path.string()));
+  }
+  return written;
 }
 
 std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& connection,
@@ -86,7 +116,14 @@ int cmd_schema(const Context& ctx, const CommandOptions& o) {
     throw InputError(fmt::format("{}: the database does not exist yet; run 'runner up' first",
                                  ctx.url().redacted()));
   }
-  write_snapshot(ctx, *connection);
+  const fs::path path = snapshot_path(ctx);
+  std::string text = live_dump(*connection, ctx.tables());
+  exec::signals::FileChange change(fmt::format("schema dump: {}", path.string()));
+  // The same bytes: the file (and its time) are left alone.
+  const bool written = util::write_text_file_if_changed(path, text);
+  change.committed(
+      fmt::format("schema dump: {} was {}", path.string(),
+                  written ? "written whole" : "up to date already; it was left alone"));
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"path", snapshot_path(ctx).string()}});
   } else {

@@ -109,7 +109,7 @@ int finish(const runner::cli::Reporter& reporter, std::string_view command, int 
   if (error == 0) {
     return code;
   }
-  const bool changes = runner::cli::may_write(command);
+  const bool changes = runner::cli::may_write(command) || runner::util::changed();
   if (error == EPIPE && !changes) {
     if (code == 0) {  // end as the SIGPIPE ignored until now would have
       std::signal(SIGPIPE, SIG_DFL);
@@ -155,6 +155,19 @@ int main(int argc, char** argv) {
     const runner::cli::Context context(g, reporter);
     context.announce(runner::cli::may_write(parsed.command->name));
     const int code = parsed.command->run(context, parsed.options);
+    if (const int signal_number = runner::exec::signals::settle(); signal_number != 0) {
+      // A signal that came once the work was done (files written, revisions
+      // committed): what the command printed stands, the exit code is the
+      // signal's, and the message says what became of the work.
+      runner::InterruptedError stop(signal_number);
+      const std::string outcome = runner::exec::signals::outcome();
+      stop.add_context(outcome.empty()
+                           ? fmt::format("{} had done its work (exit code {}) when the signal came",
+                                         parsed.command->name, code)
+                           : outcome);
+      return finish(reporter, parsed.command->name,
+                    report_failure(reporter, &stop, static_cast<int>(stop.exit_code())));
+    }
     if (reporter.json() && !reporter.emitted()) {
       // --json promises one object, also from a command with nothing to report.
       reporter.emit({{"command", parsed.command->name}, {"exit_code", code}});

@@ -5,6 +5,8 @@
 // connection and is remembered, so that the executor rolls back, releases
 // the lock and throws InterruptedError.
 
+#include <string>
+
 namespace runner::drivers {
 class Connection;
 }
@@ -36,5 +38,42 @@ class CriticalSection {
  private:
   drivers::Connection* m_previous;
 };
+
+// A change of files that a signal must not leave half done (split, renumber,
+// new, init, schema dump, --out). While alive, a signal is remembered, not
+// acted on. Before the change is committed, check() throws InterruptedError
+// saying that nothing was changed; the caller's cleanup (temporary files
+// removed, renames undone) runs as it unwinds. Once committed(), a signal
+// does not end the process until the command has returned and main calls
+// settle(): the command finishes its report, and main ends with the signal's
+// exit code and says what was written.
+class FileChange {
+ public:
+  explicit FileChange(std::string what);
+  FileChange(const FileChange&) = delete;
+  FileChange& operator=(const FileChange&) = delete;
+
+  // Throws InterruptedError when a signal was caught: "<what>: nothing was
+  // changed". Call between the steps that prepare the change.
+  void check() const;
+
+  // The change is in place: `done` says what stands ("split 0002 is
+  // written: ..."). From here on signals only set the exit code.
+  void committed(const std::string& done);
+
+ private:
+  std::string m_what;
+  CriticalSection m_section{nullptr};
+};
+
+// Once the command has returned: the signal caught inside a critical section
+// or after a FileChange was committed, or 0. From here on a signal ends the
+// process at once again.
+int settle();
+
+// Says what stands should a signal caught now end the command: main adds
+// it to the message of a signal that the command did not turn into an error.
+void set_outcome(const std::string& outcome);
+std::string outcome();
 
 }  // namespace runner::exec::signals

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <fmt/core.h>
@@ -154,20 +155,44 @@ RenumberPlan plan_renumber(const fs::path& manifest_path, const project::Revisio
   return plan;
 }
 
-void write(const RenumberPlan& plan) {
+void write(const RenumberPlan& plan, const std::function<void()>& interruption_point) {
   std::error_code ec;
+  // The manifest to a temporary first: a failure or a signal here leaves
+  // every file as it was, the temporary removed on the way out.
+  const fs::path temporary = util::temporary_beside(plan.manifest);
+  struct Discard {
+    const fs::path& path;
+    bool keep = false;
+    ~Discard() {
+      std::error_code ignored;
+      if (!keep) {
+        fs::remove(path, ignored);
+      }
+    }
+  } discard{temporary};
+  if (interruption_point) {
+    interruption_point();
+  }
   std::vector<std::pair<fs::path, fs::path>> done;
-  const auto undo = [&] {
+  const auto fail = [&](const std::string& what) {
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
       std::error_code ignored;
       fs::rename(it->second, it->first, ignored);
     }
-  };
-  const auto fail = [&](const std::string& what) {
-    undo();
     throw InputError(
         fmt::format("renumber {} {}: {}; nothing was changed", plan.from, plan.to, what));
   };
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << plan.manifest_text;
+    out.close();
+    if (!out) {
+      fail(fmt::format("cannot write {}", temporary.string()));
+    }
+  }
+  if (interruption_point) {
+    interruption_point();
+  }
   for (const auto& [from, to] : plan.moves) {
     if (fs::exists(to, ec)) {
       fail(fmt::format("{} exists", to.string()));
@@ -178,20 +203,11 @@ void write(const RenumberPlan& plan) {
     }
     done.emplace_back(from, to);
   }
-  const fs::path temporary = util::temporary_beside(plan.manifest);
-  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  out << plan.manifest_text;
-  out.close();
-  if (!out) {
-    fs::remove(temporary, ec);
-    fail(fmt::format("cannot write {}", temporary.string()));
-  }
   fs::rename(temporary, plan.manifest, ec);
   if (ec) {
-    const std::string reason = ec.message();
-    fs::remove(temporary, ec);
-    fail(fmt::format("cannot write {} ({})", plan.manifest.string(), reason));
+    fail(fmt::format("cannot write {} ({})", plan.manifest.string(), ec.message()));
   }
+  discard.keep = true;
 }
 
 }  // namespace runner::split

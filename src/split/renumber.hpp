@@ -7,6 +7,7 @@
 // is renumbered) and prints.
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -42,8 +43,11 @@ RenumberPlan plan_renumber(const std::filesystem::path& manifest_path,
                            const project::RevisionId& from, const project::RevisionId& to,
                            const std::optional<std::string>& name);
 
-// Moves the files, then writes the manifest (through a temporary beside it);
-// a failure moves back what was moved and throws InputError.
-void write(const RenumberPlan& plan);
+// Writes the manifest to a temporary beside it, moves the files, then the
+// manifest into place; a failure moves back what was moved and throws
+// InputError. `interruption_point`, when given, is called before the
+// temporary is written and before the first move; what it throws leaves the
+// project as it was (the caller defers signals: cli's exec::signals::FileChange).
+void write(const RenumberPlan& plan, const std::function<void()>& interruption_point = {});
 
 }  // namespace runner::split

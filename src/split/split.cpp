@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 
@@ -234,7 +235,7 @@ Plan plan(const project::Project& project, const project::Revision& revision,
   return out;
 }
 
-void write(const Plan& plan) {
+void write(const Plan& plan, const std::function<void()>& interruption_point) {
   std::error_code ec;
   for (const auto& file : plan.writes) {
     if (file.create && fs::exists(file.path, ec)) {
@@ -242,35 +243,45 @@ void write(const Plan& plan) {
           fmt::format("split: {} already exists; nothing was changed", file.path.string()));
     }
   }
-  // Temporaries first: a failure here leaves every file as it was.
+  // Temporaries first: a failure or a signal here leaves every file as it
+  // was, the temporaries removed on the way out.
   std::vector<fs::path> temporaries;
-  const auto discard = [&] {
-    for (const auto& path : temporaries) {
-      fs::remove(path, ec);
+  std::size_t moved = 0;
+  struct Discard {
+    std::vector<fs::path>& paths;
+    std::size_t& from;
+    ~Discard() {
+      std::error_code ignored;
+      for (std::size_t i = from; i < paths.size(); ++i) {
+        fs::remove(paths[i], ignored);
+      }
     }
-  };
+  } discard{temporaries, moved};
   for (const auto& file : plan.writes) {
-    const fs::path temporary = util::temporary_beside(file.path);
-    temporaries.push_back(temporary);
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (interruption_point) {
+      interruption_point();
+    }
+    temporaries.push_back(util::temporary_beside(file.path));
+    std::ofstream out(temporaries.back(), std::ios::binary | std::ios::trunc);
     out << file.text;
     out.close();
     if (!out) {
-      discard();
       throw InputError(
-          fmt::format("split: cannot write {}; nothing was changed", temporary.string()));
+          fmt::format("split: cannot write {}; nothing was changed", temporaries.back().string()));
     }
   }
-  for (std::size_t i = 0; i < plan.writes.size(); ++i) {
-    fs::rename(temporaries[i], plan.writes[i].path, ec);
+  if (interruption_point) {
+    interruption_point();
+  }
+  for (; moved < plan.writes.size(); ++moved) {
+    fs::rename(temporaries[moved], plan.writes[moved].path, ec);
     if (ec) {
-      discard();
       std::string done;
-      for (std::size_t j = 0; j < i; ++j) {
+      for (std::size_t j = 0; j < moved; ++j) {
         done += (j == 0 ? "" : ", ") + plan.writes[j].path.string();
       }
       throw InputError(fmt::format("split: cannot move {} into place ({}); written before it: {}",
-                                   plan.writes[i].path.string(), ec.message(),
+                                   plan.writes[moved].path.string(), ec.message(),
                                    done.empty() ? "nothing" : done));
     }
   }

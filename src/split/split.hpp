@@ -6,6 +6,7 @@
 // database (only a revision not yet applied is split) and prints.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,9 @@ Plan plan(const project::Project& project, const project::Revision& revision,
 // Writes the plan: each file to a temporary beside it first, then all into
 // place, the manifest last, so that a failed write leaves the project as it
 // was. Throws InputError when a new file exists already or a write fails.
-void write(const Plan& plan);
+// `interruption_point`, when given, is called before each temporary and
+// before the first file is moved into place; what it throws leaves the
+// project as it was (the caller defers signals: cli's exec::signals::FileChange).
+void write(const Plan& plan, const std::function<void()>& interruption_point = {});
 
 }  // namespace runner::split

@@ -9,6 +9,7 @@ namespace runner::util {
 namespace {
 
 std::atomic<int> g_stdout_error{0};
+std::atomic<bool> g_changed{false};
 
 void remember(std::FILE* stream, int error) {
   if (stream == stdout) {
@@ -59,5 +60,9 @@ int stdout_error() noexcept {
   }
   return g_stdout_error.load();
 }
+
+void note_change() noexcept { g_changed.store(true); }
+
+bool changed() noexcept { return g_changed.load(); }
 
 }  // namespace runner::util

@@ -41,4 +41,10 @@ int write_and_close(std::FILE* file, std::string_view text) noexcept;
 // everything written to it arrived.
 int stdout_error() noexcept;
 
+// Remembers that the command changed files (a project file, a snapshot, a
+// document): then a lost stdout does not change its exit code, which says
+// what it did.
+void note_change() noexcept;
+bool changed() noexcept;
+
 }  // namespace runner::util

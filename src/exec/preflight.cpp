@@ -362,7 +362,14 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
   if (dialect == "sqlite" && c.verb == "ATTACH") {
     return "ATTACH opens another database file";
   }
-  if (dialect == "mysql" && (c.verb == "GRANT" || c.verb == "REVOKE")) {
+  // A MariaDB compound statement (BEGIN NOT ATOMIC ... END) is named by
+  // what it holds: "BEGIN NOT ATOMIC with GRANT".
+  const auto runs = [&](std::string_view verb) {
+    return c.verb == verb ||
+           (c.opaque && (c.verb.find(fmt::format(" with {}", verb)) != std::string::npos ||
+                         c.verb.find(fmt::format(", {}", verb)) != std::string::npos));
+  };
+  if (dialect == "mysql" && (runs("GRANT") || runs("REVOKE"))) {
     return "MySQL keeps privileges by database name, for the whole server";
   }
   if (dialect == "postgres" && (c.verb == "GRANT" || c.verb == "REVOKE")) {

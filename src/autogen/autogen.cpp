@@ -237,38 +237,15 @@ bool subsequence(const std::vector<std::string>& a, const std::vector<std::strin
   return k == a.size();
 }
 
-// Kinds created before tables (other objects use them) and dropped after.
-// In the order they are created (dropped in reverse).
-constexpr const char* k_early_kinds[] = {"schema",
-                                         "extension",
-                                         "foreign data wrapper",
-                                         "server",
-                                         "user mapping",
-                                         "collation",
-                                         "text search dictionary",
-                                         "text search configuration",
-                                         "type",
-                                         "domain",
-                                         "sequence",
-                                         "function",
-                                         "procedure",
-                                         "aggregate",
-                                         "cast",
-                                         "operator"};
-
+// Kinds created before tables (other objects use them) and dropped after,
+// in the dump's order (dropped in reverse).
 int early_rank(const std::string& kind) {
-  const auto n = static_cast<int>(std::size(k_early_kinds));
-  for (int i = 0; i < n; ++i) {
-    if (kind == k_early_kinds[i]) {
-      return i;
-    }
-  }
-  return n;
+  const int rank = schema::kind_rank(kind);
+  const int tables = schema::kind_rank("table");
+  return rank < tables ? rank : tables;
 }
 
-bool early_kind(const std::string& kind) {
-  return early_rank(kind) < static_cast<int>(std::size(k_early_kinds));
-}
+bool early_kind(const std::string& kind) { return early_rank(kind) < schema::kind_rank("table"); }
 
 // Kinds that depend on tables: dropped before the tables change, created after.
 bool dependent_kind(const std::string& kind) {

@@ -46,15 +46,6 @@ constexpr const char* k_kind_order[] = {"schema",
                                         "privileges",
                                         "event trigger"};
 
-int kind_rank(const std::string& kind) {
-  for (int i = 0; i < static_cast<int>(std::size(k_kind_order)); ++i) {
-    if (kind == k_kind_order[i]) {
-      return i;
-    }
-  }
-  return static_cast<int>(std::size(k_kind_order));
-}
-
 // Kinds whose name other objects mention, and so may need first.
 bool is_provider(const std::string& kind) {
   return kind == "table" || kind == "view" || kind == "type" || kind == "domain" ||
@@ -73,6 +64,15 @@ std::string without_final_semicolons(std::string_view text) {
 }
 
 }  // namespace
+
+int kind_rank(const std::string& kind) {
+  for (int i = 0; i < static_cast<int>(std::size(k_kind_order)); ++i) {
+    if (kind == k_kind_order[i]) {
+      return i;
+    }
+  }
+  return static_cast<int>(std::size(k_kind_order));
+}
 
 std::string column_definition(const Column& c, const std::string& dialect) {
   std::string line = c.name + " " + c.type;

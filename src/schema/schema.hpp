@@ -86,6 +86,11 @@ std::string foreign_key(const std::vector<std::string>& columns, const std::stri
 // same schema are identical bytes.
 std::string dump(const Schema& schema, const std::string& dialect);
 
+// Where objects of `kind` come in the dump when nothing else decides (what
+// is usually used by others first); the kinds before "table" are those a
+// table may use. An unknown kind comes last.
+int kind_rank(const std::string& kind);
+
 // What the dump writes for one column ("email TEXT NOT NULL"), one table
 // (CREATE TABLE and the statements that go with it, each ending in ";\n")
 // and one object: the pieces `revision --autogenerate` builds from.

@@ -1,11 +1,8 @@
 #include "drivers/sqlite/sqlite_schema.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <set>
 
 #include <fmt/core.h>
 
@@ -26,91 +23,6 @@ std::string upper(std::string text) {
     ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   }
   return text;
-}
-
-bool word_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) != 0 || c == '_' || c == '$' || u >= 0x80;
-}
-
-bool is_keyword(std::string_view word) {
-  return sqlite3_keyword_check(word.data(), static_cast<int>(word.size())) != 0;
-}
-
-// The names of the tables and their columns (lower case): what ALTER TABLE
-// ... RENAME writes into the SQL text of the objects that use them, quoted.
-using Known = std::set<std::string>;
-
-// True when the quoted identifier `quoted` ("t", `t`, [t]) means the same
-// unquoted: a plain word that is not a keyword and names a table or column.
-// Only those, so that a double-quoted string (SQLite reads "x" as the
-// string 'x' where no column x is in scope) is never made a name.
-bool needless_quotes(const std::string& quoted, const Known& known) {
-  const std::string name = schema::unquote({Token::Kind::quoted, quoted});
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) != 0 ||
-      !std::all_of(name.begin(), name.end(),
-                   [](char c) { return word_char(c) && c != '$' && (c & 0x80) == 0; })) {
-    return false;
-  }
-  return !is_keyword(name) && known.count(util::to_lower(name)) > 0;
-}
-
-// `sql` with the quotes of needless_quotes names taken off, all else as
-// written (comments, spacing, strings): a table renamed away and back, or a
-// column, leaves its users' text with quotes it did not have.
-std::string without_needless_quotes(std::string_view sql, const Known& known) {
-  std::string out;
-  std::size_t i = 0;
-  const auto closing = [&](std::size_t from, char close) {
-    for (std::size_t j = from + 1; j < sql.size(); ++j) {
-      if (sql[j] == close) {
-        if (close != ']' && j + 1 < sql.size() && sql[j + 1] == close) {
-          ++j;
-          continue;
-        }
-        return j + 1;
-      }
-    }
-    return sql.size();
-  };
-  while (i < sql.size()) {
-    const char c = sql[i];
-    std::size_t end = i + 1;
-    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-      end = std::min(sql.find('\n', i), sql.size());
-    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      end = sql.find("*/", i + 2);
-      end = end == std::string_view::npos ? sql.size() : end + 2;
-    } else if (c == '\'') {
-      end = closing(i, '\'');
-    } else if (c == '"' || c == '`' || c == '[') {
-      end = closing(i, c == '[' ? ']' : c);
-      const std::string quoted(sql.substr(i, end - i));
-      const bool alone =
-          (i == 0 || !word_char(sql[i - 1])) && (end >= sql.size() || !word_char(sql[end]));
-      if (alone && needless_quotes(quoted, known)) {
-        out += schema::unquote({Token::Kind::quoted, quoted});
-        i = end;
-        continue;
-      }
-    } else if (word_char(c)) {
-      while (end < sql.size() && word_char(sql[end])) {
-        ++end;
-      }
-    }
-    out.append(sql.substr(i, end - i));
-    i = end;
-  }
-  return out;
-}
-
-// The same for tokens.
-void plain_tokens(std::vector<Token>& tokens, const Known& known) {
-  for (Token& t : tokens) {
-    if (t.kind == Token::Kind::quoted && needless_quotes(t.text, known)) {
-      t = {Token::Kind::word, schema::unquote(t)};
-    }
-  }
 }
 
 // What the PRAGMAs leave out of a table and only its CREATE TABLE text
@@ -294,10 +206,9 @@ void read_item(const std::vector<Token>& t, std::size_t from, std::size_t to, Ta
   }
 }
 
-TableSql read_table_sql(std::string_view sql, const Known& known) {
+TableSql read_table_sql(std::string_view sql) {
   TableSql out;
-  std::vector<Token> t = schema::tokenize(sql);
-  plain_tokens(t, known);
+  const std::vector<Token> t = schema::tokenize(sql);
   const auto open = std::find_if(t.begin(), t.end(), [](const Token& x) { return x.text == "("; });
   if (open == t.end()) {
     return out;
@@ -319,48 +230,6 @@ TableSql read_table_sql(std::string_view sql, const Known& known) {
     }
   }
   return out;
-}
-
-// An index's CREATE INDEX text in one spelling: the same index made again
-// with other spacing, case of keywords, quotes or IF NOT EXISTS dumps the
-// same; its columns and WHERE as written otherwise.
-std::string index_text(std::string_view sql, const std::string& name, const std::string& table,
-                       const Known& known) {
-  std::vector<Token> t = schema::tokenize(sql);
-  plain_tokens(t, known);
-  std::size_t on = 0;
-  while (on < t.size() && !t[on].is("on")) {
-    ++on;
-  }
-  std::size_t open = on;
-  while (open < t.size() && t[open].text != "(") {
-    ++open;
-  }
-  if (open >= t.size()) {
-    return std::string(sql);  // not read: as written
-  }
-  const bool unique = std::any_of(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(on),
-                                  [](const Token& x) { return x.is("unique"); });
-  const std::size_t close = schema::after_group(t, open);
-  // Keywords in upper case, built-in collations too; ASC (the default) left out.
-  std::vector<Token> parts;
-  for (std::size_t i = open; i < t.size(); ++i) {
-    Token x = t[i];
-    if (x.kind == Token::Kind::word && is_keyword(x.text)) {
-      x.text = upper(x.text);
-    }
-    const bool collation = !parts.empty() && parts.back().is("collate");
-    if (collation && (x.is("nocase") || x.is("rtrim") || x.is("binary"))) {
-      x.text = upper(x.text);
-    }
-    const bool before_end = i + 1 < t.size() && (t[i + 1].text == "," || i + 1 == close - 1);
-    if (i < close && x.is("asc") && before_end) {
-      continue;
-    }
-    parts.push_back(std::move(x));
-  }
-  return fmt::format("CREATE {}INDEX {} ON {} {}", unique ? "UNIQUE " : "", name, table,
-                     schema::join_tokens(parts, 0, parts.size()));
 }
 
 struct Pending {
@@ -387,13 +256,6 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
     }
     flags[text(row[0])] = {text(row[2]) == "1", text(row[3]) == "1"};
   }
-  Known known;
-  for (const auto& row :
-       c.query("SELECT m.name, p.name FROM sqlite_schema m, pragma_table_xinfo(m.name) p "
-               "WHERE m.type = 'table'")) {
-    known.insert(util::to_lower(text(row[0])));
-    known.insert(util::to_lower(text(row[1])));
-  }
   for (const auto& row :
        c.query("SELECT type, name, tbl_name, sql FROM sqlite_schema "
                "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name")) {
@@ -413,7 +275,7 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
     } else if (type == "table") {
       Pending& pending = tables[name];
       pending.table.name = name_of(name);
-      pending.sql = read_table_sql(sql, known);
+      pending.sql = read_table_sql(sql);
       const auto f = flags.find(name);
       if (f != flags.end() && f->second.first) {
         pending.table.options.push_back("WITHOUT ROWID");
@@ -427,11 +289,10 @@ schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_t
       object.name = type == "index" || type == "trigger"
                         ? fmt::format("{} on {}", name_of(name), name_of(text(row[2])))
                         : name_of(name);
-      // A view or trigger as written (it may hold comments), an index in one
-      // spelling; both without the quotes a rename leaves.
-      object.definition = type == "index"
-                              ? index_text(sql, name_of(name), name_of(text(row[2])), known)
-                              : without_needless_quotes(sql, known);
+      // As written (it may hold comments): a snapshot compares its text, and
+      // normalising it could make a double-quoted string a name (SQLite
+      // reads "x" as 'x' where no column x is in scope).
+      object.definition = sql;
       result.objects.push_back(std::move(object));
     }
   }

@@ -44,10 +44,19 @@ std::string options_sql(const std::string& column, const char* without = nullptr
       column, without == nullptr ? "" : fmt::format(" WHERE NOT ({})", without));
 }
 
-// The option names that hold a secret: never read into a dump.
+// The options that hold a secret, never read into a dump: by name
+// (password, passwd, pwd, passphrase, secret_key, token, api_key,
+// credentials, auth...), or by a value that carries one (a connection string
+// with password=).
 constexpr const char* k_secret_option =
-    "lower(o.option_name) LIKE '%password' OR lower(o.option_name) LIKE '%secret%' OR "
-    "lower(o.option_name) = 'passwd'";
+    "lower(o.option_name) ~ '(pass|pwd|secret|token|credential|auth|api.?key|private.?key|"
+    "access.?key)' OR o.option_value ~* '(password|passwd|pwd|secret|token)\\s*[=:]'";
+
+// An expression: true when the options of `column` hold a secret.
+std::string has_secret(const std::string& column) {
+  return fmt::format("EXISTS (SELECT 1 FROM pg_options_to_table({}) o WHERE {})", column,
+                     k_secret_option);
+}
 
 std::string with_options(const std::string& options) {
   return options.empty() ? "" : " OPTIONS (" + options + ")";
@@ -295,35 +304,40 @@ void read_foreign_servers(Catalog& catalog) {
            "SELECT quote_ident(w.fdwname), CASE WHEN w.fdwhandler <> 0 THEN "
            "w.fdwhandler::regproc::text END, CASE WHEN w.fdwvalidator <> 0 THEN "
            "w.fdwvalidator::regproc::text END, {}, obj_description(w.oid, "
-           "'pg_foreign_data_wrapper') FROM pg_foreign_data_wrapper w WHERE {} ORDER BY 1",
-           options_sql("w.fdwoptions", k_secret_option), not_in_extension("w.oid")))) {
+           "'pg_foreign_data_wrapper'), {} FROM pg_foreign_data_wrapper w WHERE {} ORDER BY 1",
+           options_sql("w.fdwoptions", k_secret_option), has_secret("w.fdwoptions"),
+           not_in_extension("w.oid")))) {
     const std::string name = text(row[0]);
     std::string definition = "CREATE FOREIGN DATA WRAPPER " + name;
     definition += row[1] ? " HANDLER " + text(row[1]) : "";
     definition += row[2] ? " VALIDATOR " + text(row[2]) : "";
-    definition += with_options(text(row[3]));
+    definition += with_options(text(row[3])) + (text(row[5]) == "t" ? k_password_not_shown : "");
     add(catalog, "foreign data wrapper", name, definition, {}, text(row[4]),
         "FOREIGN DATA WRAPPER " + name);
   }
   for (const auto& row : catalog.c.query(fmt::format(
            "SELECT quote_ident(s.srvname), s.srvtype, s.srvversion, quote_ident(w.fdwname), {}, "
-           "obj_description(s.oid, 'pg_foreign_server') FROM pg_foreign_server s JOIN "
+           "obj_description(s.oid, 'pg_foreign_server'), {} FROM pg_foreign_server s JOIN "
            "pg_foreign_data_wrapper w ON w.oid = s.srvfdw WHERE {} ORDER BY 1",
-           options_sql("s.srvoptions", k_secret_option), not_in_extension("s.oid")))) {
+           options_sql("s.srvoptions", k_secret_option), has_secret("s.srvoptions"),
+           not_in_extension("s.oid")))) {
     const std::string name = text(row[0]);
     std::string definition = "CREATE SERVER " + name;
     definition += row[1] ? " TYPE " + schema::literal(text(row[1]), "postgres") : "";
     definition += row[2] ? " VERSION " + schema::literal(text(row[2]), "postgres") : "";
     definition += " FOREIGN DATA WRAPPER " + text(row[3]) + with_options(text(row[4]));
+    definition += text(row[6]) == "t" ? k_password_not_shown : "";
     add(catalog, "server", name, definition, {}, text(row[5]), "SERVER " + name);
   }
   // pg_user_mappings shows the options to the server's owner (and a
-  // superuser); to others they read as NULL, and the mapping as bare.
+  // superuser); to others they read as NULL, and the mapping as bare. Only
+  // PUBLIC's: a mapping FOR CURRENT_USER names whoever ran the revision,
+  // another role in each environment, as grants do (not compared).
   for (const auto& row : catalog.c.query(fmt::format(
            "SELECT CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(m.usename) END, "
-           "quote_ident(m.srvname), {}, EXISTS (SELECT 1 FROM pg_options_to_table(m.umoptions) o "
-           "WHERE {}) FROM pg_user_mappings m WHERE {} ORDER BY 2, 1",
-           options_sql("m.umoptions", k_secret_option), k_secret_option,
+           "quote_ident(m.srvname), {}, {} FROM pg_user_mappings m WHERE m.umuser = 0 AND {} "
+           "ORDER BY 2, 1",
+           options_sql("m.umoptions", k_secret_option), has_secret("m.umoptions"),
            not_in_extension("m.umid")))) {
     const std::string name = fmt::format("FOR {} SERVER {}", text(row[0]), text(row[1]));
     std::string definition = "CREATE USER MAPPING " + name + with_options(text(row[2]));
@@ -349,7 +363,7 @@ void read_foreign_tables(Catalog& catalog) {
            "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE "
            "c.relkind = 'f' AND {} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, "
            "a.attnum",
-           options_sql("a.attfdwoptions"), k_user_schemas))) {
+           options_sql("a.attfdwoptions", k_secret_option), k_user_schemas))) {
     std::string line = text(row[1]) + " " + text(row[2]) + with_options(text(row[5]));
     line += row[6] ? " COLLATE " + text(row[6]) : "";
     line += text(row[3]) == "t" ? " NOT NULL" : "";
@@ -375,7 +389,8 @@ void read_foreign_tables(Catalog& catalog) {
            "pg_namespace n ON n.oid = c.relnamespace JOIN pg_foreign_table f ON f.ftrelid = c.oid "
            "JOIN pg_foreign_server s ON s.oid = f.ftserver WHERE c.relkind = 'f' AND {} AND {} "
            "ORDER BY 2, 3",
-           options_sql("f.ftoptions"), k_user_schemas, not_in_extension("c.oid")))) {
+           options_sql("f.ftoptions", k_secret_option), k_user_schemas,
+           not_in_extension("c.oid")))) {
     const std::string oid = text(row[0]);
     const std::string name = qualified(text(row[1]), text(row[2]));
     catalog.relations[oid] = name;

@@ -54,8 +54,7 @@ class TableReader {
              "pg_get_partkeydef(c.oid) END, array_to_string(c.reloptions, ', '), "
              "c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), "
              "c.relreplident, (SELECT quote_ident(ci.relname) FROM pg_index x JOIN pg_class ci "
-             "ON ci.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident), (SELECT "
-             "quote_ident(ts.spcname) FROM pg_tablespace ts WHERE ts.oid = c.reltablespace) FROM "
+             "ON ci.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident) FROM "
              "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', "
              "'p') AND {} AND {} ORDER BY 2, 3",
              k_user_schemas, not_in_extension("c.oid")))) {
@@ -82,11 +81,10 @@ class TableReader {
       if (!text(row[10]).empty()) {
         table.options.push_back("WITH (" + text(row[10]) + ")");
       }
-      // Not the database's default tablespace (reltablespace 0): moved
-      // with ALTER TABLE ... SET TABLESPACE.
-      if (!text(row[16]).empty()) {
-        table.options.push_back("TABLESPACE " + text(row[16]));
-      }
+      // A table's tablespace is storage, not schema: it depends on the
+      // database it was made in (CREATE DATABASE ... TABLESPACE, or
+      // default_tablespace), so two databases the same revisions made would
+      // differ by it; pg_dump --no-tablespaces leaves it out too.
       if (text(row[11]) == "t") {
         table.statements.push_back(
             fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", table.name));

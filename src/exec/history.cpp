@@ -1,10 +1,13 @@
 #include "exec/history.hpp"
 
+#include <charconv>
 #include <initializer_list>
+#include <map>
 #include <variant>
 
 #include <fmt/core.h>
 
+#include "project/revision_id.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -34,8 +37,16 @@ std::string take_text(std::optional<std::string>& value) {
   return value ? std::move(*value) : std::string();
 }
 
+// A count or duration as the history keeps it; 0 when it is none. One that
+// does not fit (edited by hand) is 0 too: it is shown, never acted on, but
+// for statements_done, which is checked apart (refuse_unreadable_rows).
 std::int64_t number_or_zero(const std::optional<std::string>& value) {
-  return value && util::all_digits(*value) ? std::stoll(*value) : 0;
+  std::int64_t number = 0;
+  if (value && util::all_digits(*value) &&
+      std::from_chars(value->data(), value->data() + value->size(), number).ec == std::errc()) {
+    return number;
+  }
+  return 0;
 }
 
 // NULL for an empty text: the history keeps "no error" as NULL.
@@ -370,6 +381,44 @@ bool own_table_exists(drivers::Connection& connection, const HistoryTables& tabl
       tables.table(), advice));
 }
 
+// Rows the runner never writes (edited by hand, restored from another
+// tool) would be guessed at: an id that is no revision id reads as unknown
+// and, the newest, hides the revision it stands for (applied again); a
+// second spelling of an id ('2' beside '0002') is planned twice; a state
+// the runner never writes reads as a failure. Refused, naming the row:
+// waiting will not mend them (exit 2).
+void refuse_unreadable_rows(const plan::History& history, const std::string& table) {
+  static constexpr const char* k_states[] = {"applied", "running", "reverting", "failed",
+                                             "revert-failed"};
+  std::map<project::RevisionId, const std::string*> seen;
+  const auto refuse = [&](const std::string& what) {
+    throw InputError(
+        fmt::format("the history table {} holds {}, which the runner never writes "
+                    "(edited by hand, or restored from elsewhere?): fix the row by "
+                    "hand; the database was not changed",
+                    table, what));
+  };
+  for (const auto& record : history) {
+    const auto id = project::RevisionId::parse(record.id);
+    if (!id || util::trim(record.id) != record.id) {
+      refuse(
+          fmt::format("a row whose id '{}' is not a revision id", util::visible(record.id, false)));
+    }
+    if (const auto [at, added] = seen.emplace(*id, &record.id); !added) {
+      refuse(fmt::format("revision {} twice ('{}' and '{}')", util::visible(*at->second, false),
+                         util::visible(*at->second, false), util::visible(record.id, false)));
+    }
+    if (std::find(std::begin(k_states), std::end(k_states), record.state) == std::end(k_states)) {
+      refuse(fmt::format("revision {} in the state '{}'", util::visible(record.id, false),
+                         util::visible(record.state, false)));
+    }
+    if (record.statements_done < 0) {
+      refuse(fmt::format("revision {} with a statement count that is not a number",
+                         util::visible(record.id, false)));
+    }
+  }
+}
+
 plan::History load_history(drivers::Connection& connection, const HistoryTables& tables) {
   plan::History history;
   const HistoryTables resolved = tables.resolved(connection);
@@ -395,8 +444,13 @@ plan::History load_history(drivers::Connection& connection, const HistoryTables&
     r.statements_done = number_or_zero(row.at(7));
     r.prefix_checksum = take_text(row.at(8));
     r.error = take_text(row.at(9));
+    if (row.at(7) && !row.at(7)->empty() && r.statements_done == 0 &&
+        row.at(7)->find_first_not_of('0') != std::string::npos) {
+      r.statements_done = -1;  // unreadable: refused below
+    }
     history.push_back(std::move(r));
   }
+  refuse_unreadable_rows(history, resolved.table());
   return history;
 }
 

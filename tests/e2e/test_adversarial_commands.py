@@ -214,3 +214,28 @@ def test_up_to_an_applied_id_does_not_say_the_database_is_up_to_date(project, db
             in result.err, (args, result.err)
     assert project.run("up").code == 0
     assert "the database is up to date" in project.run("up").err
+
+
+@pytest.mark.parametrize("row", [
+    ("2", "applied", "down"),   # beside '0002': down reverted it twice
+    (" 3", "applied", "up"),    # the newest unreadable: up applied 0003 again
+    ("0003", "APPLIED", "up"),  # a state never written: 'failed half way'
+])
+def test_history_rows_the_runner_never_writes_are_refused_not_acted_on(project, db, row):
+    rid, state, command = row
+    project.add("0001", "t1", "CREATE TABLE t1 (x INT);\n", "DROP TABLE t1;\n")
+    project.add("0002", "fill", "INSERT INTO t1 (x) VALUES (20);\n",
+                "INSERT INTO t1 (x) VALUES (-20);\n", kind="data")
+    project.add("0003", "more", "INSERT INTO t1 (x) VALUES (30);\n",
+                "DELETE FROM t1 WHERE x = 30;\n", kind="data")
+    assert project.run("up", "2").code == 0
+    db.query(f"INSERT INTO runner_history (id, name, kind, checksum, state, applied_at, "
+             f"execution_ms) VALUES ('{rid}', 'x', 'data', 'ab', '{state}', "
+             f"'2026-01-01T00:00:00Z', 0)")
+    before = sorted(db.query("SELECT x FROM t1"))
+    for args in ([command], ["status", "--exit-code"]):
+        result = project.run(*args)
+        assert result.code == 2, (args, result)
+        assert "which the runner never writes (edited by hand, or restored from elsewhere?)" \
+            in result.err, result
+    assert sorted(db.query("SELECT x FROM t1")) == before

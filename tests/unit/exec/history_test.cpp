@@ -362,7 +362,7 @@ TEST_CASE("history: load_history reads every row, NULL as empty", "[history]") {
   connection.rows = {{"0001", "a", "schema", "ab", "applied", "2026-11-24T10:00:00Z", "12", "3",
                       std::nullopt, std::nullopt},
                      {"0002", "b", "data", "cd", "failed", "2026-11-24T10:01:00Z", std::nullopt,
-                      "x", "77", "boom"}};
+                      std::nullopt, "77", "boom"}};
   const auto history = runner::exec::load_history(connection, tables);
   CHECK(connection.queries == std::vector<std::string>{tables.select_sql().text});
   REQUIRE(history.size() == 2);
@@ -377,6 +377,42 @@ TEST_CASE("history: load_history reads every row, NULL as empty", "[history]") {
   CHECK(history[1].statements_done == 0);
   CHECK(history[1].prefix_checksum == "77");
   CHECK(history[1].error == "boom");
+}
+
+TEST_CASE("history: rows the runner never writes are refused, not guessed at", "[history]") {
+  // Each was acted on: ' 3' (the newest) hid revision 0003, which up applied
+  // again; '2' beside '0002' was reverted twice by down; 'APPLIED' read as a
+  // failure half way; a count beyond 64 bits ended every command in "stoll".
+  const auto row = [](std::optional<std::string> id, std::optional<std::string> state,
+                      std::optional<std::string> done) {
+    return runner::drivers::Row{
+        std::move(id),          "a", "schema",        "ab",         std::move(state),
+        "2026-11-24T10:00:00Z", "1", std::move(done), std::nullopt, std::nullopt};
+  };
+  const HistoryTables tables("sqlite", "runner_history");
+  const auto refused = [&](runner::drivers::Rows rows) {
+    FakeConnection connection;
+    connection.tables = {"runner_history"};
+    connection.rows = std::move(rows);
+    try {
+      runner::exec::load_history(connection, tables);
+    } catch (const runner::InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  CHECK_THAT(refused({row("0001", "applied", "1"), row(" 3", "applied", "1")}),
+             Catch::Contains("holds a row whose id ' 3' is not a revision id"));
+  CHECK_THAT(refused({row(std::nullopt, "applied", "1")}),
+             Catch::Contains("holds a row whose id '' is not a revision id"));
+  CHECK_THAT(refused({row("0002", "applied", "1"), row("2", "failed", "1")}),
+             Catch::Contains("holds revision 0002 twice ('0002' and '2')"));
+  CHECK_THAT(refused({row("0001", "APPLIED", "1")}),
+             Catch::Contains("holds revision 0001 in the state 'APPLIED'"));
+  CHECK_THAT(refused({row("0001", "failed", "99999999999999999999")}),
+             Catch::Contains("holds revision 0001 with a statement count that is not a number"));
+  CHECK_THAT(refused({row("0001", "failed", "x")}), Catch::Contains("not a number"));
+  CHECK(refused({row("0001", "applied", "1"), row("0002.1", "running", std::nullopt)}).empty());
 }
 
 TEST_CASE("history: load_history reads the table of the schema resolved at connect time",

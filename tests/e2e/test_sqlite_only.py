@@ -198,3 +198,21 @@ def test_pragmas_a_revision_sets_do_not_reach_the_next_revision(project, db):
     assert sqlite_rows(db.path, "SELECT id, v, n FROM t") == [(1, "matched", 0)]
     assert sqlite_rows(db.path, "SELECT id FROM runner_history WHERE state = 'applied'") == \
         [("0001",), ("0002",), ("0003",)]
+
+
+def test_a_history_that_is_a_view_is_read_not_taken_for_none(project, db):
+    """A history restored as a view over a backup copy read as no history at
+    all: status said everything pending and up applied every revision again."""
+    three(project)
+    assert project.run("up", "2").code == 0
+    conn = sqlite3.connect(db.path, isolation_level=None)
+    conn.executescript("ALTER TABLE runner_history RENAME TO history_backup;\n"
+                       "CREATE VIEW runner_history AS SELECT * FROM history_backup;")
+    conn.close()
+    status = project.run("status")
+    assert status.code == 0, status
+    assert "2 applied, 1 pending" in status.out, status
+    up = project.run("up")
+    assert up.code == 1, up  # it cannot record 0003 in a view, and says so
+    assert "cannot modify runner_history because it is a view" in up.err, up
+    assert sqlite_rows(db.path, "SELECT count(*) FROM users") == [(1,)]  # 0002 not run again

@@ -305,7 +305,7 @@ class SqliteConnection : public Connection {
   // TEMP table of that name is not the history.
   bool table_exists(std::string_view name) override {
     return !query(
-                "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ? "
+                "SELECT 1 FROM main.sqlite_master WHERE type IN ('table', 'view') AND name = ? "
                 "COLLATE NOCASE",
                 {std::string(name)})
                 .empty();

@@ -66,6 +66,14 @@ drivers::Param text_param(std::string_view value) { return std::string(value); }
   const bool missing_column =
       error.sqlstate() == "42703" || code == "MySQL error 1054" ||
       (code.starts_with("SQLITE_ERROR,") && message.starts_with("no such column"));
+  if (missing_column && history && message.find("prefix_checksum") != std::string_view::npos) {
+    // The one column added since the first runners: their table, not another tool's.
+    throw InputError(fmt::format(
+        "table {} lacks the column prefix_checksum, which runners before it was added did not "
+        "make: add it (ALTER TABLE {} ADD COLUMN prefix_checksum {}), then run again; nothing "
+        "else about the table changes",
+        table, table, code.starts_with("MySQL") ? "VARCHAR(255)" : "TEXT"));
+  }
   if (missing_column) {
     throw InputError(fmt::format(
         "table {} is not the runner's {} table: {}. It was made by another tool or by hand; "

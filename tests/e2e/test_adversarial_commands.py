@@ -239,3 +239,20 @@ def test_history_rows_the_runner_never_writes_are_refused_not_acted_on(project, 
         assert "which the runner never writes (edited by hand, or restored from elsewhere?)" \
             in result.err, result
     assert sorted(db.query("SELECT x FROM t1")) == before
+
+
+def test_a_history_made_before_prefix_checksum_is_named_an_older_runners(project, db):
+    """It was called another tool's table, and the advice (another --table)
+    started a second history: every revision applied again."""
+    two(project)
+    assert project.run("up").code == 0
+    db.query("ALTER TABLE runner_history DROP COLUMN prefix_checksum")
+    result = project.run("status")
+    assert result.code == 2, result
+    assert "table runner_history lacks the column prefix_checksum, which runners before it was " \
+           "added did not make: add it (ALTER TABLE runner_history ADD COLUMN prefix_checksum" \
+           in result.err, result
+    assert "another tool" not in result.err
+    db.query("ALTER TABLE runner_history ADD COLUMN prefix_checksum "
+             + ("VARCHAR(255)" if db.dialect == "mysql" else "TEXT"))
+    assert project.run("status", "--exit-code").code == 0

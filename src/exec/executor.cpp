@@ -867,9 +867,13 @@ void print_statement(std::FILE* out, std::string_view text, std::string_view dia
                        (dialect == "mysql" && last.find('#') != std::string_view::npos);
   const char* end = comment ? "\n" : "";
   if (dialect == "mysql" && text.find(';') != std::string_view::npos) {
-    for (const char* delimiter : {"$$", "//", ";;", "$$$$", "@@@@"}) {
-      if (text.find(delimiter) == std::string_view::npos) {
-        util::print(out, "DELIMITER {}\n{}{}{}\nDELIMITER ;\n", delimiter, text, end, delimiter);
+    // One the client finds first where the statement ends, not in it nor
+    // across its end (`FROM t$` then `$$`).
+    for (int n = 0;; ++n) {
+      const std::string delimiter = n == 0 ? "$$" : n == 1 ? "//" : fmt::format("$${}$$", n);
+      const std::string ended = fmt::format("{}{}{}", text, end, delimiter);
+      if (ended.find(delimiter) == ended.size() - delimiter.size()) {
+        util::print(out, "DELIMITER {}\n{}\nDELIMITER ;\n", delimiter, ended);
         return;
       }
     }

@@ -325,7 +325,19 @@ std::string server_statement_in_bodies(std::string_view text, int depth = 0) {
   const auto tokens = sql::tokenize(text, "postgres");
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const sql::Token& token = tokens[i];
-    if (token.text == "'" && depth < 3) {
+    // A string is a body where DO or CREATE FUNCTION has one (depth 0) and,
+    // inside a body, where EXECUTE runs it (EXECUTE 'CREATE ROLE ...',
+    // EXECUTE format('...')); elsewhere it is text ('create user' in a
+    // DEFAULT, a CHECK or a RAISE NOTICE).
+    const auto executed = [&] {
+      for (std::size_t back = 1; back <= 3 && back <= i; ++back) {
+        if (tokens[i - back].text == "EXECUTE") {
+          return true;
+        }
+      }
+      return false;
+    };
+    if (token.text == "'" && depth < 3 && (depth == 0 || executed())) {
       const std::size_t from = i == 0 ? 0 : tokens[i - 1].end;
       if (auto found = server_statement_in_bodies(string_body(text, from, token.end), depth + 1);
           !found.empty()) {
@@ -383,7 +395,12 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
   if (c.verb == "ALTER SYSTEM") {
     return "ALTER SYSTEM changes the server's settings";
   }
-  if (dialect == "postgres" && c.kind != sql::StatementKind::data) {
+  const bool has_body =
+      c.verb == "DO" || (c.verb.starts_with("CREATE") &&
+                         std::any_of(c.objects.begin(), c.objects.end(), [](const auto& object) {
+                           return object.type == "function" || object.type == "procedure";
+                         }));
+  if (dialect == "postgres" && has_body) {
     // DO blocks, functions and procedures: what their bodies would run
     if (const auto inner = server_statement_in_bodies(statement.text); !inner.empty()) {
       return fmt::format(

@@ -425,9 +425,11 @@ def test_postgres_roles_made_inside_a_do_block_or_a_function_body_are_refused_to
     try:
         project = Project(tmp_path, pg)
         project.add("0001", "t",
-                    "CREATE TABLE t (id INT, role TEXT, \"user\" TEXT);\n"
+                    "CREATE TABLE t (id INT, role TEXT, \"user\" TEXT, "
+                    "action TEXT DEFAULT 'create user' CHECK (action <> 'drop role'));\n"
                     "ALTER TABLE t ALTER role SET DEFAULT 'x';\nALTER TABLE t DROP \"user\";\n"
-                    "DO $$ BEGIN RAISE NOTICE 'we create role rows elsewhere'; END $$;\n",
+                    "COMMENT ON TABLE t IS 'Create database events are logged elsewhere';\n"
+                    "DO $$ BEGIN RAISE NOTICE 'create role rows elsewhere'; END $$;\n",
                     "DROP TABLE t;\n")
         assert project.run("verify").code == 0
         project.add("0002", "role_in_do",

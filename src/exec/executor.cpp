@@ -656,8 +656,20 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   try {
     m_connection.query(up ? m_tables.finish_sql(record) : m_tables.delete_sql(record.id));
   } catch (const DbError& error) {
-    // a privilege on the history withdrawn, say
-    throw unrecorded(fmt::format("its record could not be written: {}", error.what()));
+    // a privilege on the history withdrawn, say; or a signal that cancelled
+    // the write: then exit 128+N, saying the same of the revision
+    FailedMarkError failure = unrecorded(
+        fmt::format("its record could not be written{}: {}",
+                    signals::caught() != 0 ? " before the signal cancelled it" : "", error.what()));
+    if (const int signal_number = signals::caught(); signal_number != 0) {
+      InterruptedError stop(signal_number);
+      stop.add_context(failure.what());
+      for (const auto& line : failure.context()) {
+        stop.add_context(line);
+      }
+      throw stop;
+    }
+    throw failure;
   }
   if (lost) {
     // It ran to its end, and says so; but a runner that took the lock

@@ -8,6 +8,7 @@ hand. Two spellings of one history table must take one lock. Add a case by
 adding a test that uses `start_slow_run` and a `kill_lock_session`."""
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -242,6 +243,39 @@ def test_a_killed_work_session_during_a_down_says_its_record_says_reverting(tmp_
     assert code == 5, err
     assert "its record says reverting, which stops later runs the same way" in err, err
     assert server.query("SELECT state FROM runner_history WHERE id = '0002'") == [("reverting",)]
+
+
+def test_a_signal_that_cancels_the_final_record_says_it_was_interrupted(tmp_path, server):
+    """Every statement of a non-transactional revision ran; its final record
+    waited for another session's row lock when Ctrl-C came: the runner said
+    exit 5, "its record could not be written: canceling statement due to
+    user request", and nothing of the signal."""
+    project = make_project(tmp_path, server)
+    sleep = "SELECT pg_sleep(1);" if server.dialect == "postgres" else "DO SLEEP(1);"
+    project.add("0001", "slow", f"CREATE TABLE a (x INT);\n{sleep}\n", "DROP TABLE a;\n",
+                transaction=False)
+    proc = project.popen("up")
+    assert wait_for(lambda: proc.poll() is not None or slow_statement_running(server), timeout=15)
+    blocker = server._connect(server.name)
+    if server.dialect == "mysql":
+        blocker.autocommit(False)
+    else:
+        blocker.autocommit = False
+    try:
+        with blocker.cursor() as cur:
+            cur.execute("SELECT * FROM runner_history WHERE id = '0001' FOR UPDATE")
+        time.sleep(2.0)  # the sleep is over; the final record waits for the blocker
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        code, err = finish(proc)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert code == 130, err
+    assert "interrupted by SIGINT" in err, err
+    assert "revision 0001 slow (up) ran all its 2 statement(s), but its record could not be " \
+           "written before the signal cancelled it" in err, err
+    assert server.query("SELECT state FROM runner_history WHERE id = '0001'") == [("running",)]
 
 
 # --- keeping the lock session alive --------------------------------------------

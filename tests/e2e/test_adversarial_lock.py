@@ -278,6 +278,23 @@ def test_a_signal_that_cancels_the_final_record_says_it_was_interrupted(tmp_path
     assert server.query("SELECT state FROM runner_history WHERE id = '0001'") == [("running",)]
 
 
+def test_a_killed_session_waiting_for_the_lock_is_exit_4_not_a_failed_revision(tmp_path, pg):
+    """The waiting runner's lock session, killed (pg_terminate_backend), gave
+    exit 1 ('a revision failed and was rolled back') and libpq's bare
+    'server closed the connection unexpectedly'."""
+    project = make_project(tmp_path, pg)
+    project.add("0001", "t", "CREATE TABLE t (id INT);", "DROP TABLE t;")
+    with pg.hold_lock():
+        proc = project.popen("--lock-timeout", "30", "up")
+        assert wait_for(lambda: proc.poll() is not None or lock_session(pg) is not None,
+                        timeout=15)
+        kill_lock_session(pg)
+        code, err = finish(proc)
+    assert code == 4, err
+    assert "lost the session that waited for the migration lock:" in err, err
+    assert "t" not in pg.tables()
+
+
 # --- keeping the lock session alive --------------------------------------------
 
 @pytest.fixture

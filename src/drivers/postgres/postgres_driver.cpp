@@ -524,13 +524,23 @@ class AdvisoryLock : public Lock {
 
   // Takes the lock twice: it is re-entrant, and the second hold is what
   // confirm() spends and takes back. (CASE evaluates in order; AND need not.)
+  // A session killed while it waits (pg_terminate_backend) is what may heal
+  // by waiting (exit 4), not a failed revision: nothing ran yet.
   bool try_get() {
     finish_pending();
-    return query_with_name(m_conn,
-                           fmt::format("SELECT CASE WHEN pg_try_advisory_lock({0}) THEN "
-                                       "pg_try_advisory_lock({0}) ELSE false END",
-                                       k_lock_keys),
-                           m_name) == "t";
+    try {
+      return query_with_name(m_conn,
+                             fmt::format("SELECT CASE WHEN pg_try_advisory_lock({0}) THEN "
+                                         "pg_try_advisory_lock({0}) ELSE false END",
+                                         k_lock_keys),
+                             m_name) == "t";
+    } catch (const DbError& error) {
+      if (pq().PQstatus(m_conn) == CONNECTION_BAD) {
+        throw UnreachableError(
+            fmt::format("lost the session that waited for the migration lock: {}", error.what()));
+      }
+      throw;
+    }
   }
 
   // A session-level advisory lock stays until its session ends (nobody else

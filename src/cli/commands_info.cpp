@@ -405,10 +405,21 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
   const auto history = read_history(connection.get(), ctx.tables());
   const auto to = parse_id(o.to, "--to");
   const auto count = parse_count(o.count);
-  const auto steps = o.direction == "up"
-                         ? plan::plan_up(project, history, checksums_of_applied(project, history),
-                                         {count, to, o.allow_out_of_order})
-                         : plan::plan_down(project, history, {count, to, false});
+  const auto steps = [&] {
+    try {
+      return o.direction == "up"
+                 ? plan::plan_up(project, history, checksums_of_applied(project, history),
+                                 {count, to, o.allow_out_of_order})
+                 : plan::plan_down(project, history, {count, to, false});
+    } catch (ProblemError& refused) {
+      if (std::string_view(refused.what()).find("older than the newest applied") !=
+          std::string_view::npos) {
+        refused.add_context(
+            "'runner sql up --allow-out-of-order' prints them as that would run them");
+      }
+      throw;
+    }
+  }();
   // Qualified as they run: in the schema this database resolves them to
   // (without a database to ask, SQLite's "main"; others stay unqualified).
   const exec::HistoryTables tables =

@@ -174,6 +174,18 @@ int main(int argc, char** argv) {
     }
     return finish(reporter, parsed.command->name, code);
   } catch (const runner::Error& e) {
+    const int signal_number = runner::exec::signals::caught();
+    if (signal_number != 0 && dynamic_cast<const runner::DbError*>(&e) != nullptr) {
+      // A statement the signal cancelled (a catalog read, a scratch
+      // database's set-up): the signal is why it failed, not a revision.
+      runner::InterruptedError stop(signal_number);
+      stop.add_context(fmt::format("while: {}", e.what()));
+      for (const auto& line : e.context()) {
+        stop.add_context(line);
+      }
+      return finish(reporter, parsed.command->name,
+                    report_failure(reporter, &stop, static_cast<int>(stop.exit_code())));
+    }
     return finish(reporter, parsed.command->name,
                   report_failure(reporter, &e, static_cast<int>(e.exit_code())));
   } catch (const std::exception& e) {

@@ -184,9 +184,12 @@ void refuse_failed_marks(const History& history) {
       continue;
     }
     const bool left = record.state == "running" || record.state == "reverting";
-    const std::string what =
-        fmt::format("{} half way{}", left ? "was left running by a runner that stopped" : "failed",
-                    failed_while_reverting(record) ? " while reverting" : "");
+    // A runner that lost the lock (its session killed) may still be at it:
+    // this one cannot tell, and does not claim that it stopped.
+    const std::string what = fmt::format(
+        "{} half way{}{}", left ? "was left running by a runner that stopped" : "failed",
+        failed_while_reverting(record) ? " while reverting" : "",
+        left ? ", or by one that lost the migration lock and is still at it" : "");
     // A running mark's count is behind by the statement it was sent with.
     throw FailedMarkError(fmt::format(
         "revision {} {} {} ({}{} statement(s) ran): {}\n  {}", record.id, record.name, what,

@@ -390,7 +390,7 @@ def test_a_no_op_up_answers_without_waiting_for_the_lock(tmp_path, server):
     finally:
         code, err = finish(first)
     assert noop.code == 0, noop
-    assert "nothing to do: the database is up to date" in noop.err
+    assert "nothing to do within the limit given; 1 revision(s) stay pending after it" in noop.err
     assert "waiting for the migration lock" not in noop.err
     assert pending.code == 4, pending
     assert "another runner holds it" in pending.err

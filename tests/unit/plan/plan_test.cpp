@@ -188,8 +188,9 @@ TEST_CASE("plan: a running mark left by a dead runner is refused too", "[plan]")
   CHECK_THROWS_MATCHES(
       runner::plan::refuse_failed_marks(history), FailedMarkError,
       Catch::Message(
-          "revision 0002 b was left running by a runner that stopped half way (at "
-          "least 0 statement(s) ran): no error was recorded\n  fix the database by hand, then "
+          "revision 0002 b was left running by a runner that stopped half way, or by one that "
+          "lost the migration lock and is still at it (at least 0 statement(s) ran): no error was "
+          "recorded\n  fix the database by hand, then "
           "run 'runner repair 0002' to mark it applied, 'runner repair 0002 --forget' "
           "to drop the mark, or fix the file and run 'runner up --resume'"));
   CHECK_NOTHROW(runner::plan::refuse_failed_marks({record("0001", "a")}));
@@ -209,7 +210,8 @@ TEST_CASE("plan: a mark left by a failed or interrupted revert is refused", "[pl
   CHECK_THROWS_WITH(
       runner::plan::refuse_failed_marks({record("0002", "b", "reverting")}),
       Catch::StartsWith("revision 0002 b was left running by a runner that "
-                        "stopped half way while reverting (at least 0 statement(s) ran): "));
+                        "stopped half way while reverting, or by one that lost the migration "
+                        "lock and is still at it (at least 0 statement(s) ran): "));
 }
 
 TEST_CASE("plan: down reverts the newest applied revision by default", "[plan]") {

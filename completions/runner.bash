@@ -20,7 +20,7 @@ _runner_options() {
         history) echo "--limit" ;;
         new) echo "--data --no-transaction --timestamp --autogenerate --rename --scratch" ;;
         check) echo "--strict --dialect --privileges --refs" ;;
-        sql) echo "--to" ;;
+        sql) echo "--to --allow-out-of-order" ;;
         repair) echo "--forget" ;;
         renumber) echo "--name" ;;
         init) echo "--dialect" ;;

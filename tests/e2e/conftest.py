@@ -23,13 +23,15 @@ _SANITIZER_ALLOWANCE = None
 
 def sanitizer_rss_allowance_kib():
     """What an AddressSanitizer build adds to a peak RSS: the quarantine of
-    freed memory (256 MiB by default) and the shadow. A memory bound is
-    checked as written on the release build, and with this allowance on the
-    sanitizer build (which checks the same run for memory errors)."""
+    freed memory (256 MiB by default), its shadow and the allocator's own
+    pages (a full run of the suite measured up to 320 MiB over the release
+    bound, where a run alone adds about 0). A memory bound is checked as
+    written on the release build, and with this allowance on the sanitizer
+    build (which checks the same run for memory errors)."""
     global _SANITIZER_ALLOWANCE
     if _SANITIZER_ALLOWANCE is None:
         linked = subprocess.run(["ldd", RUNNER], capture_output=True, text=True).stdout
-        _SANITIZER_ALLOWANCE = 300 * 1024 if "libasan" in linked else 0
+        _SANITIZER_ALLOWANCE = 384 * 1024 if "libasan" in linked else 0
     return _SANITIZER_ALLOWANCE
 
 

@@ -64,6 +64,12 @@ struct Catalog {
   schema::Table* table(const std::string& name);
 };
 
+// An object of the model, and the same added to the catalog's result with
+// its COMMENT (what COMMENT ON names it: "VIEW app.v").
+schema::Object object(std::string kind, std::string name, std::string definition);
+void add(Catalog& catalog, schema::Object o, const std::string& comment,
+         const std::string& comment_target);
+
 void read_sequences(Catalog& catalog);
 // Indexes, triggers, policies, rules and statistics of the tables read.
 void read_table_objects(Catalog& catalog);

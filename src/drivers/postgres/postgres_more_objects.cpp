@@ -15,17 +15,13 @@
 namespace runner::drivers::postgres {
 namespace {
 
+// object() and add() with the statements that follow its CREATE.
 void add(Catalog& catalog, std::string kind, std::string name, std::string definition,
          std::vector<std::string> statements, const std::string& comment,
          const std::string& comment_target) {
-  schema::Object o;
-  o.kind = std::move(kind);
-  o.name = std::move(name);
-  o.definition = std::move(definition);
+  schema::Object o = object(std::move(kind), std::move(name), std::move(definition));
   o.statements = std::move(statements);
-  o.comment = comment;
-  o.comment_target = comment_target;
-  catalog.result.objects.push_back(std::move(o));
+  add(catalog, std::move(o), comment, comment_target);
 }
 
 // "a.b" as the dump names things: the schema left out for public and

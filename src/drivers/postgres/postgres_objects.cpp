@@ -20,21 +20,6 @@ std::pair<std::string, std::string> type_range(const std::string& type) {
   return {"-9223372036854775808", "9223372036854775807"};
 }
 
-schema::Object object(std::string kind, std::string name, std::string definition) {
-  schema::Object o;
-  o.kind = std::move(kind);
-  o.name = std::move(name);
-  o.definition = std::move(definition);
-  return o;
-}
-
-void add(Catalog& catalog, schema::Object o, const std::string& comment,
-         const std::string& comment_target) {
-  o.comment = comment;
-  o.comment_target = comment_target;
-  catalog.result.objects.push_back(std::move(o));
-}
-
 void read_schemas(Catalog& catalog) {
   for (const auto& row : catalog.c.query(fmt::format(
            "SELECT n.oid, quote_ident(n.nspname), obj_description(n.oid, 'pg_namespace') FROM "
@@ -194,6 +179,21 @@ void read_event_triggers(Catalog& catalog) {
 }
 
 }  // namespace
+
+schema::Object object(std::string kind, std::string name, std::string definition) {
+  schema::Object o;
+  o.kind = std::move(kind);
+  o.name = std::move(name);
+  o.definition = std::move(definition);
+  return o;
+}
+
+void add(Catalog& catalog, schema::Object o, const std::string& comment,
+         const std::string& comment_target) {
+  o.comment = comment;
+  o.comment_target = comment_target;
+  catalog.result.objects.push_back(std::move(o));
+}
 
 std::string not_in_extension(const std::string& oid) {
   return fmt::format(

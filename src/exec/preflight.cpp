@@ -295,11 +295,7 @@ namespace {
 // The text inside the string literal that ends at `end` in `text`, whose
 // previous token ended at `from`: a dollar quote's or a quoted string's.
 std::string string_body(std::string_view text, std::size_t from, std::size_t end) {
-  std::string_view literal = text.substr(from, end - from);
-  while (!literal.empty() && (literal.front() == ' ' || literal.front() == '\n' ||
-                              literal.front() == '\t' || literal.front() == '\r')) {
-    literal.remove_prefix(1);
-  }
+  std::string_view literal = util::trim(text.substr(from, end - from));
   if (literal.size() >= 2 && (literal.front() == 'E' || literal.front() == 'e')) {
     literal.remove_prefix(1);
   }

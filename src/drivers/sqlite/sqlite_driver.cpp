@@ -335,17 +335,19 @@ class SqliteConnection : public Connection {
     sqlite3_busy_handler(m_db, &SqliteConnection::on_busy, this);
     const Row now = read_pragmas();
     for (std::size_t i = 0; i < m_pragmas.size() && i < now.size(); ++i) {
-      if (now[i] == m_pragmas[i] || !m_pragmas[i]) {
-        continue;
-      }
-      if (i == std::size(k_pragmas)) {  // LIKE's case, which no PRAGMA reads
-        run(*m_pragmas[i] == "1" ? "PRAGMA case_sensitive_like = OFF"
-                                 : "PRAGMA case_sensitive_like = ON",
-            nullptr);
-      } else {
-        run(fmt::format("PRAGMA {} = {}", k_pragmas[i], *m_pragmas[i]), nullptr);
+      if (now[i] != m_pragmas[i] && m_pragmas[i]) {
+        run(pragma_sql(i), nullptr);
       }
     }
+  }
+
+  // The PRAGMA that sets back the remembered value i (known).
+  std::string pragma_sql(std::size_t i) const {
+    if (i == std::size(k_pragmas)) {  // LIKE's case, which no PRAGMA reads
+      return *m_pragmas[i] == "1" ? "PRAGMA case_sensitive_like = OFF"
+                                  : "PRAGMA case_sensitive_like = ON";
+    }
+    return fmt::format("PRAGMA {} = {}", k_pragmas[i], *m_pragmas[i]);
   }
 
   // The PRAGMAs as remember_session read them (temporary objects, found
@@ -353,14 +355,8 @@ class SqliteConnection : public Connection {
   std::string session_reset_sql() const override {
     std::string text;
     for (std::size_t i = 0; i < m_pragmas.size(); ++i) {
-      if (!m_pragmas[i]) {
-        continue;
-      }
-      if (i == std::size(k_pragmas)) {
-        text += *m_pragmas[i] == "1" ? "PRAGMA case_sensitive_like = OFF;\n"
-                                     : "PRAGMA case_sensitive_like = ON;\n";
-      } else if (i < std::size(k_pragmas)) {
-        text += fmt::format("PRAGMA {} = {};\n", k_pragmas[i], *m_pragmas[i]);
+      if (m_pragmas[i]) {
+        text += pragma_sql(i) + ";\n";
       }
     }
     return text;

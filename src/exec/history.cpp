@@ -37,16 +37,18 @@ std::string take_text(std::optional<std::string>& value) {
   return value ? std::move(*value) : std::string();
 }
 
-// A count or duration as the history keeps it; 0 when it is none. One that
-// does not fit (edited by hand) is 0 too: it is shown, never acted on, but
-// for statements_done, which is checked apart (refuse_unreadable_rows).
-std::int64_t number_or_zero(const std::optional<std::string>& value) {
-  std::int64_t number = 0;
-  if (value && util::all_digits(*value) &&
-      std::from_chars(value->data(), value->data() + value->size(), number).ec == std::errc()) {
-    return number;
+// A count or duration as the history keeps it: 0 when it is none (NULL,
+// empty); nullopt when it is not a number that fits (edited by hand).
+std::optional<std::int64_t> number(const std::optional<std::string>& value) {
+  std::int64_t n = 0;
+  if (!value || value->empty()) {
+    return 0;
   }
-  return 0;
+  if (util::all_digits(*value) &&
+      std::from_chars(value->data(), value->data() + value->size(), n).ec == std::errc()) {
+    return n;
+  }
+  return std::nullopt;
 }
 
 // NULL for an empty text: the history keeps "no error" as NULL.
@@ -448,14 +450,10 @@ plan::History load_history(drivers::Connection& connection, const HistoryTables&
     r.checksum = take_text(row.at(3));
     r.state = take_text(row.at(4));
     r.applied_at = take_text(row.at(5));
-    r.execution_ms = number_or_zero(row.at(6));
-    r.statements_done = number_or_zero(row.at(7));
+    r.execution_ms = number(row.at(6)).value_or(0);      // only shown
+    r.statements_done = number(row.at(7)).value_or(-1);  // acted on: unreadable is refused below
     r.prefix_checksum = take_text(row.at(8));
     r.error = take_text(row.at(9));
-    if (row.at(7) && !row.at(7)->empty() && r.statements_done == 0 &&
-        row.at(7)->find_first_not_of('0') != std::string::npos) {
-      r.statements_done = -1;  // unreadable: refused below
-    }
     history.push_back(std::move(r));
   }
   refuse_unreadable_rows(history, resolved.table());
@@ -480,7 +478,7 @@ std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTa
     r.action = text_or_empty(row.at(1));
     r.revision = text_or_empty(row.at(2));
     r.name = text_or_empty(row.at(3));
-    r.duration_ms = number_or_zero(row.at(4));
+    r.duration_ms = number(row.at(4)).value_or(0);
     r.actor = text_or_empty(row.at(5));
     r.runner_version = text_or_empty(row.at(6));
     r.outcome = text_or_empty(row.at(7));

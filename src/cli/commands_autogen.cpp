@@ -271,11 +271,11 @@ std::vector<std::string> compare(const Context& ctx, drivers::Connection& connec
 // on the one that holds the desired state (`diff`, whose current state may be
 // the live target), down first, then up. Throws ProblemError (exit 3) naming
 // what differs.
-void prove(const Context& ctx, States& states, const Result& result, const char* command) {
+void prove(const Context& ctx, States& states, const Result& result, bool for_diff) {
   // diff's current state may be the live target: its proof runs on the
   // desired state's copy (autogenerate's on the current one's).
-  const bool from_current =
-      states.current_db != nullptr && std::string_view(command) == "autogenerate";
+  const char* command = for_diff ? "diff" : "autogenerate";
+  const bool from_current = states.current_db != nullptr && !for_diff;
   drivers::Connection& connection =
       (from_current ? states.current_db : states.desired_db)->connection();
   const auto fail = [&](const std::string& what, const std::vector<std::string>& lines) {
@@ -283,9 +283,8 @@ void prove(const Context& ctx, States& states, const Result& result, const char*
     for (const auto& line : lines) {
       joined += (joined.empty() ? "" : "; ") + line;
     }
-    throw ProblemError(fmt::format(
-        "{} cannot express this change yet: {} ({}); {}", command, what, joined,
-        std::string_view(command) == "diff" ? "no SQL printed" : "nothing was written"));
+    throw ProblemError(fmt::format("{} cannot express this change yet: {} ({}); {}", command, what,
+                                   joined, for_diff ? "no SQL printed" : "nothing was written"));
   };
   const auto run = [&](const std::string& text, const char* label) {
     const TempFile file(text);
@@ -338,7 +337,7 @@ int cmd_diff(const Context& ctx, const CommandOptions& o) {
   if (!same) {
     // What is printed has run: a schema the generator cannot express yet is
     // refused as `revision --autogenerate` refuses it, not printed as if done.
-    prove(ctx, states, result, "diff");
+    prove(ctx, states, result, true);
   }
   warn(ctx, result);
   if (ctx.reporter().json()) {
@@ -369,7 +368,7 @@ int autogenerate(const Context& ctx, const std::string& name, const CommandOptio
     }
     return 0;
   }
-  prove(ctx, states, result, "autogenerate");
+  prove(ctx, states, result, false);
   warn(ctx, result);
   // Dropped before the files appear, the newer first: each scratch
   // database's signal section puts back the one before it.

@@ -675,10 +675,8 @@ void Executor::run_marked(const Revision& revision, Direction direction,
     // It ran to its end, and says so; but a runner that took the lock
     // meanwhile may have changed its record (a repair), so it is read back.
     std::string state;
-    for (const auto& row : m_connection.query(m_tables.select_sql())) {
-      if (row.at(0).value_or("") == record.id) {
-        state = row.at(4).value_or("");
-      }
+    for (const auto& row : load_history(m_connection, m_tables)) {
+      state = row.id == record.id ? row.state : state;
     }
     if (state != (up ? "applied" : "")) {
       FailedMarkError changed(fmt::format(

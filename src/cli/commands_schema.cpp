@@ -76,7 +76,7 @@ std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& c
     return {};
   }
   auto lines = schema::diff(util::read_text_file(path), live_dump(connection, ctx.tables()),
-                            {privileges});
+                            {privileges, ctx.dialect() == "sqlite"});
   if (lines.empty()) {
     return lines;
   }

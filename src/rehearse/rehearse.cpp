@@ -328,7 +328,8 @@ Outcome run_all(drivers::Connection* source, scratch::Database& copy,
     return outcome;
   }
   outcome.compared = true;
-  outcome.drift = schema::diff(*snapshot, live_dump(connection, tables), {false});
+  outcome.drift = schema::diff(*snapshot, live_dump(connection, tables),
+                               {false, connection.dialect() == "sqlite"});
   return outcome;
 }
 

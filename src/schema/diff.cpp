@@ -223,9 +223,33 @@ void diff_tables(const std::string& key, const Record& w, const Record& h,
   diff_statements(key, w, h, out);
 }
 
+// SQLite keeps an index's, view's or trigger's text as written, and a
+// RENAME rewrites the names in it ("ON a(x)" becomes "ON \"a\"(x)" after a
+// rename away and back): the same object in two spellings. Names compare
+// without their quotes and ignoring ASCII case, as SQLite resolves them;
+// literals, numbers and operators compare exactly, comments and spacing not
+// at all. A name and a string stay apart: "x" against 'x' is still a
+// difference.
+bool same_sqlite_text(const std::string& a, const std::string& b) {
+  const auto canonical = [](const std::string& text) {
+    std::vector<Token> tokens = tokenize(text);
+    while (!tokens.empty() && tokens.back().kind == Token::Kind::punct &&
+           tokens.back().text == ";") {
+      tokens.pop_back();
+    }
+    std::vector<std::pair<bool, std::string>> out;  // (a name, its text)
+    for (const Token& token : tokens) {
+      const bool name = token.kind == Token::Kind::word || token.kind == Token::Kind::quoted;
+      out.emplace_back(name, name ? util::to_lower(unquote(token)) : token.text);
+    }
+    return out;
+  };
+  return canonical(a) == canonical(b);
+}
+
 void diff_objects(const std::string& key, const Record& w, const Record& h,
-                  std::vector<std::string>& out) {
-  if (w.text == h.text) {
+                  const DiffOptions& options, std::vector<std::string>& out) {
+  if (w.text == h.text || (options.sqlite && same_sqlite_text(w.text, h.text))) {
     return;
   }
   const bool want_unique = starts_with(w.text, "CREATE UNIQUE INDEX");
@@ -272,7 +296,7 @@ std::vector<std::string> diff(const std::string& expected, const std::string& ac
     } else if (w.kind == "table") {
       diff_tables(key, w, it->second, lines);
     } else {
-      diff_objects(key, w, it->second, lines);
+      diff_objects(key, w, it->second, options, lines);
     }
   }
   for (const auto& [key, h] : have) {

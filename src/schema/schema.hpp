@@ -120,6 +120,7 @@ std::string bare_name(std::string_view name);
 
 struct DiffOptions {
   bool privileges = false;  // also compare grants and owners (`check --privileges`)
+  bool sqlite = false;      // SQLite: names in an object's text compare as SQLite resolves them
 };
 
 // Differences between a snapshot (`expected`, text written by dump) and the

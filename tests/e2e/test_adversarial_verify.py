@@ -497,3 +497,42 @@ def test_a_user_who_may_not_create_databases_is_told_to_give_scratch(tmp_path):
     finally:
         pg.drop()
         pg._admin(f"DROP ROLE IF EXISTS {name}")
+
+
+def renamed_away_and_back(project):
+    """A table with an index, a view and a trigger; revision 2 renames it, its down back."""
+    project.add("0001", "create", """\
+        CREATE TABLE a (x INTEGER);
+        CREATE INDEX a_x ON a(x);
+        CREATE VIEW v AS SELECT x FROM a;
+        CREATE TRIGGER tr AFTER INSERT ON a BEGIN UPDATE a SET x = 1 WHERE x IS NULL; END;
+        """, "DROP VIEW v;\nDROP TABLE a;\n")
+    project.add("0002", "rename", "ALTER TABLE a RENAME TO b;\n", "ALTER TABLE b RENAME TO a;\n")
+
+
+def test_sqlite_a_down_that_renames_back_restores_the_schema(sqlite_project):
+    # SQLite rewrites the index, view and trigger text on a rename ("ON a(x)"
+    # becomes 'ON "a"(x)'): the same objects, spelled another way.
+    renamed_away_and_back(sqlite_project)
+    result = sqlite_project.run("verify")
+    assert result.code == 0, result
+    assert "every down of 2 revision(s) restores the schema" in result.err, result
+
+
+def test_sqlite_an_index_respelled_is_no_drift_and_a_changed_one_is(sqlite_project):
+    renamed_away_and_back(sqlite_project)
+    assert sqlite_project.run("up").code == 0
+    assert sqlite_project.run("schema", "dump").code == 0
+    path = sqlite_project.db.path
+    with sqlite3.connect(path) as c:
+        c.executescript("DROP INDEX a_x; CREATE INDEX a_x ON B ( X );"
+                        "DROP VIEW v; CREATE VIEW v AS SELECT x FROM [b] -- why\n;")
+    result = sqlite_project.run("check")
+    assert result.code == 0 and "no problems" in result.err, result
+    with sqlite3.connect(path) as c:
+        c.executescript("DROP INDEX a_x; CREATE INDEX a_x ON b (x DESC);"
+                        "DROP VIEW v; CREATE VIEW v AS SELECT 'x' FROM b;")
+    result = sqlite_project.run("check")
+    assert result.code == 3, result
+    assert "index a_x on b: differs" in result.err, result
+    assert "view v: differs" in result.err, result

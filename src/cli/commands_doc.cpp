@@ -300,29 +300,19 @@ bool write_doc(const Context& ctx, drivers::Connection& connection) {
   }
   // As write_snapshot: once the revisions are committed, inside the
   // critical section of up/down, where a signal cancels the catalog read.
-  const auto stale = [&] {
-    const std::string before = exec::signals::outcome();  // what became of the snapshot
-    exec::signals::set_outcome(fmt::format(
-        "{}; {} (doc in runner.toml) was not refreshed, so it may be stale: run 'runner schema "
-        "doc'",
-        before.empty() ? "the revisions it ran are committed and stay so" : before,
-        ctx.doc()->string()));
-  };
-  if (const int signal_number = exec::signals::caught(); signal_number != 0) {
-    stale();
-    throw InterruptedError(signal_number);
-  }
-  std::string text;
-  try {
-    Source source = read_live(ctx, connection);
-    text = markdown_of(source);
-  } catch (const Error&) {
-    if (const int signal_number = exec::signals::caught(); signal_number != 0) {
-      stale();
-      throw InterruptedError(signal_number);
-    }
-    throw;
-  }
+  const std::string text = exec::signals::read_after_commit(
+      [&] {
+        const std::string before = exec::signals::outcome();  // what became of the snapshot
+        return fmt::format(
+            "{}; {} (doc in runner.toml) was not refreshed, so it may be stale: run 'runner "
+            "schema doc'",
+            before.empty() ? "the revisions it ran are committed and stay so" : before,
+            ctx.doc()->string());
+      },
+      [&] {
+        Source source = read_live(ctx, connection);
+        return markdown_of(source);
+      });
   return write_file(*ctx.doc(), text);
 }
 

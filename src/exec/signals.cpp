@@ -149,4 +149,21 @@ std::string outcome() {
   return g_outcome;
 }
 
+std::string read_after_commit(const std::function<std::string()>& stale,
+                              const std::function<std::string()>& read) {
+  const auto stop_if_caught = [&] {
+    if (const int signal_number = caught(); signal_number != 0) {
+      set_outcome(stale());
+      throw InterruptedError(signal_number);
+    }
+  };
+  stop_if_caught();
+  try {
+    return read();
+  } catch (const Error&) {
+    stop_if_caught();
+    throw;
+  }
+}
+
 }  // namespace runner::exec::signals

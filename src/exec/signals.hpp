@@ -5,6 +5,7 @@
 // connection and is remembered, so that the executor rolls back, releases
 // the lock and throws InterruptedError.
 
+#include <functional>
 #include <string>
 
 namespace runner::drivers {
@@ -75,5 +76,14 @@ int settle();
 // it to the message of a signal that the command did not turn into an error.
 void set_outcome(const std::string& outcome);
 std::string outcome();
+
+// The catalog read of a refresh once the revisions are committed (the
+// schema snapshot, the doc), inside the critical section of up/down, where
+// a signal cancels it: what `read` returns. A signal caught before it, or
+// one that made it fail (the read was cancelled: that is why it failed),
+// sets the outcome to what `stale` says and throws InterruptedError; other
+// failures pass as they are.
+std::string read_after_commit(const std::function<std::string()>& stale,
+                              const std::function<std::string()>& read);
 
 }  // namespace runner::exec::signals

@@ -136,17 +136,6 @@ std::string read_file(const fs::path& path, const char* option) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// What `schema doc --out`, `schema diagram --out` and `report --html` write:
-// a signal meanwhile lets the file be written whole (or not at all, the
-// temporary removed) and then sets the exit code, saying which.
-void write_out(const std::string& command, const fs::path& path, const std::string& text) {
-  exec::signals::FileChange change(fmt::format("{}: {}", command, path.string()));
-  const bool written = write_file(path, text);
-  change.committed(
-      fmt::format("{}: {} was {}", command, path.string(),
-                  written ? "written whole" : "up to date already; it was left alone"));
-}
-
 void say_written(const Context& ctx, const fs::path& path) {
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"path", path.string()}});
@@ -262,6 +251,14 @@ doc::TimingSet timing_set(const std::string& title, const std::string& path, con
 }
 
 }  // namespace
+
+void write_out(const std::string& command, const fs::path& path, const std::string& text) {
+  exec::signals::FileChange change(fmt::format("{}: {}", command, path.string()));
+  const bool written = write_file(path, text);
+  change.committed(
+      fmt::format("{}: {} was {}", command, path.string(),
+                  written ? "written whole" : "up to date already; it was left alone"));
+}
 
 int cmd_schema_doc(const Context& ctx, const CommandOptions& o) {
   return o.direction == "doc" ? schema_doc(ctx, o) : schema_diagram(ctx, o);

@@ -105,13 +105,7 @@ int cmd_schema(const Context& ctx, const CommandOptions& o) {
                                  ctx.url().redacted()));
   }
   const fs::path path = snapshot_path(ctx);
-  std::string text = live_dump(*connection, ctx.tables());
-  exec::signals::FileChange change(fmt::format("schema dump: {}", path.string()));
-  // The same bytes: the file (and its time) are left alone.
-  const bool written = util::write_text_file_if_changed(path, text);
-  change.committed(
-      fmt::format("schema dump: {} was {}", path.string(),
-                  written ? "written whole" : "up to date already; it was left alone"));
+  write_out("schema dump", path, live_dump(*connection, ctx.tables()));
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"path", snapshot_path(ctx).string()}});
   } else {

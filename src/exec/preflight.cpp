@@ -370,12 +370,10 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
   if (dialect == "sqlite" && c.verb == "ATTACH") {
     return "ATTACH opens another database file";
   }
-  // A MariaDB compound statement (BEGIN NOT ATOMIC ... END) is named by
-  // what it holds: "BEGIN NOT ATOMIC with GRANT".
+  // Alone, or inside a MariaDB compound statement (BEGIN NOT ATOMIC ... END).
   const auto runs = [&](std::string_view verb) {
     return c.verb == verb ||
-           (c.opaque && (c.verb.find(fmt::format(" with {}", verb)) != std::string::npos ||
-                         c.verb.find(fmt::format(", {}", verb)) != std::string::npos));
+           std::find(c.inner_verbs.begin(), c.inner_verbs.end(), verb) != c.inner_verbs.end();
   };
   if (dialect == "mysql" && (runs("GRANT") || runs("REVOKE"))) {
     return "MySQL keeps privileges by database name, for the whole server";

@@ -7,6 +7,9 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
+
+#include "util/errors.hpp"
 
 namespace runner::drivers {
 class Connection;
@@ -21,8 +24,15 @@ void install();
 // The signal caught inside a critical section, or 0.
 int caught();
 
-// Throws InterruptedError when a signal was caught.
+// Throws InterruptedError when a signal was caught; with `context` added
+// (what stands: "the repair was rolled back: ...") when given.
 void check();
+void check(const std::string& context);
+
+// What `error` becomes when the signal `signal_number` is why it failed (a
+// statement the signal cancelled): an InterruptedError saying so, then
+// `prefix` and the error's message, then the error's context lines.
+InterruptedError interrupted(const Error& error, int signal_number, std::string_view prefix = {});
 
 // While alive, a signal cancels `connection` (when not null) instead of
 // ending the process. Sections nest: the innermost one with a connection

@@ -265,6 +265,69 @@ TEST_CASE("schema tokens: whitespace is normalised outside literals and comments
   CHECK(normalise_sql("$$ a\n  b $$  x") == "$$ a\n  b $$ x");
 }
 
+TEST_CASE("schema tokens: MySQL's database qualifier goes, a string's text stays", "[schema]") {
+  using runner::schema::without_database;
+  // a view as MariaDB keeps it, a trigger's body as written
+  CHECK(without_database("select concat('https://shop.example.com/o/',`shop`.`orders`.`id`) AS "
+                         "`link` from `shop`.`orders`",
+                         "shop") ==
+        "select concat('https://shop.example.com/o/',`orders`.`id`) AS `link` from `orders`");
+  CHECK(without_database("SET NEW.url = CONCAT('it\\'s shop.x', NEW.id); -- shop.t\n"
+                         "INSERT INTO shop.log VALUES (\"shop.y\") # shop.z",
+                         "shop") ==
+        "SET NEW.url = CONCAT('it\\'s shop.x', NEW.id); -- shop.t\n"
+        "INSERT INTO log VALUES (\"shop.y\") # shop.z");
+  CHECK(without_database("RETURN 'shop.fn'", "shop") == "RETURN 'shop.fn'");
+  CHECK(without_database("CALL shop.p(); SELECT shop.f(1) /* shop.c */", "shop") ==
+        "CALL p(); SELECT f(1) /* shop.c */");
+  // another database's name, a name that only starts like it, another case
+  CHECK(without_database("select `shop2`.`t`.`a` from `shop2`.`t` join Shop.u", "shop") ==
+        "select `shop2`.`t`.`a` from `shop2`.`t` join Shop.u");
+  // a database whose name starts with a digit
+  CHECK(without_database("SELECT * FROM 2024_app.t", "2024_app") == "SELECT * FROM t");
+}
+
+TEST_CASE("schema tokens: a table named like its database keeps qualifying its columns",
+          "[schema]") {
+  using runner::schema::without_database;
+  // MariaDB's text of: SELECT shop.id, orders.id FROM shop JOIN orders ON
+  // orders.shop_id = shop.id
+  CHECK(without_database("select `shop`.`id` AS `id`,`shop`.`orders`.`id` AS `order_id` from "
+                         "(`shop`.`shop` join `shop`.`orders` on(`shop`.`orders`.`shop_id` = "
+                         "`shop`.`id`))",
+                         "shop") ==
+        "select `shop`.`id` AS `id`,`orders`.`id` AS `order_id` from (`shop` join `orders` "
+        "on(`orders`.`shop_id` = `shop`.`id`))");
+  CHECK(without_database("select extract(year from `shop`.`d`) AS `y` from `shop`.`shop`",
+                         "shop") == "select extract(year from `shop`.`d`) AS `y` from `shop`");
+  CHECK(without_database("SELECT a, shop.b FROM x, shop.shop ORDER BY a, shop.b", "shop") ==
+        "SELECT a, shop.b FROM x, shop ORDER BY a, shop.b");
+  CHECK(without_database("UPDATE shop SET shop.n = 1 WHERE shop.id IN (SELECT id FROM shop.t)",
+                         "shop") ==
+        "UPDATE shop SET shop.n = 1 WHERE shop.id IN (SELECT id FROM t)");
+  CHECK(without_database("INSERT INTO shop.shop (id) VALUES (1) ON DUPLICATE KEY UPDATE "
+                         "shop.id = 2",
+                         "shop") ==
+        "INSERT INTO shop (id) VALUES (1) ON DUPLICATE KEY UPDATE shop.id = 2");
+}
+
+TEST_CASE("schema tokens: which qualifiers name the database, ignoring case when asked",
+          "[schema]") {
+  using runner::schema::database_qualifiers;
+  using runner::schema::tokenize;
+  const auto count = [](std::string_view sql, bool ignore_case = false) {
+    return database_qualifiers(tokenize(sql, "mysql"), "shop", ignore_case).size();
+  };
+  CHECK(count("CREATE VIEW v AS SELECT shop.id FROM shop") == 0);
+  CHECK(count("CREATE VIEW v AS SELECT shop.id FROM shop JOIN shop.orders o ON o.a = shop.id") ==
+        1);
+  CHECK(count("CREATE TRIGGER t BEFORE INSERT ON shop.t FOR EACH ROW SET NEW.a = 1") == 1);
+  CHECK(count("DROP TABLE a, `shop`.b") == 1);
+  CHECK(count("SELECT 'shop.t', \"shop.u\" -- shop.v\nFROM t") == 0);
+  CHECK(count("INSERT INTO SHOP.t VALUES (1)") == 0);
+  CHECK(count("INSERT INTO SHOP.t VALUES (1)", true) == 1);
+}
+
 TEST_CASE("schema: a definition ending in a comment keeps its ';' off the comment", "[schema]") {
   Schema s;
   s.objects.push_back(object("view", "v", "CREATE VIEW v AS SELECT 1 -- one"));

@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include "schema/dump_reader.hpp"
 #include "schema/schema.hpp"
 #include "schema/tokens.hpp"
 #include "util/strings.hpp"
@@ -278,7 +279,7 @@ std::string dump(const Schema& schema, const std::string& dialect) {
   }
   for (const Record* record : ordered(records)) {
     out +=
-        fmt::format("\n-- Name: {}; Type: {}\n{}", record->name, upper(record->kind), record->text);
+        fmt::format("\n{}\n{}", dump_text::header(record->name, upper(record->kind)), record->text);
   }
   return out;
 }

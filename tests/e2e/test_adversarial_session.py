@@ -222,6 +222,23 @@ def test_sqlite_a_temp_table_named_like_the_history_does_not_catch_the_bookkeepi
     assert {"made", "after_t"} <= db.tables()
 
 
+def test_sqlite_the_snapshot_after_a_revision_that_leaves_a_temp_table_is_main_s(tmp_path):
+    """A temporary table the last revision left, named like a table of main,
+    hid it from the snapshot refresh of up: schema/sqlite.sql got the
+    temporary table's columns, and check reported drift (exit 3)."""
+    db = SqliteDb(tmp_path)
+    project = make_project(tmp_path, db)
+    (project.root / "schema").mkdir()  # up refreshes the snapshot there
+    project.add("0001", "mine", "CREATE TABLE mine (a INTEGER);\n", "DROP TABLE mine;\n")
+    project.add("0002", "temp", "CREATE TEMP TABLE mine (b INTEGER);\n", "SELECT 1;\n")
+    result = project.run("up")
+    assert result.code == 0, result
+    text = (project.root / "schema" / "sqlite.sql").read_text()
+    assert "CREATE TABLE mine (\n  a INTEGER\n)" in text, text
+    result = project.run("check")
+    assert result.code == 0, result
+
+
 def test_sqlite_the_history_table_is_found_whatever_the_case_of_its_name(tmp_path):
     db = SqliteDb(tmp_path)
     project = make_project(tmp_path, db)

@@ -68,6 +68,13 @@ int cmd_report(const Context& ctx, const CommandOptions& o);
 // Rewrites runner.toml's `doc` from the live database; false when there is
 // none or it held those bytes already. InputError when it cannot be written.
 bool write_doc(const Context& ctx, drivers::Connection& connection);
+// What `schema dump`, `schema doc --out`, `schema diagram --out` and
+// `report --html` write: `text` to `path`, left alone when it holds those
+// bytes already. A signal meanwhile lets the file be written whole (or not
+// at all, the temporary removed) and then sets the exit code, saying which
+// ("<command>: <path> was written whole").
+void write_out(const std::string& command, const std::filesystem::path& path,
+               const std::string& text);
 // One line when runner.toml's `doc` is missing or no longer matches the
 // live database, naming the command that refreshes it; none otherwise.
 std::vector<std::string> doc_drift(const Context& ctx, drivers::Connection& connection);

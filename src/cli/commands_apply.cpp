@@ -212,10 +212,21 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     }
     throw;
   }
+  // The snapshot and the doc read the target as the session opened on it:
+  // not the database a revision's USE switched to (MySQL), whatever its
+  // SET search_path left (PostgreSQL).
+  bool session_reset = false;
+  const auto reset_session = [&] {
+    if (!session_reset) {
+      connection->reset_session();
+      session_reset = true;
+    }
+  };
   if (ctx.dump_schema() && !ran.empty()) {
     // The revisions are in: a snapshot that cannot be written (a read-only
     // folder in a container) is said, but is no failure of the run.
     try {
+      reset_session();
       if (write_snapshot(ctx, *connection)) {
         reporter.progress(fmt::format("schema: wrote {}", snapshot_path(ctx).string()));
       }
@@ -228,6 +239,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   }
   if (ctx.doc() && !ran.empty()) {
     try {  // as the snapshot: said, but no failure of the run (issue 16)
+      reset_session();
       if (write_doc(ctx, *connection)) {
         reporter.progress(fmt::format("schema: wrote {}", ctx.doc()->string()));
       }

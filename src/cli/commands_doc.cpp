@@ -136,17 +136,6 @@ std::string read_file(const fs::path& path, const char* option) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// What `schema doc --out`, `schema diagram --out` and `report --html` write:
-// a signal meanwhile lets the file be written whole (or not at all, the
-// temporary removed) and then sets the exit code, saying which.
-void write_out(const std::string& command, const fs::path& path, const std::string& text) {
-  exec::signals::FileChange change(fmt::format("{}: {}", command, path.string()));
-  const bool written = write_file(path, text);
-  change.committed(
-      fmt::format("{}: {} was {}", command, path.string(),
-                  written ? "written whole" : "up to date already; it was left alone"));
-}
-
 void say_written(const Context& ctx, const fs::path& path) {
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"path", path.string()}});
@@ -263,6 +252,14 @@ doc::TimingSet timing_set(const std::string& title, const std::string& path, con
 
 }  // namespace
 
+void write_out(const std::string& command, const fs::path& path, const std::string& text) {
+  exec::signals::FileChange change(fmt::format("{}: {}", command, path.string()));
+  const bool written = write_file(path, text);
+  change.committed(
+      fmt::format("{}: {} was {}", command, path.string(),
+                  written ? "written whole" : "up to date already; it was left alone"));
+}
+
 int cmd_schema_doc(const Context& ctx, const CommandOptions& o) {
   return o.direction == "doc" ? schema_doc(ctx, o) : schema_diagram(ctx, o);
 }
@@ -300,29 +297,19 @@ bool write_doc(const Context& ctx, drivers::Connection& connection) {
   }
   // As write_snapshot: once the revisions are committed, inside the
   // critical section of up/down, where a signal cancels the catalog read.
-  const auto stale = [&] {
-    const std::string before = exec::signals::outcome();  // what became of the snapshot
-    exec::signals::set_outcome(fmt::format(
-        "{}; {} (doc in runner.toml) was not refreshed, so it may be stale: run 'runner schema "
-        "doc'",
-        before.empty() ? "the revisions it ran are committed and stay so" : before,
-        ctx.doc()->string()));
-  };
-  if (const int signal_number = exec::signals::caught(); signal_number != 0) {
-    stale();
-    throw InterruptedError(signal_number);
-  }
-  std::string text;
-  try {
-    Source source = read_live(ctx, connection);
-    text = markdown_of(source);
-  } catch (const Error&) {
-    if (const int signal_number = exec::signals::caught(); signal_number != 0) {
-      stale();
-      throw InterruptedError(signal_number);
-    }
-    throw;
-  }
+  const std::string text = exec::signals::read_after_commit(
+      [&] {
+        const std::string before = exec::signals::outcome();  // what became of the snapshot
+        return fmt::format(
+            "{}; {} (doc in runner.toml) was not refreshed, so it may be stale: run 'runner "
+            "schema doc'",
+            before.empty() ? "the revisions it ran are committed and stay so" : before,
+            ctx.doc()->string());
+      },
+      [&] {
+        Source source = read_live(ctx, connection);
+        return markdown_of(source);
+      });
   return write_file(*ctx.doc(), text);
 }
 

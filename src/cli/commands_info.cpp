@@ -411,12 +411,9 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
                  ? plan::plan_up(project, history, checksums_of_applied(project, history),
                                  {count, to, o.allow_out_of_order})
                  : plan::plan_down(project, history, {count, to, false});
-    } catch (ProblemError& refused) {
-      if (std::string_view(refused.what()).find("older than the newest applied") !=
-          std::string_view::npos) {
-        refused.add_context(
-            "'runner sql up --allow-out-of-order' prints them as that would run them");
-      }
+    } catch (plan::LateRevisionsError& refused) {
+      refused.add_context(
+          "'runner sql up --allow-out-of-order' prints them as that would run them");
       throw;
     }
   }();

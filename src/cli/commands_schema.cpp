@@ -36,26 +36,14 @@ bool write_snapshot(const Context& ctx, drivers::Connection& connection) {
   // Called once the revisions are committed, inside the critical section of
   // up/down: a signal cancels the catalog read. The revisions stay; what
   // main says of the signal is what became of the snapshot.
-  const auto stale = [&] {
-    exec::signals::set_outcome(fmt::format(
-        "the revisions it ran are committed and stay so; the schema snapshot {} was not "
-        "refreshed, so it may be stale: run 'runner schema dump'",
-        path.string()));
-  };
-  if (const int signal_number = exec::signals::caught(); signal_number != 0) {
-    stale();
-    throw InterruptedError(signal_number);
-  }
-  std::string text;
-  try {
-    text = live_dump(connection, ctx.tables());
-  } catch (const Error&) {
-    if (const int signal_number = exec::signals::caught(); signal_number != 0) {
-      stale();
-      throw InterruptedError(signal_number);  // the read was cancelled: that is why it failed
-    }
-    throw;
-  }
+  const std::string text = exec::signals::read_after_commit(
+      [&] {
+        return fmt::format(
+            "the revisions it ran are committed and stay so; the schema snapshot {} was not "
+            "refreshed, so it may be stale: run 'runner schema dump'",
+            path.string());
+      },
+      [&] { return live_dump(connection, ctx.tables()); });
   // The same bytes: the file (and its time) are left alone.
   const bool written = util::write_text_file_if_changed(path, text);
   if (exec::signals::caught() != 0) {
@@ -117,13 +105,7 @@ int cmd_schema(const Context& ctx, const CommandOptions& o) {
                                  ctx.url().redacted()));
   }
   const fs::path path = snapshot_path(ctx);
-  std::string text = live_dump(*connection, ctx.tables());
-  exec::signals::FileChange change(fmt::format("schema dump: {}", path.string()));
-  // The same bytes: the file (and its time) are left alone.
-  const bool written = util::write_text_file_if_changed(path, text);
-  change.committed(
-      fmt::format("schema dump: {} was {}", path.string(),
-                  written ? "written whole" : "up to date already; it was left alone"));
+  write_out("schema dump", path, live_dump(*connection, ctx.tables()));
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"path", snapshot_path(ctx).string()}});
   } else {

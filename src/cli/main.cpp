@@ -178,11 +178,8 @@ int main(int argc, char** argv) {
     if (signal_number != 0 && dynamic_cast<const runner::DbError*>(&e) != nullptr) {
       // A statement the signal cancelled (a catalog read, a scratch
       // database's set-up): the signal is why it failed, not a revision.
-      runner::InterruptedError stop(signal_number);
-      stop.add_context(fmt::format("while: {}", e.what()));
-      for (const auto& line : e.context()) {
-        stop.add_context(line);
-      }
+      const runner::InterruptedError stop =
+          runner::exec::signals::interrupted(e, signal_number, "while: ");
       return finish(reporter, parsed.command->name,
                     report_failure(reporter, &stop, static_cast<int>(stop.exit_code())));
     }

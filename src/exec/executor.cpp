@@ -662,12 +662,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
         fmt::format("its record could not be written{}: {}",
                     signals::caught() != 0 ? " before the signal cancelled it" : "", error.what()));
     if (const int signal_number = signals::caught(); signal_number != 0) {
-      InterruptedError stop(signal_number);
-      stop.add_context(failure.what());
-      for (const auto& line : failure.context()) {
-        stop.add_context(line);
-      }
-      throw stop;
+      throw signals::interrupted(failure, signal_number);
     }
     throw failure;
   }
@@ -753,12 +748,7 @@ auto Executor::bookkeeping_transaction(std::string_view what, const Body& body) 
   try {
     m_connection.begin();  // SQLite's waits for another writer
   } catch (const DbError&) {
-    try {
-      signals::check();
-    } catch (InterruptedError& stop) {
-      stop.add_context(fmt::format("before the {} began: nothing of it was recorded", what));
-      throw;
-    }
+    signals::check(fmt::format("before the {} began: nothing of it was recorded", what));
     throw;
   }
   try {
@@ -769,11 +759,7 @@ auto Executor::bookkeeping_transaction(std::string_view what, const Body& body) 
     return result;
   } catch (...) {
     m_connection.rollback();
-    if (const int signal = signals::caught(); signal != 0) {
-      InterruptedError stop(signal);
-      stop.add_context(rolled_back);
-      throw stop;
-    }
+    signals::check(rolled_back);
     throw;
   }
 }

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "exec/lint.hpp"
+#include "schema/tokens.hpp"
 #include "sql/classifier.hpp"
 #include "sql/rebuild.hpp"
 #include "sql/splitter.hpp"
@@ -370,12 +371,10 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
   if (dialect == "sqlite" && c.verb == "ATTACH") {
     return "ATTACH opens another database file";
   }
-  // A MariaDB compound statement (BEGIN NOT ATOMIC ... END) is named by
-  // what it holds: "BEGIN NOT ATOMIC with GRANT".
+  // Alone, or inside a MariaDB compound statement (BEGIN NOT ATOMIC ... END).
   const auto runs = [&](std::string_view verb) {
     return c.verb == verb ||
-           (c.opaque && (c.verb.find(fmt::format(" with {}", verb)) != std::string::npos ||
-                         c.verb.find(fmt::format(", {}", verb)) != std::string::npos));
+           std::find(c.inner_verbs.begin(), c.inner_verbs.end(), verb) != c.inner_verbs.end();
   };
   if (dialect == "mysql" && (runs("GRANT") || runs("REVOKE"))) {
     return "MySQL keeps privileges by database name, for the whole server";
@@ -412,13 +411,22 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
     }
   }
   if (dialect == "mysql" && !target_database.empty()) {
-    // a name qualified by the target database: `shop`.`t`, shop.t
-    const auto tokens = sql::tokenize(statement.text, dialect);
-    const std::string target = util::to_lower(target_database);
-    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-      if (tokens[i].name && util::to_lower(tokens[i].text) == target && tokens[i + 1].text == ".") {
+    // A name qualified by the target database: `shop`.`t`, shop.t, not a
+    // table shop's column shop.id. Its case is ignored: a server with
+    // lower_case_table_names 1 or 2 does, and this is not asked before any
+    // database is touched.
+    const auto tokens = schema::tokenize(statement.text, "mysql");
+    const auto found = schema::database_qualifiers(tokens, target_database, true);
+    if (!found.empty()) {
+      const std::string named = schema::unquote(tokens[found.front()]);
+      if (named == target_database) {
         return fmt::format("it names the target database {} itself", target_database);
       }
+      return fmt::format(
+          "it names the database {}, which is the target database {} itself on a server that "
+          "ignores the case of names (lower_case_table_names 1 or 2), another database of its "
+          "server on one that does not",
+          named, target_database);
     }
   }
   return {};

@@ -80,6 +80,23 @@ void check() {
   }
 }
 
+void check(const std::string& context) {
+  if (const int signal_number = caught(); signal_number != 0) {
+    InterruptedError stop(signal_number);
+    stop.add_context(context);
+    throw stop;
+  }
+}
+
+InterruptedError interrupted(const Error& error, int signal_number, std::string_view prefix) {
+  InterruptedError stop(signal_number);
+  stop.add_context(fmt::format("{}{}", prefix, error.what()));
+  for (const auto& line : error.context()) {
+    stop.add_context(line);
+  }
+  return stop;
+}
+
 CriticalSection::CriticalSection(drivers::Connection* connection) {
   std::lock_guard<std::mutex> guard(g_mutex);
   ++g_depth;
@@ -98,10 +115,8 @@ CriticalSection::~CriticalSection() {
 FileChange::FileChange(std::string what) : m_what(std::move(what)) {}
 
 void FileChange::check() const {
-  if (const int signal_number = caught(); signal_number != 0) {
-    InterruptedError stop(signal_number);
-    stop.add_context(fmt::format("{}: nothing was changed", m_what));
-    throw stop;
+  if (caught() != 0) {
+    signals::check(fmt::format("{}: nothing was changed", m_what));
   }
 }
 
@@ -147,6 +162,23 @@ void set_outcome(const std::string& outcome) {
 std::string outcome() {
   std::lock_guard<std::mutex> guard(g_mutex);
   return g_outcome;
+}
+
+std::string read_after_commit(const std::function<std::string()>& stale,
+                              const std::function<std::string()>& read) {
+  const auto stop_if_caught = [&] {
+    if (const int signal_number = caught(); signal_number != 0) {
+      set_outcome(stale());
+      throw InterruptedError(signal_number);
+    }
+  };
+  stop_if_caught();
+  try {
+    return read();
+  } catch (const Error&) {
+    stop_if_caught();
+    throw;
+  }
 }
 
 }  // namespace runner::exec::signals

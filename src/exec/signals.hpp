@@ -5,7 +5,11 @@
 // connection and is remembered, so that the executor rolls back, releases
 // the lock and throws InterruptedError.
 
+#include <functional>
 #include <string>
+#include <string_view>
+
+#include "util/errors.hpp"
 
 namespace runner::drivers {
 class Connection;
@@ -20,8 +24,15 @@ void install();
 // The signal caught inside a critical section, or 0.
 int caught();
 
-// Throws InterruptedError when a signal was caught.
+// Throws InterruptedError when a signal was caught; with `context` added
+// (what stands: "the repair was rolled back: ...") when given.
 void check();
+void check(const std::string& context);
+
+// What `error` becomes when the signal `signal_number` is why it failed (a
+// statement the signal cancelled): an InterruptedError saying so, then
+// `prefix` and the error's message, then the error's context lines.
+InterruptedError interrupted(const Error& error, int signal_number, std::string_view prefix = {});
 
 // While alive, a signal cancels `connection` (when not null) instead of
 // ending the process. Sections nest: the innermost one with a connection
@@ -75,5 +86,14 @@ int settle();
 // it to the message of a signal that the command did not turn into an error.
 void set_outcome(const std::string& outcome);
 std::string outcome();
+
+// The catalog read of a refresh once the revisions are committed (the
+// schema snapshot, the doc), inside the critical section of up/down, where
+// a signal cancels it: what `read` returns. A signal caught before it, or
+// one that made it fail (the read was cancelled: that is why it failed),
+// sets the outcome to what `stale` says and throws InterruptedError; other
+// failures pass as they are.
+std::string read_after_commit(const std::function<std::string()>& stale,
+                              const std::function<std::string()>& read);
 
 }  // namespace runner::exec::signals

@@ -246,7 +246,7 @@ std::vector<Step> plan_up(const Project& project, const History& history,
     steps.push_back({&revision, Direction::up});
   }
   if (!late.empty()) {
-    throw ProblemError(fmt::format(
+    throw LateRevisionsError(fmt::format(
         "pending revision(s) older than the newest applied one ({}): {}; they were probably "
         "merged late from another branch. Renumber them, or run 'runner up --allow-out-of-order'",
         newest->text(), late));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "project/project.hpp"
+#include "util/errors.hpp"
 
 namespace runner::plan {
 
@@ -88,9 +89,16 @@ void refuse_failed_marks(const History& history);
 void refuse_changed(const project::Project& project, const History& history,
                     const Checksums& checksums);
 
+// The refusal of pending revisions older than the newest applied one
+// (merged late from another branch) without allow_out_of_order. Exit 3.
+class LateRevisionsError : public ProblemError {
+ public:
+  using ProblemError::ProblemError;
+};
+
 // The revisions `up` applies, in order. Throws FailedMarkError (exit 5),
-// ProblemError (exit 3: changed file, out-of-order pending revision) or
-// InputError (exit 2: --to names no revision).
+// ProblemError (exit 3: changed file; LateRevisionsError: out-of-order
+// pending revision) or InputError (exit 2: --to names no revision).
 std::vector<Step> plan_up(const project::Project& project, const History& history,
                           const Checksums& checksums, const UpRequest& request);
 

@@ -282,8 +282,10 @@ std::vector<std::string> diff(const std::string& expected, const std::string& ac
   const auto have = dump_text::parse(actual);
   if (want.empty() && expected.find("CREATE ") != std::string::npos) {
     return {
-        "the snapshot was written by an older runner and cannot be compared; run 'runner "
-        "schema dump' on a database migrated to the last revision to rewrite it"};
+        "the snapshot holds CREATE statements but no header line ('-- Name: <name>; Type: "
+        "<kind>') that names an object, so it cannot be compared (a snapshot of an older runner "
+        "has none, nor one edited by hand that lost them); run 'runner schema dump' on a database "
+        "migrated to the last revision to rewrite it"};
   }
   std::vector<std::string> lines;
   for (const auto& [key, w] : want) {

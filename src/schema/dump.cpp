@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include "schema/dump_reader.hpp"
 #include "schema/schema.hpp"
 #include "schema/tokens.hpp"
 #include "util/strings.hpp"
@@ -188,11 +189,12 @@ struct Record {
   std::string name;
   std::string text;
   int rank = 0;
+  std::vector<std::pair<std::string, std::string>> uses;  // Object::uses
 };
 
-
 // Records in an order that runs: an object comes after the objects whose
-// name its text mentions, and otherwise by kind and name. Where mentions go
+// name its text mentions and those it says it uses, and otherwise by kind
+// and name. Where mentions go
 // round in a circle, kind and name decide (PostgreSQL function bodies are
 // not checked when the dump runs, see dump()). A mention that is not a use
 // (a column named like a view) only moves a record later, which is safe.
@@ -203,8 +205,17 @@ std::vector<const Record*> ordered(const std::vector<Record>& records) {
       providers.emplace(bare_name(records[i].name), i);
     }
   }
+  std::map<std::pair<std::string, std::string>, std::size_t> by_identity;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    by_identity.emplace(std::pair{records[i].kind, records[i].name}, i);
+  }
   std::vector<std::set<std::size_t>> needs(records.size());
   std::vector<std::vector<std::size_t>> needed_by(records.size());
+  const auto need = [&](std::size_t user, std::size_t used) {
+    if (user != used && needs[user].insert(used).second) {
+      needed_by[used].push_back(user);
+    }
+  };
   for (std::size_t i = 0; i < records.size(); ++i) {
     const std::string own = bare_name(records[i].name);
     for (const auto& word : util::identifier_words(records[i].text)) {
@@ -213,9 +224,12 @@ std::vector<const Record*> ordered(const std::vector<Record>& records) {
       }
       const auto [from, to] = providers.equal_range(word);
       for (auto it = from; it != to; ++it) {
-        if (needs[i].insert(it->second).second) {
-          needed_by[it->second].push_back(i);
-        }
+        need(i, it->second);
+      }
+    }
+    for (const auto& used : records[i].uses) {
+      if (const auto it = by_identity.find(used); it != by_identity.end()) {
+        need(i, it->second);
       }
     }
   }
@@ -261,11 +275,11 @@ std::string dump(const Schema& schema, const std::string& dialect) {
   std::vector<Record> records;
   bool functions = false;
   for (const auto& table : schema.tables) {
-    records.push_back({"table", table.name, create_text(table, dialect), kind_rank("table")});
+    records.push_back({"table", table.name, create_text(table, dialect), kind_rank("table"), {}});
   }
   for (const auto& object : schema.objects) {
-    records.push_back(
-        {object.kind, object.name, create_text(object, dialect), kind_rank(object.kind)});
+    records.push_back({object.kind, object.name, create_text(object, dialect),
+                       kind_rank(object.kind), object.uses});
     functions = functions || object.kind == "function" || object.kind == "procedure";
   }
   std::string out = fmt::format(
@@ -278,7 +292,7 @@ std::string dump(const Schema& schema, const std::string& dialect) {
   }
   for (const Record* record : ordered(records)) {
     out +=
-        fmt::format("\n-- Name: {}; Type: {}\n{}", record->name, upper(record->kind), record->text);
+        fmt::format("\n{}\n{}", dump_text::header(record->name, upper(record->kind)), record->text);
   }
   return out;
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <fmt/core.h>
+
 #include "schema/tokens.hpp"
 #include "util/strings.hpp"
 
@@ -48,7 +50,33 @@ std::string constraint_kind(const Constraint& c) {
 namespace {
 
 constexpr std::string_view k_header = "-- Name: ";
+constexpr std::string_view k_escaped_header = "-- Name (escaped): ";
 constexpr std::string_view k_type = "; Type: ";
+
+bool control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+// A name of an escaped header read back (header()).
+std::string unescape(std::string_view name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] != '\\' || i + 1 >= name.size()) {
+      out.push_back(name[i]);
+      continue;
+    }
+    const char c = name[++i];
+    if (c == 'n' || c == 'r' || c == 't') {
+      out.push_back(c == 'n' ? '\n' : c == 'r' ? '\r' : '\t');
+    } else if (c == 'x' && i + 2 < name.size() &&
+               std::isxdigit(static_cast<unsigned char>(name[i + 1])) != 0 &&
+               std::isxdigit(static_cast<unsigned char>(name[i + 2])) != 0) {
+      out.push_back(static_cast<char>(std::stoi(std::string(name.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(c);  // a backslash
+    }
+  }
+  return out;
+}
 
 // The first word of `line`, a quoted name read to its closing quote.
 std::string first_name(std::string_view line) {
@@ -138,8 +166,15 @@ void read_table(Record& r, const std::vector<std::string>& lines) {
   }
 }
 
-bool is_header(std::string_view line) {
-  return starts_with(line, k_header) && line.find(k_type) != std::string_view::npos;
+// The length of the header's prefix, k_header or k_escaped_header; 0 when
+// `line` is no header.
+std::size_t header_prefix(std::string_view line) {
+  if (line.find(k_type) == std::string_view::npos) {
+    return 0;
+  }
+  return starts_with(line, k_header)           ? k_header.size()
+         : starts_with(line, k_escaped_header) ? k_escaped_header.size()
+                                               : 0;
 }
 
 // Where a line of dump text leaves off: inside a quote or comment that goes
@@ -204,6 +239,25 @@ class QuoteState {
 
 }  // namespace
 
+std::string header(std::string_view name, std::string_view kind) {
+  if (std::none_of(name.begin(), name.end(), control)) {
+    return fmt::format("{}{}{}{}", k_header, name, k_type, kind);
+  }
+  std::string escaped;
+  for (const char c : name) {
+    if (c == '\\') {
+      escaped += "\\\\";
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      escaped += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+    } else if (control(c)) {
+      escaped += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else {
+      escaped.push_back(c);
+    }
+  }
+  return fmt::format("{}{}{}{}", k_escaped_header, escaped, k_type, kind);
+}
+
 // Reads text written by dump(): records under their header lines.
 std::map<std::string, Record> parse(const std::string& text) {
   std::map<std::string, Record> records;
@@ -216,10 +270,12 @@ std::map<std::string, Record> parse(const std::string& text) {
     if (header.empty() || block.empty()) {
       return;
     }
-    const std::string_view h = std::string_view(header).substr(k_header.size());
+    const std::size_t prefix = header_prefix(header);
+    const std::string_view h = std::string_view(header).substr(prefix);
     const std::size_t type = h.rfind(k_type);
     Record r;
-    r.name = std::string(h.substr(0, type));
+    r.name = prefix == k_escaped_header.size() ? unescape(h.substr(0, type))
+                                               : std::string(h.substr(0, type));
     r.kind = util::to_lower(h.substr(type + k_type.size()));
     if (r.kind == "table") {
       read_table(r, block);
@@ -240,7 +296,7 @@ std::map<std::string, Record> parse(const std::string& text) {
     if (!line.empty() && line.back() == '\r') {
       line.pop_back();
     }
-    if (after_blank && !quotes.inside() && is_header(line)) {
+    if (after_blank && !quotes.inside() && header_prefix(line) != 0) {
       flush();
       block.clear();
       header = line;

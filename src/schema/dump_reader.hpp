@@ -30,6 +30,14 @@ struct Record {
   std::vector<std::string> statements;  // after the table, without ';'
 };
 
+// The header line of a record of kind `kind` (upper case) named `name`,
+// without its line break: "-- Name: <name>; Type: <kind>". A name holding a
+// control character (a line break would end the comment and leave the rest
+// of the name live SQL) goes under "-- Name (escaped): " with each backslash
+// and control character escaped (\\, \n, \r, \t, \xHH), which parse() reads
+// back; any other name as it is, as older runners wrote it.
+std::string header(std::string_view name, std::string_view kind);
+
 // The records of `text`, by "kind name". Text before the first header (the
 // preamble) is left out.
 std::map<std::string, Record> parse(const std::string& text);

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace runner::schema {
@@ -66,6 +67,10 @@ struct Object {
   // PostgreSQL: what COMMENT ON names ("FUNCTION public.f(integer)"); where
   // it is empty, the comment is part of the definition (MySQL).
   std::string comment_target;
+  // Objects (kind and name) it uses that its text does not name, and so
+  // must come after in the dump: PostgreSQL operators, which are symbols
+  // ({"operator", "app.~~~(integer, integer)"} for a domain checking with it).
+  std::vector<std::pair<std::string, std::string>> uses;
 };
 
 struct Schema {

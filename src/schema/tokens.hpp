@@ -12,7 +12,9 @@ namespace runner::schema {
 struct Token {
   enum class Kind { word, quoted, string, number, punct };
   Kind kind;
-  std::string text;  // as written, quotes included
+  std::string text;       // as written, quotes included
+  std::size_t begin = 0;  // where it starts in the text tokenized
+  std::size_t end = 0;    // and where it ends
 
   // A word equal to `keyword`, ignoring case.
   bool is(std::string_view keyword) const;
@@ -20,8 +22,25 @@ struct Token {
 
 // The tokens of `sql`, leaving out whitespace and comments. Multi-character
 // operators (>=, <>, ||, ...) are one token; an unterminated quote runs to
-// the end.
-std::vector<Token> tokenize(std::string_view sql);
+// the end. With `dialect` "mysql", strings take backslash escapes, # starts
+// a comment, what /*! ... */ holds is read (the server runs it), and a word
+// may start with a digit (2024_app).
+std::vector<Token> tokenize(std::string_view sql, std::string_view dialect = {});
+
+// MySQL: the indexes of the tokens of `tokens` that qualify a name with the
+// database `database`: `db`.`t`, db.t.c, db.f(). A two-part name whose first
+// part could be a table or alias of that name qualifying a column (the
+// name is used unqualified too in the statement: `db`.`c` FROM db) counts
+// only in a table's place: after FROM, JOIN, INTO, UPDATE, TABLE, ... or in
+// a list of tables. Names compare exactly, or ignoring case with
+// `ignore_case`; a string, a comment, a later part of a name never count.
+std::vector<std::size_t> database_qualifiers(const std::vector<Token>& tokens,
+                                             std::string_view database, bool ignore_case = false);
+
+// MySQL text `sql` without the qualifiers database_qualifiers() finds, the
+// rest byte for byte: what a definition read from one database shares with
+// the same definition in another.
+std::string without_database(std::string_view sql, std::string_view database);
 
 // tokens[from, to) as text with one canonical spacing: one space between
 // tokens, none inside parentheses, before a comma or around a dot, none

@@ -426,6 +426,18 @@ void classify_compound(std::string_view s, const std::vector<Token>& t, const st
         const std::size_t from = t[j].end - t[j].text.size();
         const std::size_t to = k < t.size() ? t[k].end - 1 : s.size();
         Classification inner = classify(s.substr(from, to - from), dialect);
+        // Its verb, or a compound statement's inside: the verbs it runs.
+        const auto runs = [&](const std::string& verb) {
+          if (!verb.empty() &&
+              std::find(c.inner_verbs.begin(), c.inner_verbs.end(), verb) == c.inner_verbs.end()) {
+            c.inner_verbs.push_back(verb);
+          }
+        };
+        if (inner.inner_verbs.empty()) {
+          runs(inner.verb);
+        } else {
+          std::for_each(inner.inner_verbs.begin(), inner.inner_verbs.end(), runs);
+        }
         data = data || inner.kind == StatementKind::data;
         schema = schema || inner.kind == StatementKind::schema;
         unknown = unknown || inner.kind == StatementKind::unknown;

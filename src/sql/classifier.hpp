@@ -41,6 +41,11 @@ struct Classification {
   // MySQL: runs statements the runner cannot see (CALL, PREPARE/EXECUTE,
   // BEGIN NOT ATOMIC), any of which may commit implicitly.
   bool opaque = false;
+  // MariaDB's compound statements (BEGIN NOT ATOMIC ... END, IF, CASE,
+  // WHILE, LOOP, REPEAT, FOR outside a routine): the verbs of the
+  // statements they run, nested compound statements' included, each once,
+  // in the order met ("SET", "GRANT", "LOCK"). Empty for other statements.
+  std::vector<std::string> inner_verbs;
 };
 
 // Classifies `statement` (one statement, without its ';') for `dialect`.

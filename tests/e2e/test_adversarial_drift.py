@@ -1141,3 +1141,37 @@ def test_verify_names_every_kind_of_object_a_down_leaves_behind(dialect, tmp_pat
     finally:
         if dialect != "sqlite":
             db.drop()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "mysql"])
+def test_a_name_holding_a_line_break_stays_in_its_header_line(dialect, tmp_path):
+    """A name holding a line break was written raw into its `-- Name:` header
+    line: the rest of the name became SQL of the snapshot (a live CREATE TABLE
+    injected, run on every scratch database), and `check` right after `up`
+    failed, saying the snapshot was written by an older runner."""
+    if dialect == "sqlite":
+        db = SqliteDb(tmp_path)
+    else:
+        db = PostgresDb() if dialect == "postgres" else MysqlDb()
+    try:
+        q = "`" if dialect == "mysql" else '"'
+        names = ["new\nline", "x\nCREATE TABLE injected (a int);--", "tab\there\\n"]
+        project = Project(tmp_path / "project", db)
+        (project.root / "schema").mkdir()  # up refreshes the snapshot there
+        project.add("0001", "names", "".join(f"CREATE TABLE {q}{n}{q} (a int);\n" for n in names),
+                    "".join(f"DROP TABLE {q}{n}{q};\n" for n in reversed(names)))
+        result = project.run("up")
+        assert result.code == 0, result
+        text = (project.root / "schema" / f"{dialect}.sql").read_text()
+        assert f"\n-- Name (escaped): {q}x\\nCREATE TABLE injected (a int);--{q}; Type: TABLE\n" \
+            in text, text
+        assert f"\n-- Name (escaped): {q}tab\\there\\\\n{q}; Type: TABLE\n" in text, text
+        assert f"\n-- Name (escaped): {q}new\\nline{q}; Type: TABLE\n" in text, text
+        result = project.run("check")
+        assert result.code == 0, result
+        result = project.run("rehearse", timeout=300)
+        assert result.code == 0, result
+        assert "injected" not in db.tables()
+    finally:
+        if dialect != "sqlite":
+            db.drop()

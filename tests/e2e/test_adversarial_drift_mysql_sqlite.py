@@ -220,3 +220,34 @@ def test_mysql_trigger_order_and_subpartitions_come_back_from_the_dump(tmp_path)
     finally:
         first.drop()
         second.drop()
+
+
+def test_mysql_a_string_holding_the_database_name_and_a_dot_is_kept(tmp_path):
+    """The snapshot took `<database>.` out of string literals too: a view's and
+    a trigger's 'https://<database>.example.com/o/' was written
+    'https://example.com/o/', a function's RETURN '<database>.fn' as 'fn';
+    check called a trigger changed to that text clean. The qualifier of a
+    name is still taken out."""
+    db = MysqlDb()
+    try:
+        n = db.name
+        project = applied(Project(tmp_path / "project", db), f"""\
+        CREATE TABLE orders (id int, url varchar(200));
+        CREATE VIEW order_links AS SELECT id, CONCAT('https://{n}.example.com/o/', id) AS link
+          FROM {n}.orders;
+        CREATE TRIGGER orders_url BEFORE INSERT ON orders FOR EACH ROW
+          SET NEW.url = CONCAT('https://{n}.example.com/o/', NEW.id, '/', (SELECT COUNT(*) FROM `{n}`.orders));
+        CREATE FUNCTION f() RETURNS varchar(40) DETERMINISTIC RETURN '{n}.fn';
+        """)
+        snapshot = (project.root / "schema" / "mysql.sql").read_text()
+        assert f"concat('https://{n}.example.com/o/',`orders`.`id`) AS `link` from `orders`" \
+            in snapshot, snapshot
+        assert f"SET NEW.url = CONCAT('https://{n}.example.com/o/', NEW.id, '/', (SELECT COUNT(*) " \
+               f"FROM orders))" in snapshot, snapshot
+        assert f"RETURN '{n}.fn'" in snapshot, snapshot
+        db.query("DROP TRIGGER orders_url")
+        db.query("CREATE TRIGGER orders_url BEFORE INSERT ON orders FOR EACH ROW SET NEW.url = "
+                 "CONCAT('https://example.com/o/', NEW.id, '/', (SELECT COUNT(*) FROM orders))")
+        assert_drift(project, "trigger orders_url on orders: differs")
+    finally:
+        db.drop()

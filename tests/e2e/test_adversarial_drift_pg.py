@@ -45,6 +45,15 @@ CREATE FOREIGN TABLE ext_docs (id int NOT NULL, title text OPTIONS (column_name 
   SERVER remote OPTIONS (table_name 'docs');
 COMMENT ON FOREIGN TABLE ext_docs IS 'far away';
 CREATE PUBLICATION doc_changes FOR TABLE docs WITH (publish = 'insert, update');
+CREATE TABLE titled (id int, title text);
+CREATE TABLE ided (id int);
+CREATE TABLE app."Base Row" (id int, note text DEFAULT 'n');
+CREATE FOREIGN TABLE app.ext_child (extra int) INHERITS (app."Base Row") SERVER remote;
+CREATE TABLE parted (id int, k int) PARTITION BY LIST (k);
+CREATE FOREIGN TABLE ext_part PARTITION OF parted FOR VALUES IN (1) SERVER remote;
+CREATE TABLE kid (extra int) INHERITS (titled);
+CREATE TYPE app.tagged AS (tag text COLLATE "C", note text, n int);
+CREATE DOMAIN app.ci_text AS text COLLATE app.ci;
 """
 
 
@@ -74,9 +83,11 @@ CASES = [
          "table docs: ALTER TABLE docs ALTER COLUMN n SET STATISTICS 300 missing in database"),
     # what a unique index over the column then treats as equal
     Case("collation made again otherwise",
-         ["ALTER TABLE names ALTER COLUMN name TYPE text COLLATE \"C\"", "DROP COLLATION app.ci",
+         ["ALTER TABLE names ALTER COLUMN name TYPE text COLLATE \"C\"", "DROP DOMAIN app.ci_text",
+          "DROP COLLATION app.ci",
           "CREATE COLLATION app.ci (provider = icu, locale = 'und-u-ks-level1', deterministic = false)",
-          "ALTER TABLE names ALTER COLUMN name TYPE text COLLATE app.ci"],
+          "ALTER TABLE names ALTER COLUMN name TYPE text COLLATE app.ci",
+          "CREATE DOMAIN app.ci_text AS text COLLATE app.ci"],
          "collation app.ci: differs"),
     Case("collation dropped", ["DROP COLLATION bytewise"], "collation bytewise: missing in database"),
     Case("collation added", ["CREATE COLLATION app.fr (provider = icu, locale = 'fr')"],
@@ -128,6 +139,28 @@ CASES = [
     Case("publication's tables", ["ALTER PUBLICATION doc_changes ADD TABLE names"],
          "publication doc_changes: differs"),
     Case("publication dropped", ["DROP PUBLICATION doc_changes"], "publication doc_changes: missing in database"),
+    # INHERITS was not dumped: a SELECT of the parent then reads the foreign
+    # table, or stops reading it, and the dump made it a table of its own
+    Case("foreign table's parent taken away", ['ALTER FOREIGN TABLE app.ext_child NO INHERIT app."Base Row"'],
+         "foreign table app.ext_child: differs"),
+    Case("foreign table given a parent", ["ALTER FOREIGN TABLE ext_docs INHERIT titled"],
+         "foreign table ext_docs: differs"),
+    # what a foreign partition sets on its own was left out
+    Case("foreign partition's column option",
+         ["ALTER FOREIGN TABLE ext_part ALTER COLUMN id OPTIONS (ADD column_name 'ident')"],
+         "foreign table ext_part: differs"),
+    Case("foreign partition's check", ["ALTER FOREIGN TABLE ext_part ADD CONSTRAINT ext_part_id CHECK (id > 0)"],
+         "foreign table ext_part: differs"),
+    # the same for a plain table
+    Case("table's parent taken away", ["ALTER TABLE kid NO INHERIT titled"],
+         "table kid: table options differ (snapshot: INHERITS (titled); database: (none))"),
+    Case("table given a parent", ["ALTER TABLE docs INHERIT ided"],
+         "table docs: table options differ (snapshot: (none); database: INHERITS (ided))"),
+    # a composite's attribute compares and sorts otherwise
+    Case("composite attribute's collation", ['ALTER TYPE app.tagged ALTER ATTRIBUTE note TYPE text COLLATE "C"'],
+         "type app.tagged: differs"),
+    Case("composite attribute's collation back to its type's",
+         ["ALTER TYPE app.tagged ALTER ATTRIBUTE tag TYPE text"], "type app.tagged: differs"),
 ]
 
 
@@ -382,3 +415,99 @@ def test_autogenerate_makes_and_takes_away_the_new_kinds_in_an_order_that_runs(t
         assert result.code == 0, result
     finally:
         db.drop()
+
+
+def test_a_child_dumps_as_one_that_inherits_and_what_it_sets_on_an_inherited_column_is_drift(base):
+    """A table or foreign table made with INHERITS was dumped with its
+    parents' columns as its own and no INHERITS: loaded, it inherited nothing
+    (the parent's SELECT missed its rows), and taking INHERITS away was no
+    drift."""
+    for line in ['CREATE FOREIGN TABLE app.ext_child (extra integer) INHERITS (app."Base Row") SERVER remote;',
+                 "CREATE TABLE kid (\n  extra integer\n) INHERITS (titled);",
+                 'CREATE TYPE app.tagged AS (tag text COLLATE "C", note text, n integer);']:
+        assert line in base.snapshot, base.snapshot
+    for changes, expect in [
+            (["ALTER FOREIGN TABLE app.ext_child ALTER COLUMN id SET NOT NULL"], "foreign table app.ext_child: differs"),
+            (["ALTER FOREIGN TABLE app.ext_child ALTER COLUMN note DROP DEFAULT"], "foreign table app.ext_child: differs"),
+            (["ALTER FOREIGN TABLE app.ext_child ALTER COLUMN id OPTIONS (ADD column_name 'x')"],
+             "foreign table app.ext_child: differs"),
+            (["ALTER TABLE kid ALTER COLUMN title SET DEFAULT 'x'"],
+             "table kid: ALTER TABLE kid ALTER COLUMN title SET DEFAULT 'x'::text in database"),
+            (["COMMENT ON COLUMN kid.id IS 'inherited'"],
+             "table kid: COMMENT ON COLUMN kid.id IS 'inherited' in database")]:
+        db = base.copy()
+        try:
+            for change in changes:
+                db.query(change)
+            result = base.check(db)
+            assert result.code == 3, (changes, result)
+            problems = diagnostic_texts(result.json().get("problems", []))
+            assert any(expect in p for p in problems), (changes, result)
+        finally:
+            db.drop()
+
+
+def test_a_domain_keeps_the_schema_of_its_collation(base):
+    """A domain's COLLATE was written without its schema: app.ci became ci,
+    and the dump did not load (or took public's collation of that name)."""
+    assert "CREATE DOMAIN app.ci_text AS text COLLATE app.ci;" in base.snapshot, base.snapshot
+
+
+OPERATOR_USERS = """\
+CREATE SCHEMA app;
+CREATE FUNCTION app.near(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT abs($1 - $2) < 10';
+CREATE OPERATOR app.~~~ (LEFTARG = int, RIGHTARG = int, FUNCTION = app.near);
+CREATE FUNCTION before(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT $1 < $2';
+CREATE OPERATOR <<< (LEFTARG = int, RIGHTARG = int, FUNCTION = before);
+CREATE DOMAIN small AS int CHECK (VALUE OPERATOR(app.~~~) 0);
+CREATE DOMAIN app.flag AS bool DEFAULT (1 OPERATOR(app.~~~) 2);
+CREATE DOMAIN early AS int CHECK (VALUE <<< 100);
+CREATE FUNCTION is_near(a int, b int) RETURNS bool LANGUAGE sql IMMUTABLE RETURN a OPERATOR(app.~~~) b;
+CREATE AGGREGATE first_of(int) (SFUNC = int4smaller, STYPE = int, SORTOP = <<<);
+CREATE AGGREGATE app.nearest(int) (SFUNC = int4smaller, STYPE = int, SORTOP = OPERATOR(app.~~~));
+CREATE TABLE uses (a small, f app.flag, e early, near bool GENERATED ALWAYS AS (is_near(a, 1)) STORED);
+"""
+
+OPERATORS_DOWN = """\
+DROP TABLE uses; DROP AGGREGATE first_of(int); DROP AGGREGATE app.nearest(int);
+DROP FUNCTION is_near(int, int); DROP DOMAIN small; DROP DOMAIN early; DROP DOMAIN app.flag;
+DROP OPERATOR <<< (int, int); DROP FUNCTION before(int, int); DROP OPERATOR app.~~~ (int, int);
+DROP FUNCTION app.near(int, int); DROP SCHEMA app;
+"""
+
+
+def test_a_domain_function_or_aggregate_using_an_operator_dumps_after_it(tmp_path):
+    """The dump ordered objects by the names their text mentions; an
+    operator is a symbol, so a domain whose CHECK or DEFAULT uses one (or a
+    SQL-standard function body, or an aggregate's SORTOP) came before it:
+    the dump did not load ('operator does not exist'), and verify, rehearse
+    and diff failed on it."""
+    source = PostgresDb()
+    empty = PostgresDb()
+    try:
+        project = Project(tmp_path / "source", source)
+        project.add("0001", "operators", OPERATOR_USERS, OPERATORS_DOWN)
+        assert project.run("up").code == 0
+        result = project.run("schema", "dump")
+        assert result.code == 0, result
+        snapshot = (project.root / "schema" / "postgres.sql").read_text()
+        for first, then in [("Type: OPERATOR", "Name: small; Type: DOMAIN"),
+                            ("Type: OPERATOR", "Name: app.flag; Type: DOMAIN"),
+                            ("Name: <<<(integer, integer); Type: OPERATOR", "Name: early; Type: DOMAIN"),
+                            ("Type: OPERATOR", "Name: is_near(a integer, b integer); Type: FUNCTION"),
+                            ("Name: <<<(integer, integer); Type: OPERATOR", "Type: AGGREGATE")]:
+            assert snapshot.index(first) < snapshot.index(then), snapshot
+        result = project.run("verify")
+        assert result.code == 0, result
+        loaded = Project(tmp_path / "load", empty)
+        loaded.add("0001", "load", snapshot, "-- not taken down\n")
+        result = loaded.run("up")
+        assert result.code == 0, result
+        result = loaded.run("schema", "dump")
+        assert result.code == 0, result
+        assert (loaded.root / "schema" / "postgres.sql").read_text() == snapshot
+        result = loaded.run("check")
+        assert result.code == 0, result
+    finally:
+        source.drop()
+        empty.drop()

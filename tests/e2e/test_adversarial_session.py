@@ -168,6 +168,28 @@ def test_mysql_use_other_database_neither_redirects_the_bookkeeping_nor_leaks(
         assert maria._run(other_db, "SELECT id FROM t") == [(1,)]
 
 
+def test_mysql_the_snapshot_after_a_revision_that_uses_another_database_is_the_target_s(
+        tmp_path, maria, other_db):
+    """up and down wrote schema/mysql.sql on the session the last revision
+    left: after its USE other_db the snapshot described the other database
+    (the target's tables gone from it) and check reported drift (exit 3)."""
+    project = make_project(tmp_path, maria)
+    (project.root / "schema").mkdir()  # up and down refresh the snapshot there
+    maria._run(other_db, "CREATE TABLE other_tbl (a INTEGER)")
+    project.add("0001", "mine", "CREATE TABLE mine (a INTEGER);\n", "DROP TABLE mine;\n")
+    project.add("0002", "use_other", f"USE `{other_db}`;\nCREATE TABLE zz (a INTEGER);\n",
+                f"USE `{other_db}`;\nDROP TABLE zz;\n")
+    for command in (["up"], ["down"], ["up"]):
+        result = project.run(*command)
+        assert result.code == 0, (command, result)
+        text = (project.root / "schema" / "mysql.sql").read_text()
+        names = re.findall(r"^-- Name: (.*); Type: ", text, re.MULTILINE)
+        assert names == ["mine"], (command, text)
+        result = project.run("check")
+        assert result.code == 0, (command, result)
+    assert {r[0] for r in maria._run(other_db, "SHOW TABLES")} == {"other_tbl", "zz"}
+
+
 def test_mysql_runner_sql_prints_the_qualified_names(tmp_path, maria):
     project = make_project(tmp_path, maria)
     project.add("0001", "a", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;")
@@ -198,6 +220,23 @@ def test_sqlite_a_temp_table_named_like_the_history_does_not_catch_the_bookkeepi
     assert result.code == 0, result
     all_ok(db, ["0001", "0002"])
     assert {"made", "after_t"} <= db.tables()
+
+
+def test_sqlite_the_snapshot_after_a_revision_that_leaves_a_temp_table_is_main_s(tmp_path):
+    """A temporary table the last revision left, named like a table of main,
+    hid it from the snapshot refresh of up: schema/sqlite.sql got the
+    temporary table's columns, and check reported drift (exit 3)."""
+    db = SqliteDb(tmp_path)
+    project = make_project(tmp_path, db)
+    (project.root / "schema").mkdir()  # up refreshes the snapshot there
+    project.add("0001", "mine", "CREATE TABLE mine (a INTEGER);\n", "DROP TABLE mine;\n")
+    project.add("0002", "temp", "CREATE TEMP TABLE mine (b INTEGER);\n", "SELECT 1;\n")
+    result = project.run("up")
+    assert result.code == 0, result
+    text = (project.root / "schema" / "sqlite.sql").read_text()
+    assert "CREATE TABLE mine (\n  a INTEGER\n)" in text, text
+    result = project.run("check")
+    assert result.code == 0, result
 
 
 def test_sqlite_the_history_table_is_found_whatever_the_case_of_its_name(tmp_path):

@@ -536,3 +536,47 @@ def test_sqlite_an_index_respelled_is_no_drift_and_a_changed_one_is(sqlite_proje
     assert result.code == 3, result
     assert "index a_x on b: differs" in result.err, result
     assert "view v: differs" in result.err, result
+
+
+def test_mysql_a_table_named_like_its_database_is_not_the_database(tmp_path):
+    """A table named like its database: its column `<db>.id` was read as the
+    table id of the database, so verify refused the revision ("it names the
+    target database itself", exit 2) and the snapshot took the qualifier off
+    the column (ambiguous in the view's join: rehearse could not copy the
+    target, exit 3). A name the database does qualify is still refused, and
+    one in other letters is not called the target's name."""
+    db = MysqlDb()
+    try:
+        n = db.name
+        project = Project(tmp_path / "project", db)
+        (project.root / "schema").mkdir()  # up refreshes the snapshot there
+        project.add("0001", "v", f"""\
+            CREATE TABLE {n} (id int);
+            CREATE TABLE orders (id int, shop_id int);
+            CREATE VIEW shop_orders AS SELECT {n}.id, orders.id AS order_id
+              FROM {n} JOIN orders ON orders.shop_id = {n}.id;
+            """, f"DROP VIEW shop_orders;\nDROP TABLE orders;\nDROP TABLE {n};\n")
+        result = project.run("up")
+        assert result.code == 0, result
+        snapshot = (project.root / "schema" / "mysql.sql").read_text()
+        assert f"select `{n}`.`id` AS `id`,`orders`.`id` AS `order_id` from (`{n}` join `orders` " \
+               f"on(`orders`.`shop_id` = `{n}`.`id`))" in snapshot, snapshot
+        for command in ("verify", "rehearse", "check"):
+            result = project.run(command, timeout=300)
+            assert result.code == 0, (command, result)
+        project.add("0002", "reach", f"CREATE VIEW v2 AS SELECT {n}.id FROM {n} JOIN {n}.orders o "
+                                     f"ON o.id = {n}.id;\n", "DROP VIEW v2;\n")
+        project.add("0003", "other_case", f"CREATE VIEW v3 AS SELECT id FROM {n.upper()}.orders;\n",
+                    "DROP VIEW v3;\n")
+        result = project.run("verify")
+        assert result.code == 2, result
+        assert f"0002_reach.sql:1:1: error: revision 0002 reach: verify cannot run this statement " \
+               f"(CREATE VIEW) on a scratch database of the target's server: it names the target " \
+               f"database {n} itself" in result.err, result
+        assert f"0003_other_case.sql:1:1: error: revision 0003 other_case: verify cannot run this " \
+               f"statement (CREATE VIEW) on a scratch database of the target's server: it names " \
+               f"the database {n.upper()}, which is the target database {n} itself on a server " \
+               f"that ignores the case of names" in result.err, result
+        assert applied_ids(db) == ["0001"]
+    finally:
+        db.drop()

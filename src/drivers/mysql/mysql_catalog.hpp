@@ -31,8 +31,10 @@ struct Catalog {
   std::set<std::string> sequences;  // the sequences, by name as stored
 
   // `definition` with the current database's name taken out of qualified
-  // names (`db`.`t` and db.t become `t` and t), so that a schema dumped from
-  // one database compares equal with the same schema in another.
+  // names (`db`.`t` and db.t become `t` and t; not a string's text, nor a
+  // table's name qualifying a column: schema::without_database), so that a
+  // schema dumped from one database compares equal with the same schema in
+  // another.
   std::string without_database(const std::string& definition) const;
 };
 

@@ -583,22 +583,21 @@ class MysqlConnection : public Connection {
   // The USE and the SET of the restored variables; the watched ones are set
   // back only when changed, which text cannot ask.
   std::string session_reset_sql() const override {
-    const std::size_t select = m_restore_session.find(";\nSELECT ");
-    return use_default_schema() + ";\n" +
-           (m_restore_session.empty() ? "" : m_restore_session.substr(0, select) + ";\n");
+    return use_default_schema() + ";\n" + (m_restore_set.empty() ? "" : m_restore_set + ";\n");
   }
 
   void reset_session() override {
     send_batch();
     const std::string use = use_default_schema();
     // One round trip: the session takes several statements a packet.
-    if (m_restore_session.empty()) {
+    if (m_restore_set.empty()) {
       run(use, nullptr);
       return;
     }
     // USE, SET, then the SELECT of what is watched: Connector/C++ 1.1 tells
     // no result without rows from the end, so the results are counted.
-    const std::string text = use + ";\n" + m_restore_session;
+    const std::string text =
+        use + ";\n" + m_restore_set + (m_watched_select.empty() ? "" : ";\n" + m_watched_select);
     Rows watched;
     try {
       std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
@@ -700,10 +699,11 @@ class MysqlConnection : public Connection {
     if (m_galera) {
       m_watched.emplace_back("wsrep_on", "1");
     }
-    m_restore_session = set;
-    for (std::size_t i = 0; i < m_watched.size(); ++i) {
-      m_restore_session +=
-          fmt::format("{}@@SESSION.{}", i == 0 ? ";\nSELECT " : ", ", m_watched[i].first);
+    m_restore_set = set;
+    m_watched_select.clear();
+    for (const auto& watched : m_watched) {
+      m_watched_select +=
+          fmt::format("{}@@SESSION.{}", m_watched_select.empty() ? "SELECT " : ", ", watched.first);
     }
   }
 
@@ -1301,7 +1301,10 @@ class MysqlConnection : public Connection {
   std::size_t m_batch_bytes = k_batch_bytes;
   bool m_galera = false;  // @@wsrep_on when connecting: a Galera node
   std::string m_default_schema;  // DATABASE() at connect time
-  std::string m_restore_session;  // SET SESSION ...; SELECT the watched (remember_session)
+  // What remember_session read: the SET SESSION of the restored variables,
+  // and the SELECT of the watched ones ("" when none are).
+  std::string m_restore_set;
+  std::string m_watched_select;
   // The privileged variables watched, with their values at remember_session.
   std::vector<std::pair<std::string, std::optional<std::string>>> m_watched;
   std::unordered_map<std::string, std::unique_ptr<::sql::PreparedStatement>> m_prepared;

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "drivers/mysql/mysql_catalog.hpp"
+#include "schema/tokens.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 
@@ -325,23 +326,7 @@ std::string name_of(std::string_view raw) { return schema::quote_name(raw, '`', 
 std::string literal(std::string_view value) { return schema::literal(value, "mysql"); }
 
 std::string Catalog::without_database(const std::string& definition) const {
-  std::string out;
-  const std::string quoted = "`" + database + "`.";
-  const std::string plain = database + ".";
-  for (std::size_t i = 0; i < definition.size();) {
-    const bool boundary =
-        i == 0 || !(std::isalnum(static_cast<unsigned char>(definition[i - 1])) != 0 ||
-                    definition[i - 1] == '_' || definition[i - 1] == '$' ||
-                    definition[i - 1] == '`' || definition[i - 1] == '.');
-    if (definition.compare(i, quoted.size(), quoted) == 0) {
-      i += quoted.size();
-    } else if (boundary && definition.compare(i, plain.size(), plain) == 0) {
-      i += plain.size();
-    } else {
-      out.push_back(definition[i++]);
-    }
-  }
-  return out;
+  return schema::without_database(definition, database);
 }
 
 schema::Schema read_schema(Connection& c, const std::vector<std::string>& skip_tables) {

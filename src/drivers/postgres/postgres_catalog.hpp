@@ -30,6 +30,11 @@ inline constexpr const char* k_password_not_shown = " /* and a password, not sho
 // A condition: the object whose oid is `oid` was not installed by an extension.
 std::string not_in_extension(const std::string& oid);
 
+// An expression: the name of the collation `collation` (an oid column) for
+// COLLATE, schema-qualified outside pg_catalog and public; NULL when it is
+// `type_collation`, the default of the type.
+std::string collation_other_than(const std::string& collation, const std::string& type_collation);
+
 struct SequenceValues {
   std::string type;  // format_type of seqtypid
   std::string start, increment, max, min, cache;
@@ -57,6 +62,10 @@ struct Catalog {
     std::string name;
   };
   std::map<std::string, Grantable> grantables;  // oid -> what has owners and privileges
+  // "pg_type:16390" (its catalog and oid) -> the kind and name of the
+  // object read, for the types, domains, functions, procedures, aggregates
+  // and operators: where pg_depend says one uses an operator.
+  std::map<std::string, std::pair<std::string, std::string>> by_oid;
 
   // "1, 2, 3" for an IN list; "0" (no object) when empty.
   static std::string oid_list(const std::vector<std::string>& oids);

@@ -118,6 +118,7 @@ void read_aggregates(Catalog& catalog) {
            k_user_schemas, not_in_extension("p.oid")))) {
     const std::string base = qualified(text(row[1]), text(row[2]));
     const std::string name = fmt::format("{}({})", base, text(row[3]));
+    catalog.by_oid["pg_proc:" + text(row[0])] = {"aggregate", name};
     const std::string kind = text(row[5]);
     // FINALFUNC_MODIFY's default: READ_ONLY, READ_WRITE for ordered-set ones.
     const std::string default_modify = kind == "n" ? "r" : "w";
@@ -167,7 +168,12 @@ void read_aggregates(Catalog& catalog) {
       }
     }
     if (row[24]) {
-      parts.push_back("SORTOP = " + text(row[24]));
+      // One outside the search path reads "app.<<<", which CREATE AGGREGATE
+      // only takes as OPERATOR(app.<<<).
+      const std::string sortop = text(row[24]);
+      parts.push_back("SORTOP = " + (sortop.find('.') == std::string::npos
+                                         ? sortop
+                                         : "OPERATOR(" + sortop + ")"));
     }
     if (text(row[25]) == "s" || text(row[25]) == "r") {
       parts.push_back(fmt::format("PARALLEL = {}", text(row[25]) == "s" ? "SAFE" : "RESTRICTED"));
@@ -217,13 +223,14 @@ void read_operators(Catalog& catalog) {
            "format_type(o.oprleft, NULL) END, format_type(o.oprright, NULL), "
            "o.oprcode::regproc::text, {}, {}, CASE WHEN o.oprrest <> 0 THEN "
            "o.oprrest::regproc::text END, CASE WHEN o.oprjoin <> 0 THEN o.oprjoin::regproc::text "
-           "END, o.oprcanhash, o.oprcanmerge, obj_description(o.oid, 'pg_operator') FROM "
+           "END, o.oprcanhash, o.oprcanmerge, obj_description(o.oid, 'pg_operator'), o.oid FROM "
            "pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE {} AND {} AND "
            "o.oprcode <> 0 ORDER BY 1, 2, 3, 4",
            other("oprcom"), other("oprnegate"), k_user_schemas, not_in_extension("o.oid")))) {
     const std::string base = qualified(text(row[0]), text(row[1]));
     const std::string name =
         fmt::format("{}({}, {})", base, row[2] ? text(row[2]) : "NONE", text(row[3]));
+    catalog.by_oid["pg_operator:" + text(row[12])] = {"operator", name};
     std::vector<std::string> parts{"FUNCTION = " + text(row[4])};
     if (row[2]) {
       parts.push_back("LEFTARG = " + text(row[2]));
@@ -344,73 +351,117 @@ void read_foreign_servers(Catalog& catalog) {
   }
 }
 
+// A parent table's name as the dump writes it: "parent", "app.parent".
+std::string parent_name(const char* parent_class, const char* parent_schema) {
+  return fmt::format(
+      "CASE WHEN {1}.nspname = 'public' THEN quote_ident({0}.relname) ELSE "
+      "quote_ident({1}.nspname) || '.' || quote_ident({0}.relname) END",
+      parent_class, parent_schema);
+}
+
+// A foreign table is written with its own columns only: one that inherits
+// (INHERITS, or a partition) has its parents' too, and a column of theirs
+// that it sets otherwise (NOT NULL, a default, its options) goes with it as
+// ALTER FOREIGN TABLE.
 void read_foreign_tables(Catalog& catalog) {
-  std::map<std::string, std::vector<std::string>> columns;  // by oid
-  std::map<std::string, std::vector<std::string>> statements;
+  struct Columns {
+    std::vector<std::string> lines;      // in the CREATE
+    std::vector<std::string> inherited;  // "ALTER COLUMN id SET NOT NULL"
+    std::vector<std::string> comments;   // "id IS 'text'"
+  };
+  std::map<std::string, Columns> columns;  // by oid
   for (const auto& row : catalog.c.query(fmt::format(
            "SELECT a.attrelid, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), "
-           "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), {}, CASE WHEN a.attcollation <> "
-           "t.typcollation THEN (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN "
-           "quote_ident(co.collname) ELSE quote_ident(cn.nspname) || '.' || "
-           "quote_ident(co.collname) END FROM pg_collation co JOIN pg_namespace cn ON cn.oid = "
-           "co.collnamespace WHERE co.oid = a.attcollation) END, col_description(a.attrelid, "
-           "a.attnum), a.attgenerated FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-           "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid "
-           "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE "
-           "c.relkind = 'f' AND {} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, "
-           "a.attnum",
-           options_sql("a.attfdwoptions", k_secret_option), k_user_schemas))) {
-    std::string line = text(row[1]) + " " + text(row[2]) + with_options(text(row[5]));
-    line += row[6] ? " COLLATE " + text(row[6]) : "";
-    line += text(row[3]) == "t" ? " NOT NULL" : "";
-    if (row[4]) {
-      line += text(row[8]) == "s" ? " GENERATED ALWAYS AS (" + text(row[4]) + ") STORED"
-                                  : " DEFAULT " + text(row[4]);
+           "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), {}, {}, col_description(a.attrelid, "
+           "a.attnum), a.attgenerated, a.attislocal AND NOT c.relispartition, a.attnotnull AND "
+           "NOT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_attribute p ON p.attrelid = "
+           "i.inhparent AND p.attname = a.attname WHERE i.inhrelid = a.attrelid AND "
+           "p.attnotnull), (SELECT pg_get_expr(pd.adbin, pd.adrelid) FROM pg_inherits i JOIN "
+           "pg_attribute p ON p.attrelid = i.inhparent AND p.attname = a.attname JOIN pg_attrdef "
+           "pd ON pd.adrelid = p.attrelid AND pd.adnum = p.attnum WHERE i.inhrelid = a.attrelid "
+           "ORDER BY i.inhseqno LIMIT 1) FROM pg_attribute a JOIN pg_class c ON c.oid = "
+           "a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = "
+           "a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+           "WHERE c.relkind = 'f' AND {} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY "
+           "a.attrelid, a.attnum",
+           options_sql("a.attfdwoptions", k_secret_option),
+           collation_other_than("a.attcollation", "t.typcollation"), k_user_schemas))) {
+    Columns& table = columns[text(row[0])];
+    const std::string column = text(row[1]);
+    if (text(row[9]) == "t") {
+      std::string line = column + " " + text(row[2]) + with_options(text(row[5]));
+      line += row[6] ? " COLLATE " + text(row[6]) : "";
+      line += text(row[3]) == "t" ? " NOT NULL" : "";
+      if (row[4]) {
+        line += text(row[8]) == "s" ? " GENERATED ALWAYS AS (" + text(row[4]) + ") STORED"
+                                    : " DEFAULT " + text(row[4]);
+      }
+      table.lines.push_back(line);
+    } else {
+      const std::string alter = "ALTER COLUMN " + column;
+      if (text(row[10]) == "t") {
+        table.inherited.push_back(alter + " SET NOT NULL");
+      }
+      if (text(row[8]) != "s" && text(row[4]) != text(row[11])) {
+        table.inherited.push_back(row[4] ? alter + " SET DEFAULT " + text(row[4])
+                                         : alter + " DROP DEFAULT");
+      }
+      if (row[5]) {
+        table.inherited.push_back(alter + " OPTIONS (ADD " + text(row[5]) + ")");
+      }
     }
-    columns[text(row[0])].push_back(line);
     if (row[7]) {
-      statements[text(row[0])].push_back(text(row[1]) + " IS " +
-                                         schema::literal(text(row[7]), "postgres"));
+      table.comments.push_back(column + " IS " + schema::literal(text(row[7]), "postgres"));
     }
   }
   for (const auto& row : catalog.c.query(fmt::format(
            "SELECT c.oid, quote_ident(n.nspname), quote_ident(c.relname), quote_ident(s.srvname), "
-           "{}, (SELECT string_agg('CONSTRAINT ' || quote_ident(k.conname) || ' ' || "
-           "pg_get_constraintdef(k.oid), ', ' ORDER BY k.conname) FROM pg_constraint k WHERE "
-           "k.conrelid = c.oid AND k.contype = 'c' AND k.conislocal), (SELECT "
-           "quote_ident(pn.nspname) || '.' || quote_ident(p.relname) || ' ' || "
+           "{0}, (SELECT string_agg('CONSTRAINT ' || quote_ident(k.conname) || ' ' || "
+           "pg_get_constraintdef(k.oid), E'\\n' ORDER BY k.conname) FROM pg_constraint k WHERE "
+           "k.conrelid = c.oid AND k.contype = 'c' AND k.conislocal), (SELECT {1} || ' ' || "
            "pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class p ON p.oid = "
            "i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid "
-           "AND c.relispartition), obj_description(c.oid, 'pg_class') FROM pg_class c JOIN "
-           "pg_namespace n ON n.oid = c.relnamespace JOIN pg_foreign_table f ON f.ftrelid = c.oid "
-           "JOIN pg_foreign_server s ON s.oid = f.ftserver WHERE c.relkind = 'f' AND {} AND {} "
-           "ORDER BY 2, 3",
-           options_sql("f.ftoptions", k_secret_option), k_user_schemas,
+           "AND c.relispartition), obj_description(c.oid, 'pg_class'), (SELECT string_agg({1}, ', "
+           "' ORDER BY i.inhseqno) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN "
+           "pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid AND NOT "
+           "c.relispartition) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN "
+           "pg_foreign_table f ON f.ftrelid = c.oid JOIN pg_foreign_server s ON s.oid = "
+           "f.ftserver WHERE c.relkind = 'f' AND {2} AND {3} ORDER BY 2, 3",
+           options_sql("f.ftoptions", k_secret_option), parent_name("p", "pn"), k_user_schemas,
            not_in_extension("c.oid")))) {
     const std::string oid = text(row[0]);
     const std::string name = qualified(text(row[1]), text(row[2]));
     catalog.relations[oid] = name;
     catalog.grantables[oid] = {"FOREIGN TABLE", name};
+    const Columns& own = columns[oid];
+    std::vector<std::string> checks;  // one line each
+    for (const auto& line : util::split(text(row[5]), '\n')) {
+      if (!line.empty()) {
+        checks.push_back(line);
+      }
+    }
     std::string definition;
+    std::vector<std::string> statements;
     if (row[6]) {
-      std::string parent = text(row[6]);
-      if (parent.rfind("public.", 0) == 0) {
-        parent = parent.substr(7);
+      // A partition lists no columns: its own CHECKs follow it.
+      definition = fmt::format("CREATE FOREIGN TABLE {} PARTITION OF {}", name, text(row[6]));
+      for (const auto& check : checks) {
+        statements.push_back(fmt::format("ALTER FOREIGN TABLE {} ADD {}", name, check));
       }
-      definition = fmt::format("CREATE FOREIGN TABLE {} PARTITION OF {}", name, parent);
     } else {
-      std::vector<std::string> lines = columns[oid];
-      if (row[5]) {
-        lines.push_back(text(row[5]));
-      }
+      std::vector<std::string> lines = own.lines;
+      lines.insert(lines.end(), checks.begin(), checks.end());
       definition = fmt::format("CREATE FOREIGN TABLE {} ({})", name, util::join(lines));
+      definition += row[8] ? " INHERITS (" + text(row[8]) + ")" : "";
     }
     definition += " SERVER " + text(row[3]) + with_options(text(row[4]));
-    std::vector<std::string> comments;
-    for (const auto& comment : statements[oid]) {
-      comments.push_back(fmt::format("COMMENT ON COLUMN {}.{}", name, comment));
+    for (const auto& alter : own.inherited) {
+      statements.push_back(fmt::format("ALTER FOREIGN TABLE {} {}", name, alter));
     }
-    add(catalog, "foreign table", name, definition, comments, text(row[7]),
+    for (const auto& comment : own.comments) {
+      statements.push_back(fmt::format("COMMENT ON COLUMN {}.{}", name, comment));
+    }
+    add(catalog, "foreign table", name, definition, statements, text(row[7]),
         "FOREIGN TABLE " + name);
   }
 }
@@ -471,6 +522,35 @@ void read_publications(Catalog& catalog) {
   }
 }
 
+// A domain's CHECK or DEFAULT, a function's SQL-standard body, an
+// aggregate's SORTOP may use an operator, which the dump's ordering cannot
+// find in their text (a symbol, no name): without this, a domain came
+// before the operator its CHECK uses and the dump did not load.
+void read_uses(Catalog& catalog) {
+  const auto operators = catalog.by_oid.lower_bound("pg_operator:");
+  if (operators == catalog.by_oid.end() || operators->first.rfind("pg_operator:", 0) != 0) {
+    return;  // no query for a schema without operators
+  }
+  for (const auto& row : catalog.c.query(
+           "SELECT DISTINCT CASE WHEN d.classid = 'pg_constraint'::regclass THEN (SELECT "
+           "'pg_type:' || k.contypid FROM pg_constraint k WHERE k.oid = d.objid AND k.contypid <> "
+           "0) ELSE d.classid::regclass::text || ':' || d.objid END, 'pg_operator:' || d.refobjid "
+           "FROM pg_depend d WHERE d.refclassid = 'pg_operator'::regclass AND d.classid IN "
+           "('pg_constraint'::regclass, 'pg_type'::regclass, 'pg_proc'::regclass) AND d.deptype "
+           "= 'n' ORDER BY 1, 2")) {
+    const auto user = catalog.by_oid.find(text(row[0]));
+    const auto used = catalog.by_oid.find(text(row[1]));
+    if (user == catalog.by_oid.end() || used == catalog.by_oid.end()) {
+      continue;  // an object not dumped (a table's constraint), or a built-in operator
+    }
+    for (auto& o : catalog.result.objects) {
+      if (o.kind == user->second.first && o.name == user->second.second) {
+        o.uses.push_back(used->second);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void read_more_objects(Catalog& catalog) {
@@ -482,6 +562,7 @@ void read_more_objects(Catalog& catalog) {
   read_foreign_servers(catalog);
   read_foreign_tables(catalog);
   read_publications(catalog);
+  read_uses(catalog);  // last: of the objects read before
 }
 
 }  // namespace runner::drivers::postgres

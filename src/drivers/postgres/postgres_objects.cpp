@@ -44,6 +44,7 @@ void read_types(Catalog& catalog) {
   const auto type = [&](const auto& row, const std::string& kind, const std::string& body) {
     const std::string name = qualified(text(row[1]), text(row[2]));
     catalog.grantables[text(row[0])] = {kind == "domain" ? "DOMAIN" : "TYPE", name};
+    catalog.by_oid["pg_type:" + text(row[0])] = {kind, name};
     add(catalog,
         object(kind, name,
                fmt::format("CREATE {} {} {}", kind == "domain" ? "DOMAIN" : "TYPE", name, body)),
@@ -59,12 +60,13 @@ void read_types(Catalog& catalog) {
   }
   for (const auto& row : catalog.c.query(fmt::format(
            "SELECT t.oid, quote_ident(n.nspname), quote_ident(t.typname), "
-           "string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', "
-           "' ORDER BY a.attnum), obj_description(t.oid, 'pg_type') FROM pg_type t JOIN "
-           "pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid AND "
-           "c.relkind = 'c' JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT "
-           "a.attisdropped WHERE {} GROUP BY 1, 2, 3",
-           where))) {
+           "string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) || "
+           "coalesce(' COLLATE ' || {}, ''), ', ' ORDER BY a.attnum), obj_description(t.oid, "
+           "'pg_type') FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class "
+           "c ON c.oid = t.typrelid AND c.relkind = 'c' JOIN pg_attribute a ON a.attrelid = c.oid "
+           "AND a.attnum > 0 AND NOT a.attisdropped JOIN pg_type at ON at.oid = a.atttypid WHERE "
+           "{} GROUP BY 1, 2, 3",
+           collation_other_than("a.attcollation", "at.typcollation"), where))) {
     type(row, "type", fmt::format("AS ({})", text(row[3])));
   }
   for (const auto& row : catalog.c.query(fmt::format(
@@ -77,15 +79,14 @@ void read_types(Catalog& catalog) {
   }
   for (const auto& row : catalog.c.query(fmt::format(
            "SELECT t.oid, quote_ident(n.nspname), quote_ident(t.typname), "
-           "format_type(t.typbasetype, t.typtypmod), CASE WHEN t.typcollation <> b.typcollation "
-           "THEN (SELECT quote_ident(co.collname) FROM pg_collation co WHERE co.oid = "
-           "t.typcollation) END, t.typdefault, t.typnotnull, (SELECT string_agg('CONSTRAINT ' || "
+           "format_type(t.typbasetype, t.typtypmod), {}, t.typdefault, t.typnotnull, (SELECT "
+           "string_agg('CONSTRAINT ' || "
            "quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid), ' ' ORDER BY "
            "k.conname) FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c'), "
            "obj_description(t.oid, 'pg_type') FROM pg_type t JOIN pg_type b ON b.oid = "
            "t.typbasetype JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'd' AND "
            "{}",
-           where))) {
+           collation_other_than("t.typcollation", "b.typcollation"), where))) {
     std::vector<std::string> body{"AS", text(row[3])};
     for (const auto& [part, value] : {std::pair{"COLLATE", row[4]}, std::pair{"DEFAULT", row[5]}}) {
       if (value) {
@@ -144,6 +145,7 @@ void read_functions(Catalog& catalog) {
         fmt::format("{}({})", qualified(text(row[1]), text(row[2])), text(row[3]));
     const bool procedure = text(row[5]) == "p";
     catalog.grantables[text(row[0])] = {procedure ? "PROCEDURE" : "FUNCTION", name};
+    catalog.by_oid["pg_proc:" + text(row[0])] = {procedure ? "procedure" : "function", name};
     // Kept verbatim: the body is the user's text, comments and all.
     add(catalog, object(procedure ? "procedure" : "function", name, text(row[4])), text(row[6]),
         (procedure ? "PROCEDURE " : "FUNCTION ") + name);
@@ -198,6 +200,15 @@ void add(Catalog& catalog, schema::Object o, const std::string& comment,
 std::string not_in_extension(const std::string& oid) {
   return fmt::format(
       "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = {} AND e.deptype = 'e')", oid);
+}
+
+std::string collation_other_than(const std::string& collation, const std::string& type_collation) {
+  return fmt::format(
+      "CASE WHEN {0} <> {1} THEN (SELECT CASE WHEN cn.nspname IN ('pg_catalog', 'public') THEN "
+      "quote_ident(co.collname) ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) "
+      "END FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = "
+      "{0}) END",
+      collation, type_collation);
 }
 
 std::string sequence_options(const SequenceValues& v, bool with_type) {

@@ -54,9 +54,13 @@ class TableReader {
              "pg_get_partkeydef(c.oid) END, array_to_string(c.reloptions, ', '), "
              "c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), "
              "c.relreplident, (SELECT quote_ident(ci.relname) FROM pg_index x JOIN pg_class ci "
-             "ON ci.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident) FROM "
-             "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', "
-             "'p') AND {} AND {} ORDER BY 2, 3",
+             "ON ci.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident), (SELECT "
+             "string_agg(CASE WHEN pn.nspname = 'public' THEN quote_ident(p.relname) ELSE "
+             "quote_ident(pn.nspname) || '.' || quote_ident(p.relname) END, ', ' ORDER BY "
+             "i.inhseqno) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN "
+             "pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid AND NOT "
+             "c.relispartition) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE c.relkind IN ('r', 'p') AND {} AND {} ORDER BY 2, 3",
              k_user_schemas, not_in_extension("c.oid")))) {
       if (skipped(text(row[1]), text(row[2]))) {
         continue;
@@ -74,6 +78,11 @@ class TableReader {
           parent = parent.substr(7);
         }
         table.partition_of = parent + " " + text(row[7]);
+      }
+      // Inheritance: the parents' columns are theirs (read_columns).
+      if (row[16]) {
+        table.options.push_back("INHERITS (" + text(row[16]) + ")");
+        m_children.push_back(oid);
       }
       if (!text(row[9]).empty()) {
         table.options.push_back("PARTITION BY " + text(row[9]));
@@ -116,8 +125,8 @@ class TableReader {
              "co.collnamespace WHERE co.oid = a.attcollation) END, col_description(a.attrelid, "
              "a.attnum), format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmax, "
              "s.seqmin, s.seqcache, s.seqcycle, CASE WHEN a.attstorage <> t.typstorage THEN "
-             "a.attstorage END, CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END, {} "
-             "FROM pg_attribute a JOIN pg_type t ON t.oid = "
+             "a.attstorage END, CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END, {}, "
+             "a.attislocal FROM pg_attribute a JOIN pg_type t ON t.oid = "
              "a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
              "LEFT JOIN pg_depend dep ON dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum "
              "AND dep.deptype = 'i' AND dep.classid = 'pg_class'::regclass LEFT JOIN pg_sequence "
@@ -128,6 +137,16 @@ class TableReader {
       auto it = m_tables.find(text(row[0]));
       if (it == m_tables.end() || !it->second.partition_of.empty()) {
         continue;  // a partition's columns are its parent's
+      }
+      if (text(row[19]) == "f") {
+        // Inherited: its parent's; what the child sets otherwise comes
+        // from read_partition_columns, its comment here.
+        if (!text(row[8]).empty()) {
+          it->second.statements.push_back(fmt::format("COMMENT ON COLUMN {}.{} IS {}",
+                                                      it->second.name, text(row[1]),
+                                                      schema::literal(text(row[8]), "postgres")));
+        }
+        continue;
       }
       schema::Column column;
       column.name = text(row[1]);
@@ -176,11 +195,12 @@ class TableReader {
     }
   }
 
-  // A partition lists no columns, but may set its own NOT NULL or default
-  // (ALTER TABLE events_2024 ALTER COLUMN id SET NOT NULL): what differs
-  // from its parent goes with it as ALTER TABLE.
+  // A partition lists no columns, nor a child its inherited ones, but may
+  // set its own NOT NULL or default (ALTER TABLE events_2024 ALTER COLUMN
+  // id SET NOT NULL): what differs from its (first) parent goes with it as
+  // ALTER TABLE.
   void read_partition_columns() {
-    std::vector<std::string> partitions;
+    std::vector<std::string> partitions = m_children;
     for (const auto& [oid, table] : m_tables) {
       if (!table.partition_of.empty()) {
         partitions.push_back(oid);
@@ -196,7 +216,9 @@ class TableReader {
              "p.attrelid = i.inhparent AND p.attname = a.attname LEFT JOIN pg_attrdef d ON "
              "d.adrelid = a.attrelid AND d.adnum = a.attnum LEFT JOIN pg_attrdef pd ON pd.adrelid "
              "= p.attrelid AND pd.adnum = p.attnum WHERE a.attrelid IN ({}) AND a.attnum > 0 AND "
-             "NOT a.attisdropped AND a.attgenerated = '' AND (a.attnotnull AND NOT p.attnotnull "
+             "NOT a.attisdropped AND i.inhseqno = 1 AND (NOT a.attislocal OR (SELECT "
+             "c.relispartition FROM pg_class c WHERE c.oid = a.attrelid)) AND a.attgenerated = '' "
+             "AND (a.attnotnull AND NOT p.attnotnull "
              "OR pg_get_expr(d.adbin, d.adrelid) IS DISTINCT FROM pg_get_expr(pd.adbin, "
              "pd.adrelid)) ORDER BY 1, a.attnum",
              m_catalog.oid_list(partitions)))) {
@@ -251,6 +273,7 @@ class TableReader {
   Catalog& m_catalog;
   const std::vector<std::string>& m_skip;
   std::map<std::string, schema::Table> m_tables;  // by oid
+  std::vector<std::string> m_children;            // tables with INHERITS
 };
 
 // The server's deparsing follows the session: the time zone and date style

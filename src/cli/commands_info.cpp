@@ -1,7 +1,12 @@
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <stdexcept>
 
@@ -16,6 +21,7 @@
 #include "util/output.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
+#include "util/url.hpp"
 
 namespace runner::cli {
 namespace {
@@ -82,6 +88,31 @@ std::string failed_problem(const plan::StatusLine& line, const plan::History& hi
                      line.direction == "down" ? "its down failed" : "its up failed",
                      record != nullptr ? plan::failed_mark_advice(*record)
                                        : fmt::format("see 'runner repair {}'", line.id));
+}
+
+// The session reset a fresh SQLite database gets between revisions (its
+// PRAGMAs as a new file has them), for `sql` on a file that does not exist
+// yet: read from a new, empty file of the runner's own, removed at once.
+std::string fresh_sqlite_reset_sql() {
+  std::string path = (std::filesystem::temp_directory_path() / "runner-sql-XXXXXX").string();
+  const int fd = mkstemp(path.data());
+  if (fd < 0) {
+    throw std::runtime_error(fmt::format(
+        "sql: cannot create a file to read SQLite's PRAGMAs from: {}", std::strerror(errno)));
+  }
+  close(fd);
+  struct Remove {
+    const std::string& path;
+    ~Remove() {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+      std::filesystem::remove(path + "-journal", ec);
+    }
+  } remove{path};
+  const auto fresh =
+      drivers::connect(util::parse_url("sqlite:" + util::encode_sqlite_path(path)), {});
+  fresh->remember_session();
+  return fresh->session_reset_sql();
 }
 
 }  // namespace
@@ -449,6 +480,8 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
   if (connection != nullptr && steps.size() > 1) {
     connection->remember_session();
     reset = connection->session_reset_sql();
+  } else if (ctx.dialect() == "sqlite" && steps.size() > 1) {
+    reset = fresh_sqlite_reset_sql();
   }
   exec::render_sql(steps, tables, ctx.dialect(), ctx.dialect() != "mysql", reset, out);
   if (ctx.reporter().json()) {

@@ -215,12 +215,34 @@ std::string Executor::stopped_before(const Revision& revision) {
                      revision.name());
 }
 
-void Executor::write_log(const LogRecord& record) noexcept {
+std::optional<std::string> Executor::write_log(const LogRecord& record) noexcept {
   try {
     m_connection.query(m_tables.log_sql(record));
-  } catch (const std::exception&) {
+    return std::nullopt;
+  } catch (const std::exception& error) {
     // The log is best effort after a failure; the failure itself is reported.
+    try {
+      return std::string(error.what());
+    } catch (...) {
+      return std::nullopt;
+    }
   }
+}
+
+void Executor::log_recorded(const Revision& revision, Direction direction,
+                            const LogRecord& record) {
+  const auto failed = write_log(record);
+  if (!failed || !m_on_warning) {
+    return;
+  }
+  // MySQL: a SET insert_id = 1 the revision left, say, gave the row a
+  // number the log already has.
+  m_on_warning(fmt::format(
+      "revision {} {} ({}) ran and is recorded {}, but its row in the log {} could not be "
+      "written: {}; 'runner history' will not show this {}",
+      revision.id().text(), revision.name(), direction_word(direction),
+      direction == Direction::up ? "applied" : "reverted", m_tables.log_table(),
+      util::utf8_prefix(*failed, 300), direction == Direction::up ? "apply" : "revert"));
 }
 
 void Executor::run(const std::vector<plan::Step>& steps) {
@@ -686,7 +708,8 @@ void Executor::run_marked(const Revision& revision, Direction direction,
                       direction_word(direction)));
       throw changed;
     }
-    write_log(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
+    log_recorded(revision, direction,
+                 make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
     lost->add_context(
         fmt::format("revision {} {} ({}) ran to its end and is recorded {}; the run "
                     "stops there: nothing after it ran",
@@ -694,7 +717,8 @@ void Executor::run_marked(const Revision& revision, Direction direction,
                     up ? "applied" : "reverted"));
     throw *lost;
   }
-  write_log(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
+  log_recorded(revision, direction,
+               make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
   if (m_progress) {
     m_progress({&revision, direction, record.execution_ms, done});
   }

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "drivers/driver.hpp"
@@ -42,6 +44,11 @@ class Executor {
 
   // Sets what is told as each statement ends (progress display).
   void on_statement(StatementProgress callback) { m_on_statement = std::move(callback); }
+  // Sets where a warning goes: what went wrong beside a revision that is
+  // applied all the same (its log row not written). Without it, unsaid.
+  void on_warning(std::function<void(const std::string&)> callback) {
+    m_on_warning = std::move(callback);
+  }
 
   // Runs every step in order. On the first failure the failing revision is
   // rolled back (or marked failed) and logged, and DbError is thrown naming
@@ -93,7 +100,12 @@ class Executor {
                                           plan::Direction direction,
                                           const plan::HistoryRecord& record, std::int64_t done,
                                           const std::string& prefix, std::int64_t start);
-  void write_log(const LogRecord& record) noexcept;
+  // Writes a log row, best effort: the database's message when it could not.
+  std::optional<std::string> write_log(const LogRecord& record) noexcept;
+  // The log row of a revision that ran outside a transaction and is
+  // recorded: one that cannot be written is said (a warning), not fatal.
+  void log_recorded(const project::Revision& revision, plan::Direction direction,
+                    const LogRecord& record);
   void before_revision(const project::Revision& revision, bool check_lock = true);
   void confirm_lock(const std::string& consequence);
   template <typename Body>
@@ -113,6 +125,7 @@ class Executor {
 
   drivers::Lock* m_lock;
   StatementProgress m_on_statement;
+  std::function<void(const std::string&)> m_on_warning;
   bool m_session_used = false;  // a revision ran since the session opened or was reset
   bool m_lock_confirmed = false;  // confirmed as the last revision was recorded: not again
 };

@@ -69,6 +69,13 @@ std::vector<std::set<std::string>> table_groups(const std::set<std::string>& tab
   return groups;
 }
 
+// Whether `c` runs a statement of `verb`: is one, or is a MariaDB compound
+// statement holding one (BEGIN NOT ATOMIC ... END, IF ... END IF).
+bool runs(const sql::Classification& c, std::string_view verb) {
+  return c.verb == verb ||
+         std::find(c.inner_verbs.begin(), c.inner_verbs.end(), verb) != c.inner_verbs.end();
+}
+
 // What a statement may not do in this revision, as messages: transaction
 // control in a transactional revision, statements that cannot run in a
 // transaction, MySQL statements that commit implicitly or hide what they do
@@ -89,7 +96,7 @@ std::vector<std::string> transaction_refusals(const sql::Statement& statement,
   // LOCK TABLES leaves the session only the tables it names, and the runner
   // writes its history between a revision's statements: in a transaction
   // it commits, outside one the runner's next write fails half way.
-  const bool lock_tables = dialect == "mysql" && (c.verb == "LOCK" || c.verb == "UNLOCK");
+  const bool lock_tables = dialect == "mysql" && (runs(c, "LOCK") || runs(c, "UNLOCK"));
   if (lock_tables) {
     out.push_back(
         "LOCK TABLES (with its UNLOCK TABLES) would shut the runner out of its history table, "
@@ -115,7 +122,7 @@ std::vector<std::string> transaction_refusals(const sql::Statement& statement,
         "be rolled back as a whole; remove it (DELETE FROM instead of TRUNCATE), {}",
         verb, k_hint));
   }
-  if (dialect == "mysql" && one_transaction && c.opaque) {
+  if (dialect == "mysql" && one_transaction && c.opaque && !lock_tables) {
     out.push_back(fmt::format(
         "{} runs statements the runner cannot see, which may commit implicitly (DDL), so this "
         "data revision could not be rolled back as a whole; {}",
@@ -371,12 +378,7 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
   if (dialect == "sqlite" && c.verb == "ATTACH") {
     return "ATTACH opens another database file";
   }
-  // Alone, or inside a MariaDB compound statement (BEGIN NOT ATOMIC ... END).
-  const auto runs = [&](std::string_view verb) {
-    return c.verb == verb ||
-           std::find(c.inner_verbs.begin(), c.inner_verbs.end(), verb) != c.inner_verbs.end();
-  };
-  if (dialect == "mysql" && (runs("GRANT") || runs("REVOKE"))) {
+  if (dialect == "mysql" && (runs(c, "GRANT") || runs(c, "REVOKE"))) {
     return "MySQL keeps privileges by database name, for the whole server";
   }
   if (dialect == "postgres" && (c.verb == "GRANT" || c.verb == "REVOKE")) {

@@ -26,8 +26,8 @@ from pathlib import Path
 import jsonschema  # Debian's python3-jsonschema, installed by scripts/test
 import pytest
 
-from conftest import (RUNNER, MysqlDb, PostgresDb, Project, applied_ids, history_state, three,
-                      wait_for)
+from conftest import (RUNNER, MysqlDb, PostgresDb, Project, SqliteDb, applied_ids, history_state,
+                      three, wait_for)
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "json-schema.json").read_text())
 jsonschema.Draft202012Validator.check_schema(SCHEMA)
@@ -209,6 +209,32 @@ def test_sql_up_run_by_the_dialects_client_builds_what_up_builds(project, db):
     assert db.query("SELECT statements_done FROM runner_history WHERE id = '0002'") == \
         [(4 if db.dialect == "mysql" else 1,)]
     assert project.run("status", "--exit-code").code == 0
+
+
+def test_sql_up_on_a_sqlite_file_not_made_yet_resets_the_pragmas_between_revisions(tmp_path):
+    """`sql up` against a SQLite file that did not exist printed no PRAGMA
+    reset between revisions (with an existing file it did): run by sqlite3,
+    revision 1's legacy_alter_table = ON reached revision 2, whose RENAME then
+    left the view on the old name, where `up` rewrites it. It prints the
+    reset a new file gets, and still creates no file."""
+    printed_db, applied_db = SqliteDb(tmp_path / "printed"), SqliteDb(tmp_path / "applied")
+    for folder in ("printed", "applied", "project"):
+        (tmp_path / folder).mkdir()
+    project = Project(tmp_path / "project", printed_db)
+    project.add("0001", "legacy", "PRAGMA legacy_alter_table = ON;\nCREATE TABLE a (x INTEGER);\n"
+                "CREATE VIEW v AS SELECT x FROM a;\n", "")
+    project.add("0002", "rename", "ALTER TABLE a RENAME TO b;\n", "")
+    printed = project.run("sql", "up")
+    assert printed.code == 0, printed
+    assert not printed_db.path.exists()
+    assert "PRAGMA legacy_alter_table = 0;" in printed.out, printed.out
+    ran = run_with_client(printed_db, printed.out)
+    assert ran.returncode == 0, (ran.stderr, printed.out)
+    applied = project.run("-d", applied_db.url, "up", database=False)
+    assert applied.code == 0, applied
+    schema = "SELECT type, name, sql FROM sqlite_master ORDER BY name"
+    assert printed_db.query(schema) == applied_db.query(schema)
+    assert ("view", "v", 'CREATE VIEW v AS SELECT x FROM "b"') in applied_db.query(schema)
 
 
 def test_sql_up_refuses_a_late_merged_revision_as_up_does(project, db):

@@ -5,7 +5,9 @@ application_id set behind the runner's back were no drift. (A table renamed
 away and back, which SQLite quotes in the views, triggers and indexes that
 use it, is still drift: their text is compared as SQLite keeps it.)
 MariaDB: two triggers of one table, timing and event made again in the other
-order, and subpartitions changed, were no drift.
+order, and subpartitions changed, were no drift; a LIST [COLUMNS] table's
+DEFAULT partition was dumped as VALUES IN (MAXVALUE), which does not load,
+or VALUES IN (0), another partition.
 
 Each test applies a project through the runner, dumps schema/<dialect>.sql,
 changes the database with the plain client and runs `check`."""
@@ -249,5 +251,53 @@ def test_mysql_a_string_holding_the_database_name_and_a_dot_is_kept(tmp_path):
         db.query("CREATE TRIGGER orders_url BEFORE INSERT ON orders FOR EACH ROW SET NEW.url = "
                  "CONCAT('https://example.com/o/', NEW.id, '/', (SELECT COUNT(*) FROM orders))")
         assert_drift(project, "trigger orders_url on orders: differs")
+
+
+# MariaDB's information_schema describes a LIST COLUMNS table's DEFAULT
+# partition as MAXVALUE (dumped as VALUES IN (MAXVALUE), which does not load)
+# and a LIST table's as 0 (dumped as VALUES IN (0), another partition).
+DEFAULTS = """\
+CREATE TABLE lc (a INT, b VARCHAR(10)) PARTITION BY LIST COLUMNS (a, b)
+  (PARTITION p0 VALUES IN ((1, 'x'), (2, 'y')), PARTITION p_rest DEFAULT);
+CREATE TABLE lc1 (b VARCHAR(10)) PARTITION BY LIST COLUMNS (b)
+  (PARTITION p0 VALUES IN ('x', 'MAXVALUE'), PARTITION `p d` DEFAULT);
+CREATE TABLE l (a INT) PARTITION BY LIST (a)
+  (PARTITION p0 VALUES IN (0), PARTITION p1 VALUES IN (1, 2), PARTITION pd DEFAULT);
+CREATE TABLE l2 (a INT) PARTITION BY LIST (a) (PARTITION p1 VALUES IN (1, 2), PARTITION pd DEFAULT);
+"""
+
+
+def test_mysql_default_list_partitions_come_back_from_the_dump(tmp_path):
+    first, second = MysqlDb(), MysqlDb()
+    try:
+        (tmp_path / "a").mkdir()
+        (tmp_path / "b").mkdir()
+        project = applied(Project(tmp_path / "a", first), DEFAULTS)
+        snapshot = (project.root / "schema" / "mysql.sql").read_text()
+        assert "MAXVALUE)" not in snapshot, snapshot
+        load = applied(Project(tmp_path / "b", second), snapshot)
+        assert (load.root / "schema" / "mysql.sql").read_text() == snapshot
+        second.query("INSERT INTO l VALUES (0), (7)")
+        second.query("INSERT INTO lc VALUES (9, 'z')")
+        assert second.query("SELECT a FROM l PARTITION (pd)") == [(7,)]
+        assert second.query("SELECT a, b FROM lc PARTITION (p_rest)") == [(9, "z")]
+    finally:
+        first.drop()
+        second.drop()
+
+
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE l2 PARTITION BY LIST (a) (PARTITION p1 VALUES IN (1, 2), PARTITION pd VALUES IN (0))",
+    "ALTER TABLE l PARTITION BY LIST (a) (PARTITION p0 DEFAULT, PARTITION p1 VALUES IN (1, 2), "
+    "PARTITION pd VALUES IN (0))",
+], ids=["default-to-zero", "swapped"])
+def test_mysql_default_list_partition_changed_is_drift(tmp_path, change):
+    """A DEFAULT partition and VALUES IN (0), which MariaDB describes alike,
+    told apart: a change from one to the other is drift."""
+    db = MysqlDb()
+    try:
+        project = applied(Project(tmp_path / "project", db), DEFAULTS)
+        db.query(change)
+        assert_drift(project, "table options differ")
     finally:
         db.drop()

@@ -168,6 +168,7 @@ def test_mysql_use_other_database_neither_redirects_the_bookkeeping_nor_leaks(
         assert maria._run(other_db, "SELECT id FROM t") == [(1,)]
 
 
+<<<<<<< HEAD
 def test_mysql_the_snapshot_after_a_revision_that_uses_another_database_is_the_target_s(
         tmp_path, maria, other_db):
     """up and down wrote schema/mysql.sql on the session the last revision
@@ -188,6 +189,31 @@ def test_mysql_the_snapshot_after_a_revision_that_uses_another_database_is_the_t
         result = project.run("check")
         assert result.code == 0, (command, result)
     assert {r[0] for r in maria._run(other_db, "SHOW TABLES")} == {"other_tbl", "zz"}
+=======
+@pytest.mark.parametrize("kind,body", [
+    ("schema", "CREATE TABLE u (id INTEGER);\nSET insert_id = 1;\n"),
+    ("data", "INSERT INTO t VALUES (7);\nSET @@session.insert_id = 1;\n"),
+], ids=["schema-marked", "data-no-transaction"])
+def test_mysql_a_log_row_lost_after_a_marked_revision_is_warned_of(tmp_path, maria, kind, body):
+    """A revision run outside a transaction (every schema revision on MySQL)
+    that leaves SET insert_id = 1 behind (mysqlbinlog's output has such
+    lines) gave its log row, written after its record, the number of the
+    log's first row: the insert failed on the duplicate key and the row was
+    lost without a word (exit 0). The revision is applied, and recorded so:
+    still exit 0, but stderr says which revision's log row is missing."""
+    project = make_project(tmp_path, maria)
+    project.add("0001", "t", "CREATE TABLE t (id INTEGER AUTO_INCREMENT PRIMARY KEY);\n",
+                "DROP TABLE t;")
+    project.add("0002", "insert_id", body, "SELECT 1;", kind=kind, transaction=False)
+    project.add("0003", "after", "CREATE TABLE after_t (id INTEGER);\n", "DROP TABLE after_t;")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert applied_ids(maria) == ["0001", "0002", "0003"]
+    assert log_rows(maria) == [("apply", "0001", "ok"), ("apply", "0003", "ok")]
+    assert re.search(r"revision 0002 insert_id \(up\) ran and is recorded applied, but its row in "
+                     r"the log runner_history_log could not be written: Duplicate entry '1' for "
+                     r"key 'PRIMARY'.*; 'runner history' will not show this apply", result.err), result
+>>>>>>> mylimits
 
 
 def test_mysql_runner_sql_prints_the_qualified_names(tmp_path, maria):

@@ -148,6 +148,34 @@ def test_mysql_lock_tables_is_refused_before_running_in_any_revision(project, db
 
 
 @mysql_only
+@pytest.mark.parametrize("block", [
+    "BEGIN NOT ATOMIC\n  LOCK TABLES items WRITE;\n  INSERT INTO items (id) VALUES (1);\n"
+    "  UNLOCK TABLES;\nEND;\n",
+    "fill: BEGIN NOT ATOMIC\n  IF 1 = 1 THEN\n    lock tables items write;\n  END IF;\n"
+    "  INSERT INTO items (id) VALUES (1);\nEND fill;\n",
+    "IF (SELECT COUNT(*) FROM items) = 0 THEN\n  INSERT INTO items (id) VALUES (1);\n"
+    "  UNLOCK TABLES;\nEND IF;\n",
+], ids=["begin-not-atomic", "nested-if", "if"])
+@pytest.mark.parametrize("transaction", [True, False])
+def test_mysql_lock_tables_inside_a_block_is_refused_before_running(project, db, block, transaction):
+    """LOCK TABLES inside BEGIN NOT ATOMIC ... END or an IF block was not
+    seen: where transaction is false the server failed the revision half
+    way (exit 5, marked failed), in a transaction it was refused for its
+    implicit commit only, with the hint to set transaction: false."""
+    base(project)
+    assert project.run("up").code == 0
+    project.add("0002", "fill", "INSERT INTO items (id) VALUES (2);\n" + block, "DELETE FROM items;",
+                kind="data", transaction=transaction)
+    before = snapshot(db)
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "migrations/up/0002_fill.sql:2:1: error: revision 0002 fill: LOCK TABLES (with its " \
+           "UNLOCK TABLES) would shut the runner out of its history table" in result.err, result
+    assert "transaction: false" not in result.err, result
+    assert snapshot(db) == before
+
+
+@mysql_only
 def test_mysql_a_procedure_adding_a_column_runs_where_transaction_is_false(project, db):
     base(project)
     project.add("0002", "proc", "DELIMITER $$\nCREATE PROCEDURE add_note_column()\nBEGIN\n"

@@ -271,7 +271,9 @@ class TableReader {
           partition += values == "MAXVALUE" ? " VALUES LESS THAN MAXVALUE"
                                             : " VALUES LESS THAN (" + values + ")";
         } else if (p.method.find("LIST") != std::string::npos) {
-          partition += values == "DEFAULT" ? " DEFAULT" : " VALUES IN (" + values + ")";
+          partition += is_default(p.method, text(row[0]), text(row[1]), values)
+                           ? " DEFAULT"
+                           : " VALUES IN (" + values + ")";
         }
         p.names.push_back(text(row[1]));
         p.partitions.push_back({partition, {}});
@@ -312,6 +314,35 @@ class TableReader {
       table(name)->options.push_back(fmt::format("PARTITION BY {} ({}){} ({})", p.method,
                                                  p.expression, sub, util::join(partitions)));
     }
+  }
+
+  // Whether a LIST partition is the table's DEFAULT one. MariaDB describes
+  // it as MAXVALUE, or (MAXVALUE,MAXVALUE) for LIST COLUMNS of two columns,
+  // which no VALUES IN can hold; for LIST as 0, which VALUES IN (0) is too:
+  // then the table's CREATE TABLE tells.
+  bool is_default(const std::string& method, const std::string& table_name,
+                  const std::string& partition, const std::string& values) {
+    if (method == "LIST COLUMNS") {
+      return values == "MAXVALUE" || values.rfind("(MAXVALUE", 0) == 0;
+    }
+    if (method != "LIST" || values != "0") {
+      return false;
+    }
+    std::string create;
+    for (const auto& row : m_catalog.c.query("SHOW CREATE TABLE " + quoted(table_name, '`'))) {
+      create = text(row[1]);
+    }
+    // Backquoted names, or double-quoted ones under sql_mode ANSI_QUOTES.
+    return create.find("PARTITION " + quoted(partition, '`') + " DEFAULT") != std::string::npos ||
+           create.find("PARTITION " + quoted(partition, '"') + " DEFAULT") != std::string::npos;
+  }
+
+  static std::string quoted(const std::string& name, char quote) {
+    std::string out(1, quote);
+    for (char c : name) {
+      out += c == quote ? std::string(2, c) : std::string(1, c);
+    }
+    return out + quote;
   }
 
   Catalog& m_catalog;

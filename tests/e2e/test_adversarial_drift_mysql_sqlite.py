@@ -251,6 +251,8 @@ def test_mysql_a_string_holding_the_database_name_and_a_dot_is_kept(tmp_path):
         db.query("CREATE TRIGGER orders_url BEFORE INSERT ON orders FOR EACH ROW SET NEW.url = "
                  "CONCAT('https://example.com/o/', NEW.id, '/', (SELECT COUNT(*) FROM orders))")
         assert_drift(project, "trigger orders_url on orders: differs")
+    finally:
+        db.drop()
 
 
 # MariaDB's information_schema describes a LIST COLUMNS table's DEFAULT

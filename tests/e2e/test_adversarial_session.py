@@ -168,7 +168,6 @@ def test_mysql_use_other_database_neither_redirects_the_bookkeeping_nor_leaks(
         assert maria._run(other_db, "SELECT id FROM t") == [(1,)]
 
 
-<<<<<<< HEAD
 def test_mysql_the_snapshot_after_a_revision_that_uses_another_database_is_the_target_s(
         tmp_path, maria, other_db):
     """up and down wrote schema/mysql.sql on the session the last revision
@@ -189,7 +188,8 @@ def test_mysql_the_snapshot_after_a_revision_that_uses_another_database_is_the_t
         result = project.run("check")
         assert result.code == 0, (command, result)
     assert {r[0] for r in maria._run(other_db, "SHOW TABLES")} == {"other_tbl", "zz"}
-=======
+
+
 @pytest.mark.parametrize("kind,body", [
     ("schema", "CREATE TABLE u (id INTEGER);\nSET insert_id = 1;\n"),
     ("data", "INSERT INTO t VALUES (7);\nSET @@session.insert_id = 1;\n"),
@@ -213,7 +213,6 @@ def test_mysql_a_log_row_lost_after_a_marked_revision_is_warned_of(tmp_path, mar
     assert re.search(r"revision 0002 insert_id \(up\) ran and is recorded applied, but its row in "
                      r"the log runner_history_log could not be written: Duplicate entry '1' for "
                      r"key 'PRIMARY'.*; 'runner history' will not show this apply", result.err), result
->>>>>>> mylimits
 
 
 def test_mysql_runner_sql_prints_the_qualified_names(tmp_path, maria):

@@ -198,6 +198,13 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   auto next_line = start;
   auto pause = std::chrono::milliseconds(100);
+  if (seconds <= 0 && m_dialect != "sqlite" && m_url.param("connect_timeout").empty() &&
+      m_url.param("connect-timeout").empty()) {
+    m_reporter.detail(fmt::format(
+        "connecting to {}: no answer within {:g} s ends the attempt (the default connect "
+        "timeout; ?connect_timeout=SECONDS in the URL sets another)",
+        m_url.redacted(), drivers::k_default_connect_timeout_seconds));
+  }
   for (;;) {
     drivers::ConnectOptions connect_options{create, m_lock_timeout};
     if (seconds > 0) {

@@ -257,8 +257,16 @@ struct ConnectOptions {
   bool create = true;
   double busy_timeout_seconds = 60;
   // Servers: give up one attempt to connect after this long (0: the URL's
-  // connect_timeout, else the client library's default).
+  // connect_timeout, else k_default_connect_timeout_seconds).
   double connect_timeout_seconds = 0;
 };
+
+// How long one attempt to connect to a server waits for its answer when
+// neither the URL (connect_timeout) nor --wait bounds it: an endpoint that
+// accepts TCP and never answers (a frozen server, a proxy whose backend is
+// gone) would otherwise hang the runner for good. A healthy server answers
+// in well under a second, a cold TLS handshake across a continent in a few:
+// 30 s is far past both, and short enough for a deploy step to fail.
+constexpr double k_default_connect_timeout_seconds = 30;
 
 }  // namespace runner::drivers

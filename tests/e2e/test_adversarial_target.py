@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -877,3 +878,61 @@ def test_check_lexes_variant_files_by_their_suffix(tmp_path):
     result = run(root, "check", "--dialect", "postgres")
     assert result.code == 2, result
     assert "migrations/up/0001_quote_char.sqlite.sql:1:70: error: unterminated string" in result.err
+
+
+# --- an endpoint that accepts TCP and never answers --------------------------------
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts TCP connections (the kernel completes them into
+    the backlog) and never says a word: a frozen server, a proxy whose
+    backend is gone."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield listener.getsockname()[1]
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_a_server_that_never_answers_ends_the_attempt_at_the_urls_connect_timeout(
+        tmp_path, silent_port, dialect):
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    url = f"{dialect}://runner:runner-test-pw@127.0.0.1:{silent_port}/app?connect_timeout=2"
+    result = run(root, "-d", url, "up", timeout=60)
+    assert result.code == 4, result
+    assert result.elapsed < 10, result
+    assert f"cannot connect to {shown(url)}" in result.err, result
+    assert "no answer within 2 s" in result.err, result
+    assert "default connect timeout" not in result.err, result
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_without_a_connect_timeout_or_wait_an_attempt_is_bounded_by_the_default(
+        tmp_path, silent_port, dialect):
+    """`up` without --wait hung for good (PostgreSQL > 5 min, MySQL > 2 min)
+    on an endpoint that never answers. The default bound is 30 s: seen here
+    by the line -v prints before the attempt, not waited out."""
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    url = f"{dialect}://runner:runner-test-pw@127.0.0.1:{silent_port}/app"
+    proc = subprocess.Popen([RUNNER, "-v", "-d", url, "up"], cwd=root, env=clean_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # The process is killed as soon as the line is read; without the
+        # line (the old build) it hangs and the read ends at the kill.
+        timer = threading.Timer(10, proc.kill)
+        timer.start()
+        seen = ""
+        for line in proc.stderr:
+            seen += line
+            if "connect timeout" in line:
+                break
+        timer.cancel()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert (f"connecting to {shown(url)}: no answer within 30 s ends the attempt (the default "
+            "connect timeout; ?connect_timeout=SECONDS in the URL sets another)") in seen, seen

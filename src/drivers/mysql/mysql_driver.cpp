@@ -66,7 +66,8 @@ struct Settings {
   std::string charset = "utf8mb4";
   SslMode ssl = SslMode::disabled;  // MariaDB Connector/C's default: no TLS
   std::string ssl_ca;
-  int connect_timeout = 0;  // seconds; 0: the client library's default
+  // Seconds; 0: the client library's (no limit). Unset: the runner's default.
+  std::optional<int> connect_timeout;
 };
 
 SslMode parse_ssl_mode(const util::Url& url, const std::string& value) {
@@ -258,10 +259,15 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
   // Batches of statements (issue 18); every packet that could hold more
   // than one statement ends with a sentinel whose place is checked.
   options["CLIENT_MULTI_STATEMENTS"] = true;
-  if (connect_timeout == 0) {
-    connect_timeout = settings.connect_timeout;
-  } else if (settings.connect_timeout > 0) {
-    connect_timeout = std::min(connect_timeout, settings.connect_timeout);
+  // The caller's bound (--wait's budget) and the URL's: the shorter; the
+  // URL's alone as it says (0: none); neither: the default.
+  const bool by_default = connect_timeout == 0 && !settings.connect_timeout;
+  if (by_default) {
+    connect_timeout = static_cast<int>(k_default_connect_timeout_seconds);
+  } else if (connect_timeout == 0) {
+    connect_timeout = *settings.connect_timeout;
+  } else if (settings.connect_timeout.value_or(0) > 0) {
+    connect_timeout = std::min(connect_timeout, *settings.connect_timeout);
   }
   if (connect_timeout > 0) {
     options["OPT_CONNECT_TIMEOUT"] = connect_timeout;
@@ -282,6 +288,7 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
     return fmt::format("cannot connect to {}: {}", url.redacted(), reason);
   };
   std::unique_ptr<::sql::Connection> conn;
+  const auto start = std::chrono::steady_clock::now();
   try {
     conn.reset(connector().get_driver_instance()->connect(options));
     if (settings.ssl == SslMode::required) {
@@ -295,7 +302,17 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
     }
   } catch (const ::sql::SQLException& e) {
     if (may_heal(e.getErrorCode())) {
-      throw UnreachableError(message(e.what()));
+      UnreachableError error(message(e.what()));
+      // An endpoint that took the connection and never answered.
+      if (connect_timeout > 0 && std::chrono::steady_clock::now() - start >=
+                                     std::chrono::milliseconds(connect_timeout * 900)) {
+        error.add_context(fmt::format(
+            "no answer within {} s{}", connect_timeout,
+            by_default
+                ? " (the default connect timeout; the URL's ?connect_timeout=SECONDS sets another)"
+                : ""));
+      }
+      throw error;
     }
     throw InputError(message(e.what()));
   }

@@ -202,12 +202,12 @@ bool may_heal(const std::vector<std::string>& codes, std::string_view message) {
   });
 }
 
-// The URL's connect_timeout as libpq reads it: none or 0 for no limit, and
-// at least 2 seconds.
-double url_connect_timeout(const util::Url& url) {
+// The URL's connect_timeout as libpq reads it: 0 for no limit, and at
+// least 2 seconds; nullopt when the URL sets none.
+std::optional<double> url_connect_timeout(const util::Url& url) {
   const std::string text = url.param("connect_timeout");
   if (text.empty()) {
-    return 0;
+    return std::nullopt;
   }
   if (!util::all_digits(text) || text.size() > 9) {
     throw InputError(fmt::format(
@@ -424,10 +424,15 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
       params.emplace_back(key, value);
     }
   }
-  const double url_timeout = url_connect_timeout(url);
-  const double timeout = url_timeout > 0 && connect_timeout > 0
-                             ? std::min(url_timeout, connect_timeout)
-                             : std::max(url_timeout, connect_timeout);
+  // The caller's bound (--wait's budget) and the URL's: the shorter; the
+  // URL's alone as it says (0: none); neither: the default.
+  const std::optional<double> url_timeout = url_connect_timeout(url);
+  const double url_seconds = url_timeout.value_or(0);
+  const bool by_default = !url_timeout && connect_timeout <= 0;
+  const double timeout = by_default ? k_default_connect_timeout_seconds
+                         : url_seconds > 0 && connect_timeout > 0
+                             ? std::min(url_seconds, connect_timeout)
+                             : std::max(url_seconds, connect_timeout);
   const auto with_options = [&params](const std::string& value) {
     auto all = params;
     if (!value.empty()) {
@@ -449,7 +454,13 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
     }
   }
   if (tried.conn == nullptr) {
-    const std::string text = fmt::format("cannot connect to {}: {}", url.redacted(), tried.message);
+    const std::string text = fmt::format(
+        "cannot connect to {}: {}", url.redacted(),
+        tried.finished ? tried.message
+                       : fmt::format("no answer within {:g} s{}", timeout,
+                                     by_default ? " (the default connect timeout; the URL's "
+                                                  "?connect_timeout=SECONDS sets another)"
+                                                : ""));
     if (pooler_refused_options(tried)) {
       // PgBouncer refuses the `options` parameter that ?search_path= is sent as.
       throw InputError(fmt::format(

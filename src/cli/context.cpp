@@ -210,6 +210,7 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
     if (seconds > 0) {
       const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
       connect_options.connect_timeout_seconds = std::clamp(left, 1.0, k_max_attempt_seconds);
+      connect_options.retry_until = deadline;
     }
     try {
       return drivers::connect(m_url, connect_options);

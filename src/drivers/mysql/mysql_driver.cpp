@@ -231,11 +231,13 @@ std::string first_value(::sql::ResultSet& result) {
 // waiting (SPEC.md section 7): the client could not reach the server
 // (2002 socket, 2003 TCP refused or timed out, 2005 host not resolved yet,
 // 2006/2013 gone during the handshake), or the server is full or going
-// down (1040, 1053, 1203). The server's refusals (1044/1045/1698 access
+// down (1040, 1053, 1203), or the user has all the connections its
+// max_user_connections allows (1226, as PostgreSQL's 53300 for a role's
+// CONNECTION LIMIT). The server's refusals (1044/1045/1698 access
 // denied, 1049 unknown database, 1130 host not allowed, ...) and the
 // client's own (2026 SSL, 2059 authentication plugin) do not.
 bool may_heal(int code) {
-  static constexpr int k_heal[] = {2002, 2003, 2005, 2006, 2013, 1040, 1053, 1203};
+  static constexpr int k_heal[] = {2002, 2003, 2005, 2006, 2013, 1040, 1053, 1203, 1226};
   return std::find(std::begin(k_heal), std::end(k_heal), code) != std::end(k_heal);
 }
 
@@ -430,8 +432,13 @@ class NamedLock : public Lock {
 
 class MysqlConnection : public Connection {
  public:
-  MysqlConnection(std::unique_ptr<::sql::Connection> conn, Settings settings, util::Url url)
-      : m_conn(std::move(conn)), m_settings(std::move(settings)), m_url(std::move(url)) {
+  // `retry_until` is ConnectOptions' (the lock session's retries).
+  MysqlConnection(std::unique_ptr<::sql::Connection> conn, Settings settings, util::Url url,
+                  std::optional<std::chrono::steady_clock::time_point> retry_until)
+      : m_conn(std::move(conn)),
+        m_settings(std::move(settings)),
+        m_url(std::move(url)),
+        m_retry_until(retry_until) {
     // The database is the URL's; it is read back once, here, so that a
     // revision's `USE other` cannot move the bookkeeping.
     // @@wsrep_on (MariaDB: ON on a Galera node) in the same round trip; a
@@ -799,8 +806,14 @@ class MysqlConnection : public Connection {
   }
 
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
-    auto held = std::make_unique<NamedLock>(open(m_settings, m_url),
-                                            lock_name(m_default_schema, request.name));
+    // A second session: under --wait, a server or user short of
+    // connections for it is waited for as the first session was.
+    std::unique_ptr<NamedLock> held;
+    retry_connect(m_retry_until, request.check_interrupt, [&](double seconds) {
+      held =
+          std::make_unique<NamedLock>(open(m_settings, m_url, static_cast<int>(std::ceil(seconds))),
+                                      lock_name(m_default_schema, request.name));
+    });
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::duration<double>(request.timeout_seconds);
     for (;;) {
@@ -1306,6 +1319,7 @@ class MysqlConnection : public Connection {
   std::unique_ptr<::sql::Connection> m_conn;
   Settings m_settings;
   util::Url m_url;
+  std::optional<std::chrono::steady_clock::time_point> m_retry_until;  // ConnectOptions'
   std::string m_id;  // CONNECTION_ID() of this session, for KILL QUERY
   bool m_in_transaction = false;
   std::vector<DbError::Statement> m_batch;  // queued, not yet sent
@@ -1329,7 +1343,8 @@ class MysqlConnection : public Connection {
 std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
   Settings settings = parse_settings(url);
   auto conn = open(settings, url, static_cast<int>(std::ceil(options.connect_timeout_seconds)));
-  return std::make_unique<MysqlConnection>(std::move(conn), std::move(settings), url);
+  return std::make_unique<MysqlConnection>(std::move(conn), std::move(settings), url,
+                                           options.retry_until);
 }
 
 }  // namespace runner::drivers::mysql

@@ -665,11 +665,14 @@ class PostgresConnection : public Connection {
  public:
   // `conn` was opened with k_work_settings; `set_as_statements` are those
   // of them the server took only as statements.
-  PostgresConnection(PGconn* conn, util::Url url, std::vector<std::string> set_as_statements)
+  // `retry_until` is ConnectOptions' (the lock session's retries).
+  PostgresConnection(PGconn* conn, util::Url url, std::vector<std::string> set_as_statements,
+                     std::optional<std::chrono::steady_clock::time_point> retry_until)
       : m_conn(conn),
         m_cancel(pq().PQgetCancel(conn)),
         m_url(std::move(url)),
-        m_own_settings(std::move(set_as_statements)) {
+        m_own_settings(std::move(set_as_statements)),
+        m_retry_until(retry_until) {
     // Where the history tables live unless named otherwise: resolved once,
     // so that a revision's search_path cannot move them. NULL (a
     // search_path naming no existing schema) reads as "".
@@ -871,7 +874,13 @@ class PostgresConnection : public Connection {
   }
 
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
-    auto held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)", k_lock_settings), request.name);
+    // A second session: under --wait, a server or role short of
+    // connections for it is waited for as the first session was.
+    std::unique_ptr<AdvisoryLock> held;
+    retry_connect(m_retry_until, request.check_interrupt, [&](double seconds) {
+      held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)", k_lock_settings, seconds),
+                                            request.name);
+    });
     refuse_transaction_pooler(*held);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration<double>(request.timeout_seconds);
@@ -1489,6 +1498,7 @@ class PostgresConnection : public Connection {
   std::string m_default_schema;
   bool m_in_recovery = false;  // pg_is_in_recovery() when connecting
   std::vector<std::string> m_own_settings;  // settings an older server took only as SETs
+  std::optional<std::chrono::steady_clock::time_point> m_retry_until;  // ConnectOptions'
   // What the pipeline owes results for; an entry of index k_sync_point
   // stands for a Sync sent inside it.
   std::deque<DbError::Statement> m_queued;
@@ -1508,7 +1518,8 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
   refuse_retargeting_environment(url);
   std::vector<std::string> set_as_statements;
   PGconn* conn = open(url, "", k_work_settings, options.connect_timeout_seconds, &set_as_statements);
-  return std::make_unique<PostgresConnection>(conn, url, std::move(set_as_statements));
+  return std::make_unique<PostgresConnection>(conn, url, std::move(set_as_statements),
+                                              options.retry_until);
 }
 
 }  // namespace runner::drivers::postgres

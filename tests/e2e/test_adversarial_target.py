@@ -13,6 +13,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -936,3 +937,29 @@ def test_without_a_connect_timeout_or_wait_an_attempt_is_bounded_by_the_default(
         proc.wait()
     assert (f"connecting to {shown(url)}: no answer within 30 s ends the attempt (the default "
             "connect timeout; ?connect_timeout=SECONDS in the URL sets another)") in seen, seen
+
+
+# --- a signal while waiting for the database ---------------------------------------
+
+@pytest.mark.parametrize("args, sent, code", [
+    (["--json", "--wait", "30", "up"], signal.SIGTERM, 143),
+    (["--json", "wait"], signal.SIGINT, 130),
+])
+def test_a_signal_while_waiting_for_the_database_says_so(tmp_path, args, sent, code):
+    """SIGTERM or SIGINT during --wait or `wait` ended the process silently:
+    no message, and with --json no object."""
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    url = refused_url("postgres")
+    proc = subprocess.Popen([RUNNER, "-d", url, *args], cwd=root, env=clean_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(sent)
+    out, err = proc.communicate(timeout=15)
+    assert proc.returncode == code, (out, err)
+    name = "SIGTERM" if sent == signal.SIGTERM else "SIGINT"
+    assert f"runner: error: interrupted by {name}\n  while waiting for {shown(url)}: nothing ran; " \
+           "the database was not changed" in err, err
+    data = json.loads(out)
+    assert data["error"]["exit_code"] == code, data

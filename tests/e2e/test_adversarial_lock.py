@@ -9,13 +9,14 @@ adding a test that uses `start_slow_run` and a `kill_lock_session`."""
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
 
-from conftest import (MysqlDb, PostgresDb, Project, applied_ids, history_ids,
+from conftest import (MysqlDb, PostgresDb, Project, SqliteDb, applied_ids, history_ids,
                       sanitizer_time_factor, wait_for)
 
 # Long enough for the runs a test makes while it holds the lock; a sanitizer
@@ -483,3 +484,32 @@ def test_wait_waits_for_a_login_out_of_connections(tmp_path, server, capped_logi
     assert refused.code == 4, refused
     assert "connections" in refused.err, refused
     assert applied_ids(server) == ["0001"]
+
+
+# --- SQLite: a write lock another program holds -------------------------------------
+
+def test_a_sqlite_database_write_locked_by_another_program_is_waited_for_once(tmp_path):
+    """Another program holds BEGIN IMMEDIATE: `--lock-timeout 2 up` said
+    "stayed locked ... for 2 s" after 4 s, the failed BEGIN's wait and then
+    a second one for the failure's log row."""
+    root = tmp_path / "p"
+    root.mkdir()
+    db = SqliteDb(root)
+    project = Project(root, db)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    assert project.run("up").code == 0
+    project.add("0002", "create_u", "CREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;")
+    other = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO t (id) VALUES (1)")
+        started = time.monotonic()
+        result = project.run("--lock-timeout", "2", "up")
+        elapsed = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.code == 4, result
+    assert f"SQLite database {db.path} stayed locked by another connection for 2 s" in result.err, result
+    assert 2 <= elapsed < 3.5 * sanitizer_time_factor(), (elapsed, result)
+    assert applied_ids(db) == ["0001"]

@@ -105,6 +105,7 @@ class SqliteConnection : public Connection {
   }
 
   void begin() override {
+    m_stayed_locked = false;
     run("BEGIN IMMEDIATE", nullptr);
     m_in_transaction = true;
   }
@@ -388,8 +389,9 @@ class SqliteConnection : public Connection {
     if (count == 0) {
       connection->m_busy_since = now;
     }
-    if (connection->m_cancelled ||
-        now - connection->m_busy_since >= std::chrono::duration<double>(connection->m_busy_timeout)) {
+    if (connection->m_cancelled || connection->m_stayed_locked ||
+        now - connection->m_busy_since >=
+            std::chrono::duration<double>(connection->m_busy_timeout)) {
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + count * 5, 50)));
@@ -437,9 +439,14 @@ class SqliteConnection : public Connection {
     if ((rc & 0xff) == SQLITE_BUSY && !m_cancelled) {
       // Another connection (not a runner: runners queue on the flock) holds
       // the database; that may heal by waiting.
-      throw UnreachableError(fmt::format(
-          "SQLite database {} stayed locked by another connection for {} s ({}, code {}: {})",
-          m_path, m_busy_timeout, primary_name(rc), extended, message));
+      const std::string text =
+          m_stayed_locked
+              ? fmt::format("SQLite database {} is still locked by another connection", m_path)
+              : fmt::format("SQLite database {} stayed locked by another connection for {:g} s",
+                            m_path, m_busy_timeout);
+      m_stayed_locked = true;
+      throw UnreachableError(
+          fmt::format("{} ({}, code {}: {})", text, primary_name(rc), extended, message));
     }
     throw DbError(message, fmt::format("{}, code {}: {}", primary_name(rc), extended,
                                        sqlite3_errstr(rc)),
@@ -571,6 +578,10 @@ class SqliteConnection : public Connection {
   Row m_pragmas;  // k_pragmas, then whether LIKE ignores case (remember_session)
   double m_busy_timeout;
   std::chrono::steady_clock::time_point m_busy_since;
+  // A wait ran out: the database is known to be locked, and what follows
+  // on this connection (the failure's log row) does not wait the timeout
+  // out a second time. A new transaction waits afresh.
+  bool m_stayed_locked = false;
   std::atomic<bool> m_cancelled{false};
   bool m_in_transaction = false;
   const std::string m_default_schema = "main";

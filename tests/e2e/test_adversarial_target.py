@@ -963,3 +963,88 @@ def test_a_signal_while_waiting_for_the_database_says_so(tmp_path, args, sent, c
            "the database was not changed" in err, err
     data = json.loads(out)
     assert data["error"]["exit_code"] == code, data
+
+
+# --- read-only folders and file systems (SQLite) -------------------------------------
+
+def on_read_only_mount(folder, cwd, *args):
+    """The runner in `cwd`, with `folder` mounted read-only over itself in a
+    mount namespace of its own (unshare: no root needed, nothing outside
+    sees the mount)."""
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && cd "$2" && shift 2 && exec "$@"'
+    started = time.monotonic()
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(folder), str(cwd), RUNNER,
+                           *args], env=clean_env(), capture_output=True, text=True, timeout=60)
+    return Result(proc, time.monotonic() - started)
+
+
+def wal_database(path):
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (id INTEGER)")
+    conn.close()
+    assert not Path(f"{path}-shm").exists() and not Path(f"{path}-wal").exists()
+
+
+@pytest.mark.parametrize("command", ["status", "history", "up"])
+def test_a_wal_database_on_a_read_only_file_system_is_not_called_missing(app, tmp_path, command):
+    """It said "the file does not exist": SQLite's last errno was that of the
+    -shm file it could not create."""
+    data = tmp_path / "data"
+    data.mkdir()
+    wal_database(data / "app.db")
+    result = on_read_only_mount(data, app.root, "-d", f"sqlite:{data}/app.db", command)
+    assert result.code == 2, result
+    assert (f"cannot open SQLite database {data}/app.db: it is in WAL mode (journal_mode=WAL), and "
+            f"SQLite cannot read it without creating {data}/app.db-shm beside it, but the folder "
+            f"{data} is on a read-only file system; make the folder writable") in result.err, result
+    assert "immutable=1" in result.err, result
+    assert "does not exist" not in result.err, result
+
+
+def test_a_wal_database_in_a_folder_the_user_cannot_write_says_why(shared_folder):
+    """As another user: it said "attempt to write a readonly database"."""
+    root = shared_folder / "proj"
+    three(Project(root, SqliteDb(root)))
+    data = shared_folder / "data"
+    data.mkdir()
+    wal_database(data / "app.db")
+    for path in (root, root / "migrations", root / "migrations/up", root / "migrations/down"):
+        path.chmod(0o755)
+    (data / "app.db").chmod(0o644)
+    data.chmod(0o555)
+    user = unprivileged()
+    binary = reachable_runner(shared_folder, user)
+    try:
+        result = run(root, "-d", f"sqlite:{data}/app.db", "status", user=user, binary=binary)
+    finally:
+        data.chmod(0o755)
+    assert result.code == 2, result
+    assert (f"it is in WAL mode (journal_mode=WAL), and SQLite cannot read it without creating "
+            f"{data}/app.db-shm beside it, but this user cannot write in the folder {data}") \
+        in result.err, result
+
+
+def test_a_read_only_file_system_is_named_as_such_not_as_permissions(app, tmp_path):
+    """It said "permission denied (the file is read-only for this user)" and
+    "(this user cannot create files in the folder ...)" on a read-only
+    mount, and the snapshot's warning named a temporary file and no reason."""
+    data = tmp_path / "data"
+    data.mkdir()
+    sqlite3.connect(data / "app.db").close()
+    result = on_read_only_mount(data, app.root, "-d", f"sqlite:{data}/app.db", "up")
+    assert result.code == 2, result
+    assert f"cannot write to SQLite database {data}/app.db: it is on a read-only file system" \
+        in result.err, result
+    assert "permission" not in result.err, result
+    result = on_read_only_mount(data, app.root, "-d", f"sqlite:{data}/new.db", "up")
+    assert result.code == 2, result
+    assert (f"cannot open SQLite database {data}/new.db: the folder {data} is on a read-only file "
+            "system") in result.err, result
+    assert "permission" not in result.err, result
+    # The project read-only, the database elsewhere: the snapshot is not written.
+    (app.root / "schema").mkdir()
+    result = on_read_only_mount(app.root, app.root, "-d", f"sqlite:{data}/app.db", "up")
+    assert result.code == 0, result
+    assert "schema/sqlite.sql: cannot write (Read-only file system)" in result.err, result
+    assert "runner-tmp" not in result.err, result

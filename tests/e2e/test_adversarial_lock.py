@@ -513,3 +513,35 @@ def test_a_sqlite_database_write_locked_by_another_program_is_waited_for_once(tm
     assert f"SQLite database {db.path} stayed locked by another connection for 2 s" in result.err, result
     assert 2 <= elapsed < 3.5 * sanitizer_time_factor(), (elapsed, result)
     assert applied_ids(db) == ["0001"]
+
+
+def test_the_lock_holders_time_is_when_its_session_connected_not_its_last_query(tmp_path, pg):
+    """The message said "holding it since" the holder's last query
+    (pg_stat_activity.state_change): a runner's lock session confirms its
+    lock before each commit, so a long run always read "a moment ago".
+    PostgreSQL does not keep when a lock was granted; the session's start
+    is a true bound."""
+    project = make_project(tmp_path, pg)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    app = "holder-" + os.urandom(4).hex()
+    code = ("import psycopg2, sys, time; c = psycopg2.connect(sys.argv[1]); c.autocommit = True; "
+            "time.sleep(2.5); cur = c.cursor(); cur.execute(\"SELECT pg_advisory_lock(hashtext('runner'), "
+            "hashtext(current_database() || ':runner:public.runner_history'))\"); "
+            "print('locked', flush=True); time.sleep(30)")
+    holder = subprocess.Popen([sys.executable, "-c", code, f"{pg.url}?application_name={app}"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started, changed = pg.query(
+            "SELECT to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+            "to_char(state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+            f"FROM pg_stat_activity WHERE application_name = '{app}'")[0]
+        assert started != changed
+        result = project.run("--lock-timeout", "1", "up")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.code == 4, result
+    assert f"application {app}" in result.err, result
+    assert f"in a session connected since {started})" in result.err, result
+    assert changed not in result.err, result

@@ -598,17 +598,19 @@ class AdvisoryLock : public Lock {
     m_pending = pq().PQsendQueryParams(m_conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0) == 1;
   }
 
-  // "pid 123, application runner (lock), user app from 10.0.0.5, holding it
-  // since ..." for the session holding the lock, from pg_locks and
-  // pg_stat_activity (a lock session goes idle right after taking it).
+  // "pid 123, application runner (lock), user app from 10.0.0.5, in a
+  // session connected since ..." for the session holding the lock, from
+  // pg_locks and pg_stat_activity. PostgreSQL does not keep when a lock was
+  // granted; the session's start is a true bound (state_change is not: a
+  // runner's lock session confirms its lock with a query before each commit).
   std::string describe_holder() {
     finish_pending();
     const std::string sql = fmt::format(
         "SELECT 'pid ' || a.pid || ', application ' || "
         "coalesce(nullif(a.application_name, ''), '?') || ', user ' || "
         "coalesce(a.usename::text, '?') || coalesce(' from ' || host(a.client_addr), '') || "
-        "', holding it since ' || "
-        "to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "', in a session connected since ' || "
+        "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid, "
         "(SELECT {}) AS k(k1, k2) "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -198,15 +199,40 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   auto next_line = start;
   auto pause = std::chrono::milliseconds(100);
+  // While waiting, SIGINT/SIGTERM end the wait with their message (and
+  // --json's object) instead of the process at once, silently.
+  std::optional<exec::signals::CriticalSection> section;
+  if (seconds > 0) {
+    section.emplace(nullptr);
+  }
+  const auto check_signal = [&] {
+    if (const int signal_number = exec::signals::caught(); signal_number != 0) {
+      InterruptedError stop(signal_number);
+      stop.add_context(fmt::format(
+          "while waiting for {}: nothing ran; the database was not changed", m_url.redacted()));
+      throw stop;
+    }
+  };
+  if (seconds <= 0 && m_dialect != "sqlite" && m_url.param("connect_timeout").empty() &&
+      m_url.param("connect-timeout").empty()) {
+    m_reporter.detail(fmt::format(
+        "connecting to {}: no answer within {:g} s ends the attempt (the default connect "
+        "timeout; ?connect_timeout=SECONDS in the URL sets another)",
+        m_url.redacted(), drivers::k_default_connect_timeout_seconds));
+  }
   for (;;) {
     drivers::ConnectOptions connect_options{create, m_lock_timeout};
     if (seconds > 0) {
       const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
       connect_options.connect_timeout_seconds = std::clamp(left, 1.0, k_max_attempt_seconds);
+      connect_options.retry_until = deadline;
     }
     try {
-      return drivers::connect(m_url, connect_options);
+      auto connection = drivers::connect(m_url, connect_options);
+      check_signal();
+      return connection;
     } catch (UnreachableError& error) {
+      check_signal();
       const auto now = Clock::now();
       if (now >= deadline) {
         if (seconds > 0) {
@@ -222,8 +248,13 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
         m_reporter.detail(error.what());
         next_line += k_wait_line_every;
       }
-      // The last try falls on the deadline itself.
-      std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
+      // The last try falls on the deadline itself; a signal is seen within 50 ms.
+      const auto until = now + std::min<Clock::duration>(pause, deadline - now);
+      while (Clock::now() < until) {
+        std::this_thread::sleep_for(
+            std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
+        check_signal();
+      }
     }
     // At most a second apart: a server that comes up is used within a second.
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));

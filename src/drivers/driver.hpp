@@ -4,6 +4,7 @@
 // described by Capabilities rather than by more virtuals. Drivers depend on
 // util/ only: they know nothing of manifests, plans or history tables.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -257,8 +258,29 @@ struct ConnectOptions {
   bool create = true;
   double busy_timeout_seconds = 60;
   // Servers: give up one attempt to connect after this long (0: the URL's
-  // connect_timeout, else the client library's default).
+  // connect_timeout, else k_default_connect_timeout_seconds).
   double connect_timeout_seconds = 0;
+  // Servers: until when a session the driver opens later on its own (the
+  // lock's) retries a refusal that may heal (too many connections): the
+  // end of --wait's budget, counted from the first attempt. Unset: no retry.
+  std::optional<std::chrono::steady_clock::time_point> retry_until = std::nullopt;
 };
+
+// How long one attempt to connect to a server waits for its answer when
+// neither the URL (connect_timeout) nor --wait bounds it: an endpoint that
+// accepts TCP and never answers (a frozen server, a proxy whose backend is
+// gone) would otherwise hang the runner for good. A healthy server answers
+// in well under a second, a cold TLS handshake across a continent in a few:
+// 30 s is far past both, and short enough for a deploy step to fail.
+constexpr double k_default_connect_timeout_seconds = 30;
+
+// Opens a session a driver needs besides its first (the lock's):
+// `attempt(seconds)` connects, each try bounded by `seconds` (0: as the URL
+// says); an UnreachableError it throws is retried until `until`, pausing
+// between tries and calling `check_interrupt` (which may throw), then
+// thrown with what was waited for added.
+void retry_connect(const std::optional<std::chrono::steady_clock::time_point>& until,
+                   const std::function<void()>& check_interrupt,
+                   const std::function<void(double seconds)>& attempt);
 
 }  // namespace runner::drivers

@@ -1,6 +1,8 @@
 #include "drivers/registry.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include <fmt/core.h>
 
@@ -131,6 +133,40 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
         url.redacted(), entry.display_name, entry.dialect));
   }
   return entry.connect(url, options);
+}
+
+void retry_connect(const std::optional<std::chrono::steady_clock::time_point>& until,
+                   const std::function<void()>& check_interrupt,
+                   const std::function<void(double seconds)>& attempt) {
+  using Clock = std::chrono::steady_clock;
+  // Each try bounded as the first session's were under --wait (cli/context.cpp).
+  constexpr double k_max_attempt_seconds = 5;
+  const auto start = Clock::now();
+  auto pause = std::chrono::milliseconds(100);
+  for (;;) {
+    const double left = until ? std::chrono::duration<double>(*until - Clock::now()).count() : 0.0;
+    try {
+      attempt(until ? std::clamp(left, 1.0, k_max_attempt_seconds) : 0.0);
+      return;
+    } catch (UnreachableError& error) {
+      if (!until || Clock::now() >= *until) {
+        if (until) {
+          error.add_context(fmt::format(
+              "gave up after waiting {:.0f} s (--wait) for this second session, which the "
+              "runner's lock needs beside the first",
+              std::chrono::duration<double>(Clock::now() - start).count()));
+        }
+        throw;
+      }
+    }
+    if (check_interrupt) {
+      check_interrupt();
+    }
+    std::this_thread::sleep_for(
+        std::min<Clock::duration>(pause, std::max(*until - Clock::now(), Clock::duration(0))));
+    // At most a second apart, as the first session's tries.
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+  }
 }
 
 bool database_exists(const util::Url& url) {

@@ -113,15 +113,29 @@ class LockSql {
   std::string release() const {
     return fmt::format("DELETE FROM {} WHERE name = {} AND owner = {}", m_table, p(1), p(2));
   }
-  // name: owner, host, pid, acquired_at, expires_at, expired (1/0)
+  // name: owner, host, pid, acquired_at, expires_at (both as UTC text,
+  // 2026-11-26T07:00:00Z, as the runner writes times everywhere), expired (1/0)
   std::string select() const {
     return fmt::format(
-        "SELECT owner, host, pid, acquired_at, expires_at, "
+        "SELECT owner, host, pid, {}, {}, "
         "CASE WHEN expires_at < {} THEN 1 ELSE 0 END FROM {} WHERE name = {}",
-        m_now, m_table, p(1));
+        utc("acquired_at"), utc("expires_at"), m_now, m_table, p(1));
   }
 
  private:
+  // A time column as UTC text: PostgreSQL's TIMESTAMPTZ would otherwise
+  // read in the session's time zone; MySQL and SQLite hold UTC already.
+  std::string utc(std::string_view column) const {
+    if (m_dialect == "postgres") {
+      return fmt::format("to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+                         column);
+    }
+    if (m_dialect == "mysql") {
+      return fmt::format("DATE_FORMAT({}, '%Y-%m-%dT%H:%i:%sZ')", column);
+    }
+    return fmt::format("strftime('%Y-%m-%dT%H:%M:%SZ', {})", column);
+  }
+
   std::string p(int n) const { return m_dialect == "postgres" ? fmt::format("${}", n) : "?"; }
   std::string m_dialect;
   std::string m_table;

@@ -316,10 +316,23 @@ ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Gete
   if (flag) {
     return {*flag, "--database", false, {}};
   }
+  // A variable set but empty (compose's `DATABASE_URL: ${DATABASE_URL}` with
+  // the host's variable unset) is not taken as a URL; when no later variable
+  // gives one, it is refused rather than falling back to runner.toml or the
+  // default SQLite file beside the manifest, which is not what was meant.
+  const char* empty = nullptr;
   for (const char* name : {"RUNNER_DATABASE_URL", "DATABASE_URL"}) {
     if (auto value = getenv(name); value && !value->empty()) {
       return {*value, name, false, {}};
+    } else if (value && empty == nullptr) {
+      empty = name;
     }
+  }
+  if (empty != nullptr) {
+    throw InputError(fmt::format(
+        "the environment variable {} is set but empty: set it to the database URL, or unset it "
+        "to use {}",
+        empty, settings.database ? "the database of runner.toml" : "the default sqlite:runner.db"));
   }
   if (settings.database) {
     const ConfigString& value = *settings.database;

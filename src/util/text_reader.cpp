@@ -241,12 +241,18 @@ bool write_text_file_if_changed(const std::filesystem::path& path, const std::st
     fs::create_directories(path.parent_path(), ec);
   }
   const fs::path temporary = temporary_beside(path);
+  errno = 0;
   std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
   if (!out) {
+    // The file asked for is named, not the temporary one written first
+    // beside it; the system's reason when it gave one (read-only file
+    // system, permission denied, no space left).
+    const int error = errno;
     fs::remove(temporary, ec);
-    throw InputError(fmt::format("{}: cannot write", temporary.string()));
+    throw InputError(fmt::format("{}: cannot write{}", path.string(),
+                                 error != 0 ? fmt::format(" ({})", std::strerror(error)) : ""));
   }
   fs::rename(temporary, path, ec);
   if (ec) {

@@ -9,12 +9,14 @@ adding a test that uses `start_slow_run` and a `kill_lock_session`."""
 import os
 import re
 import signal
+import sqlite3
 import subprocess
+import sys
 import time
 
 import pytest
 
-from conftest import (MysqlDb, PostgresDb, Project, applied_ids, history_ids,
+from conftest import (MysqlDb, PostgresDb, Project, SqliteDb, applied_ids, history_ids,
                       sanitizer_time_factor, wait_for)
 
 # Long enough for the runs a test makes while it holds the lock; a sanitizer
@@ -409,3 +411,137 @@ def test_a_no_op_up_still_refuses_a_changed_applied_file_without_the_lock(tmp_pa
     result = project.run("up")
     assert result.code == 3, result
     assert "0001" in result.err and "changed" in result.err
+
+
+# --- the lock session under --wait -------------------------------------------------
+
+@pytest.fixture
+def capped_login(server):
+    """A login that may hold 2 sessions at once (PostgreSQL CONNECTION LIMIT,
+    MariaDB max_user_connections), with all rights on the test database."""
+    name = "r_" + os.urandom(5).hex()
+    password = "pw-" + os.urandom(6).hex()
+    if server.dialect == "postgres":
+        server._admin(f"CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}' CONNECTION LIMIT 2")
+        server._admin(f'GRANT ALL ON DATABASE "{server.name}" TO "{name}"')
+        server.query(f'GRANT ALL ON SCHEMA public TO "{name}"')
+    else:
+        server._admin(f"CREATE USER '{name}'@'%' IDENTIFIED BY '{password}' "
+                      "WITH MAX_USER_CONNECTIONS 2")
+        server._admin(f"GRANT ALL ON `{server.name}`.* TO '{name}'@'%'")
+    url = re.sub(r"//[^@]*@", f"//{name}:{password}@", server.url)
+    yield url
+    if server.dialect == "postgres":
+        server._admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{name}'")
+        server.query(f'DROP OWNED BY "{name}"')
+        server._admin(f'DROP OWNED BY "{name}"')
+        server._admin(f'DROP ROLE "{name}"')
+    else:
+        server._admin(f"DROP USER '{name}'@'%'")
+
+
+def hold_sessions(server, url, count, seconds=3):
+    """Another client of the login holds `count` sessions for `seconds`."""
+    if server.dialect == "postgres":
+        connect = "psycopg2.connect(sys.argv[1])"
+        imports = "import psycopg2"
+    else:
+        connect = ("pymysql.connect(host=p.hostname, port=p.port, user=p.username, "
+                   "password=p.password, database=p.path[1:])")
+        imports = "import pymysql"
+    code = (f"{imports}, sys, time, urllib.parse as u; p = u.urlparse(sys.argv[1]); "
+            f"c = [{connect} for _ in range({count})]; print('held', flush=True); time.sleep({seconds})")
+    proc = subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+@pytest.mark.parametrize("held", [1, 2])
+def test_wait_waits_for_a_login_out_of_connections(tmp_path, server, capped_login, held):
+    """The login may have 2 sessions; another client holds 1 (the runner's
+    first session takes the second, its lock session is refused) or both
+    for 3 s. PostgreSQL's lock session (too many connections for role,
+    53300) was exit 4 at once despite --wait; MariaDB's refusal (1226, the
+    user's max_user_connections) was exit 2, never waited for."""
+    project = make_project(tmp_path, server)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    other = hold_sessions(server, capped_login, held)
+    try:
+        started = time.monotonic()
+        result = project.run("-d", capped_login, "--wait", "20", "up", database=False)
+        elapsed = time.monotonic() - started
+    finally:
+        other.wait(timeout=30)
+    assert result.code == 0, result
+    assert elapsed >= 1, (elapsed, result)  # it waited for the other client to leave
+    assert applied_ids(server) == ["0001"]
+    # Without --wait the refusal is exit 4 (it may heal), not 2, and says why.
+    other = hold_sessions(server, capped_login, held)
+    try:
+        refused = project.run("-d", capped_login, "down", database=False)
+    finally:
+        other.wait(timeout=30)
+    assert refused.code == 4, refused
+    assert "connections" in refused.err, refused
+    assert applied_ids(server) == ["0001"]
+
+
+# --- SQLite: a write lock another program holds -------------------------------------
+
+def test_a_sqlite_database_write_locked_by_another_program_is_waited_for_once(tmp_path):
+    """Another program holds BEGIN IMMEDIATE: `--lock-timeout 2 up` said
+    "stayed locked ... for 2 s" after 4 s, the failed BEGIN's wait and then
+    a second one for the failure's log row."""
+    root = tmp_path / "p"
+    root.mkdir()
+    db = SqliteDb(root)
+    project = Project(root, db)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    assert project.run("up").code == 0
+    project.add("0002", "create_u", "CREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;")
+    other = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO t (id) VALUES (1)")
+        started = time.monotonic()
+        result = project.run("--lock-timeout", "2", "up")
+        elapsed = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.code == 4, result
+    assert f"SQLite database {db.path} stayed locked by another connection for 2 s" in result.err, result
+    assert 2 <= elapsed < 3.5 * sanitizer_time_factor(), (elapsed, result)
+    assert applied_ids(db) == ["0001"]
+
+
+def test_the_lock_holders_time_is_when_its_session_connected_not_its_last_query(tmp_path, pg):
+    """The message said "holding it since" the holder's last query
+    (pg_stat_activity.state_change): a runner's lock session confirms its
+    lock before each commit, so a long run always read "a moment ago".
+    PostgreSQL does not keep when a lock was granted; the session's start
+    is a true bound."""
+    project = make_project(tmp_path, pg)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    app = "holder-" + os.urandom(4).hex()
+    code = ("import psycopg2, sys, time; c = psycopg2.connect(sys.argv[1]); c.autocommit = True; "
+            "time.sleep(2.5); cur = c.cursor(); cur.execute(\"SELECT pg_advisory_lock(hashtext('runner'), "
+            "hashtext(current_database() || ':runner:public.runner_history'))\"); "
+            "print('locked', flush=True); time.sleep(30)")
+    holder = subprocess.Popen([sys.executable, "-c", code, f"{pg.url}?application_name={app}"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started, changed = pg.query(
+            "SELECT to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+            "to_char(state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+            f"FROM pg_stat_activity WHERE application_name = '{app}'")[0]
+        assert started != changed
+        result = project.run("--lock-timeout", "1", "up")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.code == 4, result
+    assert f"application {app}" in result.err, result
+    assert f"in a session connected since {started})" in result.err, result
+    assert changed not in result.err, result

@@ -2,7 +2,9 @@
 dialect: a leased row in <table>_lock keeps runners to exactly once, is
 taken over only once its lease has expired, is confirmed before each
 revision and commit, and stays out of schema dumps and drift."""
+import datetime
 import os
+import re
 import signal
 import subprocess
 import time
@@ -299,3 +301,23 @@ def test_a_runner_in_table_mode_gives_way_to_a_held_advisory_lock(server_effects
     result = effects.run(*TABLE, "up")
     assert result.code == 0, result
     assert applied_ids(db) == ["0001", "0002", "0003"]
+
+
+def test_the_holders_times_are_utc_like_every_other_time(effects, db):
+    """On a PostgreSQL database whose time zone is Asia/Kathmandu the message
+    read `holding it since 2026-11-28 01:05:45.863096+05:45`; MySQL and SQLite
+    showed their column text (`2026-11-27 19:20:45.863096`), not the
+    `2026-11-27T19:20:45Z` of applied_at, history and the advisory lock."""
+    if db.dialect == "postgres":
+        db._admin(f'ALTER DATABASE "{db.name}" SET timezone = \'Asia/Kathmandu\'')
+    assert effects.run(*TABLE, "up", "--to", "0001").code == 0
+    plant_holder(db, 3600)  # acquired 60 s ago
+    result = effects.run(*TABLE, "--lock-timeout", "1", "up")
+    assert result.code == 4, result
+    found = re.search(r"holding it since (\S+), its lease ends at (\S+)\)", result.err)
+    assert found, result.err
+    now = datetime.datetime.now(datetime.timezone.utc)
+    since, until = (datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc) for t in found.groups())
+    assert abs((now - since).total_seconds() - 60) < 30, (now, result.err)
+    assert abs((until - now).total_seconds() - 3600) < 30, (now, result.err)

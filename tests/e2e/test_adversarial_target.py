@@ -13,11 +13,13 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -877,3 +879,172 @@ def test_check_lexes_variant_files_by_their_suffix(tmp_path):
     result = run(root, "check", "--dialect", "postgres")
     assert result.code == 2, result
     assert "migrations/up/0001_quote_char.sqlite.sql:1:70: error: unterminated string" in result.err
+
+
+# --- an endpoint that accepts TCP and never answers --------------------------------
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts TCP connections (the kernel completes them into
+    the backlog) and never says a word: a frozen server, a proxy whose
+    backend is gone."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield listener.getsockname()[1]
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_a_server_that_never_answers_ends_the_attempt_at_the_urls_connect_timeout(
+        tmp_path, silent_port, dialect):
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    url = f"{dialect}://runner:runner-test-pw@127.0.0.1:{silent_port}/app?connect_timeout=2"
+    result = run(root, "-d", url, "up", timeout=60)
+    assert result.code == 4, result
+    assert result.elapsed < 10, result
+    assert f"cannot connect to {shown(url)}" in result.err, result
+    assert "no answer within 2 s" in result.err, result
+    assert "default connect timeout" not in result.err, result
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_without_a_connect_timeout_or_wait_an_attempt_is_bounded_by_the_default(
+        tmp_path, silent_port, dialect):
+    """`up` without --wait hung for good (PostgreSQL > 5 min, MySQL > 2 min)
+    on an endpoint that never answers. The default bound is 30 s: seen here
+    by the line -v prints before the attempt, not waited out."""
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    url = f"{dialect}://runner:runner-test-pw@127.0.0.1:{silent_port}/app"
+    proc = subprocess.Popen([RUNNER, "-v", "-d", url, "up"], cwd=root, env=clean_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # The process is killed as soon as the line is read; without the
+        # line (the old build) it hangs and the read ends at the kill.
+        timer = threading.Timer(10, proc.kill)
+        timer.start()
+        seen = ""
+        for line in proc.stderr:
+            seen += line
+            if "connect timeout" in line:
+                break
+        timer.cancel()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert (f"connecting to {shown(url)}: no answer within 30 s ends the attempt (the default "
+            "connect timeout; ?connect_timeout=SECONDS in the URL sets another)") in seen, seen
+
+
+# --- a signal while waiting for the database ---------------------------------------
+
+@pytest.mark.parametrize("args, sent, code", [
+    (["--json", "--wait", "30", "up"], signal.SIGTERM, 143),
+    (["--json", "wait"], signal.SIGINT, 130),
+])
+def test_a_signal_while_waiting_for_the_database_says_so(tmp_path, args, sent, code):
+    """SIGTERM or SIGINT during --wait or `wait` ended the process silently:
+    no message, and with --json no object."""
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    url = refused_url("postgres")
+    proc = subprocess.Popen([RUNNER, "-d", url, *args], cwd=root, env=clean_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(sent)
+    out, err = proc.communicate(timeout=15)
+    assert proc.returncode == code, (out, err)
+    name = "SIGTERM" if sent == signal.SIGTERM else "SIGINT"
+    assert f"runner: error: interrupted by {name}\n  while waiting for {shown(url)}: nothing ran; " \
+           "the database was not changed" in err, err
+    data = json.loads(out)
+    assert data["error"]["exit_code"] == code, data
+
+
+# --- read-only folders and file systems (SQLite) -------------------------------------
+
+def on_read_only_mount(folder, cwd, *args):
+    """The runner in `cwd`, with `folder` mounted read-only over itself in a
+    mount namespace of its own (unshare: no root needed, nothing outside
+    sees the mount)."""
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && cd "$2" && shift 2 && exec "$@"'
+    started = time.monotonic()
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(folder), str(cwd), RUNNER,
+                           *args], env=clean_env(), capture_output=True, text=True, timeout=60)
+    return Result(proc, time.monotonic() - started)
+
+
+def wal_database(path):
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (id INTEGER)")
+    conn.close()
+    assert not Path(f"{path}-shm").exists() and not Path(f"{path}-wal").exists()
+
+
+@pytest.mark.parametrize("command", ["status", "history", "up"])
+def test_a_wal_database_on_a_read_only_file_system_is_not_called_missing(app, tmp_path, command):
+    """It said "the file does not exist": SQLite's last errno was that of the
+    -shm file it could not create."""
+    data = tmp_path / "data"
+    data.mkdir()
+    wal_database(data / "app.db")
+    result = on_read_only_mount(data, app.root, "-d", f"sqlite:{data}/app.db", command)
+    assert result.code == 2, result
+    assert (f"cannot open SQLite database {data}/app.db: it is in WAL mode (journal_mode=WAL), and "
+            f"SQLite cannot read it without creating {data}/app.db-shm beside it, but the folder "
+            f"{data} is on a read-only file system; make the folder writable") in result.err, result
+    assert "immutable=1" in result.err, result
+    assert "does not exist" not in result.err, result
+
+
+def test_a_wal_database_in_a_folder_the_user_cannot_write_says_why(shared_folder):
+    """As another user: it said "attempt to write a readonly database"."""
+    root = shared_folder / "proj"
+    three(Project(root, SqliteDb(root)))
+    data = shared_folder / "data"
+    data.mkdir()
+    wal_database(data / "app.db")
+    for path in (root, root / "migrations", root / "migrations/up", root / "migrations/down"):
+        path.chmod(0o755)
+    (data / "app.db").chmod(0o644)
+    data.chmod(0o555)
+    user = unprivileged()
+    binary = reachable_runner(shared_folder, user)
+    try:
+        result = run(root, "-d", f"sqlite:{data}/app.db", "status", user=user, binary=binary)
+    finally:
+        data.chmod(0o755)
+    assert result.code == 2, result
+    assert (f"it is in WAL mode (journal_mode=WAL), and SQLite cannot read it without creating "
+            f"{data}/app.db-shm beside it, but this user cannot write in the folder {data}") \
+        in result.err, result
+
+
+def test_a_read_only_file_system_is_named_as_such_not_as_permissions(app, tmp_path):
+    """It said "permission denied (the file is read-only for this user)" and
+    "(this user cannot create files in the folder ...)" on a read-only
+    mount, and the snapshot's warning named a temporary file and no reason."""
+    data = tmp_path / "data"
+    data.mkdir()
+    sqlite3.connect(data / "app.db").close()
+    result = on_read_only_mount(data, app.root, "-d", f"sqlite:{data}/app.db", "up")
+    assert result.code == 2, result
+    assert f"cannot write to SQLite database {data}/app.db: it is on a read-only file system" \
+        in result.err, result
+    assert "permission" not in result.err, result
+    result = on_read_only_mount(data, app.root, "-d", f"sqlite:{data}/new.db", "up")
+    assert result.code == 2, result
+    assert (f"cannot open SQLite database {data}/new.db: the folder {data} is on a read-only file "
+            "system") in result.err, result
+    assert "permission" not in result.err, result
+    # The project read-only, the database elsewhere: the snapshot is not written.
+    (app.root / "schema").mkdir()
+    result = on_read_only_mount(app.root, app.root, "-d", f"sqlite:{data}/app.db", "up")
+    assert result.code == 0, result
+    assert "schema/sqlite.sql: cannot write (Read-only file system)" in result.err, result
+    assert "runner-tmp" not in result.err, result

@@ -1,6 +1,8 @@
 """Where the database URL and settings come from, and that secrets never show."""
 import json
 
+import pytest
+
 from conftest import applied_ids, three
 
 
@@ -231,3 +233,28 @@ def test_a_percent_encoded_password_never_appears_in_output(project, db):
     for form in ("s3cret%2Fpw%40x", "s3cret/pw@x", "s3cret"):
         assert form not in result.out + result.err, result
     assert "***" in result.err, result
+
+
+@pytest.mark.parametrize("variable", ["RUNNER_DATABASE_URL", "DATABASE_URL"])
+def test_an_empty_database_url_variable_is_bad_input_not_the_default(project, db, variable):
+    """compose's `DATABASE_URL: ${DATABASE_URL}` with the host's variable
+    unset: up created and migrated runner.db beside the manifest, exit 0."""
+    three(project)
+    result = project.run("up", database=False, env={variable: ""})
+    assert result.code == 2, result
+    assert f"the environment variable {variable} is set but empty" in result.err
+    assert "sqlite:runner.db" in result.err
+    assert not (project.root / "runner.db").exists()
+    # Nor runner.toml's database: the variable meant to win is empty.
+    project.write("runner.toml", f'database = "{db.url}"\n')
+    result = project.run("up", database=False, env={variable: ""})
+    assert result.code == 2, result
+    assert f"{variable} is set but empty" in result.err
+    assert db.tables() == set()
+
+
+def test_an_empty_runner_database_url_gives_way_to_database_url(project, db):
+    three(project)
+    result = project.run("up", database=False, env={"RUNNER_DATABASE_URL": "", "DATABASE_URL": db.url})
+    assert result.code == 0, result
+    assert_used(db, project)

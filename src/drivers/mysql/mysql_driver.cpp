@@ -66,7 +66,8 @@ struct Settings {
   std::string charset = "utf8mb4";
   SslMode ssl = SslMode::disabled;  // MariaDB Connector/C's default: no TLS
   std::string ssl_ca;
-  int connect_timeout = 0;  // seconds; 0: the client library's default
+  // Seconds; 0: the client library's (no limit). Unset: the runner's default.
+  std::optional<int> connect_timeout;
 };
 
 SslMode parse_ssl_mode(const util::Url& url, const std::string& value) {
@@ -230,11 +231,13 @@ std::string first_value(::sql::ResultSet& result) {
 // waiting (SPEC.md section 7): the client could not reach the server
 // (2002 socket, 2003 TCP refused or timed out, 2005 host not resolved yet,
 // 2006/2013 gone during the handshake), or the server is full or going
-// down (1040, 1053, 1203). The server's refusals (1044/1045/1698 access
+// down (1040, 1053, 1203), or the user has all the connections its
+// max_user_connections allows (1226, as PostgreSQL's 53300 for a role's
+// CONNECTION LIMIT). The server's refusals (1044/1045/1698 access
 // denied, 1049 unknown database, 1130 host not allowed, ...) and the
 // client's own (2026 SSL, 2059 authentication plugin) do not.
 bool may_heal(int code) {
-  static constexpr int k_heal[] = {2002, 2003, 2005, 2006, 2013, 1040, 1053, 1203};
+  static constexpr int k_heal[] = {2002, 2003, 2005, 2006, 2013, 1040, 1053, 1203, 1226};
   return std::find(std::begin(k_heal), std::end(k_heal), code) != std::end(k_heal);
 }
 
@@ -258,10 +261,15 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
   // Batches of statements (issue 18); every packet that could hold more
   // than one statement ends with a sentinel whose place is checked.
   options["CLIENT_MULTI_STATEMENTS"] = true;
-  if (connect_timeout == 0) {
-    connect_timeout = settings.connect_timeout;
-  } else if (settings.connect_timeout > 0) {
-    connect_timeout = std::min(connect_timeout, settings.connect_timeout);
+  // The caller's bound (--wait's budget) and the URL's: the shorter; the
+  // URL's alone as it says (0: none); neither: the default.
+  const bool by_default = connect_timeout == 0 && !settings.connect_timeout;
+  if (by_default) {
+    connect_timeout = static_cast<int>(k_default_connect_timeout_seconds);
+  } else if (connect_timeout == 0) {
+    connect_timeout = *settings.connect_timeout;
+  } else if (settings.connect_timeout.value_or(0) > 0) {
+    connect_timeout = std::min(connect_timeout, *settings.connect_timeout);
   }
   if (connect_timeout > 0) {
     options["OPT_CONNECT_TIMEOUT"] = connect_timeout;
@@ -282,6 +290,7 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
     return fmt::format("cannot connect to {}: {}", url.redacted(), reason);
   };
   std::unique_ptr<::sql::Connection> conn;
+  const auto start = std::chrono::steady_clock::now();
   try {
     conn.reset(connector().get_driver_instance()->connect(options));
     if (settings.ssl == SslMode::required) {
@@ -295,7 +304,17 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
     }
   } catch (const ::sql::SQLException& e) {
     if (may_heal(e.getErrorCode())) {
-      throw UnreachableError(message(e.what()));
+      UnreachableError error(message(e.what()));
+      // An endpoint that took the connection and never answered.
+      if (connect_timeout > 0 && std::chrono::steady_clock::now() - start >=
+                                     std::chrono::milliseconds(connect_timeout * 900)) {
+        error.add_context(fmt::format(
+            "no answer within {} s{}", connect_timeout,
+            by_default
+                ? " (the default connect timeout; the URL's ?connect_timeout=SECONDS sets another)"
+                : ""));
+      }
+      throw error;
     }
     throw InputError(message(e.what()));
   }
@@ -413,8 +432,13 @@ class NamedLock : public Lock {
 
 class MysqlConnection : public Connection {
  public:
-  MysqlConnection(std::unique_ptr<::sql::Connection> conn, Settings settings, util::Url url)
-      : m_conn(std::move(conn)), m_settings(std::move(settings)), m_url(std::move(url)) {
+  // `retry_until` is ConnectOptions' (the lock session's retries).
+  MysqlConnection(std::unique_ptr<::sql::Connection> conn, Settings settings, util::Url url,
+                  std::optional<std::chrono::steady_clock::time_point> retry_until)
+      : m_conn(std::move(conn)),
+        m_settings(std::move(settings)),
+        m_url(std::move(url)),
+        m_retry_until(retry_until) {
     // The database is the URL's; it is read back once, here, so that a
     // revision's `USE other` cannot move the bookkeeping.
     // @@wsrep_on (MariaDB: ON on a Galera node) in the same round trip; a
@@ -782,8 +806,14 @@ class MysqlConnection : public Connection {
   }
 
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
-    auto held = std::make_unique<NamedLock>(open(m_settings, m_url),
-                                            lock_name(m_default_schema, request.name));
+    // A second session: under --wait, a server or user short of
+    // connections for it is waited for as the first session was.
+    std::unique_ptr<NamedLock> held;
+    retry_connect(m_retry_until, request.check_interrupt, [&](double seconds) {
+      held =
+          std::make_unique<NamedLock>(open(m_settings, m_url, static_cast<int>(std::ceil(seconds))),
+                                      lock_name(m_default_schema, request.name));
+    });
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::duration<double>(request.timeout_seconds);
     for (;;) {
@@ -1289,6 +1319,7 @@ class MysqlConnection : public Connection {
   std::unique_ptr<::sql::Connection> m_conn;
   Settings m_settings;
   util::Url m_url;
+  std::optional<std::chrono::steady_clock::time_point> m_retry_until;  // ConnectOptions'
   std::string m_id;  // CONNECTION_ID() of this session, for KILL QUERY
   bool m_in_transaction = false;
   std::vector<DbError::Statement> m_batch;  // queued, not yet sent
@@ -1315,7 +1346,8 @@ class MysqlConnection : public Connection {
 std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
   Settings settings = parse_settings(url);
   auto conn = open(settings, url, static_cast<int>(std::ceil(options.connect_timeout_seconds)));
-  return std::make_unique<MysqlConnection>(std::move(conn), std::move(settings), url);
+  return std::make_unique<MysqlConnection>(std::move(conn), std::move(settings), url,
+                                           options.retry_until);
 }
 
 }  // namespace runner::drivers::mysql

@@ -202,12 +202,12 @@ bool may_heal(const std::vector<std::string>& codes, std::string_view message) {
   });
 }
 
-// The URL's connect_timeout as libpq reads it: none or 0 for no limit, and
-// at least 2 seconds.
-double url_connect_timeout(const util::Url& url) {
+// The URL's connect_timeout as libpq reads it: 0 for no limit, and at
+// least 2 seconds; nullopt when the URL sets none.
+std::optional<double> url_connect_timeout(const util::Url& url) {
   const std::string text = url.param("connect_timeout");
   if (text.empty()) {
-    return 0;
+    return std::nullopt;
   }
   if (!util::all_digits(text) || text.size() > 9) {
     throw InputError(fmt::format(
@@ -424,10 +424,15 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
       params.emplace_back(key, value);
     }
   }
-  const double url_timeout = url_connect_timeout(url);
-  const double timeout = url_timeout > 0 && connect_timeout > 0
-                             ? std::min(url_timeout, connect_timeout)
-                             : std::max(url_timeout, connect_timeout);
+  // The caller's bound (--wait's budget) and the URL's: the shorter; the
+  // URL's alone as it says (0: none); neither: the default.
+  const std::optional<double> url_timeout = url_connect_timeout(url);
+  const double url_seconds = url_timeout.value_or(0);
+  const bool by_default = !url_timeout && connect_timeout <= 0;
+  const double timeout = by_default ? k_default_connect_timeout_seconds
+                         : url_seconds > 0 && connect_timeout > 0
+                             ? std::min(url_seconds, connect_timeout)
+                             : std::max(url_seconds, connect_timeout);
   const auto with_options = [&params](const std::string& value) {
     auto all = params;
     if (!value.empty()) {
@@ -449,7 +454,13 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
     }
   }
   if (tried.conn == nullptr) {
-    const std::string text = fmt::format("cannot connect to {}: {}", url.redacted(), tried.message);
+    const std::string text = fmt::format(
+        "cannot connect to {}: {}", url.redacted(),
+        tried.finished ? tried.message
+                       : fmt::format("no answer within {:g} s{}", timeout,
+                                     by_default ? " (the default connect timeout; the URL's "
+                                                  "?connect_timeout=SECONDS sets another)"
+                                                : ""));
     if (pooler_refused_options(tried)) {
       // PgBouncer refuses the `options` parameter that ?search_path= is sent as.
       throw InputError(fmt::format(
@@ -587,17 +598,19 @@ class AdvisoryLock : public Lock {
     m_pending = pq().PQsendQueryParams(m_conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0) == 1;
   }
 
-  // "pid 123, application runner (lock), user app from 10.0.0.5, holding it
-  // since ..." for the session holding the lock, from pg_locks and
-  // pg_stat_activity (a lock session goes idle right after taking it).
+  // "pid 123, application runner (lock), user app from 10.0.0.5, in a
+  // session connected since ..." for the session holding the lock, from
+  // pg_locks and pg_stat_activity. PostgreSQL does not keep when a lock was
+  // granted; the session's start is a true bound (state_change is not: a
+  // runner's lock session confirms its lock with a query before each commit).
   std::string describe_holder() {
     finish_pending();
     const std::string sql = fmt::format(
         "SELECT 'pid ' || a.pid || ', application ' || "
         "coalesce(nullif(a.application_name, ''), '?') || ', user ' || "
         "coalesce(a.usename::text, '?') || coalesce(' from ' || host(a.client_addr), '') || "
-        "', holding it since ' || "
-        "to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "', in a session connected since ' || "
+        "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid, "
         "(SELECT {}) AS k(k1, k2) "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
@@ -654,11 +667,14 @@ class PostgresConnection : public Connection {
  public:
   // `conn` was opened with k_work_settings; `set_as_statements` are those
   // of them the server took only as statements.
-  PostgresConnection(PGconn* conn, util::Url url, std::vector<std::string> set_as_statements)
+  // `retry_until` is ConnectOptions' (the lock session's retries).
+  PostgresConnection(PGconn* conn, util::Url url, std::vector<std::string> set_as_statements,
+                     std::optional<std::chrono::steady_clock::time_point> retry_until)
       : m_conn(conn),
         m_cancel(pq().PQgetCancel(conn)),
         m_url(std::move(url)),
-        m_own_settings(std::move(set_as_statements)) {
+        m_own_settings(std::move(set_as_statements)),
+        m_retry_until(retry_until) {
     // Where the history tables live unless named otherwise: resolved once,
     // so that a revision's search_path cannot move them. NULL (a
     // search_path naming no existing schema) reads as "".
@@ -860,7 +876,13 @@ class PostgresConnection : public Connection {
   }
 
   std::unique_ptr<Lock> lock(const LockRequest& request) override {
-    auto held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)", k_lock_settings), request.name);
+    // A second session: under --wait, a server or role short of
+    // connections for it is waited for as the first session was.
+    std::unique_ptr<AdvisoryLock> held;
+    retry_connect(m_retry_until, request.check_interrupt, [&](double seconds) {
+      held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)", k_lock_settings, seconds),
+                                            request.name);
+    });
     refuse_transaction_pooler(*held);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration<double>(request.timeout_seconds);
@@ -1478,6 +1500,7 @@ class PostgresConnection : public Connection {
   std::string m_default_schema;
   bool m_in_recovery = false;  // pg_is_in_recovery() when connecting
   std::vector<std::string> m_own_settings;  // settings an older server took only as SETs
+  std::optional<std::chrono::steady_clock::time_point> m_retry_until;  // ConnectOptions'
   // What the pipeline owes results for; an entry of index k_sync_point
   // stands for a Sync sent inside it.
   std::deque<DbError::Statement> m_queued;
@@ -1497,7 +1520,8 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
   refuse_retargeting_environment(url);
   std::vector<std::string> set_as_statements;
   PGconn* conn = open(url, "", k_work_settings, options.connect_timeout_seconds, &set_as_statements);
-  return std::make_unique<PostgresConnection>(conn, url, std::move(set_as_statements));
+  return std::make_unique<PostgresConnection>(conn, url, std::move(set_as_statements),
+                                              options.retry_until);
 }
 
 }  // namespace runner::drivers::postgres

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -105,6 +107,7 @@ class SqliteConnection : public Connection {
   }
 
   void begin() override {
+    m_stayed_locked = false;
     run("BEGIN IMMEDIATE", nullptr);
     m_in_transaction = true;
   }
@@ -388,8 +391,9 @@ class SqliteConnection : public Connection {
     if (count == 0) {
       connection->m_busy_since = now;
     }
-    if (connection->m_cancelled ||
-        now - connection->m_busy_since >= std::chrono::duration<double>(connection->m_busy_timeout)) {
+    if (connection->m_cancelled || connection->m_stayed_locked ||
+        now - connection->m_busy_since >=
+            std::chrono::duration<double>(connection->m_busy_timeout)) {
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + count * 5, 50)));
@@ -437,9 +441,14 @@ class SqliteConnection : public Connection {
     if ((rc & 0xff) == SQLITE_BUSY && !m_cancelled) {
       // Another connection (not a runner: runners queue on the flock) holds
       // the database; that may heal by waiting.
-      throw UnreachableError(fmt::format(
-          "SQLite database {} stayed locked by another connection for {} s ({}, code {}: {})",
-          m_path, m_busy_timeout, primary_name(rc), extended, message));
+      const std::string text =
+          m_stayed_locked
+              ? fmt::format("SQLite database {} is still locked by another connection", m_path)
+              : fmt::format("SQLite database {} stayed locked by another connection for {:g} s",
+                            m_path, m_busy_timeout);
+      m_stayed_locked = true;
+      throw UnreachableError(
+          fmt::format("{} ({}, code {}: {})", text, primary_name(rc), extended, message));
     }
     throw DbError(message, fmt::format("{}, code {}: {}", primary_name(rc), extended,
                                        sqlite3_errstr(rc)),
@@ -571,6 +580,10 @@ class SqliteConnection : public Connection {
   Row m_pragmas;  // k_pragmas, then whether LIKE ignores case (remember_session)
   double m_busy_timeout;
   std::chrono::steady_clock::time_point m_busy_since;
+  // A wait ran out: the database is known to be locked, and what follows
+  // on this connection (the failure's log row) does not wait the timeout
+  // out a second time. A new transaction waits afresh.
+  bool m_stayed_locked = false;
   std::atomic<bool> m_cancelled{false};
   bool m_in_transaction = false;
   const std::string m_default_schema = "main";
@@ -686,6 +699,54 @@ void refuse_special_file(const std::string& path) {
   throw InputError(fmt::format("cannot open SQLite database {}: it is {}, not a file", path, what));
 }
 
+// Whether the file system holding `path` is mounted read-only (EROFS):
+// then no permission would help, and the message says so.
+bool on_read_only_file_system(const std::filesystem::path& path) {
+  struct statvfs info {};
+  return statvfs(path.c_str(), &info) == 0 && (info.f_flag & ST_RDONLY) != 0;
+}
+
+// Why a folder cannot be written in, for "cannot ... (...)".
+std::string unwritable(const std::filesystem::path& folder, std::string_view what) {
+  return on_read_only_file_system(folder)
+             ? fmt::format("the folder {} is on a read-only file system", folder.string())
+             : fmt::format("permission denied (this user cannot {} in the folder {})", what,
+                           folder.string());
+}
+
+// Why a database in WAL mode cannot be opened, when that is the reason: to
+// read it, SQLite needs its PATH-shm beside it (and creates PATH-wal), and
+// cannot create them in a folder it cannot write in. Nullopt otherwise.
+std::optional<std::string> wal_unopenable(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path + "-shm", ec) || access(folder_of(path).c_str(), W_OK) == 0) {
+    return std::nullopt;
+  }
+  unsigned char header[20] = {};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  const ssize_t got = pread(fd, header, sizeof header, 0);
+  close(fd);
+  // Bytes 18 and 19, the file format's write and read versions: 2 in WAL mode.
+  if (got != static_cast<ssize_t>(sizeof header) || header[18] != 2 || header[19] != 2) {
+    return std::nullopt;
+  }
+  const std::filesystem::path folder = folder_of(path);
+  const bool wal_exists = std::filesystem::exists(path + "-wal", ec);
+  return fmt::format(
+      "it is in WAL mode (journal_mode=WAL), and SQLite cannot read it without creating {}-shm "
+      "beside it, but {}; make the folder writable{}",
+      path,
+      on_read_only_file_system(folder)
+          ? fmt::format("the folder {} is on a read-only file system", folder.string())
+          : fmt::format("this user cannot write in the folder {}", folder.string()),
+      wal_exists ? fmt::format(" ({}-wal holds changes not yet written to the file itself)", path)
+                 : ", or switch the database to journal_mode=DELETE where it can be written, or, "
+                   "to read it where nothing writes to it meanwhile, add ?immutable=1 to its URL");
+}
+
 // Why opening `path` failed. SQLite's errno is that of its last attempt
 // (after a refused create it retries read-only and sees ENOENT), so the
 // file and folder are looked at first.
@@ -697,8 +758,7 @@ std::string open_failure(const std::string& path, bool create, int system_errno,
   }
   const bool exists = std::filesystem::exists(path, ec);
   if (!exists && create && access(folder_of(path).c_str(), W_OK) != 0) {
-    return fmt::format("permission denied (this user cannot create files in the folder {})",
-                       folder_of(path).string());
+    return unwritable(folder_of(path), "create files");
   }
   if (exists && access(path.c_str(), R_OK) != 0) {
     return "permission denied";
@@ -741,10 +801,8 @@ void check_creatable(const util::Url& url) {
                     url.path, options.mode == "rw" ? "mode=rw" : options.read_only_reason()));
   }
   if (access(folder_of(url.path).c_str(), W_OK) != 0) {
-    throw InputError(
-        fmt::format("cannot create SQLite database {}: permission denied (this user "
-                    "cannot write in the folder {})",
-                    url.path, folder_of(url.path).string()));
+    throw InputError(fmt::format("cannot create SQLite database {}: {}", url.path,
+                                 unwritable(folder_of(url.path), "write")));
   }
 }
 
@@ -800,24 +858,30 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
     const int system_errno = sqlite3_system_errno(db);
     const std::string message = sqlite3_errmsg(db);
     sqlite3_close_v2(db);
-    throw InputError(fmt::format("cannot open SQLite database {}: {}", path,
-                                 open_failure(path, options.create, system_errno, message)));
+    const auto wal = memory ? std::nullopt : wal_unopenable(path);
+    throw InputError(
+        fmt::format("cannot open SQLite database {}: {}", path,
+                    wal ? *wal : open_failure(path, options.create, system_errno, message)));
   }
   if (options.create && !memory) {
     if (sqlite3_db_readonly(db, "main") == 1) {
       sqlite3_close_v2(db);
-      throw InputError(fmt::format(
-          "cannot write to SQLite database {}: permission denied (the file is read-only for "
-          "this user)",
-          path));
+      throw InputError(
+          fmt::format("cannot write to SQLite database {}: {}", path,
+                      on_read_only_file_system(path)
+                          ? "it is on a read-only file system"
+                          : "permission denied (the file is read-only for this user)"));
     }
     // The journal is created beside the file at the first write.
     if (access(folder_of(path).c_str(), W_OK) != 0) {
       sqlite3_close_v2(db);
       throw InputError(fmt::format(
-          "cannot write to SQLite database {}: permission denied (SQLite writes its journal "
-          "beside it, and this user cannot write in the folder {})",
-          path, folder_of(path).string()));
+          "cannot write to SQLite database {}: {} (SQLite writes its journal beside it, and {})",
+          path,
+          on_read_only_file_system(folder_of(path)) ? "read-only file system" : "permission denied",
+          on_read_only_file_system(folder_of(path))
+              ? fmt::format("the folder {} is on a read-only file system", folder_of(path).string())
+              : fmt::format("this user cannot write in the folder {}", folder_of(path).string())));
     }
   }
   return std::make_unique<SqliteConnection>(db, memory ? std::string(":memory:") : path,

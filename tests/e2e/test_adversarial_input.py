@@ -186,3 +186,14 @@ def test_a_caret_after_a_tab_lines_up_on_a_terminal(project, db):
     # the caret line keeps the tab that comes before the caret, as the line has it
     assert "manifest.yaml:5:11: error: " in result.err, result
     assert "\n        kind:\tkinda\n" + " " * 13 + "\t^\n" in result.err, result
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_the_excerpt_of_a_failing_huge_one_line_statement_takes_bounded_memory(project, db):
+    # 8 MB on one line failing at its end: the excerpt took a string per character (~460 MB)
+    project.add("0001", "x", "SELECT length('" + "x" * 8_000_000 + "'), nosuchcol;\n", "")
+    code, out, rss = output_and_rss(["-d", db.url, "up"], project.root)
+    assert code == 1, out[:2000]
+    assert "0001_x.sql:1:8000020: revision 0001 x failed" in out, out[:2000]
+    assert "\n    ..." + "x" * 87 + "'), nosuchcol\n" in out, out[:2000]
+    assert rss < 160 * 1024 + sanitizer_rss_allowance_kib(), f"peak RSS {rss} KiB"

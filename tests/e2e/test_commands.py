@@ -294,6 +294,26 @@ def test_history_text_shows_actions(project, db):
     assert re.search(r"apply\s+0001\s+create_users\s.*\sok$", result.out, re.M), result
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_line_feed_in_a_recorded_value_cannot_forge_a_row_of_history_or_status(project, db):
+    three(project)
+    assert project.run("up", "1").code == 0
+    # a USER holding a line feed (a uid without a passwd entry takes USER as it is)
+    forged = "eve\n2026-01-01T00:00:00Z  apply   0009  x     0 ms  admin"
+    db.query(f"UPDATE runner_history_log SET actor = '{forged}'")
+    result = project.run("history")
+    assert result.code == 0, result
+    assert len(result.out.splitlines()) == 2, result.out  # the heading and one row
+    assert "  eve\\n2026-01-01T00:00:00Z  apply   0009  x     0 ms  admin  " in result.out, result.out
+    # an unknown row's name, as another tool may have written it
+    db.query("INSERT INTO runner_history (id, name, kind, checksum, state, applied_at) VALUES "
+             "('0009', 'x\nforged\t0010  y', 'schema', 'c', 'applied', '2026-01-01T00:00:00Z')")
+    status = project.run("status")
+    assert status.code == 0, status
+    assert "0009  x\\nforged\\t0010  y  " in status.out, status.out
+    assert not [line for line in status.out.splitlines() if line.startswith("forged")], status.out
+
+
 def as_user_without_passwd_entry(project, user, *args):
     """The runner as a uid that has no passwd entry (USER is then who ran it), in a copy of the
     project another user may read."""

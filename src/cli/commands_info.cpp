@@ -57,15 +57,17 @@ std::string pad(std::string_view text, std::size_t width) {
 }
 
 // Appends one table row: each cell padded to its width, two spaces
-// between cells, no trailing spaces.
+// between cells, no trailing spaces; a line feed or other control
+// character in a cell (an unknown row's name) shown escaped, not obeyed.
 void append_row(std::string& out, std::initializer_list<std::pair<std::string_view, std::size_t>> cells,
                 std::string_view last) {
   for (const auto& [text, width] : cells) {
-    out.append(text);
-    const std::size_t shown = display_width(text);
+    const std::string cell = util::visible(text, false);
+    out.append(cell);
+    const std::size_t shown = display_width(cell);
     out.append((shown < width ? width - shown : 0) + 2, ' ');
   }
-  out.append(last);
+  out.append(util::visible(last, false));
   while (!out.empty() && out.back() == ' ') {
     out.pop_back();
   }
@@ -179,8 +181,8 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
     std::size_t kind_width = 4;
     std::size_t state_width = 5;
     for (const auto& line : lines) {
-      id_width = std::max(id_width, line.id.size());
-      name_width = std::max(name_width, line.name.size());
+      id_width = std::max(id_width, util::visible(line.id, false).size());
+      name_width = std::max(name_width, util::visible(line.name, false).size());
       kind_width = std::max(kind_width, line.kind.size());
       state_width = std::max(state_width, state_text(line).size());
     }
@@ -264,6 +266,9 @@ int cmd_history(const Context& ctx, const CommandOptions& o) {
     // The first line of the error: the rest (the source line, context) is in --json.
     rows.push_back({r.at, r.action, r.revision, r.name, fmt::format("{} ms", r.duration_ms),
                     r.actor, r.runner_version, r.outcome, r.error.substr(0, r.error.find('\n'))});
+    for (auto& cell : rows.back()) {  // a line feed in a cell would forge a row of its own
+      cell = util::visible(cell, false);
+    }
   }
   std::array<std::size_t, 9> widths{};
   for (const auto& row : rows) {

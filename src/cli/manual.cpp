@@ -197,26 +197,34 @@ std::string manual_page(const CLI::App& app) {
          "top level), and last sqlite:runner.db beside the manifest. A password never appears in "
          "output, logs or errors: URLs are shown with *** in its place. \\fBrunner version\\fR "
          "lists the drivers a build has; a URL for one it lacks is refused (exit 2).\n";
-  items(out, "ENVIRONMENT", "", {
-      {"RUNNER_DATABASE_URL", "The database URL, when --database is not given."},
-      {"DATABASE_URL", "The database URL, when neither --database nor RUNNER_DATABASE_URL is "
-                       "given."},
-      {"NO_COLOR", "When set and not empty, no colour (as --no-color)."},
-      {"RUNNER_LOCK_TIMEOUT", "Seconds to wait for the lock when --lock-timeout is not given "
-                              "(before runner.toml's lock_timeout; default 60)."},
-      {"TERM", "When dumb, no live progress line on a terminal (a line every 10 s instead)."},
-      {"RUNNER_WAIT", "Seconds to retry the first connection when --wait is not given (before "
-                      "runner.toml's wait)."},
-      {"RUNNER_NO_CACHE", "When set and not 0, the checksum cache is neither read nor written."},
-      {"XDG_CACHE_HOME, HOME",
-       "Where the cache goes ($XDG_CACHE_HOME/runner, else ~/.cache/runner) when the project "
-       "folder's .runner/ cannot be written."},
-      {"USER", "Recorded in the history log as who applied a revision (with the host name)."},
-      {"${VAR}", "In a runner.toml value: the value of the environment variable VAR."},
-      {"RUNNER_LOCK_LEASE_SECONDS", "The table lock's lease (lock = \"table\"), 0.5 to 3600 "
-                                    "seconds, renewed every third of it (default 30; shorter "
-                                    "for tests)."},
-  });
+  items(out, "ENVIRONMENT", "",
+        {
+            {"RUNNER_DATABASE_URL", "The database URL, when --database is not given."},
+            {"DATABASE_URL",
+             "The database URL, when neither --database nor RUNNER_DATABASE_URL is "
+             "given."},
+            {"NO_COLOR", "When set and not empty, no colour (as --no-color)."},
+            {"RUNNER_LOCK_TIMEOUT",
+             "Seconds to wait for the lock when --lock-timeout is not given "
+             "(before runner.toml's lock_timeout; default 60)."},
+            {"TERM",
+             "When dumb or unset, no colour and no live progress line on a terminal (a line "
+             "every 10 s instead)."},
+            {"RUNNER_WAIT",
+             "Seconds to retry the first connection when --wait is not given (before "
+             "runner.toml's wait)."},
+            {"RUNNER_NO_CACHE",
+             "When set and not 0, the checksum cache is neither read nor written."},
+            {"XDG_CACHE_HOME, HOME",
+             "Where the cache goes ($XDG_CACHE_HOME/runner, else ~/.cache/runner) when the project "
+             "folder's .runner/ cannot be written."},
+            {"USER", "Recorded in the history log as who applied a revision (with the host name)."},
+            {"${VAR}", "In a runner.toml value: the value of the environment variable VAR."},
+            {"RUNNER_LOCK_LEASE_SECONDS",
+             "The table lock's lease (lock = \"table\"), 0.5 to 3600 "
+             "seconds, renewed every third of it (default 30; shorter "
+             "for tests)."},
+        });
   items(out, "FILES", "", {
       {"manifest.yaml", "The revisions, in order, with their options (id, name, kind, "
                         "transaction, irreversible, dialects, description)."},

@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "cli/reporter.hpp"
 #include "util/output.hpp"
 #include "util/strings.hpp"
 
@@ -58,9 +59,7 @@ ProgressLine::Mode ProgressLine::choose(std::string_view option, bool quiet) {
   if (option == "always") {
     return Mode::live;
   }
-  const char* term = std::getenv("TERM");
-  const bool dumb = term != nullptr && std::string_view(term) == "dumb";
-  return isatty(STDERR_FILENO) != 0 && !dumb ? Mode::live : Mode::periodic;
+  return capable_terminal() ? Mode::live : Mode::periodic;
 }
 
 ProgressLine::ProgressLine(Mode mode) : m_mode(mode) {

@@ -107,6 +107,12 @@ void Reporter::add_field(const std::string& key, nlohmann::json value) const {
   m_fields[key] = std::move(value);
 }
 
+bool capable_terminal() {
+  const char* term = std::getenv("TERM");
+  return term != nullptr && term[0] != '\0' && std::string_view(term) != "dumb" &&
+         isatty(STDERR_FILENO) != 0;
+}
+
 bool want_color(bool no_color_flag) {
   if (no_color_flag) {
     return false;
@@ -114,7 +120,7 @@ bool want_color(bool no_color_flag) {
   if (const char* value = std::getenv("NO_COLOR"); value != nullptr && value[0] != '\0') {
     return false;
   }
-  return isatty(STDERR_FILENO) != 0;
+  return capable_terminal();
 }
 
 }  // namespace runner::cli

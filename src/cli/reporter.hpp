@@ -68,6 +68,9 @@ class Reporter {
 // file, line and column are null where unknown.
 nlohmann::json diagnostic_json(const project::Diagnostic& diagnostic);
 
+// True when stderr is a terminal that obeys colour and cursor control:
+// TERM set, and not "dumb" (as git, ls and grep judge it).
+bool capable_terminal();
 // True when colour should be used on stderr.
 bool want_color(bool no_color_flag);
 

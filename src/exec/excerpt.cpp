@@ -1,9 +1,9 @@
 #include "exec/excerpt.hpp"
 
 #include <algorithm>
-#include <vector>
 
 #include "sql/secrets.hpp"
+#include "util/caret.hpp"
 
 namespace runner::exec {
 
@@ -17,10 +17,9 @@ std::string excerpt(const sql::Statement& statement, int line, int column,
   }
   const std::size_t end = std::min(text.find('\n', begin), text.size());
   const auto secrets = sql::secret_literals(text, dialect);
-  std::vector<std::string> shown;  // one entry per character shown
-  std::size_t caret = std::string::npos;
+  util::CaretLine shown;
   int at_column = line == statement.line ? statement.column : 1;
-  for (std::size_t i = begin; i < end;) {
+  for (std::size_t i = begin; i < end && !shown.full();) {
     const auto secret = std::find_if(secrets.begin(), secrets.end(), [i](const auto& range) {
       return i >= range.first && i < range.first + range.second;
     });
@@ -35,41 +34,21 @@ std::string excerpt(const sql::Statement& statement, int line, int column,
     const int columns = static_cast<int>(
         std::count_if(text.begin() + static_cast<long>(i), text.begin() + static_cast<long>(next),
                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-    if (caret == std::string::npos && column < at_column + columns) {
-      caret = shown.size();
+    if (column < at_column + columns) {
+      shown.mark();
     }
     if (secret != secrets.end()) {
-      shown.insert(shown.end(), {"'", "*", "*", "*", "'"});
+      for (const char* c : {"'", "*", "*", "*", "'"}) {
+        shown.add(c);
+      }
     } else {
-      shown.emplace_back(text.substr(i, next - i));
+      shown.add(std::string_view(text).substr(i, next - i));
     }
     at_column += columns;
     i = next;
   }
-  caret = std::min(caret, shown.size());
-  constexpr std::size_t k_width = 100;
-  std::size_t from = 0;
-  std::size_t to = shown.size();
-  if (shown.size() > k_width) {
-    from = caret > k_width / 2 ? std::min(caret - k_width / 2, shown.size() - k_width) : 0;
-    to = from + k_width;
-  }
-  std::string out = "\n    ";
-  std::string under = "\n    ";
-  if (from > 0) {
-    out += "...";
-    under += "   ";
-  }
-  for (std::size_t i = from; i < to; ++i) {
-    out += shown[i];
-    if (i < caret) {
-      under += shown[i] == "\t" ? '\t' : ' ';
-    }
-  }
-  if (to < shown.size()) {
-    out += "...";
-  }
-  return out + under + "^";
+  shown.mark();  // past the end of the line
+  return shown.text();
 }
 
 }  // namespace runner::exec

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "sql/rebuild.hpp"
+#include "util/caret.hpp"
 #include "util/strings.hpp"
 
 namespace runner::exec {
@@ -123,7 +124,7 @@ std::string revision_label(const project::Revision& revision) {
 
 }  // namespace
 
-// The statement's first line is indented to its column for the caret: the
+// The statement's first line, blank before its column for the caret: the
 // text before it on that line is not at hand.
 Diagnostic warning_at(const std::filesystem::path& path, const sql::Statement& statement,
                       std::size_t offset, std::string message) {
@@ -134,9 +135,10 @@ Diagnostic warning_at(const std::filesystem::path& path, const sql::Statement& s
                Severity::warning, std::move(message), {}};
   d.line += static_cast<int>(std::count(before.begin(), before.end(), '\n'));
   std::size_t line_start = 0;
+  int first_column = 1;
   if (newline == std::string_view::npos) {
     d.column += static_cast<int>(characters(before));
-    d.source_line = std::string(static_cast<std::size_t>(statement.column - 1), ' ');
+    first_column = statement.column;
   } else {
     line_start = newline + 1;
     d.column = static_cast<int>(characters(before.substr(line_start))) + 1;
@@ -146,7 +148,7 @@ Diagnostic warning_at(const std::filesystem::path& path, const sql::Statement& s
   if (!line.empty() && line.back() == '\r') {
     line.remove_suffix(1);
   }
-  d.source_line += std::string(line);
+  d.excerpt = util::caret_excerpt(line, d.column, first_column);
   return d;
 }
 

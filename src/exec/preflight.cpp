@@ -12,6 +12,7 @@
 #include "sql/classifier.hpp"
 #include "sql/rebuild.hpp"
 #include "sql/splitter.hpp"
+#include "util/caret.hpp"
 #include "util/strings.hpp"
 
 namespace runner::exec {
@@ -20,21 +21,85 @@ namespace {
 using project::Diagnostic;
 using project::Severity;
 
-std::string first_line(std::string_view text) {
-  return std::string(text.substr(0, text.find('\n')));
-}
-
 Diagnostic at_statement(const std::filesystem::path& path, const sql::Statement& statement,
                         Severity severity, std::string message) {
-  // Indented to the statement's column, so that the caret stands under its
-  // first word (the text before it on that line is not at hand).
+  // The statement's first line, blank before its column (the text before
+  // it on that line is not at hand), the caret under its first word.
+  const std::string_view text = statement.text;
   return Diagnostic{path.string(),
                     statement.line,
                     statement.column,
                     severity,
                     std::move(message),
-                    std::string(static_cast<std::size_t>(std::max(statement.column - 1, 0)), ' ') +
-                        first_line(statement.text)};
+                    util::caret_excerpt(text.substr(0, text.find('\n')), statement.column,
+                                        std::max(statement.column, 1))};
+}
+
+// A file may hold thousands of refused statements: the first
+// k_kept_per_file errors and warnings each are kept, the rest counted.
+constexpr std::size_t k_kept_per_file = 20;
+
+struct Omitted {
+  std::size_t errors = 0;
+  std::size_t warnings = 0;
+};
+
+// Leaves out of `found` the diagnostics past the first k_kept_per_file of
+// their severity, counting them in `omitted`. `slot`, an index into
+// `found`, moves with what is left out before it; it is reset and true
+// returned when its own diagnostic is left out.
+bool omit_past_kept(std::vector<Diagnostic>& found, Omitted& omitted,
+                    std::optional<std::size_t>& slot) {
+  std::size_t errors = 0;
+  std::size_t warnings = 0;
+  std::size_t kept = 0;
+  bool slot_omitted = false;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const bool error = found[i].severity == Severity::error;
+    if (++(error ? errors : warnings) <= k_kept_per_file) {
+      if (slot && *slot == i) {
+        slot = kept;
+      }
+      if (kept != i) {
+        found[kept] = std::move(found[i]);
+      }
+      ++kept;
+      continue;
+    }
+    ++(error ? omitted.errors : omitted.warnings);
+    if (slot && *slot == i) {
+      slot.reset();
+      slot_omitted = true;
+    }
+  }
+  found.resize(kept);
+  return slot_omitted;
+}
+
+// `found` kept to k_kept_per_file of each severity, and a diagnostic
+// counting those left out of each.
+std::vector<Diagnostic> with_omitted(std::vector<Diagnostic> found, Omitted& omitted,
+                                     const std::filesystem::path& path) {
+  std::optional<std::size_t> no_slot;
+  omit_past_kept(found, omitted, no_slot);
+  if (omitted.errors > 0) {
+    found.push_back({path.string(),
+                     0,
+                     0,
+                     Severity::error,
+                     fmt::format("and {} more error(s) in this file, not shown", omitted.errors),
+                     {}});
+  }
+  if (omitted.warnings > 0) {
+    found.push_back(
+        {path.string(),
+         0,
+         0,
+         Severity::warning,
+         fmt::format("and {} more warning(s) in this file, not shown", omitted.warnings),
+         {}});
+  }
+  return found;
 }
 
 // Groups the tables a revision touches by the foreign keys between them;
@@ -158,6 +223,8 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   sql::RebuildAnalysis rebuild(dialect);
   std::vector<std::pair<std::size_t, Diagnostic>> waiting;
   std::optional<std::size_t> mismatch_slot;
+  bool mismatch_omitted = false;
+  Omitted omitted;
   sql::StatementReader reader(path, dialect);
   reader.set_text_limit(sql::k_lex_text_limit);
   TransactionLint no_ops(revision, path, dialect);
@@ -214,6 +281,7 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
         found.push_back(std::move(d));
       }
     }
+    mismatch_omitted = omit_past_kept(found, omitted, mismatch_slot) || mismatch_omitted;
     if (!lint) {
       continue;
     }
@@ -238,6 +306,7 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
         }
       }
     }
+    mismatch_omitted = omit_past_kept(found, omitted, mismatch_slot) || mismatch_omitted;
   }
   for (auto& [name, d] : temporary_left) {
     found.push_back(std::move(d));
@@ -245,7 +314,8 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   // The first waiting statement that is no rebuild copy comes before any
   // other mismatch: it is the one reported.
   for (auto& [index, d] : waiting) {
-    if (!rebuild.is_copy(index)) {
+    // (When the mismatch was left out, so is what would take its place.)
+    if (!rebuild.is_copy(index) && !mismatch_omitted) {
       if (mismatch_slot) {
         found[*mismatch_slot] = std::move(d);
       } else {
@@ -255,7 +325,7 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
     }
   }
   if (!lint || !up) {
-    return found;
+    return with_omitted(std::move(found), omitted, path);
   }
   const Diagnostic whole{path, 0, 0, Severity::warning, "", {}};
   for (const auto& [to, from] : rebuild.copies()) {  // a rebuild's tables are one task
@@ -283,7 +353,7 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
                             label, schema_statements);
     found.push_back(std::move(d));
   }
-  return found;
+  return with_omitted(std::move(found), omitted, path);
 }
 
 void preflight(const std::vector<plan::Step>& steps, std::string_view dialect) {

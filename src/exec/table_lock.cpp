@@ -31,12 +31,13 @@ std::string new_owner() {
   return out;
 }
 
+// Valid UTF-8 (a byte that is not shown as \xff) that fits the column.
 std::string host_name() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
     return "unknown";
   }
-  return host;
+  return std::string(util::utf8_characters_prefix(util::valid_utf8(host, true), 255));
 }
 
 // A deadlock or serialization failure on the lock row: another runner

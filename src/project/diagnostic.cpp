@@ -7,13 +7,19 @@
 namespace runner::project {
 namespace {
 
+// The most diagnostics one error message shows; the rest are counted.
+constexpr std::size_t k_shown = 50;
+
 std::string join_all(const std::vector<Diagnostic>& diagnostics) {
   std::string text;
-  for (const auto& diagnostic : diagnostics) {
+  for (std::size_t i = 0; i < diagnostics.size() && i < k_shown; ++i) {
     if (!text.empty()) {
       text += '\n';
     }
-    text += format(diagnostic);
+    text += format(diagnostics[i]);
+  }
+  if (diagnostics.size() > k_shown) {
+    text += fmt::format("\nand {} more problem(s), not shown", diagnostics.size() - k_shown);
   }
   return text;
 }
@@ -30,13 +36,7 @@ std::string format(const Diagnostic& d) {
   }
   std::string text = fmt::format("{}{}: {}", location.empty() ? "" : location + ": ",
                                  d.severity == Severity::error ? "error" : "warning", d.message);
-  if (!d.source_line.empty()) {
-    text += "\n    " + d.source_line;
-    if (d.column > 0) {
-      text += "\n    " + std::string(static_cast<std::size_t>(d.column - 1), ' ') + "^";
-    }
-  }
-  return text;
+  return text + d.excerpt;
 }
 
 bool has_errors(const std::vector<Diagnostic>& diagnostics) {

@@ -18,16 +18,20 @@ struct Diagnostic {
   int column = 0;  // 1-based; 0 when unknown
   Severity severity = Severity::error;
   std::string message;
-  std::string source_line;  // the offending line, for the caret; may be empty
+  // The offending line cut around the column with a caret under it, as
+  // util::caret_excerpt gives it ("\n    <line>\n    <caret>"); may be
+  // empty. Bounded, however long the line.
+  std::string excerpt;
 };
 
-// `path:line:col: error: message`, plus source line and caret when known.
+// `path:line:col: error: message`, plus the excerpt when known.
 std::string format(const Diagnostic& diagnostic);
 
 // True when any diagnostic is an error.
 bool has_errors(const std::vector<Diagnostic>& diagnostics);
 
-// Bad input with every diagnostic found; exit 2.
+// Bad input with every diagnostic found (its message shows the first 50,
+// and counts the rest); exit 2.
 class ProjectError : public InputError {
  public:
   explicit ProjectError(std::vector<Diagnostic> diagnostics);

@@ -13,6 +13,7 @@
 
 #include <fmt/core.h>
 
+#include "util/caret.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
 
@@ -256,7 +257,7 @@ class Checker {
     d.column = mark.column >= 0 ? mark.column + 1 : 0;
     d.message = std::move(message);
     if (d.line > 0) {
-      d.source_line = std::string(util::line_of(m_text, d.line));
+      d.excerpt = util::caret_excerpt(util::line_of(m_text, d.line), d.column);
     }
     m_out.push_back(std::move(d));
   }

@@ -8,6 +8,7 @@
 #include "sql/classifier.hpp"
 #include "sql/rebuild.hpp"
 #include "sql/splitter.hpp"
+#include "util/caret.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
@@ -46,9 +47,9 @@ bool sets_session(const sql::Classification& c, std::string_view text) {
 
 [[noreturn]] void refuse(const fs::path& path, std::string_view text, int line, int column,
                          std::string message) {
-  throw project::ProjectError(
-      {project::Diagnostic{path.string(), line, column, project::Severity::error,
-                           std::move(message), std::string(util::line_of(text, line))}});
+  throw project::ProjectError({project::Diagnostic{
+      path.string(), line, column, project::Severity::error, std::move(message),
+      util::caret_excerpt(util::line_of(text, line), column)}});
 }
 
 // The MySQL client's DELIMITER commands in text[from, to), each at the

@@ -129,6 +129,16 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
   return text.substr(0, cut);
 }
 
+std::string_view utf8_characters_prefix(std::string_view text, std::size_t max_characters) {
+  std::size_t characters = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && ++characters > max_characters) {
+      return text.substr(0, i);
+    }
+  }
+  return text;
+}
+
 namespace {
 
 // Length of the well-formed UTF-8 sequence at the start of `text`
@@ -168,13 +178,14 @@ std::size_t sequence_length(std::string_view text) {
 
 }  // namespace
 
-std::string valid_utf8(std::string_view text) {
+std::string valid_utf8(std::string_view text, bool escape) {
   std::string out;
   out.reserve(text.size());
   while (!text.empty()) {
     const std::size_t length = sequence_length(text);
     if (length == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
+      out += escape ? fmt::format("\\x{:02x}", static_cast<unsigned char>(text[0]))
+                    : "\xEF\xBF\xBD";  // U+FFFD
       text.remove_prefix(1);
     } else {
       out.append(text.substr(0, length));

@@ -33,10 +33,13 @@ std::string sql_string(std::string_view value, bool backslash_escapes = false);
 // The longest prefix of `text` of at most `max_bytes` bytes that does not
 // end inside a UTF-8 character (an excerpt cut there stays valid UTF-8).
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+// The longest prefix of `text` (UTF-8) of at most `max_characters`
+// characters.
+std::string_view utf8_characters_prefix(std::string_view text, std::size_t max_characters);
 // `text` with each byte that is not part of a well-formed UTF-8 sequence
 // (stray continuation, truncated, overlong, surrogate, above U+10FFFF)
-// replaced by U+FFFD.
-std::string valid_utf8(std::string_view text);
+// replaced by U+FFFD, or with `escape` shown as `\xf6`.
+std::string valid_utf8(std::string_view text, bool escape = false);
 // `text` with each control character but TAB and LF (C0, DEL, and the C1
 // controls U+0080 to U+009F) shown as an escape (`\x1b`, `\r`, `\u009b`):
 // what a terminal would obey instead of print. A database's message or a

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "util/strings.hpp"
+
 namespace runner::util {
 
 std::string utc_now_iso() {
@@ -38,7 +40,8 @@ std::string actor() {
     if (gethostname(host, sizeof host - 1) != 0) {
       host[0] = '\0';
     }
-    return user + "@" + (host[0] != '\0' ? host : "unknown");
+    const std::string text = valid_utf8(user + "@" + (host[0] != '\0' ? host : "unknown"), true);
+    return std::string(utf8_characters_prefix(text, k_max_actor_characters));
   }();
   return value;
 }

@@ -10,7 +10,12 @@ namespace runner::util {
 std::string utc_now_iso();
 // Monotonic milliseconds, for durations.
 std::int64_t monotonic_ms();
-// "user@host" of the running process, for the audit log.
+// The most characters actor() has: the width of the log's column
+// (VARCHAR(255) on MySQL).
+constexpr std::size_t k_max_actor_characters = 255;
+// "user@host" of the running process, for the audit log: valid UTF-8 (a
+// byte that is not, from USER or the host name, shown as `\xf6`), cut to
+// k_max_actor_characters characters.
 std::string actor();
 
 // The longest wait --lock-timeout, --wait and lock_timeout accept: 7 days.

@@ -132,3 +132,68 @@ def test_mysql_a_delimiter_glued_to_end_splits_as_the_client_does(project, db, d
     names = {r[0] for r in db.query("SELECT routine_name FROM information_schema.routines "
                                     "WHERE routine_schema = DATABASE()")}
     assert names == {"bump"}
+
+
+# --- diagnostics and error excerpts on one very long line --------------------------
+
+def output_and_rss(args, cwd):
+    """Runs the runner; returns (exit code, stdout + stderr as text, peak RSS in KiB)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    env["NO_COLOR"] = "1"
+    proc = subprocess.Popen([RUNNER] + args, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace"), usage.ru_maxrss
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("command", ["check", "up"])
+def test_thousands_of_refused_statements_on_one_line_give_a_bounded_report(project, db, command):
+    # 2000 refused COMMITs on one 16 KB line: each diagnostic was padded to
+    # its column and all were printed (32 MB, 200 MB RSS; 6000: 290 MB, 1.6 GB)
+    project.add("0001", "x", "COMMIT; " * 2000 + "\n", "")
+    code, out, rss = output_and_rss(["-d", db.url, command], project.root)
+    assert code == 2, out[:2000]
+    assert len(out) < 16 * 1024, f"{len(out)} bytes of output"
+    assert rss < 64 * 1024 + sanitizer_rss_allowance_kib(), f"peak RSS {rss} KiB"
+    assert "0001_x.sql:1:1: error: revision 0001 x: COMMIT" in out, out
+    # the 20th is shown, cut around its column, and the rest counted
+    assert "0001_x.sql:1:153: error: " in out, out
+    assert "\n    ...COMMIT\n       ^\n" in out, out
+    assert "and 1980 more error(s) in this file, not shown" in out, out
+    assert db.tables() == [] or "runner_history" not in db.tables()
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_warning_on_a_huge_one_line_statement_shows_a_window_of_it(project, db):
+    # 800 KB on one line: the warning printed all of it
+    project.add("0001", "y", "SELECT 1; FROBNICATE '" + "x" * 800_000 + "';\n", "", kind="data")
+    result = project.run("check")
+    assert result.code == 0, result.err[:2000]
+    assert "0001_y.sql:1:11: warning: revision 0001 y: cannot tell whether" in result.err, result.err[:2000]
+    assert len(result.err) < 8 * 1024, f"{len(result.err)} bytes"
+    # blank where the statement's line is not at hand, cut after 100 characters
+    assert "\n" + " " * 14 + "FROBNICATE '" + "x" * 78 + "...\n" + " " * 14 + "^\n" in result.err, result.err
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_caret_after_a_tab_lines_up_on_a_terminal(project, db):
+    project.add("0001", "x", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n", "DROP TABLE t;")
+    project.write_manifest(project.manifest_text().replace("kind: schema", "kind:\tkinda"))
+    result = project.run("check", database=False)
+    assert result.code == 2, result
+    # the caret line keeps the tab that comes before the caret, as the line has it
+    assert "manifest.yaml:5:11: error: " in result.err, result
+    assert "\n        kind:\tkinda\n" + " " * 13 + "\t^\n" in result.err, result
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_the_excerpt_of_a_failing_huge_one_line_statement_takes_bounded_memory(project, db):
+    # 8 MB on one line failing at its end: the excerpt took a string per character (~460 MB)
+    project.add("0001", "x", "SELECT length('" + "x" * 8_000_000 + "'), nosuchcol;\n", "")
+    code, out, rss = output_and_rss(["-d", db.url, "up"], project.root)
+    assert code == 1, out[:2000]
+    assert "0001_x.sql:1:8000020: revision 0001 x failed" in out, out[:2000]
+    assert "\n    ..." + "x" * 87 + "'), nosuchcol\n" in out, out[:2000]
+    assert rss < 160 * 1024 + sanitizer_rss_allowance_kib(), f"peak RSS {rss} KiB"

@@ -8,13 +8,16 @@ claim that is not true. What cannot be written is said where it can be, and
 a command that changed nothing and lost its result exits 2. A file that
 `new` or `init` cannot write whole leaves the project as it was."""
 import os
+import pty
 import resource
+import select
 import signal
 import subprocess
+import time
 
 import pytest
 
-from conftest import applied_ids, log_rows, three
+from conftest import RUNNER, applied_ids, log_rows, three
 
 ALL = ["0001", "0002", "0003"]
 
@@ -220,3 +223,48 @@ def test_a_file_name_holding_a_newline_cannot_print_a_line_of_its_own(project, d
     assert result.code == 2, result
     assert "0004_x\\napplied 0004 fake (schema) in 1 ms.sql: error:" in result.err, result
     assert not any(line.startswith("applied 0004") for line in result.err.splitlines()), result
+
+
+def terminal_output(project, term, *args, timeout=60):
+    """Runs the runner with stderr on a pseudo-terminal whose TERM is `term`
+    (None: unset); returns (exit code, what the terminal received)."""
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL", "NO_COLOR", "TERM")}
+    if term is not None:
+        env["TERM"] = term
+    proc = subprocess.Popen([RUNNER, "-d", project.db.url, *args], cwd=project.root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if select.select([master], [], [], 0.2)[0]:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    code = proc.wait(timeout=timeout)
+    os.close(master)
+    return code, b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+@pytest.mark.parametrize("term", ["dumb", None])
+def test_a_dumb_or_unnamed_terminal_gets_no_colour_or_cursor_control(project, db, term):
+    # a revision long enough for the live progress line, then a failure
+    project.add("0001", "slow", "SELECT pg_sleep(1.6);\n", "")
+    project.add("0002", "fail", "INSERT INTO nosuch VALUES (1);\n", "DELETE FROM nosuch;", kind="data")
+    code, terminal = terminal_output(project, term, "up")
+    assert code == 1, terminal
+    assert "runner: error: migrations/up/0002_fail.sql:1:13: revision 0002 fail failed" in terminal, terminal
+    assert "\x1b" not in terminal, repr(terminal)
+    # and on a terminal that names itself, colour as before
+    project.run("down", "--all")
+    code, terminal = terminal_output(project, "xterm", "up")
+    assert code == 1 and "\x1b[1;31mrunner: error:\x1b[0m" in terminal, repr(terminal)

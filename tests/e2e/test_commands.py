@@ -1,10 +1,19 @@
 """Every command, its exit codes and its --json shape, on every dialect."""
 import datetime
+import os
+import pwd
 import re
+import shutil
+import socket
 import sqlite3
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
-from conftest import (applied_ids, history_ids, log_rows, sanitizer_time_factor, snapshot,
+import pytest
+
+from conftest import (RUNNER, applied_ids, history_ids, log_rows, sanitizer_time_factor, snapshot,
                       status_states, three)
 
 
@@ -283,6 +292,67 @@ def test_history_text_shows_actions(project, db):
     result = project.run("history")
     assert result.code == 0, result
     assert re.search(r"apply\s+0001\s+create_users\s.*\sok$", result.out, re.M), result
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_line_feed_in_a_recorded_value_cannot_forge_a_row_of_history_or_status(project, db):
+    three(project)
+    assert project.run("up", "1").code == 0
+    # a USER holding a line feed (a uid without a passwd entry takes USER as it is)
+    forged = "eve\n2026-01-01T00:00:00Z  apply   0009  x     0 ms  admin"
+    db.query(f"UPDATE runner_history_log SET actor = '{forged}'")
+    result = project.run("history")
+    assert result.code == 0, result
+    assert len(result.out.splitlines()) == 2, result.out  # the heading and one row
+    assert "  eve\\n2026-01-01T00:00:00Z  apply   0009  x     0 ms  admin  " in result.out, result.out
+    # an unknown row's name, as another tool may have written it
+    db.query("INSERT INTO runner_history (id, name, kind, checksum, state, applied_at) VALUES "
+             "('0009', 'x\nforged\t0010  y', 'schema', 'c', 'applied', '2026-01-01T00:00:00Z')")
+    status = project.run("status")
+    assert status.code == 0, status
+    assert "0009  x\\nforged\\t0010  y  " in status.out, status.out
+    assert not [line for line in status.out.splitlines() if line.startswith("forged")], status.out
+
+
+def as_user_without_passwd_entry(project, user, *args):
+    """The runner as a uid that has no passwd entry (USER is then who ran it), in a copy of the
+    project another user may read."""
+    uid = next(u for u in range(54321, 54400) if u not in {p.pw_uid for p in pwd.getpwall()})
+    shared = Path(tempfile.mkdtemp(prefix="runner-actor-"))
+    try:
+        shutil.copytree(project.root, shared / "p")
+        for path in [shared, *(shared / "p").rglob("*")]:
+            path.chmod(0o755)
+        (shared / "p").chmod(0o755)
+        env = {b"PATH": b"/usr/bin:/bin", b"USER": user, b"NO_COLOR": b"1"}
+
+        def drop():
+            os.setgid(uid)
+            os.setgroups([])
+            os.setuid(uid)
+        proc = subprocess.run([RUNNER, "-d", project.db.url, *args], cwd=shared / "p", env=env,
+                              capture_output=True, text=True, timeout=60, preexec_fn=drop)
+        return proc.returncode, proc.stderr
+    finally:
+        shutil.rmtree(shared)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="running as a uid without a passwd entry takes root")
+@pytest.mark.parametrize("db", ["postgres", "mysql"], indirect=True)
+def test_a_user_name_that_is_not_utf8_or_too_long_is_recorded_escaped_and_cut(project, db):
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    project.add("0002", "fill", "INSERT INTO t (id) VALUES (1);", "DELETE FROM t;", kind="data")
+    # PostgreSQL refused the row (every up exit 1); MySQL dropped the log row of a schema revision
+    code, err = as_user_without_passwd_entry(project, b"j\xf6rg", "up", "1")
+    assert code == 0, err
+    host = socket.gethostname()
+    assert db.query("SELECT actor FROM runner_history_log") == [("j\\xf6rg@" + host,)]
+    # 300 characters: "Data too long for column 'actor'" on MySQL
+    code, err = as_user_without_passwd_entry(project, "é".encode() * 300, "up")
+    assert code == 0, err
+    actors = [r[0] for r in db.query("SELECT actor FROM runner_history_log ORDER BY seq")]
+    assert actors[1:] == ["é" * 255], actors
+    assert applied_ids(db) == ["0001", "0002"]
 
 
 # --- baseline --------------------------------------------------------------

@@ -98,6 +98,25 @@ TEST_CASE("strings: valid_utf8 replaces each byte that is not UTF-8 by U+FFFD",
   CHECK(valid_utf8(std::string("a\0b", 3)) == std::string("a\0b", 3));
 }
 
+TEST_CASE("strings: valid_utf8 can show each byte that is not UTF-8 as an escape",
+          "[strings][utf8]") {
+  CHECK(valid_utf8("j\xF6rg@web\xFF"
+                   "1",
+                   true) == "j\\xf6rg@web\\xff1");
+  CHECK(valid_utf8("caf\xC3\xA9", true) == "caf\xC3\xA9");
+  CHECK(valid_utf8("\xC0\xAF", true) == "\\xc0\\xaf");
+}
+
+TEST_CASE("strings: utf8_characters_prefix cuts after whole characters", "[strings][utf8]") {
+  CHECK(utf8_characters_prefix("abc", 5) == "abc");
+  CHECK(utf8_characters_prefix("abc", 2) == "ab");
+  CHECK(utf8_characters_prefix("\xC3\xA9\xC3\xA9\xC3\xA9", 2) == "\xC3\xA9\xC3\xA9");
+  CHECK(utf8_characters_prefix("a\xF0\x9F\x98\x80"
+                               "b",
+                               2) == "a\xF0\x9F\x98\x80");
+  CHECK(utf8_characters_prefix("", 0).empty());
+}
+
 TEST_CASE("strings: visible shows what a terminal would obey as escapes", "[strings]") {
   CHECK(visible("plain text\twith tab\nand lines") == "plain text\twith tab\nand lines");
   CHECK(visible("caf\xC3\xA9 \xE2\x82\xAC") == "caf\xC3\xA9 \xE2\x82\xAC");

@@ -252,7 +252,8 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
 // Continues the revision marked failed after the statements that already
 // ran; the normal `up` follows under the same lock.
 void resume_failed(const project::Project& project, const std::string& dialect,
-                   exec::Executor& executor, const plan::History& history) {
+                   exec::Executor& executor, const plan::History& history,
+                   std::optional<std::int64_t> from_statement) {
   const plan::HistoryRecord* failed = nullptr;
   for (const auto& record : history) {
     if (record.state != "applied") {
@@ -273,10 +274,11 @@ void resume_failed(const project::Project& project, const std::string& dialect,
     throw InputError(fmt::format("up --resume: revision {} is not in the manifest", failed->id));
   }
   exec::preflight({{revision, Direction::up}}, dialect);
-  executor.resume(*revision, *failed);
+  executor.resume(*revision, *failed, from_statement);
 }
 
-int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, bool resume = false) {
+int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, bool resume = false,
+           std::optional<std::int64_t> from_statement = std::nullopt) {
   // Both threads start before the project loads, the checksums' first: a
   // thread started while the other one is inside dlopen would wait for it.
   AppliedChecksums applied(ctx.manifest_path());
@@ -289,7 +291,7 @@ int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, boo
   Prelude prelude;
   if (resume) {
     prelude = [&](exec::Executor& executor, const plan::History& history) {
-      resume_failed(project, ctx.dialect(), executor, history);
+      resume_failed(project, ctx.dialect(), executor, history, from_statement);
     };
   }
   return run_plan(
@@ -341,8 +343,20 @@ int cmd_up(const Context& ctx, const CommandOptions& o) {
   if (o.resume && o.dry_run) {
     throw UsageError("up: --resume cannot be combined with --dry-run");
   }
+  std::optional<std::int64_t> from_statement;
+  if (o.from_statement) {
+    if (!o.resume) {
+      throw UsageError("up: --from-statement goes with --resume");
+    }
+    if (!util::all_digits(*o.from_statement) || o.from_statement->size() > 9 ||
+        std::stol(*o.from_statement) < 1) {
+      throw UsageError(fmt::format("--from-statement '{}' is not a statement number (1 or more)",
+                                   *o.from_statement));
+    }
+    from_statement = std::stol(*o.from_statement);
+  }
   return run_up(ctx, {parse_count(o.count), parse_id(o.to, "--to"), o.allow_out_of_order},
-                o.dry_run, o.resume);
+                o.dry_run, o.resume, from_statement);
 }
 
 int cmd_down(const Context& ctx, const CommandOptions& o) {

@@ -573,8 +573,11 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   std::int64_t seen = 0;
   statement_done(revision, direction, 0, 0);
   std::string prefix;  // chained hash of the statements run so far, for --resume
+  // The bytes as they are run: the file may be rewritten after the pre-scan.
+  util::Sha256 streamed;
+  std::string ran_checksum;
   try {
-    sql::StatementReader reader(path, m_connection.dialect());
+    sql::StatementReader reader(path, m_connection.dialect(), &streamed);
     const std::string file = path;
     // The progress of statement k is written with statement k+1, just
     // before it runs: the record reads the same wherever it can be read,
@@ -626,6 +629,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
           "{}')",
           record.id, record.name, path, seen, skip, record.id));
     }
+    ran_checksum = streamed.hex_digest();
   } catch (Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
     const bool interrupted = signals::caught() != 0;
@@ -688,6 +692,9 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   m_connection.sync();
   if (m_connection.transaction_left_open() == true) {
     left_transaction_open(revision, direction, record, done, prefix, start);
+  }
+  if (up && ran_checksum != checksum) {
+    changed_while_running(revision, record, done, prefix, ran_checksum, start);
   }
   record.state = "applied";
   record.execution_ms = util::monotonic_ms() - start;
@@ -787,6 +794,31 @@ std::string Executor::mark_failed(const plan::HistoryRecord& record, Direction d
   }
   write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start, outcome, text));
   return said;
+}
+
+void Executor::changed_while_running(const Revision& revision, const plan::HistoryRecord& record,
+                                     std::int64_t done, const std::string& prefix,
+                                     const std::string& ran_checksum, std::int64_t start) {
+  const std::string text = fmt::format(
+      "{} changed while revision {} {} ran: its {} statement(s) ran as read during the run, "
+      "which is not the content checked before it started",
+      revision.up, revision.id().text(), revision.name(), done);
+  try {
+    // The record's checksum becomes that of the bytes that ran.
+    m_connection.query(m_tables.checksum_sql(record.id, ran_checksum));
+  } catch (const DbError&) {
+    // mark_failed below says whether the record could be written at all.
+  }
+  const std::string marked =
+      mark_failed(record, Direction::up, text, done, prefix, start, "failed");
+  FailedMarkError failure(text);
+  failure.add_context(fmt::format(
+      "{}, not applied, so that no checksum is recorded for content other than what ran: check "
+      "the database and the file, then 'runner up --resume' (once the file holds the statements "
+      "that ran, it records it and runs none of them again) or 'runner repair {}' (records the "
+      "file as it is now)",
+      marked, revision.id().text()));
+  throw failure;
 }
 
 void Executor::left_transaction_open(const Revision& revision, Direction direction,

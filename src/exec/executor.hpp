@@ -94,6 +94,13 @@ class Executor {
   std::string mark_failed(const plan::HistoryRecord& record, plan::Direction direction,
                           const std::string& text, std::int64_t done, const std::string& prefix,
                           std::int64_t start, std::string_view outcome);
+  // The file of a revision run outside a transaction was rewritten while
+  // it ran (what ran is not what was checked and hashed): marks it failed,
+  // not applied, and throws saying so.
+  [[noreturn]] void changed_while_running(const project::Revision& revision,
+                                          const plan::HistoryRecord& record, std::int64_t done,
+                                          const std::string& prefix,
+                                          const std::string& ran_checksum, std::int64_t start);
   // A revision outside a transaction ended inside one it began: rolls back
   // what it left uncommitted, marks it failed and throws saying so.
   [[noreturn]] void left_transaction_open(const project::Revision& revision,

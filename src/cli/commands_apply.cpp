@@ -273,6 +273,14 @@ void resume_failed(const project::Project& project, const std::string& dialect,
   if (revision == nullptr) {
     throw InputError(fmt::format("up --resume: revision {} is not in the manifest", failed->id));
   }
+  if (revision->noop || revision->up.empty()) {
+    throw InputError(fmt::format(
+        "up --resume: revision {} {} is marked failed, but the manifest no longer runs it on {} "
+        "(its dialects: list names other dialects), so there is nothing to resume here; what of "
+        "it ran stays in the database: undo or keep it by hand, then 'runner repair {}' (mark it "
+        "applied) or 'runner repair {} --forget' (drop the mark)",
+        failed->id, failed->name, dialect, failed->id, failed->id));
+  }
   exec::preflight({{revision, Direction::up}}, dialect);
   executor.resume(*revision, *failed, from_statement);
 }

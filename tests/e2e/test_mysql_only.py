@@ -331,3 +331,30 @@ def test_a_failed_mark_resumes_at_its_exact_count_without_asking(project, db):
     resumed = project.run("up", "--resume")
     assert resumed.code == 0, resumed
     assert db.query("SELECT a FROM t ORDER BY a") == [(2,), (3,)]
+
+
+def test_a_statement_larger_than_max_allowed_packet_fails_as_that_statement(project, db):
+    """Sent, the server drops the connection ("gone away"): exit 4, which an
+    orchestrator retries forever, or exit 1, by timing. Refused before it is
+    sent, it fails as its statement, the same way each time."""
+    limit = int(db.query("SELECT @@max_allowed_packet")[0][0])
+    big = "INSERT INTO t (v) VALUES ('" + "x" * (limit + 1000) + "');\n"
+    project.add("0001", "create_t", "CREATE TABLE t (v LONGTEXT);", "DROP TABLE t;")
+    project.add("0002", "big", "INSERT INTO t (v) VALUES ('small');\n" + big, "DELETE FROM t;",
+                kind="data")
+    for _ in range(2):
+        result = project.run("up")
+        assert result.code == 1, result
+        assert "migrations/up/0002_big.sql:2:1" in result.err, result
+        assert f"more than the server's max_allowed_packet ({limit} bytes)" in result.err, result
+        assert "rolled back" in result.err, result
+        assert db.query("SELECT count(*) FROM t") == [(0,)]
+    project.add("0003", "big_marked", "INSERT INTO t (v) VALUES ('small');\n" + big,
+                "DELETE FROM t;", kind="data", transaction=False)
+    project.up_file("0002", "big").write_text("SELECT 1;\n")
+    result = project.run("up")
+    assert result.code == 5, result
+    assert "migrations/up/0003_big_marked.sql:2:1" in result.err, result
+    assert "max_allowed_packet" in result.err, result
+    assert "the 1 statement(s) before the failure stay applied" in result.err, result
+    assert history_state(db, "0003") == "failed"

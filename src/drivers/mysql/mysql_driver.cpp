@@ -443,7 +443,8 @@ class MysqlConnection : public Connection {
     }
     const std::string packet = row.at(2).value_or("");
     if (util::all_digits(packet) && !packet.empty() && packet.size() < 12) {
-      m_batch_bytes = std::min<std::size_t>(k_batch_bytes, std::stoull(packet) / 2);
+      m_max_packet = std::stoull(packet);
+      m_batch_bytes = std::min<std::size_t>(k_batch_bytes, *m_max_packet / 2);
     }
   }
 
@@ -468,6 +469,7 @@ class MysqlConnection : public Connection {
       throw DbError("COPY ... FROM stdin is PostgreSQL's; MySQL has no COPY");
     }
     m_last_count.reset();
+    refuse_oversized(statement, 0);
     if (m_in_transaction && batchable(statement.text)) {
       if (!m_batch.empty() && m_batch_text.size() + statement.text.size() + 2 > m_batch_bytes) {
         send_batch();
@@ -505,6 +507,12 @@ class MysqlConnection : public Connection {
     // a syntax error counts from the packet's start, and stays the statement's.
     std::string text = *rendered;
     std::replace(text.begin(), text.end(), '\n', ' ');
+    if (too_large(text.size() + statement.text.size() + k_sentinel.size() + 16)) {
+      // Together they would not fit one packet: the mark first, then the
+      // statement on its own (refused there if it alone does not fit).
+      Connection::execute_after(bookkeeping, statement, bookkeeping_ran);
+      return;
+    }
     text.append("; ").append(statement.text).append("\n;\nSELECT '").append(k_sentinel).append(
         "'");
     std::unique_ptr<::sql::Statement> stmt;
@@ -1169,6 +1177,29 @@ class MysqlConnection : public Connection {
   // runner's split and the server's differ) is caught, not run unseen;
   // CALL and EXECUTE return a varying number of results, and are only
   // drained to it.
+  // True when a packet holding `bytes` of SQL exceeds the server's
+  // max_allowed_packet (the command byte counts too).
+  bool too_large(std::size_t bytes) const { return m_max_packet && bytes + 1 > *m_max_packet; }
+
+  // A statement that cannot fit the server's max_allowed_packet is refused
+  // before it is sent: sent, the server drops the connection ("gone away"),
+  // which reads as a lost server, not as this statement's failure.
+  // `extra`: what the runner sends along with it in the same packet.
+  void refuse_oversized(const StatementRef& statement, std::size_t extra) const {
+    if (too_large(statement.text.size() + extra)) {
+      throw DbError(fmt::format(
+          "this statement is {} bytes{}, more than the server's max_allowed_packet ({} bytes), "
+          "so it was not sent (the server would drop the connection); raise max_allowed_packet "
+          "on the server (SET GLOBAL max_allowed_packet, or its configuration), or split the "
+          "statement",
+          statement.text.size(),
+          extra > 0 ? fmt::format(" ({} with what the runner sends along to check it)",
+                                  statement.text.size() + extra)
+                    : "",
+          *m_max_packet));
+    }
+  }
+
   void run_alone(const StatementRef& statement) {
     if (statement.text.find(';') == std::string_view::npos) {
       run(statement.text, nullptr);
@@ -1176,6 +1207,7 @@ class MysqlConnection : public Connection {
     }
     std::string text(statement.text);
     text.append(";\nSELECT '").append(k_sentinel).append("'");
+    refuse_oversized(statement, text.size() - statement.text.size());
     try {
       std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
       const bool has_result = stmt->execute(::sql::SQLString(text.data(), text.size()));
@@ -1299,6 +1331,7 @@ class MysqlConnection : public Connection {
   std::optional<std::int64_t> m_last_count;
   std::string m_batch_text;
   std::size_t m_batch_bytes = k_batch_bytes;
+  std::optional<std::size_t> m_max_packet;  // the server's max_allowed_packet, when read
   bool m_galera = false;  // @@wsrep_on when connecting: a Galera node
   std::string m_default_schema;  // DATABASE() at connect time
   std::string m_restore_session;  // SET SESSION ...; SELECT the watched (remember_session)

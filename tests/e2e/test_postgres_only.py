@@ -283,3 +283,19 @@ def test_a_file_rewritten_while_a_non_transactional_revision_runs_is_not_recorde
     assert db.query("SELECT a FROM t") == [(99,)]
     assert db.query("SELECT checksum, state FROM runner_history") == [
         (file_checksum(new.encode()), "applied")]
+
+
+def test_bytes_that_are_not_utf8_are_blamed_on_their_statement_in_a_transaction(project, db):
+    """The server refuses the whole message of a transaction's statements
+    without saying where: the error named statement 1 at 1:1."""
+    project.add("0001", "x", "", "DROP TABLE v;", kind="mixed")
+    project.up_file("0001", "x").write_bytes(
+        b"CREATE TABLE v (a int);\nINSERT INTO v VALUES (1);\nINSERT INTO v VALUES (2);\n"
+        b"SELECT 'ab\xff\xfe';\n")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "invalid byte sequence" in result.err, result
+    assert "migrations/up/0001_x.sql:4:11:" in result.err, result
+    assert "statement 4" in result.err, result
+    assert "rolled back" in result.err, result
+    assert "v" not in db.tables()

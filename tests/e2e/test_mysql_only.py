@@ -358,3 +358,29 @@ def test_a_statement_larger_than_max_allowed_packet_fails_as_that_statement(proj
     assert "max_allowed_packet" in result.err, result
     assert "the 1 statement(s) before the failure stay applied" in result.err, result
     assert history_state(db, "0003") == "failed"
+
+
+def test_a_syntax_error_is_located_where_the_quoted_rest_of_the_statement_starts(project, db):
+    """MariaDB quotes the statement from the error on ("near 'a = 1'"): the
+    same text earlier in the statement is not where the error is."""
+    project.add("0001", "x", "CREATE TABLE t (a int);\nSELECT a FROM t WHERE a = 1 a = 1;\n",
+                "DROP TABLE t;")
+    result = project.run("up")
+    assert result.code == 5, result
+    assert "near 'a = 1' at line 1" in result.err, result
+    assert "migrations/up/0001_x.sql:2:29:" in result.err, result
+
+
+def test_a_syntax_error_quoted_cut_to_80_characters_is_located_at_its_last_match(project, db):
+    """A quote cut to 80 characters is a prefix of the rest of the statement;
+    where it matches more than once, the text before the error parsed: the
+    last place on the line is the error."""
+    row = "('" + "y" * 85 + "')"
+    project.add("0001", "create_t", "CREATE TABLE t (v TEXT);", "DROP TABLE t;")
+    project.add("0002", "x", f"INSERT INTO t (v) VALUES {row}, {row} {row};\n", "DELETE FROM t;",
+                kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "near '('yyyy" in result.err, result
+    column = len(f"INSERT INTO t (v) VALUES {row}, {row} ") + 1
+    assert f"migrations/up/0002_x.sql:1:{column}:" in result.err, result

@@ -145,10 +145,14 @@ bool lost_connection(const ::sql::SQLException& e) {
 }
 
 // MySQL locates a syntax error as "... near 'rest of the text' at line N",
-// N counting lines of the statement as sent. The result is the byte offset
-// of that text on line N (MySQL quotes at most 80 characters of it, which
-// still match as a prefix), or of the statement's end when the quote is
-// empty (the statement ended too early); -1 when the message says nothing.
+// N counting lines of the statement as sent. The quote is the packet from
+// the error on: the rest of this statement, then (in a packet of several)
+// "\n;\n" and what follows, cut to 80 bytes (MariaDB: 77 and "..."). The
+// result is the byte offset on line N where the rest of the statement is
+// the quote (or, when cut, where it starts with what is left of it: the
+// last such place, the text before it having parsed), or of the
+// statement's end when the quote is empty (the statement ended too early);
+// -1 when the message says nothing.
 long error_offset(std::string_view message, std::string_view sql) {
   constexpr std::string_view k_at_line = "' at line ";
   constexpr std::string_view k_near = "near '";
@@ -177,8 +181,28 @@ long error_offset(std::string_view message, std::string_view sql) {
     const std::string_view trimmed = util::trim(sql);
     return static_cast<long>(trimmed.data() - sql.data() + trimmed.size());
   }
-  // In a batch the quote runs on into the statements after this one: the
-  // longest start of it found in this statement is where it points.
+  const std::size_t line_end = std::min(sql.find('\n', start), sql.size());
+  const std::string_view dotted =
+      quoted.ends_with("...") ? quoted.substr(0, quoted.size() - 3) : std::string_view();
+  std::optional<std::size_t> cut;  // the last place the rest starts with a cut quote
+  for (std::size_t p = start; p <= line_end && p < sql.size(); ++p) {
+    const std::string_view rest = sql.substr(p);
+    const std::string_view next = quoted.substr(std::min(rest.size(), quoted.size()));
+    if (rest == quoted ||
+        (quoted.starts_with(rest) &&
+         (next.starts_with("\n;") || std::string_view("\n;").starts_with(next)))) {
+      return static_cast<long>(p);
+    }
+    if (rest.size() > quoted.size() &&
+        (rest.starts_with(quoted) || (!dotted.empty() && rest.starts_with(dotted)))) {
+      cut = p;
+    }
+  }
+  if (cut) {
+    return static_cast<long>(*cut);
+  }
+  // Otherwise (a quote that is not this statement's text): the longest
+  // start of it found in this statement.
   for (std::size_t length = std::min(quoted.size(), sql.size()); length > 0; --length) {
     const std::size_t found = sql.find(quoted.substr(0, length), start);
     if (found != std::string_view::npos) {

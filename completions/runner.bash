@@ -14,7 +14,7 @@ _runner_globals="-d --database -c --config -m --manifest -e --env --table --lock
 # The options of one command (after it on the command line).
 _runner_options() {
     case $1 in
-        up) echo "--to --dry-run --allow-out-of-order --resume" ;;
+        up) echo "--to --dry-run --allow-out-of-order --resume --from-statement" ;;
         down) echo "--to --dry-run --all" ;;
         status) echo "--exit-code" ;;
         history) echo "--limit" ;;
@@ -44,7 +44,7 @@ _runner_takes_value() {
         -d | --database | -c | --config | -m | --manifest | -e | --env | --table | \
             --lock-timeout | --wait | --to | --name | --dialect | --scratch | --message | \
             --progress | --limit | --rename | --from | --out | --format | --html | --verify-json | \
-            --rehearse-json | --copy-into | --lock-mode | --replicated)
+            --rehearse-json | --copy-into | --lock-mode | --replicated | --from-statement)
             return 0
             ;;
         --targets | --parallel)

@@ -141,6 +141,7 @@ complete -c runner -n '__runner_command_is refs' -F
 complete -c runner -n '__runner_command_is up down upgrade downgrade' -l dry-run -d 'print what would run; change nothing'
 complete -c runner -n '__runner_command_is up sql' -l allow-out-of-order -d 'apply revisions older than the newest applied one'
 complete -c runner -n '__runner_command_is up' -l resume -d 'continue a failed non-transactional revision'
+complete -c runner -n '__runner_command_is up' -l from-statement -x -d 'with --resume: continue at statement N'
 complete -c runner -n '__runner_command_is down' -l all -d 'revert every applied revision'
 complete -c runner -n '__runner_command_is history' -l limit -x -d 'only the newest N entries'
 complete -c runner -n '__runner_command_is status' -l exit-code -d 'exit 3 when anything is pending or failed'

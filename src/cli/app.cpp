@@ -145,6 +145,12 @@ void configure(CLI::App& sub, const std::string& name, CommandOptions& o,
                  "apply pending revisions older than the newest applied one");
     sub.add_flag("--resume", o.resume,
                  "continue a failed non-transactional revision from its failed statement");
+    optional(sub.add_option("--from-statement", target,
+                            "with --resume, after a runner that stopped mid-statement: continue "
+                            "at statement N of the revision (N: the uncertain statement if it "
+                            "did not take effect, the one after it if it did)")
+                 ->type_name("N"),
+             &o.from_statement);
   }
   if (name == "down") {
     sub.add_flag("--all", o.all, "revert every applied revision");

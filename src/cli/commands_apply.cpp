@@ -266,7 +266,8 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
 // Continues the revision marked failed after the statements that already
 // ran; the normal `up` follows under the same lock.
 void resume_failed(const project::Project& project, const std::string& dialect,
-                   exec::Executor& executor, const plan::History& history) {
+                   exec::Executor& executor, const plan::History& history,
+                   std::optional<std::int64_t> from_statement) {
   const plan::HistoryRecord* failed = nullptr;
   for (const auto& record : history) {
     if (record.state != "applied") {
@@ -286,11 +287,20 @@ void resume_failed(const project::Project& project, const std::string& dialect,
   if (revision == nullptr) {
     throw InputError(fmt::format("up --resume: revision {} is not in the manifest", failed->id));
   }
+  if (revision->noop || revision->up.empty()) {
+    throw InputError(fmt::format(
+        "up --resume: revision {} {} is marked failed, but the manifest no longer runs it on {} "
+        "(its dialects: list names other dialects), so there is nothing to resume here; what of "
+        "it ran stays in the database: undo or keep it by hand, then 'runner repair {}' (mark it "
+        "applied) or 'runner repair {} --forget' (drop the mark)",
+        failed->id, failed->name, dialect, failed->id, failed->id));
+  }
   exec::preflight({{revision, Direction::up}}, dialect);
-  executor.resume(*revision, *failed);
+  executor.resume(*revision, *failed, from_statement);
 }
 
-int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, bool resume = false) {
+int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, bool resume = false,
+           std::optional<std::int64_t> from_statement = std::nullopt) {
   // Both threads start before the project loads, the checksums' first: a
   // thread started while the other one is inside dlopen would wait for it.
   AppliedChecksums applied(ctx.manifest_path());
@@ -303,7 +313,7 @@ int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, boo
   Prelude prelude;
   if (resume) {
     prelude = [&](exec::Executor& executor, const plan::History& history) {
-      resume_failed(project, ctx.dialect(), executor, history);
+      resume_failed(project, ctx.dialect(), executor, history, from_statement);
     };
   }
   return run_plan(
@@ -355,8 +365,20 @@ int cmd_up(const Context& ctx, const CommandOptions& o) {
   if (o.resume && o.dry_run) {
     throw UsageError("up: --resume cannot be combined with --dry-run");
   }
+  std::optional<std::int64_t> from_statement;
+  if (o.from_statement) {
+    if (!o.resume) {
+      throw UsageError("up: --from-statement goes with --resume");
+    }
+    if (!util::all_digits(*o.from_statement) || o.from_statement->size() > 9 ||
+        std::stol(*o.from_statement) < 1) {
+      throw UsageError(fmt::format("--from-statement '{}' is not a statement number (1 or more)",
+                                   *o.from_statement));
+    }
+    from_statement = std::stol(*o.from_statement);
+  }
   return run_up(ctx, {parse_count(o.count), parse_id(o.to, "--to"), o.allow_out_of_order},
-                o.dry_run, o.resume);
+                o.dry_run, o.resume, from_statement);
 }
 
 int cmd_down(const Context& ctx, const CommandOptions& o) {

@@ -39,6 +39,7 @@ struct CommandOptions {
   bool dry_run = false;
   bool allow_out_of_order = false;
   bool resume = false;
+  std::optional<std::string> from_statement;  // up --resume --from-statement N
   bool exit_code = false;
   bool data = false;
   bool no_transaction = false;

@@ -291,15 +291,69 @@ void Executor::revert(const Revision& revision, const std::string& recorded_id) 
   }
 }
 
-void Executor::resume(const Revision& revision, const plan::HistoryRecord& record) {
+void Executor::resume(const Revision& revision, const plan::HistoryRecord& record,
+                      std::optional<std::int64_t> from_statement) {
   if (record.state != "failed" && record.state != "running") {
     throw InputError(fmt::format("revision {} {} failed while reverting; only a failed up can be "
                                  "resumed (repair it instead)",
                                  record.id, record.name));
   }
+  const std::int64_t done = record.statements_done;
+  std::int64_t skip = done;
+  if (record.state == "failed") {
+    // Marked by a runner that saw the failure: its count is exact.
+    if (from_statement && *from_statement != done + 1) {
+      throw InputError(fmt::format(
+          "up --resume --from-statement {}: revision {} {} is marked failed after exactly {} "
+          "statement(s), so it continues at statement {}; --from-statement is for a revision "
+          "left running by a runner that stopped",
+          *from_statement, record.id, record.name, done, done + 1));
+    }
+  } else {
+    // Left running: its runner stopped while statement done + 1 was sent or
+    // ran (the count is written with the statement after it). Whether that
+    // one took effect is for the database to tell, not for this runner.
+    const auto& path = revision.up;
+    std::optional<sql::Statement> uncertain;
+    {
+      sql::StatementReader reader(path, m_connection.dialect());
+      reader.set_text_limit(sql::k_lex_text_limit);
+      while (auto statement = reader.next()) {
+        if (statement->index == done + 1) {
+          uncertain = std::move(statement);
+          break;
+        }
+      }
+    }
+    const std::string where =
+        uncertain ? fmt::format("statement {} ({}:{})", done + 1, path, uncertain->line)
+                  : fmt::format("statement {} (which {} no longer holds)", done + 1, path);
+    if (!from_statement) {
+      FailedMarkError refusal(fmt::format(
+          "up --resume: revision {} {} was left running by a runner that stopped while its {} "
+          "was sent or running: the {} statement(s) before it ran, but whether it took effect is "
+          "unknown, so resuming could run it twice or skip it",
+          record.id, record.name, where, done));
+      refusal.add_context(fmt::format(
+          "check in the database whether statement {} took effect (if only in part, complete "
+          "or undo it by hand first); then run 'runner up --resume --from-statement {}' if it "
+          "did not (it runs again), or 'runner up --resume --from-statement {}' if it did (it "
+          "is not run again); or finish the revision by hand and 'runner repair {}'",
+          done + 1, done + 1, done + 2, record.id));
+      throw refusal;
+    }
+    if (*from_statement != done + 1 && *from_statement != done + 2) {
+      throw InputError(fmt::format(
+          "up --resume --from-statement {}: revision {} {} was left running after {} "
+          "statement(s), and only whether its {} took effect is unknown: give {} (it did not) "
+          "or {} (it did)",
+          *from_statement, record.id, record.name, done, where, done + 1, done + 2));
+    }
+    skip = *from_statement - 1;
+  }
   within_revision([&] {
     before_revision(revision);
-    run_marked(revision, Direction::up, &record);
+    run_marked(revision, Direction::up, &record, {}, skip);
   });
 }
 
@@ -505,7 +559,8 @@ void Executor::fail_transaction(const Revision& revision, Direction direction, i
 }
 
 void Executor::run_marked(const Revision& revision, Direction direction,
-                          const plan::HistoryRecord* resume_from, const std::string& recorded_id) {
+                          const plan::HistoryRecord* resume_from, const std::string& recorded_id,
+                          std::int64_t skip) {
   const std::int64_t start = util::monotonic_ms();
   const bool up = direction == Direction::up;
   const auto& path = file_for(revision, direction);
@@ -514,7 +569,8 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   plan::HistoryRecord record = record_for(revision, up ? checksum : "",
                                           resume_from != nullptr ? resume_from->id : recorded_id);
   const std::string running = up ? "running" : "reverting";
-  const std::int64_t skip = resume_from != nullptr ? resume_from->statements_done : 0;
+  // The statements the mark counts, checked unchanged by their chained hash.
+  const std::int64_t recorded_done = resume_from != nullptr ? resume_from->statements_done : 0;
   // The history write that must precede the next statement, sent with it
   // (one round trip where the driver allows): the running row, then the
   // progress of the statement before.
@@ -522,6 +578,11 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   bool recorded = true;  // false while the running row of a new apply is not written
   if (resume_from != nullptr) {
     record.applied_at = resume_from->applied_at;
+    // Marked running again, with the first statement run: a runner that
+    // dies now leaves a mark whose next statement is the uncertain one.
+    if (skip == 0) {
+      bookkeeping = m_tables.mark_sql(record.id, running, "", 0, "");
+    }
   } else if (up) {
     record.state = running;
     bookkeeping = m_tables.insert_sql(record);
@@ -534,8 +595,11 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   std::int64_t seen = 0;
   statement_done(revision, direction, 0, 0);
   std::string prefix;  // chained hash of the statements run so far, for --resume
+  // The bytes as they are run: the file may be rewritten after the pre-scan.
+  util::Sha256 streamed;
+  std::string ran_checksum;
   try {
-    sql::StatementReader reader(path, m_connection.dialect());
+    sql::StatementReader reader(path, m_connection.dialect(), &streamed);
     const std::string file = path;
     // The progress of statement k is written with statement k+1, just
     // before it runs: the record reads the same wherever it can be read,
@@ -561,12 +625,15 @@ void Executor::run_marked(const Revision& revision, Direction direction,
       }
       prefix = util::sha256_hex(prefix + "\n" + current->text);
       if (ran_before) {
-        if (current->index == skip && prefix != resume_from->prefix_checksum) {
+        if (current->index == recorded_done && prefix != resume_from->prefix_checksum) {
           throw ProblemError(fmt::format(
               "revision {} {}: the {} statement(s) that already ran have changed in {} since; "
               "cannot resume (restore them, or repair the database by hand and 'runner repair "
               "{}')",
-              record.id, record.name, skip, path, record.id));
+              record.id, record.name, recorded_done, path, record.id));
+        }
+        if (current->index == skip) {
+          bookkeeping = m_tables.mark_sql(record.id, running, "", skip, prefix);
         }
         continue;
       }
@@ -584,6 +651,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
           "{}')",
           record.id, record.name, path, seen, skip, record.id));
     }
+    ran_checksum = streamed.hex_digest();
   } catch (Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
     const bool interrupted = signals::caught() != 0;
@@ -646,6 +714,9 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   m_connection.sync();
   if (m_connection.transaction_left_open() == true) {
     left_transaction_open(revision, direction, record, done, prefix, start);
+  }
+  if (up && ran_checksum != checksum) {
+    changed_while_running(revision, record, done, prefix, ran_checksum, start);
   }
   record.state = "applied";
   record.execution_ms = util::monotonic_ms() - start;
@@ -742,6 +813,31 @@ std::string Executor::mark_failed(const plan::HistoryRecord& record, Direction d
   }
   write_log(make_log(up ? "apply" : "revert", record, util::monotonic_ms() - start, outcome, text));
   return said;
+}
+
+void Executor::changed_while_running(const Revision& revision, const plan::HistoryRecord& record,
+                                     std::int64_t done, const std::string& prefix,
+                                     const std::string& ran_checksum, std::int64_t start) {
+  const std::string text = fmt::format(
+      "{} changed while revision {} {} ran: its {} statement(s) ran as read during the run, "
+      "which is not the content checked before it started",
+      revision.up, revision.id().text(), revision.name(), done);
+  try {
+    // The record's checksum becomes that of the bytes that ran.
+    m_connection.query(m_tables.checksum_sql(record.id, ran_checksum));
+  } catch (const DbError&) {
+    // mark_failed below says whether the record could be written at all.
+  }
+  const std::string marked =
+      mark_failed(record, Direction::up, text, done, prefix, start, "failed");
+  FailedMarkError failure(text);
+  failure.add_context(fmt::format(
+      "{}, not applied, so that no checksum is recorded for content other than what ran: check "
+      "the database and the file, then 'runner up --resume' (once the file holds the statements "
+      "that ran, it records it and runs none of them again) or 'runner repair {}' (records the "
+      "file as it is now)",
+      marked, revision.id().text()));
+  throw failure;
 }
 
 void Executor::left_transaction_open(const Revision& revision, Direction direction,

@@ -62,8 +62,12 @@ class Executor {
 
   // `up --resume`: continues a failed marked revision after the statements
   // that already ran, once their text is shown unchanged (chained hash).
-  // ProblemError (exit 3) when they changed.
-  void resume(const project::Revision& revision, const plan::HistoryRecord& record);
+  // ProblemError (exit 3) when they changed. A mark left `running` (its
+  // runner stopped mid-statement) does not tell whether the statement after
+  // its count ran: refused (FailedMarkError, exit 5) naming that statement,
+  // unless `from_statement` says where to continue (that one, or the next).
+  void resume(const project::Revision& revision, const plan::HistoryRecord& record,
+              std::optional<std::int64_t> from_statement = std::nullopt);
 
   // `repair ID`: marks a failed revision applied, or re-records a changed
   // checksum. `repair ID --forget`: drops the record. Returns what was done.
@@ -84,8 +88,11 @@ class Executor {
                                      plan::HistoryRecord& record, std::int64_t start,
                                      std::int64_t done);
   bool atomic(const project::Revision& revision) const;
+  // `skip`: with `resume_from`, the statements not run again (its count, or
+  // one more when the user said the uncertain statement ran).
   void run_marked(const project::Revision& revision, plan::Direction direction,
-                  const plan::HistoryRecord* resume_from, const std::string& recorded_id = {});
+                  const plan::HistoryRecord* resume_from, const std::string& recorded_id = {},
+                  std::int64_t skip = 0);
   // Marks a revision run outside a transaction failed after `done`
   // statements (`prefix` their chained hash), and logs `outcome`; a mark
   // that cannot be written leaves it running, which refuses later runs too.
@@ -94,6 +101,13 @@ class Executor {
   std::string mark_failed(const plan::HistoryRecord& record, plan::Direction direction,
                           const std::string& text, std::int64_t done, const std::string& prefix,
                           std::int64_t start, std::string_view outcome);
+  // The file of a revision run outside a transaction was rewritten while
+  // it ran (what ran is not what was checked and hashed): marks it failed,
+  // not applied, and throws saying so.
+  [[noreturn]] void changed_while_running(const project::Revision& revision,
+                                          const plan::HistoryRecord& record, std::int64_t done,
+                                          const std::string& prefix,
+                                          const std::string& ran_checksum, std::int64_t start);
   // A revision outside a transaction ended inside one it began: rolls back
   // what it left uncommitted, marks it failed and throws saying so.
   [[noreturn]] void left_transaction_open(const project::Revision& revision,

@@ -320,6 +320,15 @@ HistorySql HistoryTables::mark_sql(std::string_view id, std::string_view state,
       .done();
 }
 
+HistorySql HistoryTables::checksum_sql(std::string_view id, std::string_view checksum) const {
+  return Builder(*this)
+      .sql("UPDATE " + qualified(m_name) + " SET checksum = ")
+      .value(text_param(checksum))
+      .sql(" WHERE id = ")
+      .value(text_param(id))
+      .done();
+}
+
 HistorySql HistoryTables::finish_sql(const plan::HistoryRecord& r) const {
   return Builder(*this)
       .sql("UPDATE " + qualified(m_name) + " SET state = 'applied', checksum = ")

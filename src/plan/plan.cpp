@@ -172,6 +172,15 @@ std::string failed_mark_advice(const HistoryRecord& record) {
         "applied)",
         record.id, record.id);
   }
+  if (record.state == "running") {
+    // Its runner stopped mid-statement: whether the next statement ran is
+    // unknown, and `up --resume` asks the user which it was.
+    return fmt::format(
+        "fix the database by hand, then run 'runner repair {}' to mark it applied or 'runner "
+        "repair {} --forget' to drop the mark; or run 'runner up --resume', which names the "
+        "statement whose outcome is unknown and how to continue after checking it",
+        record.id, record.id);
+  }
   return fmt::format(
       "fix the database by hand, then run 'runner repair {}' to mark it applied, 'runner repair "
       "{} --forget' to drop the mark, or fix the file and run 'runner up --resume'",

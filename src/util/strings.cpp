@@ -195,6 +195,18 @@ std::string valid_utf8(std::string_view text, bool escape) {
   return out;
 }
 
+std::size_t invalid_utf8_at(std::string_view text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t length = sequence_length(text.substr(at));
+    if (length == 0) {
+      return at;
+    }
+    at += length;
+  }
+  return std::string_view::npos;
+}
+
 std::string visible(std::string_view text, bool lines) {
   const auto control = [&](std::size_t i) {
     const auto c = static_cast<unsigned char>(text[i]);

@@ -40,6 +40,9 @@ std::string_view utf8_characters_prefix(std::string_view text, std::size_t max_c
 // (stray continuation, truncated, overlong, surrogate, above U+10FFFF)
 // replaced by U+FFFD, or with `escape` shown as `\xf6`.
 std::string valid_utf8(std::string_view text, bool escape = false);
+// The byte offset of the first byte of `text` that is not part of a
+// well-formed UTF-8 sequence, or npos when it is all UTF-8.
+std::size_t invalid_utf8_at(std::string_view text);
 // `text` with each control character but TAB and LF (C0, DEL, and the C1
 // controls U+0080 to U+009F) shown as an escape (`\x1b`, `\r`, `\u009b`):
 // what a terminal would obey instead of print. A database's message or a

@@ -269,3 +269,20 @@ def test_quiet_still_reports_the_error(project, db):
     assert result.code == failed_code(db), result
     assert "applied 0001" not in result.err
     assert "runner: error:" in result.err and "0002" in result.err
+
+
+def test_resume_of_a_failed_revision_now_listed_for_other_dialects_says_so(project, db):
+    project.add("0001", "c", "CREATE TABLE c (x int);\nINSERT INTO nosuch VALUES (1);\n"
+                "CREATE TABLE d (x int);\n", "DROP TABLE c;", kind="mixed", transaction=False)
+    assert project.run("up").code == 5
+    project.entries[-1] += f"\n    dialects: [{db.other_dialect()}]"
+    project.write_manifest()
+    before = snapshot(db)
+    result = project.run("up", "--resume")
+    assert result.code == 2, result
+    assert ": cannot read" not in result.err, result
+    assert "revision 0001 c is marked failed, but the manifest no longer runs it on " + db.dialect \
+        in result.err, result
+    assert "'runner repair 0001'" in result.err and "'runner repair 0001 --forget'" in result.err
+    assert snapshot(db) == before
+    assert history_state(db, "0001") == "failed"

@@ -2,10 +2,11 @@
 schema revision that fails half way (marked, then resumed), two databases
 on one server at once, a wrong password, and the lock holder."""
 import re
+import signal
 
 import pytest
 
-from conftest import MysqlDb, Project, applied_ids, history_state, three
+from conftest import MysqlDb, Project, applied_ids, history_state, three, wait_for
 from test_rehearse import rehearse_json
 
 
@@ -259,3 +260,127 @@ def test_engine_clock_and_binary_log_settings_do_not_reach_the_next_revision(pro
     assert db.query("SELECT YEAR(at) >= 2026 FROM t") == [(1,)]
     fresh = db.query("SELECT CONCAT_WS(' ', @@sql_log_bin, @@binlog_format, @@group_concat_max_len)")
     assert db.query("SELECT info FROM t") == fresh
+
+
+def kill_while_statement_3_runs(project, db):
+    """A runner killed (-9) while statement 3 of a transaction: false revision
+    runs; the server finishes the statement after the client is gone. The
+    mark is left running with 2 statements counted."""
+    project.add("0001", "x",
+                "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n"
+                "INSERT INTO t SELECT 2 FROM (SELECT GET_LOCK('rsm_hold', 60) AS s) x;\n"
+                "INSERT INTO t VALUES (3);\n",
+                "DROP TABLE t;", kind="mixed", transaction=False)
+    holder = db._connect(db.name)  # statement 3 waits for this lock
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT GET_LOCK('rsm_hold', 10)")
+        proc = project.popen("up")
+
+        def counted_two():  # written with statement 3, in its round trip
+            try:
+                return db.query("SELECT statements_done FROM runner_history") == [(2,)]
+            except Exception:  # the table is not there yet
+                return False
+        assert wait_for(counted_two, timeout=30), proc
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        holder.close()  # statement 3 goes on without its client
+    assert wait_for(lambda: db.query("SELECT a FROM t ORDER BY a") == [(1,), (2,)], timeout=30)
+    assert db.query("SELECT state, statements_done FROM runner_history") == [("running", 2)]
+
+
+def test_resume_after_a_runner_killed_mid_statement_asks_whether_it_ran(project, db):
+    kill_while_statement_3_runs(project, db)
+    refused = project.run("up", "--resume")
+    assert refused.code == 5, refused
+    assert "migrations/up/0001_x.sql:3" in refused.err, refused
+    assert "whether it took effect is unknown" in refused.err, refused
+    assert "--resume --from-statement 3" in refused.err and "--from-statement 4" in refused.err
+    assert db.query("SELECT a FROM t ORDER BY a") == [(1,), (2,)]  # nothing ran again
+    assert history_state(db, "0001") == "running"
+    # only the uncertain statement or the one after it
+    wrong = project.run("up", "--resume", "--from-statement", "2")
+    assert wrong.code == 2, wrong
+    assert "give 3 (it did not) or 4 (it did)" in wrong.err, wrong
+    assert project.run("up", "--from-statement", "4").code == 2
+    # statement 3 took effect: continue after it
+    resumed = project.run("up", "--resume", "--from-statement", "4")
+    assert resumed.code == 0, resumed
+    assert db.query("SELECT a FROM t ORDER BY a") == [(1,), (2,), (3,)]
+    assert applied_ids(db) == ["0001"]
+
+
+def test_resume_from_the_uncertain_statement_runs_it_again(project, db):
+    kill_while_statement_3_runs(project, db)
+    db.query("DELETE FROM t WHERE a = 2")  # the user undid it by hand
+    resumed = project.run("up", "--resume", "--from-statement", "3")
+    assert resumed.code == 0, resumed
+    assert db.query("SELECT a FROM t ORDER BY a") == [(1,), (2,), (3,)]
+    assert applied_ids(db) == ["0001"]
+
+
+def test_a_failed_mark_resumes_at_its_exact_count_without_asking(project, db):
+    project.add("0001", "x", "CREATE TABLE t (a int);\nINSERT INTO nosuch VALUES (1);\n"
+                "INSERT INTO t VALUES (3);\n", "DROP TABLE t;", kind="mixed", transaction=False)
+    assert project.run("up").code == 5
+    project.up_file("0001", "x").write_text("CREATE TABLE t (a int);\nINSERT INTO t VALUES (2);\n"
+                                            "INSERT INTO t VALUES (3);\n")
+    assert project.run("up", "--resume", "--from-statement", "3").code == 2
+    resumed = project.run("up", "--resume")
+    assert resumed.code == 0, resumed
+    assert db.query("SELECT a FROM t ORDER BY a") == [(2,), (3,)]
+
+
+def test_a_statement_larger_than_max_allowed_packet_fails_as_that_statement(project, db):
+    """Sent, the server drops the connection ("gone away"): exit 4, which an
+    orchestrator retries forever, or exit 1, by timing. Refused before it is
+    sent, it fails as its statement, the same way each time."""
+    limit = int(db.query("SELECT @@max_allowed_packet")[0][0])
+    big = "INSERT INTO t (v) VALUES ('" + "x" * (limit + 1000) + "');\n"
+    project.add("0001", "create_t", "CREATE TABLE t (v LONGTEXT);", "DROP TABLE t;")
+    project.add("0002", "big", "INSERT INTO t (v) VALUES ('small');\n" + big, "DELETE FROM t;",
+                kind="data")
+    for _ in range(2):
+        result = project.run("up")
+        assert result.code == 1, result
+        assert "migrations/up/0002_big.sql:2:1" in result.err, result
+        assert f"more than the server's max_allowed_packet ({limit} bytes)" in result.err, result
+        assert "rolled back" in result.err, result
+        assert db.query("SELECT count(*) FROM t") == [(0,)]
+    project.add("0003", "big_marked", "INSERT INTO t (v) VALUES ('small');\n" + big,
+                "DELETE FROM t;", kind="data", transaction=False)
+    project.up_file("0002", "big").write_text("SELECT 1;\n")
+    result = project.run("up")
+    assert result.code == 5, result
+    assert "migrations/up/0003_big_marked.sql:2:1" in result.err, result
+    assert "max_allowed_packet" in result.err, result
+    assert "the 1 statement(s) before the failure stay applied" in result.err, result
+    assert history_state(db, "0003") == "failed"
+
+
+def test_a_syntax_error_is_located_where_the_quoted_rest_of_the_statement_starts(project, db):
+    """MariaDB quotes the statement from the error on ("near 'a = 1'"): the
+    same text earlier in the statement is not where the error is."""
+    project.add("0001", "x", "CREATE TABLE t (a int);\nSELECT a FROM t WHERE a = 1 a = 1;\n",
+                "DROP TABLE t;")
+    result = project.run("up")
+    assert result.code == 5, result
+    assert "near 'a = 1' at line 1" in result.err, result
+    assert "migrations/up/0001_x.sql:2:29:" in result.err, result
+
+
+def test_a_syntax_error_quoted_cut_to_80_characters_is_located_at_its_last_match(project, db):
+    """A quote cut to 80 characters is a prefix of the rest of the statement;
+    where it matches more than once, the text before the error parsed: the
+    last place on the line is the error."""
+    row = "('" + "y" * 85 + "')"
+    project.add("0001", "create_t", "CREATE TABLE t (v TEXT);", "DROP TABLE t;")
+    project.add("0002", "x", f"INSERT INTO t (v) VALUES {row}, {row} {row};\n", "DELETE FROM t;",
+                kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "near '('yyyy" in result.err, result
+    column = len(f"INSERT INTO t (v) VALUES {row}, {row} ") + 1
+    assert f"migrations/up/0002_x.sql:1:{column}:" in result.err, result

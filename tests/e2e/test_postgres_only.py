@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import PostgresDb, applied_ids
+from conftest import PostgresDb, applied_ids, file_checksum, history_state, wait_for
 
 
 @pytest.fixture
@@ -240,3 +240,62 @@ def test_transaction_characteristics_a_revision_sets_do_not_reach_the_next_revis
     assert result.code == 0, result
     assert applied_ids(db) == ["0001", "0002"]
     assert db.query("SELECT level FROM seen") == [("read committed",)]
+
+
+def test_a_file_rewritten_while_a_non_transactional_revision_runs_is_not_recorded_as_applied(
+        project, db):
+    """The statements run are read as they run; the pre-scan's checksum is of
+    the file before it was rewritten: recording that one would say the old
+    file was applied."""
+    old = ("CREATE TABLE t (a int);\nSELECT pg_advisory_lock(4242);\n-- " + "x" * 1_000_000
+           + "\nINSERT INTO t VALUES (1);\n")
+    new = old.replace("VALUES (1)", "VALUES (99)")
+    project.add("0001", "x", "", "DROP TABLE t;", kind="mixed", transaction=False)
+    path = project.up_file("0001", "x")
+    path.write_text(old)
+    holder = db._connect(db.name)  # statement 2 waits for this lock
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(4242)")
+        proc = project.popen("up")
+
+        def at_statement_2():  # its count 1 is written with statement 2
+            try:
+                return db.query("SELECT statements_done FROM runner_history") == [(1,)]
+            except Exception:  # the table is not there yet
+                return False
+        assert wait_for(at_statement_2, timeout=30), proc
+        with open(path, "r+") as f:  # rewritten in place, as an editor or a checkout may
+            f.truncate(0)
+            f.write(new)
+    finally:
+        holder.close()
+    _, err = proc.communicate(timeout=60)
+    assert db.query("SELECT a FROM t") == [(99,)]  # what ran is what was read as it ran
+    assert proc.returncode == 5, err
+    assert "changed while revision 0001 x ran" in err, err
+    assert history_state(db, "0001") == "failed"
+    # not the checksum of the file checked before, which is not what ran
+    assert db.query("SELECT checksum FROM runner_history") != [(file_checksum(old.encode()),)]
+    # the file holds the statements that ran: resume records it, runs nothing again
+    resumed = project.run("up", "--resume")
+    assert resumed.code == 0, resumed
+    assert db.query("SELECT a FROM t") == [(99,)]
+    assert db.query("SELECT checksum, state FROM runner_history") == [
+        (file_checksum(new.encode()), "applied")]
+
+
+def test_bytes_that_are_not_utf8_are_blamed_on_their_statement_in_a_transaction(project, db):
+    """The server refuses the whole message of a transaction's statements
+    without saying where: the error named statement 1 at 1:1."""
+    project.add("0001", "x", "", "DROP TABLE v;", kind="mixed")
+    project.up_file("0001", "x").write_bytes(
+        b"CREATE TABLE v (a int);\nINSERT INTO v VALUES (1);\nINSERT INTO v VALUES (2);\n"
+        b"SELECT 'ab\xff\xfe';\n")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "invalid byte sequence" in result.err, result
+    assert "migrations/up/0001_x.sql:4:11:" in result.err, result
+    assert "statement 4" in result.err, result
+    assert "rolled back" in result.err, result
+    assert "v" not in db.tables()

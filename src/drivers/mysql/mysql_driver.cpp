@@ -146,10 +146,14 @@ bool lost_connection(const ::sql::SQLException& e) {
 }
 
 // MySQL locates a syntax error as "... near 'rest of the text' at line N",
-// N counting lines of the statement as sent. The result is the byte offset
-// of that text on line N (MySQL quotes at most 80 characters of it, which
-// still match as a prefix), or of the statement's end when the quote is
-// empty (the statement ended too early); -1 when the message says nothing.
+// N counting lines of the statement as sent. The quote is the packet from
+// the error on: the rest of this statement, then (in a packet of several)
+// "\n;\n" and what follows, cut to 80 bytes (MariaDB: 77 and "..."). The
+// result is the byte offset on line N where the rest of the statement is
+// the quote (or, when cut, where it starts with what is left of it: the
+// last such place, the text before it having parsed), or of the
+// statement's end when the quote is empty (the statement ended too early);
+// -1 when the message says nothing.
 long error_offset(std::string_view message, std::string_view sql) {
   constexpr std::string_view k_at_line = "' at line ";
   constexpr std::string_view k_near = "near '";
@@ -178,8 +182,28 @@ long error_offset(std::string_view message, std::string_view sql) {
     const std::string_view trimmed = util::trim(sql);
     return static_cast<long>(trimmed.data() - sql.data() + trimmed.size());
   }
-  // In a batch the quote runs on into the statements after this one: the
-  // longest start of it found in this statement is where it points.
+  const std::size_t line_end = std::min(sql.find('\n', start), sql.size());
+  const std::string_view dotted =
+      quoted.ends_with("...") ? quoted.substr(0, quoted.size() - 3) : std::string_view();
+  std::optional<std::size_t> cut;  // the last place the rest starts with a cut quote
+  for (std::size_t p = start; p <= line_end && p < sql.size(); ++p) {
+    const std::string_view rest = sql.substr(p);
+    const std::string_view next = quoted.substr(std::min(rest.size(), quoted.size()));
+    if (rest == quoted ||
+        (quoted.starts_with(rest) &&
+         (next.starts_with("\n;") || std::string_view("\n;").starts_with(next)))) {
+      return static_cast<long>(p);
+    }
+    if (rest.size() > quoted.size() &&
+        (rest.starts_with(quoted) || (!dotted.empty() && rest.starts_with(dotted)))) {
+      cut = p;
+    }
+  }
+  if (cut) {
+    return static_cast<long>(*cut);
+  }
+  // Otherwise (a quote that is not this statement's text): the longest
+  // start of it found in this statement.
   for (std::size_t length = std::min(quoted.size(), sql.size()); length > 0; --length) {
     const std::size_t found = sql.find(quoted.substr(0, length), start);
     if (found != std::string_view::npos) {
@@ -467,7 +491,8 @@ class MysqlConnection : public Connection {
     }
     const std::string packet = row.at(2).value_or("");
     if (util::all_digits(packet) && !packet.empty() && packet.size() < 12) {
-      m_batch_bytes = std::min<std::size_t>(k_batch_bytes, std::stoull(packet) / 2);
+      m_max_packet = std::stoull(packet);
+      m_batch_bytes = std::min<std::size_t>(k_batch_bytes, *m_max_packet / 2);
     }
   }
 
@@ -492,6 +517,7 @@ class MysqlConnection : public Connection {
       throw DbError("COPY ... FROM stdin is PostgreSQL's; MySQL has no COPY");
     }
     m_last_count.reset();
+    refuse_oversized(statement, 0);
     if (m_in_transaction && batchable(statement.text)) {
       if (!m_batch.empty() && m_batch_text.size() + statement.text.size() + 2 > m_batch_bytes) {
         send_batch();
@@ -529,6 +555,12 @@ class MysqlConnection : public Connection {
     // a syntax error counts from the packet's start, and stays the statement's.
     std::string text = *rendered;
     std::replace(text.begin(), text.end(), '\n', ' ');
+    if (too_large(text.size() + statement.text.size() + k_sentinel.size() + 16)) {
+      // Together they would not fit one packet: the mark first, then the
+      // statement on its own (refused there if it alone does not fit).
+      Connection::execute_after(bookkeeping, statement, bookkeeping_ran);
+      return;
+    }
     text.append("; ").append(statement.text).append("\n;\nSELECT '").append(k_sentinel).append(
         "'");
     std::unique_ptr<::sql::Statement> stmt;
@@ -1199,6 +1231,29 @@ class MysqlConnection : public Connection {
   // runner's split and the server's differ) is caught, not run unseen;
   // CALL and EXECUTE return a varying number of results, and are only
   // drained to it.
+  // True when a packet holding `bytes` of SQL exceeds the server's
+  // max_allowed_packet (the command byte counts too).
+  bool too_large(std::size_t bytes) const { return m_max_packet && bytes + 1 > *m_max_packet; }
+
+  // A statement that cannot fit the server's max_allowed_packet is refused
+  // before it is sent: sent, the server drops the connection ("gone away"),
+  // which reads as a lost server, not as this statement's failure.
+  // `extra`: what the runner sends along with it in the same packet.
+  void refuse_oversized(const StatementRef& statement, std::size_t extra) const {
+    if (too_large(statement.text.size() + extra)) {
+      throw DbError(fmt::format(
+          "this statement is {} bytes{}, more than the server's max_allowed_packet ({} bytes), "
+          "so it was not sent (the server would drop the connection); raise max_allowed_packet "
+          "on the server (SET GLOBAL max_allowed_packet, or its configuration), or split the "
+          "statement",
+          statement.text.size(),
+          extra > 0 ? fmt::format(" ({} with what the runner sends along to check it)",
+                                  statement.text.size() + extra)
+                    : "",
+          *m_max_packet));
+    }
+  }
+
   void run_alone(const StatementRef& statement) {
     if (statement.text.find(';') == std::string_view::npos) {
       run(statement.text, nullptr);
@@ -1206,6 +1261,7 @@ class MysqlConnection : public Connection {
     }
     std::string text(statement.text);
     text.append(";\nSELECT '").append(k_sentinel).append("'");
+    refuse_oversized(statement, text.size() - statement.text.size());
     try {
       std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());
       const bool has_result = stmt->execute(::sql::SQLString(text.data(), text.size()));
@@ -1330,6 +1386,7 @@ class MysqlConnection : public Connection {
   std::optional<std::int64_t> m_last_count;
   std::string m_batch_text;
   std::size_t m_batch_bytes = k_batch_bytes;
+  std::optional<std::size_t> m_max_packet;  // the server's max_allowed_packet, when read
   bool m_galera = false;  // @@wsrep_on when connecting: a Galera node
   std::string m_default_schema;  // DATABASE() at connect time
   // What remember_session read: the SET SESSION of the restored variables,

@@ -1227,6 +1227,19 @@ class PostgresConnection : public Connection {
           std::upper_bound(offsets.begin(), offsets.end(), at) - offsets.begin());
       which = which == 0 ? 0 : which - 1;
       position = static_cast<long>(std::min(at - offsets[which], sent[which].text.size()));
+    } else if (whole.sqlstate() == "22021") {
+      // Bytes that are not in the client encoding: the server refuses the
+      // whole message before running any of it, and says nothing of where.
+      // Where the statement blamed is UTF-8, the first one that is not is
+      // pointed at, at its first such byte.
+      for (std::size_t k = which; k < sent.size(); ++k) {
+        const std::size_t bad = util::invalid_utf8_at(sent[k].text);
+        if (bad != std::string_view::npos) {
+          which = k;
+          position = static_cast<long>(bad);
+          break;
+        }
+      }
     }
     DbError located(whole.what(), whole.code(), whole.sqlstate(), position);
     located.set_statement(sent[which]);

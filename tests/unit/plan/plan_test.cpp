@@ -191,8 +191,9 @@ TEST_CASE("plan: a running mark left by a dead runner is refused too", "[plan]")
           "revision 0002 b was left running by a runner that stopped half way, or by one that "
           "lost the migration lock and is still at it (at least 0 statement(s) ran): no error was "
           "recorded\n  fix the database by hand, then "
-          "run 'runner repair 0002' to mark it applied, 'runner repair 0002 --forget' "
-          "to drop the mark, or fix the file and run 'runner up --resume'"));
+          "run 'runner repair 0002' to mark it applied or 'runner repair 0002 --forget' "
+          "to drop the mark; or run 'runner up --resume', which names the statement whose "
+          "outcome is unknown and how to continue after checking it"));
   CHECK_NOTHROW(runner::plan::refuse_failed_marks({record("0001", "a")}));
 }
 

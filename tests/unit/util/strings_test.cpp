@@ -117,6 +117,14 @@ TEST_CASE("strings: utf8_characters_prefix cuts after whole characters", "[strin
   CHECK(utf8_characters_prefix("", 0).empty());
 }
 
+TEST_CASE("strings: invalid_utf8_at finds the first byte that is not UTF-8", "[strings][utf8]") {
+  CHECK(invalid_utf8_at("caf\xC3\xA9 \xE2\x82\xAC") == std::string_view::npos);
+  CHECK(invalid_utf8_at("") == std::string_view::npos);
+  CHECK(invalid_utf8_at("SELECT 'ab\xFF\xFE'") == 10);
+  CHECK(invalid_utf8_at("\xC3\xA9\xC3") == 2);  // truncated at the end
+  CHECK(invalid_utf8_at("a\xC0\xAF") == 1);     // overlong
+}
+
 TEST_CASE("strings: visible shows what a terminal would obey as escapes", "[strings]") {
   CHECK(visible("plain text\twith tab\nand lines") == "plain text\twith tab\nand lines");
   CHECK(visible("caf\xC3\xA9 \xE2\x82\xAC") == "caf\xC3\xA9 \xE2\x82\xAC");

@@ -1,5 +1,6 @@
 #include "exec/history.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <initializer_list>
 #include <map>
@@ -184,10 +185,6 @@ std::string HistoryTables::log_table() const { return m_table + "_log"; }
 std::string HistoryTables::lock_table() const { return m_table + "_lock"; }
 
 std::string HistoryTables::qualified_lock_table() const { return qualified(m_name + "_lock"); }
-
-std::vector<std::string> HistoryTables::own_tables() const {
-  return {m_table, log_table(), lock_table()};
-}
 
 std::string HistoryTables::lock_name() const {
   if (m_dialect == "mysql" || m_schema.empty()) {
@@ -389,6 +386,104 @@ bool own_table_exists(drivers::Connection& connection, const HistoryTables& tabl
       connection.dialect() == "postgres" ? "PostgreSQL keeps"
                                          : "this server (lower_case_table_names=0) keeps",
       tables.table(), advice));
+}
+
+namespace {
+
+// The columns the runner reads and writes in its log and lock tables.
+const std::vector<std::string>& companion_columns(CompanionTable which) {
+  static const std::vector<std::string> log{"seq",     "at",          "action", "revision",
+                                            "name",    "duration_ms", "actor",  "runner_version",
+                                            "outcome", "error"};
+  static const std::vector<std::string> lock{"name", "owner",       "host",
+                                             "pid",  "acquired_at", "expires_at"};
+  return which == CompanionTable::log ? log : lock;
+}
+
+std::string companion_name(const HistoryTables& tables, CompanionTable which) {
+  return which == CompanionTable::log ? tables.log_table() : tables.lock_table();
+}
+
+// The runner's columns `table` (the log or the lock table, existing)
+// lacks, as the catalog lists its columns; nullopt when it does not exist.
+std::optional<std::vector<std::string>> missing_companion_columns(drivers::Connection& connection,
+                                                                  const HistoryTables& tables,
+                                                                  CompanionTable which) {
+  const std::string table = companion_name(tables, which);
+  const HistoryTables resolved = tables.resolved(connection);
+  const std::string bare(util::split(table, '.').back());
+  const std::string_view dialect = connection.dialect();
+  // Column names ignore case on SQLite and MySQL; PostgreSQL's are the
+  // lower-case ones the runner wrote unquoted.
+  const bool any_case = dialect != "postgres";
+  const drivers::Rows rows =
+      dialect == "sqlite"
+          ? connection.query("SELECT name FROM pragma_table_info(?, ?)", {bare, resolved.schema()})
+      : dialect == "postgres"
+          ? connection.query(
+                "SELECT a.attname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON "
+                "c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT "
+                "a.attisdropped",
+                {resolved.schema(), bare})
+          : connection.query(
+                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
+                "TABLE_NAME = ?",
+                {resolved.schema(), bare});
+  if (rows.empty() && !connection.table_exists(table)) {
+    return std::nullopt;
+  }
+  std::vector<std::string> have;
+  for (const auto& row : rows) {
+    have.push_back(any_case ? util::to_lower(text_or_empty(row.at(0))) : text_or_empty(row.at(0)));
+  }
+  std::vector<std::string> missing;
+  for (const auto& column : companion_columns(which)) {
+    if (std::find(have.begin(), have.end(), column) == have.end()) {
+      missing.push_back(column);
+    }
+  }
+  return missing;
+}
+
+}  // namespace
+
+bool companion_is_foreign(drivers::Connection& connection, const HistoryTables& tables,
+                          CompanionTable which) {
+  const auto missing = missing_companion_columns(connection, tables, which);
+  return missing && !missing->empty();
+}
+
+void refuse_foreign_companion(drivers::Connection& connection, const HistoryTables& tables,
+                              CompanionTable which) {
+  const auto missing = missing_companion_columns(connection, tables, which);
+  if (!missing || missing->empty()) {
+    return;
+  }
+  const bool log = which == CompanionTable::log;
+  const std::string table = companion_name(tables, which);
+  throw InputError(fmt::format(
+      "table {} is not the runner's {} table: it lacks the column(s) {} of the runner's. The "
+      "runner keeps {} in a table named after the history table (--table {}: {}), and this one "
+      "belongs to another project or to the application; nothing ran and the database was not "
+      "changed. "
+      "Name another history table with --table, one whose _log and _lock names are free (to "
+      "keep a history recorded in {}, rename it and {} to that name first)",
+      table, log ? "log" : "lock", util::join(*missing),
+      log ? "its log"
+          : "the rows of its table lock (lock = \"table\"), which every runner looks for before "
+            "it runs,",
+      tables.table(), table, tables.table(), tables.log_table()));
+}
+
+std::vector<std::string> own_tables(drivers::Connection& connection, const HistoryTables& tables) {
+  std::vector<std::string> own{tables.table()};
+  for (const auto which : {CompanionTable::log, CompanionTable::lock}) {
+    if (!companion_is_foreign(connection, tables, which)) {
+      own.push_back(companion_name(tables, which));
+    }
+  }
+  return own;
 }
 
 // Rows the runner never writes (edited by hand, restored from another

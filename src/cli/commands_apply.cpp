@@ -191,6 +191,8 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
                                     std::int64_t statements, std::int64_t bytes) {
     progress.update(revision, direction, statements, bytes);
   });
+  executor.on_warning(
+      [&](const std::string& line) { progress.finish([&] { reporter.warning(line); }); });
   plan::History history;
   try {
     if (prelude) {

@@ -218,8 +218,20 @@ std::string Executor::stopped_before(const Revision& revision) {
 void Executor::write_log(const LogRecord& record) noexcept {
   try {
     m_connection.query(m_tables.log_sql(record));
-  } catch (const std::exception&) {
+  } catch (const std::exception& error) {
     // The log is best effort after a failure; the failure itself is reported.
+    // After a success (the record written) the lost row is said.
+    if (record.outcome == "ok" && m_on_warning) {
+      try {
+        m_on_warning(fmt::format(
+            "revision {} {} is {}, but its row in the log table {} could not be written ({}): "
+            "'runner history' will not list this {}",
+            record.revision, record.name, record.action == "apply" ? "applied" : "reverted",
+            m_tables.log_table(), util::utf8_prefix(error.what(), 300), record.action));
+      } catch (const std::exception&) {
+        // nowhere to say it
+      }
+    }
   }
 }
 
@@ -293,7 +305,7 @@ const char* phase_text(Phase phase) {
     case Phase::statements:
       return "while running its statements";
     case Phase::bookkeeping:
-      return "while recording it in the history table";
+      return "while recording it in the history and log tables";
     case Phase::commit:
       return "at COMMIT";
   }

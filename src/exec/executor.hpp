@@ -42,6 +42,11 @@ class Executor {
 
   // Sets what is told as each statement ends (progress display).
   void on_statement(StatementProgress callback) { m_on_statement = std::move(callback); }
+  // Sets where a warning goes: a revision that succeeded whose log row
+  // could not be written (the revision stays applied or reverted).
+  void on_warning(std::function<void(const std::string&)> callback) {
+    m_on_warning = std::move(callback);
+  }
 
   // Runs every step in order. On the first failure the failing revision is
   // rolled back (or marked failed) and logged, and DbError is thrown naming
@@ -113,6 +118,7 @@ class Executor {
 
   drivers::Lock* m_lock;
   StatementProgress m_on_statement;
+  std::function<void(const std::string&)> m_on_warning;
   bool m_session_used = false;  // a revision ran since the session opened or was reset
   bool m_lock_confirmed = false;  // confirmed as the last revision was recorded: not again
 };

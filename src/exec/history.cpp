@@ -150,6 +150,24 @@ HistoryTables::HistoryTables(std::string_view dialect, std::string table)
         "history table name '{}' must be letters, digits and '_', at most 59 of them{}", m_table,
         m_dialect == "postgres" ? ", optionally schema-qualified (schema.table)" : ""));
   }
+  // Names the database keeps for itself, refused before connecting: SQLite
+  // reserves tables named sqlite_* (in any letter case), PostgreSQL schemas
+  // named pg_* (pg_temp is each session's temporary schema, whose tables go
+  // with the session; pg_catalog holds the system's).
+  if (m_dialect == "sqlite" && util::to_lower(parts.back()).starts_with("sqlite_")) {
+    throw InputError(fmt::format(
+        "history table name '{}': SQLite reserves table names starting with sqlite_ for "
+        "itself and refuses to create them; choose another --table",
+        m_table));
+  }
+  if (parts.size() == 2 && parts.front().starts_with("pg_")) {
+    throw InputError(fmt::format(
+        "history table name '{}': PostgreSQL reserves schema names starting with pg_ for its "
+        "own schemas (pg_temp is each session's temporary schema, whose tables vanish with the "
+        "session; pg_catalog is the system catalog), so the runner's tables cannot be kept in "
+        "{}; name another schema with --table SCHEMA.TABLE, or give the table alone",
+        m_table, parts.front()));
+  }
   m_name = parts.back();
   if (parts.size() == 2) {
     m_schema = parts.front();
@@ -226,9 +244,6 @@ std::vector<std::string> HistoryTables::create_sql() const {
                              : m_dialect == "mysql" ? "BIGINT AUTO_INCREMENT PRIMARY KEY"
                                                     : "BIGSERIAL PRIMARY KEY";
   std::vector<std::string> statements;
-  if (m_schema_given) {
-    statements.push_back(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", identifier(m_schema)));
-  }
   for (auto& create : {
            fmt::format("CREATE TABLE IF NOT EXISTS {} (\n"
                        "  id {} NOT NULL PRIMARY KEY,\n"
@@ -590,10 +605,28 @@ void ensure_tables(drivers::Connection& connection, const HistoryTables& tables)
     return;
   }
   try {
-    for (const auto& sql : resolved.create_sql()) {
+    if (create_schema) {
+      creating_schema = true;
+      connection.query(resolved.create_schema_sql());
+      creating_schema = false;
+    }
+    for (const auto& sql : resolved.create_table_sql()) {
       connection.query(sql);
     }
   } catch (DbError& error) {
+    if (creating_schema) {
+      error.add_context(fmt::format(
+          "while creating schema {} for the runner's history tables {} and {}{}", resolved.schema(),
+          tables.table(), tables.log_table(),
+          error.permission_denied()
+              ? fmt::format(": this user may not create schemas in the database. Have an owner "
+                            "create it (CREATE SCHEMA {} AUTHORIZATION this user), grant this "
+                            "user CREATE on the database, or name an existing schema it may "
+                            "write with --table",
+                            resolved.identifier(resolved.schema()))
+              : ""));
+      throw;
+    }
     const bool mysql = connection.dialect() == "mysql";
     const std::string where =
         resolved.schema().empty()

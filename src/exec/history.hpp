@@ -72,6 +72,8 @@ class HistoryTables {
 
   // CREATE TABLE IF NOT EXISTS for both tables (and the schema, when named).
   std::vector<std::string> create_sql() const;
+  // The same without the schema's.
+  std::vector<std::string> create_table_sql() const;
   HistorySql select_sql() const;
   HistorySql select_log_sql() const;
 

@@ -148,3 +148,37 @@ def test_a_marked_revision_whose_record_is_refused_after_it_ran_is_exit_5(tmp_pa
     finally:
         login.drop()
         pg.drop()
+
+
+def test_another_projects_table_named_like_the_log_table_is_refused_before_anything_runs(
+        project, db):
+    """--table h where h_log is another project's history table: it is not the
+    runner's log. Not exit 1 "recording it in the history table" (SQLite,
+    PostgreSQL), nor exit 0 with the log rows silently lost (MariaDB)."""
+    three(project)
+    if db.dialect == "sqlite":
+        db.path.touch()
+    db.query("CREATE TABLE h_log (id VARCHAR(64) PRIMARY KEY, name VARCHAR(64))")
+    db.query("INSERT INTO h_log (id, name) VALUES ('1', 'theirs')")
+    for command in (["up"], ["baseline", "0002"], ["up", "--to", "0001"]):
+        result = project.run("--table", "h", *command)
+        assert result.code == 2, (command, result)
+        assert "table h_log is not the runner's log table" in result.err, result
+        assert "--table" in result.err and "rolled back" not in result.err, result
+    assert db.tables() == {"h_log"}  # not even the history table h was made
+    assert db.query("SELECT id, name FROM h_log") == [("1", "theirs")]
+
+
+def test_a_log_row_lost_after_a_revision_succeeded_is_warned_of_naming_the_revision(project, db):
+    """The revision is applied and recorded (exit 0, as SPEC says), but its row
+    in the log could not be written: said, not swallowed."""
+    project.add("0001", "t1", "CREATE TABLE t1 (x INTEGER);", "DROP TABLE t1;")
+    project.add("0002", "drop_log", "DROP TABLE runner_history_log;", "SELECT 1;",
+                transaction=False)
+    assert project.run("up", "0001").code == 0
+    result = project.run("-q", "up")
+    assert result.code == 0, result
+    assert "revision 0002 drop_log is applied, but its row in the log table runner_history_log " \
+           "could not be written" in result.err, result
+    assert applied_ids(db) == ["0001", "0002"]
+

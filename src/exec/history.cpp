@@ -238,6 +238,17 @@ std::string HistoryTables::create_schema_sql() const {
 }
 
 std::vector<std::string> HistoryTables::create_sql() const {
+  std::vector<std::string> statements;
+  if (m_schema_given) {
+    statements.push_back(create_schema_sql());
+  }
+  for (auto& create : create_table_sql()) {
+    statements.push_back(std::move(create));
+  }
+  return statements;
+}
+
+std::vector<std::string> HistoryTables::create_table_sql() const {
   const bool mysql = m_dialect == "mysql";
   const std::string text = mysql ? "VARCHAR(255)" : "TEXT";
   const std::string serial = m_dialect == "sqlite"  ? "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -600,10 +611,23 @@ std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTa
 
 void ensure_tables(drivers::Connection& connection, const HistoryTables& tables) {
   const HistoryTables resolved = tables.resolved(connection);
-  if (own_table_exists(connection, tables, tables.table()) &&
-      own_table_exists(connection, tables, tables.log_table())) {
+  const bool history = own_table_exists(connection, tables, tables.table());
+  const bool log = own_table_exists(connection, tables, tables.log_table());
+  if (log) {
+    refuse_foreign_companion(connection, tables, CompanionTable::log);
+  }
+  if (history && log) {
     return;
   }
+  // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even where the
+  // schema exists: sent only when PostgreSQL finds no schema of that name
+  // (quoted, as the runner names it).
+  const bool create_schema =
+      !resolved.create_schema_sql().empty() &&
+      connection
+          .query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", {resolved.schema()})
+          .empty();
+  bool creating_schema = false;
   try {
     if (create_schema) {
       creating_schema = true;

@@ -182,3 +182,25 @@ def test_a_log_row_lost_after_a_revision_succeeded_is_warned_of_naming_the_revis
            "could not be written" in result.err, result
     assert applied_ids(db) == ["0001", "0002"]
 
+
+@pytest.mark.parametrize("dialect,table", [("sqlite", "sqlite_hist"), ("sqlite", "SQLite_Hist"),
+                                           ("postgres", "pg_temp.hist"),
+                                           ("postgres", "pg_catalog.hist")])
+def test_a_history_table_name_the_database_reserves_is_configuration(tmp_path, dialect, table):
+    """SQLite's sqlite_* tables, PostgreSQL's pg_* schemas (pg_temp: the
+    session's temporary schema): exit 2 before connecting, not exit 1 "a
+    revision failed and was rolled back"."""
+    from conftest import Project, SqliteDb
+    db = SqliteDb(tmp_path) if dialect == "sqlite" else PostgresDb()
+    try:
+        project = three(Project(tmp_path / "project", db))
+        for command in ("up", "status"):
+            result = project.run("--table", table, command)
+            assert result.code == 2, (command, result)
+            assert "reserves" in result.err and f"'{table}'" in result.err, result
+            assert "rolled back" not in result.err, result
+        assert "users" not in db.tables()
+    finally:
+        if dialect == "postgres":
+            db.drop()
+

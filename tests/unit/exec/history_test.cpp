@@ -125,6 +125,22 @@ TEST_CASE("history: plain names are accepted", "[history]") {
   }
 }
 
+TEST_CASE("history: names the database reserves are refused before connecting", "[history]") {
+  for (const std::string name : {"sqlite_hist", "SQLite_Hist", "sqlite_"}) {
+    INFO(name);
+    CHECK_THAT(name_error("sqlite", name), Catch::Contains("SQLite reserves table names"));
+    CHECK(HistoryTables("mysql", name).table() == name);  // only SQLite's
+  }
+  for (const std::string name : {"pg_temp.hist", "pg_catalog.hist", "pg_toast.h"}) {
+    INFO(name);
+    CHECK_THAT(name_error("postgres", name), Catch::Contains("PostgreSQL reserves schema names"));
+  }
+  // Only the prefix: quoted, "PG_x" is an ordinary schema; pg_ in a table name is allowed.
+  CHECK(HistoryTables("postgres", "PG_app.hist").schema() == "PG_app");
+  CHECK(HistoryTables("postgres", "pg_hist").table() == "pg_hist");
+  CHECK(HistoryTables("sqlite", "my_sqlite_hist").table() == "my_sqlite_hist");
+}
+
 TEST_CASE("history: a schema-qualified name is accepted on PostgreSQL only", "[history]") {
   const HistoryTables tables("postgres", "app.runner_history");
   CHECK(tables.table() == "app.runner_history");

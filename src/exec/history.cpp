@@ -662,9 +662,10 @@ void ensure_tables(drivers::Connection& connection, const HistoryTables& tables)
         !error.permission_denied() ? ""
         : mysql ? ": this user may not create them there. Grant it CREATE, or have an owner run "
                   "the CREATE TABLE statements 'runner sql up' prints"
-                : ": this user may not create them there. Grant it that right, have an owner "
-                  "run the CREATE TABLE statements 'runner sql up' prints, or name a schema it "
-                  "may write with --table"));
+                : fmt::format(": this user may not create them there. Grant it CREATE on "
+                              "schema {}, have an owner run the CREATE TABLE statements 'runner "
+                              "sql up' prints, or name a schema it may write with --table",
+                              resolved.schema())));
     throw;
   }
 }

@@ -132,7 +132,8 @@ void refuse_foreign_companion(drivers::Connection& connection, const HistoryTabl
 std::vector<std::string> own_tables(drivers::Connection& connection, const HistoryTables& tables);
 // Reads the log, newest first; empty when the table does not exist yet.
 std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTables& tables);
-// Creates both tables when missing.
+// Creates both tables when missing; refuses (refuse_foreign_companion) a
+// log table that is not the runner's before creating anything.
 void ensure_tables(drivers::Connection& connection, const HistoryTables& tables);
 
 // A log row for `action` on `record`, stamped now by this user@host.

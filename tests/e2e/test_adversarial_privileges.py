@@ -204,3 +204,35 @@ def test_a_history_table_name_the_database_reserves_is_configuration(tmp_path, d
         if dialect == "postgres":
             db.drop()
 
+
+def test_a_role_owning_its_schema_uses_it_without_create_on_the_database(tmp_path):
+    """CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even where the
+    schema exists: sent only when the schema does not."""
+    from conftest import Project
+    pg = PostgresDb()
+    role = "r_" + os.urandom(5).hex()
+    password = "pw-" + os.urandom(6).hex()
+    pg._admin(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    try:
+        pg.query(f"REVOKE CREATE ON DATABASE {pg.name} FROM PUBLIC")
+        pg.query(f"CREATE SCHEMA app AUTHORIZATION {role}")
+        url = re.sub(r"//[^@]*@", f"//{role}:{password}@", pg.url)
+        project = Project(tmp_path, pg)
+        project.add("0001", "t1", "CREATE TABLE app.t1 (x INT);", "DROP TABLE app.t1;")
+        project.add("0002", "t2", "CREATE TABLE app.t2 (x INT);", "DROP TABLE app.t2;")
+        result = project.run("-d", url, "--table", "app.runner_history", "up", "0001",
+                             database=False)
+        assert result.code == 0, result
+        result = project.run("-d", url, "--table", "app.runner_history", "--lock-mode", "table",
+                             "up", database=False)
+        assert result.code == 0, result
+        assert sorted(pg.query("SELECT id FROM app.runner_history")) == [("0001",), ("0002",)]
+        # A schema that does not exist: the advice is about creating that schema.
+        result = project.run("-d", url, "--table", "other.runner_history", "up", database=False)
+        assert result.code == 2, result
+        assert "while creating schema other" in result.err, result
+        assert "CREATE SCHEMA" in result.err, result
+        assert password not in result.err + result.out
+    finally:
+        pg.drop()
+        pg._admin(f"DROP ROLE IF EXISTS {role}")

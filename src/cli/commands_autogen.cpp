@@ -28,8 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> own_tables(const Context& ctx) {
-  return ctx.tables().own_tables();
+std::vector<std::string> own_tables(const Context& ctx, drivers::Connection& connection) {
+  return exec::own_tables(connection, ctx.tables());
 }
 
 // Runs the statements of `path` (or of `text`, when given) on `connection`,
@@ -196,7 +196,8 @@ States read_states(const Context& ctx, const CommandOptions& o, const std::strin
                                   states.current_db->url().redacted()));
     const auto start = std::chrono::steady_clock::now();
     apply_migrations(ctx, *project, states.current_db->connection());
-    states.current = states.current_db->connection().read_schema(own_tables(ctx));
+    states.current = states.current_db->connection().read_schema(
+        own_tables(ctx, states.current_db->connection()));
     reporter.progress(fmt::format(
         "autogenerate: the migrations' schema applied and read in {} ms",
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -208,7 +209,7 @@ States read_states(const Context& ctx, const CommandOptions& o, const std::strin
       throw InputError(fmt::format("{}: the database does not exist yet; run 'runner up' first",
                                    ctx.url().redacted()));
     }
-    states.current = connection->read_schema(own_tables(ctx));
+    states.current = connection->read_schema(own_tables(ctx, *connection));
   }
   if (to == "migrations" && from == "migrations") {
     states.desired = states.current;
@@ -233,7 +234,7 @@ States read_states(const Context& ctx, const CommandOptions& o, const std::strin
                                    schema_file.string(), error.what()));
     }
   }
-  states.desired = second->connection().read_schema(own_tables(ctx));
+  states.desired = second->connection().read_schema(own_tables(ctx, second->connection()));
   return states;
 }
 
@@ -262,9 +263,10 @@ nlohmann::json changes_json(const autogen::Plan& plan) {
 // Differences of the schema on `connection` from `expected`, one line each.
 std::vector<std::string> compare(const Context& ctx, drivers::Connection& connection,
                                  const schema::Schema& expected) {
-  return schema::diff(dump_text(expected, ctx.dialect()),
-                      dump_text(connection.read_schema(own_tables(ctx)), ctx.dialect()),
-                      {false, ctx.dialect() == "sqlite"});
+  return schema::diff(
+      dump_text(expected, ctx.dialect()),
+      dump_text(connection.read_schema(own_tables(ctx, connection)), ctx.dialect()),
+      {false, ctx.dialect() == "sqlite"});
 }
 
 // Proves the plan on a scratch database: on the one that holds the current

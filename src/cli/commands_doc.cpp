@@ -52,7 +52,7 @@ std::string newest_applied_id(const plan::History& history) {
 Source read_live(const Context& ctx, drivers::Connection& connection) {
   Source source;
   const auto& tables = ctx.tables();
-  source.schema = connection.read_schema(tables.own_tables());
+  source.schema = connection.read_schema(exec::own_tables(connection, tables));
   const plan::History history = exec::load_history(connection, tables);
   std::map<std::string, std::string> kinds;
   // A reverted revision has no history row left: its kind from the manifest.
@@ -99,7 +99,7 @@ Source read_migrated(const Context& ctx) {
         fmt::format("applying the migrations on a scratch database failed: {}", *failure));
   }
   Source source;
-  source.schema = scratch.connection().read_schema(tables.own_tables());
+  source.schema = scratch.connection().read_schema(exec::own_tables(scratch.connection(), tables));
   source.input.dialect = ctx.dialect();
   source.input.current = project.revisions().empty() ? "none"
                                                      : project.revisions().back().id().text();

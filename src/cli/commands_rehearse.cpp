@@ -296,17 +296,30 @@ int cmd_refs(const Context& ctx, const CommandOptions& o) {
                                reference_text(reference)));
     }
   }
-  reporter.progress(fmt::format("refs: {} removed name(s), {} file(s) scanned, {} stale and {} "
-                                "possible reference(s)",
-                                replay.removed.size(), run.files, definite,
-                                found.size() - definite));
+  const bool complete = replay.stopped.empty();
+  if (complete) {
+    reporter.progress(fmt::format(
+        "refs: {} removed name(s), {} file(s) scanned, {} stale and {} possible reference(s)",
+        replay.removed.size(), run.files, definite, found.size() - definite));
+  } else {
+    // Said even with --quiet: no count of stale names is the answer asked for.
+    reporter.warning(fmt::format(
+        "refs: incomplete: a revision failed on the scratch database (above), so the names the "
+        "revisions after it remove were not looked for, and the sources may still use them; {}",
+        found.empty() ? fmt::format("the {} file(s) scanned use none of the {} name(s) removed "
+                                    "before it",
+                                    run.files, replay.removed.size())
+                      : fmt::format("of the {} name(s) removed before it, {} stale and {} "
+                                    "possible reference(s) are listed above",
+                                    replay.removed.size(), definite, found.size() - definite)));
+  }
   if (reporter.json()) {
     nlohmann::json removed = nlohmann::json::array();
     for (const auto& entry : replay.removed) {
       removed.push_back({{"name", entry.name}, {"what", entry.what}, {"revision", entry.revision}});
     }
     nlohmann::json result{{"command", "refs"},
-                          {"ok", definite == 0},
+                          {"ok", definite == 0 && complete},
                           {"removed", removed},
                           {"files", run.files},
                           {"references", items}};
@@ -314,6 +327,11 @@ int cmd_refs(const Context& ctx, const CommandOptions& o) {
       result["stopped"] = replay.stopped;
     }
     reporter.emit(result);
+  }
+  // A revision that fails leaves the answer unknown: exit 1, as the failed
+  // revision it is, before any stale name found up to it (exit 3).
+  if (!complete) {
+    return static_cast<int>(ExitCode::db_failed);
   }
   return definite == 0 ? 0 : static_cast<int>(ExitCode::problems);
 }

@@ -369,7 +369,7 @@ const char* phase_text(Phase phase) {
     case Phase::statements:
       return "while running its statements";
     case Phase::bookkeeping:
-      return "while recording it in the history table";
+      return "while recording it in the history and log tables";
     case Phase::commit:
       return "at COMMIT";
   }

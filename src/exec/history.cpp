@@ -1,5 +1,6 @@
 #include "exec/history.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <initializer_list>
 #include <map>
@@ -149,6 +150,24 @@ HistoryTables::HistoryTables(std::string_view dialect, std::string table)
         "history table name '{}' must be letters, digits and '_', at most 59 of them{}", m_table,
         m_dialect == "postgres" ? ", optionally schema-qualified (schema.table)" : ""));
   }
+  // Names the database keeps for itself, refused before connecting: SQLite
+  // reserves tables named sqlite_* (in any letter case), PostgreSQL schemas
+  // named pg_* (pg_temp is each session's temporary schema, whose tables go
+  // with the session; pg_catalog holds the system's).
+  if (m_dialect == "sqlite" && util::to_lower(parts.back()).starts_with("sqlite_")) {
+    throw InputError(fmt::format(
+        "history table name '{}': SQLite reserves table names starting with sqlite_ for "
+        "itself and refuses to create them; choose another --table",
+        m_table));
+  }
+  if (parts.size() == 2 && parts.front().starts_with("pg_")) {
+    throw InputError(fmt::format(
+        "history table name '{}': PostgreSQL reserves schema names starting with pg_ for its "
+        "own schemas (pg_temp is each session's temporary schema, whose tables vanish with the "
+        "session; pg_catalog is the system catalog), so the runner's tables cannot be kept in "
+        "{}; name another schema with --table SCHEMA.TABLE, or give the table alone",
+        m_table, parts.front()));
+  }
   m_name = parts.back();
   if (parts.size() == 2) {
     m_schema = parts.front();
@@ -185,10 +204,6 @@ std::string HistoryTables::lock_table() const { return m_table + "_lock"; }
 
 std::string HistoryTables::qualified_lock_table() const { return qualified(m_name + "_lock"); }
 
-std::vector<std::string> HistoryTables::own_tables() const {
-  return {m_table, log_table(), lock_table()};
-}
-
 std::string HistoryTables::lock_name() const {
   if (m_dialect == "mysql" || m_schema.empty()) {
     return "runner:" + m_name;
@@ -223,15 +238,23 @@ std::string HistoryTables::create_schema_sql() const {
 }
 
 std::vector<std::string> HistoryTables::create_sql() const {
+  std::vector<std::string> statements;
+  if (m_schema_given) {
+    statements.push_back(create_schema_sql());
+  }
+  for (auto& create : create_table_sql()) {
+    statements.push_back(std::move(create));
+  }
+  return statements;
+}
+
+std::vector<std::string> HistoryTables::create_table_sql() const {
   const bool mysql = m_dialect == "mysql";
   const std::string text = mysql ? "VARCHAR(255)" : "TEXT";
   const std::string serial = m_dialect == "sqlite"  ? "INTEGER PRIMARY KEY AUTOINCREMENT"
                              : m_dialect == "mysql" ? "BIGINT AUTO_INCREMENT PRIMARY KEY"
                                                     : "BIGSERIAL PRIMARY KEY";
   std::vector<std::string> statements;
-  if (m_schema_given) {
-    statements.push_back(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", identifier(m_schema)));
-  }
   for (auto& create : {
            fmt::format("CREATE TABLE IF NOT EXISTS {} (\n"
                        "  id {} NOT NULL PRIMARY KEY,\n"
@@ -400,6 +423,104 @@ bool own_table_exists(drivers::Connection& connection, const HistoryTables& tabl
       tables.table(), advice));
 }
 
+namespace {
+
+// The columns the runner reads and writes in its log and lock tables.
+const std::vector<std::string>& companion_columns(CompanionTable which) {
+  static const std::vector<std::string> log{"seq",     "at",          "action", "revision",
+                                            "name",    "duration_ms", "actor",  "runner_version",
+                                            "outcome", "error"};
+  static const std::vector<std::string> lock{"name", "owner",       "host",
+                                             "pid",  "acquired_at", "expires_at"};
+  return which == CompanionTable::log ? log : lock;
+}
+
+std::string companion_name(const HistoryTables& tables, CompanionTable which) {
+  return which == CompanionTable::log ? tables.log_table() : tables.lock_table();
+}
+
+// The runner's columns `table` (the log or the lock table, existing)
+// lacks, as the catalog lists its columns; nullopt when it does not exist.
+std::optional<std::vector<std::string>> missing_companion_columns(drivers::Connection& connection,
+                                                                  const HistoryTables& tables,
+                                                                  CompanionTable which) {
+  const std::string table = companion_name(tables, which);
+  const HistoryTables resolved = tables.resolved(connection);
+  const std::string bare(util::split(table, '.').back());
+  const std::string_view dialect = connection.dialect();
+  // Column names ignore case on SQLite and MySQL; PostgreSQL's are the
+  // lower-case ones the runner wrote unquoted.
+  const bool any_case = dialect != "postgres";
+  const drivers::Rows rows =
+      dialect == "sqlite"
+          ? connection.query("SELECT name FROM pragma_table_info(?, ?)", {bare, resolved.schema()})
+      : dialect == "postgres"
+          ? connection.query(
+                "SELECT a.attname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON "
+                "c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT "
+                "a.attisdropped",
+                {resolved.schema(), bare})
+          : connection.query(
+                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
+                "TABLE_NAME = ?",
+                {resolved.schema(), bare});
+  if (rows.empty() && !connection.table_exists(table)) {
+    return std::nullopt;
+  }
+  std::vector<std::string> have;
+  for (const auto& row : rows) {
+    have.push_back(any_case ? util::to_lower(text_or_empty(row.at(0))) : text_or_empty(row.at(0)));
+  }
+  std::vector<std::string> missing;
+  for (const auto& column : companion_columns(which)) {
+    if (std::find(have.begin(), have.end(), column) == have.end()) {
+      missing.push_back(column);
+    }
+  }
+  return missing;
+}
+
+}  // namespace
+
+bool companion_is_foreign(drivers::Connection& connection, const HistoryTables& tables,
+                          CompanionTable which) {
+  const auto missing = missing_companion_columns(connection, tables, which);
+  return missing && !missing->empty();
+}
+
+void refuse_foreign_companion(drivers::Connection& connection, const HistoryTables& tables,
+                              CompanionTable which) {
+  const auto missing = missing_companion_columns(connection, tables, which);
+  if (!missing || missing->empty()) {
+    return;
+  }
+  const bool log = which == CompanionTable::log;
+  const std::string table = companion_name(tables, which);
+  throw InputError(fmt::format(
+      "table {} is not the runner's {} table: it lacks the column(s) {} of the runner's. The "
+      "runner keeps {} in a table named after the history table (--table {}: {}), and this one "
+      "belongs to another project or to the application; nothing ran and the database was not "
+      "changed. "
+      "Name another history table with --table, one whose _log and _lock names are free (to "
+      "keep a history recorded in {}, rename it and {} to that name first)",
+      table, log ? "log" : "lock", util::join(*missing),
+      log ? "its log"
+          : "the rows of its table lock (lock = \"table\"), which every runner looks for before "
+            "it runs,",
+      tables.table(), table, tables.table(), tables.log_table()));
+}
+
+std::vector<std::string> own_tables(drivers::Connection& connection, const HistoryTables& tables) {
+  std::vector<std::string> own{tables.table()};
+  for (const auto which : {CompanionTable::log, CompanionTable::lock}) {
+    if (!companion_is_foreign(connection, tables, which)) {
+      own.push_back(companion_name(tables, which));
+    }
+  }
+  return own;
+}
+
 // Rows the runner never writes (edited by hand, restored from another
 // tool) would be guessed at: an id that is no revision id reads as unknown
 // and, the newest, hides the revision it stands for (applied again); a
@@ -499,15 +620,46 @@ std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTa
 
 void ensure_tables(drivers::Connection& connection, const HistoryTables& tables) {
   const HistoryTables resolved = tables.resolved(connection);
-  if (own_table_exists(connection, tables, tables.table()) &&
-      own_table_exists(connection, tables, tables.log_table())) {
+  const bool history = own_table_exists(connection, tables, tables.table());
+  const bool log = own_table_exists(connection, tables, tables.log_table());
+  if (log) {
+    refuse_foreign_companion(connection, tables, CompanionTable::log);
+  }
+  if (history && log) {
     return;
   }
+  // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even where the
+  // schema exists: sent only when PostgreSQL finds no schema of that name
+  // (quoted, as the runner names it).
+  const bool create_schema =
+      !resolved.create_schema_sql().empty() &&
+      connection
+          .query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", {resolved.schema()})
+          .empty();
+  bool creating_schema = false;
   try {
-    for (const auto& sql : resolved.create_sql()) {
+    if (create_schema) {
+      creating_schema = true;
+      connection.query(resolved.create_schema_sql());
+      creating_schema = false;
+    }
+    for (const auto& sql : resolved.create_table_sql()) {
       connection.query(sql);
     }
   } catch (DbError& error) {
+    if (creating_schema) {
+      error.add_context(fmt::format(
+          "while creating schema {} for the runner's history tables {} and {}{}", resolved.schema(),
+          tables.table(), tables.log_table(),
+          error.permission_denied()
+              ? fmt::format(": this user may not create schemas in the database. Have an owner "
+                            "create it (CREATE SCHEMA {} AUTHORIZATION this user), grant this "
+                            "user CREATE on the database, or name an existing schema it may "
+                            "write with --table",
+                            resolved.identifier(resolved.schema()))
+              : ""));
+      throw;
+    }
     const bool mysql = connection.dialect() == "mysql";
     const std::string where =
         resolved.schema().empty()
@@ -519,9 +671,10 @@ void ensure_tables(drivers::Connection& connection, const HistoryTables& tables)
         !error.permission_denied() ? ""
         : mysql ? ": this user may not create them there. Grant it CREATE, or have an owner run "
                   "the CREATE TABLE statements 'runner sql up' prints"
-                : ": this user may not create them there. Grant it that right, have an owner "
-                  "run the CREATE TABLE statements 'runner sql up' prints, or name a schema it "
-                  "may write with --table"));
+                : fmt::format(": this user may not create them there. Grant it CREATE on "
+                              "schema {}, have an owner run the CREATE TABLE statements 'runner "
+                              "sql up' prints, or name a schema it may write with --table",
+                              resolved.schema())));
     throw;
   }
 }

@@ -60,9 +60,6 @@ class HistoryTables {
   // quoted and qualified with the schema for SQL.
   std::string lock_table() const;
   std::string qualified_lock_table() const;
-  // The runner's own tables (history, log, lock), as configured: what
-  // schema dumps, drift and diffs leave out.
-  std::vector<std::string> own_tables() const;
   // CREATE SCHEMA IF NOT EXISTS for a schema named in the table; else empty.
   std::string create_schema_sql() const;
   // The schema every statement names; empty while unresolved, and then the
@@ -75,6 +72,8 @@ class HistoryTables {
 
   // CREATE TABLE IF NOT EXISTS for both tables (and the schema, when named).
   std::vector<std::string> create_sql() const;
+  // The same without the schema's.
+  std::vector<std::string> create_table_sql() const;
   HistorySql select_sql() const;
   HistorySql select_log_sql() const;
 
@@ -117,9 +116,27 @@ plan::History load_history(drivers::Connection& connection, const HistoryTables&
 // history and apply every revision again.
 bool own_table_exists(drivers::Connection& connection, const HistoryTables& tables,
                       std::string_view table);
+// The log or the lock table of `tables` (tables.log_table() or
+// tables.lock_table()), which the runner names after the history table.
+enum class CompanionTable { log, lock };
+// Whether that table, when it exists, has every column the runner reads and
+// writes in it: a table of that name made by an application or another
+// project (with --table h, its h_log) is not.
+bool companion_is_foreign(drivers::Connection& connection, const HistoryTables& tables,
+                          CompanionTable which);
+// Throws InputError (exit 2), naming the table and what to do, when it is
+// foreign: the runner would write its rows into it, or take another
+// project's rows for its own. Nothing is changed before.
+void refuse_foreign_companion(drivers::Connection& connection, const HistoryTables& tables,
+                              CompanionTable which);
+// The tables schema dumps, drift and diffs leave out: the history table,
+// and its log and lock tables unless they exist and are not the runner's
+// (an application's table of that name is part of its schema).
+std::vector<std::string> own_tables(drivers::Connection& connection, const HistoryTables& tables);
 // Reads the log, newest first; empty when the table does not exist yet.
 std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTables& tables);
-// Creates both tables when missing.
+// Creates both tables when missing; refuses (refuse_foreign_companion) a
+// log table that is not the runner's before creating anything.
 void ensure_tables(drivers::Connection& connection, const HistoryTables& tables);
 
 // A log row for `action` on `record`, stamped now by this user@host.

@@ -193,6 +193,7 @@ class TableLock : public drivers::Lock {
   // table existing afterwards is all that matters.
   void ensure_table() {
     if (own_table_exists(*m_session, m_tables, m_table)) {
+      refuse_foreign_companion(*m_session, m_tables, CompanionTable::lock);
       return;
     }
     // A history table in other letter case is refused before anything is
@@ -464,6 +465,7 @@ void wait_out_table_lock(drivers::Connection& connection, const HistoryTables& t
   if (!connection.table_exists(tables.lock_table())) {
     return;  // no runner ever used the table mode here
   }
+  refuse_foreign_companion(connection, tables, CompanionTable::lock);
   const LockSql sql(connection.dialect(), tables, lock_lease_seconds());
   std::string who;
   poll_for_lock(

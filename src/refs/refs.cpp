@@ -261,8 +261,10 @@ Replay replay(const project::Project& project, const exec::HistoryTables& tables
   Replay out;
   drivers::Connection& connection = scratch.connection();
   exec::ensure_tables(connection, tables);
-  const std::vector<std::string> skip = tables.own_tables();
-  auto before = names_of(connection.read_schema(skip));
+  // A table a revision makes under the name of the runner's log or lock
+  // table is the application's: asked again after each revision.
+  const auto schema = [&] { return connection.read_schema(exec::own_tables(connection, tables)); };
+  auto before = names_of(schema());
   for (const auto& revision : project.revisions()) {
     exec::signals::check();
     exec::Executor executor(connection, tables, {});
@@ -274,7 +276,7 @@ Replay replay(const project::Project& project, const exec::HistoryTables& tables
           label, *failure);
       break;
     }
-    auto after = names_of(connection.read_schema(skip));
+    auto after = names_of(schema());
     for (const auto& [what, name] : before) {
       if (after.count(what) > 0) {
         continue;

@@ -122,7 +122,7 @@ class Watched : public drivers::Connection {
 };
 
 std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
-  return schema::dump(connection.read_schema(tables.own_tables()),
+  return schema::dump(connection.read_schema(exec::own_tables(connection, tables)),
                       std::string(connection.dialect()));
 }
 

@@ -28,7 +28,7 @@ std::string label(const Revision& revision) { return revision.id().text() + " " 
 
 // The schema as dump text, leaving out the runner's own tables.
 std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
-  return schema::dump(connection.read_schema(tables.own_tables()),
+  return schema::dump(connection.read_schema(exec::own_tables(connection, tables)),
                       std::string(connection.dialect()));
 }
 

@@ -148,3 +148,91 @@ def test_a_marked_revision_whose_record_is_refused_after_it_ran_is_exit_5(tmp_pa
     finally:
         login.drop()
         pg.drop()
+
+
+def test_another_projects_table_named_like_the_log_table_is_refused_before_anything_runs(
+        project, db):
+    """--table h where h_log is another project's history table: it is not the
+    runner's log. Not exit 1 "recording it in the history table" (SQLite,
+    PostgreSQL), nor exit 0 with the log rows silently lost (MariaDB)."""
+    three(project)
+    if db.dialect == "sqlite":
+        db.path.touch()
+    db.query("CREATE TABLE h_log (id VARCHAR(64) PRIMARY KEY, name VARCHAR(64))")
+    db.query("INSERT INTO h_log (id, name) VALUES ('1', 'theirs')")
+    for command in (["up"], ["baseline", "0002"], ["up", "--to", "0001"]):
+        result = project.run("--table", "h", *command)
+        assert result.code == 2, (command, result)
+        assert "table h_log is not the runner's log table" in result.err, result
+        assert "--table" in result.err and "rolled back" not in result.err, result
+    assert db.tables() == {"h_log"}  # not even the history table h was made
+    assert db.query("SELECT id, name FROM h_log") == [("1", "theirs")]
+
+
+def test_a_log_row_lost_after_a_revision_succeeded_is_warned_of_naming_the_revision(project, db):
+    """The revision is applied and recorded (exit 0, as SPEC says), but its row
+    in the log could not be written: said, not swallowed."""
+    project.add("0001", "t1", "CREATE TABLE t1 (x INTEGER);", "DROP TABLE t1;")
+    project.add("0002", "drop_log", "DROP TABLE runner_history_log;", "SELECT 1;",
+                transaction=False)
+    assert project.run("up", "0001").code == 0
+    result = project.run("-q", "up")
+    assert result.code == 0, result
+    assert "revision 0002 drop_log (up) ran and is recorded applied, but its row in the log " \
+           "runner_history_log could not be written" in result.err, result
+    assert applied_ids(db) == ["0001", "0002"]
+
+
+@pytest.mark.parametrize("dialect,table", [("sqlite", "sqlite_hist"), ("sqlite", "SQLite_Hist"),
+                                           ("postgres", "pg_temp.hist"),
+                                           ("postgres", "pg_catalog.hist")])
+def test_a_history_table_name_the_database_reserves_is_configuration(tmp_path, dialect, table):
+    """SQLite's sqlite_* tables, PostgreSQL's pg_* schemas (pg_temp: the
+    session's temporary schema): exit 2 before connecting, not exit 1 "a
+    revision failed and was rolled back"."""
+    from conftest import Project, SqliteDb
+    db = SqliteDb(tmp_path) if dialect == "sqlite" else PostgresDb()
+    try:
+        project = three(Project(tmp_path / "project", db))
+        for command in ("up", "status"):
+            result = project.run("--table", table, command)
+            assert result.code == 2, (command, result)
+            assert "reserves" in result.err and f"'{table}'" in result.err, result
+            assert "rolled back" not in result.err, result
+        assert "users" not in db.tables()
+    finally:
+        if dialect == "postgres":
+            db.drop()
+
+
+def test_a_role_owning_its_schema_uses_it_without_create_on_the_database(tmp_path):
+    """CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even where the
+    schema exists: sent only when the schema does not."""
+    from conftest import Project
+    pg = PostgresDb()
+    role = "r_" + os.urandom(5).hex()
+    password = "pw-" + os.urandom(6).hex()
+    pg._admin(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    try:
+        pg.query(f"REVOKE CREATE ON DATABASE {pg.name} FROM PUBLIC")
+        pg.query(f"CREATE SCHEMA app AUTHORIZATION {role}")
+        url = re.sub(r"//[^@]*@", f"//{role}:{password}@", pg.url)
+        project = Project(tmp_path, pg)
+        project.add("0001", "t1", "CREATE TABLE app.t1 (x INT);", "DROP TABLE app.t1;")
+        project.add("0002", "t2", "CREATE TABLE app.t2 (x INT);", "DROP TABLE app.t2;")
+        result = project.run("-d", url, "--table", "app.runner_history", "up", "0001",
+                             database=False)
+        assert result.code == 0, result
+        result = project.run("-d", url, "--table", "app.runner_history", "--lock-mode", "table",
+                             "up", database=False)
+        assert result.code == 0, result
+        assert sorted(pg.query("SELECT id FROM app.runner_history")) == [("0001",), ("0002",)]
+        # A schema that does not exist: the advice is about creating that schema.
+        result = project.run("-d", url, "--table", "other.runner_history", "up", database=False)
+        assert result.code == 2, result
+        assert "while creating schema other" in result.err, result
+        assert "CREATE SCHEMA" in result.err, result
+        assert password not in result.err + result.out
+    finally:
+        pg.drop()
+        pg._admin(f"DROP ROLE IF EXISTS {role}")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import RUNNER, applied_ids, wait_for
+from conftest import RUNNER, applied_ids, snapshot, wait_for
 
 LOCK_NAME = {"sqlite": "runner:main.runner_history", "postgres": "runner:public.runner_history",
              "mysql": "runner:runner_history"}
@@ -321,3 +321,48 @@ def test_the_holders_times_are_utc_like_every_other_time(effects, db):
         tzinfo=datetime.timezone.utc) for t in found.groups())
     assert abs((now - since).total_seconds() - 60) < 30, (now, result.err)
     assert abs((until - now).total_seconds() - 3600) < 30, (now, result.err)
+
+
+@pytest.fixture
+def app_lock_table(project):
+    """0001 makes an application table named like the runner's lock table
+    (runner_history_lock), 0002 the table u."""
+    project.add("0001", "app_lock", "CREATE TABLE runner_history_lock (a INTEGER);",
+                "DROP TABLE runner_history_lock;")
+    project.add("0002", "make_u", "CREATE TABLE u (a INTEGER);", "DROP TABLE u;")
+    (project.root / "schema").mkdir()  # up writes the snapshot there
+    assert project.run("up", "0001").code == 0
+    return project
+
+
+@pytest.mark.parametrize("mode", [[], TABLE], ids=["advisory", "table"])
+def test_an_application_table_named_like_the_lock_table_is_refused_before_anything_runs(
+        app_lock_table, db, mode):
+    """Not "no such column: owner" (exit 1, no revision named): configuration,
+    naming the table and what to do, and nothing ran."""
+    before = snapshot(db)
+    for command in (["up"], ["down"], ["baseline", "0002"]):
+        result = app_lock_table.run(*mode, *command)
+        assert result.code == 2, (command, result)
+        assert "table runner_history_lock is not the runner's lock table" in result.err, result
+        assert "owner" in result.err and "--table" in result.err, result
+        assert "rolled back" not in result.err, result
+        assert snapshot(db) == before, command
+    assert applied_ids(db) == ["0001"]
+    assert "u" not in db.tables()
+
+
+def test_an_application_table_named_like_the_lock_table_is_in_the_snapshot_and_checked(
+        app_lock_table, db):
+    """It is the application's: in schema/<dialect>.sql, and dropping it is drift."""
+    app_lock_table.entries = app_lock_table.entries[:1]  # fully migrated: drift is judged
+    app_lock_table.write_manifest()
+    app_lock_table.up_file("0002", "make_u").unlink()
+    app_lock_table.down_file("0002", "make_u").unlink()
+    dump = (app_lock_table.root / "schema" / f"{db.dialect}.sql").read_text()
+    assert "runner_history_lock" in dump
+    assert app_lock_table.run("check").code == 0
+    write(db, "DROP TABLE runner_history_lock")
+    result = app_lock_table.run("check")
+    assert result.code == 3, result
+    assert "runner_history_lock" in result.out + result.err, result

@@ -135,3 +135,19 @@ def test_sources_in_runner_toml_choose_the_folders_scanned(project, db):
     assert result.code == 2, result
     assert "gone: no such file or folder (named by 'sources' at " in result.err, result
     assert "runner.toml:2:3)" in result.err, result
+
+
+def test_refs_that_could_not_replay_every_revision_fails_saying_it_is_incomplete(project, db):
+    """A revision that fails on the scratch database hides what the revisions
+    after it drop: not "0 stale" and exit 0, which a CI gate would pass."""
+    project.add("0001", "mk", "CREATE TABLE users (id INTEGER);", "DROP TABLE users;")
+    project.add("0002", "odd", "INSERT INTO nosuch_e2e (a) VALUES (1);", "SELECT 1;", kind="data")
+    project.add("0003", "rm", "DROP TABLE users;", "CREATE TABLE users (id INTEGER);")
+    project.write("src/app.py", 'q = "SELECT * FROM users"\n')
+    result = project.run("refs", "src")
+    assert result.code == 1, result
+    assert "revision 0002 odd fails on the scratch database" in result.err, result
+    assert "refs: incomplete" in result.err and "0 stale" not in result.err, result
+    result = project.run("--json", "refs", "src")
+    assert result.code == 1, result
+    assert result.json()["ok"] is False and "0002" in result.json()["stopped"], result

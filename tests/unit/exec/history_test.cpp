@@ -125,6 +125,22 @@ TEST_CASE("history: plain names are accepted", "[history]") {
   }
 }
 
+TEST_CASE("history: names the database reserves are refused before connecting", "[history]") {
+  for (const std::string name : {"sqlite_hist", "SQLite_Hist", "sqlite_"}) {
+    INFO(name);
+    CHECK_THAT(name_error("sqlite", name), Catch::Contains("SQLite reserves table names"));
+    CHECK(HistoryTables("mysql", name).table() == name);  // only SQLite's
+  }
+  for (const std::string name : {"pg_temp.hist", "pg_catalog.hist", "pg_toast.h"}) {
+    INFO(name);
+    CHECK_THAT(name_error("postgres", name), Catch::Contains("PostgreSQL reserves schema names"));
+  }
+  // Only the prefix: quoted, "PG_x" is an ordinary schema; pg_ in a table name is allowed.
+  CHECK(HistoryTables("postgres", "PG_app.hist").schema() == "PG_app");
+  CHECK(HistoryTables("postgres", "pg_hist").table() == "pg_hist");
+  CHECK(HistoryTables("sqlite", "my_sqlite_hist").table() == "my_sqlite_hist");
+}
+
 TEST_CASE("history: a schema-qualified name is accepted on PostgreSQL only", "[history]") {
   const HistoryTables tables("postgres", "app.runner_history");
   CHECK(tables.table() == "app.runner_history");
@@ -436,6 +452,30 @@ TEST_CASE("history: ensure_tables creates the tables only when one is missing", 
   CHECK(connection.queries == tables.create_sql());
   connection.queries.clear();
   connection.tables = {"runner_history", "runner_history_log"};
+  for (const char* column : {"seq", "at", "action", "revision", "name", "duration_ms", "actor",
+                             "runner_version", "outcome", "error"}) {
+    connection.rows.push_back({std::string(column)});
+  }
   runner::exec::ensure_tables(connection, tables);
-  CHECK(connection.queries.empty());
+  // Only the log table's columns are read: nothing is created.
+  REQUIRE(connection.queries.size() == 1);
+  CHECK_THAT(connection.queries[0], Catch::Contains("pragma_table_info"));
+}
+
+TEST_CASE("history: a log table that is not the runner's is refused before anything is created",
+          "[history]") {
+  FakeConnection connection;
+  const HistoryTables tables("sqlite", "h");
+  connection.tables = {"h_log"};  // another project's history table, say
+  connection.rows = {{std::string("id")}, {std::string("name")}, {std::string("checksum")}};
+  try {
+    runner::exec::ensure_tables(connection, tables);
+    FAIL("accepted");
+  } catch (const InputError& error) {
+    CHECK_THAT(error.what(), Catch::StartsWith("table h_log is not the runner's log table: it "
+                                               "lacks the column(s) seq, at, action, revision, "
+                                               "duration_ms"));
+    CHECK_THAT(error.what(), Catch::Contains("Name another history table with --table"));
+  }
+  CHECK(connection.queries.size() == 1);  // the columns read; nothing created
 }

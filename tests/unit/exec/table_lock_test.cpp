@@ -24,6 +24,7 @@ namespace {
 struct LockDatabase {
   std::string dialect = "sqlite";
   bool table = false;
+  bool foreign = false;              // the table is an application's: column a only
   std::optional<std::string> owner;  // the row's, if there is one
   bool expired = false;
   int deadlocks = 0;  // INSERTs that fail with MySQL 1213 first
@@ -48,6 +49,15 @@ class LockSession : public runner::drivers::Connection {
     record(sql);
     const std::string text(sql);
     const auto param = [&](std::size_t i) { return std::get<std::string>(params.at(i)); };
+    if (text.find("pragma_table_info") != std::string::npos) {
+      Rows columns;
+      if (m_db->table && param(0) == "runner_history_lock") {
+        for (const char* name : {"name", "owner", "host", "pid", "acquired_at", "expires_at"}) {
+          columns.push_back({std::string(m_db->foreign ? "a" : name)});
+        }
+      }
+      return columns;
+    }
     if (text.rfind("INSERT", 0) == 0) {
       if (m_db->deadlocks > 0) {
         --m_db->deadlocks;
@@ -101,13 +111,38 @@ const HistoryTables k_tables = HistoryTables("sqlite", "runner_history").resolve
 }  // namespace
 
 TEST_CASE("table lock: the lock table is one of runner's own tables", "[table_lock]") {
-  CHECK(HistoryTables("sqlite", "runner_history").own_tables() ==
-        std::vector<std::string>{"runner_history", "runner_history_log", "runner_history_lock"});
+  auto db = std::make_shared<LockDatabase>();
+  LockSession session(db);
+  const std::vector<std::string> all{"runner_history", "runner_history_log", "runner_history_lock"};
+  CHECK(runner::exec::own_tables(session, k_tables) == all);  // none exists yet
+  db->table = true;
+  CHECK(runner::exec::own_tables(session, k_tables) == all);
+  // An application's table of that name is part of its schema.
+  db->foreign = true;
+  CHECK(runner::exec::own_tables(session, k_tables) ==
+        std::vector<std::string>{"runner_history", "runner_history_log"});
   const HistoryTables qualified("postgres", "ops.history");
   CHECK(qualified.lock_table() == "ops.history_lock");
   CHECK(qualified.qualified_lock_table() == "\"ops\".\"history_lock\"");
   CHECK(qualified.create_schema_sql() == "CREATE SCHEMA IF NOT EXISTS \"ops\"");
   CHECK(HistoryTables("postgres", "history").create_schema_sql().empty());
+}
+
+TEST_CASE("table lock: an application's table named like the lock table is refused untouched",
+          "[table_lock]") {
+  auto db = std::make_shared<LockDatabase>();
+  db->table = true;
+  db->foreign = true;
+  try {
+    runner::exec::take_table_lock(sessions(db), k_tables, request());
+    FAIL("taken");
+  } catch (const runner::InputError& error) {
+    CHECK_THAT(error.what(), Catch::Contains("table runner_history_lock is not the runner's lock "
+                                             "table: it lacks the column(s) name, owner, host"));
+  }
+  CHECK(std::count(db->statements.begin(), db->statements.end(), "SELECT name") == 1);
+  CHECK(db->statements.size() == 1);  // nothing written, nothing created
+  CHECK(!db->owner);
 }
 
 TEST_CASE("table lock: a free lock is taken in one transaction and released by deleting the row",

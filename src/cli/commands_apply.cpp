@@ -130,7 +130,11 @@ std::optional<plan::History> history_if_nothing_to_do(drivers::Connection& conne
       return history;
     }
   } catch (const Error&) {
-    // decided again under the lock, where it is reported
+    // A signal cancelled the read (blocked behind another session's lock on
+    // the history): the interruption, not a second read that would wait
+    // there again with nothing left to cancel it.
+    exec::signals::check();
+    // Otherwise decided again under the lock, where it is reported.
   }
   return std::nullopt;
 }

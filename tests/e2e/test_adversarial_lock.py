@@ -545,3 +545,46 @@ def test_the_lock_holders_time_is_when_its_session_connected_not_its_last_query(
     assert f"application {app}" in result.err, result
     assert f"in a session connected since {started})" in result.err, result
     assert changed not in result.err, result
+
+
+def test_a_signal_while_the_history_read_waits_for_another_session_ends_the_run(tmp_path,
+                                                                                  server):
+    """Another session held the history table locked (a DBA's LOCK TABLE, a
+    long ALTER): Ctrl-C cancelled the runner's first read of it, which the
+    runner took for "decide again under the lock" and read it again, waiting
+    with nothing left to cancel it until the other session ended (37 s)."""
+    project = make_project(tmp_path, server)
+    project.add("0001", "t", "CREATE TABLE t (id INT);", "DROP TABLE t;")
+    project.add("0002", "u", "CREATE TABLE u (id INT);", "DROP TABLE u;")
+    assert project.run("up", "1").code == 0
+    blocker = server._connect(server.name)
+    if server.dialect == "mysql":
+        blocker.autocommit(False)
+        statement = "LOCK TABLES runner_history WRITE"
+        waiting = ("SELECT 1 FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND "
+                   "STATE LIKE 'Waiting for table%' AND INFO LIKE '%runner_history%'")
+    else:
+        blocker.autocommit = False
+        statement = "LOCK TABLE runner_history IN ACCESS EXCLUSIVE MODE"
+        waiting = ("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND "
+                   "wait_event_type = 'Lock' AND query LIKE '%runner_history%'")
+    try:
+        with blocker.cursor() as cur:
+            cur.execute(statement)
+        proc = project.popen("up")
+        assert wait_for(lambda: proc.poll() is not None or server.query(waiting) != [],
+                        timeout=15), proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        code, err = finish(proc, timeout=20)
+        elapsed = time.monotonic() - started
+    finally:
+        if server.dialect == "mysql":
+            with blocker.cursor() as cur:
+                cur.execute("UNLOCK TABLES")
+        blocker.rollback()
+        blocker.close()
+    assert code == 130, err
+    assert elapsed < 10, (elapsed, err)
+    assert "interrupted by SIGINT" in err, err
+    assert applied_ids(server) == ["0001"]

@@ -103,3 +103,35 @@ def test_an_event_trigger_of_the_target_acts_in_the_rehearsal_too(tmp_path):
         assert project.run("up").code == 1  # as the rehearsal said
     finally:
         pg.drop()
+
+
+def test_a_database_whose_search_path_is_set_is_copied_with_it(tmp_path):
+    """ALTER DATABASE ... SET search_path = app: the copy had no such setting,
+    so the pending revision's table went to public there and rehearse said
+    drift (the runner's own tables included); diff printed a destructive
+    migration (CREATE SCHEMA app ... DROP TABLE t) and exited 0."""
+    from conftest import PostgresDb, Project
+    pg = PostgresDb()
+    try:
+        pg.query("CREATE SCHEMA app")
+        pg.query(f'ALTER DATABASE "{pg.name}" SET search_path = app')
+        project = Project(tmp_path, pg)
+        project.add("0001", "t", "CREATE TABLE t (a int PRIMARY KEY);\n", "DROP TABLE t;\n")
+        project.add("0002", "u", "CREATE TABLE u (b int);\n", "DROP TABLE u;\n")
+        assert project.run("up").code == 0
+        assert project.run("schema", "dump").code == 0
+        snapshot = tmp_path / "schema" / "postgres.sql"
+        text = snapshot.read_text()
+        assert "CREATE TABLE app.t" in text and "CREATE TABLE app.u" in text, text
+        assert project.run("down", "1").code == 0
+        snapshot.write_text(text)  # the schema after the last revision
+        result = project.run("rehearse")
+        assert result.code == 0, result
+        assert "drift" not in result.err, result
+        assert pg.query("SELECT table_schema FROM information_schema.tables "
+                        "WHERE table_name = 'u'") == []
+        result = project.run("diff")
+        assert "DROP TABLE" not in result.out, result
+        assert result.code != 0 or result.out.strip() == "", result
+    finally:
+        pg.drop()

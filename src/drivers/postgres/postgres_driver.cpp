@@ -955,7 +955,31 @@ class PostgresConnection : public Connection {
     }
     const auto scratch = util::with_database(m_url, scratch_database_name());
     query(fmt::format("CREATE DATABASE \"{}\"", scratch.path));
+    copy_database_settings(scratch.path);
     return scratch;
+  }
+
+  // The target's own settings (ALTER DATABASE ... SET, ALTER ROLE ... IN
+  // DATABASE for this role) onto the scratch database, with the values
+  // this session got from them: without `search_path = app` a revision's
+  // CREATE TABLE t lands in public there, and rehearse or diff compare
+  // against another schema than the target's.
+  void copy_database_settings(const std::string& scratch) {
+    const Rows names = query(
+        "SELECT DISTINCT split_part(c, '=', 1) FROM pg_db_role_setting s, unnest(s.setconfig) c "
+        "WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = current_user)) ORDER BY 1");
+    for (const auto& row : names) {
+      const std::string name = row.at(0).value_or("");
+      std::string quoted;  // a placeholder's name is dotted: app.tenant
+      for (const auto& part : util::split(name, '.')) {
+        if (!quoted.empty()) {
+          quoted += '.';
+        }
+        quoted += quote_identifier(part);
+      }
+      query(fmt::format("ALTER DATABASE \"{}\" SET {} FROM CURRENT", scratch, quoted));
+    }
   }
 
   void drop_scratch(const util::Url& scratch) noexcept override {

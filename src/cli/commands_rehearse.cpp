@@ -70,9 +70,9 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
   // The history tables where the target keeps them: the copy has the same
   // schemas, but its session resolved its search_path before they were copied.
   const exec::HistoryTables tables = source ? ctx.tables().resolved(*source) : ctx.tables();
-  const rehearse::Outcome outcome = rehearse::run(source.get(), copy, tables, planner,
-                                                  {o.schema_only, o.round_trip}, snapshot, newest,
-                                                  listener);
+  const rehearse::Outcome outcome =
+      rehearse::run(source.get(), copy, tables, planner, {o.schema_only, o.round_trip}, snapshot,
+                    newest, listener);
 
   for (const auto& step : outcome.steps) {
     if (!step.ok) {

@@ -166,8 +166,7 @@ std::size_t offset_in(std::string_view whole, std::string_view part) {
 // offset in the text after "scheme://").
 struct Reading {
   std::size_t at = 0;
-  bool names_database = false;  // a path after the host: "/db"
-  bool plain_database = false;  // and one name, without '/' or '#' ("//??" names none)
+  bool names_database = false;                 // a path after the host: "/db"
   std::size_t query = std::string_view::npos;  // where its '?' stands, if any
 };
 
@@ -186,10 +185,7 @@ std::pair<std::optional<std::string_view>, std::string_view> split_userinfo(std:
     if (problem == HostProblem::none) {
       const std::size_t tail = at + 1 + host_port.end;
       const std::size_t q = rest.find('?', tail);
-      std::string_view name = rest.substr(tail, std::min(q, rest.size()) - tail);  // "/db"
-      name.remove_prefix(std::min<std::size_t>(1, name.size()));
-      readings.push_back({at, !name.empty(),
-                          !name.empty() && name.find_first_of("/#") == std::string_view::npos, q});
+      readings.push_back({at, std::min(q, rest.size()) - tail > 1, q});
     } else if (first_problem == HostProblem::none) {
       first_problem = problem;
     }
@@ -203,11 +199,11 @@ std::pair<std::optional<std::string_view>, std::string_view> split_userinfo(std:
     return {std::nullopt, rest};
   }
   // Rivals of the last '@': an earlier one after which the URL names a
-  // database (one plain name) and every later '@' stands in the query.
+  // database and every later '@' stands in the query.
   std::vector<std::size_t> rivals;
   for (std::size_t i = 1; i < readings.size(); ++i) {
     const Reading& r = readings[i];
-    if (r.plain_database && r.query != std::string_view::npos &&
+    if (r.names_database && r.query != std::string_view::npos &&
         rest.find('@', r.at + 1) > r.query) {
       rivals.push_back(i);
     }

@@ -1,8 +1,6 @@
 #include "util/url.hpp"
 
-#include <algorithm>
 #include <optional>
-#include <vector>
 
 #include <fmt/core.h>
 
@@ -162,64 +160,30 @@ std::size_t offset_in(std::string_view whole, std::string_view part) {
   return static_cast<std::size_t>(part.data() - whole.data());
 }
 
-// One way to read a server URL: its userinfo ending at the '@' at `at` (an
-// offset in the text after "scheme://").
-struct Reading {
-  std::size_t at = 0;
-  bool names_database = false;                 // a path after the host: "/db"
-  std::size_t query = std::string_view::npos;  // where its '?' stands, if any
-};
-
 // Splits a server URL's text after "scheme://" into userinfo (null when
 // there is none) and the rest, by the rule in url.hpp.
 std::pair<std::optional<std::string_view>, std::string_view> split_userinfo(std::string_view rest) {
-  std::vector<Reading> readings;  // the last '@' first
+  HostPort host_port;
   HostProblem first_problem = HostProblem::none;
   for (std::size_t at = rest.rfind('@'); at != std::string_view::npos;
        at = at == 0 ? std::string_view::npos : rest.rfind('@', at - 1)) {
     if (!plausible_user(rest.substr(0, at))) {
       continue;
     }
-    HostPort host_port;
     const HostProblem problem = read_host_port(rest.substr(at + 1), host_port);
     if (problem == HostProblem::none) {
-      const std::size_t tail = at + 1 + host_port.end;
-      const std::size_t q = rest.find('?', tail);
-      readings.push_back({at, std::min(q, rest.size()) - tail > 1, q});
-    } else if (first_problem == HostProblem::none) {
+      return {rest.substr(0, at), rest.substr(at + 1)};
+    }
+    if (first_problem == HostProblem::none) {
       first_problem = problem;
     }
   }
   // An '@' after a plausible user: the host after it is what is wrong.
   // Reading the text as having no userinfo instead could show a password.
-  if (readings.empty()) {
-    if (first_problem != HostProblem::none) {
-      refuse(first_problem);
-    }
-    return {std::nullopt, rest};
+  if (first_problem != HostProblem::none) {
+    refuse(first_problem);
   }
-  // Rivals of the last '@': an earlier one after which the URL names a
-  // database and every later '@' stands in the query.
-  std::vector<std::size_t> rivals;
-  for (std::size_t i = 1; i < readings.size(); ++i) {
-    const Reading& r = readings[i];
-    if (r.names_database && r.query != std::string_view::npos &&
-        rest.find('@', r.at + 1) > r.query) {
-      rivals.push_back(i);
-    }
-  }
-  std::size_t chosen = 0;
-  if (!rivals.empty()) {
-    if (readings[0].names_database || rivals.size() > 1) {
-      throw InputError(
-          "the database URL can be read in more than one way: an '@' in it may end the password "
-          "(which may hold '@', '/' and '?' unencoded) or stand in a query value. Write an '@' "
-          "of the query (or of the password) as %40");
-    }
-    chosen = rivals.front();  // the only reading that names a database
-  }
-  const std::size_t at = readings[chosen].at;
-  return {rest.substr(0, at), rest.substr(at + 1)};
+  return {std::nullopt, rest};
 }
 
 // Whether a query key's value is a secret, hidden like the password:

@@ -11,15 +11,10 @@
 //     (1-65535), and then '/', '?' or the end of the text, and
 //   - preceded by a user name holding no ':', '/', '?' or '#' (the user is
 //     what comes before the first ':'; everything after it is the password).
-// Without such an '@' the URL has no userinfo. An '@' in a query value
-// (?sslrootcert=/certs/a@b.pem, ?application_name=me@laptop) needs no
-// encoding either where the URL is read one way only: when, read through
-// the last '@', the URL names no database, and through exactly one earlier
-// '@' it names a database with every later '@' in its query, that earlier
-// '@' ends the userinfo. Where both name a database (postgres://u:pw@h/db?
-// x=a@b/c), or two earlier ones do, the URL is refused as ambiguous: write
-// the '@' %40. An '@' in the database name must be written %40.
-// Percent-encoding (%2F, %40, ...) still works everywhere and is decoded.
+// Without such an '@' the URL has no userinfo. Consequently an '@' in the
+// database name or in a query value must be written %40 (else it is read as
+// the end of a password); a password needs no encoding. Percent-encoding
+// (%2F, %40, ...) still works everywhere and is decoded.
 //
 // A URL that does not parse is reported without any part of its text: it
 // may be a password pasted in the wrong place.

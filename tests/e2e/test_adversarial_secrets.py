@@ -232,31 +232,6 @@ def test_a_password_holding_slash_question_hash_at_connects(server_project, serv
         account.drop()
 
 
-@pytest.mark.parametrize("password", ["plain-pw", "p@h?k=v"])
-def test_an_unencoded_at_in_a_query_value_connects(tmp_path, password):
-    """`?application_name=a@b` after a password: its '@' was read as the
-    password's end, the URL as naming host b and no database (exit 2). Read
-    through that '@' the URL names no database, and through the host's it
-    does: the '@' stays in the query, whatever the password holds."""
-    db = PostgresDb()
-    account = Account(db, password)
-    try:
-        root = tmp_path / "project"
-        root.mkdir()
-        project = Project(root, db)
-        project.add("0001", "seen", "CREATE TABLE seen AS SELECT current_setting('application_name') "
-                    "AS name, current_user AS who;", "DROP TABLE seen;")
-        url = account.url() + "?application_name=a@b"
-        result = project.run("-v", "-d", url, "up", database=False)
-        assert result.code == 0, result
-        assert db.query("SELECT name, who FROM seen") == [("a@b", account.name)]
-        assert f"database {account.shown()}?application_name=a@b (from --database)" in result.err
-        assert_no_part(password, result.out, result.err)
-    finally:
-        account.drop()
-        db.drop()
-
-
 def test_a_password_from_runner_toml_var_connects(server_project, server):
     account = Account(server, SPECIAL)
     try:
@@ -328,9 +303,6 @@ BAD_URLS = [
      "the database URL's port is not a number from 1 to 65535"),
     ("postgres://app:Zq7pw@[::1/shop", "the database URL's host has a '[' that no ']' closes"),
     ("mysql://app:Zq7pw@db.local host/shop", "the database URL's host is not a host name"),
-    # Read either way, a database is named: db.local/shop or 54x2.local/shop.
-    ("postgres://app:Zq7pw@db.local/shop?x=a@54x2.local/shop",
-     "the database URL can be read in more than one way"),
     ("sqlite:", "the sqlite: database URL names no file"),
 ]
 

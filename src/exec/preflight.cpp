@@ -483,14 +483,26 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
     }
   }
   if (dialect == "mysql" && !target_database.empty()) {
-    // A name qualified by the target database: `shop`.`t`, shop.t, not a
-    // table shop's column shop.id. Its case is ignored: a server with
-    // lower_case_table_names 1 or 2 does, and this is not asked before any
+    // A name qualified by the target database: `shop`.`t`, shop.t. Read
+    // wide on purpose: a table shop's column shop.id is refused too (a
+    // false refusal costs an exit 2; a miss lets DROP TABLE IF EXISTS
+    // shop.keep reach the target). Case is ignored: a server with
+    // lower_case_table_names 1 or 2 does, and it is not asked before any
     // database is touched.
     const auto tokens = schema::tokenize(statement.text, "mysql");
-    const auto found = schema::database_qualifiers(tokens, target_database, true);
-    if (!found.empty()) {
-      const std::string named = schema::unquote(tokens[found.front()]);
+    const auto is_name = [&](std::size_t i) {
+      return tokens[i].kind == schema::Token::Kind::word ||
+             tokens[i].kind == schema::Token::Kind::quoted;
+    };
+    std::optional<std::size_t> found;
+    for (std::size_t i = 0; i + 2 < tokens.size() && !found; ++i) {
+      if (is_name(i) && tokens[i + 1].text == "." && is_name(i + 2) &&
+          util::to_lower(schema::unquote(tokens[i])) == util::to_lower(target_database)) {
+        found = i;
+      }
+    }
+    if (found) {
+      const std::string named = schema::unquote(tokens[*found]);
       if (named == target_database) {
         return fmt::format("it names the target database {} itself", target_database);
       }

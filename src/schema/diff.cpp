@@ -225,31 +225,55 @@ void diff_tables(const std::string& key, const Record& w, const Record& h,
 
 // SQLite keeps an index's, view's or trigger's text as written, and a
 // RENAME rewrites the names in it ("ON a(x)" becomes "ON \"a\"(x)" after a
-// rename away and back): the same object in two spellings. Names compare
-// without their quotes and ignoring ASCII case, as SQLite resolves them;
-// literals, numbers and operators compare exactly, comments and spacing not
-// at all. A name and a string stay apart: "x" against 'x' is still a
-// difference.
-bool same_sqlite_text(const std::string& a, const std::string& b) {
-  const auto canonical = [](const std::string& text) {
+// rename away and back): the same object in two spellings. A table, view,
+// column, index or trigger of the schema compares without its quotes;
+// everything else exactly, case included (an alias's case is the name a
+// result column gets, and "current_date" naming no column is a string), and
+// comments and spacing not at all.
+bool same_sqlite_text(const std::string& a, const std::string& b,
+                      const std::set<std::string>& names) {
+  const auto canonical = [&](const std::string& text) {
     std::vector<Token> tokens = tokenize(text);
     while (!tokens.empty() && tokens.back().kind == Token::Kind::punct &&
            tokens.back().text == ";") {
       tokens.pop_back();
     }
-    std::vector<std::pair<bool, std::string>> out;  // (a name, its text)
+    std::vector<std::string> out;
     for (const Token& token : tokens) {
-      const bool name = token.kind == Token::Kind::word || token.kind == Token::Kind::quoted;
-      out.emplace_back(name, name ? util::to_lower(unquote(token)) : token.text);
+      const bool name = token.kind == Token::Kind::quoted && names.count(unquote(token)) > 0;
+      out.push_back(name ? unquote(token) : token.text);
     }
     return out;
   };
   return canonical(a) == canonical(b);
 }
 
+// The names of the objects of both dumps and of their tables' columns,
+// without quotes: what SQLite's RENAME may quote in another object's text.
+std::set<std::string> schema_names(const std::map<std::string, Record>& want,
+                                   const std::map<std::string, Record>& have) {
+  std::set<std::string> names;
+  const auto add = [&](const std::string& name) {
+    const auto tokens = tokenize(name);
+    if (!tokens.empty()) {
+      names.insert(unquote(tokens.front()));
+    }
+  };
+  for (const auto* records : {&want, &have}) {
+    for (const auto& [key, record] : *records) {
+      add(record.name);
+      for (const auto& [column, line] : record.columns) {
+        add(column);
+      }
+    }
+  }
+  return names;
+}
+
 void diff_objects(const std::string& key, const Record& w, const Record& h,
-                  const DiffOptions& options, std::vector<std::string>& out) {
-  if (w.text == h.text || (options.sqlite && same_sqlite_text(w.text, h.text))) {
+                  const std::set<std::string>* sqlite_names, std::vector<std::string>& out) {
+  if (w.text == h.text ||
+      (sqlite_names != nullptr && same_sqlite_text(w.text, h.text, *sqlite_names))) {
     return;
   }
   const bool want_unique = starts_with(w.text, "CREATE UNIQUE INDEX");
@@ -287,6 +311,8 @@ std::vector<std::string> diff(const std::string& expected, const std::string& ac
         "has none, nor one edited by hand that lost them); run 'runner schema dump' on a database "
         "migrated to the last revision to rewrite it"};
   }
+  const std::set<std::string> sqlite_names =
+      options.sqlite ? schema_names(want, have) : std::set<std::string>{};
   std::vector<std::string> lines;
   for (const auto& [key, w] : want) {
     if (skipped(w, options)) {
@@ -298,7 +324,7 @@ std::vector<std::string> diff(const std::string& expected, const std::string& ac
     } else if (w.kind == "table") {
       diff_tables(key, w, it->second, lines);
     } else {
-      diff_objects(key, w, it->second, options, lines);
+      diff_objects(key, w, it->second, options.sqlite ? &sqlite_names : nullptr, lines);
     }
   }
   for (const auto& [key, h] : have) {

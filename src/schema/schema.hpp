@@ -125,7 +125,7 @@ std::string bare_name(std::string_view name);
 
 struct DiffOptions {
   bool privileges = false;  // also compare grants and owners (`check --privileges`)
-  bool sqlite = false;      // SQLite: names in an object's text compare as SQLite resolves them
+  bool sqlite = false;      // SQLite: the schema's names compare without quotes in an object's text
 };
 
 // Differences between a snapshot (`expected`, text written by dump) and the

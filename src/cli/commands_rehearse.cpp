@@ -67,9 +67,12 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
                                 : created ? "created for this run, dropped at the end"
                                           : "given with --copy-into"));
   const rehearse::Listener listener{[&](std::string_view line) { reporter.progress(line); }};
-  // The history tables where the target keeps them: the copy has the same
-  // schemas, but its session resolved its search_path before they were copied.
-  const exec::HistoryTables tables = source ? ctx.tables().resolved(*source) : ctx.tables();
+  // PostgreSQL: the history tables in the schema the target keeps them in
+  // (its search_path may name one the copy has only once copied, after its
+  // session resolved it). Not MySQL, whose schema is the database: there
+  // that would be the target's own tables.
+  const exec::HistoryTables tables =
+      source && ctx.dialect() == "postgres" ? ctx.tables().resolved(*source) : ctx.tables();
   const rehearse::Outcome outcome =
       rehearse::run(source.get(), copy, tables, planner, {o.schema_only, o.round_trip}, snapshot,
                     newest, listener);

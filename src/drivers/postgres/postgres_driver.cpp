@@ -955,30 +955,35 @@ class PostgresConnection : public Connection {
     }
     const auto scratch = util::with_database(m_url, scratch_database_name());
     query(fmt::format("CREATE DATABASE \"{}\"", scratch.path));
-    copy_database_settings(scratch.path);
+    try {
+      copy_database_settings(scratch.path);
+    } catch (...) {
+      drop_scratch(scratch);  // not left behind by a run that never used it
+      throw;
+    }
     return scratch;
   }
 
   // The target's own settings (ALTER DATABASE ... SET, ALTER ROLE ... IN
-  // DATABASE for this role) onto the scratch database, with the values
-  // this session got from them: without `search_path = app` a revision's
-  // CREATE TABLE t lands in public there, and rehearse or diff compare
-  // against another schema than the target's.
+  // DATABASE for the login role) that decide how a revision's text is read,
+  // onto the scratch database, with the values this session got from them:
+  // without `search_path = app` a revision's CREATE TABLE t lands in public
+  // there, and rehearse or diff compare against another schema than the
+  // target's. Not timeouts or resource limits (statement_timeout would
+  // cancel the copy into it), nor what only a superuser may set.
   void copy_database_settings(const std::string& scratch) {
     const Rows names = query(
-        "SELECT DISTINCT split_part(c, '=', 1) FROM pg_db_role_setting s, unnest(s.setconfig) c "
-        "WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = current_user)) ORDER BY 1");
+        "SELECT DISTINCT lower(split_part(c, '=', 1)) FROM pg_db_role_setting s, "
+        "unnest(s.setconfig) c WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname "
+        "= current_database()) AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = "
+        "session_user)) AND lower(split_part(c, '=', 1)) IN ('search_path', "
+        "'standard_conforming_strings', 'check_function_bodies', 'default_table_access_method', "
+        "'default_toast_compression', 'datestyle', 'intervalstyle', 'timezone', "
+        "'extra_float_digits', 'bytea_output', 'xmloption', 'backslash_quote', "
+        "'escape_string_warning', 'lo_compat_privileges', 'quote_all_identifiers') ORDER BY 1");
     for (const auto& row : names) {
-      const std::string name = row.at(0).value_or("");
-      std::string quoted;  // a placeholder's name is dotted: app.tenant
-      for (const auto& part : util::split(name, '.')) {
-        if (!quoted.empty()) {
-          quoted += '.';
-        }
-        quoted += quote_identifier(part);
-      }
-      query(fmt::format("ALTER DATABASE \"{}\" SET {} FROM CURRENT", scratch, quoted));
+      query(fmt::format("ALTER DATABASE \"{}\" SET {} FROM CURRENT", scratch,
+                        quote_identifier(row.at(0).value_or(""))));
     }
   }
 

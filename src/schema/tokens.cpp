@@ -138,7 +138,12 @@ std::vector<Token> tokenize(std::string_view sql, std::string_view dialect) {
     } else if (executable && rest.starts_with("*/")) {
       executable = false;
       i += 2;
-    } else if (rest.starts_with("--") || (mysql && c == '#')) {
+    } else if ((rest.starts_with("--") &&
+                (!mysql || rest.size() == 2 || std::isspace(static_cast<unsigned char>(rest[2])) ||
+                 std::iscntrl(static_cast<unsigned char>(rest[2])))) ||
+               (mysql && c == '#')) {
+      // MySQL reads "--" as a comment only before a space or control
+      // character: a--1 is a minus a negative one.
       const std::size_t end = sql.find('\n', i);
       i = end == std::string_view::npos ? sql.size() : end + 1;
     } else if (rest.starts_with("/*")) {

@@ -279,6 +279,8 @@ TEST_CASE("schema tokens: MySQL's database qualifier goes, a string's text stays
         "SET NEW.url = CONCAT('it\\'s shop.x', NEW.id); -- shop.t\n"
         "INSERT INTO log VALUES (\"shop.y\") # shop.z");
   CHECK(without_database("RETURN 'shop.fn'", "shop") == "RETURN 'shop.fn'");
+  // MySQL reads "--" as a comment only before a space: a--1 then shop.t is code
+  CHECK(without_database("SELECT a--1 FROM shop.t", "shop") == "SELECT a--1 FROM t");
   CHECK(without_database("CALL shop.p(); SELECT shop.f(1) /* shop.c */", "shop") ==
         "CALL p(); SELECT f(1) /* shop.c */");
   // another database's name, a name that only starts like it, another case

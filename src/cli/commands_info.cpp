@@ -341,7 +341,13 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
   // of the files (SPEC.md section 5: "with a reachable database").
   std::unique_ptr<drivers::Connection> connection;
   try {
-    connection = dialect.dialect == ctx.dialect() ? ctx.connect_existing() : nullptr;
+    if (!ctx.url_refusal().empty()) {
+      warnings.push_back({"", 0, 0, project::Severity::warning,
+                          fmt::format("checked the manifest and files only: {}", ctx.url_refusal()),
+                          ""});
+    } else if (dialect.dialect == ctx.dialect()) {
+      connection = ctx.connect_existing();
+    }
   } catch (const UnreachableError& error) {
     warnings.push_back({"", 0, 0, project::Severity::warning,
                         fmt::format("checked the manifest and files only: {}", error.what()), ""});

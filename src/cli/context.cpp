@@ -106,6 +106,7 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   const auto chosen = project::choose_database_url(options.database, read_env, m_settings,
                                                    m_manifest_path.parent_path());
   m_url_source = chosen.source;
+  m_url_refusal = chosen.refusal;
   try {
     m_url = util::parse_url(chosen.url);
   } catch (InputError& error) {
@@ -262,17 +263,26 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
 }
 
 std::unique_ptr<drivers::Connection> Context::connect() const {
+  refuse_empty_url();
   return connect_waiting(m_wait.value_or(0), true);
 }
 
 std::unique_ptr<drivers::Connection> Context::connect_existing() const {
+  refuse_empty_url();
   if (!drivers::database_exists(m_url)) {
     return nullptr;
   }
   return connect_waiting(m_wait.value_or(0), false);
 }
 
+void Context::refuse_empty_url() const {
+  if (!m_url_refusal.empty()) {
+    throw InputError(m_url_refusal);
+  }
+}
+
 std::unique_ptr<drivers::Connection> Context::connect_recorded() const {
+  refuse_empty_url();
   if (!in_project()) {
     if (m_manifest_path == "manifest.yaml") {
       throw InputError(

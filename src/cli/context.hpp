@@ -39,6 +39,10 @@ class Context {
   // Where the URL came from: "--database", "RUNNER_DATABASE_URL",
   // "DATABASE_URL", "runner.toml" (" [env.NAME]"), or "default".
   const std::string& url_source() const { return m_url_source; }
+  // What to say instead of connecting when the variable that would have
+  // named the database is set but empty (project::ChosenUrl::refusal), or
+  // empty; every connect throws it as an InputError.
+  const std::string& url_refusal() const { return m_url_refusal; }
   const std::string& dialect() const { return m_dialect; }
   const exec::HistoryTables& tables() const { return *m_tables; }
   double lock_timeout() const { return m_lock_timeout; }
@@ -115,6 +119,8 @@ class Context {
   std::optional<std::filesystem::path> m_doc;
   util::Url m_url;
   std::string m_url_source;
+  std::string m_url_refusal;
+  void refuse_empty_url() const;
   std::string m_dialect;
   std::unique_ptr<exec::HistoryTables> m_tables;
   double m_lock_timeout = 60;

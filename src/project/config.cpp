@@ -314,26 +314,28 @@ std::string expand(const ConfigString& value, const Getenv& getenv) {
 ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Getenv& getenv,
                               const Settings& settings, const std::filesystem::path& manifest_dir) {
   if (flag) {
-    return {*flag, "--database", false, {}};
+    return {*flag, "--database", false, {}, {}};
   }
-  // A variable set but empty (compose's `DATABASE_URL: ${DATABASE_URL}` with
-  // the host's variable unset) is not taken as a URL; when no later variable
-  // gives one, it is refused rather than falling back to runner.toml or the
-  // default SQLite file beside the manifest, which is not what was meant.
+  // A variable set but empty is not taken as a URL; when no later variable
+  // gives one, a command that connects is refused rather than sent to
+  // runner.toml's database or the default SQLite file, which is not what
+  // was meant (ChosenUrl::refusal).
   const char* empty = nullptr;
   for (const char* name : {"RUNNER_DATABASE_URL", "DATABASE_URL"}) {
     if (auto value = getenv(name); value && !value->empty()) {
-      return {*value, name, false, {}};
+      return {*value, name, false, {}, {}};
     } else if (value && empty == nullptr) {
       empty = name;
     }
   }
-  if (empty != nullptr) {
-    throw InputError(fmt::format(
-        "the environment variable {} is set but empty: set it to the database URL, or unset it "
-        "to use {}",
-        empty, settings.database ? "the database of runner.toml" : "the default sqlite:runner.db"));
-  }
+  const std::string refusal =
+      empty == nullptr
+          ? std::string()
+          : fmt::format(
+                "the environment variable {} is set but empty: set it to the database "
+                "URL, or unset it to use {}",
+                empty,
+                settings.database ? "the database of runner.toml" : "the default sqlite:runner.db");
   if (settings.database) {
     const ConfigString& value = *settings.database;
     const std::filesystem::path file(value.file);
@@ -349,10 +351,10 @@ ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Gete
     if (!value.table.empty()) {
       source += fmt::format(" [env.{}]", value.table);
     }
-    return {expand(value, getenv), source, true, file.parent_path()};
+    return {expand(value, getenv), source, true, file.parent_path(), refusal};
   }
   const std::filesystem::path file = manifest_dir.empty() ? "runner.db" : manifest_dir / "runner.db";
-  return {"sqlite:" + util::encode_sqlite_path(file.string()), "default", false, {}};
+  return {"sqlite:" + util::encode_sqlite_path(file.string()), "default", false, {}, refusal};
 }
 
 CheckDialect choose_check_dialect(const std::optional<std::string>& flag,

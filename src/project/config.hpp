@@ -97,6 +97,11 @@ struct ChosenUrl {
   // folder for its URL, empty (the current folder) for the others; the
   // default already names the manifest's folder.
   std::filesystem::path base;
+  // Set when a variable that would have won is set but empty (compose's
+  // `DATABASE_URL: ${DATABASE_URL}` with the host's variable unset): what
+  // to say to a command that connects, instead of using the URL found after
+  // it. Commands that need no database go on.
+  std::string refusal;
 };
 
 // Applies the precedence: --database, RUNNER_DATABASE_URL, DATABASE_URL, the

@@ -251,6 +251,16 @@ def test_an_empty_database_url_variable_is_bad_input_not_the_default(project, db
     assert result.code == 2, result
     assert f"{variable} is set but empty" in result.err
     assert db.tables() == set()
+    # What needs no database goes on (a lint gate where secrets are not
+    # given): check says it checked the files only; new writes its files.
+    result = project.run("check", database=False, env={variable: ""})
+    assert result.code == 0, result
+    assert f"checked the manifest and files only: the environment variable {variable} is set " \
+           "but empty" in result.err, result
+    result = project.run("new", "later", database=False, env={variable: ""})
+    assert result.code == 0, result
+    result = project.run("status", database=False, env={variable: ""})
+    assert result.code == 2 and f"{variable} is set but empty" in result.err, result
 
 
 def test_an_empty_runner_database_url_gives_way_to_database_url(project, db):

@@ -21,6 +21,29 @@ RUNNER = os.environ.get("RUNNER_BIN") or str(Path(__file__).resolve().parents[2]
 _SANITIZER_ALLOWANCE = None
 
 
+# Run by a fresh Python of its own: a process forked from this test process
+# and exec'ing the runner keeps this process's high-water RSS as its own
+# ru_maxrss (Linux records the old address space's peak at exec), so a
+# pytest worker grown to 280 MiB by earlier tests made every bounded-memory
+# check of the runner fail with that same number.
+_RSS_PROBE = ("import resource, subprocess, sys\n"
+              "code = subprocess.run(sys.argv[2:]).returncode\n"
+              "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+              "open(sys.argv[1], 'w').write(f'{code} {usage.ru_maxrss}')\n")
+
+
+def run_with_peak_rss(args, cwd, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE):
+    """Runs the runner with `args`; returns (exit code, stdout bytes or None,
+    stderr bytes or None, its peak RSS in KiB)."""
+    import sys
+    import tempfile
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as result:
+        proc = subprocess.run([sys.executable, "-c", _RSS_PROBE, result.name, RUNNER] + list(args),
+                              cwd=cwd, env=env, stdout=stdout, stderr=stderr)
+        code, rss = result.read().split()
+    return int(code), proc.stdout, proc.stderr, int(rss)
+
+
 def sanitizer_rss_allowance_kib():
     """What an AddressSanitizer build adds to a peak RSS: the quarantine of
     freed memory (256 MiB by default), its shadow and the allocator's own

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from conftest import sanitizer_rss_allowance_kib, RUNNER, applied_ids, history_ids, snapshot
+from conftest import (sanitizer_rss_allowance_kib, RUNNER, applied_ids, history_ids,
+                      run_with_peak_rss, snapshot)
 
 pytestmark = pytest.mark.parametrize("db", ["postgres"], indirect=True)
 
@@ -94,14 +95,11 @@ def big_copy(project, rows):
 def test_a_large_copy_streams_in_bounded_memory(project, db):
     big_copy(project, 1_200_000)  # about 115 MB of rows
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
-    proc = subprocess.Popen([RUNNER, "-d", db.url, "up"], cwd=project.root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    err = proc.stderr.read().decode()
-    assert os.waitstatus_to_exitcode(status) == 0, err
+    code, _, err, rss = run_with_peak_rss(["-d", db.url, "up"], project.root, env)
+    assert code == 0, err.decode()
     assert db.query("SELECT COUNT(*) FROM big") == [(1_200_000,)]
     limit = 100 * 1024 + sanitizer_rss_allowance_kib()
-    assert usage.ru_maxrss < limit, f"peak RSS {usage.ru_maxrss} KiB"
+    assert rss < limit, f"peak RSS {rss} KiB"
 
 
 def test_sigterm_during_a_long_copy_stops_it_at_once_and_rolls_back(project, db):

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import sanitizer_rss_allowance_kib, RUNNER, applied_ids, snapshot
+from conftest import sanitizer_rss_allowance_kib, RUNNER, applied_ids, run_with_peak_rss, snapshot
 
 
 def seeded(project):
@@ -85,11 +85,8 @@ def test_a_directory_named_like_a_migration_is_refused(project, db):
 def max_rss_kb(args, cwd):
     """Runs the runner and returns (exit code, stderr, peak RSS in KiB)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
-    proc = subprocess.Popen([RUNNER] + args, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    err = proc.stderr.read().decode(errors="replace")
-    return os.waitstatus_to_exitcode(status), err, usage.ru_maxrss
+    code, _, err, rss = run_with_peak_rss(args, cwd, env)
+    return code, err.decode(errors="replace"), rss
 
 
 def test_an_unterminated_string_in_a_huge_file_is_refused_in_bounded_memory(project, db):
@@ -140,11 +137,9 @@ def output_and_rss(args, cwd):
     """Runs the runner; returns (exit code, stdout + stderr as text, peak RSS in KiB)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
     env["NO_COLOR"] = "1"
-    proc = subprocess.Popen([RUNNER] + args, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), out.decode(errors="replace"), usage.ru_maxrss
+    code, out, _, rss = run_with_peak_rss(args, cwd, env, stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT)
+    return code, out.decode(errors="replace"), rss
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)

@@ -7,6 +7,8 @@ import fcntl
 import hashlib
 import json
 import os
+import pty
+import select
 import sqlite3
 import subprocess
 import textwrap
@@ -19,6 +21,36 @@ RUNNER = os.environ.get("RUNNER_BIN") or str(Path(__file__).resolve().parents[2]
 
 
 _SANITIZER_ALLOWANCE = None
+
+
+def run_on_a_terminal(project, *args, env=None, timeout=120):
+    """Runs the runner with stderr on a pseudo-terminal; returns (code,
+    stdout, terminal output). `env` is the whole environment; by default the
+    test's without the database variables, with NO_COLOR=1 and TERM=xterm."""
+    master, slave = pty.openpty()
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+        env.update({"NO_COLOR": "1", "TERM": "xterm"})
+    proc = subprocess.Popen([RUNNER, "-d", project.db.url, *args], cwd=project.root, env=env,
+                            stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    out = proc.communicate(timeout=timeout)[0]
+    os.close(master)
+    return proc.returncode, out.decode(), b"".join(chunks).decode(errors="replace")
 
 
 # Run by a fresh Python of its own: a process forked from this test process

@@ -14,9 +14,7 @@ Add a case by adding a test; `run_json(project, schema_name, *args)` runs
 a command under --json and validates what it printed."""
 import json
 import os
-import pty
 import re
-import select
 import signal
 import subprocess
 import threading
@@ -27,6 +25,7 @@ import jsonschema  # Debian's python3-jsonschema, installed by scripts/test
 import pytest
 
 from conftest import (RUNNER, MysqlDb, PostgresDb, Project, SqliteDb, applied_ids, history_state,
+                      run_on_a_terminal,
                       three, wait_for)
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "json-schema.json").read_text())
@@ -537,33 +536,6 @@ def slow_statements(db, count):
         statement = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
                      "WHERE x < 1500000) SELECT count(*) FROM c;")
     return "CREATE TABLE slow (id INTEGER PRIMARY KEY);\n" + "\n".join([statement] * count) + "\n"
-
-
-def run_on_a_terminal(project, *args, timeout=120):
-    """Runs the runner with stderr on a pseudo-terminal; returns (code, stdout, terminal output)."""
-    master, slave = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
-    env.update({"NO_COLOR": "1", "TERM": "xterm"})
-    proc = subprocess.Popen([RUNNER, "-d", project.db.url, *args], cwd=project.root, env=env,
-                            stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
-    os.close(slave)
-    chunks = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        elif proc.poll() is not None:
-            break
-    out = proc.communicate(timeout=timeout)[0]
-    os.close(master)
-    return proc.returncode, out.decode(), b"".join(chunks).decode()
 
 
 def test_a_long_revision_shows_a_live_progress_line_on_a_terminal(project, db):

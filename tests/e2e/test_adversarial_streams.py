@@ -8,16 +8,13 @@ claim that is not true. What cannot be written is said where it can be, and
 a command that changed nothing and lost its result exits 2. A file that
 `new` or `init` cannot write whole leaves the project as it was."""
 import os
-import pty
 import resource
-import select
 import signal
 import subprocess
-import time
 
 import pytest
 
-from conftest import RUNNER, applied_ids, log_rows, three
+from conftest import applied_ids, log_rows, run_on_a_terminal, three
 
 ALL = ["0001", "0002", "0003"]
 
@@ -228,30 +225,12 @@ def test_a_file_name_holding_a_newline_cannot_print_a_line_of_its_own(project, d
 def terminal_output(project, term, *args, timeout=60):
     """Runs the runner with stderr on a pseudo-terminal whose TERM is `term`
     (None: unset); returns (exit code, what the terminal received)."""
-    master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL", "NO_COLOR", "TERM")}
     if term is not None:
         env["TERM"] = term
-    proc = subprocess.Popen([RUNNER, "-d", project.db.url, *args], cwd=project.root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL)
-    os.close(slave)
-    chunks = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if select.select([master], [], [], 0.2)[0]:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        elif proc.poll() is not None:
-            break
-    code = proc.wait(timeout=timeout)
-    os.close(master)
-    return code, b"".join(chunks).decode(errors="replace")
+    code, _, terminal = run_on_a_terminal(project, *args, env=env, timeout=timeout)
+    return code, terminal
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)

@@ -315,12 +315,13 @@ def test_a_line_feed_in_a_recorded_value_cannot_forge_a_row_of_history_or_status
 
 
 def as_user_without_passwd_entry(project, user, *args):
-    """The runner as a uid that has no passwd entry (USER is then who ran it), in a copy of the
-    project another user may read."""
+    """The runner as a uid that has no passwd entry (USER is then who ran it), a copy of it and
+    of the project another user may read (the checkout may be in a folder only root can enter)."""
     uid = next(u for u in range(54321, 54400) if u not in {p.pw_uid for p in pwd.getpwall()})
     shared = Path(tempfile.mkdtemp(prefix="runner-actor-"))
     try:
         shutil.copytree(project.root, shared / "p")
+        shutil.copy(RUNNER, shared / "runner")
         for path in [shared, *(shared / "p").rglob("*")]:
             path.chmod(0o755)
         (shared / "p").chmod(0o755)
@@ -330,7 +331,8 @@ def as_user_without_passwd_entry(project, user, *args):
             os.setgid(uid)
             os.setgroups([])
             os.setuid(uid)
-        proc = subprocess.run([RUNNER, "-d", project.db.url, *args], cwd=shared / "p", env=env,
+        proc = subprocess.run([str(shared / "runner"), "-d", project.db.url, *args],
+                              cwd=shared / "p", env=env,
                               capture_output=True, text=True, timeout=60, preexec_fn=drop)
         return proc.returncode, proc.stderr
     finally:

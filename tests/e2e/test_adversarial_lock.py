@@ -67,7 +67,7 @@ def slow_statement_running(db):
                         "AND state = 'active' AND query LIKE '%pg_sleep(%' "
                         "AND pid <> pg_backend_pid()") != []
     return db.query("SELECT 1 FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
-                    "AND INFO LIKE '%SLEEP(%' AND ID <> CONNECTION_ID()") != []
+                    "AND INFO LIKE '%SLEEP(%' AND INFO NOT LIKE '%PROCESSLIST%' AND ID <> CONNECTION_ID()") != []
 
 
 def lock_session(db):
@@ -206,7 +206,7 @@ def kill_work_session(db):
                         "AND pid <> pg_backend_pid()") == [(True,)]
     else:
         session = db.query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
-                           "AND INFO LIKE '%SLEEP(%' AND ID <> CONNECTION_ID()")[0][0]
+                           "AND INFO LIKE '%SLEEP(%' AND INFO NOT LIKE '%PROCESSLIST%' AND ID <> CONNECTION_ID()")[0][0]
         db.query(f"KILL {session}")
 
 

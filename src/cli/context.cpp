@@ -23,9 +23,6 @@ namespace fs = std::filesystem;
 
 // How often a `waiting for ...` line is printed while retrying.
 constexpr std::chrono::seconds k_wait_line_every{5};
-// Each attempt to connect while waiting is bounded, so that a server that
-// drops packets does not hold one attempt past the deadline or the lines.
-constexpr double k_max_attempt_seconds = 5;
 
 std::optional<std::string> read_env(const char* name) {
   if (const char* value = std::getenv(name)) {
@@ -206,14 +203,9 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
   if (seconds > 0) {
     section.emplace(nullptr);
   }
-  const auto check_signal = [&] {
-    if (const int signal_number = exec::signals::caught(); signal_number != 0) {
-      InterruptedError stop(signal_number);
-      stop.add_context(fmt::format(
-          "while waiting for {}: nothing ran; the database was not changed", m_url.redacted()));
-      throw stop;
-    }
-  };
+  const std::string interrupted = fmt::format(
+      "while waiting for {}: nothing ran; the database was not changed", m_url.redacted());
+  const auto check_signal = [&] { exec::signals::check(interrupted); };
   if (seconds <= 0 && m_dialect != "sqlite" && m_url.param("connect_timeout").empty() &&
       m_url.param("connect-timeout").empty()) {
     m_reporter.detail(fmt::format(
@@ -225,7 +217,8 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
     drivers::ConnectOptions connect_options{create, m_lock_timeout};
     if (seconds > 0) {
       const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
-      connect_options.connect_timeout_seconds = std::clamp(left, 1.0, k_max_attempt_seconds);
+      connect_options.connect_timeout_seconds =
+          std::clamp(left, 1.0, drivers::k_max_attempt_seconds);
       connect_options.retry_until = deadline;
     }
     try {

@@ -274,6 +274,10 @@ struct ConnectOptions {
 // 30 s is far past both, and short enough for a deploy step to fail.
 constexpr double k_default_connect_timeout_seconds = 30;
 
+// Each attempt to connect while waiting (--wait) is bounded, so that a
+// server that drops packets does not hold one attempt past the deadline.
+constexpr double k_max_attempt_seconds = 5;
+
 // Opens a session a driver needs besides its first (the lock's):
 // `attempt(seconds)` connects, each try bounded by `seconds` (0: as the URL
 // says); an UnreachableError it throws is retried until `until`, pausing

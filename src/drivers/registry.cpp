@@ -139,8 +139,6 @@ void retry_connect(const std::optional<std::chrono::steady_clock::time_point>& u
                    const std::function<void()>& check_interrupt,
                    const std::function<void(double seconds)>& attempt) {
   using Clock = std::chrono::steady_clock;
-  // Each try bounded as the first session's were under --wait (cli/context.cpp).
-  constexpr double k_max_attempt_seconds = 5;
   const auto start = Clock::now();
   auto pause = std::chrono::milliseconds(100);
   for (;;) {

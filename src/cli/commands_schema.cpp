@@ -20,11 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
-  return schema::dump(connection.read_schema(exec::own_tables(connection, tables)),
-                      std::string(connection.dialect()));
-}
-
 }  // namespace
 
 fs::path snapshot_path(const Context& ctx) {
@@ -43,7 +38,7 @@ bool write_snapshot(const Context& ctx, drivers::Connection& connection) {
             "refreshed, so it may be stale: run 'runner schema dump'",
             path.string());
       },
-      [&] { return live_dump(connection, ctx.tables()); });
+      [&] { return exec::live_dump(connection, ctx.tables()); });
   // The same bytes: the file (and its time) are left alone.
   const bool written = util::write_text_file_if_changed(path, text);
   if (exec::signals::caught() != 0) {
@@ -63,7 +58,7 @@ std::vector<std::string> schema_drift(const Context& ctx, drivers::Connection& c
         "check: no schema snapshot at {}; 'runner schema dump' writes one", path.string()));
     return {};
   }
-  auto lines = schema::diff(util::read_text_file(path), live_dump(connection, ctx.tables()),
+  auto lines = schema::diff(util::read_text_file(path), exec::live_dump(connection, ctx.tables()),
                             {privileges, ctx.dialect() == "sqlite"});
   if (lines.empty()) {
     return lines;
@@ -105,7 +100,7 @@ int cmd_schema(const Context& ctx, const CommandOptions& o) {
                                  ctx.url().redacted()));
   }
   const fs::path path = snapshot_path(ctx);
-  write_out("schema dump", path, live_dump(*connection, ctx.tables()));
+  write_out("schema dump", path, exec::live_dump(*connection, ctx.tables()));
   if (ctx.reporter().json()) {
     ctx.reporter().emit({{"path", snapshot_path(ctx).string()}});
   } else {

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "project/revision_id.hpp"
+#include "schema/schema.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -509,6 +510,11 @@ void refuse_foreign_companion(drivers::Connection& connection, const HistoryTabl
           : "the rows of its table lock (lock = \"table\"), which every runner looks for before "
             "it runs,",
       tables.table(), table, tables.table(), tables.log_table()));
+}
+
+std::string live_dump(drivers::Connection& connection, const HistoryTables& tables) {
+  return schema::dump(connection.read_schema(own_tables(connection, tables)),
+                      std::string(connection.dialect()));
 }
 
 std::vector<std::string> own_tables(drivers::Connection& connection, const HistoryTables& tables) {

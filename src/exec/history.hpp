@@ -133,6 +133,8 @@ void refuse_foreign_companion(drivers::Connection& connection, const HistoryTabl
 // and its log and lock tables unless they exist and are not the runner's
 // (an application's table of that name is part of its schema).
 std::vector<std::string> own_tables(drivers::Connection& connection, const HistoryTables& tables);
+// The live schema as dump text (schema::dump), without own_tables.
+std::string live_dump(drivers::Connection& connection, const HistoryTables& tables);
 // Reads the log, newest first; empty when the table does not exist yet.
 std::vector<LogRecord> load_log(drivers::Connection& connection, const HistoryTables& tables);
 // Creates both tables when missing; refuses (refuse_foreign_companion) a

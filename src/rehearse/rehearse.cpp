@@ -121,11 +121,6 @@ class Watched : public drivers::Connection {
   std::function<void(const drivers::StatementRef&, std::int64_t)> m_on_copy;
 };
 
-std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
-  return schema::dump(connection.read_schema(exec::own_tables(connection, tables)),
-                      std::string(connection.dialect()));
-}
-
 const char* word(Direction direction) { return direction == Direction::up ? "up" : "down"; }
 
 class Rehearsal {
@@ -328,7 +323,7 @@ Outcome run_all(drivers::Connection* source, scratch::Database& copy,
     return outcome;
   }
   outcome.compared = true;
-  outcome.drift = schema::diff(*snapshot, live_dump(connection, tables),
+  outcome.drift = schema::diff(*snapshot, exec::live_dump(connection, tables),
                                {false, connection.dialect() == "sqlite"});
   return outcome;
 }

@@ -26,12 +26,6 @@ schema::DiffOptions compare_options(const drivers::Connection& connection) {
 
 std::string label(const Revision& revision) { return revision.id().text() + " " + revision.name(); }
 
-// The schema as dump text, leaving out the runner's own tables.
-std::string live_dump(drivers::Connection& connection, const exec::HistoryTables& tables) {
-  return schema::dump(connection.read_schema(exec::own_tables(connection, tables)),
-                      std::string(connection.dialect()));
-}
-
 // Runs one step. A failure in the database is what verify looks for: it
 // comes back as the located message (file:line:col, the database's text and
 // code) rather than thrown. The executor's advice for a target ("rolled
@@ -54,7 +48,7 @@ std::vector<std::string> round_trip(drivers::Connection& connection,
     return found;
   }
   for (const auto& line :
-       schema::diff(before, live_dump(connection, tables), compare_options(connection))) {
+       schema::diff(before, exec::live_dump(connection, tables), compare_options(connection))) {
     found.push_back("down does not restore the schema: " + line);
   }
   if (!found.empty()) {
@@ -65,7 +59,7 @@ std::vector<std::string> round_trip(drivers::Connection& connection,
     return found;
   }
   for (const auto& line :
-       schema::diff(after_up, live_dump(connection, tables), compare_options(connection))) {
+       schema::diff(after_up, exec::live_dump(connection, tables), compare_options(connection))) {
     found.push_back("up again gives another schema: " + line);
   }
   return found;
@@ -85,7 +79,7 @@ class Run {
   bool check(std::size_t k) {
     const Revision& revision = m_revisions[k];
     drivers::Connection& connection = m_scratch.connection();
-    const std::string before = live_dump(connection, m_tables);
+    const std::string before = exec::live_dump(connection, m_tables);
     if (const auto failure = run_step(connection, m_tables, revision, Direction::up)) {
       problem(revision, "up fails on the scratch database: " + *failure);
       ++m_outcome.checked;
@@ -99,7 +93,7 @@ class Run {
       say(fmt::format("verify {}: up (irreversible: no down to check)", label(revision)));
       return true;
     }
-    const std::string after_up = live_dump(connection, m_tables);
+    const std::string after_up = exec::live_dump(connection, m_tables);
     ++m_outcome.checked;
     const auto found = round_trip(connection, m_tables, revision, before, after_up);
     for (const auto& line : found) {

@@ -4,6 +4,8 @@ messages (issue 13). A batch must fail on the statement that failed, at its
 line and column, roll back as a whole, never run a statement the runner did
 not split, and never leave the session out of sync."""
 import re
+import signal
+import time
 
 import pytest
 
@@ -166,3 +168,56 @@ def test_mysql_marked_progress_sent_with_the_next_statement_stays_exact(project,
     assert sorted(r[0] for r in db.query(
         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
         "AND TABLE_NAME IN ('a', 'b', 'c', 'd')")) == ["a", "b", "c", "d"]
+
+
+def wait_for_sleeping_session(db, proc, timeout=15.0):
+    """Until a session of the test database runs pg_sleep (its text is the
+    start of a whole message, so it is found by what it waits for)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()
+        if db.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event = 'PgSleep'") != [(0,)]:
+            return
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("no session ever ran pg_sleep")
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_a_signal_while_one_message_runs_and_the_next_is_read_rolls_back_the_whole(project, db):
+    """PostgreSQL: a message runs on the server while the runner reads the
+    next from the file (one in flight). SIGINT then cancels the one that
+    runs, and nothing of either stays."""
+    table(project)
+    # Statement 1000 ends the first message; 500 more make the second.
+    body = inserts(1, 999) + "SELECT pg_sleep(30);\n" + inserts(1001, 500)
+    project.add("0002", "fill", body, "DELETE FROM t;", kind="data")
+    assert project.run("up", "0001").code == 0
+    proc = project.popen("up")
+    wait_for_sleeping_session(db, proc)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=20)
+    err = proc.stderr.read()
+    assert code == 130, err
+    assert time.monotonic() - started < 10, err
+    assert "interrupted by SIGINT" in err, err
+    assert "rolled back" in err, err
+    assert db.query("SELECT COUNT(*) FROM t") == [(0,)]
+    assert applied_ids(db) == ["0001"]
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_a_failure_in_the_last_message_is_reported_at_commit_and_rolls_back(project, db):
+    """The last message is collected by the commit, not by a next message:
+    its failure still names its statement and nothing commits."""
+    table(project)
+    body = inserts(1, 1500) + "INSERT INTO t (id, v) VALUES (1500, 'duplicate');\n"
+    project.add("0002", "fill", body, "DELETE FROM t;", kind="data")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "0002_fill.sql:1501:1: revision 0002 fill failed (up, statement 1501)" in result.err, result
+    assert "nothing of it was applied: the transaction was rolled back" in result.err
+    assert db.query("SELECT COUNT(*) FROM t") == [(0,)]
+    assert applied_ids(db) == ["0001"]

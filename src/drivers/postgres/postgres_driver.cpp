@@ -707,7 +707,7 @@ class PostgresConnection : public Connection {
     }
     if (m_in_transaction) {
       if (!m_message.empty() && m_message_text.size() + statement.text.size() > k_message_bytes) {
-        send_message();
+        dispatch_message();
       }
       m_message_offsets.push_back(m_message_text.size());
       // A newline before the ';' ends a line comment the statement ends with.
@@ -715,7 +715,7 @@ class PostgresConnection : public Connection {
       m_message.push_back({std::string(statement.text), statement.line, statement.column,
                            statement.index});
       if (m_message.size() >= k_message_statements || m_message_text.size() >= k_message_bytes) {
-        send_message();
+        dispatch_message();
       }
       return;
     }
@@ -823,6 +823,7 @@ class PostgresConnection : public Connection {
   const std::string& default_schema() const override { return m_default_schema; }
 
   void begin() override {
+    collect_message();
     send("BEGIN");
     m_queued.push_back({"BEGIN", 0, 0, 0});
     m_in_transaction = true;
@@ -837,7 +838,7 @@ class PostgresConnection : public Connection {
   }
 
   std::optional<bool> in_transaction() noexcept override {
-    if (!m_queued.empty() || !m_message.empty()) {
+    if (!m_queued.empty() || !m_message.empty() || m_in_flight) {
       return std::nullopt;  // the status is only known once the pipeline is synced
     }
     switch (pq().PQtransactionStatus(m_conn)) {
@@ -854,6 +855,10 @@ class PostgresConnection : public Connection {
   void rollback() noexcept override {
     m_in_transaction = false;
     clear_message();  // never sent: nothing of it ran
+    try {
+      collect_message();  // sent: its results are read (and its failure, reported or not, dropped)
+    } catch (const std::exception&) {
+    }
     try {
       flush(nullptr);
     } catch (const std::exception&) {
@@ -1131,35 +1136,62 @@ class PostgresConnection : public Connection {
     m_message_text.clear();
   }
 
-  // Sends the queued statements as one simple-query message, after
-  // whatever the pipeline holds (BEGIN), and reads a result per statement.
-  // The server parses the whole message first: a syntax error anywhere
-  // names its place in the message, which says which statement it is in;
-  // otherwise the failing result's ordinal does. The count of results must
-  // be the count of statements sent: a message the server splits otherwise
-  // than the runner (standard_conforming_strings off) is an error, inside
-  // the revision's transaction, not statements run unseen.
+  // Sends the queued statements as one simple-query message and reads a
+  // result per statement (dispatch_message, then collect_message).
   void send_message() {
+    dispatch_message();
+    collect_message();
+  }
+
+  // Sends the queued statements as one simple-query message, after
+  // whatever the pipeline holds (BEGIN) and after the results of the
+  // message sent before it, and returns without waiting for its own: the
+  // next message is read from the file while the server runs this one.
+  // Nothing else is sent until they are collected (collect_message), so
+  // at most one message is in flight, and a failure in it is known before
+  // anything after it reaches the server.
+  void dispatch_message() {
+    collect_message();
     if (m_message.empty()) {
       return;
     }
     flush(nullptr);
-    std::vector<DbError::Statement> sent;
-    sent.swap(m_message);
-    std::vector<std::size_t> offsets;
-    offsets.swap(m_message_offsets);
-    std::string text;
-    text.swap(m_message_text);
+    m_flight.swap(m_message);
+    m_flight_offsets.swap(m_message_offsets);
+    m_flight_text.swap(m_message_text);
+    clear_message();
     if (pq().PQexitPipelineMode(m_conn) != 1) {
       throw broken();
     }
+    if (pq().PQsendQuery(m_conn, m_flight_text.c_str()) != 1) {
+      pq().PQenterPipelineMode(m_conn);
+      throw broken();
+    }
+    m_in_flight = true;
+  }
+
+  // Reads a result per statement of the message in flight. The server
+  // parses the whole message first: a syntax error anywhere names its
+  // place in the message, which says which statement it is in; otherwise
+  // the failing result's ordinal does. The count of results must be the
+  // count of statements sent: a message the server splits otherwise than
+  // the runner (standard_conforming_strings off) is an error, inside the
+  // revision's transaction, not statements run unseen.
+  void collect_message() {
+    if (!m_in_flight) {
+      return;
+    }
+    m_in_flight = false;
+    std::vector<DbError::Statement> sent;
+    sent.swap(m_flight);
+    std::vector<std::size_t> offsets;
+    offsets.swap(m_flight_offsets);
+    std::string text;
+    text.swap(m_flight_text);
     struct Reenter {
       PGconn* conn;
       ~Reenter() { pq().PQenterPipelineMode(conn); }
     } reenter{m_conn};
-    if (pq().PQsendQuery(m_conn, text.c_str()) != 1) {
-      throw broken();
-    }
     std::optional<DbError> failure;
     std::optional<DbError::Statement> ended;
     bool saw_end = false;  // a COMMIT, ROLLBACK or PREPARE TRANSACTION ran
@@ -1352,6 +1384,7 @@ class PostgresConnection : public Connection {
   // failure is thrown once the pipeline is drained. Rows of the last
   // statement go to `rows`.
   void flush(Rows* rows) {
+    collect_message();
     if (m_queued.empty()) {
       return;
     }
@@ -1552,6 +1585,11 @@ class PostgresConnection : public Connection {
   std::vector<DbError::Statement> m_message;
   std::vector<std::size_t> m_message_offsets;
   std::string m_message_text;
+  // The message sent and not collected yet (dispatch_message).
+  bool m_in_flight = false;
+  std::vector<DbError::Statement> m_flight;
+  std::vector<std::size_t> m_flight_offsets;
+  std::string m_flight_text;
   bool m_in_transaction = false;
 };
 

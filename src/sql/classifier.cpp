@@ -36,7 +36,12 @@ std::size_t dollar_quote_end(std::string_view s, std::size_t at) {
 
 std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::size_t limit) {
   std::vector<Token> tokens;
+  tokens.reserve(std::min<std::size_t>(limit, 16));
   std::size_t i = 0;
+  // Compared once: the loop below runs for every byte that is not a word.
+  const bool mysql = dialect == "mysql";
+  const bool postgres = dialect == "postgres";
+  const bool sqlite = dialect == "sqlite";
   const auto is_word = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
@@ -51,7 +56,11 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
   while (i < s.size() && tokens.size() < limit) {
     const std::size_t before = tokens.size();
     const char c = s[i];
-    if (dialect == "mysql" && c == '/' && next_is(i + 1, '*') &&
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      ++i;
+      continue;
+    }
+    if (mysql && c == '/' && next_is(i + 1, '*') &&
         (next_is(i + 2, '!') || (next_is(i + 2, 'M') && next_is(i + 3, '!')))) {
       i += s[i + 2] == '!' ? 3 : 4;
       while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
@@ -63,31 +72,30 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
       i += 2;
     } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
       // PostgreSQL also ends a line comment at CR (the splitter agrees).
-      i = dialect == "postgres" ? s.find_first_of("\n\r", i) : s.find('\n', i);
-    } else if (c == '#' && dialect == "mysql") {
+      i = postgres ? s.find_first_of("\n\r", i) : s.find('\n', i);
+    } else if (c == '#' && mysql) {
       i = s.find('\n', i);
     } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
       const std::size_t end = s.find("*/", i + 2);
       i = end == std::string_view::npos ? end : end + 2;
-    } else if (c == '\'' || (dialect == "postgres" && (c == 'E' || c == 'e') &&
-                             next_is(i + 1, '\'') && (i == 0 || !is_word(s[i - 1])))) {
+    } else if (c == '\'' || (postgres && (c == 'E' || c == 'e') && next_is(i + 1, '\'') &&
+                             (i == 0 || !is_word(s[i - 1])))) {
       // MySQL strings, and PostgreSQL's E'...', take backslash escapes.
-      const bool backslash = dialect == "mysql" || c != '\'';
+      const bool backslash = mysql || c != '\'';
       std::size_t j = c == '\'' ? i + 1 : i + 2;
       while (j < s.size() && !(s[j] == '\'' && (j + 1 >= s.size() || s[j + 1] != '\''))) {
         j += (s[j] == '\'' || (s[j] == '\\' && backslash)) ? 2 : 1;
       }
       i = std::min(j + 1, s.size());
       tokens.push_back({"'", false, false});
-    } else if (const std::size_t close =
-                   dialect == "postgres" && c == '$' && (i == 0 || !is_word(s[i - 1]))
-                       ? dollar_quote_end(s, i)
-                       : std::string_view::npos;
+    } else if (const std::size_t close = postgres && c == '$' && (i == 0 || !is_word(s[i - 1]))
+                                             ? dollar_quote_end(s, i)
+                                             : std::string_view::npos;
                close != std::string_view::npos) {
       // PostgreSQL's $tag$ ... $tag$: a string, whatever it holds.
       i = close;
       tokens.push_back({"'", false, false});
-    } else if (c == '"' || c == '`' || (c == '[' && dialect == "sqlite")) {
+    } else if (c == '"' || c == '`' || (c == '[' && sqlite)) {
       const char close = c == '[' ? ']' : c;
       const std::size_t end = s.find(close, i + 1);
       tokens.push_back({std::string(s.substr(i + 1, end - i - 1)), false, true});
@@ -102,8 +110,6 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
                      [](char ch) { return ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch; });
       tokens.push_back({std::move(word), true, true});
       i = j;
-    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      ++i;
     } else {
       tokens.push_back({std::string(1, c), false, false});
       ++i;

@@ -148,6 +148,7 @@ std::string RebuildAnalysis::key(const std::string& name) const {
 void RebuildAnalysis::note(const std::string& name, std::size_t index, bool created) {
   if (!name.empty()) {
     m_events[key(name)].push_back(Event{index, created});
+    m_created_any = m_created_any || created;
   }
 }
 
@@ -188,6 +189,11 @@ std::size_t RebuildAnalysis::add(std::string_view statement, const Classificatio
     return index;
   }
   if (c.kind != StatementKind::data) {
+    return index;
+  }
+  // A copy goes into a table the file made: in a file that made none (most
+  // data revisions), no statement is one, and none is read further.
+  if (!m_created_any && !m_track_uses) {
     return index;
   }
   // Most data statements are INSERT ... VALUES into tables the revision did

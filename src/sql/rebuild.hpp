@@ -80,6 +80,7 @@ class RebuildAnalysis {
   bool m_track_uses = false;
   std::size_t m_count = 0;
   std::map<std::string, std::vector<Event>> m_events;  // table key -> events, in order
+  bool m_created_any = false;                          // an event of m_events is a table made
   std::map<std::size_t, Candidate> m_candidates;       // possible copies by index
   std::vector<Use> m_uses;
 };

@@ -838,7 +838,16 @@ class PostgresConnection : public Connection {
   }
 
   std::optional<bool> in_transaction() noexcept override {
-    if (!m_queued.empty() || !m_message.empty() || m_in_flight) {
+    // A message in flight is collected first: a failure interrupted the
+    // run between sending it and reading its results (a signal while the
+    // next one was read), and a statement in it may have ended the
+    // transaction. Its own failure is not what is being asked. Statements
+    // not sent yet (m_message) change nothing.
+    try {
+      collect_message();
+    } catch (const std::exception&) {
+    }
+    if (!m_queued.empty()) {
       return std::nullopt;  // the status is only known once the pipeline is synced
     }
     switch (pq().PQtransactionStatus(m_conn)) {

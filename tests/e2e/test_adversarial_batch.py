@@ -221,3 +221,34 @@ def test_a_failure_in_the_last_message_is_reported_at_commit_and_rolls_back(proj
     assert "nothing of it was applied: the transaction was rolled back" in result.err
     assert db.query("SELECT COUNT(*) FROM t") == [(0,)]
     assert applied_ids(db) == ["0001"]
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_a_signal_before_the_message_in_flight_is_read_never_hides_a_commit_in_it(project, db):
+    """A message is in flight while the runner reads the next statement
+    (here a long one). A COMMIT the runner's splitter could not see
+    (standard_conforming_strings off for the database: the server splits
+    '\\'' otherwise) ended the transaction in that message; a signal then
+    stops the run before its results were read. They are read before the
+    outcome is said: never "rolled back" while rows stay committed."""
+    table(project)
+    db.query(f'ALTER DATABASE "{db.name}" SET standard_conforming_strings = off')
+    db.query(f'ALTER DATABASE "{db.name}" SET escape_string_warning = off')
+    hidden = "INSERT INTO t (id, v) VALUES (1, '\\'');COMMIT;INSERT INTO t (id, v) VALUES (2, '\\'');\n"
+    # Statements 1..1000 make the first message (sent once the 1000th is
+    # read); the 1001st takes a while to read, and meanwhile the signal.
+    body = (inserts(10, 998) + hidden + "SELECT pg_sleep(5);\n"
+            + "SELECT length('" + "x" * (150 << 20) + "');\n")
+    project.add("0002", "fill", body, "DELETE FROM t;", kind="data")
+    assert project.run("up", "0001").code == 0
+    proc = project.popen("up")
+    wait_for_sleeping_session(db, proc, timeout=30)
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=30)
+    err = proc.stderr.read()
+    assert "interrupted by SIGINT" in err, err
+    assert db.query("SELECT COUNT(*) FROM t WHERE id = 1") == [(1,)], err
+    assert "rolled back" not in err and "nothing of it was applied" not in err, err
+    assert "transaction ended before it was recorded, so it is not all or nothing" in err, err
+    assert code == 5, err
+    assert db.query("SELECT state FROM runner_history WHERE id = '0002'") == [("failed",)]

@@ -125,6 +125,11 @@ class Connection {
   virtual void execute(const StatementRef& statement) = 0;
   // Waits until every queued statement has run; throws as execute does.
   virtual void sync() {}
+  // After a revision's last statement, before the runner records it: sets
+  // back what the revision left that would change the runner's own writes
+  // (MySQL's SET insert_id, which the next INSERT into an AUTO_INCREMENT
+  // column takes: the log's). Waits as sync() does.
+  virtual void end_statements() { sync(); }
   // Outside a transaction: runs `bookkeeping` (runner SQL writing the
   // history), then `statement` as execute() would; the statement never
   // runs when the bookkeeping fails, and `bookkeeping_ran` says whether it

@@ -74,7 +74,7 @@ std::int64_t run_file(drivers::Connection& connection, const std::filesystem::pa
       after(done, static_cast<std::int64_t>(current->offset + current->text.size()));
     }
   }
-  connection.sync();
+  connection.end_statements();
   return done;
 }
 
@@ -711,7 +711,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   if (m_lock != nullptr) {
     m_lock->confirm_start();  // answered while the last statement's sync is waited for
   }
-  m_connection.sync();
+  m_connection.end_statements();
   if (m_connection.transaction_left_open() == true) {
     left_transaction_open(revision, direction, record, done, prefix, start);
   }

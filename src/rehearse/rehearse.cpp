@@ -54,6 +54,7 @@ class Watched : public drivers::Connection {
     m_on_copy = std::move(callback);
   }
   void sync() override { m_inner.sync(); }
+  void end_statements() override { m_inner.end_statements(); }
   drivers::Rows query(std::string_view sql) override { return m_inner.query(sql); }
   drivers::Rows query(std::string_view sql, const drivers::Params& params) override {
     return m_inner.query(sql, params);

@@ -518,6 +518,7 @@ class MysqlConnection : public Connection {
     }
     m_last_count.reset();
     refuse_oversized(statement, 0);
+    m_statements_ran = true;
     if (m_in_transaction && batchable(statement.text)) {
       if (!m_batch.empty() && m_batch_text.size() + statement.text.size() + 2 > m_batch_bytes) {
         send_batch();
@@ -537,6 +538,20 @@ class MysqlConnection : public Connection {
 
   void sync() override { send_batch(); }
 
+  // A revision that ends with SET insert_id = N (mysqlbinlog writes such
+  // lines before the INSERT they are for) leaves N to the next INSERT into
+  // an AUTO_INCREMENT column: the log row the runner writes next, which
+  // then failed on a duplicate key (a data revision's transaction rolled
+  // back at every try). Set back once the revision's statements ran, never
+  // between them (the INSERT after the SET is the revision's own).
+  void end_statements() override {
+    send_batch();
+    if (m_statements_ran) {
+      m_statements_ran = false;
+      run("SET SESSION insert_id = 0", nullptr);
+    }
+  }
+
   // Outside a transaction (a marked revision): the history write and the
   // statement go in one packet, the statement last and the sentinel after
   // it, so that a marked revision costs a round trip per statement, as the
@@ -545,6 +560,7 @@ class MysqlConnection : public Connection {
   void execute_after(const BoundSql& bookkeeping, const StatementRef& statement,
                      bool& bookkeeping_ran) override {
     bookkeeping_ran = false;
+    m_statements_ran = true;
     const auto rendered = literal_sql(bookkeeping);
     if (m_in_transaction || statement.copy_rows || !rendered) {
       Connection::execute_after(bookkeeping, statement, bookkeeping_ran);
@@ -1378,6 +1394,7 @@ class MysqlConnection : public Connection {
   std::optional<std::chrono::steady_clock::time_point> m_retry_until;  // ConnectOptions'
   std::string m_id;  // CONNECTION_ID() of this session, for KILL QUERY
   bool m_in_transaction = false;
+  bool m_statements_ran = false;            // a revision statement since end_statements()
   std::vector<DbError::Statement> m_batch;  // queued, not yet sent
   // Rows the last statement run changed, as the server's OK packet says
   // (for ALTER TABLE: the rows it copied, 0 when in place): set by a batch

@@ -205,7 +205,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     // Plan and inspect every file before creating or writing anything.
     history = exec::load_history(*connection, ctx.tables());
     const auto steps = planner(history);
-    exec::preflight(steps, ctx.dialect());
+    executor.expect_checked(exec::preflight(steps, ctx.dialect()));
     if (!steps.empty()) {
       exec::ensure_tables(*connection, ctx.tables());
     }
@@ -299,7 +299,7 @@ void resume_failed(const project::Project& project, const std::string& dialect,
         "applied) or 'runner repair {} --forget' (drop the mark)",
         failed->id, failed->name, dialect, failed->id, failed->id));
   }
-  exec::preflight({{revision, Direction::up}}, dialect);
+  executor.expect_checked(exec::preflight({{revision, Direction::up}}, dialect));
   executor.resume(*revision, *failed, from_statement);
 }
 

@@ -245,6 +245,20 @@ void Executor::log_recorded(const Revision& revision, Direction direction,
       util::utf8_prefix(*failed, 300), direction == Direction::up ? "apply" : "revert"));
 }
 
+void Executor::refuse_changed_since_checked(const Revision& revision, Direction direction,
+                                            const std::string& checksum) const {
+  const std::string& path = file_for(revision, direction);
+  const auto it = m_checked.find(path);
+  if (it == m_checked.end() || it->second == checksum) {
+    return;
+  }
+  throw InputError(fmt::format(
+      "{} changed after the runner checked it (it was written to while this command ran): the "
+      "bytes that {} are not the ones checked, and are refused; run the command again once the "
+      "file is as it should be",
+      path, atomic(revision) ? "ran" : "would run"));
+}
+
 void Executor::run(const std::vector<plan::Step>& steps) {
   for (const auto& step : steps) {
     try {
@@ -418,12 +432,13 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction,
   try {
     if (!revision.noop) {
       statement_done(revision, direction, 0, 0);
-      done = run_file(m_connection, file_for(revision, direction), up ? &hash : nullptr,
-                      [&](std::int64_t n, std::int64_t bytes) {
-                        done = n;
-                        statement_done(revision, direction, n, bytes);
-                      },
-                      current);
+      done = run_file(
+          m_connection, file_for(revision, direction), &hash,
+          [&](std::int64_t n, std::int64_t bytes) {
+            done = n;
+            statement_done(revision, direction, n, bytes);
+          },
+          current);
     }
     // A cancelled statement need not fail (MySQL's SLEEP() just returns):
     // never commit once a signal has arrived.
@@ -438,7 +453,15 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction,
       ended.set_ended_transaction();
       throw ended;
     }
-    record.checksum = up && !revision.noop ? hash.hex_digest() : "";
+    // What ran must be what the preflight checked (after the test above: a
+    // COMMIT written into the file meanwhile is said as what it did).
+    const std::string ran = revision.noop ? std::string() : hash.hex_digest();
+    if (!revision.noop) {
+      phase = Phase::statements;
+      refuse_changed_since_checked(revision, direction, ran);
+      phase = Phase::bookkeeping;
+    }
+    record.checksum = up ? ran : "";
     record.execution_ms = util::monotonic_ms() - start;
     record.statements_done = done;
     // The lock's check is answered while the bookkeeping runs (one wait
@@ -566,6 +589,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   const auto& path = file_for(revision, direction);
   // Lex the whole file first: a syntax problem must not leave half a run.
   const std::string checksum = prescan(path, m_connection.dialect());
+  refuse_changed_since_checked(revision, direction, checksum);
   plan::HistoryRecord record = record_for(revision, up ? checksum : "",
                                           resume_from != nullptr ? resume_from->id : recorded_id);
   const std::string running = up ? "running" : "reverting";

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,15 @@ class Executor {
     m_on_warning = std::move(callback);
   }
 
+  // The SHA-256 of each file as the preflight inspected it (preflight()'s
+  // result): a file whose bytes differ when it runs changed after it was
+  // checked, and is refused (InputError, exit 2): in a transaction, rolled
+  // back; outside one, before any statement. Files without an entry are
+  // not compared.
+  void expect_checked(std::map<std::string, std::string> checked) {
+    m_checked = std::move(checked);
+  }
+
   // Runs every step in order. On the first failure the failing revision is
   // rolled back (or marked failed) and logged, and DbError is thrown naming
   // the revision, file:line:col, the database's message and code.
@@ -75,6 +85,10 @@ class Executor {
                      bool forget);
 
  private:
+  // InputError when `checksum` (what runs) is not what the preflight
+  // checked for this revision's file (expect_checked).
+  void refuse_changed_since_checked(const project::Revision& revision, plan::Direction direction,
+                                    const std::string& checksum) const;
   void apply(const project::Revision& revision);
   void revert(const project::Revision& revision, const std::string& recorded_id);
   // `recorded_id`: the history row's spelling of the id (plan::Step).
@@ -140,6 +154,7 @@ class Executor {
   drivers::Lock* m_lock;
   StatementProgress m_on_statement;
   std::function<void(const std::string&)> m_on_warning;
+  std::map<std::string, std::string> m_checked;  // expect_checked()
   bool m_session_used = false;  // a revision ran since the session opened or was reset
   bool m_lock_confirmed = false;  // confirmed as the last revision was recorded: not again
 };

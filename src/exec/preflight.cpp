@@ -13,6 +13,7 @@
 #include "sql/rebuild.hpp"
 #include "sql/splitter.hpp"
 #include "util/caret.hpp"
+#include "util/sha256.hpp"
 #include "util/strings.hpp"
 
 namespace runner::exec {
@@ -199,7 +200,7 @@ std::vector<std::string> transaction_refusals(const sql::Statement& statement,
 }  // namespace
 
 std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Direction direction,
-                                std::string_view dialect, bool lint) {
+                                std::string_view dialect, bool lint, std::string* checksum) {
   std::vector<Diagnostic> found;
   const bool up = direction == plan::Direction::up;
   const auto& path = up ? revision.up : revision.down;
@@ -225,7 +226,8 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   std::optional<std::size_t> mismatch_slot;
   bool mismatch_omitted = false;
   Omitted omitted;
-  sql::StatementReader reader(path, dialect);
+  util::Sha256 hash;
+  sql::StatementReader reader(path, dialect, checksum != nullptr ? &hash : nullptr);
   reader.set_text_limit(sql::k_lex_text_limit);
   TransactionLint no_ops(revision, path, dialect);
   // MySQL: temporary tables created and not dropped yet, with where. The
@@ -308,6 +310,9 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
     }
     mismatch_omitted = omit_past_kept(found, omitted, mismatch_slot) || mismatch_omitted;
   }
+  if (checksum != nullptr) {
+    *checksum = hash.hex_digest();
+  }
   for (auto& [name, d] : temporary_left) {
     found.push_back(std::move(d));
   }
@@ -356,16 +361,24 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   return with_omitted(std::move(found), omitted, path);
 }
 
-void preflight(const std::vector<plan::Step>& steps, std::string_view dialect) {
+CheckedFiles preflight(const std::vector<plan::Step>& steps, std::string_view dialect) {
   std::vector<Diagnostic> errors;
+  CheckedFiles checked;
   for (const auto& step : steps) {
-    for (auto& d : inspect(*step.revision, step.direction, dialect, false)) {
+    std::string checksum;
+    for (auto& d : inspect(*step.revision, step.direction, dialect, false, &checksum)) {
       errors.push_back(std::move(d));
+    }
+    if (!checksum.empty()) {
+      const auto& path =
+          step.direction == plan::Direction::up ? step.revision->up : step.revision->down;
+      checked.insert_or_assign(std::string(path), std::move(checksum));
     }
   }
   if (project::has_errors(errors)) {
     throw project::ProjectError(std::move(errors));
   }
+  return checked;
 }
 
 namespace {

@@ -4,6 +4,8 @@
 // touches the database), classifies each statement, and refuses a revision
 // whose statements contradict its declared kind (SPEC.md section 3).
 
+#include <map>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,12 +20,17 @@ namespace runner::exec {
 // tables in one revision, MySQL implicit commits)
 // for one file of a revision. Throws InputError when the file cannot be
 // read or lexed.
+// `checksum`, when given, gets the SHA-256 of the bytes inspected.
 std::vector<project::Diagnostic> inspect(const project::Revision& revision,
                                          plan::Direction direction, std::string_view dialect,
-                                         bool lint);
+                                         bool lint, std::string* checksum = nullptr);
+
+// The SHA-256 of each file as preflight() inspected it, by path: what runs
+// must be these bytes (Executor::expect_checked).
+using CheckedFiles = std::map<std::string, std::string>;
 
 // Inspects the file of every step; throws ProjectError with every error.
-void preflight(const std::vector<plan::Step>& steps, std::string_view dialect);
+CheckedFiles preflight(const std::vector<plan::Step>& steps, std::string_view dialect);
 
 // For verify and rehearse, whose scratch database shares the target's
 // server: refuses (ProjectError, exit 2) the statements of `steps` that

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import applied_ids, history_ids, history_state, snapshot
+from conftest import applied_ids, history_ids, history_state, snapshot, wait_for
 
 # Statements that control the transaction, per dialect, as users write them.
 CONTROLS = {
@@ -368,3 +368,38 @@ def test_a_revision_outside_a_transaction_that_leaves_one_open_is_failed_not_sai
     status = project.run("--json", "status")
     assert [r["state"] for r in status.json()["revisions"]] == ["applied", "applied"], status
     assert db.query("SELECT count(*) FROM t") == [(1,)]
+
+
+@pytest.mark.parametrize("db", ["postgres", "mysql"], indirect=True)
+def test_a_file_rewritten_after_the_preflight_checked_it_is_refused_not_run(project, db):
+    """Every file a run will use is checked before the first revision runs;
+    a later one rewritten meanwhile (an editor saving, a checkout) ran
+    unchecked: a `kind: schema` revision ran the DELETE written into it,
+    and was recorded applied with its new checksum (exit 0). Now the bytes
+    that run are compared with the ones checked: refused (exit 2), rolled
+    back (PostgreSQL) or before its first statement (MySQL, where DDL runs
+    marked), and not recorded."""
+    project.add("0001", "keep", "CREATE TABLE keep (id INTEGER PRIMARY KEY);\n"
+                "INSERT INTO keep VALUES (1);\n", "DROP TABLE keep;", kind="mixed")
+    wait = ("SELECT pg_advisory_lock(4243);\nSELECT pg_advisory_unlock(4243);\n"
+            if db.dialect == "postgres" else
+            "DO GET_LOCK('runner_e2e_4243', 60);\nDO RELEASE_LOCK('runner_e2e_4243');\n")
+    project.add("0002", "wait", wait, "SELECT 1;", kind="data")
+    project.add("0003", "zed", "CREATE TABLE z (x INTEGER);\n", "DROP TABLE z;")
+    holder = db._connect(db.name)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(4243)" if db.dialect == "postgres"
+                        else "SELECT GET_LOCK('runner_e2e_4243', 5)")
+        proc = project.popen("up")
+        assert wait_for(lambda: "0001" in history_ids(db), timeout=30), proc
+        time.sleep(0.3)  # 0002 waits for the lock the test holds
+        project.up_file("0003", "zed").write_text("CREATE TABLE z (x INTEGER);\nDELETE FROM keep;\n")
+    finally:
+        holder.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "0003_zed.sql changed after the runner checked it" in err, err
+    assert db.query("SELECT COUNT(*) FROM keep") == [(1,)]
+    assert applied_ids(db) == ["0001", "0002"]
+    assert "z" not in db.tables()

@@ -33,6 +33,20 @@ Diagnostic file_error(const fs::path& path, std::string message) {
   return Diagnostic{path.string(), 0, 0, Severity::error, std::move(message), {}};
 }
 
+// A name that ends in ".sql" once its case is ignored and trailing spaces
+// and dots are dropped (what Windows and case-blind file systems do), but
+// not in ".sql" itself: "0003_x.SQL", "0003_x.sql ", "0003_x.sql.".
+bool looks_like_sql(std::string_view name) {
+  while (!name.empty() && (name.back() == ' ' || name.back() == '.')) {
+    name.remove_suffix(1);
+  }
+  if (name.size() <= 4) {
+    return false;
+  }
+  const std::string tail = util::to_lower(name.substr(name.size() - 4));
+  return tail == ".sql";
+}
+
 // Lists the .sql files of one direction folder by their manifest entry.
 FoundByEntry list_files(const fs::path& dir, const Manifest& manifest,
                         std::vector<Diagnostic>& diagnostics) {
@@ -44,12 +58,22 @@ FoundByEntry list_files(const fs::path& dir, const Manifest& manifest,
   // Names, not paths: a std::filesystem::path per file (made, compared in
   // the sort, copied) was most of the scan of a thousand revisions.
   auto listed = folder_entries(dir.string());
-  std::erase_if(listed, [](const FolderEntry& item) {
-    // What path::extension() calls ".sql": not a name that is only ".sql"
-    return item.name.size() <= 4 || !item.name.ends_with(".sql");
-  });
   std::sort(listed.begin(), listed.end(),
             [](const FolderEntry& a, const FolderEntry& b) { return a.name < b.name; });
+  std::erase_if(listed, [&](const FolderEntry& item) {
+    // What path::extension() calls ".sql": not a name that is only ".sql"
+    const bool sql = item.name.size() > 4 && item.name.ends_with(".sql");
+    if (!sql && looks_like_sql(item.name)) {
+      diagnostics.push_back(file_error(
+          dir / item.name,
+          fmt::format("the name '{}' ends like '.sql' but is not '.sql' (another letter case, or "
+                      "a space or dot after it), so the runner would not read it, where a "
+                      "case-blind file system or an editor would: rename it to end in '.sql', "
+                      "or remove it",
+                      util::visible(item.name, false))));
+    }
+    return !sql;
+  });
   const std::string folder = dir.string() + "/";
   std::unordered_map<std::string_view, const Entry*> entries;  // canonical id -> entry
   entries.reserve(manifest.revisions.size());

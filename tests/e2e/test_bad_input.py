@@ -1,6 +1,8 @@
 """Bad input: exit 2, a message naming the file and line, and the database untouched."""
 import re
 
+import pytest
+
 from conftest import applied_ids, snapshot, three
 
 
@@ -287,3 +289,23 @@ def test_the_caret_stands_under_a_statement_that_does_not_start_its_line(project
     lines = result.err.splitlines()
     at = next(i for i, line in enumerate(lines) if "0001_mixed_line.sql:1:26: error:" in line)
     assert lines[at + 1].index("INSERT") == lines[at + 2].index("^"), result
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("name", ["0004_four.SQL", "0004_four.Sql", "0004_four.sql ",
+                                  "0004_four.sql.", "0004_four.sql. "])
+def test_a_file_named_almost_sql_is_refused_not_ignored(project, db, name):
+    """A file whose name ends in '.sql' once case, trailing spaces and dots
+    are ignored (as Windows and case-blind file systems read it) was skipped
+    without a word: `check` said "no problems" with an unlisted revision
+    beside it."""
+    three(project)
+    project.write(f"migrations/up/{name}", "CREATE TABLE four (id INTEGER);\n")
+    project.write("migrations/up/README.md", "notes\n")      # not a revision: left alone
+    project.write("migrations/up/0001_x.sql~", "backup\n")   # an editor's backup: left alone
+    for command in ("check", "up"):
+        result = project.run(command)
+        assert result.code == 2, (command, result)
+        assert f"the name '{name}' ends like '.sql' but is not '.sql'" in result.err, result
+        assert "README.md" not in result.err and "sql~" not in result.err, result
+    assert db.tables() == set(), db.tables()

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include <fmt/core.h>

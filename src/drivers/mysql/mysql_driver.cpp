@@ -348,7 +348,8 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
 // open(), on a thread of its own when `check_interrupt` is given:
 // Connector/C++ connects blocking, and a signal must end a wait for the
 // server at once, not when the attempt ends (up to k_max_attempt_seconds
-// later). A thread left behind ends within `connect_timeout`.
+// later). A thread left behind on a signal ends with the process, which
+// ends right after (cli/main.cpp's finish), or within `connect_timeout`.
 std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Url& url,
                                         int connect_timeout,
                                         const std::function<void()>& check_interrupt) {

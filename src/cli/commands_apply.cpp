@@ -195,8 +195,13 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
                                     std::int64_t statements, std::int64_t bytes) {
     progress.update(revision, direction, statements, bytes);
   });
-  executor.on_warning(
-      [&](const std::string& line) { progress.finish([&] { reporter.warning(line); }); });
+  // Each warning goes to stderr and, under --json, to the object's "warnings".
+  nlohmann::json warnings = nlohmann::json::array();
+  const auto warn = [&](const std::string& line) {
+    reporter.warning(line);
+    warnings.push_back(line);
+  };
+  executor.on_warning([&](const std::string& line) { progress.finish([&] { warn(line); }); });
   plan::History history;
   try {
     if (prelude) {
@@ -215,6 +220,9 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     if (reporter.json() && !ran.empty()) {
       reporter.add_field("command", command);
       reporter.add_field("revisions", ran);
+    }
+    if (reporter.json() && !warnings.empty()) {
+      reporter.add_field("warnings", warnings);
     }
     throw;
   }
@@ -237,7 +245,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
         reporter.progress(fmt::format("schema: wrote {}", snapshot_path(ctx).string()));
       }
     } catch (const Error& error) {
-      reporter.warning(fmt::format(
+      warn(fmt::format(
           "the revisions ran, but the schema snapshot was not refreshed: {}; run 'runner schema "
           "dump' later, or set dump_schema = false in runner.toml",
           error.what()));
@@ -250,7 +258,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
         reporter.progress(fmt::format("schema: wrote {}", ctx.doc()->string()));
       }
     } catch (const Error& error) {
-      reporter.warning(fmt::format(
+      warn(fmt::format(
           "the revisions ran, but {} was not refreshed: {}; run 'runner schema doc' later",
           ctx.doc()->string(), error.what()));
     }
@@ -262,7 +270,11 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
                                   util::monotonic_ms() - start));
   }
   if (reporter.json()) {
-    reporter.emit({{"command", command}, {"dry_run", false}, {"revisions", ran}});
+    nlohmann::json result{{"command", command}, {"dry_run", false}, {"revisions", ran}};
+    if (!warnings.empty()) {
+      result["warnings"] = warnings;
+    }
+    reporter.emit(result);
   }
   return 0;
 }

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include <fmt/core.h>
@@ -192,67 +191,49 @@ project::Project Context::load_project() const {
 
 std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bool create) const {
   using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  const auto deadline =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  auto next_line = start;
-  auto pause = std::chrono::milliseconds(100);
   // While waiting, SIGINT/SIGTERM end the wait with their message (and
-  // --json's object) instead of the process at once, silently.
+  // --json's object) instead of the process at once, silently; also during
+  // an attempt.
   std::optional<exec::signals::CriticalSection> section;
+  drivers::Waiting waiting;
   if (seconds > 0) {
     section.emplace(nullptr);
-  }
-  const std::string interrupted = fmt::format(
-      "while waiting for {}: nothing ran; the database was not changed", m_url.redacted());
-  const auto check_signal = [&] { exec::signals::check(interrupted); };
-  if (seconds <= 0 && m_dialect != "sqlite" && m_url.param("connect_timeout").empty() &&
-      m_url.param("connect-timeout").empty()) {
+    waiting.until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(seconds));
+    const std::string interrupted = fmt::format(
+        "while waiting for {}: nothing ran; the database was not changed", m_url.redacted());
+    waiting.check_interrupt = [interrupted] { exec::signals::check(interrupted); };
+    waiting.retrying = [this, next_line = Clock::duration::zero()](const UnreachableError& error,
+                                                                   Clock::duration waited) mutable {
+      if (waited >= next_line) {
+        m_reporter.progress(
+            fmt::format("waiting for {} ({} s)…", m_url.redacted(),
+                        std::chrono::duration_cast<std::chrono::seconds>(waited).count()));
+        m_reporter.detail(error.what());
+        next_line += k_wait_line_every;
+      }
+    };
+    waiting.giving_up = [this, seconds](UnreachableError& error, Clock::duration /*waited*/) {
+      error.add_context(
+          fmt::format("gave up after waiting {:.0f} s for {}", seconds, m_url.redacted()));
+    };
+  } else if (m_dialect != "sqlite" && m_url.param("connect_timeout").empty() &&
+             m_url.param("connect-timeout").empty()) {
     m_reporter.detail(fmt::format(
         "connecting to {}: no answer within {:g} s ends the attempt (the default connect "
         "timeout; ?connect_timeout=SECONDS in the URL sets another)",
         m_url.redacted(), drivers::k_default_connect_timeout_seconds));
   }
-  for (;;) {
-    drivers::ConnectOptions connect_options{create, m_lock_timeout};
-    if (seconds > 0) {
-      const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
-      connect_options.connect_timeout_seconds =
-          std::clamp(left, 1.0, drivers::k_max_attempt_seconds);
-      connect_options.retry_until = deadline;
-    }
-    try {
-      auto connection = drivers::connect(m_url, connect_options);
-      check_signal();
-      return connection;
-    } catch (UnreachableError& error) {
-      check_signal();
-      const auto now = Clock::now();
-      if (now >= deadline) {
-        if (seconds > 0) {
-          error.add_context(
-              fmt::format("gave up after waiting {:.0f} s for {}", seconds, m_url.redacted()));
-        }
-        throw;
-      }
-      if (now >= next_line) {
-        const auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start);
-        m_reporter.progress(
-            fmt::format("waiting for {} ({} s)…", m_url.redacted(), waited.count()));
-        m_reporter.detail(error.what());
-        next_line += k_wait_line_every;
-      }
-      // The last try falls on the deadline itself; a signal is seen within 50 ms.
-      const auto until = now + std::min<Clock::duration>(pause, deadline - now);
-      while (Clock::now() < until) {
-        std::this_thread::sleep_for(
-            std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
-        check_signal();
-      }
-    }
-    // At most a second apart: a server that comes up is used within a second.
-    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
-  }
+  std::unique_ptr<drivers::Connection> connection;
+  drivers::retry_connect(waiting,
+                         [&](double attempt_seconds, const std::function<void()>& check_interrupt) {
+                           drivers::ConnectOptions connect_options{create, m_lock_timeout};
+                           connect_options.connect_timeout_seconds = attempt_seconds;
+                           connect_options.retry_until = waiting.until;
+                           connect_options.check_interrupt = check_interrupt;
+                           connection = drivers::connect(m_url, connect_options);
+                         });
+  return connection;
 }
 
 std::unique_ptr<drivers::Connection> Context::connect() const {

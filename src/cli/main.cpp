@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -15,6 +16,7 @@
 #include "cli/context.hpp"
 #include "cli/reporter.hpp"
 #include "cli/version.hpp"
+#include "drivers/driver.hpp"
 #include "exec/signals.hpp"
 #include "project/diagnostic.hpp"
 #include "sql/secrets.hpp"
@@ -104,7 +106,7 @@ int report_failure(const runner::cli::Reporter& reporter, const std::exception* 
 // something keeps its code (it tells what was done) and says the output was
 // lost; one that changed nothing exits 2, or 141 as a filter killed by
 // SIGPIPE would when the reader went away (`runner status | head -1`).
-int finish(const runner::cli::Reporter& reporter, std::string_view command, int code) noexcept {
+int exit_code(const runner::cli::Reporter& reporter, std::string_view command, int code) noexcept {
   const int error = runner::util::stdout_error();
   if (error == 0) {
     return code;
@@ -128,6 +130,19 @@ int finish(const runner::cli::Reporter& reporter, std::string_view command, int 
   } catch (...) {
   }
   return static_cast<int>(runner::ExitCode::bad_input);
+}
+
+// exit_code(), returned from main; or, when a connect was left running on
+// a thread of its own (a signal ended the wait for the server), the
+// process ends here with it, without the static destructors of the client
+// library that thread may be in.
+int finish(const runner::cli::Reporter& reporter, std::string_view command, int code) noexcept {
+  code = exit_code(reporter, command, code);
+  if (runner::drivers::left_threads_running()) {
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  return code;
 }
 
 }  // namespace

@@ -18,6 +18,10 @@
 #include "schema/schema.hpp"
 #include "util/url.hpp"
 
+namespace runner {
+class UnreachableError;
+}
+
 namespace runner::drivers {
 
 // One statement of a migration file, with where it came from so that a
@@ -269,6 +273,10 @@ struct ConnectOptions {
   // lock's) retries a refusal that may heal (too many connections): the
   // end of --wait's budget, counted from the first attempt. Unset: no retry.
   std::optional<std::chrono::steady_clock::time_point> retry_until = std::nullopt;
+  // Servers: called while an attempt waits for the server (every 50 ms);
+  // throws to end it (a signal). Also that of the sessions the driver opens
+  // later on its own while retrying. May be empty.
+  std::function<void()> check_interrupt = nullptr;
 };
 
 // How long one attempt to connect to a server waits for its answer when
@@ -283,13 +291,56 @@ constexpr double k_default_connect_timeout_seconds = 30;
 // server that drops packets does not hold one attempt past the deadline.
 constexpr double k_max_attempt_seconds = 5;
 
-// Opens a session a driver needs besides its first (the lock's):
-// `attempt(seconds)` connects, each try bounded by `seconds` (0: as the URL
-// says); an UnreachableError it throws is retried until `until`, pausing
-// between tries and calling `check_interrupt` (which may throw), then
-// thrown with what was waited for added.
-void retry_connect(const std::optional<std::chrono::steady_clock::time_point>& until,
-                   const std::function<void()>& check_interrupt,
-                   const std::function<void(double seconds)>& attempt);
+// How retry_connect waits for a server (--wait), and what its caller says
+// and checks meanwhile.
+struct Waiting {
+  // Until when an attempt that failed in a way that may heal
+  // (UnreachableError) is retried. Unset: one attempt, bounded as the URL
+  // says.
+  std::optional<std::chrono::steady_clock::time_point> until;
+  // Throws to end the wait (a signal): called while an attempt waits for
+  // the server (every 50 ms), after each attempt, and every 50 ms of the
+  // pause between two. May be empty.
+  std::function<void()> check_interrupt;
+  // An attempt failed and another follows; `waited` since the first began.
+  std::function<void(const UnreachableError& error, std::chrono::steady_clock::duration waited)>
+      retrying;
+  // The last attempt failed: adds to `error` what was waited for, before
+  // it is thrown. Called only when `until` was set.
+  std::function<void(UnreachableError& error, std::chrono::steady_clock::duration waited)>
+      giving_up;
+};
+
+// Connects, waiting for the server as `waiting` says: `attempt(seconds,
+// check_interrupt)` makes one attempt, bounded by `seconds` (0: as the URL
+// says; while waiting, what is left of it, at least 1 s and at most
+// k_max_attempt_seconds), calling `check_interrupt` (may be empty) while it
+// waits for the server. Pauses 100 ms between attempts, doubling to 1 s;
+// the last attempt falls on `until`. The one loop of the first session's
+// --wait (cli::Context) and of the sessions a driver opens on its own (the
+// lock's).
+void retry_connect(
+    const Waiting& waiting,
+    const std::function<void(double seconds, const std::function<void()>& check_interrupt)>&
+        attempt);
+
+// The Waiting of a session a driver opens besides its first (the lock's):
+// until `until` (ConnectOptions::retry_until), checking `check_interrupt`,
+// and saying on giving up that it was this second session.
+Waiting second_session_waiting(std::optional<std::chrono::steady_clock::time_point> until,
+                               std::function<void()> check_interrupt);
+
+// Runs `blocking` (a client library's connect that cannot be interrupted)
+// on a thread of its own and waits for it, calling `check_interrupt` every
+// 50 ms. Should that throw, the thread is left to end on its own (within
+// the attempt's bound; what it made, a connection, is closed there) and
+// the exception passes on: `blocking` must own all it uses. Without
+// `check_interrupt`, runs it here. What `blocking` throws is thrown here.
+void interruptible(std::function<void()> blocking, const std::function<void()>& check_interrupt);
+
+// Whether interruptible() left a thread running: the process must then end
+// without the destructors of static objects (a client library's, which the
+// thread may be using).
+bool left_threads_running();
 
 }  // namespace runner::drivers

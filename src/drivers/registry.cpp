@@ -1,7 +1,12 @@
 #include "drivers/registry.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include <fmt/core.h>
@@ -135,37 +140,121 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
   return entry.connect(url, options);
 }
 
-void retry_connect(const std::optional<std::chrono::steady_clock::time_point>& until,
-                   const std::function<void()>& check_interrupt,
-                   const std::function<void(double seconds)>& attempt) {
+void retry_connect(
+    const Waiting& waiting,
+    const std::function<void(double seconds, const std::function<void()>& check_interrupt)>&
+        attempt) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
+  const auto check = [&] {
+    if (waiting.check_interrupt) {
+      waiting.check_interrupt();
+    }
+  };
   auto pause = std::chrono::milliseconds(100);
   for (;;) {
-    const double left = until ? std::chrono::duration<double>(*until - Clock::now()).count() : 0.0;
     try {
-      attempt(until ? std::clamp(left, 1.0, k_max_attempt_seconds) : 0.0);
+      const auto& until = waiting.until;
+      const double left = until ? std::chrono::duration<double>(*until - Clock::now()).count() : 0;
+      attempt(until ? std::clamp(left, 1.0, k_max_attempt_seconds) : 0.0, waiting.check_interrupt);
+      check();
       return;
     } catch (UnreachableError& error) {
-      if (!until || Clock::now() >= *until) {
-        if (until) {
-          error.add_context(fmt::format(
-              "gave up after waiting {:.0f} s (--wait) for this second session, which the "
-              "runner's lock needs beside the first",
-              std::chrono::duration<double>(Clock::now() - start).count()));
+      check();
+      const auto now = Clock::now();
+      if (!waiting.until || now >= *waiting.until) {
+        if (waiting.until && waiting.giving_up) {
+          waiting.giving_up(error, now - start);
         }
         throw;
       }
+      if (waiting.retrying) {
+        waiting.retrying(error, now - start);
+      }
+      // The last try falls on the deadline itself; a signal is seen within 50 ms.
+      const auto until = now + std::min<Clock::duration>(pause, *waiting.until - now);
+      while (Clock::now() < until) {
+        std::this_thread::sleep_for(
+            std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
+        check();
+      }
     }
-    if (check_interrupt) {
-      check_interrupt();
-    }
-    std::this_thread::sleep_for(
-        std::min<Clock::duration>(pause, std::max(*until - Clock::now(), Clock::duration(0))));
-    // At most a second apart, as the first session's tries.
+    // At most a second apart: a server that comes up is used within a second.
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
 }
+
+Waiting second_session_waiting(std::optional<std::chrono::steady_clock::time_point> until,
+                               std::function<void()> check_interrupt) {
+  Waiting waiting;
+  waiting.until = until;
+  waiting.check_interrupt = std::move(check_interrupt);
+  waiting.giving_up = [](UnreachableError& error, std::chrono::steady_clock::duration waited) {
+    error.add_context(fmt::format(
+        "gave up after waiting {:.0f} s (--wait) for this second session, which the runner's "
+        "lock needs beside the first",
+        std::chrono::duration<double>(waited).count()));
+  };
+  return waiting;
+}
+
+namespace {
+
+std::atomic<bool> g_left_running{false};
+
+}  // namespace
+
+void interruptible(std::function<void()> blocking, const std::function<void()>& check_interrupt) {
+  if (!check_interrupt) {
+    blocking();
+    return;
+  }
+  // Shared with the thread, which may outlive this call.
+  struct State {
+    std::function<void()> blocking;
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    std::exception_ptr failure;
+  };
+  auto state = std::make_shared<State>();
+  state->blocking = std::move(blocking);
+  std::thread thread([state] {
+    std::exception_ptr failure;
+    try {
+      state->blocking();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    state->blocking = nullptr;  // what it made is closed here, should nobody wait for it
+    const std::lock_guard<std::mutex> guard(state->mutex);
+    state->failure = failure;
+    state->done = true;
+    state->done_cv.notify_one();
+  });
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> guard(state->mutex);
+      if (state->done_cv.wait_for(guard, std::chrono::milliseconds(50),
+                                  [&] { return state->done; })) {
+        break;
+      }
+    }
+    try {
+      check_interrupt();
+    } catch (...) {
+      g_left_running.store(true);
+      thread.detach();
+      throw;
+    }
+  }
+  thread.join();
+  if (state->failure) {
+    std::rethrow_exception(state->failure);
+  }
+}
+
+bool left_threads_running() { return g_left_running.load(); }
 
 bool database_exists(const util::Url& url) {
   const Entry& entry = entry_of(dialect_of(url));

@@ -6,9 +6,11 @@ idle_session_timeout; the runner must notice before it commits anything
 more, stop with exit 4, and say truthfully what became of the revision in
 hand. Two spellings of one history table must take one lock. Add a case by
 adding a test that uses `start_slow_run` and a `kill_lock_session`."""
+import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import (MysqlDb, PostgresDb, Project, SqliteDb, applied_ids, history_ids,
+from conftest import (RUNNER, MysqlDb, PostgresDb, Project, SqliteDb, applied_ids, history_ids,
                       sanitizer_time_factor, wait_for)
 
 # Long enough for the runs a test makes while it holds the lock; a sanitizer
@@ -484,6 +486,93 @@ def test_wait_waits_for_a_login_out_of_connections(tmp_path, server, capped_logi
     assert refused.code == 4, refused
     assert "connections" in refused.err, refused
     assert applied_ids(server) == ["0001"]
+
+
+class SilentSecondSession:
+    """A TCP proxy to the server that passes every session through but the
+    second, which it takes and never answers: `up` opens its work session
+    first, then the lock's. `second` is set once that one came."""
+
+    def __init__(self, server):
+        import threading
+        import urllib.parse
+        parsed = urllib.parse.urlparse(server.url)
+        self.target = (parsed.hostname, parsed.port)
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        port = self.listener.getsockname()[1]
+        self.url = re.sub(r"@[^/]*/", f"@127.0.0.1:{port}/", server.url, count=1)
+        self.second = threading.Event()
+        self.held = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        import threading
+        count = 0
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            count += 1
+            if count == 2:
+                self.held.append(client)
+                self.second.set()
+                continue
+            upstream = socket.create_connection(self.target)
+            self.held += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                sink.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.listener.close()
+        for held in self.held:
+            held.close()
+
+
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_the_lock_session_connects_under_wait_ends_the_run_at_once(
+        tmp_path, server, sent):
+    """The lock's session reaches an endpoint that takes the connection and
+    never answers: a signal then was acted on only when that attempt ended,
+    5 s later (libpq's connect and Connector/C++'s block)."""
+    project = make_project(tmp_path, server)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    proxy = SilentSecondSession(server)
+    try:
+        proc = subprocess.Popen([RUNNER, "--json", "--wait", "30", "-d", proxy.url, "up"],
+                                cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env={k: v for k, v in os.environ.items()
+                                                if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")})
+        assert proxy.second.wait(30), proc.communicate(timeout=30)
+        time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate(timeout=30)
+        sent_at = time.monotonic()
+        proc.send_signal(sent)
+        out, err = proc.communicate(timeout=30)
+        elapsed = time.monotonic() - sent_at
+    finally:
+        proxy.close()
+    assert proc.returncode == 128 + sent, (out, err)
+    assert elapsed < 3, (elapsed, err)
+    assert "while waiting for the lock: nothing ran; the database was not changed" in err, err
+    assert json.loads(out)["error"]["exit_code"] == 128 + sent, out
+    assert "t" not in server.tables()
 
 
 # --- SQLite: a write lock another program holds -------------------------------------

@@ -2,6 +2,7 @@
 the privilege, or a table of that name that another tool made. That is
 configuration (exit 2), said with the table's name, and not "a revision
 failed and was rolled back" (exit 1) when no revision ran."""
+import json
 import os
 import re
 
@@ -180,6 +181,34 @@ def test_a_log_row_lost_after_a_revision_succeeded_is_warned_of_naming_the_revis
     assert result.code == 0, result
     assert "revision 0002 drop_log (up) ran and is recorded applied, but its row in the log " \
            "runner_history_log could not be written" in result.err, result
+    assert applied_ids(db) == ["0001", "0002"]
+
+
+@pytest.mark.parametrize("later_fails", [False, True], ids=["succeeds", "a-later-revision-fails"])
+def test_a_lost_log_row_is_in_the_json_object_too(project, db, later_fails):
+    """The warning went to stderr only: --json's object, which a deploy
+    script reads instead, said nothing of the lost log row, whether the run
+    succeeded or a later revision failed (the error object)."""
+    project.add("0001", "t1", "CREATE TABLE t1 (x INTEGER);", "DROP TABLE t1;")
+    project.add("0002", "drop_log", "DROP TABLE runner_history_log;", "SELECT 1;",
+                transaction=False)
+    if later_fails:
+        project.add("0003", "fails", "INSERT INTO no_such_table (x) VALUES (1);", "SELECT 1;",
+                    kind="data")
+    result = project.run("--json", "up")
+    data = json.loads(result.out)
+    if later_fails:
+        assert result.code == 1, result
+        assert data["error"]["exit_code"] == 1, data
+        assert [r["id"] for r in data["revisions"]] == ["0001", "0002"], data
+    else:
+        assert result.code == 0, result
+    assert len(data.get("warnings", [])) == 1, data
+    assert data["warnings"][0].startswith(
+        "revision 0002 drop_log (up) ran and is recorded applied, but its row in the log "
+        "runner_history_log could not be written: "), data
+    assert data["warnings"][0].endswith("; 'runner history' will not show this apply"), data
+    assert data["warnings"][0] in result.err, result
     assert applied_ids(db) == ["0001", "0002"]
 
 

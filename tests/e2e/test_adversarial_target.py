@@ -965,6 +965,49 @@ def test_a_signal_while_waiting_for_the_database_says_so(tmp_path, args, sent, c
     assert data["error"]["exit_code"] == code, data
 
 
+def signal_and_wait(proc, sent):
+    """Sends `sent`; (stdout, stderr, seconds from the signal to the exit)."""
+    sent_at = time.monotonic()
+    proc.send_signal(sent)
+    out, err = proc.communicate(timeout=30)
+    return out, err, time.monotonic() - sent_at
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_signal_during_one_attempt_to_connect_under_wait_ends_the_wait_at_once(
+        tmp_path, dialect, sent):
+    """A signal while one attempt waited for an endpoint that never answers
+    was acted on only when the attempt ended, 5 s later (libpq's connect and
+    Connector/C++'s block): now within well under a second, with the
+    message of a signal between two attempts."""
+    root = tmp_path / "p"
+    root.mkdir()
+    three(Project(root, SqliteDb(root)))
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        listener.settimeout(30)
+        url = f"{dialect}://runner:runner-test-pw@127.0.0.1:{listener.getsockname()[1]}/app"
+        proc = subprocess.Popen([RUNNER, "--json", "--wait", "30", "-d", url, "up"], cwd=root,
+                                env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        # The first attempt has connected and waits for the server's first word.
+        held, _ = listener.accept()
+        time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()
+        out, err, elapsed = signal_and_wait(proc, sent)
+        held.close()
+    assert proc.returncode == 128 + sent, (out, err)
+    assert elapsed < 3, (elapsed, err)
+    name = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT", signal.SIGHUP: "SIGHUP"}[sent]
+    assert f"runner: error: interrupted by {name}" in err, err
+    assert (f"\n  while waiting for {shown(url)}: nothing ran; the database was not changed"
+            in err), err
+    data = json.loads(out)
+    assert data["error"]["exit_code"] == 128 + sent, data
+
+
 # --- read-only folders and file systems (SQLite) -------------------------------------
 
 def on_read_only_mount(folder, cwd, *args):

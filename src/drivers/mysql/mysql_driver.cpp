@@ -345,6 +345,21 @@ std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Ur
   return conn;
 }
 
+// open(), on a thread of its own when `check_interrupt` is given:
+// Connector/C++ connects blocking, and a signal must end a wait for the
+// server at once, not when the attempt ends (up to k_max_attempt_seconds
+// later). A thread left behind on a signal ends with the process, which
+// ends right after (cli/main.cpp's finish), or within `connect_timeout`.
+std::unique_ptr<::sql::Connection> open(const Settings& settings, const util::Url& url,
+                                        int connect_timeout,
+                                        const std::function<void()>& check_interrupt) {
+  auto made = std::make_shared<std::unique_ptr<::sql::Connection>>();
+  interruptible(
+      [made, settings, url, connect_timeout] { *made = open(settings, url, connect_timeout); },
+      check_interrupt);
+  return std::move(*made);
+}
+
 // The GET_LOCK name: the database and the request's name, so that runners
 // on different databases of one server do not wait for each other.
 std::string lock_name(const std::string& database, const std::string& name) {
@@ -857,11 +872,13 @@ class MysqlConnection : public Connection {
     // A second session: under --wait, a server or user short of
     // connections for it is waited for as the first session was.
     std::unique_ptr<NamedLock> held;
-    retry_connect(m_retry_until, request.check_interrupt, [&](double seconds) {
-      held =
-          std::make_unique<NamedLock>(open(m_settings, m_url, static_cast<int>(std::ceil(seconds))),
-                                      lock_name(m_default_schema, request.name));
-    });
+    retry_connect(
+        second_session_waiting(m_retry_until, request.check_interrupt),
+        [&](double seconds, const std::function<void()>& check_interrupt) {
+          held = std::make_unique<NamedLock>(
+              open(m_settings, m_url, static_cast<int>(std::ceil(seconds)), check_interrupt),
+              lock_name(m_default_schema, request.name));
+        });
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::duration<double>(request.timeout_seconds);
     for (;;) {
@@ -1419,7 +1436,8 @@ class MysqlConnection : public Connection {
 
 std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& options) {
   Settings settings = parse_settings(url);
-  auto conn = open(settings, url, static_cast<int>(std::ceil(options.connect_timeout_seconds)));
+  auto conn = open(settings, url, static_cast<int>(std::ceil(options.connect_timeout_seconds)),
+                   options.check_interrupt);
   return std::make_unique<MysqlConnection>(std::move(conn), std::move(settings), url,
                                            options.retry_until);
 }

@@ -221,8 +221,10 @@ std::optional<double> url_connect_timeout(const util::Url& url) {
 // Drives libpq's non-blocking connect to its end, polling its socket;
 // false when `timeout` seconds (0: no limit) passed first. libpq's blocking
 // connect would do the same, but the verbosity that carries the SQLSTATE
-// of a refusal can only be set between start and poll.
-bool finish_connecting(PGconn* conn, double timeout) {
+// of a refusal can only be set between start and poll, and a signal could
+// not end the wait. With `check_interrupt`, polls 50 ms at a time and calls
+// it in between (it throws to end the attempt).
+bool finish_connecting(PGconn* conn, double timeout, const std::function<void()>& check_interrupt) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                             std::chrono::duration<double>(timeout));
@@ -242,8 +244,16 @@ bool finish_connecting(PGconn* conn, double timeout) {
       }
       wait_ms = static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30));
     }
-    const int polled = poll(&ready, 1, wait_ms);
+    constexpr int k_check_every_ms = 50;
+    const bool sliced = check_interrupt && (wait_ms < 0 || wait_ms > k_check_every_ms);
+    const int polled = poll(&ready, 1, sliced ? k_check_every_ms : wait_ms);
+    if (check_interrupt) {
+      check_interrupt();
+    }
     if (polled == 0) {
+      if (sliced) {
+        continue;  // the deadline is checked above
+      }
       return false;
     }
     if (polled < 0 && errno == EINTR) {
@@ -338,7 +348,8 @@ bool pooler_refused_options(const Attempt& tried) {
 }
 
 Attempt attempt(const std::vector<std::pair<std::string, std::string>>& params,
-                const util::Url& url, double timeout) {
+                const util::Url& url, double timeout,
+                const std::function<void()>& check_interrupt) {
   std::vector<const char*> keys;
   std::vector<const char*> values;
   for (const auto& [key, value] : params) {
@@ -353,7 +364,13 @@ Attempt attempt(const std::vector<std::pair<std::string, std::string>>& params,
     throw UnreachableError(fmt::format("cannot connect to {}: out of memory", url.redacted()));
   }
   pq().PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
-  result.finished = pq().PQstatus(conn) == CONNECTION_BAD || finish_connecting(conn, timeout);
+  try {
+    result.finished =
+        pq().PQstatus(conn) == CONNECTION_BAD || finish_connecting(conn, timeout, check_interrupt);
+  } catch (...) {
+    pq().PQfinish(conn);
+    throw;
+  }
   if (result.finished && pq().PQstatus(conn) == CONNECTION_OK) {
     pq().PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
     result.conn = conn;
@@ -368,7 +385,8 @@ Attempt attempt(const std::vector<std::pair<std::string, std::string>>& params,
 
 // Opens a libpq connection from the URL's parts; query parameters pass
 // through to libpq (sslmode, connect_timeout, ...), search_path becomes a
-// session option. Gives up after `connect_timeout` seconds (0: the URL's).
+// session option. Gives up after `connect_timeout` seconds (0: the URL's);
+// `check_interrupt` (may be empty) is called while it waits for the server.
 //
 // `settings` travel as startup options too: they cost no round trip, and
 // RESET ALL returns to them. A server before PostgreSQL 14 refuses a setting
@@ -378,6 +396,7 @@ Attempt attempt(const std::vector<std::pair<std::string, std::string>>& params,
 // stay on whichever pooled server session ran it, long after this runner.
 PGconn* open(const util::Url& url, std::string_view application_suffix,
              std::span<const Setting> settings, double connect_timeout = 0,
+             const std::function<void()>& check_interrupt = nullptr,
              std::vector<std::string>* set_as_statements = nullptr) {
   std::vector<std::pair<std::string, std::string>> params;
   const auto add = [&](const char* key, const std::string& value) {
@@ -444,12 +463,12 @@ PGconn* open(const util::Url& url, std::string_view application_suffix,
   for (const auto& setting : settings) {
     add_option(asked, setting.name, setting.value);
   }
-  Attempt tried = attempt(with_options(asked), url, timeout);
+  Attempt tried = attempt(with_options(asked), url, timeout, check_interrupt);
   bool set_one_by_one = false;
   if (tried.conn == nullptr && tried.finished && asked != options) {
     const bool pooler = pooler_refused_options(tried);
     if (pooler || tried.message.find("unrecognized configuration parameter") != std::string::npos) {
-      tried = attempt(with_options(options), url, timeout);
+      tried = attempt(with_options(options), url, timeout, check_interrupt);
       set_one_by_one = !pooler;
     }
   }
@@ -893,10 +912,12 @@ class PostgresConnection : public Connection {
     // A second session: under --wait, a server or role short of
     // connections for it is waited for as the first session was.
     std::unique_ptr<AdvisoryLock> held;
-    retry_connect(m_retry_until, request.check_interrupt, [&](double seconds) {
-      held = std::make_unique<AdvisoryLock>(open(m_url, " (lock)", k_lock_settings, seconds),
-                                            request.name);
-    });
+    retry_connect(second_session_waiting(m_retry_until, request.check_interrupt),
+                  [&](double seconds, const std::function<void()>& check_interrupt) {
+                    held = std::make_unique<AdvisoryLock>(
+                        open(m_url, " (lock)", k_lock_settings, seconds, check_interrupt),
+                        request.name);
+                  });
     refuse_transaction_pooler(*held);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration<double>(request.timeout_seconds);
@@ -1608,7 +1629,8 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
   refuse_overriding_parameters(url);
   refuse_retargeting_environment(url);
   std::vector<std::string> set_as_statements;
-  PGconn* conn = open(url, "", k_work_settings, options.connect_timeout_seconds, &set_as_statements);
+  PGconn* conn = open(url, "", k_work_settings, options.connect_timeout_seconds,
+                      options.check_interrupt, &set_as_statements);
   return std::make_unique<PostgresConnection>(conn, url, std::move(set_as_statements),
                                               options.retry_until);
 }

@@ -251,6 +251,32 @@ class NewFiles {
   exec::signals::FileChange m_change;
 };
 
+// The database of a command that changes a revision only while the
+// database has no record of it (split, renumber), locked as up and down lock
+// it: a concurrent `up` has either recorded what it ran when the history is
+// read here, or waits until the files are changed. Neither without a
+// database yet (a SQLite file not made): nothing is recorded there.
+struct LockedDatabase {
+  explicit LockedDatabase(const Context& ctx) : connection(ctx.connect_existing()) {
+    if (connection) {
+      critical.emplace(connection.get());
+      lock = take_lock(ctx, *connection);
+    }
+  }
+  // The history as the lock holds it (empty without a database).
+  plan::History history(const Context& ctx) const {
+    try {
+      return read_history(connection.get(), ctx.tables());
+    } catch (const Error&) {
+      exec::signals::check();  // a signal cancelled the read: that is the failure
+      throw;
+    }
+  }
+  std::unique_ptr<drivers::Connection> connection;
+  std::optional<exec::signals::CriticalSection> critical;  // a signal ends the wait, the read
+  std::unique_ptr<drivers::Lock> lock;
+};
+
 }  // namespace
 
 int create_revision(const Context& ctx, const std::string& name, const CommandOptions& o,
@@ -358,18 +384,26 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
 
 int cmd_split(const Context& ctx, const CommandOptions& o) {
   const auto id = parse_id(o.target, "split");
+  // The revision, refused when missing or not run here: before the
+  // database is asked (bad input), then again under the database's lock (a
+  // concurrent `up` may be applying it).
+  const auto runnable = [&](const project::Project& project) {
+    const project::Revision* revision = project.find(*id);
+    if (revision == nullptr) {
+      throw InputError(fmt::format("split {}: no such revision in {}", id->text(),
+                                   ctx.manifest_path().string()));
+    }
+    if (revision->noop) {
+      throw InputError(
+          fmt::format("split {}: the revision does not run on {}", id->text(), ctx.dialect()));
+    }
+    return revision;
+  };
+  runnable(ctx.load_project());
+  const LockedDatabase database(ctx);
   const auto project = ctx.load_project();
-  const project::Revision* revision = project.find(*id);
-  if (revision == nullptr) {
-    throw InputError(fmt::format("split {}: no such revision in {}", id->text(),
-                                 ctx.manifest_path().string()));
-  }
-  if (revision->noop) {
-    throw InputError(fmt::format("split {}: the revision does not run on {}", id->text(),
-                                 ctx.dialect()));
-  }
-  const auto connection = ctx.connect_existing();
-  const plan::History history = read_history(connection.get(), ctx.tables());
+  const project::Revision* revision = runnable(project);
+  const plan::History history = database.history(ctx);
   if (plan::find_record(history, *id) != nullptr) {
     throw InputError(fmt::format("split {}: the revision is already applied to {}; only a "
                                  "revision not yet applied can be split",
@@ -431,11 +465,13 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
   const auto to = parse_id(o.new_id, "renumber: the new id");
   const std::optional<std::string> name =
       o.name.empty() ? std::nullopt : std::optional<std::string>(o.name);
-  // Files and manifest are checked before the database is asked.
+  // Files and manifest are checked before the database is asked, and again
+  // under its lock (a concurrent `up` may be applying the revision).
+  split::plan_renumber(ctx.manifest_path(), *from, *to, name);
+  const LockedDatabase database(ctx);
   const split::RenumberPlan plan = split::plan_renumber(ctx.manifest_path(), *from, *to, name);
-  const auto connection = ctx.connect_existing();
   std::optional<project::RevisionId> newest_applied;
-  for (const auto& record : read_history(connection.get(), ctx.tables())) {
+  for (const auto& record : database.history(ctx)) {
     const auto id = project::RevisionId::parse(record.id);
     if (!id) {
       continue;

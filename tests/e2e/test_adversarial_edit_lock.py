@@ -1,11 +1,13 @@
-"""Adversarial: split and renumber against other runners at once.
+"""Adversarial: split, renumber and new against other runners at once.
 
 split and renumber change only a revision the database has no record of.
 They read the history under the migration lock, as up and down do: an `up`
 applying the revision either has recorded it by then (they refuse, exit 2,
-nothing changed) or waits until the files are changed. Add a case by
-starting the other runner with `start_slow_up`, or by holding the lock with
-`db.hold_lock()`."""
+nothing changed) or waits until the files are changed. Every command that
+rewrites the manifest (new, split, renumber) holds a lock on it from reading
+it to writing it, so that none writes back what it read before another's
+change. Add a case by starting the other runner with `start_slow_up`, or by
+holding a lock with `db.hold_lock()` or `lock_manifest`."""
 import fcntl
 import os
 import time
@@ -155,3 +157,86 @@ def test_a_waiting_renumber_or_split_proceeds_once_the_lock_is_released(project,
 
 # --- the manifest's lock ----------------------------------------------------
 
+@pytest.fixture
+def local(tmp_path):
+    """A project whose SQLite database was never made: the manifest's lock is
+    the same on every dialect, and with no database split and renumber work
+    on the files alone."""
+    root = tmp_path / "project"
+    root.mkdir()
+    return mixed(two(Project(root, SqliteDb(tmp_path))))
+
+
+def lock_manifest(project):
+    """Locks the manifest now at its path as a runner that rewrites it would
+    (flock); closing the returned descriptor lets go."""
+    fd = os.open(project.root / "manifest.yaml", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+@pytest.mark.parametrize("args", [("renumber", "0003", "0010"), ("split", "0003")])
+def test_renumber_and_split_wait_for_the_manifests_lock(local, args):
+    manifest = local.manifest_text()
+    held = lock_manifest(local)
+    try:
+        proc = local.popen(*args)
+        assert still_waiting(proc), proc.communicate()  # the old runner did not wait
+        assert local.manifest_text() == manifest
+    finally:
+        os.close(held)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, (out, err)
+    assert local.manifest_text() != manifest
+    check = local.run("check")
+    assert check.code == 0, check
+    assert not local.db.path.exists()  # no database: none made
+
+
+def test_new_waiting_on_a_manifest_that_was_replaced_locks_the_one_now_in_place(local):
+    """split and renumber replace the manifest (a rename): a `new` that waited on
+    the file replaced must not append while another holds the one in place."""
+    first = lock_manifest(local)
+    try:
+        new = local.popen("new", "fourth")
+        assert still_waiting(new), new.communicate()
+        # as renumber 0003 0005 does, under the lock: the files moved and the
+        # manifest replaced whole ...
+        for folder in ("up", "down"):
+            (local.root / "migrations" / folder / "0003_mix.sql").rename(
+                local.root / "migrations" / folder / "0005_mix.sql")
+        replacement = local.root / "manifest.yaml.tmp"
+        replacement.write_text(local.manifest_text().replace('"0003"', '"0005"'))
+        os.rename(replacement, local.root / "manifest.yaml")
+        # ... and the next one locks the file now in place before this one lets go
+        second = lock_manifest(local)
+    finally:
+        os.close(first)
+    try:
+        assert still_waiting(new), new.communicate()  # the old `new` appended now
+    finally:
+        os.close(second)
+    out, err = new.communicate(timeout=30)
+    assert new.returncode == 0, (out, err)
+    text = local.manifest_text()
+    assert 'id: "0005"' in text and 'id: "0006"\n    name: fourth' in text, text
+    check = local.run("check")
+    assert check.code == 0, check
+
+
+@pytest.mark.parametrize("edit,entry", [(("renumber", "0003", "0010"), '"0010"'),
+                                        (("split", "0003"), '"0003.1"')])
+def test_new_racing_renumber_or_split_keeps_both_changes(tmp_path, edit, entry):
+    for round_ in range(24):
+        root = tmp_path / f"round{round_}"
+        root.mkdir()
+        project = mixed(two(Project(root, SqliteDb(root))))
+        assert project.run("up", "2").code == 0  # renumber and split read its history
+        procs = [project.popen(*edit), project.popen("new", "fourth")]
+        for proc in procs:
+            out, err = proc.communicate(timeout=30)
+            assert proc.returncode == 0, (round_, out, err)
+        text = project.manifest_text()
+        assert "name: fourth" in text and entry in text, (round_, text)
+        check = project.run("check")
+        assert check.code == 0, (round_, check)

@@ -109,6 +109,12 @@ int run_fleet(const GlobalOptions& g, const Reporter& reporter, const std::strin
               const CommandOptions& o);
 
 // Helpers shared by the command files.
+// Takes the migration lock on `connection`'s database in the mode configured
+// (--lock-mode, runner.toml `lock`), waiting up to --lock-timeout and saying
+// who holds it meanwhile; what up, down, baseline, repair, split and renumber
+// hold while they read the history and act on it. UnreachableError (exit 4)
+// when not had in time.
+std::unique_ptr<drivers::Lock> take_lock(const Context& ctx, drivers::Connection& connection);
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text);
 std::optional<project::RevisionId> parse_id(const std::optional<std::string>& text,
                                             const char* what);

@@ -56,20 +56,6 @@ exec::LockWaiting lock_waiting(const Context& ctx) {
   };
 }
 
-// Takes the migration lock in the mode configured (--lock-mode, runner.toml
-// `lock`): the table lock opens its own sessions on the same database. On a
-// Galera node, where GET_LOCK holds on that node only, the table lock is
-// the default (an explicit advisory mode is refused before this).
-std::unique_ptr<drivers::Lock> take_lock(const Context& ctx, drivers::Connection& connection) {
-  exec::OpenSession sessions;
-  if (ctx.lock_mode() == project::LockMode::table ||
-      (!ctx.lock_mode_chosen() && connection.capabilities().session_lock_node_local)) {
-    sessions = [&ctx] { return ctx.connect(); };
-  }
-  return exec::acquire_lock(connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx),
-                            sessions);
-}
-
 // How many revisions `ran` holds: redo's down and up of one revision count once.
 std::size_t revision_count(const nlohmann::json& ran) {
   std::set<std::string> ids;
@@ -352,6 +338,20 @@ int run_down(const Context& ctx, const plan::DownRequest& request, bool dry_run)
 }
 
 }  // namespace
+
+// Takes the migration lock in the mode configured (--lock-mode, runner.toml
+// `lock`): the table lock opens its own sessions on the same database. On a
+// Galera node, where GET_LOCK holds on that node only, the table lock is
+// the default (an explicit advisory mode is refused before this).
+std::unique_ptr<drivers::Lock> take_lock(const Context& ctx, drivers::Connection& connection) {
+  exec::OpenSession sessions;
+  if (ctx.lock_mode() == project::LockMode::table ||
+      (!ctx.lock_mode_chosen() && connection.capabilities().session_lock_node_local)) {
+    sessions = [&ctx] { return ctx.connect(); };
+  }
+  return exec::acquire_lock(connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx),
+                            sessions);
+}
 
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text) {
   if (!text) {

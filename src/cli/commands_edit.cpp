@@ -1,12 +1,15 @@
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <optional>
+#include <thread>
 
 #include <fmt/core.h>
 
@@ -251,6 +254,73 @@ class NewFiles {
   exec::signals::FileChange m_change;
 };
 
+// The manifest locked, from reading it to writing it, against the other
+// commands that change it (new, split, renumber): each would otherwise
+// write back what it read before another's change, and lose that change
+// (flock, released when the file closes). split and renumber replace the
+// file (a rename), so a lock had on the file just replaced is taken again
+// on the one now at the path. No lock without a manifest (`new` creates it).
+class ManifestLock {
+ public:
+  explicit ManifestLock(const fs::path& path) {
+    for (;;) {
+      m_fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+      if (m_fd < 0) {
+        return;
+      }
+      // Asked again and again, so that a signal inside a critical section
+      // (split and renumber hold the database's lock by now) ends the wait.
+      while (flock(m_fd, LOCK_EX | LOCK_NB) != 0 && (errno == EWOULDBLOCK || errno == EINTR)) {
+        exec::signals::check("while waiting for the lock on the manifest: nothing was changed");
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      struct stat held {};
+      struct stat now {};
+      if (fstat(m_fd, &held) != 0 || stat(path.c_str(), &now) != 0 ||
+          (held.st_dev == now.st_dev && held.st_ino == now.st_ino)) {
+        return;
+      }
+      close(m_fd);
+    }
+  }
+  ManifestLock(const ManifestLock&) = delete;
+  ManifestLock& operator=(const ManifestLock&) = delete;
+  ~ManifestLock() {
+    if (m_fd >= 0) {
+      close(m_fd);
+    }
+  }
+
+ private:
+  int m_fd = -1;
+};
+
+// The database of a command that changes a revision only while the
+// database has no record of it (split, renumber), locked as up and down lock
+// it: a concurrent `up` has either recorded what it ran when the history is
+// read here, or waits until the files are changed. Neither without a
+// database yet (a SQLite file not made): nothing is recorded there.
+struct LockedDatabase {
+  explicit LockedDatabase(const Context& ctx) : connection(ctx.connect_existing()) {
+    if (connection) {
+      critical.emplace(connection.get());
+      lock = take_lock(ctx, *connection);
+    }
+  }
+  // The history as the lock holds it (empty without a database).
+  plan::History history(const Context& ctx) const {
+    try {
+      return read_history(connection.get(), ctx.tables());
+    } catch (const Error&) {
+      exec::signals::check();  // a signal cancelled the read: that is the failure
+      throw;
+    }
+  }
+  std::unique_ptr<drivers::Connection> connection;
+  std::optional<exec::signals::CriticalSection> critical;  // a signal ends the wait, the read
+  std::unique_ptr<drivers::Lock> lock;
+};
+
 }  // namespace
 
 int create_revision(const Context& ctx, const std::string& name, const CommandOptions& o,
@@ -261,20 +331,8 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
         "new: name '{}' may hold only letters, digits, '_' and '-'", name));
   }
   const fs::path manifest_path = ctx.manifest_path();
-  // Two `new` at once would both take the next id: the manifest is locked
-  // from reading it to appending (flock, released when the file closes).
-  struct ManifestLock {
-    int fd;
-    ~ManifestLock() {
-      if (fd >= 0) {
-        close(fd);
-      }
-    }
-  } lock{open(manifest_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (lock.fd >= 0) {
-    while (flock(lock.fd, LOCK_EX) != 0 && errno == EINTR) {
-    }
-  }
+  // Two `new` at once would both take the next id.
+  const ManifestLock lock(manifest_path);
   std::error_code ec;
   std::string text = fs::exists(manifest_path, ec) ? util::read_text_file(manifest_path)
                                                    : std::string("version: 1\nrevisions:\n");
@@ -358,18 +416,36 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
 
 int cmd_split(const Context& ctx, const CommandOptions& o) {
   const auto id = parse_id(o.target, "split");
+  // The revision, refused when missing or not run here: before the
+  // database is asked (bad input), then again under the locks, the
+  // database's (a concurrent `up` may be applying it) and the manifest's.
+  const auto runnable = [&](const project::Project& project) {
+    const project::Revision* revision = project.find(*id);
+    if (revision == nullptr) {
+      throw InputError(fmt::format("split {}: no such revision in {}", id->text(),
+                                   ctx.manifest_path().string()));
+    }
+    if (revision->noop) {
+      throw InputError(
+          fmt::format("split {}: the revision does not run on {}", id->text(), ctx.dialect()));
+    }
+    return revision;
+  };
+  {
+    // Leniently here: the files of a `new` that has not written its entry
+    // yet are no error of this revision.
+    std::vector<project::Diagnostic> ignored;
+    const auto scanned = project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored);
+    const project::Revision* found = scanned.find(*id);
+    if (found == nullptr || found->noop) {
+      runnable(ctx.load_project());  // says why, with every problem of the project
+    }
+  }
+  const LockedDatabase database(ctx);
+  const ManifestLock manifest_lock(ctx.manifest_path());
   const auto project = ctx.load_project();
-  const project::Revision* revision = project.find(*id);
-  if (revision == nullptr) {
-    throw InputError(fmt::format("split {}: no such revision in {}", id->text(),
-                                 ctx.manifest_path().string()));
-  }
-  if (revision->noop) {
-    throw InputError(fmt::format("split {}: the revision does not run on {}", id->text(),
-                                 ctx.dialect()));
-  }
-  const auto connection = ctx.connect_existing();
-  const plan::History history = read_history(connection.get(), ctx.tables());
+  const project::Revision* revision = runnable(project);
+  const plan::History history = database.history(ctx);
   if (plan::find_record(history, *id) != nullptr) {
     throw InputError(fmt::format("split {}: the revision is already applied to {}; only a "
                                  "revision not yet applied can be split",
@@ -431,11 +507,15 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
   const auto to = parse_id(o.new_id, "renumber: the new id");
   const std::optional<std::string> name =
       o.name.empty() ? std::nullopt : std::optional<std::string>(o.name);
-  // Files and manifest are checked before the database is asked.
+  // Files and manifest are checked before the database is asked, and again
+  // under the locks: the database's (a concurrent `up` may be applying the
+  // revision), then the manifest's.
+  split::plan_renumber(ctx.manifest_path(), *from, *to, name);
+  const LockedDatabase database(ctx);
+  const ManifestLock manifest_lock(ctx.manifest_path());
   const split::RenumberPlan plan = split::plan_renumber(ctx.manifest_path(), *from, *to, name);
-  const auto connection = ctx.connect_existing();
   std::optional<project::RevisionId> newest_applied;
-  for (const auto& record : read_history(connection.get(), ctx.tables())) {
+  for (const auto& record : database.history(ctx)) {
     const auto id = project::RevisionId::parse(record.id);
     if (!id) {
       continue;

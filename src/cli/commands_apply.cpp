@@ -509,8 +509,8 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
       const std::string free = plan::free_id(project, history);
       throw InputError(fmt::format(
           "repair {}: the database's record of id {} has another name and another file: {} ({}, "
-          "recorded sha256 {}), not {} ({} is {}); marking it would record {} as applied though "
-          "the database has no record of it running (nothing was changed). If {} is a new "
+          "recorded sha256 {}), not {} ({} is {}); the database has no record of {}, and marking "
+          "it would record it as applied without running it (nothing was changed). If {} is a new "
           "revision, give it a free id: 'runner renumber {} {}', then 'runner up'. If it is {} "
           "renamed and edited, restore its file as it was applied and put the edit in a new "
           "revision",

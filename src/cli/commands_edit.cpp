@@ -514,8 +514,22 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
   const LockedDatabase database(ctx);
   const ManifestLock manifest_lock(ctx.manifest_path());
   const split::RenumberPlan plan = split::plan_renumber(ctx.manifest_path(), *from, *to, name);
+  const plan::History history = database.history(ctx);
+  // The record of `from` under another name is another revision's when the
+  // file differs too (two branches gave one id to two revisions): this one
+  // has no record and may move. A rename alone (the same file) has one.
+  const auto others_record = [&](const plan::HistoryRecord& record) {
+    if (plan.shared || record.name == plan.name) {
+      return false;
+    }
+    std::vector<project::Diagnostic> ignored;
+    const auto project = project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored);
+    const project::Revision* revision = project.find(*from);
+    return revision != nullptr && revision->name() == plan.name && !revision->noop &&
+           plan::other_revision(*revision, record, util::file_checksum(revision->up));
+  };
   std::optional<project::RevisionId> newest_applied;
-  for (const auto& record : database.history(ctx)) {
+  for (const auto& record : history) {
     const auto id = project::RevisionId::parse(record.id);
     if (!id) {
       continue;
@@ -524,7 +538,7 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
       newest_applied = *id;
     }
     // With two entries of one id (a merge), the record is the one of its name.
-    if (*id == *from && (!plan.shared || record.name == plan.name)) {
+    if (*id == *from && (!plan.shared || record.name == plan.name) && !others_record(record)) {
       throw InputError(fmt::format(
           "renumber {}: {} has a record of revision {} {} ({}); only a revision the database "
           "has no record of can be renumbered (revert it first, if it is yours to change); "

@@ -74,6 +74,21 @@ void append_row(std::string& out, std::initializer_list<std::pair<std::string_vi
   out.push_back('\n');
 }
 
+// The problem of a status line whose id holds another revision's record
+// (plan::other_revision()), with its advice.
+std::string other_revision_problem(const project::Project& project, const plan::History& history,
+                                   const plan::Checksums& checksums, const plan::StatusLine& line) {
+  const auto id = project::RevisionId::parse(line.id);
+  const project::Revision* revision = id ? project.find(*id) : nullptr;
+  const plan::HistoryRecord* record = id ? plan::find_record(history, *id) : nullptr;
+  const auto current = id ? checksums.find(id->canonical()) : checksums.end();
+  if (revision == nullptr || record == nullptr || current == checksums.end()) {
+    return "";
+  }
+  return plan::other_revision_problem(*revision, *record, current->second,
+                                      plan::free_id(project, history));
+}
+
 std::string trim_right(std::string text) {
   while (!text.empty() && text.back() == ' ') {
     text.pop_back();
@@ -126,7 +141,8 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
   const auto project = ctx.load_project();
   const auto connection = ctx.connect_existing();
   const auto history = read_history(connection.get(), ctx.tables());
-  const auto lines = plan::status(project, history, applied(project, history));
+  const auto checksums = applied(project, history);
+  const auto lines = plan::status(project, history, checksums);
   // Counted in this order in the summary line and the JSON.
   std::vector<std::pair<std::string, std::size_t>> counts{
       {"applied", 0}, {"changed", 0}, {"pending", 0}, {"failed", 0}, {"unknown", 0}};
@@ -137,7 +153,12 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
   }
   // What to do about each failed mark, for the direction it failed in.
   std::map<std::string, std::string> advice;
+  // The problem of each id that holds another revision's record.
+  std::map<std::string, std::string> other;
   for (const auto& line : lines) {
+    if (!line.recorded_name.empty()) {
+      other[line.id] = other_revision_problem(project, history, checksums, line);
+    }
     if (line.state != "failed") {
       continue;  // most lines: no lookup (with 1,000 revisions one each was most of the time)
     }
@@ -164,6 +185,10 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
       if (const auto it = advice.find(line.id); it != advice.end()) {
         item["advice"] = it->second;
       }
+      if (const auto it = other.find(line.id); it != other.end()) {
+        item["recorded_name"] = line.recorded_name;
+        item["advice"] = it->second;
+      }
       revisions.push_back(std::move(item));
     }
     nlohmann::json summary = nlohmann::json::object();
@@ -173,8 +198,12 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
     ctx.reporter().emit({{"revisions", revisions}, {"summary", summary}});
   } else {
     // "failed (down)": a failed revert needs other advice than a failed apply.
+    // "changed (id taken)": the database's record of the id is another
+    // revision's; this one's file did not change since it ran.
     auto state_text = [](const plan::StatusLine& line) {
-      return line.direction == "down" ? line.state + " (down)" : line.state;
+      return line.direction == "down"      ? line.state + " (down)"
+             : !line.recorded_name.empty() ? line.state + " (id taken)"
+                                           : line.state;
     };
     std::size_t id_width = 2;
     std::size_t name_width = 4;
@@ -208,6 +237,9 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
       if (const auto it = advice.find(line.id); it != advice.end()) {
         ctx.reporter().warning(fmt::format("revision {} {} failed ({}): {}", line.id, line.name,
                                            line.direction, it->second));
+      }
+      if (const auto it = other.find(line.id); it != other.end() && !it->second.empty()) {
+        ctx.reporter().warning(it->second);
       }
     }
   }
@@ -364,7 +396,8 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
     }
   }
   if (connection) {
-    const auto lines = plan::status(project, history, checksums_of_applied(project, history));
+    const auto checksums = checksums_of_applied(project, history);
+    const auto lines = plan::status(project, history, checksums);
     const auto newest = newest_applied(history);
     const auto newest_id = newest ? project::RevisionId::parse(*newest) : std::nullopt;
     for (const auto& line : lines) {
@@ -374,7 +407,9 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
       project::Diagnostic at{revision == nullptr ? "" : ctx.manifest_path().string(),
                              revision == nullptr ? 0 : revision->entry.line, 0,
                              project::Severity::error, "", ""};
-      if (line.state == "changed") {
+      if (line.state == "changed" && !line.recorded_name.empty()) {
+        at.message = other_revision_problem(project, history, checksums, line);
+      } else if (line.state == "changed") {
         at = {revision->up, 0, 0, project::Severity::error, "", ""};
         at.message = fmt::format("revision {} {}: its up file has changed since it was applied "
                                  "(restore it, or 'runner repair {}')",

@@ -141,6 +141,9 @@ std::vector<StatusLine> status(const Project& project, const History& history,
         const auto current = checksums.find(revision.id().canonical());
         const bool changed = current != checksums.end() && current->second != record->checksum;
         line.state = changed ? "changed" : "applied";
+        if (changed && other_revision(revision, *record, current->second)) {
+          line.recorded_name = record->name;
+        }
       }
     }
     lines.push_back(std::move(line));
@@ -207,12 +210,61 @@ void refuse_failed_marks(const History& history) {
   }
 }
 
-void refuse_changed(const Project& project, const History& history, const Checksums& checksums) {
-  refuse_changed(project, RecordIndex(history), checksums);
+bool other_revision(const Revision& revision, const HistoryRecord& record,
+                    const std::string& current) {
+  return record.name != revision.name() && record.checksum != current;
 }
 
-void refuse_changed(const Project& project, const RecordIndex& index, const Checksums& checksums) {
+std::string free_id(const Project& project, const History& history) {
+  std::optional<RevisionId> highest;
+  for (const Revision& revision : project.revisions()) {
+    if (!highest || revision.id() > *highest) {
+      highest = revision.id();
+    }
+  }
+  for (const HistoryRecord& record : history) {
+    if (auto id = parse_recorded(record); id && (!highest || *id > *highest)) {
+      highest = std::move(id);
+    }
+  }
+  if (!highest) {
+    return "0001";
+  }
+  // Its first group plus one, the same width when it fits (as `new` does).
+  const std::string& text = highest->text();
+  std::string next = text.substr(0, text.find('.'));
+  for (std::size_t i = next.size(); i-- > 0;) {
+    if (next[i] != '9') {
+      ++next[i];
+      return next;
+    }
+    next[i] = '0';
+  }
+  return "1" + next;
+}
+
+std::string other_revision_problem(const Revision& revision, const HistoryRecord& record,
+                                   const std::string& current, const std::string& free) {
+  return fmt::format(
+      "revision {}: the database's record of id {} has another name and another file: {} "
+      "(recorded sha256 {}; {} is {}), a different revision that holds this id in the database "
+      "(two branches gave one id to two revisions, say); the database has no record of {}. "
+      "Give {} a free id: 'runner renumber {} {}', then 'runner up'; 'runner repair {}' would "
+      "record {} as applied without running it. If {} is {} renamed and edited, restore its "
+      "file as it was applied and put the edit in a new revision",
+      label(revision), record.id, record.name, record.checksum.substr(0, 12), revision.up,
+      current.substr(0, 12), revision.name(), revision.name(), revision.id().text(), free,
+      revision.id().text(), revision.name(), revision.name(), record.name);
+}
+
+void refuse_changed(const Project& project, const History& history, const Checksums& checksums) {
+  refuse_changed(project, RecordIndex(history), checksums, history);
+}
+
+void refuse_changed(const Project& project, const RecordIndex& index, const Checksums& checksums,
+                    const History& history) {
   std::string problems;
+  std::optional<std::string> free;  // worked out once, when needed
   for (const Revision& revision : project.revisions()) {
     const HistoryRecord* record = index.find(revision.id());
     const auto current = checksums.find(revision.id().canonical());
@@ -220,11 +272,21 @@ void refuse_changed(const Project& project, const RecordIndex& index, const Chec
         current->second == record->checksum) {
       continue;
     }
+    if (!problems.empty()) {
+      problems += "\n";
+    }
+    if (other_revision(revision, *record, current->second)) {
+      if (!free) {
+        free = free_id(project, history);
+      }
+      problems += other_revision_problem(revision, *record, current->second, *free);
+      continue;
+    }
     problems += fmt::format(
-        "{}revision {}: {} has changed since it was applied (recorded sha256 {}, now {}); restore "
+        "revision {}: {} has changed since it was applied (recorded sha256 {}, now {}); restore "
         "the file, or run 'runner repair {}' to record the new version",
-        problems.empty() ? "" : "\n", label(revision), revision.up,
-        record->checksum.substr(0, 12), current->second.substr(0, 12), revision.id().text());
+        label(revision), revision.up, record->checksum.substr(0, 12), current->second.substr(0, 12),
+        revision.id().text());
   }
   if (!problems.empty()) {
     throw ProblemError(problems);
@@ -235,7 +297,7 @@ std::vector<Step> plan_up(const Project& project, const History& history,
                           const Checksums& checksums, const UpRequest& request) {
   refuse_failed_marks(history);
   const RecordIndex index(history);
-  refuse_changed(project, index, checksums);
+  refuse_changed(project, index, checksums, history);
   if (request.to) {
     require_revision(project, *request.to);
   }

@@ -64,6 +64,9 @@ struct StatusLine {
   std::string state;  // applied, pending, failed, changed, unknown
   std::string applied_at;
   std::string direction;  // failed: "up" (applying) or "down" (reverting); otherwise empty
+  // changed: the name of the record when it is of another revision
+  // (other_revision()); otherwise empty.
+  std::string recorded_name = {};
 };
 
 // Every manifest revision in order, then revisions known only to the database.
@@ -85,7 +88,25 @@ std::string failed_mark_advice(const HistoryRecord& record);
 // Throws FailedMarkError (exit 5) when a revision is marked running or failed.
 void refuse_failed_marks(const History& history);
 
-// Throws ProblemError (exit 3) for an applied revision whose file changed.
+// True when the record at a revision's id is of another revision: another
+// name and another checksum than the revision's file (`current`): two
+// branches gave one id to two revisions. A rename alone (the same file) is
+// the same revision.
+bool other_revision(const project::Revision& revision, const HistoryRecord& record,
+                    const std::string& current);
+
+// An id above every id of the manifest and the history ("0003" after
+// "0002"), for a revision that has to move to a free one.
+std::string free_id(const project::Project& project, const History& history);
+
+// What to say about a revision whose id holds another revision's record
+// (other_revision()), with the advice to renumber it to `free`. One
+// paragraph, no newline.
+std::string other_revision_problem(const project::Revision& revision, const HistoryRecord& record,
+                                   const std::string& current, const std::string& free);
+
+// Throws ProblemError (exit 3) for an applied revision whose file changed,
+// or whose id holds another revision's record (other_revision()).
 void refuse_changed(const project::Project& project, const History& history,
                     const Checksums& checksums);
 
@@ -122,7 +143,7 @@ class RecordIndex {
 
 // refuse_changed() with the history already indexed.
 void refuse_changed(const project::Project& project, const RecordIndex& index,
-                    const Checksums& checksums);
+                    const Checksums& checksums, const History& history);
 
 // The record of a revision, or null (one lookup; use RecordIndex for many).
 const HistoryRecord* find_record(const History& history, const project::RevisionId& id);

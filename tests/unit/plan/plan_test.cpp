@@ -162,6 +162,52 @@ TEST_CASE("plan: up refuses an applied revision whose file changed", "[plan]") {
   CHECK(describe(plan_up(f.project, history, same, {})) == Lines{"0002 up", "0003 up"});
 }
 
+TEST_CASE("plan: an id whose record has another name and file is another revision's", "[plan]") {
+  Fixture f;
+  // 0002 was applied as "x" (another branch's revision); the manifest's
+  // 0002 is b, whose file differs: b never ran, and repair must not be said.
+  const History history{record("0001", "a", "applied", std::string(64, 'a')),
+                        record("0002", "x", "applied", std::string(64, 'a'))};
+  const Checksums checksums{{"1", std::string(64, 'a')}, {"2", std::string(64, 'b')}};
+  const std::string up = (f.dir.path() / "migrations/up/0002_b.sql").string();
+  const std::string message =
+      "revision 0002 b: the database's record of id 0002 has another name and another file: x "
+      "(recorded sha256 aaaaaaaaaaaa; " +
+      up +
+      " is bbbbbbbbbbbb), a different revision that holds this id in the database (two branches "
+      "gave one id to two revisions, say); the database has no record of b. Give b a free id: "
+      "'runner renumber 0002 0004', then 'runner up'; 'runner repair 0002' would record b as "
+      "applied without running it. If b is x renamed and edited, restore its file as it was "
+      "applied and put the edit in a new revision";
+  CHECK_THROWS_MATCHES(plan_up(f.project, history, checksums, {}), ProblemError,
+                       Catch::Message(message));
+  const auto lines = runner::plan::status(f.project, history, checksums);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1].state == "changed");
+  CHECK(lines[1].recorded_name == "x");
+  CHECK(lines[0].recorded_name.empty());
+  // The free id is above the manifest's and the history's highest.
+  const History later{record("0001", "a"), record("0007", "z")};
+  CHECK(runner::plan::free_id(f.project, later) == "0008");
+  CHECK(runner::plan::free_id(f.project, {}) == "0004");
+}
+
+TEST_CASE("plan: a renamed revision with its file unchanged stays applied", "[plan]") {
+  Fixture f;
+  const History history{record("0001", "old_a", "applied", std::string(64, 'a'))};
+  const Checksums checksums{{"1", std::string(64, 'a')}};
+  CHECK(describe(plan_up(f.project, history, checksums, {})) == Lines{"0002 up", "0003 up"});
+  const auto lines = runner::plan::status(f.project, history, checksums);
+  CHECK(lines[0].state == "applied");
+  CHECK(lines[0].recorded_name.empty());
+  CHECK_FALSE(
+      runner::plan::other_revision(f.project.revisions()[0], history[0], std::string(64, 'a')));
+  // The same name with another file: a changed file, repair's to re-record.
+  CHECK_FALSE(runner::plan::other_revision(f.project.revisions()[0], record("0001", "a"),
+                                           std::string(64, 'b')));
+  CHECK(runner::plan::other_revision(f.project.revisions()[0], history[0], std::string(64, 'b')));
+}
+
 TEST_CASE("plan: a failed mark refuses up and down, naming the revision", "[plan]") {
   Fixture f;
   HistoryRecord failed = record("0002", "b", "failed");

@@ -192,17 +192,37 @@ struct Record {
   std::vector<std::pair<std::string, std::string>> uses;  // Object::uses
 };
 
+// The names of the quoted identifiers of `text` that identifier_words does
+// not see whole, lower case: those holding a space, '.', ';' or any other
+// character a word does not ("a.b" is not the words a and b).
+std::set<std::string> quoted_names(const std::string& text, const std::string& dialect) {
+  std::set<std::string> out;
+  for (const auto& token : tokenize(text, dialect)) {
+    if (token.kind != Token::Kind::quoted) {
+      continue;
+    }
+    const std::string name = util::to_lower(unquote(token));
+    if (!name.empty() && util::identifier_words(name).count(name) == 0) {
+      out.insert(name);
+    }
+  }
+  return out;
+}
+
 // Records in an order that runs: an object comes after the objects whose
-// name its text mentions and those it says it uses, and otherwise by kind
-// and name. Where mentions go
+// name its text mentions (a quoted name whole, "a.b" and `x y` too) and
+// those it says it uses, and otherwise by kind and name. Where mentions go
 // round in a circle, kind and name decide (PostgreSQL function bodies are
 // not checked when the dump runs, see dump()). A mention that is not a use
 // (a column named like a view) only moves a record later, which is safe.
-std::vector<const Record*> ordered(const std::vector<Record>& records) {
+std::vector<const Record*> ordered(const std::vector<Record>& records, const std::string& dialect) {
   std::multimap<std::string, std::size_t> providers;  // bare name -> record
+  bool odd_names = false;  // a provider's name is no word: its mentions are quoted names
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (is_provider(records[i].kind)) {
-      providers.emplace(bare_name(records[i].name), i);
+      const std::string name = bare_name(records[i].name);
+      providers.emplace(name, i);
+      odd_names = odd_names || util::identifier_words(name).count(name) == 0;
     }
   }
   std::map<std::pair<std::string, std::string>, std::size_t> by_identity;
@@ -218,7 +238,11 @@ std::vector<const Record*> ordered(const std::vector<Record>& records) {
   };
   for (std::size_t i = 0; i < records.size(); ++i) {
     const std::string own = bare_name(records[i].name);
-    for (const auto& word : util::identifier_words(records[i].text)) {
+    std::set<std::string> words = util::identifier_words(records[i].text);
+    if (odd_names) {
+      words.merge(quoted_names(records[i].text, dialect));
+    }
+    for (const auto& word : words) {
       if (word == own) {
         continue;  // itself, or an overload of the same name
       }
@@ -290,7 +314,7 @@ std::string dump(const Schema& schema, const std::string& dialect) {
     // As pg_dump does: a function body may use what is created after it.
     out += "SET check_function_bodies = false;\n";
   }
-  for (const Record* record : ordered(records)) {
+  for (const Record* record : ordered(records, dialect)) {
     out +=
         fmt::format("\n{}\n{}", dump_text::header(record->name, upper(record->kind)), record->text);
   }

@@ -371,3 +371,23 @@ TEST_CASE("schema: a partition that comes or goes says whose partition it is", "
         std::vector<std::string>{"table events_2026: in database, not in snapshot (a partition "
                                  "of events FOR VALUES FROM (1) TO (2))"});
 }
+
+TEST_CASE("schema: a table comes after the table its key references, whatever its quoted name",
+          "[schema]") {
+  for (const std::string name : {"b.x", "b x", "b;x", "b.x;y z"}) {
+    for (const std::string dialect : {"postgres", "mysql"}) {
+      const char q = dialect == "mysql" ? '`' : '"';
+      const std::string quoted = std::string(1, q) + name + q;
+      Schema s;
+      s.tables.push_back(table(std::string(1, q) + "a c" + q, {column("x", "integer")},
+                               {"CONSTRAINT fk FOREIGN KEY (x) REFERENCES " + quoted + " (id)"}));
+      s.tables.push_back(table(quoted, {column("id", "integer")}, {"PRIMARY KEY (id)"}));
+      s.tables.push_back(table("app." + quoted + "_2", {column("id", "integer")}, {}));
+      const std::string text = dump(s, dialect);
+      INFO(text);
+      CHECK(text.find("CREATE TABLE " + quoted + " (") <
+            text.find("CREATE TABLE " + std::string(1, q) + "a c"));
+      CHECK(text.find("ALTER TABLE") == std::string::npos);
+    }
+  }
+}

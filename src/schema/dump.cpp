@@ -190,6 +190,7 @@ struct Record {
   std::string text;
   int rank = 0;
   std::vector<std::pair<std::string, std::string>> uses;  // Object::uses
+  const Table* table = nullptr;                           // a table's model
 };
 
 // The names of the quoted identifiers of `text` that identifier_words does
@@ -286,6 +287,85 @@ std::vector<const Record*> ordered(const std::vector<Record>& records, const std
   return out;
 }
 
+// The parts of the name that starts at tokens[at], quotes taken off:
+// "app"."T" -> {app, T}; on PostgreSQL an unquoted part folds to lower
+// case, as the server reads it.
+std::vector<std::string> name_parts(const std::vector<Token>& tokens, std::size_t at,
+                                    const std::string& dialect) {
+  std::vector<std::string> parts;
+  for (; at < tokens.size(); at += 2) {
+    const Token& t = tokens[at];
+    if (t.kind == Token::Kind::quoted) {
+      parts.push_back(unquote(t));
+    } else if (t.kind == Token::Kind::word) {
+      parts.push_back(dialect == "postgres" ? util::to_lower(t.text) : t.text);
+    } else {
+      break;
+    }
+    if (at + 1 >= tokens.size() || tokens[at + 1].text != ".") {
+      break;
+    }
+  }
+  return parts;
+}
+
+// The table a foreign key line names after REFERENCES, as name_parts();
+// empty for any other constraint.
+std::vector<std::string> referenced_table(const std::string& constraint,
+                                          const std::string& dialect) {
+  const std::vector<Token> tokens = tokenize(constraint, dialect);
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].is("references")) {
+      return name_parts(tokens, i + 1, dialect);
+    }
+  }
+  return {};
+}
+
+// Foreign keys that cannot be made with their table, because the table
+// they reference comes later in `order` (the tables reference each other
+// in a circle): taken out of their table's text, which `texts` gets for
+// the records that lose one, and returned as ALTER TABLE ... ADD statements
+// by table, to run once every table is made. A table referencing itself,
+// or one that is not in the schema, keeps its key. SQLite checks foreign
+// keys only when rows change (and has no ADD CONSTRAINT): nothing moves.
+std::vector<std::pair<const Record*, std::string>> deferred_foreign_keys(
+    const std::vector<const Record*>& order, const std::string& dialect,
+    std::map<const Record*, std::string>& texts) {
+  std::vector<std::pair<const Record*, std::string>> out;
+  if (dialect == "sqlite") {
+    return out;
+  }
+  std::set<std::vector<std::string>> later;
+  for (const Record* record : order) {
+    if (record->table != nullptr) {
+      later.insert(name_parts(tokenize(record->name, dialect), 0, dialect));
+    }
+  }
+  for (const Record* record : order) {
+    if (record->table == nullptr) {
+      continue;
+    }
+    later.erase(name_parts(tokenize(record->name, dialect), 0, dialect));
+    Table kept = *record->table;
+    kept.constraints.clear();
+    std::string statements;
+    for (const auto& constraint : record->table->constraints) {
+      if (later.count(referenced_table(constraint, dialect)) > 0) {
+        statements +=
+            fmt::format("ALTER TABLE {} ADD {};\n", record->name, normalise_sql(constraint));
+      } else {
+        kept.constraints.push_back(constraint);
+      }
+    }
+    if (!statements.empty()) {
+      texts[record] = create_text(kept, dialect);
+      out.emplace_back(record, statements);
+    }
+  }
+  return out;
+}
+
 std::string upper(std::string text) {
   for (char& c : text) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -299,7 +379,8 @@ std::string dump(const Schema& schema, const std::string& dialect) {
   std::vector<Record> records;
   bool functions = false;
   for (const auto& table : schema.tables) {
-    records.push_back({"table", table.name, create_text(table, dialect), kind_rank("table"), {}});
+    records.push_back(
+        {"table", table.name, create_text(table, dialect), kind_rank("table"), {}, &table});
   }
   for (const auto& object : schema.objects) {
     records.push_back({object.kind, object.name, create_text(object, dialect),
@@ -314,9 +395,16 @@ std::string dump(const Schema& schema, const std::string& dialect) {
     // As pg_dump does: a function body may use what is created after it.
     out += "SET check_function_bodies = false;\n";
   }
-  for (const Record* record : ordered(records, dialect)) {
-    out +=
-        fmt::format("\n{}\n{}", dump_text::header(record->name, upper(record->kind)), record->text);
+  const std::vector<const Record*> order = ordered(records, dialect);
+  std::map<const Record*, std::string> texts;
+  const auto deferred = deferred_foreign_keys(order, dialect, texts);
+  for (const Record* record : order) {
+    const auto text = texts.find(record);
+    out += fmt::format("\n{}\n{}", dump_text::header(record->name, upper(record->kind)),
+                       text == texts.end() ? record->text : text->second);
+  }
+  for (const auto& [record, statements] : deferred) {
+    out += fmt::format("\n{}\n{}", dump_text::header(record->name, "FOREIGN KEYS"), statements);
   }
   return out;
 }

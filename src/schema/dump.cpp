@@ -309,22 +309,70 @@ std::vector<std::string> name_parts(const std::vector<Token>& tokens, std::size_
   return parts;
 }
 
-// The table a foreign key line names after REFERENCES, as name_parts();
-// empty for any other constraint.
-std::vector<std::string> referenced_table(const std::string& constraint,
-                                          const std::string& dialect) {
+// The names in the parentheses at tokens[open], as name_parts() reads
+// each; empty when tokens[open] is no '('.
+std::set<std::string> column_names(const std::vector<Token>& tokens, std::size_t open,
+                                   const std::string& dialect) {
+  std::set<std::string> out;
+  if (open >= tokens.size() || tokens[open].text != "(") {
+    return out;
+  }
+  for (std::size_t i = open + 1; i < tokens.size() && tokens[i].text != ")"; ++i) {
+    const auto parts = name_parts(tokens, i, dialect);
+    if (!parts.empty()) {
+      out.insert(parts.back());
+    }
+  }
+  return out;
+}
+
+struct Reference {
+  std::vector<std::string> table;  // as name_parts(); empty: no foreign key
+  std::set<std::string> columns;   // as column_names()
+};
+
+// The table and columns a foreign key line names after REFERENCES.
+Reference referenced(const std::string& constraint, const std::string& dialect) {
   const std::vector<Token> tokens = tokenize(constraint, dialect);
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i].is("references")) {
-      return name_parts(tokens, i + 1, dialect);
+      Reference out{name_parts(tokens, i + 1, dialect), {}};
+      out.columns = column_names(tokens, i + 1 + 2 * out.table.size() - 1, dialect);
+      return out;
     }
   }
   return {};
 }
 
+// Whether `table`'s own lines hold a primary key or unique constraint on
+// exactly `columns`. PostgreSQL: a foreign key may rest instead on a unique
+// index, which the dump makes after every table.
+bool keyed(const Table& table, const std::set<std::string>& columns, const std::string& dialect) {
+  for (const auto& constraint : table.constraints) {
+    const std::vector<Token> tokens = tokenize(constraint, dialect);
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const bool key = tokens[i].is("unique") || (tokens[i].is("primary") &&
+                                                  i + 1 < tokens.size() && tokens[i + 1].is("key"));
+      if (!key) {
+        continue;
+      }
+      std::size_t open = i + 1;
+      while (open < tokens.size() && tokens[open].kind == Token::Kind::word) {
+        ++open;  // KEY, NULLS NOT DISTINCT
+      }
+      if (column_names(tokens, open, dialect) == columns) {
+        return true;
+      }
+      break;
+    }
+  }
+  return false;
+}
+
 // Foreign keys that cannot be made with their table, because the table
 // they reference comes later in `order` (the tables reference each other
-// in a circle): taken out of their table's text, which `texts` gets for
+// in a circle) or, on PostgreSQL, the key they rest on is a unique index,
+// made after the tables: taken out of their table's text, which `texts` gets for
 // the records that lose one, and returned as ALTER TABLE ... ADD statements
 // by table, to run once every table is made. A table referencing itself,
 // or one that is not in the schema, keeps its key. SQLite checks foreign
@@ -337,9 +385,11 @@ std::vector<std::pair<const Record*, std::string>> deferred_foreign_keys(
     return out;
   }
   std::set<std::vector<std::string>> later;
+  std::map<std::vector<std::string>, const Table*> tables;
   for (const Record* record : order) {
     if (record->table != nullptr) {
       later.insert(name_parts(tokenize(record->name, dialect), 0, dialect));
+      tables.emplace(name_parts(tokenize(record->name, dialect), 0, dialect), record->table);
     }
   }
   for (const Record* record : order) {
@@ -351,7 +401,10 @@ std::vector<std::pair<const Record*, std::string>> deferred_foreign_keys(
     kept.constraints.clear();
     std::string statements;
     for (const auto& constraint : record->table->constraints) {
-      if (later.count(referenced_table(constraint, dialect)) > 0) {
+      const Reference ref = referenced(constraint, dialect);
+      const auto target = tables.find(ref.table);
+      if (later.count(ref.table) > 0 || (dialect == "postgres" && target != tables.end() &&
+                                         !keyed(*target->second, ref.columns, dialect))) {
         statements +=
             fmt::format("ALTER TABLE {} ADD {};\n", record->name, normalise_sql(constraint));
       } else {

@@ -401,8 +401,9 @@ TEST_CASE("schema: foreign keys in a circle are added once the tables are made",
                            {"CONSTRAINT a_b FOREIGN KEY (b_id) REFERENCES public.b(id)",
                             "CONSTRAINT a_pkey PRIMARY KEY (id)",
                             "CONSTRAINT a_other FOREIGN KEY (b_id) REFERENCES other.b(id)"}));
-  s.tables.push_back(table("s", {column("id", "integer"), column("up", "integer")},
-                           {"CONSTRAINT s_up FOREIGN KEY (up) REFERENCES s(id)"}));
+  s.tables.push_back(
+      table("s", {column("id", "integer"), column("up", "integer")},
+            {"CONSTRAINT s_up FOREIGN KEY (up) REFERENCES s(id)", "PRIMARY KEY (id)"}));
   const std::string text = dump(s, "postgres");
   INFO(text);
   // a and public.b reference each other; a comes first by name, so its key
@@ -413,7 +414,7 @@ TEST_CASE("schema: foreign keys in a circle are added once the tables are made",
   CHECK(text.find("  CONSTRAINT a_other FOREIGN KEY (b_id) REFERENCES other.b(id),\n") !=
         std::string::npos);
   CHECK(text.find("  CONSTRAINT pb_a FOREIGN KEY (id) REFERENCES A(id),\n") != std::string::npos);
-  CHECK(text.find("  CONSTRAINT s_up FOREIGN KEY (up) REFERENCES s(id)\n") != std::string::npos);
+  CHECK(text.find("  CONSTRAINT s_up FOREIGN KEY (up) REFERENCES s(id),\n") != std::string::npos);
   const std::string tail =
       "\n-- Name: a; Type: FOREIGN KEYS\n"
       "ALTER TABLE a ADD CONSTRAINT a_b FOREIGN KEY (b_id) REFERENCES public.b(id);\n";
@@ -441,4 +442,27 @@ TEST_CASE("schema: SQLite keeps a circle's foreign keys in their tables", "[sche
   const std::string text = dump(s, "sqlite");
   CHECK(text.find("ALTER TABLE") == std::string::npos);
   CHECK(text.find("  FOREIGN KEY (b_id) REFERENCES b (id)\n") != std::string::npos);
+}
+
+TEST_CASE("schema: a PostgreSQL foreign key resting on a unique index waits for the index",
+          "[schema]") {
+  Schema s;
+  s.tables.push_back(table("t", {column("id", "integer"), column("code", "integer")},
+                           {"CONSTRAINT t_pkey PRIMARY KEY (id)",
+                            "CONSTRAINT t_pair UNIQUE NULLS NOT DISTINCT (code, \"Id\")"}));
+  s.tables.push_back(table("u", {column("c", "integer"), column("d", "integer")},
+                           {"CONSTRAINT u_c FOREIGN KEY (c) REFERENCES t(code)",
+                            "CONSTRAINT u_d FOREIGN KEY (d) REFERENCES t(ID)",
+                            "CONSTRAINT u_p FOREIGN KEY (c, d) REFERENCES t(\"Id\", code)"}));
+  s.objects.push_back(object("index", "t_code on t", "CREATE UNIQUE INDEX t_code ON t (code)"));
+  const std::string text = dump(s, "postgres");
+  INFO(text);
+  CHECK(text.find("  CONSTRAINT u_d FOREIGN KEY (d) REFERENCES t(ID),\n") != std::string::npos);
+  CHECK(text.find("  CONSTRAINT u_p FOREIGN KEY (c, d) REFERENCES t(\"Id\", code)\n") !=
+        std::string::npos);
+  CHECK(text.find("CREATE UNIQUE INDEX t_code") <
+        text.find("ALTER TABLE u ADD CONSTRAINT u_c FOREIGN KEY (c) REFERENCES t(code);\n"));
+  CHECK(text.find("ALTER TABLE u ADD CONSTRAINT u_c") != std::string::npos);
+  // MySQL keeps its indexes in the table: nothing waits.
+  CHECK(dump(s, "mysql").find("ALTER TABLE") == std::string::npos);
 }

@@ -374,8 +374,8 @@ bool keyed(const Table& table, const std::set<std::string>& columns, const std::
 // in a circle) or, on PostgreSQL, the key they rest on is a unique index,
 // made after the tables: taken out of their table's text, which `texts` gets for
 // the records that lose one, and returned as ALTER TABLE ... ADD statements
-// by table, to run once every table is made. A table referencing itself,
-// or one that is not in the schema, keeps its key. SQLite checks foreign
+// by table, to run once every table is made. A key to its own table or to
+// one that is not in the schema stays. SQLite checks foreign
 // keys only when rows change (and has no ADD CONSTRAINT): nothing moves.
 std::vector<std::pair<const Record*, std::string>> deferred_foreign_keys(
     const std::vector<const Record*>& order, const std::string& dialect,
@@ -388,8 +388,9 @@ std::vector<std::pair<const Record*, std::string>> deferred_foreign_keys(
   std::map<std::vector<std::string>, const Table*> tables;
   for (const Record* record : order) {
     if (record->table != nullptr) {
-      later.insert(name_parts(tokenize(record->name, dialect), 0, dialect));
-      tables.emplace(name_parts(tokenize(record->name, dialect), 0, dialect), record->table);
+      const auto name = name_parts(tokenize(record->name, dialect), 0, dialect);
+      later.insert(name);
+      tables.emplace(name, record->table);
     }
   }
   for (const Record* record : order) {

@@ -190,19 +190,40 @@ struct Record {
   std::string text;
   int rank = 0;
   std::vector<std::pair<std::string, std::string>> uses;  // Object::uses
+  const Table* table = nullptr;                           // a table's model
 };
 
+// The names of the quoted identifiers of `text` that identifier_words does
+// not see whole, lower case: those holding a space, '.', ';' or any other
+// character a word does not ("a.b" is not the words a and b).
+std::set<std::string> quoted_names(const std::string& text, const std::string& dialect) {
+  std::set<std::string> out;
+  for (const auto& token : tokenize(text, dialect)) {
+    if (token.kind != Token::Kind::quoted) {
+      continue;
+    }
+    const std::string name = util::to_lower(unquote(token));
+    if (!name.empty() && util::identifier_words(name).count(name) == 0) {
+      out.insert(name);
+    }
+  }
+  return out;
+}
+
 // Records in an order that runs: an object comes after the objects whose
-// name its text mentions and those it says it uses, and otherwise by kind
-// and name. Where mentions go
+// name its text mentions (a quoted name whole, "a.b" and `x y` too) and
+// those it says it uses, and otherwise by kind and name. Where mentions go
 // round in a circle, kind and name decide (PostgreSQL function bodies are
 // not checked when the dump runs, see dump()). A mention that is not a use
 // (a column named like a view) only moves a record later, which is safe.
-std::vector<const Record*> ordered(const std::vector<Record>& records) {
+std::vector<const Record*> ordered(const std::vector<Record>& records, const std::string& dialect) {
   std::multimap<std::string, std::size_t> providers;  // bare name -> record
+  bool odd_names = false;  // a provider's name is no word: its mentions are quoted names
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (is_provider(records[i].kind)) {
-      providers.emplace(bare_name(records[i].name), i);
+      const std::string name = bare_name(records[i].name);
+      providers.emplace(name, i);
+      odd_names = odd_names || util::identifier_words(name).count(name) == 0;
     }
   }
   std::map<std::pair<std::string, std::string>, std::size_t> by_identity;
@@ -218,7 +239,11 @@ std::vector<const Record*> ordered(const std::vector<Record>& records) {
   };
   for (std::size_t i = 0; i < records.size(); ++i) {
     const std::string own = bare_name(records[i].name);
-    for (const auto& word : util::identifier_words(records[i].text)) {
+    std::set<std::string> words = util::identifier_words(records[i].text);
+    if (odd_names) {
+      words.merge(quoted_names(records[i].text, dialect));
+    }
+    for (const auto& word : words) {
       if (word == own) {
         continue;  // itself, or an overload of the same name
       }
@@ -262,6 +287,139 @@ std::vector<const Record*> ordered(const std::vector<Record>& records) {
   return out;
 }
 
+// The parts of the name that starts at tokens[at], quotes taken off:
+// "app"."T" -> {app, T}; on PostgreSQL an unquoted part folds to lower
+// case, as the server reads it.
+std::vector<std::string> name_parts(const std::vector<Token>& tokens, std::size_t at,
+                                    const std::string& dialect) {
+  std::vector<std::string> parts;
+  for (; at < tokens.size(); at += 2) {
+    const Token& t = tokens[at];
+    if (t.kind == Token::Kind::quoted) {
+      parts.push_back(unquote(t));
+    } else if (t.kind == Token::Kind::word) {
+      parts.push_back(dialect == "postgres" ? util::to_lower(t.text) : t.text);
+    } else {
+      break;
+    }
+    if (at + 1 >= tokens.size() || tokens[at + 1].text != ".") {
+      break;
+    }
+  }
+  return parts;
+}
+
+// The names in the parentheses at tokens[open], as name_parts() reads
+// each; empty when tokens[open] is no '('.
+std::set<std::string> column_names(const std::vector<Token>& tokens, std::size_t open,
+                                   const std::string& dialect) {
+  std::set<std::string> out;
+  if (open >= tokens.size() || tokens[open].text != "(") {
+    return out;
+  }
+  for (std::size_t i = open + 1; i < tokens.size() && tokens[i].text != ")"; ++i) {
+    const auto parts = name_parts(tokens, i, dialect);
+    if (!parts.empty()) {
+      out.insert(parts.back());
+    }
+  }
+  return out;
+}
+
+struct Reference {
+  std::vector<std::string> table;  // as name_parts(); empty: no foreign key
+  std::set<std::string> columns;   // as column_names()
+};
+
+// The table and columns a foreign key line names after REFERENCES.
+Reference referenced(const std::string& constraint, const std::string& dialect) {
+  const std::vector<Token> tokens = tokenize(constraint, dialect);
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].is("references")) {
+      Reference out{name_parts(tokens, i + 1, dialect), {}};
+      out.columns = column_names(tokens, i + 1 + 2 * out.table.size() - 1, dialect);
+      return out;
+    }
+  }
+  return {};
+}
+
+// Whether `table`'s own lines hold a primary key or unique constraint on
+// exactly `columns`. PostgreSQL: a foreign key may rest instead on a unique
+// index, which the dump makes after every table.
+bool keyed(const Table& table, const std::set<std::string>& columns, const std::string& dialect) {
+  for (const auto& constraint : table.constraints) {
+    const std::vector<Token> tokens = tokenize(constraint, dialect);
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const bool key = tokens[i].is("unique") || (tokens[i].is("primary") &&
+                                                  i + 1 < tokens.size() && tokens[i + 1].is("key"));
+      if (!key) {
+        continue;
+      }
+      std::size_t open = i + 1;
+      while (open < tokens.size() && tokens[open].kind == Token::Kind::word) {
+        ++open;  // KEY, NULLS NOT DISTINCT
+      }
+      if (column_names(tokens, open, dialect) == columns) {
+        return true;
+      }
+      break;
+    }
+  }
+  return false;
+}
+
+// Foreign keys that cannot be made with their table, because the table
+// they reference comes later in `order` (the tables reference each other
+// in a circle) or, on PostgreSQL, the key they rest on is a unique index,
+// made after the tables: taken out of their table's text, which `texts` gets for
+// the records that lose one, and returned as ALTER TABLE ... ADD statements
+// by table, to run once every table is made. A key to its own table or to
+// one that is not in the schema stays. SQLite checks foreign
+// keys only when rows change (and has no ADD CONSTRAINT): nothing moves.
+std::vector<std::pair<const Record*, std::string>> deferred_foreign_keys(
+    const std::vector<const Record*>& order, const std::string& dialect,
+    std::map<const Record*, std::string>& texts) {
+  std::vector<std::pair<const Record*, std::string>> out;
+  if (dialect == "sqlite") {
+    return out;
+  }
+  std::set<std::vector<std::string>> later;
+  std::map<std::vector<std::string>, const Table*> tables;
+  for (const Record* record : order) {
+    if (record->table != nullptr) {
+      const auto name = name_parts(tokenize(record->name, dialect), 0, dialect);
+      later.insert(name);
+      tables.emplace(name, record->table);
+    }
+  }
+  for (const Record* record : order) {
+    if (record->table == nullptr) {
+      continue;
+    }
+    later.erase(name_parts(tokenize(record->name, dialect), 0, dialect));
+    Table kept = *record->table;
+    kept.constraints.clear();
+    std::string statements;
+    for (const auto& constraint : record->table->constraints) {
+      const Reference ref = referenced(constraint, dialect);
+      const auto target = tables.find(ref.table);
+      if (later.count(ref.table) > 0 || (dialect == "postgres" && target != tables.end() &&
+                                         !keyed(*target->second, ref.columns, dialect))) {
+        statements +=
+            fmt::format("ALTER TABLE {} ADD {};\n", record->name, normalise_sql(constraint));
+      } else {
+        kept.constraints.push_back(constraint);
+      }
+    }
+    if (!statements.empty()) {
+      texts[record] = create_text(kept, dialect);
+      out.emplace_back(record, statements);
+    }
+  }
+  return out;
+}
+
 std::string upper(std::string text) {
   for (char& c : text) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -275,7 +433,8 @@ std::string dump(const Schema& schema, const std::string& dialect) {
   std::vector<Record> records;
   bool functions = false;
   for (const auto& table : schema.tables) {
-    records.push_back({"table", table.name, create_text(table, dialect), kind_rank("table"), {}});
+    records.push_back(
+        {"table", table.name, create_text(table, dialect), kind_rank("table"), {}, &table});
   }
   for (const auto& object : schema.objects) {
     records.push_back({object.kind, object.name, create_text(object, dialect),
@@ -290,9 +449,16 @@ std::string dump(const Schema& schema, const std::string& dialect) {
     // As pg_dump does: a function body may use what is created after it.
     out += "SET check_function_bodies = false;\n";
   }
-  for (const Record* record : ordered(records)) {
-    out +=
-        fmt::format("\n{}\n{}", dump_text::header(record->name, upper(record->kind)), record->text);
+  const std::vector<const Record*> order = ordered(records, dialect);
+  std::map<const Record*, std::string> texts;
+  const auto deferred = deferred_foreign_keys(order, dialect, texts);
+  for (const Record* record : order) {
+    const auto text = texts.find(record);
+    out += fmt::format("\n{}\n{}", dump_text::header(record->name, upper(record->kind)),
+                       text == texts.end() ? record->text : text->second);
+  }
+  for (const auto& [record, statements] : deferred) {
+    out += fmt::format("\n{}\n{}", dump_text::header(record->name, "FOREIGN KEYS"), statements);
   }
   return out;
 }

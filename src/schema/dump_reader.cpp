@@ -130,6 +130,40 @@ Constraint constraint_of(const std::string& line) {
   return c;
 }
 
+// The statements of lines[i...], each ending in ';' at the end of a line.
+void read_statements(Record& r, const std::vector<std::string>& lines, std::size_t i) {
+  std::string statement;
+  for (; i < lines.size(); ++i) {
+    statement += lines[i] + " ";
+    if (!util::trim(lines[i]).empty() && util::trim(lines[i]).back() == ';') {
+      r.statements.push_back(strip_end(normalise_sql(statement), ';'));
+      statement.clear();
+    }
+  }
+}
+
+// The foreign keys the dump adds after the tables (they reference each
+// other in a circle) read back into their tables, as if the CREATE TABLE
+// held them: where the dump puts a key is not part of the schema. A record
+// holding anything else stays as it is, compared as text.
+void fold_foreign_keys(std::map<std::string, Record>& records) {
+  for (auto it = records.begin(); it != records.end();) {
+    const auto table = records.find("table " + it->second.name);
+    const std::string prefix = "ALTER TABLE " + it->second.name + " ADD ";
+    const auto& statements = it->second.statements;
+    if (it->second.kind != "foreign keys" || table == records.end() || statements.empty() ||
+        !std::all_of(statements.begin(), statements.end(),
+                     [&](const auto& s) { return starts_with(s, prefix); })) {
+      ++it;
+      continue;
+    }
+    for (const auto& statement : statements) {
+      table->second.constraints.push_back(constraint_of(statement.substr(prefix.size())));
+    }
+    it = records.erase(it);
+  }
+}
+
 void read_table(Record& r, const std::vector<std::string>& lines) {
   r.head = normalise_sql(lines.front());
   std::size_t i = 1;
@@ -156,14 +190,7 @@ void read_table(Record& r, const std::vector<std::string>& lines) {
   } else {
     r.head = strip_end(r.head, ';');
   }
-  std::string statement;
-  for (; i < lines.size(); ++i) {
-    statement += lines[i] + " ";
-    if (!util::trim(lines[i]).empty() && util::trim(lines[i]).back() == ';') {
-      r.statements.push_back(strip_end(normalise_sql(statement), ';'));
-      statement.clear();
-    }
-  }
+  read_statements(r, lines, i);
 }
 
 // The length of the header's prefix, k_header or k_escaped_header; 0 when
@@ -280,6 +307,9 @@ std::map<std::string, Record> parse(const std::string& text) {
     if (r.kind == "table") {
       read_table(r, block);
     } else {
+      if (r.kind == "foreign keys") {
+        read_statements(r, block, 0);
+      }
       std::string joined;
       for (const auto& line : block) {
         joined.append(line).push_back('\n');
@@ -307,6 +337,7 @@ std::map<std::string, Record> parse(const std::string& text) {
     after_blank = util::trim(line).empty();
   }
   flush();
+  fold_foreign_keys(records);
   return records;
 }
 

@@ -87,8 +87,11 @@ std::string foreign_key(const std::vector<std::string>& columns, const std::stri
 // Deterministic DDL that recreates the schema when run: every object under a
 // header line naming its kind and identity ("-- Name: users; Type: TABLE"),
 // ordered so that what an object uses comes before it, else by kind and
-// name; a table's columns and constraints one per line. Two dumps of the
-// same schema are identical bytes.
+// name; a table's columns and constraints one per line. Foreign keys of
+// tables that reference each other in a circle (PostgreSQL, MySQL), and
+// PostgreSQL ones resting on a unique index, are added after every object, under "-- Name: <table>;
+// Type: FOREIGN KEYS", one "ALTER TABLE <table> ADD <constraint>;" each; diff reads them back into
+// their table. Two dumps of the same schema are identical bytes.
 std::string dump(const Schema& schema, const std::string& dialect);
 
 // Where objects of `kind` come in the dump when nothing else decides (what

@@ -28,26 +28,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Adds one to a string of decimal digits, keeping its width when it can.
-std::string increment(const std::string& digits) {
-  std::string out = digits;
-  for (std::size_t i = out.size(); i-- > 0;) {
-    if (out[i] != '9') {
-      ++out[i];
-      return out;
-    }
-    out[i] = '0';
-  }
-  return "1" + out;
-}
-
 // The id after the last one: its first group plus one, same width.
 std::string next_id(const project::Manifest& manifest) {
   if (manifest.revisions.empty()) {
     return "0001";
   }
   const std::string& last = manifest.revisions.back().id.text();
-  return increment(last.substr(0, last.find('.')));
+  return project::increment_digits(last.substr(0, last.find('.')));
 }
 
 // A UTC time as a timestamp id, YYYYMMDDHHMMSS.
@@ -93,7 +80,7 @@ std::string next_timestamp_id(const project::Manifest& manifest) {
   const std::string candidate = timestamp_text(now);
   return *project::RevisionId::parse(candidate) > manifest.revisions.back().id
              ? candidate
-             : increment(first_group);
+             : project::increment_digits(first_group);
 }
 
 // "Add users table" -> "add_users_table".

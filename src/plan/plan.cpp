@@ -232,15 +232,7 @@ std::string free_id(const Project& project, const History& history) {
   }
   // Its first group plus one, the same width when it fits (as `new` does).
   const std::string& text = highest->text();
-  std::string next = text.substr(0, text.find('.'));
-  for (std::size_t i = next.size(); i-- > 0;) {
-    if (next[i] != '9') {
-      ++next[i];
-      return next;
-    }
-    next[i] = '0';
-  }
-  return "1" + next;
+  return project::increment_digits(text.substr(0, text.find('.')));
 }
 
 std::string other_revision_problem(const Revision& revision, const HistoryRecord& record,

@@ -73,4 +73,16 @@ std::strong_ordering RevisionId::operator<=>(const RevisionId& other) const {
   return m_groups.size() <=> other.m_groups.size();
 }
 
+std::string increment_digits(const std::string& digits) {
+  std::string out = digits;
+  for (std::size_t i = out.size(); i-- > 0;) {
+    if (out[i] != '9') {
+      ++out[i];
+      return out;
+    }
+    out[i] = '0';
+  }
+  return "1" + out;
+}
+
 }  // namespace runner::project

@@ -36,4 +36,8 @@ class RevisionId {
   std::vector<std::string> m_groups;
 };
 
+// Adds one to a string of decimal digits, keeping its width when it can
+// ("0009" -> "0010", "99" -> "100"): the next id after a first group.
+std::string increment_digits(const std::string& digits);
+
 }  // namespace runner::project

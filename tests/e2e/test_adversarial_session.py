@@ -194,7 +194,11 @@ def test_mysql_the_snapshot_after_a_revision_that_uses_another_database_is_the_t
     ("schema", "CREATE TABLE u (id INTEGER);\nSET insert_id = 1;\n", False),
     ("data", "INSERT INTO t VALUES (7);\nSET @@session.insert_id = 1;\n", False),
     ("data", "INSERT INTO t VALUES (7);\nSET @@session.insert_id = 1;\n", True),
-], ids=["schema-marked", "data-no-transaction", "data-transaction"])
+    ("schema", "CREATE PROCEDURE set_it() SET @@session.insert_id = 1;\nCALL set_it();\n"
+               "DROP PROCEDURE set_it;\n", False),
+    ("schema", "SET @s = CONCAT('SET insert', '_id = 1');\nPREPARE s FROM @s;\nEXECUTE s;\n"
+               "DEALLOCATE PREPARE s;\n", False),
+], ids=["schema-marked", "data-no-transaction", "data-transaction", "call", "execute"])
 def test_mysql_a_revision_that_leaves_set_insert_id_keeps_its_log_row(tmp_path, maria, kind, body,
                                                                       transaction):
     """A revision that leaves SET insert_id = 1 behind (mysqlbinlog's output

@@ -11,6 +11,7 @@
 #include <cppconn/statement.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -533,7 +534,7 @@ class MysqlConnection : public Connection {
     }
     m_last_count.reset();
     refuse_oversized(statement, 0);
-    m_statements_ran = true;
+    m_insert_id_set = m_insert_id_set || may_set_insert_id(statement.text);
     if (m_in_transaction && batchable(statement.text)) {
       if (!m_batch.empty() && m_batch_text.size() + statement.text.size() + 2 > m_batch_bytes) {
         send_batch();
@@ -559,10 +560,32 @@ class MysqlConnection : public Connection {
   // then failed on a duplicate key (a data revision's transaction rolled
   // back at every try). Set back once the revision's statements ran, never
   // between them (the INSERT after the SET is the revision's own).
+  // Whether `text` may set insert_id: it names it (SET, a compound block
+  // holding a SET), or runs SQL the runner cannot see (CALL, EXECUTE).
+  // Any other statement leaves it as it was: no round trip after it.
+  static bool may_set_insert_id(std::string_view text) {
+    const auto word_is = [&](std::string_view word) {
+      return text.size() >= word.size() &&
+             std::equal(word.begin(), word.end(), text.begin(),
+                        [](char a, char b) {
+                          return a == (b >= 'a' && b <= 'z' ? static_cast<char>(b - 'a' + 'A') : b);
+                        }) &&
+             (text.size() == word.size() ||
+              !std::isalnum(static_cast<unsigned char>(text[word.size()])));
+    };
+    if (word_is("CALL") || word_is("EXECUTE")) {
+      return true;
+    }
+    constexpr std::string_view k_name = "insert_id";
+    return std::search(text.begin(), text.end(), k_name.begin(), k_name.end(), [](char a, char b) {
+             return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+           }) != text.end();
+  }
+
   void end_statements() override {
     send_batch();
-    if (m_statements_ran) {
-      m_statements_ran = false;
+    if (m_insert_id_set) {
+      m_insert_id_set = false;
       run("SET SESSION insert_id = 0", nullptr);
     }
   }
@@ -575,7 +598,7 @@ class MysqlConnection : public Connection {
   void execute_after(const BoundSql& bookkeeping, const StatementRef& statement,
                      bool& bookkeeping_ran) override {
     bookkeeping_ran = false;
-    m_statements_ran = true;
+    m_insert_id_set = m_insert_id_set || may_set_insert_id(statement.text);
     const auto rendered = literal_sql(bookkeeping);
     if (m_in_transaction || statement.copy_rows || !rendered) {
       Connection::execute_after(bookkeeping, statement, bookkeeping_ran);
@@ -1411,7 +1434,7 @@ class MysqlConnection : public Connection {
   std::optional<std::chrono::steady_clock::time_point> m_retry_until;  // ConnectOptions'
   std::string m_id;  // CONNECTION_ID() of this session, for KILL QUERY
   bool m_in_transaction = false;
-  bool m_statements_ran = false;            // a revision statement since end_statements()
+  bool m_insert_id_set = false;  // may_set_insert_id() of a statement since end_statements()
   std::vector<DbError::Statement> m_batch;  // queued, not yet sent
   // Rows the last statement run changed, as the server's OK packet says
   // (for ALTER TABLE: the rows it copied, 0 when in place): set by a batch

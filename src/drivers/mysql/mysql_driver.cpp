@@ -11,7 +11,6 @@
 #include <cppconn/statement.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -534,8 +533,9 @@ class MysqlConnection : public Connection {
     }
     m_last_count.reset();
     refuse_oversized(statement, 0);
-    m_insert_id_set = m_insert_id_set || may_set_insert_id(statement.text);
-    if (m_in_transaction && batchable(statement.text)) {
+    const std::string verb = verb_of(statement.text);
+    m_insert_id_set = m_insert_id_set || may_set_insert_id(verb, statement.text);
+    if (m_in_transaction && batchable(verb)) {
       if (!m_batch.empty() && m_batch_text.size() + statement.text.size() + 2 > m_batch_bytes) {
         send_batch();
       }
@@ -554,26 +554,12 @@ class MysqlConnection : public Connection {
 
   void sync() override { send_batch(); }
 
-  // A revision that ends with SET insert_id = N (mysqlbinlog writes such
-  // lines before the INSERT they are for) leaves N to the next INSERT into
-  // an AUTO_INCREMENT column: the log row the runner writes next, which
-  // then failed on a duplicate key (a data revision's transaction rolled
-  // back at every try). Set back once the revision's statements ran, never
-  // between them (the INSERT after the SET is the revision's own).
-  // Whether `text` may set insert_id: it names it (SET, a compound block
-  // holding a SET), or runs SQL the runner cannot see (CALL, EXECUTE).
-  // Any other statement leaves it as it was: no round trip after it.
-  static bool may_set_insert_id(std::string_view text) {
-    const auto word_is = [&](std::string_view word) {
-      return text.size() >= word.size() &&
-             std::equal(word.begin(), word.end(), text.begin(),
-                        [](char a, char b) {
-                          return a == (b >= 'a' && b <= 'z' ? static_cast<char>(b - 'a' + 'A') : b);
-                        }) &&
-             (text.size() == word.size() ||
-              !std::isalnum(static_cast<unsigned char>(text[word.size()])));
-    };
-    if (word_is("CALL") || word_is("EXECUTE")) {
+  // Whether a statement of `verb` (verb_of) and `text` may set insert_id:
+  // it names it (SET, a compound block holding a SET), or runs SQL the
+  // runner cannot see (CALL, EXECUTE). Any other statement leaves it as it
+  // was: no round trip after it.
+  static bool may_set_insert_id(std::string_view verb, std::string_view text) {
+    if (verb == "call" || verb == "execute") {
       return true;
     }
     constexpr std::string_view k_name = "insert_id";
@@ -582,6 +568,12 @@ class MysqlConnection : public Connection {
            }) != text.end();
   }
 
+  // A revision that ends with SET insert_id = N (mysqlbinlog writes such
+  // lines before the INSERT they are for) leaves N to the next INSERT into
+  // an AUTO_INCREMENT column: the log row the runner writes next, which
+  // then failed on a duplicate key (a data revision's transaction rolled
+  // back at every try). Set back once the revision's statements ran, never
+  // between them (the INSERT after the SET is the revision's own).
   void end_statements() override {
     send_batch();
     if (m_insert_id_set) {
@@ -598,7 +590,7 @@ class MysqlConnection : public Connection {
   void execute_after(const BoundSql& bookkeeping, const StatementRef& statement,
                      bool& bookkeeping_ran) override {
     bookkeeping_ran = false;
-    m_insert_id_set = m_insert_id_set || may_set_insert_id(statement.text);
+    m_insert_id_set = m_insert_id_set || may_set_insert_id(verb_of(statement.text), statement.text);
     const auto rendered = literal_sql(bookkeeping);
     if (m_in_transaction || statement.copy_rows || !rendered) {
       Connection::execute_after(bookkeeping, statement, bookkeeping_ran);
@@ -1196,15 +1188,19 @@ class MysqlConnection : public Connection {
     }
   }
 
-  // INSERT, UPDATE, DELETE and REPLACE return one result and may share a
-  // packet; anything else (a CALL's results, DDL's implicit commit, a
-  // DELIMITER body) is sent on its own.
-  static bool batchable(std::string_view text) {
+  // A statement's first word (its leading letters), lower case: "insert".
+  static std::string verb_of(std::string_view text) {
     std::size_t end = 0;
     while (end < text.size() && ((text[end] | 0x20) >= 'a' && (text[end] | 0x20) <= 'z')) {
       ++end;
     }
-    const std::string verb = util::to_lower(text.substr(0, end));
+    return util::to_lower(text.substr(0, end));
+  }
+
+  // INSERT, UPDATE, DELETE and REPLACE (`verb`, as verb_of) return one
+  // result and may share a packet; anything else (a CALL's results, DDL's
+  // implicit commit, a DELIMITER body) is sent on its own.
+  static bool batchable(std::string_view verb) {
     return verb == "insert" || verb == "update" || verb == "delete" || verb == "replace";
   }
 

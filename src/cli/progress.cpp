@@ -94,7 +94,7 @@ void ProgressLine::update(const project::Revision& revision, plan::Direction dir
     m_label = fmt::format("{} {} {}", up ? "applying" : "reverting", revision.id().text(),
                           revision.name());
     std::error_code ec;
-    const auto size = std::filesystem::file_size(up ? revision.up : revision.down, ec);
+    const auto size = std::filesystem::file_size(plan::file_of(revision, direction), ec);
     m_total = ec ? 0 : static_cast<std::int64_t>(size);
   }
   m_statements = statements;

@@ -21,10 +21,6 @@ namespace {
 using plan::Direction;
 using project::Revision;
 
-const std::string& file_for(const Revision& revision, Direction direction) {
-  return direction == Direction::up ? revision.up : revision.down;
-}
-
 // Line and column of byte `offset` inside a statement that starts at
 // (line, column); columns count characters, not UTF-8 continuation bytes.
 std::pair<int, int> position_in(const sql::Statement& statement, long offset) {
@@ -247,7 +243,7 @@ void Executor::log_recorded(const Revision& revision, Direction direction,
 
 void Executor::refuse_changed_since_checked(const Revision& revision, Direction direction,
                                             const std::string& checksum) const {
-  const std::string& path = file_for(revision, direction);
+  const std::string& path = plan::file_of(revision, direction);
   const auto it = m_checked.find(path);
   if (it == m_checked.end() || it->second == checksum) {
     return;
@@ -433,7 +429,7 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction,
     if (!revision.noop) {
       statement_done(revision, direction, 0, 0);
       done = run_file(
-          m_connection, file_for(revision, direction), &hash,
+          m_connection, plan::file_of(revision, direction), &hash,
           [&](std::int64_t n, std::int64_t bytes) {
             done = n;
             statement_done(revision, direction, n, bytes);
@@ -519,7 +515,7 @@ void Executor::fail_transaction(const Revision& revision, Direction direction, i
                            (db_error != nullptr && db_error->code() == "MySQL error 1213");
     outcome = automatic ? Outcome::rolled_back : Outcome::partial;
   }
-  const auto& path = file_for(revision, direction);
+  const auto& path = plan::file_of(revision, direction);
   std::string text;
   if (db_error != nullptr && phase == Phase::statements &&
       (current || db_error->statement())) {
@@ -586,7 +582,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
                           std::int64_t skip) {
   const std::int64_t start = util::monotonic_ms();
   const bool up = direction == Direction::up;
-  const auto& path = file_for(revision, direction);
+  const auto& path = plan::file_of(revision, direction);
   // Lex the whole file first: a syntax problem must not leave half a run.
   const std::string checksum = prescan(path, m_connection.dialect());
   refuse_changed_since_checked(revision, direction, checksum);
@@ -1038,7 +1034,7 @@ void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& table
     const bool transactional =
         revision.noop || (revision.entry.transaction &&
                           (transactional_ddl || revision.entry.kind == project::Kind::data));
-    const auto& path = file_for(revision, step.direction);
+    const auto& path = plan::file_of(revision, step.direction);
     plan::HistoryRecord record = record_for(
         revision, up && !revision.noop ? util::file_checksum(revision.up) : "", step.recorded_id);
     util::print(out, "-- {} {} {}{}\n", up ? "up" : "down", revision.id().text(), revision.name(),

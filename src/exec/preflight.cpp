@@ -203,7 +203,7 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
                                 std::string_view dialect, bool lint, std::string* checksum) {
   std::vector<Diagnostic> found;
   const bool up = direction == plan::Direction::up;
-  const auto& path = up ? revision.up : revision.down;
+  const auto& path = plan::file_of(revision, direction);
   if (revision.noop || path.empty()) {
     return found;
   }
@@ -370,9 +370,7 @@ CheckedFiles preflight(const std::vector<plan::Step>& steps, std::string_view di
       errors.push_back(std::move(d));
     }
     if (!checksum.empty()) {
-      const auto& path =
-          step.direction == plan::Direction::up ? step.revision->up : step.revision->down;
-      checked.insert_or_assign(std::string(path), std::move(checksum));
+      checked.insert_or_assign(plan::file_of(*step.revision, step.direction), std::move(checksum));
     }
   }
   if (project::has_errors(errors)) {
@@ -536,7 +534,7 @@ void refuse_reaching_past_scratch(const std::vector<plan::Step>& steps, std::str
   std::vector<Diagnostic> errors;
   for (const auto& step : steps) {
     const project::Revision& revision = *step.revision;
-    const auto& path = step.direction == plan::Direction::up ? revision.up : revision.down;
+    const auto& path = plan::file_of(revision, step.direction);
     if (revision.noop || path.empty()) {
       continue;
     }

@@ -35,6 +35,11 @@ using Checksums = std::unordered_map<std::string, std::string>;
 
 enum class Direction { up, down };
 
+// The file a revision runs in `direction`: its up or its down file.
+inline const std::string& file_of(const project::Revision& revision, Direction direction) {
+  return direction == Direction::up ? revision.up : revision.down;
+}
+
 struct Step {
   const project::Revision* revision;
   Direction direction;

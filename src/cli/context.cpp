@@ -231,6 +231,7 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
                            connect_options.connect_timeout_seconds = attempt_seconds;
                            connect_options.retry_until = waiting.until;
                            connect_options.check_interrupt = check_interrupt;
+                           connect_options.probe_table = tables().table();
                            connection = drivers::connect(m_url, connect_options);
                          });
   return connection;

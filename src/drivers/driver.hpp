@@ -277,6 +277,10 @@ struct ConnectOptions {
   // throws to end it (a signal). Also that of the sessions the driver opens
   // later on its own while retrying. May be empty.
   std::function<void()> check_interrupt = nullptr;
+  // The table whose existence the caller asks first (the history table, as
+  // it passes it to table_exists): a driver may learn the answer in the
+  // round trip it makes when connecting anyway. Empty: none.
+  std::string probe_table = {};
 };
 
 // How long one attempt to connect to a server waits for its answer when

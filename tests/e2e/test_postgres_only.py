@@ -299,3 +299,24 @@ def test_bytes_that_are_not_utf8_are_blamed_on_their_statement_in_a_transaction(
     assert "statement 4" in result.err, result
     assert "rolled back" in result.err, result
     assert "v" not in db.tables()
+
+
+@pytest.mark.parametrize("table", ["MixedCase", "user", "select", "Audit.Runs", "audit.t"])
+def test_the_history_table_spelled_oddly_is_found_where_it_is(project, db, table):
+    """The session's first query also asks whether the history table exists
+    (one round trip less for every command): the name resolved there as
+    table_exists() resolves it later. A wrong "missing" shows as every
+    revision pending; a wrong "exists" as an error reading it."""
+    users(project)
+    if "." in table:
+        db.query(f'CREATE SCHEMA "{table.split(".")[0]}"')
+    fresh = project.run("--table", table, "status")
+    assert fresh.code == 0, fresh
+    assert "1 pending" in fresh.out, fresh
+    assert project.run("--table", table, "up").code == 0
+    for command in ("status", "up"):
+        result = project.run("--table", table, command)
+        assert result.code == 0, (command, result)
+        assert ("1 applied" if command == "status" else "nothing to do") in result.out + result.err, \
+            (command, result)
+    assert project.run("--table", table, "current").out.strip() == "0001"

@@ -687,8 +687,10 @@ class PostgresConnection : public Connection {
   // `conn` was opened with k_work_settings; `set_as_statements` are those
   // of them the server took only as statements.
   // `retry_until` is ConnectOptions' (the lock session's retries).
+  // `probe_table` is ConnectOptions' (table_exists' first question).
   PostgresConnection(PGconn* conn, util::Url url, std::vector<std::string> set_as_statements,
-                     std::optional<std::chrono::steady_clock::time_point> retry_until)
+                     std::optional<std::chrono::steady_clock::time_point> retry_until,
+                     const std::string& probe_table)
       : m_conn(conn),
         m_cancel(pq().PQgetCancel(conn)),
         m_url(std::move(url)),
@@ -698,11 +700,28 @@ class PostgresConnection : public Connection {
     // so that a revision's search_path cannot move them. NULL (a
     // search_path naming no existing schema) reads as "".
     // A hot standby is known here, in the same round trip, so that commands
-    // that write refuse it before they try anything.
-    PgResult schema(pq().PQexec(m_conn, "SELECT current_schema(), pg_is_in_recovery()"));
+    // that write refuse it before they try anything. So is whether the
+    // history table exists, the first thing every command asks: the
+    // name resolved as table_exists() does, against the schema read here.
+    const bool qualified = probe_table.find('.') != std::string::npos;
+    const std::string probe = qualified ? quote_qualified(probe_table) : probe_table;
+    const char* values[] = {probe.c_str()};
+    const char* sql = probe_table.empty() ? "SELECT current_schema(), pg_is_in_recovery(), NULL"
+                      : qualified
+                          ? "SELECT current_schema(), pg_is_in_recovery(), "
+                            "pg_catalog.to_regclass($1) IS NOT NULL"
+                          : "SELECT current_schema(), pg_is_in_recovery(), pg_catalog.to_regclass("
+                            "pg_catalog.quote_ident(current_schema()) || '.' || "
+                            "pg_catalog.quote_ident($1)) IS NOT NULL";
+    PgResult schema(pq().PQexecParams(m_conn, sql, probe_table.empty() ? 0 : 1, nullptr, values,
+                                      nullptr, nullptr, 0));
     if (pq().PQresultStatus(schema.result) == PGRES_TUPLES_OK && pq().PQntuples(schema.result) == 1) {
       m_default_schema = pq().PQgetvalue(schema.result, 0, 0);
       m_in_recovery = std::string_view(pq().PQgetvalue(schema.result, 0, 1)) == "t";
+      // Without a schema table_exists() resolves the name otherwise.
+      if (!probe_table.empty() && (qualified || !m_default_schema.empty())) {
+        m_probe = Probe{probe_table, std::string_view(pq().PQgetvalue(schema.result, 0, 2)) == "t"};
+      }
     }
     pq().PQenterPipelineMode(m_conn);
   }
@@ -1128,6 +1147,9 @@ class PostgresConnection : public Connection {
   std::optional<std::int64_t> rows_changed() override { return m_last_rows; }
 
   bool table_exists(std::string_view name) override {
+    if (m_probe && m_probe->table == name) {
+      return std::exchange(m_probe, std::nullopt)->exists;
+    }
     const bool qualified = name.find('.') != std::string_view::npos || m_default_schema.empty();
     const std::string regclass =
         qualified ? quote_qualified(name)
@@ -1193,6 +1215,7 @@ class PostgresConnection : public Connection {
     if (pq().PQexitPipelineMode(m_conn) != 1) {
       throw broken();
     }
+    m_probe.reset();
     if (pq().PQsendQuery(m_conn, m_flight_text.c_str()) != 1) {
       pq().PQenterPipelineMode(m_conn);
       throw broken();
@@ -1381,6 +1404,7 @@ class PostgresConnection : public Connection {
 
   // Sends `sql` with `params` bound, in text form (NULL: a null pointer).
   void send_bound(std::string_view sql, const Params& params) {
+    m_probe.reset();
     const std::string text(sql);
     std::vector<std::string> storage(params.size());
     std::vector<const char*> values(params.size(), nullptr);
@@ -1399,6 +1423,7 @@ class PostgresConnection : public Connection {
   }
 
   void send(std::string_view sql) {
+    m_probe.reset();
     const std::string text(sql);
     if (pq().PQsendQueryParams(m_conn, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
       throw broken();
@@ -1538,6 +1563,7 @@ class PostgresConnection : public Connection {
     } reenter{m_conn};
     const std::string text(statement.text);
     const DbError::Statement where{text, statement.line, statement.column, statement.index};
+    m_probe.reset();
     if (pq().PQsendQuery(m_conn, text.c_str()) != 1) {
       throw broken();
     }
@@ -1604,6 +1630,13 @@ class PostgresConnection : public Connection {
   util::Url m_url;
   std::string m_default_schema;
   bool m_in_recovery = false;  // pg_is_in_recovery() when connecting
+  // The connect query's answer to table_exists(table): good until anything
+  // else goes to the server, and for one question.
+  struct Probe {
+    std::string table;
+    bool exists;
+  };
+  std::optional<Probe> m_probe;
   std::vector<std::string> m_own_settings;  // settings an older server took only as SETs
   std::optional<std::chrono::steady_clock::time_point> m_retry_until;  // ConnectOptions'
   // What the pipeline owes results for; an entry of index k_sync_point
@@ -1632,7 +1665,7 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
   PGconn* conn = open(url, "", k_work_settings, options.connect_timeout_seconds,
                       options.check_interrupt, &set_as_statements);
   return std::make_unique<PostgresConnection>(conn, url, std::move(set_as_statements),
-                                              options.retry_until);
+                                              options.retry_until, options.probe_table);
 }
 
 }  // namespace runner::drivers::postgres

@@ -473,6 +473,51 @@ int cmd_baseline(const Context& ctx, const CommandOptions& o) {
   return 0;
 }
 
+namespace {
+
+// The applied records the manifest does not list that `revision` (a
+// pending one) has the name and checksum of (plan::renumbered()); empty
+// when there are none, or no such revision.
+std::vector<const plan::HistoryRecord*> renumbered_from(const project::Project& project,
+                                                        const plan::History& history,
+                                                        const project::Revision* revision) {
+  if (revision == nullptr || revision->noop || revision->up.empty() ||
+      plan::find_record(history, revision->id()) != nullptr) {
+    return {};
+  }
+  const plan::Checksums checksums{{revision->id().canonical(), util::file_checksum(revision->up)}};
+  for (auto& found : plan::renumbered(project, history, checksums)) {
+    if (found.revision == revision) {
+      return std::move(found.records);
+    }
+  }
+  return {};
+}
+
+// `repair ID` of a revision renumbered after this database applied it:
+// its one record moves to ID; two or more are refused (which is it?).
+std::string move_renumbered_record(const Context& ctx, drivers::Connection& connection,
+                                   drivers::Lock& lock, const project::Revision& revision,
+                                   const std::vector<const plan::HistoryRecord*>& from) {
+  const std::string& id = revision.id().text();
+  if (from.size() > 1) {
+    std::vector<std::string> ids;
+    for (const auto* record : from) {
+      ids.push_back(record->id);
+    }
+    throw InputError(fmt::format(
+        "repair {}: revision {} {} looks renumbered after this database applied it, but {} "
+        "records match it ({}: applied, ids the manifest does not list, each with its name and "
+        "checksum), and which one is {} cannot be told (nothing was changed). Drop all but one "
+        "with 'runner repair ID --forget', then run 'runner repair {}' again",
+        id, id, revision.name(), from.size(), util::join(ids), id, id));
+  }
+  exec::ensure_tables(connection, ctx.tables());  // the log table, should it be missing
+  return exec::Executor(connection, ctx.tables(), {}, &lock).move_record(*from.front(), revision);
+}
+
+}  // namespace
+
 int cmd_repair(const Context& ctx, const CommandOptions& o) {
   const auto id = parse_id(o.target, "repair");
   std::vector<project::Diagnostic> ignored;
@@ -483,12 +528,20 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
         fmt::format("repair {}: the database has no record of that revision (nothing was changed)",
                     id->text()));
   };
+  const project::Revision* revision = project.find(*id);
+  // A revision without a record may be one renumbered after this database
+  // applied it: its record is under the old id (not for --forget).
+  const auto renumbered = [&](const plan::History& history) {
+    return o.forget ? std::vector<const plan::HistoryRecord*>{}
+                    : renumbered_from(project, history, revision);
+  };
   // Bad input leaves the database as it was: no SQLite file created, no
   // history tables made for a record that is not there.
   const auto connection = ctx.connect_recorded();
   refuse_unwritable(ctx, *connection, "repair");
   // Asked once before the lock too: the table lock would create its table.
-  if (plan::find_record(exec::load_history(*connection, ctx.tables()), *id) == nullptr) {
+  if (const auto before = exec::load_history(*connection, ctx.tables());
+      plan::find_record(before, *id) == nullptr && renumbered(before).empty()) {
     throw no_record();
   }
   exec::signals::CriticalSection critical(connection.get());
@@ -496,9 +549,20 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
   const auto history = exec::load_history(*connection, ctx.tables());
   const plan::HistoryRecord* record = plan::find_record(history, *id);
   if (record == nullptr) {
-    throw no_record();
+    const auto from = renumbered(history);
+    if (from.empty()) {
+      throw no_record();
+    }
+    const std::string done = move_renumbered_record(ctx, *connection, *lock, *revision, from);
+    ctx.reporter().progress(done);
+    if (ctx.reporter().json()) {
+      ctx.reporter().emit({{"command", "repair"},
+                           {"id", revision->id().text()},
+                           {"from", from.front()->id},
+                           {"result", done}});
+    }
+    return 0;
   }
-  const project::Revision* revision = project.find(*id);
   if (revision == nullptr && !o.forget) {
     throw InputError(fmt::format("repair {}: no such revision in {} (use --forget to drop the "
                                  "record)",

@@ -89,6 +89,18 @@ std::string other_revision_problem(const project::Project& project, const plan::
                                       plan::free_id(project, history));
 }
 
+// The problem of each pending revision that looks renumbered after this
+// database applied it (plan::renumbered()), by its id as the manifest has it.
+std::map<std::string, std::string> renumbered_problems(const project::Project& project,
+                                                       const plan::History& history,
+                                                       const plan::Checksums& checksums) {
+  std::map<std::string, std::string> problems;
+  for (const auto& found : plan::renumbered(project, history, checksums)) {
+    problems[found.revision->id().text()] = plan::renumbered_problem(found);
+  }
+  return problems;
+}
+
 std::string trim_right(std::string text) {
   while (!text.empty() && text.back() == ' ') {
     text.pop_back();
@@ -153,8 +165,9 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
   }
   // What to do about each failed mark, for the direction it failed in.
   std::map<std::string, std::string> advice;
-  // The problem of each id that holds another revision's record.
-  std::map<std::string, std::string> other;
+  // The problem of each id that holds another revision's record, and of
+  // each pending revision that looks renumbered after it was applied here.
+  auto other = renumbered_problems(project, history, checksums);
   for (const auto& line : lines) {
     if (!line.recorded_name.empty()) {
       other[line.id] = other_revision_problem(project, history, checksums, line);
@@ -186,7 +199,9 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
         item["advice"] = it->second;
       }
       if (const auto it = other.find(line.id); it != other.end()) {
-        item["recorded_name"] = line.recorded_name;
+        if (!line.recorded_name.empty()) {
+          item["recorded_name"] = line.recorded_name;
+        }
         item["advice"] = it->second;
       }
       revisions.push_back(std::move(item));
@@ -400,6 +415,7 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
     const auto lines = plan::status(project, history, checksums);
     const auto newest = newest_applied(history);
     const auto newest_id = newest ? project::RevisionId::parse(*newest) : std::nullopt;
+    const auto renumbered = renumbered_problems(project, history, checksums);
     for (const auto& line : lines) {
       const auto id = project::RevisionId::parse(line.id);
       const project::Revision* revision = id ? project.find(*id) : nullptr;
@@ -419,6 +435,9 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
       } else if (line.state == "unknown") {
         at.message = fmt::format("revision {} {}: applied in the database but not in {}", line.id,
                                  line.name, ctx.manifest_path().string());
+      } else if (const auto it = renumbered.find(line.id);
+                 line.state == "pending" && it != renumbered.end()) {
+        at.message = it->second;  // before out of order: --allow-out-of-order would run it again
       } else if (line.state == "pending" && newest_id && id && *id < *newest_id) {
         at.message = fmt::format(
             "revision {} {}: pending but older than the newest applied revision {} (out of "

@@ -323,6 +323,10 @@ plan::Checksums AppliedChecksums::operator()(const project::Project& project,
       checksums.emplace(revision.id().canonical(), m_cache.checksum(revision.up, key));
     }
   }
+  for (const auto* revision : plan::renumber_candidates(project, index, history)) {
+    const std::string key(project::file_name_of(revision->up));
+    checksums.emplace(revision->id().canonical(), m_cache.checksum(revision->up, key));
+  }
   return checksums;
 }
 

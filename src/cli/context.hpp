@@ -137,7 +137,8 @@ bool may_write(std::string_view command);
 // Reads the history (empty without a connection or table).
 plan::History read_history(drivers::Connection* connection, const exec::HistoryTables& tables);
 
-// Current checksums of the up files of the applied revisions. Made
+// Current checksums of the up files of the applied revisions, and of the
+// pending ones whose name an unknown record has (plan::Checksums). Made
 // before the project is loaded (from the manifest's path alone), it reads
 // the checksum cache, stats every file in migrations/up and hashes those
 // the cache does not vouch for on a second thread, which overlaps the

@@ -939,6 +939,20 @@ std::string Executor::repair(const Revision* revision, const plan::HistoryRecord
   });
 }
 
+std::string Executor::move_record(const plan::HistoryRecord& record, const Revision& revision) {
+  return bookkeeping_transaction("repair", [&] {
+    plan::HistoryRecord moved = record;
+    moved.id = revision.id().text();
+    const HistorySql history = m_tables.move_sql(record.id, moved.id);
+    const HistorySql log = m_tables.log_sql(make_log("repair", moved, 0, "ok", ""));
+    m_connection.query_all({&history, &log});
+    return fmt::format(
+        "moved the record of revision {} {} from id {} to {}: it is applied under its new id "
+        "(it was not run again)",
+        moved.id, moved.name, record.id, moved.id);
+  });
+}
+
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const HistoryTables& tables, double timeout_seconds,
                                             const LockWaiting& waiting,

@@ -83,6 +83,10 @@ class Executor {
   // checksum. `repair ID --forget`: drops the record. Returns what was done.
   std::string repair(const project::Revision* revision, const plan::HistoryRecord& record,
                      bool forget);
+  // `repair ID` of a revision renumbered after this database applied it
+  // (plan::Renumbered): moves its record, `record` under the old id, to the
+  // revision's id without running it, and logs that. Returns what was done.
+  std::string move_record(const plan::HistoryRecord& record, const project::Revision& revision);
 
  private:
   // InputError when `checksum` (what runs) is not what the preflight

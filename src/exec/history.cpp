@@ -344,6 +344,15 @@ HistorySql HistoryTables::mark_sql(std::string_view id, std::string_view state,
       .done();
 }
 
+HistorySql HistoryTables::move_sql(std::string_view id, std::string_view new_id) const {
+  return Builder(*this)
+      .sql("UPDATE " + qualified(m_name) + " SET id = ")
+      .value(text_param(new_id))
+      .sql(" WHERE id = ")
+      .value(text_param(id))
+      .done();
+}
+
 HistorySql HistoryTables::checksum_sql(std::string_view id, std::string_view checksum) const {
   return Builder(*this)
       .sql("UPDATE " + qualified(m_name) + " SET checksum = ")

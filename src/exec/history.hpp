@@ -85,6 +85,9 @@ class HistoryTables {
                       std::int64_t statements_done, std::string_view prefix_checksum) const;
   // Records a successful end: state applied, checksum, time.
   HistorySql finish_sql(const plan::HistoryRecord& record) const;
+  // Gives a revision's record another id (`repair` of a revision renumbered
+  // after it was applied).
+  HistorySql move_sql(std::string_view id, std::string_view new_id) const;
   // Sets the checksum of a revision's record (of the bytes that ran, when
   // they are not the file checked before).
   HistorySql checksum_sql(std::string_view id, std::string_view checksum) const;

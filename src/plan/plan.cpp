@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "util/errors.hpp"
+#include "util/strings.hpp"
 
 namespace runner::plan {
 namespace {
@@ -285,6 +286,89 @@ void refuse_changed(const Project& project, const RecordIndex& index, const Chec
   }
 }
 
+std::vector<const Revision*> renumber_candidates(const Project& project, const RecordIndex& index,
+                                                 const History& history) {
+  std::vector<const Revision*> pending;
+  for (const Revision& revision : project.revisions()) {
+    if (index.find(revision.id()) == nullptr) {
+      pending.push_back(&revision);
+    }
+  }
+  // Every record is a listed revision's (a no-op run, or pending ones
+  // alone): no unknown record to match, and no id parsed again.
+  if (pending.empty() || history.size() <= project.revisions().size() - pending.size()) {
+    return {};
+  }
+  std::unordered_set<std::string_view> names;
+  const auto known = known_ids(project);
+  for (const HistoryRecord& record : history) {
+    if (record.state == "applied" && !listed(known, record)) {
+      names.insert(record.name);
+    }
+  }
+  std::erase_if(pending, [&](const Revision* revision) {
+    return revision->noop || revision->up.empty() || !names.contains(revision->name());
+  });
+  return pending;
+}
+
+namespace {
+
+std::vector<Renumbered> renumbered(const Project& project, const RecordIndex& index,
+                                   const History& history, const Checksums& checksums) {
+  std::vector<Renumbered> found;
+  const auto candidates = renumber_candidates(project, index, history);
+  if (candidates.empty()) {
+    return found;
+  }
+  const auto known = known_ids(project);
+  for (const Revision* revision : candidates) {
+    const auto current = checksums.find(revision->id().canonical());
+    if (current == checksums.end()) {
+      continue;
+    }
+    // A name alone, or a checksum alone, is no match: two revisions may
+    // share a name across branches, or a body as small as `SELECT 1;`.
+    Renumbered match{revision, {}};
+    for (const HistoryRecord& record : history) {
+      if (record.state == "applied" && record.name == revision->name() &&
+          record.checksum == current->second && !listed(known, record)) {
+        match.records.push_back(&record);
+      }
+    }
+    if (!match.records.empty()) {
+      found.push_back(std::move(match));
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+std::vector<Renumbered> renumbered(const Project& project, const History& history,
+                                   const Checksums& checksums) {
+  return renumbered(project, RecordIndex(history), history, checksums);
+}
+
+std::string renumbered_problem(const Renumbered& found) {
+  const Revision& revision = *found.revision;
+  std::vector<std::string> records;
+  for (const HistoryRecord* record : found.records) {
+    records.push_back(record->id);
+  }
+  const bool one = records.size() == 1;
+  const std::string& id = revision.id().text();
+  return fmt::format(
+      "revision {} looks renumbered after this database applied it: the database's record{} {} "
+      "(applied, {} the manifest does not list) ha{} its name and its checksum (sha256 {}), so "
+      "applying {} would run it a second time. If it is that revision, {}'runner repair {}' "
+      "records it under its new id without running it; if it is meant to run again, give it "
+      "another name (or change it)",
+      label(revision), one ? "" : "s", util::join(records), one ? "an id" : "ids", one ? "s" : "ve",
+      found.records.front()->checksum.substr(0, 12), id,
+      one ? "" : "drop all but one of those records ('runner repair ID --forget'), then ", id);
+}
+
 std::vector<Step> plan_up(const Project& project, const History& history,
                           const Checksums& checksums, const UpRequest& request) {
   refuse_failed_marks(history);
@@ -308,14 +392,27 @@ std::vector<Step> plan_up(const Project& project, const History& history,
     }
     steps.push_back({&revision, Direction::up});
   }
+  if (request.count && steps.size() > *request.count) {
+    steps.resize(*request.count);
+  }
+  // Refused before a late revision: --allow-out-of-order would run it again.
+  std::string problems;
+  for (const Renumbered& found : renumbered(project, index, history, checksums)) {
+    const bool reached = std::any_of(steps.begin(), steps.end(), [&](const Step& step) {
+      return step.revision == found.revision;
+    });
+    if (reached) {
+      problems += (problems.empty() ? "" : "\n") + renumbered_problem(found);
+    }
+  }
+  if (!problems.empty()) {
+    throw ProblemError(problems);
+  }
   if (!late.empty()) {
     throw LateRevisionsError(fmt::format(
         "pending revision(s) older than the newest applied one ({}): {}; they were probably "
         "merged late from another branch. Renumber them, or run 'runner up --allow-out-of-order'",
         newest->text(), late));
-  }
-  if (request.count && steps.size() > *request.count) {
-    steps.resize(*request.count);
   }
   return steps;
 }

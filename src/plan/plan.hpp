@@ -30,7 +30,8 @@ struct HistoryRecord {
 };
 using History = std::vector<HistoryRecord>;
 
-// Current checksums of the up files of applied revisions, by canonical id.
+// Current checksums of up files by canonical id: of the applied revisions,
+// and of the pending ones renumber_candidates() names.
 using Checksums = std::unordered_map<std::string, std::string>;
 
 enum class Direction { up, down };
@@ -123,8 +124,9 @@ class LateRevisionsError : public ProblemError {
 };
 
 // The revisions `up` applies, in order. Throws FailedMarkError (exit 5),
-// ProblemError (exit 3: changed file; LateRevisionsError: out-of-order
-// pending revision) or InputError (exit 2: --to names no revision).
+// ProblemError (exit 3: changed file; one of them looks renumbered after it
+// was applied, renumbered(); LateRevisionsError: out-of-order pending
+// revision) or InputError (exit 2: --to names no revision).
 std::vector<Step> plan_up(const project::Project& project, const History& history,
                           const Checksums& checksums, const UpRequest& request);
 
@@ -145,6 +147,31 @@ class RecordIndex {
  private:
   std::unordered_map<std::string, const HistoryRecord*> m_by_id;  // by canonical id
 };
+
+// A pending revision that looks renumbered after this database applied it
+// (`runner renumber` in a checkout whose own database had not): applied
+// records whose ids the manifest does not list have its name and its
+// checksum, and applying it would run it a second time.
+struct Renumbered {
+  const project::Revision* revision;
+  std::vector<const HistoryRecord*> records;  // in history order; one, unless it was run twice
+};
+
+// The pending revisions (no record at their id, run on this dialect) whose
+// name is that of an applied record the manifest does not list: the only
+// ones renumbered() needs a checksum of. Usually none.
+std::vector<const project::Revision*> renumber_candidates(const project::Project& project,
+                                                          const RecordIndex& index,
+                                                          const History& history);
+
+// Every pending revision that looks renumbered (Renumbered), in manifest
+// order; a candidate whose checksum `checksums` lacks is not one.
+std::vector<Renumbered> renumbered(const project::Project& project, const History& history,
+                                   const Checksums& checksums);
+
+// What to say about one: whose records it matches, that applying it would
+// run it a second time, and what to do. One paragraph, no newline.
+std::string renumbered_problem(const Renumbered& renumbered);
 
 // refuse_changed() with the history already indexed.
 void refuse_changed(const project::Project& project, const RecordIndex& index,

@@ -309,6 +309,14 @@ TEST_CASE("history: delete_sql removes one revision's row", "[history]") {
         "DELETE FROM `d`.`runner_history` WHERE id = '3''1'");
 }
 
+TEST_CASE("history: move_sql gives one revision's row another id", "[history]") {
+  const auto pg = resolved("postgres", "runner_history", "public").move_sql("0003", "0010");
+  CHECK(pg.text == "UPDATE \"public\".\"runner_history\" SET id = $1 WHERE id = $2");
+  CHECK(pg.params == Params{std::string("0010"), std::string("0003")});
+  CHECK(resolved("mysql", "h", "d").move_sql("3'1", "10").printable ==
+        "UPDATE `d`.`h` SET id = '10' WHERE id = '3''1'");
+}
+
 TEST_CASE("history: mark_sql sets state, error and progress", "[history]") {
   const auto tables = resolved("postgres", "runner_history", "public");
   const auto failed = tables.mark_sql("0002", "failed", "relation \"x\" does not exist", 4, "9a9a");

@@ -432,3 +432,135 @@ TEST_CASE("plan: up plans a revision that is a no-op on this dialect", "[plan]")
   REQUIRE(steps.size() == 1);
   CHECK(steps[0].revision->noop);
 }
+
+namespace {
+
+// 0001 a applied; c (pending at 0003 in the manifest) applied here as 0009
+// before another checkout renumbered it: the record 0009 has its name and
+// the checksum `recorded`, and the manifest no longer lists 0009.
+History renumbered_history(const std::string& name = "c",
+                           const std::string& recorded = std::string(64, 'c')) {
+  return {record("0001", "a", "applied", std::string(64, 'a')),
+          record("0009", name, "applied", recorded)};
+}
+
+// The checksums the runner gives the plan: 0001's, and 0003 c's (pending,
+// named as the unknown record is).
+const Checksums k_renumbered_checksums{{"1", std::string(64, 'a')}, {"3", std::string(64, 'c')}};
+
+std::string renumbered_message(const std::string& records) {
+  const bool one = records.find(',') == std::string::npos;
+  return "revision 0003 c looks renumbered after this database applied it: the database's record" +
+         std::string(one ? " " : "s ") + records + " (applied, " + (one ? "an id" : "ids") +
+         " the manifest does not list) ha" + (one ? "s" : "ve") +
+         " its name and its checksum (sha256 cccccccccccc), so applying 0003 would run it a "
+         "second time. If it is that revision, " +
+         (one ? "" : "drop all but one of those records ('runner repair ID --forget'), then ") +
+         "'runner repair 0003' records it under its new id without running it; if it is meant "
+         "to run again, give it another name (or change it)";
+}
+
+}  // namespace
+
+TEST_CASE("plan: a pending revision with an unknown record's name and checksum is refused",
+          "[plan]") {
+  Fixture f;
+  const History history = renumbered_history();
+  // Only c has a name an unknown record has: b's file need not be read.
+  const runner::plan::RecordIndex index(history);
+  const auto candidates = runner::plan::renumber_candidates(f.project, index, history);
+  REQUIRE(candidates.size() == 1);
+  CHECK(candidates[0]->name() == "c");
+  for (const UpRequest& request : {UpRequest{}, UpRequest{2, std::nullopt, false},
+                                   UpRequest{std::nullopt, id("0003"), true}}) {
+    CHECK_THROWS_MATCHES(plan_up(f.project, history, k_renumbered_checksums, request), ProblemError,
+                         Catch::Message(renumbered_message("0009")));
+  }
+  const auto found = runner::plan::renumbered(f.project, history, k_renumbered_checksums);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].revision->name() == "c");
+  REQUIRE(found[0].records.size() == 1);
+  CHECK(found[0].records[0]->id == "0009");
+  // Its state stays pending (SPEC's states); the record stays unknown.
+  const auto lines = runner::plan::status(f.project, history, k_renumbered_checksums);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[2].state == "pending");
+  CHECK(lines[3].state == "unknown");
+}
+
+TEST_CASE("plan: a renumbered revision the request does not reach is not refused", "[plan]") {
+  Fixture f;
+  const History history = renumbered_history();
+  CHECK(describe(plan_up(f.project, history, k_renumbered_checksums, {1, std::nullopt, true})) ==
+        Lines{"0002 up"});
+  CHECK(describe(plan_up(f.project, history, k_renumbered_checksums,
+                         {std::nullopt, id("0002"), true})) == Lines{"0002 up"});
+}
+
+TEST_CASE("plan: a renumbered revision that is also late is refused as renumbered", "[plan]") {
+  Fixture f;
+  // 0009 is the newest applied id: 0002 and 0003 are late too, and
+  // --allow-out-of-order would run c a second time.
+  const History history = renumbered_history();
+  try {
+    plan_up(f.project, history, k_renumbered_checksums, {});
+    FAIL("plan_up did not refuse");
+  } catch (const runner::plan::LateRevisionsError&) {
+    FAIL("refused as late, not as renumbered");
+  } catch (const ProblemError& error) {
+    CHECK(std::string(error.what()) == renumbered_message("0009"));
+  }
+}
+
+TEST_CASE("plan: a name alone or a checksum alone is no renumbering", "[plan]") {
+  Fixture f;
+  // The same name, another file: a revision of that name on another branch.
+  const History other_file = renumbered_history("c", std::string(64, 'd'));
+  CHECK(describe(plan_up(f.project, other_file, k_renumbered_checksums, {{}, {}, true})) ==
+        Lines{"0002 up", "0003 up"});
+  CHECK(runner::plan::renumbered(f.project, other_file, k_renumbered_checksums).empty());
+  // The same file under another name: two revisions sharing a small body.
+  const History other_name = renumbered_history("z");
+  const Checksums same_body{{"1", std::string(64, 'a')}, {"3", std::string(64, 'c')}};
+  CHECK(runner::plan::renumber_candidates(f.project, runner::plan::RecordIndex(other_name),
+                                          other_name)
+            .empty());
+  CHECK(describe(plan_up(f.project, other_name, same_body, {{}, {}, true})) ==
+        Lines{"0002 up", "0003 up"});
+  // A record of that name and file marked failed is no applied revision's.
+  History failed = renumbered_history();
+  failed[1].state = "failed";
+  CHECK(runner::plan::renumbered(f.project, failed, k_renumbered_checksums).empty());
+  // Without the pending revision's checksum there is nothing to compare.
+  CHECK(runner::plan::renumbered(f.project, renumbered_history(), {{"1", std::string(64, 'a')}})
+            .empty());
+}
+
+TEST_CASE("plan: two unknown records of a renumbered revision are both named", "[plan]") {
+  Fixture f;
+  History history = renumbered_history();
+  history.push_back(record("0012", "c", "applied", std::string(64, 'c')));
+  CHECK_THROWS_MATCHES(plan_up(f.project, history, k_renumbered_checksums, {}), ProblemError,
+                       Catch::Message(renumbered_message("0009, 0012")));
+  const auto found = runner::plan::renumbered(f.project, history, k_renumbered_checksums);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].records.size() == 2);
+}
+
+TEST_CASE("plan: a revision not run on this dialect is no renumbering candidate", "[plan]") {
+  TempDir dir;
+  const auto manifest = dir.write("manifest.yaml",
+                                  "version: 1\nrevisions:\n"
+                                  "  - id: \"2\"\n    name: pg\n    kind: schema\n"
+                                  "    dialects: [postgres]\n");
+  dir.write("migrations/up/2_pg.sql", "SELECT 1;\n");
+  dir.write("migrations/down/2_pg.sql", "SELECT 1;\n");
+  std::vector<runner::project::Diagnostic> diagnostics;
+  const Project project = Project::scan(manifest, "sqlite", diagnostics);
+  REQUIRE(diagnostics.empty());
+  REQUIRE(project.revisions()[0].noop);
+  const History history{record("1", "pg", "applied", "")};
+  CHECK(runner::plan::renumber_candidates(project, runner::plan::RecordIndex(history), history)
+            .empty());
+  CHECK(describe(plan_up(project, history, {{"2", ""}}, {{}, {}, true})) == Lines{"2 up"});
+}

@@ -582,17 +582,9 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
     // one's, and marking it would record this one applied without running it.
     const std::string current = util::file_checksum(revision->up);
     if (plan::other_revision(*revision, *record, current)) {
-      const std::string free = plan::free_id(project, history);
-      throw InputError(fmt::format(
-          "repair {}: the database's record of id {} has another name and another file: {} ({}, "
-          "recorded sha256 {}), not {} ({} is {}); the database has no record of {}, and marking "
-          "it would record it as applied without running it (nothing was changed). If {} is a new "
-          "revision, give it a free id: 'runner renumber {} {}', then 'runner up'. If it is {} "
-          "renamed and edited, restore its file as it was applied and put the edit in a new "
-          "revision",
-          id->text(), record->id, record->name, record->state, record->checksum.substr(0, 12),
-          revision->name(), revision->up, current.substr(0, 12), revision->name(), revision->name(),
-          id->text(), free, record->name));
+      throw InputError(fmt::format("repair {}: refused (nothing was changed): {}", id->text(),
+                                   plan::other_revision_problem(*revision, *record, current,
+                                                                plan::free_id(project, history))));
     }
   }
   exec::ensure_tables(*connection, ctx.tables());  // the log table, should it be missing

@@ -102,5 +102,5 @@ def test_a_renamed_revision_with_its_file_unchanged_stays_applied(project, db):
     project.up_file("0001", "make_a").write_text("CREATE TABLE a (x INT, y INT);\n")
     refused = project.run("repair", "0001")
     assert refused.code == 2, refused
-    assert "If it is create_a renamed and edited, restore its file" in refused.err, refused
+    assert "If make_a is create_a renamed and edited, restore its file" in refused.err, refused
     assert snapshot(db) == before

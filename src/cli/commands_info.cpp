@@ -75,9 +75,12 @@ void append_row(std::string& out, std::initializer_list<std::pair<std::string_vi
 }
 
 // The problem of a status line whose id holds another revision's record
-// (plan::other_revision()), with its advice.
+// (plan::other_revision()), with its advice. `free`, the free id advised,
+// is worked out at the first line that needs it: once per command, as
+// plan::refuse_changed() does.
 std::string other_revision_problem(const project::Project& project, const plan::History& history,
-                                   const plan::Checksums& checksums, const plan::StatusLine& line) {
+                                   const plan::Checksums& checksums, const plan::StatusLine& line,
+                                   std::optional<std::string>& free) {
   const auto id = project::RevisionId::parse(line.id);
   const project::Revision* revision = id ? project.find(*id) : nullptr;
   const plan::HistoryRecord* record = id ? plan::find_record(history, *id) : nullptr;
@@ -85,8 +88,10 @@ std::string other_revision_problem(const project::Project& project, const plan::
   if (revision == nullptr || record == nullptr || current == checksums.end()) {
     return "";
   }
-  return plan::other_revision_problem(*revision, *record, current->second,
-                                      plan::free_id(project, history));
+  if (!free) {
+    free = plan::free_id(project, history);
+  }
+  return plan::other_revision_problem(*revision, *record, current->second, *free);
 }
 
 // The problem of each pending revision that looks renumbered after this
@@ -168,9 +173,10 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
   // The problem of each id that holds another revision's record, and of
   // each pending revision that looks renumbered after it was applied here.
   auto other = renumbered_problems(project, history, checksums);
+  std::optional<std::string> free;
   for (const auto& line : lines) {
     if (!line.recorded_name.empty()) {
-      other[line.id] = other_revision_problem(project, history, checksums, line);
+      other[line.id] = other_revision_problem(project, history, checksums, line, free);
     }
     if (line.state != "failed") {
       continue;  // most lines: no lookup (with 1,000 revisions one each was most of the time)
@@ -416,6 +422,7 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
     const auto newest = newest_applied(history);
     const auto newest_id = newest ? project::RevisionId::parse(*newest) : std::nullopt;
     const auto renumbered = renumbered_problems(project, history, checksums);
+    std::optional<std::string> free;
     for (const auto& line : lines) {
       const auto id = project::RevisionId::parse(line.id);
       const project::Revision* revision = id ? project.find(*id) : nullptr;
@@ -424,7 +431,7 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
                              revision == nullptr ? 0 : revision->entry.line, 0,
                              project::Severity::error, "", ""};
       if (line.state == "changed" && !line.recorded_name.empty()) {
-        at.message = other_revision_problem(project, history, checksums, line);
+        at.message = other_revision_problem(project, history, checksums, line, free);
       } else if (line.state == "changed") {
         at = {revision->up, 0, 0, project::Severity::error, "", ""};
         at.message = fmt::format("revision {} {}: its up file has changed since it was applied "

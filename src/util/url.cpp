@@ -287,6 +287,15 @@ Url parse_url(std::string_view text) {
   if (url.scheme == "sqlite" || url.scheme == "sqlite3") {
     if (rest.substr(0, 2) == "//") {
       rest.remove_prefix(2);
+      // sqlite://user:password@host/app: a server URL's authority, where a
+      // file's path goes. Read as a relative path it would be a folder
+      // named with the password, shown in every message and made on disk.
+      if (rest.substr(0, rest.find_first_of("/?")).find('@') != std::string_view::npos) {
+        throw InputError(
+            "a sqlite: database URL names a file and has no user, password or host (the part "
+            "before the '@' is not shown): write sqlite:PATH, sqlite:///ABSOLUTE/PATH, or "
+            "postgres://... or mysql://... for a server");
+      }
     }
     // The path ends at the first '?', as in SQLite's URI filenames; what
     // follows is the query (drivers/sqlite checks its keys).

@@ -304,6 +304,12 @@ BAD_URLS = [
     ("postgres://app:Zq7pw@[::1/shop", "the database URL's host has a '[' that no ']' closes"),
     ("mysql://app:Zq7pw@db.local host/shop", "the database URL's host is not a host name"),
     ("sqlite:", "the sqlite: database URL names no file"),
+    # A server's userinfo where a file goes: read as a relative path it was
+    # printed in "database ... (from ...)" and made as a folder.
+    ("sqlite://app:Zq7pw@db.local/shop",
+     "a sqlite: database URL names a file and has no user, password or host"),
+    ("sqlite3://app:Zq7pw@db.local:5432/shop.db",
+     "a sqlite: database URL names a file and has no user, password or host"),
 ]
 
 
@@ -328,6 +334,7 @@ def test_a_url_that_does_not_parse_is_not_echoed(proj, url, problem, source):
             message = result.json()["error"]["message"]
             assert message.startswith(problem) and "Zq7pw" not in message
     assert not (proj.root / "runner.db").exists()
+    assert not [p for p in proj.root.iterdir() if "Zq7pw" in p.name], list(proj.root.iterdir())
 
 
 # --- passwords inside migrations --------------------------------------------------

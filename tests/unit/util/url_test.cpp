@@ -57,6 +57,25 @@ TEST_CASE("url: an absolute sqlite path is kept as written", "[url]") {
   CHECK(parse_url("sqlite:///var/lib/app.db").path == "/var/lib/app.db");
 }
 
+TEST_CASE("url: a sqlite URL with a server's user and password is refused, not shown", "[url]") {
+  for (const std::string text :
+       {"sqlite://admin:Sekr1t@db.example.com/app", "sqlite://admin:Sekr1t@localhost/app.db",
+        "sqlite3://admin:Sekr1t@h", "sqlite://admin@h/x.db?mode=ro"}) {
+    const std::string message = url_error(text);
+    CHECK(message.find("has no user, password or host") != std::string::npos);
+    CHECK(message.find("Sekr1t") == std::string::npos);
+    CHECK(message.find("admin") == std::string::npos);
+  }
+  // An '@' in the path, past the first '/', or without '//', is a file's.
+  CHECK(parse_url("sqlite:///srv/a@b/x.db").path == "/srv/a@b/x.db");
+  CHECK(parse_url("sqlite:data@2024.db").path == "data@2024.db");
+  CHECK(parse_url("sqlite://data/v@2.db").path == "data/v@2.db");
+  // What quotes it in a message is hidden too.
+  const PasswordHider hide({"sqlite://admin:Sekr1t@db.example.com/app"});
+  CHECK(hide("opening sqlite://admin:Sekr1t@db.example.com/app failed").find("Sekr1t") ==
+        std::string::npos);
+}
+
 TEST_CASE("url: sqlite::memory: names the in-memory database", "[url]") {
   const auto url = parse_url("sqlite::memory:");
   CHECK(url.scheme == "sqlite");

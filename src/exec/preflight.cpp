@@ -402,14 +402,41 @@ std::string string_body(std::string_view text, std::size_t from, std::size_t end
   return body;
 }
 
+// The bodies of the string literals among tokens [first, last) of `text`,
+// joined in order: the text dynamic SQL built from them would run where
+// literals alone build it ('DROP ' || 'ROLE x', CONCAT('DROP TABLE shop',
+// '.t')). What is not a literal (a variable, a function) is left out.
+std::string joined_strings(std::string_view text, const std::vector<sql::Token>& tokens,
+                           std::size_t first, std::size_t last) {
+  std::string joined;
+  for (std::size_t i = first; i < last && i < tokens.size(); ++i) {
+    if (tokens[i].text == "'") {
+      joined += string_body(text, i == 0 ? 0 : tokens[i - 1].end, tokens[i].end);
+    }
+  }
+  return joined;
+}
+
 // PostgreSQL: the statement of a procedural body (a DO block's, a
 // function's, or a string it EXECUTEs) that manages roles, databases or
 // tablespaces, which belong to the server; "" when none. Read from the
-// words, so a statement built from strings is caught by its fixed part.
+// words, so a statement built from strings is caught by its fixed part,
+// and one EXECUTE joins from literals by what they say together.
 std::string server_statement_in_bodies(std::string_view text, int depth = 0) {
   const auto tokens = sql::tokenize(text, "postgres");
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const sql::Token& token = tokens[i];
+    if (token.text == "EXECUTE" && depth > 0 && depth < 3) {
+      std::size_t end = i + 1;
+      while (end < tokens.size() && tokens[end].text != ";") {
+        ++end;
+      }
+      if (auto found =
+              server_statement_in_bodies(joined_strings(text, tokens, i + 1, end), depth + 1);
+          !found.empty()) {
+        return found;
+      }
+    }
     // A string is a body where DO or CREATE FUNCTION has one (depth 0) and,
     // inside a body, where EXECUTE runs it (EXECUTE 'CREATE ROLE ...',
     // EXECUTE format('...')); elsewhere it is text ('create user' in a
@@ -446,6 +473,36 @@ std::string server_statement_in_bodies(std::string_view text, int depth = 0) {
     if ((manages && server_object) || (token.text == "ALTER" && next == "SYSTEM")) {
       return token.text + " " + next;
     }
+  }
+  return {};
+}
+
+// MySQL: why `text` reaches the target database by naming it, as the
+// qualifier of a name (`shop`.`t`, shop.t), or "". Read wide on purpose:
+// a table shop's column shop.id is refused too (a false refusal costs an
+// exit 2; a miss lets DROP TABLE IF EXISTS shop.keep reach the target).
+// Case is ignored: a server with lower_case_table_names 1 or 2 does, and
+// it is not asked before any database is touched.
+std::string names_target_database(std::string_view text, std::string_view target_database) {
+  const auto tokens = schema::tokenize(text, "mysql");
+  const auto is_name = [&](std::size_t i) {
+    return tokens[i].kind == schema::Token::Kind::word ||
+           tokens[i].kind == schema::Token::Kind::quoted;
+  };
+  for (std::size_t i = 0; i + 2 < tokens.size(); ++i) {
+    if (!is_name(i) || tokens[i + 1].text != "." || !is_name(i + 2) ||
+        util::to_lower(schema::unquote(tokens[i])) != util::to_lower(target_database)) {
+      continue;
+    }
+    const std::string named = schema::unquote(tokens[i]);
+    if (named == target_database) {
+      return fmt::format("it names the target database {} itself", target_database);
+    }
+    return fmt::format(
+        "it names the database {}, which is the target database {} itself on a server that "
+        "ignores the case of names (lower_case_table_names 1 or 2), another database of its "
+        "server on one that does not",
+        named, target_database);
   }
   return {};
 }
@@ -494,34 +551,23 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
     }
   }
   if (dialect == "mysql" && !target_database.empty()) {
-    // A name qualified by the target database: `shop`.`t`, shop.t. Read
-    // wide on purpose: a table shop's column shop.id is refused too (a
-    // false refusal costs an exit 2; a miss lets DROP TABLE IF EXISTS
-    // shop.keep reach the target). Case is ignored: a server with
-    // lower_case_table_names 1 or 2 does, and it is not asked before any
-    // database is touched.
-    const auto tokens = schema::tokenize(statement.text, "mysql");
-    const auto is_name = [&](std::size_t i) {
-      return tokens[i].kind == schema::Token::Kind::word ||
-             tokens[i].kind == schema::Token::Kind::quoted;
-    };
-    std::optional<std::size_t> found;
-    for (std::size_t i = 0; i + 2 < tokens.size() && !found; ++i) {
-      if (is_name(i) && tokens[i + 1].text == "." && is_name(i + 2) &&
-          util::to_lower(schema::unquote(tokens[i])) == util::to_lower(target_database)) {
-        found = i;
-      }
+    if (auto why = names_target_database(statement.text, target_database); !why.empty()) {
+      return why;
     }
-    if (found) {
-      const std::string named = schema::unquote(tokens[*found]);
-      if (named == target_database) {
-        return fmt::format("it names the target database {} itself", target_database);
+    // Dynamic SQL (SET @s = CONCAT(...), PREPARE ... FROM, EXECUTE
+    // IMMEDIATE, and a routine's body holding them): what its literals
+    // say together.
+    const auto tokens = sql::tokenize(statement.text, dialect);
+    const bool dynamic =
+        c.verb == "SET" || std::any_of(tokens.begin(), tokens.end(), [](const auto& t) {
+          return t.word && (t.text == "PREPARE" || t.text == "EXECUTE");
+        });
+    if (dynamic) {
+      if (auto why = names_target_database(joined_strings(statement.text, tokens, 0, tokens.size()),
+                                           target_database);
+          !why.empty()) {
+        return "the SQL it builds from strings: " + why;
       }
-      return fmt::format(
-          "it names the database {}, which is the target database {} itself on a server that "
-          "ignores the case of names (lower_case_table_names 1 or 2), another database of its "
-          "server on one that does not",
-          named, target_database);
     }
   }
   return {};

@@ -457,6 +457,42 @@ def test_postgres_roles_made_inside_a_do_block_or_a_function_body_are_refused_to
         pg._admin(f"DROP ROLE IF EXISTS {role}")
 
 
+def test_dynamic_sql_built_from_literals_is_read_as_what_it_says_together(tmp_path):
+    """verify ran a down that built its statement from pieces: on MariaDB
+    SET @s = CONCAT('DROP TABLE sh', 'op.u') dropped the target's table u
+    (its rows gone) and on PostgreSQL EXECUTE 'DROP ' || 'ROLE ...' in a DO
+    block dropped the server's role (made again without its password): each
+    literal alone named nothing. Pieces that are not literals stay unread."""
+    pg, my = PostgresDb(), MysqlDb()
+    role = "r_" + os.urandom(5).hex()
+    try:
+        for db in (pg, my):
+            project = Project(tmp_path / db.dialect, db)
+            project.add("0001", "t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
+            assert project.run("up").code == 0
+            if db.dialect == "mysql":
+                half = len(db.name) // 2
+                built = (f"SET @s = CONCAT('DROP TABLE IF EXISTS {db.name[:half]}', "
+                         f"'{db.name[half:]}.t');\nPREPARE st FROM @s;\nEXECUTE st;\n")
+                verb = "SET"
+            else:
+                built = (f"DO $$ BEGIN EXECUTE 'DROP ' || 'ROLE IF EXISTS ' || "
+                         f"quote_ident('{role}'); END $$;\n")
+                verb = "DO"
+            project.add("0002", "built", built, "SELECT 1;\n")
+            for command in ("verify", "rehearse"):
+                result = project.run(command)
+                assert result.code == 2, (db.dialect, command, result)
+                assert f"0002_built.sql:1:1: error: revision 0002 built: {command} cannot run " \
+                       f"this statement ({verb}) on a scratch database of the target's server" \
+                    in result.err, (db.dialect, command, result.err)
+                assert "0001_t.sql" not in result.err, result.err
+            assert "t" in db.tables() and applied_ids(db) == ["0001"]
+    finally:
+        pg.drop()
+        my.drop()
+
+
 def test_a_killed_target_session_does_not_leave_the_scratch_database_behind(tmp_path):
     """The scratch database is dropped through the target's session; killed
     mid-run (pg_terminate_backend), the drop failed in silence and the run

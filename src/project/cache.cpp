@@ -471,6 +471,11 @@ std::string ChecksumCache::checksum(const std::string& path, const std::string& 
   return checksum;
 }
 
+void ChecksumCache::stamp_again() noexcept {
+  wait();
+  m_stamps.clear();
+}
+
 bool ChecksumCache::save() noexcept {
   if (!m_dirty || !m_file) {
     return true;

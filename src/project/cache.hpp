@@ -99,6 +99,11 @@ class ChecksumCache {
   // cache, such as "up/0001_users.sql"); throws InputError as
   // util::file_checksum does.
   std::string checksum(const std::string& path, const std::string& key);
+  // Forgets the stamps the thread took ahead, for files that may have
+  // changed since (the manifest did while the caller waited): from now on
+  // a file is stated when its checksum is asked for. What the thread
+  // hashed is still used for a file whose stamp then matches.
+  void stamp_again() noexcept;
   // Writes the cache now (also done by the destructor); false on failure.
   bool save() noexcept;
 

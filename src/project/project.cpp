@@ -177,8 +177,9 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
           manifest_path, "manifest not found (run 'runner new NAME' to start one, or pass -m FILE)"));
       return project;
     }
-    project.m_manifest = parse_manifest(util::read_text_file(manifest_path),
-                                        manifest_path.string(), diagnostics);
+    project.m_manifest =
+        parse_manifest(util::read_text_file(manifest_path, &project.m_manifest_bytes),
+                       manifest_path.string(), diagnostics);
     project.m_manifest.path = manifest_path;
   }
   if (has_errors(diagnostics)) {
@@ -381,7 +382,8 @@ Project Project::load(const fs::path& manifest_path, std::string_view dialect) {
 // folders are the project's), tab-separated and escaped.
 void Project::to_cache(const fs::path& file, const std::string& key) const {
   try {
-    const std::string manifest = read_bytes(m_manifest.path);
+    // The bytes scanned, not the file read again: it may have changed since.
+    const std::string& manifest = m_manifest_bytes;
     std::string text =
         fmt::format("{}\n{}\n{}\n", k_project_header, escape(key), manifest.size()) + manifest +
         "\n";
@@ -414,7 +416,7 @@ std::optional<Project> Project::from_cache(const fs::path& file, const fs::path&
     return std::nullopt;
   }
   // The manifest as it was scanned, byte for byte.
-  const std::string manifest = read_bytes(manifest_path);
+  std::string manifest = read_bytes(manifest_path);
   if (std::stoull(std::string(size)) != manifest.size() || rest.size() <= manifest.size() ||
       rest.substr(0, manifest.size()) != manifest || rest[manifest.size()] != '\n') {
     return std::nullopt;
@@ -423,6 +425,7 @@ std::optional<Project> Project::from_cache(const fs::path& file, const fs::path&
   Project project;
   project.m_root = manifest_path.parent_path();
   project.m_manifest.path = manifest_path;
+  project.m_manifest_bytes = std::move(manifest);
   const std::string up_dir = (project.m_root / "migrations" / "up").string() + "/";
   const std::string down_dir = (project.m_root / "migrations" / "down").string() + "/";
   const std::size_t lines = static_cast<std::size_t>(std::count(rest.begin(), rest.end(), '\n'));
@@ -476,6 +479,12 @@ void Project::index() {
 const Revision* Project::find(const RevisionId& id) const {
   const auto it = m_by_id.find(id.canonical());
   return it == m_by_id.end() ? nullptr : &m_revisions[it->second];
+}
+
+bool Project::manifest_changed() const {
+  // The bytes, not the mtime: a rewrite within the timestamp's granularity,
+  // or one that set the time back, would not show in it.
+  return read_bytes(m_manifest.path) != m_manifest_bytes;
 }
 
 }  // namespace runner::project

@@ -47,6 +47,10 @@ class Project {
   const std::vector<Revision>& revisions() const { return m_revisions; }
   // The revision with that id, or null.
   const Revision* find(const RevisionId& id) const;
+  // True when the manifest's file no longer holds the bytes this project
+  // was made from (rewritten since, or gone): loaded again, it would give
+  // another project. One read and a compare; nothing is parsed.
+  bool manifest_changed() const;
 
  private:
   // The cached project, when the cache holds one for exactly this input.
@@ -59,6 +63,7 @@ class Project {
 
   std::filesystem::path m_root;
   Manifest m_manifest;
+  std::string m_manifest_bytes;  // as read from the file (a BOM and CRs kept)
   std::vector<Revision> m_revisions;
   // Positions in m_revisions by canonical id (the first of equal ids).
   std::unordered_map<std::string, std::size_t> m_by_id;

@@ -101,6 +101,9 @@ std::size_t TextReader::read_some(std::size_t at) {
   while (!m_eof) {
     const ssize_t got = ::read(m_fd, m_buffer.get() + at, m_buffer_size - at);
     if (got > 0) {
+      if (m_raw != nullptr) {
+        m_raw->append(m_buffer.get() + at, static_cast<std::size_t>(got));
+      }
       return static_cast<std::size_t>(got);
     }
     if (got == 0) {
@@ -223,8 +226,13 @@ std::string file_checksum(TextReader& reader) {
   return hash.hex_digest();
 }
 
-std::string read_text_file(const std::filesystem::path& path) {
+std::string read_text_file(const std::filesystem::path& path, std::string* raw) {
   TextReader reader(path);
+  if (raw != nullptr) {
+    raw->clear();
+    raw->reserve(static_cast<std::size_t>(std::max<off_t>(reader.info().st_size, 0)));
+    reader.keep_raw(raw);
+  }
   std::string text;
   while (reader.read_chunk(text)) {
   }

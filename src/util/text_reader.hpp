@@ -36,6 +36,9 @@ class TextReader {
   bool read_chunk(std::string& out);
   // Every byte handed out from now on is also fed to `hasher` (may be null).
   void set_hasher(Sha256* hasher) { m_hasher = hasher; }
+  // Every byte read from the file from now on, as it is on disk (a BOM and
+  // CRs kept), is also appended to `raw` (may be null).
+  void keep_raw(std::string* raw) { m_raw = raw; }
   const std::filesystem::path& path() const { return m_path; }
   // fstat() of the open file, taken before anything was read.
   const struct stat& info() const { return m_info; }
@@ -59,6 +62,7 @@ class TextReader {
   std::size_t m_handed_out = 0;  // normalised bytes returned so far
   bool m_check_controls = true;
   Sha256* m_hasher = nullptr;
+  std::string* m_raw = nullptr;
 };
 
 // Opens `name` within the folder `dir_fd` (AT_FDCWD: as a path) for
@@ -74,8 +78,9 @@ std::string file_checksum(const std::filesystem::path& path);
 // The same for the rest of what `reader` reads.
 std::string file_checksum(TextReader& reader);
 
-// The whole normalised text of a small file (manifest, templates, config).
-std::string read_text_file(const std::filesystem::path& path);
+// The whole normalised text of a small file (manifest, templates, config);
+// with `raw`, the bytes it was read from are stored there too, as on disk.
+std::string read_text_file(const std::filesystem::path& path, std::string* raw = nullptr);
 
 // Writes `text` to `path` (creating its folder) unless the file already
 // holds it as read_text_file reads it: then the file and its time are left

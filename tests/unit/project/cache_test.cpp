@@ -164,6 +164,28 @@ TEST_CASE("checksum cache: files stamped ahead on its thread give the same check
   CHECK(changed.checksum(late.string(), "0003_c.sql") == runner::util::file_checksum(late));
 }
 
+TEST_CASE(
+    "checksum cache: after stamp_again a file changed since its thread stamped it is read "
+    "again",
+    "[cache]") {
+  TempDir dir;
+  const auto a = dir.write("up/0001_a.sql", "CREATE TABLE a (x INT);\n");
+  const auto cache = dir.path() / "checksums";
+  {
+    ChecksumCache checksums(cache);
+    checksums.checksum(a.string(), "0001_a.sql");
+  }
+  forge(cache, k_fake, runner::project::now_ns() + 5'000'000'000LL);
+  ChecksumCache stamped(cache, {a.string()});
+  CHECK(stamped.checksum(a.string(), "0001_a.sql") == k_fake);  // the thread's stamp, trusted
+  dir.write("up/0001_a.sql", "CREATE TABLE b (x INT);\n");      // same size; the ctime moves
+  // The stamp taken ahead still vouches for the entry ...
+  CHECK(stamped.checksum(a.string(), "0001_a.sql") == k_fake);
+  // ... until the files are stated again.
+  stamped.stamp_again();
+  CHECK(stamped.checksum(a.string(), "0001_a.sql") == runner::util::file_checksum(a));
+}
+
 TEST_CASE("cache_dir: beside the project, else under XDG_CACHE_HOME, else none; each answer "
           "follows the variables it was found from",
           "[cache]") {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -221,6 +223,42 @@ TEST_CASE("project: load throws every problem at once", "[project]") {
     CHECK_THAT(e.what(), Catch::Contains("no entry for revision '0003'"));
     CHECK_THAT(e.what(), Catch::Contains("revision '0002' has no down file"));
   }
+}
+
+TEST_CASE("project: manifest_changed compares the manifest's bytes as read, not its time",
+          "[project]") {
+  // A BOM and CRLF: the bytes kept are the file's, not the text parsed.
+  Fixture f("");
+  const std::string text =
+      "\xEF\xBB\xBFversion: 1\r\nrevisions:\r\n" + entry("0001", "a") + entry("0002", "b");
+  f.dir.write("manifest.yaml", text);
+  f.file("migrations/up/0001_a.sql");
+  f.file("migrations/down/0001_a.sql");
+  f.file("migrations/up/0002_b.sql");
+  f.file("migrations/down/0002_b.sql");
+  Project scanned;
+  REQUIRE(f.scan("sqlite", &scanned).empty());
+  const Project loaded = Project::load(f.manifest_path, "sqlite");
+  CHECK_FALSE(scanned.manifest_changed());
+  CHECK_FALSE(loaded.manifest_changed());
+  // The same bytes in a new file, with a new time: unchanged.
+  const auto path = f.dir.write("manifest.yaml", text);
+  CHECK_FALSE(loaded.manifest_changed());
+  // Another id at the same size and with the time put back: changed.
+  const auto mtime = std::filesystem::last_write_time(path);
+  std::string renumbered = text;
+  renumbered.replace(renumbered.find("0002"), 4, "0010");
+  f.dir.write("manifest.yaml", renumbered);
+  std::filesystem::last_write_time(path, mtime);
+  CHECK(loaded.manifest_changed());
+  CHECK(scanned.manifest_changed());
+  // Only the line ends: another file, read again (the parse would agree).
+  std::string lf = text;
+  lf.erase(std::remove(lf.begin(), lf.end(), '\r'), lf.end());
+  f.dir.write("manifest.yaml", lf);
+  CHECK(loaded.manifest_changed());
+  std::filesystem::remove(path);
+  CHECK(loaded.manifest_changed());
 }
 
 TEST_CASE("project: migration file names are split into id, name and dialect", "[project]") {

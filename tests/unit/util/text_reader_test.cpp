@@ -111,6 +111,27 @@ TEST_CASE("text reader: a BOM is dropped whatever the chunk size", "[text_reader
   }
 }
 
+TEST_CASE("text reader: the bytes kept raw are the file's as on disk, whatever the chunk size",
+          "[text_reader]") {
+  TempDir dir;
+  const std::string bytes = k_bom + k_crlf + "x\r";
+  const auto path = dir.write("raw.sql", bytes);
+  for (std::size_t chunk_size = 1; chunk_size <= 5; ++chunk_size) {
+    INFO("chunk_size " << chunk_size);
+    TextReader reader(path, chunk_size);
+    std::string raw;
+    reader.keep_raw(&raw);
+    std::string text;
+    while (reader.read_chunk(text)) {
+    }
+    CHECK(text == k_lf + "x\r");
+    CHECK(raw == bytes);
+  }
+  std::string raw = "left over";
+  CHECK(read_text_file(path, &raw) == k_lf + "x\r");
+  CHECK(raw == bytes);
+}
+
 TEST_CASE("text reader: a BOM is dropped only at the start of the file", "[text_reader]") {
   TempDir dir;
   const auto path = dir.write("mid.sql", "a" + k_bom + "b");

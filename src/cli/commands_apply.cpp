@@ -22,8 +22,12 @@ namespace {
 using plan::Direction;
 using plan::Step;
 
+// Loads the project a command plans with and checks the request against it
+// (an id it must list); `again` under the lock, when the manifest changed
+// since the first load (project_again).
+using Loader = std::function<project::Project(bool again)>;
 // Builds the steps once the history is known (under the lock).
-using Planner = std::function<std::vector<Step>(const plan::History&)>;
+using Planner = std::function<std::vector<Step>(const project::Project&, const plan::History&)>;
 
 nlohmann::json step_json(const Step& step, std::int64_t ms, std::int64_t statements) {
   const auto& revision = *step.revision;
@@ -39,7 +43,7 @@ nlohmann::json step_json(const Step& step, std::int64_t ms, std::int64_t stateme
 }
 
 // Work done under the lock before planning (up --resume).
-using Prelude = std::function<void(exec::Executor&, const plan::History&)>;
+using Prelude = std::function<void(const project::Project&, exec::Executor&, const plan::History&)>;
 
 // Tells, after a second and then every ~5 s, who holds the lock the run
 // waits for and how long it has waited.
@@ -66,20 +70,20 @@ std::size_t revision_count(const nlohmann::json& ran) {
 }
 
 std::string nothing_to_do(const char* command, const plan::History& history,
-                          const project::Project* project) {
+                          const project::Project& project) {
   if (std::string_view(command) != "down") {
     // More applied records than revisions: some the manifest does not list.
-    const auto unknown = project != nullptr && history.size() > project->revisions().size()
-                             ? plan::unknown_applied(*project, history)
+    const auto unknown = history.size() > project.revisions().size()
+                             ? plan::unknown_applied(project, history)
                              : std::vector<std::string>{};
     if (unknown.empty()) {
       // `up --to` an applied id, `up 0`: what the limit leaves out is not done
       // (as many records as revisions, none unknown: every one is recorded)
       std::ptrdiff_t pending = 0;
-      if (project != nullptr && history.size() < project->revisions().size()) {
+      if (history.size() < project.revisions().size()) {
         const plan::RecordIndex recorded(history);
         pending = std::count_if(
-            project->revisions().begin(), project->revisions().end(),
+            project.revisions().begin(), project.revisions().end(),
             [&](const auto& revision) { return recorded.find(revision.id()) == nullptr; });
       }
       return pending == 0 ? std::string("nothing to do: the database is up to date")
@@ -109,10 +113,11 @@ std::string nothing_to_do(const char* command, const plan::History& history,
 // never as done, since its history row is written in its transaction.
 std::optional<plan::History> history_if_nothing_to_do(drivers::Connection& connection,
                                                       const Context& ctx,
+                                                      const project::Project& project,
                                                       const Planner& planner) {
   try {
     auto history = exec::load_history(connection, ctx.tables());
-    if (!history.empty() && planner(history).empty()) {
+    if (!history.empty() && planner(project, history).empty()) {
       return history;
     }
   } catch (const Error&) {
@@ -125,14 +130,31 @@ std::optional<plan::History> history_if_nothing_to_do(drivers::Connection& conne
   return std::nullopt;
 }
 
-int run_plan(const Context& ctx, const char* command, bool dry_run, const Planner& planner,
-             const Prelude& prelude = {}, const project::Project* project = nullptr) {
+// Under the lock, the project loaded before it is loaded again when its
+// manifest changed since: a renumber, split or new that held the lock
+// while this command waited moved or made files, and the plan must be made
+// with the project as it is now. Said on stderr. The old project is
+// replaced: nothing may point into it.
+void project_again(const Context& ctx, project::Project& project,
+                   const std::function<project::Project()>& load) {
+  if (!project.manifest_changed()) {
+    return;
+  }
+  ctx.reporter().progress(
+      fmt::format("{} changed before the migration lock was taken: read it again",
+                  ctx.manifest_path().string()));
+  project = load();
+}
+
+int run_plan(const Context& ctx, const char* command, bool dry_run, const Loader& load,
+             const Planner& planner, const Prelude& prelude = {}) {
   const Reporter& reporter = ctx.reporter();
+  project::Project project = load(false);
   nlohmann::json ran = nlohmann::json::array();
   if (dry_run) {
     const auto connection = ctx.connect_existing();
     const auto history = read_history(connection.get(), ctx.tables());
-    const auto steps = planner(history);
+    const auto steps = planner(project, history);
     exec::preflight(steps, ctx.dialect());
     for (const auto& step : steps) {
       reporter.progress(fmt::format("would {} {} {}",
@@ -152,7 +174,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   refuse_unwritable(ctx, *connection, command);
   exec::signals::CriticalSection critical(connection.get());
   if (!prelude) {
-    if (const auto history = history_if_nothing_to_do(*connection, ctx, planner)) {
+    if (const auto history = history_if_nothing_to_do(*connection, ctx, project, planner)) {
       reporter.progress(nothing_to_do(command, *history, project));
       if (reporter.json()) {
         reporter.emit({{"command", command}, {"dry_run", false}, {"revisions", ran}});
@@ -161,6 +183,8 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
     }
   }
   const auto lock = take_lock(ctx, *connection);
+  // Nothing points into the project yet: the steps planned above are gone.
+  project_again(ctx, project, [&] { return load(true); });
   const std::int64_t start = util::monotonic_ms();
   ProgressLine progress(ProgressLine::choose(reporter.progress_option(), reporter.quiet()));
   exec::Executor executor(
@@ -191,11 +215,11 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Planne
   plan::History history;
   try {
     if (prelude) {
-      prelude(executor, exec::load_history(*connection, ctx.tables()));
+      prelude(project, executor, exec::load_history(*connection, ctx.tables()));
     }
     // Plan and inspect every file before creating or writing anything.
     history = exec::load_history(*connection, ctx.tables());
-    const auto steps = planner(history);
+    const auto steps = planner(project, history);
     executor.expect_checked(exec::preflight(steps, ctx.dialect()));
     if (!steps.empty()) {
       exec::ensure_tables(*connection, ctx.tables());
@@ -301,40 +325,50 @@ void resume_failed(const project::Project& project, const std::string& dialect,
   executor.resume(*revision, *failed, from_statement);
 }
 
+// The project, refused when it does not list the revision --to names.
+project::Project project_to(const Context& ctx, const std::optional<project::RevisionId>& to) {
+  auto project = ctx.load_project();
+  if (to && project.find(*to) == nullptr) {
+    throw InputError(
+        fmt::format("--to {}: no such revision in {}", to->text(), ctx.manifest_path().string()));
+  }
+  return project;
+}
+
 int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, bool resume = false,
            std::optional<std::int64_t> from_statement = std::nullopt) {
-  // Both threads start before the project loads, the checksums' first: a
-  // thread started while the other one is inside dlopen would wait for it.
+  // Both threads start before the project loads (in run_plan), the
+  // checksums' first: a thread started while the other one is inside
+  // dlopen would wait for it.
   AppliedChecksums applied(ctx.manifest_path());
   const drivers::ClientLibraryPreload preload(ctx.url());  // loads libpq while the project loads
-  const auto project = ctx.load_project();
-  if (request.to && project.find(*request.to) == nullptr) {
-    throw InputError(fmt::format("--to {}: no such revision in {}", request.to->text(),
-                                 ctx.manifest_path().string()));
-  }
   Prelude prelude;
   if (resume) {
-    prelude = [&](exec::Executor& executor, const plan::History& history) {
+    prelude = [&](const project::Project& project, exec::Executor& executor,
+                  const plan::History& history) {
       resume_failed(project, ctx.dialect(), executor, history, from_statement);
     };
   }
   return run_plan(
       ctx, "up", dry_run,
-      [&](const plan::History& history) {
+      [&](bool again) {
+        if (again) {
+          applied.stamp_again();  // the files may have changed with the manifest
+        }
+        return project_to(ctx, request.to);
+      },
+      [&](const project::Project& project, const plan::History& history) {
         return plan::plan_up(project, history, applied(project, history), request);
       },
-      prelude, &project);
+      prelude);
 }
 
 int run_down(const Context& ctx, const plan::DownRequest& request, bool dry_run) {
-  const auto project = ctx.load_project();
-  if (request.to && project.find(*request.to) == nullptr) {
-    throw InputError(fmt::format("--to {}: no such revision in {}", request.to->text(),
-                                 ctx.manifest_path().string()));
-  }
-  return run_plan(ctx, "down", dry_run, [&](const plan::History& history) {
-    return plan::plan_down(project, history, request);
-  });
+  return run_plan(
+      ctx, "down", dry_run, [&](bool /*again*/) { return project_to(ctx, request.to); },
+      [&](const project::Project& project, const plan::History& history) {
+        return plan::plan_down(project, history, request);
+      });
 }
 
 }  // namespace
@@ -405,15 +439,16 @@ int cmd_down(const Context& ctx, const CommandOptions& o) {
 }
 
 int cmd_redo(const Context& ctx, const CommandOptions& /*o*/) {
-  const auto project = ctx.load_project();
-  return run_plan(ctx, "redo", false, [&](const plan::History& history) {
-    auto steps = plan::plan_down(project, history, {1, std::nullopt, false});
-    if (steps.empty()) {
-      throw InputError("redo: no revision is applied");
-    }
-    steps.push_back({steps.front().revision, Direction::up});
-    return steps;
-  });
+  return run_plan(
+      ctx, "redo", false, [&](bool /*again*/) { return ctx.load_project(); },
+      [](const project::Project& project, const plan::History& history) {
+        auto steps = plan::plan_down(project, history, {1, std::nullopt, false});
+        if (steps.empty()) {
+          throw InputError("redo: no revision is applied");
+        }
+        steps.push_back({steps.front().revision, Direction::up});
+        return steps;
+      });
 }
 
 int cmd_upgrade(const Context& ctx, const CommandOptions& o) {
@@ -440,15 +475,20 @@ int cmd_downgrade(const Context& ctx, const CommandOptions& o) {
 
 int cmd_baseline(const Context& ctx, const CommandOptions& o) {
   const auto id = parse_id(o.target, "baseline");
-  const auto project = ctx.load_project();
-  if (project.find(*id) == nullptr) {
-    throw InputError(fmt::format("baseline {}: no such revision in {}", id->text(),
-                                 ctx.manifest_path().string()));
-  }
+  const auto load = [&] {
+    auto project = ctx.load_project();
+    if (project.find(*id) == nullptr) {
+      throw InputError(fmt::format("baseline {}: no such revision in {}", id->text(),
+                                   ctx.manifest_path().string()));
+    }
+    return project;
+  };
+  auto project = load();
   const auto connection = ctx.connect();
   refuse_unwritable(ctx, *connection, "baseline");
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = take_lock(ctx, *connection);
+  project_again(ctx, project, load);
   exec::ensure_tables(*connection, ctx.tables());
   const auto history = exec::load_history(*connection, ctx.tables());
   plan::refuse_failed_marks(history);
@@ -520,9 +560,12 @@ std::string move_renumbered_record(const Context& ctx, drivers::Connection& conn
 
 int cmd_repair(const Context& ctx, const CommandOptions& o) {
   const auto id = parse_id(o.target, "repair");
-  std::vector<project::Diagnostic> ignored;
-  const auto project = o.forget ? project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored)
-                                : ctx.load_project();
+  const auto load = [&] {
+    std::vector<project::Diagnostic> ignored;
+    return o.forget ? project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored)
+                    : ctx.load_project();
+  };
+  auto project = load();
   const auto no_record = [&] {
     return InputError(
         fmt::format("repair {}: the database has no record of that revision (nothing was changed)",
@@ -546,6 +589,7 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
   }
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = take_lock(ctx, *connection);
+  project_again(ctx, project, load);
   const auto history = exec::load_history(*connection, ctx.tables());
   const plan::HistoryRecord* record = plan::find_record(history, *id);
   if (record == nullptr) {

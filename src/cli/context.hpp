@@ -149,6 +149,10 @@ class AppliedChecksums {
  public:
   explicit AppliedChecksums(const std::filesystem::path& manifest_path);
   plan::Checksums operator()(const project::Project& project, const plan::History& history);
+  // For a project loaded again (its manifest changed while the command
+  // waited for the lock): its files may have changed too, and are stated
+  // again when asked for rather than trusted as stated before.
+  void stamp_again() noexcept { m_cache.stamp_again(); }
 
  private:
   project::ChecksumCache m_cache;

@@ -590,6 +590,7 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
   exec::signals::CriticalSection critical(connection.get());
   const auto lock = take_lock(ctx, *connection);
   project_again(ctx, project, load);
+  revision = project.find(*id);  // the old project's is gone if it was read again
   const auto history = exec::load_history(*connection, ctx.tables());
   const plan::HistoryRecord* record = plan::find_record(history, *id);
   if (record == nullptr) {

@@ -19,6 +19,7 @@
 #include "split/renumber.hpp"
 #include "split/split.hpp"
 #include "util/errors.hpp"
+#include "util/links.hpp"
 #include "util/output.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
@@ -321,8 +322,11 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
   // Two `new` at once would both take the next id.
   const ManifestLock lock(manifest_path);
   std::error_code ec;
-  std::string text = fs::exists(manifest_path, ec) ? util::read_text_file(manifest_path)
-                                                   : std::string("version: 1\nrevisions:\n");
+  // A symbolic link that leads nowhere is read, and refused saying so: a
+  // manifest started anew would replace it.
+  std::string text = fs::exists(manifest_path, ec) || util::broken_link(manifest_path)
+                         ? util::read_text_file(manifest_path)
+                         : std::string("version: 1\nrevisions:\n");
   const std::uintmax_t text_size = fs::file_size(manifest_path, ec);  // as on disk (CRLF, BOM)
   std::vector<project::Diagnostic> diagnostics;
   const auto manifest = project::parse_manifest(text, manifest_path.string(), diagnostics);

@@ -12,6 +12,7 @@
 #include "exec/signals.hpp"
 #include "project/cache.hpp"
 #include "util/errors.hpp"
+#include "util/links.hpp"
 #include "util/text_reader.hpp"
 #include "util/time.hpp"
 
@@ -59,6 +60,11 @@ bool is_file(const fs::path& path) {
   return fs::is_regular_file(path, ec);
 }
 
+// A runner.toml that is a symbolic link leading nowhere is read, and
+// refused saying so, rather than passed over: its settings would give way
+// to the defaults (the default SQLite database) without a word.
+bool is_config(const fs::path& path) { return util::file_or_broken_link(path); }
+
 }  // namespace
 
 Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_reporter(reporter) {
@@ -67,7 +73,7 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   // it (project::find_project_folder).
   std::optional<fs::path> found;
   if (options.config) {
-    if (!is_file(*options.config)) {
+    if (!is_config(*options.config)) {
       throw InputError(fmt::format("{}: configuration file not found", *options.config));
     }
     m_config_path = *options.config;
@@ -75,12 +81,12 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   if (options.manifest) {
     m_manifest_path = *options.manifest;
     if (const fs::path toml = m_manifest_path.parent_path() / "runner.toml";
-        !m_config_path && is_file(toml)) {
+        !m_config_path && is_config(toml)) {
       m_config_path = toml;
     }
   } else {
     found = project::find_project_folder(".", !m_config_path);
-    if (found && !m_config_path && is_file(*found / "runner.toml")) {
+    if (found && !m_config_path && is_config(*found / "runner.toml")) {
       m_config_path = *found / "runner.toml";
     }
   }

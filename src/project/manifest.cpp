@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include "util/caret.hpp"
+#include "util/links.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
 
@@ -532,13 +533,22 @@ Manifest parse_manifest(std::string_view text, const std::string& display_path,
   return manifest;
 }
 
+Diagnostic manifest_not_found(const std::filesystem::path& path) {
+  const auto broken = util::broken_link(path);
+  return Diagnostic{path.string(),
+                    0,
+                    0,
+                    Severity::error,
+                    broken ? "the manifest is " + *broken
+                           : "manifest not found (run 'runner new NAME' to start one, or pass -m "
+                             "FILE)",
+                    {}};
+}
+
 Manifest load_manifest(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    throw ProjectError({Diagnostic{path.string(), 0, 0, Severity::error,
-                                   "manifest not found (run 'runner new NAME' to start one, or "
-                                   "pass -m FILE)",
-                                   {}}});
+    throw ProjectError({manifest_not_found(path)});
   }
   const std::string text = util::read_text_file(path);
   std::vector<Diagnostic> diagnostics;

@@ -48,4 +48,8 @@ Manifest parse_manifest(std::string_view text, const std::string& display_path,
 // Reads and parses the manifest file; throws ProjectError with every problem.
 Manifest load_manifest(const std::filesystem::path& path);
 
+// What to say of a manifest that is no regular file at `path`: the symbolic
+// link there that leads nowhere (util::broken_link), else not found.
+Diagnostic manifest_not_found(const std::filesystem::path& path);
+
 }  // namespace runner::project

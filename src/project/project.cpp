@@ -12,6 +12,7 @@
 
 #include "project/cache.hpp"
 #include "project/config.hpp"
+#include "util/links.hpp"
 #include "util/strings.hpp"
 #include "util/text_reader.hpp"
 
@@ -115,7 +116,9 @@ FoundByEntry list_files(const fs::path& dir, const Manifest& manifest,
     slot = path;
     if (!item.regular) {
       // A FIFO would block the first read forever, a directory cannot be read.
-      diagnostics.push_back(file_error(path, "not a regular file; a migration must be a plain file"));
+      const auto broken = util::broken_link(path);
+      diagnostics.push_back(file_error(
+          path, broken ? *broken : "not a regular file; a migration must be a plain file"));
     }
   }
   return found;
@@ -173,8 +176,7 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
   {
     std::error_code ec;
     if (!fs::is_regular_file(manifest_path, ec)) {
-      diagnostics.push_back(file_error(
-          manifest_path, "manifest not found (run 'runner new NAME' to start one, or pass -m FILE)"));
+      diagnostics.push_back(manifest_not_found(manifest_path));
       return project;
     }
     project.m_manifest =
@@ -301,10 +303,11 @@ std::optional<fs::path> find_project_folder(const fs::path& start, bool or_confi
   // holds one: else `new` run there would start a second project.
   std::optional<fs::path> config_alone;
   for (;;) {
-    if (fs::is_regular_file(here / "manifest.yaml", ec)) {
+    // A symbolic link that leads nowhere is not passed over for a project above.
+    if (util::file_or_broken_link(here / "manifest.yaml")) {
       return up;
     }
-    if (or_config && fs::is_regular_file(here / "runner.toml", ec)) {
+    if (or_config && util::file_or_broken_link(here / "runner.toml")) {
       if (names_manifest(here / "runner.toml", (start / up / "runner.toml").lexically_normal())) {
         return up;
       }

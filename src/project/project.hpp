@@ -89,7 +89,8 @@ std::vector<LexedAs> every_file_by_dialect(const Project& project, std::string_v
 // when none does, the first holding a runner.toml. Returned relative to
 // `start` ("" for `start` itself, "..", "../.."), so that messages name
 // paths as the user would; nullopt when no folder up to the root does.
-// Throws InputError when a runner.toml on the way does not parse.
+// Throws InputError when a runner.toml on the way does not parse, or is a
+// symbolic link that leads nowhere (as manifest.yaml, it is not passed over).
 std::optional<std::filesystem::path> find_project_folder(const std::filesystem::path& start,
                                                          bool or_config);
 

@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include "util/errors.hpp"
+#include "util/links.hpp"
 #include "util/sha256.hpp"
 
 namespace runner::util {
@@ -89,7 +90,10 @@ int open_regular(int dir_fd, const char* name, struct stat& info) {
 void TextReader::open_at(int dir_fd, const char* name) {
   m_fd = open_regular(dir_fd, name, m_info);
   if (m_fd < 0 && errno != 0) {
-    throw InputError(fmt::format("{}: cannot read: {}", m_path.string(), std::strerror(errno)));
+    const int reason = errno;
+    const auto broken = broken_link(dir_fd, name);
+    throw InputError(fmt::format("{}: cannot read: {}", m_path.string(),
+                                 broken ? *broken : std::strerror(reason)));
   }
   if (m_fd < 0) {
     throw InputError(fmt::format("{}: not a regular file{}", m_path.string(),

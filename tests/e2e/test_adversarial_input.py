@@ -192,3 +192,66 @@ def test_the_excerpt_of_a_failing_huge_one_line_statement_takes_bounded_memory(p
     assert "0001_x.sql:1:8000020: revision 0001 x failed" in out, out[:2000]
     assert "\n    ..." + "x" * 87 + "'), nosuchcol\n" in out, out[:2000]
     assert rss < 160 * 1024 + sanitizer_rss_allowance_kib(), f"peak RSS {rss} KiB"
+
+
+@pytest.mark.parametrize("direction,target,said", [
+    ("up", "missing.sql", "a symbolic link to 'missing.sql', which does not exist"),
+    ("down", "0003_more.sql", "a symbolic link in a loop: '0003_more.sql' -> '0003_more.sql'"),
+])
+def test_a_dangling_link_named_like_a_migration_is_said_to_be_one(project, db, direction, target, said):
+    seeded(project)
+    project.add("0003", "more", "CREATE TABLE more_t (id INTEGER PRIMARY KEY);", "DROP TABLE more_t;")
+    path = project.up_file("0003", "more") if direction == "up" else project.down_file("0003", "more")
+    path.unlink()
+    path.symlink_to(target)
+    before = snapshot(db)
+    for command in ("up", "check"):
+        result = project.run(command)
+        assert result.code == 2, result
+        assert f"migrations/{direction}/0003_more.sql: error: {said}\n" in result.err, result
+        assert "not a regular file" not in result.err
+    assert snapshot(db) == before
+
+
+def test_a_migration_that_is_a_link_to_a_plain_file_runs(project, db):
+    project.add("0001", "create_t", "x", "x")
+    shared = project.write("shared/create_t.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    project.write("shared/drop_t.sql", "DROP TABLE t;\n")
+    project.up_file("0001", "create_t").unlink()
+    project.up_file("0001", "create_t").symlink_to("../../shared/create_t.sql")
+    project.down_file("0001", "create_t").unlink()
+    project.down_file("0001", "create_t").symlink_to(project.root / "shared" / "drop_t.sql")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert "t" in db.tables()
+    assert "0001" in project.run("status").out
+    result = project.run("down")
+    assert result.code == 0, result
+    assert "t" not in db.tables()
+    assert shared.read_text() == "CREATE TABLE t (id INTEGER PRIMARY KEY);\n"
+
+
+def test_a_manifest_that_is_a_dangling_link_is_said_to_be_one_and_new_keeps_it(project, db):
+    seeded(project)
+    before = snapshot(db)
+    (project.root / "manifest.yaml").rename(project.root / "kept.yaml")
+    (project.root / "manifest.yaml").symlink_to("moved/manifest.yaml")
+    said = "manifest.yaml: error: the manifest is a symbolic link to 'moved/manifest.yaml', which does not exist"
+    for args in (["up"], ["-m", "manifest.yaml", "status"]):
+        result = project.run(*args)
+        assert result.code == 2, result
+        assert said in result.err, result
+        assert "manifest not found" not in result.err
+    # Found from a folder below: the link is not passed over for "not in a project".
+    (project.root / "sub").mkdir()
+    result = subprocess.run([RUNNER, "-d", db.url, "status"], cwd=project.root / "sub",
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result
+    assert "../manifest.yaml: error: the manifest is a symbolic link to 'moved/manifest.yaml'" in result.stderr
+    # `new` does not start a manifest over the link, which it would replace.
+    result = project.run("new", "more")
+    assert result.code == 2, result
+    assert "manifest.yaml: cannot read: a symbolic link to 'moved/manifest.yaml', which does not exist" in result.err
+    assert (project.root / "manifest.yaml").is_symlink()
+    assert not list((project.root / "migrations" / "up").glob("*_more.sql"))
+    assert snapshot(db) == before

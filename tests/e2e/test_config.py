@@ -126,6 +126,30 @@ def test_a_missing_config_file_given_with_dash_c_is_bad_input(project, db):
     assert db.tables() == set()
 
 
+def test_a_runner_toml_that_is_a_dangling_link_is_refused_not_passed_over(project, db):
+    three(project)
+    project.write("conf/real.toml", f'database = "{db.url}"\n')
+    (project.root / "runner.toml").symlink_to("conf/gone.toml")
+    said = "runner.toml: cannot read: a symbolic link to 'conf/gone.toml', which does not exist"
+    # Passed over, its database would give way to the default sqlite:runner.db.
+    for args in (["up"], ["-c", "runner.toml", "up"], ["-m", "manifest.yaml", "up"]):
+        result = project.run(*args, database=False)
+        assert result.code == 2, result
+        assert said in result.err, result
+        assert not (project.root / "runner.db").exists()
+    (project.root / "loop.toml").symlink_to("loop.toml")
+    result = project.run("-c", "loop.toml", "up", database=False)
+    assert result.code == 2, result
+    assert "loop.toml: cannot read: a symbolic link in a loop: 'loop.toml' -> 'loop.toml'" in result.err
+    assert db.tables() == set()
+    # A link to a file is read as the file.
+    (project.root / "runner.toml").unlink()
+    (project.root / "runner.toml").symlink_to("conf/real.toml")
+    result = project.run("up", database=False)
+    assert result.code == 0, result
+    assert applied_ids(db) == ["0001", "0002", "0003"]
+
+
 def test_a_malformed_runner_toml_is_bad_input(project, db):
     three(project)
     project.write("runner.toml", 'database = "unterminated\n')

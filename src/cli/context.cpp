@@ -31,9 +31,12 @@ std::optional<std::string> read_env(const char* name) {
   return std::nullopt;
 }
 
-// A path from runner.toml is relative to the file's folder.
-fs::path beside(const fs::path& config_path, const std::string& value) {
-  const fs::path path(value);
+// A path from runner.toml, ${VAR} expanded, relative to the file's folder;
+// an empty one is refused (project::expand_nonempty), not taken for the folder.
+fs::path beside(const fs::path& config_path, const project::ConfigString& value,
+                std::string_view key) {
+  const fs::path path(
+      project::expand_nonempty(value, read_env, key, "a path, relative to this file's folder"));
   return path.is_absolute() || config_path.parent_path().empty() ? path
                                                                   : config_path.parent_path() / path;
 }
@@ -101,7 +104,7 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   if (options.manifest) {
     // as given, relative to the current folder
   } else if (m_settings.manifest) {
-    m_manifest_path = beside(*m_config_path, project::expand(*m_settings.manifest, read_env));
+    m_manifest_path = beside(*m_config_path, *m_settings.manifest, "manifest");
   } else {
     m_manifest_path = found.value_or(fs::path()) / "manifest.yaml";
   }
@@ -123,16 +126,17 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
     m_url = util::with_sqlite_path(m_url, (chosen.base / m_url.path).string());
   }
   if (m_settings.templates) {
-    m_templates = beside(*m_config_path, project::expand(*m_settings.templates, read_env));
+    m_templates = beside(*m_config_path, *m_settings.templates, "templates");
   }
   if (m_settings.doc) {
-    m_doc = beside(*m_config_path, project::expand(*m_settings.doc, read_env));
+    m_doc = beside(*m_config_path, *m_settings.doc, "doc");
   }
   std::string table = "runner_history";
   if (options.table) {
     table = *options.table;
   } else if (m_settings.table) {
-    table = project::expand(*m_settings.table, read_env);
+    table =
+        project::expand_nonempty(*m_settings.table, read_env, "table", "the history table's name");
   }
   m_tables = std::make_unique<exec::HistoryTables>(m_dialect, table);
   // The command line wins over the environment, which wins over runner.toml.
@@ -170,7 +174,7 @@ std::optional<std::vector<Context::SourcePath>> Context::sources() const {
   }
   std::vector<SourcePath> paths;
   for (const auto& value : *m_settings.sources) {
-    paths.push_back({beside(*m_config_path, project::expand(value, read_env)),
+    paths.push_back({beside(*m_config_path, value, "sources"),
                      fmt::format("{}:{}:{}", value.file, value.line, value.column)});
   }
   return paths;

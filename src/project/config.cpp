@@ -311,6 +311,22 @@ std::string expand(const ConfigString& value, const Getenv& getenv) {
   return out;
 }
 
+std::string expand_nonempty(const ConfigString& value, const Getenv& getenv, std::string_view key,
+                            std::string_view wanted) {
+  std::string out = expand(value, getenv);
+  if (out.empty()) {
+    // An empty path resolves to the folder of runner.toml, or to nothing
+    // the message could name; an empty URL or table name to a message that
+    // names neither the file nor the key.
+    throw expand_problem(
+        value, 0,
+        fmt::format("'{}'{} is empty{}: give {}, or remove the key", key,
+                    value.table.empty() ? "" : fmt::format(" in [env.{}]", value.table),
+                    value.text.empty() ? "" : " once its ${...} are expanded", wanted));
+  }
+  return out;
+}
+
 ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Getenv& getenv,
                               const Settings& settings, const std::filesystem::path& manifest_dir) {
   if (flag) {
@@ -351,7 +367,8 @@ ChosenUrl choose_database_url(const std::optional<std::string>& flag, const Gete
     if (!value.table.empty()) {
       source += fmt::format(" [env.{}]", value.table);
     }
-    return {expand(value, getenv), source, true, file.parent_path(), refusal};
+    return {expand_nonempty(value, getenv, "database", "a database URL"), source, true,
+            file.parent_path(), refusal};
   }
   const std::filesystem::path file = manifest_dir.empty() ? "runner.db" : manifest_dir / "runner.db";
   return {"sqlite:" + util::encode_sqlite_path(file.string()), "default", false, {}, refusal};

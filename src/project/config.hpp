@@ -35,6 +35,14 @@ struct ConfigString {
 // variable (then without quoting what follows it).
 std::string expand(const ConfigString& value, const Getenv& getenv);
 
+// expand(), for a key whose empty value names nothing (a path, the
+// database URL, the history table): an empty result, as written or once
+// its ${VAR} are expanded, is an InputError at the value's file:line:col
+// naming `key` and saying the value is empty; `wanted` says what to give
+// instead ("a path, relative to the file's folder").
+std::string expand_nonempty(const ConfigString& value, const Getenv& getenv, std::string_view key,
+                            std::string_view wanted);
+
 // How runners keep each other out (runner.toml `lock`, --lock-mode):
 // `advisory`, the database's session lock (PostgreSQL advisory lock,
 // MySQL GET_LOCK, SQLite's flock), or `table`, a leased row in a lock

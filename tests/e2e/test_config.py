@@ -159,6 +159,34 @@ def test_a_malformed_runner_toml_is_bad_input(project, db):
     assert db.tables() == set()
 
 
+@pytest.mark.parametrize("toml,command,said", [
+    ('manifest = ""\n', "up", "runner.toml:1:12: error: 'manifest' is empty: give a path"),
+    ('[env.ci]\nmanifest = ""\n', "-e ci up",
+     "runner.toml:2:12: error: 'manifest' in [env.ci] is empty: give a path"),
+    ('manifest = "${MANIFEST}"\n', "up",
+     "runner.toml:1:12: error: 'manifest' is empty once its ${...} are expanded"),
+    ('database = ""\n', "up", "runner.toml:1:12: error: 'database' is empty: give a database URL"),
+    ('table = ""\n', "up", "runner.toml:1:9: error: 'table' is empty: give the history table's name"),
+    ('templates = ""\n', "new more", "runner.toml:1:13: error: 'templates' is empty: give a path"),
+    ('doc = ""\n', "up", "runner.toml:1:7: error: 'doc' is empty: give a path"),
+    ('sources = ["src", ""]\n', "refs", "runner.toml:1:19: error: 'sources' is empty: give a path"),
+], ids=["manifest", "env-manifest", "manifest-variable", "database", "table", "templates", "doc", "sources"])
+def test_an_empty_path_in_runner_toml_is_refused_naming_the_file_and_key(project, db, toml, command, said):
+    three(project)
+    manifest = project.manifest_text()
+    project.write("runner.toml", toml)
+    # -d wins over runner.toml's database: there, the runner reads the others only.
+    args = command.split() if toml.startswith("database") else ["-d", db.url] + command.split()
+    result = project.run(*args, database=False, env={"MANIFEST": ""})
+    assert result.code == 2, result
+    assert said in result.err, result
+    assert db.tables() == set()
+    assert not (project.root / "runner.db").exists()
+    assert project.manifest_text() == manifest
+    assert sorted(p.name for p in (project.root / "migrations" / "up").iterdir()) == [
+        "0001_create_users.sql", "0002_add_seed.sql", "0003_create_teams.sql"]
+
+
 def test_table_option_renames_both_tables(project, db):
     three(project)
     result = project.run("--table", "custom", "up")

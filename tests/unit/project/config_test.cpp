@@ -452,3 +452,39 @@ TEST_CASE("config: an empty environment variable with nothing after it is refuse
   CHECK(given.source == "--database");
   CHECK(given.refusal.empty());
 }
+
+TEST_CASE("config: an empty value of a key that names something is an error at its place",
+          "[config]") {
+  const auto error = [](const ConfigString& value, std::string_view key) {
+    try {
+      runner::project::expand_nonempty(value, fake_env({{"EMPTY", ""}}), key, "a path");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  CHECK(error(ConfigString{"", "app/runner.toml", "", 3, 12}, "manifest") ==
+        "app/runner.toml:3:12: error: 'manifest' is empty: give a path, or remove the key");
+  CHECK(error(ConfigString{"", "app/runner.toml", "ci", 7, 13}, "templates") ==
+        "app/runner.toml:7:13: error: 'templates' in [env.ci] is empty: give a path, or remove "
+        "the key");
+  CHECK(error(ConfigString{"${EMPTY}${UNSET:-}", "runner.toml", "", 1, 7}, "doc") ==
+        "runner.toml:1:7: error: 'doc' is empty once its ${...} are expanded: give a path, or "
+        "remove the key");
+  CHECK(runner::project::expand_nonempty(ConfigString{"${EMPTY:-m.yaml}", "runner.toml", "", 1, 1},
+                                         fake_env({{"EMPTY", ""}}), "manifest",
+                                         "a path") == "m.yaml");
+}
+
+TEST_CASE("config: runner.toml's empty database is refused naming the file, not parsed as a URL",
+          "[config]") {
+  Settings settings;
+  settings.database = ConfigString{"", "runner.toml", "staging", 4, 12};
+  CHECK_THROWS_MATCHES(
+      choose_database_url(std::nullopt, fake_env({}), settings, ""), InputError,
+      Catch::Message("runner.toml:4:12: error: 'database' in [env.staging] is empty: give a "
+                     "database URL, or remove the key"));
+  // Where a flag or a variable wins, runner.toml's database is not used.
+  CHECK(choose_database_url(std::nullopt, fake_env({{"DATABASE_URL", "sqlite:x.db"}}), settings, "")
+            .url == "sqlite:x.db");
+}

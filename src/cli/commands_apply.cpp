@@ -383,8 +383,8 @@ std::unique_ptr<drivers::Lock> take_lock(const Context& ctx, drivers::Connection
       (!ctx.lock_mode_chosen() && connection.capabilities().session_lock_node_local)) {
     sessions = [&ctx] { return ctx.connect(); };
   }
-  return exec::acquire_lock(connection, ctx.tables(), ctx.lock_timeout(), lock_waiting(ctx),
-                            sessions);
+  return exec::acquire_lock(connection, ctx.tables(), ctx.lock_timeout(), ctx.lock_timeout_source(),
+                            lock_waiting(ctx), sessions);
 }
 
 std::optional<std::size_t> parse_count(const std::optional<std::string>& text) {

@@ -142,11 +142,18 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   // The command line wins over the environment, which wins over runner.toml.
   // app.cpp and project/config.cpp refuse values out of range where they
   // can name them; this guards every other way in.
-  std::optional<double> lock_timeout = options.lock_timeout;
-  if (!lock_timeout) {
-    lock_timeout = env_seconds("RUNNER_LOCK_TIMEOUT");
+  if (options.lock_timeout) {
+    m_lock_timeout = *options.lock_timeout;
+    m_lock_timeout_source = "--lock-timeout";
+  } else if (const auto from_env = env_seconds("RUNNER_LOCK_TIMEOUT")) {
+    m_lock_timeout = *from_env;
+    m_lock_timeout_source = "RUNNER_LOCK_TIMEOUT";
+  } else if (m_settings.lock_timeout) {
+    m_lock_timeout = m_settings.lock_timeout->seconds;
+    m_lock_timeout_source = m_settings.lock_timeout->where("lock_timeout");
+  } else {
+    m_lock_timeout_source = "the default; --lock-timeout to change";
   }
-  m_lock_timeout = lock_timeout.value_or(m_settings.lock_timeout.value_or(60));
   if (!util::valid_wait_seconds(m_lock_timeout)) {
     throw UsageError(fmt::format("the lock timeout must be a number of seconds between 0 and {}",
                                  util::k_max_wait_seconds));
@@ -160,7 +167,7 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
     m_wait = env_seconds("RUNNER_WAIT");
   }
   if (!m_wait) {
-    m_wait = m_settings.wait;
+    m_wait = m_settings.wait ? std::optional(m_settings.wait->seconds) : std::nullopt;
   }
   if (m_wait && !util::valid_wait_seconds(*m_wait)) {
     throw UsageError(fmt::format("--wait must be a number of seconds between 0 and {}",

@@ -46,6 +46,11 @@ class Context {
   const std::string& dialect() const { return m_dialect; }
   const exec::HistoryTables& tables() const { return *m_tables; }
   double lock_timeout() const { return m_lock_timeout; }
+  // Where lock_timeout() came from, for the timeout message: "--lock-timeout",
+  // "RUNNER_LOCK_TIMEOUT", "lock_timeout at runner.toml:3:16" (" in
+  // [env.NAME]" after the key from that table), or "the default;
+  // --lock-timeout to change".
+  const std::string& lock_timeout_source() const { return m_lock_timeout_source; }
   // --lock-mode, else runner.toml's `lock`, else advisory (issue 17).
   project::LockMode lock_mode() const { return m_lock_mode; }
   // Whether --lock-mode or runner.toml chose it: unchosen, a Galera node
@@ -124,6 +129,7 @@ class Context {
   std::string m_dialect;
   std::unique_ptr<exec::HistoryTables> m_tables;
   double m_lock_timeout = 60;
+  std::string m_lock_timeout_source;
   project::LockMode m_lock_mode = project::LockMode::advisory;
   bool m_lock_mode_chosen = false;
   std::optional<double> m_wait;

@@ -114,7 +114,17 @@ struct LockRequest {
   // Called while waiting, with what describes the holder as the timeout
   // message would (it queries: call it rarely); may be empty.
   std::function<void(const std::function<std::string()>& holder)> waiting;
+  // Where timeout_seconds came from, for the timeout message:
+  // "--lock-timeout", "RUNNER_LOCK_TIMEOUT", "lock_timeout at
+  // runner.toml:3:16", "the default; --lock-timeout to change"; may be empty.
+  std::string timeout_source;
 };
+
+// The error for `request` not had in time: "the lock[ SUBJECT] was not had
+// within N s (SOURCE): WHY", SOURCE its timeout_source (left out when
+// empty), SUBJECT what is locked where the driver names it ("on app.db").
+UnreachableError lock_not_had(const LockRequest& request, std::string_view why,
+                              std::string_view subject = {});
 
 // One open session. Every method throws DbError on a database failure.
 class Connection {

@@ -184,6 +184,14 @@ void retry_connect(
   }
 }
 
+UnreachableError lock_not_had(const LockRequest& request, std::string_view why,
+                              std::string_view subject) {
+  return UnreachableError(fmt::format(
+      "the lock{}{} was not had within {} s{}: {}", subject.empty() ? "" : " ", subject,
+      request.timeout_seconds,
+      request.timeout_source.empty() ? "" : fmt::format(" ({})", request.timeout_source), why));
+}
+
 Waiting second_session_waiting(std::optional<std::chrono::steady_clock::time_point> until,
                                std::function<void()> check_interrupt) {
   Waiting waiting;

@@ -955,17 +955,22 @@ std::string Executor::move_record(const plan::HistoryRecord& record, const Revis
 
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const HistoryTables& tables, double timeout_seconds,
-                                            const LockWaiting& waiting,
+                                            std::string timeout_source, const LockWaiting& waiting,
                                             const OpenSession& table_sessions) {
   const std::int64_t start = util::monotonic_ms();
-  drivers::LockRequest request{tables.resolved(connection).lock_name(), timeout_seconds, [] {
-    try {
-      signals::check();
-    } catch (InterruptedError& stop) {
-      stop.add_context("while waiting for the lock: nothing ran; the database was not changed");
-      throw;
-    }
-  }, {}};
+  drivers::LockRequest request{
+      tables.resolved(connection).lock_name(),
+      timeout_seconds,
+      [] {
+        try {
+          signals::check();
+        } catch (InterruptedError& stop) {
+          stop.add_context("while waiting for the lock: nothing ran; the database was not changed");
+          throw;
+        }
+      },
+      {},
+      std::move(timeout_source)};
   if (waiting) {
     request.waiting = [&](const std::function<std::string()>& holder) {
       waiting(static_cast<double>(util::monotonic_ms() - start) / 1000.0, holder);

@@ -169,10 +169,12 @@ using LockWaiting = std::function<void(double waited, const std::function<std::s
 
 // Takes the database-wide lock named after the history table as resolved in
 // `connection`, waiting up to `timeout_seconds`; UnreachableError (exit 4)
-// when not had in time. With `table_sessions`, the table lock (a leased row,
+// when not had in time, saying where the timeout came from
+// (`timeout_source`, drivers::LockRequest). With `table_sessions`, the table lock (a leased row,
 // exec/table_lock.hpp) on sessions it opens; else the driver's session lock.
 std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
                                             const HistoryTables& tables, double timeout_seconds,
+                                            std::string timeout_source,
                                             const LockWaiting& waiting = {},
                                             const OpenSession& table_sessions = {});
 

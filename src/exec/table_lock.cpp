@@ -402,9 +402,7 @@ void poll_for_lock(const drivers::LockRequest& request, std::string_view held, c
       request.waiting(holder);
     }
     if (Clock::now() >= deadline) {
-      throw UnreachableError(fmt::format("the lock was not had within {} s: {}",
-                                         request.timeout_seconds,
-                                         fmt::format(fmt::runtime(held), holder())));
+      throw drivers::lock_not_had(request, fmt::format(fmt::runtime(held), holder()));
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(250));

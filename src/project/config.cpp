@@ -33,7 +33,8 @@ ConfigString string_value(const std::string& path, const toml::node& node, const
                       static_cast<int>(node.source().begin.column)};
 }
 
-double seconds_value(const std::string& path, const toml::node& node, const std::string& key) {
+ConfigSeconds seconds_value(const std::string& path, const toml::node& node, const std::string& key,
+                            const std::string& table) {
   double seconds = 0;
   if (const auto* i = node.as_integer()) {
     seconds = static_cast<double>(i->get());
@@ -47,7 +48,8 @@ double seconds_value(const std::string& path, const toml::node& node, const std:
          fmt::format("'{}' must be a number of seconds between 0 and {}", key,
                      util::k_max_wait_seconds));
   }
-  return seconds;
+  return ConfigSeconds{seconds, path, table, static_cast<int>(node.source().begin.line),
+                       static_cast<int>(node.source().begin.column)};
 }
 
 std::vector<ConfigString> string_list(const std::string& path, const toml::node& node,
@@ -109,9 +111,9 @@ Settings parse_settings(const std::string& path, const toml::table& table, bool 
     } else if (key == "templates") {
       settings.templates = string_value(path, node, key, table_name);
     } else if (key == "lock_timeout") {
-      settings.lock_timeout = seconds_value(path, node, key);
+      settings.lock_timeout = seconds_value(path, node, key, table_name);
     } else if (key == "wait") {
-      settings.wait = seconds_value(path, node, key);
+      settings.wait = seconds_value(path, node, key, table_name);
     } else if (key == "dump_schema") {
       const auto* b = node.as_boolean();
       if (b == nullptr) {
@@ -159,6 +161,11 @@ void override_with(std::optional<T>& base, const std::optional<T>& over) {
 }
 
 }  // namespace
+
+std::string ConfigSeconds::where(std::string_view key) const {
+  return fmt::format("{}{} at {}:{}:{}", key,
+                     table.empty() ? "" : fmt::format(" in [env.{}]", table), file, line, column);
+}
 
 Settings Config::resolve(const std::string& env_name) const {
   Settings settings = top;

@@ -26,6 +26,19 @@ struct ConfigString {
   int column = 0;
 };
 
+// A number of seconds from runner.toml, and where it stands: a message
+// about a wait says where its length came from.
+struct ConfigSeconds {
+  double seconds = 0;
+  std::string file;   // the configuration file, as shown in messages
+  std::string table;  // "" for the top level, else the NAME of [env.NAME]
+  int line = 0;
+  int column = 0;
+
+  // "KEY at FILE:LINE:COL", with " in [env.NAME]" after KEY from that table.
+  std::string where(std::string_view key) const;
+};
+
 // `value` with ${VAR} replaced by the environment variable VAR (set to an
 // empty text counts as set) and ${VAR:-default} by VAR, or `default` when
 // VAR is unset or empty (expanded in turn: ${A:-${B:-x}}); `$$` is one
@@ -64,8 +77,8 @@ struct Settings {
   std::optional<ConfigString> manifest;
   std::optional<ConfigString> table;
   std::optional<ConfigString> templates;
-  std::optional<double> lock_timeout;
-  std::optional<double> wait;
+  std::optional<ConfigSeconds> lock_timeout;
+  std::optional<ConfigSeconds> wait;
   std::optional<bool> dump_schema;
   std::optional<std::string> ids;  // "sequential" or "timestamp": how `new` mints ids
   std::optional<ConfigString> doc;  // the Markdown reference up/down rewrite (schema doc)

@@ -100,7 +100,7 @@ def test_a_held_row_makes_the_runner_wait_naming_its_holder(effects, db):
     result = effects.run(*TABLE, "--lock-timeout", "2", "up")
     assert result.code == 4, result
     assert "waiting for the migration lock on" in result.err
-    assert ("the lock was not had within 2 s: another runner holds it (pid 4242 on otherhost, "
+    assert ("the lock was not had within 2 s (--lock-timeout): another runner holds it (pid 4242 on otherhost, "
             "holding it since ") in result.err
     assert "its lease ends at" in result.err
     assert applied_ids(db) == ["0001"]
@@ -268,7 +268,7 @@ def test_a_runner_in_advisory_mode_waits_for_a_live_row_of_the_table_mode(effect
     plant_holder(db, 3600)
     result = effects.run("--lock-timeout", "2", "up")
     assert result.code == 4, result
-    assert ("the lock was not had within 2 s: a runner in the table lock mode (lock = \"table\") "
+    assert ("the lock was not had within 2 s (--lock-timeout): a runner in the table lock mode (lock = \"table\") "
             "holds its row in runner_history_lock: pid 4242 on otherhost") in result.err, result
     assert applied_ids(db) == ["0001"]
     write(db, "DELETE FROM runner_history_lock")

@@ -728,8 +728,29 @@ def test_lock_timeout_from_the_environment_beats_runner_toml_and_loses_to_the_fl
     with db.hold_lock():
         from_env = run(project.root, "up", env={"RUNNER_LOCK_TIMEOUT": "1"})
         assert from_env.code == 4 and from_env.elapsed < 8, from_env
+        assert "was not had within 1 s (RUNNER_LOCK_TIMEOUT): another runner " in from_env.err, from_env
         from_flag = run(project.root, "--lock-timeout", "0.5", "up", env={"RUNNER_LOCK_TIMEOUT": "60"})
         assert from_flag.code == 4 and from_flag.elapsed < 8, from_flag
+        assert "was not had within 0.5 s (--lock-timeout): another runner " in from_flag.err, from_flag
+    assert "runner_history" not in db.tables()
+
+
+def test_the_lock_timeout_message_names_runner_toml_and_its_table(project, db):
+    three(project)
+    project.write("runner.toml", f'database = "{db.url}"\nlock_timeout = 1\n\n[env.ci]\nlock_timeout = 0.5\n')
+    with db.hold_lock():
+        top = run(project.root, "up")
+        assert top.code == 4, top
+        assert "was not had within 1 s (lock_timeout at runner.toml:2:16): another runner " in top.err, top
+        table = run(project.root, "-e", "ci", "up")
+        assert table.code == 4, table
+        assert ("was not had within 0.5 s (lock_timeout in [env.ci] at runner.toml:5:16): "
+                "another runner ") in table.err, table
+        # Found from a folder below, runner.toml is named as the runner reaches it.
+        (project.root / "sub").mkdir()
+        below = run(project.root / "sub", "up")
+        assert below.code == 4, below
+        assert "(lock_timeout at ../runner.toml:2:16)" in below.err, below
     assert "runner_history" not in db.tables()
 
 

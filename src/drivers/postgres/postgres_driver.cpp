@@ -952,9 +952,8 @@ class PostgresConnection : public Connection {
         request.waiting([&held] { return held->describe_holder(); });
       }
       if (std::chrono::steady_clock::now() >= deadline) {
-        throw UnreachableError(
-            fmt::format("the lock was not had within {} s: another runner holds it ({})",
-                        request.timeout_seconds, held->describe_holder()));
+        throw lock_not_had(request,
+                           fmt::format("another runner holds it ({})", held->describe_holder()));
       }
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::milliseconds(200));

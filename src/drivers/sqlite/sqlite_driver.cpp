@@ -190,10 +190,10 @@ class SqliteConnection : public Connection {
         request.waiting([] { return std::string("SQLite cannot tell which process holds it"); });
       }
       if (std::chrono::steady_clock::now() >= deadline) {
-        throw UnreachableError(fmt::format(
-            "the lock on {} was not had within {} s: another runner is applying migrations "
-            "(SQLite cannot tell which process holds it)",
-            m_path, request.timeout_seconds));
+        throw lock_not_had(request,
+                           "another runner is applying migrations (SQLite cannot tell which "
+                           "process holds it)",
+                           "on " + m_path);
       }
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::milliseconds(50));

@@ -103,7 +103,7 @@ runner::exec::OpenSession sessions(const std::shared_ptr<LockDatabase>& db) {
 }
 
 LockRequest request(double timeout = 5) {
-  return LockRequest{"runner:main.runner_history", timeout, {}, {}};
+  return LockRequest{"runner:main.runner_history", timeout, {}, {}, "--lock-timeout"};
 }
 
 const HistoryTables k_tables = HistoryTables("sqlite", "runner_history").resolved("main");
@@ -170,7 +170,8 @@ TEST_CASE("table lock: a row of another owner is waited for and named on timeout
     FAIL("the lock was taken");
   } catch (const UnreachableError& error) {
     CHECK(std::string(error.what()) ==
-          "the lock was not had within 0 s: another runner holds it (pid 4242 on otherhost, "
+          "the lock was not had within 0 s (--lock-timeout): another runner holds it (pid 4242 on "
+          "otherhost, "
           "holding it since 2026-11-26 07:00:00, its lease ends at 2026-11-26 07:00:30)");
   }
   CHECK(db->owner == "feedfeedfeedfeedfeedfeedfeedfeed");  // not ours to delete

@@ -58,7 +58,7 @@ TEST_CASE("config: every key is read from the top level", "[config]") {
   CHECK(config.top.database->text == "sqlite:app.db");
   CHECK(config.top.manifest->text == "db/manifest.yaml");
   CHECK(config.top.table->text == "schema_history");
-  CHECK(config.top.lock_timeout == 30.0);
+  CHECK(config.top.lock_timeout->seconds == 30.0);
   CHECK(config.top.templates->text == "db/templates");
   CHECK(config.top.dump_schema == true);
   CHECK(config.envs.empty());
@@ -144,12 +144,15 @@ TEST_CASE("config: an [env.NAME] table overrides the top level when chosen", "[c
 
   const Settings top = config.resolve("");
   CHECK(top.database->text == "sqlite:dev.db");
-  CHECK(top.lock_timeout == 60.0);
+  CHECK(top.lock_timeout->seconds == 60.0);
+  CHECK(top.lock_timeout->where("lock_timeout") == "lock_timeout at runner.toml:3:16");
 
   const Settings prod = config.resolve("prod");
   CHECK(prod.database->text == "postgres://app@db/prod");
   CHECK(prod.table->text == "history");
-  CHECK(prod.lock_timeout == 5.5);
+  CHECK(prod.lock_timeout->seconds == 5.5);
+  CHECK(prod.lock_timeout->where("lock_timeout") ==
+        "lock_timeout in [env.prod] at runner.toml:7:16");
 
   const Settings ci = config.resolve("ci");
   CHECK(ci.database->text == "sqlite:dev.db");
@@ -197,10 +200,10 @@ TEST_CASE("config: lock_timeout out of 0..7 days, NaN or inf is an error at the 
   CHECK(config_error("lock_timeout = 604801\n") == "runner.toml:1:16: error: " + range);
   CHECK(config_error("lock_timeout = 1e308\n") == "runner.toml:1:16: error: " + range);
   CHECK(config_error("[env.prod]\nlock_timeout = nan\n") == "runner.toml:2:16: error: " + range);
-  CHECK(runner::project::parse_config("lock_timeout = 604800\n", "runner.toml").top.lock_timeout ==
-        604800.0);
-  CHECK(runner::project::parse_config("lock_timeout = 0\n", "runner.toml").top.lock_timeout ==
-        0.0);
+  CHECK(runner::project::parse_config("lock_timeout = 604800\n", "runner.toml")
+            .top.lock_timeout->seconds == 604800.0);
+  CHECK(runner::project::parse_config("lock_timeout = 0\n", "runner.toml")
+            .top.lock_timeout->seconds == 0.0);
 }
 
 TEST_CASE("config: a TOML syntax error names the file and line", "[config]") {
@@ -305,8 +308,8 @@ TEST_CASE("config: a default holding ${VAR} is expanded as a shell does", "[conf
 
 TEST_CASE("config: wait is read like lock_timeout, also in [env.NAME]", "[config]") {
   const Config config = parse_config("wait = 30\n[env.ci]\nwait = 2.5\n", "runner.toml");
-  CHECK(config.top.wait == 30.0);
-  CHECK(config.resolve("ci").wait == 2.5);
+  CHECK(config.top.wait->seconds == 30.0);
+  CHECK(config.resolve("ci").wait->seconds == 2.5);
   CHECK(config_error("wait = -1\n") ==
         "runner.toml:1:8: error: 'wait' must be a number of seconds between 0 and 604800");
   CHECK(config_error("wait = \"5\"\n") ==

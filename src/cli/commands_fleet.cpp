@@ -42,8 +42,9 @@ std::optional<std::string> read_env(const char* name) {
   return std::nullopt;
 }
 
+// A regular file, or a pipe read once (`--targets <(cmd)`).
 std::string read_all(const fs::path& path) {
-  util::TextReader reader(path);
+  util::TextReader reader(path, util::TextReader::AllowPipe{});
   std::string text;
   while (reader.read_chunk(text)) {
   }

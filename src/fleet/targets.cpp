@@ -39,6 +39,17 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(begin, end - begin + 1));
 }
 
+// The line without a trailing comment: whitespace then '#' starts one (a
+// URL holds no unencoded space; a '#' within it stays).
+std::string_view without_comment(std::string_view line) {
+  for (std::size_t i = 1; i < line.size(); ++i) {
+    if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      return line.substr(0, i);
+    }
+  }
+  return line;
+}
+
 }  // namespace
 
 std::vector<Target> parse_targets(std::string_view text, const std::string& display,
@@ -52,7 +63,7 @@ std::vector<Target> parse_targets(std::string_view text, const std::string& disp
       end = text.size();
     }
     ++line_number;
-    const std::string line = trim(text.substr(start, end - start));
+    const std::string line = trim(without_comment(text.substr(start, end - start)));
     start = end + 1;
     if (line.empty() || line[0] == '#') {
       continue;

@@ -1,6 +1,7 @@
 #pragma once
 // The target list of a fleet run (issue 17): one database URL a line from a
-// targets file or standard input (`#` comments and blank lines ignored,
+// targets file or standard input (`#` comments, trailing ones after
+// whitespace too, and blank lines ignored,
 // ${VAR} expanded as runner.toml's values are), or runner.toml's [fleet]
 // targets, or the rows of its targets_query. Every URL is parsed and its
 // dialect known before any target is touched; each gets a short label for

@@ -58,6 +58,27 @@ TextReader::TextReader(const std::filesystem::path& path, std::size_t chunk_size
   open_at(AT_FDCWD, path.c_str());
 }
 
+TextReader::TextReader(const std::filesystem::path& path, AllowPipe, std::size_t chunk_size)
+    : m_path(path),
+      m_buffer(new char[std::max<std::size_t>(chunk_size, 4)]),
+      m_buffer_size(std::max<std::size_t>(chunk_size, 4)) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || !S_ISFIFO(info.st_mode)) {
+    open_at(AT_FDCWD, path.c_str());
+    return;
+  }
+  m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (m_fd < 0) {
+    throw InputError(fmt::format("{}: cannot read: {}", m_path.string(), std::strerror(errno)));
+  }
+  if (fstat(m_fd, &m_info) != 0 || !S_ISFIFO(m_info.st_mode)) {
+    // Replaced between the two looks: read as any other file, or refused.
+    ::close(m_fd);
+    m_fd = -1;
+    open_at(AT_FDCWD, path.c_str());
+  }
+}
+
 TextReader::TextReader(int dir_fd, const char* name, const std::filesystem::path& path,
                        std::size_t chunk_size)
     : m_path(path),

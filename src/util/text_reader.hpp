@@ -22,6 +22,11 @@ class TextReader {
   // Opens the file; throws InputError naming it when it cannot be read or is
   // not a regular file (a FIFO would block, a directory cannot be read).
   explicit TextReader(const std::filesystem::path& path, std::size_t chunk_size = 64 * 1024);
+  // The same, but a pipe or FIFO is read too (`<(cmd)`, a list read once);
+  // its open waits for a writer. Other files that are not regular are
+  // refused still.
+  struct AllowPipe {};
+  TextReader(const std::filesystem::path& path, AllowPipe, std::size_t chunk_size = 64 * 1024);
   // The same for `name` within the folder open as `dir_fd` (an O_PATH
   // descriptor will do), shown as `path`: a thousand files of one folder
   // are opened without walking their path a thousand times.

@@ -171,6 +171,13 @@ std::string fleet_usage_problem(const GlobalOptions& g, const CommandOptions& o)
     return fmt::format("--database names one database and {} many: give one or the other",
                        o.fleet ? "--fleet" : "--targets");
   }
+  if (fleet_requested(o) && o.scratch) {
+    return fmt::format(
+        "--scratch names one scratch database and {} many targets: they would all share it, "
+        "and each would report what the others left there; leave out --scratch to have one "
+        "created and dropped for each target",
+        o.fleet ? "--fleet" : "--targets");
+  }
   if (!fleet_requested(o) && (o.parallel || o.fail_fast)) {
     return fmt::format("{} needs --targets FILE or --fleet", o.parallel ? "--parallel"
                                                                         : "--fail-fast");

@@ -168,10 +168,18 @@ void refuse_duplicates(const std::vector<Target>& targets) {
       const auto place = [](const Target& t) {
         return t.where.empty() ? t.url.redacted() : t.where;
       };
+      // Each line's own spelling, named by its line.
+      const auto both = [&](const Target& first, const Target& second) {
+        if (first.where.empty() || second.where.empty()) {
+          return fmt::format("{} and {}", first.url.redacted(), second.url.redacted());
+        }
+        return fmt::format("{}: {}; {}: {}", first.where, first.url.redacted(), second.where,
+                           second.url.redacted());
+      };
       throw InputError(fmt::format(
           "{}: the same database as {} ({}): listed twice, it would be migrated twice at once, "
           "and 'down 1' would revert two revisions there; list it once (nothing was run)",
-          place(target), place(*it->second), target.url.redacted()));
+          place(target), place(*it->second), both(*it->second, target)));
     }
   }
 }

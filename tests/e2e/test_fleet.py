@@ -196,6 +196,8 @@ def test_one_database_listed_twice_is_refused_before_any_target_is_touched(tmp_p
     down = run(project, "down", "--targets", "targets", "--parallel", "2")
     assert down.code == 2, down
     assert "targets:2: the same database as targets:1" in down.err, down
+    # each line's own spelling, named by its line
+    assert f"targets:1: sqlite:{tmp_path}/f.db; targets:2: sqlite:{tmp_path}/./f.db" in down.err, down
     assert sqlite_ids(tmp_path / "f.db") == ["0001", "0002"]
 
 

@@ -78,10 +78,13 @@ TEST_CASE("one database listed twice is refused, naming both lines", "[fleet]") 
     }
     return "(none)";
   };
+  // each line's own spelling, named by its line
   CHECK_THAT(refusal("sqlite:f2.db\nsqlite:./f2.db\n"),
-             Catch::StartsWith("t:2: the same database as t:1 (sqlite:/base/./f2.db)"));
+             Catch::StartsWith("t:2: the same database as t:1 (t:1: sqlite:/base/f2.db; t:2: "
+                               "sqlite:/base/./f2.db)"));
   CHECK_THAT(refusal("postgres://u:pw@H:5432/app\npostgresql://u:pw2@h/app\n"),
-             Catch::StartsWith("t:2: the same database as t:1 (postgresql://u:***@h/app)"));
+             Catch::StartsWith("t:2: the same database as t:1 (t:1: postgres://u:***@H:5432/app; "
+                               "t:2: postgresql://u:***@h/app)"));
   CHECK_THAT(refusal("mysql://u:pw@h/app\nmariadb://u:pw@h:3306/app\n"),
              Catch::StartsWith("t:2: the same database as t:1"));
   CHECK(refusal("postgres://u:pw@h/app?search_path=a\npostgres://u:pw@h/app?search_path=b\n"

@@ -18,6 +18,7 @@
 #include "drivers/registry.hpp"
 #include "exec/signals.hpp"
 #include "fleet/process.hpp"
+#include "fleet/registry.hpp"
 #include "fleet/report.hpp"
 #include "fleet/targets.hpp"
 #include "util/errors.hpp"
@@ -124,16 +125,25 @@ std::vector<std::string> child_args(const std::vector<std::string>& args) {
   return out;
 }
 
-std::vector<std::string> child_env(const util::Url& url) {
+// The child's environment: the target's URL, its place and the fleet's
+// registry (fleet/registry.hpp) instead of the runner's own.
+std::vector<std::string> child_env(const fleet::Target& target, int registry) {
   std::vector<std::string> env;
+  const auto is = [](std::string_view text, std::string_view name) {
+    return text.size() > name.size() && text.substr(0, name.size()) == name &&
+           text[name.size()] == '=';
+  };
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
-    if (text.rfind("DATABASE_URL=", 0) == 0 || text.rfind("RUNNER_DATABASE_URL=", 0) == 0) {
+    if (is(text, "DATABASE_URL") || is(text, "RUNNER_DATABASE_URL") ||
+        is(text, fleet::k_registry_env) || is(text, fleet::k_target_env)) {
       continue;
     }
     env.emplace_back(text);
   }
-  env.push_back("RUNNER_DATABASE_URL=" + url.original);
+  env.push_back("RUNNER_DATABASE_URL=" + target.url.original);
+  env.push_back(fmt::format("{}={}", fleet::k_registry_env, registry));
+  env.push_back(fmt::format("{}={}", fleet::k_target_env, target.source));
   return env;
 }
 
@@ -211,11 +221,13 @@ int run_fleet(const GlobalOptions& g, const Reporter& reporter, const std::strin
     (void)project::Project::load(ctx.manifest_path(), dialect);
   }
   const auto args = child_args(o.args);
+  // Closed at exit; each child registers its database there.
+  const int registry = fleet::make_registry();
   std::vector<fleet::Job> jobs;
   std::vector<fleet::TargetResult> results;
   std::size_t width = 0;
   for (const auto& target : targets) {
-    jobs.push_back({args, child_env(target.url)});
+    jobs.push_back({args, child_env(target, registry)});
     results.push_back(fleet::not_started(target.label, target.url.redacted()));
     width = std::max(width, target.label.size());
   }

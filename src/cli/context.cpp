@@ -10,6 +10,7 @@
 
 #include "drivers/registry.hpp"
 #include "exec/signals.hpp"
+#include "fleet/registry.hpp"
 #include "project/cache.hpp"
 #include "util/errors.hpp"
 #include "util/links.hpp"
@@ -111,6 +112,12 @@ Context::Context(const GlobalOptions& options, const Reporter& reporter) : m_rep
   const auto chosen = project::choose_database_url(options.database, read_env, m_settings,
                                                    m_manifest_path.parent_path());
   m_url_source = chosen.source;
+  // A fleet run hands each child its URL in RUNNER_DATABASE_URL; it came
+  // from a line of the targets file, which the child says instead.
+  if (const auto& child = fleet::fleet_child();
+      child.registry >= 0 && chosen.source == "RUNNER_DATABASE_URL") {
+    m_url_source = child.where;
+  }
   m_url_refusal = chosen.refusal;
   try {
     m_url = util::parse_url(chosen.url);
@@ -251,6 +258,7 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
                            connect_options.probe_table = tables().table();
                            connection = drivers::connect(m_url, connect_options);
                          });
+  register_fleet_target(*connection);
   return connection;
 }
 
@@ -265,6 +273,22 @@ std::unique_ptr<drivers::Connection> Context::connect_existing() const {
     return nullptr;
   }
   return connect_waiting(m_wait.value_or(0), false);
+}
+
+// A fleet target registers its database before anything else is done
+// there: a database another line of the targets file reached first (under
+// another spelling) is refused (fleet/registry.hpp). Its history's schema
+// is part of it: two schemas of one database are two targets.
+void Context::register_fleet_target(drivers::Connection& connection) const {
+  const auto& child = fleet::fleet_child();
+  if (child.registry < 0) {
+    return;
+  }
+  const std::string schema =
+      tables().schema().empty() ? connection.default_schema() : tables().schema();
+  fleet::register_target(child.registry,
+                         fmt::format("{}, history schema {}", connection.identity(), schema),
+                         child.where, m_url.redacted());
 }
 
 void Context::refuse_empty_url() const {

@@ -37,7 +37,8 @@ class Context {
   bool in_project() const;
   const util::Url& url() const { return m_url; }
   // Where the URL came from: "--database", "RUNNER_DATABASE_URL",
-  // "DATABASE_URL", "runner.toml" (" [env.NAME]"), or "default".
+  // "DATABASE_URL", "runner.toml" (" [env.NAME]"), or "default"; for a
+  // fleet target, its place ("targets.txt:3").
   const std::string& url_source() const { return m_url_source; }
   // What to say instead of connecting when the variable that would have
   // named the database is set but empty (project::ChosenUrl::refusal), or
@@ -126,6 +127,7 @@ class Context {
   std::string m_url_source;
   std::string m_url_refusal;
   void refuse_empty_url() const;
+  void register_fleet_target(drivers::Connection& connection) const;
   std::string m_dialect;
   std::unique_ptr<exec::HistoryTables> m_tables;
   double m_lock_timeout = 60;

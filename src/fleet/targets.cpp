@@ -17,6 +17,7 @@ namespace fs = std::filesystem;
 Target checked(const std::string& text, const std::string& where, const fs::path& base) {
   Target target;
   target.where = where;
+  target.source = where;
   try {
     target.url = util::parse_url(text);
     (void)drivers::dialect_of(target.url);

@@ -21,6 +21,9 @@ namespace runner::fleet {
 struct Target {
   util::Url url;
   std::string where;  // "targets.txt:3", "runner.toml:12", or "" for a query row
+  // Where its URL came from, for the child's "database" "source": `where`,
+  // or "[fleet] targets_query, row 4".
+  std::string source;
   std::string label;  // set by assign_labels
 };
 
@@ -61,7 +64,9 @@ void assign_labels(std::vector<Target>& targets);
 // and options):
 // it would be migrated twice at once, and `down 1` would revert two
 // revisions there. Servers are compared as written (localhost and
-// 127.0.0.1 are two names).
+// 127.0.0.1 are two names): each target compares the database it reached
+// once connected (fleet/registry.hpp). The message shows each line's own
+// spelling.
 void refuse_duplicates(const std::vector<Target>& targets);
 
 }  // namespace runner::fleet

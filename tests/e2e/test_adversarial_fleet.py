@@ -1,9 +1,11 @@
 """Fleets (issue 17), adversarial: signals, passwords in argv, severity of
 mixed outcomes, colliding labels, a targets_query that would write."""
 import os
+import re
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -228,3 +230,122 @@ def test_a_slow_target_blocks_no_other(tmp_path):
     assert set(lines[:4]) == {f"fast_{i}.db" for i in range(4)}, result
     assert lines[4] == "test.db", result
     assert result.seconds < 10
+
+
+# --- one database spelled two ways: the children compare the databases -------
+
+def two_spellings(tmp_path, servers, dialect, project):
+    """One database under two spellings the URL-level check cannot see
+    through (127.0.0.1 and localhost; a file and its hard link), with both
+    revisions applied through the first; and a way to read its history."""
+    if dialect == "sqlite":
+        first = tmp_path / "a.db"
+        assert run(project, "-d", f"sqlite:{first}", "up").code == 0
+        os.link(first, tmp_path / "b.db")
+        return [f"sqlite:{first}", f"sqlite:{tmp_path / 'b.db'}"], lambda: sqlite_ids(first)
+    db, = servers(dialect, 1)
+    assert run(project, "-d", db.url, "up").code == 0
+    ids = lambda: [r[0] for r in db.query(
+        "SELECT id FROM runner_history WHERE state = 'applied' ORDER BY id")]
+    return [db.url, db.url.replace("@127.0.0.1:", "@localhost:")], ids
+
+
+def refused_as_one(result, urls):
+    """Exit 2 for the fleet; one line refused naming the other and each
+    line's own spelling (redacted), whichever line reached it first."""
+    assert result.code == 2, result
+    redacted = [re.sub(r"://([^:@/]*):[^@]*@", r"://\1:***@", url) for url in urls]
+    assert ("targets:2: the same database as targets:1" in result.err
+            or "targets:1: the same database as targets:2" in result.err), result
+    assert f"targets:1: {redacted[0]}" in result.err, result
+    assert f"targets:2: {redacted[1]}" in result.err, result
+    assert "refused" in result.err and "1 refused (bad input)" in result.err, result
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "mysql"])
+def test_one_database_under_two_spellings_is_reverted_and_applied_once(
+        tmp_path, servers, dialect):
+    """Each line would run down 1 there: two revisions reverted (the data
+    revision's down too), both lines saying '1 reverted'."""
+    project = make_project(tmp_path)
+    urls, ids = two_spellings(tmp_path, servers, dialect, project)
+    assert urls[0] != urls[1] and ids() == ["0001", "0002"]
+    (project.root / "targets").write_text("".join(url + "\n" for url in urls))
+
+    down = run(project, "down", "--targets", "targets", "--parallel", "2")
+    refused_as_one(down, urls)
+    assert ids() == ["0001"], down
+    assert down.err.count("  1 reverted  ") == 1, down
+
+    # one at a time, the second line is refused too (not run after the first)
+    up = run(project, "up", "1", "--targets", "targets", "--parallel", "1")
+    refused_as_one(up, urls)
+    assert "targets:2: the same database as targets:1" in up.err, up
+    assert ids() == ["0001", "0002"], up
+    assert up.err.count("  1 applied  ") == 1, up
+
+
+def test_two_databases_of_one_server_are_two_targets(tmp_path, servers):
+    """The identity names the database, not only the server; and a schema
+    of one database is a target of its own."""
+    project = make_project(tmp_path)
+    a, b = servers("postgres", 2)
+    a.query("CREATE SCHEMA tenant_x")
+    (project.root / "targets").write_text(
+        f"{a.url}\n{b.url.replace('@127.0.0.1:', '@localhost:')}\n{a.url}?search_path=tenant_x\n")
+    result = run(project, "up", "--targets", "targets", "--parallel", "2")
+    assert result.code == 0, result
+    assert result.err.count("2 applied") == 3, result
+    assert a.query("SELECT count(*) FROM tenant_x.runner_history") == [(2,)]
+
+
+def test_verify_refuses_one_scratch_database_for_many_targets(tmp_path):
+    """Every target would share it and report what the others left there."""
+    project = make_project(tmp_path)
+    (project.root / "targets").write_text(f"sqlite:{tmp_path}/a.db\nsqlite:{tmp_path}/b.db\n")
+    result = run(project, "verify", "--targets", "targets", "--parallel", "2",
+                 "--scratch", f"sqlite:{tmp_path}/scratch.db")
+    assert result.code == 2, result
+    assert "--scratch" in result.err and "share" in result.err, result
+    assert not (tmp_path / "a.db").exists() and not (tmp_path / "scratch.db").exists()
+
+
+def test_each_target_says_its_line_of_the_targets_file_as_the_source_of_its_url(tmp_path):
+    project = make_project(tmp_path)
+    (project.root / "targets").write_text(f"# tenants\nsqlite:{tmp_path}/a.db\n\nsqlite:{tmp_path}/b.db\n")
+    result = run(project, "--json", "up", "--targets", "targets",
+                 env={"DATABASE_URL": f"sqlite:{tmp_path}/other.db"})
+    assert result.code == 0, result
+    sources = {t["target"]: t["result"]["database"]["source"] for t in result.json()["targets"]}
+    assert sources == {"a.db": "targets:2", "b.db": "targets:4"}, result
+    assert not (tmp_path / "other.db").exists()
+
+
+def test_a_comment_after_a_url_is_not_part_of_it(tmp_path):
+    project = make_project(tmp_path)
+    (project.root / "targets").write_text(
+        f"sqlite:{tmp_path}/a.db  # tenant a\nsqlite:{tmp_path}/b#1.db\t# '#' in a path stays\n")
+    result = run(project, "up", "--targets", "targets")
+    assert result.code == 0, result
+    assert sqlite_ids(tmp_path / "a.db") == ["0001", "0002"]
+    assert sqlite_ids(tmp_path / "b#1.db") == ["0001", "0002"]
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["a.db", "b#1.db"]
+
+
+def test_the_targets_file_may_be_a_pipe_or_a_fifo(tmp_path):
+    project = make_project(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    proc = subprocess.run(
+        ["bash", "-c", f'"$0" up --targets <(printf "sqlite:{tmp_path}/a.db\\n")', RUNNER],
+        cwd=project.root, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc
+    assert sqlite_ids(tmp_path / "a.db") == ["0001", "0002"]
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(f"sqlite:{tmp_path}/b.db\n"), daemon=True)
+    writer.start()
+    result = run(project, "up", "--targets", str(fifo))
+    writer.join(timeout=60)
+    assert result.code == 0, result
+    assert sqlite_ids(tmp_path / "b.db") == ["0001", "0002"]

@@ -1,9 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "fleet/registry.hpp"
 #include "fleet/report.hpp"
 #include "fleet/targets.hpp"
 #include "util/errors.hpp"
@@ -94,6 +97,40 @@ TEST_CASE("one database listed twice is refused, naming both lines", "[fleet]") 
   CHECK(refusal("postgres://ta:pw@h/app\npostgres://tb:pw@h/app\n"
                 "postgres://u:pw@h/app?options=-csearch_path%3Dsa\n"
                 "postgres://u:pw@h/app?options=-csearch_path%3Dsb\n") == "(none)");
+}
+
+TEST_CASE("whitespace then '#' starts a comment; a '#' within a URL stays", "[fleet]") {
+  const auto targets = runner::fleet::parse_targets(
+      "postgres://u:pw@h/app  # the main one\npostgres://u:p#w@h/b#c\t# tab\n"
+      "sqlite:/a/x.db # note # more\n",
+      "t", "", no_env);
+  REQUIRE(targets.size() == 3);
+  CHECK(targets[0].url.path == "app");
+  CHECK(targets[1].url.path == "b#c");
+  CHECK(targets[1].url.password == "p#w");
+  CHECK(targets[2].url.path == "/a/x.db");
+}
+
+TEST_CASE("the registry refuses a database another line registered first", "[fleet]") {
+  const int registry = runner::fleet::make_registry();
+  const auto refusal = [&](const std::string& identity, const std::string& where,
+                           const std::string& url) -> std::string {
+    try {
+      runner::fleet::register_target(registry, identity, where, url);
+    } catch (const runner::InputError& error) {
+      return error.what();
+    }
+    return "(none)";
+  };
+  CHECK(refusal("db one", "t:1", "postgres://u:***@127.0.0.1/db") == "(none)");
+  CHECK(refusal("db two", "t:2", "postgres://u:***@127.0.0.1/other") == "(none)");
+  CHECK(refusal("db one", "t:1", "postgres://u:***@127.0.0.1/db") == "(none)");  // its own
+  CHECK_THAT(refusal("db one", "t:3", "postgres://u:***@localhost/db"),
+             Catch::StartsWith("t:3: the same database as t:1 (t:1: postgres://u:***@127.0.0.1/db; "
+                               "t:3: postgres://u:***@localhost/db; both reach db one)"));
+  // refused lines are not registered: a fourth is refused naming the first
+  CHECK_THAT(refusal("db one", "t:4", "x"), Catch::StartsWith("t:4: the same database as t:1 "));
+  close(registry);
 }
 
 TEST_CASE("the exit code is the most severe: 5 > 1 > 3 > 2 > 4 > 0", "[fleet]") {

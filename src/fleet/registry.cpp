@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +16,8 @@
 
 namespace runner::fleet {
 namespace {
+
+constexpr const char* k_memfd_name = "runner-fleet-registry";
 
 [[noreturn]] void fail(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -88,7 +89,7 @@ void append(int fd, const std::string& line, off_t at) {
 
 int make_registry() {
   // Not close-on-exec: the children are this runner, exec'd.
-  const int fd = memfd_create("runner-fleet-registry", 0);
+  const int fd = memfd_create(k_memfd_name, 0);
   if (fd < 0) {
     fail("memfd_create");
   }
@@ -104,9 +105,14 @@ const FleetChild& fleet_child() {
         *registry == '\0' || std::string_view(registry).size() > 9) {
       return read;
     }
+    // Only the registry itself: a variable left in the environment of a
+    // process the child started (a hook running the runner) names a
+    // descriptor closed there, or reused for another file.
     const int fd = std::atoi(registry);
-    struct stat info {};
-    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    char link[64];
+    const ssize_t n = readlink(fmt::format("/proc/self/fd/{}", fd).c_str(), link, sizeof link);
+    if (n <= 0 || std::string_view(link, static_cast<std::size_t>(n))
+                          .rfind(std::string("/memfd:") + k_memfd_name, 0) != 0) {
       return read;
     }
     fcntl(fd, F_SETFD, FD_CLOEXEC);

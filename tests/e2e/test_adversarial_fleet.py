@@ -1,5 +1,6 @@
 """Fleets (issue 17), adversarial: signals, passwords in argv, severity of
 mixed outcomes, colliding labels, a targets_query that would write."""
+import json
 import os
 import re
 import signal
@@ -349,3 +350,20 @@ def test_the_targets_file_may_be_a_pipe_or_a_fifo(tmp_path):
     writer.join(timeout=60)
     assert result.code == 0, result
     assert sqlite_ids(tmp_path / "b.db") == ["0001", "0002"]
+
+
+def test_the_fleet_variables_left_in_a_hook_environment_name_no_registry(tmp_path):
+    """A process a fleet target starts inherits its environment, not its
+    registry: a descriptor of that number is another file, never written."""
+    project = make_project(tmp_path)
+    other = tmp_path / "other.txt"
+    other.write_text("keep\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    env.update({"RUNNER_DATABASE_URL": f"sqlite:{tmp_path}/a.db", "RUNNER_FLEET_TARGET": "t:9"})
+    with open(other, "r+") as held:
+        env["RUNNER_FLEET_REGISTRY"] = str(held.fileno())
+        proc = subprocess.run([RUNNER, "--json", "up"], cwd=project.root, env=env,
+                              pass_fds=(held.fileno(),), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc
+    assert json.loads(proc.stdout)["database"]["source"] == "RUNNER_DATABASE_URL", proc
+    assert other.read_text() == "keep\n"

@@ -534,7 +534,7 @@ def slow_statements(db, count):
         statement = "SELECT SLEEP(0.3);"
     else:  # SQLite has no sleep: count far
         statement = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-                     "WHERE x < 1500000) SELECT count(*) FROM c;")
+                     "WHERE x < 4000000) SELECT count(*) FROM c;")
     return "CREATE TABLE slow (id INTEGER PRIMARY KEY);\n" + "\n".join([statement] * count) + "\n"
 
 

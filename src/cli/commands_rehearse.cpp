@@ -43,7 +43,7 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
                          {std::nullopt, to, false});
   };
   // The target, only read: the copy's source.
-  const auto source = ctx.connect_existing();
+  auto source = ctx.connect_existing();
   {
     // What the rehearsal runs, checked before anything is copied.
     auto steps = planner(source ? exec::load_history(*source, ctx.tables()) : plan::History{});
@@ -56,7 +56,8 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
                                          "rehearse");
   }
   const Reporter& reporter = ctx.reporter();
-  scratch::Database copy({ctx.url(), ctx.connect_existing()}, given, {true, ctx.lock_timeout()});
+  scratch::Database copy({ctx.url(), ctx.connect_existing()}, given, {true, ctx.lock_timeout()},
+                         "--copy-into");
   const bool created = copy.created();
   if (o.keep) {
     copy.keep();
@@ -73,9 +74,20 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
   // that would be the target's own tables.
   const exec::HistoryTables tables =
       source && ctx.dialect() == "postgres" ? ctx.tables().resolved(*source) : ctx.tables();
-  const rehearse::Outcome outcome =
-      rehearse::run(source.get(), copy, tables, planner, {o.schema_only, o.round_trip}, snapshot,
-                    newest, listener);
+  rehearse::Outcome outcome;
+  try {
+    outcome = rehearse::run(source.get(), copy, tables, planner, {o.schema_only, o.round_trip},
+                            snapshot, newest, listener);
+  } catch (...) {
+    // Before the copy is dropped: a COPY TO STDOUT cut short (Ctrl-C) leaves
+    // the source's backend blocked writing to this runner, and DROP DATABASE
+    // waits for every backend of the server, that one included, for good.
+    if (source != nullptr) {
+      source->cancel();
+      source.reset();
+    }
+    throw;
+  }
 
   for (const auto& step : outcome.steps) {
     if (!step.ok) {

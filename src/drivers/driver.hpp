@@ -245,9 +245,11 @@ class Connection {
   // runner's own). Throws InputError where the driver cannot introspect.
   virtual schema::Schema read_schema(const std::vector<std::string>& skip_tables);
   // Creates an empty scratch database beside this one (`verify`) and
-  // returns its URL; drop_scratch removes it. InputError where unsupported.
+  // returns its URL; drop_scratch removes it, false when it may be left
+  // (the drop failed, timed out or was cancelled). InputError where
+  // unsupported.
   virtual util::Url create_scratch();
-  virtual void drop_scratch(const util::Url& scratch) noexcept;
+  virtual bool drop_scratch(const util::Url& scratch) noexcept;
   // A text naming the database this session works on, the same through
   // every URL that reaches it (a symlink, a relative path, localhost or
   // 127.0.0.1) and different for any other database, for as long as its

@@ -96,7 +96,7 @@ util::Url Connection::create_scratch() {
                                dialect()));
 }
 
-void Connection::drop_scratch(const util::Url& /*scratch*/) noexcept {}
+bool Connection::drop_scratch(const util::Url& /*scratch*/) noexcept { return true; }
 
 // Without an identity two sessions cannot be told apart: refuse rather than
 // guess, since a wrong "different" would let verify run on the target.

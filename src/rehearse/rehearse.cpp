@@ -261,6 +261,9 @@ Outcome run_all(drivers::Connection* source, scratch::Database& copy,
     request.progress = [&](std::string_view line) { say(std::string(line)); };
     request.check_interrupt = [] { exec::signals::check(); };
     try {
+      // A signal stops the source's statement (MySQL's INSERT ... SELECT
+      // runs on it), not only the copy's.
+      const exec::signals::CriticalSection cancels(source);
       outcome.copy = source->copy_into(copy.connection(), request);
     } catch (const DbError& error) {
       exec::signals::check();  // cancelled by a signal: the interruption is what happened

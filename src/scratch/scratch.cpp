@@ -4,6 +4,7 @@
 
 #include "drivers/registry.hpp"
 #include "util/errors.hpp"
+#include "util/output.hpp"
 
 namespace runner::scratch {
 namespace {
@@ -31,36 +32,63 @@ std::string some_names(const schema::Schema& schema) {
 }  // namespace
 
 void refuse_same(drivers::Connection& scratch, const util::Url& scratch_url,
-                 drivers::Connection& target, const util::Url& target_url) {
+                 drivers::Connection& target, const util::Url& target_url,
+                 std::string_view option) {
   const std::string identity = scratch.identity();
   if (identity == target.identity()) {
     throw InputError(fmt::format(
         "the scratch database {} is the target database {} ({}): a scratch database is never "
-        "the target; give another one, or leave out --scratch to have one created",
-        scratch_url.redacted(), target_url.redacted(), identity));
+        "the target; give another one, or leave out {} to have one created",
+        scratch_url.redacted(), target_url.redacted(), identity, option));
   }
 }
 
-void refuse_not_empty(drivers::Connection& scratch, const util::Url& scratch_url) {
+void refuse_not_empty(drivers::Connection& scratch, const util::Url& scratch_url,
+                      std::string_view option) {
   const schema::Schema schema = scratch.read_schema({});
   if (!schema.tables.empty() || !schema.objects.empty()) {
     throw InputError(fmt::format(
         "the scratch database {} is not empty (it holds {}): a scratch database given with "
-        "--scratch must be empty, since what runs there may drop what it holds; give an empty "
-        "one, or leave out --scratch to have one created and dropped",
-        scratch_url.redacted(), some_names(schema)));
+        "{} must be empty, since what runs there may drop what it holds; give an empty "
+        "one, or leave out {} to have one created and dropped",
+        scratch_url.redacted(), some_names(schema), option, option));
   }
 }
 
+namespace {
+
+// What says that a scratch database outlived the run, and how to drop it.
+std::string left_behind(const util::Url& scratch) {
+  const std::string dialect = drivers::dialect_of(scratch);
+  return fmt::format(
+      "the scratch database {} was left in place (dropping it failed, timed out or was "
+      "interrupted): {}",
+      scratch.redacted(),
+      dialect == "sqlite" ? fmt::format("remove the file {}", scratch.path)
+      : dialect == "mysql"
+          ? fmt::format("drop it with DROP DATABASE IF EXISTS `{}`", scratch.path)
+          : fmt::format("drop it with DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", scratch.path));
+}
+
+}  // namespace
+
+bool Database::Owner::drop() noexcept {
+  // A signal (a second one, after the one that ended the work) cancels the
+  // drop rather than waiting on it.
+  const exec::signals::CriticalSection cancels(admin);
+  return admin->drop_scratch(url);
+}
+
 Database::Owner::~Owner() {
-  if (created && admin != nullptr) {
-    admin->drop_scratch(url);
+  if (created && admin != nullptr && !drop()) {
+    util::print(stderr, "runner: warning: {}\n", left_behind(url));
   }
 }
 
 Database::Database(Target target, const std::optional<util::Url>& given,
-                   const drivers::ConnectOptions& options)
-    : m_target_url(std::move(target.url)),
+                   const drivers::ConnectOptions& options, std::string_view option)
+    : m_option(option),
+      m_target_url(std::move(target.url)),
       m_target(std::move(target.connection)),
       m_options(options) {
   try {
@@ -109,10 +137,10 @@ void Database::open(const std::optional<util::Url>& given) {
     m_target = drivers::connect(m_target_url, {false, m_options.busy_timeout_seconds});
   }
   if (m_target != nullptr) {
-    refuse_same(*m_connection, m_owner.url, *m_target, m_target_url);
+    refuse_same(*m_connection, m_owner.url, *m_target, m_target_url, m_option);
   }
   if (!m_owner.created) {
-    refuse_not_empty(*m_connection, m_owner.url);
+    refuse_not_empty(*m_connection, m_owner.url, m_option);
   }
 }
 
@@ -136,8 +164,10 @@ void Database::recreate() {
                     m_owner.url.redacted()));
   }
   close();
-  m_owner.admin->drop_scratch(m_owner.url);
   m_owner.created = false;
+  if (!m_owner.drop()) {
+    throw DbError(left_behind(m_owner.url));
+  }
   m_owner.url = m_owner.admin->create_scratch();
   m_owner.created = true;
   connect();

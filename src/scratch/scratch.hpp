@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "drivers/driver.hpp"
 #include "exec/signals.hpp"
@@ -32,8 +33,9 @@ class Database {
   // SIGINT/SIGTERM cancel the statement running on the scratch database and
   // are remembered (exec::signals::check throws) instead of ending the
   // process, so that the database is dropped on the way out.
+  // `option`: the command's option that gives one, named in its refusals.
   Database(Target target, const std::optional<util::Url>& given,
-           const drivers::ConnectOptions& options);
+           const drivers::ConnectOptions& options, std::string_view option = "--scratch");
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -59,6 +61,9 @@ class Database {
     Owner() = default;
     Owner(const Owner&) = delete;
     Owner& operator=(const Owner&) = delete;
+    // Drops it now, cancelled by a signal; false when it may be left.
+    bool drop() noexcept;
+    // Drops it when `created`; says on stderr what to remove when that fails.
     ~Owner();
   };
 
@@ -70,6 +75,7 @@ class Database {
   // Members end in reverse order: the session closes, then an owned
   // database is dropped, then signals stop being deferred.
   exec::signals::CriticalSection m_deferred{nullptr};
+  std::string m_option;
   util::Url m_target_url;
   std::unique_ptr<drivers::Connection> m_target;
   std::unique_ptr<drivers::Connection> m_memory;  // creates scratch files with no target
@@ -81,12 +87,13 @@ class Database {
 };
 
 // Throws InputError when `scratch` and `target` are one database (their
-// identities are equal), naming both URLs.
+// identities are equal), naming both URLs and `option`, which gave `scratch`.
 void refuse_same(drivers::Connection& scratch, const util::Url& scratch_url,
-                 drivers::Connection& target, const util::Url& target_url);
+                 drivers::Connection& target, const util::Url& target_url, std::string_view option);
 
 // Throws InputError when the database holds any table, view or other
 // object of the schema model (the runner's history tables included).
-void refuse_not_empty(drivers::Connection& scratch, const util::Url& scratch_url);
+void refuse_not_empty(drivers::Connection& scratch, const util::Url& scratch_url,
+                      std::string_view option);
 
 }  // namespace runner::scratch

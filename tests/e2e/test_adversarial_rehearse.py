@@ -1,7 +1,12 @@
 """Adversarial cases of `runner rehearse` (issue 15): a copy target that is
 not empty or not of the dialect is refused before anything is copied, and
 the password is never shown."""
+import os
+import re
+import signal
 import sqlite3
+import subprocess
+import time
 
 from conftest import snapshot, three
 
@@ -19,6 +24,9 @@ def test_copy_into_a_database_that_is_not_empty_is_refused(project, db):
     result = project.run("rehearse", "--copy-into", url)
     assert result.code == 2, result
     assert "is not empty (it holds table precious)" in result.err, result
+    # rehearse's option, not verify's (--scratch)
+    assert "given with --copy-into must be empty" in result.err, result
+    assert "--scratch" not in result.err, result
     assert "runner-test-pw" not in result.out + result.err
     assert snapshot(db) == before
     if db.dialect != "sqlite":
@@ -134,4 +142,95 @@ def test_a_database_whose_search_path_is_set_is_copied_with_it(tmp_path):
         assert "DROP TABLE" not in result.out, result
         assert result.code != 0 or result.out.strip() == "", result
     finally:
+        pg.drop()
+
+
+def test_copy_into_the_target_names_the_option_rehearse_has(project, db):
+    """The refusal advised 'leave out --scratch': rehearse has no --scratch."""
+    three(project)
+    assert project.run("up", "1").code == 0
+    before = snapshot(db)
+    result = project.run("rehearse", "--copy-into", db.url)
+    assert result.code == 2, result
+    assert "is the target database" in result.err, result
+    assert "leave out --copy-into to have one created" in result.err, result
+    assert "--scratch" not in result.err, result
+    assert snapshot(db) == before
+
+
+def big_table_digest(pg):
+    # Not every row's text: their count and the table's writes.
+    return pg.query("SELECT count(*), max(id) FROM big") + pg.query(
+        "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE relname = 'big'")
+
+
+def test_ctrl_c_mid_copy_ends_promptly_and_drops_the_copy(tmp_path):
+    """SIGINT while the target's rows stream out (COPY big TO STDOUT): the
+    runner stopped reading the source, whose backend then sat blocked
+    writing to it, and dropped the copy meanwhile: DROP DATABASE waits for
+    every backend of the server to absorb a barrier, that one included, so
+    the runner hung for good (and every DROP DATABASE of the server with it);
+    a second signal did nothing. Now the source is closed first and the drop
+    is bounded."""
+    from conftest import PostgresDb, Project, RUNNER, wait_for
+    pg = PostgresDb()
+    proc = None
+    try:
+        root = tmp_path / "project"
+        root.mkdir()
+        project = Project(root, pg)
+        project.add("0001", "create_t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
+        pg.query("CREATE TABLE big AS SELECT g id, md5(g::text) s "
+                 "FROM generate_series(1, 1000000) g")
+        before = big_table_digest(pg), pg.tables()
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+        env["NO_COLOR"] = "1"
+        copying = ("SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND state = "
+                   "'active' AND query LIKE 'COPY big TO STDOUT%'").format(pg.name)
+        # The old build hung on about three rounds in four: four rounds.
+        for delay in (0.05, 0.2, 0.05, 0.2):
+            log = tmp_path / "stderr.txt"
+            with open(log, "w") as err:
+                proc = subprocess.Popen([RUNNER, "-d", pg.url, "rehearse"], cwd=root, env=env,
+                                        stdout=subprocess.DEVNULL, stderr=err)
+            into = re.compile(r"rehearse: copying \S+ into (\S+) \(created for this run")
+            assert wait_for(lambda: into.search(log.read_text()) or proc.poll() is not None,
+                            timeout=60, interval=0.01), log.read_text()
+            found = into.search(log.read_text())
+            assert found, log.read_text()
+            name = found.group(1).rsplit("/", 1)[1]
+            assert name.startswith("runner_verify_"), log.read_text()
+            # A session on the copy: DROP DATABASE ... WITH (FORCE) ends it and
+            # waits 100 ms for it to go, time enough for the source's backend
+            # to fill the sockets' buffers once the runner stops reading it.
+            watcher = pg._connect(name)
+            assert wait_for(lambda: pg._run("postgres", copying) == [(1,)]
+                            or proc.poll() is not None, timeout=60, interval=0.01), log.read_text()
+            assert proc.poll() is None, log.read_text()
+            time.sleep(delay)
+            proc.send_signal(signal.SIGINT)
+            try:
+                code = proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise AssertionError("rehearse did not end within 20 s of SIGINT: "
+                                     + log.read_text())
+            finally:
+                try:
+                    watcher.close()
+                except Exception:  # ended by the drop
+                    pass
+            said = log.read_text()
+            assert code == 130, said
+            left = pg._run("postgres", f"SELECT datname FROM pg_database WHERE datname = '{name}'")
+            if left:
+                pg.databases.append(name)
+                assert "left in place" in said and name in said, said
+            assert (big_table_digest(pg), pg.tables()) == before
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
         pg.drop()

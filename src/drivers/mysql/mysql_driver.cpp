@@ -55,6 +55,8 @@ constexpr std::size_t k_max_lock_name = 64;
 constexpr double k_lock_poll_seconds = 0.5;
 // A cancel must not hang the signal thread on an unreachable server.
 constexpr int k_cancel_connect_timeout = 5;
+// How long dropping a scratch database on a session of its own may wait.
+constexpr int k_drop_seconds = 30;
 
 enum class SslMode { disabled, preferred, required, verify };
 
@@ -948,11 +950,11 @@ class MysqlConnection : public Connection {
     return scratch;
   }
 
-  void drop_scratch(const util::Url& scratch) noexcept override {
+  bool drop_scratch(const util::Url& scratch) noexcept override {
     const std::string sql = fmt::format("DROP DATABASE IF EXISTS `{}`", scratch.path);
     try {
       query(sql);
-      return;
+      return true;
     } catch (const std::exception&) {
       // This session may be gone (killed while the scratch work ran): once
       // more on a session of its own.
@@ -960,9 +962,12 @@ class MysqlConnection : public Connection {
     try {
       const auto conn = open(m_settings, m_url, 10);
       std::unique_ptr<::sql::Statement> statement(conn->createStatement());
+      // Not a year (the default) behind a session holding the scratch's tables.
+      statement->execute(fmt::format("SET SESSION lock_wait_timeout = {}", k_drop_seconds));
       statement->execute(sql);
+      return true;
     } catch (const std::exception&) {
-      // Best effort: the name says what it is if it is ever left behind.
+      return false;  // the caller names it
     }
   }
 

@@ -309,6 +309,9 @@ struct Setting {
 // from PostgreSQL 14 on it can notice the closed socket while the statement
 // runs. And the session waits idle while another runner holds the lock: a
 // role's idle_session_timeout must not end it.
+// How long dropping a scratch database may take.
+constexpr int k_drop_seconds = 30;
+
 constexpr Setting k_work_settings[] = {{"client_connection_check_interval", "1000"},
                                        {"idle_session_timeout", "0"}};
 
@@ -1040,22 +1043,34 @@ class PostgresConnection : public Connection {
     }
   }
 
-  void drop_scratch(const util::Url& scratch) noexcept override {
+  // Bounded: DROP DATABASE waits for every backend of the cluster to absorb
+  // a barrier, and one blocked writing to a client that stopped reading
+  // (a COPY TO STDOUT cut short) never does; a signal cancels it too.
+  bool drop_scratch(const util::Url& scratch) noexcept override {
     const std::string sql =
         fmt::format("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", scratch.path);
+    const std::string bound = fmt::format("SET statement_timeout = '{}s'", k_drop_seconds);
     try {
+      query(bound);
       query(sql);
-      return;
+      query("RESET statement_timeout");
+      return true;
     } catch (const std::exception&) {
-      // This session may be gone (terminated while the scratch work ran):
+      if (pq().PQstatus(m_conn) == CONNECTION_OK) {
+        return false;  // it failed, timed out or was cancelled: not again
+      }
+      // This session is gone (terminated while the scratch work ran):
       // once more on a session of its own.
     }
     try {
       PGconn* conn = open(m_url, " (cleanup)", k_work_settings, 10);
+      PgResult set(pq().PQexec(conn, bound.c_str()));
       PgResult result(pq().PQexec(conn, sql.c_str()));
+      const bool dropped = pq().PQresultStatus(result.result) == PGRES_COMMAND_OK;
       pq().PQfinish(conn);
+      return dropped;
     } catch (const std::exception&) {
-      // Best effort: the name says what it is if it is ever left behind.
+      return false;  // the caller names it
     }
   }
 

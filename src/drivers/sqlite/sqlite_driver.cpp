@@ -222,10 +222,11 @@ class SqliteConnection : public Connection {
     return util::parse_url("sqlite:" + path);
   }
 
-  void drop_scratch(const util::Url& scratch) noexcept override {
+  bool drop_scratch(const util::Url& scratch) noexcept override {
     std::error_code ec;
-    std::filesystem::remove(scratch.path, ec);
     std::filesystem::remove(scratch.path + "-journal", ec);
+    std::filesystem::remove(scratch.path, ec);
+    return !std::filesystem::exists(scratch.path, ec) && !ec;
   }
 
   // The file's device and inode, which every spelling of its path shares

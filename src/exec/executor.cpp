@@ -1,11 +1,14 @@
 #include "exec/executor.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include <fmt/core.h>
 
 #include "exec/excerpt.hpp"
 #include "exec/signals.hpp"
+#include "sql/classifier.hpp"
 #include "sql/secrets.hpp"
 #include "sql/splitter.hpp"
 #include "util/errors.hpp"
@@ -135,6 +138,55 @@ std::string failure_text(const DbError& error, const Revision& revision, Directi
   return util::valid_utf8(
       located(error, revision, direction, current.value_or(sql::Statement{}), path, dialect)
           .what());
+}
+
+// A name as PostgreSQL reads it back: each part quoted unless it is a plain
+// lower-case identifier.
+std::string postgres_name(const std::string& name) {
+  std::string text;
+  for (std::string part : util::split(name, '.')) {
+    const bool plain = !part.empty() &&
+                       (std::islower(static_cast<unsigned char>(part[0])) != 0 || part[0] == '_') &&
+                       std::all_of(part.begin(), part.end(), [](char c) {
+                         return std::islower(static_cast<unsigned char>(c)) != 0 ||
+                                std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '_';
+                       });
+    if (!plain) {
+      util::replace_all(part, "\"", "\"\"");
+      part = "\"" + part + "\"";
+    }
+    text += (text.empty() ? "" : ".") + part;
+  }
+  return text;
+}
+
+// When `statement`, which failed or was interrupted, is a CREATE INDEX
+// CONCURRENTLY on PostgreSQL: the INVALID index it may have left (its
+// catalog entry is committed before the build), which a run of it again
+// finds in its way ("already exists") or, with IF NOT EXISTS, keeps unused;
+// else empty.
+std::string invalid_index_left(const std::optional<sql::Statement>& statement,
+                               std::string_view dialect, bool up) {
+  if (!statement || dialect != "postgres") {
+    return {};
+  }
+  const sql::Classification c = sql::classify(statement->text, dialect);
+  if (!c.outside_transaction || c.objects.empty() || c.objects.front().action != "create" ||
+      c.objects.front().type != "index") {
+    return {};
+  }
+  const auto& index = c.objects.front();
+  const std::string again = up ? "'runner up --resume'" : "running it again";
+  if (index.name.empty()) {
+    return fmt::format(
+        "; PostgreSQL may have left an INVALID index on {} under a name it chose (pg_index."
+        "indisvalid false): drop it (DROP INDEX CONCURRENTLY IF EXISTS that name) before {}",
+        index.table, again);
+  }
+  return fmt::format(
+      "; PostgreSQL may have left an INVALID index {} (CREATE INDEX CONCURRENTLY records it "
+      "before building it): drop it (DROP INDEX CONCURRENTLY IF EXISTS {}) before {}",
+      index.name, postgres_name(index.name), again);
 }
 
 // Runs `body`, a revision's work (its reset, statements and records): a
@@ -709,9 +761,12 @@ void Executor::run_marked(const Revision& revision, Direction direction,
            : plan::failed_mark_advice(failed_mark);
     const std::string told = fmt::format(
         "revision {} does not run as one transaction here: the {} statement(s) before the "
-        "failure stay applied{}, and {}; {}",
+        "failure stay applied{}, and {}{}; {}",
         revision.id().text(), done - skip,
-        skip > 0 ? fmt::format(" (after the {} that ran before)", skip) : "", marked, advice);
+        skip > 0 ? fmt::format(" (after the {} that ran before)", skip) : "", marked,
+        db_error != nullptr || interrupted ? invalid_index_left(current, m_connection.dialect(), up)
+                                           : "",
+        advice);
     if (interrupted) {
       InterruptedError stop(signals::caught());
       stop.add_context(fmt::format("while running revision {} {} ({}); {}", revision.id().text(),

@@ -16,14 +16,21 @@ def invalid_indexes(pg):
                     "WHERE NOT i.indisvalid ORDER BY 1")
 
 
+def table_then_index(tmp_path, pg, create, index):
+    """0001 creates t (applied), 0002 runs `create`, outside a transaction."""
+    project = Project(tmp_path, pg)
+    project.add("0001", "t", "CREATE TABLE t (id INT, v INT);\n", "DROP TABLE t;\n")
+    project.add("0002", "index", create + "\n", f"DROP INDEX CONCURRENTLY {index};\n",
+                transaction=False)
+    assert project.run("up", "--to", "0001").code == 0
+    return project
+
+
 def test_a_failed_create_index_concurrently_names_the_invalid_index_it_left(tmp_path):
     pg = PostgresDb()
     try:
-        project = Project(tmp_path, pg)
-        project.add("0001", "t", "CREATE TABLE t (id INT, v INT);\n", "DROP TABLE t;\n")
-        project.add("0002", "unique_v", "CREATE UNIQUE INDEX CONCURRENTLY i1 ON t (v);\n",
-                    "DROP INDEX CONCURRENTLY i1;\n", transaction=False)
-        assert project.run("up", "--to", "0001").code == 0
+        project = table_then_index(tmp_path, pg, "CREATE UNIQUE INDEX CONCURRENTLY i1 ON t (v);",
+                                   "i1")
         pg.query("INSERT INTO t VALUES (1, 7), (2, 7)")  # the unique build fails on them
         result = project.run("up")
         assert result.code == 5, result
@@ -45,11 +52,8 @@ def test_an_interrupted_create_index_concurrently_names_the_invalid_index_it_lef
     holder = None
     proc = None
     try:
-        project = Project(tmp_path, pg)
-        project.add("0001", "t", 'CREATE TABLE t (id INT);\n', "DROP TABLE t;\n")
-        project.add("0002", "idx", 'CREATE INDEX CONCURRENTLY "Idx One" ON t (id);\n',
-                    'DROP INDEX CONCURRENTLY "Idx One";\n', transaction=False)
-        assert project.run("up", "--to", "0001").code == 0
+        table_then_index(tmp_path, pg, 'CREATE INDEX CONCURRENTLY "Idx One" ON t (id);',
+                         '"Idx One"')
         # An open transaction that wrote t: the build waits for it to end.
         holder = pg._connect(pg.name)
         holder.autocommit = False

@@ -145,19 +145,6 @@ def test_a_database_whose_search_path_is_set_is_copied_with_it(tmp_path):
         pg.drop()
 
 
-def test_copy_into_the_target_names_the_option_rehearse_has(project, db):
-    """The refusal advised 'leave out --scratch': rehearse has no --scratch."""
-    three(project)
-    assert project.run("up", "1").code == 0
-    before = snapshot(db)
-    result = project.run("rehearse", "--copy-into", db.url)
-    assert result.code == 2, result
-    assert "is the target database" in result.err, result
-    assert "leave out --copy-into to have one created" in result.err, result
-    assert "--scratch" not in result.err, result
-    assert snapshot(db) == before
-
-
 def big_table_digest(pg):
     # Not every row's text: their count and the table's writes.
     return pg.query("SELECT count(*), max(id) FROM big") + pg.query(

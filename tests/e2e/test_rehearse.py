@@ -232,6 +232,9 @@ def test_rehearse_refuses_the_target_as_the_copy(project, db):
     result = project.run("rehearse", "--copy-into", db.url)
     assert result.code == 2, result
     assert "is the target database" in result.err
+    # rehearse's own option: it has no --scratch, which the hint named
+    assert "leave out --copy-into to have one created" in result.err, result
+    assert "--scratch" not in result.err, result
     assert snapshot(db) == before
 
 

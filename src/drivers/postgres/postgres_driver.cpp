@@ -304,14 +304,14 @@ struct Setting {
   const char* value;
 };
 
+// How long dropping a scratch database may take.
+constexpr int k_drop_seconds = 30;
+
 // The work session's settings. If this runner is killed mid-statement, the
 // server would run the orphaned statement to its end, holding its locks;
 // from PostgreSQL 14 on it can notice the closed socket while the statement
 // runs. And the session waits idle while another runner holds the lock: a
 // role's idle_session_timeout must not end it.
-// How long dropping a scratch database may take.
-constexpr int k_drop_seconds = 30;
-
 constexpr Setting k_work_settings[] = {{"client_connection_check_interval", "1000"},
                                        {"idle_session_timeout", "0"}};
 

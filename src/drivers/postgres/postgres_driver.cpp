@@ -1053,7 +1053,11 @@ class PostgresConnection : public Connection {
     try {
       query(bound);
       query(sql);
-      query("RESET statement_timeout");
+      try {
+        query("RESET statement_timeout");
+      } catch (const std::exception&) {
+        // Dropped all the same: the session's setting does not matter now.
+      }
       return true;
     } catch (const std::exception&) {
       if (pq().PQstatus(m_conn) == CONNECTION_OK) {

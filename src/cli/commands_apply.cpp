@@ -46,7 +46,7 @@ nlohmann::json step_json(const Step& step, std::int64_t ms, std::int64_t stateme
 using Prelude = std::function<void(const project::Project&, exec::Executor&, const plan::History&)>;
 
 // Tells, after a second and then every ~5 s, who holds the lock the run
-// waits for and how long it has waited.
+// waits for, how long it has waited and how long it will (and whence that).
 exec::LockWaiting lock_waiting(const Context& ctx) {
   auto next = std::make_shared<double>(1.0);
   return [&ctx, next](double waited, const std::function<std::string()>& holder) {
@@ -55,8 +55,9 @@ exec::LockWaiting lock_waiting(const Context& ctx) {
     }
     *next = waited + 5;
     ctx.reporter().progress(fmt::format(
-        "waiting for the migration lock on {} ({:.0f} s of {:g} s): another runner holds it ({})",
-        ctx.url().redacted(), waited, ctx.lock_timeout(), holder()));
+        "waiting for the migration lock on {} ({:.0f} s of {:g} s, {}): another runner holds it "
+        "({})",
+        ctx.url().redacted(), waited, ctx.lock_timeout(), ctx.lock_timeout_source(), holder()));
   };
 }
 

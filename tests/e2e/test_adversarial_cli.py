@@ -645,10 +645,21 @@ def test_waiting_for_the_lock_says_who_holds_it_and_for_how_long(project, db):
     code, out, err = run.finish()
     assert code == 0, err
     waits = [l for l in err.splitlines() if l.startswith("waiting for the migration lock")]
-    assert re.fullmatch(r"waiting for the migration lock on \S+ \(1 s of 30 s\): another runner "
-                        rf"holds it \({HOLDER[db.dialect]}.*\)", waits[0]), waits
-    assert re.search(r"\((6|7) s of 30 s\)", waits[1]), waits  # then about every 5 s
+    assert re.fullmatch(r"waiting for the migration lock on \S+ \(1 s of 30 s, --lock-timeout\): "
+                        rf"another runner holds it \({HOLDER[db.dialect]}.*\)", waits[0]), waits
+    assert re.search(r"\((6|7) s of 30 s, --lock-timeout\)", waits[1]), waits  # then about every 5 s
     assert applied_ids(db) == ["0001", "0002", "0003"]
+
+
+def test_the_lock_wait_line_says_where_its_timeout_came_from(project, db):
+    three(project)
+    project.write("runner.toml", "lock_timeout = 20\n")
+    with db.hold_lock():
+        run = Running(project, "up")
+        assert wait_for(lambda: "waiting for the migration lock" in run.err, timeout=10), run.err
+    code, out, err = run.finish()
+    assert code == 0, err
+    assert re.search(r"\(1 s of 20 s, lock_timeout at \S*runner\.toml:1:16\)", err), err
 
 
 def test_ctrl_c_while_waiting_for_the_lock_says_nothing_ran(project, db):

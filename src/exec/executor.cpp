@@ -1,13 +1,12 @@
 #include "exec/executor.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <optional>
 
 #include <fmt/core.h>
 
 #include "exec/excerpt.hpp"
 #include "exec/signals.hpp"
+#include "schema/schema.hpp"
 #include "sql/classifier.hpp"
 #include "sql/secrets.hpp"
 #include "sql/splitter.hpp"
@@ -140,22 +139,12 @@ std::string failure_text(const DbError& error, const Revision& revision, Directi
           .what());
 }
 
-// A name as PostgreSQL reads it back: each part quoted unless it is a plain
-// lower-case identifier.
+// A possibly qualified name as PostgreSQL reads it back: each part quoted
+// unless it is a plain lower-case identifier (schema::quote_name).
 std::string postgres_name(const std::string& name) {
   std::string text;
-  for (std::string part : util::split(name, '.')) {
-    const bool plain = !part.empty() &&
-                       (std::islower(static_cast<unsigned char>(part[0])) != 0 || part[0] == '_') &&
-                       std::all_of(part.begin(), part.end(), [](char c) {
-                         return std::islower(static_cast<unsigned char>(c)) != 0 ||
-                                std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '_';
-                       });
-    if (!plain) {
-      util::replace_all(part, "\"", "\"\"");
-      part = "\"" + part + "\"";
-    }
-    text += (text.empty() ? "" : ".") + part;
+  for (const std::string& part : util::split(name, '.')) {
+    text += (text.empty() ? "" : ".") + schema::quote_name(part, '"', false);
   }
   return text;
 }

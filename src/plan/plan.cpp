@@ -112,15 +112,24 @@ bool listed(const std::unordered_set<std::string_view>& known, const HistoryReco
   return canonical && known.contains(*canonical);
 }
 
+// The applied records whose ids the manifest does not list, in history order.
+std::vector<const HistoryRecord*> unknown_records(const Project& project, const History& history) {
+  std::vector<const HistoryRecord*> unknown;
+  const auto known = known_ids(project);
+  for (const HistoryRecord& record : history) {
+    if (record.state == "applied" && !listed(known, record)) {
+      unknown.push_back(&record);
+    }
+  }
+  return unknown;
+}
+
 }  // namespace
 
 std::vector<std::string> unknown_applied(const Project& project, const History& history) {
   std::vector<std::string> ids;
-  const auto known = known_ids(project);
-  for (const HistoryRecord& record : history) {
-    if (record.state == "applied" && !listed(known, record)) {
-      ids.push_back(record.id);
-    }
+  for (const HistoryRecord* record : unknown_records(project, history)) {
+    ids.push_back(record->id);
   }
   return ids;
 }
@@ -286,8 +295,13 @@ void refuse_changed(const Project& project, const RecordIndex& index, const Chec
   }
 }
 
-std::vector<const Revision*> renumber_candidates(const Project& project, const RecordIndex& index,
-                                                 const History& history) {
+namespace {
+
+// renumber_candidates(), and in `unknown` the records (unknown_records())
+// whose names it matched.
+std::vector<const Revision*> candidates_among(const Project& project, const RecordIndex& index,
+                                              const History& history,
+                                              std::vector<const HistoryRecord*>& unknown) {
   std::vector<const Revision*> pending;
   for (const Revision& revision : project.revisions()) {
     if (index.find(revision.id()) == nullptr) {
@@ -299,12 +313,10 @@ std::vector<const Revision*> renumber_candidates(const Project& project, const R
   if (pending.empty() || history.size() <= project.revisions().size() - pending.size()) {
     return {};
   }
+  unknown = unknown_records(project, history);
   std::unordered_set<std::string_view> names;
-  const auto known = known_ids(project);
-  for (const HistoryRecord& record : history) {
-    if (record.state == "applied" && !listed(known, record)) {
-      names.insert(record.name);
-    }
+  for (const HistoryRecord* record : unknown) {
+    names.insert(record->name);
   }
   std::erase_if(pending, [&](const Revision* revision) {
     return revision->noop || revision->up.empty() || !names.contains(revision->name());
@@ -312,17 +324,21 @@ std::vector<const Revision*> renumber_candidates(const Project& project, const R
   return pending;
 }
 
+}  // namespace
+
+std::vector<const Revision*> renumber_candidates(const Project& project, const RecordIndex& index,
+                                                 const History& history) {
+  std::vector<const HistoryRecord*> unknown;
+  return candidates_among(project, index, history, unknown);
+}
+
 namespace {
 
 std::vector<Renumbered> renumbered(const Project& project, const RecordIndex& index,
                                    const History& history, const Checksums& checksums) {
   std::vector<Renumbered> found;
-  const auto candidates = renumber_candidates(project, index, history);
-  if (candidates.empty()) {
-    return found;
-  }
-  const auto known = known_ids(project);
-  for (const Revision* revision : candidates) {
+  std::vector<const HistoryRecord*> unknown;
+  for (const Revision* revision : candidates_among(project, index, history, unknown)) {
     const auto current = checksums.find(revision->id().canonical());
     if (current == checksums.end()) {
       continue;
@@ -330,10 +346,9 @@ std::vector<Renumbered> renumbered(const Project& project, const RecordIndex& in
     // A name alone, or a checksum alone, is no match: two revisions may
     // share a name across branches, or a body as small as `SELECT 1;`.
     Renumbered match{revision, {}};
-    for (const HistoryRecord& record : history) {
-      if (record.state == "applied" && record.name == revision->name() &&
-          record.checksum == current->second && !listed(known, record)) {
-        match.records.push_back(&record);
+    for (const HistoryRecord* record : unknown) {
+      if (record->name == revision->name() && record->checksum == current->second) {
+        match.records.push_back(record);
       }
     }
     if (!match.records.empty()) {

@@ -378,6 +378,31 @@ def test_pragma_foreign_keys_in_a_transactional_sqlite_revision_is_a_warning(pro
     assert not any("PRAGMA" in w for w in warnings_of(quiet)), quiet
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_wal_turned_on_by_a_revision_stays_on_when_more_revisions_follow(project, db):
+    # WAL is written in the database file, for every connection: the reset
+    # between revisions set it back to DELETE when a revision followed in
+    # the same run (and only then). A session's MEMORY is still set back.
+    project.add("0001", "journal_memory", "PRAGMA journal_mode = MEMORY;\n", "SELECT 1;\n",
+                transaction=False)
+    project.add("0002", "seen", "CREATE TABLE seen AS SELECT journal_mode AS mode FROM pragma_journal_mode;\n",
+                "DROP TABLE seen;\n")
+    project.add("0003", "wal_on", "PRAGMA journal_mode = WAL;\n", "PRAGMA journal_mode = DELETE;\n",
+                transaction=False)
+    project.add("0004", "seen_again", "INSERT INTO seen SELECT journal_mode FROM pragma_journal_mode;\n",
+                "DELETE FROM seen WHERE mode = 'wal';\n", kind="data")
+    script = project.run("sql", "up")
+    assert script.code == 0, script
+    # The script cannot tell WAL from a session's mode: it sets back neither.
+    assert "PRAGMA journal_mode = delete" not in script.out, script.out
+    applied = project.run("up")
+    assert applied.code == 0, applied
+    assert db.query("SELECT mode FROM seen") == [("delete",), ("wal",)]
+    assert db.query("PRAGMA journal_mode") == [("wal",)]
+    assert status_states(project) == {"0001": "applied", "0002": "applied", "0003": "applied",
+                                      "0004": "applied"}
+
+
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
 def test_a_new_enum_value_used_in_the_same_transaction_is_a_warning_and_really_fails(project, db):
     project.add("0001", "create_people", "CREATE TYPE mood AS ENUM ('sad', 'happy');\n"

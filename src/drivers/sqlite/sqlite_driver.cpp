@@ -339,10 +339,33 @@ class SqliteConnection : public Connection {
     sqlite3_busy_handler(m_db, &SqliteConnection::on_busy, this);
     const Row now = read_pragmas();
     for (std::size_t i = 0; i < m_pragmas.size() && i < now.size(); ++i) {
+      if (i == k_journal_mode && now[i] && m_pragmas[i] &&
+          keep_journal_mode(*m_pragmas[i], *now[i])) {
+        continue;
+      }
       if (now[i] != m_pragmas[i] && m_pragmas[i]) {
         run(pragma_sql(i), nullptr);
       }
     }
+  }
+
+  // Whether the journal mode a revision left (`now`, was `before`) is the
+  // database's and stays: WAL is written in the file itself, for every
+  // connection, so a revision that switched the file into it or out of it
+  // (`PRAGMA journal_mode = WAL` is how a project turns WAL on) changed the
+  // database, not its session. The other modes are the connection's: set
+  // back, as OFF and MEMORY would leave a later revision's ROLLBACK
+  // undefined. Leaving WAL for one of those two keeps the file out of WAL,
+  // in the default DELETE mode. What is kept is the new mode to set back to.
+  bool keep_journal_mode(std::string before, const std::string& now) {
+    if (now == before || (now != "wal" && before != "wal")) {
+      return false;
+    }
+    if (now == "off" || now == "memory") {
+      run("PRAGMA journal_mode = delete", nullptr);
+    }
+    m_pragmas[k_journal_mode] = now == "off" || now == "memory" ? "delete" : now;
+    return true;
   }
 
   // The PRAGMA that sets back the remembered value i (known).
@@ -355,11 +378,14 @@ class SqliteConnection : public Connection {
   }
 
   // The PRAGMAs as remember_session read them (temporary objects, found
-  // only at run time, are not in the text).
+  // only at run time, are not in the text), but for journal_mode: a text
+  // cannot tell a revision's switch into or out of WAL, which is the
+  // file's and stays (keep_journal_mode), from a session's OFF or MEMORY,
+  // and setting it back would undo the first.
   std::string session_reset_sql() const override {
     std::string text;
     for (std::size_t i = 0; i < m_pragmas.size(); ++i) {
-      if (m_pragmas[i]) {
+      if (m_pragmas[i] && i != k_journal_mode) {
         text += pragma_sql(i) + ";\n";
       }
     }
@@ -528,6 +554,8 @@ class SqliteConnection : public Connection {
                                               "synchronous",
                                               "secure_delete",
                                               "defer_foreign_keys"};
+  static constexpr std::size_t k_journal_mode = 8;  // its index in k_pragmas
+  static_assert(std::string_view(k_pragmas[k_journal_mode]) == "journal_mode");
   static constexpr const char* k_read_pragmas =
       "SELECT *, 'a' LIKE 'A' FROM pragma_foreign_keys, pragma_recursive_triggers, "
       "pragma_ignore_check_constraints, pragma_legacy_alter_table, "

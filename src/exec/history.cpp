@@ -675,6 +675,23 @@ void ensure_tables(drivers::Connection& connection, const HistoryTables& tables)
               : ""));
       throw;
     }
+    if (connection.dialect() == "sqlite" && (error.code().starts_with("SQLITE_CANTOPEN,") ||
+                                             error.code().starts_with("SQLITE_READONLY,"))) {
+      // The first write: SQLite could not write the file or make its
+      // journal beside it (a file system that takes no new files, such as
+      // /proc). Nothing was written, no revision ran: configuration, as a
+      // read-only file is when connecting (exit 2), not a revision's
+      // failure (exit 1).
+      InputError refused(error.what());
+      for (const auto& line : error.context()) {
+        refused.add_context(line);
+      }
+      refused.add_context(fmt::format(
+          "while creating the runner's history tables {} and {}: SQLite cannot write this "
+          "database file or create its journal beside it; nothing was written",
+          tables.table(), tables.log_table()));
+      throw refused;
+    }
     const bool mysql = connection.dialect() == "mysql";
     const std::string where =
         resolved.schema().empty()

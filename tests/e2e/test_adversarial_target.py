@@ -1066,6 +1066,18 @@ def test_a_wal_database_on_a_read_only_file_system_is_not_called_missing(app, tm
     assert "does not exist" not in result.err, result
 
 
+def test_a_file_sqlite_cannot_write_or_journal_beside_is_configuration_not_a_failed_revision(app):
+    """/proc/version reads as an empty database, but its journal cannot be
+    made beside it: `up` exited 1, which says a revision failed and was
+    rolled back, when none had run."""
+    result = app.run("up", "-d", "sqlite:/proc/version", database=False)
+    assert result.code == 2, result
+    assert ("while creating the runner's history tables runner_history and runner_history_log: "
+            "SQLite cannot write this database file or create its journal beside it; nothing "
+            "was written") in result.err or "cannot write to SQLite database /proc/version" in result.err, result
+    assert "rolled back" not in result.err, result
+
+
 def test_a_wal_database_in_a_folder_the_user_cannot_write_says_why(shared_folder):
     """As another user: it said "attempt to write a readonly database"."""
     root = shared_folder / "proj"

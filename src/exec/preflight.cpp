@@ -477,14 +477,14 @@ std::string server_statement_in_bodies(std::string_view text, int depth = 0) {
   return {};
 }
 
-// MySQL: why `text` reaches the target database by naming it, as the
-// qualifier of a name (`shop`.`t`, shop.t), or "". Read wide on purpose:
-// a table shop's column shop.id is refused too (a false refusal costs an
-// exit 2; a miss lets DROP TABLE IF EXISTS shop.keep reach the target).
-// Case is ignored: a server with lower_case_table_names 1 or 2 does, and
-// it is not asked before any database is touched.
-std::string names_target_database(std::string_view text, std::string_view target_database) {
-  const auto tokens = schema::tokenize(text, "mysql");
+// MySQL: why the text read as `tokens` reaches the target database by
+// naming it, as the qualifier of a name (`shop`.`t`, shop.t), or "". Read
+// wide on purpose: a table shop's column shop.id is refused too (a false
+// refusal costs an exit 2; a miss lets DROP TABLE IF EXISTS shop.keep
+// reach the target). Case is ignored: a server with lower_case_table_names
+// 1 or 2 does, and it is not asked before any database is touched.
+std::string names_target_database(const std::vector<schema::Token>& tokens,
+                                  std::string_view target_database) {
   const auto is_name = [&](std::size_t i) {
     return tokens[i].kind == schema::Token::Kind::word ||
            tokens[i].kind == schema::Token::Kind::quoted;
@@ -505,6 +505,18 @@ std::string names_target_database(std::string_view text, std::string_view target
         named, target_database);
   }
   return {};
+}
+
+// MySQL: the bodies of the string literals among `tokens`, joined in order
+// (as joined_strings does for PostgreSQL's tokens).
+std::string joined_strings(const std::vector<schema::Token>& tokens) {
+  std::string joined;
+  for (const schema::Token& token : tokens) {
+    if (token.kind == schema::Token::Kind::string) {
+      joined += string_body(token.text, 0, token.text.size());
+    }
+  }
+  return joined;
 }
 
 // Why `c` (of `statement`) reaches past a scratch database, or "".
@@ -551,19 +563,20 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
     }
   }
   if (dialect == "mysql" && !target_database.empty()) {
-    if (auto why = names_target_database(statement.text, target_database); !why.empty()) {
+    // Read once: for the names it writes, and for the literals it joins.
+    const auto tokens = schema::tokenize(statement.text, "mysql");
+    if (auto why = names_target_database(tokens, target_database); !why.empty()) {
       return why;
     }
     // Dynamic SQL (SET @s = CONCAT(...), PREPARE ... FROM, EXECUTE
     // IMMEDIATE, and a routine's body holding them): what its literals
     // say together.
-    const auto tokens = sql::tokenize(statement.text, dialect);
     const bool dynamic =
         c.verb == "SET" || std::any_of(tokens.begin(), tokens.end(), [](const auto& t) {
-          return t.word && (t.text == "PREPARE" || t.text == "EXECUTE");
+          return t.is("PREPARE") || t.is("EXECUTE");
         });
     if (dynamic) {
-      if (auto why = names_target_database(joined_strings(statement.text, tokens, 0, tokens.size()),
+      if (auto why = names_target_database(schema::tokenize(joined_strings(tokens), "mysql"),
                                            target_database);
           !why.empty()) {
         return "the SQL it builds from strings: " + why;

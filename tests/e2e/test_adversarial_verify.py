@@ -493,6 +493,30 @@ def test_dynamic_sql_built_from_literals_is_read_as_what_it_says_together(tmp_pa
         my.drop()
 
 
+def test_mysql_a_comment_between_the_literals_does_not_hide_what_they_build(tmp_path):
+    """The literals were cut from the text between the token before each and
+    its end: a comment before a literal (CONCAT('DROP TABLE sh', /* c */
+    'op.t')) became part of it, the joined text read as an open string, and
+    verify dropped the target's table. Each literal is now read alone."""
+    my = MysqlDb()
+    try:
+        project = Project(tmp_path / "m", my)
+        project.add("0001", "t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
+        assert project.run("up").code == 0
+        half = len(my.name) // 2
+        built = (f"SET @s = CONCAT('DROP TABLE IF EXISTS {my.name[:half]}', /* c */ "
+                 f"'{my.name[half:]}.t');\nPREPARE st FROM @s;\nEXECUTE st;\n")
+        project.add("0002", "built", built, "SELECT 1;\n")
+        result = project.run("verify")
+        assert result.code == 2, result
+        assert "0002_built.sql:1:1: error: revision 0002 built: verify cannot run this " \
+               "statement (SET) on a scratch database of the target's server: the SQL it " \
+               "builds from strings: it names the target database" in result.err, result.err
+        assert "t" in my.tables() and applied_ids(my) == ["0001"]
+    finally:
+        my.drop()
+
+
 def test_a_killed_target_session_does_not_leave_the_scratch_database_behind(tmp_path):
     """The scratch database is dropped through the target's session; killed
     mid-run (pg_terminate_backend), the drop failed in silence and the run

@@ -51,17 +51,18 @@ std::string describe_control(unsigned char byte) {
 
 }  // namespace
 
-TextReader::TextReader(const std::filesystem::path& path, std::size_t chunk_size)
+TextReader::TextReader(const std::filesystem::path& path, std::size_t chunk_size, Unopened)
     : m_path(path),
       m_buffer(new char[std::max<std::size_t>(chunk_size, 4)]),
-      m_buffer_size(std::max<std::size_t>(chunk_size, 4)) {
+      m_buffer_size(std::max<std::size_t>(chunk_size, 4)) {}
+
+TextReader::TextReader(const std::filesystem::path& path, std::size_t chunk_size)
+    : TextReader(path, chunk_size, Unopened{}) {
   open_at(AT_FDCWD, path.c_str());
 }
 
 TextReader::TextReader(const std::filesystem::path& path, AllowPipe, std::size_t chunk_size)
-    : m_path(path),
-      m_buffer(new char[std::max<std::size_t>(chunk_size, 4)]),
-      m_buffer_size(std::max<std::size_t>(chunk_size, 4)) {
+    : TextReader(path, chunk_size, Unopened{}) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0 || !S_ISFIFO(info.st_mode)) {
     open_at(AT_FDCWD, path.c_str());
@@ -81,9 +82,7 @@ TextReader::TextReader(const std::filesystem::path& path, AllowPipe, std::size_t
 
 TextReader::TextReader(int dir_fd, const char* name, const std::filesystem::path& path,
                        std::size_t chunk_size)
-    : m_path(path),
-      m_buffer(new char[std::max<std::size_t>(chunk_size, 4)]),
-      m_buffer_size(std::max<std::size_t>(chunk_size, 4)) {
+    : TextReader(path, chunk_size, Unopened{}) {
   open_at(dir_fd, name);
 }
 

@@ -49,6 +49,10 @@ class TextReader {
   const struct stat& info() const { return m_info; }
 
  private:
+  // The path and the buffer every constructor sets up, with nothing open
+  // yet (the constructors above delegate to it, then open their way).
+  struct Unopened {};
+  TextReader(const std::filesystem::path& path, std::size_t chunk_size, Unopened);
   void open_at(int dir_fd, const char* name);
   // read() into m_buffer + `at`, up to m_buffer_size; 0 at end of file.
   std::size_t read_some(std::size_t at);

@@ -359,7 +359,8 @@ int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, boo
         return project_to(ctx, request.to);
       },
       [&](const project::Project& project, const plan::History& history) {
-        return plan::plan_up(project, history, applied(project, history), request);
+        const auto current = applied(project, history);
+        return plan::plan_up(project, history, current.checksums, current.candidates, request);
       },
       prelude);
 }

@@ -96,11 +96,9 @@ std::string other_revision_problem(const project::Project& project, const plan::
 
 // The problem of each pending revision that looks renumbered after this
 // database applied it (plan::renumbered()), by its id as the manifest has it.
-std::map<std::string, std::string> renumbered_problems(const project::Project& project,
-                                                       const plan::History& history,
-                                                       const plan::Checksums& checksums) {
+std::map<std::string, std::string> renumbered_problems(const CurrentFiles& current) {
   std::map<std::string, std::string> problems;
-  for (const auto& found : plan::renumbered(project, history, checksums)) {
+  for (const auto& found : plan::renumbered(current.candidates, current.checksums)) {
     problems[found.revision->id().text()] = plan::renumbered_problem(found);
   }
   return problems;
@@ -158,7 +156,8 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
   const auto project = ctx.load_project();
   const auto connection = ctx.connect_existing();
   const auto history = read_history(connection.get(), ctx.tables());
-  const auto checksums = applied(project, history);
+  const auto current = applied(project, history);
+  const auto& checksums = current.checksums;
   const auto lines = plan::status(project, history, checksums);
   // Counted in this order in the summary line and the JSON.
   std::vector<std::pair<std::string, std::size_t>> counts{
@@ -172,7 +171,7 @@ int cmd_status(const Context& ctx, const CommandOptions& o) {
   std::map<std::string, std::string> advice;
   // The problem of each id that holds another revision's record, and of
   // each pending revision that looks renumbered after it was applied here.
-  auto other = renumbered_problems(project, history, checksums);
+  auto other = renumbered_problems(current);
   std::optional<std::string> free;
   for (const auto& line : lines) {
     if (!line.recorded_name.empty()) {
@@ -417,11 +416,12 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
     }
   }
   if (connection) {
-    const auto checksums = checksums_of_applied(project, history);
+    const auto current = checksums_of_applied(project, history);
+    const auto& checksums = current.checksums;
     const auto lines = plan::status(project, history, checksums);
     const auto newest = newest_applied(history);
     const auto newest_id = newest ? project::RevisionId::parse(*newest) : std::nullopt;
-    const auto renumbered = renumbered_problems(project, history, checksums);
+    const auto renumbered = renumbered_problems(current);
     std::optional<std::string> free;
     for (const auto& line : lines) {
       const auto id = project::RevisionId::parse(line.id);
@@ -510,10 +510,12 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
   const auto count = parse_count(o.count);
   const auto steps = [&] {
     try {
-      return o.direction == "up"
-                 ? plan::plan_up(project, history, checksums_of_applied(project, history),
-                                 {count, to, o.allow_out_of_order})
-                 : plan::plan_down(project, history, {count, to, false});
+      if (o.direction == "down") {
+        return plan::plan_down(project, history, {count, to, false});
+      }
+      const auto current = checksums_of_applied(project, history);
+      return plan::plan_up(project, history, current.checksums, current.candidates,
+                           {count, to, o.allow_out_of_order});
     } catch (plan::LateRevisionsError& refused) {
       refused.add_context(
           "'runner sql up --allow-out-of-order' prints them as that would run them");

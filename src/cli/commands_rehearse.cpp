@@ -39,7 +39,8 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
       project.revisions().empty() ? "" : project.revisions().back().id().text();
 
   const rehearse::Planner planner = [&](const plan::History& history) {
-    return plan::plan_up(project, history, checksums_of_applied(project, history),
+    const auto current = checksums_of_applied(project, history);
+    return plan::plan_up(project, history, current.checksums, current.candidates,
                          {std::nullopt, to, false});
   };
   // The target, only read: the copy's source.

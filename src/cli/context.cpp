@@ -348,9 +348,10 @@ project::ChecksumCache checksum_cache_of(const fs::path& manifest_path) {
 AppliedChecksums::AppliedChecksums(const fs::path& manifest_path)
     : m_cache(checksum_cache_of(manifest_path)) {}
 
-plan::Checksums AppliedChecksums::operator()(const project::Project& project,
-                                             const plan::History& history) {
-  plan::Checksums checksums;
+CurrentFiles AppliedChecksums::operator()(const project::Project& project,
+                                          const plan::History& history) {
+  CurrentFiles current;
+  plan::Checksums& checksums = current.checksums;
   const plan::RecordIndex index(history);
   // An unchanged file is not read again (project/cache.hpp): the no-op
   // `up` of a container start stats its applied files instead.
@@ -364,15 +365,15 @@ plan::Checksums AppliedChecksums::operator()(const project::Project& project,
       checksums.emplace(revision.id().canonical(), m_cache.checksum(revision.up, key));
     }
   }
-  for (const auto* revision : plan::renumber_candidates(project, index, history)) {
+  current.candidates = plan::renumber_candidates(project, index, history);
+  for (const auto* revision : current.candidates.revisions) {
     const std::string key(project::file_name_of(revision->up));
     checksums.emplace(revision->id().canonical(), m_cache.checksum(revision->up, key));
   }
-  return checksums;
+  return current;
 }
 
-plan::Checksums checksums_of_applied(const project::Project& project,
-                                     const plan::History& history) {
+CurrentFiles checksums_of_applied(const project::Project& project, const plan::History& history) {
   return AppliedChecksums(project.manifest().path)(project, history);
 }
 

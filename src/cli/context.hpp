@@ -145,8 +145,16 @@ bool may_write(std::string_view command);
 // Reads the history (empty without a connection or table).
 plan::History read_history(drivers::Connection* connection, const exec::HistoryTables& tables);
 
+// What the up files say now: the checksums (plan::Checksums) of the
+// applied revisions' and of the renumber candidates' (found once here, for
+// plan::plan_up's refusal and status and check's advice alike).
+struct CurrentFiles {
+  plan::Checksums checksums;
+  plan::RenumberCandidates candidates;
+};
+
 // Current checksums of the up files of the applied revisions, and of the
-// pending ones whose name an unknown record has (plan::Checksums). Made
+// pending ones whose name an unknown record has (CurrentFiles). Made
 // before the project is loaded (from the manifest's path alone), it reads
 // the checksum cache, stats every file in migrations/up and hashes those
 // the cache does not vouch for on a second thread, which overlaps the
@@ -156,7 +164,7 @@ plan::History read_history(drivers::Connection* connection, const exec::HistoryT
 class AppliedChecksums {
  public:
   explicit AppliedChecksums(const std::filesystem::path& manifest_path);
-  plan::Checksums operator()(const project::Project& project, const plan::History& history);
+  CurrentFiles operator()(const project::Project& project, const plan::History& history);
   // For a project loaded again (its manifest changed while the command
   // waited for the lock): its files may have changed too, and are stated
   // again when asked for rather than trusted as stated before.
@@ -167,7 +175,6 @@ class AppliedChecksums {
 };
 
 // The same in one call, when there is nothing to overlap.
-plan::Checksums checksums_of_applied(const project::Project& project,
-                                     const plan::History& history);
+CurrentFiles checksums_of_applied(const project::Project& project, const plan::History& history);
 
 }  // namespace runner::cli

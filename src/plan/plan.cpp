@@ -295,50 +295,38 @@ void refuse_changed(const Project& project, const RecordIndex& index, const Chec
   }
 }
 
-namespace {
-
-// renumber_candidates(), and in `unknown` the records (unknown_records())
-// whose names it matched.
-std::vector<const Revision*> candidates_among(const Project& project, const RecordIndex& index,
-                                              const History& history,
-                                              std::vector<const HistoryRecord*>& unknown) {
-  std::vector<const Revision*> pending;
+RenumberCandidates renumber_candidates(const Project& project, const RecordIndex& index,
+                                       const History& history) {
+  RenumberCandidates candidates;
   for (const Revision& revision : project.revisions()) {
     if (index.find(revision.id()) == nullptr) {
-      pending.push_back(&revision);
+      candidates.revisions.push_back(&revision);
     }
   }
   // Every record is a listed revision's (a no-op run, or pending ones
   // alone): no unknown record to match, and no id parsed again.
-  if (pending.empty() || history.size() <= project.revisions().size() - pending.size()) {
+  if (candidates.revisions.empty() ||
+      history.size() <= project.revisions().size() - candidates.revisions.size()) {
     return {};
   }
-  unknown = unknown_records(project, history);
+  candidates.records = unknown_records(project, history);
   std::unordered_set<std::string_view> names;
-  for (const HistoryRecord* record : unknown) {
+  for (const HistoryRecord* record : candidates.records) {
     names.insert(record->name);
   }
-  std::erase_if(pending, [&](const Revision* revision) {
+  std::erase_if(candidates.revisions, [&](const Revision* revision) {
     return revision->noop || revision->up.empty() || !names.contains(revision->name());
   });
-  return pending;
+  if (candidates.revisions.empty()) {
+    candidates.records.clear();
+  }
+  return candidates;
 }
 
-}  // namespace
-
-std::vector<const Revision*> renumber_candidates(const Project& project, const RecordIndex& index,
-                                                 const History& history) {
-  std::vector<const HistoryRecord*> unknown;
-  return candidates_among(project, index, history, unknown);
-}
-
-namespace {
-
-std::vector<Renumbered> renumbered(const Project& project, const RecordIndex& index,
-                                   const History& history, const Checksums& checksums) {
+std::vector<Renumbered> renumbered(const RenumberCandidates& candidates,
+                                   const Checksums& checksums) {
   std::vector<Renumbered> found;
-  std::vector<const HistoryRecord*> unknown;
-  for (const Revision* revision : candidates_among(project, index, history, unknown)) {
+  for (const Revision* revision : candidates.revisions) {
     const auto current = checksums.find(revision->id().canonical());
     if (current == checksums.end()) {
       continue;
@@ -346,7 +334,7 @@ std::vector<Renumbered> renumbered(const Project& project, const RecordIndex& in
     // A name alone, or a checksum alone, is no match: two revisions may
     // share a name across branches, or a body as small as `SELECT 1;`.
     Renumbered match{revision, {}};
-    for (const HistoryRecord* record : unknown) {
+    for (const HistoryRecord* record : candidates.records) {
       if (record->name == revision->name() && record->checksum == current->second) {
         match.records.push_back(record);
       }
@@ -358,11 +346,9 @@ std::vector<Renumbered> renumbered(const Project& project, const RecordIndex& in
   return found;
 }
 
-}  // namespace
-
 std::vector<Renumbered> renumbered(const Project& project, const History& history,
                                    const Checksums& checksums) {
-  return renumbered(project, RecordIndex(history), history, checksums);
+  return renumbered(renumber_candidates(project, RecordIndex(history), history), checksums);
 }
 
 std::string renumbered_problem(const Renumbered& found) {
@@ -386,6 +372,13 @@ std::string renumbered_problem(const Renumbered& found) {
 
 std::vector<Step> plan_up(const Project& project, const History& history,
                           const Checksums& checksums, const UpRequest& request) {
+  return plan_up(project, history, checksums,
+                 renumber_candidates(project, RecordIndex(history), history), request);
+}
+
+std::vector<Step> plan_up(const Project& project, const History& history,
+                          const Checksums& checksums, const RenumberCandidates& candidates,
+                          const UpRequest& request) {
   refuse_failed_marks(history);
   const RecordIndex index(history);
   refuse_changed(project, index, checksums, history);
@@ -412,7 +405,7 @@ std::vector<Step> plan_up(const Project& project, const History& history,
   }
   // Refused before a late revision: --allow-out-of-order would run it again.
   std::string problems;
-  for (const Renumbered& found : renumbered(project, index, history, checksums)) {
+  for (const Renumbered& found : renumbered(candidates, checksums)) {
     const bool reached = std::any_of(steps.begin(), steps.end(), [&](const Step& step) {
       return step.revision == found.revision;
     });

@@ -129,6 +129,11 @@ class LateRevisionsError : public ProblemError {
 // revision) or InputError (exit 2: --to names no revision).
 std::vector<Step> plan_up(const project::Project& project, const History& history,
                           const Checksums& checksums, const UpRequest& request);
+// The same with the candidates `checksums` were taken for.
+struct RenumberCandidates;
+std::vector<Step> plan_up(const project::Project& project, const History& history,
+                          const Checksums& checksums, const RenumberCandidates& candidates,
+                          const UpRequest& request);
 
 // The revisions `down` reverts, newest first. Throws FailedMarkError (exit
 // 5) or InputError (exit 2: past an irreversible revision, a revision
@@ -157,15 +162,26 @@ struct Renumbered {
   std::vector<const HistoryRecord*> records;  // in history order; one, unless it was run twice
 };
 
-// The pending revisions (no record at their id, run on this dialect) whose
-// name is that of an applied record the manifest does not list: the only
-// ones renumbered() needs a checksum of. Usually none.
-std::vector<const project::Revision*> renumber_candidates(const project::Project& project,
-                                                          const RecordIndex& index,
-                                                          const History& history);
+// What renumbered() compares, found once per command: the checksums are
+// taken for its revisions, and the same candidates are then matched.
+struct RenumberCandidates {
+  // The pending revisions (no record at their id, run on this dialect)
+  // whose name is that of an applied record the manifest does not list:
+  // the only ones renumbered() needs a checksum of. Usually none.
+  std::vector<const project::Revision*> revisions;
+  // The applied records the manifest does not list, in history order
+  // (empty when there are no revisions).
+  std::vector<const HistoryRecord*> records;
+};
 
-// Every pending revision that looks renumbered (Renumbered), in manifest
-// order; a candidate whose checksum `checksums` lacks is not one.
+RenumberCandidates renumber_candidates(const project::Project& project, const RecordIndex& index,
+                                       const History& history);
+
+// Every candidate that looks renumbered (Renumbered), in manifest order; a
+// candidate whose checksum `checksums` lacks is not one.
+std::vector<Renumbered> renumbered(const RenumberCandidates& candidates,
+                                   const Checksums& checksums);
+// The same, finding the candidates first.
 std::vector<Renumbered> renumbered(const project::Project& project, const History& history,
                                    const Checksums& checksums);
 

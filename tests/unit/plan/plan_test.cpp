@@ -469,8 +469,12 @@ TEST_CASE("plan: a pending revision with an unknown record's name and checksum i
   // Only c has a name an unknown record has: b's file need not be read.
   const runner::plan::RecordIndex index(history);
   const auto candidates = runner::plan::renumber_candidates(f.project, index, history);
-  REQUIRE(candidates.size() == 1);
-  CHECK(candidates[0]->name() == "c");
+  REQUIRE(candidates.revisions.size() == 1);
+  CHECK(candidates.revisions[0]->name() == "c");
+  REQUIRE(candidates.records.size() == 1);
+  CHECK(candidates.records[0]->id == "0009");
+  CHECK(describe(plan_up(f.project, history, k_renumbered_checksums, candidates,
+                         {1, std::nullopt, true})) == Lines{"0002 up"});
   for (const UpRequest& request : {UpRequest{}, UpRequest{2, std::nullopt, false},
                                    UpRequest{std::nullopt, id("0003"), true}}) {
     CHECK_THROWS_MATCHES(plan_up(f.project, history, k_renumbered_checksums, request), ProblemError,
@@ -524,7 +528,7 @@ TEST_CASE("plan: a name alone or a checksum alone is no renumbering", "[plan]") 
   const Checksums same_body{{"1", std::string(64, 'a')}, {"3", std::string(64, 'c')}};
   CHECK(runner::plan::renumber_candidates(f.project, runner::plan::RecordIndex(other_name),
                                           other_name)
-            .empty());
+            .revisions.empty());
   CHECK(describe(plan_up(f.project, other_name, same_body, {{}, {}, true})) ==
         Lines{"0002 up", "0003 up"});
   // A record of that name and file marked failed is no applied revision's.
@@ -561,6 +565,6 @@ TEST_CASE("plan: a revision not run on this dialect is no renumbering candidate"
   REQUIRE(project.revisions()[0].noop);
   const History history{record("1", "pg", "applied", "")};
   CHECK(runner::plan::renumber_candidates(project, runner::plan::RecordIndex(history), history)
-            .empty());
+            .revisions.empty());
   CHECK(describe(plan_up(project, history, {{"2", ""}}, {{}, {}, true})) == Lines{"2 up"});
 }

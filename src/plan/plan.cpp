@@ -1,8 +1,6 @@
 #include "plan/plan.hpp"
 
 #include <algorithm>
-#include <string_view>
-#include <unordered_set>
 
 #include <fmt/core.h>
 
@@ -73,63 +71,12 @@ const Revision& require_revision(const Project& project, const RevisionId& id) {
 
 }  // namespace
 
-RecordIndex::RecordIndex(const History& history) {
-  m_by_id.reserve(history.size());
-  for (const auto& record : history) {
-    if (auto canonical = RevisionId::canonical_of(record.id)) {
-      m_by_id.emplace(std::move(*canonical), &record);
-    }
-  }
-}
-
-const HistoryRecord* RecordIndex::find(const RevisionId& id) const {
-  const auto it = m_by_id.find(id.canonical());
-  return it == m_by_id.end() ? nullptr : it->second;
-}
-
-const HistoryRecord* find_record(const History& history, const RevisionId& id) {
-  for (const auto& record : history) {
-    if (const auto parsed = parse_recorded(record); parsed && *parsed == id) {
-      return &record;
-    }
-  }
-  return nullptr;
-}
-
-namespace {
-
-std::unordered_set<std::string_view> known_ids(const Project& project) {
-  std::unordered_set<std::string_view> known;
-  known.reserve(project.revisions().size());
-  for (const Revision& revision : project.revisions()) {
-    known.insert(revision.id().canonical());
-  }
-  return known;
-}
-
-bool listed(const std::unordered_set<std::string_view>& known, const HistoryRecord& record) {
-  const auto canonical = RevisionId::canonical_of(record.id);
-  return canonical && known.contains(*canonical);
-}
-
-// The applied records whose ids the manifest does not list, in history order.
-std::vector<const HistoryRecord*> unknown_records(const Project& project, const History& history) {
-  std::vector<const HistoryRecord*> unknown;
-  const auto known = known_ids(project);
-  for (const HistoryRecord& record : history) {
-    if (record.state == "applied" && !listed(known, record)) {
-      unknown.push_back(&record);
-    }
-  }
-  return unknown;
-}
-
-}  // namespace
-
 std::vector<std::string> unknown_applied(const Project& project, const History& history) {
   std::vector<std::string> ids;
-  for (const HistoryRecord* record : unknown_records(project, history)) {
-    ids.push_back(record->id);
+  for (const HistoryRecord* record : unlisted_records(project, history)) {
+    if (record->state == "applied") {
+      ids.push_back(record->id);
+    }
   }
   return ids;
 }
@@ -158,16 +105,13 @@ std::vector<StatusLine> status(const Project& project, const History& history,
     }
     lines.push_back(std::move(line));
   }
-  const auto known = known_ids(project);
-  for (const HistoryRecord& record : history) {
-    if (!listed(known, record)) {
-      const bool applied = record.state == "applied";
-      lines.push_back({record.id, record.name, record.kind, applied ? "unknown" : "failed",
-                       record.applied_at,
-                       applied                          ? ""
-                       : failed_while_reverting(record) ? "down"
-                                                        : "up"});
-    }
+  for (const HistoryRecord* record : unlisted_records(project, history)) {
+    const bool applied = record->state == "applied";
+    lines.push_back({record->id, record->name, record->kind, applied ? "unknown" : "failed",
+                     record->applied_at,
+                     applied                           ? ""
+                     : failed_while_reverting(*record) ? "down"
+                                                       : "up"});
   }
   return lines;
 }
@@ -295,81 +239,6 @@ void refuse_changed(const Project& project, const RecordIndex& index, const Chec
   }
 }
 
-RenumberCandidates renumber_candidates(const Project& project, const RecordIndex& index,
-                                       const History& history) {
-  RenumberCandidates candidates;
-  for (const Revision& revision : project.revisions()) {
-    if (index.find(revision.id()) == nullptr) {
-      candidates.revisions.push_back(&revision);
-    }
-  }
-  // Every record is a listed revision's (a no-op run, or pending ones
-  // alone): no unknown record to match, and no id parsed again.
-  if (candidates.revisions.empty() ||
-      history.size() <= project.revisions().size() - candidates.revisions.size()) {
-    return {};
-  }
-  candidates.records = unknown_records(project, history);
-  std::unordered_set<std::string_view> names;
-  for (const HistoryRecord* record : candidates.records) {
-    names.insert(record->name);
-  }
-  std::erase_if(candidates.revisions, [&](const Revision* revision) {
-    return revision->noop || revision->up.empty() || !names.contains(revision->name());
-  });
-  if (candidates.revisions.empty()) {
-    candidates.records.clear();
-  }
-  return candidates;
-}
-
-std::vector<Renumbered> renumbered(const RenumberCandidates& candidates,
-                                   const Checksums& checksums) {
-  std::vector<Renumbered> found;
-  for (const Revision* revision : candidates.revisions) {
-    const auto current = checksums.find(revision->id().canonical());
-    if (current == checksums.end()) {
-      continue;
-    }
-    // A name alone, or a checksum alone, is no match: two revisions may
-    // share a name across branches, or a body as small as `SELECT 1;`.
-    Renumbered match{revision, {}};
-    for (const HistoryRecord* record : candidates.records) {
-      if (record->name == revision->name() && record->checksum == current->second) {
-        match.records.push_back(record);
-      }
-    }
-    if (!match.records.empty()) {
-      found.push_back(std::move(match));
-    }
-  }
-  return found;
-}
-
-std::vector<Renumbered> renumbered(const Project& project, const History& history,
-                                   const Checksums& checksums) {
-  return renumbered(renumber_candidates(project, RecordIndex(history), history), checksums);
-}
-
-std::string renumbered_problem(const Renumbered& found) {
-  const Revision& revision = *found.revision;
-  std::vector<std::string> records;
-  for (const HistoryRecord* record : found.records) {
-    records.push_back(record->id);
-  }
-  const bool one = records.size() == 1;
-  const std::string& id = revision.id().text();
-  return fmt::format(
-      "revision {} looks renumbered after this database applied it: the database's record{} {} "
-      "(applied, {} the manifest does not list) ha{} its name and its checksum (sha256 {}), so "
-      "applying {} would run it a second time. If it is that revision, {}'runner repair {}' "
-      "records it under its new id without running it; if it is meant to run again, give it "
-      "another name (or change it)",
-      label(revision), one ? "" : "s", util::join(records), one ? "an id" : "ids", one ? "s" : "ve",
-      found.records.front()->checksum.substr(0, 12), id,
-      one ? "" : "drop all but one of those records ('runner repair ID --forget'), then ", id);
-}
-
 std::vector<Step> plan_up(const Project& project, const History& history,
                           const Checksums& checksums, const UpRequest& request) {
   return plan_up(project, history, checksums,
@@ -410,7 +279,8 @@ std::vector<Step> plan_up(const Project& project, const History& history,
       return step.revision == found.revision;
     });
     if (reached) {
-      problems += (problems.empty() ? "" : "\n") + renumbered_problem(found);
+      problems += problems.empty() ? "" : "\n";
+      problems += renumbered_problem(found);
     }
   }
   if (!problems.empty()) {

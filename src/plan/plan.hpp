@@ -3,36 +3,17 @@
 // so every rule about order, checksums, failed marks and irreversibility is
 // decided here and unit-tested without a database.
 
-#include <cstdint>
 #include <map>
-#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "plan/history.hpp"
+#include "plan/renumbered.hpp"
 #include "project/project.hpp"
 #include "util/errors.hpp"
 
 namespace runner::plan {
-
-// One row of the history table.
-struct HistoryRecord {
-  std::string id;  // as recorded
-  std::string name;
-  std::string kind;
-  std::string checksum;
-  std::string state;  // applied; running/failed (up) or reverting/revert-failed (down) when marked
-  std::string applied_at;
-  std::int64_t execution_ms = 0;
-  std::int64_t statements_done = 0;
-  std::string prefix_checksum;  // chained SHA-256 of the statements run so far (marked runs)
-  std::string error;
-};
-using History = std::vector<HistoryRecord>;
-
-// Current checksums of up files by canonical id: of the applied revisions,
-// and of the pending ones renumber_candidates() names.
-using Checksums = std::unordered_map<std::string, std::string>;
 
 enum class Direction { up, down };
 
@@ -130,7 +111,6 @@ class LateRevisionsError : public ProblemError {
 std::vector<Step> plan_up(const project::Project& project, const History& history,
                           const Checksums& checksums, const UpRequest& request);
 // The same with the candidates `checksums` were taken for.
-struct RenumberCandidates;
 std::vector<Step> plan_up(const project::Project& project, const History& history,
                           const Checksums& checksums, const RenumberCandidates& candidates,
                           const UpRequest& request);
@@ -141,59 +121,8 @@ std::vector<Step> plan_up(const project::Project& project, const History& histor
 std::vector<Step> plan_down(const project::Project& project, const History& history,
                             const DownRequest& request);
 
-// The history by canonical id, built once so that looking up every
-// revision of a long history costs O(n), not O(n^2) id parses.
-class RecordIndex {
- public:
-  explicit RecordIndex(const History& history);
-  // The record of a revision, or null.
-  const HistoryRecord* find(const project::RevisionId& id) const;
-
- private:
-  std::unordered_map<std::string, const HistoryRecord*> m_by_id;  // by canonical id
-};
-
-// A pending revision that looks renumbered after this database applied it
-// (`runner renumber` in a checkout whose own database had not): applied
-// records whose ids the manifest does not list have its name and its
-// checksum, and applying it would run it a second time.
-struct Renumbered {
-  const project::Revision* revision;
-  std::vector<const HistoryRecord*> records;  // in history order; one, unless it was run twice
-};
-
-// What renumbered() compares, found once per command: the checksums are
-// taken for its revisions, and the same candidates are then matched.
-struct RenumberCandidates {
-  // The pending revisions (no record at their id, run on this dialect)
-  // whose name is that of an applied record the manifest does not list:
-  // the only ones renumbered() needs a checksum of. Usually none.
-  std::vector<const project::Revision*> revisions;
-  // The applied records the manifest does not list, in history order
-  // (empty when there are no revisions).
-  std::vector<const HistoryRecord*> records;
-};
-
-RenumberCandidates renumber_candidates(const project::Project& project, const RecordIndex& index,
-                                       const History& history);
-
-// Every candidate that looks renumbered (Renumbered), in manifest order; a
-// candidate whose checksum `checksums` lacks is not one.
-std::vector<Renumbered> renumbered(const RenumberCandidates& candidates,
-                                   const Checksums& checksums);
-// The same, finding the candidates first.
-std::vector<Renumbered> renumbered(const project::Project& project, const History& history,
-                                   const Checksums& checksums);
-
-// What to say about one: whose records it matches, that applying it would
-// run it a second time, and what to do. One paragraph, no newline.
-std::string renumbered_problem(const Renumbered& renumbered);
-
 // refuse_changed() with the history already indexed.
 void refuse_changed(const project::Project& project, const RecordIndex& index,
                     const Checksums& checksums, const History& history);
-
-// The record of a revision, or null (one lookup; use RecordIndex for many).
-const HistoryRecord* find_record(const History& history, const project::RevisionId& id);
 
 }  // namespace runner::plan

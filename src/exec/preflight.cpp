@@ -508,11 +508,14 @@ std::string names_target_database(const std::vector<schema::Token>& tokens,
 }
 
 // MySQL: the bodies of the string literals among `tokens`, joined in order
-// (as joined_strings does for PostgreSQL's tokens).
+// (as joined_strings does for PostgreSQL's tokens). "..." is one too: a
+// string unless sql_mode has ANSI_QUOTES, which is not asked (read as one
+// there, an identifier costs at most a false refusal).
 std::string joined_strings(const std::vector<schema::Token>& tokens) {
   std::string joined;
   for (const schema::Token& token : tokens) {
-    if (token.kind == schema::Token::Kind::string) {
+    if (token.kind == schema::Token::Kind::string ||
+        (token.kind == schema::Token::Kind::quoted && token.text.starts_with('"'))) {
       joined += string_body(token.text, 0, token.text.size());
     }
   }

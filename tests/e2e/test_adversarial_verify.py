@@ -517,6 +517,31 @@ def test_mysql_a_comment_between_the_literals_does_not_hide_what_they_build(tmp_
         my.drop()
 
 
+def test_mysql_double_quoted_literals_are_read_as_the_strings_they_are(tmp_path):
+    """MySQL reads "..." as a string (unless sql_mode has ANSI_QUOTES): SET @s
+    = CONCAT("DROP TABLE sh", "op.t") built the statement as well as single
+    quotes do, but only '...' was joined, and verify dropped the target's
+    table. Both are joined now."""
+    my = MysqlDb()
+    try:
+        project = Project(tmp_path / "m", my)
+        project.add("0001", "t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
+        assert project.run("up").code == 0
+        half = len(my.name) // 2
+        built = (f'SET @s = CONCAT("DROP TABLE IF EXISTS {my.name[:half]}", '
+                 f'"{my.name[half:]}.t");\nPREPARE st FROM @s;\nEXECUTE st;\n')
+        project.add("0002", "built", built, "SELECT 1;\n")
+        for command in ("verify", "rehearse"):
+            result = project.run(command)
+            assert result.code == 2, (command, result)
+            assert "0002_built.sql:1:1: error: revision 0002 built: " + command + " cannot run " \
+                   "this statement (SET) on a scratch database of the target's server: the SQL " \
+                   "it builds from strings: it names the target database" in result.err, result.err
+        assert "t" in my.tables() and applied_ids(my) == ["0001"]
+    finally:
+        my.drop()
+
+
 def test_a_killed_target_session_does_not_leave_the_scratch_database_behind(tmp_path):
     """The scratch database is dropped through the target's session; killed
     mid-run (pg_terminate_backend), the drop failed in silence and the run

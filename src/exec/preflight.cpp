@@ -383,8 +383,15 @@ namespace {
 
 // The text inside the string literal that ends at `end` in `text`, whose
 // previous token ended at `from`: a dollar quote's or a quoted string's.
+// What lies between is whitespace and comments, which are skipped.
 std::string string_body(std::string_view text, std::size_t from, std::size_t end) {
   std::string_view literal = util::trim(text.substr(from, end - from));
+  while (literal.starts_with("/*") || literal.starts_with("--")) {
+    const bool block = literal.starts_with("/*");
+    const std::size_t close = block ? literal.find("*/", 2) : literal.find_first_of("\n\r");
+    literal = util::trim(
+        literal.substr(close == std::string_view::npos ? literal.size() : close + (block ? 2 : 1)));
+  }
   if (literal.size() >= 2 && (literal.front() == 'E' || literal.front() == 'e')) {
     literal.remove_prefix(1);
   }

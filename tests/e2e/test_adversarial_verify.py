@@ -517,6 +517,32 @@ def test_mysql_a_comment_between_the_literals_does_not_hide_what_they_build(tmp_
         my.drop()
 
 
+def test_postgres_a_comment_before_a_body_does_not_hide_what_it_runs(tmp_path):
+    """A body was cut from the text between the token before it and its end:
+    a comment there (DO /* c */ $$ ... $$, EXECUTE 'CREATE ' || /* c */ 'ROLE
+    r') became part of it, the body read as no dollar quote or an open
+    string, and verify made the server's role. The comment is skipped now."""
+    pg = PostgresDb()
+    role = "r_" + os.urandom(5).hex()
+    try:
+        project = Project(tmp_path, pg)
+        project.add("0001", "do", f"DO /* c */ $$ BEGIN CREATE ROLE {role}; END $$;\n",
+                    "SELECT 1;\n")
+        project.add("0002", "exec",
+                    f"DO $$ BEGIN EXECUTE 'CREATE ' || /* c */ -- d\n 'ROLE {role}'; END $$;\n",
+                    "SELECT 1;\n")
+        for command in ("verify", "rehearse"):
+            result = project.run(command)
+            assert result.code == 2, (command, result)
+            for where in ("0001_do.sql", "0002_exec.sql"):
+                assert f"{where}:1:1: error: " in result.err, (command, where, result.err)
+            assert result.err.count("its body runs CREATE ROLE") == 2, result.err
+        assert pg._run("postgres", f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'") == []
+    finally:
+        pg.drop()
+        pg._admin(f"DROP ROLE IF EXISTS {role}")
+
+
 def test_mysql_double_quoted_literals_are_read_as_the_strings_they_are(tmp_path):
     """MySQL reads "..." as a string (unless sql_mode has ANSI_QUOTES): SET @s
     = CONCAT("DROP TABLE sh", "op.t") built the statement as well as single

@@ -107,7 +107,7 @@ std::unique_ptr<scratch::Database> open_scratch(const Context& ctx, const Comman
     given = util::parse_url(*o.scratch);
   }
   return std::make_unique<scratch::Database>(scratch::Target{ctx.url(), ctx.connect_existing()},
-                                             given, drivers::ConnectOptions{true, ctx.lock_timeout()});
+                                             given, ctx.connect_options(true));
 }
 
 // Every revision of the project up, on `scratch`.

@@ -52,7 +52,7 @@ std::unique_ptr<drivers::Connection> connect_replica(const Context& ctx, const u
                                                      std::int64_t& next_line) {
   for (;;) {
     const std::int64_t now = util::monotonic_ms();
-    drivers::ConnectOptions options{false, ctx.lock_timeout()};
+    drivers::ConnectOptions options = ctx.connect_options(false);
     options.connect_timeout_seconds =
         std::clamp(static_cast<double>(deadline - now) / 1000, 1.0, 5.0);
     try {

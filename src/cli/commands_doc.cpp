@@ -88,7 +88,7 @@ Source read_migrated(const Context& ctx) {
   }
   exec::preflight(steps, ctx.dialect());
   scratch::Database scratch({ctx.url(), ctx.connect_existing()}, std::nullopt,
-                            {true, ctx.lock_timeout()});
+                            ctx.connect_options(true));
   ctx.reporter().progress(fmt::format("schema: applying {} revision(s) to the scratch database {}",
                                       steps.size(), scratch.url().redacted()));
   const auto tables = ctx.tables().resolved(scratch.connection());

@@ -57,7 +57,7 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
                                          "rehearse");
   }
   const Reporter& reporter = ctx.reporter();
-  scratch::Database copy({ctx.url(), ctx.connect_existing()}, given, {true, ctx.lock_timeout()},
+  scratch::Database copy({ctx.url(), ctx.connect_existing()}, given, ctx.connect_options(true),
                          "--copy-into");
   const bool created = copy.created();
   if (o.keep) {
@@ -234,7 +234,7 @@ RefsRun run_refs(const Context& ctx, const project::Project& project,
   }
   if (!cached) {
     scratch::Database scratch({ctx.url(), ctx.connect_existing()}, std::nullopt,
-                              {true, ctx.lock_timeout()});
+                              ctx.connect_options(true));
     run.replay = refs::replay(project, ctx.tables(), scratch, {});
     if (cache && run.replay.stopped.empty()) {
       nlohmann::json removed = nlohmann::json::array();

@@ -118,7 +118,7 @@ int cmd_verify(const Context& ctx, const CommandOptions& o) {
   }
   verify::refuse_reaching_past_scratch(project, nullptr, ctx.dialect(), ctx.url(), given, "verify");
   const Reporter& reporter = ctx.reporter();
-  scratch::Database scratch({ctx.url(), ctx.connect_existing()}, given, {true, ctx.lock_timeout()});
+  scratch::Database scratch({ctx.url(), ctx.connect_existing()}, given, ctx.connect_options(true));
   reporter.progress(fmt::format(
       "verify: on the scratch database {} ({})", scratch.url().redacted(),
       scratch.created() ? "created for this run, dropped at the end" : "given with --scratch"));

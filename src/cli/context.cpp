@@ -251,7 +251,7 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
   std::unique_ptr<drivers::Connection> connection;
   drivers::retry_connect(waiting,
                          [&](double attempt_seconds, const std::function<void()>& check_interrupt) {
-                           drivers::ConnectOptions connect_options{create, m_lock_timeout};
+                           drivers::ConnectOptions connect_options = this->connect_options(create);
                            connect_options.connect_timeout_seconds = attempt_seconds;
                            connect_options.retry_until = waiting.until;
                            connect_options.check_interrupt = check_interrupt;
@@ -260,6 +260,14 @@ std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bo
                          });
   register_fleet_target(*connection);
   return connection;
+}
+
+drivers::ConnectOptions Context::connect_options(bool create) const {
+  drivers::ConnectOptions options;
+  options.create = create;
+  options.busy_timeout_seconds = m_lock_timeout;
+  options.busy_timeout_source = m_lock_timeout_source;
+  return options;
 }
 
 std::unique_ptr<drivers::Connection> Context::connect() const {

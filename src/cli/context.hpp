@@ -115,6 +115,9 @@ class Context {
   // up to `seconds`, printing `waiting for URL (N s)…` every few seconds;
   // a permanent failure (InputError) is thrown at once.
   std::unique_ptr<drivers::Connection> connect_waiting(double seconds, bool create) const;
+  // The options every connection of this run starts from: `create`, and
+  // the lock timeout with its source as SQLite's busy timeout.
+  drivers::ConnectOptions connect_options(bool create) const;
 
  private:
   const Reporter& m_reporter;

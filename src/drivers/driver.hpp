@@ -126,6 +126,10 @@ struct LockRequest {
 UnreachableError lock_not_had(const LockRequest& request, std::string_view why,
                               std::string_view subject = {});
 
+// A timeout as the lock messages name it: "N s (SOURCE)", SOURCE where the
+// seconds came from (LockRequest::timeout_source), left out when empty.
+std::string timeout_with_source(double seconds, std::string_view source);
+
 // One open session. Every method throws DbError on a database failure.
 class Connection {
  public:
@@ -277,7 +281,11 @@ struct ConnectOptions {
   // SQLite: create the file if missing. Only commands that write create, so
   // a read-only database is refused with it.
   bool create = true;
+  // SQLite: how long a statement waits for a lock another connection holds
+  // (the lock timeout), and where that came from, as LockRequest's
+  // timeout_source, for the error when it runs out; may be empty.
   double busy_timeout_seconds = 60;
+  std::string busy_timeout_source = {};
   // Servers: give up one attempt to connect after this long (0: the URL's
   // connect_timeout, else k_default_connect_timeout_seconds).
   double connect_timeout_seconds = 0;

@@ -186,10 +186,13 @@ void retry_connect(
 
 UnreachableError lock_not_had(const LockRequest& request, std::string_view why,
                               std::string_view subject) {
-  return UnreachableError(fmt::format(
-      "the lock{}{} was not had within {} s{}: {}", subject.empty() ? "" : " ", subject,
-      request.timeout_seconds,
-      request.timeout_source.empty() ? "" : fmt::format(" ({})", request.timeout_source), why));
+  return UnreachableError(
+      fmt::format("the lock{}{} was not had within {}: {}", subject.empty() ? "" : " ", subject,
+                  timeout_with_source(request.timeout_seconds, request.timeout_source), why));
+}
+
+std::string timeout_with_source(double seconds, std::string_view source) {
+  return fmt::format("{} s{}", seconds, source.empty() ? "" : fmt::format(" ({})", source));
 }
 
 Waiting second_session_waiting(std::optional<std::chrono::steady_clock::time_point> until,

@@ -134,7 +134,9 @@ void Database::open(const std::optional<util::Url>& given) {
   if (m_target == nullptr && drivers::database_exists(m_target_url)) {
     // The target did not exist and now does: the scratch path, spelled
     // another way, may have created it.
-    m_target = drivers::connect(m_target_url, {false, m_options.busy_timeout_seconds});
+    drivers::ConnectOptions target_options = m_options;
+    target_options.create = false;
+    m_target = drivers::connect(m_target_url, target_options);
   }
   if (m_target != nullptr) {
     refuse_same(*m_connection, m_owner.url, *m_target, m_target_url, m_option);

@@ -604,6 +604,38 @@ def test_a_sqlite_database_write_locked_by_another_program_is_waited_for_once(tm
     assert applied_ids(db) == ["0001"]
 
 
+@pytest.mark.parametrize("where", ["flag", "env", "toml"])
+def test_a_sqlite_busy_timeout_names_where_its_seconds_came_from(tmp_path, where):
+    """SQLite's wait for a database another program holds is bounded by the
+    lock timeout, but its error said only "for 1 s", not which setting gave
+    the second, as the migration lock's own timeout does."""
+    root = tmp_path / "p"
+    root.mkdir()
+    db = SqliteDb(root)
+    project = Project(root, db)
+    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
+    assert project.run("up").code == 0
+    project.add("0002", "create_u", "CREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;")
+    args, env, source = {
+        "flag": (["--lock-timeout", "1"], {}, "--lock-timeout"),
+        "env": ([], {"RUNNER_LOCK_TIMEOUT": "1"}, "RUNNER_LOCK_TIMEOUT"),
+        "toml": ([], {}, "lock_timeout at runner.toml:2:16"),
+    }[where]
+    (root / "runner.toml").write_text("# the lock\nlock_timeout = 1\n" if where == "toml" else "")
+    other = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO t (id) VALUES (1)")
+        result = project.run(*args, "up", env={"RUNNER_LOCK_TIMEOUT": "", **env})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.code == 4, result
+    assert (f"SQLite database {db.path} stayed locked by another connection for 1 s ({source}): "
+            "SQLITE_BUSY, code 5: database is locked") in result.err, result
+    assert applied_ids(db) == ["0001"]
+
+
 def test_the_lock_holders_time_is_when_its_session_connected_not_its_last_query(tmp_path, pg):
     """The message said "holding it since" the holder's last query
     (pg_stat_activity.state_change): a runner's lock session confirms its

@@ -69,8 +69,12 @@ class FileLock : public Lock {
 
 class SqliteConnection : public Connection {
  public:
-  SqliteConnection(sqlite3* db, std::string path, double busy_timeout_seconds)
-      : m_db(db), m_path(std::move(path)), m_busy_timeout(busy_timeout_seconds) {
+  SqliteConnection(sqlite3* db, std::string path, double busy_timeout_seconds,
+                   std::string busy_timeout_source)
+      : m_db(db),
+        m_path(std::move(path)),
+        m_busy_timeout(busy_timeout_seconds),
+        m_busy_timeout_source(std::move(busy_timeout_source)) {
     sqlite3_busy_handler(m_db, &SqliteConnection::on_busy, this);
   }
   ~SqliteConnection() override {
@@ -471,11 +475,11 @@ class SqliteConnection : public Connection {
       const std::string text =
           m_stayed_locked
               ? fmt::format("SQLite database {} is still locked by another connection", m_path)
-              : fmt::format("SQLite database {} stayed locked by another connection for {:g} s",
-                            m_path, m_busy_timeout);
+              : fmt::format("SQLite database {} stayed locked by another connection for {}", m_path,
+                            timeout_with_source(m_busy_timeout, m_busy_timeout_source));
       m_stayed_locked = true;
       throw UnreachableError(
-          fmt::format("{} ({}, code {}: {})", text, primary_name(rc), extended, message));
+          fmt::format("{}: {}, code {}: {}", text, primary_name(rc), extended, message));
     }
     throw DbError(message, fmt::format("{}, code {}: {}", primary_name(rc), extended,
                                        sqlite3_errstr(rc)),
@@ -608,6 +612,7 @@ class SqliteConnection : public Connection {
   bool m_pragma_ran = false;  // a revision's statement since the last reset named PRAGMA
   Row m_pragmas;  // k_pragmas, then whether LIKE ignores case (remember_session)
   double m_busy_timeout;
+  std::string m_busy_timeout_source;  // ConnectOptions' busy_timeout_source
   std::chrono::steady_clock::time_point m_busy_since;
   // A wait ran out: the database is known to be locked, and what follows
   // on this connection (the failure's log row) does not wait the timeout
@@ -914,7 +919,8 @@ std::unique_ptr<Connection> connect(const util::Url& url, const ConnectOptions& 
     }
   }
   return std::make_unique<SqliteConnection>(db, memory ? std::string(":memory:") : path,
-                                            options.busy_timeout_seconds);
+                                            options.busy_timeout_seconds,
+                                            options.busy_timeout_source);
 }
 
 }  // namespace runner::drivers::sqlite

@@ -64,10 +64,11 @@ bool is_file(const fs::path& path) {
   return fs::is_regular_file(path, ec);
 }
 
-// A runner.toml that is a symbolic link leading nowhere is read, and
-// refused saying so, rather than passed over: its settings would give way
-// to the defaults (the default SQLite database) without a word.
-bool is_config(const fs::path& path) { return util::file_or_broken_link(path); }
+// A runner.toml that is a symbolic link leading nowhere, a folder or a FIFO
+// is read, and refused saying so, rather than passed over: its settings
+// would give way to the defaults (the default SQLite database) without a
+// word.
+bool is_config(const fs::path& path) { return util::anything_at(path); }
 
 }  // namespace
 
@@ -313,7 +314,9 @@ std::unique_ptr<drivers::Connection> Context::connect_recorded() const {
           "not in a project: no manifest.yaml in this folder or any folder above it (run runner "
           "inside the project, or pass -m FILE)");
     }
-    throw InputError(fmt::format("{}: manifest not found", m_manifest_path.string()));
+    throw InputError(
+        fmt::format("{}: {}", m_manifest_path.string(),
+                    project::manifest_unreadable(m_manifest_path).value_or("manifest not found")));
   }
   if (!drivers::database_exists(m_url)) {
     throw InputError(fmt::format(

@@ -533,15 +533,23 @@ Manifest parse_manifest(std::string_view text, const std::string& display_path,
   return manifest;
 }
 
+std::optional<std::string> manifest_unreadable(const std::filesystem::path& path) {
+  if (auto broken = util::broken_link(path)) {
+    return "the manifest is " + *broken;
+  }
+  if (auto what = util::not_regular(path)) {
+    return "the manifest " + *what;
+  }
+  return std::nullopt;
+}
+
 Diagnostic manifest_not_found(const std::filesystem::path& path) {
-  const auto broken = util::broken_link(path);
   return Diagnostic{path.string(),
                     0,
                     0,
                     Severity::error,
-                    broken ? "the manifest is " + *broken
-                           : "manifest not found (run 'runner new NAME' to start one, or pass -m "
-                             "FILE)",
+                    manifest_unreadable(path).value_or(
+                        "manifest not found (run 'runner new NAME' to start one, or pass -m FILE)"),
                     {}};
 }
 

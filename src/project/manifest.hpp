@@ -48,8 +48,14 @@ Manifest parse_manifest(std::string_view text, const std::string& display_path,
 // Reads and parses the manifest file; throws ProjectError with every problem.
 Manifest load_manifest(const std::filesystem::path& path);
 
-// What to say of a manifest that is no regular file at `path`: the symbolic
-// link there that leads nowhere (util::broken_link), else not found.
+// What is at `path` instead of a manifest to read: "the manifest is a
+// symbolic link to ..., which does not exist" (util::broken_link), "the
+// manifest is a FIFO, not a regular file" (util::not_regular); nullopt
+// when nothing is there, or a regular file.
+std::optional<std::string> manifest_unreadable(const std::filesystem::path& path);
+
+// What to say of a manifest that is no regular file at `path`:
+// manifest_unreadable, else not found.
 Diagnostic manifest_not_found(const std::filesystem::path& path);
 
 }  // namespace runner::project

@@ -303,11 +303,12 @@ std::optional<fs::path> find_project_folder(const fs::path& start, bool or_confi
   // holds one: else `new` run there would start a second project.
   std::optional<fs::path> config_alone;
   for (;;) {
-    // A symbolic link that leads nowhere is not passed over for a project above.
-    if (util::file_or_broken_link(here / "manifest.yaml")) {
+    // A symbolic link that leads nowhere, a folder or a FIFO is not passed
+    // over for a project above: the error names it.
+    if (util::anything_at(here / "manifest.yaml")) {
       return up;
     }
-    if (or_config && util::file_or_broken_link(here / "runner.toml")) {
+    if (or_config && util::anything_at(here / "runner.toml")) {
       if (names_manifest(here / "runner.toml", (start / up / "runner.toml").lexically_normal())) {
         return up;
       }

@@ -101,9 +101,30 @@ std::optional<std::string> broken_link(const std::filesystem::path& path) {
   return broken_link(AT_FDCWD, path.c_str());
 }
 
-bool file_or_broken_link(const std::filesystem::path& path) {
-  std::error_code ec;
-  return std::filesystem::is_regular_file(path, ec) || broken_link(path);
+bool anything_at(const std::filesystem::path& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+std::string file_kind(mode_t mode) {
+  return S_ISDIR(mode)    ? "a directory"
+         : S_ISFIFO(mode) ? "a FIFO"
+         : S_ISSOCK(mode) ? "a socket"
+         : S_ISCHR(mode)  ? "a character device"
+         : S_ISBLK(mode)  ? "a block device"
+                          : "a special file";
+}
+
+std::string not_regular(mode_t mode) {
+  return fmt::format("is {}, not a regular file", file_kind(mode));
+}
+
+std::optional<std::string> not_regular(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode)) {
+    return std::nullopt;
+  }
+  return not_regular(info.st_mode);
 }
 
 }  // namespace runner::util

@@ -116,8 +116,7 @@ void TextReader::open_at(int dir_fd, const char* name) {
                                  broken ? *broken : std::strerror(reason)));
   }
   if (m_fd < 0) {
-    throw InputError(fmt::format("{}: not a regular file{}", m_path.string(),
-                                 S_ISDIR(m_info.st_mode) ? " (a directory)" : ""));
+    throw InputError(fmt::format("{}: {}", m_path.string(), not_regular(m_info.st_mode)));
   }
 }
 

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from conftest import sanitizer_rss_allowance_kib, RUNNER, applied_ids, run_with_peak_rss, snapshot
+from conftest import (sanitizer_rss_allowance_kib, sanitizer_time_factor, RUNNER, applied_ids,
+                      run_with_peak_rss, snapshot)
 
 
 def seeded(project):
@@ -80,6 +81,90 @@ def test_a_directory_named_like_a_migration_is_refused(project, db):
     assert result.code == 2, result
     assert "0003_more.sql: error: not a regular file" in result.err
     assert "no up file" not in result.err
+
+
+def make_special(path, kind):
+    """Puts a folder or a FIFO (which blocks whoever opens it to read) at `path`."""
+    if path.exists():
+        path.unlink()
+    if kind == "directory":
+        path.mkdir()
+    else:
+        os.mkfifo(path)
+    return "is a directory, not a regular file" if kind == "directory" else "is a FIFO, not a regular file"
+
+
+def run_below(project, folder, *args):
+    """Runs the runner in `folder` (under the project), without -d."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    return subprocess.run([RUNNER, "-d", project.db.url, *args], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=20)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_a_manifest_that_is_a_folder_or_a_fifo_is_said_to_be_one(project, db, kind):
+    """A manifest path that was a folder or a FIFO said "manifest not found",
+    which `ls` contradicts; a FIFO must not block the runner either."""
+    seeded(project)
+    before = snapshot(db)
+    (project.root / "manifest.yaml").rename(project.root / "kept.yaml")
+    what = make_special(project.root / "manifest.yaml", kind)
+    other = make_special(project.root / "other.yaml", kind)
+    started = time.monotonic()
+    for args, said in ((["up"], f"manifest.yaml: error: the manifest {what}"),
+                       (["status"], f"manifest.yaml: error: the manifest {what}"),
+                       (["check"], f"manifest.yaml: error: the manifest {what}"),
+                       (["-m", "other.yaml", "up"], f"other.yaml: error: the manifest {other}"),
+                       (["-m", "other.yaml", "current"], f"runner: error: other.yaml: the manifest {other}"),
+                       (["-m", "other.yaml", "history"], f"runner: error: other.yaml: the manifest {other}")):
+        result = project.run(*args, timeout=20)
+        assert result.code == 2, (args, result)
+        assert said in result.err, (args, result)
+        assert "not found" not in result.err, (args, result)
+    assert time.monotonic() - started < 15 * sanitizer_time_factor()
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_a_folder_or_fifo_named_manifest_below_a_project_is_not_passed_over(project, db, kind):
+    """Run from a folder holding a manifest.yaml that is a folder or a FIFO,
+    the runner passed over it to the project above and applied that one."""
+    seeded(project)
+    project.add("0003", "create_u", "CREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;")
+    sub = project.root / "sub"
+    sub.mkdir()
+    what = make_special(sub / "manifest.yaml", kind)
+    result = run_below(project, sub, "up")
+    assert result.returncode == 2, result
+    assert f"manifest.yaml: error: the manifest {what}" in result.stderr, result
+    assert applied_ids(db) == ["0001", "0002"]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_a_runner_toml_that_is_a_folder_or_a_fifo_is_said_to_be_one(project, db, kind):
+    """A runner.toml beside the manifest that was a folder or a FIFO was
+    passed over without a word (its settings given up for the defaults),
+    and -c naming one said "configuration file not found"."""
+    seeded(project)
+    before = snapshot(db)
+    what = make_special(project.root / "runner.toml", kind)
+    other = make_special(project.root / "other.toml", kind)
+    (project.root / "sub").mkdir()
+    for result, said in ((project.run("up", timeout=20), f"runner: error: runner.toml: {what}"),
+                         (project.run("-c", "other.toml", "status", timeout=20),
+                          f"runner: error: other.toml: {other}"),
+                         (project.run("-m", "manifest.yaml", "status", timeout=20),
+                          f"runner: error: runner.toml: {what}")):
+        assert result.code == 2, result
+        assert said in result.err, result
+        assert "not found" not in result.err, result
+    below = run_below(project, project.root / "sub", "status")
+    assert below.returncode == 2, below
+    assert f"runner: error: ../runner.toml: {what}" in below.stderr, below
+    assert snapshot(db) == before
 
 
 def max_rss_kb(args, cwd):

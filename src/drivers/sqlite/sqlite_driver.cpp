@@ -23,6 +23,7 @@
 
 #include "drivers/sqlite/sqlite_schema.hpp"
 #include "util/errors.hpp"
+#include "util/links.hpp"
 #include "util/strings.hpp"
 
 namespace runner::drivers::sqlite {
@@ -725,12 +726,8 @@ void refuse_special_file(const std::string& path) {
   if (stat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode) || S_ISDIR(info.st_mode)) {
     return;  // missing (created), a file, or a folder (refused by the open, naming it)
   }
-  const char* what = S_ISCHR(info.st_mode)    ? "a character device"
-                     : S_ISBLK(info.st_mode)  ? "a block device"
-                     : S_ISFIFO(info.st_mode) ? "a FIFO"
-                     : S_ISSOCK(info.st_mode) ? "a socket"
-                                              : "a special file";
-  throw InputError(fmt::format("cannot open SQLite database {}: it is {}, not a file", path, what));
+  throw InputError(fmt::format("cannot open SQLite database {}: it is {}, not a file", path,
+                               util::file_kind(info.st_mode)));
 }
 
 // Whether the file system holding `path` is mounted read-only (EROFS):

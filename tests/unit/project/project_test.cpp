@@ -1,10 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "project/manifest.hpp"
 #include "project/project.hpp"
 #include "support/temp_dir.hpp"
 #include "util/errors.hpp"
@@ -209,6 +212,22 @@ TEST_CASE("project: a missing manifest is one error naming it", "[project]") {
   CHECK(runner::project::format(diagnostics[0]) ==
         (dir.path() / "manifest.yaml").string() +
             ": error: manifest not found (run 'runner new NAME' to start one, or pass -m FILE)");
+}
+
+TEST_CASE("project: a manifest that is a folder or a FIFO is said to be one", "[project]") {
+  TempDir dir;
+  const auto folder = dir.path() / "manifest.yaml";
+  std::filesystem::create_directory(folder);
+  std::vector<Diagnostic> diagnostics;
+  Project::scan(folder, "sqlite", diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(runner::project::format(diagnostics[0]) ==
+        folder.string() + ": error: the manifest is a directory, not a regular file");
+  const auto fifo = dir.path() / "other.yaml";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_MATCHES(
+      runner::project::load_manifest(fifo), runner::project::ProjectError,
+      Catch::Message(fifo.string() + ": error: the manifest is a FIFO, not a regular file"));
 }
 
 TEST_CASE("project: load throws every problem at once", "[project]") {

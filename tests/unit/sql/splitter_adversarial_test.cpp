@@ -101,7 +101,8 @@ TEST_CASE("reader: a FIFO or a directory named like a migration is not read", "[
   CHECK_THROWS_WITH(runner::util::TextReader(fifo), Catch::Contains("not a regular file"));
   const auto folder = dir.path() / "0002_y.sql";
   std::filesystem::create_directory(folder);
-  CHECK_THROWS_WITH(runner::util::TextReader(folder), Catch::Contains("not a regular file (a directory)"));
+  CHECK_THROWS_WITH(runner::util::TextReader(folder),
+                    Catch::Contains("is a directory, not a regular file"));
 }
 
 TEST_CASE("splitter: COPY FROM stdin takes the rows up to the line \\.", "[splitter][copy]") {

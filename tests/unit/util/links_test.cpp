@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,8 +13,9 @@
 #include "util/text_reader.hpp"
 
 using runner::testing::TempDir;
+using runner::util::anything_at;
 using runner::util::broken_link;
-using runner::util::file_or_broken_link;
+using runner::util::not_regular;
 namespace fs = std::filesystem;
 
 TEST_CASE("links: a link to a file that does not exist names its target", "[links]") {
@@ -25,7 +27,7 @@ TEST_CASE("links: a link to a file that does not exist names its target", "[link
   fs::create_symlink("../nowhere/x.sql", dir.path() / "up" / "0005_y.sql");
   CHECK(broken_link(dir.path() / "up" / "0005_y.sql") ==
         "a symbolic link to '../nowhere/x.sql', which does not exist");
-  CHECK(file_or_broken_link(dir.path() / "0004_x.sql"));
+  CHECK(anything_at(dir.path() / "0004_x.sql"));
 }
 
 TEST_CASE("links: through a chain, the link text that names nothing is the one shown", "[links]") {
@@ -68,9 +70,23 @@ TEST_CASE("links: a file, a link to one, a folder and a missing name are no brok
   CHECK_FALSE(broken_link(dir.path() / "0002_b.sql"));
   CHECK_FALSE(broken_link(dir.path() / "here"));
   CHECK_FALSE(broken_link(dir.path() / "missing.sql"));
-  CHECK(file_or_broken_link(dir.path() / "0002_b.sql"));
-  CHECK_FALSE(file_or_broken_link(dir.path() / "here"));
-  CHECK_FALSE(file_or_broken_link(dir.path() / "missing.sql"));
+  CHECK(anything_at(dir.path() / "0002_b.sql"));
+  CHECK_FALSE(anything_at(dir.path() / "missing.sql"));
+}
+
+TEST_CASE("links: a folder or a FIFO is something there, said to be no regular file", "[links]") {
+  TempDir dir;
+  const auto file = dir.write("manifest.yaml", "version: 1\n");
+  const auto fifo = dir.path() / "runner.toml";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  fs::create_symlink(".", dir.path() / "here");
+  CHECK(anything_at(dir.path() / "here"));
+  CHECK(anything_at(fifo));
+  CHECK(not_regular(dir.path()) == "is a directory, not a regular file");
+  CHECK(not_regular(dir.path() / "here") == "is a directory, not a regular file");
+  CHECK(not_regular(fifo) == "is a FIFO, not a regular file");
+  CHECK_FALSE(not_regular(file));
+  CHECK_FALSE(not_regular(dir.path() / "missing.sql"));
 }
 
 TEST_CASE("links: within a folder's descriptor, as the text reader opens files", "[links]") {

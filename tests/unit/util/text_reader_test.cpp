@@ -243,9 +243,10 @@ TEST_CASE("text reader: a FIFO or a folder is refused at once, never read", "[te
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
   // A blocking open of a FIFO with no writer would never return.
   CHECK_THROWS_MATCHES(TextReader(fifo), runner::InputError,
-                       Catch::Message(fifo.string() + ": not a regular file"));
-  CHECK_THROWS_MATCHES(TextReader(dir.path()), runner::InputError,
-                       Catch::Message(dir.path().string() + ": not a regular file (a directory)"));
+                       Catch::Message(fifo.string() + ": is a FIFO, not a regular file"));
+  CHECK_THROWS_MATCHES(
+      TextReader(dir.path()), runner::InputError,
+      Catch::Message(dir.path().string() + ": is a directory, not a regular file"));
 }
 
 TEST_CASE("text reader: files shorter than, equal to and longer than a chunk read whole",

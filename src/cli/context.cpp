@@ -295,9 +295,9 @@ void Context::register_fleet_target(drivers::Connection& connection) const {
   }
   const std::string schema =
       tables().schema().empty() ? connection.default_schema() : tables().schema();
-  fleet::register_target(child.registry,
-                         fmt::format("{}, history schema {}", connection.identity(), schema),
-                         child.where, m_url.redacted());
+  fleet::register_target(
+      child.registry, fmt::format("{}, history schema {}", connection.identity(), schema),
+      child.where, m_url.redacted(), connection.dialect() == "sqlite" ? "file" : "database");
 }
 
 void Context::refuse_empty_url() const {

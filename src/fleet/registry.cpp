@@ -124,7 +124,7 @@ const FleetChild& fleet_child() {
 }
 
 void register_target(int registry, const std::string& identity, const std::string& where,
-                     const std::string& url) {
+                     const std::string& url, std::string_view what) {
   const RecordLock lock(registry);
   const std::string text = read_whole(registry);
   std::size_t start = 0;
@@ -143,10 +143,10 @@ void register_target(int registry, const std::string& identity, const std::strin
       return;  // this line's own second session
     }
     throw InputError(fmt::format(
-        "{}: the same database as {} ({}: {}; {}: {}; both reach {}): listed twice, it would be "
-        "migrated twice, and 'down 1' would revert two revisions there; list it once (nothing "
-        "was run for {}; {} goes on)",
-        where, first, first, entry.value("url", ""), where, url, identity, where, first));
+        "{}: the same database as {} ({}: {}; {}: {}; both reach the same {}): listed twice, it "
+        "would be migrated twice, and 'down 1' would revert two revisions there; list it once "
+        "(nothing was run for {}; {} goes on)",
+        where, first, first, entry.value("url", ""), where, url, what, where, first));
   }
   const nlohmann::json entry{{"where", where}, {"url", url}, {"identity", identity}};
   // After a line cut short, a line of its own.

@@ -9,6 +9,7 @@
 // runs nothing.
 
 #include <string>
+#include <string_view>
 
 namespace runner::fleet {
 
@@ -31,9 +32,11 @@ struct FleetChild {
 const FleetChild& fleet_child();
 
 // Registers `identity` for `where`, whose redacted URL is `url`. Throws
-// InputError naming both lines when another line registered it first; a
-// second registration by the same line is no conflict.
+// InputError naming both lines and their URLs when another line registered
+// it first, saying they reach the same `what` ("file" for SQLite, else
+// "database"; the identity itself is internal and long); a second
+// registration by the same line is no conflict.
 void register_target(int registry, const std::string& identity, const std::string& where,
-                     const std::string& url);
+                     const std::string& url, std::string_view what);
 
 }  // namespace runner::fleet

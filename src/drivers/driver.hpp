@@ -249,11 +249,12 @@ class Connection {
   // runner's own). Throws InputError where the driver cannot introspect.
   virtual schema::Schema read_schema(const std::vector<std::string>& skip_tables);
   // Creates an empty scratch database beside this one (`verify`) and
-  // returns its URL; drop_scratch removes it, false when it may be left
-  // (the drop failed, timed out or was cancelled). InputError where
-  // unsupported.
+  // returns its URL; drop_scratch removes it: nullopt once it is gone,
+  // else why it may be left, in the database's words ("its DROP DATABASE,
+  // given 30 s, failed: canceling statement due to user request").
+  // InputError where unsupported.
   virtual util::Url create_scratch();
-  virtual bool drop_scratch(const util::Url& scratch) noexcept;
+  virtual std::optional<std::string> drop_scratch(const util::Url& scratch) noexcept;
   // A text naming the database this session works on, the same through
   // every URL that reaches it (a symlink, a relative path, localhost or
   // 127.0.0.1) and different for any other database, for as long as its

@@ -96,7 +96,9 @@ util::Url Connection::create_scratch() {
                                dialect()));
 }
 
-bool Connection::drop_scratch(const util::Url& /*scratch*/) noexcept { return true; }
+std::optional<std::string> Connection::drop_scratch(const util::Url& /*scratch*/) noexcept {
+  return std::nullopt;
+}
 
 // Without an identity two sessions cannot be told apart: refuse rather than
 // guess, since a wrong "different" would let verify run on the target.

@@ -57,13 +57,12 @@ void refuse_not_empty(drivers::Connection& scratch, const util::Url& scratch_url
 
 namespace {
 
-// What says that a scratch database outlived the run, and how to drop it.
-std::string left_behind(const util::Url& scratch) {
+// What says that a scratch database outlived the run, why (`why`, as
+// drop_scratch says), and how to drop it.
+std::string left_behind(const util::Url& scratch, const std::string& why) {
   const std::string dialect = drivers::dialect_of(scratch);
   return fmt::format(
-      "the scratch database {} was left in place (dropping it failed, timed out or was "
-      "interrupted): {}",
-      scratch.redacted(),
+      "the scratch database {} was left in place ({}): {}", scratch.redacted(), why,
       dialect == "sqlite" ? fmt::format("remove the file {}", scratch.path)
       : dialect == "mysql"
           ? fmt::format("drop it with DROP DATABASE IF EXISTS `{}`", scratch.path)
@@ -72,7 +71,7 @@ std::string left_behind(const util::Url& scratch) {
 
 }  // namespace
 
-bool Database::Owner::drop() noexcept {
+std::optional<std::string> Database::Owner::drop() noexcept {
   // A signal (a second one, after the one that ended the work) cancels the
   // drop rather than waiting on it.
   const exec::signals::CriticalSection cancels(admin);
@@ -80,8 +79,10 @@ bool Database::Owner::drop() noexcept {
 }
 
 Database::Owner::~Owner() {
-  if (created && admin != nullptr && !drop()) {
-    util::print(stderr, "runner: warning: {}\n", left_behind(url));
+  if (created && admin != nullptr) {
+    if (const auto why = drop()) {
+      util::print(stderr, "runner: warning: {}\n", left_behind(url, *why));
+    }
   }
 }
 
@@ -167,8 +168,8 @@ void Database::recreate() {
   }
   close();
   m_owner.created = false;
-  if (!m_owner.drop()) {
-    throw DbError(left_behind(m_owner.url));
+  if (const auto why = m_owner.drop()) {
+    throw DbError(left_behind(m_owner.url, *why));
   }
   m_owner.url = m_owner.admin->create_scratch();
   m_owner.created = true;

@@ -61,8 +61,9 @@ class Database {
     Owner() = default;
     Owner(const Owner&) = delete;
     Owner& operator=(const Owner&) = delete;
-    // Drops it now, cancelled by a signal; false when it may be left.
-    bool drop() noexcept;
+    // Drops it now, cancelled by a signal: nullopt once it is gone, else
+    // why it may be left (drop_scratch's answer).
+    std::optional<std::string> drop() noexcept;
     // Drops it when `created`; says on stderr what to remove when that fails.
     ~Owner();
   };

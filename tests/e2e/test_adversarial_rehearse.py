@@ -221,3 +221,62 @@ def test_ctrl_c_mid_copy_ends_promptly_and_drops_the_copy(tmp_path):
             proc.kill()
             proc.wait()
         pg.drop()
+
+
+def test_ctrl_c_during_a_blocked_drop_of_the_copy_names_it_and_the_statement(tmp_path):
+    """The copy's DROP DATABASE is bounded (30 s) and a signal cancels it:
+    here another session holds a lock on the copy (an open COMMENT ON
+    DATABASE, which WITH (FORCE) does not end: it is on another database),
+    so the drop waits; SIGINT must end the runner at once, exit 130, with
+    the copy named, why it stays (the database's words, not "failed, timed
+    out or was interrupted") and the statement that drops it."""
+    from conftest import PostgresDb, Project, wait_for
+    pg = PostgresDb()
+    proc = holder = None
+    try:
+        project = Project(tmp_path, pg)
+        project.add("0001", "create_t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
+        assert project.run("up").code == 0
+        # Time to take the lock while the revision runs on the copy.
+        project.add("0002", "slow", "INSERT INTO t (id) SELECT 1 FROM pg_sleep(1.5);\n",
+                    "DELETE FROM t;\n", kind="data")
+        proc = project.popen("rehearse")
+        line = ""
+        while "rehearse: copying" not in line:
+            line = proc.stderr.readline()
+            assert line, proc.communicate(timeout=60)
+        name = re.search(r" into \S+/(runner_verify_\w+) \(created for this run", line).group(1)
+        pg.databases.append(name)  # dropped at the end, whatever happens
+        holder = pg._connect("postgres")
+        holder.autocommit = False
+        holder.cursor().execute(f"COMMENT ON DATABASE \"{name}\" IS 'held'")
+        drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                   f"AND query = '{drop}'")
+        assert wait_for(lambda: pg._run("postgres", waiting) == [(1,)] or proc.poll() is not None,
+                        timeout=60), proc.communicate(timeout=60)
+        assert proc.poll() is None, proc.communicate(timeout=60)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        elapsed = time.monotonic() - sent
+        assert proc.returncode == 130, err
+        assert elapsed < 5, (elapsed, err)
+        server = re.sub(r"://([^:@/]*):[^@]*@", r"://\1:***@", pg.url.rsplit("/", 1)[0])
+        assert (f"runner: warning: the scratch database {server}/{name} was left in place (its "
+                "DROP DATABASE, given 30 s, failed: canceling statement due to user request): "
+                f"drop it with {drop}") in err, err
+        assert "interrupted by SIGINT" in err, err
+        holder.rollback()
+        # What it says stands: the copy is there, and its statement drops it.
+        assert pg._run("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == [(1,)]
+        pg._run("postgres", drop)
+        assert pg._run("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == []
+        assert [r[0] for r in pg.query("SELECT id FROM runner_history ORDER BY id")] == ["0001"]
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if holder is not None:
+            holder.close()
+        pg.drop()

@@ -950,11 +950,11 @@ class MysqlConnection : public Connection {
     return scratch;
   }
 
-  bool drop_scratch(const util::Url& scratch) noexcept override {
+  std::optional<std::string> drop_scratch(const util::Url& scratch) noexcept override {
     const std::string sql = fmt::format("DROP DATABASE IF EXISTS `{}`", scratch.path);
     try {
       query(sql);
-      return true;
+      return std::nullopt;
     } catch (const std::exception&) {
       // This session may be gone (killed while the scratch work ran): once
       // more on a session of its own.
@@ -965,9 +965,10 @@ class MysqlConnection : public Connection {
       // Not a year (the default) behind a session holding the scratch's tables.
       statement->execute(fmt::format("SET SESSION lock_wait_timeout = {}", k_drop_seconds));
       statement->execute(sql);
-      return true;
-    } catch (const std::exception&) {
-      return false;  // the caller names it
+      return std::nullopt;
+    } catch (const std::exception& error) {
+      return fmt::format("its DROP DATABASE, given {} s for locks, failed: {}", k_drop_seconds,
+                         error.what());
     }
   }
 

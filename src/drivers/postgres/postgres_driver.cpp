@@ -1046,10 +1046,15 @@ class PostgresConnection : public Connection {
   // Bounded: DROP DATABASE waits for every backend of the cluster to absorb
   // a barrier, and one blocked writing to a client that stopped reading
   // (a COPY TO STDOUT cut short) never does; a signal cancels it too.
-  bool drop_scratch(const util::Url& scratch) noexcept override {
+  std::optional<std::string> drop_scratch(const util::Url& scratch) noexcept override {
     const std::string sql =
         fmt::format("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", scratch.path);
     const std::string bound = fmt::format("SET statement_timeout = '{}s'", k_drop_seconds);
+    // The database's words: a signal's cancel and the bound's end differ
+    // only there ("due to user request", "due to statement timeout").
+    const auto failed = [&](std::string_view why) {
+      return fmt::format("its DROP DATABASE, given {} s, failed: {}", k_drop_seconds, why);
+    };
     try {
       query(bound);
       query(sql);
@@ -1058,10 +1063,10 @@ class PostgresConnection : public Connection {
       } catch (const std::exception&) {
         // Dropped all the same: the session's setting does not matter now.
       }
-      return true;
-    } catch (const std::exception&) {
+      return std::nullopt;
+    } catch (const std::exception& error) {
       if (pq().PQstatus(m_conn) == CONNECTION_OK) {
-        return false;  // it failed, timed out or was cancelled: not again
+        return failed(error.what());  // not again
       }
       // This session is gone (terminated while the scratch work ran):
       // once more on a session of its own.
@@ -1070,11 +1075,14 @@ class PostgresConnection : public Connection {
       PGconn* conn = open(m_url, " (cleanup)", k_work_settings, 10);
       PgResult set(pq().PQexec(conn, bound.c_str()));
       PgResult result(pq().PQexec(conn, sql.c_str()));
-      const bool dropped = pq().PQresultStatus(result.result) == PGRES_COMMAND_OK;
+      std::optional<std::string> why;
+      if (pq().PQresultStatus(result.result) != PGRES_COMMAND_OK) {
+        why = failed(util::trim(pq().PQresultErrorMessage(result.result)));
+      }
       pq().PQfinish(conn);
-      return dropped;
-    } catch (const std::exception&) {
-      return false;  // the caller names it
+      return why;
+    } catch (const std::exception& error) {
+      return failed(error.what());
     }
   }
 

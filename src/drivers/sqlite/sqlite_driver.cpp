@@ -227,11 +227,13 @@ class SqliteConnection : public Connection {
     return util::parse_url("sqlite:" + path);
   }
 
-  bool drop_scratch(const util::Url& scratch) noexcept override {
+  std::optional<std::string> drop_scratch(const util::Url& scratch) noexcept override {
     std::error_code ec;
     std::filesystem::remove(scratch.path + "-journal", ec);
-    std::filesystem::remove(scratch.path, ec);
-    return !std::filesystem::exists(scratch.path, ec) && !ec;
+    if (!std::filesystem::remove(scratch.path, ec) && ec) {
+      return fmt::format("removing it failed: {}", ec.message());
+    }
+    return std::nullopt;
   }
 
   // The file's device and inode, which every spelling of its path shares

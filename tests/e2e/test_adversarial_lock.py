@@ -577,10 +577,10 @@ def test_a_signal_while_the_lock_session_connects_under_wait_ends_the_run_at_onc
 
 # --- SQLite: a write lock another program holds -------------------------------------
 
-def test_a_sqlite_database_write_locked_by_another_program_is_waited_for_once(tmp_path):
-    """Another program holds BEGIN IMMEDIATE: `--lock-timeout 2 up` said
-    "stayed locked ... for 2 s" after 4 s, the failed BEGIN's wait and then
-    a second one for the failure's log row."""
+def up_while_another_program_writes(tmp_path, *args, env=None, config=None):
+    """A SQLite project with 0001 applied and 0002 pending; another program
+    holds BEGIN IMMEDIATE (with a row written) while `up` runs. Returns the
+    database, the result and how long `up` took."""
     root = tmp_path / "p"
     root.mkdir()
     db = SqliteDb(root)
@@ -588,16 +588,26 @@ def test_a_sqlite_database_write_locked_by_another_program_is_waited_for_once(tm
     project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
     assert project.run("up").code == 0
     project.add("0002", "create_u", "CREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;")
+    if config is not None:
+        (root / "runner.toml").write_text(config)
     other = sqlite3.connect(db.path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
         other.execute("INSERT INTO t (id) VALUES (1)")
         started = time.monotonic()
-        result = project.run("--lock-timeout", "2", "up")
+        result = project.run(*args, "up", env=env)
         elapsed = time.monotonic() - started
     finally:
         other.execute("ROLLBACK")
         other.close()
+    return db, result, elapsed
+
+
+def test_a_sqlite_database_write_locked_by_another_program_is_waited_for_once(tmp_path):
+    """Another program holds BEGIN IMMEDIATE: `--lock-timeout 2 up` said
+    "stayed locked ... for 2 s" after 4 s, the failed BEGIN's wait and then
+    a second one for the failure's log row."""
+    db, result, elapsed = up_while_another_program_writes(tmp_path, "--lock-timeout", "2")
     assert result.code == 4, result
     assert f"SQLite database {db.path} stayed locked by another connection for 2 s" in result.err, result
     assert 2 <= elapsed < 3.5 * sanitizer_time_factor(), (elapsed, result)
@@ -609,27 +619,14 @@ def test_a_sqlite_busy_timeout_names_where_its_seconds_came_from(tmp_path, where
     """SQLite's wait for a database another program holds is bounded by the
     lock timeout, but its error said only "for 1 s", not which setting gave
     the second, as the migration lock's own timeout does."""
-    root = tmp_path / "p"
-    root.mkdir()
-    db = SqliteDb(root)
-    project = Project(root, db)
-    project.add("0001", "create_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;")
-    assert project.run("up").code == 0
-    project.add("0002", "create_u", "CREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;")
     args, env, source = {
         "flag": (["--lock-timeout", "1"], {}, "--lock-timeout"),
         "env": ([], {"RUNNER_LOCK_TIMEOUT": "1"}, "RUNNER_LOCK_TIMEOUT"),
         "toml": ([], {}, "lock_timeout at runner.toml:2:16"),
     }[where]
-    (root / "runner.toml").write_text("# the lock\nlock_timeout = 1\n" if where == "toml" else "")
-    other = sqlite3.connect(db.path, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("INSERT INTO t (id) VALUES (1)")
-        result = project.run(*args, "up", env={"RUNNER_LOCK_TIMEOUT": "", **env})
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+    db, result, _ = up_while_another_program_writes(
+        tmp_path, *args, env={"RUNNER_LOCK_TIMEOUT": "", **env},
+        config="# the lock\nlock_timeout = 1\n" if where == "toml" else None)
     assert result.code == 4, result
     assert (f"SQLite database {db.path} stayed locked by another connection for 1 s ({source}): "
             "SQLITE_BUSY, code 5: database is locked") in result.err, result

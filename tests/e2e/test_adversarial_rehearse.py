@@ -280,3 +280,60 @@ def test_ctrl_c_during_a_blocked_drop_of_the_copy_names_it_and_the_statement(tmp
         if holder is not None:
             holder.close()
         pg.drop()
+
+
+def test_a_blocked_drop_of_the_mariadb_copy_gives_up_after_its_bound(tmp_path):
+    """The copy's first DROP DATABASE ran on the target's own session, with
+    the server's lock_wait_timeout (a year by default): a session reading
+    one of the copy's tables in an open transaction kept the runner waiting
+    for good. It gives up after 30 s, naming the copy, why it stays and the
+    statement that drops it."""
+    from conftest import MysqlDb, Project, wait_for
+    my = MysqlDb()
+    proc = holder = None
+    try:
+        project = Project(tmp_path, my)
+        project.add("0001", "create_t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
+        assert project.run("up").code == 0
+        # Time to take the table's lock while the revision runs on the copy.
+        project.add("0002", "slow", "INSERT INTO t (id) SELECT 1 FROM seq_1_to_1 WHERE SLEEP(1.5) = 0;\n",
+                    "DELETE FROM t;\n", kind="data")
+        proc = project.popen("rehearse")
+        line = ""
+        while "rehearse: copying" not in line:
+            line = proc.stderr.readline()
+            assert line, proc.communicate(timeout=60)
+        name = re.search(r" into \S+/(runner_verify_\w+) \(created for this run", line).group(1)
+        my.databases.append(name)  # dropped at the end, whatever happens
+        holder = my._connect(name)
+
+        def read_in_a_transaction():
+            try:
+                holder.begin()
+                holder.cursor().execute("SELECT * FROM t")
+                return True
+            except Exception:
+                holder.rollback()
+                return False
+        assert wait_for(lambda: read_in_a_transaction() or proc.poll() is not None, timeout=60)
+        assert proc.poll() is None, proc.communicate(timeout=60)
+        started = time.monotonic()
+        _, err = proc.communicate(timeout=120)
+        elapsed = time.monotonic() - started
+        assert elapsed < 60, (elapsed, err)
+        drop = f"DROP DATABASE IF EXISTS `{name}`"
+        assert (f"/{name} was left in place (its DROP DATABASE, given 30 s for locks, failed: "
+                "Lock wait timeout exceeded") in err, err
+        assert f"drop it with {drop}" in err, err
+        holder.rollback()
+        # What it says stands: the copy is there, and its statement drops it.
+        assert my._run(my.admin_database, f"SHOW DATABASES LIKE '{name}'") == [(name,)]
+        my._admin(drop)
+        assert my._run(my.admin_database, f"SHOW DATABASES LIKE '{name}'") == []
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if holder is not None:
+            holder.close()
+        my.drop()

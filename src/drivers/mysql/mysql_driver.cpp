@@ -950,25 +950,40 @@ class MysqlConnection : public Connection {
     return scratch;
   }
 
+  // Bounded: not a year (the default lock_wait_timeout) behind a session
+  // holding one of the scratch's tables; a signal cancels it too.
   std::optional<std::string> drop_scratch(const util::Url& scratch) noexcept override {
     const std::string sql = fmt::format("DROP DATABASE IF EXISTS `{}`", scratch.path);
+    const std::string bound = fmt::format("SET SESSION lock_wait_timeout = {}", k_drop_seconds);
+    const auto failed = [&](std::string_view why) {
+      return fmt::format("its DROP DATABASE, given {} s for locks, failed: {}", k_drop_seconds,
+                         why);
+    };
     try {
+      query(bound);
       query(sql);
+      try {
+        query("SET SESSION lock_wait_timeout = DEFAULT");
+      } catch (const std::exception&) {
+        // Dropped all the same: the session's setting does not matter now.
+      }
       return std::nullopt;
-    } catch (const std::exception&) {
+    } catch (const DbError& error) {
+      if (error.code() == "MySQL error 1205") {  // the bound ran out: not again
+        return failed(error.what());
+      }
       // This session may be gone (killed while the scratch work ran): once
       // more on a session of its own.
+    } catch (const std::exception&) {
     }
     try {
       const auto conn = open(m_settings, m_url, 10);
       std::unique_ptr<::sql::Statement> statement(conn->createStatement());
-      // Not a year (the default) behind a session holding the scratch's tables.
-      statement->execute(fmt::format("SET SESSION lock_wait_timeout = {}", k_drop_seconds));
+      statement->execute(bound);
       statement->execute(sql);
       return std::nullopt;
     } catch (const std::exception& error) {
-      return fmt::format("its DROP DATABASE, given {} s for locks, failed: {}", k_drop_seconds,
-                         error.what());
+      return failed(error.what());
     }
   }
 

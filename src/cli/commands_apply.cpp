@@ -136,6 +136,15 @@ std::optional<plan::History> history_if_nothing_to_do(drivers::Connection& conne
 // while this command waited moved or made files, and the plan must be made
 // with the project as it is now. Said on stderr. The old project is
 // replaced: nothing may point into it.
+//
+// The load shares the manifest's lock (Project::load), and here it may
+// wait for it while holding the database's lock. That cannot deadlock:
+// split and renumber take the manifest's lock only once they hold the
+// database's (so not while this command does, on this database), `new`
+// takes no other lock, and none of them waits for anything while holding
+// the manifest's. The first load, before the database's lock, lets go of
+// the manifest's before this command waits for the database's: no command
+// holds the manifest's lock while it waits for the database's.
 void project_again(const Context& ctx, project::Project& project,
                    const std::function<project::Project()>& load) {
   if (!project.manifest_changed()) {
@@ -564,8 +573,7 @@ int cmd_repair(const Context& ctx, const CommandOptions& o) {
   const auto id = parse_id(o.target, "repair");
   const auto load = [&] {
     std::vector<project::Diagnostic> ignored;
-    return o.forget ? project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored)
-                    : ctx.load_project();
+    return o.forget ? ctx.scan_project(ignored) : ctx.load_project();
   };
   auto project = load();
   const auto no_record = [&] {

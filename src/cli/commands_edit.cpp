@@ -1,15 +1,10 @@
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <optional>
-#include <thread>
 
 #include <fmt/core.h>
 
@@ -19,6 +14,7 @@
 #include "split/renumber.hpp"
 #include "split/split.hpp"
 #include "util/errors.hpp"
+#include "util/file_lock.hpp"
 #include "util/links.hpp"
 #include "util/output.hpp"
 #include "util/strings.hpp"
@@ -244,43 +240,21 @@ class NewFiles {
 
 // The manifest locked, from reading it to writing it, against the other
 // commands that change it (new, split, renumber): each would otherwise
-// write back what it read before another's change, and lose that change
-// (flock, released when the file closes). split and renumber replace the
-// file (a rename), so a lock had on the file just replaced is taken again
-// on the one now at the path. No lock without a manifest (`new` creates it).
+// write back what it read before another's change, and lose that change;
+// and against the commands that read the project (Project::load shares
+// the lock), which would see a change half made. Exclusive, kept on the
+// file now at the path (split and renumber replace it); none without a
+// manifest (`new` creates it). Lock order: split and renumber take it after
+// the database's lock, and nothing waits for another lock while holding it;
+// so a command may wait for it holding the database's lock (up reading the
+// project again), never the reverse.
 class ManifestLock {
  public:
-  explicit ManifestLock(const fs::path& path) {
-    for (;;) {
-      m_fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-      if (m_fd < 0) {
-        return;
-      }
-      // Asked again and again, so that a signal inside a critical section
-      // (split and renumber hold the database's lock by now) ends the wait.
-      while (flock(m_fd, LOCK_EX | LOCK_NB) != 0 && (errno == EWOULDBLOCK || errno == EINTR)) {
-        exec::signals::check("while waiting for the lock on the manifest: nothing was changed");
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-      struct stat held {};
-      struct stat now {};
-      if (fstat(m_fd, &held) != 0 || stat(path.c_str(), &now) != 0 ||
-          (held.st_dev == now.st_dev && held.st_ino == now.st_ino)) {
-        return;
-      }
-      close(m_fd);
-    }
-  }
-  ManifestLock(const ManifestLock&) = delete;
-  ManifestLock& operator=(const ManifestLock&) = delete;
-  ~ManifestLock() {
-    if (m_fd >= 0) {
-      close(m_fd);
-    }
-  }
+  explicit ManifestLock(const Context& ctx)
+      : m_lock(ctx.manifest_path(), util::FileLock::Mode::exclusive, ctx.manifest_waiting()) {}
 
  private:
-  int m_fd = -1;
+  util::FileLock m_lock;
 };
 
 // The database of a command that changes a revision only while the
@@ -320,7 +294,7 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
   }
   const fs::path manifest_path = ctx.manifest_path();
   // Two `new` at once would both take the next id.
-  const ManifestLock lock(manifest_path);
+  const ManifestLock lock(ctx);
   std::error_code ec;
   // A symbolic link that leads nowhere is read, and refused saying so: a
   // manifest started anew would replace it.
@@ -426,14 +400,14 @@ int cmd_split(const Context& ctx, const CommandOptions& o) {
     // Leniently here: the files of a `new` that has not written its entry
     // yet are no error of this revision.
     std::vector<project::Diagnostic> ignored;
-    const auto scanned = project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored);
+    const auto scanned = ctx.scan_project(ignored);
     const project::Revision* found = scanned.find(*id);
     if (found == nullptr || found->noop) {
       runnable(ctx.load_project());  // says why, with every problem of the project
     }
   }
   const LockedDatabase database(ctx);
-  const ManifestLock manifest_lock(ctx.manifest_path());
+  const ManifestLock manifest_lock(ctx);
   const auto project = ctx.load_project();
   const project::Revision* revision = runnable(project);
   const plan::History history = database.history(ctx);
@@ -503,7 +477,7 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
   // revision), then the manifest's.
   split::plan_renumber(ctx.manifest_path(), *from, *to, name);
   const LockedDatabase database(ctx);
-  const ManifestLock manifest_lock(ctx.manifest_path());
+  const ManifestLock manifest_lock(ctx);
   const split::RenumberPlan plan = split::plan_renumber(ctx.manifest_path(), *from, *to, name);
   const plan::History history = database.history(ctx);
   // The record of `from` under another name is another revision's when the
@@ -514,7 +488,7 @@ int cmd_renumber(const Context& ctx, const CommandOptions& o) {
       return false;
     }
     std::vector<project::Diagnostic> ignored;
-    const auto project = project::Project::scan(ctx.manifest_path(), ctx.dialect(), ignored);
+    const auto project = ctx.scan_project(ignored);
     const project::Revision* revision = project.find(*from);
     return revision != nullptr && revision->name() == plan.name && !revision->noop &&
            plan::other_revision(*revision, record, util::file_checksum(revision->up));

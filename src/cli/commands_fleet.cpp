@@ -218,7 +218,7 @@ int run_fleet(const GlobalOptions& g, const Reporter& reporter, const std::strin
     dialects.insert(drivers::dialect_of(target.url));
   }
   for (const auto& dialect : dialects) {
-    (void)project::Project::load(ctx.manifest_path(), dialect);
+    (void)project::Project::load(ctx.manifest_path(), dialect, ctx.manifest_waiting());
   }
   const auto args = child_args(o.args);
   // Closed at exit; each child registers its database there.

@@ -345,7 +345,7 @@ int cmd_history(const Context& ctx, const CommandOptions& o) {
 int cmd_check(const Context& ctx, const CommandOptions& o) {
   const Reporter& reporter = ctx.reporter();
   std::vector<project::Diagnostic> diagnostics;
-  auto project = project::Project::scan(ctx.manifest_path(), ctx.dialect(), diagnostics);
+  auto project = ctx.scan_project(diagnostics);
   // The dialect, never connecting for it: --dialect, a given URL's, the
   // manifest's dialects, or SQLite; each file is lexed as its own dialect.
   std::vector<std::vector<std::string>> named;
@@ -357,7 +357,7 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
       named);
   if (dialect.dialect != ctx.dialect() && !project::has_errors(diagnostics)) {
     diagnostics.clear();
-    project = project::Project::scan(ctx.manifest_path(), dialect.dialect, diagnostics);
+    project = ctx.scan_project(diagnostics, dialect.dialect);
   }
   if (project::has_errors(diagnostics)) {
     throw project::ProjectError(std::move(diagnostics));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -211,7 +212,33 @@ void Context::announce(bool may_write) const {
 }
 
 project::Project Context::load_project() const {
-  return project::Project::load(m_manifest_path, m_dialect);
+  return project::Project::load(m_manifest_path, m_dialect, manifest_waiting());
+}
+
+project::Project Context::scan_project(std::vector<project::Diagnostic>& diagnostics,
+                                       std::string_view dialect) const {
+  return project::Project::scan(m_manifest_path, dialect.empty() ? m_dialect : dialect, diagnostics,
+                                manifest_waiting());
+}
+
+util::FileLock::Waiting Context::manifest_waiting() const {
+  auto next = std::make_shared<double>(1.0);
+  return [this, next](double waited) {
+    exec::signals::check("while waiting for the lock on the manifest: nothing was changed");
+    if (waited > m_lock_timeout) {
+      throw UnreachableError(fmt::format(
+          "{} stayed locked for {:.0f} s by another runner changing the project (new, split or "
+          "renumber; {}): nothing was read or changed; try again once it is done",
+          m_manifest_path.string(), waited, m_lock_timeout_source));
+    }
+    if (waited >= *next) {
+      *next = waited + 5;
+      m_reporter.progress(fmt::format(
+          "waiting for the lock on {} ({:.0f} s of {:g} s): another runner is changing the "
+          "project (new, split or renumber)",
+          m_manifest_path.string(), waited, m_lock_timeout));
+    }
+  };
 }
 
 std::unique_ptr<drivers::Connection> Context::connect_waiting(double seconds, bool create) const {

@@ -99,7 +99,17 @@ class Context {
   void announce(bool may_write) const;
 
   // The project for this dialect; throws ProjectError with every problem.
+  // Read under a shared lock on the manifest (manifest_waiting()).
   project::Project load_project() const;
+  // Project::scan of the manifest for `dialect` (this one's by default),
+  // under the same lock.
+  project::Project scan_project(std::vector<project::Diagnostic>& diagnostics,
+                                std::string_view dialect = {}) const;
+  // How a command waits for the lock on the manifest that new, split and
+  // renumber hold while they change the project: a signal ends the wait
+  // (inside a critical section), a line on stderr after a second and then
+  // every ~5 s says why, and after lock_timeout() it gives up with exit 4.
+  util::FileLock::Waiting manifest_waiting() const;
 
   // Opens the database, creating it (SQLite) when missing; retries what
   // may heal for wait() seconds.

@@ -204,18 +204,26 @@ std::vector<std::optional<FileStamp>> stamps_of(const std::vector<std::string>& 
 }
 
 std::string read_bytes(const fs::path& path) {
-  std::string bytes;
   struct stat info {};
   const int fd = util::open_regular(AT_FDCWD, path.c_str(), info);  // a FIFO never waited on
+  std::string bytes = read_bytes(fd, info.st_size);
+  if (fd >= 0) {
+    close(fd);
+  }
+  return bytes;
+}
+
+std::string read_bytes(int fd, std::int64_t size) {
+  std::string bytes;
   if (fd < 0) {
     return bytes;
   }
-  if (info.st_size > 0) {
-    bytes.reserve(static_cast<std::size_t>(info.st_size) + 1);
+  if (size > 0) {
+    bytes.reserve(static_cast<std::size_t>(size) + 1);
   }
   char buffer[65536];
   for (;;) {
-    const ssize_t got = read(fd, buffer, sizeof buffer);
+    const ssize_t got = pread(fd, buffer, sizeof buffer, static_cast<off_t>(bytes.size()));
     if (got < 0 && errno == EINTR) {
       continue;
     }
@@ -224,7 +232,6 @@ std::string read_bytes(const fs::path& path) {
     }
     bytes.append(buffer, static_cast<std::size_t>(got));
   }
-  close(fd);
   return bytes;
 }
 

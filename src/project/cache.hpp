@@ -63,6 +63,9 @@ std::vector<FolderEntry> folder_entries(const std::string& folder);
 // The bytes of the file at `path`; empty when it cannot be read or is not
 // a regular file (a FIFO is never waited on).
 std::string read_bytes(const std::filesystem::path& path);
+// The bytes of the open file `fd`, from its start (empty when fd < 0);
+// `size`, its size when stated, saves growing the string.
+std::string read_bytes(int fd, std::int64_t size);
 
 // Nanoseconds since the epoch, now.
 std::int64_t now_ns();

@@ -1,5 +1,7 @@
 #include "project/project.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -170,7 +172,10 @@ bool parse_file_name(std::string_view file_name, FileName& out) {
 }
 
 Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
-                      std::vector<Diagnostic>& diagnostics) {
+                      std::vector<Diagnostic>& diagnostics,
+                      const util::FileLock::Waiting& waiting) {
+  // Not taken again when load() holds it (FileLock nests).
+  const util::FileLock lock(manifest_path, util::FileLock::Mode::shared, waiting);
   Project project;
   project.m_root = manifest_path.parent_path();
   {
@@ -353,16 +358,21 @@ std::string project_key(const fs::path& manifest_path, std::string_view dialect,
 
 }  // namespace
 
-Project Project::load(const fs::path& manifest_path, std::string_view dialect) {
+Project Project::load(const fs::path& manifest_path, std::string_view dialect,
+                      const util::FileLock::Waiting& waiting) {
+  // Held until the project is made: the manifest and the folders' listing
+  // are those of one moment, never of a change half made. Read through the
+  // descriptor locked, the lock costs the no-op run one flock and one stat.
+  const util::FileLock lock(manifest_path, util::FileLock::Mode::shared, waiting);
   std::optional<fs::path> cache;
   std::string key;
-  std::error_code ec;
-  if (fs::is_regular_file(manifest_path, ec)) {
+  struct stat manifest {};
+  if (lock.fd() >= 0 && fstat(lock.fd(), &manifest) == 0 && S_ISREG(manifest.st_mode)) {
     if (const auto dir = cache_dir(manifest_path.parent_path())) {
       cache = *dir / fmt::format("project.{}", dialect);
       std::int64_t newest = 0;
       key = project_key(manifest_path, dialect, newest);
-      if (auto cached = from_cache(*cache, manifest_path, key)) {
+      if (auto cached = from_cache(*cache, manifest_path, {lock.fd(), manifest.st_size}, key)) {
         return std::move(*cached);
       }
       if (!settled(newest, now_ns())) {
@@ -371,7 +381,7 @@ Project Project::load(const fs::path& manifest_path, std::string_view dialect) {
     }
   }
   std::vector<Diagnostic> diagnostics;
-  Project project = scan(manifest_path, dialect, diagnostics);
+  Project project = scan(manifest_path, dialect, diagnostics, waiting);
   if (has_errors(diagnostics)) {
     throw ProjectError(std::move(diagnostics));
   }
@@ -409,6 +419,7 @@ void Project::to_cache(const fs::path& file, const std::string& key) const {
 }
 
 std::optional<Project> Project::from_cache(const fs::path& file, const fs::path& manifest_path,
+                                           std::pair<int, std::int64_t> manifest_file,
                                            const std::string& key) {
   const std::string text = read_bytes(file);
   std::string_view rest = text;
@@ -420,7 +431,7 @@ std::optional<Project> Project::from_cache(const fs::path& file, const fs::path&
     return std::nullopt;
   }
   // The manifest as it was scanned, byte for byte.
-  std::string manifest = read_bytes(manifest_path);
+  std::string manifest = read_bytes(manifest_file.first, manifest_file.second);
   if (std::stoull(std::string(size)) != manifest.size() || rest.size() <= manifest.size() ||
       rest.substr(0, manifest.size()) != manifest || rest[manifest.size()] != '\n') {
     return std::nullopt;

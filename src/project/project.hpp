@@ -5,15 +5,18 @@
 // only from the manifest's directory and checked names, so they never leave
 // the project directory.
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "project/diagnostic.hpp"
 #include "project/manifest.hpp"
+#include "util/file_lock.hpp"
 
 namespace runner::project {
 
@@ -34,13 +37,19 @@ class Project {
  public:
   // Loads the manifest and matches files for `dialect`; every problem found
   // is appended to `diagnostics` (nothing thrown for problems of input).
+  // Both hold a shared lock on the manifest (util::FileLock) while they
+  // read it and list the folders, so that a change another runner makes
+  // under its exclusive lock (new, split, renumber) is seen whole or not at
+  // all; `waiting` is called while it waits for one, and may throw.
   static Project scan(const std::filesystem::path& manifest_path, std::string_view dialect,
-                      std::vector<Diagnostic>& diagnostics);
+                      std::vector<Diagnostic>& diagnostics,
+                      const util::FileLock::Waiting& waiting = {});
   // As scan, but throws ProjectError when any error was found. A project
   // that scanned without any diagnostic is remembered (project/cache.hpp),
   // keyed by the manifest's SHA-256 and the folders' mtimes, so that the
   // next load of the same project reads the manifest but parses nothing.
-  static Project load(const std::filesystem::path& manifest_path, std::string_view dialect);
+  static Project load(const std::filesystem::path& manifest_path, std::string_view dialect,
+                      const util::FileLock::Waiting& waiting = {});
 
   const std::filesystem::path& root() const { return m_root; }
   const Manifest& manifest() const { return m_manifest; }
@@ -54,8 +63,10 @@ class Project {
 
  private:
   // The cached project, when the cache holds one for exactly this input.
+  // (The manifest read through the descriptor locked, and its size.)
   static std::optional<Project> from_cache(const std::filesystem::path& file,
                                            const std::filesystem::path& manifest_path,
+                                           std::pair<int, std::int64_t> manifest_file,
                                            const std::string& key);
   void to_cache(const std::filesystem::path& file, const std::string& key) const;
   // Builds m_by_id once m_revisions is complete.

@@ -1,0 +1,289 @@
+"""Adversarial: reading the project while another runner changes it, and
+files edited while a command waits for the migration lock.
+
+new, split and renumber change the project holding an exclusive flock on the
+manifest; every command that reads the project (up before and under the
+migration lock, status, check, down ...) shares that lock while it reads the
+manifest and lists the folders, so it sees a change whole or not at all: the
+old runner read whatever was on disk, and a change half made (files moved,
+manifest not yet replaced) was exit 2 with nothing run. Under the migration
+lock, `up` states the applied files again, so that one edited while it
+waited is refused now, not by the next run. Add a case by holding the
+manifest's lock with `lock_manifest` and changing the project by hand, or
+the database's with `db.hold_lock()`."""
+import fcntl
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import RUNNER, SqliteDb, Project, history_ids, wait_for
+
+MANIFEST_WAIT = "waiting for the lock on manifest.yaml"
+DB_WAIT = "waiting for the migration lock"
+
+
+def two(project):
+    project.add("0001", "create_a", "CREATE TABLE a (x INTEGER);", "DROP TABLE a;")
+    project.add("0002", "create_b", "CREATE TABLE b (x INTEGER);", "DROP TABLE b;")
+    return project
+
+
+def third(project):
+    return project.add("0003", "create_c", "CREATE TABLE c (x INTEGER);", "DROP TABLE c;")
+
+
+def lock_manifest(project):
+    """Locks the manifest now at its path as new, split and renumber do while
+    they change the project; closing the descriptor lets go."""
+    fd = os.open(project.root / "manifest.yaml", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+class Started:
+    """A runner started in the background, its stderr read on a thread."""
+
+    def __init__(self, project, *args):
+        self.proc = project.popen("--lock-timeout", "60", *args)
+        self.lines = []
+        self.reader = threading.Thread(target=lambda: self.lines.extend(self.proc.stderr))
+        self.reader.start()
+
+    def err(self):
+        return "".join(self.lines)
+
+    def says(self, text, timeout=30):
+        """Waits until its stderr holds `text`; fails if it ends first."""
+        if not wait_for(lambda: self.proc.poll() is not None or text in self.err(), timeout=timeout):
+            self.proc.kill()
+            self.reader.join()
+            raise AssertionError(f"never said {text!r}: {self.err()}")
+        assert self.proc.poll() is None, f"ended (exit {self.proc.returncode}): {self.err()}"
+
+    def finish(self):
+        out = self.proc.stdout.read()
+        code = self.proc.wait(timeout=60)
+        self.reader.join()
+        return code, out, self.err()
+
+
+def replace_manifest(project, text):
+    """Replaces the manifest whole (a rename), as renumber and split do."""
+    temporary = project.root / "manifest.yaml.tmp"
+    temporary.write_text(text)
+    os.rename(temporary, project.root / "manifest.yaml")
+
+
+def move_files(project, old, new, name):
+    for folder in ("up", "down"):
+        (project.root / "migrations" / folder / f"{old}_{name}.sql").rename(
+            project.root / "migrations" / folder / f"{new}_{name}.sql")
+
+
+# --- a reader never sees a change half made ----------------------------------
+
+@pytest.mark.parametrize("args,expect", [
+    (("up",), ["0001", "0002", "0010"]),
+    (("down",), ["0001"]),
+    (("status",), ["0001", "0002"]),
+])
+def test_a_command_reading_the_project_during_a_renumber_waits_and_sees_it_whole(project, db,
+                                                                                  args, expect):
+    """The old runner read the files moved and the manifest not yet
+    replaced: exit 2 (`no entry for revision '0010'`), nothing run."""
+    third(two(project)).run("up", "2")
+    held = lock_manifest(project)
+    try:
+        move_files(project, "0003", "0010", "create_c")  # renumber 0003 0010, half way
+        reader = Started(project, *args)
+        reader.says(MANIFEST_WAIT)
+        replace_manifest(project, project.manifest_text().replace('"0003"', '"0010"'))
+    finally:
+        os.close(held)  # the one replaced: the reader locks the one now there
+    code, out, err = reader.finish()
+    assert code == 0, (out, err)
+    assert "no entry" not in err and "no up file" not in err, err
+    assert history_ids(db) == expect
+    if args == ("status",):
+        assert "0010" in out and "0003" not in out, out
+
+
+@pytest.mark.parametrize("order", ["files first, as new writes them", "entry first"])
+def test_up_beside_a_half_made_new_waits_and_applies_it(project, db, order):
+    """`new` writes the revision's files, then appends its entry: the old
+    runner read the files without the entry (or, the other way round, the
+    entry without its files), exit 2."""
+    third(two(project)).run("up")
+    held = lock_manifest(project)
+    entry = '  - id: "0004"\n    name: create_d\n    kind: schema\n'
+    try:
+        if order == "entry first":
+            with open(project.root / "manifest.yaml", "a") as manifest:
+                manifest.write(entry)
+        else:
+            project.up_file("0004", "create_d").write_text("CREATE TABLE d (x INTEGER);\n")
+            project.down_file("0004", "create_d").write_text("DROP TABLE d;\n")
+        up = Started(project, "up")
+        up.says(MANIFEST_WAIT)
+        if order == "entry first":
+            project.up_file("0004", "create_d").write_text("CREATE TABLE d (x INTEGER);\n")
+            project.down_file("0004", "create_d").write_text("DROP TABLE d;\n")
+        else:
+            with open(project.root / "manifest.yaml", "a") as manifest:
+                manifest.write(entry)
+    finally:
+        os.close(held)
+    code, out, err = up.finish()
+    assert code == 0, (out, err)
+    assert "applied 0004 create_d" in err, err
+    assert history_ids(db) == ["0001", "0002", "0003", "0004"]
+
+
+def test_status_and_up_racing_new_never_fail(tmp_path):
+    """Many `new` while `status` and `up` run over and over: each reader sees
+    a revision whole or not at all. The old runner failed some of them,
+    exit 2, with a file that had no entry yet."""
+    root = tmp_path / "project"
+    root.mkdir()
+    project = two(Project(root, SqliteDb(tmp_path)))
+    assert project.run("up").code == 0
+    stop = threading.Event()
+    failures = []
+
+    def read():
+        while not stop.is_set():
+            for command in ("status", "up"):
+                result = project.run(command)
+                if result.code != 0:
+                    failures.append(result)
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        for number in range(40):
+            result = project.run("new", f"step{number}")
+            assert result.code == 0, result
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert failures == [], failures[:3]
+    assert project.run("up").code == 0
+    assert len(history_ids(project.db)) == 42
+
+
+# --- the two locks: no deadlock ----------------------------------------------
+
+def test_up_holding_the_database_lock_waits_for_a_new_while_renumber_waits_for_it(project, db):
+    """up reads the changed manifest again under the database's lock and
+    waits for a `new` half made; a renumber meanwhile waits for the
+    database's lock. Both end well: the manifest's lock is taken after the
+    database's, never before it and kept. The old runner read the half-made
+    `new` and stopped, exit 2."""
+    third(two(project)).run("up", "2")
+    project.add("0004", "create_d", "CREATE TABLE d (x INTEGER);", "DROP TABLE d;")
+    with db.hold_lock():
+        up = Started(project, "up", "--to", "0003")
+        up.says(DB_WAIT)
+        # a whole `new` (the manifest changed: read again under the lock) ...
+        project.add("0005", "create_e", "CREATE TABLE e (x INTEGER);", "DROP TABLE e;")
+        # ... and one half made, its lock held
+        held = lock_manifest(project)
+        project.up_file("0006", "create_f").write_text("CREATE TABLE f (x INTEGER);\n")
+        project.down_file("0006", "create_f").write_text("DROP TABLE f;\n")
+    try:
+        up.says(MANIFEST_WAIT)  # holding the database's lock
+        renumber = Started(project, "renumber", "0004", "0010")
+        renumber.says(DB_WAIT)
+        with open(project.root / "manifest.yaml", "a") as manifest:
+            manifest.write('  - id: "0006"\n    name: create_f\n    kind: schema\n')
+    finally:
+        os.close(held)
+    code, out, err = up.finish()
+    assert code == 0, (out, err)
+    assert "applied 0003 create_c" in err, err
+    code, out, err = renumber.finish()
+    assert code == 0, (out, err)
+    assert history_ids(db) == ["0001", "0002", "0003"]
+    again = project.run("up")
+    assert again.code == 0, again
+    assert history_ids(db) == ["0001", "0002", "0003", "0005", "0006", "0010"]
+
+
+def test_a_manifest_locked_past_the_lock_timeout_is_exit_4_and_nothing_runs(project, db):
+    """The old runner did not wait for it."""
+    third(two(project)).run("up", "2")
+    held = lock_manifest(project)
+    try:
+        started = time.monotonic()
+        result = project.run("--lock-timeout", "1", "up", timeout=30)
+        assert time.monotonic() - started < 15
+    finally:
+        os.close(held)
+    assert result.code == 4, result
+    assert ("manifest.yaml stayed locked for 1 s by another runner changing the project (new, "
+            "split or renumber; --lock-timeout): nothing was read or changed") in result.err, result
+    assert history_ids(db) == ["0001", "0002"]
+
+
+def test_a_signal_ends_the_wait_for_the_manifest_under_the_database_lock(project, db):
+    """up holds the database's lock and waits for the manifest's: SIGTERM
+    ends it, nothing applied, the database's lock let go. The old runner
+    read the half-made change and stopped, exit 2."""
+    third(two(project)).run("up", "2")
+    with db.hold_lock():
+        up = Started(project, "up")
+        up.says(DB_WAIT)
+        project.add("0004", "create_d", "CREATE TABLE d (x INTEGER);", "DROP TABLE d;")
+        held = lock_manifest(project)
+        project.up_file("0005", "create_e").write_text("CREATE TABLE e (x INTEGER);\n")
+    try:
+        up.says(MANIFEST_WAIT)
+        up.proc.send_signal(signal.SIGTERM)
+        code, out, err = up.finish()
+    finally:
+        os.close(held)
+    assert code == 143, (out, err)
+    assert "while waiting for the lock on the manifest: nothing was changed" in err, err
+    assert history_ids(db) == ["0001", "0002"]
+    with db.hold_lock():  # let go: had at once
+        pass
+
+
+# --- the lock-free no-op path ------------------------------------------------
+
+def test_the_no_op_up_takes_no_lock_and_still_says_nothing_to_do(project, db):
+    """The lock-free no-op path is unchanged: with the database's lock held
+    by another, a no-op `up` answers at once (a guard: the base did too)."""
+    third(two(project)).run("up")
+    with db.hold_lock():
+        result = project.run("--lock-timeout", "1", "up", timeout=30)
+    assert result.code == 0, result
+    assert "nothing to do" in result.err, result
+
+
+# --- read-only project folders -----------------------------------------------
+
+def test_a_read_only_project_folder_is_read_under_the_shared_lock(tmp_path):
+    """A container image's project: flock on a read-only descriptor works
+    (a guard: the base had no lock to take)."""
+    root = tmp_path / "project"
+    root.mkdir()
+    data = tmp_path / "data"
+    data.mkdir()
+    project = third(two(Project(root, SqliteDb(data))))
+    assert project.run("up", "2").code == 0
+    script = ('mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && cd "$1" && shift && '
+              'exec "$@"')
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RUNNER_DATABASE_URL")}
+    for args, expect in ((("status",), 0), (("up",), 0)):
+        proc = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(root), RUNNER,
+                               "-d", project.db.url, *args], env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert proc.returncode == expect, (args, proc.stdout, proc.stderr)
+    assert history_ids(project.db) == ["0001", "0002", "0003"]

@@ -23,9 +23,9 @@ using plan::Direction;
 using plan::Step;
 
 // Loads the project a command plans with and checks the request against it
-// (an id it must list); `again` under the lock, when the manifest changed
+// (an id it must list); again under the lock, when the manifest changed
 // since the first load (project_again).
-using Loader = std::function<project::Project(bool again)>;
+using Loader = std::function<project::Project()>;
 // Builds the steps once the history is known (under the lock).
 using Planner = std::function<std::vector<Step>(const project::Project&, const plan::History&)>;
 
@@ -156,10 +156,14 @@ void project_again(const Context& ctx, project::Project& project,
   project = load();
 }
 
+// Work done once the lock is had, before the project is read again and
+// planned with (up: the checksums stated anew).
+using Locked = std::function<void()>;
+
 int run_plan(const Context& ctx, const char* command, bool dry_run, const Loader& load,
-             const Planner& planner, const Prelude& prelude = {}) {
+             const Planner& planner, const Prelude& prelude = {}, const Locked& locked = {}) {
   const Reporter& reporter = ctx.reporter();
-  project::Project project = load(false);
+  project::Project project = load();
   nlohmann::json ran = nlohmann::json::array();
   if (dry_run) {
     const auto connection = ctx.connect_existing();
@@ -193,8 +197,11 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Loader
     }
   }
   const auto lock = take_lock(ctx, *connection);
+  if (locked) {
+    locked();
+  }
   // Nothing points into the project yet: the steps planned above are gone.
-  project_again(ctx, project, [&] { return load(true); });
+  project_again(ctx, project, load);
   const std::int64_t start = util::monotonic_ms();
   ProgressLine progress(ProgressLine::choose(reporter.progress_option(), reporter.quiet()));
   exec::Executor executor(
@@ -360,23 +367,23 @@ int run_up(const Context& ctx, const plan::UpRequest& request, bool dry_run, boo
     };
   }
   return run_plan(
-      ctx, "up", dry_run,
-      [&](bool again) {
-        if (again) {
-          applied.stamp_again();  // the files may have changed with the manifest
-        }
-        return project_to(ctx, request.to);
-      },
+      ctx, "up", dry_run, [&] { return project_to(ctx, request.to); },
       [&](const project::Project& project, const plan::History& history) {
         const auto current = applied(project, history);
         return plan::plan_up(project, history, current.checksums, current.candidates, request);
       },
-      prelude);
+      prelude,
+      // An applied file edited while this waited (the manifest changed or
+      // not): its checksum, taken before, would pass it. Each file the plan
+      // checks is stated again, and read again if its stamp changed, so
+      // that the refusal comes now, before anything runs. Not on the
+      // lock-free no-op path: it runs nothing.
+      [&] { applied.stamp_again(); });
 }
 
 int run_down(const Context& ctx, const plan::DownRequest& request, bool dry_run) {
   return run_plan(
-      ctx, "down", dry_run, [&](bool /*again*/) { return project_to(ctx, request.to); },
+      ctx, "down", dry_run, [&] { return project_to(ctx, request.to); },
       [&](const project::Project& project, const plan::History& history) {
         return plan::plan_down(project, history, request);
       });
@@ -451,7 +458,7 @@ int cmd_down(const Context& ctx, const CommandOptions& o) {
 
 int cmd_redo(const Context& ctx, const CommandOptions& /*o*/) {
   return run_plan(
-      ctx, "redo", false, [&](bool /*again*/) { return ctx.load_project(); },
+      ctx, "redo", false, [&] { return ctx.load_project(); },
       [](const project::Project& project, const plan::History& history) {
         auto steps = plan::plan_down(project, history, {1, std::nullopt, false});
         if (steps.empty()) {

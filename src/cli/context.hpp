@@ -178,9 +178,10 @@ class AppliedChecksums {
  public:
   explicit AppliedChecksums(const std::filesystem::path& manifest_path);
   CurrentFiles operator()(const project::Project& project, const plan::History& history);
-  // For a project loaded again (its manifest changed while the command
-  // waited for the lock): its files may have changed too, and are stated
-  // again when asked for rather than trusted as stated before.
+  // Once the migration lock is had: the files may have changed while the
+  // command waited for it (with the manifest or not), and are stated again
+  // when asked for rather than trusted as stated before; those whose stamp
+  // changed are read again.
   void stamp_again() noexcept { m_cache.stamp_again(); }
 
  private:

@@ -255,7 +255,44 @@ def test_a_signal_ends_the_wait_for_the_manifest_under_the_database_lock(project
         pass
 
 
-# --- the lock-free no-op path ------------------------------------------------
+# --- an applied file edited while up waited for the migration lock -----------
+
+def settle(project):
+    """The caches' entries are trusted once what they describe is a second older."""
+    time.sleep(1.2)
+    for _ in range(2):
+        result = project.run("status")
+        assert result.code == 0, result
+
+
+@pytest.mark.parametrize("caches", ["cold", "warm"])
+@pytest.mark.parametrize("edit", ["plain", "size and mtime kept"])
+def test_an_applied_file_edited_while_up_waited_is_refused_before_anything_runs(project, db,
+                                                                                caches, edit):
+    """Its checksum was taken before the lock: the old runner applied 0003
+    over a changed 0001 (exit 0), and only the next run refused."""
+    third(two(project)).run("up", "2")
+    if caches == "warm":
+        settle(project)
+    path = project.up_file("0001", "create_a")
+    manifest = project.manifest_text()
+    with db.hold_lock():
+        up = Started(project, "up")
+        up.says(DB_WAIT)
+        before = path.stat()
+        text = path.read_text()
+        path.write_text(text.replace("a (", "z (") if edit != "plain" else text + "-- edited\n")
+        if edit != "plain":
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    code, out, err = up.finish()
+    assert project.manifest_text() == manifest
+    assert code == 3, (out, err)
+    assert ("revision 0001 create_a: migrations/up/0001_create_a.sql has changed since it was "
+            "applied") in err, err
+    assert "read it again" not in err, err
+    assert history_ids(db) == ["0001", "0002"]
+    assert "c" not in db.tables()
+
 
 def test_the_no_op_up_takes_no_lock_and_still_says_nothing_to_do(project, db):
     """The lock-free no-op path is unchanged: with the database's lock held

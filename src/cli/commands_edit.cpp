@@ -243,8 +243,9 @@ class NewFiles {
 // write back what it read before another's change, and lose that change;
 // and against the commands that read the project (Project::load shares
 // the lock), which would see a change half made. Exclusive, kept on the
-// file now at the path (split and renumber replace it); none without a
-// manifest (`new` creates it). Lock order: split and renumber take it after
+// file now at the path; none without a manifest (`new` creates it). split
+// and renumber replace the manifest, and they do it last: a reader that
+// locks the file now in place sees the whole change. Lock order: split and renumber take it after
 // the database's lock, and nothing waits for another lock while holding it;
 // so a command may wait for it holding the database's lock (up reading the
 // project again), never the reverse.

@@ -11,7 +11,6 @@ lock, `up` states the applied files again, so that one edited while it
 waited is refused now, not by the next run. Add a case by holding the
 manifest's lock with `lock_manifest` and changing the project by hand, or
 the database's with `db.hold_lock()`."""
-import fcntl
 import os
 import signal
 import subprocess
@@ -21,27 +20,11 @@ import time
 import pytest
 
 from conftest import RUNNER, SqliteDb, Project, history_ids, wait_for
+from test_adversarial_edit_lock import lock_manifest
+from test_adversarial_reload import replace_manifest, third, two
 
 MANIFEST_WAIT = "waiting for the lock on manifest.yaml"
 DB_WAIT = "waiting for the migration lock"
-
-
-def two(project):
-    project.add("0001", "create_a", "CREATE TABLE a (x INTEGER);", "DROP TABLE a;")
-    project.add("0002", "create_b", "CREATE TABLE b (x INTEGER);", "DROP TABLE b;")
-    return project
-
-
-def third(project):
-    return project.add("0003", "create_c", "CREATE TABLE c (x INTEGER);", "DROP TABLE c;")
-
-
-def lock_manifest(project):
-    """Locks the manifest now at its path as new, split and renumber do while
-    they change the project; closing the descriptor lets go."""
-    fd = os.open(project.root / "manifest.yaml", os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    return fd
 
 
 class Started:
@@ -69,13 +52,6 @@ class Started:
         code = self.proc.wait(timeout=60)
         self.reader.join()
         return code, out, self.err()
-
-
-def replace_manifest(project, text):
-    """Replaces the manifest whole (a rename), as renumber and split do."""
-    temporary = project.root / "manifest.yaml.tmp"
-    temporary.write_text(text)
-    os.rename(temporary, project.root / "manifest.yaml")
 
 
 def move_files(project, old, new, name):

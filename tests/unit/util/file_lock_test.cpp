@@ -43,13 +43,19 @@ ino_t inode_of(const fs::path& path) {
   return info.st_ino;
 }
 
+// A manifest in a fresh folder.
+struct Manifest {
+  Manifest() { write(path, "version: 1\n"); }
+  TempDir dir;
+  fs::path path = dir.path() / "manifest.yaml";
+};
+
 }  // namespace
 
 TEST_CASE("file lock: a shared lock waits for an exclusive one, until waiting gives up",
           "[file_lock]") {
-  TempDir dir;
-  const fs::path path = dir.path() / "manifest.yaml";
-  write(path, "version: 1\n");
+  const Manifest manifest;
+  const fs::path& path = manifest.path;
   const int other = lock_elsewhere(path, LOCK_EX);
   int calls = 0;
   CHECK_THROWS_WITH(FileLock(path, FileLock::Mode::shared,
@@ -68,9 +74,8 @@ TEST_CASE("file lock: a shared lock waits for an exclusive one, until waiting gi
 
 TEST_CASE("file lock: shared locks do not wait for one another; an exclusive one waits for them",
           "[file_lock]") {
-  TempDir dir;
-  const fs::path path = dir.path() / "manifest.yaml";
-  write(path, "version: 1\n");
+  const Manifest manifest;
+  const fs::path& path = manifest.path;
   const int other = lock_elsewhere(path, LOCK_SH);
   {
     const FileLock lock(path, FileLock::Mode::shared, [](double) { FAIL("waited"); });
@@ -88,16 +93,15 @@ TEST_CASE("file lock: shared locks do not wait for one another; an exclusive one
 
 TEST_CASE("file lock: a file replaced while the lock was waited for is locked in its new form",
           "[file_lock]") {
-  TempDir dir;
-  const fs::path path = dir.path() / "manifest.yaml";
-  write(path, "version: 1\n");
+  const Manifest manifest;
+  const fs::path& path = manifest.path;
   int other = lock_elsewhere(path, LOCK_EX);
   const ino_t old_inode = inode_of(path);
   // As renumber does: the manifest replaced by a rename, then its lock let go.
   const FileLock lock(path, FileLock::Mode::shared, [&](double) {
     if (other >= 0) {
-      write(dir.path() / "manifest.yaml.tmp", "version: 1\nrevisions: []\n");
-      fs::rename(dir.path() / "manifest.yaml.tmp", path);
+      write(manifest.dir.path() / "manifest.yaml.tmp", "version: 1\nrevisions: []\n");
+      fs::rename(manifest.dir.path() / "manifest.yaml.tmp", path);
       close(other);
       other = -1;
     }
@@ -109,9 +113,8 @@ TEST_CASE("file lock: a file replaced while the lock was waited for is locked in
 
 TEST_CASE("file lock: a lock this process holds is not waited for by its own reader",
           "[file_lock]") {
-  TempDir dir;
-  const fs::path path = dir.path() / "manifest.yaml";
-  write(path, "version: 1\n");
+  const Manifest manifest;
+  const fs::path& path = manifest.path;
   const FileLock writer(path, FileLock::Mode::exclusive);
   REQUIRE(writer.held());
   {
@@ -126,12 +129,11 @@ TEST_CASE("file lock: a lock this process holds is not waited for by its own rea
 }
 
 TEST_CASE("file lock: no file, no lock; a read-only file is locked", "[file_lock]") {
-  TempDir dir;
-  const FileLock none(dir.path() / "missing.yaml", FileLock::Mode::shared);
+  const Manifest manifest;
+  const FileLock none(manifest.dir.path() / "missing.yaml", FileLock::Mode::shared);
   CHECK(none.fd() == -1);
   CHECK_FALSE(none.held());
-  const fs::path path = dir.path() / "manifest.yaml";
-  write(path, "version: 1\n");
+  const fs::path& path = manifest.path;
   fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
   const FileLock lock(path, FileLock::Mode::shared);
   CHECK(lock.held());

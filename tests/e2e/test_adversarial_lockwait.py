@@ -122,10 +122,16 @@ def test_up_beside_a_half_made_new_waits_and_applies_it(project, db, order):
 def test_status_and_up_racing_new_never_fail(tmp_path):
     """Many `new` while `status` and `up` run over and over: each reader sees
     a revision whole or not at all. The old runner failed some of them,
-    exit 2, with a file that had no entry yet."""
+    exit 2, with a file that had no entry yet. (A long manifest widens the
+    window: `new` parses it again between writing the files and the entry.)"""
     root = tmp_path / "project"
     root.mkdir()
-    project = two(Project(root, SqliteDb(tmp_path)))
+    project = Project(root, SqliteDb(tmp_path))
+    for number in range(1, 301):
+        project.entries.append(f'  - id: "{number:04}"\n    name: t{number}\n    kind: schema')
+        project.up_file(f"{number:04}", f"t{number}").write_text(f"CREATE TABLE t{number} (x INT);")
+        project.down_file(f"{number:04}", f"t{number}").write_text(f"DROP TABLE t{number};")
+    project.write_manifest()
     assert project.run("up").code == 0
     stop = threading.Event()
     failures = []
@@ -150,7 +156,7 @@ def test_status_and_up_racing_new_never_fail(tmp_path):
             reader.join()
     assert failures == [], failures[:3]
     assert project.run("up").code == 0
-    assert len(history_ids(project.db)) == 42
+    assert len(history_ids(project.db)) == 340
 
 
 # --- the two locks: no deadlock ----------------------------------------------

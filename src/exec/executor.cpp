@@ -235,12 +235,21 @@ void Executor::before_revision(const Revision& revision, bool check_lock) {
     confirm_lock(stopped_before(revision));
   }
   m_lock_confirmed = false;
-  if (m_session_used) {
+  if (m_session_reset) {
+    m_session_reset = false;  // nothing but the runner's writes ran since
+  } else if (m_session_used) {
     m_connection.reset_session();
   } else {
     m_connection.remember_session();
   }
   m_session_used = true;
+}
+
+void Executor::reset_before_record() {
+  if (!m_session_reset) {
+    m_connection.reset_session();
+    m_session_reset = true;
+  }
 }
 
 bool Executor::lock_confirms_ahead() const {
@@ -811,6 +820,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
     lost = error;
   }
   try {
+    reset_before_record();
     m_connection.query(up ? m_tables.finish_sql(record) : m_tables.delete_sql(record.id));
   } catch (const DbError& error) {
     // a privilege on the history withdrawn, say; or a signal that cancelled
@@ -865,6 +875,11 @@ std::string Executor::mark_failed(const plan::HistoryRecord& record, Direction d
                                   std::string_view outcome) {
   const bool up = direction == Direction::up;
   std::string said = "it is marked failed";
+  try {
+    reset_before_record();
+  } catch (const std::exception&) {
+    // A session that cannot be reset is said by the mark that fails next.
+  }
   try {
     m_connection.query(
         m_tables.mark_sql(record.id, up ? "failed" : "revert-failed", text, done, prefix));

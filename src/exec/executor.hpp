@@ -139,6 +139,11 @@ class Executor {
   void log_recorded(const project::Revision& revision, plan::Direction direction,
                     const LogRecord& record);
   void before_revision(const project::Revision& revision, bool check_lock = true);
+  // Before a revision run outside a transaction is recorded (applied,
+  // reverted or failed): puts the session back as it was opened, once, so
+  // that what the revision left (a read-only session, a timeout) cannot
+  // refuse the runner's own writes. Throws DbError.
+  void reset_before_record();
   void confirm_lock(const std::string& consequence);
   template <typename Body>
   auto bookkeeping_transaction(std::string_view what, const Body& body);
@@ -160,6 +165,8 @@ class Executor {
   std::function<void(const std::string&)> m_on_warning;
   std::map<std::string, std::string> m_checked;  // expect_checked()
   bool m_session_used = false;  // a revision ran since the session opened or was reset
+  // reset_before_record() ran after the last revision: the next needs no reset
+  bool m_session_reset = false;
   bool m_lock_confirmed = false;  // confirmed as the last revision was recorded: not again
 };
 

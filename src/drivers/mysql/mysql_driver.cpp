@@ -48,6 +48,10 @@ constexpr std::size_t k_batch_bytes = 1 << 20;
 // Ends every packet that holds more than one statement: its result set
 // proves the server read exactly the statements the runner split.
 constexpr std::string_view k_sentinel = "runner:end-of-batch";
+// The SELECT that returns it. Every SELECT the runner sends on a session a
+// revision used says its LIMIT: that overrides a sql_select_limit the
+// revision set, which would return none of its rows (0).
+constexpr std::string_view k_sentinel_select = "SELECT 'runner:end-of-batch' LIMIT 1";
 // MySQL 5.7+ refuses GET_LOCK names longer than 64 characters.
 constexpr std::size_t k_max_lock_name = 64;
 // How long one GET_LOCK call may block: between calls the wait checks for
@@ -221,7 +225,7 @@ long error_offset(std::string_view message, std::string_view sql) {
 // the statement then reads as the server says it of a statement alone
 // (near '' at the statement's last line).
 std::string without_sentinel(std::string message, std::string_view sql) {
-  const std::string appended = fmt::format("\n;\nSELECT '{}'", k_sentinel);
+  const std::string appended = fmt::format("\n;\n{}", k_sentinel_select);
   const auto open = message.find(" near '");
   const auto close = message.rfind("' at line ");
   if (open == std::string::npos || close == std::string::npos || close < open + 7) {
@@ -603,14 +607,13 @@ class MysqlConnection : public Connection {
     // a syntax error counts from the packet's start, and stays the statement's.
     std::string text = *rendered;
     std::replace(text.begin(), text.end(), '\n', ' ');
-    if (too_large(text.size() + statement.text.size() + k_sentinel.size() + 16)) {
+    if (too_large(text.size() + statement.text.size() + k_sentinel_select.size() + 8)) {
       // Together they would not fit one packet: the mark first, then the
       // statement on its own (refused there if it alone does not fit).
       Connection::execute_after(bookkeeping, statement, bookkeeping_ran);
       return;
     }
-    text.append("; ").append(statement.text).append("\n;\nSELECT '").append(k_sentinel).append(
-        "'");
+    text.append("; ").append(statement.text).append("\n;\n").append(k_sentinel_select);
     std::unique_ptr<::sql::Statement> stmt;
     try {
       stmt.reset(m_conn->createStatement());
@@ -740,7 +743,14 @@ class MysqlConnection : public Connection {
   // transactions; a fixed TIMESTAMP would stamp its NOW(). sql_log_bin = 0
   // would keep its changes from the replicas, binlog_format = STATEMENT
   // replicate them as text: those two (and Galera's wsrep_on) are watched
-  // and set back if changed.
+  // and set back if changed. sql_select_limit = 0 would empty the next
+  // revision's SELECTs (the runner's own say their LIMIT). What only some
+  // servers have is read by name (k_optional), so that none missing stops
+  // the others from being set back: a SESSION TRANSACTION READ ONLY left
+  // behind would refuse the runner's record of the revision itself (MySQL
+  // 8's transaction_read_only, MariaDB's tx_read_only), and so would a
+  // max_statement_time (MariaDB) or max_execution_time (MySQL) short
+  // enough to cut it off.
   void remember_session() override {
     static constexpr const char* k_restored[] = {"sql_mode",
                                                  "time_zone",
@@ -760,8 +770,12 @@ class MysqlConnection : public Connection {
                                                  "default_storage_engine",
                                                  "default_tmp_storage_engine",
                                                  "group_concat_max_len",
-                                                 "completion_type"};
+                                                 "completion_type",
+                                                 "sql_select_limit"};
     static constexpr const char* k_watched[] = {"sql_log_bin", "binlog_format"};
+    static constexpr const char* k_optional =
+        "SHOW SESSION VARIABLES WHERE Variable_name IN ('transaction_read_only', 'tx_read_only', "
+        "'max_statement_time', 'max_execution_time')";
     std::string select;
     for (const char* name : k_restored) {
       select += fmt::format("{}@@SESSION.{}", select.empty() ? "SELECT " : ", ", name);
@@ -787,6 +801,17 @@ class MysqlConnection : public Connection {
       set += fmt::format("{}{} = {}", set.empty() ? "SET SESSION " : ", ", k_restored[i],
                          literal_of(value));
     }
+    try {
+      for (const auto& row : query(k_optional)) {
+        if (row.size() == 2 && row[0] && row[1] &&
+            row[1]->find_first_of("'\\") == std::string::npos) {
+          set += fmt::format("{}{} = {}", set.empty() ? "SET SESSION " : ", ", *row[0],
+                             literal_of(row[1]));
+        }
+      }
+    } catch (const DbError&) {
+      // not set back, as before
+    }
     // A TIMESTAMP set by a revision stays until set back to DEFAULT (the
     // clock); the value read now is only the time of this read.
     set += set.empty() ? "SET SESSION timestamp = DEFAULT" : ", timestamp = DEFAULT";
@@ -809,6 +834,7 @@ class MysqlConnection : public Connection {
       m_watched_select +=
           fmt::format("{}@@SESSION.{}", m_watched_select.empty() ? "SELECT " : ", ", watched.first);
     }
+    m_watched_select += m_watched_select.empty() ? "" : " LIMIT 1";
   }
 
   // A session variable's value as SET takes it: NULL, a number, or quoted.
@@ -836,7 +862,7 @@ class MysqlConnection : public Connection {
   // MariaDB's @@in_transaction; MySQL servers without it cannot tell.
   std::optional<bool> in_transaction() noexcept override {
     try {
-      const Rows rows = query("SELECT @@in_transaction");
+      const Rows rows = query("SELECT @@in_transaction LIMIT 1");
       if (!rows.empty() && !rows[0].empty() && rows[0][0]) {
         return *rows[0][0] != "0";
       }
@@ -851,10 +877,10 @@ class MysqlConnection : public Connection {
     std::optional<bool> open;
     Rows rows;
     try {
-      rows = query("SELECT @@autocommit, @@in_transaction");
+      rows = query("SELECT @@autocommit, @@in_transaction LIMIT 1");
       open = rows.at(0).at(1) != std::optional<std::string>("0");
     } catch (const DbError&) {
-      rows = query("SELECT @@autocommit");
+      rows = query("SELECT @@autocommit LIMIT 1");
     }
     if (!rows.empty() && !rows[0].empty() && rows[0][0] == std::optional<std::string>("0")) {
       if (open == false) {
@@ -1061,7 +1087,7 @@ class MysqlConnection : public Connection {
         }
         query(fmt::format("INSERT INTO {}.{} ({}) SELECT {} FROM {}.{}", into, name(table_name),
                           list, list, from, name(table_name)));
-        const std::string count = query("SELECT ROW_COUNT()").at(0).at(0).value_or("0");
+        const std::string count = query("SELECT ROW_COUNT() LIMIT 1").at(0).at(0).value_or("0");
         const std::int64_t rows = util::all_digits(count) ? std::stoll(count) : 0;
         ++stats.tables;
         stats.rows += rows;
@@ -1124,7 +1150,7 @@ class MysqlConnection : public Connection {
     if (m_last_count) {
       return m_last_count;
     }
-    const std::string count = query("SELECT ROW_COUNT()").at(0).at(0).value_or("-1");
+    const std::string count = query("SELECT ROW_COUNT() LIMIT 1").at(0).at(0).value_or("-1");
     if (count.empty() || !util::all_digits(count)) {
       return std::nullopt;
     }
@@ -1238,7 +1264,7 @@ class MysqlConnection : public Connection {
     batch.swap(m_batch);
     std::string text;
     text.swap(m_batch_text);
-    text.append("SELECT '").append(k_sentinel).append("'");
+    text.append(k_sentinel_select);
     std::size_t current = 0;  // index in `batch` of the statement whose result is read
     m_last_count.reset();
     try {
@@ -1332,7 +1358,7 @@ class MysqlConnection : public Connection {
       return;
     }
     std::string text(statement.text);
-    text.append(";\nSELECT '").append(k_sentinel).append("'");
+    text.append(";\n").append(k_sentinel_select);
     refuse_oversized(statement, text.size() - statement.text.size());
     try {
       std::unique_ptr<::sql::Statement> stmt(m_conn->createStatement());

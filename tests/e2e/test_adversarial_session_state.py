@@ -1,0 +1,137 @@
+"""Adversarial: session state a revision leaves behind must not break the
+runner's own record of that revision (SPEC: "The runner's bookkeeping is
+immune to session state a revision changes").
+
+A revision outside a transaction that ends by making its session read-only
+(PostgreSQL default_transaction_read_only, MySQL SET SESSION TRANSACTION
+READ ONLY, SQLite PRAGMA query_only) ran all its statements, but the runner's
+"applied" could not be written: exit 5, the record left running, and every
+later `up` blamed the revision. MySQL's sql_select_limit = 0 emptied the
+SELECTs the runner checks its packets with: a harmless revision failed,
+blamed on NO_BACKSLASH_ESCAPES. Each case now ends recorded, and a second
+`up` agrees."""
+import pytest
+
+from conftest import MysqlDb, Project, applied_ids, log_rows
+
+
+def make_project(tmp_path, db):
+    root = tmp_path / "project"
+    root.mkdir()
+    return Project(root, db)
+
+
+# The statement that leaves the session read-only, and the options of a
+# revision that runs it outside the runner's transaction (MySQL runs any
+# schema revision so).
+READ_ONLY = {
+    "postgres": ("SET default_transaction_read_only = on;\n", {"transaction": False}),
+    "mysql": ("SET SESSION TRANSACTION READ ONLY;\n", {}),
+    "sqlite": ("PRAGMA query_only=1;\n", {"transaction": False}),
+}
+
+
+def assert_recorded(project, db, ids, actions):
+    assert applied_ids(db) == ids
+    assert log_rows(db) == actions
+    again = project.run("up")
+    assert again.code == 0, again
+    assert "at least" not in again.err
+    assert applied_ids(db) == ids
+
+
+def test_a_revision_that_leaves_its_session_read_only_is_recorded_applied(tmp_path, db):
+    project = make_project(tmp_path, db)
+    read_only, options = READ_ONLY[db.dialect]
+    project.add("0001", "read_only", "create table t5(a int);\n" + read_only,
+                "drop table t5;\n", **options)
+    # the next revision writes: the session is as it was opened again
+    project.add("0002", "after", "create table t6(a int);\n", "drop table t6;\n")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert "could not be written" not in result.err
+    assert {"t5", "t6"} <= db.tables()
+    assert_recorded(project, db, ["0001", "0002"],
+                    [("apply", "0001", "ok"), ("apply", "0002", "ok")])
+
+
+def test_a_revert_that_leaves_its_session_read_only_is_recorded_reverted(tmp_path, db):
+    project = make_project(tmp_path, db)
+    read_only, options = READ_ONLY[db.dialect]
+    project.add("0001", "read_only", "create table t5(a int);\n",
+                "drop table t5;\n" + read_only, **options)
+    result = project.run("up")
+    assert result.code == 0, result
+    result = project.run("down")
+    assert result.code == 0, result
+    assert "t5" not in db.tables()
+    assert db.query("SELECT id FROM runner_history") == []
+    assert log_rows(db) == [("apply", "0001", "ok"), ("revert", "0001", "ok")]
+    status = project.run("--json", "status")
+    assert status.code in (0, 3), status
+    assert [r["state"] for r in status.json()["revisions"]] == ["pending"]
+
+
+def test_postgres_a_read_only_set_inside_the_runner_s_transaction_is_still_rolled_back(
+        tmp_path, db):
+    """The transactional case was honest and stays so: the record cannot be
+    written in a transaction the revision made read-only, and nothing of it
+    is applied. (A regression guard: this passes on the base binary too.)"""
+    if db.dialect != "postgres":
+        pytest.skip("PostgreSQL's SET transaction_read_only inside the transaction")
+    project = make_project(tmp_path, db)
+    project.add("0001", "read_only", "create table t1(a int);\nSET transaction_read_only = on;\n",
+                "drop table t1;\n")
+    result = project.run("up")
+    assert result.code == 1, result
+    assert "rolled back" in result.err
+    assert "t1" not in db.tables()
+    assert db.query("SELECT id FROM runner_history") == []
+
+
+# --- MySQL: sql_select_limit ---------------------------------------------------
+
+@pytest.fixture
+def maria():
+    database = MysqlDb()
+    yield database
+    database.drop()
+
+
+@pytest.mark.parametrize("kind,transaction", [("data", True), ("data", False), ("schema", True)],
+                         ids=["data-transactional", "data-no-transaction", "schema"])
+def test_mysql_sql_select_limit_zero_does_not_empty_the_runner_s_own_selects(
+        tmp_path, maria, kind, transaction):
+    project = make_project(tmp_path, maria)
+    project.add("0001", "table", "create table v (k varchar(10), s varchar(10));\n",
+                "drop table v;\n")
+    # a schema revision may hold no INSERT: its second statement makes a table
+    second = ("insert into v values ('rev1','ran');\n" if kind == "data"
+              else "create table w (a int);\n")
+    project.add("0002", "limit", "SET SESSION sql_select_limit=0;\n" + second,
+                "select 1;\n", kind=kind, transaction=transaction)
+    # a batch of several statements after it, checked by its sentinel
+    project.add("0003", "after", "insert into v values ('rev3','ran');\n"
+                "insert into v values ('rev3b','ran');\n", "delete from v;\n", kind="data")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert "NO_BACKSLASH_ESCAPES" not in result.err
+    assert sorted(maria.query("SELECT k, s FROM v")) == (
+        [("rev1", "ran")] if kind == "data" else []) + [("rev3", "ran"), ("rev3b", "ran")]
+    assert ("w" in maria.tables()) == (kind == "schema")
+    assert_recorded(project, maria, ["0001", "0002", "0003"],
+                    [("apply", "0001", "ok"), ("apply", "0002", "ok"), ("apply", "0003", "ok")])
+
+
+def test_mysql_sql_select_limit_left_by_the_last_revision_does_not_empty_the_down(
+        tmp_path, maria):
+    project = make_project(tmp_path, maria)
+    project.add("0001", "table", "create table v (k varchar(10));\n", "drop table v;\n")
+    project.add("0002", "limit", "insert into v values ('rev2');\n",
+                "SET SESSION sql_select_limit=0;\ndelete from v;\n", kind="data")
+    result = project.run("up")
+    assert result.code == 0, result
+    result = project.run("down", "--all")
+    assert result.code == 0, result
+    assert "v" not in maria.tables()
+    assert maria.query("SELECT id FROM runner_history") == []

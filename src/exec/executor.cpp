@@ -646,6 +646,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   // progress of the statement before.
   std::optional<drivers::BoundSql> bookkeeping;
   bool recorded = true;  // false while the running row of a new apply is not written
+  bool progress_unwritten = false;  // the mark before `current` failed: it did not run
   if (resume_from != nullptr) {
     record.applied_at = resume_from->applied_at;
     // Marked running again, with the first statement run: a runner that
@@ -684,6 +685,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
           try {
             m_connection.execute_after(*bookkeeping, statement_ref(*current, file, reader), ran);
           } catch (...) {
+            progress_unwritten = recorded && !ran;
             recorded = recorded || ran;
             throw;
           }
@@ -725,10 +727,16 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   } catch (Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
     const bool interrupted = signals::caught() != 0;
-    std::string text = db_error != nullptr
-                           ? failure_text(*db_error, revision, direction, current, path,
-                                          m_connection.dialect())
-                           : std::string(error.what());
+    std::string text =
+        db_error == nullptr ? std::string(error.what())
+        : progress_unwritten && current
+            // The runner's own write failed, not the statement, which was not sent.
+            ? fmt::format(
+                  "{}:{}:{}: revision {} {} ({}): the runner's record of its progress "
+                  "could not be written before statement {}, which did not run: {}",
+                  path, current->line, current->column, revision.id().text(), revision.name(),
+                  direction_word(direction), current->index, util::valid_utf8(db_error->what()))
+            : failure_text(*db_error, revision, direction, current, path, m_connection.dialect());
     if (interrupted) {
       text = fmt::format("interrupted after {} statement(s): {}", done, text);
     }

@@ -72,6 +72,68 @@ def test_a_revert_that_leaves_its_session_read_only_is_recorded_reverted(tmp_pat
     assert [r["state"] for r in status.json()["revisions"]] == ["pending"]
 
 
+def test_a_session_made_read_only_mid_revision_still_refuses_its_own_writes_not_the_runner_s(
+        tmp_path, db):
+    """The runner's progress mark before each statement is written whatever
+    the revision set; the revision's own later write is still refused, and
+    said as its failure, with the statements before it counted."""
+    project = make_project(tmp_path, db)
+    read_only, options = READ_ONLY[db.dialect]
+    project.add("0001", "read_only", read_only + "select 1;\ncreate table t7(a int);\n",
+                "select 1;\n", **options)
+    result = project.run("up")
+    assert result.code == 5, result
+    assert "(up, statement 3)" in result.err
+    assert "record of its progress" not in result.err
+    assert "it is marked failed" in result.err
+    assert "t7" not in db.tables()
+    assert db.query("SELECT state, statements_done FROM runner_history") == [("failed", 2)]
+
+
+def test_a_session_made_read_only_mid_revision_that_only_reads_after_is_applied(tmp_path, db):
+    project = make_project(tmp_path, db)
+    read_only, options = READ_ONLY[db.dialect]
+    project.add("0001", "read_only", read_only + "select 1;\nselect 2;\n", "select 1;\n",
+                **options)
+    result = project.run("up")
+    assert result.code == 0, result
+    assert_recorded(project, db, ["0001"], [("apply", "0001", "ok")])
+
+
+def test_sqlite_a_temporary_trigger_on_the_history_table_does_not_refuse_the_record(tmp_path, db):
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's temporary trigger on a main table")
+    project = make_project(tmp_path, db)
+    project.add("0001", "trigger", "create table t5(a int);\n"
+                "CREATE TEMP TRIGGER no_record BEFORE UPDATE ON main.runner_history "
+                "BEGIN SELECT RAISE(ABORT, 'no record'); END;\n", "select 1;\n",
+                transaction=False)
+    result = project.run("up")
+    assert result.code == 0, result
+    assert_recorded(project, db, ["0001"], [("apply", "0001", "ok")])
+
+
+def test_sqlite_a_progress_mark_the_revision_refuses_is_said_as_the_runner_s_not_the_statement_s(
+        tmp_path, db):
+    """A temporary trigger is the revision's to keep while it runs: the mark
+    before its next statement fails, and that statement, which did not run,
+    is not blamed."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's temporary trigger on a main table")
+    project = make_project(tmp_path, db)
+    project.add("0001", "trigger",
+                "CREATE TEMP TRIGGER no_record BEFORE UPDATE ON main.runner_history "
+                "BEGIN SELECT RAISE(ABORT, 'no record'); END;\ncreate table t5(a int);\n",
+                "select 1;\n", transaction=False)
+    result = project.run("up")
+    assert result.code == 5, result
+    assert ("the runner's record of its progress could not be written before statement 2, "
+            "which did not run: no record") in result.err
+    assert "failed (up, statement 2)" not in result.err
+    assert "t5" not in db.tables()
+    assert db.query("SELECT state, statements_done FROM runner_history") == [("failed", 1)]
+
+
 def test_postgres_a_read_only_set_inside_the_runner_s_transaction_is_still_rolled_back(
         tmp_path, db):
     """The transactional case was honest and stays so: the record cannot be
@@ -121,6 +183,27 @@ def test_mysql_sql_select_limit_zero_does_not_empty_the_runner_s_own_selects(
     assert ("w" in maria.tables()) == (kind == "schema")
     assert_recorded(project, maria, ["0001", "0002", "0003"],
                     [("apply", "0001", "ok"), ("apply", "0002", "ok"), ("apply", "0003", "ok")])
+
+
+def test_mysql_a_read_only_next_transaction_does_not_refuse_the_record(tmp_path, maria):
+    project = make_project(tmp_path, maria)
+    project.add("0001", "next_read_only", "create table t5(a int);\nSET TRANSACTION READ ONLY;\n",
+                "drop table t5;\n")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert_recorded(project, maria, ["0001"], [("apply", "0001", "ok")])
+
+
+def test_mariadb_a_max_statement_time_left_behind_does_not_cut_off_the_record(tmp_path, maria):
+    if "mariadb" not in maria.query("SELECT VERSION()")[0][0].lower():
+        pytest.skip("MariaDB's max_statement_time")
+    project = make_project(tmp_path, maria)
+    project.add("0001", "short", "create table t5(a int);\n"
+                "SET SESSION max_statement_time = 0.000001;\n", "drop table t5;\n")
+    result = project.run("up")
+    assert result.code == 0, result
+    assert "could not be written" not in result.err
+    assert_recorded(project, maria, ["0001"], [("apply", "0001", "ok")])
 
 
 def test_mysql_sql_select_limit_left_by_the_last_revision_does_not_empty_the_down(

@@ -52,6 +52,8 @@ constexpr std::string_view k_sentinel = "runner:end-of-batch";
 // revision used says its LIMIT: that overrides a sql_select_limit the
 // revision set, which would return none of its rows (0).
 constexpr std::string_view k_sentinel_select = "SELECT 'runner:end-of-batch' LIMIT 1";
+// "Cannot execute statement in a READ ONLY transaction"
+constexpr int k_read_only_refused = 1792;
 // MySQL 5.7+ refuses GET_LOCK names longer than 64 characters.
 constexpr std::size_t k_max_lock_name = 64;
 // How long one GET_LOCK call may block: between calls the wait checks for
@@ -619,6 +621,12 @@ class MysqlConnection : public Connection {
       stmt.reset(m_conn->createStatement());
       stmt->execute(::sql::SQLString(text.data(), text.size()));  // the bookkeeping's count
     } catch (const ::sql::SQLException& e) {
+      if (e.getErrorCode() == k_read_only_refused && !m_read_only_variable.empty()) {
+        // The revision left its session read-only: the mark the two-step
+        // way, which lifts that around it (query), then the statement.
+        Connection::execute_after(bookkeeping, statement, bookkeeping_ran);
+        return;
+      }
       fail(e, *rendered);  // the server runs nothing after a failed statement
     }
     bookkeeping_ran = true;
@@ -636,10 +644,43 @@ class MysqlConnection : public Connection {
     return rows;
   }
 
+  // A `transaction: false` revision's SET SESSION TRANSACTION READ ONLY
+  // holds for its next statements, not for the runner's record of its
+  // progress: refused so, the record is written with the session's
+  // read-only lifted around it. (The record after its last statement
+  // follows a reset of the session.)
+  Rows query(std::string_view sql, const Params& params) override {
+    try {
+      return bound_query(sql, params);
+    } catch (const DbError& refused) {
+      if (refused.code() != fmt::format("MySQL error {}", k_read_only_refused) ||
+          m_in_transaction || m_read_only_variable.empty()) {
+        throw;
+      }
+      const Rows now = query(fmt::format("SELECT @@SESSION.{} LIMIT 1", m_read_only_variable));
+      if (now.empty() || now[0].empty() || now[0][0] != "1") {
+        throw;  // read-only for this transaction only, or by a transaction the revision began
+      }
+      run(fmt::format("SET SESSION {} = 0", m_read_only_variable), nullptr);
+      try {
+        Rows rows = bound_query(sql, params);
+        run(fmt::format("SET SESSION {} = 1", m_read_only_variable), nullptr);
+        return rows;
+      } catch (...) {
+        try {
+          run(fmt::format("SET SESSION {} = 1", m_read_only_variable), nullptr);
+        } catch (...) {
+          // the session reports it on its next use
+        }
+        throw;
+      }
+    }
+  }
+
   // Bookkeeping runs as a server-side prepared statement, its values bound:
   // never escaped into the text, where a client charset such as gbk, big5
   // or sjis could read an escaping backslash as part of a character.
-  Rows query(std::string_view sql, const Params& params) override {
+  Rows bound_query(std::string_view sql, const Params& params) {
     if (params.empty()) {
       // Nothing to bind (the history read of every run): one round trip,
       // not prepare, execute and close; the count of the last statement
@@ -805,6 +846,9 @@ class MysqlConnection : public Connection {
       for (const auto& row : query(k_optional)) {
         if (row.size() == 2 && row[0] && row[1] &&
             row[1]->find_first_of("'\\") == std::string::npos) {
+          if (row[0]->ends_with("_read_only")) {
+            m_read_only_variable = *row[0];
+          }
           set += fmt::format("{}{} = {}", set.empty() ? "SET SESSION " : ", ", *row[0],
                              literal_of(row[1]));
         }
@@ -1492,6 +1536,9 @@ class MysqlConnection : public Connection {
   // and the SELECT of the watched ones ("" when none are).
   std::string m_restore_set;
   std::string m_watched_select;
+  // The server's name of the session's read-only flag (transaction_read_only
+  // or tx_read_only), as remember_session found it; empty before.
+  std::string m_read_only_variable;
   // The privileged variables watched, with their values at remember_session.
   std::vector<std::pair<std::string, std::optional<std::string>>> m_watched;
   std::unordered_map<std::string, std::unique_ptr<::sql::PreparedStatement>> m_prepared;

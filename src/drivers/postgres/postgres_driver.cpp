@@ -1404,11 +1404,18 @@ class PostgresConnection : public Connection {
     const bool own = m_in_transaction;
     const bool alone = !own && pq().PQtransactionStatus(m_conn) == PQTRANS_IDLE;
     if (alone) {
-      queue("BEGIN");
+      // READ WRITE: a revision's default_transaction_read_only (or SET
+      // SESSION CHARACTERISTICS AS TRANSACTION READ ONLY) holds for its
+      // next statements, not for the runner's record of its progress.
+      queue("BEGIN READ WRITE");
     }
     if (own || alone) {
       queue("SET LOCAL SESSION AUTHORIZATION DEFAULT");  // also ends SET ROLE
       queue("SET LOCAL role TO DEFAULT");                // a role the login role is configured with
+      // A revision's timeouts are its statements'; the runner's writes wait as the session
+      // was opened to (its role's, database's or URL's settings).
+      queue("SET LOCAL statement_timeout TO DEFAULT");
+      queue("SET LOCAL lock_timeout TO DEFAULT");
     }
     for (const BoundSql* sql : statements) {
       send_bound(sql->text, sql->params);

@@ -120,7 +120,32 @@ class SqliteConnection : public Connection {
     run("COMMIT", nullptr);
     m_in_transaction = false;
   }
+  // A `transaction: false` revision's PRAGMA query_only = 1 holds for its
+  // next statements, not for the runner's record of its progress, which is
+  // written with query_only lifted around it. Not in the runner's own
+  // transaction: the revision's record is refused there, and the revision
+  // rolled back with it, as the error says.
   Rows query(std::string_view sql, const Params& params) override {
+    if (m_in_transaction || !m_pragma_ran) {
+      return bound_query(sql, params);
+    }
+    Rows only;
+    run("PRAGMA query_only", &only);
+    if (only.empty() || only[0].empty() || only[0][0] != "1") {
+      return bound_query(sql, params);
+    }
+    run("PRAGMA query_only = 0", nullptr);
+    try {
+      Rows rows = bound_query(sql, params);
+      run("PRAGMA query_only = 1", nullptr);
+      return rows;
+    } catch (...) {
+      sqlite3_exec(m_db, "PRAGMA query_only = 1", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  Rows bound_query(std::string_view sql, const Params& params) {
     sqlite3_stmt* stmt = nullptr;
     const int rc =
         sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);

@@ -134,15 +134,20 @@ def test_sqlite_a_progress_mark_the_revision_refuses_is_said_as_the_runner_s_not
     assert db.query("SELECT state, statements_done FROM runner_history") == [("failed", 1)]
 
 
-def test_postgres_a_read_only_set_inside_the_runner_s_transaction_is_still_rolled_back(
-        tmp_path, db):
+IN_TRANSACTION_READ_ONLY = {
+    "postgres": "SET transaction_read_only = on;\n",
+    "sqlite": "PRAGMA query_only=1;\n",
+}
+
+
+def test_a_read_only_set_inside_the_runner_s_transaction_is_still_rolled_back(tmp_path, db):
     """The transactional case was honest and stays so: the record cannot be
     written in a transaction the revision made read-only, and nothing of it
     is applied. (A regression guard: this passes on the base binary too.)"""
-    if db.dialect != "postgres":
-        pytest.skip("PostgreSQL's SET transaction_read_only inside the transaction")
+    if db.dialect not in IN_TRANSACTION_READ_ONLY:
+        pytest.skip("MySQL's SET SESSION TRANSACTION READ ONLY holds from the next transaction")
     project = make_project(tmp_path, db)
-    project.add("0001", "read_only", "create table t1(a int);\nSET transaction_read_only = on;\n",
+    project.add("0001", "read_only", "create table t1(a int);\n" + IN_TRANSACTION_READ_ONLY[db.dialect],
                 "drop table t1;\n")
     result = project.run("up")
     assert result.code == 1, result

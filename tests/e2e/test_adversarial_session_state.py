@@ -100,9 +100,8 @@ def test_a_session_made_read_only_mid_revision_that_only_reads_after_is_applied(
     assert_recorded(project, db, ["0001"], [("apply", "0001", "ok")])
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_sqlite_a_temporary_trigger_on_the_history_table_does_not_refuse_the_record(tmp_path, db):
-    if db.dialect != "sqlite":
-        pytest.skip("SQLite's temporary trigger on a main table")
     project = make_project(tmp_path, db)
     project.add("0001", "trigger", "create table t5(a int);\n"
                 "CREATE TEMP TRIGGER no_record BEFORE UPDATE ON main.runner_history "
@@ -113,13 +112,12 @@ def test_sqlite_a_temporary_trigger_on_the_history_table_does_not_refuse_the_rec
     assert_recorded(project, db, ["0001"], [("apply", "0001", "ok")])
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_sqlite_a_progress_mark_the_revision_refuses_is_said_as_the_runner_s_not_the_statement_s(
         tmp_path, db):
     """A temporary trigger is the revision's to keep while it runs: the mark
     before its next statement fails, and that statement, which did not run,
     is not blamed."""
-    if db.dialect != "sqlite":
-        pytest.skip("SQLite's temporary trigger on a main table")
     project = make_project(tmp_path, db)
     project.add("0001", "trigger",
                 "CREATE TEMP TRIGGER no_record BEFORE UPDATE ON main.runner_history "
@@ -140,12 +138,12 @@ IN_TRANSACTION_READ_ONLY = {
 }
 
 
+# Not MySQL: its SET SESSION TRANSACTION READ ONLY holds from the next transaction.
+@pytest.mark.parametrize("db", sorted(IN_TRANSACTION_READ_ONLY), indirect=True)
 def test_a_read_only_set_inside_the_runner_s_transaction_is_still_rolled_back(tmp_path, db):
     """The transactional case was honest and stays so: the record cannot be
     written in a transaction the revision made read-only, and nothing of it
     is applied. (A regression guard: this passes on the base binary too.)"""
-    if db.dialect not in IN_TRANSACTION_READ_ONLY:
-        pytest.skip("MySQL's SET SESSION TRANSACTION READ ONLY holds from the next transaction")
     project = make_project(tmp_path, db)
     project.add("0001", "read_only", "create table t1(a int);\n" + IN_TRANSACTION_READ_ONLY[db.dialect],
                 "drop table t1;\n")
@@ -200,8 +198,7 @@ def test_mysql_a_read_only_next_transaction_does_not_refuse_the_record(tmp_path,
 
 
 def test_mariadb_a_max_statement_time_left_behind_does_not_cut_off_the_record(tmp_path, maria):
-    if "mariadb" not in maria.query("SELECT VERSION()")[0][0].lower():
-        pytest.skip("MariaDB's max_statement_time")
+    assert "mariadb" in maria.query("SELECT VERSION()")[0][0].lower(), "max_statement_time is MariaDB's"
     project = make_project(tmp_path, maria)
     project.add("0001", "short", "create table t5(a int);\n"
                 "SET SESSION max_statement_time = 0.000001;\n", "drop table t5;\n")

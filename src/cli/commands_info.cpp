@@ -544,18 +544,25 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
       }
     }
   } close{out, buffer};
+  exec::render_client_header(ctx.dialect(), out);
+  // The session as the runner opens it, set first: the client's own (its
+  // charset, its sql_mode, an --init-command) would otherwise read the
+  // first revision, and the reset between revisions only the later ones.
+  std::string reset;
+  if (connection != nullptr && !steps.empty()) {
+    connection->remember_session();
+    reset = connection->session_reset_sql();
+  } else if (ctx.dialect() == "sqlite" && !steps.empty()) {
+    reset = fresh_sqlite_reset_sql();
+  }
+  if (!reset.empty()) {
+    util::print(out, "-- the session as the runner opens it\n{}\n", reset);
+  }
   if (connection == nullptr || !exec::own_table_exists(*connection, tables, tables.table())) {
     for (const auto& sql : tables.create_sql()) {
       util::print(out, "{};\n", sql);
     }
     util::print(out, "\n");
-  }
-  std::string reset;
-  if (connection != nullptr && steps.size() > 1) {
-    connection->remember_session();
-    reset = connection->session_reset_sql();
-  } else if (ctx.dialect() == "sqlite" && steps.size() > 1) {
-    reset = fresh_sqlite_reset_sql();
   }
   exec::render_sql(steps, tables, ctx.dialect(), ctx.dialect() != "mysql", reset, out);
   if (ctx.reporter().json()) {

@@ -1105,6 +1105,25 @@ void print_statement(std::FILE* out, std::string_view text, std::string_view dia
 
 }  // namespace
 
+void render_client_header(std::string_view dialect, std::FILE* out) {
+  if (dialect == "postgres") {
+    util::print(out,
+                "-- For psql (psql -X URL < FILE): the psql command below makes it stop at the "
+                "first error,\n-- as runner does; another client would run past a failure.\n"
+                "\\set ON_ERROR_STOP on\n\n");
+  } else if (dialect == "sqlite") {
+    util::print(out,
+                "-- For sqlite3 (sqlite3 DATABASE < FILE): the sqlite3 command below makes it "
+                "stop at the\n-- first error, as runner does; another client would run past a "
+                "failure.\n.bail on\n\n");
+  } else {
+    util::print(out,
+                "-- For the mariadb or mysql client (mariadb DATABASE < FILE), which stops at "
+                "the first\n-- error as runner does (not with --force); DELIMITER lines are its "
+                "commands.\n\n");
+  }
+}
+
 void render_sql(const std::vector<plan::Step>& steps, const HistoryTables& tables,
                 std::string_view dialect, bool transactional_ddl, std::string_view reset,
                 std::FILE* out) {

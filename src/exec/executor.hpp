@@ -193,6 +193,11 @@ std::unique_ptr<drivers::Lock> acquire_lock(drivers::Connection& connection,
 // target was not changed.
 std::optional<std::string> run_on_scratch(Executor& executor, const std::vector<plan::Step>& steps);
 
+// Writes to `out` what the script render_sql writes begins with: which
+// client it is for, and that client's command that stops it at the first
+// error (psql's ON_ERROR_STOP, sqlite3's .bail).
+void render_client_header(std::string_view dialect, std::FILE* out);
+
 // Writes to `out` the SQL that running `steps` would execute, bookkeeping
 // included, without touching the database: as a client of the dialect
 // runs it (the mysql client's DELIMITER around a body), with `reset` (the

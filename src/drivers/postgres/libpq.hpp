@@ -14,17 +14,19 @@
 
 namespace runner::drivers::postgres {
 
-#define RUNNER_LIBPQ_FUNCTIONS(X)                                                                 \
-  X(PQbackendPID)                                                                                 \
-  X(PQcancel) X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectPoll) X(PQconnectStartParams)   \
-      X(PQconnectionNeedsPassword) X(PQenterPipelineMode) X(PQerrorMessage) X(PQexec)             \
-          X(PQexecParams) X(PQexitPipelineMode) X(PQfinish) X(PQfreeCancel) X(PQfreemem)          \
-              X(PQgetCancel) X(PQgetCopyData) X(PQgetResult) X(PQgetisnull) X(PQgetlength)        \
-                  X(PQgetvalue) X(PQlibVersion) X(PQnfields) X(PQntuples) X(PQpipelineSync)       \
-                      X(PQputCopyData) X(PQputCopyEnd) X(PQresStatus) X(PQresultErrorField)       \
-                          X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQuery)                \
-                              X(PQsendQueryParams) X(PQsetErrorVerbosity) X(PQsetNoticeProcessor) \
-                                  X(PQsocket) X(PQstatus) X(PQtransactionStatus)
+#define RUNNER_LIBPQ_FUNCTIONS(X)                                                              \
+  X(PQbackendPID)                                                                              \
+  X(PQcancel)                                                                                  \
+  X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectPoll) X(PQconnectStartParams)            \
+      X(PQconnectionNeedsPassword) X(PQenterPipelineMode) X(PQerrorMessage) X(PQexec)          \
+          X(PQexecParams) X(PQexitPipelineMode) X(PQfinish) X(PQfreeCancel) X(PQfreemem)       \
+              X(PQgetCancel) X(PQgetCopyData) X(PQgetResult) X(PQgetisnull) X(PQgetlength)     \
+                  X(PQgetvalue) X(PQlibVersion) X(PQnfields) X(PQntuples) X(PQparameterStatus) \
+                      X(PQpipelineSync) X(PQputCopyData) X(PQputCopyEnd) X(PQresStatus)        \
+                          X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus)      \
+                              X(PQsendQuery) X(PQsendQueryParams) X(PQsetErrorVerbosity)       \
+                                  X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus)              \
+                                      X(PQtransactionStatus)
 
 struct Libpq {
   RUNNER_LIBPQ_FUNCTIONS(RUNNER_LIBRARY_MEMBER)

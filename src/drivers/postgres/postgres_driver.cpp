@@ -850,6 +850,9 @@ class PostgresConnection : public Connection {
     // bookkeeping outside a transaction), still before anything else.
   }
 
+  // Then this session's client_encoding: RESET ALL returns to the one the
+  // client opened with, which for psql may be its locale's (LATIN1), not
+  // the one the runner's session reads the files in.
   std::string session_reset_sql() const override {
     std::string text;
     for (const char* sql : k_session_reset) {
@@ -857,6 +860,12 @@ class PostgresConnection : public Connection {
     }
     for (const auto& setting : m_own_settings) {
       text += setting + ";\n";
+    }
+    const char* encoding = pq().PQparameterStatus(m_conn, "client_encoding");
+    const std::string_view name = encoding != nullptr ? encoding : "";
+    if (!name.empty() &&
+        name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == std::string_view::npos) {
+      text += fmt::format("SET client_encoding = '{}';\n", name);
     }
     return text;
   }

@@ -1,0 +1,175 @@
+"""`runner sql up|down` piped into the dialect's own client the way a DBA
+does it: `psql URL < s.sql`, `sqlite3 DB < s.sql`, `mariadb DB < s.sql`,
+with no option that stops it at an error. The script must stop at the
+first error by itself and leave the history as `runner up` leaves it, and
+its first revision must run in the session the runner opens, not the
+client's own (its charset, its sql_mode, its PRAGMAs)."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import Project, SqliteDb, applied_ids, history_ids
+
+
+def pipe_into_client(db, text, options=(), env=None):
+    """`text` fed to the dialect's client on its standard input, as is."""
+    if db.dialect == "sqlite":
+        command = ["sqlite3", *options, str(db.path)]
+    elif db.dialect == "postgres":
+        command = ["psql", "-X", "-q", *options, db.url]
+    else:
+        command = ["mariadb", "--no-defaults", f"-h{db._host}", f"-P{db._port}", f"-u{db._user}",
+                   f"-p{db._password}", *options, db.name]
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(command, input=text.encode(), capture_output=True, env=full_env,
+                          timeout=60)
+
+
+def failing_project(project):
+    """0001 creates t1; 0002 (data) inserts a row, then fails; 0003 creates
+    t3; 0004 (no transaction) creates t4, then fails."""
+    project.add("0001", "t1", "CREATE TABLE t1 (a INTEGER);\n", "DROP TABLE t1;\n")
+    project.add("0002", "fill", "INSERT INTO t1 VALUES (1);\nINSERT INTO nosuch VALUES (2);\n",
+                "DELETE FROM t1;\n", kind="data")
+    project.add("0003", "t3", "CREATE TABLE t3 (a INTEGER);\n", "DROP TABLE t3;\n")
+    project.add("0004", "t4", "CREATE TABLE t4 (a INTEGER);\nINSERT INTO nosuch VALUES (4);\n",
+                "DROP TABLE t4;\n", kind="mixed", transaction=False)
+    return project
+
+
+def test_sql_up_fed_to_the_client_stops_at_the_first_failure_as_up_does(project, db):
+    """psql went on after 0002 failed (exit 0, 0001, 0003 and 0004 recorded
+    applied, 0004 although its second statement failed); sqlite3 kept 0002's
+    first row and recorded 0002 applied."""
+    failing_project(project)
+    printed = project.run("sql", "up")
+    assert printed.code == 0, printed
+    ran = pipe_into_client(db, printed.out)
+    assert ran.returncode != 0, (ran.stdout, ran.stderr, printed.out)
+    assert history_ids(db) == ["0001"], printed.out
+    assert applied_ids(db) == ["0001"]
+    assert db.query("SELECT count(*) FROM t1") == [(0,)]
+    assert {"t3", "t4"} & db.tables() == set()
+    # `runner up` leaves the same: 0001 applied, 0002 failed and rolled back
+    result = project.run("up")
+    assert result.code == 1, result
+    assert history_ids(db) == ["0001"] and applied_ids(db) == ["0001"]
+
+
+def test_sql_down_fed_to_the_client_keeps_the_history_of_what_it_did_not_revert(project, db):
+    """sqlite3 went on after the first down failed, and deleted all three
+    history rows."""
+    project.add("0001", "t1", "CREATE TABLE t1 (a INTEGER);\n", "DROP TABLE t1;\n")
+    project.add("0002", "t2", "CREATE TABLE t2 (a INTEGER);\n", "DROP TABLE t2;\n")
+    project.add("0003", "t3", "CREATE TABLE t3 (a INTEGER);\n", "DROP TABLE nosuch;\n")
+    assert project.run("up").code == 0
+    printed = project.run("sql", "down", "3")
+    assert printed.code == 0, printed
+    ran = pipe_into_client(db, printed.out)
+    assert ran.returncode != 0, (ran.stdout, ran.stderr, printed.out)
+    assert history_ids(db) == ["0001", "0002", "0003"], printed.out
+    # MySQL's DDL is not transactional: 0003 is marked reverting before it runs
+    assert applied_ids(db) == (["0001", "0002"] if db.dialect == "mysql"
+                               else ["0001", "0002", "0003"])
+    assert {"t1", "t2", "t3"} <= db.tables()
+
+
+def test_the_script_says_which_client_it_is_for(project, db):
+    project.add("0001", "t1", "CREATE TABLE t1 (a INTEGER);\n", "DROP TABLE t1;\n")
+    printed = project.run("sql", "up")
+    assert printed.code == 0, printed
+    first = printed.out.splitlines()[0]
+    client = {"postgres": "psql", "sqlite": "sqlite3", "mysql": "mariadb"}[db.dialect]
+    assert first.startswith(f"-- For {client}") or client in first, printed.out
+    command = {"postgres": "\\set ON_ERROR_STOP on\n", "sqlite": ".bail on\n"}.get(db.dialect)
+    if command:
+        assert printed.out.index(command) < printed.out.index("CREATE TABLE t1"), printed.out
+
+
+@pytest.fixture
+def maria():
+    from conftest import MysqlDb
+    database = MysqlDb()
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def pg():
+    from conftest import PostgresDb
+    database = PostgresDb()
+    yield database
+    database.drop()
+
+
+def two_inserts(project, value, table_options=""):
+    """Revision 1 creates e and stores `value`; revision 2 stores it again."""
+    project.add("0001", "first", f"CREATE TABLE e (v VARCHAR(20)){table_options};\n"
+                f"INSERT INTO e VALUES ('{value}');\n", "DROP TABLE e;\n", kind="mixed")
+    project.add("0002", "second", f"INSERT INTO e VALUES ('{value}');\n", "DELETE FROM e;\n",
+                kind="data")
+
+
+@pytest.mark.parametrize("options,env", [
+    ((), {"LANG": "C", "LC_ALL": "C"}),
+    (("--default-character-set=latin1",), {}),
+], ids=["LANG=C", "latin1-option"])
+def test_mysql_the_first_revision_is_read_in_the_runner_s_charset(tmp_path, maria, options, env):
+    """The session prelude (character_set_client utf8mb4, ...) came only
+    between revisions: a latin1 client stored revision 1's 'é' as mojibake,
+    revision 2's right."""
+    project = Project(tmp_path, maria)
+    two_inserts(project, "é", " CHARACTER SET utf8mb4")
+    printed = project.run("sql", "up")
+    assert printed.code == 0, printed
+    ran = pipe_into_client(maria, printed.out, options, env)
+    assert ran.returncode == 0, (ran.stderr, printed.out)
+    assert maria.query("SELECT HEX(v) FROM e") == [("C3A9",), ("C3A9",)], printed.out
+    assert applied_ids(maria) == ["0001", "0002"]
+
+
+def test_mysql_the_first_revision_runs_in_the_runner_s_sql_mode(tmp_path, maria):
+    """A client's --init-command sql_mode NO_BACKSLASH_ESCAPES doubled the
+    backslash of revision 1's 'a\\\\b' only: the runner's sql_mode was set
+    back between revisions."""
+    project = Project(tmp_path, maria)
+    two_inserts(project, "a\\\\b")
+    printed = project.run("sql", "up")
+    assert printed.code == 0, printed
+    ran = pipe_into_client(maria, printed.out, ["--init-command=SET sql_mode='NO_BACKSLASH_ESCAPES'"])
+    assert ran.returncode == 0, (ran.stderr, printed.out)
+    assert maria.query("SELECT v FROM e") == [("a\\b",), ("a\\b",)], printed.out
+
+
+def test_postgres_the_script_is_read_in_the_runner_s_client_encoding(tmp_path, pg):
+    """psql whose client_encoding is LATIN1 (PGCLIENTENCODING, or its
+    locale's with -f from a terminal) read the UTF-8 text of every revision
+    as LATIN1: 'é' stored as 'Ã©'."""
+    project = Project(tmp_path, pg)
+    two_inserts(project, "é")
+    printed = project.run("sql", "up")
+    assert printed.code == 0, printed
+    ran = pipe_into_client(pg, printed.out, env={"PGCLIENTENCODING": "LATIN1"})
+    assert ran.returncode == 0, (ran.stderr, printed.out)
+    assert pg.query("SELECT v FROM e") == [("é",), ("é",)], printed.out
+
+
+def test_sqlite_the_first_revision_runs_with_the_runner_s_pragmas(tmp_path):
+    """A sqlite3 started with foreign_keys on (a ~/.sqliterc, -cmd) ran
+    revision 1 with it, refusing the row `runner up` stores: the PRAGMAs
+    were set back only between revisions."""
+    db = SqliteDb(tmp_path)
+    (tmp_path / "project").mkdir()
+    project = Project(tmp_path / "project", db)
+    project.add("0001", "orphan", "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+                "CREATE TABLE c (p INTEGER REFERENCES p (id));\nINSERT INTO c VALUES (7);\n",
+                "DROP TABLE c;\nDROP TABLE p;\n", kind="mixed")
+    project.add("0002", "more", "INSERT INTO c VALUES (8);\n", "DELETE FROM c;\n", kind="data")
+    printed = project.run("sql", "up")
+    assert printed.code == 0, printed
+    ran = pipe_into_client(db, printed.out, ["-cmd", "PRAGMA foreign_keys = ON"])
+    assert ran.returncode == 0, (ran.stderr, printed.out)
+    assert db.query("SELECT p FROM c ORDER BY p") == [(7,), (8,)], printed.out
+    assert applied_ids(db) == ["0001", "0002"]

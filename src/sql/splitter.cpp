@@ -611,18 +611,74 @@ bool StatementReader::skip_space_and_comments() {
     } else if (m_dialect == "mysql" && (c == 'd' || c == 'D') && at_line_start() &&
                read_delimiter_command()) {
       // consumed: DELIMITER is a client command, not a statement
-    } else if (m_dialect == "postgres" && c == '\\') {
-      std::string command;
-      for (std::size_t i = m_pos; ensure(i) && !is_space(m_buf[i]); ++i) {
-        command.push_back(m_buf[i]);
-      }
-      throw InputError(fmt::format("{}:{}:{}: error: '{}' is a psql meta-command, not SQL; runner "
-                                   "runs plain SQL only (inline what it does)",
-                                   path().string(), m_line, m_column, command));
+    } else if ((m_dialect == "postgres" && c == '\\') || (m_dialect == "sqlite" && c == '.') ||
+               (m_dialect == "mysql" && mysql_client_command_at_start())) {
+      client_command();
     } else {
       return true;
     }
   }
+}
+
+// A command of the dialect's client where a statement starts (or, for psql
+// and the mysql client, a backslash command anywhere outside quotes): never
+// SQL, so `up` would fail on it at the server, while the client given
+// `runner sql`'s output would run it (`\set ON_ERROR_STOP off`, `.bail off`,
+// `\! rm ...`, `system ...`, `quit`). Refused at its position.
+void StatementReader::client_command() {
+  std::string command;
+  for (std::size_t i = m_pos;
+       ensure(i) && !is_space(m_buf[i]) && m_buf[i] != ';' && command.size() < 40; ++i) {
+    command.push_back(m_buf[i]);
+  }
+  const char* client = m_dialect == "postgres" ? "a psql meta-command"
+                       : m_dialect == "sqlite" ? "a sqlite3 command"
+                                               : "a mysql client command";
+  throw InputError(
+      fmt::format("{}:{}:{}: error: '{}' is {}, not SQL; runner runs plain SQL only "
+                  "(inline what it does)",
+                  path().string(), m_line, m_column, command, client));
+}
+
+// Whether the statement starting at m_pos begins with a command the mysql
+// client runs itself when it starts a line (as `runner sql` prints every
+// statement): `system`, `source`, `quit`... (`use`, `help` and `delimiter`
+// are SQL too, or read by this reader).
+bool StatementReader::mysql_client_command_at_start() {
+  static constexpr std::string_view k_commands[] = {"?",
+                                                    "charset",
+                                                    "clear",
+                                                    "connect",
+                                                    "edit",
+                                                    "ego",
+                                                    "exit",
+                                                    "go",
+                                                    "nopager",
+                                                    "notee",
+                                                    "nowarning",
+                                                    "pager",
+                                                    "print",
+                                                    "prompt",
+                                                    "quit",
+                                                    "rehash",
+                                                    "resetconnection",
+                                                    "source",
+                                                    "status",
+                                                    "system",
+                                                    "tee",
+                                                    "warnings",
+                                                    "query_attributes",
+                                                    "ssl_session_data_print"};
+  if (m_buf[m_pos] == '\\') {
+    return !ensure(m_pos + 1) || m_buf[m_pos + 1] != 'N';  // \N is NULL
+  }
+  std::string word;
+  for (std::size_t i = m_pos;
+       ensure(i) && !is_space(m_buf[i]) && m_buf[i] != ';' && word.size() <= 24; ++i) {
+    word.push_back(m_buf[i]);
+  }
+  word = util::to_lower(word);
+  return std::find(std::begin(k_commands), std::end(k_commands), word) != std::end(k_commands);
 }
 
 // The mysql client's `DELIMITER //` at the start of a line: from there on
@@ -741,6 +797,9 @@ std::optional<Statement> StatementReader::read_one() {
       advance();
       skip_quoted('\'', true, true);
       quoted = true;
+    } else if (c == '\\' &&
+               (postgres || (mysql && !(ensure(m_pos + 1) && m_buf[m_pos + 1] == 'N')))) {
+      client_command();  // psql's and the mysql client's commands stand anywhere on a line
     } else if (is_word_start(c)) {
       if (tracking) {
         read_word(word);

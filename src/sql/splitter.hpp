@@ -81,6 +81,8 @@ class StatementReader {
   bool read_delimiter_command();
   void read_word(std::string& word);
   [[noreturn]] void unterminated(const char* what, int line, int column);
+  [[noreturn]] void client_command();    // refuses the client's command at m_pos
+  bool mysql_client_command_at_start();  // a statement that the mysql client would run itself
 
   util::TextReader m_reader;
   std::string m_dialect;

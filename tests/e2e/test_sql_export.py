@@ -173,3 +173,32 @@ def test_sqlite_the_first_revision_runs_with_the_runner_s_pragmas(tmp_path):
     assert ran.returncode == 0, (ran.stderr, printed.out)
     assert db.query("SELECT p FROM c ORDER BY p") == [(7,), (8,)], printed.out
     assert applied_ids(db) == ["0001", "0002"]
+
+
+CLIENT_COMMANDS = {
+    "postgres": ("CREATE TABLE t2 (a INTEGER) \\set ON_ERROR_STOP off\n;\n", 1, 29, "\\set",
+                 "a psql meta-command"),
+    "sqlite": ("CREATE TABLE t2 (a INTEGER);\n.bail off\n", 2, 1, ".bail", "a sqlite3 command"),
+    "mysql": ("CREATE TABLE t2 (a INTEGER);\nsystem touch {marker}\n;\n", 2, 1, "system",
+              "a mysql client command"),
+}
+
+
+def test_a_client_command_in_a_revision_is_refused_before_anything_runs(tmp_path, project, db):
+    """`sql up` printed a revision's client command as it stood: psql ran
+    `\\set ON_ERROR_STOP off` (and would run `\\! ...`), sqlite3 `.bail off`,
+    the mariadb client `system ...` (a shell command on the DBA's machine),
+    where `up` failed on it at the server after running what came before."""
+    marker = tmp_path / "ran"
+    text, line, column, command, what = CLIENT_COMMANDS[db.dialect]
+    project.add("0001", "t1", "CREATE TABLE t1 (a INTEGER);\n", "DROP TABLE t1;\n")
+    project.add("0002", "cmd", text.format(marker=marker), "DROP TABLE t2;\n")
+    for args in (["sql", "up"], ["up"], ["check"]):
+        result = project.run(*args)
+        assert result.code == 2, (args, result)
+        assert (f"migrations/up/0002_cmd.sql:{line}:{column}: error: '{command}' is {what}, "
+                "not SQL") in result.err, (args, result)
+        assert result.out == "", (args, result)
+    assert not marker.exists()
+    if db.dialect != "sqlite" or db.path.exists():  # up refused it before making the file
+        assert history_ids(db) == [] and "t1" not in db.tables()

@@ -89,6 +89,38 @@ TEST_CASE("splitter: a psql meta-command is refused with its position", "[splitt
                     Catch::Contains(":2:3: error: '\\set' is a psql meta-command"));
 }
 
+// `runner sql` output piped into the client would run these as its own
+// commands, where `up` fails on them at the server.
+TEST_CASE("splitter: a client command inside a statement or at its start is refused",
+          "[splitter]") {
+  CHECK_THROWS_WITH(split_text("CREATE TABLE a (x int) \\set ON_ERROR_STOP off\n;\n", "postgres"),
+                    Catch::Contains(":1:24: error: '\\set' is a psql meta-command"));
+  CHECK_THROWS_WITH(split_text("SELECT 1 \\! touch x\n;\n", "postgres"),
+                    Catch::Contains(":1:10: error: '\\!' is a psql meta-command"));
+  CHECK_THROWS_WITH(split_text("SELECT 1;\n.bail off\n", "sqlite"),
+                    Catch::Contains(":2:1: error: '.bail' is a sqlite3 command"));
+  CHECK_THROWS_WITH(split_text("SELECT 1; .shell ls;\n", "sqlite"),
+                    Catch::Contains(":1:11: error: '.shell' is a sqlite3 command"));
+  CHECK_THROWS_WITH(split_text("SELECT 1;\nsystem touch x;\n", "mysql"),
+                    Catch::Contains(":2:1: error: 'system' is a mysql client command"));
+  CHECK_THROWS_WITH(split_text("QUIT;\nSELECT 1;\n", "mysql"),
+                    Catch::Contains(":1:1: error: 'QUIT' is a mysql client command"));
+  CHECK_THROWS_WITH(split_text("SELECT 1 \\! touch x\n;\n", "mysql"),
+                    Catch::Contains(":1:10: error: '\\!' is a mysql client command"));
+  CHECK_THROWS_WITH(split_text("\\. other.sql\n", "mysql"),
+                    Catch::Contains(":1:1: error: '\\.' is a mysql client command"));
+}
+
+TEST_CASE("splitter: a backslash in quotes, comments or bodies is no client command",
+          "[splitter]") {
+  CHECK(split_text("SELECT '\\', E'\\'', \"a\\b\", $$ \\x $$ /* \\! */ -- \\q\n;\n", "postgres")
+            .size() == 1);
+  CHECK(split_text("SELECT '\\'', \\N, `a\\b` /* \\! */ # \\q\n;\nSELECT .5;\n", "mysql").size() ==
+        2);
+  CHECK(split_text("SELECT '\\', \"\\\", [\\];\nSELECT 1 -- .bail off\n;\n", "sqlite").size() == 2);
+  CHECK(split_text("SELECT 1;\nstatus_x;\nsystemd;\n", "mysql").size() == 3);
+}
+
 TEST_CASE("splitter: a sqlite trigger with CASE ... END inside its body stays whole",
           "[splitter]") {
   const auto statements = split_text(

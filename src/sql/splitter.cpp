@@ -634,10 +634,15 @@ void StatementReader::client_command() {
   const char* client = m_dialect == "postgres" ? "a psql meta-command"
                        : m_dialect == "sqlite" ? "a sqlite3 command"
                                                : "a mysql client command";
-  throw InputError(
-      fmt::format("{}:{}:{}: error: '{}' is {}, not SQL; runner runs plain SQL only "
-                  "(inline what it does)",
-                  path().string(), m_line, m_column, command, client));
+  // A backslash before a quote is rather a string's escape, written for a
+  // server with standard_conforming_strings off.
+  const bool escape = m_dialect == "postgres" && command.size() > 1 && command[1] == '\'';
+  throw InputError(fmt::format(
+      "{}:{}:{}: error: '{}' is {}, not SQL; runner runs plain SQL only (inline what it does){}",
+      path().string(), m_line, m_column, command, client,
+      escape ? "; if it ends a string written for standard_conforming_strings off, write the "
+               "quote doubled ('it''s') or in an E'' string (E'it\\'s')"
+             : ""));
 }
 
 // Whether the statement starting at m_pos begins with a command the mysql

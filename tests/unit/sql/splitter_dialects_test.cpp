@@ -97,6 +97,10 @@ TEST_CASE("splitter: a client command inside a statement or at its start is refu
                     Catch::Contains(":1:24: error: '\\set' is a psql meta-command"));
   CHECK_THROWS_WITH(split_text("SELECT 1 \\! touch x\n;\n", "postgres"),
                     Catch::Contains(":1:10: error: '\\!' is a psql meta-command"));
+  // a string written for standard_conforming_strings off, read as standard
+  CHECK_THROWS_WITH(split_text("SELECT 'a\\'', 'b\\'';\n", "postgres"),
+                    Catch::Contains(":1:17: error: '\\''' is a psql meta-command") &&
+                        Catch::Contains("write the quote doubled ('it''s')"));
   CHECK_THROWS_WITH(split_text("SELECT 1;\n.bail off\n", "sqlite"),
                     Catch::Contains(":2:1: error: '.bail' is a sqlite3 command"));
   CHECK_THROWS_WITH(split_text("SELECT 1; .shell ls;\n", "sqlite"),

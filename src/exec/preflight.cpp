@@ -1,6 +1,7 @@
 #include "exec/preflight.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -381,10 +382,125 @@ CheckedFiles preflight(const std::vector<plan::Step>& steps, std::string_view di
 
 namespace {
 
+// How a literal's backslashes read: not at all (a standard string),
+// MySQL's escapes ('\n', '\\', and '\y' as y), PostgreSQL's E'' escapes
+// (\n, \x44, \104, \u0044) or its U&'' ones (\0044, \+000044).
+enum class Escapes { none, mysql, postgres_e, postgres_unicode };
+
+void append_utf8(std::string& out, unsigned long code) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xc0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3f));
+  } else if (code < 0x10000) {
+    out += static_cast<char>(0xe0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (code & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | ((code >> 18) & 0x07));
+    out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (code & 0x3f));
+  }
+}
+
+// The number written by up to `most` digits of base `base` at `at` in
+// `text` (at least `least` of them), moving `at` past them; nullopt
+// (`at` unmoved) when there are fewer.
+std::optional<unsigned long> digits_at(std::string_view text, std::size_t& at, int base,
+                                       std::size_t least, std::size_t most) {
+  std::size_t end = at;
+  while (end < text.size() && end - at < most &&
+         (base == 16 ? std::isxdigit(static_cast<unsigned char>(text[end])) != 0
+                     : text[end] >= '0' && text[end] < '0' + base)) {
+    ++end;
+  }
+  if (end - at < least) {
+    return std::nullopt;
+  }
+  const unsigned long value = std::stoul(std::string(text.substr(at, end - at)), nullptr, base);
+  at = end;
+  return value;
+}
+
+// What the escape after the backslash at `at` in `body` stands for, read
+// as `escapes` says; `at` is moved to its last character.
+std::string escape_at(std::string_view body, std::size_t& at, Escapes escapes) {
+  std::size_t next = at + 1;
+  if (escapes == Escapes::postgres_unicode) {
+    const bool plus = body[next] == '+';
+    std::size_t from = next + (plus ? 1 : 0);
+    if (const auto code = digits_at(body, from, 16, plus ? 6 : 4, plus ? 6 : 4)) {
+      std::string out;
+      append_utf8(out, *code);
+      at = from - 1;
+      return out;
+    }
+    at = next;
+    return std::string(1, body[next]);  // \\ is a backslash; anything else as it is
+  }
+  const char c = body[next];
+  at = next;
+  switch (c) {
+    case 'b':
+      return "\b";
+    case 'n':
+      return "\n";
+    case 'r':
+      return "\r";
+    case 't':
+      return "\t";
+    default:
+      break;
+  }
+  if (escapes == Escapes::mysql) {
+    switch (c) {
+      case '0':
+        return std::string(1, '\0');
+      case 'Z':
+        return "\x1a";
+      case '%':
+      case '_':
+        return std::string("\\") + c;  // kept: LIKE's escapes
+      default:
+        return std::string(1, c);  // \y is y
+    }
+  }
+  std::size_t from = next + 1;
+  std::optional<unsigned long> code;
+  if (c == 'f') {
+    return "\f";
+  }
+  if (c >= '0' && c <= '7') {
+    from = next;
+    code = digits_at(body, from, 8, 1, 3);
+  } else if (c == 'x') {
+    code = digits_at(body, from, 16, 1, 2);
+  } else if (c == 'u' || c == 'U') {
+    const std::size_t width = c == 'u' ? 4 : 8;
+    code = digits_at(body, from, 16, width, width);
+  }
+  if (!code) {
+    return std::string(1, c);  // \y is y
+  }
+  at = from - 1;
+  std::string out;
+  if (c == 'u' || c == 'U') {
+    append_utf8(out, *code);
+  } else {
+    out += static_cast<char>(*code & 0xff);
+  }
+  return out;
+}
+
 // The text inside the string literal that ends at `end` in `text`, whose
-// previous token ended at `from`: a dollar quote's or a quoted string's.
-// What lies between is whitespace and comments, which are skipped.
-std::string string_body(std::string_view text, std::size_t from, std::size_t end) {
+// previous token ended at `from`: a dollar quote's or a quoted string's,
+// with its escapes read (`mysql`: MySQL's backslash escapes, else
+// PostgreSQL's, as its prefix says). What lies between is whitespace and
+// comments, which are skipped.
+std::string string_body(std::string_view text, std::size_t from, std::size_t end,
+                        bool mysql = false) {
   std::string_view literal = util::trim(text.substr(from, end - from));
   while (literal.starts_with("/*") || literal.starts_with("--")) {
     const bool block = literal.starts_with("/*");
@@ -392,8 +508,14 @@ std::string string_body(std::string_view text, std::size_t from, std::size_t end
     literal = util::trim(
         literal.substr(close == std::string_view::npos ? literal.size() : close + (block ? 2 : 1)));
   }
-  if (literal.size() >= 2 && (literal.front() == 'E' || literal.front() == 'e')) {
+  Escapes escapes = mysql ? Escapes::mysql : Escapes::none;
+  if (!mysql && literal.size() >= 2 && (literal.front() == 'E' || literal.front() == 'e')) {
     literal.remove_prefix(1);
+    escapes = Escapes::postgres_e;
+  } else if (!mysql && literal.size() >= 3 && (literal[0] == 'U' || literal[0] == 'u') &&
+             literal[1] == '&') {
+    literal.remove_prefix(2);
+    escapes = Escapes::postgres_unicode;
   }
   if (literal.size() >= 2 && literal.front() == '$') {
     const std::size_t close = literal.find('$', 1);
@@ -401,10 +523,21 @@ std::string string_body(std::string_view text, std::size_t from, std::size_t end
     return std::string(literal.size() >= 2 * tag ? literal.substr(tag, literal.size() - 2 * tag)
                                                  : std::string_view());
   }
-  std::string body;  // '' is a quote inside a quoted string
-  for (std::size_t i = 1; i + 1 < literal.size(); ++i) {
-    body += literal[i];
-    i += literal[i] == '\'' && literal[i + 1] == '\'' ? 1 : 0;
+  if (literal.size() < 2) {
+    return {};
+  }
+  const char quote = literal.front();  // doubled, it is one inside the string
+  const std::string_view inside = literal.substr(1, literal.size() - 2);
+  std::string body;
+  for (std::size_t i = 0; i < inside.size(); ++i) {
+    if (inside[i] == quote && i + 1 < inside.size() && inside[i + 1] == quote) {
+      body += quote;
+      ++i;
+    } else if (inside[i] == '\\' && escapes != Escapes::none && i + 1 < inside.size()) {
+      body += escape_at(inside, i, escapes);
+    } else {
+      body += inside[i];
+    }
   }
   return body;
 }
@@ -413,12 +546,25 @@ std::string string_body(std::string_view text, std::size_t from, std::size_t end
 // joined in order: the text dynamic SQL built from them would run where
 // literals alone build it ('DROP ' || 'ROLE x', CONCAT('DROP TABLE shop',
 // '.t')). What is not a literal (a variable, a function) is left out.
+// Where the text of the string literal that is tokens[i] starts looking
+// (string_body skips what lies between): after the token before it, or
+// before its U& prefix, which the tokens hold as a word and an '&'.
+std::size_t literal_from(std::string_view text, const std::vector<sql::Token>& tokens,
+                         std::size_t i) {
+  if (i >= 2 && tokens[i - 1].text == "&" && tokens[i - 2].text == "U" &&
+      tokens[i - 2].end < text.size() && text[tokens[i - 2].end] == '&' &&
+      tokens[i - 1].end < text.size() && text[tokens[i - 1].end] == '\'') {
+    return i == 2 ? 0 : tokens[i - 3].end;
+  }
+  return i == 0 ? 0 : tokens[i - 1].end;
+}
+
 std::string joined_strings(std::string_view text, const std::vector<sql::Token>& tokens,
                            std::size_t first, std::size_t last) {
   std::string joined;
   for (std::size_t i = first; i < last && i < tokens.size(); ++i) {
     if (tokens[i].text == "'") {
-      joined += string_body(text, i == 0 ? 0 : tokens[i - 1].end, tokens[i].end);
+      joined += string_body(text, literal_from(text, tokens, i), tokens[i].end);
     }
   }
   return joined;
@@ -457,7 +603,7 @@ std::string server_statement_in_bodies(std::string_view text, int depth = 0) {
       return false;
     };
     if (token.text == "'" && depth < 3 && (depth == 0 || executed())) {
-      const std::size_t from = i == 0 ? 0 : tokens[i - 1].end;
+      const std::size_t from = literal_from(text, tokens, i);
       if (auto found = server_statement_in_bodies(string_body(text, from, token.end), depth + 1);
           !found.empty()) {
         return found;
@@ -518,12 +664,14 @@ std::string names_target_database(const std::vector<schema::Token>& tokens,
 // (as joined_strings does for PostgreSQL's tokens). "..." is one too: a
 // string unless sql_mode has ANSI_QUOTES, which is not asked (read as one
 // there, an identifier costs at most a false refusal).
-std::string joined_strings(const std::vector<schema::Token>& tokens) {
+// `escapes`: with MySQL's backslash escapes read (the default sql_mode),
+// or as written (NO_BACKSLASH_ESCAPES).
+std::string joined_strings(const std::vector<schema::Token>& tokens, bool escapes) {
   std::string joined;
   for (const schema::Token& token : tokens) {
     if (token.kind == schema::Token::Kind::string ||
         (token.kind == schema::Token::Kind::quoted && token.text.starts_with('"'))) {
-      joined += string_body(token.text, 0, token.text.size());
+      joined += string_body(token.text, 0, token.text.size(), escapes);
     }
   }
   return joined;
@@ -585,9 +733,14 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
         c.verb == "SET" || std::any_of(tokens.begin(), tokens.end(), [](const auto& t) {
           return t.is("PREPARE") || t.is("EXECUTE");
         });
-    if (dynamic) {
-      if (auto why = names_target_database(schema::tokenize(joined_strings(tokens), "mysql"),
-                                           target_database);
+    // Read both ways: with the escapes ('sh\op.t' is shop.t) and
+    // as written, as a server with NO_BACKSLASH_ESCAPES reads it.
+    for (const bool escapes : {true, false}) {
+      if (!dynamic) {
+        break;
+      }
+      if (auto why = names_target_database(
+              schema::tokenize(joined_strings(tokens, escapes), "mysql"), target_database);
           !why.empty()) {
         return "the SQL it builds from strings: " + why;
       }

@@ -526,6 +526,9 @@ def test_postgres_a_comment_before_a_body_does_not_hide_what_it_runs(tmp_path):
     # "..." is a string unless sql_mode has ANSI_QUOTES: only '...' was
     # joined.
     ('"DROP TABLE IF EXISTS {}"', '"{}.t"'),
+    # The server reads \. as . (an unknown escape loses its backslash):
+    # the literal as written named no database.
+    ("'DROP TABLE IF EXISTS {}'", "'{}\\.t'"),
 ])
 def test_mysql_literals_built_into_sql_are_read_however_they_are_written(tmp_path, first,
                                                                          second):
@@ -549,6 +552,31 @@ def test_mysql_literals_built_into_sql_are_read_however_they_are_written(tmp_pat
         assert "t" in my.tables() and applied_ids(my) == ["0001"]
     finally:
         my.drop()
+
+
+def test_postgres_escapes_in_a_body_s_strings_are_read_as_the_server_reads_them(tmp_path):
+    """E'CREATE \\x52OLE r' and U&'CREATE \\0052OLE r' build CREATE ROLE, which
+    the literal as written does not say: verify made the server's role."""
+    pg = PostgresDb()
+    role = "r_" + os.urandom(5).hex()
+    try:
+        project = Project(tmp_path, pg)
+        project.add("0001", "hex", f"DO $$ BEGIN EXECUTE E'CREATE \\x52OLE {role}'; END $$;\n",
+                    "SELECT 1;\n")
+        project.add("0002", "octal", f"DO $$ BEGIN EXECUTE E'CREATE \\122OLE {role}'; END $$;\n",
+                    "SELECT 1;\n")
+        project.add("0003", "unicode", f"DO $$ BEGIN EXECUTE U&'CREATE \\0052OLE {role}'; END $$;\n",
+                    "SELECT 1;\n")
+        for command in ("verify", "rehearse"):
+            result = project.run(command)
+            assert result.code == 2, (command, result)
+            for where in ("0001_hex.sql", "0002_octal.sql", "0003_unicode.sql"):
+                assert f"{where}:1:1: error: " in result.err, (command, where, result.err)
+            assert result.err.count("its body runs CREATE ROLE") == 3, result.err
+        assert pg._run("postgres", f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'") == []
+    finally:
+        pg.drop()
+        pg._admin(f"DROP ROLE IF EXISTS {role}")
 
 
 def test_a_killed_target_session_does_not_leave_the_scratch_database_behind(tmp_path):

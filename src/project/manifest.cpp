@@ -30,8 +30,10 @@ constexpr std::string_view k_entry_keys[] = {"id",           "name",     "kind",
 // sixth of yaml-cpp's time, which is most of a fresh container's first
 // `up`. Its events are built here into a flat tree: nodes refer to their
 // children by index, so that no depth of nesting recurses (neither here
-// nor when the tree is destroyed), and an alias is the index of its
-// anchor's node (shared, never copied).
+// nor when the tree is destroyed), and an alias is a node of its own (for
+// its place in the text) that names its anchor's node (shared, never
+// copied). What aliases would make the revisions copy is counted as it is
+// read (alias_budget).
 
 constexpr const char* k_second_document =
     "a second YAML document (after '---'): the manifest is one document";
@@ -39,17 +41,46 @@ constexpr const char* k_second_document =
 // Far more than a manifest's four levels (mapping, list, revision, dialects).
 constexpr std::size_t k_max_depth = 100;
 
+// Bounds on what a manifest may hold, so that its reading takes memory in
+// proportion to the file and never more than a few hundred MB. A real
+// 10,000-revision manifest is about 1 MB.
+constexpr std::size_t k_max_manifest_bytes = std::size_t{16} << 20;
+constexpr std::size_t k_max_revisions = 100000;
+// An id and a name are parts of a file name: <id>_<name>.postgres.sql
+// stays within a file name's 255 bytes.
+constexpr std::size_t k_max_file_part = 120;
+constexpr std::size_t k_max_description = std::size_t{64} << 10;
+
+// The bytes of scalars that aliases may make the document hold (each alias
+// counts the bytes of its anchor's node, nested aliases included): twice the
+// file's size and a MiB, which no manifest without aliases comes near (a
+// scalar is never longer than its text) and which keeps a small anchored
+// value repeated thousands of times from taking gigabytes once copied into
+// the revisions.
+std::size_t alias_budget(std::size_t text_size) { return 2 * text_size + (std::size_t{1} << 20); }
+
+// `value` quoted as an error message shows it: a long one cut to its start,
+// with its size.
+std::string quote_value(std::string_view value) {
+  constexpr std::size_t k_shown = 40;
+  if (value.size() <= k_shown + 20) {
+    return fmt::format("'{}'", value);
+  }
+  return fmt::format("'{}...' ({} bytes)", util::utf8_prefix(value, k_shown), value.size());
+}
+
 struct Mark {
   int line = -1;  // 0-based, as libyaml's
   int column = -1;
 };
 
 struct Node {
-  enum class Type { null, scalar, sequence, mapping };
+  enum class Type { null, scalar, sequence, mapping, alias };
   Type type = Type::null;
   std::string scalar;
   Mark mark;
-  std::vector<std::size_t> children;  // a sequence's items; a mapping's key, value, key, ...
+  // A sequence's items; a mapping's key, value, key, ...; an alias's anchored node.
+  std::vector<std::size_t> children;
 
   bool is_scalar() const { return type == Type::scalar; }
 };
@@ -57,6 +88,12 @@ struct Node {
 struct Document {
   std::vector<Node> nodes;
   std::optional<std::size_t> root;  // none: an empty document
+
+  // The node at `index`, or the one an alias there stands for.
+  const Node& at(std::size_t index) const {
+    const Node& node = nodes[index];
+    return node.type == Node::Type::alias ? nodes[node.children.front()] : node;
+  }
 };
 
 struct SyntaxError {
@@ -78,6 +115,35 @@ bool plain_null(const yaml_event_t& event) {
   return value.empty() || value == "~" || value == "null" || value == "Null" || value == "NULL";
 }
 
+// Where the byte at `offset` of `text` stands, with CRLF, CR and LF each
+// ending a line, as libyaml counts them.
+Mark mark_at(std::string_view text, std::size_t offset) {
+  Mark mark{0, 0};
+  offset = std::min(offset, text.size());
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'))) {
+      ++mark.line;
+      mark.column = 0;
+    } else if (text[i] != '\r') {
+      ++mark.column;
+    }
+  }
+  return mark;
+}
+
+// The 1-based line `line` of `text` without its line end (CRLF, CR or LF).
+std::string_view source_line(std::string_view text, int line) {
+  std::size_t start = 0;
+  for (int current = 1; current < line; ++current) {
+    start = text.find_first_of("\r\n", start);
+    if (start == std::string_view::npos) {
+      return {};
+    }
+    start += text.compare(start, 2, "\r\n") == 0 ? 2 : 1;
+  }
+  return text.substr(start, text.find_first_of("\r\n", start) - start);
+}
+
 // The first document of `text`; a second one that holds anything is an
 // error (its revisions would otherwise be ignored without a word).
 std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
@@ -89,11 +155,24 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
   yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
                                text.size());
   Document document;
-  // The collections being read, innermost last, each with its anchor: a
-  // node's anchor is usable once the node is complete (an alias inside its
-  // own anchor's node would make a cycle).
-  std::vector<std::pair<std::size_t, std::string>> open;
-  std::map<std::string, std::size_t> anchors;
+  // The collections being read, innermost last, each with its anchor and
+  // the scalar bytes read before it: a node's anchor is usable once the
+  // node is complete (an alias inside its own anchor's node would make a
+  // cycle).
+  struct Open {
+    std::size_t index;
+    std::string anchor;
+    std::size_t bytes_before;
+  };
+  std::vector<Open> open;
+  struct Anchored {
+    std::size_t index;
+    std::size_t bytes;  // of the scalars in the node, aliases counted as what they stand for
+  };
+  std::map<std::string, Anchored> anchors;
+  // The scalar bytes read so far, each alias counted as its anchor's.
+  std::size_t bytes = 0;
+  const std::size_t budget = alias_budget(text.size());
   int documents = 0;
   for (;;) {
     yaml_event_t event;
@@ -103,12 +182,7 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
       if (parser.error == YAML_READER_ERROR) {
         // Bytes that are not text (invalid UTF-8, a control character):
         // libyaml gives their offset only.
-        const std::string_view before =
-            text.substr(0, std::min(parser.problem_offset, text.size()));
-        const std::size_t newline = before.rfind('\n');
-        error.mark.line = static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-        error.mark.column = static_cast<int>(
-            newline == std::string_view::npos ? before.size() : before.size() - newline - 1);
+        error.mark = mark_at(text, parser.problem_offset);
       }
       if (parser.context != nullptr) {
         error.message +=
@@ -122,7 +196,7 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
     // collection, or as the root.
     const auto attach = [&](std::size_t index) {
       if (!open.empty()) {
-        document.nodes[open.back().first].children.push_back(index);
+        document.nodes[open.back().index].children.push_back(index);
       } else if (!document.root) {
         document.root = index;
       }
@@ -155,9 +229,11 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
           }
           break;
         }
+        bytes += node.scalar.size();
+        const std::size_t size = node.scalar.size();
         const std::size_t index = add(std::move(node));
         if (const std::string name = anchor_name(event.data.scalar.anchor); !name.empty()) {
-          anchors[name] = index;
+          anchors[name] = {index, size};
         }
         break;
       }
@@ -177,14 +253,16 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
         }
         const bool sequence = event.type == YAML_SEQUENCE_START_EVENT;
         node.type = sequence ? Node::Type::sequence : Node::Type::mapping;
-        open.emplace_back(add(std::move(node)), anchor_name(sequence ? event.data.sequence_start.anchor
-                                                      : event.data.mapping_start.anchor));
+        open.push_back({add(std::move(node)),
+                        anchor_name(sequence ? event.data.sequence_start.anchor
+                                             : event.data.mapping_start.anchor),
+                        bytes});
         break;
       }
       case YAML_SEQUENCE_END_EVENT:
       case YAML_MAPPING_END_EVENT:
-        if (!open.back().second.empty()) {
-          anchors[open.back().second] = open.back().first;
+        if (!open.back().anchor.empty()) {
+          anchors[open.back().anchor] = {open.back().index, bytes - open.back().bytes_before};
         }
         open.pop_back();
         break;
@@ -195,9 +273,24 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
           return SyntaxError{mark_of(event.start_mark),
                              fmt::format("alias '*{}' names no anchor defined before it", name)};
         }
-        if (documents <= 1) {
-          attach(it->second);
+        if (documents > 1) {
+          break;
         }
+        bytes += it->second.bytes;
+        if (bytes > budget) {
+          // Each alias would be copied into the revisions it stands in.
+          return SyntaxError{
+              mark_of(event.start_mark),
+              fmt::format("aliases repeat the values of anchors to more than {} bytes, the "
+                          "limit for a manifest of {} bytes (twice its size and 1 MiB): alias "
+                          "'*{}' stands for {} bytes",
+                          budget, text.size(), name, it->second.bytes)};
+        }
+        Node node;
+        node.type = Node::Type::alias;
+        node.mark = mark_of(event.start_mark);
+        node.children.push_back(it->second.index);
+        add(std::move(node));
         break;
       }
       default:
@@ -209,9 +302,9 @@ std::variant<Document, SyntaxError> parse_yaml(std::string_view text) {
 // The value of `key` in `map`, if it has one.
 const Node* value_of(const Document& document, const Node& map, std::string_view key) {
   for (std::size_t i = 0; i + 1 < map.children.size(); i += 2) {
-    const Node& k = document.nodes[map.children[i]];
+    const Node& k = document.at(map.children[i]);
     if (k.is_scalar() && k.scalar == key) {
-      return &document.nodes[map.children[i + 1]];
+      return &document.at(map.children[i + 1]);
     }
   }
   return nullptr;
@@ -258,14 +351,23 @@ class Checker {
     d.column = mark.column >= 0 ? mark.column + 1 : 0;
     d.message = std::move(message);
     if (d.line > 0) {
-      d.excerpt = util::caret_excerpt(util::line_of(m_text, d.line), d.column);
+      d.excerpt = util::caret_excerpt(source_line(m_text, d.line), d.column);
     }
     m_out.push_back(std::move(d));
   }
 
-  std::optional<std::string> scalar(const Node& node, std::string_view key) {
+  // The string `node` holds as the value of `key`, at most `max_bytes` long.
+  std::optional<std::string> scalar(const Node& node, std::string_view key,
+                                    std::size_t max_bytes = std::string::npos) {
     if (!node.is_scalar()) {
       error(node.mark, fmt::format("'{}' must be a string", key));
+      return std::nullopt;
+    }
+    if (node.scalar.size() > max_bytes) {
+      error(node.mark,
+            fmt::format("'{}' {} is longer than the {} bytes it may have{}", key,
+                        quote_value(node.scalar), max_bytes,
+                        max_bytes == k_max_file_part ? " (it is part of file names)" : ""));
       return std::nullopt;
     }
     return node.scalar;
@@ -310,8 +412,8 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
   bool has_kind = false;
   std::vector<std::string> seen;
   for (std::size_t i = 0; i + 1 < node.children.size(); i += 2) {
-    const Node& key_node = document.nodes[node.children[i]];
-    const Node& value = document.nodes[node.children[i + 1]];
+    const Node& key_node = document.at(node.children[i]);
+    const Node& value = document.at(node.children[i + 1]);
     if (!key_node.is_scalar()) {
       check.error(key_node.mark, "a key must be a plain word such as 'name'");
       ok = false;
@@ -320,7 +422,8 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
     const std::string& key = key_node.scalar;
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
       // YAML forbids it; a parser would quietly keep one of them.
-      check.error(key_node.mark, fmt::format("'{}' is given twice in this revision", key));
+      check.error(key_node.mark,
+                  fmt::format("{} is given twice in this revision", quote_value(key)));
       ok = false;
       continue;
     }
@@ -328,19 +431,19 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
     if (std::find(std::begin(k_entry_keys), std::end(k_entry_keys), key) ==
         std::end(k_entry_keys)) {
       check.error(key_node.mark,
-                  fmt::format("unknown key '{}' (expected id, name, kind, transaction, "
+                  fmt::format("unknown key {} (expected id, name, kind, transaction, "
                               "irreversible, dialects, description)",
-                              key));
+                              quote_value(key)));
       ok = false;
       continue;
     }
     if (key == "id") {
       has_id = true;
-      const auto text = check.scalar(value, key);
+      const auto text = check.scalar(value, key, k_max_file_part);
       auto id = text ? RevisionId::parse(*text) : std::nullopt;
       if (text && !id) {
-        check.error(value.mark,
-                    fmt::format("id '{}' is not dotted digit groups like 0001 or 3.1", *text));
+        check.error(value.mark, fmt::format("id {} is not dotted digit groups like 0001 or 3.1",
+                                            quote_value(*text)));
       }
       if (!id) {
         ok = false;
@@ -349,10 +452,10 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
       }
     } else if (key == "name") {
       has_name = true;
-      const auto text = check.scalar(value, key);
+      const auto text = check.scalar(value, key, k_max_file_part);
       if (text && !valid_name(*text)) {
-        check.error(value.mark,
-                    fmt::format("name '{}' may hold only letters, digits, '_' and '-'", *text));
+        check.error(value.mark, fmt::format("name {} may hold only letters, digits, '_' and '-'",
+                                            quote_value(*text)));
         ok = false;
       } else if (!text) {
         ok = false;
@@ -371,7 +474,7 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
       } else {
         if (text) {
           check.error(value.mark,
-                      fmt::format("kind '{}' is not one of schema, data, mixed", *text));
+                      fmt::format("kind {} is not one of schema, data, mixed", quote_value(*text)));
         }
         ok = false;
       }
@@ -396,13 +499,13 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
         ok = false;
       }
       for (const std::size_t index : value.children) {
-        const Node& item = document.nodes[index];
+        const Node& item = document.at(index);
         const auto text = check.scalar(item, "dialects item");
         if (text && std::find(std::begin(k_dialect_names), std::end(k_dialect_names), *text) ==
                         std::end(k_dialect_names)) {
-          check.error(
-              item.mark,
-              fmt::format("unknown dialect '{}' (expected sqlite, postgres, mysql)", *text));
+          check.error(item.mark,
+                      fmt::format("unknown dialect {} (expected sqlite, postgres, mysql)",
+                                  quote_value(*text)));
           ok = false;
         } else if (text && std::find(entry.dialects.begin(), entry.dialects.end(), *text) !=
                                entry.dialects.end()) {
@@ -415,7 +518,7 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
         }
       }
     } else if (key == "description") {
-      const auto text = check.scalar(value, key);
+      const auto text = check.scalar(value, key, k_max_description);
       if (text) {
         entry.description = *text;
       } else {
@@ -431,6 +534,104 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
     }
   }
   return ok ? std::optional<Entry>(std::move(entry)) : std::nullopt;
+}
+
+Manifest read_manifest(std::string_view text, Checker& check) {
+  Manifest manifest;
+  manifest.path = check.path();
+  if (text.size() > k_max_manifest_bytes) {
+    check.error(mark_at(text, k_max_manifest_bytes),
+                fmt::format("the manifest is {} bytes, more than the {} (16 MiB) a manifest may "
+                            "be; it passes the limit here",
+                            text.size(), k_max_manifest_bytes));
+    return manifest;
+  }
+  auto parsed = parse_yaml(text);
+  if (const auto* error = std::get_if<SyntaxError>(&parsed)) {
+    check.error(error->mark, "malformed YAML: " + error->message);
+    return manifest;
+  }
+  const Document& document = std::get<Document>(parsed);
+  const Node* root = document.root ? &document.at(*document.root) : nullptr;
+  if (root == nullptr || root->type != Node::Type::mapping) {
+    check.error(root != nullptr && root->type != Node::Type::null ? root->mark : Mark{0, 0},
+                "the manifest must be a mapping with 'version: 1' and 'revisions:'");
+    return manifest;
+  }
+  bool has_version = false;
+  const Node* revisions = nullptr;
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i + 1 < root->children.size(); i += 2) {
+    const Node& key_node = document.at(root->children[i]);
+    const Node& value = document.at(root->children[i + 1]);
+    if (!key_node.is_scalar()) {
+      check.error(key_node.mark, "a key must be a plain word such as 'revisions'");
+      continue;
+    }
+    const std::string& key = key_node.scalar;
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+      check.error(key_node.mark, fmt::format("{} is given twice", quote_value(key)));
+      continue;
+    }
+    keys.push_back(key);
+    if (key == "version") {
+      has_version = true;
+      if (!value.is_scalar() || value.scalar != "1") {
+        check.error(value.mark, "unsupported manifest version (expected 'version: 1')");
+      }
+    } else if (key == "revisions") {
+      revisions = &value;
+    } else {
+      check.error(key_node.mark,
+                  fmt::format("unknown key {} (expected version, revisions)", quote_value(key)));
+    }
+  }
+  if (!has_version) {
+    check.error(root->mark, "missing key 'version' (expected 'version: 1')");
+  }
+  if (revisions == nullptr || revisions->type == Node::Type::null) {
+    return manifest;
+  }
+  if (revisions->type != Node::Type::sequence) {
+    check.error(revisions->mark, "'revisions' must be a list of revisions");
+    return manifest;
+  }
+  if (revisions->children.size() > k_max_revisions) {
+    check.error(document.nodes[revisions->children[k_max_revisions]].mark,
+                fmt::format("more than {} revisions ({}): the limit of a manifest (ten times a "
+                            "big project's)",
+                            k_max_revisions, revisions->children.size()));
+    return manifest;
+  }
+  manifest.revisions.reserve(revisions->children.size());
+  std::unordered_map<std::string, int> seen;  // canonical id -> line
+  seen.reserve(revisions->children.size());
+  for (const std::size_t index : revisions->children) {
+    const Node& written = document.nodes[index];
+    const Node& item = document.at(index);
+    auto entry = parse_entry(document, item, check);
+    if (!entry) {
+      continue;
+    }
+    // A revision given by an alias (- *r) stands where the alias is.
+    const Mark mark =
+        written.type == Node::Type::alias ? written.mark : value_of(document, item, "id")->mark;
+    entry->line = written.mark.line + 1;
+    if (const auto it = seen.find(entry->id.canonical()); it != seen.end()) {
+      check.error(mark, fmt::format("duplicate id '{}' (already used on line {})",
+                                    entry->id.text(), it->second));
+      continue;
+    }
+    seen.emplace(entry->id.canonical(), entry->line);
+    if (!manifest.revisions.empty() && entry->id < manifest.revisions.back().id) {
+      check.error(mark, fmt::format("id '{}' is out of order: it must come after '{}' (line {})",
+                                    entry->id.text(), manifest.revisions.back().id.text(),
+                                    manifest.revisions.back().line));
+      continue;
+    }
+    manifest.revisions.push_back(std::move(*entry));
+  }
+  return manifest;
 }
 
 }  // namespace
@@ -453,84 +654,25 @@ bool Entry::runs_on(std::string_view dialect) const {
 
 Manifest parse_manifest(std::string_view text, const std::string& display_path,
                         std::vector<Diagnostic>& diagnostics) {
-  Manifest manifest;
-  manifest.path = display_path;
   Checker check(text, display_path, diagnostics);
-  auto parsed = parse_yaml(text);
-  if (const auto* error = std::get_if<SyntaxError>(&parsed)) {
-    check.error(error->mark, "malformed YAML: " + error->message);
+  try {
+    return read_manifest(text, check);
+  } catch (const std::bad_alloc&) {
+    // What was read is freed by now; the problems found so far may be what
+    // took the memory.
+    const std::string message =
+        fmt::format("the manifest ({} bytes) could not be read: the memory ran out", text.size());
+    try {
+      check.error(Mark{}, message);
+    } catch (const std::bad_alloc&) {
+      diagnostics.clear();
+      diagnostics.shrink_to_fit();
+      check.error(Mark{}, message);
+    }
+    Manifest manifest;
+    manifest.path = display_path;
     return manifest;
   }
-  const Document& document = std::get<Document>(parsed);
-  const Node* root = document.root ? &document.nodes[*document.root] : nullptr;
-  if (root == nullptr || root->type != Node::Type::mapping) {
-    check.error(root != nullptr && root->type != Node::Type::null ? root->mark : Mark{0, 0},
-                "the manifest must be a mapping with 'version: 1' and 'revisions:'");
-    return manifest;
-  }
-  bool has_version = false;
-  const Node* revisions = nullptr;
-  std::vector<std::string> keys;
-  for (std::size_t i = 0; i + 1 < root->children.size(); i += 2) {
-    const Node& key_node = document.nodes[root->children[i]];
-    const Node& value = document.nodes[root->children[i + 1]];
-    if (!key_node.is_scalar()) {
-      check.error(key_node.mark, "a key must be a plain word such as 'revisions'");
-      continue;
-    }
-    const std::string& key = key_node.scalar;
-    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
-      check.error(key_node.mark, fmt::format("'{}' is given twice", key));
-      continue;
-    }
-    keys.push_back(key);
-    if (key == "version") {
-      has_version = true;
-      if (!value.is_scalar() || value.scalar != "1") {
-        check.error(value.mark, "unsupported manifest version (expected 'version: 1')");
-      }
-    } else if (key == "revisions") {
-      revisions = &value;
-    } else {
-      check.error(key_node.mark,
-                  fmt::format("unknown key '{}' (expected version, revisions)", key));
-    }
-  }
-  if (!has_version) {
-    check.error(root->mark, "missing key 'version' (expected 'version: 1')");
-  }
-  if (revisions == nullptr || revisions->type == Node::Type::null) {
-    return manifest;
-  }
-  if (revisions->type != Node::Type::sequence) {
-    check.error(revisions->mark, "'revisions' must be a list of revisions");
-    return manifest;
-  }
-  manifest.revisions.reserve(revisions->children.size());
-  std::unordered_map<std::string, int> seen;  // canonical id -> line
-  seen.reserve(revisions->children.size());
-  for (const std::size_t index : revisions->children) {
-    const Node& item = document.nodes[index];
-    auto entry = parse_entry(document, item, check);
-    if (!entry) {
-      continue;
-    }
-    const Mark mark = value_of(document, item, "id")->mark;
-    if (const auto it = seen.find(entry->id.canonical()); it != seen.end()) {
-      check.error(mark, fmt::format("duplicate id '{}' (already used on line {})",
-                                    entry->id.text(), it->second));
-      continue;
-    }
-    seen.emplace(entry->id.canonical(), entry->line);
-    if (!manifest.revisions.empty() && entry->id < manifest.revisions.back().id) {
-      check.error(mark, fmt::format("id '{}' is out of order: it must come after '{}' (line {})",
-                                    entry->id.text(), manifest.revisions.back().id.text(),
-                                    manifest.revisions.back().line));
-      continue;
-    }
-    manifest.revisions.push_back(std::move(*entry));
-  }
-  return manifest;
 }
 
 std::optional<std::string> manifest_unreadable(const std::filesystem::path& path) {

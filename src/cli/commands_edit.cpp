@@ -97,28 +97,31 @@ std::string slug(std::string_view message) {
   return out;
 }
 
-// Whether the file's first line ends in CRLF.
-bool crlf_file(const fs::path& path) {
+// How the file's first line ends: "\r\n", "\r" (a CR-only file) or "\n".
+std::string line_end_of(const fs::path& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
-    return false;
+    return "\n";
   }
-  bool crlf = false;
+  std::string end = "\n";
   for (int c = 0, previous = 0; (c = std::fgetc(file)) != EOF; previous = c) {
+    if (previous == '\r') {
+      end = c == '\n' ? "\r\n" : "\r";
+      break;
+    }
     if (c == '\n') {
-      crlf = previous == '\r';
       break;
     }
   }
   std::fclose(file);
-  return crlf;
+  return end;
 }
 
 // The indentation of the existing `- id:` lines, or two spaces.
 std::string entry_indent(std::string_view text) {
   std::size_t at = 0;
   while (at < text.size()) {
-    const std::size_t end = text.find('\n', at);
+    const std::size_t end = text.find_first_of("\r\n", at);
     const std::string_view line = text.substr(at, end == std::string_view::npos ? end : end - at);
     const std::size_t dash = line.find_first_not_of(' ');
     if (dash != std::string_view::npos && line.substr(dash, 2) == "- ") {  // also at column 0
@@ -336,7 +339,7 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
     }
   }
   const std::string indent = entry_indent(text);
-  std::string addition = text.empty() || text.back() == '\n' ? "" : "\n";
+  std::string addition = text.empty() || text.back() == '\n' || text.back() == '\r' ? "" : "\n";
   addition += fmt::format("{}- id: \"{}\"\n{}  name: {}\n{}  kind: {}\n", indent, id, indent, name,
                           indent, kind);
   if (o.no_transaction) {
@@ -356,8 +359,8 @@ int create_revision(const Context& ctx, const std::string& name, const CommandOp
         "the file:\n{}",
         manifest_path.string(), addition.substr(addition.find_first_not_of('\n'))));
   }
-  if (crlf_file(manifest_path)) {
-    util::replace_all(addition, "\n", "\r\n");  // as the file has its lines
+  if (const std::string end = line_end_of(manifest_path); end != "\n") {
+    util::replace_all(addition, "\n", end);  // as the file has its lines
   }
   if (rewrite) {
     files.check();

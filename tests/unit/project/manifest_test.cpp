@@ -431,3 +431,119 @@ TEST_CASE("manifest: a plain null is no string, a quoted one is", "[manifest][ya
   REQUIRE(manifest.revisions.size() == 1);
   CHECK(manifest.revisions[0].name == "null");
 }
+
+TEST_CASE("manifest: aliases may not repeat a value into gigabytes", "[manifest][yaml][limits]") {
+  // A 1 MB anchored description used by 3,000 revisions took 5.9 GB once
+  // copied into them (std::bad_alloc, exit 1, under a memory limit).
+  std::string text = k_head +
+                     "  - id: \"1\"\n    name: r1\n    kind: schema\n    description: &d \"" +
+                     std::string(1000000, 'x') + "\"\n";
+  for (int i = 2; i <= 3000; ++i) {
+    text += "  - id: \"" + std::to_string(i) +
+            "\"\n    name: r\n    kind: schema\n"
+            "    description: *d\n";
+  }
+  CHECK(errors_of(text) ==
+        Lines{"manifest.yaml:18:18: error: malformed YAML: aliases repeat the values of anchors "
+              "to more than 3430414 bytes, the limit for a manifest of 1190919 bytes (twice its "
+              "size and 1 MiB): alias '*d' stands for 1000000 bytes"});
+  // The same through a list anchored once and aliased by revisions.
+  std::string nested = k_head + "  - &r {id: \"1\", name: r, kind: schema, description: \"" +
+                       std::string(400000, 'y') + "\"}\n";
+  for (int i = 0; i < 10; ++i) {
+    nested += "  - *r\n";
+  }
+  CHECK(errors_of(nested) ==
+        Lines{"manifest.yaml:7:5: error: malformed YAML: aliases repeat the values of anchors to "
+              "more than 1848874 bytes, the limit for a manifest of 400149 bytes (twice its size "
+              "and 1 MiB): alias '*r' stands for 400029 bytes"});
+  // A few small aliases stay well within.
+  CHECK(errors_of(k_head + "  - id: \"1\"\n    name: a\n    kind: &k schema\n"
+                           "  - id: \"2\"\n    name: b\n    kind: *k\n")
+            .empty());
+}
+
+TEST_CASE("manifest: an id, a name, a description have a length limit, quoted short",
+          "[manifest][limits]") {
+  // A 10 MB name took 160 MB and was echoed whole in each message.
+  std::vector<Diagnostic> diagnostics;
+  const std::string name(10000000, 'a');
+  parse_manifest(k_head + "  - id: \"1\"\n    name: " + name + "\n    kind: schema\n",
+                 "manifest.yaml", diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  const std::string formatted = runner::project::format(diagnostics[0]);
+  CHECK(formatted.substr(0, formatted.find('\n')) ==
+        "manifest.yaml:4:11: error: 'name' 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' "
+        "(10000000 bytes) is longer than the 120 bytes it may have (it is part of file names)");
+  CHECK(formatted.size() < 1000);
+  CHECK(errors_of(k_head + "  - id: \"" + std::string(121, '1') +
+                  "\"\n    name: a\n    kind: schema\n") ==
+        Lines{"manifest.yaml:3:9: error: 'id' '1111111111111111111111111111111111111111...' (121 "
+              "bytes) is longer than the 120 bytes it may have (it is part of file names)"});
+  CHECK(errors_of(k_head + "  - id: \"1\"\n    name: a\n    kind: schema\n    description: " +
+                  std::string(65537, 'd') + "\n") ==
+        Lines{"manifest.yaml:6:18: error: 'description' "
+              "'dddddddddddddddddddddddddddddddddddddddd...' (65537 bytes) is longer than the "
+              "65536 bytes it may have"});
+  Manifest manifest;
+  CHECK(errors_of(k_head + "  - id: \"" + std::string(120, '1') +
+                      "\"\n    name: " + std::string(120, 'n') +
+                      "\n    kind: schema\n    description: " + std::string(65536, 'd') + "\n",
+                  &manifest)
+            .empty());
+  CHECK(manifest.revisions.size() == 1);
+  // Other values are quoted short too.
+  CHECK(errors_of(k_head + "  - id: \"1\"\n    name: a\n    kind: " + std::string(5000, 'k') +
+                  "\n") ==
+        Lines{"manifest.yaml:5:11: error: kind 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...' (5000 "
+              "bytes) is not one of schema, data, mixed"});
+}
+
+TEST_CASE("manifest: its size and its number of revisions have a limit", "[manifest][limits]") {
+  std::string big = k_head;
+  while (big.size() <= (std::size_t{16} << 20)) {
+    big += "  # " + std::string(1000, 'c') + "\n";
+  }
+  const auto errors = errors_of(big);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == "manifest.yaml:16696:730: error: the manifest is " +
+                         std::to_string(big.size()) +
+                         " bytes, more than the 16777216 (16 MiB) a manifest may be; it passes "
+                         "the limit here");
+  std::string many = k_head;
+  for (int i = 1; i <= 100001; ++i) {
+    many += "- {id: \"" + std::to_string(i) + "\", name: n, kind: schema}\n";
+  }
+  CHECK(errors_of(many) == Lines{"manifest.yaml:100003:3: error: more than 100000 revisions "
+                                 "(100001): the limit of a manifest (ten times a big project's)"});
+  // A real 10,000-revision manifest is well within.
+  std::string real = k_head;
+  for (int i = 1; i <= 10000; ++i) {
+    real += "  - id: \"" + std::to_string(i) + "\"\n    name: create_table_" + std::to_string(i) +
+            "\n    kind: schema\n    description: \"Creates table number " + std::to_string(i) +
+            " with its columns\"\n";
+  }
+  Manifest manifest;
+  CHECK(errors_of(real, &manifest).empty());
+  CHECK(manifest.revisions.size() == 10000);
+}
+
+TEST_CASE("manifest: a revision given by an alias is located at the alias", "[manifest][yaml]") {
+  // It said "already used on line 3" at line 3 itself.
+  CHECK(errors_of(k_head + "  - &r {id: \"1\", name: a, kind: schema}\n  - *r\n") ==
+        Lines{"manifest.yaml:4:5: error: duplicate id '1' (already used on line 3)"});
+  CHECK(errors_of(k_head + "  - &r {id: \"1\", name: a, kind: schema}\n"
+                           "  - {id: \"2\", name: b, kind: schema}\n  - *r\n") ==
+        Lines{"manifest.yaml:5:5: error: duplicate id '1' (already used on line 3)"});
+}
+
+TEST_CASE("manifest: an error in a CR-only manifest quotes its line", "[manifest]") {
+  std::vector<Diagnostic> diagnostics;
+  parse_manifest("version: 1\rrevisions:\r  - id: \"1\"\r    name: a\r    kind: bogus\r",
+                 "manifest.yaml", diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(runner::project::format(diagnostics[0]) ==
+        "manifest.yaml:5:11: error: kind 'bogus' is not one of schema, data, mixed\n"
+        "        kind: bogus\n"
+        "              ^");
+}

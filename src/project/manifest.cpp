@@ -660,14 +660,12 @@ Manifest parse_manifest(std::string_view text, const std::string& display_path,
   } catch (const std::bad_alloc&) {
     // What was read is freed by now; the problems found so far may be what
     // took the memory.
-    const std::string message =
-        fmt::format("the manifest ({} bytes) could not be read: the memory ran out", text.size());
     try {
-      check.error(Mark{}, message);
+      diagnostics.push_back(manifest_out_of_memory(display_path, text.size()));
     } catch (const std::bad_alloc&) {
       diagnostics.clear();
       diagnostics.shrink_to_fit();
-      check.error(Mark{}, message);
+      diagnostics.push_back(manifest_out_of_memory(display_path, text.size()));
     }
     Manifest manifest;
     manifest.path = display_path;
@@ -683,6 +681,16 @@ std::optional<std::string> manifest_unreadable(const std::filesystem::path& path
     return "the manifest " + *what;
   }
   return std::nullopt;
+}
+
+Diagnostic manifest_out_of_memory(const std::string& display_path, std::uintmax_t size) {
+  return Diagnostic{
+      display_path,
+      0,
+      0,
+      Severity::error,
+      fmt::format("the manifest ({} bytes) could not be read: the memory ran out", size),
+      {}};
 }
 
 Diagnostic manifest_not_found(const std::filesystem::path& path) {

@@ -2,6 +2,7 @@
 // manifest.yaml (SPEC.md section 2): the ordered list of revisions and their
 // options. This file and manifest.cpp are the only users of libyaml.
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -44,6 +45,10 @@ struct Manifest {
 // (named after `display_path`); the entries that were valid are returned.
 Manifest parse_manifest(std::string_view text, const std::string& display_path,
                         std::vector<Diagnostic>& diagnostics);
+
+// What to say of a manifest of `size` bytes that could not be read for want
+// of memory.
+Diagnostic manifest_out_of_memory(const std::string& display_path, std::uintmax_t size);
 
 // Reads and parses the manifest file; throws ProjectError with every problem.
 Manifest load_manifest(const std::filesystem::path& path);

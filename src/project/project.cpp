@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <new>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -184,9 +185,16 @@ Project Project::scan(const fs::path& manifest_path, std::string_view dialect,
       diagnostics.push_back(manifest_not_found(manifest_path));
       return project;
     }
-    project.m_manifest =
-        parse_manifest(util::read_text_file(manifest_path, &project.m_manifest_bytes),
-                       manifest_path.string(), diagnostics);
+    try {
+      project.m_manifest =
+          parse_manifest(util::read_text_file(manifest_path, &project.m_manifest_bytes),
+                         manifest_path.string(), diagnostics);
+    } catch (const std::bad_alloc&) {  // reading the file (parse_manifest says its own)
+      project.m_manifest_bytes = std::string();
+      diagnostics.push_back(
+          manifest_out_of_memory(manifest_path.string(), fs::file_size(manifest_path, ec)));
+      return project;
+    }
     project.m_manifest.path = manifest_path;
   }
   if (has_errors(diagnostics)) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -200,6 +201,18 @@ int main(int argc, char** argv) {
     }
     return finish(reporter, parsed.command->name,
                   report_failure(reporter, &e, static_cast<int>(e.exit_code())));
+  } catch (const std::bad_alloc&) {
+    // Not "std::bad_alloc" exit 1, which says a revision failed in the
+    // database: a command that changes nothing there read too much (its
+    // input, exit 2); one that may have changed something says where to look.
+    const bool writes = runner::cli::may_write(parsed.command->name);
+    const runner::InputError error(
+        fmt::format("{}: the memory ran out (std::bad_alloc){}", parsed.command->name,
+                    writes ? "; 'runner status' shows what stands" : ", nothing was changed"));
+    return finish(reporter, parsed.command->name,
+                  report_failure(reporter, &error,
+                                 static_cast<int>(writes ? runner::ExitCode::db_failed
+                                                         : runner::ExitCode::bad_input)));
   } catch (const std::exception& e) {
     return finish(reporter, parsed.command->name, report_failure(reporter, &e, 1));
   } catch (...) {

@@ -1,5 +1,6 @@
 #include "exec/executor.hpp"
 
+#include <new>
 #include <optional>
 
 #include <fmt/core.h>
@@ -189,6 +190,19 @@ void within_revision(const Body& body) {
   } catch (DbError& error) {
     error.set_in_revision();
     throw;
+  }
+}
+
+// Runs the part of a revision that `body` is; memory that runs out there (a
+// statement, a result too big to hold) fails the revision as a refused
+// statement does, with the same outcome (rolled back, or a failed mark),
+// instead of ending the runner with the transaction or its mark unsaid.
+template <typename Body>
+void running_revision(const Body& body) {
+  try {
+    body();
+  } catch (const std::bad_alloc&) {
+    throw DbError("the runner ran out of memory (std::bad_alloc)");
   }
 }
 
@@ -476,54 +490,57 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction,
   }
   Phase phase = Phase::statements;
   try {
-    if (!revision.noop) {
-      statement_done(revision, direction, 0, 0);
-      done = run_file(
-          m_connection, plan::file_of(revision, direction), &hash,
-          [&](std::int64_t n, std::int64_t bytes) {
-            done = n;
-            statement_done(revision, direction, n, bytes);
-          },
-          current);
-    }
-    // A cancelled statement need not fail (MySQL's SLEEP() just returns):
-    // never commit once a signal has arrived.
-    signals::check();
-    phase = Phase::bookkeeping;
-    current.reset();
-    // The preflight refuses statements that end a transaction; this is the
-    // defence behind it: never record a revision outside its transaction.
-    if (m_connection.in_transaction() == false) {
-      DbError ended("the revision's transaction had already ended when the runner came to "
-                    "record it: a statement in it committed or rolled back");
-      ended.set_ended_transaction();
-      throw ended;
-    }
-    // What ran must be what the preflight checked (after the test above: a
-    // COMMIT written into the file meanwhile is said as what it did).
-    const std::string ran = revision.noop ? std::string() : hash.hex_digest();
-    if (!revision.noop) {
-      phase = Phase::statements;
-      refuse_changed_since_checked(revision, direction, ran);
+    running_revision([&] {
+      if (!revision.noop) {
+        statement_done(revision, direction, 0, 0);
+        done = run_file(
+            m_connection, plan::file_of(revision, direction), &hash,
+            [&](std::int64_t n, std::int64_t bytes) {
+              done = n;
+              statement_done(revision, direction, n, bytes);
+            },
+            current);
+      }
+      // A cancelled statement need not fail (MySQL's SLEEP() just returns):
+      // never commit once a signal has arrived.
+      signals::check();
       phase = Phase::bookkeeping;
-    }
-    record.checksum = up ? ran : "";
-    record.execution_ms = util::monotonic_ms() - start;
-    record.statements_done = done;
-    // The lock's check is answered while the bookkeeping runs (one wait
-    // for both); COMMIT is sent only once it said the lock is still ours.
-    // fail_transaction says what a loss did to the revision.
-    if (m_lock != nullptr) {
-      m_lock->confirm_start();
-    }
-    const HistorySql history = up ? m_tables.insert_sql(record) : m_tables.delete_sql(record.id);
-    const HistorySql log =
-        m_tables.log_sql(make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
-    m_connection.query_all({&history, &log});
-    confirm_lock(fmt::format("the lock was lost before revision {} {} was recorded", record.id,
-                             record.name));
-    phase = Phase::commit;
-    m_connection.commit();
+      current.reset();
+      // The preflight refuses statements that end a transaction; this is the
+      // defence behind it: never record a revision outside its transaction.
+      if (m_connection.in_transaction() == false) {
+        DbError ended(
+            "the revision's transaction had already ended when the runner came to "
+            "record it: a statement in it committed or rolled back");
+        ended.set_ended_transaction();
+        throw ended;
+      }
+      // What ran must be what the preflight checked (after the test above: a
+      // COMMIT written into the file meanwhile is said as what it did).
+      const std::string ran = revision.noop ? std::string() : hash.hex_digest();
+      if (!revision.noop) {
+        phase = Phase::statements;
+        refuse_changed_since_checked(revision, direction, ran);
+        phase = Phase::bookkeeping;
+      }
+      record.checksum = up ? ran : "";
+      record.execution_ms = util::monotonic_ms() - start;
+      record.statements_done = done;
+      // The lock's check is answered while the bookkeeping runs (one wait
+      // for both); COMMIT is sent only once it said the lock is still ours.
+      // fail_transaction says what a loss did to the revision.
+      if (m_lock != nullptr) {
+        m_lock->confirm_start();
+      }
+      const HistorySql history = up ? m_tables.insert_sql(record) : m_tables.delete_sql(record.id);
+      const HistorySql log = m_tables.log_sql(
+          make_log(up ? "apply" : "revert", record, record.execution_ms, "ok", ""));
+      m_connection.query_all({&history, &log});
+      confirm_lock(fmt::format("the lock was lost before revision {} {} was recorded", record.id,
+                               record.name));
+      phase = Phase::commit;
+      m_connection.commit();
+    });
   } catch (Error& error) {
     fail_transaction(revision, direction, static_cast<int>(phase), error, current, record, start,
                      done);
@@ -670,60 +687,62 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   util::Sha256 streamed;
   std::string ran_checksum;
   try {
-    sql::StatementReader reader(path, m_connection.dialect(), &streamed);
-    const std::string file = path;
-    // The progress of statement k is written with statement k+1, just
-    // before it runs: the record reads the same wherever it can be read,
-    // and the last statement's progress is left to the final "applied".
-    while ((current = reader.next())) {
-      signals::check();
-      seen = current->index;
-      const bool ran_before = current->index <= skip;
-      if (!ran_before) {
-        if (bookkeeping) {
-          bool ran = false;
-          try {
-            m_connection.execute_after(*bookkeeping, statement_ref(*current, file, reader), ran);
-          } catch (...) {
-            progress_unwritten = recorded && !ran;
-            recorded = recorded || ran;
-            throw;
+    running_revision([&] {
+      sql::StatementReader reader(path, m_connection.dialect(), &streamed);
+      const std::string file = path;
+      // The progress of statement k is written with statement k+1, just
+      // before it runs: the record reads the same wherever it can be read,
+      // and the last statement's progress is left to the final "applied".
+      while ((current = reader.next())) {
+        signals::check();
+        seen = current->index;
+        const bool ran_before = current->index <= skip;
+        if (!ran_before) {
+          if (bookkeeping) {
+            bool ran = false;
+            try {
+              m_connection.execute_after(*bookkeeping, statement_ref(*current, file, reader), ran);
+            } catch (...) {
+              progress_unwritten = recorded && !ran;
+              recorded = recorded || ran;
+              throw;
+            }
+            recorded = true;
+          } else {
+            m_connection.execute(statement_ref(*current, file, reader));
           }
-          recorded = true;
-        } else {
-          m_connection.execute(statement_ref(*current, file, reader));
+          bookkeeping.reset();
         }
-        bookkeeping.reset();
+        prefix = util::sha256_hex(prefix + "\n" + current->text);
+        if (ran_before) {
+          if (current->index == recorded_done && prefix != resume_from->prefix_checksum) {
+            throw ProblemError(fmt::format(
+                "revision {} {}: the {} statement(s) that already ran have changed in {} since; "
+                "cannot resume (restore them, or repair the database by hand and 'runner repair "
+                "{}')",
+                record.id, record.name, recorded_done, path, record.id));
+          }
+          if (current->index == skip) {
+            bookkeeping = m_tables.mark_sql(record.id, running, "", skip, prefix);
+          }
+          continue;
+        }
+        done = current->index;
+        bookkeeping = m_tables.mark_sql(record.id, running, "", done, prefix);
+        statement_done(revision, direction, done,
+                       static_cast<std::int64_t>(current->offset + current->text.size()));
       }
-      prefix = util::sha256_hex(prefix + "\n" + current->text);
-      if (ran_before) {
-        if (current->index == recorded_done && prefix != resume_from->prefix_checksum) {
-          throw ProblemError(fmt::format(
-              "revision {} {}: the {} statement(s) that already ran have changed in {} since; "
-              "cannot resume (restore them, or repair the database by hand and 'runner repair "
-              "{}')",
-              record.id, record.name, recorded_done, path, record.id));
-        }
-        if (current->index == skip) {
-          bookkeeping = m_tables.mark_sql(record.id, running, "", skip, prefix);
-        }
-        continue;
+      if (seen < skip) {
+        // Nothing may be marked applied on the word of a file that no longer
+        // holds the statements that ran.
+        throw ProblemError(fmt::format(
+            "revision {} {}: {} now has {} statement(s), fewer than the {} that already ran; "
+            "cannot resume (restore the file, or repair the database by hand and 'runner repair "
+            "{}')",
+            record.id, record.name, path, seen, skip, record.id));
       }
-      done = current->index;
-      bookkeeping = m_tables.mark_sql(record.id, running, "", done, prefix);
-      statement_done(revision, direction, done,
-                     static_cast<std::int64_t>(current->offset + current->text.size()));
-    }
-    if (seen < skip) {
-      // Nothing may be marked applied on the word of a file that no longer
-      // holds the statements that ran.
-      throw ProblemError(fmt::format(
-          "revision {} {}: {} now has {} statement(s), fewer than the {} that already ran; "
-          "cannot resume (restore the file, or repair the database by hand and 'runner repair "
-          "{}')",
-          record.id, record.name, path, seen, skip, record.id));
-    }
-    ran_checksum = streamed.hex_digest();
+      ran_checksum = streamed.hex_digest();
+    });
   } catch (Error& error) {
     const auto* db_error = dynamic_cast<const DbError*>(&error);
     const bool interrupted = signals::caught() != 0;

@@ -197,11 +197,14 @@ void within_revision(const Body& body) {
 // statement, a result too big to hold) fails the revision as a refused
 // statement does, with the same outcome (rolled back, or a failed mark),
 // instead of ending the runner with the transaction or its mark unsaid.
+// `current` is forgotten then: it may be the statement before the one that
+// could not be read.
 template <typename Body>
-void running_revision(const Body& body) {
+void running_revision(std::optional<sql::Statement>& current, const Body& body) {
   try {
     body();
   } catch (const std::bad_alloc&) {
+    current.reset();
     throw DbError("the runner ran out of memory (std::bad_alloc)");
   }
 }
@@ -490,7 +493,7 @@ void Executor::run_in_transaction(const Revision& revision, Direction direction,
   }
   Phase phase = Phase::statements;
   try {
-    running_revision([&] {
+    running_revision(current, [&] {
       if (!revision.noop) {
         statement_done(revision, direction, 0, 0);
         done = run_file(
@@ -687,7 +690,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   util::Sha256 streamed;
   std::string ran_checksum;
   try {
-    running_revision([&] {
+    running_revision(current, [&] {
       sql::StatementReader reader(path, m_connection.dialect(), &streamed);
       const std::string file = path;
       // The progress of statement k is written with statement k+1, just

@@ -516,6 +516,19 @@ def test_new_appends_to_a_list_at_column_0_and_keeps_crlf(project, db):
     assert project.run("check", database=False).code == 0
 
 
+def test_new_keeps_the_line_end_of_a_cr_only_manifest(project, db):
+    """It appended LF lines to a manifest whose lines end in CR alone."""
+    project.write("migrations/up/1_a.sql", "SELECT 1;\n")
+    project.write("migrations/down/1_a.sql", "SELECT 1;\n")
+    (project.root / "manifest.yaml").write_bytes(
+        b'version: 1\rrevisions:\r    - id: "1"\r      name: a\r      kind: schema\r')
+    assert project.run("new", "b", database=False).code == 0
+    raw = (project.root / "manifest.yaml").read_bytes()
+    assert raw.endswith(b'\r    - id: "2"\r      name: b\r      kind: schema\r'), raw
+    assert b"\n" not in raw
+    assert project.run("check", database=False).code == 0
+
+
 def test_two_new_at_once_take_two_ids(project, db):
     """Both took id 2 in four of five tries; check then refused the duplicate."""
     project.write("migrations/up/1_a.sql", "SELECT 1;\n")

@@ -44,11 +44,12 @@ constexpr std::size_t k_max_depth = 100;
 // Bounds on what a manifest may hold, so that its reading takes memory in
 // proportion to the file and never more than a few hundred MB. A real
 // 10,000-revision manifest is about 1 MB.
-constexpr std::size_t k_max_manifest_bytes = std::size_t{16} << 20;
+constexpr std::size_t k_max_manifest_bytes = std::size_t{32} << 20;
 constexpr std::size_t k_max_revisions = 100000;
 // An id and a name are parts of a file name: <id>_<name>.postgres.sql
 // stays within a file name's 255 bytes.
 constexpr std::size_t k_max_file_part = 120;
+constexpr std::string_view k_file_part = " (it is part of file names)";
 constexpr std::size_t k_max_description = std::size_t{64} << 10;
 
 // The bytes of scalars that aliases may make the document hold (each alias
@@ -356,18 +357,18 @@ class Checker {
     m_out.push_back(std::move(d));
   }
 
-  // The string `node` holds as the value of `key`, at most `max_bytes` long.
+  // The string `node` holds as the value of `key`, at most `max_bytes` long
+  // (`why`, when given, says why in the message).
   std::optional<std::string> scalar(const Node& node, std::string_view key,
-                                    std::size_t max_bytes = std::string::npos) {
+                                    std::size_t max_bytes = std::string::npos,
+                                    std::string_view why = {}) {
     if (!node.is_scalar()) {
       error(node.mark, fmt::format("'{}' must be a string", key));
       return std::nullopt;
     }
     if (node.scalar.size() > max_bytes) {
-      error(node.mark,
-            fmt::format("'{}' {} is longer than the {} bytes it may have{}", key,
-                        quote_value(node.scalar), max_bytes,
-                        max_bytes == k_max_file_part ? " (it is part of file names)" : ""));
+      error(node.mark, fmt::format("'{}' {} is longer than the {} bytes it may have{}", key,
+                                   quote_value(node.scalar), max_bytes, why));
       return std::nullopt;
     }
     return node.scalar;
@@ -439,7 +440,7 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
     }
     if (key == "id") {
       has_id = true;
-      const auto text = check.scalar(value, key, k_max_file_part);
+      const auto text = check.scalar(value, key, k_max_file_part, k_file_part);
       auto id = text ? RevisionId::parse(*text) : std::nullopt;
       if (text && !id) {
         check.error(value.mark, fmt::format("id {} is not dotted digit groups like 0001 or 3.1",
@@ -452,7 +453,7 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
       }
     } else if (key == "name") {
       has_name = true;
-      const auto text = check.scalar(value, key, k_max_file_part);
+      const auto text = check.scalar(value, key, k_max_file_part, k_file_part);
       if (text && !valid_name(*text)) {
         check.error(value.mark, fmt::format("name {} may hold only letters, digits, '_' and '-'",
                                             quote_value(*text)));
@@ -541,7 +542,7 @@ Manifest read_manifest(std::string_view text, Checker& check) {
   manifest.path = check.path();
   if (text.size() > k_max_manifest_bytes) {
     check.error(mark_at(text, k_max_manifest_bytes),
-                fmt::format("the manifest is {} bytes, more than the {} (16 MiB) a manifest may "
+                fmt::format("the manifest is {} bytes, more than the {} (32 MiB) a manifest may "
                             "be; it passes the limit here",
                             text.size(), k_max_manifest_bytes));
     return manifest;

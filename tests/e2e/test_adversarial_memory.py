@@ -48,6 +48,17 @@ def big_manifest(project, revisions=99000):
     project.write_manifest("".join(lines))
 
 
+def revision_with_a_huge_statement(project, **options):
+    """Revision 1 creates t; revision 2 inserts 'a', then a 200 MB value."""
+    project.add("1", "a", "CREATE TABLE t (x TEXT);", "DROP TABLE t;")
+    project.add("2", "b", "x", "DELETE FROM t;", kind="data", **options)
+    with project.up_file("2", "b").open("w") as f:
+        f.write("INSERT INTO t VALUES ('a');\nINSERT INTO t VALUES ('")
+        for _ in range(200):
+            f.write("x" * 1000000)
+        f.write("');\n")
+
+
 def test_memory_running_out_while_reading_the_manifest_is_bad_input(project, db):
     # It ended 'runner: error: std::bad_alloc', exit 1 ("a revision failed in
     # the database"), before the database was even opened.
@@ -96,13 +107,7 @@ def test_a_huge_name_is_refused_and_quoted_short(project, db):
 def test_memory_running_out_in_a_revision_fails_it_and_rolls_it_back(project, db):
     # A 200 MB statement that cannot be held: it ended 'std::bad_alloc'
     # without a word of the revision or its transaction.
-    project.add("1", "a", "CREATE TABLE t (x TEXT);", "DROP TABLE t;")
-    project.add("2", "b", "x", "DELETE FROM t;", kind="data")
-    with project.up_file("2", "b").open("w") as f:
-        f.write("INSERT INTO t VALUES ('a');\nINSERT INTO t VALUES ('")
-        for _ in range(200):
-            f.write("x" * 1000000)
-        f.write("');\n")
+    revision_with_a_huge_statement(project)
     code, out, err = run_limited(project, 400 * 1024, "up")
     assert code == 1, (code, err)
     assert "revision 2 b (up) failed while running its statements: the runner ran out of memory " \
@@ -115,13 +120,7 @@ def test_memory_running_out_in_a_revision_fails_it_and_rolls_it_back(project, db
 def test_memory_running_out_in_a_non_transactional_revision_leaves_its_failed_mark(project, db):
     # It ended 'std::bad_alloc', exit 1 ("nothing of it stays applied"),
     # with the first statement applied and the record saying 'running'.
-    project.add("1", "a", "CREATE TABLE t (x TEXT);", "DROP TABLE t;")
-    project.add("2", "b", "x", "DELETE FROM t;", kind="data", transaction=False)
-    with project.up_file("2", "b").open("w") as f:
-        f.write("INSERT INTO t VALUES ('a');\nINSERT INTO t VALUES ('")
-        for _ in range(200):
-            f.write("x" * 1000000)
-        f.write("');\n")
+    revision_with_a_huge_statement(project, transaction=False)
     code, out, err = run_limited(project, 400 * 1024, "up")
     assert code == 5, (code, err)
     assert "runner: error: the runner ran out of memory (std::bad_alloc)\n" in err, err

@@ -501,14 +501,14 @@ TEST_CASE("manifest: an id, a name, a description have a length limit, quoted sh
 
 TEST_CASE("manifest: its size and its number of revisions have a limit", "[manifest][limits]") {
   std::string big = k_head;
-  while (big.size() <= (std::size_t{16} << 20)) {
+  while (big.size() <= (std::size_t{32} << 20)) {
     big += "  # " + std::string(1000, 'c') + "\n";
   }
   const auto errors = errors_of(big);
   REQUIRE(errors.size() == 1);
-  CHECK(errors[0] == "manifest.yaml:16696:730: error: the manifest is " +
+  CHECK(errors[0] == "manifest.yaml:33390:476: error: the manifest is " +
                          std::to_string(big.size()) +
-                         " bytes, more than the 16777216 (16 MiB) a manifest may be; it passes "
+                         " bytes, more than the 33554432 (32 MiB) a manifest may be; it passes "
                          "the limit here");
   std::string many = k_head;
   for (int i = 1; i <= 100001; ++i) {

@@ -34,7 +34,8 @@ std::size_t dollar_quote_end(std::string_view s, std::size_t at) {
 
 }  // namespace
 
-std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::size_t limit) {
+std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::size_t limit,
+                            SqlMode mode) {
   std::vector<Token> tokens;
   tokens.reserve(std::min<std::size_t>(limit, 16));
   std::size_t i = 0;
@@ -55,6 +56,7 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
   bool executable = false;
   while (i < s.size() && tokens.size() < limit) {
     const std::size_t before = tokens.size();
+    const std::size_t begin = i;
     const char c = s[i];
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
       ++i;
@@ -78,13 +80,17 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
     } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
       const std::size_t end = s.find("*/", i + 2);
       i = end == std::string_view::npos ? end : end + 2;
-    } else if (c == '\'' || (postgres && (c == 'E' || c == 'e') && next_is(i + 1, '\'') &&
-                             (i == 0 || !is_word(s[i - 1])))) {
-      // MySQL strings, and PostgreSQL's E'...', take backslash escapes.
-      const bool backslash = mysql || c != '\'';
-      std::size_t j = c == '\'' ? i + 1 : i + 2;
-      while (j < s.size() && !(s[j] == '\'' && (j + 1 >= s.size() || s[j + 1] != '\''))) {
-        j += (s[j] == '\'' || (s[j] == '\\' && backslash)) ? 2 : 1;
+    } else if (c == '\'' || (mysql && c == '"' && !mode.ansi_quotes) ||
+               (postgres && (c == 'E' || c == 'e') && next_is(i + 1, '\'') &&
+                (i == 0 || !is_word(s[i - 1])))) {
+      // MySQL strings ('...', and "..." but under ANSI_QUOTES) take
+      // backslash escapes but under NO_BACKSLASH_ESCAPES; PostgreSQL's E'...'
+      // does.
+      const bool backslash = mysql ? mode.backslash_escapes : c != '\'';
+      const char quote = c == '"' ? '"' : '\'';
+      std::size_t j = c == quote ? i + 1 : i + 2;
+      while (j < s.size() && !(s[j] == quote && (j + 1 >= s.size() || s[j + 1] != quote))) {
+        j += (s[j] == quote || (s[j] == '\\' && backslash)) ? 2 : 1;
       }
       i = std::min(j + 1, s.size());
       tokens.push_back({"'", false, false});
@@ -116,6 +122,7 @@ std::vector<Token> tokenize(std::string_view s, std::string_view dialect, std::s
     }
     if (tokens.size() > before) {
       tokens.back().end = std::min(i, s.size());
+      tokens.back().begin = begin;
     }
   }
   return tokens;
@@ -368,7 +375,7 @@ std::string compound_head(const std::vector<Token>& t) {
 // classified up to its ';'. The words of the compound statements (IF, END,
 // DECLARE, LEAVE, ...) are none of their own.
 void classify_compound(std::string_view s, const std::vector<Token>& t, const std::string& head,
-                       std::string_view dialect, Classification& c) {
+                       std::string_view dialect, SqlMode mode, Classification& c) {
   static constexpr std::array k_compound_words{
       "IF",    "ELSEIF", "ELSE",   "WHEN",     "CASE",    "WHILE", "LOOP",    "REPEAT",
       "FOR",   "UNTIL",  "END",    "BEGIN",    "DECLARE", "LEAVE", "ITERATE", "OPEN",
@@ -431,7 +438,7 @@ void classify_compound(std::string_view s, const std::vector<Token>& t, const st
         }
         const std::size_t from = t[j].end - t[j].text.size();
         const std::size_t to = k < t.size() ? t[k].end - 1 : s.size();
-        Classification inner = classify(s.substr(from, to - from), dialect);
+        Classification inner = classify(s.substr(from, to - from), dialect, mode);
         // Its verb, or a compound statement's inside: the verbs it runs.
         const auto runs = [&](const std::string& verb) {
           if (!verb.empty() &&
@@ -508,24 +515,24 @@ std::string_view to_string(StatementKind kind) {
   return "unknown";
 }
 
-Classification classify(std::string_view statement, std::string_view dialect) {
+Classification classify(std::string_view statement, std::string_view dialect, SqlMode mode) {
   Classification c;
   // Most statements are decided by their first word (INSERT, UPDATE, ...):
   // read the rest only for the verbs that need it.
   // (Two tokens: the verb shown in messages is at most two words.)
-  std::vector<Token> t = tokenize(statement, dialect, 2);
+  std::vector<Token> t = tokenize(statement, dialect, 2, mode);
   if (!t.empty() && t[0].word &&
       (one_of(t[0].text, k_schema_verbs) || t[0].text == "WITH" || t[0].text == "VACUUM" ||
        t[0].text == "REINDEX")) {
-    t = tokenize(statement, dialect);
+    t = tokenize(statement, dialect, std::string_view::npos, mode);
   }
   if (dialect == "mysql" && !t.empty() &&
       ((t.size() > 1 && t[0].name && t[1].text == ":") ||
        (t[0].word &&
         one_of(t[0].text, std::array{"BEGIN", "IF", "CASE", "WHILE", "LOOP", "REPEAT", "FOR"})))) {
-    const std::vector<Token> all = tokenize(statement, dialect);
+    const std::vector<Token> all = tokenize(statement, dialect, std::string_view::npos, mode);
     if (const std::string head = compound_head(all); !head.empty()) {
-      classify_compound(statement, all, head, dialect, c);
+      classify_compound(statement, all, head, dialect, mode, c);
       return c;
     }
   }
@@ -537,17 +544,17 @@ Classification classify(std::string_view statement, std::string_view dialect) {
   // MariaDB's SET STATEMENT var = value [, ...] FOR <statement> runs the
   // statement: it is what counts (a TRUNCATE or COMMIT there commits).
   if (dialect == "mysql" && at(t, 0, "SET") && at(t, 1, "STATEMENT")) {
-    t = tokenize(statement, dialect);
+    t = tokenize(statement, dialect, std::string_view::npos, mode);
     for (std::size_t i = 2; i + 1 < t.size(); ++i) {
       if (at(t, i, "FOR")) {
-        return classify(statement.substr(t[i].end), dialect);
+        return classify(statement.substr(t[i].end), dialect, mode);
       }
     }
   }
   // EXPLAIN ANALYZE runs the statement it explains: the one after its
   // options, EXPLAIN [ANALYZE] [VERBOSE] or EXPLAIN (ANALYZE, ...).
   if (dialect != "sqlite" && at(t, 0, "EXPLAIN")) {
-    t = tokenize(statement, dialect);
+    t = tokenize(statement, dialect, std::string_view::npos, mode);
     bool runs = false;
     std::size_t i = 1;
     if (i < t.size() && t[i].text == "(") {
@@ -562,7 +569,7 @@ Classification classify(std::string_view statement, std::string_view dialect) {
     }
     if (runs && i < t.size() && t[i].word &&
         (one_of(t[i].text, k_data_verbs) || t[i].text == "WITH")) {
-      return classify(statement.substr(t[i].end - t[i].text.size()), dialect);
+      return classify(statement.substr(t[i].end - t[i].text.size()), dialect, mode);
     }
   }
   const std::string& verb = t[0].text;
@@ -598,7 +605,8 @@ Classification classify(std::string_view statement, std::string_view dialect) {
   }
   if (c.kind != StatementKind::data || dialect == "mysql") {
     if (t.size() == 2 && (c.verb == "SET" || c.verb == "ROLLBACK" || c.verb == "BEGIN")) {
-      t = tokenize(statement, dialect);  // SET ... autocommit needs every word
+      t = tokenize(statement, dialect, std::string_view::npos,
+                   mode);  // SET ... autocommit needs every word
     }
     mark_transaction_effects(t, c, dialect);
   }

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sql/sql_mode.hpp"
+
 namespace runner::sql {
 
 enum class StatementKind { schema, data, neutral, unknown };
@@ -48,8 +50,9 @@ struct Classification {
   std::vector<std::string> inner_verbs;
 };
 
-// Classifies `statement` (one statement, without its ';') for `dialect`.
-Classification classify(std::string_view statement, std::string_view dialect);
+// Classifies `statement` (one statement, without its ';') for `dialect`;
+// MySQL text is lexed under `mode` (the one the splitter read it under).
+Classification classify(std::string_view statement, std::string_view dialect, SqlMode mode = {});
 
 // One token of a statement, as the classifier reads it.
 struct Token {
@@ -57,13 +60,16 @@ struct Token {
   bool word = false;  // an unquoted word
   bool name = false;  // a word or a quoted identifier
   std::size_t end = 0;  // where the token ends in the statement's text
+  std::size_t begin = 0;  // and where it starts
 };
 
 // Splits a statement into words, quoted identifiers and punctuation (string
 // literals become one "'" token; comments are skipped), stopping after
-// `limit` tokens. Shared with the rebuild analysis (sql/rebuild.hpp).
+// `limit` tokens. Shared with the rebuild analysis (sql/rebuild.hpp). MySQL
+// text is lexed under `mode`: backslash escapes in strings unless
+// NO_BACKSLASH_ESCAPES, "..." a string unless ANSI_QUOTES.
 std::vector<Token> tokenize(std::string_view statement, std::string_view dialect,
-                            std::size_t limit = std::string_view::npos);
+                            std::size_t limit = std::string_view::npos, SqlMode mode = {});
 
 // Reads the possibly schema-qualified name at tokens[i] ("app.users";
 // unquoted parts lower-cased, quoted ones as written) and moves i past it;

@@ -725,9 +725,103 @@ std::optional<Statement> StatementReader::next() {
   for (;;) {
     auto statement = read_one();
     if (!statement || !statement->text.empty()) {
+      m_end_offset = m_buf_offset + m_pos;
+      m_end_line = m_line;
+      m_end_column = m_column;
+      if (m_dialect == "mysql") {
+        compare_readings(statement);
+        if (statement) {
+          follow_mode(*statement);
+        }
+      }
       return statement;
     }
     --m_index;  // a delimiter with nothing before it (DELIMITER //, then //) ends no statement
+  }
+}
+
+void StatementReader::follow_mode(Statement& statement) {
+  statement.mode = m_mode;
+  ModeChange change = sql_mode_change(statement.text, m_mode);
+  if (change.what == ModeChange::What::known && statement.truncated) {
+    change.what = ModeChange::What::unknown;  // its value may be in the part not kept
+  }
+  if (change.what == ModeChange::What::known) {
+    m_mode = change.mode;
+  }
+  if (change.what != ModeChange::What::unknown || m_is_reading || !m_readings.empty()) {
+    return;  // (readings already made go on, each under its own mode)
+  }
+  // The session's mode is not known from here: the rest is read under each
+  // mode that lexes otherwise, this reader keeping the mode it had.
+  m_unknown_line = statement.line;
+  for (const bool backslash : {true, false}) {
+    for (const bool ansi : {false, true}) {
+      const SqlMode mode{backslash, ansi};
+      if (mode != m_mode) {
+        m_readings.push_back(fork(mode));
+      }
+    }
+  }
+}
+
+std::unique_ptr<StatementReader> StatementReader::fork(SqlMode mode) {
+  auto reading = std::make_unique<StatementReader>(path(), m_dialect);
+  reading->m_is_reading = true;
+  reading->m_mode = mode;
+  reading->m_text_limit = m_text_limit;
+  reading->m_delimiter = m_delimiter;
+  // Read up to where this reader stands, keeping one chunk at a time.
+  const std::size_t offset = m_buf_offset + m_pos;
+  while (reading->m_buf_offset + reading->m_buf.size() < offset) {
+    reading->m_buf_offset += reading->m_buf.size();
+    reading->m_buf.clear();
+    if (!reading->m_reader.read_chunk(reading->m_buf)) {
+      break;  // (the file changed under us: the readings will differ)
+    }
+  }
+  reading->m_pos = std::min(offset - reading->m_buf_offset, reading->m_buf.size());
+  reading->m_line = m_line;
+  reading->m_column = m_column;
+  reading->m_index = m_index;
+  return reading;
+}
+
+void StatementReader::compare_readings(const std::optional<Statement>& statement) {
+  for (auto& reading : m_readings) {
+    std::optional<Statement> other;
+    std::string failure;
+    try {
+      other = reading->next();
+    } catch (const InputError& error) {
+      failure = error.what();
+    }
+    const bool same = failure.empty() && statement.has_value() == other.has_value() &&
+                      (!statement || (statement->offset == other->offset &&
+                                      m_end_offset == reading->m_end_offset));
+    if (same) {
+      continue;
+    }
+    const auto describe = [](SqlMode mode) {
+      return fmt::format("read with backslash escapes {}{}", mode.backslash_escapes ? "on" : "off",
+                         mode.ansi_quotes ? " and ANSI_QUOTES" : "");
+    };
+    const int line = statement ? statement->line : other ? other->line : m_end_line;
+    const auto ends = [](const std::optional<Statement>& read, const StatementReader& reader) {
+      return read ? fmt::format("a statement ends at {}:{}", reader.m_end_line,
+                                std::max(reader.m_end_column - 1, 1))
+                  : std::string("no statement follows");
+    };
+    const std::string there =
+        failure.empty() ? ends(other, *reading) : fmt::format("the file does not lex: {}", failure);
+    throw InputError(fmt::format(
+        "{}:{}: error: this statement sets sql_mode to a value the runner cannot read (a "
+        "variable, an expression or DEFAULT), and the statements after it split otherwise "
+        "depending on that mode, which is known only once the server runs it: from line {}, "
+        "{} {}, {} {}. Set sql_mode with a literal (SET sql_mode = '...'), or move this "
+        "statement to the end of the file",
+        path().string(), m_unknown_line, line, describe(m_mode), ends(statement, *this),
+        describe(reading->m_mode), there));
   }
 }
 
@@ -778,10 +872,11 @@ std::optional<Statement> StatementReader::read_one() {
     const bool tracking = !custom_delimiter && body.wants_words();
     bool quoted = false;  // a string or quoted name: one token for the tracker
     if (c == '\'') {
-      skip_quoted('\'', mysql, true);
+      skip_quoted('\'', mysql && m_mode.backslash_escapes, true);
       quoted = true;
     } else if (c == '"') {
-      skip_quoted('"', mysql, true);
+      // MySQL: a string, but a name under ANSI_QUOTES (no escapes there)
+      skip_quoted('"', mysql && m_mode.backslash_escapes && !m_mode.ansi_quotes, true);
       quoted = true;
     } else if (c == '`' && (mysql || sqlite)) {
       skip_quoted('`', false, true);

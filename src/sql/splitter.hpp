@@ -9,10 +9,13 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "sql/sql_mode.hpp"
 #include "util/text_reader.hpp"
 
 namespace runner::sql {
@@ -33,6 +36,7 @@ struct Statement {
   Copy copy = Copy::none;  // from_stdin: rows follow, read them with read_copy_data()
   int data_line = 0;    // from_stdin: the line of the first row
   bool truncated = false;  // text holds only the statement's start (set_text_limit)
+  SqlMode mode;            // MySQL: the sql_mode it was read under
 };
 
 class StatementReader {
@@ -59,9 +63,25 @@ class StatementReader {
   // back with `truncated` set.
   void set_text_limit(std::size_t bytes) { m_text_limit = bytes; }
 
+  // MySQL: the session's sql_mode before the file's first statement (the
+  // server's default mode unless set). The reader follows what the file
+  // itself sets (sql/sql_mode.hpp): a SET sql_mode = 'literal' changes how
+  // the statements after it are read. After a SET whose value it cannot
+  // read, it reads the rest under each mode at once; when the readings cut
+  // the file differently, next() throws InputError naming the SET and the
+  // statement where they part.
+  void set_mode(SqlMode mode) { m_mode = mode; }
+
   const std::filesystem::path& path() const { return m_reader.path(); }
 
  private:
+  // A reader of the same file from where this one stands, under `mode`.
+  std::unique_ptr<StatementReader> fork(SqlMode mode);
+  // MySQL: follows what `statement` does to the session's sql_mode, and
+  // compares its boundaries with the other readings when the mode is unknown.
+  void follow_mode(Statement& statement);
+  void compare_readings(const std::optional<Statement>& statement);
+
   std::optional<Statement> read_one();  // the next statement, maybe empty
   void bound_memory();             // set_text_limit: drops what is not kept
   bool at_line_start() const;      // only blanks before m_pos on its line
@@ -102,6 +122,16 @@ class StatementReader {
   enum class Head { unknown, copy, other };
   Head m_copy_head = Head::unknown;
   static constexpr std::size_t k_copy_cap = 16 << 20;
+  SqlMode m_mode;  // MySQL: the session's sql_mode, as the file set it
+  // After a SET of sql_mode to a value not read: readers of the rest under
+  // the other modes, the line of that SET, and where the last statement
+  // ended (the offset and line past its delimiter).
+  std::vector<std::unique_ptr<StatementReader>> m_readings;
+  int m_unknown_line = 0;
+  bool m_is_reading = false;  // this reader is one of another's m_readings
+  std::size_t m_end_offset = 0;
+  int m_end_line = 1;
+  int m_end_column = 1;
   bool m_in_copy = false;         // rows of a COPY FROM stdin come next
   int m_copy_line = 0;
   int m_copy_column = 0;

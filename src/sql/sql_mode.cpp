@@ -1,0 +1,151 @@
+#include "sql/sql_mode.hpp"
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "sql/classifier.hpp"
+#include "util/strings.hpp"
+
+namespace runner::sql {
+
+SqlMode parse_sql_mode(std::string_view value) {
+  // The combination modes that hold ANSI_QUOTES: ANSI everywhere, the
+  // others on MariaDB (and MySQL 5.7).
+  static constexpr std::array k_ansi_quoting{"ansi_quotes", "ansi",   "db2",       "maxdb",
+                                             "mssql",       "oracle", "postgresql"};
+  SqlMode mode;
+  while (!value.empty()) {
+    const std::size_t comma = value.find(',');
+    const std::string name = util::to_lower(util::trim(value.substr(0, comma)));
+    if (name == "no_backslash_escapes") {
+      mode.backslash_escapes = false;
+    }
+    for (const char* ansi : k_ansi_quoting) {
+      mode.ansi_quotes = mode.ansi_quotes || name == ansi;
+    }
+    value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+  }
+  return mode;
+}
+
+namespace {
+
+bool is(const std::vector<Token>& t, std::size_t i, std::string_view word) {
+  return i < t.size() && t[i].word && t[i].text == word;
+}
+
+bool is_punct(const std::vector<Token>& t, std::size_t i, char c) {
+  return i < t.size() && !t[i].name && t[i].text.size() == 1 && t[i].text[0] == c;
+}
+
+// Whether a statement that opens with /*!NNNNN (or MariaDB's /*M!) may be
+// skipped by the server: a version past what mysqldump writes for every
+// server (5.7), or MariaDB's own form, which MySQL ignores.
+bool maybe_skipped(std::string_view statement) {
+  if (statement.starts_with("/*M!")) {
+    return true;
+  }
+  if (!statement.starts_with("/*!")) {
+    return false;
+  }
+  std::size_t digits = 3;
+  while (digits < statement.size() && statement[digits] >= '0' && statement[digits] <= '9') {
+    ++digits;
+  }
+  const std::string_view version = statement.substr(3, digits - 3);
+  return version.size() > 5 || (version.size() == 5 && version > "50700");
+}
+
+}  // namespace
+
+ModeChange sql_mode_change(std::string_view statement, SqlMode mode) {
+  ModeChange change;
+  // Most statements: the first word is not SET.
+  const auto head = tokenize(statement, "mysql", 2, mode);
+  if (!is(head, 0, "SET") || is(head, 1, "STATEMENT")) {
+    return change;
+  }
+  const auto t = tokenize(statement, "mysql", std::string_view::npos, mode);
+  bool mentions = false;
+  for (const auto& token : t) {
+    mentions = mentions || (token.word && token.text == "SQL_MODE");
+  }
+  if (!mentions) {
+    return change;
+  }
+  const auto unknown = [&] {
+    change.what = ModeChange::What::unknown;
+    return change;
+  };
+  if (maybe_skipped(statement)) {
+    return unknown();
+  }
+  // SET assignment [, assignment ...]; an assignment is [scope] target
+  // {= | :=} value. A scope keyword holds for the assignments after it
+  // that name none (MySQL's manual, SET Syntax for Variable Assignment).
+  bool session = true;
+  std::size_t i = 1;
+  while (i < t.size()) {
+    if (is(t, i, "GLOBAL") || is(t, i, "PERSIST") || is(t, i, "PERSIST_ONLY")) {
+      session = false;
+      ++i;
+    } else if (is(t, i, "SESSION") || is(t, i, "LOCAL")) {
+      session = true;
+      ++i;
+    }
+    bool here = session;
+    bool user_variable = false;
+    if (is_punct(t, i, '@') && is_punct(t, i + 1, '@')) {
+      i += 2;
+      if (i + 1 < t.size() && t[i + 1].text == ".") {
+        here = is(t, i, "SESSION") || is(t, i, "LOCAL");
+        i += 2;
+      } else {
+        here = true;
+      }
+    } else if (is_punct(t, i, '@')) {
+      user_variable = true;
+      ++i;
+    }
+    if (i >= t.size() || !t[i].name) {
+      return unknown();  // a form not followed (SET NAMES, SET PASSWORD, ...)
+    }
+    const bool target = !user_variable && here && t[i].word && t[i].text == "SQL_MODE";
+    ++i;
+    while (i < t.size() && t[i].text == ".") {  // a structured variable: name.name
+      i += 2;
+    }
+    if (is_punct(t, i, ':')) {
+      ++i;
+    }
+    if (!is_punct(t, i, '=')) {
+      return unknown();
+    }
+    const std::size_t from = ++i;
+    for (int depth = 0; i < t.size() && !(depth == 0 && t[i].text == ","); ++i) {
+      depth += t[i].text == "(" ? 1 : t[i].text == ")" ? -1 : 0;
+    }
+    if (!target) {
+      ++i;  // past the ','
+      continue;
+    }
+    // One literal: a string ('...', or "..." where it is one), or a word
+    // (SET sql_mode = ANSI). A number (a bit mask), DEFAULT, a variable or
+    // an expression are not read.
+    if (i != from + 1 || is(t, from, "DEFAULT") ||
+        (t[from].word && t[from].text[0] >= '0' && t[from].text[0] <= '9')) {
+      change = {ModeChange::What::unknown, {}};
+    } else {
+      std::string_view value = statement.substr(t[from].begin, t[from].end - t[from].begin);
+      if (!t[from].word && value.size() >= 2) {
+        value = value.substr(1, value.size() - 2);
+      }
+      change = {ModeChange::What::known, parse_sql_mode(value)};
+    }
+    ++i;
+  }
+  return change;
+}
+
+}  // namespace runner::sql

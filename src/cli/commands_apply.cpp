@@ -169,7 +169,7 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Loader
     const auto connection = ctx.connect_existing();
     const auto history = read_history(connection.get(), ctx.tables());
     const auto steps = planner(project, history);
-    exec::preflight(steps, ctx.dialect());
+    exec::preflight(steps, ctx.dialect(), exec::session_sql_mode(*connection));
     for (const auto& step : steps) {
       reporter.progress(fmt::format("would {} {} {}",
                                     step.direction == Direction::up ? "apply" : "revert",
@@ -237,7 +237,8 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Loader
     // Plan and inspect every file before creating or writing anything.
     history = exec::load_history(*connection, ctx.tables());
     const auto steps = planner(project, history);
-    executor.expect_checked(exec::preflight(steps, ctx.dialect()));
+    // MySQL files are read as the session reads them (its sql_mode).
+    executor.expect_checked(exec::preflight(steps, ctx.dialect(), executor.sql_mode()));
     if (!steps.empty()) {
       exec::ensure_tables(*connection, ctx.tables());
     }
@@ -338,7 +339,8 @@ void resume_failed(const project::Project& project, const std::string& dialect,
         "applied) or 'runner repair {} --forget' (drop the mark)",
         failed->id, failed->name, dialect, failed->id, failed->id));
   }
-  executor.expect_checked(exec::preflight({{revision, Direction::up}}, dialect));
+  executor.expect_checked(
+      exec::preflight({{revision, Direction::up}}, dialect, executor.sql_mode()));
   executor.resume(*revision, *failed, from_statement);
 }
 

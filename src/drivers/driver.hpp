@@ -242,6 +242,11 @@ class Connection {
   // ending in ";\n" (after remember_session(), for the values it read); ""
   // where a dialect's reset has nothing a client could run as SQL.
   virtual std::string session_reset_sql() const { return {}; }
+  // MySQL: the session's sql_mode as opened, which decides how the server
+  // lexes a revision's text (backslash escapes, "..." as a name); read the
+  // first time it is asked or by remember_session(), whichever comes first.
+  // "" for the other dialects. Throws DbError.
+  virtual std::string sql_mode() { return {}; }
 
   // Dialect extras, with defaults for dialects that lack them yet.
 

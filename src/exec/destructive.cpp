@@ -107,14 +107,14 @@ std::vector<Diagnostic> DestructiveLint::read(const project::Revision& revision,
     }
   };
   while (const auto statement = reader.next()) {
-    const sql::Classification c = sql::classify(statement->text, dialect);
+    const sql::Classification c = sql::classify(statement->text, dialect, statement->mode);
     rebuild.add(statement->text, c);
     const auto warn = [&](const std::string& message, const std::string& dropped = {}) {
       found.push_back({warning_at(revision.up, *statement, 0, label + message), dropped});
     };
     std::vector<Token> t;
     if (c.verb == "CREATE TABLE" || c.verb == "ALTER TABLE" || c.verb == "TRUNCATE") {
-      t = sql::tokenize(statement->text, dialect);
+      t = sql::tokenize(statement->text, dialect, std::string_view::npos, statement->mode);
     }
     for (const auto& object : c.objects) {
       if (object.type != "table") {

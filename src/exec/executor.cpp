@@ -41,6 +41,11 @@ std::pair<int, int> position_in(const sql::Statement& statement, long offset) {
   return {line, column};
 }
 
+// `reader` reads its file as `connection`'s server will.
+void read_as_server(sql::StatementReader& reader, drivers::Connection& connection) {
+  reader.set_mode(session_sql_mode(connection));
+}
+
 // The driver's view of a statement; COPY ... FROM stdin also gets its rows,
 // read from the file as the driver sends them, with a signal check per chunk.
 drivers::StatementRef statement_ref(const sql::Statement& statement, const std::string& file,
@@ -63,6 +68,7 @@ std::int64_t run_file(drivers::Connection& connection, const std::filesystem::pa
                       const std::function<void(std::int64_t, std::int64_t)>& after,
                       std::optional<sql::Statement>& current) {
   sql::StatementReader reader(path, connection.dialect(), hash);
+  read_as_server(reader, connection);
   const std::string file = path.string();
   std::int64_t done = 0;
   while ((current = reader.next())) {
@@ -78,10 +84,11 @@ std::int64_t run_file(drivers::Connection& connection, const std::filesystem::pa
 }
 
 // Checks that a file lexes cleanly before a non-transactional run starts.
-std::string prescan(const std::filesystem::path& path, std::string_view dialect) {
+std::string prescan(const std::filesystem::path& path, drivers::Connection& connection) {
   util::Sha256 hash;
-  sql::StatementReader reader(path, dialect, &hash);
+  sql::StatementReader reader(path, connection.dialect(), &hash);
   reader.set_text_limit(sql::k_lex_text_limit);
+  read_as_server(reader, connection);
   while (reader.next()) {
   }
   return hash.hex_digest();
@@ -222,6 +229,12 @@ plan::HistoryRecord record_for(const Revision& revision, std::string checksum,
   record.applied_at = util::utc_now_iso();
   return record;
 }
+
+sql::SqlMode session_sql_mode(drivers::Connection& connection) {
+  return sql::parse_sql_mode(connection.sql_mode());
+}
+
+sql::SqlMode Executor::sql_mode() { return session_sql_mode(m_connection); }
 
 Executor::Executor(drivers::Connection& connection, const HistoryTables& tables, Progress progress,
                    drivers::Lock* lock)
@@ -395,6 +408,7 @@ void Executor::resume(const Revision& revision, const plan::HistoryRecord& recor
     {
       sql::StatementReader reader(path, m_connection.dialect());
       reader.set_text_limit(sql::k_lex_text_limit);
+      read_as_server(reader, m_connection);
       while (auto statement = reader.next()) {
         if (statement->index == done + 1) {
           uncertain = std::move(statement);
@@ -654,7 +668,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   const bool up = direction == Direction::up;
   const auto& path = plan::file_of(revision, direction);
   // Lex the whole file first: a syntax problem must not leave half a run.
-  const std::string checksum = prescan(path, m_connection.dialect());
+  const std::string checksum = prescan(path, m_connection);
   refuse_changed_since_checked(revision, direction, checksum);
   plan::HistoryRecord record = record_for(revision, up ? checksum : "",
                                           resume_from != nullptr ? resume_from->id : recorded_id);
@@ -692,6 +706,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   try {
     running_revision(current, [&] {
       sql::StatementReader reader(path, m_connection.dialect(), &streamed);
+      read_as_server(reader, m_connection);
       const std::string file = path;
       // The progress of statement k is written with statement k+1, just
       // before it runs: the record reads the same wherever it can be read,

@@ -51,6 +51,9 @@ class Executor {
     m_on_warning = std::move(callback);
   }
 
+  // How `connection`'s server reads MySQL text: session_sql_mode().
+  sql::SqlMode sql_mode();
+
   // The SHA-256 of each file as the preflight inspected it (preflight()'s
   // result): a file whose bytes differ when it runs changed after it was
   // checked, and is refused (InputError, exit 2): in a transaction, rolled
@@ -169,6 +172,11 @@ class Executor {
   bool m_session_reset = false;
   bool m_lock_confirmed = false;  // confirmed as the last revision was recorded: not again
 };
+
+// The sql_mode MySQL text is read from on `connection`: its session's as
+// opened (drivers::Connection::sql_mode()), which it has again before each
+// revision; the default elsewhere. Throws DbError.
+sql::SqlMode session_sql_mode(drivers::Connection& connection);
 
 // Told while the lock is awaited, several times a second: the seconds waited
 // so far, and what describes the holder (it asks the database: call it rarely).

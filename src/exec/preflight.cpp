@@ -201,7 +201,8 @@ std::vector<std::string> transaction_refusals(const sql::Statement& statement,
 }  // namespace
 
 std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Direction direction,
-                                std::string_view dialect, bool lint, std::string* checksum) {
+                                std::string_view dialect, bool lint, std::string* checksum,
+                                sql::SqlMode mode) {
   std::vector<Diagnostic> found;
   const bool up = direction == plan::Direction::up;
   const auto& path = plan::file_of(revision, direction);
@@ -230,13 +231,14 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   util::Sha256 hash;
   sql::StatementReader reader(path, dialect, checksum != nullptr ? &hash : nullptr);
   reader.set_text_limit(sql::k_lex_text_limit);
+  reader.set_mode(mode);
   TransactionLint no_ops(revision, path, dialect);
   // MySQL: temporary tables created and not dropped yet, with where. The
   // next revisions run in the same session, and PostgreSQL's and SQLite's
   // sessions are rid of them between revisions, but MySQL can list none.
   std::map<std::string, Diagnostic> temporary_left;
   while (const auto statement = reader.next()) {
-    const sql::Classification c = sql::classify(statement->text, dialect);
+    const sql::Classification c = sql::classify(statement->text, dialect, statement->mode);
     for (const auto& object : c.objects) {
       if (dialect != "mysql" || object.type != "table") {
         continue;
@@ -362,12 +364,13 @@ std::vector<Diagnostic> inspect(const project::Revision& revision, plan::Directi
   return with_omitted(std::move(found), omitted, path);
 }
 
-CheckedFiles preflight(const std::vector<plan::Step>& steps, std::string_view dialect) {
+CheckedFiles preflight(const std::vector<plan::Step>& steps, std::string_view dialect,
+                       sql::SqlMode mode) {
   std::vector<Diagnostic> errors;
   CheckedFiles checked;
   for (const auto& step : steps) {
     std::string checksum;
-    for (auto& d : inspect(*step.revision, step.direction, dialect, false, &checksum)) {
+    for (auto& d : inspect(*step.revision, step.direction, dialect, false, &checksum, mode)) {
       errors.push_back(std::move(d));
     }
     if (!checksum.empty()) {
@@ -691,7 +694,8 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
   }
   if (dialect == "postgres" && (c.verb == "GRANT" || c.verb == "REVOKE")) {
     // GRANT role TO user (no ON): a role's members are the server's
-    const auto tokens = sql::tokenize(statement.text, dialect);
+    const auto tokens =
+        sql::tokenize(statement.text, dialect, std::string_view::npos, statement.mode);
     if (std::none_of(tokens.begin(), tokens.end(),
                      [](const sql::Token& token) { return token.word && token.text == "ON"; })) {
       return "a role's members belong to the server, not to one database";
@@ -721,8 +725,10 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
     }
   }
   if (dialect == "mysql" && !target_database.empty()) {
-    // Read once: for the names it writes, and for the literals it joins.
-    const auto tokens = schema::tokenize(statement.text, "mysql");
+    // Read once, as the statement was read (sql_mode): for the names it
+    // writes, and for the literals it joins.
+    const auto tokens =
+        schema::tokenize(statement.text, "mysql", statement.mode.backslash_escapes);
     if (auto why = names_target_database(tokens, target_database); !why.empty()) {
       return why;
     }
@@ -740,7 +746,9 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
         break;
       }
       if (auto why = names_target_database(
-              schema::tokenize(joined_strings(tokens, escapes), "mysql"), target_database);
+              schema::tokenize(joined_strings(tokens, escapes), "mysql",
+                               statement.mode.backslash_escapes),
+              target_database);
           !why.empty()) {
         return "the SQL it builds from strings: " + why;
       }
@@ -752,7 +760,8 @@ std::string reaches_past_scratch(const sql::Statement& statement, const sql::Cla
 }  // namespace
 
 void refuse_reaching_past_scratch(const std::vector<plan::Step>& steps, std::string_view dialect,
-                                  std::string_view target_database, std::string_view command) {
+                                  std::string_view target_database, std::string_view command,
+                                  sql::SqlMode mode) {
   std::vector<Diagnostic> errors;
   for (const auto& step : steps) {
     const project::Revision& revision = *step.revision;
@@ -762,8 +771,9 @@ void refuse_reaching_past_scratch(const std::vector<plan::Step>& steps, std::str
     }
     sql::StatementReader reader(path, dialect);
     reader.set_text_limit(sql::k_lex_text_limit);
+    reader.set_mode(mode);
     while (const auto statement = reader.next()) {
-      const sql::Classification c = sql::classify(statement->text, dialect);
+      const sql::Classification c = sql::classify(statement->text, dialect, statement->mode);
       const std::string why = reaches_past_scratch(*statement, c, dialect, target_database);
       if (!why.empty()) {
         errors.push_back(at_statement(

@@ -109,7 +109,8 @@ bool Token::is(std::string_view keyword) const {
   return kind == Kind::word && util::to_lower(text) == util::to_lower(keyword);
 }
 
-std::vector<Token> tokenize(std::string_view sql, std::string_view dialect) {
+std::vector<Token> tokenize(std::string_view sql, std::string_view dialect,
+                            bool backslash_escapes) {
   const bool mysql = dialect == "mysql";
   std::vector<Token> tokens;
   std::size_t i = 0;
@@ -151,7 +152,7 @@ std::vector<Token> tokenize(std::string_view sql, std::string_view dialect) {
       i = end == std::string_view::npos ? sql.size() : end + 2;
     } else if (c == '\'' || c == '"' || c == '`' || (c == '[' && !mysql)) {
       add(c == '\'' ? Token::Kind::string : Token::Kind::quoted,
-          quoted_end(sql, i, c == '[' ? ']' : c, mysql && c != '`'));
+          quoted_end(sql, i, c == '[' ? ']' : c, mysql && backslash_escapes && c != '`'));
     } else if (mysql && std::isdigit(static_cast<unsigned char>(c)) != 0 &&
                !util::all_digits(sql.substr(i, word_end(i) - i))) {
       add(Token::Kind::word, word_end(i));  // an identifier may start with a digit

@@ -24,8 +24,10 @@ struct Token {
 // operators (>=, <>, ||, ...) are one token; an unterminated quote runs to
 // the end. With `dialect` "mysql", strings take backslash escapes, # starts
 // a comment, what /*! ... */ holds is read (the server runs it), and a word
-// may start with a digit (2024_app).
-std::vector<Token> tokenize(std::string_view sql, std::string_view dialect = {});
+// may start with a digit (2024_app); `backslash_escapes` false reads MySQL
+// text as under sql_mode NO_BACKSLASH_ESCAPES.
+std::vector<Token> tokenize(std::string_view sql, std::string_view dialect = {},
+                            bool backslash_escapes = true);
 
 // MySQL: the indexes of the tokens of `tokens` that qualify a name with the
 // database `database`: `db`.`t`, db.t.c, db.f(). A two-part name whose first

@@ -125,7 +125,7 @@ std::vector<Item> read_items(const fs::path& path, std::string_view dialect,
   std::size_t at = 0;
   std::string delimiter = ";";
   while (const auto statement = reader.next()) {
-    const auto c = sql::classify(statement->text, dialect);
+    const auto c = sql::classify(statement->text, dialect, statement->mode);
     rebuild.add(statement->text, c);
     if (text.compare(statement->offset, statement->text.size(), statement->text) != 0) {
       throw InputError(

@@ -828,10 +828,16 @@ class MysqlConnection : public Connection {
     try {
       rows = query(select);
     } catch (const DbError&) {
-      return;  // a server without one of them: nothing to set back, as before
+      // A server without one of them: sql_mode alone is set back, since it
+      // decides how the next revision's text is read (sql_mode()).
+      m_restore_set = "SET SESSION sql_mode = " + literal_of(sql_mode());
+      return;
     }
     if (rows.empty() || rows[0].size() != std::size(k_restored) + std::size(k_watched)) {
       return;
+    }
+    if (!m_sql_mode && rows[0][0]) {
+      m_sql_mode = *rows[0][0];  // k_restored[0]
     }
     std::string set;
     for (std::size_t i = 0; i < std::size(k_restored); ++i) {
@@ -879,6 +885,14 @@ class MysqlConnection : public Connection {
           fmt::format("{}@@SESSION.{}", m_watched_select.empty() ? "SELECT " : ", ", watched.first);
     }
     m_watched_select += m_watched_select.empty() ? "" : " LIMIT 1";
+  }
+
+  std::string sql_mode() override {
+    if (!m_sql_mode) {
+      const Rows rows = query("SELECT @@SESSION.sql_mode");
+      m_sql_mode = !rows.empty() && !rows[0].empty() && rows[0][0] ? *rows[0][0] : "";
+    }
+    return *m_sql_mode;
   }
 
   // A session variable's value as SET takes it: NULL, a number, or quoted.
@@ -1532,6 +1546,7 @@ class MysqlConnection : public Connection {
   std::optional<std::size_t> m_max_packet;  // the server's max_allowed_packet, when read
   bool m_galera = false;  // @@wsrep_on when connecting: a Galera node
   std::string m_default_schema;  // DATABASE() at connect time
+  std::optional<std::string> m_sql_mode;  // @@SESSION.sql_mode as opened, once read
   // What remember_session read: the SET SESSION of the restored variables,
   // and the SELECT of the watched ones ("" when none are).
   std::string m_restore_set;

@@ -57,12 +57,47 @@ bool maybe_skipped(std::string_view statement) {
   return version.size() > 5 || (version.size() == 5 && version > "50700");
 }
 
+// Whether `text` holds "sql_mode" in any case, in a word or a string.
+bool mentions_sql_mode(std::string_view text) {
+  static constexpr std::string_view k_name = "sql_mode";
+  for (std::size_t at = text.find_first_of("sS"); at != std::string_view::npos;
+       at = text.find_first_of("sS", at + 1)) {
+    if (util::to_lower(text.substr(at, k_name.size())) == k_name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Dynamic SQL that may set the session's sql_mode out of the runner's
+// sight: PREPARE or EXECUTE IMMEDIATE from anything but a literal, or from
+// one naming sql_mode. (A stored routine, trigger or event runs under its
+// own sql_mode and gives the caller's back; so does MariaDB's compound
+// statement outside a routine, BEGIN NOT ATOMIC or IF ... END IF.)
+bool may_set_unseen(std::string_view statement, const std::vector<Token>& head, SqlMode mode) {
+  if (!is(head, 0, "PREPARE") && !(is(head, 0, "EXECUTE") && is(head, 1, "IMMEDIATE"))) {
+    return false;
+  }
+  const auto t = tokenize(statement, "mysql", std::string_view::npos, mode);
+  std::size_t from = 2;
+  while (from < t.size() && is(head, 0, "PREPARE") && !is(t, from - 1, "FROM")) {
+    ++from;
+  }
+  const bool literal = from < t.size() && t[from].text == "'" && !t[from].name &&
+                       (from + 1 == t.size() || is(t, from + 1, "USING"));
+  return !literal || mentions_sql_mode(statement);
+}
+
 }  // namespace
 
 ModeChange sql_mode_change(std::string_view statement, SqlMode mode) {
   ModeChange change;
   // Most statements: the first word is not SET.
   const auto head = tokenize(statement, "mysql", 2, mode);
+  if (may_set_unseen(statement, head, mode)) {
+    change.what = ModeChange::What::unknown;
+    return change;
+  }
   if (!is(head, 0, "SET") || is(head, 1, "STATEMENT")) {
     return change;
   }

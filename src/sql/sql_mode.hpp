@@ -34,7 +34,10 @@ struct ModeChange {
 // in any case, also inside /*! ... */) changes it to a known mode; one
 // whose value is no literal (a variable, DEFAULT, an expression) to an
 // unknown one. SET GLOBAL, @@global., a user variable @sql_mode and SET
-// STATEMENT ... FOR leave the session's as it is. Other statements: none.
+// STATEMENT ... FOR leave the session's as it is (so do a routine's and a
+// MariaDB compound statement's SET: the server gives the mode back after
+// them). PREPARE or EXECUTE IMMEDIATE of anything but a literal, or of one
+// naming sql_mode, make it unknown too. Other statements: none.
 ModeChange sql_mode_change(std::string_view statement, SqlMode mode);
 
 }  // namespace runner::sql

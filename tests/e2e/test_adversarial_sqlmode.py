@@ -145,3 +145,30 @@ def test_a_mode_from_a_variable_that_splits_the_rest_otherwise_is_refused(projec
     assert maria.query("SELECT id FROM important ORDER BY id") == [(1,), (2,)]
     assert maria.query("SELECT COUNT(*) FROM t") == [(0,)]
     assert applied_ids(maria) == ["0001"]
+
+
+def test_a_mode_set_by_prepared_sql_is_not_trusted(project, maria):
+    # EXECUTE runs a SET the runner does not see; MariaDB gives the mode
+    # back after a routine or an IF ... END IF, but not after this.
+    seeded(project, maria)
+    project.add("0002", "d",
+                "PREPARE s FROM 'SET sql_mode = ''NO_BACKSLASH_ESCAPES''';\nEXECUTE s;\n"
+                "insert into t (a) values ('a\\'); drop table important; -- ');\n",
+                kind="data", transaction=False)
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0002_d.sql:1: error: this statement sets sql_mode" in result.err, result.err
+    assert maria.query("SELECT id FROM important ORDER BY id") == [(1,), (2,)]
+    assert applied_ids(maria) == ["0001"]
+
+
+def test_a_mode_set_inside_a_compound_statement_is_given_back(project, maria):
+    seeded(project, maria)
+    project.add("0002", "d",
+                "IF 1 = 1 THEN SET sql_mode = 'NO_BACKSLASH_ESCAPES'; END IF;\n"
+                "insert into t (a) values ('a\\'); drop table important; -- ');\n",
+                kind="data", transaction=False)
+    result = project.run("up")
+    assert result.code == 0, result
+    assert maria.query("SELECT a FROM t") == [("a'); drop table important; -- ",)]
+    assert maria.query("SELECT id FROM important ORDER BY id") == [(1,), (2,)]

@@ -86,12 +86,26 @@ TEST_CASE("sql_mode: each SET form of the session's mode is followed", "[sql_mod
 }
 
 TEST_CASE("sql_mode: GLOBAL, user variables and SET STATEMENT leave the session's", "[sql_mode]") {
-  for (const char* statement :
-       {"SET GLOBAL sql_mode='NO_BACKSLASH_ESCAPES'", "SET @@global.sql_mode='ANSI'",
-        "SET PERSIST sql_mode='ANSI'", "SET GLOBAL a = 1, sql_mode = 'ANSI'",
-        "SET @sql_mode = 'ANSI'", "SET @OLD_SQL_MODE=@@SQL_MODE",
-        "SET STATEMENT sql_mode='NO_BACKSLASH_ESCAPES' FOR SELECT 1", "SELECT @@sql_mode",
-        "INSERT INTO t VALUES ('SET sql_mode=1')", "SET NAMES utf8mb4", "SET autocommit = 0"}) {
+  for (const char* statement : {"SET GLOBAL sql_mode='NO_BACKSLASH_ESCAPES'",
+                                "SET @@global.sql_mode='ANSI'",
+                                "SET PERSIST sql_mode='ANSI'",
+                                "SET GLOBAL a = 1, sql_mode = 'ANSI'",
+                                "SET @sql_mode = 'ANSI'",
+                                "SET @OLD_SQL_MODE=@@SQL_MODE",
+                                "SET STATEMENT sql_mode='NO_BACKSLASH_ESCAPES' FOR SELECT 1",
+                                "SELECT @@sql_mode",
+                                "INSERT INTO t VALUES ('SET sql_mode=1')",
+                                "SET NAMES utf8mb4",
+                                "SET autocommit = 0",
+                                "CREATE PROCEDURE p() BEGIN SET sql_mode = 'ANSI'; END",
+                                "BEGIN",
+                                "BEGIN WORK",
+                                "IF 1 = 1 THEN SET sql_mode = 'ANSI'; END IF",
+                                "BEGIN NOT ATOMIC SET @@SQL_MODE = ''; END",
+                                "IF 1 = 1 THEN SELECT 1; END IF",
+                                "PREPARE s FROM 'SELECT 1'",
+                                "EXECUTE IMMEDIATE 'SELECT ?' USING 1",
+                                "EXECUTE s"}) {
     INFO(statement);
     CHECK(what(statement) == ModeChange::What::none);
   }
@@ -103,7 +117,8 @@ TEST_CASE("sql_mode: a value not read makes the mode unknown", "[sql_mode]") {
         "SET sql_mode = CONCAT(@@sql_mode, ',ANSI')", "SET sql_mode = DEFAULT", "SET sql_mode = 4",
         "SET sql_mode = 'ANSI' 'QUOTES'", "SET sql_mode = _utf8mb4'ANSI'",
         "SET sql_mode = 'ANSI', sql_mode = @m", "/*M!100100 SET sql_mode='ANSI' */",
-        "/*!80023 SET sql_mode='ANSI' */"}) {
+        "/*!80023 SET sql_mode='ANSI' */", "PREPARE s FROM 'SET sql_mode = ''ANSI'''",
+        "PREPARE s FROM @text", "EXECUTE IMMEDIATE CONCAT('SET sql', '_mode = 1')"}) {
     INFO(statement);
     CHECK(what(statement) == ModeChange::What::unknown);
   }

@@ -11,6 +11,7 @@
 
 #include "exec/executor.hpp"
 #include "exec/history.hpp"
+#include "exec/preflight.hpp"
 #include "support/temp_dir.hpp"
 #include "util/errors.hpp"
 
@@ -284,4 +285,45 @@ TEST_CASE("executor: a COMMIT refused by Galera's certification is a failed, rol
   REQUIRE(calls.size() >= 2);
   CHECK(calls[calls.size() - 2] == "ROLLBACK");
   CHECK(calls.back() == "INSERT INTO \"main\".\"runner_history_log\"");
+}
+
+namespace {
+
+// A MySQL session opened with sql_mode NO_BACKSLASH_ESCAPES (the server's
+// global mode): '\' ends no escape in it.
+class NoEscapesSession : public FakeConnection {
+ public:
+  std::string_view dialect() const override { return "mysql"; }
+  std::string sql_mode() override { return "STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES"; }
+};
+
+// Under that mode, one INSERT and a DROP; under the default one INSERT.
+const std::string k_hidden_drop =
+    "INSERT INTO t VALUES ('a\\', 'b'); DROP TABLE important; -- ');\n";
+
+}  // namespace
+
+TEST_CASE("executor: MySQL statements are cut as the session's own sql_mode reads them",
+          "[executor][sql_mode]") {
+  Fixture f("INSERT INTO t VALUES ('a\\'); INSERT INTO t VALUES ('b'); -- ');\n");
+  NoEscapesSession session;
+  Executor executor(session, f.tables, {});
+  executor.run({{&f.revision, runner::plan::Direction::up}});
+  CHECK(std::count(session.calls.begin(), session.calls.end(), "INSERT INTO t VALUES ('a\\')") ==
+        1);
+  CHECK(std::count(session.calls.begin(), session.calls.end(), "INSERT INTO t VALUES ('b')") == 1);
+}
+
+TEST_CASE("preflight: MySQL files are classified under the session's sql_mode",
+          "[preflight][sql_mode]") {
+  Fixture f(k_hidden_drop);
+  const std::vector<runner::plan::Step> steps{{&f.revision, runner::plan::Direction::up}};
+  CHECK_NOTHROW(runner::exec::preflight(steps, "mysql"));
+  NoEscapesSession session;
+  try {
+    runner::exec::preflight(steps, "mysql", runner::exec::session_sql_mode(session));
+    FAIL("the DROP TABLE in a data revision was not seen");
+  } catch (const runner::project::ProjectError& error) {
+    CHECK(std::string(error.what()).find("DROP TABLE") != std::string::npos);
+  }
 }

@@ -6,11 +6,12 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
+#include "exec/executor.hpp"
+#include "project/cache.hpp"
 #include "refs/refs.hpp"
 #include "rehearse/rehearse.hpp"
 #include "scratch/scratch.hpp"
 #include "util/errors.hpp"
-#include "project/cache.hpp"
 #include "util/sha256.hpp"
 #include "util/text_reader.hpp"
 #include "verify/verify.hpp"
@@ -54,7 +55,8 @@ int cmd_rehearse(const Context& ctx, const CommandOptions& o) {
       }
     }
     verify::refuse_reaching_past_scratch(project, &steps, ctx.dialect(), ctx.url(), given,
-                                         "rehearse");
+                                         "rehearse",
+                                         source ? exec::session_sql_mode(*source) : sql::SqlMode{});
   }
   const Reporter& reporter = ctx.reporter();
   scratch::Database copy({ctx.url(), ctx.connect_existing()}, given, ctx.connect_options(true),

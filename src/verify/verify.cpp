@@ -224,7 +224,7 @@ void preflight(const project::Project& project, std::string_view dialect) {
 void refuse_reaching_past_scratch(const project::Project& project,
                                   const std::vector<plan::Step>* steps, std::string_view dialect,
                                   const util::Url& target, const std::optional<util::Url>& scratch,
-                                  std::string_view command) {
+                                  std::string_view command, sql::SqlMode mode) {
   const auto server = [](const util::Url& url) {
     return util::to_lower(url.host) + ":" + url.port;
   };
@@ -233,7 +233,7 @@ void refuse_reaching_past_scratch(const project::Project& project,
              // target's
   }
   exec::refuse_reaching_past_scratch(steps != nullptr ? *steps : all_steps(project), dialect,
-                                     dialect == "mysql" ? target.path : "", command);
+                                     dialect == "mysql" ? target.path : "", command, mode);
 }
 
 Outcome run(const project::Project& project, const exec::HistoryTables& tables,

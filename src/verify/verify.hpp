@@ -12,6 +12,7 @@
 #include "exec/history.hpp"
 #include "project/project.hpp"
 #include "scratch/scratch.hpp"
+#include "sql/sql_mode.hpp"
 
 namespace runner::verify {
 
@@ -41,10 +42,12 @@ void preflight(const project::Project& project, std::string_view dialect);
 // target's server (exec::refuse_reaching_past_scratch): always on SQLite
 // (ATTACH), and on a server when `scratch` is not given or names the
 // target's host and port. `command` names the caller in the message.
+// MySQL files are read from `mode` (exec::session_sql_mode of the target's
+// session, when one is open: the scratch shares its server).
 void refuse_reaching_past_scratch(const project::Project& project,
                                   const std::vector<plan::Step>* steps, std::string_view dialect,
                                   const util::Url& target, const std::optional<util::Url>& scratch,
-                                  std::string_view command);
+                                  std::string_view command, sql::SqlMode mode = {});
 
 // Checks every revision of `project` on `scratch`, which starts empty. The
 // first broken revision ends the run, unless `all`: then the scratch is

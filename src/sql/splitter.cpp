@@ -749,18 +749,26 @@ void StatementReader::follow_mode(Statement& statement) {
   if (change.what == ModeChange::What::known) {
     m_mode = change.mode;
   }
-  if (change.what != ModeChange::What::unknown || m_is_reading || !m_readings.empty()) {
-    return;  // (readings already made go on, each under its own mode)
+  if (change.what != ModeChange::What::unknown || m_is_reading) {
+    return;  // (readings go on, each following what the file sets)
   }
   // The session's mode is not known from here: the rest is read under each
-  // mode that lexes otherwise, this reader keeping the mode it had.
+  // mode that lexes otherwise, this reader keeping the mode it had. The
+  // readings made at an earlier such SET stand where this reader stands
+  // (their statements matched): they only take the other modes again, so
+  // that the file is read once more at most.
   m_unknown_line = statement.line;
+  std::size_t next = 0;
   for (const bool backslash : {true, false}) {
     for (const bool ansi : {false, true}) {
       const SqlMode mode{backslash, ansi};
-      if (mode != m_mode) {
+      if (mode == m_mode) {
+        continue;
+      }
+      if (next == m_readings.size()) {
         m_readings.push_back(fork(mode));
       }
+      m_readings[next++]->m_mode = mode;
     }
   }
 }

@@ -124,8 +124,8 @@ class StatementReader {
   static constexpr std::size_t k_copy_cap = 16 << 20;
   SqlMode m_mode;  // MySQL: the session's sql_mode, as the file set it
   // After a SET of sql_mode to a value not read: readers of the rest under
-  // the other modes, the line of that SET, and where the last statement
-  // ended (the offset and line past its delimiter).
+  // the other modes (from the first such SET on), the line of the last
+  // such SET, and where the last statement ended (past its delimiter).
   std::vector<std::unique_ptr<StatementReader>> m_readings;
   int m_unknown_line = 0;
   bool m_is_reading = false;  // this reader is one of another's m_readings

@@ -207,3 +207,24 @@ TEST_CASE("sql_mode: the classifier reads under the statement's mode", "[sql_mod
   CHECK(runner::sql::tokenize("SELECT 'a\\', 1", "mysql", std::string_view::npos, {false, false})
             .size() == 4);
 }
+
+TEST_CASE("sql_mode: each unknown mode is read every way, also after a known one",
+          "[sql_mode][splitter]") {
+  // mysqldump around each trigger: saved, set, restored from a variable
+  const std::string trigger =
+      "/*!50003 SET @saved_sql_mode = @@sql_mode */;\n"
+      "/*!50003 SET sql_mode = 'STRICT_TRANS_TABLES' */;\n"
+      "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 'x';\n"
+      "/*!50003 SET sql_mode = @saved_sql_mode */;\n";
+  CHECK(split_mysql(trigger + trigger + "INSERT INTO t VALUES ('plain');\n").size() == 9);
+  // the second unknown SET, after a known one, is the one named
+  try {
+    split_mysql(trigger + trigger + k_tail);
+    FAIL("no error");
+  } catch (const runner::InputError& error) {
+    const std::string message = error.what();
+    INFO(message);
+    CHECK(message.find(":8: error: this statement sets sql_mode") != std::string::npos);
+    CHECK(message.find("from line 9,") != std::string::npos);
+  }
+}

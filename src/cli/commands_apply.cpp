@@ -169,7 +169,9 @@ int run_plan(const Context& ctx, const char* command, bool dry_run, const Loader
     const auto connection = ctx.connect_existing();
     const auto history = read_history(connection.get(), ctx.tables());
     const auto steps = planner(project, history);
-    exec::preflight(steps, ctx.dialect(), exec::session_sql_mode(*connection));
+    // (No session when the SQLite file does not exist yet.)
+    exec::preflight(steps, ctx.dialect(),
+                    connection ? exec::session_sql_mode(*connection) : sql::SqlMode{});
     for (const auto& step : steps) {
       reporter.progress(fmt::format("would {} {} {}",
                                     step.direction == Direction::up ? "apply" : "revert",

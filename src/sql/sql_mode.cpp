@@ -92,7 +92,12 @@ bool may_set_unseen(std::string_view statement, const std::vector<Token>& head, 
 
 ModeChange sql_mode_change(std::string_view statement, SqlMode mode) {
   ModeChange change;
-  // Most statements: the first word is not SET.
+  // Most statements (INSERT, ...) tell by their first byte: only SET,
+  // PREPARE, EXECUTE or a /*! comment may change the mode.
+  const char first = statement.empty() ? '\0' : static_cast<char>(statement[0] | 0x20);
+  if (first != 's' && first != 'p' && first != 'e' && first != '/') {
+    return change;
+  }
   const auto head = tokenize(statement, "mysql", 2, mode);
   if (may_set_unseen(statement, head, mode)) {
     change.what = ModeChange::What::unknown;

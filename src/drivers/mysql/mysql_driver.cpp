@@ -1311,8 +1311,8 @@ class MysqlConnection : public Connection {
   // Sends the queued statements as one packet ending with the sentinel, and
   // reads one result per statement, then the sentinel's. A statement that
   // fails names itself (the server runs none after it); a count that does
-  // not match (the server split the text otherwise than the runner, as
-  // with sql_mode NO_BACKSLASH_ESCAPES) is an error too: what ran is in the
+  // not match (the server split the text otherwise than the runner: a
+  // sql_mode set out of its sight) is an error too: what ran is in the
   // revision's transaction, which the executor then rolls back.
   void send_batch() {
     if (m_batch.empty()) {
@@ -1341,8 +1341,9 @@ class MysqlConnection : public Connection {
           if (current != batch.size() || !is_sentinel) {
             drain(*stmt, text);
             throw DbError(fmt::format(
-                "the server read {} statement(s) where the runner sent {} (is sql_mode "
-                "NO_BACKSLASH_ESCAPES set? the runner splits files with backslash escapes on)",
+                "the server read {} statement(s) where the runner sent {}: it cut the text "
+                "otherwise than the runner, which reads it under the session's sql_mode and "
+                "what the file sets of it",
                 is_sentinel ? current : current + 1, batch.size()));
           }
           return;
@@ -1448,8 +1449,8 @@ class MysqlConnection : public Connection {
     }
     if (results != 1 && !varying) {
       throw DbError(fmt::format(
-          "the server read this statement as {} statements (is sql_mode NO_BACKSLASH_ESCAPES "
-          "set? the runner splits files with backslash escapes on)",
+          "the server read this statement as {} statements: it cut the text otherwise than "
+          "the runner, which reads it under the session's sql_mode and what the file sets of it",
           results));
     }
   }

@@ -172,3 +172,17 @@ def test_a_mode_set_inside_a_compound_statement_is_given_back(project, maria):
     assert result.code == 0, result
     assert maria.query("SELECT a FROM t") == [("a'); drop table important; -- ",)]
     assert maria.query("SELECT id FROM important ORDER BY id") == [(1,), (2,)]
+
+
+def test_under_ansi_quotes_a_double_quoted_name_ends_where_the_server_ends_it(project, maria):
+    # The runner's own rows (history, log) are written in that session too.
+    seeded(project, maria)
+    project.add("0002", "d",
+                "SET sql_mode = 'ANSI';\n"
+                "insert into t (a, \"b\\\") values ('p', 'q'); insert into t (a) values ('r'); -- \");\n",
+                kind="data")
+    result = project.run("--json", "up")
+    assert result.code == 0, result
+    assert [r["statements"] for r in result.json()["revisions"]] == [3]
+    assert maria.query("SELECT a, `b\\` FROM t ORDER BY a") == [("p", "q"), ("r", None)]
+    assert applied_ids(maria) == ["0001", "0002"]

@@ -889,7 +889,7 @@ class MysqlConnection : public Connection {
 
   std::string sql_mode() override {
     if (!m_sql_mode) {
-      const Rows rows = query("SELECT @@SESSION.sql_mode");
+      const Rows rows = query("SELECT @@SESSION.sql_mode LIMIT 1");  // sql_select_limit may be 0
       m_sql_mode = !rows.empty() && !rows[0].empty() && rows[0][0] ? *rows[0][0] : "";
     }
     return *m_sql_mode;

@@ -46,9 +46,12 @@ constexpr std::size_t k_max_depth = 100;
 // 10,000-revision manifest is about 1 MB.
 constexpr std::size_t k_max_manifest_bytes = std::size_t{32} << 20;
 constexpr std::size_t k_max_revisions = 100000;
-// An id and a name are parts of a file name: <id>_<name>.postgres.sql
-// stays within a file name's 255 bytes.
-constexpr std::size_t k_max_file_part = 120;
+// An id and a name are parts of a file name, <id>_<name>.postgres.sql at
+// the longest, which a file system takes up to 255 bytes long: that, not
+// the id's digits (which have no limit of their own), is what bounds them.
+constexpr std::size_t k_max_file_name = 255;
+constexpr std::string_view k_longest_suffix = ".postgres.sql";
+constexpr std::size_t k_max_file_part = k_max_file_name - k_longest_suffix.size() - 2;
 constexpr std::string_view k_file_part = " (it is part of file names)";
 constexpr std::size_t k_max_description = std::size_t{64} << 10;
 
@@ -411,6 +414,8 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
   bool has_id = false;
   bool has_name = false;
   bool has_kind = false;
+  std::string id_text;
+  Mark name_mark;
   std::vector<std::string> seen;
   for (std::size_t i = 0; i + 1 < node.children.size(); i += 2) {
     const Node& key_node = document.at(node.children[i]);
@@ -450,6 +455,7 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
         ok = false;
       } else {
         entry.id = *id;
+        id_text = *text;
       }
     } else if (key == "name") {
       has_name = true;
@@ -462,6 +468,7 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
         ok = false;
       } else {
         entry.name = *text;
+        name_mark = value.mark;
       }
     } else if (key == "kind") {
       has_kind = true;
@@ -533,6 +540,14 @@ std::optional<Entry> parse_entry(const Document& document, const Node& node, Che
       check.error(node.mark, fmt::format("revision is missing the required key '{}'", key));
       ok = false;
     }
+  }
+  if (const std::size_t longest = id_text.size() + 1 + entry.name.size() + k_longest_suffix.size();
+      ok && longest > k_max_file_name) {
+    check.error(name_mark,
+                fmt::format("the revision's longest file name, {}_{}{}, would be {} bytes, more "
+                            "than the {} a file name may have: shorten its name",
+                            id_text, entry.name, k_longest_suffix, longest, k_max_file_name));
+    ok = false;
   }
   return ok ? std::optional<Entry>(std::move(entry)) : std::nullopt;
 }

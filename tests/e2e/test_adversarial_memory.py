@@ -100,7 +100,7 @@ def test_a_huge_name_is_refused_and_quoted_short(project, db):
     result = project.run("check")
     assert result.code == 2, result
     assert "manifest.yaml:4:11: error: 'name' 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' " \
-           "(10000000 bytes) is longer than the 120 bytes it may have" in result.err, result
+           "(10000000 bytes) is longer than the 240 bytes it may have" in result.err, result
     assert len(result.err) < 2000
 
 

@@ -474,12 +474,22 @@ TEST_CASE("manifest: an id, a name, a description have a length limit, quoted sh
   const std::string formatted = runner::project::format(diagnostics[0]);
   CHECK(formatted.substr(0, formatted.find('\n')) ==
         "manifest.yaml:4:11: error: 'name' 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' "
-        "(10000000 bytes) is longer than the 120 bytes it may have (it is part of file names)");
+        "(10000000 bytes) is longer than the 240 bytes it may have (it is part of file names)");
   CHECK(formatted.size() < 1000);
-  CHECK(errors_of(k_head + "  - id: \"" + std::string(121, '1') +
+  CHECK(errors_of(k_head + "  - id: \"" + std::string(241, '1') +
                   "\"\n    name: a\n    kind: schema\n") ==
-        Lines{"manifest.yaml:3:9: error: 'id' '1111111111111111111111111111111111111111...' (121 "
-              "bytes) is longer than the 120 bytes it may have (it is part of file names)"});
+        Lines{"manifest.yaml:3:9: error: 'id' '1111111111111111111111111111111111111111...' (241 "
+              "bytes) is longer than the 240 bytes it may have (it is part of file names)"});
+  // The id has no limit of its own (SPEC): the file name it is part of has.
+  CHECK(errors_of(k_head + "  - id: \"" + std::string(240, '1') +
+                  "\"\n    name: a\n    kind: schema\n")
+            .empty());
+  CHECK(errors_of(k_head + "  - id: \"" + std::string(200, '1') +
+                  "\"\n    name: " + std::string(42, 'n') + "\n    kind: schema\n") ==
+        Lines{"manifest.yaml:4:11: error: the revision's longest file name, " +
+              std::string(200, '1') + "_" + std::string(42, 'n') +
+              ".postgres.sql, would be 256 bytes, more than the 255 a file name may have: shorten "
+              "its name"});
   CHECK(errors_of(k_head + "  - id: \"1\"\n    name: a\n    kind: schema\n    description: " +
                   std::string(65537, 'd') + "\n") ==
         Lines{"manifest.yaml:6:18: error: 'description' "

@@ -1,6 +1,7 @@
 #include "sql/splitter.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <vector>
 
@@ -603,6 +604,9 @@ bool StatementReader::skip_space_and_comments() {
       skip_line_comment();
     } else if (c == '#' && m_dialect == "mysql") {
       skip_line_comment();
+    } else if (m_dialect == "sqlite" && (c == '/' || c == 'g' || c == 'G') && at_line_start() &&
+               sqlite_terminator_line()) {
+      terminator_line();
     } else if (c == '/' && ensure(m_pos + 1) && m_buf[m_pos + 1] == '*' &&
                !(m_dialect == "mysql" && executable_comment_at(m_pos))) {
       // MySQL runs /*! ... */ (MariaDB /*M! ... */ too) as SQL; every
@@ -611,6 +615,8 @@ bool StatementReader::skip_space_and_comments() {
     } else if (m_dialect == "mysql" && (c == 'd' || c == 'D') && at_line_start() &&
                read_delimiter_command()) {
       // consumed: DELIMITER is a client command, not a statement
+    } else if (m_dialect == "postgres" && c == '\\' && at_line_start() && skip_restrict_line()) {
+      // consumed: pg_dump's \restrict KEY, \unrestrict KEY only restrict psql
     } else if ((m_dialect == "postgres" && c == '\\') || (m_dialect == "sqlite" && c == '.') ||
                (m_dialect == "mysql" && mysql_client_command_at_start())) {
       client_command();
@@ -684,6 +690,183 @@ bool StatementReader::mysql_client_command_at_start() {
   }
   word = util::to_lower(word);
   return std::find(std::begin(k_commands), std::end(k_commands), word) != std::end(k_commands);
+}
+
+// MySQL's /*! ... */ and MariaDB's /*M! ... */ hold SQL, which the mysql
+// client reads as it reads a statement: `SELECT 1 /*! \! cmd */` runs cmd
+// there (in a plain /* */ comment it does not). Its strings are strings, a
+// backslash command outside them is refused, and it ends at the first */
+// outside them, as the server and the client read it.
+void StatementReader::skip_executable_comment() {
+  const int line = m_line;
+  const int column = m_column;
+  advance();
+  advance();
+  for (;;) {
+    bound_memory();
+    if (!ensure(m_pos + 1)) {
+      unterminated("comment", line, column);
+    }
+    const char c = m_buf[m_pos];
+    if (c == '*' && m_buf[m_pos + 1] == '/') {
+      advance();
+      advance();
+      return;
+    }
+    if (c == '\'' || c == '"') {
+      skip_quoted(c, true, true);
+    } else if (c == '`') {
+      skip_quoted('`', false, true);
+    } else if (c == '\\' && m_buf[m_pos + 1] != 'N') {
+      client_command();
+    } else {
+      advance();
+    }
+  }
+}
+
+// A line holding only GO or / (any case, blanks and comments around) ends
+// the statement before it in the sqlite3 shell when that is complete (its
+// line_is_command_terminator), which then reads the next line on its own: a
+// dot command there runs. m_pos is at the line's first non-blank.
+bool StatementReader::sqlite_terminator_line() {
+  std::size_t i = m_pos;
+  if (m_buf[i] == '/') {
+    ++i;
+  } else if (ensure(i + 1) && (m_buf[i + 1] == 'o' || m_buf[i + 1] == 'O')) {
+    i += 2;
+  } else {
+    return false;
+  }
+  for (;;) {
+    while (ensure(i) && (m_buf[i] == ' ' || m_buf[i] == '\t' || m_buf[i] == '\r' ||
+                         m_buf[i] == '\f' || m_buf[i] == '\v')) {
+      ++i;
+    }
+    if (!ensure(i) || m_buf[i] == '\n' ||
+        (m_buf[i] == '-' && ensure(i + 1) && m_buf[i + 1] == '-')) {
+      return true;
+    }
+    if (!(m_buf[i] == '/' && ensure(i + 1) && m_buf[i + 1] == '*')) {
+      return false;
+    }
+    for (i += 2; ensure(i + 1) && !(m_buf[i] == '*' && m_buf[i + 1] == '/'); ++i) {
+      if (m_buf[i] == '\n') {
+        return false;  // the shell reads a comment open at the line's end as more text
+      }
+    }
+    if (!ensure(i + 1)) {
+      return false;
+    }
+    i += 2;
+  }
+}
+
+void StatementReader::terminator_line() {
+  std::string word;
+  for (std::size_t i = m_pos; ensure(i) && !is_space(m_buf[i]) && word.size() < 2; ++i) {
+    word.push_back(m_buf[i]);
+  }
+  throw InputError(fmt::format(
+      "{}:{}:{}: error: a line holding only '{}' ends the statement before it in the sqlite3 "
+      "shell, which then reads the next line on its own (a dot command there would run); it is "
+      "not SQL that SQLite takes either: end the statement with ';'",
+      path().string(), m_line, m_column, word));
+}
+
+// pg_dump (15.14 and later) writes `\restrict KEY` near the top of a plain
+// dump and `\unrestrict KEY` at its end: they only restrict what psql runs
+// between them. Exactly these forms, a KEY of letters and digits alone on
+// its line, are skipped (`runner sql` does not print them: its own psql
+// commands come first); any other psql command is refused.
+bool StatementReader::skip_restrict_line() {
+  std::size_t i = m_pos + 1;
+  for (const std::string_view name :
+       {std::string_view("restrict"), std::string_view("unrestrict")}) {
+    if (ensure(i + name.size()) && std::string_view(m_buf).substr(i, name.size()) == name &&
+        (m_buf[i + name.size()] == ' ' || m_buf[i + name.size()] == '\t')) {
+      i += name.size();
+      break;
+    }
+  }
+  if (i == m_pos + 1) {
+    return false;
+  }
+  while (ensure(i) && (m_buf[i] == ' ' || m_buf[i] == '\t')) {
+    ++i;
+  }
+  const std::size_t key = i;
+  while (ensure(i) && std::isalnum(static_cast<unsigned char>(m_buf[i])) != 0) {
+    ++i;
+  }
+  if (i == key) {
+    return false;
+  }
+  while (ensure(i) && (m_buf[i] == ' ' || m_buf[i] == '\t' || m_buf[i] == '\r')) {
+    ++i;
+  }
+  if (ensure(i) && m_buf[i] != '\n') {
+    return false;
+  }
+  advance_to(i);
+  return true;
+}
+
+// PostgreSQL: a statement that may set standard_conforming_strings to
+// anything but on (SET ... off, set_config(...), a DO block that does) is
+// refused: the runner reads every string with it on, and psql, given
+// `runner sql`'s script, would read the statements after it the server's
+// way ('a\', ' then `\! cmd` on the next line runs cmd). Kept: SET ... on,
+// SHOW, RESET (the session's default, which `runner sql` checks), and
+// ALTER DATABASE/ROLE/USER/SYSTEM ... SET, which change later sessions only.
+void StatementReader::check_conforming_strings(const Statement& statement) const {
+  static constexpr std::string_view k_name = "standard_conforming_strings";
+  const std::string text = util::to_lower(statement.text);
+  if (text.find(k_name) == std::string::npos) {
+    return;
+  }
+  std::vector<std::string> tokens;  // words, 'strings' with their quotes, "names" without
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (is_space(c)) {
+      ++i;
+    } else if (is_word_char(c)) {
+      const std::size_t start = i;
+      while (i < text.size() && is_word_char(text[i])) {
+        ++i;
+      }
+      tokens.push_back(text.substr(start, i - start));
+    } else if (c == '\'' || c == '"') {
+      const std::size_t close = text.find(c, i + 1);
+      const std::size_t end = close == std::string::npos ? text.size() : close + 1;
+      tokens.push_back(c == '"' ? text.substr(i + 1, end - i - 2) : text.substr(i, end - i));
+      i = end;
+    } else {
+      tokens.emplace_back(1, c);
+      ++i;
+    }
+  }
+  const auto at = [&](std::size_t i) { return i < tokens.size() ? tokens[i] : std::string(); };
+  const auto one_of = [](const std::string& token, std::initializer_list<std::string_view> set) {
+    return std::find(set.begin(), set.end(), token) != set.end();
+  };
+  std::size_t i = at(1) == "session" || at(1) == "local" ? 2 : 1;
+  const bool kept =
+      (at(0) == "set" && at(i) == k_name && one_of(at(i + 1), {"=", "to"}) &&
+       one_of(at(i + 2), {"on", "'on'", "true", "'true'", "yes", "'yes'", "1", "'1'", "default"}) &&
+       tokens.size() == i + 3) ||
+      ((at(0) == "show" || at(0) == "reset") && at(1) == k_name && tokens.size() == 2) ||
+      (at(0) == "alter" && one_of(at(1), {"database", "role", "user", "system"}) &&
+       std::find(tokens.begin(), tokens.end(), "(") == tokens.end());
+  if (!kept) {
+    throw InputError(fmt::format(
+        "{}:{}:{}: error: this statement may set standard_conforming_strings to something "
+        "other than on (it names it); runner reads every string with it on and cannot read "
+        "the statements after it as the server and psql then would (in `runner sql`'s script "
+        "psql could take text of a string as its own command): keep it on, and write "
+        "backslash escapes in E'' strings",
+        path().string(), statement.line, statement.column));
+  }
 }
 
 // The mysql client's `DELIMITER //` at the start of a line: from there on
@@ -897,11 +1080,18 @@ std::optional<Statement> StatementReader::read_one() {
     } else if (c == '#' && mysql) {
       skip_line_comment();
     } else if (c == '/' && ensure(m_pos + 1) && m_buf[m_pos + 1] == '*') {
-      skip_block_comment();
+      if (mysql && executable_comment_at(m_pos)) {
+        skip_executable_comment();
+      } else {
+        skip_block_comment();
+      }
+    } else if (sqlite && (c == '/' || c == 'g' || c == 'G') && at_line_start() &&
+               sqlite_terminator_line()) {
+      terminator_line();
     } else if (c == '$' && postgres && try_dollar_quote()) {
       quoted = true;
-    } else if ((c == 'E' || c == 'e') && postgres && ensure(m_pos + 1) && m_buf[m_pos + 1] == '\'' &&
-               (m_pos == m_start || !is_word_char(m_buf[m_pos - 1]))) {
+    } else if ((c == 'E' || c == 'e') && postgres && ensure(m_pos + 1) &&
+               m_buf[m_pos + 1] == '\'' && (m_pos == m_start || !is_word_char(m_buf[m_pos - 1]))) {
       advance();
       skip_quoted('\'', true, true);
       quoted = true;
@@ -951,6 +1141,9 @@ std::optional<Statement> StatementReader::read_one() {
                         (end == std::string::npos ? m_pos : end) - m_start);
   statement.text = std::string(util::trim(text));
   statement.truncated = m_truncated;
+  if (postgres) {
+    check_conforming_strings(statement);
+  }
   // A truncated statement's text is its start glued to its last bytes: no
   // word of it can be trusted. bound_memory() keeps a COPY whole up to the
   // cap, so a truncated one is longer than any pass classifies.

@@ -103,6 +103,11 @@ class StatementReader {
   [[noreturn]] void unterminated(const char* what, int line, int column);
   [[noreturn]] void client_command();    // refuses the client's command at m_pos
   bool mysql_client_command_at_start();  // a statement that the mysql client would run itself
+  void skip_executable_comment();        // MySQL's /*! ... */: SQL, read as the client reads it
+  bool sqlite_terminator_line();         // a line the sqlite3 shell reads as ';' (GO, /)
+  [[noreturn]] void terminator_line();   // refuses that line at m_pos
+  bool skip_restrict_line();             // pg_dump's `\restrict KEY`, `\unrestrict KEY`
+  void check_conforming_strings(const Statement& statement) const;
 
   util::TextReader m_reader;
   std::string m_dialect;

@@ -202,3 +202,134 @@ def test_a_client_command_in_a_revision_is_refused_before_anything_runs(tmp_path
     assert not marker.exists()
     if db.dialect != "sqlite" or db.path.exists():  # up refused it before making the file
         assert history_ids(db) == [] and "t1" not in db.tables()
+
+
+# Client commands the audit still found behind a reading the runner did not
+# share with the client: (dialect, revision text, line, column, what the error says).
+HIDDEN_CLIENT_COMMANDS = {
+    "sqlite-GO": ("sqlite", "CREATE TABLE t2 (a INTEGER)\nGO\n.shell touch {marker}\n;\n", 2, 1,
+                  "a line holding only 'GO' ends the statement before it in the sqlite3 shell"),
+    "sqlite-slash": ("sqlite", "CREATE TABLE t2 (a INTEGER)\n  /  \n.shell touch {marker}\n;\n",
+                     2, 3, "a line holding only '/' ends the statement"),
+    "sqlite-go-comment": ("sqlite", "CREATE TABLE t2 (a INTEGER)\ngo -- done\n"
+                          ".shell touch {marker}\n;\n", 2, 1, "a line holding only 'go' ends"),
+    "mysql-executable": ("mysql", "CREATE TABLE t2 (a INTEGER);\nSELECT 1 /*! \\! touch {marker} */;\n",
+                         2, 14, "'\\!' is a mysql client command"),
+    "mysql-versioned": ("mysql", "SELECT 1 /*!100000 \\! touch {marker} */;\n", 1, 20,
+                        "'\\!' is a mysql client command"),
+    "mysql-mariadb": ("mysql", "SELECT 1 /*M!100000 \\! touch {marker} */;\n", 1, 21,
+                      "'\\!' is a mysql client command"),
+    # the comment's quote opens a string the comment does not end: the client
+    # reads `\!` past it, outside any string
+    "mysql-quote": ("mysql", "SELECT 1 /*! 'a */ ' \\! touch {marker}\n */ '';\n", 1, 22,
+                    "'\\!' is a mysql client command"),
+    "postgres-set": ("postgres", "SET standard_conforming_strings = off;\nSELECT 'a\\', '\n"
+                     "\\! touch {marker}\n';\n", 1, 1,
+                     "this statement may set standard_conforming_strings to something other "
+                     "than on"),
+    "postgres-set-config": ("postgres", "CREATE TABLE t2 (a INTEGER);\n"
+                            "SELECT set_config('STANDARD_conforming_strings', 'off', false);\n"
+                            "SELECT 'a\\', '\n\\! touch {marker}\n';\n", 2, 1,
+                            "this statement may set standard_conforming_strings"),
+    "postgres-set-session": ("postgres", "SET SESSION \"standard_conforming_strings\" TO 'of';\n"
+                           "SELECT 'a\\', '\n\\! touch {marker}\n';\n", 1, 1,
+                           "this statement may set standard_conforming_strings"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HIDDEN_CLIENT_COMMANDS))
+def test_a_client_command_hidden_from_the_runner_s_reading_is_refused(tmp_path, case):
+    """Each revision made its client run `touch` while `check` passed it:
+    sqlite3 ends a statement at a line `GO` or `/`, the mariadb client runs
+    `\\!` in /*! */, psql follows standard_conforming_strings off. Each is
+    refused at its file:line:col by check, sql up and up, before anything
+    runs; the same text fed to the client itself does run the command."""
+    from conftest import MysqlDb, PostgresDb
+    dialect, text, line, column, message = HIDDEN_CLIENT_COMMANDS[case]
+    db = {"sqlite": lambda: SqliteDb(tmp_path), "postgres": PostgresDb, "mysql": MysqlDb}[dialect]()
+    try:
+        marker = tmp_path / "ran"
+        project = Project(tmp_path, db)
+        project.add("0001", "t1", "CREATE TABLE t1 (a INTEGER);\n", "DROP TABLE t1;\n")
+        project.add("0002", "cmd", "", "DROP TABLE t2;\n")
+        project.write("migrations/up/0002_cmd.sql", text.format(marker=marker))
+        for args in (["check"], ["sql", "up"], ["up"]):
+            result = project.run(*args)
+            assert result.code == 2, (args, result)
+            assert f"migrations/up/0002_cmd.sql:{line}:{column}: error: {message}" in result.err, \
+                (args, result)
+            assert result.out == "", (args, result)
+        assert not marker.exists()
+        if dialect != "sqlite" or db.path.exists():
+            assert history_ids(db) == [] and "t1" not in db.tables()
+        # The case is real: the client given the text runs the command.
+        pipe_into_client(db, text.format(marker=marker))
+        assert marker.exists(), case
+    finally:
+        if dialect != "sqlite":
+            db.drop()
+
+
+@pytest.mark.parametrize("dialect,text", [
+    ("mysql", "SELECT 1 /* \\! touch x */;\nSELECT 1 /*! 'a\\'b' */;\n"),
+    ("sqlite", "SELECT 4\n/ 2;\nSELECT 'x\nGO\n';\n/* go\n*/ SELECT 1;\nSELECT 1 -- x\n; GOTO;\n"),
+    ("postgres", "SET standard_conforming_strings = on;\nSET SESSION standard_conforming_strings "
+                 "TO 'on';\nSHOW standard_conforming_strings;\nRESET standard_conforming_strings;\n"
+                 "ALTER DATABASE nosuch SET standard_conforming_strings = off;\n"),
+])
+def test_what_the_client_reads_as_the_runner_does_is_kept(tmp_path, dialect, text):
+    """A plain comment's `\\!` (the mariadb client skips it), `GO` or `/`
+    inside a line, a string or a comment, standard_conforming_strings set
+    on, shown, reset, or set for later sessions (ALTER DATABASE): check
+    passes them."""
+    from conftest import MysqlDb, PostgresDb
+    db = {"sqlite": lambda: SqliteDb(tmp_path), "postgres": PostgresDb, "mysql": MysqlDb}[dialect]()
+    try:
+        project = Project(tmp_path, db)
+        project.add("0001", "kept", "", "")
+        project.write("migrations/up/0001_kept.sql", text)
+        result = project.run("check")
+        assert result.code == 0, result
+    finally:
+        if dialect != "sqlite":
+            db.drop()
+
+
+def test_postgres_a_pg_dump_applies_with_up_and_through_psql(tmp_path, pg):
+    """pg_dump 15.14+ writes `\\restrict KEY` at the top of a plain dump and
+    `\\unrestrict KEY` at its end: they were refused as psql commands
+    ("inline what it does"). A real dump, COPY rows holding \\N, tabs and
+    backslashes, applies with `up` and through `sql up | psql` to the same
+    rows; any other `\\restrict` stays refused."""
+    from conftest import PostgresDb
+    pg.query("CREATE TABLE d (id int PRIMARY KEY, v text, w text);"
+             "INSERT INTO d VALUES (1, NULL, 'a\tb'), (2, 'back\\slash', E'\\\\N'),"
+             " (3, E'two\\nlines', '')")
+    dumped = subprocess.run(["pg_dump", "--no-owner", pg.url], capture_output=True, check=True).stdout
+    assert b"\n\\restrict " in dumped and b"\n\\unrestrict " in dumped, dumped[:400]
+    rows = pg.query("SELECT * FROM d ORDER BY id")
+    for way in ("up", "sql"):
+        target = PostgresDb()
+        try:
+            project = Project(tmp_path / way, target)
+            project.add("0001", "dump", "", "DROP TABLE d;\n", kind="mixed")
+            (project.root / "migrations/up/0001_dump.sql").write_bytes(dumped)
+            if way == "up":
+                result = project.run("up")
+                assert result.code == 0, result
+            else:
+                printed = project.run("sql", "up")
+                assert printed.code == 0, printed
+                assert "\\restrict" not in printed.out, printed.out
+                ran = pipe_into_client(target, printed.out)
+                assert ran.returncode == 0, (ran.stderr, printed.out)
+            assert target.query("SELECT * FROM d ORDER BY id") == rows, way
+            assert applied_ids(target) == ["0001"]
+        finally:
+            target.drop()
+    project = Project(tmp_path / "other", pg)
+    project.add("0001", "r", "", "")
+    for line in ("\\restrict `touch x`", "\\restrict a b", "\\restrict\t:key", "\\unrestrict"):
+        project.write("migrations/up/0001_r.sql", f"{line}\nSELECT 1;\n")
+        result = project.run("check")
+        assert result.code == 2 and "is a psql meta-command" in result.err, (line, result)

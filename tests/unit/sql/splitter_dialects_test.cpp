@@ -115,6 +115,46 @@ TEST_CASE("splitter: a client command inside a statement or at its start is refu
                     Catch::Contains(":1:1: error: '\\.' is a mysql client command"));
 }
 
+// What the client reads otherwise than the splitter did, so that a client
+// command hid from it: a sqlite3 terminator line, the mysql client's
+// commands in executable comments, standard_conforming_strings set off.
+TEST_CASE("splitter: a client command hidden from the reading is refused", "[splitter]") {
+  CHECK_THROWS_WITH(split_text("SELECT 1\n GO \n.shell ls\n;\n", "sqlite"),
+                    Catch::Contains(":2:2: error: a line holding only 'GO' ends the statement"));
+  CHECK_THROWS_WITH(split_text("SELECT 1;\n/ /* x */ -- y\n", "sqlite"),
+                    Catch::Contains(":2:1: error: a line holding only '/'"));
+  CHECK_THROWS_WITH(split_text("SELECT 1 /*! \\! ls */;\n", "mysql"),
+                    Catch::Contains(":1:14: error: '\\!' is a mysql client command"));
+  CHECK_THROWS_WITH(split_text("/*M!100000 SELECT '*/' \\q */;\n", "mysql"),
+                    Catch::Contains(":1:24: error: '\\q' is a mysql client command"));
+  CHECK_THROWS_WITH(
+      split_text("SELECT 1;\nset   local standard_conforming_strings=false;\n", "postgres"),
+      Catch::Contains(":2:1: error: this statement may set "
+                      "standard_conforming_strings"));
+  CHECK_THROWS_WITH(split_text("DO $$ BEGIN EXECUTE 'SET standard_conforming_strings = off'; "
+                               "END $$;\n",
+                               "postgres"),
+                    Catch::Contains(":1:1: error: this statement may set"));
+  CHECK_THROWS_WITH(split_text("ALTER TABLE t ADD c text DEFAULT "
+                               "set_config('standard_conforming_strings', 'off', false);\n",
+                               "postgres"),
+                    Catch::Contains(":1:1: error: this statement may set"));
+  CHECK_THROWS_WITH(split_text("\\restrict `ls`\n", "postgres"),
+                    Catch::Contains("'\\restrict' is a psql meta-command"));
+  CHECK_THROWS_WITH(split_text("SELECT 1 \\restrict abc\n;\n", "postgres"),
+                    Catch::Contains("'\\restrict' is a psql meta-command"));
+}
+
+TEST_CASE("splitter: what the client reads as the splitter does is kept", "[splitter]") {
+  CHECK(split_text("SELECT 4\n/ 2;\nSELECT 'x\nGO\n';\nSELECT 1 /* \nGO\n*/;\ngo_on;\n", "sqlite")
+            .size() == 4);
+  CHECK(split_text("SELECT 1 /* \\! ls */, /*! 'a\\'*/' */ 2;\n", "mysql").size() == 1);
+  CHECK(split_text("\\restrict Ab12\nSET standard_conforming_strings = on;\nSELECT 1;\n"
+                   "\\unrestrict Ab12\r\n",
+                   "postgres")
+            .size() == 2);
+}
+
 TEST_CASE("splitter: a backslash in quotes, comments or bodies is no client command",
           "[splitter]") {
   CHECK(split_text("SELECT '\\', E'\\'', \"a\\b\", $$ \\x $$ /* \\! */ -- \\q\n;\n", "postgres")

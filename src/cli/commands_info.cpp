@@ -499,6 +499,32 @@ int cmd_check(const Context& ctx, const CommandOptions& o) {
   return failed ? static_cast<int>(ExitCode::problems) : 0;
 }
 
+namespace {
+
+// psql reads the script's strings as the server's session does: with a
+// database (or role) whose default is standard_conforming_strings off, from
+// the script's RESET ALL on, 'a\', ' and the line after it read otherwise
+// than the runner read them, and a `\! cmd` the runner took as text of a
+// string would run. `runner up` sends the statements it read itself.
+void refuse_nonstandard_strings(drivers::Connection* connection, std::string_view dialect) {
+  if (connection == nullptr || dialect != "postgres") {
+    return;
+  }
+  const auto rows = connection->query("SHOW standard_conforming_strings");
+  const std::string value = rows.empty() ? "" : rows.front().at(0).value_or("");
+  if (value != "on") {
+    throw InputError(fmt::format(
+        "sql: standard_conforming_strings is {} in a session of this database (its default, "
+        "or its role's): psql would read the script's strings otherwise than runner reads "
+        "them, and could take text of a string as its own command, so no script is written; "
+        "turn it on for the database (ALTER DATABASE ... SET standard_conforming_strings = "
+        "on), or apply with 'runner up'",
+        value.empty() ? "unknown" : value));
+  }
+}
+
+}  // namespace
+
 int cmd_sql(const Context& ctx, const CommandOptions& o) {
   if (o.direction != "up" && o.direction != "down") {
     throw UsageError("sql: say 'up' or 'down'");
@@ -527,6 +553,7 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
   const exec::HistoryTables tables =
       connection != nullptr ? ctx.tables().resolved(*connection) : ctx.tables();
   exec::preflight(steps, ctx.dialect());
+  refuse_nonstandard_strings(connection.get(), ctx.dialect());
   // With --json the text is gathered and wrapped in one object.
   char* buffer = nullptr;
   std::size_t size = 0;

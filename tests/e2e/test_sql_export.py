@@ -295,6 +295,26 @@ def test_what_the_client_reads_as_the_runner_does_is_kept(tmp_path, dialect, tex
             db.drop()
 
 
+def test_postgres_sql_up_refuses_a_database_whose_strings_are_not_standard(tmp_path, pg):
+    """A database whose default is standard_conforming_strings off: psql
+    read the script's 'a\\', ' as the server does and ran the `\\!` on the
+    next line the runner read as text of a string. `sql up` refuses to
+    write the script, saying why and how."""
+    marker = tmp_path / "ran"
+    pg._admin(f'ALTER DATABASE "{pg.name}" SET standard_conforming_strings = off')
+    project = Project(tmp_path, pg)
+    project.add("0001", "t1", "", "DROP TABLE t1;\n", kind="mixed")
+    project.write("migrations/up/0001_t1.sql",
+                  f"CREATE TABLE t1 (a text);\nINSERT INTO t1 VALUES ('a\\', '\n\\! touch {marker}\n');\n")
+    printed = project.run("sql", "up")
+    assert printed.code == 2, printed
+    assert printed.out == "", printed
+    assert "standard_conforming_strings is off in a session of this database" in printed.err
+    assert "ALTER DATABASE ... SET standard_conforming_strings = on" in printed.err
+    assert "'runner up'" in printed.err
+    assert not marker.exists() and history_ids(pg) == []
+
+
 def test_postgres_a_pg_dump_applies_with_up_and_through_psql(tmp_path, pg):
     """pg_dump 15.14+ writes `\\restrict KEY` at the top of a plain dump and
     `\\unrestrict KEY` at its end: they were refused as psql commands

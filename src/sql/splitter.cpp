@@ -821,10 +821,14 @@ bool StatementReader::skip_restrict_line() {
 // ALTER DATABASE/ROLE/USER/SYSTEM ... SET, which change later sessions only.
 void StatementReader::check_conforming_strings(const Statement& statement) const {
   static constexpr std::string_view k_name = "standard_conforming_strings";
-  const std::string text = util::to_lower(statement.text);
-  if (text.find(k_name) == std::string::npos) {
-    return;
+  const auto same = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == static_cast<unsigned char>(b);
+  };
+  if (std::search(statement.text.begin(), statement.text.end(), k_name.begin(), k_name.end(),
+                  same) == statement.text.end()) {
+    return;  // most statements: no copy made
   }
+  const std::string text = util::to_lower(statement.text);
   std::vector<std::string> tokens;  // words, 'strings' with their quotes, "names" without
   for (std::size_t i = 0; i < text.size();) {
     const char c = text[i];

@@ -4,6 +4,7 @@ with no option that stops it at an error. The script must stop at the
 first error by itself and leave the history as `runner up` leaves it, and
 its first revision must run in the session the runner opens, not the
 client's own (its charset, its sql_mode, its PRAGMAs)."""
+import contextlib
 import os
 import subprocess
 
@@ -204,6 +205,20 @@ def test_a_client_command_in_a_revision_is_refused_before_anything_runs(tmp_path
         assert history_ids(db) == [] and "t1" not in db.tables()
 
 
+@contextlib.contextmanager
+def database_of(dialect, tmp_path):
+    """A fresh database of `dialect`, dropped after."""
+    from conftest import MysqlDb, PostgresDb
+    if dialect == "sqlite":
+        yield SqliteDb(tmp_path)
+        return
+    database = PostgresDb() if dialect == "postgres" else MysqlDb()
+    try:
+        yield database
+    finally:
+        database.drop()
+
+
 # Client commands the audit still found behind a reading the runner did not
 # share with the client: (dialect, revision text, line, column, what the error says).
 HIDDEN_CLIENT_COMMANDS = {
@@ -244,10 +259,8 @@ def test_a_client_command_hidden_from_the_runner_s_reading_is_refused(tmp_path, 
     `\\!` in /*! */, psql follows standard_conforming_strings off. Each is
     refused at its file:line:col by check, sql up and up, before anything
     runs; the same text fed to the client itself does run the command."""
-    from conftest import MysqlDb, PostgresDb
     dialect, text, line, column, message = HIDDEN_CLIENT_COMMANDS[case]
-    db = {"sqlite": lambda: SqliteDb(tmp_path), "postgres": PostgresDb, "mysql": MysqlDb}[dialect]()
-    try:
+    with database_of(dialect, tmp_path) as db:
         marker = tmp_path / "ran"
         project = Project(tmp_path, db)
         project.add("0001", "t1", "CREATE TABLE t1 (a INTEGER);\n", "DROP TABLE t1;\n")
@@ -265,9 +278,6 @@ def test_a_client_command_hidden_from_the_runner_s_reading_is_refused(tmp_path, 
         # The case is real: the client given the text runs the command.
         pipe_into_client(db, text.format(marker=marker))
         assert marker.exists(), case
-    finally:
-        if dialect != "sqlite":
-            db.drop()
 
 
 @pytest.mark.parametrize("dialect,text", [
@@ -282,17 +292,12 @@ def test_what_the_client_reads_as_the_runner_does_is_kept(tmp_path, dialect, tex
     inside a line, a string or a comment, standard_conforming_strings set
     on, shown, reset, or set for later sessions (ALTER DATABASE): check
     passes them."""
-    from conftest import MysqlDb, PostgresDb
-    db = {"sqlite": lambda: SqliteDb(tmp_path), "postgres": PostgresDb, "mysql": MysqlDb}[dialect]()
-    try:
+    with database_of(dialect, tmp_path) as db:
         project = Project(tmp_path, db)
         project.add("0001", "kept", "", "")
         project.write("migrations/up/0001_kept.sql", text)
         result = project.run("check")
         assert result.code == 0, result
-    finally:
-        if dialect != "sqlite":
-            db.drop()
 
 
 def test_postgres_sql_up_refuses_a_database_whose_strings_are_not_standard(tmp_path, pg):
@@ -321,7 +326,6 @@ def test_postgres_a_pg_dump_applies_with_up_and_through_psql(tmp_path, pg):
     ("inline what it does"). A real dump, COPY rows holding \\N, tabs and
     backslashes, applies with `up` and through `sql up | psql` to the same
     rows; any other `\\restrict` stays refused."""
-    from conftest import PostgresDb
     pg.query("CREATE TABLE d (id int PRIMARY KEY, v text, w text);"
              "INSERT INTO d VALUES (1, NULL, 'a\tb'), (2, 'back\\slash', E'\\\\N'),"
              " (3, E'two\\nlines', '')")
@@ -329,8 +333,7 @@ def test_postgres_a_pg_dump_applies_with_up_and_through_psql(tmp_path, pg):
     assert b"\n\\restrict " in dumped and b"\n\\unrestrict " in dumped, dumped[:400]
     rows = pg.query("SELECT * FROM d ORDER BY id")
     for way in ("up", "sql"):
-        target = PostgresDb()
-        try:
+        with database_of("postgres", tmp_path) as target:
             project = Project(tmp_path / way, target)
             project.add("0001", "dump", "", "DROP TABLE d;\n", kind="mixed")
             (project.root / "migrations/up/0001_dump.sql").write_bytes(dumped)
@@ -345,8 +348,6 @@ def test_postgres_a_pg_dump_applies_with_up_and_through_psql(tmp_path, pg):
                 assert ran.returncode == 0, (ran.stderr, printed.out)
             assert target.query("SELECT * FROM d ORDER BY id") == rows, way
             assert applied_ids(target) == ["0001"]
-        finally:
-            target.drop()
     project = Project(tmp_path / "other", pg)
     project.add("0001", "r", "", "")
     for line in ("\\restrict `touch x`", "\\restrict a b", "\\restrict\t:key", "\\unrestrict"):

@@ -515,7 +515,8 @@ void refuse_nonstandard_strings(drivers::Connection* connection, std::string_vie
   if (value != "on") {
     throw InputError(fmt::format(
         "sql: standard_conforming_strings is {} in a session of this database (its default, "
-        "or its role's): psql would read the script's strings otherwise than runner reads "
+        "its role's, or the connection's options): psql would read the script's strings otherwise "
+        "than runner reads "
         "them, and could take text of a string as its own command, so no script is written; "
         "turn it on for the database (ALTER DATABASE ... SET standard_conforming_strings = "
         "on), or apply with 'runner up'",

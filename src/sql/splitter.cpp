@@ -769,8 +769,8 @@ void StatementReader::terminator_line() {
   }
   throw InputError(fmt::format(
       "{}:{}:{}: error: a line holding only '{}' ends the statement before it in the sqlite3 "
-      "shell, which then reads the next line on its own (a dot command there would run); it is "
-      "not SQL that SQLite takes either: end the statement with ';'",
+      "shell (when that is complete), which then reads the next line on its own (a dot command "
+      "there would run); it is not SQL that SQLite takes either: end the statement with ';'",
       path().string(), m_line, m_column, word));
 }
 

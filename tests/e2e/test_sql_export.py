@@ -223,7 +223,8 @@ def database_of(dialect, tmp_path):
 # share with the client: (dialect, revision text, line, column, what the error says).
 HIDDEN_CLIENT_COMMANDS = {
     "sqlite-GO": ("sqlite", "CREATE TABLE t2 (a INTEGER)\nGO\n.shell touch {marker}\n;\n", 2, 1,
-                  "a line holding only 'GO' ends the statement before it in the sqlite3 shell"),
+                  "a line holding only 'GO' ends the statement before it in the sqlite3 shell "
+                  "(when that is complete)"),
     "sqlite-slash": ("sqlite", "CREATE TABLE t2 (a INTEGER)\n  /  \n.shell touch {marker}\n;\n",
                      2, 3, "a line holding only '/' ends the statement"),
     "sqlite-go-comment": ("sqlite", "CREATE TABLE t2 (a INTEGER)\ngo -- done\n"

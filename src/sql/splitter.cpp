@@ -713,8 +713,8 @@ void StatementReader::skip_executable_comment() {
       advance();
       return;
     }
-    if (c == '\'' || c == '"') {
-      skip_quoted(c, true, true);
+    if (c == '\'' || c == '"') {  // as outside the comment: the session's sql_mode decides
+      skip_quoted(c, m_mode.backslash_escapes && !(c == '"' && m_mode.ansi_quotes), true);
     } else if (c == '`') {
       skip_quoted('`', false, true);
     } else if (c == '\\' && m_buf[m_pos + 1] != 'N') {

@@ -24,6 +24,59 @@ namespace {
 using plan::Direction;
 using project::Revision;
 
+// The statement that began the transaction a revision outside one is in,
+// as its statements' words tell: what began it stays said only while no
+// statement the runner cannot read through (MySQL's implicit commits, CALL)
+// ran since.
+struct TransactionStart {
+  int index = 0;  // 0: none begun, as far as the words tell
+  int line = 0;
+  std::string verb;
+  bool certain = true;
+};
+
+void track_transaction(TransactionStart& start, const sql::Statement& statement,
+                       std::string_view dialect) {
+  const sql::Classification c = sql::classify(statement.text, dialect);
+  const std::string& verb = c.verb;
+  const bool begins =
+      c.transaction_control &&
+      (verb.rfind("BEGIN", 0) == 0 || verb.rfind("START", 0) == 0 || verb.rfind("SET", 0) == 0);
+  const bool ends =
+      c.transaction_control && !begins && verb.rfind("XA", 0) != 0 && verb.rfind("PREPARE", 0) != 0;
+  if (ends) {
+    start = {};
+  } else if (begins || (dialect == "sqlite" && verb.rfind("SAVEPOINT", 0) == 0)) {
+    // MySQL commits the open transaction at the next BEGIN; PostgreSQL and
+    // SQLite keep the first (a warning, an error, a savepoint inside it).
+    if (start.index == 0 || dialect == "mysql") {
+      start = {statement.index, statement.line, verb, true};
+    }
+  } else if (start.index != 0 && (c.implicit_commit || c.opaque || c.transaction_control)) {
+    start.certain = false;
+  }
+}
+
+std::string left_open_advice(const Revision& revision) {
+  return fmt::format(
+      "end the transaction in the file (COMMIT), check the database, then 'runner repair {}' "
+      "(keep it as applied) or 'runner repair {} --forget'",
+      revision.id().text(), revision.id().text());
+}
+
+// What a revision that ended inside its own transaction, now rolled back,
+// leaves applied, as far as the runner knows (`skip` ran before this run).
+std::string left_applied(const TransactionStart& start, std::int64_t done, std::int64_t skip) {
+  if (start.index == 0 || !start.certain || start.index <= skip) {
+    return fmt::format("which of its {} statement(s) stay applied is for the database to tell",
+                       done);
+  }
+  return fmt::format(
+      "statement {} (line {}, {}) began the transaction, so the {} statement(s) before it stay "
+      "applied and what ran from it on was rolled back",
+      start.index, start.line, start.verb, start.index - 1);
+}
+
 // Line and column of byte `offset` inside a statement that starts at
 // (line, column); columns count characters, not UTF-8 continuation bytes.
 std::pair<int, int> position_in(const sql::Statement& statement, long offset) {
@@ -700,6 +753,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   std::int64_t seen = 0;
   statement_done(revision, direction, 0, 0);
   std::string prefix;  // chained hash of the statements run so far, for --resume
+  TransactionStart transaction;  // one the revision began and has not ended
   // The bytes as they are run: the file may be rewritten after the pre-scan.
   util::Sha256 streamed;
   std::string ran_checksum;
@@ -730,6 +784,7 @@ void Executor::run_marked(const Revision& revision, Direction direction,
             m_connection.execute(statement_ref(*current, file, reader));
           }
           bookkeeping.reset();
+          track_transaction(transaction, *current, m_connection.dialect());
         }
         prefix = util::sha256_hex(prefix + "\n" + current->text);
         if (ran_before) {
@@ -788,6 +843,13 @@ void Executor::run_marked(const Revision& revision, Direction direction,
     }
     const bool marks = db_error != nullptr || interrupted ||
                        dynamic_cast<const UnreachableError*>(&error) != nullptr;
+    // A transaction of the revision's own, still open (a read-only one its
+    // next mark was refused in, or one a failure aborted), would take the
+    // mark and the log row with it: rolled back first, and said.
+    const bool rolled_back = marks && roll_back_left_open();
+    if (rolled_back) {
+      text = fmt::format("{}; {}", text, ended_inside_transaction(revision, true));
+    }
     std::string marked = "it is marked failed";
     if (marks) {
       // `prefix` covers exactly the `done` statements: it is extended only
@@ -798,15 +860,20 @@ void Executor::run_marked(const Revision& revision, Direction direction,
     plan::HistoryRecord failed_mark = record;
     failed_mark.state = "revert-failed";
     const std::string advice =
-        up ? fmt::format("fix the file and 'runner up --resume', or fix the database and "
-                         "'runner repair {}'",
-                         revision.id().text())
-           : plan::failed_mark_advice(failed_mark);
+        rolled_back ? left_open_advice(revision)
+        : up        ? fmt::format(
+                          "fix the file and 'runner up --resume', or fix the database and "
+                                 "'runner repair {}'",
+                          revision.id().text())
+             : plan::failed_mark_advice(failed_mark);
+    const std::string applied =
+        rolled_back
+            ? left_applied(transaction, done, skip)
+            : fmt::format("the {} statement(s) before the failure stay applied{}", done - skip,
+                          skip > 0 ? fmt::format(" (after the {} that ran before)", skip) : "");
     const std::string told = fmt::format(
-        "revision {} does not run as one transaction here: the {} statement(s) before the "
-        "failure stay applied{}, and {}{}; {}",
-        revision.id().text(), done - skip,
-        skip > 0 ? fmt::format(" (after the {} that ran before)", skip) : "", marked,
+        "revision {} does not run as one transaction here: {}, and {}{}; {}", revision.id().text(),
+        applied, marked,
         db_error != nullptr || interrupted ? invalid_index_left(current, m_connection.dialect(), up)
                                            : "",
         advice);
@@ -831,7 +898,9 @@ void Executor::run_marked(const Revision& revision, Direction direction,
   }
   m_connection.end_statements();
   if (m_connection.transaction_left_open() == true) {
-    left_transaction_open(revision, direction, record, done, prefix, start);
+    m_connection.rollback();
+    left_transaction_open(revision, direction, record, left_applied(transaction, done, skip), done,
+                          prefix, start);
   }
   if (up && ran_checksum != checksum) {
     changed_while_running(revision, record, done, prefix, ran_checksum, start);
@@ -964,21 +1033,33 @@ void Executor::changed_while_running(const Revision& revision, const plan::Histo
   throw failure;
 }
 
-void Executor::left_transaction_open(const Revision& revision, Direction direction,
-                                     const plan::HistoryRecord& record, std::int64_t done,
-                                     const std::string& prefix, std::int64_t start) {
-  m_connection.rollback();
-  const std::string text = fmt::format(
-      "revision {} {} ended inside a transaction it began (BEGIN or START TRANSACTION without "
+std::string Executor::ended_inside_transaction(const Revision& revision, bool failed) {
+  return fmt::format(
+      "revision {} {} {} inside a transaction it began (BEGIN or START TRANSACTION without "
       "COMMIT, or autocommit turned off): what it left uncommitted was rolled back",
-      revision.id().text(), revision.name());
+      revision.id().text(), revision.name(), failed ? "stopped" : "ended");
+}
+
+bool Executor::roll_back_left_open() {
+  try {
+    if (m_connection.transaction_left_open() != true) {
+      return false;
+    }
+  } catch (const std::exception&) {
+    return false;  // a lost session: its transaction ends with it
+  }
+  m_connection.rollback();
+  return true;
+}
+
+void Executor::left_transaction_open(const Revision& revision, Direction direction,
+                                     const plan::HistoryRecord& record, const std::string& applied,
+                                     std::int64_t done, const std::string& prefix,
+                                     std::int64_t start) {
+  const std::string text = ended_inside_transaction(revision, false);
   const std::string marked = mark_failed(record, direction, text, done, prefix, start, "failed");
   FailedMarkError failure(text);
-  failure.add_context(fmt::format(
-      "{}, and which of its {} statement(s) stay applied is for the database to tell: end the "
-      "transaction in the file (COMMIT), check the database, then 'runner repair {}' (keep it as "
-      "applied) or 'runner repair {} --forget'",
-      marked, done, revision.id().text(), revision.id().text()));
+  failure.add_context(fmt::format("{}, and {}; {}", marked, applied, left_open_advice(revision)));
   throw failure;
 }
 

@@ -129,12 +129,17 @@ class Executor {
                                           const plan::HistoryRecord& record, std::int64_t done,
                                           const std::string& prefix,
                                           const std::string& ran_checksum, std::int64_t start);
-  // A revision outside a transaction ended inside one it began: rolls back
-  // what it left uncommitted, marks it failed and throws saying so.
+  // A revision outside a transaction ended inside one it began, rolled
+  // back: marks it failed and throws saying so and what stays `applied`.
   [[noreturn]] void left_transaction_open(const project::Revision& revision,
                                           plan::Direction direction,
-                                          const plan::HistoryRecord& record, std::int64_t done,
+                                          const plan::HistoryRecord& record,
+                                          const std::string& applied, std::int64_t done,
                                           const std::string& prefix, std::int64_t start);
+  // After a failure in a revision outside a transaction: rolls back one the
+  // revision began and left open; whether there was one.
+  bool roll_back_left_open();
+  static std::string ended_inside_transaction(const project::Revision& revision, bool failed);
   // Writes a log row, best effort: the database's message when it could not.
   std::optional<std::string> write_log(const LogRecord& record) noexcept;
   // The log row of a revision that ran outside a transaction and is

@@ -220,3 +220,69 @@ def test_mysql_sql_select_limit_left_by_the_last_revision_does_not_empty_the_dow
     assert result.code == 0, result
     assert "v" not in maria.tables()
     assert maria.query("SELECT id FROM runner_history") == []
+
+
+# --- a transaction of the revision's own, left open at a failure ---------------
+
+# A statement that begins a transaction in which the runner's next progress
+# mark is refused. SQLite lifts query_only around each mark: the revision
+# runs to its end, inside the transaction, which is then rolled back.
+BEGIN_READ_ONLY = {
+    "postgres": "BEGIN READ ONLY;\n",
+    "mysql": "START TRANSACTION READ ONLY;\n",
+    "sqlite": "BEGIN;\nPRAGMA query_only=1;\n",
+}
+
+
+def assert_failed_and_said_so_again(project, db, done):
+    assert db.query("SELECT state, statements_done FROM runner_history") == [("failed", done)]
+    assert log_rows(db) == [("apply", "0001", "failed")]
+    again = project.run("up")
+    assert again.code == 5, again
+    assert "failed half way" in again.err, again
+    assert "left running" not in again.err and "no error was recorded" not in again.err, again
+
+
+def test_a_read_only_transaction_the_revision_began_is_rolled_back_before_it_is_marked_failed(
+        tmp_path, db):
+    """PostgreSQL's BEGIN READ ONLY (MySQL's START TRANSACTION READ ONLY)
+    outside the runner's transaction refused the mark before the next
+    statement; the mark failed could not be written in it either ("current
+    transaction is aborted"), nor the log row: the record stayed running and
+    every later up blamed a runner that stopped half way. The revision's
+    transaction is rolled back first, said with the statement that began
+    it; it is marked failed and logged."""
+    project = make_project(tmp_path, db)
+    project.add("0001", "rogue", "CREATE TABLE l(x int);\n" + BEGIN_READ_ONLY[db.dialect] +
+                "SELECT 1;\n", "DROP TABLE l;\n", transaction=False)
+    result = project.run("up")
+    assert result.code == 5, result
+    assert "inside a transaction it began" in result.err, result
+    assert "what it left uncommitted was rolled back" in result.err, result
+    assert ("statement 2 (line 2, BEGIN" in result.err
+            or "statement 2 (line 2, START" in result.err), result
+    assert "the 1 statement(s) before it stay applied" in result.err, result
+    assert "it is marked failed" in result.err, result
+    assert "could not be marked failed" not in result.err, result
+    assert "l" in db.tables()
+    done = 4 if db.dialect == "sqlite" else 2
+    assert_failed_and_said_so_again(project, db, done)
+
+
+def test_a_statement_failing_inside_a_transaction_the_revision_began_is_marked_and_logged(
+        tmp_path, db):
+    """A failure inside the revision's own transaction (PostgreSQL aborts
+    it) took the mark failed and the log row with it."""
+    project = make_project(tmp_path, db)
+    project.add("0001", "rogue", "CREATE TABLE l(x int);\nBEGIN;\nINSERT INTO l VALUES (1);\n"
+                "SELECT * FROM no_such_table;\n", "DROP TABLE l;\n", kind="mixed",
+                transaction=False)
+    result = project.run("up")
+    assert result.code == 5, result
+    assert "no_such_table" in result.err, result
+    assert "stopped inside a transaction it began" in result.err, result
+    assert "statement 2 (line 2, BEGIN)" in result.err, result
+    assert "the 1 statement(s) before it stay applied" in result.err, result
+    assert "it is marked failed" in result.err, result
+    assert db.query("SELECT count(*) FROM l") == [(0,)]
+    assert_failed_and_said_so_again(project, db, 3)

@@ -222,21 +222,52 @@ project::Project Context::scan_project(std::vector<project::Diagnostic>& diagnos
 }
 
 util::FileLock::Waiting Context::manifest_waiting() const {
-  auto next = std::make_shared<double>(1.0);
-  return [this, next](double waited) {
-    exec::signals::check("while waiting for the lock on the manifest: nothing was changed");
-    if (waited > m_lock_timeout) {
-      throw UnreachableError(fmt::format(
-          "{} stayed locked for {:.0f} s by another runner changing the project (new, split or "
-          "renumber; {}): nothing was read or changed; try again once it is done",
-          m_manifest_path.string(), waited, m_lock_timeout_source));
+  // The holder may be a runner changing the project (new, split, renumber)
+  // or any other program (flock(1), an editor's script): only that another
+  // process holds it is known.
+  struct Wait {
+    double next = 1.0;
+    // While waiting, a signal ends the wait with its message instead of the
+    // process, silently; within a section already alive (up under the
+    // migration lock) the project was read before.
+    std::optional<exec::signals::CriticalSection> section;
+    std::string untouched;
+    bool used = false;  // a wait before: the project may be read in part
+  };
+  auto state = std::make_shared<Wait>();
+  return [this, state](double waited) {
+    if (waited >= 0 && !state->section) {
+      state->untouched = !state->used && !exec::signals::in_critical_section()
+                             ? "nothing was read or changed"
+                             : "nothing was changed";
+      state->used = true;
+      state->section.emplace(nullptr);
     }
-    if (waited >= *next) {
-      *next = waited + 5;
-      m_reporter.progress(fmt::format(
-          "waiting for the lock on {} ({:.0f} s of {:g} s): another runner is changing the "
-          "project (new, split or renumber)",
-          m_manifest_path.string(), waited, m_lock_timeout));
+    const std::string stopped =
+        fmt::format("while waiting for the lock on the manifest: {}", state->untouched);
+    if (waited < 0) {
+      state->section.reset();  // the wait is over
+      exec::signals::check(stopped);
+      return;
+    }
+    try {
+      exec::signals::check(stopped);
+      if (waited > m_lock_timeout) {
+        throw UnreachableError(fmt::format(
+            "{} stayed locked by another process for {:g} s ({}): nothing was read or changed; "
+            "try again once it lets go",
+            m_manifest_path.string(), m_lock_timeout, m_lock_timeout_source));
+      }
+    } catch (...) {
+      state->section.reset();
+      throw;
+    }
+    if (waited >= state->next) {
+      state->next = waited + 5;
+      m_reporter.progress(
+          fmt::format("waiting for the lock on {} ({:.0f} s of {:g} s): another "
+                      "process holds it",
+                      m_manifest_path.string(), waited, m_lock_timeout));
     }
   };
 }

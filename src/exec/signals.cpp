@@ -74,6 +74,11 @@ void install() {
 
 int caught() { return g_caught.load(); }
 
+bool in_critical_section() {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  return g_depth > 0;
+}
+
 void check() {
   if (const int signal_number = caught(); signal_number != 0) {
     throw InterruptedError(signal_number);

@@ -23,6 +23,9 @@ void install();
 
 // The signal caught inside a critical section, or 0.
 int caught();
+// Whether a critical section is alive: a signal now is caught, not the end
+// of the process.
+bool in_critical_section();
 
 // Throws InterruptedError when a signal was caught; with `context` added
 // (what stands: "the repair was rolled back: ...") when given.

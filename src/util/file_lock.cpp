@@ -30,6 +30,20 @@ bool held_here(const struct stat& file) {
 }  // namespace
 
 FileLock::FileLock(const std::filesystem::path& path, Mode mode, const Waiting& waiting) {
+  bool waited = false;
+  lock(path, mode, waiting, waited);
+  if (waited) {
+    try {
+      waiting(-1);
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+}
+
+void FileLock::lock(const std::filesystem::path& path, Mode mode, const Waiting& waiting,
+                    bool& waited) {
   const int operation = mode == Mode::shared ? LOCK_SH : LOCK_EX;
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
@@ -48,6 +62,7 @@ FileLock::FileLock(const std::filesystem::path& path, Mode mode, const Waiting& 
     while ((result = flock(m_fd, operation | LOCK_NB)) != 0 &&
            (errno == EWOULDBLOCK || errno == EINTR)) {
       if (waiting) {
+        waited = true;
         try {
           waiting(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         } catch (...) {
@@ -74,7 +89,9 @@ FileLock::FileLock(const std::filesystem::path& path, Mode mode, const Waiting& 
   }
 }
 
-FileLock::~FileLock() {
+FileLock::~FileLock() { release(); }
+
+void FileLock::release() noexcept {
   if (m_fd < 0) {
     return;
   }
@@ -85,6 +102,8 @@ FileLock::~FileLock() {
     }
   }
   close(m_fd);  // lets go of the lock
+  m_fd = -1;
+  m_held = false;
 }
 
 }  // namespace runner::util

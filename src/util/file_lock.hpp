@@ -17,7 +17,10 @@ class FileLock {
  public:
   enum class Mode { shared, exclusive };
   // Called while another process holds the lock, every few milliseconds,
-  // with the seconds waited so far; it may throw to give up the wait.
+  // with the seconds waited so far; it may throw to give up the wait. After
+  // a wait, once more with `waited` negative when it is over (the lock had,
+  // or none to have): what began with the wait ends there, and a throw
+  // then lets go of the lock.
   using Waiting = std::function<void(double waited)>;
 
   // Opens the file at `path` (read-only: a read-only folder is locked as
@@ -38,6 +41,10 @@ class FileLock {
   bool held() const { return m_held; }
 
  private:
+  // Opens and locks; `waited` is set once `waiting` was called.
+  void lock(const std::filesystem::path& path, Mode mode, const Waiting& waiting, bool& waited);
+  void release() noexcept;
+
   int m_fd = -1;
   bool m_held = false;
   std::pair<std::uint64_t, std::uint64_t> m_file;  // device, inode, when held

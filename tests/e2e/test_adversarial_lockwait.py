@@ -208,8 +208,53 @@ def test_a_manifest_locked_past_the_lock_timeout_is_exit_4_and_nothing_runs(proj
     finally:
         os.close(held)
     assert result.code == 4, result
-    assert ("manifest.yaml stayed locked for 1 s by another runner changing the project (new, "
-            "split or renumber; --lock-timeout): nothing was read or changed") in result.err, result
+    assert ("manifest.yaml stayed locked by another process for 1 s (--lock-timeout): nothing "
+            "was read or changed") in result.err, result
+    assert history_ids(db) == ["0001", "0002"]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_manifest_locked_by_another_program_is_said_so_with_the_timeout_as_given(project, db):
+    """flock(1) held it: the runner said "another runner ... (new, split or
+    renumber)", which it does not know, and "1 s" for --lock-timeout 0.5."""
+    third(two(project)).run("up", "2")
+    holder = subprocess.Popen(["flock", "manifest.yaml", "sleep", "60"], cwd=project.root)
+    try:
+        assert wait_for(lambda: project.run("--lock-timeout", "0.1", "status").code == 4)
+        result = project.run("--lock-timeout", "0.5", "up", timeout=30)
+        waited = project.run("--lock-timeout", "1.5", "status", timeout=30)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.code == 4, result
+    assert ("manifest.yaml stayed locked by another process for 0.5 s (--lock-timeout): nothing "
+            "was read or changed") in result.err, result
+    assert waited.code == 4, waited
+    assert "waiting for the lock on manifest.yaml (1 s of 1.5 s): another process holds it" in \
+        waited.err, waited
+    for said in (result.err, waited.err):
+        assert "another runner" not in said and "new, split or renumber" not in said, said
+    assert history_ids(db) == ["0001", "0002"]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143),
+                                         (signal.SIGHUP, 129)])
+def test_a_signal_while_waiting_for_the_manifest_says_so(project, db, signum, code):
+    """Before the project was read (no migration lock yet): the runner
+    exited 128+N and said nothing at all."""
+    third(two(project)).run("up", "2")
+    held = lock_manifest(project)
+    try:
+        up = Started(project, "up")
+        up.says(MANIFEST_WAIT)
+        up.proc.send_signal(signum)
+        got, out, err = up.finish()
+    finally:
+        os.close(held)
+    assert got == code, (out, err)
+    assert "interrupted" in err, err
+    assert "while waiting for the lock on the manifest: nothing was read or changed" in err, err
     assert history_ids(db) == ["0001", "0002"]
 
 

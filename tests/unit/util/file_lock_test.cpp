@@ -72,6 +72,29 @@ TEST_CASE("file lock: a shared lock waits for an exclusive one, until waiting gi
   CHECK(lock.held());
 }
 
+TEST_CASE("file lock: a wait is said over once the lock is had; a throw then lets go of it",
+          "[file_lock]") {
+  const Manifest manifest;
+  const fs::path& path = manifest.path;
+  int other = lock_elsewhere(path, LOCK_EX);
+  int over = 0;
+  const auto waiting = [&](double waited) {
+    if (waited < 0) {
+      ++over;
+      throw std::runtime_error("a signal meanwhile");
+    }
+    if (other >= 0) {
+      close(other);
+      other = -1;
+    }
+  };
+  CHECK_THROWS_WITH(FileLock(path, FileLock::Mode::exclusive, waiting), "a signal meanwhile");
+  CHECK(over == 1);
+  // let go: had at once, without a wait, so nothing is said over
+  const FileLock again(path, FileLock::Mode::exclusive, [](double) { FAIL("waited"); });
+  CHECK(again.held());
+}
+
 TEST_CASE("file lock: shared locks do not wait for one another; an exclusive one waits for them",
           "[file_lock]") {
   const Manifest manifest;

@@ -35,13 +35,26 @@ struct TransactionStart {
   bool certain = true;
 };
 
+// SET autocommit = 0 (OFF, FALSE), not = 1, which commits.
+bool autocommit_off(const sql::Statement& statement, std::string_view dialect) {
+  const auto tokens = sql::tokenize(statement.text, dialect);
+  for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+    if (tokens[i].name && util::to_lower(tokens[i].text) == "autocommit") {
+      const std::size_t value = tokens[i + 1].text == "=" && i + 2 < tokens.size() ? i + 2 : i + 1;
+      const std::string& said = tokens[value].text;
+      return said == "0" || said == "OFF" || said == "FALSE";
+    }
+  }
+  return false;
+}
+
 void track_transaction(TransactionStart& start, const sql::Statement& statement,
                        std::string_view dialect) {
   const sql::Classification c = sql::classify(statement.text, dialect);
   const std::string& verb = c.verb;
   const bool begins =
-      c.transaction_control &&
-      (verb.rfind("BEGIN", 0) == 0 || verb.rfind("START", 0) == 0 || verb.rfind("SET", 0) == 0);
+      c.transaction_control && (verb.rfind("BEGIN", 0) == 0 || verb.rfind("START", 0) == 0 ||
+                                (verb.rfind("SET", 0) == 0 && autocommit_off(statement, dialect)));
   const bool ends =
       c.transaction_control && !begins && verb.rfind("XA", 0) != 0 && verb.rfind("PREPARE", 0) != 0;
   if (ends) {

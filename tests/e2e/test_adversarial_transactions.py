@@ -353,6 +353,8 @@ def test_a_revision_outside_a_transaction_that_leaves_one_open_is_failed_not_sai
     assert result.code == 5, result
     assert "revision 0001 open_ended ended inside a transaction it began" in result.err, result
     assert "what it left uncommitted was rolled back" in result.err, result
+    assert f"statement 2 (line 2, {begin.split()[0]}" in result.err, result
+    assert "the 1 statement(s) before it stay applied" in result.err, result
     assert "applied 0001" not in result.err, result
     assert history_state(db, "0001") == "failed"
     assert db.query("SELECT count(*) FROM t") == [(0,)]

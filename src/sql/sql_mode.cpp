@@ -35,6 +35,12 @@ bool is(const std::vector<Token>& t, std::size_t i, std::string_view word) {
   return i < t.size() && t[i].word && t[i].text == word;
 }
 
+// A name as the server reads a variable's or a scope's: any case, plain or
+// `backquoted`.
+bool is_name(const std::vector<Token>& t, std::size_t i, std::string_view name) {
+  return i < t.size() && t[i].name && util::to_lower(t[i].text) == name;
+}
+
 bool is_punct(const std::vector<Token>& t, std::size_t i, char c) {
   return i < t.size() && !t[i].name && t[i].text.size() == 1 && t[i].text[0] == c;
 }
@@ -103,13 +109,36 @@ ModeChange sql_mode_change(std::string_view statement, SqlMode mode) {
     change.what = ModeChange::What::unknown;
     return change;
   }
-  if (!is(head, 0, "SET") || is(head, 1, "STATEMENT")) {
+  if (!is(head, 0, "SET")) {
     return change;
   }
   const auto t = tokenize(statement, "mysql", std::string_view::npos, mode);
+  if (is(head, 1, "STATEMENT")) {
+    // SET STATEMENT var = value [, ...] FOR statement: the variables it
+    // names are given back after the statement, what the statement itself
+    // does to the session (a SET of sql_mode) stays.
+    std::size_t i = 2;
+    for (int depth = 0; i < t.size() && !(depth == 0 && is(t, i, "FOR")); ++i) {
+      depth += t[i].text == "(" ? 1 : t[i].text == ")" ? -1 : 0;
+    }
+    if (i + 1 >= t.size()) {
+      return change;  // no FOR: the server refuses it
+    }
+    bool names_it = false;
+    for (std::size_t j = 2; j < i; ++j) {
+      names_it = names_it || is_name(t, j, "sql_mode");
+    }
+    change = sql_mode_change(statement.substr(t[i + 1].begin), mode);
+    // Its own sql_mode and the target's (which wins is not followed), or a
+    // /*!NNNNN that the server may skip: not known.
+    if ((names_it || maybe_skipped(statement)) && change.what != ModeChange::What::none) {
+      change = {ModeChange::What::unknown, {}};
+    }
+    return change;
+  }
   bool mentions = false;
-  for (const auto& token : t) {
-    mentions = mentions || (token.word && token.text == "SQL_MODE");
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    mentions = mentions || is_name(t, i, "sql_mode");
   }
   if (!mentions) {
     return change;
@@ -137,9 +166,12 @@ ModeChange sql_mode_change(std::string_view statement, SqlMode mode) {
     bool here = session;
     bool user_variable = false;
     if (is_punct(t, i, '@') && is_punct(t, i + 1, '@')) {
+      if (t[i].end != t[i + 1].begin) {
+        return unknown();  // `@ @x`: not followed
+      }
       i += 2;
       if (i + 1 < t.size() && t[i + 1].text == ".") {
-        here = is(t, i, "SESSION") || is(t, i, "LOCAL");
+        here = is_name(t, i, "session") || is_name(t, i, "local");
         i += 2;
       } else {
         here = true;
@@ -151,7 +183,7 @@ ModeChange sql_mode_change(std::string_view statement, SqlMode mode) {
     if (i >= t.size() || !t[i].name) {
       return unknown();  // a form not followed (SET NAMES, SET PASSWORD, ...)
     }
-    const bool target = !user_variable && here && t[i].word && t[i].text == "SQL_MODE";
+    const bool target = !user_variable && here && is_name(t, i, "sql_mode");
     ++i;
     while (i < t.size() && t[i].text == ".") {  // a structured variable: name.name
       i += 2;

@@ -228,3 +228,46 @@ TEST_CASE("sql_mode: each unknown mode is read every way, also after a known one
     CHECK(message.find("from line 9,") != std::string::npos);
   }
 }
+
+TEST_CASE("sql_mode: backquoted names, comments and SET STATEMENT's FOR SET are followed",
+          "[sql_mode]") {
+  const SqlMode off{false, false};
+  for (const char* statement :
+       {"SET `sql_mode` = 'NO_BACKSLASH_ESCAPES'", "SET `SQL_Mode` = 'NO_BACKSLASH_ESCAPES'",
+        "SET @@session.`sql_mode` = 'NO_BACKSLASH_ESCAPES'",
+        "SET @@session . `sql_mode` = 'NO_BACKSLASH_ESCAPES'",
+        "SET @@`session`.sql_mode = 'NO_BACKSLASH_ESCAPES'",
+        "SET @@`sql_mode` = 'NO_BACKSLASH_ESCAPES'", "SET @@SQL_MODE = 'NO_BACKSLASH_ESCAPES'",
+        "set /*c*/ sql_mode /* = 'ANSI' */ = 'NO_BACKSLASH_ESCAPES'",
+        "SET SESSION -- c\n sql_mode # c\n = 'NO_BACKSLASH_ESCAPES'",
+        "SET LOCAL `sql_mode` := 'NO_BACKSLASH_ESCAPES'",
+        "SET STATEMENT max_statement_time=100 FOR SET sql_mode='NO_BACKSLASH_ESCAPES'",
+        "SET STATEMENT a = (SELECT 1 FOR UPDATE) FOR SET `sql_mode`='NO_BACKSLASH_ESCAPES'",
+        "set statement max_statement_time=1 for set @@session.sql_mode='NO_BACKSLASH_ESCAPES'"}) {
+    INFO(statement);
+    const auto change = runner::sql::sql_mode_change(statement, {});
+    CHECK(change.what == ModeChange::What::known);
+    CHECK(change.mode == off);
+  }
+  for (const char* statement :
+       {"SET STATEMENT sql_mode='ANSI' FOR SET sql_mode='NO_BACKSLASH_ESCAPES'",
+        "SET STATEMENT max_statement_time=100 FOR SET sql_mode=@m", "SET @ @sql_mode = 'ANSI'",
+        "SET STATEMENT a=1 FOR PREPARE s FROM @q",
+        "/*!99999 SET STATEMENT a=1 FOR SET sql_mode = 'ANSI' */"}) {
+    INFO(statement);
+    CHECK(what(statement) == ModeChange::What::unknown);
+  }
+  for (const char* statement :
+       {"SET @@global.`sql_mode` = 'ANSI'", "SET @`sql_mode` = 'ANSI'",
+        "SET STATEMENT `sql_mode`='ANSI' FOR SELECT 1", "SET `sql_mode2` = 'ANSI'"}) {
+    INFO(statement);
+    CHECK(what(statement) == ModeChange::What::none);
+  }
+  // The audit's file: the SET's spelling changes nothing in how the rest is cut.
+  for (const char* set : {"SET `sql_mode` = 'NO_BACKSLASH_ESCAPES';\n",
+                          "SET STATEMENT max_statement_time=100 FOR SET "
+                          "sql_mode='NO_BACKSLASH_ESCAPES';\n"}) {
+    INFO(set);
+    CHECK(split_mysql(std::string(set) + k_tail).size() == 3);  // SET, INSERT, DROP
+  }
+}

@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include "sql/classifier.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
 
@@ -108,6 +109,9 @@ class BodyTracker {
 
   // False once the statement is known not to hold a body.
   bool wants_words() const { return m_kind != Kind::none; }
+
+  // MySQL: a compound statement, whose body the server reads whole.
+  bool compound() const { return m_kind == Kind::mysql_routine; }
 
   // True while a ';' here would fall inside a body.
   bool inside() const {
@@ -330,6 +334,38 @@ class BodyTracker {
   std::string m_previous;        // the last token, lower case ("'" for a quoted one)
   std::string m_before_previous;  // the one before it
 };
+
+// Where a MySQL statement read under a DELIMITER other than ';' holds a ';'
+// at which the server ends a statement and runs what follows as another
+// (multi-statements are on): one outside strings, comments and a compound
+// statement's body, with more than blanks, comments or ';' after it. Its
+// offset in `text`, or npos. A statement longer than a lex-only pass keeps
+// (`head_only`) is judged by its head: a compound statement passes, any
+// other holding a ';' does not.
+std::size_t hidden_statement_at(std::string_view text, SqlMode mode, bool head_only) {
+  const auto t = tokenize(text, "mysql", std::string_view::npos, mode);
+  BodyTracker body("mysql");
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (head_only && (body.compound() || !body.wants_words())) {
+      return body.compound() ? std::string_view::npos : 0;
+    }
+    const bool semicolon = !t[i].name && t[i].text == ";";
+    if (semicolon && !body.inside()) {
+      for (std::size_t j = i + 1; j < t.size(); ++j) {
+        if (t[j].name || t[j].text != ";") {
+          return t[i].begin;
+        }
+      }
+      return std::string_view::npos;
+    }
+    if (t[i].word) {
+      body.word(t[i].text);
+    } else {
+      body.punct(t[i].name || t[i].text == "'" ? '\'' : t[i].text[0]);
+    }
+  }
+  return std::string_view::npos;
+}
 
 // True when `text` starts with `word` (lower case), case-insensitively, as a whole word.
 bool starts_with_word(std::string_view text, std::string_view word) {
@@ -720,6 +756,7 @@ void StatementReader::skip_executable_comment() {
     } else if (c == '\\' && m_buf[m_pos + 1] != 'N') {
       client_command();
     } else {
+      m_semicolon = m_semicolon || c == ';';
       advance();
     }
   }
@@ -927,6 +964,27 @@ std::optional<Statement> StatementReader::next() {
   }
 }
 
+// Under `DELIMITER //` the mysql client sends what stands before `//` as
+// one text, and the server runs each statement it holds: the runner would
+// see, classify and count one (a COMMIT among them would end a revision's
+// transaction unseen). Only a compound statement may hold a ';' there.
+void StatementReader::check_one_statement(const Statement& statement) const {
+  const bool head_only = statement.truncated || statement.text.size() > k_lex_text_limit;
+  const std::size_t at = hidden_statement_at(statement.text, m_mode, head_only);
+  if (at == std::string_view::npos) {
+    return;
+  }
+  const auto newlines = std::count(statement.text.begin(),
+                                   statement.text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+  throw InputError(fmt::format(
+      "{}:{}:{}: error: this statement, read under DELIMITER {}, holds a ';' (line {}) after "
+      "which the server would run the rest as statements of their own, unseen by the runner "
+      "(only a CREATE PROCEDURE, FUNCTION, TRIGGER or EVENT, or a compound statement, keeps "
+      "';' in its body): end each statement with the delimiter ({})",
+      path().string(), statement.line, statement.column, m_delimiter,
+      statement.line + static_cast<int>(newlines), m_delimiter));
+}
+
 void StatementReader::follow_mode(Statement& statement) {
   statement.mode = m_mode;
   ModeChange change = sql_mode_change(statement.text, m_mode);
@@ -1038,6 +1096,7 @@ std::optional<Statement> StatementReader::read_one() {
   statement.index = ++m_index;
   m_start = m_pos;
   m_truncated = false;
+  m_semicolon = false;
   m_copy_head = Head::unknown;
   std::size_t end = std::string::npos;
 
@@ -1128,6 +1187,7 @@ std::optional<Statement> StatementReader::read_one() {
       body.punct(c);  // a body's tracker sees each byte of punctuation
       advance();
     } else {
+      m_semicolon = m_semicolon || c == ';';
       // Punctuation, digits and spaces: move on to the next byte that can
       // start a string, comment, word or the end of the statement.
       advance();
@@ -1147,6 +1207,9 @@ std::optional<Statement> StatementReader::read_one() {
   statement.truncated = m_truncated;
   if (postgres) {
     check_conforming_strings(statement);
+  }
+  if (mysql && custom_delimiter && m_semicolon) {
+    check_one_statement(statement);
   }
   // A truncated statement's text is its start glued to its last bytes: no
   // word of it can be trusted. bound_memory() keeps a COPY whole up to the

@@ -108,6 +108,7 @@ class StatementReader {
   [[noreturn]] void terminator_line();   // refuses that line at m_pos
   bool skip_restrict_line();             // pg_dump's `\restrict KEY`, `\unrestrict KEY`
   void check_conforming_strings(const Statement& statement) const;
+  void check_one_statement(const Statement& statement) const;  // MySQL, under a DELIMITER
 
   util::TextReader m_reader;
   std::string m_dialect;
@@ -122,6 +123,7 @@ class StatementReader {
   std::size_t m_start = 0;        // index in m_buf of the statement being read
   std::size_t m_text_limit = std::string::npos;
   bool m_truncated = false;
+  bool m_semicolon = false;  // a ';' outside strings and comments in the statement being read
   // Whether the statement being read starts with the word COPY, decided by
   // bound_memory() before it first cuts the statement's text.
   enum class Head { unknown, copy, other };

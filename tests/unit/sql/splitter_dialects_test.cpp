@@ -376,3 +376,42 @@ TEST_CASE("splitter: inside a MySQL body, begin opens a block only where a state
       "  lbl: BEGIN SELECT 2; END lbl;\nEND";
   CHECK(texts_of(tables + ";\nSELECT 2;", "mysql") == std::vector<std::string>{tables, "SELECT 2"});
 }
+
+TEST_CASE("splitter: a DELIMITER chunk holding more than one statement is refused", "[splitter]") {
+  // The server runs each statement of the chunk (multi-statements are on):
+  // the runner would see one, and a COMMIT among them would go unseen.
+  for (const std::string chunk :
+       {"INSERT INTO t VALUES ('a'); COMMIT; INSERT INTO t VALUES ('b')//",
+        "CREATE TABLE a (x INT);\nCREATE TABLE b (x INT)//", "BEGIN; INSERT INTO t VALUES (1)//",
+        "/*!50003 INSERT INTO t VALUES (1); COMMIT */ //",
+        "CREATE PROCEDURE p() BEGIN SELECT 1; END; COMMIT//",
+        "CREATE PROCEDURE p() SELECT 1; COMMIT//", "IF 1 THEN SELECT 1; END IF; COMMIT//",
+        "SELECT 'it''s; fine', `a;b` FROM t; -- x\n COMMIT//"}) {
+    INFO(chunk);
+    for (std::size_t size : {1, 3, 65536}) {
+      CHECK_THROWS_WITH(
+          split_text("SELECT 1;\nDELIMITER //\n" + chunk + "\nDELIMITER ;\n", "mysql", size),
+          Catch::Contains(":3:1: error: this statement, read under DELIMITER //, holds a ';'") &&
+              Catch::Contains("end each statement with the delimiter (//)"));
+    }
+  }
+  CHECK_THROWS_WITH(split_text("DELIMITER $$\nINSERT INTO t VALUES (1);\n\nCOMMIT$$", "mysql"),
+                    Catch::Contains(":2:1: error:") && Catch::Contains("';' (line 2)"));
+}
+
+TEST_CASE("splitter: a compound statement or a lone trailing ';' under DELIMITER is one statement",
+          "[splitter]") {
+  for (const std::string chunk :
+       {"CREATE DEFINER=`a`@`%` PROCEDURE p()\nBEGIN\n  SELECT 1;\n  COMMIT;\nEND",
+        "CREATE PROCEDURE p() BEGIN SELECT 1; END;", "INSERT INTO t VALUES ('a;'); -- ;\n;",
+        "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER tr BEFORE "
+        "INSERT ON t FOR EACH ROW BEGIN\n  SET NEW.a = 1;\nEND */",
+        "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; COMMIT; END",
+        "BEGIN NOT ATOMIC SELECT 1; SELECT 2; END", "l: LOOP SELECT 1; LEAVE l; END LOOP l",
+        "IF 1 = 1 THEN SELECT 1; ELSE SELECT 2; END IF", "SELECT 'a;b' /* ; */ # ;\n"}) {
+    INFO(chunk);
+    const auto statements = split_text("DELIMITER //\n" + chunk + "//\nDELIMITER ;\n", "mysql");
+    REQUIRE(statements.size() == 1);
+    CHECK(statements[0].text == chunk.substr(0, chunk.find_last_not_of(" \n") + 1));
+  }
+}

@@ -335,10 +335,11 @@ class BodyTracker {
   std::string m_before_previous;  // the one before it
 };
 
-// Where a MySQL statement read under a DELIMITER other than ';' holds a ';'
-// at which the server ends a statement and runs what follows as another
-// (multi-statements are on): one outside strings, comments and a compound
-// statement's body, with more than blanks, comments or ';' after it. Its
+// Where a MySQL statement (read under a DELIMITER other than ';', or with a
+// ';' inside /*! ... */) holds a ';' at which the server ends a statement
+// and runs what follows as another (multi-statements are on; nothing but
+// blanks there is an empty statement, a syntax error once the first ran):
+// one outside strings, comments and a compound statement's body. Its
 // offset in `text`, or npos. A statement longer than a lex-only pass keeps
 // (`head_only`) is judged by its head: a compound statement passes, any
 // other holding a ';' does not.
@@ -351,12 +352,7 @@ std::size_t hidden_statement_at(std::string_view text, SqlMode mode, bool head_o
     }
     const bool semicolon = !t[i].name && t[i].text == ";";
     if (semicolon && !body.inside()) {
-      for (std::size_t j = i + 1; j < t.size(); ++j) {
-        if (t[j].name || t[j].text != ";") {
-          return t[i].begin;
-        }
-      }
-      return std::string_view::npos;
+      return t[i].begin;
     }
     if (t[i].word) {
       body.word(t[i].text);
@@ -965,9 +961,11 @@ std::optional<Statement> StatementReader::next() {
 }
 
 // Under `DELIMITER //` the mysql client sends what stands before `//` as
-// one text, and the server runs each statement it holds: the runner would
-// see, classify and count one (a COMMIT among them would end a revision's
-// transaction unseen). Only a compound statement may hold a ';' there.
+// one text (so does any client with a ';' inside /*! ... */), and the
+// server runs each statement it holds: the runner would see, classify and
+// count one (a COMMIT among them would end a revision's transaction unseen,
+// a failure after the first would be said to leave nothing applied). Only
+// a compound statement may hold a ';' there.
 void StatementReader::check_one_statement(const Statement& statement) const {
   const bool head_only = statement.truncated || statement.text.size() > k_lex_text_limit;
   const std::size_t at = hidden_statement_at(statement.text, m_mode, head_only);
@@ -977,12 +975,14 @@ void StatementReader::check_one_statement(const Statement& statement) const {
   const auto newlines = std::count(statement.text.begin(),
                                    statement.text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
   throw InputError(fmt::format(
-      "{}:{}:{}: error: this statement, read under DELIMITER {}, holds a ';' (line {}) after "
-      "which the server would run the rest as statements of their own, unseen by the runner "
-      "(only a CREATE PROCEDURE, FUNCTION, TRIGGER or EVENT, or a compound statement, keeps "
-      "';' in its body): end each statement with the delimiter ({})",
+      "{}:{}:{}: error: this statement, read under DELIMITER {}, holds a ';' (line {}) where "
+      "the server ends it and runs what follows as a statement of its own, unseen by the "
+      "runner (only a CREATE PROCEDURE, FUNCTION, TRIGGER or EVENT, or a compound statement, "
+      "keeps ';' in its body): end each statement with the delimiter ({}), and nothing "
+      "else{}",
       path().string(), statement.line, statement.column, m_delimiter,
-      statement.line + static_cast<int>(newlines), m_delimiter));
+      statement.line + static_cast<int>(newlines), m_delimiter,
+      m_delimiter == ";" ? " (not inside /*! ... */)" : ""));
 }
 
 void StatementReader::follow_mode(Statement& statement) {
@@ -1208,7 +1208,7 @@ std::optional<Statement> StatementReader::read_one() {
   if (postgres) {
     check_conforming_strings(statement);
   }
-  if (mysql && custom_delimiter && m_semicolon) {
+  if (mysql && m_semicolon) {
     check_one_statement(statement);
   }
   // A truncated statement's text is its start glued to its last bytes: no

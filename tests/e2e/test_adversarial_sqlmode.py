@@ -186,3 +186,82 @@ def test_under_ansi_quotes_a_double_quoted_name_ends_where_the_server_ends_it(pr
     assert [r["statements"] for r in result.json()["revisions"]] == [3]
     assert maria.query("SELECT a, `b\\` FROM t ORDER BY a") == [("p", "q"), ("r", None)]
     assert applied_ids(maria) == ["0001", "0002"]
+
+
+# The audit's spellings of the SET that the server follows: after it, 'a\'
+# is a whole string, so COMMIT is a statement of its own (refused in a
+# transactional revision) and the second INSERT's string runs to its end.
+@pytest.mark.parametrize("set_mode", [
+    "SET `sql_mode` = 'NO_BACKSLASH_ESCAPES'",
+    "SET @@session . `SQL_Mode` = 'NO_BACKSLASH_ESCAPES'",
+    "SET STATEMENT max_statement_time=100 FOR SET sql_mode='NO_BACKSLASH_ESCAPES'",
+])
+def test_other_spellings_of_the_set_are_followed_and_the_hidden_commit_seen(
+        project, maria, set_mode):
+    seeded(project, maria)
+    project.add("0002", "d",
+                set_mode + ";\n"
+                "INSERT INTO t (a) VALUES ('a\\'); COMMIT; INSERT INTO t (a) VALUES (' ') -- '\n"
+                ";\n",
+                kind="data")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0002_d.sql:2" in result.err and "COMMIT" in result.err, result.err
+    assert maria.query("SELECT COUNT(*) FROM t") == [(0,)]
+    assert applied_ids(maria) == ["0001"]
+
+
+# The server runs each statement of the chunk (multi-statements are on); a
+# ';' after a routine's END makes an empty one, a syntax error once the
+# routine exists: the runner said "the 0 statement(s) before the failure stay
+# applied" there.
+@pytest.mark.parametrize("kind, chunk", [
+    ("data", "INSERT INTO t (a) VALUES ('a'); COMMIT; INSERT INTO t (a) VALUES ('b')//"),
+    ("schema", "CREATE TABLE x1 (a INT); CREATE TABLE x2 (a INT)//"),
+    ("schema", "CREATE PROCEDURE x1() BEGIN SELECT 1; END;\n//"),
+])
+def test_a_delimiter_chunk_of_several_statements_is_refused_before_anything_runs(
+        project, maria, kind, chunk):
+    seeded(project, maria)
+    first = "INSERT INTO t (a) VALUES ('first')" if kind == "data" else "CREATE TABLE x0 (a INT)"
+    project.add("0002", "d", first + ";\nDELIMITER //\n" + chunk + "\nDELIMITER ;\n",
+                kind=kind, transaction=kind == "data")
+    for args in (["check"], ["up"]):
+        result = project.run(*args)
+        assert result.code == 2, (args, result)
+        assert "0002_d.sql:3:1" in result.err, result.err
+        assert "end each statement with the delimiter (//)" in result.err, result.err
+        assert "stay applied" not in result.err, result.err
+    assert maria.query("SELECT COUNT(*) FROM t") == [(0,)]
+    assert not {"x0", "x1", "x2"} & set(maria.tables())
+    assert maria.query("SELECT COUNT(*) FROM information_schema.ROUTINES "
+                       "WHERE ROUTINE_SCHEMA = DATABASE()") == [(0,)]
+    assert applied_ids(maria) == ["0001"]
+
+
+def test_a_routine_under_delimiter_still_applies(project, maria):
+    seeded(project, maria)
+    project.add("0002", "p",
+                "DELIMITER //\n"
+                "CREATE PROCEDURE fill()\nBEGIN\n  INSERT INTO t (a) VALUES ('x;');\n"
+                "  INSERT INTO t (a) VALUES ('y');\nEND\n//\n"
+                "DELIMITER ;\n",
+                "DROP PROCEDURE fill;\n")
+    project.add("0003", "c", "CALL fill();\n", kind="data", transaction=False)
+    result = project.run("--json", "up")
+    assert result.code == 0, result
+    assert [r["statements"] for r in result.json()["revisions"]] == [1, 1]
+    assert maria.query("SELECT a FROM t ORDER BY a") == [("x;",), ("y",)]
+
+
+def test_statements_inside_one_executable_comment_are_refused(project, maria):
+    seeded(project, maria)
+    project.add("0002", "d",
+                "INSERT INTO t (a) VALUES ('first');\n"
+                "/*!50000 INSERT INTO t (a) VALUES ('a'); COMMIT */;\n",
+                kind="data")
+    result = project.run("up")
+    assert result.code == 2, result
+    assert "0002_d.sql:2:1" in result.err and "(not inside /*! ... */)" in result.err, result.err
+    assert maria.query("SELECT COUNT(*) FROM t") == [(0,)]
+    assert applied_ids(maria) == ["0001"]

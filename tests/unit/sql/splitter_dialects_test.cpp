@@ -386,7 +386,9 @@ TEST_CASE("splitter: a DELIMITER chunk holding more than one statement is refuse
         "/*!50003 INSERT INTO t VALUES (1); COMMIT */ //",
         "CREATE PROCEDURE p() BEGIN SELECT 1; END; COMMIT//",
         "CREATE PROCEDURE p() SELECT 1; COMMIT//", "IF 1 THEN SELECT 1; END IF; COMMIT//",
-        "SELECT 'it''s; fine', `a;b` FROM t; -- x\n COMMIT//"}) {
+        "SELECT 'it''s; fine', `a;b` FROM t; -- x\n COMMIT//",
+        // The server runs the first, then fails on the empty statement.
+        "CREATE PROCEDURE p() BEGIN SELECT 1; END;\n//", "INSERT INTO t VALUES (1);//"}) {
     INFO(chunk);
     for (std::size_t size : {1, 3, 65536}) {
       CHECK_THROWS_WITH(
@@ -397,13 +399,20 @@ TEST_CASE("splitter: a DELIMITER chunk holding more than one statement is refuse
   }
   CHECK_THROWS_WITH(split_text("DELIMITER $$\nINSERT INTO t VALUES (1);\n\nCOMMIT$$", "mysql"),
                     Catch::Contains(":2:1: error:") && Catch::Contains("';' (line 2)"));
+  // Without DELIMITER, a ';' inside /*! ... */ is one too.
+  CHECK_THROWS_WITH(split_text("SELECT 1;\n/*!50000 INSERT INTO t VALUES (1); COMMIT */;", "mysql"),
+                    Catch::Contains(":2:1: error: this statement, read under DELIMITER ;") &&
+                        Catch::Contains("(not inside /*! ... */)"));
+  CHECK(split_text("/*!50003 CREATE*/ /*!50003 TRIGGER tr BEFORE INSERT ON t FOR EACH ROW "
+                   "BEGIN SET NEW.a = 1; SET NEW.b = 2; END */;\nSELECT 1;",
+                   "mysql")
+            .size() == 2);
 }
 
-TEST_CASE("splitter: a compound statement or a lone trailing ';' under DELIMITER is one statement",
-          "[splitter]") {
+TEST_CASE("splitter: a compound statement under DELIMITER is one statement", "[splitter]") {
   for (const std::string chunk :
        {"CREATE DEFINER=`a`@`%` PROCEDURE p()\nBEGIN\n  SELECT 1;\n  COMMIT;\nEND",
-        "CREATE PROCEDURE p() BEGIN SELECT 1; END;", "INSERT INTO t VALUES ('a;'); -- ;\n;",
+        "INSERT INTO t VALUES ('a;') -- ;\n",
         "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER tr BEFORE "
         "INSERT ON t FOR EACH ROW BEGIN\n  SET NEW.a = 1;\nEND */",
         "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; COMMIT; END",

@@ -345,6 +345,17 @@ class BodyTracker {
 // other holding a ';' does not.
 std::size_t hidden_statement_at(std::string_view text, SqlMode mode, bool head_only) {
   const auto t = tokenize(text, "mysql", std::string_view::npos, mode);
+  // MariaDB's CREATE [OR REPLACE] [DEFINER = ...] PACKAGE [BODY] (Oracle
+  // mode) is read whole by the server; its body is not followed here.
+  for (std::size_t i = 1; i < std::min<std::size_t>(t.size(), 16) && t[0].text == "CREATE"; ++i) {
+    if (t[i].word && t[i].text == "PACKAGE") {
+      return std::string_view::npos;
+    }
+    if (t[i].word && is_any(t[i].text, {"TABLE", "VIEW", "INDEX", "PROCEDURE", "FUNCTION",
+                                        "TRIGGER", "EVENT", "DATABASE", "SCHEMA", "USER"})) {
+      break;
+    }
+  }
   BodyTracker body("mysql");
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (head_only && (body.compound() || !body.wants_words())) {

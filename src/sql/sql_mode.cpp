@@ -124,15 +124,14 @@ ModeChange sql_mode_change(std::string_view statement, SqlMode mode) {
     if (i + 1 >= t.size()) {
       return change;  // no FOR: the server refuses it
     }
-    bool names_it = false;
     for (std::size_t j = 2; j < i; ++j) {
-      names_it = names_it || is_name(t, j, "sql_mode");
+      if (is_name(t, j, "sql_mode")) {
+        return change;  // its own sql_mode is given back after the target, whatever it set
+      }
     }
     change = sql_mode_change(statement.substr(t[i + 1].begin), mode);
-    // Its own sql_mode and the target's (which wins is not followed), or a
-    // /*!NNNNN that the server may skip: not known.
-    if ((names_it || maybe_skipped(statement)) && change.what != ModeChange::What::none) {
-      change = {ModeChange::What::unknown, {}};
+    if (maybe_skipped(statement) && change.what != ModeChange::What::none) {
+      change = {ModeChange::What::unknown, {}};  // a /*!NNNNN the server may skip
     }
     return change;
   }
@@ -171,7 +170,7 @@ ModeChange sql_mode_change(std::string_view statement, SqlMode mode) {
       }
       i += 2;
       if (i + 1 < t.size() && t[i + 1].text == ".") {
-        here = is_name(t, i, "session") || is_name(t, i, "local");
+        here = is(t, i, "SESSION") || is(t, i, "LOCAL");  // `session` is a structured name
         i += 2;
       } else {
         here = true;

@@ -34,10 +34,10 @@ struct ModeChange {
 // names in any case or `backquoted`, comments between words, also inside
 // /*! ... */, or as the FOR target of SET STATEMENT: the target's SET
 // stays) changes it to a known mode; one whose value is no literal (a
-// variable, DEFAULT, an expression), or a SET STATEMENT sql_mode = ... FOR
-// a SET of it, to an unknown one. SET GLOBAL, @@global., a user variable
-// @sql_mode and SET STATEMENT sql_mode = ... FOR another statement leave
-// the session's as it is (so do a routine's and a
+// variable, DEFAULT, an expression) to an unknown one. SET GLOBAL,
+// @@global., a user variable @sql_mode and SET STATEMENT sql_mode = ...
+// FOR any statement (the server gives the mode back after it) leave the
+// session's as it is (so do a routine's and a
 // MariaDB compound statement's SET: the server gives the mode back after
 // them). PREPARE or EXECUTE IMMEDIATE of anything but a literal, or of one
 // naming sql_mode, make it unknown too. Other statements: none.

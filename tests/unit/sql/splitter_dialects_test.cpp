@@ -417,7 +417,9 @@ TEST_CASE("splitter: a compound statement under DELIMITER is one statement", "[s
         "INSERT ON t FOR EACH ROW BEGIN\n  SET NEW.a = 1;\nEND */",
         "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; COMMIT; END",
         "BEGIN NOT ATOMIC SELECT 1; SELECT 2; END", "l: LOOP SELECT 1; LEAVE l; END LOOP l",
-        "IF 1 = 1 THEN SELECT 1; ELSE SELECT 2; END IF", "SELECT 'a;b' /* ; */ # ;\n"}) {
+        "IF 1 = 1 THEN SELECT 1; ELSE SELECT 2; END IF",
+        "CREATE OR REPLACE PACKAGE BODY pk AS PROCEDURE p AS BEGIN NULL; END; END",
+        "SELECT 'a;b' /* ; */ # ;\n"}) {
     INFO(chunk);
     const auto statements = split_text("DELIMITER //\n" + chunk + "//\nDELIMITER ;\n", "mysql");
     REQUIRE(statements.size() == 1);

@@ -572,7 +572,7 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
       }
     }
   } close{out, buffer};
-  exec::render_client_header(ctx.dialect(), out);
+  const std::string key = exec::render_client_header(ctx.dialect(), out);
   // The session as the runner opens it, set first: the client's own (its
   // charset, its sql_mode, an --init-command) would otherwise read the
   // first revision, and the reset between revisions only the later ones.
@@ -593,6 +593,7 @@ int cmd_sql(const Context& ctx, const CommandOptions& o) {
     util::print(out, "\n");
   }
   exec::render_sql(steps, tables, ctx.dialect(), ctx.dialect() != "mysql", reset, out);
+  exec::render_client_footer(ctx.dialect(), key, out);
   if (ctx.reporter().json()) {
     std::fflush(out);
     nlohmann::json revisions = nlohmann::json::array();

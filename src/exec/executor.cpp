@@ -1236,13 +1236,24 @@ void print_statement(std::FILE* out, std::string_view text, std::string_view dia
 
 }  // namespace
 
-void render_client_header(std::string_view dialect, std::FILE* out) {
+std::string render_client_header(std::string_view dialect, std::FILE* out) {
   if (dialect == "postgres") {
+    // As pg_dump guards a plain dump: a revision's text that psql reads
+    // otherwise than the runner (a string under standard_conforming_strings
+    // off, however a statement turned it off) cannot have it run `\! cmd`.
+    std::string key = util::random_key(40);
     util::print(out,
-                "-- For psql (psql -X URL < FILE): the psql command below makes it stop at the "
-                "first error,\n-- as runner does; another client would run past a failure.\n"
-                "\\set ON_ERROR_STOP on\n\n");
-  } else if (dialect == "sqlite") {
+                "-- For psql (psql -X URL < FILE): the psql commands below make it stop at the "
+                "first error,\n-- as runner does (another client would run past a failure), "
+                "and refuse every other psql\n-- command up to the \\unrestrict on the last "
+                "line, so none hidden in a revision runs.\n-- \\restrict needs psql 13.22, "
+                "14.19, 15.14, 16.10, 17.6 or later; an older psql stops at it\n-- "
+                "(\"invalid command\"), before anything runs.\n\\set ON_ERROR_STOP on\n"
+                "\\restrict {}\n\n",
+                key);
+    return key;
+  }
+  if (dialect == "sqlite") {
     util::print(out,
                 "-- For sqlite3 (sqlite3 DATABASE < FILE): the sqlite3 command below makes it "
                 "stop at the\n-- first error, as runner does; another client would run past a "
@@ -1252,6 +1263,13 @@ void render_client_header(std::string_view dialect, std::FILE* out) {
                 "-- For the mariadb or mysql client (mariadb DATABASE < FILE), which stops at "
                 "the first\n-- error as runner does (not with --force); DELIMITER lines are its "
                 "commands.\n\n");
+  }
+  return "";
+}
+
+void render_client_footer(std::string_view dialect, std::string_view key, std::FILE* out) {
+  if (dialect == "postgres") {
+    util::print(out, "\\unrestrict {}\n", key);
   }
 }
 

@@ -208,8 +208,13 @@ std::optional<std::string> run_on_scratch(Executor& executor, const std::vector<
 
 // Writes to `out` what the script render_sql writes begins with: which
 // client it is for, and that client's command that stops it at the first
-// error (psql's ON_ERROR_STOP, sqlite3's .bail).
-void render_client_header(std::string_view dialect, std::FILE* out);
+// error (psql's ON_ERROR_STOP, sqlite3's .bail); for psql then `\restrict
+// KEY` with a fresh random KEY, returned (else ""): psql refuses every
+// other meta-command until render_client_footer's `\unrestrict KEY`.
+std::string render_client_header(std::string_view dialect, std::FILE* out);
+
+// Writes to `out` the script's last line: psql's `\unrestrict KEY`.
+void render_client_footer(std::string_view dialect, std::string_view key, std::FILE* out);
 
 // Writes to `out` the SQL that running `steps` would execute, bookkeeping
 // included, without touching the database: as a client of the dialect

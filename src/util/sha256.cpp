@@ -16,9 +16,10 @@ namespace {
 // a digest is taken: relocating it costs about 2.5 ms, which a no-op `up`
 // whose files are all in the checksum cache (project/cache.hpp) does not
 // need to pay. The static build's table points at the linked functions.
-#define RUNNER_CRYPTO_FUNCTIONS(X)                                                  \
-  X(EVP_MD_fetch) X(EVP_sha256) X(EVP_MD_CTX_new) X(EVP_MD_CTX_free)                \
-  X(EVP_DigestInit_ex) X(EVP_DigestUpdate) X(EVP_DigestFinal_ex) X(RAND_status)
+#define RUNNER_CRYPTO_FUNCTIONS(X)                                                            \
+  X(EVP_MD_fetch)                                                                             \
+  X(EVP_sha256) X(EVP_MD_CTX_new) X(EVP_MD_CTX_free) X(EVP_DigestInit_ex) X(EVP_DigestUpdate) \
+      X(EVP_DigestFinal_ex) X(RAND_status) X(RAND_bytes)
 
 struct Crypto {
   RUNNER_CRYPTO_FUNCTIONS(RUNNER_LIBRARY_MEMBER)
@@ -98,6 +99,27 @@ std::string Sha256::hex_digest() {
 void warm_crypto() {
   sha256_md();
   crypto().RAND_status();
+}
+
+std::string random_key(std::size_t length) {
+  static constexpr std::string_view k_alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  // 248 = 4 * 62: a byte at or above it is drawn again, so every letter
+  // and digit is as likely.
+  static constexpr unsigned k_limit = 4 * k_alphabet.size();
+  std::string key;
+  while (key.size() < length) {
+    unsigned char bytes[64];
+    if (crypto().RAND_bytes(bytes, sizeof bytes) != 1) {
+      throw std::runtime_error("cannot draw random bytes from OpenSSL");
+    }
+    for (const unsigned char byte : bytes) {
+      if (byte < k_limit && key.size() < length) {
+        key.push_back(k_alphabet[byte % k_alphabet.size()]);
+      }
+    }
+  }
+  return key;
 }
 
 std::string sha256_hex(std::string_view bytes) {

@@ -1,6 +1,7 @@
 #pragma once
 // SHA-256 through OpenSSL's libcrypto, fed incrementally.
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,6 +27,10 @@ class Sha256 {
 // Readies OpenSSL's random generator and its SHA-256 ahead of their
 // first use.
 void warm_crypto();
+
+// `length` letters and digits from OpenSSL's random generator (a secret
+// no file the runner reads can guess).
+std::string random_key(std::size_t length);
 
 // Digest of a whole string, as hex.
 std::string sha256_hex(std::string_view bytes);

@@ -344,7 +344,9 @@ def test_postgres_a_pg_dump_applies_with_up_and_through_psql(tmp_path, pg):
             else:
                 printed = project.run("sql", "up")
                 assert printed.code == 0, printed
-                assert "\\restrict" not in printed.out, printed.out
+                # the dump's own KEY: the script's \\restrict lines are its own
+                key = dumped.split(b"\n\\restrict ", 1)[1].split(b"\n", 1)[0].decode()
+                assert key not in printed.out, printed.out
                 ran = pipe_into_client(target, printed.out)
                 assert ran.returncode == 0, (ran.stderr, printed.out)
             assert target.query("SELECT * FROM d ORDER BY id") == rows, way
@@ -355,3 +357,76 @@ def test_postgres_a_pg_dump_applies_with_up_and_through_psql(tmp_path, pg):
         project.write("migrations/up/0001_r.sql", f"{line}\nSELECT 1;\n")
         result = project.run("check")
         assert result.code == 2 and "is a psql meta-command" in result.err, (line, result)
+
+
+# Statements that turn standard_conforming_strings off under a spelling that
+# hides its name from the runner's refusal (an audit's), each followed by a
+# string psql then reads otherwise than the runner, and a psql command the
+# runner read as text of that string.
+SCS_OFF_SPELLINGS = {
+    "unicode-name": 'SET U&"standard\\005Fconforming_strings" = off;\n',
+    "set-config": "SELECT set_config('standard_' || 'conforming_strings', 'off', false);\n",
+    "do-execute": "DO $$ BEGIN EXECUTE 'SET standard_' || 'conforming_strings = off'; END $$;\n",
+}
+
+
+@pytest.mark.parametrize("hidden,refusal", [
+    ("\\! touch {marker}", b"backslash commands are restricted; only \\unrestrict is allowed"),
+    ("\\unrestrict guessed\n\\! touch {marker}", b"\\unrestrict: wrong key"),
+])
+@pytest.mark.parametrize("spelling", sorted(SCS_OFF_SPELLINGS))
+def test_postgres_a_psql_command_hidden_by_strings_off_does_not_run(tmp_path, pg, spelling, hidden,
+                                                                   refusal):
+    """`sql up | psql -X` ran a shell command from a revision that turned
+    standard_conforming_strings off under a name the runner's refusal did
+    not see: psql read 'a\\', ' the server's way and the `\\!` line outside
+    quotes. The script now runs in psql's restricted mode (\\restrict KEY):
+    psql refuses the command, ON_ERROR_STOP stops it, nothing is recorded;
+    a guessed `\\unrestrict` is refused as well."""
+    marker = tmp_path / "ran"
+    project = Project(tmp_path, pg)
+    project.add("0001", "t1", "", "DROP TABLE t1;\n", kind="mixed")
+    project.write("migrations/up/0001_t1.sql",
+                  "CREATE TABLE t1 (a text);\n" + SCS_OFF_SPELLINGS[spelling]
+                  + "INSERT INTO t1 VALUES ('a\\', '\n" + hidden.format(marker=marker) + "\n');\n")
+    assert project.run("check").code == 0  # the name-based refusal does not see it
+    printed = project.run("sql", "up")
+    assert printed.code == 0, printed
+    ran = pipe_into_client(pg, printed.out)
+    assert not marker.exists(), (ran.stderr, printed.out)
+    assert ran.returncode == 3, (ran.stdout, ran.stderr)  # ON_ERROR_STOP's exit: nothing after it
+    assert refusal in ran.stderr, ran.stderr
+    assert history_ids(pg) == [] and "t1" not in pg.tables()
+
+
+def test_postgres_the_script_runs_restricted_with_a_fresh_key(tmp_path, pg):
+    """The psql script puts psql in restricted mode right after its header
+    (`\\restrict KEY`) and lifts it on its last line (`\\unrestrict KEY`),
+    with a KEY no one can guess: a new one for each script."""
+    project = Project(tmp_path, pg)
+    project.add("0001", "t1", "CREATE TABLE t1 (a text);\n", "DROP TABLE t1;\n")
+    keys = []
+    for _ in range(2):
+        printed = project.run("sql", "up")
+        assert printed.code == 0, printed
+        lines = printed.out.splitlines()
+        at = lines.index("\\set ON_ERROR_STOP on")
+        restrict = lines[at + 1].split(" ")
+        assert restrict[0] == "\\restrict" and len(restrict) == 2, printed.out
+        key = restrict[1]
+        assert len(key) >= 32 and key.isascii() and key.isalnum(), key
+        assert lines[-1] == f"\\unrestrict {key}", printed.out
+        assert not any(line.startswith("\\") for line in lines[at + 2:-1]), printed.out
+        keys.append(key)
+    assert keys[0] != keys[1]
+    ran = pipe_into_client(pg, printed.out)
+    assert ran.returncode == 0, ran.stderr
+    assert applied_ids(pg) == ["0001"]
+    # down too
+    printed = project.run("sql", "down")
+    assert printed.code == 0, printed
+    lines = printed.out.splitlines()
+    assert lines[-1].startswith("\\unrestrict ") and lines[-1].split(" ")[1] not in keys, printed.out
+    assert pipe_into_client(pg, printed.out).returncode == 0
+    assert history_ids(pg) == [] and "t1" not in pg.tables()
+

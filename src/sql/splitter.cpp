@@ -660,6 +660,9 @@ bool StatementReader::skip_space_and_comments() {
       // consumed: DELIMITER is a client command, not a statement
     } else if (m_dialect == "postgres" && c == '\\' && at_line_start() && skip_restrict_line()) {
       // consumed: pg_dump's \restrict KEY, \unrestrict KEY only restrict psql
+    } else if (m_dialect == "mysql" && sandbox_command_at(m_pos)) {
+      advance();  // consumed: the mariadb client's \- only restricts that client
+      advance();
     } else if ((m_dialect == "postgres" && c == '\\') || (m_dialect == "sqlite" && c == '.') ||
                (m_dialect == "mysql" && mysql_client_command_at_start())) {
       client_command();
@@ -692,6 +695,14 @@ void StatementReader::client_command() {
       escape ? "; if it ends a string written for standard_conforming_strings off, write the "
                "quote doubled ('it''s') or in an E'' string (E'it\\'s')"
              : ""));
+}
+
+// The mariadb client's `\-` at `at` (mariadb-dump's first line is
+// `/*M!999999\- enable the sandbox mode */`): it puts that client in
+// sandbox mode, where it refuses every command that reaches a file or a
+// shell; it only restricts the client, so it is kept where it stands.
+bool StatementReader::sandbox_command_at(std::size_t at) {
+  return m_buf[at] == '\\' && ensure(at + 1) && m_buf[at + 1] == '-';
 }
 
 // Whether the statement starting at m_pos begins with a command the mysql
@@ -760,6 +771,9 @@ void StatementReader::skip_executable_comment() {
       skip_quoted(c, m_mode.backslash_escapes && !(c == '"' && m_mode.ansi_quotes), true);
     } else if (c == '`') {
       skip_quoted('`', false, true);
+    } else if (sandbox_command_at(m_pos)) {
+      advance();
+      advance();
     } else if (c == '\\' && m_buf[m_pos + 1] != 'N') {
       client_command();
     } else {
@@ -1169,6 +1183,9 @@ std::optional<Statement> StatementReader::read_one() {
       advance();
       skip_quoted('\'', true, true);
       quoted = true;
+    } else if (mysql && sandbox_command_at(m_pos)) {
+      advance();  // the mariadb client's \- only restricts that client
+      advance();
     } else if (c == '\\' &&
                (postgres || (mysql && !(ensure(m_pos + 1) && m_buf[m_pos + 1] == 'N')))) {
       client_command();  // psql's and the mysql client's commands stand anywhere on a line

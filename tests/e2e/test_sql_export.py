@@ -430,3 +430,52 @@ def test_postgres_the_script_runs_restricted_with_a_fresh_key(tmp_path, pg):
     assert pipe_into_client(pg, printed.out).returncode == 0
     assert history_ids(pg) == [] and "t1" not in pg.tables()
 
+
+def test_mysql_a_mariadb_dump_applies_with_up_and_through_the_client(tmp_path, maria):
+    """mariadb-dump (10.11) starts every dump with
+    `/*M!999999\\- enable the sandbox mode */`, which was refused as a
+    client command ('\\-'); it only restricts the client. A real dump with
+    a routine and a trigger applies with `up` and through `sql up | mariadb`
+    to the same rows, routine and trigger; `\\-` is kept anywhere, any other
+    client command stays refused."""
+    maria.query("CREATE TABLE d (id INT PRIMARY KEY, v VARCHAR(20), n INT)")
+    maria.query("CREATE TABLE audit (id INT)")
+    maria.query("INSERT INTO d VALUES (1, NULL, 0), (2, 'back\\\\slash', 1), (3, 'it''s;', 2)")
+    maria.query("CREATE TRIGGER d_ins AFTER INSERT ON d FOR EACH ROW INSERT INTO audit VALUES (NEW.id)")
+    maria.query("CREATE PROCEDURE bump(IN k INT) BEGIN UPDATE d SET n = n + 1 WHERE id = k; "
+                "SELECT 'a;b'; END")
+    dumped = subprocess.run(
+        ["mariadb-dump", "--no-defaults", "--skip-add-locks", "--routines", "--triggers",
+         f"-h{maria._host}", f"-P{maria._port}", f"-u{maria._user}", f"-p{maria._password}",
+         maria.name], capture_output=True, check=True).stdout
+    assert dumped.startswith(b"/*M!999999\\- enable the sandbox mode */"), dumped[:200]
+    rows = maria.query("SELECT * FROM d ORDER BY id")
+    for way in ("up", "sql"):
+        with database_of("mysql", tmp_path) as target:
+            project = Project(tmp_path / way, target)
+            project.add("0001", "dump", "", "DROP TABLE d;\n", kind="mixed", transaction=False)
+            (project.root / "migrations/up/0001_dump.sql").write_bytes(dumped)
+            if way == "up":
+                result = project.run("up")
+                assert result.code == 0, result
+            else:
+                printed = project.run("sql", "up")
+                assert printed.code == 0, printed
+                ran = pipe_into_client(target, printed.out)
+                assert ran.returncode == 0, (ran.stderr, printed.out)
+            assert target.query("SELECT * FROM d ORDER BY id") == rows, way
+            assert applied_ids(target) == ["0001"], way
+            target.query("CALL bump(3)")
+            target.query("INSERT INTO d VALUES (4, 'x', 0)")
+            assert target.query("SELECT n FROM d WHERE id = 3") == [(3,)], way
+            assert target.query("SELECT id FROM audit") == [(4,)], way
+    project = Project(tmp_path / "other", maria)
+    project.add("0001", "r", "", "")
+    for text in ("\\-\nSELECT 1;\n", "SELECT 1 /*! \\- */;\n", "SELECT 1 /*M!100000 \\- */;\n"):
+        project.write("migrations/up/0001_r.sql", text)
+        result = project.run("check")
+        assert result.code == 0, (text, result)
+    for text in ("/*M!999999\\! touch x */\nSELECT 1;\n", "SELECT 1 /*! \\e */;\n", "\\. x\n"):
+        project.write("migrations/up/0001_r.sql", text)
+        result = project.run("check")
+        assert result.code == 2 and "is a mysql client command" in result.err, (text, result)

@@ -153,6 +153,15 @@ TEST_CASE("splitter: what the client reads as the splitter does is kept", "[spli
                    "\\unrestrict Ab12\r\n",
                    "postgres")
             .size() == 2);
+  // the mariadb client's \- (sandbox mode) only restricts that client
+  const auto dump = split_text(
+      "\\-\nSELECT 1 \\- ;\n/*M!999999\\- enable the sandbox mode */\n"
+      "SELECT 2 /*! \\- */;\n",
+      "mysql");
+  REQUIRE(dump.size() == 2);
+  CHECK(dump[0].text == "SELECT 1 \\-");
+  CHECK_THROWS_WITH(split_text("/*M!999999\\- x \\e */;\n", "mysql"),
+                    Catch::Contains(":1:16: error: '\\e' is a mysql client command"));
 }
 
 TEST_CASE("splitter: a backslash in quotes, comments or bodies is no client command",

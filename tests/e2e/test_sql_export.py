@@ -321,6 +321,29 @@ def test_postgres_sql_up_refuses_a_database_whose_strings_are_not_standard(tmp_p
     assert not marker.exists() and history_ids(pg) == []
 
 
+def applied_each_way(tmp_path, dialect, dumped, **options):
+    """`dumped` as revision 0001 applied to a fresh database of `dialect`
+    with `up`, then to another through `sql up` fed to the client: yields
+    (way, database, the script or "") after each, before the database goes."""
+    for way in ("up", "sql"):
+        with database_of(dialect, tmp_path) as target:
+            project = Project(tmp_path / way, target)
+            project.add("0001", "dump", "", "DROP TABLE d;\n", kind="mixed", **options)
+            (project.root / "migrations/up/0001_dump.sql").write_bytes(dumped)
+            script = ""
+            if way == "up":
+                result = project.run("up")
+                assert result.code == 0, result
+            else:
+                printed = project.run("sql", "up")
+                assert printed.code == 0, printed
+                script = printed.out
+                ran = pipe_into_client(target, script)
+                assert ran.returncode == 0, (ran.stderr, script)
+            assert applied_ids(target) == ["0001"], way
+            yield way, target, script
+
+
 def test_postgres_a_pg_dump_applies_with_up_and_through_psql(tmp_path, pg):
     """pg_dump 15.14+ writes `\\restrict KEY` at the top of a plain dump and
     `\\unrestrict KEY` at its end: they were refused as psql commands
@@ -333,24 +356,11 @@ def test_postgres_a_pg_dump_applies_with_up_and_through_psql(tmp_path, pg):
     dumped = subprocess.run(["pg_dump", "--no-owner", pg.url], capture_output=True, check=True).stdout
     assert b"\n\\restrict " in dumped and b"\n\\unrestrict " in dumped, dumped[:400]
     rows = pg.query("SELECT * FROM d ORDER BY id")
-    for way in ("up", "sql"):
-        with database_of("postgres", tmp_path) as target:
-            project = Project(tmp_path / way, target)
-            project.add("0001", "dump", "", "DROP TABLE d;\n", kind="mixed")
-            (project.root / "migrations/up/0001_dump.sql").write_bytes(dumped)
-            if way == "up":
-                result = project.run("up")
-                assert result.code == 0, result
-            else:
-                printed = project.run("sql", "up")
-                assert printed.code == 0, printed
-                # the dump's own KEY: the script's \\restrict lines are its own
-                key = dumped.split(b"\n\\restrict ", 1)[1].split(b"\n", 1)[0].decode()
-                assert key not in printed.out, printed.out
-                ran = pipe_into_client(target, printed.out)
-                assert ran.returncode == 0, (ran.stderr, printed.out)
-            assert target.query("SELECT * FROM d ORDER BY id") == rows, way
-            assert applied_ids(target) == ["0001"]
+    # the dump's own KEY: the script's \\restrict lines are its own
+    key = dumped.split(b"\n\\restrict ", 1)[1].split(b"\n", 1)[0].decode()
+    for way, target, script in applied_each_way(tmp_path, "postgres", dumped):
+        assert key not in script, script
+        assert target.query("SELECT * FROM d ORDER BY id") == rows, way
     project = Project(tmp_path / "other", pg)
     project.add("0001", "r", "", "")
     for line in ("\\restrict `touch x`", "\\restrict a b", "\\restrict\t:key", "\\unrestrict"):
@@ -373,7 +383,7 @@ SCS_OFF_SPELLINGS = {
 @pytest.mark.parametrize("hidden,refusal", [
     ("\\! touch {marker}", b"backslash commands are restricted; only \\unrestrict is allowed"),
     ("\\unrestrict guessed\n\\! touch {marker}", b"\\unrestrict: wrong key"),
-])
+], ids=["shell", "guessed-unrestrict"])
 @pytest.mark.parametrize("spelling", sorted(SCS_OFF_SPELLINGS))
 def test_postgres_a_psql_command_hidden_by_strings_off_does_not_run(tmp_path, pg, spelling, hidden,
                                                                    refusal):
@@ -450,25 +460,12 @@ def test_mysql_a_mariadb_dump_applies_with_up_and_through_the_client(tmp_path, m
          maria.name], capture_output=True, check=True).stdout
     assert dumped.startswith(b"/*M!999999\\- enable the sandbox mode */"), dumped[:200]
     rows = maria.query("SELECT * FROM d ORDER BY id")
-    for way in ("up", "sql"):
-        with database_of("mysql", tmp_path) as target:
-            project = Project(tmp_path / way, target)
-            project.add("0001", "dump", "", "DROP TABLE d;\n", kind="mixed", transaction=False)
-            (project.root / "migrations/up/0001_dump.sql").write_bytes(dumped)
-            if way == "up":
-                result = project.run("up")
-                assert result.code == 0, result
-            else:
-                printed = project.run("sql", "up")
-                assert printed.code == 0, printed
-                ran = pipe_into_client(target, printed.out)
-                assert ran.returncode == 0, (ran.stderr, printed.out)
-            assert target.query("SELECT * FROM d ORDER BY id") == rows, way
-            assert applied_ids(target) == ["0001"], way
-            target.query("CALL bump(3)")
-            target.query("INSERT INTO d VALUES (4, 'x', 0)")
-            assert target.query("SELECT n FROM d WHERE id = 3") == [(3,)], way
-            assert target.query("SELECT id FROM audit") == [(4,)], way
+    for way, target, _ in applied_each_way(tmp_path, "mysql", dumped, transaction=False):
+        assert target.query("SELECT * FROM d ORDER BY id") == rows, way
+        target.query("CALL bump(3)")
+        target.query("INSERT INTO d VALUES (4, 'x', 0)")
+        assert target.query("SELECT n FROM d WHERE id = 3") == [(3,)], way
+        assert target.query("SELECT id FROM audit") == [(4,)], way
     project = Project(tmp_path / "other", maria)
     project.add("0001", "r", "", "")
     for text in ("\\-\nSELECT 1;\n", "SELECT 1 /*! \\- */;\n", "SELECT 1 /*M!100000 \\- */;\n"):

@@ -143,8 +143,9 @@ def test_sql_text_is_the_same_with_and_without_json(project, db):
     text = project.run("sql", "up")
     assert text.code == 0, text
     wrapped = run_json(project, "sql", "sql", "up")
-    # the bookkeeping's applied_at is the clock's: the two runs may straddle a second
-    stamp = re.compile(r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'")
+    # the bookkeeping's applied_at is the clock's: the two runs may straddle a second;
+    # psql's \restrict KEY is new in each script
+    stamp = re.compile(r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'|(?<=restrict )[A-Za-z0-9]+$", re.M)
     assert stamp.search(text.out)
     assert stamp.sub("'T'", wrapped["sql"]) == stamp.sub("'T'", text.out)
     assert wrapped["direction"] == "up"

@@ -661,8 +661,7 @@ bool StatementReader::skip_space_and_comments() {
     } else if (m_dialect == "postgres" && c == '\\' && at_line_start() && skip_restrict_line()) {
       // consumed: pg_dump's \restrict KEY, \unrestrict KEY only restrict psql
     } else if (m_dialect == "mysql" && sandbox_command_at(m_pos)) {
-      advance();  // consumed: the mariadb client's \- only restricts that client
-      advance();
+      skip_sandbox_command();  // consumed: the mariadb client's \- only restricts that client
     } else if ((m_dialect == "postgres" && c == '\\') || (m_dialect == "sqlite" && c == '.') ||
                (m_dialect == "mysql" && mysql_client_command_at_start())) {
       client_command();
@@ -700,9 +699,20 @@ void StatementReader::client_command() {
 // The mariadb client's `\-` at `at` (mariadb-dump's first line is
 // `/*M!999999\- enable the sandbox mode */`): it puts that client in
 // sandbox mode, where it refuses every command that reaches a file or a
-// shell; it only restricts the client, so it is kept where it stands.
+// shell. It only restricts the client, so it is kept.
 bool StatementReader::sandbox_command_at(std::size_t at) {
   return m_buf[at] == '\\' && ensure(at + 1) && m_buf[at + 1] == '-';
+}
+
+// Past the `\-` at m_pos, blanked in the statement's text: the client
+// takes it out of what it sends, so the server, given it by `up` (in a
+// statement or an executable comment it runs), would fail on it. Two
+// blanks keep every position after it.
+void StatementReader::skip_sandbox_command() {
+  m_buf[m_pos] = ' ';
+  m_buf[m_pos + 1] = ' ';
+  advance();
+  advance();
 }
 
 // Whether the statement starting at m_pos begins with a command the mysql
@@ -772,8 +782,7 @@ void StatementReader::skip_executable_comment() {
     } else if (c == '`') {
       skip_quoted('`', false, true);
     } else if (sandbox_command_at(m_pos)) {
-      advance();
-      advance();
+      skip_sandbox_command();
     } else if (c == '\\' && m_buf[m_pos + 1] != 'N') {
       client_command();
     } else {
@@ -1184,8 +1193,7 @@ std::optional<Statement> StatementReader::read_one() {
       skip_quoted('\'', true, true);
       quoted = true;
     } else if (mysql && sandbox_command_at(m_pos)) {
-      advance();  // the mariadb client's \- only restricts that client
-      advance();
+      skip_sandbox_command();
     } else if (c == '\\' &&
                (postgres || (mysql && !(ensure(m_pos + 1) && m_buf[m_pos + 1] == 'N')))) {
       client_command();  // psql's and the mysql client's commands stand anywhere on a line

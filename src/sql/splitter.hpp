@@ -104,6 +104,7 @@ class StatementReader {
   [[noreturn]] void client_command();    // refuses the client's command at m_pos
   bool mysql_client_command_at_start();  // a statement that the mysql client would run itself
   bool sandbox_command_at(std::size_t at);  // the mariadb client's `\-` (sandbox mode)
+  void skip_sandbox_command();              // past it, blanked: the client does not send it
   void skip_executable_comment();        // MySQL's /*! ... */: SQL, read as the client reads it
   bool sqlite_terminator_line();         // a line the sqlite3 shell reads as ';' (GO, /)
   [[noreturn]] void terminator_line();   // refuses that line at m_pos

@@ -158,8 +158,9 @@ TEST_CASE("splitter: what the client reads as the splitter does is kept", "[spli
       "\\-\nSELECT 1 \\- ;\n/*M!999999\\- enable the sandbox mode */\n"
       "SELECT 2 /*! \\- */;\n",
       "mysql");
-  REQUIRE(dump.size() == 2);
-  CHECK(dump[0].text == "SELECT 1 \\-");
+  REQUIRE(dump.size() == 2);  // \- blanked: the client does not send it to the server
+  CHECK(dump[0].text == "SELECT 1");
+  CHECK(dump[1].text == "/*M!999999   enable the sandbox mode */\nSELECT 2 /*!    */");
   CHECK_THROWS_WITH(split_text("/*M!999999\\- x \\e */;\n", "mysql"),
                     Catch::Contains(":1:16: error: '\\e' is a mysql client command"));
 }

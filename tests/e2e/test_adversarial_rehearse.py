@@ -223,6 +223,23 @@ def test_ctrl_c_mid_copy_ends_promptly_and_drops_the_copy(tmp_path):
         pg.drop()
 
 
+def rehearse_a_slow_revision(project, db, slow):
+    """Applies a table t, adds `slow` (a data revision) and starts `rehearse`;
+    returns the process and the copy's name, once it is being made (the
+    copy is dropped with `db`, whatever happens)."""
+    project.add("0001", "create_t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
+    assert project.run("up").code == 0
+    project.add("0002", "slow", slow, "DELETE FROM t;\n", kind="data")
+    proc = project.popen("rehearse")
+    line = ""
+    while "rehearse: copying" not in line:
+        line = proc.stderr.readline()
+        assert line, proc.communicate(timeout=60)
+    name = re.search(r" into \S+/(runner_verify_\w+) \(created for this run", line).group(1)
+    db.databases.append(name)
+    return proc, name
+
+
 def test_ctrl_c_during_a_blocked_drop_of_the_copy_names_it_and_the_statement(tmp_path):
     """The copy's DROP DATABASE is bounded (30 s) and a signal cancels it:
     here another session holds a lock on the copy (an open COMMENT ON
@@ -234,19 +251,9 @@ def test_ctrl_c_during_a_blocked_drop_of_the_copy_names_it_and_the_statement(tmp
     pg = PostgresDb()
     proc = holder = None
     try:
-        project = Project(tmp_path, pg)
-        project.add("0001", "create_t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
-        assert project.run("up").code == 0
         # Time to take the lock while the revision runs on the copy.
-        project.add("0002", "slow", "INSERT INTO t (id) SELECT 1 FROM pg_sleep(1.5);\n",
-                    "DELETE FROM t;\n", kind="data")
-        proc = project.popen("rehearse")
-        line = ""
-        while "rehearse: copying" not in line:
-            line = proc.stderr.readline()
-            assert line, proc.communicate(timeout=60)
-        name = re.search(r" into \S+/(runner_verify_\w+) \(created for this run", line).group(1)
-        pg.databases.append(name)  # dropped at the end, whatever happens
+        proc, name = rehearse_a_slow_revision(
+            Project(tmp_path, pg), pg, "INSERT INTO t (id) SELECT 1 FROM pg_sleep(1.5);\n")
         holder = pg._connect("postgres")
         holder.autocommit = False
         holder.cursor().execute(f"COMMENT ON DATABASE \"{name}\" IS 'held'")
@@ -292,19 +299,10 @@ def test_a_blocked_drop_of_the_mariadb_copy_gives_up_after_its_bound(tmp_path):
     my = MysqlDb()
     proc = holder = None
     try:
-        project = Project(tmp_path, my)
-        project.add("0001", "create_t", "CREATE TABLE t (id INT);\n", "DROP TABLE t;\n")
-        assert project.run("up").code == 0
         # Time to take the table's lock while the revision runs on the copy.
-        project.add("0002", "slow", "INSERT INTO t (id) SELECT 1 FROM seq_1_to_1 WHERE SLEEP(1.5) = 0;\n",
-                    "DELETE FROM t;\n", kind="data")
-        proc = project.popen("rehearse")
-        line = ""
-        while "rehearse: copying" not in line:
-            line = proc.stderr.readline()
-            assert line, proc.communicate(timeout=60)
-        name = re.search(r" into \S+/(runner_verify_\w+) \(created for this run", line).group(1)
-        my.databases.append(name)  # dropped at the end, whatever happens
+        proc, name = rehearse_a_slow_revision(
+            Project(tmp_path, my), my,
+            "INSERT INTO t (id) SELECT 1 FROM seq_1_to_1 WHERE SLEEP(1.5) = 0;\n")
         holder = my._connect(name)
 
         def read_in_a_transaction():

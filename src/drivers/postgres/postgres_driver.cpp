@@ -1415,8 +1415,9 @@ class PostgresConnection : public Connection {
     if (alone) {
       // READ WRITE: a revision's default_transaction_read_only (or SET
       // SESSION CHARACTERISTICS AS TRANSACTION READ ONLY) holds for its
-      // next statements, not for the runner's record of its progress.
-      queue("BEGIN READ WRITE");
+      // next statements, not for the runner's record of its progress. Not
+      // on a standby, which refuses it: there the runner only reads.
+      queue(m_in_recovery ? "BEGIN" : "BEGIN READ WRITE");
     }
     if (own || alone) {
       queue("SET LOCAL SESSION AUTHORIZATION DEFAULT");  // also ends SET ROLE

@@ -460,6 +460,7 @@ bool StatementReader::ensure(std::size_t index) {
 
 void StatementReader::advance() {
   const char c = m_buf[m_pos++];
+  m_blank_line = c == '\n' || (m_blank_line && (c == ' ' || c == '\t'));
   if (c == '\n') {
     ++m_line;
     m_column = 1;
@@ -477,6 +478,11 @@ void StatementReader::advance_to(std::size_t end) {
     m_column = 1;
     from = static_cast<const char*>(newline) + 1;
   }
+  if (from != m_buf.data() + m_pos) {
+    m_blank_line = true;  // a newline was passed: blanks since it, below
+  }
+  m_blank_line =
+      m_blank_line && std::all_of(from, stop, [](char c) { return c == ' ' || c == '\t'; });
   // Columns count characters: UTF-8 continuation bytes start none.
   m_column += static_cast<int>(std::count_if(
       from, stop, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
@@ -1070,6 +1076,7 @@ std::unique_ptr<StatementReader> StatementReader::fork(SqlMode mode) {
   reading->m_pos = std::min(offset - reading->m_buf_offset, reading->m_buf.size());
   reading->m_line = m_line;
   reading->m_column = m_column;
+  reading->m_blank_line = m_blank_line;
   reading->m_index = m_index;
   return reading;
 }
@@ -1364,17 +1371,9 @@ void StatementReader::bound_memory() {
   m_truncated = true;
 }
 
-bool StatementReader::at_line_start() const {
-  for (std::size_t i = m_pos; i > 0; --i) {
-    const char c = m_buf[i - 1];
-    if (c == '\n') {
-      return true;
-    }
-    if (c != ' ' && c != '\t') {
-      return false;
-    }
-  }
-  return static_cast<std::size_t>(m_column - 1) == m_pos;
-}
+// Kept as the bytes are passed (advance), not looked up in the buffer:
+// bound_memory() glues a statement's kept start to its last byte, and the
+// bytes before m_pos there are not the line's.
+bool StatementReader::at_line_start() const { return m_blank_line; }
 
 }  // namespace runner::sql

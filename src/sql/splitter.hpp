@@ -119,6 +119,7 @@ class StatementReader {
   std::size_t m_pos = 0;         // index into m_buf
   int m_line = 1;
   int m_column = 1;
+  bool m_blank_line = true;  // only blanks passed since the line's start (at_line_start)
   bool m_eof = false;
   int m_index = 0;
   std::string m_delimiter = ";";  // MySQL: changed by the DELIMITER command

@@ -64,6 +64,29 @@ struct Seen {
   bool truncated;
 };
 
+// Whether a statement's text is the input's: byte for byte, but for the
+// mariadb client's sandbox command \- that the reader blanks (the client
+// takes it out of what it sends).
+bool same_text(std::string_view input, std::string_view statement) {
+  if (input.size() != statement.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    if (input[i] == statement[i]) {
+      continue;
+    }
+    if (input.substr(i, 2) == "\\-" && statement.substr(i, 2) == "  ") {
+      ++i;
+      continue;
+    }
+    if (i + 1 == input.size() && input[i] == '\\' && statement[i] == ' ') {
+      continue;  // a kept start that ends between the two
+    }
+    return false;
+  }
+  return true;
+}
+
 // Reads every statement; with `read_rows`, also the rows of each COPY.
 std::vector<Seen> read_all(const char* dialect, std::size_t chunk, std::size_t limit,
                            bool read_rows, const std::string& text) {
@@ -81,7 +104,8 @@ std::vector<Seen> read_all(const char* dialect, std::size_t chunk, std::size_t l
     const std::size_t kept = exact ? statement->text.size() : std::min(limit, statement->text.size());
     if (statement->text.empty() || statement->offset < end_of_previous ||
         statement->index != ++index ||
-        text.compare(statement->offset, kept, statement->text, 0, kept) != 0) {
+        !same_text(std::string_view(text).substr(statement->offset, kept),
+                   std::string_view(statement->text).substr(0, kept))) {
       fail("a statement does not match the input", statement->offset);
     }
     end_of_previous = statement->offset + kept;
@@ -147,6 +171,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lexed = read_all(dialect, chunk, limit, !read_rows, text);
   } catch (const runner::InputError& e) {
     lex_error = e.what();
+  }
+  // One refusal may differ, by design: a statement under DELIMITER that
+  // holds a ';' is judged by the text the pass keeps, and the lex-only
+  // pass keeps only the head of a long one (the full read, as the revision
+  // runs, refuses it before sending it).
+  const bool judged_by_kept_text = error.find("read under DELIMITER") != std::string::npos ||
+                                   lex_error.find("read under DELIMITER") != std::string::npos;
+  if (judged_by_kept_text) {
+    return 0;
   }
   if (error.empty() != lex_error.empty()) {
     fail("the lex-only pass and the full read disagree on the file", 0);

@@ -563,6 +563,13 @@ void StatementReader::skip_block_comment() {
   }
 }
 
+// Whether a backslash escapes inside a literal opened by `quote`: only on
+// MySQL, as the session's sql_mode has it, and not in "..." under
+// ANSI_QUOTES, where it quotes a name.
+bool StatementReader::mysql_escapes_in(char quote) const {
+  return m_dialect == "mysql" && m_mode.backslash_escapes && !(quote == '"' && m_mode.ansi_quotes);
+}
+
 void StatementReader::skip_quoted(char close, bool backslash, bool doubled) {
   const int line = m_line;
   const int column = m_column;
@@ -784,7 +791,7 @@ void StatementReader::skip_executable_comment() {
       return;
     }
     if (c == '\'' || c == '"') {  // as outside the comment: the session's sql_mode decides
-      skip_quoted(c, m_mode.backslash_escapes && !(c == '"' && m_mode.ansi_quotes), true);
+      skip_quoted(c, mysql_escapes_in(c), true);
     } else if (c == '`') {
       skip_quoted('`', false, true);
     } else if (sandbox_command_at(m_pos)) {
@@ -1167,11 +1174,10 @@ std::optional<Statement> StatementReader::read_one() {
     const bool tracking = !custom_delimiter && body.wants_words();
     bool quoted = false;  // a string or quoted name: one token for the tracker
     if (c == '\'') {
-      skip_quoted('\'', mysql && m_mode.backslash_escapes, true);
+      skip_quoted('\'', mysql_escapes_in('\''), true);
       quoted = true;
     } else if (c == '"') {
-      // MySQL: a string, but a name under ANSI_QUOTES (no escapes there)
-      skip_quoted('"', mysql && m_mode.backslash_escapes && !m_mode.ansi_quotes, true);
+      skip_quoted('"', mysql_escapes_in('"'), true);
       quoted = true;
     } else if (c == '`' && (mysql || sqlite)) {
       skip_quoted('`', false, true);

@@ -93,6 +93,7 @@ class StatementReader {
   std::size_t scan(Stop stop) const;
   bool skip_space_and_comments();  // false at end of input
   void skip_quoted(char close, bool backslash, bool doubled);
+  bool mysql_escapes_in(char quote) const;  // a backslash escapes in that literal
   void skip_block_comment();
   void skip_line_comment();
   bool executable_comment_at(std::size_t at);
